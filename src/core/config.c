@@ -1,0 +1,488 @@
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+/* The largest .env file read, and the longest line in it. */
+#define DOTENV_MAX_BYTES (256 * 1024)
+#define SECRET_MIN_LEN 32
+
+/* A flat list of NAME=value pairs: the .env entries, then the environment's, so a
+ * later lookup that scans from the end finds the environment's value first. */
+typedef struct kv {
+    char *name;
+    char *value;
+} kv;
+
+typedef struct kvlist {
+    kv *items;
+    size_t n, cap;
+} kvlist;
+
+static void kv_add(kvlist *l, const char *name, size_t name_len, const char *value)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->items = em_realloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n].name = em_strndup(name, name_len);
+    l->items[l->n].value = em_strdup(value);
+    l->n++;
+}
+
+static void kv_free(kvlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].name);
+        free(l->items[i].value);
+    }
+    free(l->items);
+}
+
+/* The value of `name`, or NULL; later entries win. Empty values count as unset. */
+static const char *kv_get(const kvlist *l, const char *name)
+{
+    for (size_t i = l->n; i > 0; i--) {
+        if (strcmp(l->items[i - 1].name, name) == 0)
+            return l->items[i - 1].value[0] != '\0' ? l->items[i - 1].value : NULL;
+    }
+    return NULL;
+}
+
+static bool is_name_char(char c, bool first)
+{
+    return c == '_' || isalpha((unsigned char)c) || (!first && isdigit((unsigned char)c));
+}
+
+/* Parse one .env value starting at p (after '='), writing the unquoted value into
+ * out. Double quotes allow \n \t \" \\ escapes; single quotes are literal;
+ * unquoted values end at " #" or end of line and are trimmed. */
+static int dotenv_value(const char *p, buf *out, const char **why)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '"' || *p == '\'') {
+        char q = *p++;
+        while (*p != q) {
+            if (*p == '\0') {
+                *why = "unterminated quoted value";
+                return EM_E_PARSE;
+            }
+            char c = *p++;
+            if (q == '"' && c == '\\' && *p != '\0') {
+                char e = *p++;
+                c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+            }
+            if (buf_append(out, &c, 1) != EM_OK) {
+                *why = "value too long";
+                return EM_E_TOO_LARGE;
+            }
+        }
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != '\0' && *p != '#') {
+            *why = "unexpected text after the closing quote";
+            return EM_E_PARSE;
+        }
+        return EM_OK;
+    }
+    const char *end = p;
+    while (*end != '\0' && !(*end == '#' && end > p && (end[-1] == ' ' || end[-1] == '\t')))
+        end++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+    if (buf_append(out, p, (size_t)(end - p)) != EM_OK) {
+        *why = "value too long";
+        return EM_E_TOO_LARGE;
+    }
+    return EM_OK;
+}
+
+/* Read KEY=VALUE lines from path into l. A missing file is fine. */
+static int dotenv_read(const char *path, kvlist *l, em_error *err)
+{
+    int rc = EM_OK;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return EM_OK;
+        return em_error_set(err, EM_E_IO, "cannot read %s: %s", path, strerror(errno));
+    }
+    buf text, value;
+    buf_init(&text, DOTENV_MAX_BYTES);
+    buf_init(&value, DOTENV_MAX_BYTES);
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (buf_append(&text, chunk, got) != EM_OK) {
+            rc = em_error_set(err, EM_E_TOO_LARGE, "%s is larger than %d KiB", path,
+                              DOTENV_MAX_BYTES / 1024);
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        rc = em_error_set(err, EM_E_IO, "cannot read %s", path);
+        goto out;
+    }
+    if (text.len > 0 && memchr(text.data, '\0', text.len) != NULL) {
+        rc = em_error_set(err, EM_E_PARSE, "%s contains a NUL byte", path);
+        goto out;
+    }
+    int lineno = 0;
+    char *save = text.data;
+    while (save != NULL && *save != '\0') {
+        char *line = save;
+        char *nl = strchr(line, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        lineno++;
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0' || *p == '#' || *p == '\r')
+            continue;
+        if (strncmp(p, "export ", 7) == 0)
+            p += 7;
+        while (*p == ' ')
+            p++;
+        const char *name = p;
+        if (!is_name_char(*p, true)) {
+            rc = em_error_set(err, EM_E_PARSE, "%s:%d: expected NAME=value", path, lineno);
+            goto out;
+        }
+        while (is_name_char(*p, false))
+            p++;
+        size_t name_len = (size_t)(p - name);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != '=') {
+            rc = em_error_set(err, EM_E_PARSE, "%s:%d: expected '=' after %.*s", path, lineno,
+                              (int)(name_len > 64 ? 64 : name_len), name);
+            goto out;
+        }
+        const char *why = "";
+        buf_reset(&value);
+        if (dotenv_value(p + 1, &value, &why) != EM_OK) {
+            rc = em_error_set(err, EM_E_PARSE, "%s:%d: %s", path, lineno, why);
+            goto out;
+        }
+        kv_add(l, name, name_len, value.data ? value.data : "");
+    }
+out:
+    buf_cleanup(&text);
+    buf_cleanup(&value);
+    fclose(f);
+    return rc;
+}
+
+static char *dup_or(const kvlist *l, const char *name, const char *fallback)
+{
+    const char *v = kv_get(l, name);
+    if (v == NULL)
+        v = fallback;
+    return v != NULL ? em_strdup(v) : NULL;
+}
+
+/* Parse an integer variable within [lo, hi]; unset keeps *out. */
+static int get_long(const kvlist *l, const char *name, long lo, long hi, long *out, em_error *err)
+{
+    const char *v = kv_get(l, name);
+    if (v == NULL)
+        return EM_OK;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+        return em_error_set(err, EM_E_CONFIG, "%s must be a whole number from %ld to %ld (got \"%.40s\")",
+                            name, lo, hi, v);
+    *out = n;
+    return EM_OK;
+}
+
+static int get_int(const kvlist *l, const char *name, long lo, long hi, int *out, em_error *err)
+{
+    long n = *out;
+    int rc = get_long(l, name, lo, hi, &n, err);
+    *out = (int)n;
+    return rc;
+}
+
+static int get_bool(const kvlist *l, const char *name, bool *out, em_error *err)
+{
+    const char *v = kv_get(l, name);
+    if (v == NULL)
+        return EM_OK;
+    if (strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
+        strcasecmp(v, "on") == 0) {
+        *out = true;
+    } else if (strcasecmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
+               strcasecmp(v, "off") == 0) {
+        *out = false;
+    } else {
+        return em_error_set(err, EM_E_CONFIG, "%s must be true or false (got \"%.40s\")", name, v);
+    }
+    return EM_OK;
+}
+
+/* Split "a, b,c" (optionally a JSON-style ["a","b"] list, as the seeds write it)
+ * into c->cors_origins. */
+static int parse_cors(config *c, const char *v, em_error *err)
+{
+    const char *p = v;
+    while (*p != '\0') {
+        while (*p == ' ' || *p == ',' || *p == '[' || *p == ']' || *p == '"' || *p == '\'')
+            p++;
+        const char *start = p;
+        while (*p != '\0' && *p != ',' && *p != ']' && *p != '"' && *p != '\'')
+            p++;
+        const char *end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '/'))
+            end--; /* "http://x/" and "http://x" are the same origin */
+        if (end == start)
+            continue;
+        if (end - start == 1 && *start == '*') {
+            c->cors_wildcard = true;
+            continue;
+        }
+        if (c->cors_count == CONFIG_MAX_CORS)
+            return em_error_set(err, EM_E_CONFIG, "CORS_ORIGINS lists more than %d origins",
+                                CONFIG_MAX_CORS);
+        c->cors_origins[c->cors_count++] = em_strndup(start, (size_t)(end - start));
+    }
+    return EM_OK;
+}
+
+static char *random_secret(void)
+{
+    unsigned char raw[32];
+    char hex[65];
+    if (id_random_bytes(raw, sizeof raw) != EM_OK)
+        abort(); /* no kernel randomness: nothing safe to run on */
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    return em_strdup(hex);
+}
+
+int config_load(config *c, char *const *envp, const char *dotenv_path, em_error *err)
+{
+    int rc = EM_OK;
+    kvlist l = {0};
+    memset(c, 0, sizeof *c);
+    if (dotenv_path != NULL) {
+        rc = dotenv_read(dotenv_path, &l, err);
+        if (rc != EM_OK)
+            goto fail;
+    }
+    for (char *const *e = envp; e != NULL && *e != NULL; e++) {
+        const char *eq = strchr(*e, '=');
+        if (eq != NULL && eq != *e)
+            kv_add(&l, *e, (size_t)(eq - *e), eq + 1);
+    }
+
+    const char *env = kv_get(&l, "ENVIRONMENT");
+    if (env == NULL || strcmp(env, "local") == 0) {
+        c->environment = ENV_LOCAL;
+    } else if (strcmp(env, "staging") == 0) {
+        c->environment = ENV_STAGING;
+    } else if (strcmp(env, "production") == 0) {
+        c->environment = ENV_PRODUCTION;
+    } else {
+        rc = em_error_set(err, EM_E_CONFIG,
+                          "ENVIRONMENT must be local, staging or production (got \"%.40s\")", env);
+        goto fail;
+    }
+    bool local = c->environment == ENV_LOCAL;
+    c->host = dup_or(&l, "HOST", local ? "127.0.0.1" : "0.0.0.0");
+    c->port = 8000;
+    c->data_dir = dup_or(&l, "DATA_DIR", "./data");
+    const char *dburl = kv_get(&l, "DATABASE_URL");
+    c->database_url = dburl ? em_strdup(dburl) : em_asprintf("sqlite://%s/exammentor.db", c->data_dir);
+    c->secret_key = dup_or(&l, "SECRET_KEY", NULL);
+    c->first_superuser = dup_or(&l, "FIRST_SUPERUSER", local ? "admin@example.com" : NULL);
+    c->first_superuser_password = dup_or(&l, "FIRST_SUPERUSER_PASSWORD", NULL);
+    c->log_level = dup_or(&l, "LOG_LEVEL", "info");
+    c->max_upload_mb = 25;
+    c->max_body_kb = 1024;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->http_threads = cores > 0 ? (int)cores : 2;
+    c->shutdown_grace_s = 10;
+    c->db_timeout_ms = 5000;
+    c->storage_url = dup_or(&l, "STORAGE_URL", NULL);
+    c->llm_provider = dup_or(&l, "LLM_PROVIDER", "builtin");
+    c->openai_api_key = dup_or(&l, "OPENAI_API_KEY", NULL);
+    c->openai_base_url = dup_or(&l, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+    c->openai_model = dup_or(&l, "OPENAI_MODEL", "gpt-4o-mini");
+    c->gemini_api_key = dup_or(&l, "GEMINI_API_KEY", NULL);
+    c->gemini_model = dup_or(&l, "GEMINI_MODEL", "gemini-1.5-flash");
+    c->anthropic_api_key = dup_or(&l, "ANTHROPIC_API_KEY", NULL);
+    c->redis_url = dup_or(&l, "REDIS_URL", NULL);
+    c->smtp_host = dup_or(&l, "SMTP_HOST", NULL);
+    c->smtp_port = 587;
+    c->smtp_user = dup_or(&l, "SMTP_USER", NULL);
+    c->smtp_password = dup_or(&l, "SMTP_PASSWORD", NULL);
+    c->smtp_tls = true;
+    c->emails_from_email = dup_or(&l, "EMAILS_FROM_EMAIL", NULL);
+
+    if ((rc = get_int(&l, "PORT", 0, 65535, &c->port, err)) != EM_OK ||
+        (rc = get_long(&l, "MAX_UPLOAD_MB", 1, 4096, &c->max_upload_mb, err)) != EM_OK ||
+        (rc = get_long(&l, "MAX_BODY_KB", 1, 1024 * 1024, &c->max_body_kb, err)) != EM_OK ||
+        (rc = get_int(&l, "HTTP_THREADS", 1, 256, &c->http_threads, err)) != EM_OK ||
+        (rc = get_int(&l, "SHUTDOWN_GRACE_SECONDS", 0, 3600, &c->shutdown_grace_s, err)) != EM_OK ||
+        (rc = get_int(&l, "DB_TIMEOUT_MS", 1, 600000, &c->db_timeout_ms, err)) != EM_OK ||
+        (rc = get_int(&l, "SMTP_PORT", 1, 65535, &c->smtp_port, err)) != EM_OK ||
+        (rc = get_bool(&l, "SMTP_TLS", &c->smtp_tls, err)) != EM_OK)
+        goto fail;
+
+    const char *cors = kv_get(&l, "CORS_ORIGINS");
+    if (cors == NULL)
+        cors = kv_get(&l, "BACKEND_CORS_ORIGINS");
+    if (cors == NULL && local)
+        cors = "http://localhost:8000,http://127.0.0.1:8000,http://localhost:5173";
+    if (cors != NULL && (rc = parse_cors(c, cors, err)) != EM_OK)
+        goto fail;
+
+    /* Development convenience: local runs get throwaway secrets (config_check
+     * warns about them); other environments must configure their own. */
+    if (local && c->secret_key == NULL) {
+        c->secret_key = random_secret();
+        c->secret_key_generated = true;
+    }
+    if (local && c->first_superuser_password == NULL) {
+        c->first_superuser_password = random_secret();
+        c->first_superuser_password_generated = true;
+    }
+    kv_free(&l);
+    return EM_OK;
+fail:
+    kv_free(&l);
+    config_cleanup(c);
+    return rc;
+}
+
+void config_cleanup(config *c)
+{
+    char **owned[] = {&c->host, &c->database_url, &c->data_dir, &c->secret_key,
+                      &c->first_superuser, &c->first_superuser_password, &c->log_level,
+                      &c->storage_url, &c->llm_provider, &c->openai_api_key,
+                      &c->openai_base_url, &c->openai_model, &c->gemini_api_key,
+                      &c->gemini_model, &c->anthropic_api_key, &c->redis_url, &c->smtp_host,
+                      &c->smtp_user, &c->smtp_password, &c->emails_from_email};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
+        free(*owned[i]);
+        *owned[i] = NULL;
+    }
+    for (size_t i = 0; i < c->cors_count; i++)
+        free(c->cors_origins[i]);
+    c->cors_count = 0;
+}
+
+const char *config_env_name(env_kind e)
+{
+    switch (e) {
+    case ENV_STAGING: return "staging";
+    case ENV_PRODUCTION: return "production";
+    default: return "local";
+    }
+}
+
+bool config_cors_allows(const config *c, const char *origin)
+{
+    if (origin == NULL || *origin == '\0')
+        return false;
+    if (c->cors_wildcard)
+        return true;
+    for (size_t i = 0; i < c->cors_count; i++) {
+        if (strcmp(c->cors_origins[i], origin) == 0)
+            return true;
+    }
+    return false;
+}
+
+typedef struct problems {
+    config_problem *items;
+    size_t max, n, fatal;
+} problems;
+
+static void add_problem(problems *p, const char *variable, bool fatal, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_problem(problems *p, const char *variable, bool fatal, const char *fmt, ...)
+{
+    if (p->n < p->max) {
+        config_problem *it = &p->items[p->n];
+        va_list ap;
+        it->variable = variable;
+        it->fatal = fatal;
+        va_start(ap, fmt);
+        vsnprintf(it->message, sizeof it->message, fmt, ap);
+        va_end(ap);
+    }
+    p->n++;
+    if (fatal)
+        p->fatal++;
+}
+
+/* A secret is weak when missing, a known default, or shorter than 32 characters. */
+static void check_secret(problems *p, bool strict, const char *name, const char *value,
+                         bool generated)
+{
+    if (generated) {
+        add_problem(p, name, false, "%s is not set: a random one was generated for this run only", name);
+    } else if (value == NULL) {
+        add_problem(p, name, strict, "%s is not set", name);
+    } else if (strcmp(value, "changethis") == 0) {
+        add_problem(p, name, strict, "%s is the default \"changethis\"", name);
+    } else if (strlen(value) < SECRET_MIN_LEN) {
+        add_problem(p, name, strict, "%s is shorter than %d characters", name, SECRET_MIN_LEN);
+    }
+}
+
+size_t config_check(const config *c, config_problem *out, size_t max, size_t *fatal)
+{
+    problems p = {out, max, 0, 0};
+    bool strict = c->environment != ENV_LOCAL;
+    check_secret(&p, strict, "SECRET_KEY", c->secret_key, c->secret_key_generated);
+    check_secret(&p, strict, "FIRST_SUPERUSER_PASSWORD", c->first_superuser_password,
+                 c->first_superuser_password_generated);
+    if (strict && c->first_superuser == NULL)
+        add_problem(&p, "FIRST_SUPERUSER", true, "FIRST_SUPERUSER is not set");
+    if (c->cors_wildcard)
+        add_problem(&p, "CORS_ORIGINS", strict, "CORS_ORIGINS allows every origin (\"*\")");
+    log_level lv;
+    if (log_level_parse(c->log_level, &lv) != EM_OK)
+        add_problem(&p, "LOG_LEVEL", true, "LOG_LEVEL must be debug, info, warning or error");
+    if (strncmp(c->database_url, "sqlite:", 7) != 0 && strncmp(c->database_url, "postgres://", 11) != 0 &&
+        strncmp(c->database_url, "postgresql://", 13) != 0)
+        add_problem(&p, "DATABASE_URL", true,
+                    "DATABASE_URL must start with sqlite:, postgres:// or postgresql://");
+    static const char *const providers[] = {"builtin", "openai", "gemini", "anthropic"};
+    bool known = false;
+    for (size_t i = 0; i < 4; i++)
+        known = known || strcmp(c->llm_provider, providers[i]) == 0;
+    if (!known)
+        add_problem(&p, "LLM_PROVIDER", true, "LLM_PROVIDER must be builtin, openai, gemini or anthropic");
+    else if (strcmp(c->llm_provider, "openai") == 0 && c->openai_api_key == NULL)
+        add_problem(&p, "OPENAI_API_KEY", true, "LLM_PROVIDER=openai needs OPENAI_API_KEY");
+    else if (strcmp(c->llm_provider, "gemini") == 0 && c->gemini_api_key == NULL)
+        add_problem(&p, "GEMINI_API_KEY", true, "LLM_PROVIDER=gemini needs GEMINI_API_KEY");
+    else if (strcmp(c->llm_provider, "anthropic") == 0 && c->anthropic_api_key == NULL)
+        add_problem(&p, "ANTHROPIC_API_KEY", true, "LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY");
+    if (strict && c->smtp_host != NULL && c->smtp_password != NULL && strcmp(c->smtp_password, "changethis") == 0)
+        add_problem(&p, "SMTP_PASSWORD", true, "SMTP_PASSWORD is the default \"changethis\"");
+    *fatal = p.fatal;
+    return p.n;
+}

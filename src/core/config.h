@@ -1,0 +1,82 @@
+/* config: the process configuration, read once at start from the environment and
+ * an optional .env file (the environment wins), then validated.
+ *
+ * Names follow the seeds (DESIGN.md, "Configuration"). Outside ENVIRONMENT=local
+ * weak secrets and wildcard CORS are refused; in local, missing secrets are
+ * generated for the process's lifetime with a warning. config_check gives the
+ * same verdict `exammentor check-config` prints and `serve` acts on. */
+#ifndef EM_CORE_CONFIG_H
+#define EM_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+typedef enum env_kind { ENV_LOCAL = 0, ENV_STAGING = 1, ENV_PRODUCTION = 2 } env_kind;
+
+#define CONFIG_MAX_CORS 32
+
+typedef struct config {
+    env_kind environment;
+    char *host;                       /* HOST, default 127.0.0.1 in local, 0.0.0.0 elsewhere */
+    int port;                         /* PORT, default 8000 */
+    char *database_url;               /* DATABASE_URL, default sqlite:///<DATA_DIR>/exammentor.db */
+    char *data_dir;                   /* DATA_DIR, default ./data */
+    char *secret_key;                 /* SECRET_KEY */
+    bool secret_key_generated;        /* true when generated for local use */
+    char *first_superuser;            /* FIRST_SUPERUSER (email) */
+    char *first_superuser_password;   /* FIRST_SUPERUSER_PASSWORD */
+    bool first_superuser_password_generated;
+    char *cors_origins[CONFIG_MAX_CORS]; /* CORS_ORIGINS / BACKEND_CORS_ORIGINS, comma-separated */
+    size_t cors_count;
+    bool cors_wildcard;               /* "*" was given */
+    char *log_level;                  /* LOG_LEVEL, default info */
+    long max_upload_mb;               /* MAX_UPLOAD_MB, default 25 */
+    long max_body_kb;                 /* MAX_BODY_KB: JSON request bodies, default 1024 */
+    int http_threads;                 /* HTTP_THREADS, default: number of cores */
+    int shutdown_grace_s;             /* SHUTDOWN_GRACE_SECONDS, default 10 */
+    int db_timeout_ms;                /* DB_TIMEOUT_MS: busy timeout / connect timeout, default 5000 */
+    char *storage_url;                /* STORAGE_URL */
+    char *llm_provider;               /* LLM_PROVIDER: builtin|openai|gemini|anthropic */
+    char *openai_api_key, *openai_base_url, *openai_model;
+    char *gemini_api_key, *gemini_model;
+    char *anthropic_api_key;
+    char *redis_url;
+    char *smtp_host;
+    int smtp_port;
+    char *smtp_user, *smtp_password;
+    bool smtp_tls;
+    char *emails_from_email;
+} config;
+
+/* One finding of config_check. */
+typedef struct config_problem {
+    const char *variable;   /* the variable's name (static string) */
+    bool fatal;             /* refuses to start; otherwise a warning */
+    char message[200];
+} config_problem;
+
+#define CONFIG_MAX_PROBLEMS 32
+
+/* Load from `envp` (NULL-terminated "NAME=value" strings, as environ) and from the
+ * file at `dotenv_path` when it exists (NULL: no file). A missing file is not an
+ * error; an unreadable or malformed one is (EM_E_PARSE, with file and line in
+ * err). Values that do not parse (PORT=abc) are EM_E_CONFIG naming the variable.
+ * On success the caller owns *c and frees it with config_cleanup; on failure *c
+ * holds nothing to free. */
+int config_load(config *c /* OUT */, char *const *envp, const char *dotenv_path, em_error *err);
+void config_cleanup(config *c);
+
+/* Validate for the configured environment. Fills up to `max` problems and
+ * returns how many were found in all; the count of fatal ones goes to *fatal. */
+size_t config_check(const config *c, config_problem *problems /* OUT */, size_t max,
+                    size_t *fatal /* OUT */);
+
+/* Name of an environment ("local", "staging", "production"). */
+const char *config_env_name(env_kind e);
+
+/* True when origin is allowed by CORS_ORIGINS (exact match, or wildcard). */
+bool config_cors_allows(const config *c, const char *origin);
+
+#endif

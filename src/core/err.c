@@ -1,0 +1,46 @@
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+const char *em_strerror(int rc)
+{
+    switch (rc) {
+    case EM_OK: return "ok";
+    case EM_E_NOMEM: return "out of memory";
+    case EM_E_INVAL: return "invalid argument";
+    case EM_E_TOO_LARGE: return "too large";
+    case EM_E_NOT_FOUND: return "not found";
+    case EM_E_IO: return "input/output error";
+    case EM_E_DB: return "database error";
+    case EM_E_UNAVAILABLE: return "service unavailable";
+    case EM_E_CONFLICT: return "conflict";
+    case EM_E_PARSE: return "malformed input";
+    case EM_E_CONFIG: return "configuration error";
+    case EM_E_BUSY: return "busy";
+    case EM_E_TIMEOUT: return "timed out";
+    case EM_E_UNSUPPORTED: return "unsupported";
+    case EM_E_INTERNAL: return "internal error";
+    default: return "unknown error";
+    }
+}
+
+int em_error_set(em_error *err, int code, const char *fmt, ...)
+{
+    if (err != NULL) {
+        va_list ap;
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void em_error_clear(em_error *err)
+{
+    if (err != NULL) {
+        err->code = EM_OK;
+        err->msg[0] = '\0';
+    }
+}

@@ -1,0 +1,222 @@
+/* config: loading from the environment and .env, and the start-up verdict. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static const char strong[] = "0123456789abcdef0123456789abcdef-strong";
+
+/* Write text to a new temporary file; returns its owned path. */
+static char *write_temp(const char *text)
+{
+    char *path = strdup("/tmp/em-config-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static bool has_problem(const config_problem *p, size_t n, const char *var, bool fatal)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].variable, var) == 0 && p[i].fatal == fatal)
+            return true;
+    return false;
+}
+
+static void config_defaults_local(void **state)
+{
+    char *env[] = {NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    assert_int_equal(c.environment, ENV_LOCAL);
+    assert_int_equal(c.port, 8000);
+    assert_string_equal(c.data_dir, "./data");
+    assert_string_equal(c.database_url, "sqlite://./data/exammentor.db");
+    assert_true(c.secret_key_generated);
+    assert_true(strlen(c.secret_key) >= 32);
+    assert_string_equal(c.llm_provider, "builtin");
+    config_problem p[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 99;
+    size_t n = config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal);
+    assert_int_equal(fatal, 0);
+    assert_true(has_problem(p, n, "SECRET_KEY", false)); /* a warning about the generated key */
+    config_cleanup(&c);
+}
+
+static void config_env_wins_over_dotenv(void **state)
+{
+    char *path = write_temp("# comment\n"
+                            "export PORT=9001\n"
+                            "LOG_LEVEL = debug   # trailing comment\n"
+                            "SECRET_KEY=\"from file with \\\"quotes\\\" and # hash\"\n"
+                            "DATA_DIR='/srv/em data'\n"
+                            "\n");
+    char *env[] = {"PORT=9100", "OTHER=1", NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, path, &err), EM_OK);
+    assert_int_equal(c.port, 9100);
+    assert_string_equal(c.log_level, "debug");
+    assert_string_equal(c.secret_key, "from file with \"quotes\" and # hash");
+    assert_false(c.secret_key_generated);
+    assert_string_equal(c.data_dir, "/srv/em data");
+    assert_string_equal(c.database_url, "sqlite:///srv/em data/exammentor.db");
+    config_cleanup(&c);
+    unlink(path);
+    free(path);
+}
+
+static void config_missing_dotenv_is_fine(void **state)
+{
+    char *env[] = {NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, "/nonexistent/.env", &err), EM_OK);
+    config_cleanup(&c);
+}
+
+static void config_malformed_dotenv_names_line(void **state)
+{
+    char *path = write_temp("PORT=1\nthis is not an assignment\n");
+    char *env[] = {NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, path, &err), EM_E_PARSE);
+    assert_non_null(strstr(err.msg, ":2:"));
+    unlink(path);
+    free(path);
+
+    path = write_temp("SECRET_KEY=\"never closed\n");
+    assert_int_equal(config_load(&c, env, path, &err), EM_E_PARSE);
+    assert_non_null(strstr(err.msg, "unterminated"));
+    unlink(path);
+    free(path);
+}
+
+static void config_bad_numbers_name_variable(void **state)
+{
+    const char *cases[][2] = {{"PORT=abc", "PORT"},       {"PORT=70000", "PORT"},
+                              {"PORT=80x", "PORT"},       {"MAX_UPLOAD_MB=0", "MAX_UPLOAD_MB"},
+                              {"HTTP_THREADS=-1", "HTTP_THREADS"}, {"SMTP_TLS=maybe", "SMTP_TLS"},
+                              {"ENVIRONMENT=prod", "ENVIRONMENT"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *env[] = {(char *)cases[i][0], NULL};
+        config c;
+        em_error err = {0};
+        int rc = config_load(&c, env, NULL, &err);
+        assert_true(rc == EM_E_CONFIG);
+        assert_non_null(strstr(err.msg, cases[i][1]));
+    }
+}
+
+static void config_production_refuses_weak_secrets(void **state)
+{
+    char *env[] = {"ENVIRONMENT=production", "SECRET_KEY=changethis",
+                   "FIRST_SUPERUSER=admin@example.org", "FIRST_SUPERUSER_PASSWORD=short",
+                   "CORS_ORIGINS=*", NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    assert_false(c.secret_key_generated);
+    config_problem p[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 0;
+    size_t n = config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal);
+    assert_int_equal(fatal, 3);
+    assert_true(has_problem(p, n, "SECRET_KEY", true));
+    assert_true(has_problem(p, n, "FIRST_SUPERUSER_PASSWORD", true));
+    assert_true(has_problem(p, n, "CORS_ORIGINS", true));
+    config_cleanup(&c);
+}
+
+static void config_staging_refuses_missing_secrets(void **state)
+{
+    char *env[] = {"ENVIRONMENT=staging", NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    assert_null(c.secret_key);
+    config_problem p[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 0;
+    size_t n = config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal);
+    assert_true(has_problem(p, n, "SECRET_KEY", true));
+    assert_true(has_problem(p, n, "FIRST_SUPERUSER_PASSWORD", true));
+    assert_true(has_problem(p, n, "FIRST_SUPERUSER", true));
+    assert_int_equal(fatal, 3);
+    assert_string_equal(c.host, "0.0.0.0");
+    config_cleanup(&c);
+}
+
+static void config_production_accepts_strong_config(void **state)
+{
+    char key[128], pw[128];
+    snprintf(key, sizeof key, "SECRET_KEY=%s", strong);
+    snprintf(pw, sizeof pw, "FIRST_SUPERUSER_PASSWORD=%s", strong);
+    char *env[] = {"ENVIRONMENT=production", key, pw, "FIRST_SUPERUSER=admin@example.org",
+                   "BACKEND_CORS_ORIGINS=[\"https://app.example.org/\", \"https://admin.example.org\"]",
+                   NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    config_problem p[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 7;
+    assert_int_equal(config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal), 0);
+    assert_int_equal(fatal, 0);
+    assert_int_equal(c.cors_count, 2);
+    assert_true(config_cors_allows(&c, "https://app.example.org"));
+    assert_true(config_cors_allows(&c, "https://admin.example.org"));
+    assert_false(config_cors_allows(&c, "https://evil.example.org"));
+    assert_false(config_cors_allows(&c, NULL));
+    config_cleanup(&c);
+}
+
+static void config_cors_origins_wins_over_alias(void **state)
+{
+    char *env[] = {"CORS_ORIGINS=http://a.test", "BACKEND_CORS_ORIGINS=http://b.test", NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    assert_true(config_cors_allows(&c, "http://a.test"));
+    assert_false(config_cors_allows(&c, "http://b.test"));
+    config_cleanup(&c);
+}
+
+static void config_llm_provider_needs_key(void **state)
+{
+    char *env[] = {"LLM_PROVIDER=openai", NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    config_problem p[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 0;
+    size_t n = config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal);
+    assert_true(has_problem(p, n, "OPENAI_API_KEY", true));
+    config_cleanup(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(config_defaults_local),
+        cmocka_unit_test(config_env_wins_over_dotenv),
+        cmocka_unit_test(config_missing_dotenv_is_fine),
+        cmocka_unit_test(config_malformed_dotenv_names_line),
+        cmocka_unit_test(config_bad_numbers_name_variable),
+        cmocka_unit_test(config_production_refuses_weak_secrets),
+        cmocka_unit_test(config_staging_refuses_missing_secrets),
+        cmocka_unit_test(config_production_accepts_strong_config),
+        cmocka_unit_test(config_cors_origins_wins_over_alias),
+        cmocka_unit_test(config_llm_provider_needs_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
