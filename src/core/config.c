@@ -111,38 +111,27 @@ static int dotenv_value(const char *p, buf *out, const char **why)
     return EM_OK;
 }
 
-/* Read KEY=VALUE lines from path into l. A missing file is fine. */
-static int dotenv_read(const char *path, kvlist *l, em_error *err)
+/* Adapter: collect parsed entries into a kvlist. */
+static void kv_collect(void *ctx, const char *name, const char *value)
+{
+    kvlist *l = ctx;
+    kv_add(l, name, strlen(name), value);
+}
+
+int config_parse_dotenv(const char *text, size_t len, const char *origin,
+                        void (*entry)(void *ctx, const char *name, const char *value), void *ctx,
+                        em_error *err)
 {
     int rc = EM_OK;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return EM_OK;
-        return em_error_set(err, EM_E_IO, "cannot read %s: %s", path, strerror(errno));
-    }
-    buf text, value;
-    buf_init(&text, DOTENV_MAX_BYTES);
+    if (len > DOTENV_MAX_BYTES)
+        return em_error_set(err, EM_E_TOO_LARGE, "%s is larger than %d KiB", origin, DOTENV_MAX_BYTES / 1024);
+    if (memchr(text, '\0', len) != NULL)
+        return em_error_set(err, EM_E_PARSE, "%s contains a NUL byte", origin);
+    char *copy = em_strndup(text, len); /* lines are cut in place */
+    buf value;
     buf_init(&value, DOTENV_MAX_BYTES);
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (buf_append(&text, chunk, got) != EM_OK) {
-            rc = em_error_set(err, EM_E_TOO_LARGE, "%s is larger than %d KiB", path,
-                              DOTENV_MAX_BYTES / 1024);
-            goto out;
-        }
-    }
-    if (ferror(f)) {
-        rc = em_error_set(err, EM_E_IO, "cannot read %s", path);
-        goto out;
-    }
-    if (text.len > 0 && memchr(text.data, '\0', text.len) != NULL) {
-        rc = em_error_set(err, EM_E_PARSE, "%s contains a NUL byte", path);
-        goto out;
-    }
     int lineno = 0;
-    char *save = text.data;
+    char *save = copy;
     while (save != NULL && *save != '\0') {
         char *line = save;
         char *nl = strchr(line, '\n');
@@ -161,7 +150,7 @@ static int dotenv_read(const char *path, kvlist *l, em_error *err)
             p++;
         const char *name = p;
         if (!is_name_char(*p, true)) {
-            rc = em_error_set(err, EM_E_PARSE, "%s:%d: expected NAME=value", path, lineno);
+            rc = em_error_set(err, EM_E_PARSE, "%s:%d: expected NAME=value", origin, lineno);
             goto out;
         }
         while (is_name_char(*p, false))
@@ -170,21 +159,53 @@ static int dotenv_read(const char *path, kvlist *l, em_error *err)
         while (*p == ' ' || *p == '\t')
             p++;
         if (*p != '=') {
-            rc = em_error_set(err, EM_E_PARSE, "%s:%d: expected '=' after %.*s", path, lineno,
+            rc = em_error_set(err, EM_E_PARSE, "%s:%d: expected '=' after %.*s", origin, lineno,
                               (int)(name_len > 64 ? 64 : name_len), name);
             goto out;
         }
         const char *why = "";
         buf_reset(&value);
         if (dotenv_value(p + 1, &value, &why) != EM_OK) {
-            rc = em_error_set(err, EM_E_PARSE, "%s:%d: %s", path, lineno, why);
+            rc = em_error_set(err, EM_E_PARSE, "%s:%d: %s", origin, lineno, why);
             goto out;
         }
-        kv_add(l, name, name_len, value.data ? value.data : "");
+        ((char *)name)[name_len] = '\0'; /* safe: the '=' or blank after the name is consumed */
+        entry(ctx, name, value.data ? value.data : "");
     }
 out:
-    buf_cleanup(&text);
     buf_cleanup(&value);
+    free(copy);
+    return rc;
+}
+
+/* Read KEY=VALUE lines from path into l. A missing file is fine. */
+static int dotenv_read(const char *path, kvlist *l, em_error *err)
+{
+    int rc = EM_OK;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return EM_OK;
+        return em_error_set(err, EM_E_IO, "cannot read %s: %s", path, strerror(errno));
+    }
+    buf text;
+    buf_init(&text, DOTENV_MAX_BYTES);
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (buf_append(&text, chunk, got) != EM_OK) {
+            rc = em_error_set(err, EM_E_TOO_LARGE, "%s is larger than %d KiB", path,
+                              DOTENV_MAX_BYTES / 1024);
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        rc = em_error_set(err, EM_E_IO, "cannot read %s", path);
+        goto out;
+    }
+    rc = config_parse_dotenv(text.data ? text.data : "", text.len, path, kv_collect, l, err);
+out:
+    buf_cleanup(&text);
     fclose(f);
     return rc;
 }

@@ -73,6 +73,15 @@ void config_cleanup(config *c);
 size_t config_check(const config *c, config_problem *problems /* OUT */, size_t max,
                     size_t *fatal /* OUT */);
 
+/* Parse .env text (len bytes, need not be NUL-terminated), calling entry for
+ * each NAME=value in order; `origin` names the source in error messages
+ * ("path:line: reason"). Stops at the first malformed line with EM_E_PARSE;
+ * EM_E_TOO_LARGE past 256 KiB. The strings given to entry are borrowed for the
+ * call only. */
+int config_parse_dotenv(const char *text, size_t len, const char *origin,
+                        void (*entry)(void *ctx, const char *name, const char *value), void *ctx,
+                        em_error *err);
+
 /* Name of an environment ("local", "staging", "production"). */
 const char *config_env_name(env_kind e);
 

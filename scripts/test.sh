@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run every test:
+#   1. lint (banned functions)
+#   2. build/ (RelWithDebInfo) and build-asan/ (AddressSanitizer + UBSan)
+#   3. a throwaway PostgreSQL 15 on 127.0.0.1, started here and stopped on exit
+#   4. ctest in both builds: unit + integration, each on SQLite and PostgreSQL
+#   5. the libFuzzer targets for FUZZ_SECONDS each (default 20) over fuzz/corpus
+# Knobs: SKIP_ASAN=1, SKIP_FUZZ=1, FUZZ_SECONDS=N, CTEST_ARGS="-R unit".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/deps.sh test
+scripts/lint.sh
+
+scripts/build.sh build
+[[ ${SKIP_ASAN:-0} == 1 ]] || scripts/build.sh build-asan -DEM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+
+pgdir=$(mktemp -d /tmp/exammentor-pg.XXXXXX)
+cleanup() { "$root/scripts/pg-test-server.sh" stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"; }
+trap cleanup EXIT
+EM_TEST_PG_URL=$(scripts/pg-test-server.sh start "$pgdir")
+export EM_TEST_PG_URL EM_REQUIRE_PG=1
+echo "PostgreSQL for tests: $EM_TEST_PG_URL"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# shellcheck disable=SC2086
+ctest --test-dir build --output-on-failure ${CTEST_ARGS:-}
+if [[ ${SKIP_ASAN:-0} != 1 ]]; then
+  echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+  # shellcheck disable=SC2086
+  ctest --test-dir build-asan --output-on-failure ${CTEST_ARGS:-}
+fi
+
+if [[ ${SKIP_FUZZ:-0} != 1 ]]; then
+  echo "== fuzz targets, ${FUZZ_SECONDS:-20} s each"
+  scripts/build.sh build-fuzz -DCMAKE_C_COMPILER=clang -DEM_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+  for f in build-fuzz/fuzz_*; do
+    name=$(basename "$f"); corpus="fuzz/corpus/${name#fuzz_}"
+    work=$(mktemp -d); cp -r "$corpus/." "$work/" 2>/dev/null || true
+    log="$work.log"
+    if ! "$f" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 "$work" >"$log" 2>&1; then
+      tail -n 60 "$log"; echo "fuzz $name: FAILED" >&2; exit 1
+    fi
+    echo "fuzz $name: no crash in $(grep -oE 'number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$') runs"
+    rm -rf "$work" "$log"
+  done
+fi
+echo "all tests passed"

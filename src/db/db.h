@@ -1,0 +1,123 @@
+/* db: the one database interface, with two backends chosen once by URL:
+ * SQLite (sqlite:///path, the embedded default) and PostgreSQL through libpq
+ * (postgres://... or postgresql://...).
+ *
+ * SQL is written once in PostgreSQL's placeholder style, $1 $2 ..., and the
+ * SQLite backend binds those same numbers, so callers never build SQL from input.
+ * Dialect differences that placeholders cannot hide live in the migrations
+ * (one set per dialect) and in the few queries that ask db_dialect_of.
+ *
+ * A `db` is one connection and is used by one thread at a time. A `dbpool` hands
+ * each thread its own connection (opened on first use and kept until
+ * dbpool_free): SQLite connections are opened with WAL, foreign keys on and a
+ * busy timeout; a PostgreSQL connection that was lost is re-established on the
+ * next dbpool_get. */
+#ifndef EM_DB_DB_H
+#define EM_DB_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+typedef struct dbpool dbpool;
+
+typedef enum db_dialect { DB_SQLITE = 1, DB_POSTGRES = 2 } db_dialect;
+
+/* Results of db_step besides errors (negative). */
+#define DB_DONE 0
+#define DB_ROW 1
+
+/* Options for opening connections. */
+typedef struct db_options {
+    int timeout_ms;   /* SQLite busy timeout; PostgreSQL connect timeout (rounded up to s) */
+} db_options;
+
+/* ---- connections ---- */
+
+/* Open one connection. url: "sqlite:///abs/path", "sqlite://relative/path",
+ * "sqlite::memory:", "postgres://..." / "postgresql://...". The SQLite file's
+ * directory is created when missing. Errors: EM_E_INVAL (bad URL),
+ * EM_E_UNAVAILABLE (cannot connect/open), with a message safe to show.
+ * Free with db_close; db_close(NULL) is a no-op. */
+int db_open(const char *url, const db_options *opts, db **out /* OUT */, em_error *err);
+void db_close(db *d);
+db_dialect db_dialect_of(const db *d);
+/* Parse only the scheme: DB_SQLITE, DB_POSTGRES, or EM_E_INVAL. */
+int db_dialect_of_url(const char *url);
+/* A copy of `url` fit for logs and messages: a postgres URL's password (in the
+ * user-info part or a password= parameter) becomes "***". Owned, free with
+ * free(); never NULL. */
+char *db_url_redact(const char *url);
+
+/* Run SQL text without parameters (may hold several statements; used for
+ * migrations and pragmas). */
+int db_exec(db *d, const char *sql, em_error *err);
+
+/* Cheap liveness check that runs a real query ("SELECT 1" and a read of
+ * schema_migrations when it exists). EM_E_UNAVAILABLE when the server is gone. */
+int db_ping(db *d, em_error *err);
+
+/* ---- transactions ---- */
+/* db_begin starts a write transaction (SQLite: BEGIN IMMEDIATE). Nesting is not
+ * supported: EM_E_INVAL when one is already open. */
+int db_begin(db *d, em_error *err);
+int db_commit(db *d, em_error *err);
+/* Always safe to call; does nothing without an open transaction. */
+void db_rollback(db *d);
+
+/* ---- statements ---- */
+/* Prepare `sql` (placeholders $1..$N). The statement belongs to `d` and must be
+ * finalized before db_close. Free with db_finalize; db_finalize(NULL) is a no-op. */
+int db_prepare(db *d, const char *sql, db_stmt **out /* OUT */, em_error *err);
+void db_finalize(db_stmt *st);
+/* Clear results and bindings so the statement can run again. */
+void db_reset(db_stmt *st);
+
+/* Bind parameter $idx (1-based). Text is copied. */
+int db_bind_text(db_stmt *st, int idx, const char *value);
+int db_bind_int64(db_stmt *st, int idx, int64_t value);
+int db_bind_double(db_stmt *st, int idx, double value);
+int db_bind_null(db_stmt *st, int idx);
+int db_bind_bool(db_stmt *st, int idx, bool value);
+
+/* Run or advance: DB_ROW when a row is available, DB_DONE when finished, a
+ * negative code on error (EM_E_CONFLICT for unique/foreign-key violations,
+ * EM_E_BUSY when locked past the timeout, EM_E_UNAVAILABLE when the connection
+ * was lost, EM_E_DB otherwise). */
+int db_step(db_stmt *st, em_error *err);
+
+/* Column accessors for the current row (0-based). Text is borrowed and valid
+ * until the next db_step/db_reset/db_finalize; NULL for SQL NULL. */
+int db_column_count(db_stmt *st);
+const char *db_column_name(db_stmt *st, int col);
+const char *db_column_text(db_stmt *st, int col);
+int64_t db_column_int64(db_stmt *st, int col);
+double db_column_double(db_stmt *st, int col);
+bool db_column_bool(db_stmt *st, int col);
+bool db_column_is_null(db_stmt *st, int col);
+
+/* Rows changed by the last completed statement on this connection. */
+int64_t db_changes(db *d);
+
+/* ---- per-thread pool ---- */
+/* A pool opens nothing until a thread asks. Free with dbpool_free, after every
+ * thread that used it has stopped; dbpool_free(NULL) is a no-op. */
+int dbpool_new(const char *url, const db_options *opts, dbpool **out /* OUT */, em_error *err);
+void dbpool_free(dbpool *p);
+/* The calling thread's connection (borrowed; valid until dbpool_free). A
+ * PostgreSQL connection found broken is reset first. EM_E_UNAVAILABLE when it
+ * cannot be opened. */
+int dbpool_get(dbpool *p, db **out /* OUT */, em_error *err);
+/* Close the calling thread's connection now (before the thread ends), so a
+ * pool used by many short-lived threads does not keep one connection per dead
+ * thread until dbpool_free. No-op when the thread has none. */
+void dbpool_release(dbpool *p);
+/* The pool's URL as given, password included (borrowed; use db_url_redact
+ * before logging it). */
+const char *dbpool_url(const dbpool *p);
+db_dialect dbpool_dialect(const dbpool *p);
+
+#endif
