@@ -1,0 +1,177 @@
+/* Topics of a user, newest schema's read path (50 rows by default).
+ *
+ * Until accounts land, this route is registered only with ENVIRONMENT=local
+ * (api/routes.c): it has no caller identity to apply the ownership rule to, so it
+ * must not be reachable in staging or production. */
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+
+#define TOPICS_DEFAULT_LIMIT 50
+#define TOPICS_MAX_LIMIT 200
+
+static const char topics_sql[] =
+    "SELECT id, user_id, name, mastery_score, next_review_at FROM topics "
+    "WHERE user_id = $1 ORDER BY id LIMIT $2";
+
+/* Parse ?limit=; returns -1 when malformed or out of range. */
+static long parse_limit(const char *s)
+{
+    if (s == NULL)
+        return TOPICS_DEFAULT_LIMIT;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || n < 1 || n > TOPICS_MAX_LIMIT)
+        return -1;
+    return n;
+}
+
+void api_topics_list(http_req *req, http_res *res)
+{
+    const char *user_id = http_req_query(req, "user_id");
+    if (user_id == NULL || !id_is_uuid(user_id)) {
+        http_res_error(res, 400, "invalid_request", "user_id must be a user id (UUID)");
+        return;
+    }
+    long limit = parse_limit(http_req_query(req, "limit"));
+    if (limit < 0) {
+        http_res_error(res, 400, "invalid_request", "limit must be a whole number from 1 to %d",
+                       TOPICS_MAX_LIMIT);
+        return;
+    }
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    em_error err = {0};
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, topics_sql, &st, &err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, limit);
+    json_t *items = json_array();
+    while (rc == EM_OK && (rc = db_step(st, &err)) == DB_ROW) {
+        rc = EM_OK;
+        const char *next = db_column_text(st, 4);
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:s, s:f, s:o}", "id", db_column_text(st, 0),
+                                        "user_id", db_column_text(st, 1), "name",
+                                        db_column_text(st, 2), "mastery", db_column_double(st, 3),
+                                        "next_review_at", next ? json_string(next) : json_null()));
+    }
+    db_finalize(st);
+    if (rc != DB_DONE) {
+        json_decref(items);
+        const char *code = NULL;
+        int status = http_status_for(rc, &code);
+        http_res_error(res, status, code, "%s", err.msg[0] ? err.msg : em_strerror(rc));
+        return;
+    }
+    http_res_json(res, 200, json_pack("{s:o, s:i}", "items", items, "count", (int)json_array_size(items)));
+}
+
+/* Validate the body of POST /api/topics; writes 422 and returns false when a
+ * field is missing or out of range. */
+static bool topic_body_valid(json_t *body, http_res *res, const char **user_id, const char **name,
+                             double *mastery)
+{
+    if (!json_is_object(body)) {
+        http_res_error(res, 422, "validation_error", "the body must be a JSON object");
+        return false;
+    }
+    *user_id = json_string_value(json_object_get(body, "user_id"));
+    if (*user_id == NULL || !id_is_uuid(*user_id)) {
+        http_res_error(res, 422, "validation_error", "user_id must be a user id (UUID)");
+        return false;
+    }
+    *name = json_string_value(json_object_get(body, "name"));
+    size_t len = *name ? strlen(*name) : 0;
+    if (len == 0 || len > 200) {
+        http_res_error(res, 422, "validation_error", "name must be a string of 1 to 200 characters");
+        return false;
+    }
+    json_t *m = json_object_get(body, "mastery");
+    *mastery = 0.0;
+    if (m != NULL && !json_is_null(m)) {
+        if (!json_is_number(m) || json_number_value(m) < 0.0 || json_number_value(m) > 1.0) {
+            http_res_error(res, 422, "validation_error", "mastery must be a number from 0 to 1");
+            return false;
+        }
+        *mastery = json_number_value(m);
+    }
+    return true;
+}
+
+/* Run `sql` with one text parameter and report whether it returned a row. */
+static int exists(db *d, const char *sql, const char *param, bool *found, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, sql, &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, param);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc < 0)
+        return rc;
+    *found = rc == DB_ROW;
+    return EM_OK;
+}
+
+void api_topics_create(http_req *req, http_res *res)
+{
+    json_t *body = NULL;
+    if (http_req_json(req, &body, res) != EM_OK)
+        return;
+    const char *user_id, *name;
+    double mastery;
+    if (!topic_body_valid(body, res, &user_id, &name, &mastery)) {
+        json_decref(body);
+        return;
+    }
+    db *d = api_db(req, res);
+    if (d == NULL) {
+        json_decref(body);
+        return;
+    }
+    em_error err = {0};
+    bool found = false;
+    int rc = exists(d, "SELECT 1 FROM users WHERE id = $1", user_id, &found, &err);
+    if (rc == EM_OK && !found) {
+        http_res_error(res, 404, "not_found", "no user with that id");
+        json_decref(body);
+        return;
+    }
+    char id[ID_UUID_LEN + 1];
+    id_uuid7(id);
+    db_stmt *st = NULL;
+    if (rc == EM_OK)
+        rc = db_prepare(d, "INSERT INTO topics (id, user_id, name, mastery_score) VALUES ($1, $2, $3, $4)",
+                        &st, &err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, name);
+    if (rc == EM_OK)
+        rc = db_bind_double(st, 4, mastery);
+    if (rc == EM_OK)
+        rc = db_step(st, &err);
+    db_finalize(st);
+    if (rc != DB_DONE) {
+        const char *code = NULL;
+        int status = http_status_for(rc, &code);
+        http_res_error(res, status, code, "%s", err.msg[0] ? err.msg : em_strerror(rc));
+    } else {
+        http_res_json(res, 201,
+                      json_pack("{s:s, s:s, s:s, s:f, s:n}", "id", id, "user_id", user_id, "name", name,
+                                "mastery", mastery, "next_review_at"));
+    }
+    json_decref(body);
+}

@@ -1,0 +1,35 @@
+/* app: the process-wide context handed to every handler and command.
+ *
+ * It holds the configuration (read once at start) and the database pool; handlers
+ * reach it through req->app. There are no other globals (STYLE rule 15). */
+#ifndef EM_APP_APP_H
+#define EM_APP_APP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "db/db.h"
+
+typedef struct app {
+    config cfg;          /* owned; read-only once serving */
+    dbpool *db;          /* owned; one connection per thread */
+    int64_t started_ms;  /* wall clock at start, for uptime */
+} app;
+
+/* Load configuration (environment + .env file), returning EM_E_CONFIG etc. with
+ * the reason in err. The .env path is $EXAMMENTOR_ENV_FILE, else "./.env". */
+int app_load_config(config *cfg /* OUT */, em_error *err);
+
+/* Print the config_check verdict to `out`: one line per problem, "ok" summary.
+ * Returns the number of fatal problems. */
+size_t app_report_config(const config *cfg, FILE *out);
+
+/* Open the pool for cfg->database_url. app takes ownership of *cfg (zeroed). */
+int app_init(app *a /* OUT */, config *cfg, em_error *err);
+void app_cleanup(app *a);
+
+/* Apply pending migrations on a dedicated connection. */
+int app_migrate(const app *a, em_error *err);
+
+#endif

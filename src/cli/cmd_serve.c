@@ -1,0 +1,156 @@
+/* `exammentor serve`: load and check the configuration, apply pending
+ * migrations (as the seeds' `alembic upgrade head && start`), serve HTTP until
+ * SIGTERM/SIGINT, then shut down gracefully. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "http/server.h"
+
+static const char usage[] =
+    "Usage: exammentor serve [--host ADDR] [--port N]\n"
+    "\n"
+    "Serve the HTTP API. Pending database migrations are applied first.\n"
+    "Stops gracefully on SIGTERM or SIGINT: no new connections, in-flight\n"
+    "requests finish within SHUTDOWN_GRACE_SECONDS, the database is closed.\n"
+    "\n"
+    "Options (override HOST and PORT from the configuration):\n"
+    "  --host ADDR   address to bind (default 127.0.0.1 in local, else 0.0.0.0)\n"
+    "  --port N      port to listen on; 0 picks a free one (default 8000)\n"
+    "  -h, --help    show this help\n";
+
+/* Log every config_check finding; returns the number of fatal ones. */
+static size_t log_config_problems(const config *cfg)
+{
+    config_problem problems[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 0;
+    size_t n = config_check(cfg, problems, CONFIG_MAX_PROBLEMS, &fatal);
+    for (size_t i = 0; i < n && i < CONFIG_MAX_PROBLEMS; i++)
+        log_emit(problems[i].fatal ? LOG_ERROR : LOG_WARN, problems[i].message,
+                 json_pack("{s:s}", "variable", problems[i].variable));
+    return fatal;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"host", required_argument, NULL, 'H'},
+        {"port", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *host = NULL;
+    long port = -1;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            host = optarg;
+            break;
+        case 'p':
+            port = strcmp(optarg, "0") == 0 ? 0 : cli_parse_count(optarg, 65535);
+            if (port < 0)
+                return cli_usage_error("serve", "--port must be a number from 0 to 65535");
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return CLI_OK;
+        case ':':
+            return cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+
+    em_error err = {0};
+    config cfg;
+    if (app_load_config(&cfg, &err) != EM_OK) {
+        fprintf(stderr, "exammentor serve: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    if (host != NULL) {
+        free(cfg.host);
+        cfg.host = em_strdup(host);
+    }
+    if (port >= 0)
+        cfg.port = (int)port;
+    log_level level = LOG_INFO;
+    log_level_parse(cfg.log_level, &level);
+    log_configure(level, 1);
+    if (log_config_problems(&cfg) > 0) {
+        log_msg(LOG_ERROR, "configuration refused for ENVIRONMENT=%s; run 'exammentor check-config'",
+                config_env_name(cfg.environment));
+        config_cleanup(&cfg);
+        return CLI_FAIL;
+    }
+
+    /* Block the shutdown signals before any thread starts, so every thread
+     * inherits the mask and only sigwait below receives them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = CLI_FAIL;
+    app a;
+    router *routes = NULL;
+    http_server *server = NULL;
+    if (app_init(&a, &cfg, &err) != EM_OK) {
+        log_msg(LOG_ERROR, "cannot open the database: %s", err.msg);
+        return CLI_FAIL;
+    }
+    if (app_migrate(&a, &err) != EM_OK) {
+        log_msg(LOG_ERROR, "migrations failed: %s", err.msg);
+        goto out_app;
+    }
+    routes = router_new();
+    if (api_register(routes, &a.cfg) != EM_OK) {
+        log_msg(LOG_ERROR, "route table is invalid");
+        goto out_routes;
+    }
+    http_server_options sopts = {
+        .host = a.cfg.host,
+        .port = a.cfg.port,
+        .threads = a.cfg.http_threads,
+        .max_body = (size_t)a.cfg.max_body_kb * 1024,
+        .shutdown_grace_s = a.cfg.shutdown_grace_s,
+        .cfg = &a.cfg,
+        .routes = routes,
+        .app = &a,
+    };
+    if (http_server_start(&sopts, &server, &err) != EM_OK) {
+        log_msg(LOG_ERROR, "cannot listen on %s:%d: %s", a.cfg.host, a.cfg.port, err.msg);
+        goto out_routes;
+    }
+    log_emit(LOG_INFO, "listening",
+             json_pack("{s:s, s:i, s:s, s:s, s:i, s:s}", "host", a.cfg.host, "port",
+                       http_server_port(server), "environment", config_env_name(a.cfg.environment),
+                       "database", dbpool_dialect(a.db) == DB_SQLITE ? "sqlite" : "postgresql",
+                       "threads", a.cfg.http_threads, "version", EM_VERSION));
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    log_emit(LOG_INFO, "shutting down",
+             json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "grace_s",
+                       a.cfg.shutdown_grace_s));
+    http_server_stop(server);
+    rc = CLI_OK;
+out_routes:
+    router_free(routes);
+out_app:
+    app_cleanup(&a);
+    if (rc == CLI_OK)
+        log_msg(LOG_INFO, "stopped");
+    return rc;
+}
