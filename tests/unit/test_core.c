@@ -1,0 +1,151 @@
+/* core: bounded buffers, arenas, ids, clock formatting, log levels. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/log.h"
+
+static void core_buf_enforces_max(void **state)
+{
+    buf b;
+    buf_init(&b, 10);
+    assert_int_equal(buf_append_str(&b, "12345"), EM_OK);
+    assert_int_equal(buf_printf(&b, "%d", 6789), EM_OK);
+    assert_int_equal(b.len, 9);
+    assert_int_equal(buf_append_str(&b, "ab"), EM_E_TOO_LARGE);
+    assert_string_equal(b.data, "123456789"); /* unchanged by the refused append */
+    assert_int_equal(buf_append_str(&b, "a"), EM_OK);
+    assert_int_equal(buf_printf(&b, "x"), EM_E_TOO_LARGE);
+    char *s = buf_steal(&b);
+    assert_string_equal(s, "123456789a");
+    free(s);
+    assert_int_equal(b.len, 0);
+    buf_cleanup(&b);
+}
+
+static void core_buf_grows_to_large_sizes(void **state)
+{
+    buf b;
+    buf_init(&b, 1 << 20);
+    char chunk[1000];
+    memset(chunk, 'x', sizeof chunk);
+    size_t total = 0;
+    while (buf_append(&b, chunk, sizeof chunk) == EM_OK)
+        total += sizeof chunk;
+    assert_int_equal(total, ((1 << 20) / 1000) * 1000);
+    assert_int_equal(b.len, total);
+    assert_int_equal(b.data[b.len], '\0');
+    buf_cleanup(&b);
+}
+
+static void core_arena_allocates_aligned_and_frees(void **state)
+{
+    arena *a = arena_new(64);
+    for (int i = 0; i < 1000; i++) {
+        void *p = arena_alloc(a, (size_t)(i % 97) + 1);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        memset(p, 0xab, (size_t)(i % 97) + 1);
+    }
+    char *s = arena_sprintf(a, "%s-%d", "topic", 42);
+    assert_string_equal(s, "topic-42");
+    assert_string_equal(arena_strndup(a, "abcdef", 3), "abc");
+    char *big = arena_alloc(a, 1 << 16); /* bigger than any chunk so far */
+    memset(big, 1, 1 << 16);
+    arena_reset(a);
+    assert_int_equal(arena_used(a), 0);
+    assert_string_equal(arena_strdup(a, "again"), "again");
+    arena_free(a);
+    arena_free(NULL);
+}
+
+static void core_uuid7_is_canonical_and_ordered(void **state)
+{
+    char a[ID_UUID_LEN + 1], b[ID_UUID_LEN + 1];
+    id_uuid7(a);
+    usleep(2000);
+    id_uuid7(b);
+    assert_true(id_is_uuid(a));
+    assert_int_equal(a[14], '7');
+    assert_true(strchr("89ab", a[19]) != NULL);
+    assert_true(strcmp(a, b) < 0); /* time-ordered across milliseconds */
+    assert_false(id_is_uuid("not-a-uuid"));
+    assert_false(id_is_uuid("0190000000007000800000000000000000000"));
+    assert_false(id_is_uuid("01900000-0000-7000-8000-0000000000001"));
+    assert_true(id_is_uuid("01900000-0000-7000-8000-00000000000A"));
+}
+
+static void core_clock_formats_utc(void **state)
+{
+    char out[32];
+    clock_iso8601(0, out);
+    assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+    clock_iso8601(1795305600123LL, out);
+    assert_string_equal(out, "2026-11-22T00:00:00.123Z");
+}
+
+static void core_log_levels_and_lines(void **state)
+{
+    log_level lv;
+    assert_int_equal(log_level_parse("WARNING", &lv), EM_OK);
+    assert_int_equal(lv, LOG_WARN);
+    assert_int_equal(log_level_parse("verbose", &lv), EM_E_INVAL);
+    char path[] = "/tmp/em-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    log_configure(LOG_INFO, fd);
+    log_msg(LOG_DEBUG, "hidden");
+    log_emit(LOG_INFO, "shown", json_pack("{s:i}", "n", 7));
+    log_configure(LOG_INFO, 1);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    char line[512] = {0};
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_null(fgets(line + strlen(line), 10, f)); /* exactly one line */
+    fclose(f);
+    unlink(path);
+    json_error_t e;
+    json_t *j = json_loads(line, 0, &e);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "msg")), "shown");
+    assert_string_equal(json_string_value(json_object_get(j, "level")), "info");
+    assert_int_equal(json_integer_value(json_object_get(j, "n")), 7);
+    json_decref(j);
+}
+
+static void core_error_set_and_strerror(void **state)
+{
+    em_error err = {0};
+    assert_int_equal(em_error_set(&err, EM_E_CONFLICT, "email %s taken", "a@b"), EM_E_CONFLICT);
+    assert_string_equal(err.msg, "email a@b taken");
+    assert_string_equal(em_strerror(EM_E_TOO_LARGE), "too large");
+    assert_string_equal(em_strerror(-999), "unknown error");
+    em_error_clear(&err);
+    assert_int_equal(err.code, EM_OK);
+    assert_int_equal(em_error_set(NULL, EM_E_IO, "ignored"), EM_E_IO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(core_buf_enforces_max),
+        cmocka_unit_test(core_buf_grows_to_large_sizes),
+        cmocka_unit_test(core_arena_allocates_aligned_and_frees),
+        cmocka_unit_test(core_uuid7_is_canonical_and_ordered),
+        cmocka_unit_test(core_clock_formats_utc),
+        cmocka_unit_test(core_log_levels_and_lines),
+        cmocka_unit_test(core_error_set_and_strerror),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
