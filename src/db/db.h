@@ -90,7 +90,12 @@ int db_bind_bool(db_stmt *st, int idx, bool value);
 int db_step(db_stmt *st, em_error *err);
 
 /* Column accessors for the current row (0-based). Text is borrowed and valid
- * until the next db_step/db_reset/db_finalize; NULL for SQL NULL. */
+ * until the next db_step/db_reset/db_finalize; NULL for SQL NULL. Without a
+ * current row (before the first DB_ROW, after DB_DONE) or out of range, values
+ * read as NULL/0/false. Count and names are known after the first db_step on
+ * every backend (SQLite knows them from db_prepare on). PostgreSQL timestamptz
+ * values read as ISO-8601 UTC text, like SQLite's stored text; booleans read
+ * alike ("t"/"f" and 1/0 both work with db_column_bool/db_column_int64). */
 int db_column_count(db_stmt *st);
 const char *db_column_name(db_stmt *st, int col);
 const char *db_column_text(db_stmt *st, int col);

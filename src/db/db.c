@@ -1,0 +1,616 @@
+/* db: the public database interface. This file parses URLs, checks arguments and
+ * statement state, dispatches to the backend chosen at db_open (db_sqlite.c or
+ * db_pg.c, see db_int.h) and holds the per-thread connection pool. */
+#include "db/db.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "db/db_int.h"
+
+/* The longest URL accepted; also bounds the redacted copy made for logs. */
+#define DB_URL_MAX 4096
+/* Busy timeout (SQLite) / connect timeout (PostgreSQL) when none is given. */
+#define DB_DEFAULT_TIMEOUT_MS 5000
+
+struct db {
+    const db_backend *be;   /* chosen once at open, never changes */
+    void *conn;             /* owned by the backend, freed with be->close */
+    int open_stmts;         /* statements not yet finalized (must be 0 at close) */
+};
+
+/* A statement moves READY -> ROWS -> DONE; db_reset brings it back to READY. */
+enum { STMT_READY = 0, STMT_ROWS = 1, STMT_DONE = 2 };
+
+struct db_stmt {
+    db *d;                  /* borrowed; outlives the statement */
+    void *impl;             /* owned by the backend, freed with be->finalize */
+    int state;              /* STMT_READY, STMT_ROWS or STMT_DONE */
+    int last_rc;            /* DB_DONE or the error that ended the run */
+};
+
+struct dbpool {
+    char *url;              /* owned copy of the URL */
+    db_options opts;
+    db_dialect dialect;
+    pthread_key_t key;      /* the calling thread's db *, or NULL */
+    pthread_mutex_t mu;     /* guards conns/n/cap */
+    db **conns;             /* owned: every connection opened through the pool */
+    size_t n, cap;
+};
+
+/* ---- helpers shared with the backends ---- */
+
+const char *db__safe_message(int rc)
+{
+    switch (rc) {
+    case EM_E_CONFLICT: return "the record conflicts with an existing one";
+    case EM_E_BUSY: return "the database is busy, try again";
+    case EM_E_UNAVAILABLE: return "database unavailable";
+    case EM_E_INVAL: return "invalid database request";
+    case EM_E_TOO_LARGE: return "value too large for the database";
+    case EM_E_IO: return "database storage error";
+    case EM_E_NOMEM: return "out of memory";
+    default: return "database error";
+    }
+}
+
+bool db__text_is_true(const char *s)
+{
+    if (s == NULL)
+        return false;
+    if (strcasecmp(s, "t") == 0 || strcasecmp(s, "true") == 0)
+        return true;
+    return strtod(s, NULL) != 0.0;
+}
+
+/* ---- URLs ---- */
+
+static bool has_prefix_ci(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int db_dialect_of_url(const char *url)
+{
+    if (url == NULL)
+        return EM_E_INVAL;
+    if (has_prefix_ci(url, "sqlite:"))
+        return DB_SQLITE;
+    if (has_prefix_ci(url, "postgres://") || has_prefix_ci(url, "postgresql://"))
+        return DB_POSTGRES;
+    return EM_E_INVAL;
+}
+
+/* The SQLite target of a sqlite: URL: "sqlite:///abs" -> "/abs", "sqlite://rel" ->
+ * "rel", "sqlite::memory:" -> ":memory:". Borrowed from `url`; NULL when malformed. */
+static const char *sqlite_target(const char *url)
+{
+    const char *rest = url + strlen("sqlite:");
+    if (strcmp(rest, ":memory:") == 0)
+        return rest;
+    if (strncmp(rest, "//", 2) != 0)
+        return NULL;
+    rest += 2;
+    if (rest[0] == '\0' || strchr(rest, '?') != NULL || strchr(rest, '#') != NULL)
+        return NULL;
+    if (rest[0] == '/' && rest[1] == '\0')
+        return NULL;
+    return rest;
+}
+
+/* Replace the value of every "password=" query parameter with "***". */
+static int redact_query(buf *out, const char *q)
+{
+    int rc = EM_OK;
+    while (*q != '\0' && rc == EM_OK) {
+        size_t n = strcspn(q, "&");
+        if (n >= 9 && strncasecmp(q, "password=", 9) == 0)
+            rc = buf_append_str(out, "password=***");
+        else
+            rc = buf_append(out, q, n);
+        q += n;
+        if (*q == '&') {
+            if (rc == EM_OK)
+                rc = buf_append(out, "&", 1);
+            q++;
+        }
+    }
+    return rc;
+}
+
+/* A copy of a database URL fit for logs: the password of a postgres URL, in
+ * the user-info part or a password= parameter, is replaced by "***". */
+char *db_url_redact(const char *url)
+{
+    buf out;
+    buf_init(&out, DB_URL_MAX + 16);
+    if (url == NULL)
+        return buf_steal(&out);
+    if (db_dialect_of_url(url) != DB_POSTGRES || strlen(url) > DB_URL_MAX) {
+        if (strlen(url) > DB_URL_MAX)
+            buf_append_str(&out, "(url too long)");
+        else
+            buf_append_str(&out, url);
+        return buf_steal(&out);
+    }
+    const char *auth = strstr(url, "://") + 3;
+    size_t auth_len = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth_len; i++) {
+        if (auth[i] == '@')
+            at = auth + i;
+    }
+    buf_append(&out, url, (size_t)(auth - url));
+    if (at != NULL) {
+        const char *colon = memchr(auth, ':', (size_t)(at - auth));
+        if (colon != NULL) {
+            buf_append(&out, auth, (size_t)(colon - auth));
+            buf_append_str(&out, ":***");
+        } else {
+            buf_append(&out, auth, (size_t)(at - auth));
+        }
+        buf_append(&out, at, (size_t)(auth + auth_len - at));
+    } else {
+        buf_append(&out, auth, auth_len);
+    }
+    const char *rest = auth + auth_len;
+    const char *q = strchr(rest, '?');
+    if (q == NULL) {
+        buf_append_str(&out, rest);
+    } else {
+        buf_append(&out, rest, (size_t)(q + 1 - rest));
+        redact_query(&out, q + 1);
+    }
+    return buf_steal(&out);
+}
+
+/* ---- connections ---- */
+
+int db_open(const char *url, const db_options *opts, db **out, em_error *err)
+{
+    int rc = EM_OK;
+    const db_backend *be = NULL;
+    const char *target = NULL;
+    void *conn = NULL;
+    db *d = NULL;
+    db_options defaults = {.timeout_ms = DB_DEFAULT_TIMEOUT_MS};
+
+    assert(out != NULL);
+    *out = NULL;
+    if (opts == NULL || opts->timeout_ms <= 0)
+        opts = &defaults;
+    if (url == NULL || strlen(url) > DB_URL_MAX) {
+        rc = em_error_set(err, EM_E_INVAL, "invalid database URL");
+        goto done;
+    }
+    switch (db_dialect_of_url(url)) {
+    case DB_SQLITE:
+        be = &db__sqlite_backend;
+        target = sqlite_target(url);
+        if (target == NULL) {
+            rc = em_error_set(err, EM_E_INVAL,
+                              "invalid SQLite URL: use sqlite:///absolute/path, "
+                              "sqlite://relative/path or sqlite::memory:");
+            goto done;
+        }
+        break;
+    case DB_POSTGRES:
+        be = &db__pg_backend;
+        target = url;
+        break;
+    default:
+        rc = em_error_set(err, EM_E_INVAL,
+                          "unsupported database URL: expected sqlite: or postgres://");
+        goto done;
+    }
+    rc = be->open(target, opts, &conn, err);
+    if (rc != EM_OK)
+        goto done;
+    d = em_calloc(1, sizeof *d);
+    d->be = be;
+    d->conn = conn;
+    *out = d;
+done:
+    return rc;
+}
+
+void db_close(db *d)
+{
+    if (d == NULL)
+        return;
+    assert(d->open_stmts == 0 && "finalize every statement before db_close");
+    d->be->close(d->conn);
+    free(d);
+}
+
+db_dialect db_dialect_of(const db *d)
+{
+    assert(d != NULL);
+    return d->be->dialect;
+}
+
+int db_exec(db *d, const char *sql, em_error *err)
+{
+    assert(d != NULL && sql != NULL);
+    return d->be->exec(d->conn, sql, err);
+}
+
+/* Run a query that returns at most one row and tell whether it gave a row with
+ * a true first column. */
+static int query_flag(db *d, const char *sql, bool *flag /* OUT */, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, sql, &st, err);
+    if (rc != EM_OK)
+        return rc;
+    *flag = false;
+    rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        *flag = !db_column_is_null(st, 0) && db_column_bool(st, 0);
+        rc = EM_OK;
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int db__table_exists(db *d, const char *table, bool *exists, em_error *err)
+{
+    db_stmt *st = NULL;
+    const char *sql = d->be->dialect == DB_SQLITE
+                          ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+                          : "SELECT to_regclass($1) IS NOT NULL";
+    int rc = db_prepare(d, sql, &st, err);
+    if (rc != EM_OK)
+        return rc;
+    *exists = false;
+    rc = db_bind_text(st, 1, table);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        *exists = db_column_bool(st, 0);
+        rc = EM_OK;
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int db_ping(db *d, em_error *err)
+{
+    bool ok = false;
+    bool exists = false;
+    assert(d != NULL);
+    int rc = d->be->check(d->conn, err);
+    if (rc == EM_OK)
+        rc = query_flag(d, "SELECT 1", &ok, err);
+    if (rc == EM_OK)
+        rc = db__table_exists(d, "schema_migrations", &exists, err);
+    if (rc == EM_OK && exists)
+        rc = query_flag(d, "SELECT count(*) >= 0 FROM schema_migrations", &ok, err);
+    return rc;
+}
+
+int64_t db_changes(db *d)
+{
+    assert(d != NULL);
+    return d->be->changes(d->conn);
+}
+
+/* ---- transactions ---- */
+
+int db_begin(db *d, em_error *err)
+{
+    assert(d != NULL);
+    if (d->be->in_tx(d->conn))
+        return em_error_set(err, EM_E_INVAL, "a transaction is already open");
+    return d->be->begin(d->conn, err);
+}
+
+int db_commit(db *d, em_error *err)
+{
+    assert(d != NULL);
+    if (!d->be->in_tx(d->conn))
+        return em_error_set(err, EM_E_INVAL, "no transaction is open");
+    return d->be->commit(d->conn, err);
+}
+
+void db_rollback(db *d)
+{
+    if (d != NULL && d->be->in_tx(d->conn))
+        d->be->rollback(d->conn);
+}
+
+/* ---- statements ---- */
+
+int db_prepare(db *d, const char *sql, db_stmt **out, em_error *err)
+{
+    void *impl = NULL;
+    assert(d != NULL && sql != NULL && out != NULL);
+    *out = NULL;
+    int rc = d->be->prepare(d->conn, sql, &impl, err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = em_calloc(1, sizeof *st);
+    st->d = d;
+    st->impl = impl;
+    st->state = STMT_READY;
+    d->open_stmts++;
+    *out = st;
+    return EM_OK;
+}
+
+void db_finalize(db_stmt *st)
+{
+    if (st == NULL)
+        return;
+    st->d->be->finalize(st->impl);
+    st->d->open_stmts--;
+    free(st);
+}
+
+void db_reset(db_stmt *st)
+{
+    assert(st != NULL);
+    st->d->be->reset(st->impl);
+    st->state = STMT_READY;
+    st->last_rc = DB_DONE;
+}
+
+/* Binding is allowed before the first db_step (or after db_reset), and only to
+ * a placeholder the SQL has. */
+static int bind_check(db_stmt *st, int idx)
+{
+    assert(st != NULL);
+    if (st->state != STMT_READY) {
+        log_msg(LOG_WARN, "db: bind to a statement already run; call db_reset first");
+        return EM_E_INVAL;
+    }
+    if (idx < 1 || !st->d->be->has_param(st->impl, idx))
+        return EM_E_INVAL;
+    return EM_OK;
+}
+
+int db_bind_text(db_stmt *st, int idx, const char *value)
+{
+    int rc = bind_check(st, idx);
+    if (rc != EM_OK)
+        return rc;
+    if (value == NULL)
+        return st->d->be->bind_null(st->impl, idx);
+    return st->d->be->bind_text(st->impl, idx, value);
+}
+
+int db_bind_int64(db_stmt *st, int idx, int64_t value)
+{
+    int rc = bind_check(st, idx);
+    return rc != EM_OK ? rc : st->d->be->bind_int64(st->impl, idx, value);
+}
+
+int db_bind_double(db_stmt *st, int idx, double value)
+{
+    int rc = bind_check(st, idx);
+    return rc != EM_OK ? rc : st->d->be->bind_double(st->impl, idx, value);
+}
+
+int db_bind_null(db_stmt *st, int idx)
+{
+    int rc = bind_check(st, idx);
+    return rc != EM_OK ? rc : st->d->be->bind_null(st->impl, idx);
+}
+
+int db_bind_bool(db_stmt *st, int idx, bool value)
+{
+    int rc = bind_check(st, idx);
+    return rc != EM_OK ? rc : st->d->be->bind_bool(st->impl, idx, value);
+}
+
+/* Once a run has ended (done or failed), further steps repeat its outcome
+ * instead of running the statement again: both backends behave alike. */
+int db_step(db_stmt *st, em_error *err)
+{
+    assert(st != NULL);
+    if (st->state == STMT_DONE) {
+        if (st->last_rc < 0)
+            return em_error_set(err, st->last_rc, "%s", db__safe_message(st->last_rc));
+        return DB_DONE;
+    }
+    int rc = st->d->be->step(st->impl, err);
+    if (rc == DB_ROW) {
+        st->state = STMT_ROWS;
+    } else {
+        st->state = STMT_DONE;
+        st->last_rc = rc;
+    }
+    return rc;
+}
+
+int db_column_count(db_stmt *st)
+{
+    assert(st != NULL);
+    return st->d->be->column_count(st->impl);
+}
+
+const char *db_column_name(db_stmt *st, int col)
+{
+    if (col < 0 || col >= db_column_count(st))
+        return NULL;
+    return st->d->be->column_name(st->impl, col);
+}
+
+/* Column values exist only while a row is current. */
+static bool on_row(db_stmt *st, int col)
+{
+    assert(st != NULL);
+    return st->state == STMT_ROWS && col >= 0 && col < st->d->be->column_count(st->impl);
+}
+
+const char *db_column_text(db_stmt *st, int col)
+{
+    return on_row(st, col) ? st->d->be->column_text(st->impl, col) : NULL;
+}
+
+int64_t db_column_int64(db_stmt *st, int col)
+{
+    return on_row(st, col) ? st->d->be->column_int64(st->impl, col) : 0;
+}
+
+double db_column_double(db_stmt *st, int col)
+{
+    return on_row(st, col) ? st->d->be->column_double(st->impl, col) : 0.0;
+}
+
+bool db_column_bool(db_stmt *st, int col)
+{
+    return on_row(st, col) ? st->d->be->column_bool(st->impl, col) : false;
+}
+
+bool db_column_is_null(db_stmt *st, int col)
+{
+    return on_row(st, col) ? st->d->be->column_is_null(st->impl, col) : true;
+}
+
+/* ---- per-thread pool ---- */
+
+int dbpool_new(const char *url, const db_options *opts, dbpool **out, em_error *err)
+{
+    int rc = EM_OK;
+    assert(out != NULL);
+    *out = NULL;
+    if (url == NULL || strlen(url) > DB_URL_MAX)
+        return em_error_set(err, EM_E_INVAL, "invalid database URL");
+    int dialect = db_dialect_of_url(url);
+    if (dialect < 0)
+        return em_error_set(err, EM_E_INVAL,
+                            "unsupported database URL: expected sqlite: or postgres://");
+    if (dialect == DB_SQLITE && sqlite_target(url) == NULL)
+        return em_error_set(err, EM_E_INVAL,
+                            "invalid SQLite URL: use sqlite:///absolute/path, "
+                            "sqlite://relative/path or sqlite::memory:");
+
+    dbpool *p = em_calloc(1, sizeof *p);
+    if (pthread_key_create(&p->key, NULL) != 0) {
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
+        goto fail_key; /* nothing but p to free */
+    }
+    if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
+        goto fail_mutex; /* the key exists */
+    }
+    p->url = em_strdup(url);
+    p->dialect = (db_dialect)dialect;
+    if (opts != NULL)
+        p->opts = *opts;
+    *out = p;
+    return EM_OK;
+
+fail_mutex:
+    pthread_key_delete(p->key);
+fail_key:
+    free(p);
+    return rc;
+}
+
+void dbpool_free(dbpool *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->n; i++)
+        db_close(p->conns[i]);
+    free(p->conns);
+    p->conns = NULL;
+    p->n = p->cap = 0;
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_destroy(&p->mu);
+    pthread_setspecific(p->key, NULL);
+    pthread_key_delete(p->key);
+    free(p->url);
+    free(p);
+}
+
+static void pool_register(dbpool *p, db *d)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->n == p->cap) {
+        p->cap = p->cap == 0 ? 8 : p->cap * 2;
+        p->conns = em_realloc(p->conns, p->cap * sizeof *p->conns);
+    }
+    p->conns[p->n++] = d;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_unregister(dbpool *p, db *d)
+{
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->conns[i] == d) {
+            p->conns[i] = p->conns[--p->n];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The thread's connection, opened on first use. A connection handed back with
+ * a transaction still open (a caller forgot to end it) is rolled back first, and
+ * a lost PostgreSQL connection is re-established by the backend's check. */
+int dbpool_get(dbpool *p, db **out, em_error *err)
+{
+    int rc = EM_OK;
+    assert(p != NULL && out != NULL);
+    *out = NULL;
+    db *d = pthread_getspecific(p->key);
+    if (d == NULL) {
+        rc = db_open(p->url, &p->opts, &d, err);
+        if (rc != EM_OK)
+            return rc;
+        pool_register(p, d);
+        if (pthread_setspecific(p->key, d) != 0) {
+            pool_unregister(p, d);
+            db_close(d);
+            return em_error_set(err, EM_E_INTERNAL, "cannot keep the thread's connection");
+        }
+        *out = d;
+        return EM_OK;
+    }
+    if (d->be->in_tx(d->conn)) {
+        log_msg(LOG_WARN, "db: a pooled connection still had a transaction open; rolled back");
+        d->be->rollback(d->conn);
+    }
+    rc = d->be->check(d->conn, err);
+    if (rc != EM_OK)
+        return rc;
+    *out = d;
+    return EM_OK;
+}
+
+void dbpool_release(dbpool *p)
+{
+    if (p == NULL)
+        return;
+    db *d = pthread_getspecific(p->key);
+    if (d == NULL)
+        return;
+    pthread_setspecific(p->key, NULL);
+    pool_unregister(p, d);
+    db_close(d);
+}
+
+const char *dbpool_url(const dbpool *p)
+{
+    assert(p != NULL);
+    return p->url;
+}
+
+db_dialect dbpool_dialect(const dbpool *p)
+{
+    assert(p != NULL);
+    return p->dialect;
+}

@@ -1,0 +1,444 @@
+/* db_sqlite: the SQLite backend of db.h (see db_int.h for the contract).
+ *
+ * One sqlite3 handle per connection, opened without SQLite's own mutexes (a
+ * connection is used by one thread at a time), in WAL mode with foreign keys on.
+ * Placeholders keep PostgreSQL's spelling: SQLite reads "$1" as a named
+ * parameter, so binding looks the name up. "Database lost" (the file deleted or
+ * replaced under a running server) is found by comparing the file's device and
+ * inode with those recorded at open. */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "db/db_int.h"
+
+typedef struct sqlite_conn {
+    sqlite3 *h;             /* owned */
+    char *path;             /* owned absolute path of the file; NULL for :memory: */
+    dev_t dev;              /* device and inode of the file at open */
+    ino_t ino;
+} sqlite_conn;
+
+typedef struct sqlite_stmt {
+    sqlite_conn *c;         /* borrowed */
+    sqlite3_stmt *h;        /* owned */
+} sqlite_stmt;
+
+/* The longest SQL excerpt copied into a log line. */
+#define SQL_LOG_MAX 300
+
+static int map_code(int ext)
+{
+    switch (ext & 0xff) {
+    case SQLITE_CONSTRAINT: return EM_E_CONFLICT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return EM_E_BUSY;
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_IOERR: return EM_E_UNAVAILABLE;
+    case SQLITE_READONLY:
+        return ext == SQLITE_READONLY_DBMOVED ? EM_E_UNAVAILABLE : EM_E_DB;
+    case SQLITE_FULL: return EM_E_IO;
+    case SQLITE_TOOBIG: return EM_E_TOO_LARGE;
+    case SQLITE_NOMEM: return EM_E_NOMEM;
+    case SQLITE_RANGE:
+    case SQLITE_MISUSE: return EM_E_INVAL;
+    default: return EM_E_DB;
+    }
+}
+
+/* Log the full detail of SQLite's last error on `h` (with an excerpt of the
+ * SQL, which holds placeholders, never values) and give the caller the code and
+ * a user-safe message. */
+static int fail(sqlite3 *h, const char *op, const char *sql, em_error *err)
+{
+    int ext = h != NULL ? sqlite3_extended_errcode(h) : SQLITE_NOMEM;
+    int rc = map_code(ext);
+    json_t *f = json_object();
+    json_object_set_new(f, "backend", json_string("sqlite"));
+    json_object_set_new(f, "op", json_string(op));
+    json_object_set_new(f, "sqlite_code", json_integer(ext));
+    json_object_set_new(f, "detail", json_string(h != NULL ? sqlite3_errmsg(h) : "no handle"));
+    if (sql != NULL)
+        json_object_set_new(f, "sql", json_stringn(sql, strnlen(sql, SQL_LOG_MAX)));
+    log_emit(rc == EM_E_CONFLICT || rc == EM_E_BUSY ? LOG_WARN : LOG_ERROR, "database error", f);
+    return em_error_set(err, rc, "%s", db__safe_message(rc));
+}
+
+/* Create every missing directory above the file `path` (mode 0700). */
+static int make_parent_dirs(const char *path)
+{
+    int rc = EM_OK;
+    char *copy = em_strdup(path);
+    char *slash = strrchr(copy, '/');
+    if (slash == NULL || slash == copy)
+        goto done; /* the current or root directory: nothing to create */
+    *slash = '\0';
+    for (char *p = copy + 1; ; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+            log_msg(LOG_ERROR, "db: cannot create directory %s: %s", copy, strerror(errno));
+            rc = EM_E_IO;
+            goto done;
+        }
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+done:
+    free(copy);
+    return rc;
+}
+
+/* Run a one-row pragma and return its text result in `out` (empty on none). */
+static int pragma_text(sqlite3 *h, const char *sql, char *out, size_t outsz)
+{
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        if (t != NULL)
+            snprintf(out, outsz, "%s", (const char *)t);
+        src = SQLITE_OK;
+    } else if (src == SQLITE_DONE) {
+        src = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return src;
+}
+
+static int sq_open(const char *target, const db_options *opts, void **out, em_error *err)
+{
+    int rc = EM_OK;
+    sqlite_conn *c = em_calloc(1, sizeof *c);
+    bool memory = strcmp(target, ":memory:") == 0;
+    char mode[32];
+    struct stat sb;
+
+    if (!memory) {
+        rc = make_parent_dirs(target);
+        if (rc != EM_OK) {
+            rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot create the database directory");
+            goto fail; /* c holds nothing yet */
+        }
+    }
+    int src = sqlite3_open_v2(target, &c->h,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                              NULL);
+    if (src != SQLITE_OK) {
+        log_msg(LOG_ERROR, "db: cannot open SQLite database %s: %s", target,
+                c->h != NULL ? sqlite3_errmsg(c->h) : sqlite3_errstr(src));
+        rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot open the database");
+        goto fail; /* closes c->h if SQLite allocated one */
+    }
+    sqlite3_extended_result_codes(c->h, 1);
+    sqlite3_busy_timeout(c->h, opts->timeout_ms);
+    if (sqlite3_exec(c->h, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        fail(c->h, "open", NULL, NULL);
+        rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot open the database");
+        goto fail;
+    }
+    if (pragma_text(c->h, "PRAGMA journal_mode = WAL", mode, sizeof mode) != SQLITE_OK) {
+        fail(c->h, "open", NULL, NULL);
+        rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot open the database");
+        goto fail;
+    }
+    if (!memory && strcmp(mode, "wal") != 0)
+        log_msg(LOG_WARN, "db: SQLite journal mode is %s, not wal", mode);
+    if (!memory) {
+        c->path = realpath(target, NULL);
+        if (c->path == NULL || stat(c->path, &sb) != 0) {
+            log_msg(LOG_ERROR, "db: cannot stat SQLite database %s: %s", target, strerror(errno));
+            rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot open the database");
+            goto fail;
+        }
+        c->dev = sb.st_dev;
+        c->ino = sb.st_ino;
+    }
+    *out = c;
+    return EM_OK;
+
+fail:
+    sqlite3_close_v2(c->h);
+    free(c->path);
+    free(c);
+    return rc;
+}
+
+static void sq_close(void *conn)
+{
+    sqlite_conn *c = conn;
+    if (c == NULL)
+        return;
+    if (sqlite3_close_v2(c->h) != SQLITE_OK)
+        log_msg(LOG_WARN, "db: closing SQLite: %s", sqlite3_errmsg(c->h));
+    free(c->path);
+    free(c);
+}
+
+static int sq_exec(void *conn, const char *sql, em_error *err)
+{
+    sqlite_conn *c = conn;
+    if (sqlite3_exec(c->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(c->h, "exec", sql, err);
+    return EM_OK;
+}
+
+/* The file must still be the one opened: deleted or replaced means the data
+ * this connection writes would be lost, so report the database unavailable. */
+static int sq_check(void *conn, em_error *err)
+{
+    sqlite_conn *c = conn;
+    struct stat sb;
+    int moved = 0;
+    if (c->path == NULL)
+        return EM_OK;
+    if (stat(c->path, &sb) != 0) {
+        log_msg(LOG_ERROR, "db: SQLite database file %s is gone: %s", c->path, strerror(errno));
+        return em_error_set(err, EM_E_UNAVAILABLE, "database unavailable");
+    }
+    if (sb.st_dev != c->dev || sb.st_ino != c->ino) {
+        log_msg(LOG_ERROR, "db: SQLite database file %s was replaced", c->path);
+        return em_error_set(err, EM_E_UNAVAILABLE, "database unavailable");
+    }
+    if (sqlite3_file_control(c->h, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+        moved) {
+        log_msg(LOG_ERROR, "db: SQLite database file %s has moved", c->path);
+        return em_error_set(err, EM_E_UNAVAILABLE, "database unavailable");
+    }
+    return EM_OK;
+}
+
+static bool sq_in_tx(void *conn)
+{
+    sqlite_conn *c = conn;
+    return sqlite3_get_autocommit(c->h) == 0;
+}
+
+static int sq_begin(void *conn, em_error *err)
+{
+    return sq_exec(conn, "BEGIN IMMEDIATE", err);
+}
+
+static int sq_commit(void *conn, em_error *err)
+{
+    return sq_exec(conn, "COMMIT", err);
+}
+
+static void sq_rollback(void *conn)
+{
+    sqlite_conn *c = conn;
+    if (sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+        log_msg(LOG_WARN, "db: SQLite rollback: %s", sqlite3_errmsg(c->h));
+}
+
+static int64_t sq_changes(void *conn)
+{
+    sqlite_conn *c = conn;
+    return sqlite3_changes64(c->h);
+}
+
+static int sq_prepare(void *conn, const char *sql, void **out, em_error *err)
+{
+    sqlite_conn *c = conn;
+    sqlite3_stmt *h = NULL;
+    const char *tail = NULL;
+    if (sqlite3_prepare_v2(c->h, sql, -1, &h, &tail) != SQLITE_OK)
+        return fail(c->h, "prepare", sql, err);
+    if (h == NULL) {
+        log_msg(LOG_ERROR, "db: prepare of an empty statement");
+        return em_error_set(err, EM_E_INVAL, "%s", db__safe_message(EM_E_INVAL));
+    }
+    tail += strspn(tail, " \t\r\n;");
+    if (*tail != '\0') {
+        sqlite3_finalize(h);
+        log_msg(LOG_ERROR, "db: prepare of several statements (use db_exec)");
+        return em_error_set(err, EM_E_INVAL, "%s", db__safe_message(EM_E_INVAL));
+    }
+    sqlite_stmt *s = em_calloc(1, sizeof *s);
+    s->c = c;
+    s->h = h;
+    *out = s;
+    return EM_OK;
+}
+
+static void sq_finalize(void *stmt)
+{
+    sqlite_stmt *s = stmt;
+    sqlite3_finalize(s->h);
+    free(s);
+}
+
+static void sq_reset(void *stmt)
+{
+    sqlite_stmt *s = stmt;
+    sqlite3_reset(s->h);
+    sqlite3_clear_bindings(s->h);
+}
+
+/* SQLite's index of the parameter named "$idx" (0 when the SQL has none). */
+static int param_index(sqlite_stmt *s, int idx)
+{
+    char name[16];
+    snprintf(name, sizeof name, "$%d", idx);
+    return sqlite3_bind_parameter_index(s->h, name);
+}
+
+static bool sq_has_param(void *stmt, int idx)
+{
+    return param_index(stmt, idx) > 0;
+}
+
+static int bind_result(sqlite_stmt *s, int src)
+{
+    if (src == SQLITE_OK)
+        return EM_OK;
+    return fail(s->c->h, "bind", NULL, NULL);
+}
+
+static int sq_bind_text(void *stmt, int idx, const char *value)
+{
+    sqlite_stmt *s = stmt;
+    return bind_result(s, sqlite3_bind_text(s->h, param_index(s, idx), value, -1,
+                                            SQLITE_TRANSIENT));
+}
+
+static int sq_bind_int64(void *stmt, int idx, int64_t value)
+{
+    sqlite_stmt *s = stmt;
+    return bind_result(s, sqlite3_bind_int64(s->h, param_index(s, idx), value));
+}
+
+static int sq_bind_double(void *stmt, int idx, double value)
+{
+    sqlite_stmt *s = stmt;
+    return bind_result(s, sqlite3_bind_double(s->h, param_index(s, idx), value));
+}
+
+static int sq_bind_null(void *stmt, int idx)
+{
+    sqlite_stmt *s = stmt;
+    return bind_result(s, sqlite3_bind_null(s->h, param_index(s, idx)));
+}
+
+static int sq_bind_bool(void *stmt, int idx, bool value)
+{
+    sqlite_stmt *s = stmt;
+    return bind_result(s, sqlite3_bind_int(s->h, param_index(s, idx), value ? 1 : 0));
+}
+
+static int sq_step(void *stmt, em_error *err)
+{
+    sqlite_stmt *s = stmt;
+    int src = sqlite3_step(s->h);
+    if (src == SQLITE_ROW)
+        return DB_ROW;
+    if (src == SQLITE_DONE)
+        return DB_DONE;
+    return fail(s->c->h, "step", sqlite3_sql(s->h), err);
+}
+
+static int sq_column_count(void *stmt)
+{
+    sqlite_stmt *s = stmt;
+    return sqlite3_column_count(s->h);
+}
+
+static const char *sq_column_name(void *stmt, int col)
+{
+    sqlite_stmt *s = stmt;
+    return sqlite3_column_name(s->h, col);
+}
+
+static const char *sq_column_text(void *stmt, int col)
+{
+    sqlite_stmt *s = stmt;
+    return (const char *)sqlite3_column_text(s->h, col);
+}
+
+/* Integers as SQLite converts them, plus "t"/"true"/"f"/"false" text as 1/0 so
+ * booleans read alike on both backends. */
+static int64_t sq_column_int64(void *stmt, int col)
+{
+    sqlite_stmt *s = stmt;
+    if (sqlite3_column_type(s->h, col) == SQLITE_TEXT) {
+        const char *t = (const char *)sqlite3_column_text(s->h, col);
+        if (strcasecmp(t, "t") == 0 || strcasecmp(t, "true") == 0)
+            return 1;
+        if (strcasecmp(t, "f") == 0 || strcasecmp(t, "false") == 0)
+            return 0;
+    }
+    return sqlite3_column_int64(s->h, col);
+}
+
+static double sq_column_double(void *stmt, int col)
+{
+    sqlite_stmt *s = stmt;
+    return sqlite3_column_double(s->h, col);
+}
+
+static bool sq_column_bool(void *stmt, int col)
+{
+    sqlite_stmt *s = stmt;
+    switch (sqlite3_column_type(s->h, col)) {
+    case SQLITE_INTEGER: return sqlite3_column_int64(s->h, col) != 0;
+    case SQLITE_FLOAT: return sqlite3_column_double(s->h, col) != 0.0;
+    case SQLITE_NULL: return false;
+    default: return db__text_is_true((const char *)sqlite3_column_text(s->h, col));
+    }
+}
+
+static bool sq_column_is_null(void *stmt, int col)
+{
+    sqlite_stmt *s = stmt;
+    return sqlite3_column_type(s->h, col) == SQLITE_NULL;
+}
+
+const db_backend db__sqlite_backend = {
+    .name = "sqlite",
+    .dialect = DB_SQLITE,
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .check = sq_check,
+    .in_tx = sq_in_tx,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .changes = sq_changes,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .reset = sq_reset,
+    .has_param = sq_has_param,
+    .bind_text = sq_bind_text,
+    .bind_int64 = sq_bind_int64,
+    .bind_double = sq_bind_double,
+    .bind_null = sq_bind_null,
+    .bind_bool = sq_bind_bool,
+    .step = sq_step,
+    .column_count = sq_column_count,
+    .column_name = sq_column_name,
+    .column_text = sq_column_text,
+    .column_int64 = sq_column_int64,
+    .column_double = sq_column_double,
+    .column_bool = sq_column_bool,
+    .column_is_null = sq_column_is_null,
+};

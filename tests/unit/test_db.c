@@ -1,0 +1,723 @@
+/* test_db: the db.h interface on both backends.
+ *
+ * Every case runs twice: on SQLite (a fresh file in a mkdtemp directory) and on
+ * PostgreSQL (a fresh schema in the database of EM_TEST_PG_URL, dropped
+ * afterwards). Without EM_TEST_PG_URL the PostgreSQL cases are skipped, unless
+ * EM_REQUIRE_PG=1, when they fail. EM_TEST_LOG=1 shows the JSON logs on stderr. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "db/db.h"
+
+/* ---- fixture: one fresh database per case ---- */
+
+typedef struct fixture {
+    db_dialect kind;        /* the backend this case runs on */
+    bool skipped;           /* PostgreSQL case without EM_TEST_PG_URL */
+    bool pg_required;       /* ... while EM_REQUIRE_PG=1: the case fails */
+    char dir[64];           /* SQLite: the temporary directory */
+    char path[128];         /* SQLite: the database file */
+    char schema[32];        /* PostgreSQL: the case's own schema */
+    char url[2048];         /* what the case opens */
+    db *d;                  /* open on url */
+} fixture;
+
+static const db_dialect kind_sqlite = DB_SQLITE;
+static const db_dialect kind_pg = DB_POSTGRES;
+
+static const char *pg_base_url(void)
+{
+    const char *u = getenv("EM_TEST_PG_URL");
+    return u != NULL && u[0] != '\0' ? u : NULL;
+}
+
+static void admin_exec(const char *sql)
+{
+    db *a = NULL;
+    em_error err = {0};
+    assert_int_equal(db_open(pg_base_url(), NULL, &a, &err), EM_OK);
+    assert_int_equal(db_exec(a, sql, &err), EM_OK);
+    db_close(a);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    em_error err = {0};
+    assert_non_null(f);
+    f->kind = *(const db_dialect *)*state;
+    *state = f;
+    if (f->kind == DB_SQLITE) {
+        snprintf(f->dir, sizeof f->dir, "/tmp/em_test_db_XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
+        snprintf(f->url, sizeof f->url, "sqlite://%s", f->path);
+    } else {
+        const char *base = pg_base_url();
+        if (base == NULL) {
+            const char *req = getenv("EM_REQUIRE_PG");
+            f->pg_required = req != NULL && strcmp(req, "1") == 0;
+            f->skipped = !f->pg_required;
+            return 0;
+        }
+        unsigned char r[6];
+        assert_int_equal(id_random_bytes(r, sizeof r), EM_OK);
+        snprintf(f->schema, sizeof f->schema, "t_%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
+                 r[3], r[4], r[5]);
+        char sql[64];
+        snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
+        admin_exec(sql);
+        snprintf(f->url, sizeof f->url, "%s%soptions=-csearch_path%%3D%s", base,
+                 strchr(base, '?') != NULL ? "&" : "?", f->schema);
+    }
+    assert_int_equal(db_open(f->url, NULL, &f->d, &err), EM_OK);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    db_close(f->d);
+    if (f->kind == DB_SQLITE && f->dir[0] != '\0') {
+        nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    } else if (f->schema[0] != '\0') {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", f->schema);
+        admin_exec(sql);
+    }
+    free(f);
+    return 0;
+}
+
+/* The case's fixture; skips or fails the PostgreSQL case that has no server. */
+static fixture *fx(void **state)
+{
+    fixture *f = *state;
+    if (f->pg_required)
+        fail_msg("EM_REQUIRE_PG=1 but EM_TEST_PG_URL is not set");
+    if (f->skipped)
+        skip();
+    return f;
+}
+
+static void exec_ok(db *d, const char *sql)
+{
+    em_error err = {0};
+    int rc = db_exec(d, sql, &err);
+    if (rc != EM_OK)
+        fail_msg("db_exec failed: %d %s", rc, err.msg);
+}
+
+static void make_items(db *d)
+{
+    exec_ok(d, "CREATE TABLE items (id TEXT PRIMARY KEY, n BIGINT, x DOUBLE PRECISION, "
+               "b BOOLEAN, s TEXT)");
+}
+
+/* One-row, one-column query returning an integer. */
+static int64_t query_int(db *d, const char *sql)
+{
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(d, sql, &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    int64_t v = db_column_int64(st, 0);
+    db_finalize(st);
+    return v;
+}
+
+static int insert_item(db *d, const char *id, int64_t n, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, "INSERT INTO items (id, n) VALUES ($1, $2)", &st, err);
+    assert_int_equal(rc, EM_OK);
+    assert_int_equal(db_bind_text(st, 1, id), EM_OK);
+    assert_int_equal(db_bind_int64(st, 2, n), EM_OK);
+    rc = db_step(st, err);
+    db_finalize(st);
+    return rc;
+}
+
+/* ---- cases ---- */
+
+static void test_db_exec_several_statements(void **state)
+{
+    fixture *f = fx(state);
+    exec_ok(f->d, "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1); INSERT INTO a VALUES (2);");
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM a"), 2);
+    assert_int_equal(db_dialect_of(f->d), f->kind);
+    em_error err = {0};
+    assert_int_equal(db_exec(f->d, "THIS IS NOT SQL", &err), EM_E_DB);
+    assert_int_equal(err.code, EM_E_DB);
+    assert_null(strstr(err.msg, "THIS IS NOT SQL"));
+}
+
+static void test_db_bind_and_columns(void **state)
+{
+    fixture *f = fx(state);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    const char *unicode = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac "
+                          "\xf0\x9f\x8e\x93 'quoted' \"double\" $1 back\\slash";
+    struct { const char *id; int64_t n; double x; bool b; const char *s; } rows[] = {
+        {"min", INT64_MIN, -1e300, false, unicode},
+        {"max", INT64_MAX, 3.141592653589793, true, ""},
+        {"zero", 0, 0.1, true, "plain"},
+    };
+    make_items(f->d);
+    assert_int_equal(db_prepare(f->d, "INSERT INTO items (id, n, x, b, s) VALUES ($1, $2, $3, $4, $5)",
+                                &st, &err), EM_OK);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(db_bind_text(st, 1, rows[i].id), EM_OK);
+        assert_int_equal(db_bind_int64(st, 2, rows[i].n), EM_OK);
+        assert_int_equal(db_bind_double(st, 3, rows[i].x), EM_OK);
+        assert_int_equal(db_bind_bool(st, 4, rows[i].b), EM_OK);
+        assert_int_equal(db_bind_text(st, 5, rows[i].s), EM_OK);
+        assert_int_equal(db_step(st, &err), DB_DONE);
+        assert_int_equal(db_changes(f->d), 1);
+        db_reset(st);
+    }
+    db_finalize(st);
+
+    assert_int_equal(db_prepare(f->d, "SELECT id, n, x, b, s FROM items WHERE id = $1", &st, &err),
+                     EM_OK);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(db_bind_text(st, 1, rows[i].id), EM_OK);
+        assert_int_equal(db_step(st, &err), DB_ROW);
+        assert_int_equal(db_column_count(st), 5);
+        assert_string_equal(db_column_name(st, 0), "id");
+        assert_string_equal(db_column_name(st, 4), "s");
+        assert_null(db_column_name(st, 5));
+        assert_string_equal(db_column_text(st, 0), rows[i].id);
+        assert_true(db_column_int64(st, 1) == rows[i].n);
+        assert_true(db_column_double(st, 2) == rows[i].x);
+        assert_int_equal(db_column_bool(st, 3), rows[i].b);
+        assert_int_equal(db_column_int64(st, 3), rows[i].b ? 1 : 0);
+        assert_string_equal(db_column_text(st, 4), rows[i].s);
+        assert_false(db_column_is_null(st, 4));
+        assert_null(db_column_text(st, 9)); /* out of range */
+        assert_int_equal(db_step(st, &err), DB_DONE);
+        assert_null(db_column_text(st, 0)); /* no current row */
+        db_reset(st);
+    }
+    db_finalize(st);
+}
+
+static void test_db_nulls(void **state)
+{
+    fixture *f = fx(state);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    make_items(f->d);
+    assert_int_equal(db_prepare(f->d, "INSERT INTO items (id, n, x, b, s) VALUES ($1, $2, $3, $4, $5)",
+                                &st, &err), EM_OK);
+    assert_int_equal(db_bind_text(st, 1, "n"), EM_OK);
+    assert_int_equal(db_bind_null(st, 2), EM_OK);
+    assert_int_equal(db_bind_null(st, 3), EM_OK);
+    assert_int_equal(db_bind_text(st, 4, NULL), EM_OK); /* NULL text is SQL NULL */
+    /* $5 left unbound: NULL as well */
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+
+    assert_int_equal(db_prepare(f->d, "SELECT n, x, b, s FROM items", &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    for (int c = 0; c < 4; c++) {
+        assert_true(db_column_is_null(st, c));
+        assert_null(db_column_text(st, c));
+    }
+    assert_int_equal(db_column_int64(st, 0), 0);
+    assert_true(db_column_double(st, 1) == 0.0);
+    assert_false(db_column_bool(st, 2));
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+}
+
+static void test_db_empty_result_and_rerun(void **state)
+{
+    fixture *f = fx(state);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    make_items(f->d);
+    assert_int_equal(db_prepare(f->d, "SELECT id FROM items ORDER BY id", &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    assert_int_equal(db_step(st, &err), DB_DONE); /* stays done until reset */
+    assert_int_equal(insert_item(f->d, "a", 1, &err), DB_DONE);
+    assert_int_equal(insert_item(f->d, "b", 2, &err), DB_DONE);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_reset(st);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "a");
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "b");
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+    db_finalize(NULL);
+}
+
+static void test_db_placeholder_reuse(void **state)
+{
+    fixture *f = fx(state);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    make_items(f->d);
+    assert_int_equal(db_prepare(f->d, "INSERT INTO items (id, s, n) VALUES ($1, $1, $2)", &st, &err),
+                     EM_OK);
+    assert_int_equal(db_bind_text(st, 1, "same"), EM_OK);
+    assert_int_equal(db_bind_int64(st, 2, 7), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+    assert_int_equal(db_prepare(f->d, "SELECT count(*) FROM items WHERE id = $1 AND s = $1 AND n = $2",
+                                &st, &err), EM_OK);
+    assert_int_equal(db_bind_text(st, 1, "same"), EM_OK);
+    assert_int_equal(db_bind_int64(st, 2, 7), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_int_equal(db_column_int64(st, 0), 1);
+    db_finalize(st);
+}
+
+static void test_db_bind_errors(void **state)
+{
+    fixture *f = fx(state);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    make_items(f->d);
+    /* $2 only in a string literal and a comment: not a placeholder. */
+    assert_int_equal(db_prepare(f->d, "SELECT id FROM items WHERE id = $1 AND s <> '$2' -- $3",
+                                &st, &err), EM_OK);
+    assert_int_equal(db_bind_text(st, 0, "x"), EM_E_INVAL);
+    assert_int_equal(db_bind_text(st, 2, "x"), EM_E_INVAL);
+    assert_int_equal(db_bind_int64(st, 3, 1), EM_E_INVAL);
+    assert_int_equal(db_bind_text(st, 1, "x"), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    assert_int_equal(db_bind_text(st, 1, "y"), EM_E_INVAL); /* run: reset first */
+    db_reset(st);
+    assert_int_equal(db_bind_text(st, 1, "y"), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+
+    if (f->kind == DB_POSTGRES) {
+        /* Dollar quotes, E'' strings with escapes and nested comments hide $N too. */
+        assert_int_equal(db_prepare(f->d,
+                                    "SELECT $1::text || $tag$ $3 $tag$ || E'\\' $4' || "
+                                    "/* $5 /* nested $6 */ */ $2::text",
+                                    &st, &err),
+                         EM_OK);
+        for (int i = 3; i <= 6; i++)
+            assert_int_equal(db_bind_text(st, i, "x"), EM_E_INVAL);
+        assert_int_equal(db_bind_text(st, 1, "a"), EM_OK);
+        assert_int_equal(db_bind_text(st, 2, "b"), EM_OK);
+        assert_int_equal(db_step(st, &err), DB_ROW);
+        assert_string_equal(db_column_text(st, 0), "a $3 ' $4b");
+        db_finalize(st);
+    }
+
+    /* SQLite reports a bad statement at prepare, PostgreSQL at the first step. */
+    int rc = db_prepare(f->d, "SELECT nope FROM nowhere", &st, &err);
+    if (f->kind == DB_SQLITE) {
+        assert_int_equal(rc, EM_E_DB);
+        assert_null(st);
+    } else {
+        assert_int_equal(rc, EM_OK);
+        assert_int_equal(db_step(st, &err), EM_E_DB);
+        assert_int_equal(db_step(st, &err), EM_E_DB); /* the failure sticks until reset */
+        db_finalize(st);
+    }
+}
+
+static void test_db_unique_violation_is_conflict(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    make_items(f->d);
+    assert_int_equal(insert_item(f->d, "dup", 1, &err), DB_DONE);
+    assert_int_equal(insert_item(f->d, "dup", 2, &err), EM_E_CONFLICT);
+    assert_int_equal(err.code, EM_E_CONFLICT);
+    assert_null(strstr(err.msg, "INSERT"));
+    assert_null(strstr(err.msg, "items"));
+    assert_int_equal(query_int(f->d, "SELECT n FROM items WHERE id = 'dup'"), 1);
+}
+
+static void test_db_transactions(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    make_items(f->d);
+    db_rollback(f->d); /* nothing open: a no-op */
+    assert_int_equal(db_commit(f->d, &err), EM_E_INVAL);
+
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(db_begin(f->d, &err), EM_E_INVAL); /* no nesting */
+    assert_int_equal(insert_item(f->d, "gone", 1, &err), DB_DONE);
+    db_rollback(f->d);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 0);
+
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(insert_item(f->d, "kept", 1, &err), DB_DONE);
+    assert_int_equal(insert_item(f->d, "kept2", 2, &err), DB_DONE);
+    assert_int_equal(db_commit(f->d, &err), EM_OK);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 2);
+
+    /* A failing statement, then rollback: nothing of the transaction is left. */
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(insert_item(f->d, "new", 3, &err), DB_DONE);
+    assert_int_equal(insert_item(f->d, "kept", 4, &err), EM_E_CONFLICT);
+    db_rollback(f->d);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 2);
+    assert_int_equal(db_begin(f->d, &err), EM_OK); /* usable again */
+    db_rollback(f->d);
+}
+
+static void test_db_changes(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    make_items(f->d);
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "r%d", i);
+        assert_int_equal(insert_item(f->d, id, i, &err), DB_DONE);
+    }
+    exec_ok(f->d, "UPDATE items SET s = 'x' WHERE n >= 1");
+    assert_int_equal(db_changes(f->d), 2);
+    exec_ok(f->d, "DELETE FROM items");
+    assert_int_equal(db_changes(f->d), 3);
+}
+
+static void test_db_timestamps_read_as_iso8601(void **state)
+{
+    fixture *f = fx(state);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    exec_ok(f->d, "CREATE TABLE ts (id INTEGER PRIMARY KEY, at TIMESTAMPTZ)");
+    assert_int_equal(db_prepare(f->d, "INSERT INTO ts (id, at) VALUES ($1, $2)", &st, &err), EM_OK);
+    assert_int_equal(db_bind_int64(st, 1, 1), EM_OK);
+    assert_int_equal(db_bind_text(st, 2, "2026-11-21T23:52:11.123Z"), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+    assert_int_equal(db_prepare(f->d, "SELECT at FROM ts WHERE at >= $1", &st, &err), EM_OK);
+    assert_int_equal(db_bind_text(st, 1, "2026-01-01T00:00:00.000Z"), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "2026-11-21T23:52:11.123Z");
+    db_finalize(st);
+}
+
+/* ---- pool ---- */
+
+typedef struct pool_probe {
+    dbpool *pool;
+    db *got;                /* OUT: the thread's connection */
+    int rc;                 /* OUT */
+    int64_t one;            /* OUT: SELECT 1 on it */
+} pool_probe;
+
+static void *pool_thread(void *arg)
+{
+    pool_probe *p = arg;
+    em_error err = {0};
+    db *again = NULL;
+    p->rc = dbpool_get(p->pool, &p->got, &err);
+    if (p->rc == EM_OK)
+        p->rc = dbpool_get(p->pool, &again, &err);
+    if (p->rc == EM_OK && again != p->got)
+        p->rc = EM_E_INTERNAL;
+    if (p->rc == EM_OK) {
+        db_stmt *st = NULL;
+        p->rc = db_prepare(p->got, "SELECT 1", &st, &err);
+        if (p->rc == EM_OK && db_step(st, &err) == DB_ROW)
+            p->one = db_column_int64(st, 0);
+        db_finalize(st);
+    }
+    return NULL;
+}
+
+static void test_db_pool_per_thread(void **state)
+{
+    fixture *f = fx(state);
+    dbpool *pool = NULL;
+    dbpool *other = NULL;
+    db *a = NULL, *b = NULL, *c = NULL;
+    em_error err = {0};
+    db_options opts = {.timeout_ms = 2000};
+    assert_int_equal(dbpool_new(f->url, &opts, &pool, &err), EM_OK);
+    assert_int_equal(dbpool_new(f->url, NULL, &other, &err), EM_OK);
+    assert_string_equal(dbpool_url(pool), f->url);
+    assert_int_equal(dbpool_dialect(pool), f->kind);
+
+    assert_int_equal(dbpool_get(pool, &a, &err), EM_OK);
+    assert_int_equal(dbpool_get(pool, &b, &err), EM_OK);
+    assert_ptr_equal(a, b);
+    assert_int_equal(dbpool_get(other, &c, &err), EM_OK); /* keyed by pool */
+    assert_ptr_not_equal(a, c);
+
+    pool_probe probes[2] = {{.pool = pool}, {.pool = pool}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, pool_thread, &probes[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(probes[i].rc, EM_OK);
+        assert_int_equal(probes[i].one, 1);
+        assert_ptr_not_equal(probes[i].got, a);
+    }
+    assert_ptr_not_equal(probes[0].got, probes[1].got);
+
+    /* A transaction left open is rolled back when the connection is handed out. */
+    assert_int_equal(db_begin(a, &err), EM_OK);
+    assert_int_equal(dbpool_get(pool, &b, &err), EM_OK);
+    assert_int_equal(db_begin(b, &err), EM_OK);
+    db_rollback(b);
+
+    dbpool_release(pool);
+    assert_int_equal(dbpool_get(pool, &b, &err), EM_OK); /* reopened */
+    dbpool_free(pool);
+    dbpool_free(other);
+    dbpool_free(NULL);
+}
+
+/* End the server session of `victim` from another connection. */
+static void terminate_backend(db *victim)
+{
+    int64_t pid = query_int(victim, "SELECT pg_backend_pid()");
+    db *a = NULL;
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_open(pg_base_url(), NULL, &a, &err), EM_OK);
+    assert_int_equal(db_prepare(a, "SELECT pg_terminate_backend($1, 5000)", &st, &err), EM_OK);
+    assert_int_equal(db_bind_int64(st, 1, pid), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_true(db_column_bool(st, 0));
+    db_finalize(st);
+    db_close(a);
+}
+
+/* SQLite: the file deleted (or replaced) under an open connection makes
+ * db_ping report EM_E_UNAVAILABLE. PostgreSQL: a session the server ended is
+ * re-established before the next statement (db_ping, dbpool_get), except inside
+ * a transaction, whose statements then fail with EM_E_UNAVAILABLE. */
+static void test_db_ping_detects_lost_database(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    assert_int_equal(db_ping(f->d, &err), EM_OK);
+    if (f->kind == DB_SQLITE) {
+        exec_ok(f->d, "CREATE TABLE schema_migrations (version INTEGER)");
+        assert_int_equal(db_ping(f->d, &err), EM_OK);
+        assert_int_equal(unlink(f->path), 0);
+        assert_int_equal(db_ping(f->d, &err), EM_E_UNAVAILABLE);
+        assert_int_equal(err.code, EM_E_UNAVAILABLE);
+        assert_string_equal(err.msg, "database unavailable");
+        /* A new file at the same path is still not ours. */
+        int fd = open(f->path, O_CREAT | O_WRONLY, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(db_ping(f->d, &err), EM_E_UNAVAILABLE);
+        return;
+    }
+    make_items(f->d);
+    terminate_backend(f->d);
+    assert_int_equal(db_ping(f->d, &err), EM_OK); /* reconnected */
+    assert_int_equal(query_int(f->d, "SELECT 41 + 1"), 42);
+
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(insert_item(f->d, "lost", 1, &err), DB_DONE);
+    terminate_backend(f->d);
+    assert_int_equal(insert_item(f->d, "after", 2, &err), EM_E_UNAVAILABLE);
+    assert_string_equal(err.msg, "database unavailable");
+    assert_int_equal(insert_item(f->d, "after", 2, &err), EM_E_UNAVAILABLE); /* still in tx */
+    assert_int_equal(db_commit(f->d, &err), EM_E_UNAVAILABLE);
+    db_rollback(f->d);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 0);
+
+    dbpool *pool = NULL;
+    db *pd = NULL, *again = NULL;
+    assert_int_equal(dbpool_new(f->url, NULL, &pool, &err), EM_OK);
+    assert_int_equal(dbpool_get(pool, &pd, &err), EM_OK);
+    terminate_backend(pd);
+    assert_int_equal(dbpool_get(pool, &again, &err), EM_OK);
+    assert_ptr_equal(again, pd);
+    assert_int_equal(query_int(again, "SELECT 1"), 1);
+    dbpool_free(pool);
+}
+
+/* Opening what cannot be opened: EM_E_UNAVAILABLE, a message safe to show, and
+ * no password anywhere in the logs. Needs no server: nothing listens on port 1. */
+static void test_db_open_failure(void **state)
+{
+    (void)state;
+    db *d = NULL;
+    em_error err = {0};
+    char logpath[64], dir[64], url[128];
+    snprintf(logpath, sizeof logpath, "/tmp/em_test_db_log_XXXXXX");
+    snprintf(dir, sizeof dir, "/tmp/em_test_db_XXXXXX");
+    int fd = mkstemp(logpath);
+    assert_true(fd >= 0);
+    assert_non_null(mkdtemp(dir));
+    log_configure(LOG_DEBUG, fd);
+
+    snprintf(url, sizeof url, "sqlite://%s", dir); /* a directory where the file should be */
+    assert_int_equal(db_open(url, NULL, &d, &err), EM_E_UNAVAILABLE);
+    assert_null(d);
+    snprintf(url, sizeof url, "sqlite://%s/sub", logpath); /* a file where a directory should be */
+    assert_int_equal(db_open(url, NULL, &d, &err), EM_E_UNAVAILABLE);
+    assert_null(d);
+
+    db_options opts = {.timeout_ms = 1000};
+    assert_int_equal(db_open("postgres://someone:Sup3rSecretPw@127.0.0.1:1/x?password=Pw2nd",
+                             &opts, &d, &err), EM_E_UNAVAILABLE);
+    assert_string_equal(err.msg, "database unavailable");
+    assert_null(d);
+
+    log_configure(LOG_DEBUG, getenv("EM_TEST_LOG") != NULL ? 2 : -1);
+    char text[8192];
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    assert_true(n > 0);
+    text[n] = '\0';
+    assert_non_null(strstr(text, "postgres://someone:***@127.0.0.1:1/x?password=***"));
+    assert_null(strstr(text, "Sup3rSecretPw"));
+    assert_null(strstr(text, "Pw2nd"));
+    close(fd);
+    unlink(logpath);
+    rmdir(dir);
+}
+
+/* Opening a SQLite file creates its missing directories; PostgreSQL connects
+ * with the URL's own options kept (the search_path of this case). */
+static void test_db_open_creates_dirs(void **state)
+{
+    fixture *f = fx(state);
+    db *d = NULL;
+    em_error err = {0};
+    if (f->kind == DB_SQLITE) {
+        char url[256], path[200];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/deep/er/x.db", f->dir);
+        snprintf(url, sizeof url, "sqlite://%s", path);
+        assert_int_equal(db_open(url, NULL, &d, &err), EM_OK);
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(query_int(d, "SELECT 7"), 7);
+        db_stmt *st = NULL;
+        assert_int_equal(db_prepare(d, "PRAGMA journal_mode", &st, &err), EM_OK);
+        assert_int_equal(db_step(st, &err), DB_ROW);
+        assert_string_equal(db_column_text(st, 0), "wal");
+        db_finalize(st);
+        assert_int_equal(query_int(d, "PRAGMA foreign_keys"), 1);
+        db_close(d);
+
+        /* A relative path is taken from the working directory at open, and the
+         * connection keeps working (and its file is found) after a chdir. */
+        char cwd[512];
+        assert_non_null(getcwd(cwd, sizeof cwd));
+        assert_int_equal(chdir(f->dir), 0);
+        assert_int_equal(db_open("sqlite://rel/y.db", NULL, &d, &err), EM_OK);
+        assert_int_equal(chdir(cwd), 0);
+        snprintf(path, sizeof path, "%s/rel/y.db", f->dir);
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(db_ping(d, &err), EM_OK);
+    } else {
+        assert_int_equal(db_open(f->url, NULL, &d, &err), EM_OK);
+        db_stmt *st = NULL;
+        assert_int_equal(db_prepare(d, "SELECT current_schema()", &st, &err), EM_OK);
+        assert_int_equal(db_step(st, &err), DB_ROW);
+        assert_string_equal(db_column_text(st, 0), f->schema);
+        db_finalize(st);
+    }
+    db_close(d);
+    db_close(NULL);
+}
+
+/* ---- URLs (no database needed) ---- */
+
+static void test_db_urls(void **state)
+{
+    (void)state;
+    db *d = NULL;
+    em_error err = {0};
+    assert_int_equal(db_dialect_of_url("sqlite:///x/y.db"), DB_SQLITE);
+    assert_int_equal(db_dialect_of_url("sqlite::memory:"), DB_SQLITE);
+    assert_int_equal(db_dialect_of_url("postgres://h/db"), DB_POSTGRES);
+    assert_int_equal(db_dialect_of_url("postgresql://h/db"), DB_POSTGRES);
+    assert_int_equal(db_dialect_of_url("mysql://h/db"), EM_E_INVAL);
+    assert_int_equal(db_dialect_of_url(NULL), EM_E_INVAL);
+    assert_int_equal(db_open("mysql://h/db", NULL, &d, &err), EM_E_INVAL);
+    assert_int_equal(db_open("sqlite:", NULL, &d, &err), EM_E_INVAL);
+    assert_int_equal(db_open("sqlite://", NULL, &d, &err), EM_E_INVAL);
+    assert_int_equal(db_open("sqlite:relative", NULL, &d, &err), EM_E_INVAL);
+    assert_int_equal(db_open("postgres://h/db?no_such_option=1", NULL, &d, &err), EM_E_INVAL);
+    assert_null(d);
+    dbpool *p = NULL;
+    assert_int_equal(dbpool_new("nope://", NULL, &p, &err), EM_E_INVAL);
+    assert_null(p);
+
+    assert_int_equal(db_open("sqlite::memory:", NULL, &d, &err), EM_OK);
+    assert_int_equal(query_int(d, "SELECT 5"), 5);
+    assert_int_equal(db_ping(d, &err), EM_OK);
+    db_close(d);
+
+    struct { const char *in, *out; } cases[] = {
+        {"postgres://u:secret@h:5432/db", "postgres://u:***@h:5432/db"},
+        {"postgresql://u@h/db", "postgresql://u@h/db"},
+        {"postgres://u:p%40ss@h/db?sslmode=require&password=x&a=b",
+         "postgres://u:***@h/db?sslmode=require&password=***&a=b"},
+        {"postgres://h/db?password=zz", "postgres://h/db?password=***"},
+        {"sqlite:///data/x.db", "sqlite:///data/x.db"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *r = db_url_redact(cases[i].in);
+        assert_string_equal(r, cases[i].out);
+        free(r);
+    }
+}
+
+#define BOTH(fn)                                                                       \
+    {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                        \
+    {"pg_" #fn, fn, setup, teardown, (void *)&kind_pg}
+
+int main(void)
+{
+    if (getenv("EM_TEST_LOG") != NULL)
+        log_configure(LOG_DEBUG, 2);
+    else
+        log_configure(LOG_DEBUG, -1); /* exercise the log paths, print nothing */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_db_urls),
+        cmocka_unit_test(test_db_open_failure),
+        BOTH(test_db_exec_several_statements),
+        BOTH(test_db_bind_and_columns),
+        BOTH(test_db_nulls),
+        BOTH(test_db_empty_result_and_rerun),
+        BOTH(test_db_placeholder_reuse),
+        BOTH(test_db_bind_errors),
+        BOTH(test_db_unique_violation_is_conflict),
+        BOTH(test_db_transactions),
+        BOTH(test_db_changes),
+        BOTH(test_db_timestamps_read_as_iso8601),
+        BOTH(test_db_pool_per_thread),
+        BOTH(test_db_ping_detects_lost_database),
+        BOTH(test_db_open_creates_dirs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

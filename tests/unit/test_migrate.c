@@ -1,0 +1,549 @@
+/* test_migrate: the embedded migrations on both backends.
+ *
+ * Every case runs on SQLite (a fresh file in a mkdtemp directory) and on
+ * PostgreSQL (a fresh schema in the database of EM_TEST_PG_URL, dropped
+ * afterwards). Without EM_TEST_PG_URL the PostgreSQL cases are skipped, unless
+ * EM_REQUIRE_PG=1, when they fail. The schema is checked in the catalog
+ * (sqlite_master, information_schema) after every step. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "db/migrations_int.h"
+
+/* ---- fixture: one fresh database per case ---- */
+
+typedef struct fixture {
+    db_dialect kind;        /* the backend this case runs on */
+    bool skipped;           /* PostgreSQL case without EM_TEST_PG_URL */
+    bool pg_required;       /* ... while EM_REQUIRE_PG=1: the case fails */
+    char dir[64];           /* SQLite: the temporary directory */
+    char schema[32];        /* PostgreSQL: the case's own schema */
+    char url[2048];         /* what the case opens */
+    db *d;                  /* open on url */
+} fixture;
+
+static const db_dialect kind_sqlite = DB_SQLITE;
+static const db_dialect kind_pg = DB_POSTGRES;
+
+static const char *pg_base_url(void)
+{
+    const char *u = getenv("EM_TEST_PG_URL");
+    return u != NULL && u[0] != '\0' ? u : NULL;
+}
+
+static void admin_exec(const char *sql)
+{
+    db *a = NULL;
+    em_error err = {0};
+    assert_int_equal(db_open(pg_base_url(), NULL, &a, &err), EM_OK);
+    assert_int_equal(db_exec(a, sql, &err), EM_OK);
+    db_close(a);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    em_error err = {0};
+    assert_non_null(f);
+    f->kind = *(const db_dialect *)*state;
+    *state = f;
+    if (f->kind == DB_SQLITE) {
+        snprintf(f->dir, sizeof f->dir, "/tmp/em_test_migrate_XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->url, sizeof f->url, "sqlite://%s/test.db", f->dir);
+    } else {
+        const char *base = pg_base_url();
+        if (base == NULL) {
+            const char *req = getenv("EM_REQUIRE_PG");
+            f->pg_required = req != NULL && strcmp(req, "1") == 0;
+            f->skipped = !f->pg_required;
+            return 0;
+        }
+        unsigned char r[6];
+        assert_int_equal(id_random_bytes(r, sizeof r), EM_OK);
+        snprintf(f->schema, sizeof f->schema, "t_%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
+                 r[3], r[4], r[5]);
+        char sql[64];
+        snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
+        admin_exec(sql);
+        snprintf(f->url, sizeof f->url, "%s%soptions=-csearch_path%%3D%s", base,
+                 strchr(base, '?') != NULL ? "&" : "?", f->schema);
+    }
+    assert_int_equal(db_open(f->url, NULL, &f->d, &err), EM_OK);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    db_close(f->d);
+    if (f->kind == DB_SQLITE && f->dir[0] != '\0') {
+        nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    } else if (f->schema[0] != '\0') {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", f->schema);
+        admin_exec(sql);
+    }
+    free(f);
+    return 0;
+}
+
+/* The case's fixture; skips or fails the PostgreSQL case that has no server. */
+static fixture *fx(void **state)
+{
+    fixture *f = *state;
+    if (f->pg_required)
+        fail_msg("EM_REQUIRE_PG=1 but EM_TEST_PG_URL is not set");
+    if (f->skipped)
+        skip();
+    return f;
+}
+
+/* ---- helpers ---- */
+
+/* Whether `table` exists, asked of the catalog directly. */
+static bool table_exists(db *d, const char *table)
+{
+    db_stmt *st = NULL;
+    em_error err = {0};
+    const char *sql = db_dialect_of(d) == DB_SQLITE
+                          ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+                          : "SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_schema = current_schema() AND table_name = $1";
+    assert_int_equal(db_prepare(d, sql, &st, &err), EM_OK);
+    assert_int_equal(db_bind_text(st, 1, table), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    int64_t n = db_column_int64(st, 0);
+    db_finalize(st);
+    return n == 1;
+}
+
+static int current(db *d)
+{
+    int v = -1;
+    em_error err = {0};
+    assert_int_equal(migrate_current(d, &v, &err), EM_OK);
+    return v;
+}
+
+/* The tables each embedded version creates, to check the schema after a step. */
+static void assert_schema_at(db *d, int version)
+{
+    assert_int_equal(current(d), version);
+    assert_int_equal(table_exists(d, "schema_migrations"), version >= 1);
+    assert_int_equal(table_exists(d, "users"), version >= 1);
+    assert_int_equal(table_exists(d, "study_sessions"), version >= 2);
+    assert_int_equal(table_exists(d, "topics"), version >= 2);
+}
+
+static void up_ok(db *d, int target, int expect_applied)
+{
+    int applied = -1;
+    em_error err = {0};
+    int rc = migrate_up(d, target, &applied, &err);
+    if (rc != EM_OK)
+        fail_msg("migrate_up: %d %s", rc, err.msg);
+    assert_int_equal(applied, expect_applied);
+}
+
+static void down_ok(db *d, int steps, int expect_reverted)
+{
+    int reverted = -1;
+    em_error err = {0};
+    int rc = migrate_down(d, steps, &reverted, &err);
+    if (rc != EM_OK)
+        fail_msg("migrate_down: %d %s", rc, err.msg);
+    assert_int_equal(reverted, expect_reverted);
+}
+
+/* Run one statement with text parameters (NULL entries bind SQL NULL). */
+static int run(db *d, const char *sql, int n, const char *const *params)
+{
+    db_stmt *st = NULL;
+    em_error err = {0};
+    int rc = db_prepare(d, sql, &st, &err);
+    assert_int_equal(rc, EM_OK);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(db_bind_text(st, i + 1, params[i]), EM_OK);
+    rc = db_step(st, &err);
+    db_finalize(st);
+    return rc < 0 ? rc : EM_OK;
+}
+
+/* ---- cases ---- */
+
+static void test_migrate_latest(void **state)
+{
+    (void)state;
+    assert_int_equal(migrate_latest(DB_SQLITE), 2);
+    assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
+    assert_int_equal(migrate__sqlite_count, migrate__pg_count);
+    for (size_t i = 0; i < migrate__sqlite_count; i++) {
+        assert_int_equal(migrate__sqlite_list[i].version, (int)i + 1);
+        assert_string_equal(migrate__sqlite_list[i].name, migrate__pg_list[i].name);
+    }
+    assert_string_equal(migrate__sqlite_list[0].name, "init");
+    assert_string_equal(migrate__sqlite_list[1].name, "study_topics");
+}
+
+static void test_migrate_up_to_latest(void **state)
+{
+    fixture *f = fx(state);
+    assert_schema_at(f->d, 0);
+    up_ok(f->d, 0, 2);
+    assert_schema_at(f->d, 2);
+    up_ok(f->d, 0, 0); /* nothing pending */
+    up_ok(f->d, 1, 0); /* already past the target */
+    assert_schema_at(f->d, 2);
+    em_error err = {0};
+    assert_int_equal(db_ping(f->d, &err), EM_OK);
+}
+
+static void test_migrate_status(void **state)
+{
+    fixture *f = fx(state);
+    migration_info info[8];
+    size_t n = 99;
+    em_error err = {0};
+    assert_int_equal(migrate_status(f->d, info, 8, &n, &err), EM_OK);
+    assert_int_equal(n, 2);
+    assert_false(info[0].applied);
+    assert_string_equal(info[0].applied_at, "");
+
+    up_ok(f->d, 1, 1);
+    assert_schema_at(f->d, 1);
+    assert_int_equal(migrate_status(f->d, info, 8, &n, &err), EM_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(info[0].version, 1);
+    assert_string_equal(info[0].name, "init");
+    assert_true(info[0].applied);
+    /* ISO-8601 UTC on both backends: 2026-11-21T23:52:11.123Z */
+    assert_int_equal(strlen(info[0].applied_at), 24);
+    assert_int_equal(info[0].applied_at[10], 'T');
+    assert_int_equal(info[0].applied_at[23], 'Z');
+    assert_int_equal(info[1].version, 2);
+    assert_string_equal(info[1].name, "study_topics");
+    assert_false(info[1].applied);
+
+    assert_int_equal(migrate_status(f->d, info, 1, &n, &err), EM_OK); /* room for one */
+    assert_int_equal(n, 1);
+}
+
+static void test_migrate_down_one(void **state)
+{
+    fixture *f = fx(state);
+    up_ok(f->d, 0, 2);
+    down_ok(f->d, 1, 1);
+    assert_schema_at(f->d, 1);
+    up_ok(f->d, 0, 1);
+    assert_schema_at(f->d, 2);
+}
+
+static void test_migrate_down_all(void **state)
+{
+    fixture *f = fx(state);
+    up_ok(f->d, 0, 2);
+    down_ok(f->d, 10, 2); /* more than there are: stops at 0 */
+    assert_schema_at(f->d, 0);
+    down_ok(f->d, 1, 0);
+    assert_schema_at(f->d, 0);
+}
+
+static void test_migrate_up_down_up(void **state)
+{
+    fixture *f = fx(state);
+    for (int round = 0; round < 2; round++) {
+        up_ok(f->d, 0, 2);
+        assert_schema_at(f->d, 2);
+        down_ok(f->d, 2, 2);
+        assert_schema_at(f->d, 0);
+    }
+    up_ok(f->d, 1, 1);
+    assert_schema_at(f->d, 1);
+    up_ok(f->d, 2, 1);
+    assert_schema_at(f->d, 2);
+}
+
+static void test_migrate_bad_arguments(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    int n = -1;
+    assert_int_equal(migrate_up(f->d, 3, &n, &err), EM_E_INVAL);
+    assert_int_equal(n, 0);
+    assert_int_equal(migrate_down(f->d, 0, &n, &err), EM_E_INVAL);
+    assert_int_equal(migrate_up(f->d, 0, NULL, &err), EM_OK);
+    assert_int_equal(migrate_down(f->d, 1, NULL, &err), EM_OK);
+    assert_schema_at(f->d, 1);
+}
+
+/* The embedded list plus extra migrations of the test's own. */
+static migration_src *list_with(const migration_src *extra, size_t n_extra, size_t *n)
+{
+    size_t base = migrate__sqlite_count;
+    const migration_src *embedded = migrate__sqlite_list;
+    migration_src *list = calloc(base + n_extra, sizeof *list);
+    assert_non_null(list);
+    for (size_t i = 0; i < base; i++)
+        list[i] = embedded[i];
+    for (size_t i = 0; i < n_extra; i++)
+        list[base + i] = extra[i];
+    *n = base + n_extra;
+    return list;
+}
+
+static void use_dialect(migration_src *list, size_t n, db_dialect dialect)
+{
+    for (size_t i = 0; i < n && i < migrate__pg_count; i++) {
+        if (dialect == DB_POSTGRES)
+            list[i] = migrate__pg_list[i];
+    }
+}
+
+static void test_migrate_failure_leaves_version(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    int applied = -1;
+    size_t n = 0;
+    const migration_src broken = {
+        3, "broken",
+        "CREATE TABLE extra (x INTEGER);\nINSERT INTO extra VALUES (1);\n"
+        "SELECT * FROM no_such_table;\n",
+        "DROP TABLE extra;\n"};
+    migration_src *list = list_with(&broken, 1, &n);
+    use_dialect(list, n, f->kind);
+
+    int rc = migrate__up_sources(f->d, list, n, 0, &applied, &err);
+    assert_int_equal(rc, EM_E_DB);
+    assert_int_equal(err.code, EM_E_DB);
+    assert_int_equal(applied, 2); /* 1 and 2 went in before 3 failed */
+    assert_non_null(strstr(err.msg, "migration 0003_broken failed"));
+    assert_null(strstr(err.msg, "no_such_table"));
+    assert_schema_at(f->d, 2);
+    assert_false(table_exists(f->d, "extra"));
+    /* The connection is usable afterwards, outside any transaction. */
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    db_rollback(f->d);
+
+    /* A down that fails keeps its row too. */
+    const migration_src bad_down = {3, "bad_down", "CREATE TABLE extra (x INTEGER);\n",
+                                    "DROP TABLE no_such_table;\n"};
+    list[2] = bad_down;
+    assert_int_equal(migrate__up_sources(f->d, list, n, 0, &applied, &err), EM_OK);
+    assert_int_equal(applied, 1);
+    assert_int_equal(current(f->d), 3);
+    assert_int_equal(migrate__down_sources(f->d, list, n, 1, &applied, &err), EM_E_DB);
+    assert_non_null(strstr(err.msg, "migration 0003_bad_down failed"));
+    assert_int_equal(applied, 0);
+    assert_int_equal(current(f->d), 3);
+    assert_true(table_exists(f->d, "extra"));
+    free(list);
+}
+
+static void test_migrate_refuses_newer_schema(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    int applied = -1;
+    size_t n = 0;
+    const migration_src future = {3, "future", "CREATE TABLE future_things (x INTEGER);\n",
+                                  "DROP TABLE future_things;\n"};
+    migration_src *list = list_with(&future, 1, &n);
+    use_dialect(list, n, f->kind);
+    assert_int_equal(migrate__up_sources(f->d, list, n, 0, &applied, &err), EM_OK);
+    assert_int_equal(applied, 3);
+
+    /* The binary knows 2 migrations; the database is at 3. */
+    assert_int_equal(migrate_up(f->d, 0, &applied, &err), EM_E_CONFIG);
+    assert_int_equal(applied, 0);
+    assert_non_null(strstr(err.msg, "newer"));
+    assert_int_equal(migrate_down(f->d, 1, &applied, &err), EM_E_CONFIG);
+    assert_int_equal(applied, 0);
+    assert_int_equal(current(f->d), 3);
+    assert_true(table_exists(f->d, "future_things"));
+
+    migration_info info[4];
+    size_t count = 0;
+    assert_int_equal(migrate_status(f->d, info, 4, &count, &err), EM_OK);
+    assert_int_equal(count, 2);
+    assert_true(info[0].applied && info[1].applied);
+
+    assert_int_equal(migrate__status_sources(f->d, list, n, info, 4, &count, &err), EM_OK);
+    assert_int_equal(count, 3);
+    assert_true(info[2].applied);
+    assert_string_equal(info[2].name, "future");
+
+    assert_int_equal(migrate__down_sources(f->d, list, n, 3, &applied, &err), EM_OK);
+    assert_int_equal(applied, 3);
+    assert_schema_at(f->d, 0);
+    assert_false(table_exists(f->d, "future_things"));
+    free(list);
+}
+
+/* The schema does what the domain relies on, the same on both dialects. */
+static void test_migrate_schema_constraints(void **state)
+{
+    fixture *f = fx(state);
+    up_ok(f->d, 0, 2);
+    const char *u1[] = {"u1", "a@example.com"};
+    const char *u2[] = {"u2", "b@example.com"};
+    const char *dup[] = {"u3", "a@example.com"};
+    const char *ins_user = "INSERT INTO users (id, email) VALUES ($1, $2)";
+    assert_int_equal(run(f->d, ins_user, 2, u1), EM_OK);
+    assert_int_equal(run(f->d, ins_user, 2, u2), EM_OK);
+    assert_int_equal(run(f->d, ins_user, 2, dup), EM_E_CONFLICT);
+    const char *badrole[] = {"u4", "c@example.com", "root"};
+    assert_int_equal(run(f->d, "INSERT INTO users (id, email, role) VALUES ($1, $2, $3)", 3,
+                         badrole),
+                     EM_E_CONFLICT);
+
+    /* Defaults: role, is_active, display_name, ISO timestamps. */
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(f->d,
+                                "SELECT role, is_active, display_name, created_at, password_hash "
+                                "FROM users WHERE id = $1",
+                                &st, &err),
+                     EM_OK);
+    assert_int_equal(db_bind_text(st, 1, "u1"), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "student");
+    assert_true(db_column_bool(st, 1));
+    assert_string_equal(db_column_text(st, 2), "");
+    const char *created = db_column_text(st, 3);
+    assert_int_equal(strlen(created), 24);
+    assert_int_equal(created[10], 'T');
+    assert_int_equal(created[23], 'Z');
+    assert_true(db_column_is_null(st, 4));
+    db_finalize(st);
+
+    const char *s1[] = {"s1", "u1", "{\"k\": 1}"};
+    assert_int_equal(run(f->d,
+                         "INSERT INTO study_sessions (id, user_id, metadata) VALUES ($1, $2, $3)",
+                         3, s1),
+                     EM_OK);
+    const char *badjson[] = {"s2", "u1", "{not json"};
+    int rc = run(f->d, "INSERT INTO study_sessions (id, user_id, metadata) VALUES ($1, $2, $3)",
+                 3, badjson);
+    assert_true(rc == EM_E_CONFLICT || rc == EM_E_INVAL); /* CHECK (sqlite) / bad jsonb (pg) */
+    const char *nouser[] = {"s3", "nobody", "{}"};
+    assert_int_equal(run(f->d,
+                         "INSERT INTO study_sessions (id, user_id, metadata) VALUES ($1, $2, $3)",
+                         3, nouser),
+                     EM_E_CONFLICT);
+
+    const char *ins_topic =
+        "INSERT INTO topics (id, user_id, session_id, name, mastery_score) "
+        "VALUES ($1, $2, $3, $4, $5)";
+    const char *t1[] = {"t1", "u1", "s1", "Algebra", "0.5"};
+    const char *t2[] = {"t2", "u1", NULL, "Loose", "0"};
+    const char *other[] = {"t3", "u2", "s1", "Not yours", "0"}; /* u1's session */
+    const char *toohigh[] = {"t4", "u1", "s1", "Over", "1.5"};
+    assert_int_equal(run(f->d, ins_topic, 5, t1), EM_OK);
+    assert_int_equal(run(f->d, ins_topic, 5, t2), EM_OK);
+    assert_int_equal(run(f->d, ins_topic, 5, other), EM_E_CONFLICT);
+    assert_int_equal(run(f->d, ins_topic, 5, toohigh), EM_E_CONFLICT);
+
+    /* Deleting the user removes everything it owns. */
+    const char *who[] = {"u1"};
+    assert_int_equal(run(f->d, "DELETE FROM users WHERE id = $1", 1, who), EM_OK);
+    assert_int_equal(db_prepare(f->d,
+                                "SELECT (SELECT count(*) FROM topics) + "
+                                "(SELECT count(*) FROM study_sessions)",
+                                &st, &err),
+                     EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_int_equal(db_column_int64(st, 0), 0);
+    db_finalize(st);
+}
+
+/* Several instances starting at once: each migration is applied exactly once. */
+typedef struct racer {
+    const char *url;
+    int rc;                 /* OUT */
+    int applied;            /* OUT */
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    db *d = NULL;
+    em_error err = {0};
+    db_options opts = {.timeout_ms = 10000};
+    r->rc = db_open(r->url, &opts, &d, &err);
+    if (r->rc == EM_OK)
+        r->rc = migrate_up(d, 0, &r->applied, &err);
+    db_close(d);
+    return NULL;
+}
+
+static void test_migrate_concurrent_starters(void **state)
+{
+    fixture *f = fx(state);
+    enum { N = 4 };
+    racer r[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (racer){.url = f->url};
+        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    }
+    int total = 0;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(r[i].rc, EM_OK);
+        total += r[i].applied;
+    }
+    assert_int_equal(total, 2);
+    assert_schema_at(f->d, 2);
+}
+
+#define BOTH(fn)                                                                       \
+    {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                        \
+    {"pg_" #fn, fn, setup, teardown, (void *)&kind_pg}
+
+int main(void)
+{
+    if (getenv("EM_TEST_LOG") != NULL)
+        log_configure(LOG_DEBUG, 2);
+    else
+        log_configure(LOG_DEBUG, -1); /* exercise the log paths, print nothing */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrate_latest),
+        BOTH(test_migrate_up_to_latest),
+        BOTH(test_migrate_status),
+        BOTH(test_migrate_down_one),
+        BOTH(test_migrate_down_all),
+        BOTH(test_migrate_up_down_up),
+        BOTH(test_migrate_bad_arguments),
+        BOTH(test_migrate_failure_leaves_version),
+        BOTH(test_migrate_refuses_newer_schema),
+        BOTH(test_migrate_schema_constraints),
+        BOTH(test_migrate_concurrent_starters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
