@@ -138,7 +138,7 @@ static char **child_env(const it_backend *b, const char *const *extra)
         assert_true(asprintf(&env[n++], "DATA_DIR=%s/data", b->dir) > 0);
         assert_true(asprintf(&env[n++], "EXAMMENTOR_ENV_FILE=%s/.env", b->dir) > 0);
     }
-    const char *base[] = {"ENVIRONMENT=local", "HOST=127.0.0.1", "PORT=0", "LOG_LEVEL=info",
+    const char *base[] = {"HOST=127.0.0.1", "PORT=0", "LOG_LEVEL=info",
                           "HTTP_THREADS=2", "SHUTDOWN_GRACE_SECONDS=10", NULL};
     for (size_t i = 0; base[i] != NULL; i++)
         env[n++] = strdup(base[i]);

@@ -31,7 +31,7 @@ typedef struct it_server {
     char log_path[192];      /* the server's stdout+stderr */
 } it_server;
 
-/* Start `exammentor serve` with ENVIRONMENT=local, DATABASE_URL and DATA_DIR of
+/* Start `exammentor serve` with (default ENVIRONMENT=local,) DATABASE_URL and DATA_DIR of
  * the backend, PORT=0, and `extra_env` ("NAME=value", NULL-terminated, may be
  * NULL) added last. Waits for the "listening" log line and reads the port from
  * it. Fails the test when the server does not come up in 30 s. */

@@ -35,12 +35,12 @@ static void http_wrong_method_is_405_with_allow(void **state)
     it_assert_error(&r, 405, "method_not_allowed");
     char v[256];
     assert_non_null(it_header(&r, "Allow", v, sizeof v));
-    assert_string_equal(v, "GET, HEAD");
+    assert_string_equal(v, "GET, HEAD, OPTIONS");
     it_response_free(&r);
     it_http(&s, "PUT", "/api/topics", NULL, NULL, 0, &r);
     it_assert_error(&r, 405, "method_not_allowed");
     assert_non_null(it_header(&r, "Allow", v, sizeof v));
-    assert_string_equal(v, "GET, HEAD, POST");
+    assert_string_equal(v, "GET, HEAD, POST, OPTIONS");
     it_response_free(&r);
     it_http(&s, "HEAD", "/health", NULL, NULL, 0, &r);
     assert_int_equal(r.status, 200);

@@ -11,9 +11,17 @@ static char *seed(const it_backend *b, const char *users, const char *topics)
     int rc = it_run(argv, b, NULL, &out);
     if (rc != 0)
         fail_msg("seed-data failed (%d): %s", rc, out);
-    char *id = strndup(out, 36);
-    free(out);
-    return id;
+    /* stdout has the ids, one per line; stderr's summary may be mixed in */
+    for (char *line = out; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        char id[37];
+        snprintf(id, sizeof id, "%.36s", line);
+        if (strlen(id) == 36 && id[8] == '-' && id[14] == '7') {
+            free(out);
+            return strdup(id);
+        }
+    }
+    fail_msg("seed-data printed no id: %s", out);
+    return NULL;
 }
 
 static void topics_list_reads_rows(void **state)
