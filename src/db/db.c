@@ -568,7 +568,9 @@ int dbpool_get(dbpool *p, db **out, em_error *err)
     *out = NULL;
     db *d = pthread_getspecific(p->key);
     if (d == NULL) {
-        rc = db_open(p->url, &p->opts, &d, err);
+        db_options opts = p->opts;
+        opts.must_exist = true;
+        rc = db_open(p->url, &opts, &d, err);
         if (rc != EM_OK)
             return rc;
         pool_register(p, d);

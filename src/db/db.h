@@ -33,6 +33,9 @@ typedef enum db_dialect { DB_SQLITE = 1, DB_POSTGRES = 2 } db_dialect;
 /* Options for opening connections. */
 typedef struct db_options {
     int timeout_ms;   /* SQLite busy timeout; PostgreSQL connect timeout (rounded up to s) */
+    bool must_exist;  /* SQLite: fail instead of creating a missing database file. The pool
+                         sets it: the file is made once at start (migrations), so a file that
+                         is gone later is a lost database, not a new empty one. */
 } db_options;
 
 /* ---- connections ---- */

@@ -132,16 +132,15 @@ static int sq_open(const char *target, const db_options *opts, void **out, em_er
     char mode[32];
     struct stat sb;
 
-    if (!memory) {
+    if (!memory && !opts->must_exist) {
         rc = make_parent_dirs(target);
         if (rc != EM_OK) {
             rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot create the database directory");
             goto fail; /* c holds nothing yet */
         }
     }
-    int src = sqlite3_open_v2(target, &c->h,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                              NULL);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (opts->must_exist ? 0 : SQLITE_OPEN_CREATE);
+    int src = sqlite3_open_v2(target, &c->h, flags, NULL);
     if (src != SQLITE_OK) {
         log_msg(LOG_ERROR, "db: cannot open SQLite database %s: %s", target,
                 c->h != NULL ? sqlite3_errmsg(c->h) : sqlite3_errstr(src));

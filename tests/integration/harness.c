@@ -331,8 +331,13 @@ void it_http(const it_server *s, const char *method, const char *path, const cha
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK)
+    if (rc != CURLE_OK) {
+        free(b.p);
+        free(h.p);
+        curl_slist_free_all(list);
+        curl_easy_cleanup(c);
         fail_msg("%s %s: %s", method, path, curl_easy_strerror(rc));
+    }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_slist_free_all(list);
     curl_easy_cleanup(c);

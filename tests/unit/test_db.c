@@ -649,6 +649,40 @@ static void test_db_open_creates_dirs(void **state)
     db_close(NULL);
 }
 
+/* The pool never creates a SQLite file: a database that is gone is reported as
+ * unavailable instead of being replaced by an empty one. */
+static void test_db_pool_does_not_create_sqlite_file(void **state)
+{
+    char dir[] = "/tmp/em-pool-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char url[128], path[96];
+    snprintf(path, sizeof path, "%s/gone.db", dir);
+    snprintf(url, sizeof url, "sqlite://%s", path);
+    dbpool *p = NULL;
+    em_error err = {0};
+    db_options opts = {.timeout_ms = 1000};
+    assert_int_equal(dbpool_new(url, &opts, &p, &err), EM_OK);
+    db *d = NULL;
+    assert_int_equal(dbpool_get(p, &d, &err), EM_E_UNAVAILABLE);
+    assert_null(d);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), -1);
+    /* once the file exists (made by a plain db_open, as migrations do), it works */
+    db *creator = NULL;
+    assert_int_equal(db_open(url, &opts, &creator, &err), EM_OK);
+    db_close(creator);
+    assert_int_equal(dbpool_get(p, &d, &err), EM_OK);
+    assert_int_equal(query_int(d, "SELECT 3"), 3);
+    dbpool_free(p);
+    unlink(path);
+    char side[128];
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    rmdir(dir);
+}
+
 /* ---- URLs (no database needed) ---- */
 
 static void test_db_urls(void **state)
@@ -705,6 +739,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_db_urls),
         cmocka_unit_test(test_db_open_failure),
+        cmocka_unit_test(test_db_pool_does_not_create_sqlite_file),
         BOTH(test_db_exec_several_statements),
         BOTH(test_db_bind_and_columns),
         BOTH(test_db_nulls),
