@@ -1,0 +1,99 @@
+/* http_fake: see http_fake.h. A fake request owns one arena holding the
+ * request, its strings and the response headers, like a real one. */
+#include "http/http_fake.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "core/arena.h"
+#include "core/mem.h"
+#include "http/http_int.h"
+
+struct http_fake {
+    arena *arena;       /* owned */
+    http_req req;
+    http_res res;
+    http__conn conn;
+};
+
+http_fake *http_fake_new(const char *method, const char *target, const char *const *headers,
+                         const char *body, size_t body_len)
+{
+    arena *a = arena_new(0);
+    http_fake *f = arena_calloc(a, sizeof *f);
+    f->arena = a;
+    size_t tlen = strlen(target);
+    const char *q = memchr(target, '?', tlen);
+    size_t plen = q != NULL ? (size_t)(q - target) : tlen;
+
+    http__conn_init(&f->conn);
+    f->conn.fake_headers = headers;
+    if (q != NULL) {
+        f->conn.query_len = tlen - plen - 1;
+        f->conn.query = arena_strndup(a, q + 1, f->conn.query_len);
+    }
+    f->req.method = arena_strdup(a, method);
+    f->req.path = arena_strndup(a, target, plen);
+    f->req.arena = a;
+    char *b = arena_alloc(a, body_len + 1);
+    if (body_len > 0)
+        memcpy(b, body, body_len);
+    b[body_len] = '\0';
+    f->req.body = b;
+    f->req.body_len = body_len;
+    f->req.conn = &f->conn;
+    http__request_id(&f->req, http_req_header(&f->req, "X-Request-Id"));
+    http__res_init(&f->res, a);
+    return f;
+}
+
+void http_fake_free(http_fake *f)
+{
+    if (f == NULL)
+        return;
+    http__res_cleanup(&f->res);
+    arena_free(f->arena); /* f itself lives in the arena */
+}
+
+http_req *http_fake_req(http_fake *f)
+{
+    return &f->req;
+}
+
+http_res *http_fake_res(http_fake *f)
+{
+    return &f->res;
+}
+
+void http_fake_run(http_fake *f, const router *routes, const config *cfg, void *app)
+{
+    http__pipeline p = {.routes = routes, .cfg = cfg, .app = app};
+    f->req.app = app;
+    http__pipeline_run(&p, &f->req, &f->res);
+    http__finish(&p, &f->req, &f->res, false);
+}
+
+int http_fake_status(const http_fake *f)
+{
+    return f->res.status;
+}
+
+const char *http_fake_body(http_fake *f, size_t *len)
+{
+    if (len != NULL)
+        *len = f->res.body_len;
+    if (f->res.body == NULL)
+        return "";
+    /* The body is not NUL-terminated in general: hand out a terminated copy. */
+    char *copy = arena_alloc(f->arena, f->res.body_len + 1);
+    memcpy(copy, f->res.body, f->res.body_len);
+    copy[f->res.body_len] = '\0';
+    return copy;
+}
+
+const char *http_fake_header(const http_fake *f, const char *name)
+{
+    if (strcasecmp(name, "Content-Type") == 0 && f->res.content_type != NULL)
+        return f->res.content_type;
+    return http__res_header_get(&f->res, name);
+}

@@ -1,0 +1,51 @@
+/* http_fake: in-process fake requests for handler tests (STYLE rule 20, first
+ * layer): no sockets, no threads, the same request and response types and the
+ * same middleware as the real server.
+ *
+ * Make a request with http_fake_new, then either call a handler directly with
+ * http_fake_req/http_fake_res, or run the whole pipeline (request id, CORS,
+ * routing, handler, common headers) with http_fake_run; inspect the result with
+ * http_fake_status/_body/_header. Everything belongs to the fake and is freed
+ * by http_fake_free. */
+#ifndef EM_HTTP_HTTP_FAKE_H
+#define EM_HTTP_HTTP_FAKE_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "http/http.h"
+#include "http/router.h"
+
+typedef struct http_fake http_fake;
+
+/* ---- making and freeing ---- */
+
+/* `target` is the path with an optional query ("/api/x?page=2"). `headers` is
+ * NULL or a NULL-terminated list of name, value pairs, borrowed until
+ * http_fake_free. `body` (may be NULL) is copied. X-Request-Id among the
+ * headers is used as the request id when well-formed, as the server does.
+ * Free with http_fake_free; http_fake_free(NULL) is a no-op. */
+http_fake *http_fake_new(const char *method, const char *target, const char *const *headers,
+                         const char *body, size_t body_len);
+void http_fake_free(http_fake *f);
+
+/* Borrowed, valid until http_fake_free. */
+http_req *http_fake_req(http_fake *f);
+http_res *http_fake_res(http_fake *f);
+
+/* ---- running ---- */
+
+/* What the server does once the body is read: CORS, routing, the handler and
+ * the common headers. `cfg` may be NULL (no CORS origins, local). */
+void http_fake_run(http_fake *f, const router *routes, const config *cfg, void *app);
+
+/* ---- inspecting ---- */
+
+/* 0 when no response was set. */
+int http_fake_status(const http_fake *f);
+/* The response body, NUL-terminated ("" when none); borrowed. */
+const char *http_fake_body(http_fake *f, size_t *len /* OUT, may be NULL */);
+/* A response header (case-insensitive; Content-Type included), or NULL. */
+const char *http_fake_header(const http_fake *f, const char *name);
+
+#endif

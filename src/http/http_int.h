@@ -1,0 +1,142 @@
+/* http_int: the internals shared by the files of src/http (not for handlers).
+ *
+ * It defines the response (struct http_res), the per-request state a request
+ * points to through http_req.conn (struct http__conn), and the middleware
+ * pipeline that both the libmicrohttpd server (server.c) and the in-process fake
+ * requests of tests (http_fake.c) run: request id, CORS, routing, the handler,
+ * then the headers every response carries. Nothing here includes
+ * <microhttpd.h>: only server.c (and the header lookup in request.c) speak to
+ * the library. */
+#ifndef EM_HTTP_HTTP_INT_H
+#define EM_HTTP_HTTP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "http/http.h"
+#include "http/router.h"
+
+struct MHD_Connection;
+
+/* Most query parameters parsed from one request; more are ignored. */
+#define HTTP_MAX_QUERY 64
+/* Longest message http_res_error puts in a body (bytes, before escaping). */
+#define HTTP_ERROR_MSG_MAX 512
+
+/* ---- responses ---- */
+
+/* One response header; name and value are borrowed (static strings or copies
+ * in the request arena). */
+typedef struct http__header {
+    const char *name;
+    const char *value;
+    struct http__header *next;
+} http__header;
+
+struct http_res {
+    int status;                 /* 0 until a handler (or middleware) sets a response */
+    const char *content_type;   /* borrowed (static or arena); NULL: no body type */
+    char *body;                 /* owned, malloc'd (free()); NULL when empty */
+    size_t body_len;
+    http__header *headers;      /* in insertion order */
+    http__header **tail;        /* where the next header is linked */
+    bool has_cache_control;     /* the handler set Cache-Control itself */
+    arena *arena;               /* borrowed: the request's arena */
+};
+
+/* Prepare an empty response whose headers go to `a`. */
+void http__res_init(http_res *res, arena *a);
+/* Free the owned body (headers live in the arena). */
+void http__res_cleanup(http_res *res);
+/* Hand the body over (owned, free with free(); NULL when empty). */
+char *http__res_take_body(http_res *res, size_t *len /* OUT */);
+/* Add a header whose name and value are static strings (not copied). */
+void http__res_header_static(http_res *res, const char *name, const char *value);
+/* First header with that name (case-insensitive), or NULL; borrowed. */
+const char *http__res_header_get(const http_res *res, const char *name);
+
+/* ---- per-request state behind http_req.conn ---- */
+
+typedef struct http__conn {
+    struct MHD_Connection *mhd;      /* the library's connection; NULL for a fake request */
+    const char *const *fake_headers; /* fake requests: name, value, ..., NULL (borrowed) */
+    const char *query;               /* raw query string after '?', NULL when none */
+    size_t query_len;
+    int nquery;                      /* -1 until parsed on first http_req_query */
+    const char **qnames;             /* parsed names and values, in the arena */
+    const char **qvalues;
+} http__conn;
+
+void http__conn_init(http__conn *c);
+
+/* ---- the middleware pipeline ---- */
+
+typedef struct http__pipeline {
+    const router *routes;   /* borrowed */
+    const config *cfg;      /* borrowed; NULL: no CORS origins, local environment */
+    void *app;              /* handed to handlers as req->app */
+} http__pipeline;
+
+/* Fill req->request_id from the X-Request-Id value `given` when it is 1..128
+ * characters of [A-Za-z0-9._-], else with a new UUIDv7. */
+void http__request_id(http_req *req, const char *given);
+bool http__request_id_valid(const char *s);
+
+/* Run CORS (preflight answered here), routing (404/405/OPTIONS) and the handler
+ * for a request whose body has been read, leaving the response in `res` (a 500
+ * when the handler set none). Does not add the common headers: see
+ * http__finish. */
+void http__pipeline_run(const http__pipeline *p, http_req *req, http_res *res);
+
+/* Add what every response carries: Content-Type, X-Request-Id, the security
+ * headers (HSTS outside local), Cache-Control: no-store on JSON, and the CORS
+ * headers when the request's Origin is allowed. `closing` adds
+ * "Connection: close" (used while the server drains). */
+void http__finish(const http__pipeline *p, const http_req *req, http_res *res, bool closing);
+
+/* ---- text helpers ---- */
+
+/* Percent-decode s[0..n) into the arena. `plus_space` turns '+' into ' ' (query
+ * strings). With `strict`, a malformed escape or a decoded NUL fails (returns
+ * NULL); otherwise malformed escapes are kept literally and pairs decoding to
+ * NUL are the caller's business (*has_nul is set). Borrowed result. */
+char *http__pct_decode(arena *a, const char *s, size_t n, bool plus_space, bool strict,
+                       bool *has_nul /* OUT, may be NULL */);
+
+/* Parse a raw query string into at most `max` name/value pairs allocated in
+ * the arena ('&'-separated, '+' is a space, percent-decoded; a pair without
+ * '=' has the value ""; pairs whose name or value decode to NUL, and empty
+ * names, are dropped). Returns the number of pairs stored. */
+int http__query_parse(arena *a, const char *q, size_t n, const char **names /* OUT */,
+                      const char **values /* OUT */, int max);
+
+/* Append s[0..n) to dst as the inside of a JSON string: quotes, backslashes and
+ * control characters escaped, invalid UTF-8 replaced by U+FFFD. Writes at most
+ * cap-1 bytes and a NUL (never splitting an escape or a character); returns
+ * the bytes written, excluding the NUL. */
+size_t http__json_escape(char *dst, size_t cap, const char *s, size_t n);
+
+/* Copy s[0..n) into dst (cap bytes incl. NUL) as valid UTF-8, replacing
+ * invalid sequences with U+FFFD and NUL bytes with U+FFFD; never splits a
+ * character. Returns the bytes written, excluding the NUL. */
+size_t http__utf8_sanitize(char *dst, size_t cap, const char *s, size_t n);
+
+/* Largest access-log line; a longer path is cut (at a character boundary). */
+#define HTTP_ACCESS_LINE_MAX 4096
+
+/* Log one access line: msg "request" with method, path, status, bytes,
+ * duration_ms (3 decimals) and request_id. Safe for any bytes in method/path. */
+void http__access_log(const char *method, const char *path, int status, uint64_t bytes,
+                      int64_t duration_us, const char *request_id);
+
+/* Format that line as log_emit would (keys ts, level, msg, then the fields;
+ * no newline) into line[cap], cap >= 1024; returns its length. Any bytes in
+ * method and path give valid JSON (escaped, invalid UTF-8 as U+FFFD). */
+size_t http__access_format(char *line, size_t cap, const char *ts, const char *method,
+                           const char *path, int status, uint64_t bytes, int64_t duration_us,
+                           const char *request_id);
+
+#endif

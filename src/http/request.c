@@ -1,0 +1,192 @@
+/* request: the request half of http.h (headers, query, path parameters, JSON
+ * body) and the percent-decoding shared with the router. The request's strings
+ * are borrowed from the request arena or from the server library and live until
+ * the response is done. */
+#include <assert.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "core/err.h"
+#include "http/http.h"
+#include "http/http_int.h"
+
+void http__conn_init(http__conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->nquery = -1;
+}
+
+const char *http_req_header(const http_req *req, const char *name)
+{
+    const http__conn *c = req->conn;
+    if (c == NULL)
+        return NULL;
+    if (c->mhd != NULL)
+        return MHD_lookup_connection_value(c->mhd, MHD_HEADER_KIND, name);
+    if (c->fake_headers == NULL)
+        return NULL;
+    for (const char *const *h = c->fake_headers; h[0] != NULL && h[1] != NULL; h += 2) {
+        if (strcasecmp(h[0], name) == 0)
+            return h[1];
+    }
+    return NULL;
+}
+
+const char *http_req_param(const http_req *req, const char *name)
+{
+    for (int i = 0; i < req->nparams; i++) {
+        if (strcmp(req->params[i].name, name) == 0)
+            return req->params[i].value;
+    }
+    return NULL;
+}
+
+static int hexval(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+char *http__pct_decode(arena *a, const char *s, size_t n, bool plus_space, bool strict,
+                       bool *has_nul)
+{
+    char *out = arena_alloc(a, n + 1);
+    size_t o = 0;
+    bool nul = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '%') {
+            int h1 = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
+            int h2 = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            if (h1 < 0 || h2 < 0) {
+                if (strict)
+                    return NULL;
+                out[o++] = '%';
+                continue;
+            }
+            unsigned char dec = (unsigned char)(h1 * 16 + h2);
+            if (dec == 0) {
+                if (strict)
+                    return NULL;
+                nul = true;
+            }
+            out[o++] = (char)dec;
+            i += 2;
+        } else if (ch == '+' && plus_space) {
+            out[o++] = ' ';
+        } else {
+            if (ch == 0) {
+                if (strict)
+                    return NULL;
+                nul = true;
+            }
+            out[o++] = (char)ch;
+        }
+    }
+    out[o] = '\0';
+    if (has_nul != NULL)
+        *has_nul = nul;
+    return out;
+}
+
+int http__query_parse(arena *a, const char *q, size_t n, const char **names, const char **values,
+                      int max)
+{
+    int count = 0;
+    size_t i = 0;
+    while (i < n && count < max) {
+        size_t start = i;
+        while (i < n && q[i] != '&')
+            i++;
+        size_t end = i; /* q[start..end) is one pair */
+        i++;            /* skip the '&' (or step past the end) */
+        if (end == start)
+            continue;
+        const char *eq = memchr(q + start, '=', end - start);
+        size_t name_len = eq != NULL ? (size_t)(eq - (q + start)) : end - start;
+        if (name_len == 0)
+            continue;
+        bool nul_name = false, nul_value = false;
+        char *name = http__pct_decode(a, q + start, name_len, true, false, &nul_name);
+        char *value;
+        if (eq != NULL)
+            value = http__pct_decode(a, eq + 1, (size_t)((q + end) - (eq + 1)), true, false, &nul_value);
+        else
+            value = arena_strdup(a, "");
+        if (nul_name || nul_value || name[0] == '\0')
+            continue;
+        names[count] = name;
+        values[count] = value;
+        count++;
+    }
+    return count;
+}
+
+const char *http_req_query(const http_req *req, const char *name)
+{
+    http__conn *c = req->conn;
+    if (c == NULL || c->query == NULL)
+        return NULL;
+    if (c->nquery < 0) {
+        c->qnames = arena_alloc(req->arena, sizeof(char *) * HTTP_MAX_QUERY);
+        c->qvalues = arena_alloc(req->arena, sizeof(char *) * HTTP_MAX_QUERY);
+        c->nquery = http__query_parse(req->arena, c->query, c->query_len, c->qnames, c->qvalues,
+                                      HTTP_MAX_QUERY);
+    }
+    for (int i = 0; i < c->nquery; i++) {
+        if (strcmp(c->qnames[i], name) == 0)
+            return c->qvalues[i];
+    }
+    return NULL;
+}
+
+/* True when a Content-Type value names application/json, optionally followed
+ * by parameters (";charset=utf-8"); the media type is case-insensitive. */
+static bool is_json_type(const char *ct)
+{
+    static const char json[] = "application/json";
+    if (ct == NULL)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, json, sizeof json - 1) != 0)
+        return false;
+    const char *rest = ct + sizeof json - 1;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+int http_req_json(http_req *req, json_t **out, http_res *res)
+{
+    assert(out != NULL);
+    *out = NULL;
+    if (!is_json_type(http_req_header(req, "Content-Type"))) {
+        http_res_error(res, 415, "unsupported_media_type",
+                       "request body must be application/json");
+        return EM_E_PARSE;
+    }
+    if (req->body == NULL || req->body_len == 0) {
+        http_res_error(res, 400, "invalid_json", "request body is empty");
+        return EM_E_PARSE;
+    }
+    json_error_t jerr;
+    /* Duplicate keys are refused: two readers of the same body must never see
+     * different values. Nesting depth is bounded by jansson (2048) and size by
+     * the server's body limit. */
+    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL) {
+        http_res_error(res, 400, "invalid_json", "malformed JSON at line %d, column %d: %s",
+                       jerr.line, jerr.column, jerr.text);
+        return EM_E_PARSE;
+    }
+    *out = v;
+    return EM_OK;
+}

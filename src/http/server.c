@@ -1,0 +1,424 @@
+/* server: the libmicrohttpd glue. Everything that touches <microhttpd.h> lives
+ * here (and the header lookup in request.c).
+ *
+ * The life of one request, in libmicrohttpd's callbacks:
+ *   on_uri        (URI log callback, once per request, before headers): make the
+ *                 request context and its arena, split path and query from the
+ *                 raw URI, count the request as in flight;
+ *   on_access #1  (headers read): method, request id, thread-exit hook, the
+ *                 body limit (413 right away on a too large Content-Length,
+ *                 without reading the body; the connection then closes);
+ *   on_access #n  (body pieces): append within the limit; a chunked body that
+ *                 goes past it is dropped from there on and answered 413;
+ *   on_access end (body complete, or no body): run the pipeline (pipeline.c)
+ *                 and queue the response;
+ *   on_completed  (response sent, or connection gone): access-log line, free
+ *                 the context, in flight - 1.
+ * The response body handed to libmicrohttpd is the malloc'd one the handler
+ * built (MHD_RESPMEM_MUST_FREE: no copy). */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "http/http_int.h"
+
+/* Idle or slow connections are closed after this many seconds. */
+#define SERVER_CONNECTION_TIMEOUT_S 30
+/* Most simultaneous connections; libmicrohttpd refuses more. */
+#define SERVER_CONNECTION_LIMIT 4096
+/* libmicrohttpd 0.9.75 cannot queue a response while it is reading a body, so
+ * a chunked body past max_body is read and dropped until it ends, then 413 is
+ * sent; past this many dropped bytes the connection is closed instead. */
+#define SERVER_DISCARD_MAX (1024 * 1024)
+/* How often http_server_stop looks at the in-flight count. */
+#define SERVER_DRAIN_POLL_MS 5
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_server_options opts;   /* copy; the pointers in it stay borrowed */
+    http__pipeline pipe;
+    int port;                   /* the bound port */
+    atomic_int inflight;        /* requests between on_uri and on_completed */
+    atomic_bool stopping;       /* set by http_server_stop: answer with Connection: close */
+    pthread_key_t thread_key;   /* marks pool threads that served a request */
+    bool has_thread_key;
+};
+
+/* Everything one request owns; allocated in its own arena. */
+typedef struct reqctx {
+    arena *arena;           /* owned: freed in on_completed */
+    http_req req;
+    http_res res;
+    http__conn conn;
+    int64_t start_us;       /* monotonic time of the request line */
+    bool started;           /* on_access has run once */
+    bool responded;         /* a response is queued */
+    int status;             /* what was queued (0: none) */
+    uint64_t bytes;         /* body bytes of the response */
+    /* The request body grows as it arrives (memory is committed only for what
+     * was received), capped at max_body or at the declared Content-Length. */
+    buf body;               /* owned: buf_cleanup in on_completed */
+    bool too_large;         /* the body went past max_body: 413 once it ends */
+    size_t discarded;       /* bytes dropped since */
+} reqctx;
+
+/* ---- per-thread exit hook ---- */
+
+/* libmicrohttpd has no thread-exit callback, so a pthread key does it: the
+ * first request a pool thread serves stores the server in the key, and the
+ * key's destructor runs when that thread exits (inside MHD_stop_daemon, which
+ * joins the pool threads before returning). */
+static void thread_exit_hook(void *value)
+{
+    http_server *s = value;
+    s->opts.on_thread_exit(s->opts.app);
+}
+
+static void mark_thread(http_server *s)
+{
+    if (s->has_thread_key && pthread_getspecific(s->thread_key) == NULL)
+        pthread_setspecific(s->thread_key, s);
+}
+
+/* ---- request context ---- */
+
+static reqctx *ctx_new(http_server *s, struct MHD_Connection *c, const char *uri)
+{
+    arena *a = arena_new(0);
+    reqctx *rc = arena_calloc(a, sizeof *rc);
+    rc->arena = a;
+    rc->start_us = clock_mono_us();
+    if (uri == NULL)
+        uri = "";
+    size_t ulen = strlen(uri);
+    const char *q = memchr(uri, '?', ulen);
+    size_t plen = q != NULL ? (size_t)(q - uri) : ulen;
+
+    http__conn_init(&rc->conn);
+    rc->conn.mhd = c;
+    if (q != NULL) {
+        rc->conn.query_len = ulen - plen - 1;
+        rc->conn.query = arena_strndup(a, q + 1, rc->conn.query_len);
+    }
+    rc->req.method = "";
+    rc->req.path = arena_strndup(a, uri, plen);
+    rc->req.arena = a;
+    rc->req.body = "";
+    rc->req.body_len = 0;
+    rc->req.app = s->opts.app;
+    rc->req.conn = &rc->conn;
+    buf_init(&rc->body, 0);
+    http__res_init(&rc->res, a);
+    atomic_fetch_add(&s->inflight, 1);
+    return rc;
+}
+
+/* URI log callback: called once per request with the raw request target,
+ * before libmicrohttpd unescapes it; its result becomes the request context. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    return ctx_new(cls, c, uri);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    http_server *s = cls;
+    reqctx *rc = *req_cls;
+    if (rc == NULL)
+        return;
+    *req_cls = NULL;
+    if (rc->started)
+        http__access_log(rc->req.method, rc->req.path, rc->status, rc->bytes,
+                         clock_mono_us() - rc->start_us, rc->req.request_id);
+    http__res_cleanup(&rc->res);
+    buf_cleanup(&rc->body);
+    arena_free(rc->arena);
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- responses ---- */
+
+/* Add the common headers, turn rc->res into a libmicrohttpd response and queue
+ * it. MHD_NO (close the connection) only when libmicrohttpd refuses. */
+static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx *rc)
+{
+    http__finish(&s->pipe, &rc->req, &rc->res, atomic_load(&s->stopping));
+    int status = rc->res.status;
+    size_t len = 0;
+    char *body = http__res_take_body(&rc->res, &len);
+    struct MHD_Response *r;
+    if (body != NULL)
+        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    else
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (r == NULL) {
+        free(body);
+        log_msg(LOG_ERROR, "http: could not create a response");
+        return MHD_NO;
+    }
+    for (const http__header *h = rc->res.headers; h != NULL; h = h->next) {
+        if (MHD_add_response_header(r, h->name, h->value) == MHD_NO)
+            log_msg(LOG_ERROR, "http: response header %s refused", h->name);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned int)status, r);
+    MHD_destroy_response(r);
+    rc->responded = true;
+    rc->status = status;
+    rc->bytes = len;
+    if (ret == MHD_NO)
+        log_msg(LOG_ERROR, "http: could not queue a %d response", status);
+    return ret;
+}
+
+static enum MHD_Result respond_too_large(http_server *s, struct MHD_Connection *c, reqctx *rc)
+{
+    http_res_error(&rc->res, 413, "payload_too_large", "request body exceeds %zu bytes",
+                   s->opts.max_body);
+    return respond(s, c, rc);
+}
+
+/* Parse a Content-Length value; a malformed or enormous one reads as SIZE_MAX
+ * (libmicrohttpd has already refused malformed ones). */
+static size_t parse_length(const char *v)
+{
+    size_t n = 0;
+    if (*v == '\0')
+        return SIZE_MAX;
+    for (; *v != '\0'; v++) {
+        if (*v < '0' || *v > '9' || n > (SIZE_MAX - 9) / 10)
+            return SIZE_MAX;
+        n = n * 10 + (size_t)(*v - '0');
+    }
+    return n;
+}
+
+static bool is_chunked(const char *te)
+{
+    return te != NULL && strcasestr(te, "chunked") != NULL;
+}
+
+/* Run the pipeline on a complete request and queue its response. */
+static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, reqctx *rc)
+{
+    if (rc->body.data != NULL) { /* NUL-terminated by buf */
+        rc->req.body = rc->body.data;
+        rc->req.body_len = rc->body.len;
+    }
+    http__pipeline_run(&s->pipe, &rc->req, &rc->res);
+    return respond(s, c, rc);
+}
+
+/* The first call for a request: its headers are in. */
+static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqctx *rc,
+                                  const char *method)
+{
+    rc->started = true;
+    mark_thread(s);
+    rc->req.method = arena_strdup(rc->arena, method);
+    http__request_id(&rc->req, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id"));
+
+    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    size_t limit = s->opts.max_body;
+    if (!is_chunked(te) && cl != NULL) {
+        size_t n = parse_length(cl);
+        if (n > limit)
+            return respond_too_large(s, c, rc); /* without reading the body */
+        limit = n;
+    }
+    buf_init(&rc->body, limit);
+    /* Even without a body the answer waits for the next call: a response
+     * queued now counts as "early" and libmicrohttpd would close the
+     * connection after it, losing keep-alive. */
+    return MHD_YES;
+}
+
+/* Take one piece of the body. Past the limit (only a chunked body can get
+ * there: libmicrohttpd never passes more than Content-Length) the rest is
+ * counted and dropped and 413 goes out when it ends; a client that keeps
+ * sending far beyond is disconnected (MHD_NO). */
+static enum MHD_Result append_body(reqctx *rc, const char *data, size_t n)
+{
+    if (!rc->too_large && buf_append(&rc->body, data, n) == EM_OK)
+        return MHD_YES;
+    if (!rc->too_large) {
+        rc->too_large = true;
+        buf_cleanup(&rc->body); /* nothing kept from here on */
+    }
+    rc->discarded += n;
+    return rc->discarded > SERVER_DISCARD_MAX ? MHD_NO : MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **req_cls)
+{
+    http_server *s = cls;
+    reqctx *rc = *req_cls;
+    if (rc == NULL) { /* no URI callback ran (cannot happen with libmicrohttpd 0.9.75) */
+        rc = ctx_new(s, c, url);
+        *req_cls = rc;
+    }
+    if (!rc->started)
+        return first_call(s, c, rc, method);
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (rc->responded)
+            return MHD_YES; /* discarding the rest of a refused body */
+        return append_body(rc, upload_data, n);
+    }
+    if (rc->responded)
+        return MHD_YES;
+    if (rc->too_large)
+        return respond_too_large(s, c, rc);
+    return dispatch(s, c, rc);
+}
+
+/* libmicrohttpd's own error messages, into our log. */
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char raw[512], clean[512];
+    int n = vsnprintf(raw, sizeof raw, fmt, ap);
+    if (n < 0)
+        return;
+    size_t len = strnlen(raw, sizeof raw);
+    while (len > 0 && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
+        len--;
+    http__utf8_sanitize(clean, sizeof clean, raw, len);
+    json_t *f = json_object();
+    json_object_set_new(f, "detail", json_string(clean));
+    log_emit(LOG_WARN, "libmicrohttpd", f);
+}
+
+/* ---- start and stop ---- */
+
+int http_server_start(const http_server_options *opts, http_server **out, em_error *err)
+{
+    int rc = EM_OK;
+    struct sockaddr_in sa4;
+    struct sockaddr_in6 sa6;
+    struct sockaddr *sa;
+    http_server *s = NULL;
+    *out = NULL;
+
+    if (opts == NULL || opts->host == NULL || opts->routes == NULL || opts->threads < 1 ||
+        opts->port < 0 || opts->port > 65535)
+        return em_error_set(err, EM_E_INVAL, "invalid server options");
+
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
+    if (strchr(opts->host, ':') != NULL) {
+        memset(&sa6, 0, sizeof sa6);
+        sa6.sin6_family = AF_INET6;
+        sa6.sin6_port = htons((uint16_t)opts->port);
+        if (inet_pton(AF_INET6, opts->host, &sa6.sin6_addr) != 1)
+            return em_error_set(err, EM_E_INVAL, "HOST %s is not an IPv6 address", opts->host);
+        sa = (struct sockaddr *)&sa6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        memset(&sa4, 0, sizeof sa4);
+        sa4.sin_family = AF_INET;
+        sa4.sin_port = htons((uint16_t)opts->port);
+        if (inet_pton(AF_INET, opts->host, &sa4.sin_addr) != 1)
+            return em_error_set(err, EM_E_INVAL, "HOST %s is not an IPv4 address", opts->host);
+        sa = (struct sockaddr *)&sa4;
+    }
+
+    s = em_calloc(1, sizeof *s);
+    s->opts = *opts;
+    s->pipe.routes = opts->routes;
+    s->pipe.cfg = opts->cfg;
+    s->pipe.app = opts->app;
+    atomic_init(&s->inflight, 0);
+    atomic_init(&s->stopping, false);
+    if (opts->on_thread_exit != NULL) {
+        if (pthread_key_create(&s->thread_key, thread_exit_hook) != 0) {
+            rc = em_error_set(err, EM_E_INTERNAL, "cannot create a thread key");
+            goto fail_free; /* nothing else taken yet */
+        }
+        s->has_thread_key = true;
+    }
+
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)opts->port, NULL, NULL, on_access, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first, so it sees every message */
+        MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVER_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTION_LIMIT,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        /* A pool of one is no pool (libmicrohttpd warns): then end the list here. */
+        opts->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned int)opts->threads,
+        MHD_OPTION_END);
+    if (s->daemon == NULL) {
+        int e = errno;
+        log_msg(LOG_ERROR, "http: cannot listen on %s:%d (%s)", opts->host, opts->port, strerror(e));
+        rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot listen on %s:%d", opts->host, opts->port);
+        goto fail_key; /* the key was taken, the daemon was not */
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info != NULL && info->port != 0 ? (int)info->port : opts->port;
+    *out = s;
+    return EM_OK;
+
+fail_key:
+    if (s->has_thread_key)
+        pthread_key_delete(s->thread_key);
+fail_free:
+    free(s);
+    return rc;
+}
+
+int http_server_port(const http_server *s)
+{
+    return s->port;
+}
+
+void http_server_stop(http_server *s)
+{
+    if (s == NULL)
+        return;
+    atomic_store(&s->stopping, true);
+    MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+    /* MHD stops polling the listener but the kernel would still complete new
+     * connections into its backlog, where they would wait and then be reset.
+     * shutdown() makes Linux refuse them at once; the descriptor itself stays
+     * open until MHD_stop_daemon, as MHD requires for pool threads. */
+    if (listener != MHD_INVALID_SOCKET)
+        shutdown(listener, SHUT_RDWR);
+    int64_t deadline = clock_mono_us() + (int64_t)(s->opts.shutdown_grace_s > 0 ? s->opts.shutdown_grace_s : 0) * 1000000;
+    while (atomic_load(&s->inflight) > 0 && clock_mono_us() < deadline) {
+        struct timespec ts = {0, SERVER_DRAIN_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    int left = atomic_load(&s->inflight);
+    if (left > 0)
+        log_msg(LOG_WARN, "http: grace period over, closing %d request(s) in flight", left);
+    MHD_stop_daemon(s->daemon); /* joins the pool threads: thread_exit_hook runs here */
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+    if (s->has_thread_key)
+        pthread_key_delete(s->thread_key);
+    free(s);
+}
