@@ -25,7 +25,7 @@ void *arena_calloc(arena *a, size_t n);
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_sprintf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vsprintf(arena *a, const char *fmt, va_list ap);
+char *arena_vsprintf(arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Bytes handed out so far (for tests and limits). */
 size_t arena_used(const arena *a);

@@ -28,7 +28,7 @@ void buf_reset(buf *b);
 int buf_append(buf *b, const void *p, size_t n);
 int buf_append_str(buf *b, const char *s);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(buf *b, const char *fmt, va_list ap);
+int buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Hand the content over as an owned string (free with free()); the buffer is
  * empty afterwards. Never NULL: an empty buffer gives "". */

@@ -23,6 +23,10 @@ bool log_enabled(log_level level);
 /* Emit msg with the fields of `fields` (a JSON object, may be NULL; the reference
  * is stolen). Does nothing below the threshold. */
 void log_emit(log_level level, const char *msg, json_t *fields);
+/* Write a line the caller already formatted as one JSON object (no newline; it
+ * is added), in one write(2), when `level` is enabled. For hot paths such as the
+ * access log, which format their fixed fields without building JSON objects. */
+void log_write_line(log_level level, const char *line, size_t len);
 /* printf-style message, no extra fields. */
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
