@@ -88,6 +88,14 @@ start() {
     ensure_user
     mkdir -p "$DIR/sock"
     if [ "$(id -u)" = 0 ]; then
+        # A root directory only root may enter (as in a chroot unpacked into a
+        # `mktemp -d` directory; a normal Debian / is 0755) stops every service
+        # user, PostgreSQL's included. Open it for traversal, and say so.
+        root_mode=$(stat -c %a /)
+        if [ $(( ${root_mode: -1} & 1 )) -eq 0 ]; then
+            echo "pg-test-server: / has mode $root_mode, which no service user can traverse; adding o+x" >&2
+            chmod o+x /
+        fi
         chown -R "$PG_USER:" "$DIR"
         chmod 0700 "$DIR"
         runuser -u "$PG_USER" -- test -w "$DIR" ||
