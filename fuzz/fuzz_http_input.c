@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -138,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     json_decref(parsed);
     char clean[256];
-    http__utf8_sanitize(clean, sizeof clean, (const char *)data, size);
+    json_utf8_sanitize(clean, sizeof clean, (const char *)data, size);
     parsed = json_string(clean);
     if (parsed == NULL)
         abort(); /* the sanitiser must give valid UTF-8 */

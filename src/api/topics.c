@@ -9,10 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/ids.h"
+#include "core/jsonw.h"
 
 #define TOPICS_DEFAULT_LIMIT 50
 #define TOPICS_MAX_LIMIT 200
+/* 200 rows of at most ~1 KiB each (names are at most 200 characters, escaped) */
+#define TOPICS_MAX_BODY (512 * 1024)
 
 static const char topics_sql[] =
     "SELECT id, user_id, name, mastery_score, next_review_at FROM topics "
@@ -54,25 +58,46 @@ void api_topics_list(http_req *req, http_res *res)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 2, limit);
-    json_t *items = json_array();
+    /* Rows go straight into the response text (see core/jsonw.h for why). */
+    buf out;
+    buf_init(&out, TOPICS_MAX_BODY);
+    buf_reserve(&out, (size_t)limit * 256); /* a row is about 200 bytes */
+    jsonw w;
+    jsonw_init(&w, &out);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "items");
+    jsonw_array_begin(&w);
+    int64_t count = 0;
     while (rc == EM_OK && (rc = db_step(st, &err)) == DB_ROW) {
         rc = EM_OK;
-        const char *next = db_column_text(st, 4);
-        json_array_append_new(items,
-                              json_pack("{s:s, s:s, s:s, s:f, s:o}", "id", db_column_text(st, 0),
-                                        "user_id", db_column_text(st, 1), "name",
-                                        db_column_text(st, 2), "mastery", db_column_double(st, 3),
-                                        "next_review_at", next ? json_string(next) : json_null()));
+        jsonw_object_begin(&w);
+        jsonw_key(&w, "id");
+        jsonw_string(&w, db_column_text(st, 0));
+        jsonw_key(&w, "user_id");
+        jsonw_string(&w, db_column_text(st, 1));
+        jsonw_key(&w, "name");
+        jsonw_string(&w, db_column_text(st, 2));
+        jsonw_key(&w, "mastery");
+        jsonw_double(&w, db_column_double(st, 3));
+        jsonw_key(&w, "next_review_at");
+        jsonw_string(&w, db_column_text(st, 4));
+        jsonw_object_end(&w);
+        count++;
     }
     db_finalize(st);
     if (rc != DB_DONE) {
-        json_decref(items);
+        buf_cleanup(&out);
         const char *code = NULL;
         int status = http_status_for(rc, &code);
         http_res_error(res, status, code, "%s", err.msg[0] ? err.msg : em_strerror(rc));
         return;
     }
-    http_res_json(res, 200, json_pack("{s:o, s:i}", "items", items, "count", (int)json_array_size(items)));
+    jsonw_array_end(&w);
+    jsonw_key(&w, "count");
+    jsonw_int(&w, count);
+    jsonw_object_end(&w);
+    http_res_jsonw(res, 200, &w);
+    buf_cleanup(&out);
 }
 
 /* Validate the body of POST /api/topics; writes 422 and returns false when a

@@ -49,6 +49,11 @@ static int reserve(buf *b, size_t extra)
     return EM_OK;
 }
 
+int buf_reserve(buf *b, size_t n)
+{
+    return reserve(b, n);
+}
+
 int buf_append(buf *b, const void *p, size_t n)
 {
     int rc = reserve(b, n);

@@ -24,6 +24,10 @@ void buf_cleanup(buf *b);
 /* Forget the content, keep the allocation. */
 void buf_reset(buf *b);
 
+/* Allocate room for `n` more bytes now (a size hint for builders that know
+ * roughly how much they will write); 0 or EM_E_TOO_LARGE past max. */
+int buf_reserve(buf *b, size_t n);
+
 /* Append; 0 or EM_E_TOO_LARGE (buffer unchanged). */
 int buf_append(buf *b, const void *p, size_t n);
 int buf_append_str(buf *b, const char *s);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "core/jsonw.h"
 
 #define HTTP_MAX_PARAMS 8
 #define HTTP_REQUEST_ID_MAX 128
@@ -54,6 +55,10 @@ int http_req_json(http_req *req, json_t **out /* OUT */, http_res *res);
 /* ---- responses ---- */
 /* JSON body; the reference to `body` is stolen. */
 void http_res_json(http_res *res, int status, json_t *body);
+/* The text a jsonw wrote into its buf, which is emptied (its content becomes
+ * the body). An incomplete document (jsonw_finish fails) is logged and answered
+ * 500. */
+void http_res_jsonw(http_res *res, int status, jsonw *w);
 /* {"error":{"code":code,"message":...}}; message is printf-style. */
 void http_res_error(http_res *res, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -113,17 +113,6 @@ char *http__pct_decode(arena *a, const char *s, size_t n, bool plus_space, bool 
 int http__query_parse(arena *a, const char *q, size_t n, const char **names /* OUT */,
                       const char **values /* OUT */, int max);
 
-/* Append s[0..n) to dst as the inside of a JSON string: quotes, backslashes and
- * control characters escaped, invalid UTF-8 replaced by U+FFFD. Writes at most
- * cap-1 bytes and a NUL (never splitting an escape or a character); returns
- * the bytes written, excluding the NUL. */
-size_t http__json_escape(char *dst, size_t cap, const char *s, size_t n);
-
-/* Copy s[0..n) into dst (cap bytes incl. NUL) as valid UTF-8, replacing
- * invalid sequences with U+FFFD and NUL bytes with U+FFFD; never splits a
- * character. Returns the bytes written, excluding the NUL. */
-size_t http__utf8_sanitize(char *dst, size_t cap, const char *s, size_t n);
-
 /* Largest access-log line; a longer path is cut (at a character boundary). */
 #define HTTP_ACCESS_LINE_MAX 4096
 

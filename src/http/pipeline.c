@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jsonw.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -193,18 +194,18 @@ size_t http__access_format(char *line, size_t cap, const char *ts, const char *m
         duration_us = 0;
     line[0] = '\0';
     o = put(line, cap, o, "{\"ts\":\"");
-    o += http__json_escape(line + o, cap - o, ts, strlen(ts));
+    o += json_escape(line + o, cap - o, ts, strlen(ts), NULL);
     o = put(line, cap, o, "\",\"level\":\"info\",\"msg\":\"request\",\"method\":\"");
-    o += http__json_escape(line + o, 64, method, strlen(method));
+    o += json_escape(line + o, 64, method, strlen(method), NULL);
     o = put(line, cap, o, "\",\"path\":\"");
-    o += http__json_escape(line + o, cap - ACCESS_TAIL_ROOM - o, path, strlen(path));
+    o += json_escape(line + o, cap - ACCESS_TAIL_ROOM - o, path, strlen(path), NULL);
     snprintf(num, sizeof num, "\",\"status\":%d,\"bytes\":%llu,\"duration_ms\":%lld.%03lld,", status,
              (unsigned long long)bytes, (long long)(duration_us / 1000),
              (long long)(duration_us % 1000));
     o = put(line, cap, o, num);
     o = put(line, cap, o, "\"request_id\":\"");
     /* A request id is at most 128 safe characters (or a UUID). */
-    o += http__json_escape(line + o, cap - 3 - o, request_id, strnlen(request_id, HTTP_REQUEST_ID_MAX));
+    o += json_escape(line + o, cap - 3 - o, request_id, strnlen(request_id, HTTP_REQUEST_ID_MAX), NULL);
     o = put(line, cap, o, "\"}");
     return o;
 }

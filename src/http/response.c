@@ -1,6 +1,5 @@
 /* response: the response half of http.h (JSON, error and raw bodies, headers,
- * the em_err -> status mapping) and the JSON-string escaping and UTF-8
- * sanitising the server uses for error bodies and log lines.
+ * the em_err -> status mapping).
  *
  * Bodies are malloc'd and owned by the response until the server hands them to
  * libmicrohttpd (which frees them: no copy); headers are copied into the
@@ -13,121 +12,11 @@
 #include <strings.h>
 
 #include "core/err.h"
+#include "core/jsonw.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/http.h"
 #include "http/http_int.h"
-
-/* ---- UTF-8 and JSON text ---- */
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    return len;
-}
-
-static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
-
-size_t http__utf8_sanitize(char *dst, size_t cap, const char *s, size_t n)
-{
-    assert(cap > 0);
-    const unsigned char *u = (const unsigned char *)s;
-    size_t o = 0, i = 0;
-    while (i < n) {
-        size_t len = utf8_seq_len(u + i, n - i);
-        const char *src = s + i;
-        size_t out_len = len;
-        if (len == 0 || u[i] == 0) {
-            src = REPLACEMENT;
-            out_len = 3;
-            len = 1;
-        }
-        if (cap - 1 - o < out_len)
-            break;
-        memcpy(dst + o, src, out_len);
-        o += out_len;
-        i += len;
-    }
-    dst[o] = '\0';
-    return o;
-}
-
-size_t http__json_escape(char *dst, size_t cap, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    assert(cap > 0);
-    const unsigned char *u = (const unsigned char *)s;
-    size_t o = 0, i = 0;
-    while (i < n) {
-        char esc[8];
-        const char *src;
-        size_t out_len;
-        size_t len = utf8_seq_len(u + i, n - i);
-        if (len == 0) {
-            src = REPLACEMENT;
-            out_len = 3;
-            len = 1;
-        } else if (len == 1 && (u[i] < 0x20 || u[i] == '"' || u[i] == '\\')) {
-            esc[0] = '\\';
-            out_len = 2;
-            switch (u[i]) {
-            case '"': esc[1] = '"'; break;
-            case '\\': esc[1] = '\\'; break;
-            case '\n': esc[1] = 'n'; break;
-            case '\r': esc[1] = 'r'; break;
-            case '\t': esc[1] = 't'; break;
-            case '\b': esc[1] = 'b'; break;
-            case '\f': esc[1] = 'f'; break;
-            default:
-                memcpy(esc + 1, "u00", 3);
-                esc[4] = hex[u[i] >> 4];
-                esc[5] = hex[u[i] & 15];
-                out_len = 6;
-                break;
-            }
-            src = esc;
-        } else {
-            src = s + i;
-            out_len = len;
-        }
-        if (cap - 1 - o < out_len)
-            break;
-        memcpy(dst + o, src, out_len);
-        o += out_len;
-        i += len;
-    }
-    dst[o] = '\0';
-    return o;
-}
 
 /* ---- the response object ---- */
 
@@ -176,6 +65,18 @@ void http_res_json(http_res *res, int status, json_t *body)
     set_body(res, status, "application/json", text, strlen(text));
 }
 
+void http_res_jsonw(http_res *res, int status, jsonw *w)
+{
+    int rc = jsonw_finish(w);
+    if (rc != EM_OK) {
+        log_msg(LOG_ERROR, "http: a streamed JSON body is incomplete: %s", em_strerror(rc));
+        http_res_error(res, 500, "internal", "internal error");
+        return;
+    }
+    size_t len = w->out->len;
+    set_body(res, status, "application/json", buf_steal(w->out), len);
+}
+
 void http_res_error(http_res *res, int status, const char *code, const char *fmt, ...)
 {
     char msg[HTTP_ERROR_MSG_MAX + 1];
@@ -196,10 +97,10 @@ void http_res_error(http_res *res, int status, const char *code, const char *fmt
     size_t o = 0;
     memcpy(body + o, p1, sizeof p1 - 1);
     o += sizeof p1 - 1;
-    o += http__json_escape(body + o, cap - o, code, clen);
+    o += json_escape(body + o, cap - o, code, clen, NULL);
     memcpy(body + o, p2, sizeof p2 - 1);
     o += sizeof p2 - 1;
-    o += http__json_escape(body + o, cap - o, msg, mlen);
+    o += json_escape(body + o, cap - o, msg, mlen, NULL);
     memcpy(body + o, p3, sizeof p3); /* with its NUL */
     o += sizeof p3 - 1;
     set_body(res, status, "application/json", body, o);

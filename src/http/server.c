@@ -37,6 +37,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/jsonw.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/http_int.h"
@@ -305,7 +306,7 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
     size_t len = strnlen(raw, sizeof raw);
     while (len > 0 && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
         len--;
-    http__utf8_sanitize(clean, sizeof clean, raw, len);
+    json_utf8_sanitize(clean, sizeof clean, raw, len);
     json_t *f = json_object();
     json_object_set_new(f, "detail", json_string(clean));
     log_emit(LOG_WARN, "libmicrohttpd", f);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/err.h"
+#include "core/jsonw.h"
 #include "http/http.h"
 #include "http/http_fake.h"
 #include "http/http_int.h"
@@ -312,24 +313,24 @@ static void test_http_text_helpers(void **state)
     char out[64];
     /* Valid multi-byte text passes; overlongs, surrogates, stray bytes become U+FFFD. */
     const char in[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\x80";
-    size_t n = http__utf8_sanitize(out, sizeof out, in, sizeof in - 1);
+    size_t n = json_utf8_sanitize(out, sizeof out, in, sizeof in - 1);
     assert_int_equal(n, strlen(out));
     assert_string_equal(out, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xef\xbf\xbd\xef\xbf\xbd|"
                              "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
                              "\xef\xbf\xbd|\xef\xbf\xbd");
     /* NUL is replaced too (the output is a C string). */
-    n = http__utf8_sanitize(out, sizeof out, "a\0b", 3);
+    n = json_utf8_sanitize(out, sizeof out, "a\0b", 3);
     assert_int_equal(n, 5);
     assert_string_equal(out, "a\xef\xbf\xbd" "b");
     /* Never split a character at the end of the room. */
-    n = http__utf8_sanitize(out, 3, "\xc3\xa9\xc3\xa9", 4);
+    n = json_utf8_sanitize(out, 3, "\xc3\xa9\xc3\xa9", 4);
     assert_string_equal(out, "\xc3\xa9");
 
-    n = http__json_escape(out, sizeof out, "q\"\\\n\t\x1f/\x7f", 8);
+    n = json_escape(out, sizeof out, "q\"\\\n\t\x1f/\x7f", 8, NULL);
     assert_string_equal(out, "q\\\"\\\\\\n\\t\\u001f/\x7f");
     assert_int_equal(n, strlen(out));
     /* An escape is never cut in half. */
-    n = http__json_escape(out, 5, "ab\x01", 3);
+    n = json_escape(out, 5, "ab\x01", 3, NULL);
     assert_string_equal(out, "ab");
 }
 

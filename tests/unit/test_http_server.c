@@ -493,14 +493,14 @@ static void test_server_access_log(void **state)
     struct timespec ts = {0, 100 * 1000000L};
     nanosleep(&ts, NULL);
     log_configure(LOG_ERROR, 1);
-    char buf[8192];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    char text[8192];
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
     close(fd);
     unlink(path);
     assert_true(n > 0);
-    buf[n] = '\0';
+    text[n] = '\0';
     int lines = 0;
-    for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+    for (char *line = text, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
         json_t *v = json_loads(line, 0, NULL);
         assert_non_null(v); /* every line is valid JSON, even with a bad path */
