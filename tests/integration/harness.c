@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -167,11 +168,43 @@ static void free_env(char **env)
     free(env);
 }
 
+/* Servers still running, so that a failed assertion (which leaves the test
+ * function early) does not leave them behind: they are killed at exit. */
+#define MAX_LIVE 16
+static pid_t live[MAX_LIVE];
+
+static void kill_leftovers(void)
+{
+    for (size_t i = 0; i < MAX_LIVE; i++) {
+        if (live[i] > 0) {
+            kill(live[i], SIGKILL);
+            waitpid(live[i], NULL, 0);
+            live[i] = 0;
+        }
+    }
+}
+
+static void track(pid_t pid, bool add)
+{
+    static bool registered = false;
+    if (!registered) {
+        atexit(kill_leftovers);
+        registered = true;
+    }
+    for (size_t i = 0; i < MAX_LIVE; i++) {
+        if (add ? live[i] == 0 : live[i] == pid) {
+            live[i] = add ? pid : 0;
+            return;
+        }
+    }
+}
+
 static pid_t spawn(char *const *argv, char **env, const char *out_path)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test process */
         int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
         if (fd < 0)
             _exit(126);
@@ -220,6 +253,7 @@ void it_server_start(it_server *s, const it_backend *b, const char *const *extra
     char *args[] = {(char *)"exammentor", (char *)"serve", NULL};
     char **env = child_env(b, extra_env);
     s->pid = spawn(args, env, s->log_path);
+    track(s->pid, true);
     free_env(env);
     for (int waited = 0; waited < 30000; waited += 20) {
         char *log = read_file(s->log_path);
@@ -233,6 +267,7 @@ void it_server_start(it_server *s, const it_backend *b, const char *const *extra
         }
         int status = 0;
         if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            track(s->pid, false);
             s->pid = 0;
             fail_msg("server exited (%d) before listening; log:\n%s", exit_status(status), log);
         }
@@ -242,6 +277,7 @@ void it_server_start(it_server *s, const it_backend *b, const char *const *extra
     char *log = read_file(s->log_path);
     kill(s->pid, SIGKILL);
     waitpid(s->pid, NULL, 0);
+    track(s->pid, false);
     fail_msg("server did not start in 30 s; log:\n%s", log);
 }
 
@@ -259,6 +295,7 @@ int it_server_stop(it_server *s)
     int status = 0;
     for (int waited = 0; waited < 30000; waited += 20) {
         if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            track(s->pid, false);
             s->pid = 0;
             return exit_status(status);
         }
@@ -266,6 +303,7 @@ int it_server_stop(it_server *s)
     }
     kill(s->pid, SIGKILL);
     waitpid(s->pid, &status, 0);
+    track(s->pid, false);
     s->pid = 0;
     return 137;
 }
