@@ -52,16 +52,33 @@ static uint64_t rng_next(void)
     return result;
 }
 
+/* Last timestamp and counter of this thread (RFC 9562 section 6.2, method 1:
+ * the 12 rand_a bits are a counter within one millisecond), so ids a thread
+ * makes are strictly increasing and rows created in a burst sort in creation
+ * order. The counter starts at a random value below 2048, leaving room for at
+ * least 2048 ids per millisecond before it borrows the next millisecond. */
+static _Thread_local uint64_t last_ms;
+static _Thread_local unsigned counter;
+
 void id_uuid7(char out[ID_UUID_LEN + 1])
 {
     uint64_t ms = (uint64_t)clock_now_ms();
-    uint64_t r1 = rng_next(), r2 = rng_next();
+    uint64_t r = rng_next();
+    if (ms > last_ms) {
+        last_ms = ms;
+        counter = (unsigned)(r & 0x7ff);
+    } else if (++counter > 0xfff) {
+        last_ms++; /* counter exhausted (or the clock stepped back): move on */
+        counter = (unsigned)(r & 0x7ff);
+    }
+    ms = last_ms;
+    uint64_t tail = rng_next();
     unsigned char b[16];
     for (int i = 0; i < 6; i++)
         b[i] = (unsigned char)(ms >> (40 - 8 * i));
-    memcpy(b + 6, &r1, 2);
-    memcpy(b + 8, &r2, 8);
-    b[6] = (unsigned char)(0x70 | (b[6] & 0x0f)); /* version 7 */
+    b[6] = (unsigned char)(0x70 | ((counter >> 8) & 0x0f)); /* version 7, counter high bits */
+    b[7] = (unsigned char)(counter & 0xff);
+    memcpy(b + 8, &tail, 8);
     b[8] = (unsigned char)(0x80 | (b[8] & 0x3f)); /* variant 10 */
     static const char hex[] = "0123456789abcdef";
     char *o = out;

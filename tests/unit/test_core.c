@@ -80,6 +80,16 @@ static void core_uuid7_is_canonical_and_ordered(void **state)
     assert_int_equal(a[14], '7');
     assert_true(strchr("89ab", a[19]) != NULL);
     assert_true(strcmp(a, b) < 0); /* time-ordered across milliseconds */
+    /* a burst within one millisecond stays in creation order */
+    char prev[ID_UUID_LEN + 1], next[ID_UUID_LEN + 1];
+    id_uuid7(prev);
+    for (int i = 0; i < 20000; i++) {
+        id_uuid7(next);
+        if (strcmp(prev, next) >= 0)
+            fail_msg("id %d out of order: %s then %s", i, prev, next);
+        assert_int_equal(next[14], '7');
+        memcpy(prev, next, sizeof prev);
+    }
     assert_false(id_is_uuid("not-a-uuid"));
     assert_false(id_is_uuid("0190000000007000800000000000000000000"));
     assert_false(id_is_uuid("01900000-0000-7000-8000-0000000000001"));
