@@ -1,6 +1,7 @@
 #include "core/ids.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,26 +53,31 @@ static uint64_t rng_next(void)
     return result;
 }
 
-/* Last timestamp and counter of this thread (RFC 9562 section 6.2, method 1:
- * the 12 rand_a bits are a counter within one millisecond), so ids a thread
- * makes are strictly increasing and rows created in a burst sort in creation
- * order. The counter starts at a random value below 2048, leaving room for at
- * least 2048 ids per millisecond before it borrows the next millisecond. */
-static _Thread_local uint64_t last_ms;
-static _Thread_local unsigned counter;
+/* The last (milliseconds << 12 | counter) handed out by this process. RFC 9562
+ * section 6.2, method 1: the 12 rand_a bits count within one millisecond, so
+ * ids are strictly increasing across all threads and rows created in a burst
+ * sort in creation order. A new millisecond starts the counter at a random
+ * value below 2048; running past 4095 carries into the next millisecond. This
+ * atomic is the process's one piece of shared mutable state outside
+ * configuration: ordering across threads needs exactly one clock. */
+static _Atomic uint64_t last_stamp;
+
+static uint64_t next_stamp(uint64_t ms, uint64_t random_bits)
+{
+    uint64_t prev = atomic_load(&last_stamp);
+    uint64_t next;
+    do {
+        uint64_t fresh = (ms << 12) | (random_bits & 0x7ff);
+        next = (ms << 12) > prev ? fresh : prev + 1;
+    } while (!atomic_compare_exchange_weak(&last_stamp, &prev, next));
+    return next;
+}
 
 void id_uuid7(char out[ID_UUID_LEN + 1])
 {
-    uint64_t ms = (uint64_t)clock_now_ms();
-    uint64_t r = rng_next();
-    if (ms > last_ms) {
-        last_ms = ms;
-        counter = (unsigned)(r & 0x7ff);
-    } else if (++counter > 0xfff) {
-        last_ms++; /* counter exhausted (or the clock stepped back): move on */
-        counter = (unsigned)(r & 0x7ff);
-    }
-    ms = last_ms;
+    uint64_t stamp = next_stamp((uint64_t)clock_now_ms(), rng_next());
+    uint64_t ms = stamp >> 12;
+    unsigned counter = (unsigned)(stamp & 0xfff);
     uint64_t tail = rng_next();
     unsigned char b[16];
     for (int i = 0; i < 6; i++)

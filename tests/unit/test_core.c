@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,39 @@ static void core_uuid7_is_canonical_and_ordered(void **state)
     assert_true(id_is_uuid("01900000-0000-7000-8000-00000000000A"));
 }
 
+#define IDS_PER_THREAD 5000
+static char thread_ids[4][IDS_PER_THREAD][ID_UUID_LEN + 1];
+
+static void *make_ids(void *arg)
+{
+    char (*mine)[ID_UUID_LEN + 1] = arg;
+    for (int i = 0; i < IDS_PER_THREAD; i++)
+        id_uuid7(mine[i]);
+    return NULL;
+}
+
+static int cmp_ids(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Ids from several threads are unique, and each thread's are increasing. */
+static void core_uuid7_unique_across_threads(void **state)
+{
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, make_ids, thread_ids[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 4; i++)
+        for (int k = 1; k < IDS_PER_THREAD; k++)
+            assert_true(strcmp(thread_ids[i][k - 1], thread_ids[i][k]) < 0);
+    qsort(thread_ids, 4 * IDS_PER_THREAD, ID_UUID_LEN + 1, cmp_ids);
+    char(*all)[ID_UUID_LEN + 1] = thread_ids[0];
+    for (int k = 1; k < 4 * IDS_PER_THREAD; k++)
+        assert_true(strcmp(all[k - 1], all[k]) != 0);
+}
+
 static void core_clock_formats_utc(void **state)
 {
     char out[32];
@@ -153,6 +187,7 @@ int main(void)
         cmocka_unit_test(core_buf_grows_to_large_sizes),
         cmocka_unit_test(core_arena_allocates_aligned_and_frees),
         cmocka_unit_test(core_uuid7_is_canonical_and_ordered),
+        cmocka_unit_test(core_uuid7_unique_across_threads),
         cmocka_unit_test(core_clock_formats_utc),
         cmocka_unit_test(core_log_levels_and_lines),
         cmocka_unit_test(core_error_set_and_strerror),
