@@ -46,6 +46,34 @@ const char *http_req_header(const http_req *req, const char *name);
 const char *http_req_query(const http_req *req, const char *name);
 const char *http_req_param(const http_req *req, const char *name);
 
+/* ---- credentials and the client's address ---- */
+
+/* The token of "Authorization: Bearer <token>": scheme case-insensitive, then
+ * one or more spaces, then an RFC 6750 b64token (A-Z a-z 0-9 - . _ ~ + / and
+ * trailing '=') of at most 2048 bytes, nothing after it. NULL when the header is
+ * absent, another scheme, or malformed. Borrowed for the request. */
+const char *http_req_bearer(const http_req *req);
+/* The value of cookie `name` from the Cookie header (RFC 6265: "a=b; c=d",
+ * surrounding double quotes removed; the first occurrence wins), or NULL.
+ * Borrowed for the request (arena). */
+const char *http_req_cookie(const http_req *req, const char *name);
+/* The client's IP address as text: the TCP peer, or, when the server runs with
+ * trust_proxy (behind a reverse proxy), the right-most address of
+ * X-Forwarded-For when it is a valid IPv4/IPv6 address. Never NULL ("unknown"
+ * when neither is available). Borrowed for the request. */
+const char *http_req_client_ip(const http_req *req);
+
+/* Pure parsers behind the two accessors above, for tests and fuzzing. */
+/* Find the bearer token in an Authorization header value: 0 with *token and *len
+ * pointing into `header`, or EM_E_NOT_FOUND / EM_E_INVAL. */
+int http_parse_bearer(const char *header, const char **token /* OUT */, size_t *len /* OUT */);
+/* Find cookie `name` in a Cookie header value: 0 with *value and *len pointing into
+ * `header` (quotes excluded), or EM_E_NOT_FOUND / EM_E_INVAL (not found and a
+ * malformed pair was seen, or the first pair with that name is malformed; a
+ * malformed pair never hides a later well-formed one). */
+int http_parse_cookie(const char *header, const char *name, const char **value /* OUT */,
+                      size_t *len /* OUT */);
+
 /* Parse the body as a JSON value. On success *out is an owned reference (free
  * with json_decref). On failure the response is already filled (400
  * "invalid_json" with line and column, or 415 when Content-Type is not JSON)
@@ -64,6 +92,20 @@ void http_res_error(http_res *res, int status, const char *code, const char *fmt
     __attribute__((format(printf, 4, 5)));
 /* Raw body, copied. */
 void http_res_body(http_res *res, int status, const char *content_type, const char *data, size_t len);
+/* Options of a Set-Cookie header. */
+typedef struct http_cookie_opts {
+    int max_age_s;          /* > 0: Max-Age; 0: session cookie; < 0: delete (Max-Age=0) */
+    bool http_only;         /* HttpOnly */
+    bool secure;            /* Secure */
+    const char *same_site;  /* "Lax", "Strict" or "None"; NULL: omitted */
+    const char *path;       /* NULL: "/" */
+} http_cookie_opts;
+/* Add a Set-Cookie header. Name and value must be cookie-safe (token name;
+ * value without ; , " \ or white space; 4096 bytes together), and SameSite=None
+ * needs secure: anything else is a programming error (asserted; refused and
+ * logged when asserts are off). `opts` NULL: a session cookie for "/". Several
+ * cookies may be set on one response. */
+void http_res_set_cookie(http_res *res, const char *name, const char *value, const http_cookie_opts *opts);
 /* Add a header (name and value copied). */
 void http_res_header(http_res *res, const char *name, const char *value);
 int http_res_status(const http_res *res);

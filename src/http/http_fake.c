@@ -2,6 +2,7 @@
  * request, its strings and the response headers, like a real one. */
 #include "http/http_fake.h"
 
+#include <assert.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,6 +29,7 @@ http_fake *http_fake_new(const char *method, const char *target, const char *con
 
     http__conn_init(&f->conn);
     f->conn.fake_headers = headers;
+    http_fake_set_peer(f, "127.0.0.1");
     if (q != NULL) {
         f->conn.query_len = tlen - plen - 1;
         f->conn.query = arena_strndup(a, q + 1, f->conn.query_len);
@@ -63,6 +65,21 @@ http_req *http_fake_req(http_fake *f)
 http_res *http_fake_res(http_fake *f)
 {
     return &f->res;
+}
+
+void http_fake_set_peer(http_fake *f, const char *ip)
+{
+    size_t n = ip != NULL ? strlen(ip) : 0;
+    assert(n < sizeof f->conn.peer);
+    if (n >= sizeof f->conn.peer)
+        n = 0; /* too long to be an address: unknown */
+    memcpy(f->conn.peer, ip != NULL ? ip : "", n);
+    f->conn.peer[n] = '\0';
+}
+
+void http_fake_set_trust_proxy(http_fake *f, bool on)
+{
+    f->conn.trust_proxy = on;
 }
 
 void http_fake_run(http_fake *f, const router *routes, const config *cfg, void *app)

@@ -10,6 +10,7 @@
 #ifndef EM_HTTP_HTTP_FAKE_H
 #define EM_HTTP_HTTP_FAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/config.h"
@@ -32,6 +33,13 @@ void http_fake_free(http_fake *f);
 /* Borrowed, valid until http_fake_free. */
 http_req *http_fake_req(http_fake *f);
 http_res *http_fake_res(http_fake *f);
+
+/* The TCP peer http_req_client_ip sees (copied, at most 45 characters; NULL or
+ * "": unknown). A new fake's peer is "127.0.0.1". */
+void http_fake_set_peer(http_fake *f, const char *ip);
+/* Run as a server with trust_proxy would: http_req_client_ip then takes the
+ * right-most X-Forwarded-For address. Off in a new fake. */
+void http_fake_set_trust_proxy(http_fake *f, bool on);
 
 /* ---- running ---- */
 

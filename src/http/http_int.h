@@ -20,6 +20,7 @@
 #include "http/router.h"
 
 struct MHD_Connection;
+struct sockaddr;
 
 /* Most query parameters parsed from one request; more are ignored. */
 #define HTTP_MAX_QUERY 64
@@ -60,6 +61,9 @@ const char *http__res_header_get(const http_res *res, const char *name);
 
 /* ---- per-request state behind http_req.conn ---- */
 
+/* Room for an IP address as text with its NUL (INET6_ADDRSTRLEN). */
+#define HTTP_IP_TEXT_MAX 46
+
 typedef struct http__conn {
     struct MHD_Connection *mhd;      /* the library's connection; NULL for a fake request */
     const char *const *fake_headers; /* fake requests: name, value, ..., NULL (borrowed) */
@@ -68,9 +72,19 @@ typedef struct http__conn {
     int nquery;                      /* -1 until parsed on first http_req_query */
     const char **qnames;             /* parsed names and values, in the arena */
     const char **qvalues;
+    char peer[HTTP_IP_TEXT_MAX];     /* the TCP peer as text, "" when unknown */
+    bool trust_proxy;                /* http_req_client_ip may use X-Forwarded-For */
 } http__conn;
 
 void http__conn_init(http__conn *c);
+
+/* The last value of a request header that may be sent several times (e.g.
+ * X-Forwarded-For, where a proxy's line comes after the client's), or NULL;
+ * borrowed. */
+const char *http__req_header_last(const http_req *req, const char *name);
+/* Write the address of a TCP peer as text into out ("" when `sa` is NULL or
+ * not IPv4/IPv6); an IPv4-mapped IPv6 address is written as IPv4. */
+void http__peer_format(const struct sockaddr *sa, char out[HTTP_IP_TEXT_MAX] /* OUT */);
 
 /* ---- the middleware pipeline ---- */
 

@@ -34,6 +34,39 @@ const char *http_req_header(const http_req *req, const char *name)
     return NULL;
 }
 
+/* MHD_get_connection_values iterator: remember the last value of one header. */
+typedef struct last_value {
+    const char *name;
+    const char *value;   /* OUT: NULL until seen */
+} last_value;
+
+static enum MHD_Result keep_last(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    last_value *lv = cls;
+    (void)kind;
+    if (key != NULL && value != NULL && strcasecmp(key, lv->name) == 0)
+        lv->value = value;
+    return MHD_YES;
+}
+
+const char *http__req_header_last(const http_req *req, const char *name)
+{
+    const http__conn *c = req->conn;
+    last_value lv = {.name = name, .value = NULL};
+    if (c == NULL)
+        return NULL;
+    if (c->mhd != NULL) {
+        MHD_get_connection_values(c->mhd, MHD_HEADER_KIND, keep_last, &lv);
+        return lv.value;
+    }
+    if (c->fake_headers == NULL)
+        return NULL;
+    for (const char *const *h = c->fake_headers; h[0] != NULL && h[1] != NULL; h += 2)
+        keep_last(&lv, MHD_HEADER_KIND, h[0], h[1]);
+    return lv.value;
+}
+
 const char *http_req_param(const http_req *req, const char *name)
 {
     for (int i = 0; i < req->nparams; i++) {

@@ -116,6 +116,11 @@ static reqctx *ctx_new(http_server *s, struct MHD_Connection *c, const char *uri
 
     http__conn_init(&rc->conn);
     rc->conn.mhd = c;
+    /* The peer is kept as text for http_req_client_ip (rate limits, logs). */
+    const union MHD_ConnectionInfo *ci =
+        c != NULL ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    http__peer_format(ci != NULL ? ci->client_addr : NULL, rc->conn.peer);
+    rc->conn.trust_proxy = s->opts.trust_proxy;
     if (q != NULL) {
         rc->conn.query_len = ulen - plen - 1;
         rc->conn.query = arena_strndup(a, q + 1, rc->conn.query_len);

@@ -25,6 +25,7 @@ typedef struct http_server_options {
     const config *cfg;         /* borrowed: CORS origins, environment (HSTS/cookies) */
     const router *routes;      /* borrowed, read-only while running */
     void *app;                 /* handed to handlers as req->app */
+    bool trust_proxy;          /* take the client address from X-Forwarded-For (TRUST_PROXY) */
     /* Called once on each pool thread before it exits, e.g. to release
      * thread-local resources (may be NULL). */
     void (*on_thread_exit)(void *app);
