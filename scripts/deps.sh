@@ -6,7 +6,7 @@
 set -euo pipefail
 what=${1:-run}
 run_pkgs=(cmake make gcc libc6-dev pkg-config
-          libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev)
+          libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libjwt-dev)
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev curl postgresql clang libclang-rt-14-dev
            procps wrk)
 case $what in

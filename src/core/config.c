@@ -259,6 +259,52 @@ static int get_bool(const kvlist *l, const char *name, bool *out, em_error *err)
     return EM_OK;
 }
 
+/* Read a decimal number in 1..max at *p (digits only: no sign, no spaces) and
+ * advance *p past it. */
+static int parse_count(const char **p, int max, int *out /* OUT */)
+{
+    const char *s = *p;
+    int v = 0;
+    if (*s < '0' || *s > '9')
+        return EM_E_INVAL;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+        if (v > max)
+            return EM_E_INVAL; /* checked at every digit: no overflow */
+    }
+    if (v < 1)
+        return EM_E_INVAL;
+    *p = s;
+    *out = v;
+    return EM_OK;
+}
+
+int config_parse_rate(const char *spec, int *limit, int *window_s)
+{
+    int n = 0, w = 0;
+    const char *p = spec;
+    if (p == NULL || parse_count(&p, 100000, &n) != EM_OK || *p != '/')
+        return EM_E_INVAL;
+    p++;
+    if (parse_count(&p, 86400, &w) != EM_OK || *p != '\0')
+        return EM_E_INVAL;
+    *limit = n;
+    *window_s = w;
+    return EM_OK;
+}
+
+/* AUTH_RATE_LIMIT and the like: "N/S", unset keeps the defaults. */
+static int get_rate(const kvlist *l, const char *name, int *limit, int *window_s, em_error *err)
+{
+    const char *v = kv_get(l, name);
+    if (v == NULL || config_parse_rate(v, limit, window_s) == EM_OK)
+        return EM_OK;
+    return em_error_set(err, EM_E_CONFIG,
+                        "%s must be N/S: N attempts (1-100000) per S seconds (1-86400), e.g. 10/60 "
+                        "(got \"%.40s\")",
+                        name, v);
+}
+
 /* Split "a, b,c" (optionally a JSON-style ["a","b"] list, as the seeds write it)
  * into c->cors_origins. */
 static int parse_cors(config *c, const char *v, em_error *err)
@@ -342,6 +388,12 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->http_threads = cores > 0 ? (int)cores : 2;
     c->shutdown_grace_s = 10;
     c->db_timeout_ms = 5000;
+    c->access_token_minutes = 15;
+    c->refresh_token_days = 30;
+    c->auth_rate_limit = 10;
+    c->auth_rate_window_s = 60;
+    c->argon2_ops = 4; /* = password_cost_default() (auth/password.c says why) */
+    c->argon2_mem_kb = 65536;
     c->storage_url = dup_or(&l, "STORAGE_URL", NULL);
     c->llm_provider = dup_or(&l, "LLM_PROVIDER", "builtin");
     c->openai_api_key = dup_or(&l, "OPENAI_API_KEY", NULL);
@@ -365,7 +417,13 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_int(&l, "SHUTDOWN_GRACE_SECONDS", 0, 3600, &c->shutdown_grace_s, err)) != EM_OK ||
         (rc = get_int(&l, "DB_TIMEOUT_MS", 1, 600000, &c->db_timeout_ms, err)) != EM_OK ||
         (rc = get_int(&l, "SMTP_PORT", 1, 65535, &c->smtp_port, err)) != EM_OK ||
-        (rc = get_bool(&l, "SMTP_TLS", &c->smtp_tls, err)) != EM_OK)
+        (rc = get_bool(&l, "SMTP_TLS", &c->smtp_tls, err)) != EM_OK ||
+        (rc = get_int(&l, "ACCESS_TOKEN_MINUTES", 1, 1440, &c->access_token_minutes, err)) != EM_OK ||
+        (rc = get_int(&l, "REFRESH_TOKEN_DAYS", 1, 365, &c->refresh_token_days, err)) != EM_OK ||
+        (rc = get_rate(&l, "AUTH_RATE_LIMIT", &c->auth_rate_limit, &c->auth_rate_window_s, err)) != EM_OK ||
+        (rc = get_long(&l, "ARGON2_OPSLIMIT", 1, 10, &c->argon2_ops, err)) != EM_OK ||
+        (rc = get_long(&l, "ARGON2_MEMLIMIT_KB", 8192, 4 * 1024 * 1024, &c->argon2_mem_kb, err)) != EM_OK ||
+        (rc = get_bool(&l, "TRUST_PROXY", &c->trust_proxy, err)) != EM_OK)
         goto fail;
 
     const char *cors = kv_get(&l, "CORS_ORIGINS");

@@ -37,6 +37,13 @@ typedef struct config {
     int http_threads;                 /* HTTP_THREADS, default: number of cores */
     int shutdown_grace_s;             /* SHUTDOWN_GRACE_SECONDS, default 10 */
     int db_timeout_ms;                /* DB_TIMEOUT_MS: busy timeout / connect timeout, default 5000 */
+    int access_token_minutes;         /* ACCESS_TOKEN_MINUTES: JWT lifetime, default 15 */
+    int refresh_token_days;           /* REFRESH_TOKEN_DAYS: refresh token lifetime, default 30 */
+    int auth_rate_limit;              /* AUTH_RATE_LIMIT "N/S": N attempts per S seconds, per IP */
+    int auth_rate_window_s;           /*   and per account, on login/register/refresh; default 10/60 */
+    long argon2_ops;                  /* ARGON2_OPSLIMIT: password hashing passes, default 4 */
+    long argon2_mem_kb;               /* ARGON2_MEMLIMIT_KB: its memory, default 65536 (64 MiB) */
+    bool trust_proxy;                 /* TRUST_PROXY: client address from X-Forwarded-For */
     char *storage_url;                /* STORAGE_URL */
     char *llm_provider;               /* LLM_PROVIDER: builtin|openai|gemini|anthropic */
     char *openai_api_key, *openai_base_url, *openai_model;
@@ -81,6 +88,10 @@ size_t config_check(const config *c, config_problem *problems /* OUT */, size_t 
 int config_parse_dotenv(const char *text, size_t len, const char *origin,
                         void (*entry)(void *ctx, const char *name, const char *value), void *ctx,
                         em_error *err);
+
+/* Parse a rate "N/S" (N hits per S seconds, e.g. "10/60"): digits only,
+ * 1..100000 hits, 1..86400 s. EM_E_INVAL when malformed or out of range. */
+int config_parse_rate(const char *spec, int *limit /* OUT */, int *window_s /* OUT */);
 
 /* Name of an environment ("local", "staging", "production"). */
 const char *config_env_name(env_kind e);

@@ -46,6 +46,11 @@ static void config_defaults_local(void **state)
     assert_true(c.secret_key_generated);
     assert_true(strlen(c.secret_key) >= 32);
     assert_string_equal(c.llm_provider, "builtin");
+    assert_int_equal(c.access_token_minutes, 15);
+    assert_int_equal(c.auth_rate_limit, 10);
+    assert_int_equal(c.auth_rate_window_s, 60);
+    assert_int_equal(c.argon2_mem_kb, 65536);
+    assert_false(c.trust_proxy);
     config_problem p[CONFIG_MAX_PROBLEMS];
     size_t fatal = 99;
     size_t n = config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal);
@@ -62,11 +67,14 @@ static void config_env_wins_over_dotenv(void **state)
                             "SECRET_KEY=\"from file with \\\"quotes\\\" and # hash\"\n"
                             "DATA_DIR='/srv/em data'\n"
                             "\n");
-    char *env[] = {"PORT=9100", "OTHER=1", NULL};
+    char *env[] = {"PORT=9100", "OTHER=1", "AUTH_RATE_LIMIT=5/30", "TRUST_PROXY=yes", NULL};
     config c;
     em_error err = {0};
     assert_int_equal(config_load(&c, env, path, &err), EM_OK);
     assert_int_equal(c.port, 9100);
+    assert_int_equal(c.auth_rate_limit, 5);
+    assert_int_equal(c.auth_rate_window_s, 30);
+    assert_true(c.trust_proxy);
     assert_string_equal(c.log_level, "debug");
     assert_string_equal(c.secret_key, "from file with \"quotes\" and # hash");
     assert_false(c.secret_key_generated);
@@ -109,7 +117,12 @@ static void config_bad_numbers_name_variable(void **state)
     const char *cases[][2] = {{"PORT=abc", "PORT"},       {"PORT=70000", "PORT"},
                               {"PORT=80x", "PORT"},       {"MAX_UPLOAD_MB=0", "MAX_UPLOAD_MB"},
                               {"HTTP_THREADS=-1", "HTTP_THREADS"}, {"SMTP_TLS=maybe", "SMTP_TLS"},
-                              {"ENVIRONMENT=prod", "ENVIRONMENT"}};
+                              {"ENVIRONMENT=prod", "ENVIRONMENT"},
+                              {"AUTH_RATE_LIMIT=10", "AUTH_RATE_LIMIT"},
+                              {"AUTH_RATE_LIMIT=0/60", "AUTH_RATE_LIMIT"},
+                              {"AUTH_RATE_LIMIT=10/60s", "AUTH_RATE_LIMIT"},
+                              {"ARGON2_MEMLIMIT_KB=1024", "ARGON2_MEMLIMIT_KB"},
+                              {"ACCESS_TOKEN_MINUTES=0", "ACCESS_TOKEN_MINUTES"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *env[] = {(char *)cases[i][0], NULL};
         config c;

@@ -65,7 +65,13 @@ static void assert_schema_at(db *d, int version)
     assert_int_equal(table_exists(d, "users"), version >= 1);
     assert_int_equal(table_exists(d, "study_sessions"), version >= 2);
     assert_int_equal(table_exists(d, "topics"), version >= 2);
+    assert_int_equal(table_exists(d, "refresh_tokens"), version >= 3);
+    assert_int_equal(table_exists(d, "tutor_students"), version >= 3);
+    assert_int_equal(table_exists(d, "audit_log"), version >= 3);
 }
+
+/* The newest version compiled in (the cases below follow the embedded list). */
+#define LATEST ((int)migrate__sqlite_count)
 
 static void up_ok(db *d, int target, int expect_applied)
 {
@@ -106,7 +112,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 2);
+    assert_int_equal(migrate_latest(DB_SQLITE), 3);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
@@ -115,17 +121,18 @@ static void test_migrate_latest(void **state)
     }
     assert_string_equal(migrate__sqlite_list[0].name, "init");
     assert_string_equal(migrate__sqlite_list[1].name, "study_topics");
+    assert_string_equal(migrate__sqlite_list[2].name, "auth");
 }
 
 static void test_migrate_up_to_latest(void **state)
 {
     fixture *f = fx(state);
     assert_schema_at(f->d, 0);
-    up_ok(f->d, 0, 2);
-    assert_schema_at(f->d, 2);
+    up_ok(f->d, 0, LATEST);
+    assert_schema_at(f->d, LATEST);
     up_ok(f->d, 0, 0); /* nothing pending */
     up_ok(f->d, 1, 0); /* already past the target */
-    assert_schema_at(f->d, 2);
+    assert_schema_at(f->d, LATEST);
     em_error err = {0};
     assert_int_equal(db_ping(f->d, &err), EM_OK);
 }
@@ -137,14 +144,14 @@ static void test_migrate_status(void **state)
     size_t n = 99;
     em_error err = {0};
     assert_int_equal(migrate_status(f->d, info, 8, &n, &err), EM_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, (size_t)LATEST);
     assert_false(info[0].applied);
     assert_string_equal(info[0].applied_at, "");
 
     up_ok(f->d, 1, 1);
     assert_schema_at(f->d, 1);
     assert_int_equal(migrate_status(f->d, info, 8, &n, &err), EM_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, (size_t)LATEST);
     assert_int_equal(info[0].version, 1);
     assert_string_equal(info[0].name, "init");
     assert_true(info[0].applied);
@@ -163,18 +170,18 @@ static void test_migrate_status(void **state)
 static void test_migrate_down_one(void **state)
 {
     fixture *f = fx(state);
-    up_ok(f->d, 0, 2);
+    up_ok(f->d, 0, LATEST);
     down_ok(f->d, 1, 1);
-    assert_schema_at(f->d, 1);
+    assert_schema_at(f->d, LATEST - 1);
     up_ok(f->d, 0, 1);
-    assert_schema_at(f->d, 2);
+    assert_schema_at(f->d, LATEST);
 }
 
 static void test_migrate_down_all(void **state)
 {
     fixture *f = fx(state);
-    up_ok(f->d, 0, 2);
-    down_ok(f->d, 10, 2); /* more than there are: stops at 0 */
+    up_ok(f->d, 0, LATEST);
+    down_ok(f->d, 10, LATEST); /* more than there are: stops at 0 */
     assert_schema_at(f->d, 0);
     down_ok(f->d, 1, 0);
     assert_schema_at(f->d, 0);
@@ -184,9 +191,9 @@ static void test_migrate_up_down_up(void **state)
 {
     fixture *f = fx(state);
     for (int round = 0; round < 2; round++) {
-        up_ok(f->d, 0, 2);
-        assert_schema_at(f->d, 2);
-        down_ok(f->d, 2, 2);
+        up_ok(f->d, 0, LATEST);
+        assert_schema_at(f->d, LATEST);
+        down_ok(f->d, LATEST, LATEST);
         assert_schema_at(f->d, 0);
     }
     up_ok(f->d, 1, 1);
@@ -200,12 +207,12 @@ static void test_migrate_bad_arguments(void **state)
     fixture *f = fx(state);
     em_error err = {0};
     int n = -1;
-    assert_int_equal(migrate_up(f->d, 3, &n, &err), EM_E_INVAL);
+    assert_int_equal(migrate_up(f->d, LATEST + 1, &n, &err), EM_E_INVAL);
     assert_int_equal(n, 0);
     assert_int_equal(migrate_down(f->d, 0, &n, &err), EM_E_INVAL);
     assert_int_equal(migrate_up(f->d, 0, NULL, &err), EM_OK);
     assert_int_equal(migrate_down(f->d, 1, NULL, &err), EM_OK);
-    assert_schema_at(f->d, 1);
+    assert_schema_at(f->d, LATEST - 1);
 }
 
 /* The embedded list plus extra migrations of the test's own. */
@@ -238,7 +245,7 @@ static void test_migrate_failure_leaves_version(void **state)
     int applied = -1;
     size_t n = 0;
     const migration_src broken = {
-        3, "broken",
+        LATEST + 1, "broken",
         "CREATE TABLE extra (x INTEGER);\nINSERT INTO extra VALUES (1);\n"
         "SELECT * FROM no_such_table;\n",
         "DROP TABLE extra;\n"};
@@ -248,26 +255,29 @@ static void test_migrate_failure_leaves_version(void **state)
     int rc = migrate__up_sources(f->d, list, n, 0, &applied, &err);
     assert_int_equal(rc, EM_E_DB);
     assert_int_equal(err.code, EM_E_DB);
-    assert_int_equal(applied, 2); /* 1 and 2 went in before 3 failed */
-    assert_non_null(strstr(err.msg, "migration 0003_broken failed"));
+    assert_int_equal(applied, LATEST); /* the embedded ones went in before the broken one failed */
+    char want[64];
+    snprintf(want, sizeof want, "migration %04d_broken failed", LATEST + 1);
+    assert_non_null(strstr(err.msg, want));
     assert_null(strstr(err.msg, "no_such_table"));
-    assert_schema_at(f->d, 2);
+    assert_schema_at(f->d, LATEST);
     assert_false(table_exists(f->d, "extra"));
     /* The connection is usable afterwards, outside any transaction. */
     assert_int_equal(db_begin(f->d, &err), EM_OK);
     db_rollback(f->d);
 
     /* A down that fails keeps its row too. */
-    const migration_src bad_down = {3, "bad_down", "CREATE TABLE extra (x INTEGER);\n",
+    const migration_src bad_down = {LATEST + 1, "bad_down", "CREATE TABLE extra (x INTEGER);\n",
                                     "DROP TABLE no_such_table;\n"};
-    list[2] = bad_down;
+    list[LATEST] = bad_down;
     assert_int_equal(migrate__up_sources(f->d, list, n, 0, &applied, &err), EM_OK);
     assert_int_equal(applied, 1);
-    assert_int_equal(current(f->d), 3);
+    assert_int_equal(current(f->d), LATEST + 1);
     assert_int_equal(migrate__down_sources(f->d, list, n, 1, &applied, &err), EM_E_DB);
-    assert_non_null(strstr(err.msg, "migration 0003_bad_down failed"));
+    snprintf(want, sizeof want, "migration %04d_bad_down failed", LATEST + 1);
+    assert_non_null(strstr(err.msg, want));
     assert_int_equal(applied, 0);
-    assert_int_equal(current(f->d), 3);
+    assert_int_equal(current(f->d), LATEST + 1);
     assert_true(table_exists(f->d, "extra"));
     free(list);
 }
@@ -278,35 +288,35 @@ static void test_migrate_refuses_newer_schema(void **state)
     em_error err = {0};
     int applied = -1;
     size_t n = 0;
-    const migration_src future = {3, "future", "CREATE TABLE future_things (x INTEGER);\n",
+    const migration_src future = {LATEST + 1, "future", "CREATE TABLE future_things (x INTEGER);\n",
                                   "DROP TABLE future_things;\n"};
     migration_src *list = list_with(&future, 1, &n);
     use_dialect(list, n, f->kind);
     assert_int_equal(migrate__up_sources(f->d, list, n, 0, &applied, &err), EM_OK);
-    assert_int_equal(applied, 3);
+    assert_int_equal(applied, LATEST + 1);
 
-    /* The binary knows 2 migrations; the database is at 3. */
+    /* The binary knows LATEST migrations; the database is one ahead. */
     assert_int_equal(migrate_up(f->d, 0, &applied, &err), EM_E_CONFIG);
     assert_int_equal(applied, 0);
     assert_non_null(strstr(err.msg, "newer"));
     assert_int_equal(migrate_down(f->d, 1, &applied, &err), EM_E_CONFIG);
     assert_int_equal(applied, 0);
-    assert_int_equal(current(f->d), 3);
+    assert_int_equal(current(f->d), LATEST + 1);
     assert_true(table_exists(f->d, "future_things"));
 
-    migration_info info[4];
+    migration_info info[16];
     size_t count = 0;
-    assert_int_equal(migrate_status(f->d, info, 4, &count, &err), EM_OK);
-    assert_int_equal(count, 2);
-    assert_true(info[0].applied && info[1].applied);
+    assert_int_equal(migrate_status(f->d, info, 16, &count, &err), EM_OK);
+    assert_int_equal(count, (size_t)LATEST);
+    assert_true(info[0].applied && info[LATEST - 1].applied);
 
-    assert_int_equal(migrate__status_sources(f->d, list, n, info, 4, &count, &err), EM_OK);
-    assert_int_equal(count, 3);
-    assert_true(info[2].applied);
-    assert_string_equal(info[2].name, "future");
+    assert_int_equal(migrate__status_sources(f->d, list, n, info, 16, &count, &err), EM_OK);
+    assert_int_equal(count, (size_t)LATEST + 1);
+    assert_true(info[LATEST].applied);
+    assert_string_equal(info[LATEST].name, "future");
 
-    assert_int_equal(migrate__down_sources(f->d, list, n, 3, &applied, &err), EM_OK);
-    assert_int_equal(applied, 3);
+    assert_int_equal(migrate__down_sources(f->d, list, n, LATEST + 1, &applied, &err), EM_OK);
+    assert_int_equal(applied, LATEST + 1);
     assert_schema_at(f->d, 0);
     assert_false(table_exists(f->d, "future_things"));
     free(list);
@@ -316,7 +326,7 @@ static void test_migrate_refuses_newer_schema(void **state)
 static void test_migrate_schema_constraints(void **state)
 {
     fixture *f = fx(state);
-    up_ok(f->d, 0, 2);
+    up_ok(f->d, 0, LATEST);
     const char *u1[] = {"u1", "a@example.com"};
     const char *u2[] = {"u2", "b@example.com"};
     const char *dup[] = {"u3", "a@example.com"};
@@ -376,16 +386,41 @@ static void test_migrate_schema_constraints(void **state)
     assert_int_equal(run(f->d, ins_topic, 5, other), EM_E_CONFLICT);
     assert_int_equal(run(f->d, ins_topic, 5, toohigh), EM_E_CONFLICT);
 
-    /* Deleting the user removes everything it owns. */
+    /* Accounts: token hashes are unique, nobody tutors themself, audit rows stay. */
+    const char *ins_rt = "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at) "
+                         "VALUES ($1, $2, $3, $4, $5)";
+    const char *rt1[] = {"r1", "u1", "f1", "hash-1", "2030-01-01T00:00:00.000Z"};
+    const char *rt_dup[] = {"r2", "u1", "f1", "hash-1", "2030-01-01T00:00:00.000Z"};
+    assert_int_equal(run(f->d, ins_rt, 5, rt1), EM_OK);
+    assert_int_equal(run(f->d, ins_rt, 5, rt_dup), EM_E_CONFLICT);
+    const char *ins_ts = "INSERT INTO tutor_students (tutor_id, student_id) VALUES ($1, $2)";
+    const char *assign[] = {"u2", "u1"};
+    const char *self[] = {"u1", "u1"};
+    assert_int_equal(run(f->d, ins_ts, 2, assign), EM_OK);
+    assert_int_equal(run(f->d, ins_ts, 2, assign), EM_E_CONFLICT);
+    assert_int_equal(run(f->d, ins_ts, 2, self), EM_E_CONFLICT);
+    const char *audit[] = {"a1", "login_ok", "u1", "{\"ip\":\"127.0.0.1\"}"};
+    assert_int_equal(run(f->d, "INSERT INTO audit_log (id, event, user_id, detail) VALUES ($1, $2, $3, $4)",
+                         4, audit),
+                     EM_OK);
+
+    /* Deleting the user removes everything it owns, and keeps the audit trail. */
     const char *who[] = {"u1"};
     assert_int_equal(run(f->d, "DELETE FROM users WHERE id = $1", 1, who), EM_OK);
     assert_int_equal(db_prepare(f->d,
                                 "SELECT (SELECT count(*) FROM topics) + "
-                                "(SELECT count(*) FROM study_sessions)",
+                                "(SELECT count(*) FROM study_sessions) + "
+                                "(SELECT count(*) FROM refresh_tokens) + "
+                                "(SELECT count(*) FROM tutor_students)",
                                 &st, &err),
                      EM_OK);
     assert_int_equal(db_step(st, &err), DB_ROW);
     assert_int_equal(db_column_int64(st, 0), 0);
+    db_finalize(st);
+    assert_int_equal(db_prepare(f->d, "SELECT user_id, event FROM audit_log", &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_true(db_column_is_null(st, 0));
+    assert_string_equal(db_column_text(st, 1), "login_ok");
     db_finalize(st);
 }
 
@@ -425,8 +460,8 @@ static void test_migrate_concurrent_starters(void **state)
         assert_int_equal(r[i].rc, EM_OK);
         total += r[i].applied;
     }
-    assert_int_equal(total, 2);
-    assert_schema_at(f->d, 2);
+    assert_int_equal(total, LATEST);
+    assert_schema_at(f->d, LATEST);
 }
 
 #define BOTH(fn)                                                                       \

@@ -1,0 +1,299 @@
+/* ratelimit: see ratelimit.h for what it promises. Inside:
+ *
+ *  - a hash table of chained entries, one per key, with at least as many
+ *    buckets as max_keys (a power of two), so chains stay around one entry;
+ *  - a doubly linked list of the same entries in the order they were last
+ *    used (most recent first), for the sweep and the eviction;
+ *  - per entry, a ring of the times of its counted hits, oldest first, never
+ *    longer than `limit`: a hit is allowed when, after dropping the times that
+ *    have left the window, fewer than `limit` remain.
+ *
+ * Whenever a new key comes in, the least recently used entries whose last hit
+ * has left the window are swept from the tail of the list; that is amortised
+ * O(1) (each entry is swept once) and keeps the table small when traffic is
+ * light. If the table is still full, the least recently used entry goes. A
+ * refused hit moves its key to the front too: a client hammering while blocked
+ * must not become the first candidate for eviction (and escape its limit). */
+#include "auth/ratelimit.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+
+/* Slots a new key's ring starts with; it doubles up to `limit` as needed. */
+#define RING_FIRST_CAP 4
+typedef struct rl_entry {
+    struct rl_entry *next;  /* hash chain */
+    struct rl_entry *newer; /* use list: towards the most recently used */
+    struct rl_entry *older; /* use list: towards the least recently used */
+    uint64_t hash;
+    int64_t *hits; /* owned ring of hit times (ms), oldest at `head` */
+    int cap;       /* slots in `hits` (<= limit) */
+    int head;      /* index of the oldest hit */
+    int count;     /* hits in the ring; >= 1 outside ratelimit_hit */
+    size_t key_len;
+    char key[]; /* NUL-terminated, key_len bytes */
+} rl_entry;
+
+struct ratelimit {
+    pthread_mutex_t mu; /* guards everything below except the constants */
+    int limit;          /* constant: hits allowed per window */
+    int window_s;       /* constant */
+    int64_t window_ms;  /* constant */
+    size_t max_keys;    /* constant */
+    size_t mask;        /* constant: buckets - 1 */
+    /* constant: the SipHash key, random per table */
+    unsigned char seed[crypto_shorthash_KEYBYTES];
+    rl_entry **buckets; /* owned, mask + 1 chains */
+    size_t count;       /* entries in the table */
+    rl_entry *newest;   /* head of the use list */
+    rl_entry *oldest;   /* tail of the use list */
+};
+
+/* ---- life ---- */
+
+ratelimit *ratelimit_new(int limit, int window_s, size_t max_keys)
+{
+    assert(limit >= 1 && window_s >= 1 && max_keys >= 16 && max_keys <= SIZE_MAX / 4);
+    /* Out-of-range values are programming errors (asserted); without asserts
+     * they are raised to the smallest legal ones rather than dividing by zero. */
+    if (limit < 1)
+        limit = 1;
+    if (window_s < 1)
+        window_s = 1;
+    if (max_keys < 16)
+        max_keys = 16;
+    if (sodium_init() < 0) {
+        log_msg(LOG_ERROR, "ratelimit: libsodium cannot start");
+        abort(); /* like running out of memory: nothing sensible to do */
+    }
+    ratelimit *rl = em_calloc(1, sizeof *rl);
+    if (pthread_mutex_init(&rl->mu, NULL) != 0) {
+        log_msg(LOG_ERROR, "ratelimit: cannot create a mutex");
+        abort();
+    }
+    rl->limit = limit;
+    rl->window_s = window_s;
+    rl->window_ms = (int64_t)window_s * 1000;
+    rl->max_keys = max_keys;
+    size_t nb = 16;
+    while (nb < max_keys)
+        nb <<= 1;
+    rl->mask = nb - 1;
+    rl->buckets = em_calloc(nb, sizeof *rl->buckets);
+    randombytes_buf(rl->seed, sizeof rl->seed);
+    return rl;
+}
+
+void ratelimit_free(ratelimit *rl)
+{
+    if (rl == NULL)
+        return;
+    rl_entry *e = rl->newest;
+    while (e != NULL) {
+        rl_entry *next = e->older;
+        free(e->hits);
+        free(e);
+        e = next;
+    }
+    free(rl->buckets);
+    pthread_mutex_destroy(&rl->mu);
+    free(rl);
+}
+
+/* ---- the table (callers hold the mutex) ---- */
+
+static uint64_t key_hash(const ratelimit *rl, const char *key, size_t len)
+{
+    unsigned char out[crypto_shorthash_BYTES];
+    uint64_t h;
+    crypto_shorthash(out, (const unsigned char *)key, len, rl->seed);
+    memcpy(&h, out, sizeof h);
+    return h;
+}
+
+static rl_entry *entry_find(const ratelimit *rl, uint64_t hash, const char *key, size_t len)
+{
+    for (rl_entry *e = rl->buckets[hash & rl->mask]; e != NULL; e = e->next) {
+        if (e->hash == hash && e->key_len == len && memcmp(e->key, key, len) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static void use_unlink(ratelimit *rl, rl_entry *e)
+{
+    if (e->newer != NULL)
+        e->newer->older = e->older;
+    else
+        rl->newest = e->older;
+    if (e->older != NULL)
+        e->older->newer = e->newer;
+    else
+        rl->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+static void use_push_front(ratelimit *rl, rl_entry *e)
+{
+    e->newer = NULL;
+    e->older = rl->newest;
+    if (rl->newest != NULL)
+        rl->newest->newer = e;
+    rl->newest = e;
+    if (rl->oldest == NULL)
+        rl->oldest = e;
+}
+
+static void entry_remove(ratelimit *rl, rl_entry *e)
+{
+    rl_entry **pp = &rl->buckets[e->hash & rl->mask];
+    while (*pp != e) {
+        assert(*pp != NULL);
+        pp = &(*pp)->next;
+    }
+    *pp = e->next;
+    use_unlink(rl, e);
+    rl->count--;
+    free(e->hits);
+    free(e);
+}
+
+static rl_entry *entry_new(ratelimit *rl, uint64_t hash, const char *key, size_t len)
+{
+    rl_entry *e = em_calloc(1, sizeof *e + len + 1);
+    e->hash = hash;
+    e->cap = rl->limit < RING_FIRST_CAP ? rl->limit : RING_FIRST_CAP;
+    e->hits = em_malloc(sizeof *e->hits * (size_t)e->cap);
+    e->key_len = len;
+    memcpy(e->key, key, len);
+    e->key[len] = '\0';
+    size_t b = hash & rl->mask;
+    e->next = rl->buckets[b];
+    rl->buckets[b] = e;
+    use_push_front(rl, e);
+    rl->count++;
+    return e;
+}
+
+static int64_t entry_newest_hit(const rl_entry *e)
+{
+    assert(e->count >= 1);
+    return e->hits[(e->head + e->count - 1) % e->cap];
+}
+
+/* Drop the hits that have left the window (now - window_ms, now]. */
+static void entry_prune(const ratelimit *rl, rl_entry *e, int64_t now_ms)
+{
+    /* The wall clock may step back. Hits later than `now` are moved to `now`
+     * (the ring stays in order), so a step back cannot lock a key for longer
+     * than one window. */
+    if (e->count > 0 && entry_newest_hit(e) > now_ms) {
+        for (int i = 0; i < e->count; i++) {
+            int64_t *t = &e->hits[(e->head + i) % e->cap];
+            if (*t > now_ms)
+                *t = now_ms;
+        }
+    }
+    while (e->count > 0 && e->hits[e->head] <= now_ms - rl->window_ms) {
+        e->head = (e->head + 1) % e->cap;
+        e->count--;
+    }
+    if (e->count == 0)
+        e->head = 0;
+}
+
+/* Append a hit; the caller checked count < limit. */
+static void entry_push(const ratelimit *rl, rl_entry *e, int64_t now_ms)
+{
+    assert(e->count < rl->limit);
+    if (e->count == e->cap) {
+        /* Grow (double, at most `limit`) and unroll the ring, oldest first. */
+        int cap = e->cap <= rl->limit / 2 ? e->cap * 2 : rl->limit;
+        int64_t *hits = em_malloc(sizeof *hits * (size_t)cap);
+        for (int i = 0; i < e->count; i++)
+            hits[i] = e->hits[(e->head + i) % e->cap];
+        free(e->hits);
+        e->hits = hits;
+        e->cap = cap;
+        e->head = 0;
+    }
+    e->hits[(e->head + e->count) % e->cap] = now_ms;
+    e->count++;
+}
+
+/* Make room for one more entry: sweep the idle tail, then, if still full,
+ * drop the least recently used entry. */
+static void make_room(ratelimit *rl, int64_t now_ms)
+{
+    while (rl->oldest != NULL && entry_newest_hit(rl->oldest) <= now_ms - rl->window_ms)
+        entry_remove(rl, rl->oldest);
+    if (rl->count >= rl->max_keys)
+        entry_remove(rl, rl->oldest);
+}
+
+/* ---- hits ---- */
+
+bool ratelimit_hit(ratelimit *rl, const char *key, int64_t now_ms, int *retry_after_s)
+{
+    assert(rl != NULL && key != NULL);
+    size_t len = strnlen(key, RATELIMIT_KEY_MAX);
+    uint64_t hash = key_hash(rl, key, len); /* outside the lock: it depends on constants only */
+    int retry = 0;
+
+    pthread_mutex_lock(&rl->mu);
+    rl_entry *e = entry_find(rl, hash, key, len);
+    if (e == NULL) {
+        make_room(rl, now_ms);
+        e = entry_new(rl, hash, key, len);
+    } else {
+        entry_prune(rl, e, now_ms);
+        use_unlink(rl, e);
+        use_push_front(rl, e);
+    }
+    bool allowed = e->count < rl->limit;
+    if (allowed) {
+        entry_push(rl, e, now_ms);
+    } else {
+        /* Free again when the oldest hit leaves the window; it is inside it,
+         * so the wait is 1 .. window_ms. */
+        int64_t wait_ms = e->hits[e->head] + rl->window_ms - now_ms;
+        int64_t s = (wait_ms + 999) / 1000;
+        if (s < 1)
+            s = 1;
+        if (s > rl->window_s)
+            s = rl->window_s;
+        retry = (int)s;
+    }
+    pthread_mutex_unlock(&rl->mu);
+
+    if (retry_after_s != NULL)
+        *retry_after_s = retry;
+    return allowed;
+}
+
+void ratelimit_reset(ratelimit *rl, const char *key)
+{
+    assert(rl != NULL && key != NULL);
+    size_t len = strnlen(key, RATELIMIT_KEY_MAX);
+    uint64_t hash = key_hash(rl, key, len);
+    pthread_mutex_lock(&rl->mu);
+    rl_entry *e = entry_find(rl, hash, key, len);
+    if (e != NULL)
+        entry_remove(rl, e);
+    pthread_mutex_unlock(&rl->mu);
+}
+
+size_t ratelimit_size(ratelimit *rl)
+{
+    pthread_mutex_lock(&rl->mu);
+    size_t n = rl->count;
+    pthread_mutex_unlock(&rl->mu);
+    return n;
+}

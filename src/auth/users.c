@@ -1,0 +1,224 @@
+#include "auth/users.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+
+#define USER_COLUMNS "id, email, display_name, role, is_active, created_at, updated_at, password_hash"
+
+bool users_role_valid(const char *role)
+{
+    return role != NULL &&
+           (strcmp(role, "student") == 0 || strcmp(role, "tutor") == 0 || strcmp(role, "admin") == 0);
+}
+
+static void copy_text(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src != NULL ? src : "");
+}
+
+/* Fill *u from a row selected with USER_COLUMNS. */
+static void read_row(db_stmt *st, user *u)
+{
+    copy_text(u->id, sizeof u->id, db_column_text(st, 0));
+    copy_text(u->email, sizeof u->email, db_column_text(st, 1));
+    copy_text(u->display_name, sizeof u->display_name, db_column_text(st, 2));
+    copy_text(u->role, sizeof u->role, db_column_text(st, 3));
+    u->is_active = db_column_bool(st, 4);
+    copy_text(u->created_at, sizeof u->created_at, db_column_text(st, 5));
+    copy_text(u->updated_at, sizeof u->updated_at, db_column_text(st, 6));
+    copy_text(u->password_hash, sizeof u->password_hash, db_column_text(st, 7));
+}
+
+/* Run a one-parameter SELECT of USER_COLUMNS expecting at most one row. */
+static int get_one(db *d, const char *sql, const char *param, user *out, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, sql, &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, param);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        if (out != NULL)
+            read_row(st, out);
+        rc = EM_OK;
+    } else if (rc == DB_DONE) {
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int users_get_by_email(db *d, const char *email, user *out, em_error *err)
+{
+    return get_one(d, "SELECT " USER_COLUMNS " FROM users WHERE email = $1", email, out, err);
+}
+
+int users_get_by_id(db *d, const char *id, user *out, em_error *err)
+{
+    if (!id_is_uuid(id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    return get_one(d, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", id, out, err);
+}
+
+int users_create(db *d, const char *email, const char *password_hash, const char *display_name,
+                 const char *role, user *out, em_error *err)
+{
+    char id[ID_UUID_LEN + 1];
+    id_uuid7(id);
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "INSERT INTO users (id, email, password_hash, display_name, role) "
+                        "VALUES ($1, $2, $3, $4, $5)",
+                        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, email);
+    if (rc == EM_OK)
+        rc = password_hash != NULL ? db_bind_text(st, 3, password_hash) : db_bind_null(st, 3);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 4, display_name != NULL ? display_name : "");
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 5, role);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc == EM_E_CONFLICT)
+        return em_error_set(err, EM_E_CONFLICT, "an account with this email already exists");
+    if (rc != DB_DONE)
+        return rc;
+    return out != NULL ? users_get_by_id(d, id, out, err) : EM_OK;
+}
+
+/* Run an UPDATE whose last parameter is the user id; EM_E_NOT_FOUND when no row
+ * changed. params[0..n) are text (NULL binds NULL). */
+static int update(db *d, const char *sql, const char *const *params, int n, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, sql, &st, err);
+    for (int i = 0; rc == EM_OK && i < n; i++)
+        rc = params[i] != NULL ? db_bind_text(st, i + 1, params[i]) : db_bind_null(st, i + 1);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc == EM_E_CONFLICT)
+        return em_error_set(err, EM_E_CONFLICT, "an account with this email already exists");
+    if (rc != DB_DONE)
+        return rc;
+    if (db_changes(d) == 0)
+        return em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    return EM_OK;
+}
+
+/* updated_at as the application writes it (the same text on both backends). */
+static void now_text(char out[32])
+{
+    clock_iso8601(clock_now_ms(), out);
+}
+
+int users_update_profile(db *d, const char *id, const char *display_name, const char *email,
+                         em_error *err)
+{
+    char now[32];
+    now_text(now);
+    const char *params[] = {display_name, email, now, id};
+    return update(d,
+                  "UPDATE users SET display_name = COALESCE($1, display_name), "
+                  "email = COALESCE($2, email), updated_at = $3 WHERE id = $4",
+                  params, 4, err);
+}
+
+int users_set_password(db *d, const char *id, const char *password_hash, em_error *err)
+{
+    char now[32];
+    now_text(now);
+    const char *params[] = {password_hash, now, id};
+    return update(d, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", params, 3, err);
+}
+
+int users_set_role_active(db *d, const char *id, const char *role, int active, em_error *err)
+{
+    char now[32];
+    now_text(now);
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "UPDATE users SET role = COALESCE($1, role), "
+                        "is_active = CASE WHEN $2 < 0 THEN is_active ELSE $2 = 1 END, "
+                        "updated_at = $3 WHERE id = $4",
+                        &st, err);
+    if (rc == EM_OK)
+        rc = role != NULL ? db_bind_text(st, 1, role) : db_bind_null(st, 1);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, active);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, now);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 4, id);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    return db_changes(d) == 0 ? em_error_set(err, EM_E_NOT_FOUND, "no such user") : EM_OK;
+}
+
+int users_list(db *d, const char *role, int limit, int offset, user *out, size_t max, size_t *n,
+               int64_t *total, em_error *err)
+{
+    *n = 0;
+    *total = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, "SELECT count(*) FROM users WHERE (CAST($1 AS TEXT) IS NULL OR role = $1)", &st, err);
+    if (rc == EM_OK)
+        rc = role != NULL ? db_bind_text(st, 1, role) : db_bind_null(st, 1);
+    if (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+        *total = db_column_int64(st, 0);
+        rc = EM_OK;
+    }
+    db_finalize(st);
+    if (rc != EM_OK)
+        return rc;
+    rc = db_prepare(d,
+                    "SELECT " USER_COLUMNS " FROM users WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
+                    "ORDER BY id DESC LIMIT $2 OFFSET $3",
+                    &st, err);
+    if (rc == EM_OK)
+        rc = role != NULL ? db_bind_text(st, 1, role) : db_bind_null(st, 1);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, limit);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 3, offset);
+    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+        rc = EM_OK;
+        if (*n < max)
+            read_row(st, &out[(*n)++]);
+    }
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+int users_ensure_superuser(db *d, const char *email, const char *password, password_cost cost,
+                           bool *created, em_error *err)
+{
+    *created = false;
+    char norm[EMAIL_MAX + 1];
+    int rc = email_normalize(email, norm, err);
+    if (rc != EM_OK)
+        return rc;
+    rc = users_get_by_email(d, norm, NULL, err);
+    if (rc != EM_E_NOT_FOUND)
+        return rc; /* EM_OK: it exists already */
+    char hash[PASSWORD_HASH_MAX];
+    rc = password_hash(password, cost, hash);
+    if (rc != EM_OK)
+        return em_error_set(err, rc, "cannot hash the first superuser's password");
+    rc = users_create(d, norm, hash, "Administrator", "admin", NULL, err);
+    if (rc == EM_E_CONFLICT)
+        return EM_OK; /* another instance created it at the same moment */
+    *created = rc == EM_OK;
+    return rc;
+}

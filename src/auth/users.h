@@ -1,0 +1,58 @@
+/* users: the accounts table. Emails are stored normalised (password.h's
+ * email_normalize); password hashes never leave this module except to the login
+ * check. Everything takes a connection from the caller, so a handler can group
+ * calls in one transaction. */
+#ifndef EM_AUTH_USERS_H
+#define EM_AUTH_USERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/password.h"
+#include "core/err.h"
+#include "db/db.h"
+
+#define USER_NAME_MAX 200   /* display name, bytes */
+
+typedef struct user {
+    char id[37];
+    char email[EMAIL_MAX + 1];
+    char display_name[USER_NAME_MAX + 1];
+    char role[16];                        /* student | tutor | admin */
+    bool is_active;
+    char created_at[40];                  /* ISO-8601 UTC */
+    char updated_at[40];
+    char password_hash[PASSWORD_HASH_MAX]; /* "" when the account has no password */
+} user;
+
+/* True for "student", "tutor", "admin". */
+bool users_role_valid(const char *role);
+
+/* Create an account; EM_E_CONFLICT when the email is taken. *out (may be NULL)
+ * receives the stored row. */
+int users_create(db *d, const char *email, const char *password_hash, const char *display_name,
+                 const char *role, user *out /* OUT */, em_error *err);
+/* EM_E_NOT_FOUND when absent. */
+int users_get_by_email(db *d, const char *email, user *out /* OUT */, em_error *err);
+int users_get_by_id(db *d, const char *id, user *out /* OUT */, em_error *err);
+
+/* Change display name and/or email (NULL keeps the field). EM_E_CONFLICT for a
+ * taken email, EM_E_NOT_FOUND for no such user. */
+int users_update_profile(db *d, const char *id, const char *display_name, const char *email,
+                         em_error *err);
+int users_set_password(db *d, const char *id, const char *password_hash, em_error *err);
+/* Change role (NULL keeps it) and/or is_active (-1 keeps it). */
+int users_set_role_active(db *d, const char *id, const char *role, int active, em_error *err);
+
+/* A page of users, newest first, optionally only one role. *n rows go to out
+ * (at most max), *total is the count of all matching rows. */
+int users_list(db *d, const char *role, int limit, int offset, user *out /* OUT */, size_t max,
+               size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
+
+/* Create the first admin (FIRST_SUPERUSER) when no account has that email;
+ * *created says whether it did. An existing account is left as it is. */
+int users_ensure_superuser(db *d, const char *email, const char *password, password_cost cost,
+                           bool *created /* OUT */, em_error *err);
+
+#endif

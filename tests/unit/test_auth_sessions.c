@@ -1,0 +1,156 @@
+/* sessions and authz: refresh token families (rotation, reuse detection,
+ * expiry, logout) and the one authorization rule, on SQLite and PostgreSQL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "auth/authz.h"
+#include "auth/sessions.h"
+#include "auth/users.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "db/migrate.h"
+
+#include "db_fixture.h"
+
+#define DAY_MS (86400LL * 1000)
+
+/* A migrated database with three accounts: a student, a tutor, another student. */
+static void accounts(fixture *f, user *student, user *tutor, user *other)
+{
+    em_error err = {0};
+    int applied = 0;
+    if (migrate_up(f->d, 0, &applied, &err) != EM_OK)
+        fail_msg("migrate: %s", err.msg);
+    assert_int_equal(users_create(f->d, "s@example.org", NULL, "S", "student", student, &err), EM_OK);
+    assert_int_equal(users_create(f->d, "t@example.org", NULL, "T", "tutor", tutor, &err), EM_OK);
+    assert_int_equal(users_create(f->d, "o@example.org", NULL, "O", "student", other, &err), EM_OK);
+}
+
+static void auth_sessions_rotate_and_detect_reuse(void **state)
+{
+    fixture *f = fx(state);
+    user s, t, o;
+    accounts(f, &s, &t, &o);
+    em_error err = {0};
+    int64_t now = clock_now_ms();
+    char first[REFRESH_TOKEN_LEN + 1], second[REFRESH_TOKEN_LEN + 1], third[REFRESH_TOKEN_LEN + 1];
+    char owner[37];
+    assert_int_equal(session_start(f->d, s.id, now, 30, first, &err), EM_OK);
+    assert_int_equal(strlen(first), REFRESH_TOKEN_LEN);
+    assert_int_equal(session_rotate(f->d, first, now + 1000, 30, second, owner, &err), EM_OK);
+    assert_string_equal(owner, s.id);
+    assert_string_not_equal(first, second);
+    assert_int_equal(session_rotate(f->d, second, now + 2000, 30, third, owner, &err), EM_OK);
+    /* the first token again: reuse, the family is revoked, its owner named */
+    memset(owner, 0, sizeof owner);
+    assert_int_equal(session_rotate(f->d, first, now + 3000, 30, second, owner, &err), EM_E_CONFLICT);
+    assert_string_equal(owner, s.id);
+    /* ... so the newest one is dead too */
+    assert_int_equal(session_rotate(f->d, third, now + 4000, 30, second, owner, &err), EM_E_NOT_FOUND);
+    /* only hashes are stored */
+    db_stmt *st = NULL;
+    assert_int_equal(db_prepare(f->d, "SELECT count(*) FROM refresh_tokens WHERE token_hash = $1 OR token_hash = $2",
+                                &st, &err),
+                     EM_OK);
+    db_bind_text(st, 1, first);
+    db_bind_text(st, 2, third);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_int_equal(db_column_int64(st, 0), 0);
+    db_finalize(st);
+}
+
+static void auth_sessions_expiry_logout_and_garbage(void **state)
+{
+    fixture *f = fx(state);
+    user s, t, o;
+    accounts(f, &s, &t, &o);
+    em_error err = {0};
+    int64_t now = clock_now_ms();
+    char tok[REFRESH_TOKEN_LEN + 1], next[REFRESH_TOKEN_LEN + 1], owner[37];
+    /* expired after its days */
+    assert_int_equal(session_start(f->d, s.id, now, 1, tok, &err), EM_OK);
+    assert_int_equal(session_rotate(f->d, tok, now + 2 * DAY_MS, 1, next, owner, &err), EM_E_NOT_FOUND);
+    /* logout revokes the family and names its owner */
+    assert_int_equal(session_start(f->d, s.id, now, 30, tok, &err), EM_OK);
+    assert_int_equal(session_revoke(f->d, tok, now, owner, &err), EM_OK);
+    assert_string_equal(owner, s.id);
+    assert_int_equal(session_rotate(f->d, tok, now, 30, next, owner, &err), EM_E_NOT_FOUND);
+    /* revoking every session of a user */
+    char a[REFRESH_TOKEN_LEN + 1], b[REFRESH_TOKEN_LEN + 1], c[REFRESH_TOKEN_LEN + 1];
+    assert_int_equal(session_start(f->d, s.id, now, 30, a, &err), EM_OK);
+    assert_int_equal(session_start(f->d, s.id, now, 30, b, &err), EM_OK);
+    assert_int_equal(session_start(f->d, o.id, now, 30, c, &err), EM_OK);
+    assert_int_equal(session_revoke_user(f->d, s.id, now, &err), EM_OK);
+    assert_int_equal(session_rotate(f->d, a, now, 30, next, owner, &err), EM_E_NOT_FOUND);
+    assert_int_equal(session_rotate(f->d, b, now, 30, next, owner, &err), EM_E_NOT_FOUND);
+    assert_int_equal(session_rotate(f->d, c, now, 30, next, owner, &err), EM_OK); /* someone else's: fine */
+    /* garbage */
+    assert_int_equal(session_rotate(f->d, "", now, 30, next, owner, &err), EM_E_NOT_FOUND);
+    assert_int_equal(session_rotate(f->d, "x' OR '1'='1", now, 30, next, owner, &err), EM_E_NOT_FOUND);
+    assert_int_equal(session_revoke(f->d, "nope", now, NULL, &err), EM_E_NOT_FOUND);
+}
+
+static void auth_authz_rule(void **state)
+{
+    fixture *f = fx(state);
+    user s, t, o;
+    accounts(f, &s, &t, &o);
+    em_error err = {0};
+    principal as_student = {0}, as_tutor = {0}, as_other = {0}, as_admin = {0};
+    snprintf(as_student.user_id, sizeof as_student.user_id, "%s", s.id);
+    snprintf(as_student.role, sizeof as_student.role, "student");
+    snprintf(as_tutor.user_id, sizeof as_tutor.user_id, "%s", t.id);
+    snprintf(as_tutor.role, sizeof as_tutor.role, "tutor");
+    snprintf(as_other.user_id, sizeof as_other.user_id, "%s", o.id);
+    snprintf(as_other.role, sizeof as_other.role, "student");
+    snprintf(as_admin.user_id, sizeof as_admin.user_id, "01900000-0000-7000-8000-00000000000a");
+    snprintf(as_admin.role, sizeof as_admin.role, "admin");
+    bool ok = false;
+    assert_int_equal(authz_can_view(f->d, &as_student, s.id, &ok, &err), EM_OK);
+    assert_true(ok); /* owner */
+    assert_int_equal(authz_can_view(f->d, &as_other, s.id, &ok, &err), EM_OK);
+    assert_false(ok); /* another student */
+    assert_int_equal(authz_can_view(f->d, &as_tutor, s.id, &ok, &err), EM_OK);
+    assert_false(ok); /* a tutor not assigned yet */
+    assert_int_equal(authz_can_view(f->d, &as_admin, s.id, &ok, &err), EM_OK);
+    assert_true(ok); /* admin */
+    assert_int_equal(authz_can_view(f->d, &as_student, NULL, &ok, &err), EM_OK);
+    assert_false(ok);
+
+    bool created = false;
+    assert_int_equal(authz_assign_student(f->d, t.id, s.id, &created, &err), EM_OK);
+    assert_true(created);
+    assert_int_equal(authz_assign_student(f->d, t.id, s.id, &created, &err), EM_OK);
+    assert_false(created); /* idempotent */
+    assert_int_equal(authz_can_view(f->d, &as_tutor, s.id, &ok, &err), EM_OK);
+    assert_true(ok); /* assigned tutor */
+    assert_int_equal(authz_can_view(f->d, &as_tutor, o.id, &ok, &err), EM_OK);
+    assert_false(ok); /* but only for that student */
+    /* a tutor role in a token is not enough without the assignment, and a
+     * student claiming the tutor's id through its own row does not work */
+    assert_int_equal(authz_can_view(f->d, &as_other, t.id, &ok, &err), EM_OK);
+    assert_false(ok);
+    /* roles are checked */
+    assert_int_equal(authz_assign_student(f->d, s.id, o.id, &created, &err), EM_E_INVAL);
+    assert_int_equal(authz_assign_student(f->d, t.id, t.id, &created, &err), EM_E_INVAL);
+    assert_int_equal(authz_assign_student(f->d, t.id, "01900000-0000-7000-8000-00000000dead", &created, &err),
+                     EM_E_NOT_FOUND);
+}
+
+#define BOTH(fn)                                                                       \
+    {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                        \
+    {"pg_" #fn, fn, setup, teardown, (void *)&kind_pg}
+
+int main(void)
+{
+    log_configure(LOG_ERROR, -1);
+    const struct CMUnitTest tests[] = {
+        BOTH(auth_sessions_rotate_and_detect_reuse),
+        BOTH(auth_sessions_expiry_logout_and_garbage),
+        BOTH(auth_authz_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
