@@ -5,7 +5,14 @@
 #define EM_API_API_H
 
 #include "app/app.h"
+#include "auth/token.h"
+#include "auth/users.h"
 #include "http/router.h"
+
+/* Cookies of the web UI's session. */
+#define API_COOKIE_ACCESS "em_access"
+#define API_COOKIE_REFRESH "em_refresh"
+#define API_COOKIE_CSRF "em_csrf"
 
 /* Register every route. Returns 0 or the first router_add error. */
 int api_register(router *r, const config *cfg);
@@ -19,8 +26,44 @@ void api_health_database(http_req *req, http_res *res);
 void api_topics_list(http_req *req, http_res *res);
 void api_topics_create(http_req *req, http_res *res);
 
+/* ---- handlers (api/auth.c, api/users.c, api/admin.c) ---- */
+void api_auth_register(http_req *req, http_res *res);
+void api_auth_login(http_req *req, http_res *res);
+void api_auth_refresh(http_req *req, http_res *res);
+void api_auth_logout(http_req *req, http_res *res);
+void api_users_me(http_req *req, http_res *res);
+void api_users_me_update(http_req *req, http_res *res);
+void api_users_me_password(http_req *req, http_res *res);
+void api_admin_users_list(http_req *req, http_res *res);
+void api_admin_users_update(http_req *req, http_res *res);
+void api_admin_tutor_students(http_req *req, http_res *res);
+
+/* ---- shared by handlers (api/routes.c, api/session.c, api/auth.c) ---- */
+
+/* The public view of an account (no password hash). New reference. */
+json_t *api_user_json(const user *u);
+
 /* The calling thread's database connection, or an error response already
  * written (503) and NULL returned. */
 db *api_db(http_req *req, http_res *res);
+/* Answer a domain/database error with its status and code. */
+void api_db_error(http_res *res, int rc, const em_error *err);
+
+/* Who is calling. False with the response written: 401 without a valid access
+ * token (Authorization: Bearer, or the em_access cookie) of an active account,
+ * 403 for a cookie session's state-changing request without the matching
+ * X-CSRF-Token header. On success *who has the account's current role. */
+bool api_authenticate(http_req *req, http_res *res, principal *who /* OUT */);
+/* The double-submit check: X-CSRF-Token equals the em_csrf cookie. */
+bool api_csrf_ok(http_req *req);
+
+/* Count an attempt of `action` ("login", "register", ...) from the client's IP
+ * and, when given, for `account`; true (429 written, with Retry-After) when
+ * either is over AUTH_RATE_LIMIT. */
+bool api_rate_limited(http_req *req, http_res *res, const char *action, const char *account);
+/* Forget an account's attempts of `action` (after a successful login). */
+void api_rate_reset(http_req *req, const char *action, const char *account);
+/* Set the session cookies (access, refresh, CSRF); access == NULL clears them. */
+void api_set_auth_cookies(http_req *req, http_res *res, const char *access, const char *refresh);
 
 #endif

@@ -4,22 +4,30 @@ typedef struct route {
     const char *method;
     const char *pattern;
     http_handler handler;
-    bool local_only; /* served only with ENVIRONMENT=local (see api/topics.c) */
 } route;
 
 static const route routes[] = {
-    {"GET", "/health", api_health, false},
-    {"GET", "/api/v1/utils/health-check", api_health_check, false},
-    {"GET", "/api/health/database", api_health_database, false},
-    {"GET", "/api/topics", api_topics_list, true},
-    {"POST", "/api/topics", api_topics_create, true},
+    {"GET", "/health", api_health},
+    {"GET", "/api/v1/utils/health-check", api_health_check},
+    {"GET", "/api/health/database", api_health_database},
+    {"POST", "/api/auth/register", api_auth_register},
+    {"POST", "/api/auth/login", api_auth_login},
+    {"POST", "/api/auth/refresh", api_auth_refresh},
+    {"POST", "/api/auth/logout", api_auth_logout},
+    {"GET", "/api/users/me", api_users_me},
+    {"PATCH", "/api/users/me", api_users_me_update},
+    {"POST", "/api/users/me/password", api_users_me_password},
+    {"GET", "/api/admin/users", api_admin_users_list},
+    {"PATCH", "/api/admin/users/{id}", api_admin_users_update},
+    {"POST", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students},
+    {"GET", "/api/topics", api_topics_list},
+    {"POST", "/api/topics", api_topics_create},
 };
 
 int api_register(router *r, const config *cfg)
 {
+    (void)cfg;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (routes[i].local_only && cfg->environment != ENV_LOCAL)
-            continue;
         int rc = router_add(r, routes[i].method, routes[i].pattern, routes[i].handler);
         if (rc != EM_OK)
             return rc;

@@ -1,14 +1,13 @@
-/* Topics of a user, newest schema's read path (50 rows by default).
- *
- * Until accounts land, this route is registered only with ENVIRONMENT=local
- * (api/routes.c): it has no caller identity to apply the ownership rule to, so it
- * must not be reachable in staging or production. */
+/* GET /api/topics (a user's topics, 50 by default) and POST /api/topics.
+ * Topics belong to a user; the caller sees them when the one authorization rule
+ * (auth/authz.h) says so, and otherwise gets the same 404 as for nobody. */
 #include "api/api.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/authz.h"
 #include "core/buf.h"
 #include "core/ids.h"
 #include "core/jsonw.h"
@@ -35,10 +34,31 @@ static long parse_limit(const char *s)
     return n;
 }
 
+/* Whether `who` may see what `owner` owns; false with 404 (or the database
+ * error) written. */
+static bool visible(http_req *req, http_res *res, db *d, const principal *who, const char *owner)
+{
+    em_error err = {0};
+    bool allowed = false;
+    int rc = authz_can_view(d, who, owner, &allowed, &err);
+    if (rc != EM_OK) {
+        api_db_error(res, rc, &err);
+        return false;
+    }
+    if (!allowed)
+        http_res_error(res, 404, "not_found", "no such user");
+    return allowed;
+}
+
 void api_topics_list(http_req *req, http_res *res)
 {
+    principal who;
+    if (!api_authenticate(req, res, &who))
+        return;
     const char *user_id = http_req_query(req, "user_id");
-    if (user_id == NULL || !id_is_uuid(user_id)) {
+    if (user_id == NULL)
+        user_id = who.user_id;
+    if (!id_is_uuid(user_id)) {
         http_res_error(res, 400, "invalid_request", "user_id must be a user id (UUID)");
         return;
     }
@@ -49,7 +69,7 @@ void api_topics_list(http_req *req, http_res *res)
         return;
     }
     db *d = api_db(req, res);
-    if (d == NULL)
+    if (d == NULL || !visible(req, res, d, &who, user_id))
         return;
     em_error err = {0};
     db_stmt *st = NULL;
@@ -109,9 +129,10 @@ static bool topic_body_valid(json_t *body, http_res *res, const char **user_id, 
         http_res_error(res, 422, "validation_error", "the body must be a JSON object");
         return false;
     }
-    *user_id = json_string_value(json_object_get(body, "user_id"));
-    if (*user_id == NULL || !id_is_uuid(*user_id)) {
-        http_res_error(res, 422, "validation_error", "user_id must be a user id (UUID)");
+    json_t *owner = json_object_get(body, "user_id");
+    *user_id = owner == NULL ? NULL : json_string_value(owner);
+    if (owner != NULL && (*user_id == NULL || !id_is_uuid(*user_id))) {
+        http_res_error(res, 422, "validation_error", "user_id, when given, must be a user id (UUID)");
         return false;
     }
     *name = json_string_value(json_object_get(body, "name"));
@@ -150,6 +171,9 @@ static int exists(db *d, const char *sql, const char *param, bool *found, em_err
 
 void api_topics_create(http_req *req, http_res *res)
 {
+    principal who;
+    if (!api_authenticate(req, res, &who))
+        return;
     json_t *body = NULL;
     if (http_req_json(req, &body, res) != EM_OK)
         return;
@@ -159,8 +183,10 @@ void api_topics_create(http_req *req, http_res *res)
         json_decref(body);
         return;
     }
+    if (user_id == NULL)
+        user_id = who.user_id;
     db *d = api_db(req, res);
-    if (d == NULL) {
+    if (d == NULL || !visible(req, res, d, &who, user_id)) {
         json_decref(body);
         return;
     }
@@ -168,7 +194,7 @@ void api_topics_create(http_req *req, http_res *res)
     bool found = false;
     int rc = exists(d, "SELECT 1 FROM users WHERE id = $1", user_id, &found, &err);
     if (rc == EM_OK && !found) {
-        http_res_error(res, 404, "not_found", "no user with that id");
+        http_res_error(res, 404, "not_found", "no such user");
         json_decref(body);
         return;
     }

@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "auth/users.h"
 #include "db/migrate.h"
 
 extern char **environ;
@@ -38,9 +39,19 @@ int app_init(app *a, config *cfg, em_error *err)
     a->cfg = *cfg;
     memset(cfg, 0, sizeof *cfg);
     a->started_ms = clock_now_ms();
+    a->pw_cost = (password_cost){.ops = (unsigned long long)a->cfg.argon2_ops,
+                                 .mem_kb = (size_t)a->cfg.argon2_mem_kb};
+    if (password_init() != EM_OK) {
+        config_cleanup(&a->cfg);
+        return em_error_set(err, EM_E_INTERNAL, "the cryptography library could not start");
+    }
+    /* Keys are "<action>:ip:<address>" and "<action>:acct:<email>"; 64k of them
+     * bound the table at a few MiB whatever a client sends. */
+    a->auth_limits = ratelimit_new(a->cfg.auth_rate_limit, a->cfg.auth_rate_window_s, 65536);
     db_options opts = {.timeout_ms = a->cfg.db_timeout_ms};
     int rc = dbpool_new(a->cfg.database_url, &opts, &a->db, err);
     if (rc != EM_OK) {
+        ratelimit_free(a->auth_limits);
         config_cleanup(&a->cfg);
         return rc;
     }
@@ -51,6 +62,8 @@ void app_cleanup(app *a)
 {
     dbpool_free(a->db);
     a->db = NULL;
+    ratelimit_free(a->auth_limits);
+    a->auth_limits = NULL;
     config_cleanup(&a->cfg);
 }
 
@@ -65,6 +78,28 @@ int app_migrate(const app *a, em_error *err)
     rc = migrate_up(d, 0, &applied, err);
     if (rc == EM_OK && applied > 0)
         log_msg(LOG_INFO, "applied %d migration%s", applied, applied == 1 ? "" : "s");
+    db_close(d);
+    return rc;
+}
+
+int app_ensure_superuser(app *a, em_error *err)
+{
+    if (a->cfg.first_superuser == NULL || a->cfg.first_superuser_password == NULL)
+        return EM_OK; /* config_check refuses this outside local */
+    db_options opts = {.timeout_ms = a->cfg.db_timeout_ms};
+    db *d = NULL;
+    int rc = db_open(a->cfg.database_url, &opts, &d, err);
+    if (rc != EM_OK)
+        return rc;
+    bool created = false;
+    rc = users_ensure_superuser(d, a->cfg.first_superuser, a->cfg.first_superuser_password, a->pw_cost,
+                                &created, err);
+    if (rc == EM_OK && created) {
+        log_emit(LOG_INFO, "first superuser created", json_pack("{s:s}", "email", a->cfg.first_superuser));
+        if (a->cfg.first_superuser_password_generated)
+            log_msg(LOG_WARN, "the first superuser's password was generated for this run and is not shown: "
+                              "set FIRST_SUPERUSER_PASSWORD to log in as %s", a->cfg.first_superuser);
+    }
     db_close(d);
     return rc;
 }

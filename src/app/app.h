@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "auth/password.h"
+#include "auth/ratelimit.h"
 #include "core/config.h"
 #include "db/db.h"
 
@@ -15,6 +17,8 @@ typedef struct app {
     config cfg;          /* owned; read-only once serving */
     dbpool *db;          /* owned; one connection per thread */
     int64_t started_ms;  /* wall clock at start, for uptime */
+    ratelimit *auth_limits; /* owned; login/register/refresh attempts per IP and per account */
+    password_cost pw_cost;  /* argon2id cost from ARGON2_OPSLIMIT / ARGON2_MEMLIMIT_KB */
 } app;
 
 /* Load configuration (environment + .env file), returning EM_E_CONFIG etc. with
@@ -31,5 +35,9 @@ void app_cleanup(app *a);
 
 /* Apply pending migrations on a dedicated connection. */
 int app_migrate(const app *a, em_error *err);
+
+/* Create the first admin from FIRST_SUPERUSER / FIRST_SUPERUSER_PASSWORD when
+ * no account has that email (the seeds' start-up behaviour). */
+int app_ensure_superuser(app *a, em_error *err);
 
 #endif

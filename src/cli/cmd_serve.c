@@ -115,6 +115,10 @@ int cmd_serve(int argc, char **argv)
         log_msg(LOG_ERROR, "migrations failed: %s", err.msg);
         goto out_app;
     }
+    if (app_ensure_superuser(&a, &err) != EM_OK) {
+        log_msg(LOG_ERROR, "cannot create the first superuser: %s", err.msg);
+        goto out_app;
+    }
     routes = router_new();
     if (api_register(routes, &a.cfg) != EM_OK) {
         log_msg(LOG_ERROR, "route table is invalid");
@@ -129,6 +133,7 @@ int cmd_serve(int argc, char **argv)
         .cfg = &a.cfg,
         .routes = routes,
         .app = &a,
+        .trust_proxy = a.cfg.trust_proxy,
     };
     if (http_server_start(&sopts, &server, &err) != EM_OK) {
         log_msg(LOG_ERROR, "cannot listen on %s:%d: %s", a.cfg.host, a.cfg.port, err.msg);

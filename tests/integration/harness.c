@@ -250,6 +250,7 @@ void it_server_start(it_server *s, const it_backend *b, const char *const *extra
 {
     memset(s, 0, sizeof *s);
     snprintf(s->log_path, sizeof s->log_path, "%s/server.log", b->dir);
+    unlink(s->log_path); /* a previous run's "listening" line must not be read as this one's */
     char *args[] = {(char *)"exammentor", (char *)"serve", NULL};
     char **env = child_env(b, extra_env);
     s->pid = spawn(args, env, s->log_path);
@@ -429,4 +430,67 @@ void it_assert_error(const it_response *r, long status, const char *code)
     assert_non_null(msg);
     assert_true(strlen(msg) > 0);
     json_decref(j);
+}
+
+/* ---- accounts ---- */
+
+/* Fill tokens from a login/register answer. */
+static void take_tokens(const it_response *r, it_account *a)
+{
+    json_error_t e;
+    json_t *j = json_loads(r->body, 0, &e);
+    if (j == NULL)
+        fail_msg("not JSON: %s", r->body);
+    const char *access = json_string_value(json_object_get(j, "access_token"));
+    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
+    const char *id = json_string_value(json_object_get(json_object_get(j, "user"), "id"));
+    if (access == NULL || refresh == NULL || id == NULL)
+        fail_msg("no tokens in: %s", r->body);
+    snprintf(a->access, sizeof a->access, "%s", access);
+    snprintf(a->refresh, sizeof a->refresh, "%s", refresh);
+    snprintf(a->id, sizeof a->id, "%s", id);
+    json_decref(j);
+}
+
+void it_register(const it_server *s, const char *email, it_account *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->email, sizeof a->email, "%s", email);
+    snprintf(a->password, sizeof a->password, "correct horse battery %s", "staple");
+    char body[512];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\",\"display_name\":\"%s\"}", email,
+             a->password, email);
+    const char *json[] = {"Content-Type: application/json", NULL};
+    it_response r;
+    it_http(s, "POST", "/api/auth/register", json, body, strlen(body), &r);
+    if (r.status != 201)
+        fail_msg("register %s: %ld %s", email, r.status, r.body);
+    take_tokens(&r, a);
+    it_response_free(&r);
+}
+
+void it_login(const it_server *s, it_account *a)
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", a->email, a->password);
+    const char *json[] = {"Content-Type: application/json", NULL};
+    it_response r;
+    it_http(s, "POST", "/api/auth/login", json, body, strlen(body), &r);
+    if (r.status != 200)
+        fail_msg("login %s: %ld %s", a->email, r.status, r.body);
+    take_tokens(&r, a);
+    it_response_free(&r);
+}
+
+const char *it_bearer(const it_account *a, char *out, size_t n)
+{
+    snprintf(out, n, "Authorization: Bearer %s", a->access);
+    return out;
+}
+
+void it_set_role(const it_backend *b, const it_account *a, const char *role)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE users SET role = '%s' WHERE id = '%s'", role, a->id);
+    it_backend_sql(b, false, sql);
 }

@@ -65,6 +65,30 @@ void it_response_free(it_response *r);
  * status, or 128+signal when killed by a signal. */
 int it_run(const char *const *argv, const it_backend *b, const char *const *extra_env, char **output);
 
+/* ---- accounts ---- */
+
+/* Environment for fast password hashing in tests (argon2id at its minimum). */
+#define IT_FAST_HASH "ARGON2_OPSLIMIT=1", "ARGON2_MEMLIMIT_KB=8192"
+
+typedef struct it_account {
+    char id[37];
+    char email[128];
+    char password[64];
+    char access[1024];       /* access token */
+    char refresh[64];        /* refresh token */
+} it_account;
+
+/* Register `email` with a valid password through the API (fails the test on
+ * anything but 201) and fill *a with its id and tokens. */
+void it_register(const it_server *s, const char *email, it_account *a /* OUT */);
+/* Log in (expects 200) and refresh a->access / a->refresh. */
+void it_login(const it_server *s, it_account *a);
+/* "Authorization: Bearer <token>" for a header list (static storage, one per
+ * call site is not needed: the text is copied into out). */
+const char *it_bearer(const it_account *a, char *out, size_t n);
+/* Make `a` an admin or tutor directly in the database (as an operator would). */
+void it_set_role(const it_backend *b, const it_account *a, const char *role);
+
 /* Assert that body is {"error":{"code":code,"message":<non-empty string>}}. */
 void it_assert_error(const it_response *r, long status, const char *code);
 

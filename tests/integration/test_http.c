@@ -64,16 +64,16 @@ static void http_body_limit_is_413(void **state)
     big[n - 1] = '}';
     const char *json[] = {"Content-Type: application/json", NULL};
     it_response r;
-    it_http(&s, "POST", "/api/topics", json, big, n, &r);
+    it_http(&s, "POST", "/api/auth/login", json, big, n, &r);
     it_assert_error(&r, 413, "payload_too_large");
     it_response_free(&r);
     /* Just under the limit goes through to validation. */
-    it_http(&s, "POST", "/api/topics", json, big, 1000, &r);
+    it_http(&s, "POST", "/api/auth/login", json, big, 1000, &r);
     assert_true(r.status == 400 || r.status == 422);
     it_response_free(&r);
     /* A chunked body that grows past the limit is cut off the same way. */
     const char *chunked[] = {"Content-Type: application/json", "Transfer-Encoding: chunked", NULL};
-    it_http(&s, "POST", "/api/topics", chunked, big, n, &r);
+    it_http(&s, "POST", "/api/auth/login", chunked, big, n, &r);
     it_assert_error(&r, 413, "payload_too_large");
     it_response_free(&r);
     free(big);
@@ -88,21 +88,21 @@ static void http_malformed_json_names_line_and_column(void **state)
     it_server s;
     it_server_start(&s, &b, NULL);
     const char *json[] = {"Content-Type: application/json", NULL};
-    const char *bad = "{\n  \"user_id\": \"x\",\n  \"name\": oops\n}";
+    const char *bad = "{\n  \"email\": \"x@example.org\",\n  \"password\": oops\n}";
     it_response r;
-    it_http(&s, "POST", "/api/topics", json, bad, strlen(bad), &r);
+    it_http(&s, "POST", "/api/auth/login", json, bad, strlen(bad), &r);
     it_assert_error(&r, 400, "invalid_json");
     assert_non_null(strstr(r.body, "line 3"));
     assert_non_null(strstr(r.body, "column"));
     it_response_free(&r);
-    it_http(&s, "POST", "/api/topics", json, "", 0, &r);
+    it_http(&s, "POST", "/api/auth/login", json, "", 0, &r);
     it_assert_error(&r, 400, "invalid_json");
     it_response_free(&r);
     const char *text[] = {"Content-Type: text/plain", NULL};
-    it_http(&s, "POST", "/api/topics", text, "{}", 2, &r);
+    it_http(&s, "POST", "/api/auth/login", text, "{}", 2, &r);
     it_assert_error(&r, 415, "unsupported_media_type");
     it_response_free(&r);
-    it_http(&s, "POST", "/api/topics", json, "[1,2]", 5, &r);
+    it_http(&s, "POST", "/api/auth/login", json, "[1,2]", 5, &r);
     it_assert_error(&r, 422, "validation_error");
     it_response_free(&r);
     assert_int_equal(it_server_stop(&s), 0);

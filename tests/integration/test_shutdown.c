@@ -50,16 +50,16 @@ static void shutdown_finishes_in_flight_request(void **state)
     it_backend_setup(&b, IT_PG(state));
     it_server s;
     it_server_start(&s, &b, NULL);
-    const char *body = "{\"user_id\":\"01900000-0000-7000-8000-000000000000\",\"name\":\"late\"}";
+    const char *body = "{\"email\":\"nobody@example.org\",\"password\":\"not the password\"}";
     char head[256];
     snprintf(head, sizeof head,
-             "POST /api/topics HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+             "POST /api/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
              "Content-Length: %zu\r\nConnection: close\r\n\r\n",
              strlen(body));
     int fd = connect_to(s.port);
     assert_true(fd >= 0);
     send_all(fd, head);
-    send_all(fd, "{\"user_id\":");
+    send_all(fd, "{\"email\":");
     sleep_ms(200);
     pid_t pid = s.pid;
     kill(pid, SIGTERM);
@@ -67,16 +67,16 @@ static void shutdown_finishes_in_flight_request(void **state)
     assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* still running: a request is in flight */
     int fd2 = connect_to(s.port);
     assert_true(fd2 < 0); /* no new connections */
-    send_all(fd, body + strlen("{\"user_id\":"));
+    send_all(fd, body + strlen("{\"email\":"));
     char resp[4096] = {0};
     size_t got = 0;
     ssize_t n;
     while (got < sizeof resp - 1 && (n = recv(fd, resp + got, sizeof resp - 1 - got, 0)) > 0)
         got += (size_t)n;
     close(fd);
-    if (strncmp(resp, "HTTP/1.1 404", 12) != 0) /* the user does not exist: a complete answer */
+    if (strncmp(resp, "HTTP/1.1 401", 12) != 0) /* no such account: a complete answer */
         fail_msg("in-flight request got: %s", resp);
-    assert_non_null(strstr(resp, "\"not_found\""));
+    assert_non_null(strstr(resp, "\"invalid_credentials\""));
     assert_int_equal(it_server_stop(&s), 0);
     char *log = it_server_log(&s);
     assert_non_null(strstr(log, "\"shutting down\""));
@@ -96,7 +96,7 @@ static void shutdown_is_bounded_by_grace_period(void **state)
     it_server_start(&s, &b, env);
     int fd = connect_to(s.port);
     assert_true(fd >= 0);
-    send_all(fd, "POST /api/topics HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    send_all(fd, "POST /api/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                  "Content-Length: 100\r\n\r\n{");
     sleep_ms(200);
     struct timespec t0, t1;

@@ -1,0 +1,125 @@
+/* The access matrix: every endpoint that serves something owned by a user,
+ * called by the owner, an assigned tutor, an unassigned tutor, another
+ * student and an admin. Whoever the rule does not admit gets the same 404 as
+ * for a resource that does not exist. Extend the table with every new
+ * endpoint. */
+#include "it_common.h"
+
+#include <stdio.h>
+
+static const char *const env[] = {IT_FAST_HASH, "FIRST_SUPERUSER=boss@example.org",
+                                  "FIRST_SUPERUSER_PASSWORD=the boss has a long password", NULL};
+
+typedef struct cast {
+    it_account owner, tutor, other_tutor, stranger, admin;
+} cast;
+
+/* One endpoint: method, path (with %s for the owner's id or the tutor's id),
+ * body (with %s for the owner's id), and who may use it. */
+typedef struct endpoint {
+    const char *method;
+    const char *path;       /* printf format: the owner's id, or "" */
+    const char *body;       /* printf format: the owner's id, or NULL */
+    bool path_has_tutor;    /* %s in path is the assigned tutor's id, not the owner's */
+    bool owner_ok, tutor_ok, admin_ok; /* who gets a 2xx; everyone else 404 */
+} endpoint;
+
+static const endpoint endpoints[] = {
+    {"GET", "/api/topics?user_id=%s", NULL, false, true, true, true},
+    {"POST", "/api/topics", "{\"user_id\":\"%s\",\"name\":\"matrix\"}", false, true, true, true},
+    {"GET", "/api/admin/users", NULL, false, false, false, true},
+    {"PATCH", "/api/admin/users/%s", "{\"is_active\":true}", false, false, false, true},
+    {"POST", "/api/admin/tutors/%s/students", "{\"student_id\":\"%s\"}", true, false, false, true},
+};
+
+/* pattern with its "%s" (if any) replaced by value. */
+static void fill(char *dst, size_t n, const char *pattern, const char *value)
+{
+    const char *at = strstr(pattern, "%s");
+    if (at == NULL)
+        snprintf(dst, n, "%s", pattern);
+    else
+        snprintf(dst, n, "%.*s%s%s", (int)(at - pattern), pattern, value, at + 2);
+}
+
+static long call(const it_server *s, const it_account *as, const endpoint *e, const cast *c, char **body_out)
+{
+    char path[256], body[256], auth[1100];
+    const char *path_arg = e->path_has_tutor ? c->tutor.id : c->owner.id;
+    fill(path, sizeof path, e->path, path_arg);
+    if (e->body != NULL)
+        fill(body, sizeof body, e->body, c->owner.id);
+    const char *h[] = {"Content-Type: application/json", it_bearer(as, auth, sizeof auth), NULL};
+    it_response r;
+    it_http(s, e->method, path, h, e->body ? body : NULL, e->body ? strlen(body) : 0, &r);
+    long status = r.status;
+    if (body_out != NULL)
+        *body_out = strdup(r.body);
+    it_response_free(&r);
+    return status;
+}
+
+static void access_matrix(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    it_server s;
+    it_server_start(&s, &b, env);
+    cast c;
+    it_register(&s, "owner@example.org", &c.owner);
+    it_register(&s, "tutor@example.org", &c.tutor);
+    it_register(&s, "other-tutor@example.org", &c.other_tutor);
+    it_register(&s, "stranger@example.org", &c.stranger);
+    memset(&c.admin, 0, sizeof c.admin);
+    snprintf(c.admin.email, sizeof c.admin.email, "boss@example.org");
+    snprintf(c.admin.password, sizeof c.admin.password, "the boss has a long password");
+    it_login(&s, &c.admin);
+    it_set_role(&b, &c.tutor, "tutor");
+    it_set_role(&b, &c.other_tutor, "tutor");
+    char sql[256];
+    snprintf(sql, sizeof sql, "INSERT INTO tutor_students (tutor_id, student_id) VALUES ('%s', '%s')", c.tutor.id,
+             c.owner.id);
+    it_backend_sql(&b, false, sql);
+
+    /* What a refusal looks like: exactly what a missing owner gets. */
+    char *missing = NULL;
+    {
+        endpoint probe = endpoints[0];
+        cast ghost = c;
+        snprintf(ghost.owner.id, sizeof ghost.owner.id, "01900000-0000-7000-8000-000000000000");
+        (void)call(&s, &c.stranger, &probe, &ghost, &missing);
+    }
+
+    struct { const it_account *who; const char *name; int kind; } callers[] = {
+        {&c.owner, "owner", 0}, {&c.tutor, "assigned tutor", 1}, {&c.other_tutor, "other tutor", 2},
+        {&c.stranger, "other student", 2}, {&c.admin, "admin", 3},
+    };
+    for (size_t e = 0; e < sizeof endpoints / sizeof endpoints[0]; e++) {
+        for (size_t k = 0; k < sizeof callers / sizeof callers[0]; k++) {
+            const endpoint *ep = &endpoints[e];
+            bool ok = callers[k].kind == 0 ? ep->owner_ok
+                    : callers[k].kind == 1 ? ep->tutor_ok
+                    : callers[k].kind == 3 ? ep->admin_ok : false;
+            char *body = NULL;
+            long status = call(&s, callers[k].who, ep, &c, &body);
+            if (ok && (status < 200 || status > 299))
+                fail_msg("%s %s as %s: expected 2xx, got %ld %s", ep->method, ep->path, callers[k].name, status, body);
+            if (!ok && status != 404)
+                fail_msg("%s %s as %s: expected 404, got %ld %s", ep->method, ep->path, callers[k].name, status, body);
+            if (!ok && e == 0 && strcmp(body, missing) != 0)
+                fail_msg("a refusal differs from a missing owner: %s vs %s", body, missing);
+            free(body);
+        }
+    }
+    free(missing);
+    assert_int_equal(it_server_stop(&s), 0);
+    it_backend_teardown(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        IT_BOTH(access_matrix),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
