@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "auth/password.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -13,20 +14,22 @@
 #include "db/migrate.h"
 
 static const char usage[] =
-    "Usage: exammentor seed-data [--users N] [--topics M]\n"
+    "Usage: exammentor seed-data [--users N] [--topics M] [--password PW]\n"
     "\n"
-    "Create N demo students (student-<i>@demo.exammentor.invalid, no password:\n"
-    "they cannot log in) with M topics each, and print their ids, one per line.\n"
-    "Only with ENVIRONMENT=local. Pending migrations are applied first.\n"
+    "Create N demo students (student-<i>@demo.exammentor.invalid) with M topics\n"
+    "each, and print their ids, one per line. Only with ENVIRONMENT=local.\n"
+    "Pending migrations are applied first.\n"
     "\n"
-    "  --users N    number of students (default 100, at most 100000)\n"
-    "  --topics M   topics per student (default 60, at most 1000)\n";
+    "  --users N      number of students (default 100, at most 100000)\n"
+    "  --topics M     topics per student (default 60, at most 1000)\n"
+    "  --password PW  let the new students log in with PW (hashed once, shared by\n"
+    "                 all of them: demo accounts only); without it they cannot log in\n";
 
 static const char *const subjects[] = {"Algebra", "Cell biology", "Thermodynamics",
                                        "Organic chemistry", "European history"};
 
 /* Insert the user if absent; *id receives the stored id either way. */
-static int seed_user(db *d, long i, char id[ID_UUID_LEN + 1], int *created, em_error *err)
+static int seed_user(db *d, long i, const char *hash, char id[ID_UUID_LEN + 1], int *created, em_error *err)
 {
     char email[96];
     snprintf(email, sizeof email, "student-%ld@demo.exammentor.invalid", i);
@@ -35,8 +38,8 @@ static int seed_user(db *d, long i, char id[ID_UUID_LEN + 1], int *created, em_e
     id_uuid7(id);
     db_stmt *st = NULL;
     int rc = db_prepare(d,
-                        "INSERT INTO users (id, email, display_name, role) VALUES ($1, $2, $3, 'student') "
-                        "ON CONFLICT (email) DO NOTHING",
+                        "INSERT INTO users (id, email, display_name, role, password_hash) "
+                        "VALUES ($1, $2, $3, 'student', $4) ON CONFLICT (email) DO NOTHING",
                         &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, id);
@@ -44,6 +47,8 @@ static int seed_user(db *d, long i, char id[ID_UUID_LEN + 1], int *created, em_e
         rc = db_bind_text(st, 2, email);
     if (rc == EM_OK)
         rc = db_bind_text(st, 3, display);
+    if (rc == EM_OK)
+        rc = hash != NULL ? db_bind_text(st, 4, hash) : db_bind_null(st, 4);
     if (rc == EM_OK)
         rc = db_step(st, err);
     db_finalize(st);
@@ -104,10 +109,12 @@ int cmd_seed_data(int argc, char **argv)
     static const struct option opts[] = {
         {"users", required_argument, NULL, 'u'},
         {"topics", required_argument, NULL, 't'},
+        {"password", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long users = 100, topics = 60;
+    const char *password = NULL;
     int c;
     opterr = 0;
     optind = 1;
@@ -122,6 +129,9 @@ int cmd_seed_data(int argc, char **argv)
             topics = cli_parse_count(optarg, 1000);
             if (topics < 0)
                 return cli_usage_error("seed-data", "--topics must be a number from 1 to 1000");
+            break;
+        case 'P':
+            password = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -148,6 +158,15 @@ int cmd_seed_data(int argc, char **argv)
         return CLI_FAIL;
     }
     log_configure(LOG_WARN, 2);
+    char hash[PASSWORD_HASH_MAX];
+    if (password != NULL) {
+        password_cost cost = {.ops = (unsigned long long)cfg.argon2_ops, .mem_kb = (size_t)cfg.argon2_mem_kb};
+        if (password_init() != EM_OK || password_hash(password, cost, hash) != EM_OK) {
+            fprintf(stderr, "exammentor seed-data: cannot hash the password\n");
+            config_cleanup(&cfg);
+            return CLI_FAIL;
+        }
+    }
     db_options dbopts = {.timeout_ms = cfg.db_timeout_ms};
     db *d = NULL;
     int rc = db_open(cfg.database_url, &dbopts, &d, &err);
@@ -160,7 +179,7 @@ int cmd_seed_data(int argc, char **argv)
     for (long i = 1; rc == EM_OK && i <= users; i++) {
         char id[ID_UUID_LEN + 1];
         int created = 0;
-        rc = seed_user(d, i, id, &created, &err);
+        rc = seed_user(d, i, password != NULL ? hash : NULL, id, &created, &err);
         if (rc == EM_OK && created) {
             created_users++;
             rc = seed_topics(d, id, i, topics, &err);

@@ -134,11 +134,56 @@ static void topics_create_validates_and_stores(void **state)
     it_backend_teardown(&b);
 }
 
+/* Demo data: seed-data with --password gives students who can log in and read
+ * their own topics, and nobody else's. */
+static void topics_seeded_students(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    char *out = NULL;
+    const char *argv[] = {"x", "seed-data", "--users", "2", "--topics", "5", "--password", "demo password 123", NULL};
+    const char *fast[] = {IT_FAST_HASH, NULL};
+    assert_int_equal(it_run(argv, &b, fast, &out), 0);
+    /* stdout's ids, in order (stderr's summary line may come first) */
+    char second[37] = "";
+    int seen = 0;
+    for (const char *line = out; line != NULL && *line != '\0' && seen < 2;) {
+        if (strlen(line) >= 36 && line[8] == '-' && line[14] == '7' && ++seen == 2)
+            snprintf(second, sizeof second, "%.36s", line);
+        line = strchr(line, '\n');
+        line = line != NULL ? line + 1 : NULL;
+    }
+    free(out);
+    assert_int_equal(strlen(second), 36);
+    it_server s;
+    it_server_start(&s, &b, fast_hash);
+    it_account a = {0};
+    snprintf(a.email, sizeof a.email, "student-1@demo.exammentor.invalid");
+    snprintf(a.password, sizeof a.password, "demo password 123");
+    it_login(&s, &a);
+    char auth[1100], path[128];
+    const char *h[] = {it_bearer(&a, auth, sizeof auth), NULL};
+    it_response r;
+    it_http(&s, "GET", "/api/topics", h, NULL, 0, &r);
+    assert_int_equal(r.status, 200);
+    json_t *j = it_json(&r);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 5);
+    json_decref(j);
+    it_response_free(&r);
+    snprintf(path, sizeof path, "/api/topics?user_id=%s", second);
+    it_http(&s, "GET", path, h, NULL, 0, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    assert_int_equal(it_server_stop(&s), 0);
+    it_backend_teardown(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_BOTH(topics_list_reads_rows),
         IT_BOTH(topics_create_validates_and_stores),
+        IT_BOTH(topics_seeded_students),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
