@@ -213,13 +213,19 @@ void api_auth_refresh(http_req *req, http_res *res)
     const char *presented = presented_refresh(req, res, &body);
     if (presented == NULL)
         goto out;
-    if (api_rate_limited(req, res, "refresh", NULL))
-        goto out;
     db *d = api_db(req, res);
     if (d == NULL)
         goto out;
     em_error err = {0};
     char fresh[REFRESH_TOKEN_LEN + 1], user_id[37] = "";
+    /* Limited per IP and per account (the token's owner, when it has one). */
+    int known = session_owner(d, presented, user_id, &err);
+    if (known != EM_OK && known != EM_E_NOT_FOUND) {
+        api_db_error(res, known, &err);
+        goto out;
+    }
+    if (api_rate_limited(req, res, "refresh", known == EM_OK ? user_id : NULL))
+        goto out;
     int64_t now = clock_now_ms();
     int rc = session_rotate(d, presented, now, a->cfg.refresh_token_days, fresh, user_id, &err);
     if (rc == EM_E_CONFLICT) {

@@ -165,6 +165,15 @@ fail:
     return rc;
 }
 
+int session_owner(db *d, const char *presented, char user_id[37], em_error *err)
+{
+    token_row row;
+    int rc = find_token(d, presented, &row, err);
+    if (rc == EM_OK)
+        snprintf(user_id, 37, "%s", row.user_id);
+    return rc;
+}
+
 int session_revoke(db *d, const char *presented, int64_t now_ms, char user_id[37], em_error *err)
 {
     token_row row;

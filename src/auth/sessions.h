@@ -27,6 +27,10 @@ int session_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
                    char new_token[REFRESH_TOKEN_LEN + 1] /* OUT */, char user_id[37] /* OUT */,
                    em_error *err);
 
+/* The owner of `presented` whatever its state (used, revoked, expired), for
+ * per-account limits before any change is made; EM_E_NOT_FOUND when unknown. */
+int session_owner(db *d, const char *presented, char user_id[37] /* OUT */, em_error *err);
+
 /* Logout: revoke the family of `presented` (EM_E_NOT_FOUND if it is unknown);
  * user_id (may be NULL) receives the owner. */
 int session_revoke(db *d, const char *presented, int64_t now_ms, char user_id[37] /* OUT */,

@@ -300,11 +300,40 @@ static void auth_cookies_and_csrf(void **state)
     it_backend_teardown(&b);
 }
 
+/* Outside local the cookies are Secure (and HSTS is sent). */
+static void auth_cookies_secure_outside_local(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, false);
+    const char *staging[] = {IT_FAST_HASH, "ENVIRONMENT=staging", "SECRET_KEY=" SECRET,
+                             "FIRST_SUPERUSER=" ADMIN_EMAIL, "FIRST_SUPERUSER_PASSWORD=" ADMIN_PASSWORD,
+                             "CORS_ORIGINS=https://app.example.org", NULL};
+    it_server s;
+    it_server_start(&s, &b, staging);
+    it_response r;
+    post(&s, "/api/auth/login", "{\"email\":\"" ADMIN_EMAIL "\",\"password\":\"" ADMIN_PASSWORD "\"}", &r);
+    assert_int_equal(r.status, 200);
+    int secure = 0;
+    for (const char *p = r.headers; (p = strstr(p, "Set-Cookie:")) != NULL; p++) {
+        size_t len = strcspn(p, "\r\n");
+        char line[2048];
+        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        assert_non_null(strstr(line, "; Secure"));
+        secure++;
+    }
+    assert_int_equal(secure, 3);
+    char v[128];
+    assert_non_null(it_header(&r, "Strict-Transport-Security", v, sizeof v));
+    it_response_free(&r);
+    assert_int_equal(it_server_stop(&s), 0);
+    it_backend_teardown(&b);
+}
+
 static void auth_rate_limit_triggers_and_recovers(void **state)
 {
     it_backend b;
     it_backend_setup(&b, IT_PG(state));
-    const char *limited[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET, "AUTH_RATE_LIMIT=3/2", NULL};
+    const char *limited[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET, "AUTH_RATE_LIMIT=3/2", "TRUST_PROXY=true", NULL};
     it_server s;
     it_server_start(&s, &b, limited);
     it_response r;
@@ -325,6 +354,28 @@ static void auth_rate_limit_triggers_and_recovers(void **state)
     post(&s, "/api/auth/login", bad, &r);
     it_assert_error(&r, 401, "invalid_credentials"); /* allowed again */
     it_response_free(&r);
+    /* refresh: one account is limited even when every attempt comes from a
+     * different address (TRUST_PROXY, X-Forwarded-For), so only the per-account
+     * limit can stop the fourth */
+    sleep(3);
+    it_account a;
+    it_register(&s, "refresher@example.org", &a);
+    long last = 0;
+    for (int i = 0; i < 4; i++) {
+        char body[128], xff[64];
+        snprintf(body, sizeof body, "{\"refresh_token\":\"%s\"}", a.refresh);
+        snprintf(xff, sizeof xff, "X-Forwarded-For: 203.0.113.%d", 10 + i);
+        const char *h[] = {"Content-Type: application/json", xff, NULL};
+        it_http(&s, "POST", "/api/auth/refresh", h, body, strlen(body), &r);
+        last = r.status;
+        if (r.status == 200) {
+            json_t *j = it_json(&r);
+            snprintf(a.refresh, sizeof a.refresh, "%s", json_string_value(json_object_get(j, "refresh_token")));
+            json_decref(j);
+        }
+        it_response_free(&r);
+    }
+    assert_int_equal(last, 429);
     assert_int_equal(it_server_stop(&s), 0);
     it_backend_teardown(&b);
 }
@@ -420,6 +471,7 @@ int main(void)
         IT_BOTH(auth_whole_flow),
         IT_BOTH(auth_bad_tokens_rejected),
         IT_BOTH(auth_cookies_and_csrf),
+        cmocka_unit_test(auth_cookies_secure_outside_local),
         IT_BOTH(auth_rate_limit_triggers_and_recovers),
         IT_BOTH(auth_superuser_and_admin_endpoints),
     };

@@ -87,6 +87,10 @@ static void auth_sessions_expiry_logout_and_garbage(void **state)
     assert_int_equal(session_rotate(f->d, a, now, 30, next, owner, &err), EM_E_NOT_FOUND);
     assert_int_equal(session_rotate(f->d, b, now, 30, next, owner, &err), EM_E_NOT_FOUND);
     assert_int_equal(session_rotate(f->d, c, now, 30, next, owner, &err), EM_OK); /* someone else's: fine */
+    /* the owner of any known token, even a revoked one */
+    assert_int_equal(session_owner(f->d, a, owner, &err), EM_OK);
+    assert_string_equal(owner, s.id);
+    assert_int_equal(session_owner(f->d, "unknown-token", owner, &err), EM_E_NOT_FOUND);
     /* garbage */
     assert_int_equal(session_rotate(f->d, "", now, 30, next, owner, &err), EM_E_NOT_FOUND);
     assert_int_equal(session_rotate(f->d, "x' OR '1'='1", now, 30, next, owner, &err), EM_E_NOT_FOUND);
