@@ -107,9 +107,7 @@ void api_topics_list(http_req *req, http_res *res)
     db_finalize(st);
     if (rc != DB_DONE) {
         buf_cleanup(&out);
-        const char *code = NULL;
-        int status = http_status_for(rc, &code);
-        http_res_error(res, status, code, "%s", err.msg[0] ? err.msg : em_strerror(rc));
+        api_db_error(res, rc, &err);
         return;
     }
     jsonw_array_end(&w);
@@ -153,22 +151,6 @@ static bool topic_body_valid(json_t *body, http_res *res, const char **user_id, 
     return true;
 }
 
-/* Run `sql` with one text parameter and report whether it returned a row. */
-static int exists(db *d, const char *sql, const char *param, bool *found, em_error *err)
-{
-    db_stmt *st = NULL;
-    int rc = db_prepare(d, sql, &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, param);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
-    if (rc < 0)
-        return rc;
-    *found = rc == DB_ROW;
-    return EM_OK;
-}
-
 void api_topics_create(http_req *req, http_res *res)
 {
     principal who;
@@ -191,13 +173,13 @@ void api_topics_create(http_req *req, http_res *res)
         return;
     }
     em_error err = {0};
-    bool found = false;
-    int rc = exists(d, "SELECT 1 FROM users WHERE id = $1", user_id, &found, &err);
-    if (rc == EM_OK && !found) {
+    int rc = db_run(d, "SELECT 1 FROM users WHERE id = $1", &user_id, 1, &err);
+    if (rc == DB_DONE) {
         http_res_error(res, 404, "not_found", "no such user");
         json_decref(body);
         return;
     }
+    rc = rc == DB_ROW ? EM_OK : rc;
     char id[ID_UUID_LEN + 1];
     id_uuid7(id);
     db_stmt *st = NULL;
@@ -216,9 +198,7 @@ void api_topics_create(http_req *req, http_res *res)
         rc = db_step(st, &err);
     db_finalize(st);
     if (rc != DB_DONE) {
-        const char *code = NULL;
-        int status = http_status_for(rc, &code);
-        http_res_error(res, status, code, "%s", err.msg[0] ? err.msg : em_strerror(rc));
+        api_db_error(res, rc, &err);
     } else {
         http_res_json(res, 201,
                       json_pack("{s:s, s:s, s:s, s:f, s:n}", "id", id, "user_id", user_id, "name", name,

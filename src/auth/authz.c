@@ -20,15 +20,8 @@ int authz_can_view(db *d, const principal *who, const char *owner_id, bool *allo
     }
     if (strcmp(who->role, "tutor") != 0)
         return EM_OK;
-    db_stmt *st = NULL;
-    int rc = db_prepare(d, "SELECT 1 FROM tutor_students WHERE tutor_id = $1 AND student_id = $2", &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, who->user_id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 2, owner_id);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
+    const char *params[] = {who->user_id, owner_id};
+    int rc = db_run(d, "SELECT 1 FROM tutor_students WHERE tutor_id = $1 AND student_id = $2", params, 2, err);
     if (rc < 0)
         return rc;
     *allowed = rc == DB_ROW;
@@ -48,18 +41,11 @@ int authz_assign_student(db *d, const char *tutor_id, const char *student_id, bo
         return em_error_set(err, EM_E_INVAL, "the account %s is not a tutor", tutor_id);
     if (strcmp(student.role, "student") != 0)
         return em_error_set(err, EM_E_INVAL, "the account %s is not a student", student_id);
-    db_stmt *st = NULL;
-    rc = db_prepare(d,
-                    "INSERT INTO tutor_students (tutor_id, student_id) VALUES ($1, $2) "
-                    "ON CONFLICT (tutor_id, student_id) DO NOTHING",
-                    &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, tutor_id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 2, student_id);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
+    const char *params[] = {tutor_id, student_id};
+    rc = db_run(d,
+                "INSERT INTO tutor_students (tutor_id, student_id) VALUES ($1, $2) "
+                "ON CONFLICT (tutor_id, student_id) DO NOTHING",
+                params, 2, err);
     if (rc != DB_DONE)
         return rc;
     *created = db_changes(d) > 0;

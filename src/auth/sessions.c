@@ -16,17 +16,11 @@ static int insert_token(db *d, const char *user_id, const char *family, int64_t 
     token_hash_refresh(token, hash);
     clock_iso8601(now_ms, created);
     clock_iso8601(now_ms + (int64_t)ttl_days * 86400 * 1000, expires);
-    db_stmt *st = NULL;
-    int rc = db_prepare(d,
-                        "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at) "
-                        "VALUES ($1, $2, $3, $4, $5, $6)",
-                        &st, err);
     const char *params[] = {id, user_id, family, hash, created, expires};
-    for (int i = 0; rc == EM_OK && i < 6; i++)
-        rc = db_bind_text(st, i + 1, params[i]);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
+    int rc = db_run(d,
+                    "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at) "
+                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    params, 6, err);
     return rc == DB_DONE ? EM_OK : rc;
 }
 
@@ -54,15 +48,8 @@ static int revoke_where(db *d, const char *column_sql, const char *value, int64_
     char sql[160];
     snprintf(sql, sizeof sql,
              "UPDATE refresh_tokens SET revoked_at = $1 WHERE %s = $2 AND revoked_at IS NULL", column_sql);
-    db_stmt *st = NULL;
-    int rc = db_prepare(d, sql, &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, now);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 2, value);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
+    const char *params[] = {now, value};
+    int rc = db_run(d, sql, params, 2, err);
     return rc == DB_DONE ? EM_OK : rc;
 }
 
@@ -131,16 +118,8 @@ int session_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
         /* Claim it; a concurrent exchange of the same token finds it used. */
         char now[32];
         clock_iso8601(now_ms, now);
-        db_stmt *st = NULL;
-        rc = db_prepare(d, "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
-                        &st, err);
-        if (rc == EM_OK)
-            rc = db_bind_text(st, 1, now);
-        if (rc == EM_OK)
-            rc = db_bind_text(st, 2, row.id);
-        if (rc == EM_OK)
-            rc = db_step(st, err);
-        db_finalize(st);
+        const char *params[] = {now, row.id};
+        rc = db_run(d, "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL", params, 2, err);
         if (rc != DB_DONE)
             goto fail;
         row.used = db_changes(d) == 0;

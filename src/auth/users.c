@@ -69,24 +69,11 @@ int users_create(db *d, const char *email, const char *password_hash, const char
 {
     char id[ID_UUID_LEN + 1];
     id_uuid7(id);
-    db_stmt *st = NULL;
-    int rc = db_prepare(d,
-                        "INSERT INTO users (id, email, password_hash, display_name, role) "
-                        "VALUES ($1, $2, $3, $4, $5)",
-                        &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 2, email);
-    if (rc == EM_OK)
-        rc = password_hash != NULL ? db_bind_text(st, 3, password_hash) : db_bind_null(st, 3);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 4, display_name != NULL ? display_name : "");
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 5, role);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
+    const char *params[] = {id, email, password_hash, display_name != NULL ? display_name : "", role};
+    int rc = db_run(d,
+                    "INSERT INTO users (id, email, password_hash, display_name, role) "
+                    "VALUES ($1, $2, $3, $4, $5)",
+                    params, 5, err);
     if (rc == EM_E_CONFLICT)
         return em_error_set(err, EM_E_CONFLICT, "an account with this email already exists");
     if (rc != DB_DONE)
@@ -98,13 +85,7 @@ int users_create(db *d, const char *email, const char *password_hash, const char
  * changed. params[0..n) are text (NULL binds NULL). */
 static int update(db *d, const char *sql, const char *const *params, int n, em_error *err)
 {
-    db_stmt *st = NULL;
-    int rc = db_prepare(d, sql, &st, err);
-    for (int i = 0; rc == EM_OK && i < n; i++)
-        rc = params[i] != NULL ? db_bind_text(st, i + 1, params[i]) : db_bind_null(st, i + 1);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
+    int rc = db_run(d, sql, params, n, err);
     if (rc == EM_E_CONFLICT)
         return em_error_set(err, EM_E_CONFLICT, "an account with this email already exists");
     if (rc != DB_DONE)

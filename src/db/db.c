@@ -616,3 +616,15 @@ db_dialect dbpool_dialect(const dbpool *p)
     assert(p != NULL);
     return p->dialect;
 }
+
+int db_run(db *d, const char *sql, const char *const *params, int n, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, sql, &st, err);
+    for (int i = 0; rc == EM_OK && i < n; i++)
+        rc = params[i] != NULL ? db_bind_text(st, i + 1, params[i]) : db_bind_null(st, i + 1);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    return rc;
+}

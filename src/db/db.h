@@ -107,6 +107,13 @@ double db_column_double(db_stmt *st, int col);
 bool db_column_bool(db_stmt *st, int col);
 bool db_column_is_null(db_stmt *st, int col);
 
+/* One statement with text parameters, stepped once: prepare `sql`, bind
+ * params[0..n) as $1..$n (a NULL entry binds SQL NULL), step, finalize.
+ * Returns DB_ROW when the statement produced a row (an existence check),
+ * DB_DONE when it finished without one (a write), or a negative error. For
+ * statements whose row, if any, the caller does not need to read. */
+int db_run(db *d, const char *sql, const char *const *params, int n, em_error *err);
+
 /* Rows changed by the last completed statement on this connection. */
 int64_t db_changes(db *d);
 
