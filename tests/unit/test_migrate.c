@@ -68,6 +68,10 @@ static void assert_schema_at(db *d, int version)
     assert_int_equal(table_exists(d, "refresh_tokens"), version >= 3);
     assert_int_equal(table_exists(d, "tutor_students"), version >= 3);
     assert_int_equal(table_exists(d, "audit_log"), version >= 3);
+    assert_int_equal(table_exists(d, "jobs"), version >= 4);
+    assert_int_equal(table_exists(d, "job_runs"), version >= 4);
+    assert_int_equal(table_exists(d, "workers"), version >= 4);
+    assert_int_equal(table_exists(d, "schedule_runs"), version >= 4);
 }
 
 /* The newest version compiled in (the cases below follow the embedded list). */
@@ -112,7 +116,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 3);
+    assert_int_equal(migrate_latest(DB_SQLITE), 4);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
@@ -122,6 +126,7 @@ static void test_migrate_latest(void **state)
     assert_string_equal(migrate__sqlite_list[0].name, "init");
     assert_string_equal(migrate__sqlite_list[1].name, "study_topics");
     assert_string_equal(migrate__sqlite_list[2].name, "auth");
+    assert_string_equal(migrate__sqlite_list[3].name, "jobs");
 }
 
 static void test_migrate_up_to_latest(void **state)

@@ -1,0 +1,720 @@
+/* queue: see queue.h. Timestamps are bound as ISO-8601 UTC text, which both
+ * backends compare as time (SQLite as text of one fixed shape, PostgreSQL by
+ * casting to timestamptz). */
+#include "jobs/queue.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/mem.h"
+
+#define PAYLOAD_MAX (256 * 1024)
+#define BACKOFF_CAP_MS (3600 * 1000)
+
+bool queue_name_valid(const char *name)
+{
+    if (name == NULL)
+        return false;
+    size_t n = strlen(name);
+    if (n == 0 || n > JOB_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static void iso(int64_t ms, char out[32])
+{
+    clock_iso8601(ms, out);
+}
+
+/* ---- producing ---- */
+
+static int check_spec(const job_spec *s, em_error *err)
+{
+    if (s->queue != NULL && !queue_name_valid(s->queue))
+        return em_error_set(err, EM_E_INVAL, "queue names are 1-%d characters of a-z 0-9 . _ -", JOB_NAME_MAX);
+    if (!queue_name_valid(s->kind))
+        return em_error_set(err, EM_E_INVAL, "job kinds are 1-%d characters of a-z 0-9 . _ -", JOB_NAME_MAX);
+    if (s->max_attempts < 0 || s->max_attempts > 100)
+        return em_error_set(err, EM_E_INVAL, "max_attempts must be 1-100");
+    if (s->payload != NULL) {
+        size_t n = strlen(s->payload);
+        if (n > PAYLOAD_MAX)
+            return em_error_set(err, EM_E_TOO_LARGE, "a job payload is at most %d KiB", PAYLOAD_MAX / 1024);
+        json_error_t jerr;
+        json_t *j = json_loadb(s->payload, n, JSON_REJECT_DUPLICATES, &jerr);
+        if (j == NULL)
+            return em_error_set(err, EM_E_INVAL, "the payload is not JSON: %s", jerr.text);
+        json_decref(j);
+    }
+    if (s->unique_key != NULL && (s->unique_key[0] == '\0' || strlen(s->unique_key) > 200))
+        return em_error_set(err, EM_E_INVAL, "unique_key must be 1-200 bytes");
+    return EM_OK;
+}
+
+/* Insert one job with a prepared statement (reused by enqueue_many). */
+static int insert_job(db_stmt *st, const job_spec *s, int64_t now_ms, char id[JOB_ID_LEN + 1], em_error *err)
+{
+    char run_at[32], now[32];
+    id_uuid7(id);
+    iso(s->run_at_ms > 0 ? s->run_at_ms : now_ms, run_at);
+    iso(now_ms, now);
+    db_reset(st);
+    int rc = db_bind_text(st, 1, id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, s->queue ? s->queue : "default");
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, s->kind);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 4, s->payload ? s->payload : "{}");
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 5, s->priority);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 6, run_at);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 7, s->max_attempts > 0 ? s->max_attempts : 5);
+    if (rc == EM_OK)
+        rc = s->unique_key ? db_bind_text(st, 8, s->unique_key) : db_bind_null(st, 8);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 9, now);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+static const char insert_sql[] =
+    "INSERT INTO jobs (id, queue, kind, payload, priority, run_at, max_attempts, unique_key, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (unique_key) DO NOTHING";
+
+int queue_enqueue(db *d, const job_spec *spec, char id_out[JOB_ID_LEN + 1], em_error *err)
+{
+    int rc = check_spec(spec, err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    char id[JOB_ID_LEN + 1];
+    rc = db_prepare(d, insert_sql, &st, err);
+    if (rc == EM_OK)
+        rc = insert_job(st, spec, clock_now_ms(), id, err);
+    db_finalize(st);
+    if (rc != EM_OK)
+        return rc;
+    if (spec->unique_key != NULL && db_changes(d) == 0) {
+        /* already there: report the existing job */
+        rc = db_prepare(d, "SELECT id FROM jobs WHERE unique_key = $1", &st, err);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 1, spec->unique_key);
+        if (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+            snprintf(id, sizeof id, "%s", db_column_text(st, 0));
+            rc = EM_OK;
+        } else if (rc == DB_DONE) {
+            rc = em_error_set(err, EM_E_INTERNAL, "a job with that unique_key vanished");
+        }
+        db_finalize(st);
+    }
+    if (rc == EM_OK && id_out != NULL)
+        memcpy(id_out, id, sizeof id);
+    return rc;
+}
+
+int queue_enqueue_many(db *d, const job_spec *specs, size_t n, em_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_spec(&specs[i], err);
+        if (rc != EM_OK)
+            return rc;
+    }
+    int rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare(d, insert_sql, &st, err);
+    int64_t now = clock_now_ms();
+    for (size_t i = 0; rc == EM_OK && i < n; i++) {
+        char id[JOB_ID_LEN + 1];
+        rc = insert_job(st, &specs[i], now, id, err);
+    }
+    db_finalize(st);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK)
+        db_rollback(d);
+    return rc;
+}
+
+/* ---- consuming ---- */
+
+void job_cleanup(job *j)
+{
+    if (j != NULL) {
+        free(j->payload);
+        j->payload = NULL;
+    }
+}
+
+/* The claim's queue list: a JSON array for SQLite's json_each, an array literal
+ * for PostgreSQL's ANY (names are validated, so neither needs escaping). */
+static int queue_list_param(db_dialect dialect, const char *const *queues, size_t n, buf *out, em_error *err)
+{
+    buf_append_str(out, dialect == DB_SQLITE ? "[" : "{");
+    for (size_t i = 0; i < n; i++) {
+        if (!queue_name_valid(queues[i]))
+            return em_error_set(err, EM_E_INVAL, "invalid queue name");
+        if (buf_printf(out, dialect == DB_SQLITE ? "%s\"%s\"" : "%s%s", i ? "," : "", queues[i]) != EM_OK)
+            return em_error_set(err, EM_E_TOO_LARGE, "too many queues");
+    }
+    buf_append_str(out, dialect == DB_SQLITE ? "]" : "}");
+    return EM_OK;
+}
+
+/* Jobs whose worker vanished (lease passed): their attempt is lost; retry them
+ * now, or bury them when it was their last. */
+static int reclaim_expired(db *d, const char *now, em_error *err)
+{
+    const char *params[] = {now};
+    int rc = db_run(d,
+                    "UPDATE jobs SET status = 'dead', finished_at = $1, updated_at = $1, locked_by = NULL, "
+                    "lease_expires_at = NULL, last_error = 'worker lost: its lease expired during the last attempt' "
+                    "WHERE status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
+                    params, 1, err);
+    if (rc == DB_DONE)
+        rc = db_run(d,
+                    "UPDATE jobs SET status = 'failed', run_at = $1, updated_at = $1, locked_by = NULL, "
+                    "lease_expires_at = NULL, last_error = 'worker lost: its lease expired during the attempt' "
+                    "WHERE status = 'running' AND lease_expires_at < $1",
+                    params, 1, err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+static const char claim_sqlite[] =
+    "UPDATE jobs SET status = 'running', locked_by = $1, lease_expires_at = $2, attempts = attempts + 1, "
+    "updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'failed') "
+    "AND queue IN (SELECT value FROM json_each($4)) AND run_at <= $3 "
+    "ORDER BY priority DESC, run_at, id LIMIT $5) "
+    "RETURNING id, queue, kind, payload, attempts, max_attempts";
+
+static const char claim_pg[] =
+    "UPDATE jobs SET status = 'running', locked_by = $1, lease_expires_at = $2, attempts = attempts + 1, "
+    "updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'failed') "
+    "AND queue = ANY($4::text[]) AND run_at <= $3 "
+    "ORDER BY priority DESC, run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) "
+    "RETURNING id, queue, kind, payload::text, attempts, max_attempts";
+
+int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_queues, int max, int64_t lease_ms,
+                job *out, size_t *n, em_error *err)
+{
+    *n = 0;
+    if (max < 1 || n_queues == 0)
+        return em_error_set(err, EM_E_INVAL, "nothing to claim from");
+    db_dialect dialect = db_dialect_of(d);
+    buf qlist;
+    buf_init(&qlist, 4096);
+    int rc = queue_list_param(dialect, queues, n_queues, &qlist, err);
+    if (rc != EM_OK) {
+        buf_cleanup(&qlist);
+        return rc;
+    }
+    int64_t now_ms = clock_now_ms();
+    char now[32], lease[32];
+    iso(now_ms, now);
+    iso(now_ms + lease_ms, lease);
+    db_stmt *st = NULL;
+    /* A read first: idle workers polling an empty queue must not take the
+     * write lock (SQLite has one per database) every poll. */
+    const char *probe_params[] = {qlist.data, now};
+    rc = db_run(d,
+                dialect == DB_SQLITE
+                    ? "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue IN "
+                      "(SELECT value FROM json_each($1)) AND run_at <= $2) OR (status = 'running' AND "
+                      "lease_expires_at < $2) LIMIT 1"
+                    : "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = ANY($1::text[]) "
+                      "AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2) LIMIT 1",
+                probe_params, 2, err);
+    if (rc != DB_ROW) {
+        rc = rc == DB_DONE ? EM_OK : rc; /* nothing runnable */
+        goto out;
+    }
+    rc = db_begin(d, err);
+    if (rc != EM_OK)
+        goto out;
+    rc = reclaim_expired(d, now, err);
+    if (rc == EM_OK)
+        rc = db_prepare(d, dialect == DB_SQLITE ? claim_sqlite : claim_pg, &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, worker);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, lease);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, now);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 4, qlist.data);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 5, max);
+    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+        rc = EM_OK;
+        if (*n >= (size_t)max)
+            continue; /* cannot happen (LIMIT); keep the statement draining */
+        job *j = &out[(*n)++];
+        snprintf(j->id, sizeof j->id, "%s", db_column_text(st, 0));
+        snprintf(j->queue, sizeof j->queue, "%s", db_column_text(st, 1));
+        snprintf(j->kind, sizeof j->kind, "%s", db_column_text(st, 2));
+        j->payload = em_strdup(db_column_text(st, 3) ? db_column_text(st, 3) : "{}");
+        j->attempts = (int)db_column_int64(st, 4);
+        j->max_attempts = (int)db_column_int64(st, 5);
+    }
+    db_finalize(st);
+    if (rc == DB_DONE)
+        rc = db_commit(d, err);
+    if (rc != EM_OK) {
+        db_rollback(d);
+        for (size_t i = 0; i < *n; i++)
+            job_cleanup(&out[i]);
+        *n = 0;
+    }
+out:
+    buf_cleanup(&qlist);
+    return rc;
+}
+
+int64_t queue_backoff_ms(int attempts, int64_t base_ms, double random01)
+{
+    if (attempts < 1)
+        attempts = 1;
+    if (attempts > 40)
+        attempts = 40; /* past the cap long before; keeps pow() finite */
+    double delay = (double)base_ms * pow(2.0, (double)(attempts - 1));
+    if (delay > BACKOFF_CAP_MS)
+        delay = BACKOFF_CAP_MS;
+    if (random01 < 0.0)
+        random01 = 0.0;
+    if (random01 > 1.0)
+        random01 = 1.0;
+    return (int64_t)(delay * (0.75 + 0.5 * random01));
+}
+
+/* A uniform number in [0, 1) for jitter. */
+static double jitter01(void)
+{
+    uint32_t r = 0;
+    id_random_bytes(&r, sizeof r);
+    return (double)r / 4294967296.0;
+}
+
+int queue_finish(db *d, const char *worker, const job_result *results, size_t n, int64_t retry_base_ms,
+                 size_t *stale, em_error *err)
+{
+    size_t lost = 0;
+    int64_t now_ms = clock_now_ms();
+    char now[32];
+    iso(now_ms, now);
+    db_stmt *ok = NULL, *bad = NULL, *run = NULL;
+    int rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    rc = db_prepare(d,
+                    "UPDATE jobs SET status = 'succeeded', locked_by = NULL, lease_expires_at = NULL, "
+                    "last_error = NULL, finished_at = $3, updated_at = $3 "
+                    "WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+                    &ok, err);
+    if (rc == EM_OK)
+        rc = db_prepare(d,
+                        "UPDATE jobs SET status = $6, finished_at = $7, run_at = $4, last_error = $5, "
+                        "locked_by = NULL, lease_expires_at = NULL, updated_at = $3 "
+                        "WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+                        &bad, err);
+    if (rc == EM_OK)
+        rc = db_prepare(d,
+                        "INSERT INTO job_runs (id, job_id, attempt, worker, status, error, started_at, finished_at, "
+                        "duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        &run, err);
+    for (size_t i = 0; rc == EM_OK && i < n; i++) {
+        const job_result *r = &results[i];
+        char error[JOB_ERROR_MAX + 1] = "";
+        if (!r->ok)
+            snprintf(error, sizeof error, "%s", r->error != NULL && r->error[0] ? r->error : "failed");
+        db_stmt *st = r->ok ? ok : bad;
+        db_reset(st);
+        rc = db_bind_text(st, 1, r->id);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 2, worker);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 3, now);
+        if (rc == EM_OK && !r->ok) {
+            /* The last attempt buries the job; otherwise it waits for its retry. */
+            bool dead = r->attempts >= r->max_attempts;
+            char retry_at[32];
+            iso(now_ms + queue_backoff_ms(r->attempts, retry_base_ms, jitter01()), retry_at);
+            rc = db_bind_text(st, 4, retry_at);
+            if (rc == EM_OK)
+                rc = db_bind_text(st, 5, error);
+            if (rc == EM_OK)
+                rc = db_bind_text(st, 6, dead ? "dead" : "failed");
+            if (rc == EM_OK)
+                rc = dead ? db_bind_text(st, 7, now) : db_bind_null(st, 7);
+        }
+        if (rc == EM_OK)
+            rc = db_step(st, err);
+        if (rc != DB_DONE)
+            break;
+        rc = EM_OK;
+        if (db_changes(d) == 0) {
+            lost++; /* not ours any more: its lease expired and it moved on */
+            continue;
+        }
+        char run_id[JOB_ID_LEN + 1], started[32], finished[32];
+        id_uuid7(run_id);
+        iso(r->started_ms, started);
+        iso(r->finished_ms, finished);
+        db_reset(run);
+        rc = db_bind_text(run, 1, run_id);
+        if (rc == EM_OK)
+            rc = db_bind_text(run, 2, r->id);
+        if (rc == EM_OK)
+            rc = db_bind_int64(run, 3, r->attempts);
+        if (rc == EM_OK)
+            rc = db_bind_text(run, 4, worker);
+        if (rc == EM_OK)
+            rc = db_bind_text(run, 5, r->ok ? "succeeded" : "failed");
+        if (rc == EM_OK)
+            rc = r->ok ? db_bind_null(run, 6) : db_bind_text(run, 6, error);
+        if (rc == EM_OK)
+            rc = db_bind_text(run, 7, started);
+        if (rc == EM_OK)
+            rc = db_bind_text(run, 8, finished);
+        if (rc == EM_OK)
+            rc = db_bind_double(run, 9, (double)(r->finished_ms - r->started_ms));
+        if (rc == EM_OK)
+            rc = db_step(run, err);
+        if (rc == DB_DONE)
+            rc = EM_OK;
+    }
+    db_finalize(ok);
+    db_finalize(bad);
+    db_finalize(run);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK) {
+        db_rollback(d);
+        return rc;
+    }
+    if (stale != NULL)
+        *stale = lost;
+    return EM_OK;
+}
+
+int queue_renew(db *d, const char *worker, int64_t lease_ms, em_error *err)
+{
+    char lease[32];
+    iso(clock_now_ms() + lease_ms, lease);
+    const char *params[] = {lease, worker};
+    int rc = db_run(d, "UPDATE jobs SET lease_expires_at = $1 WHERE locked_by = $2 AND status = 'running'", params, 2,
+                    err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+int queue_release(db *d, const char *worker, em_error *err)
+{
+    char now[32];
+    iso(clock_now_ms(), now);
+    const char *params[] = {now, worker};
+    int rc = db_run(d,
+                    "UPDATE jobs SET status = 'queued', attempts = attempts - 1, locked_by = NULL, "
+                    "lease_expires_at = NULL, run_at = $1, updated_at = $1 "
+                    "WHERE locked_by = $2 AND status = 'running'",
+                    params, 2, err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+/* ---- operators ---- */
+
+#define INFO_COLUMNS                                                                                         \
+    "id, queue, kind, status, priority, attempts, max_attempts, run_at, created_at, updated_at, finished_at, " \
+    "locked_by, lease_expires_at, payload, last_error"
+
+static void read_info(db_stmt *st, job_info *j)
+{
+    memset(j, 0, sizeof *j);
+    const char *t;
+    snprintf(j->id, sizeof j->id, "%s", db_column_text(st, 0));
+    snprintf(j->queue, sizeof j->queue, "%s", db_column_text(st, 1));
+    snprintf(j->kind, sizeof j->kind, "%s", db_column_text(st, 2));
+    snprintf(j->status, sizeof j->status, "%s", db_column_text(st, 3));
+    j->priority = (int)db_column_int64(st, 4);
+    j->attempts = (int)db_column_int64(st, 5);
+    j->max_attempts = (int)db_column_int64(st, 6);
+    snprintf(j->run_at, sizeof j->run_at, "%s", (t = db_column_text(st, 7)) ? t : "");
+    snprintf(j->created_at, sizeof j->created_at, "%s", (t = db_column_text(st, 8)) ? t : "");
+    snprintf(j->updated_at, sizeof j->updated_at, "%s", (t = db_column_text(st, 9)) ? t : "");
+    snprintf(j->finished_at, sizeof j->finished_at, "%s", (t = db_column_text(st, 10)) ? t : "");
+    snprintf(j->locked_by, sizeof j->locked_by, "%s", (t = db_column_text(st, 11)) ? t : "");
+    snprintf(j->lease_expires_at, sizeof j->lease_expires_at, "%s", (t = db_column_text(st, 12)) ? t : "");
+    j->payload = em_strdup((t = db_column_text(st, 13)) ? t : "{}");
+    j->last_error = (t = db_column_text(st, 14)) ? em_strdup(t) : NULL;
+}
+
+void job_info_cleanup(job_info *j)
+{
+    if (j != NULL) {
+        free(j->payload);
+        free(j->last_error);
+        j->payload = j->last_error = NULL;
+    }
+}
+
+int queue_get(db *d, const char *id, job_info *out, em_error *err)
+{
+    if (!id_is_uuid(id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such job");
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "SELECT " INFO_COLUMNS " FROM jobs WHERE id = $1",
+                        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, id);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        read_info(st, out);
+        rc = EM_OK;
+    } else if (rc == DB_DONE) {
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such job");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int queue_list(db *d, const char *status, const char *queue, int limit, int offset, job_info *out, size_t max,
+               size_t *n, em_error *err)
+{
+    *n = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "SELECT " INFO_COLUMNS " FROM jobs WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) "
+                        "AND (CAST($2 AS TEXT) IS NULL OR queue = $2) ORDER BY id DESC LIMIT $3 OFFSET $4",
+                        &st, err);
+    if (rc == EM_OK)
+        rc = status ? db_bind_text(st, 1, status) : db_bind_null(st, 1);
+    if (rc == EM_OK)
+        rc = queue ? db_bind_text(st, 2, queue) : db_bind_null(st, 2);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 3, limit);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 4, offset);
+    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+        rc = EM_OK;
+        if (*n < max)
+            read_info(st, &out[(*n)++]);
+    }
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+/* EM_E_CONFLICT when the job exists (it was in the wrong state), else EM_E_NOT_FOUND. */
+static int why_unchanged(db *d, const char *id, const char *doing, em_error *err)
+{
+    int rc = db_run(d, "SELECT 1 FROM jobs WHERE id = $1", &id, 1, err);
+    if (rc == DB_ROW)
+        return em_error_set(err, EM_E_CONFLICT, "the job cannot be %s in its current state", doing);
+    if (rc == DB_DONE)
+        return em_error_set(err, EM_E_NOT_FOUND, "no such job");
+    return rc;
+}
+
+int queue_retry(db *d, const char *id, em_error *err)
+{
+    if (!id_is_uuid(id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such job");
+    char now[32];
+    iso(clock_now_ms(), now);
+    const char *params[] = {now, id};
+    int rc = db_run(d,
+                    "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1, "
+                    "finished_at = NULL WHERE id = $2 AND status IN ('failed', 'dead')",
+                    params, 2, err);
+    if (rc != DB_DONE)
+        return rc;
+    return db_changes(d) > 0 ? EM_OK : why_unchanged(d, id, "retried", err);
+}
+
+int queue_delete(db *d, const char *id, em_error *err)
+{
+    if (!id_is_uuid(id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such job");
+    int rc = db_run(d, "DELETE FROM jobs WHERE id = $1 AND status <> 'running'", &id, 1, err);
+    if (rc != DB_DONE)
+        return rc;
+    return db_changes(d) > 0 ? EM_OK : why_unchanged(d, id, "deleted", err);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double percentile(const double *v, size_t n, double p)
+{
+    if (n == 0)
+        return 0.0;
+    size_t rank = (size_t)ceil(p * (double)n);
+    return v[rank == 0 ? 0 : rank - 1];
+}
+
+#define STATS_SAMPLE_MAX 100000
+
+int queue_stats_all(db *d, int64_t now_ms, queue_stats *out, size_t max, size_t *n, em_error *err)
+{
+    *n = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "SELECT queue, "
+                        "SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) "
+                        "FROM jobs GROUP BY queue ORDER BY queue",
+                        &st, err);
+    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+        rc = EM_OK;
+        if (*n >= max)
+            continue;
+        queue_stats *q = &out[(*n)++];
+        memset(q, 0, sizeof *q);
+        snprintf(q->queue, sizeof q->queue, "%s", db_column_text(st, 0));
+        q->queued = db_column_int64(st, 1);
+        q->running = db_column_int64(st, 2);
+        q->succeeded = db_column_int64(st, 3);
+        q->failed = db_column_int64(st, 4);
+        q->dead = db_column_int64(st, 5);
+    }
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    /* run times of the last hour, per queue, sorted: percentiles in C so both
+     * backends compute them the same way */
+    char hour_ago[32], five_ago[32];
+    iso(now_ms - 3600 * 1000, hour_ago);
+    iso(now_ms - 300 * 1000, five_ago);
+    double *sample = em_malloc(sizeof *sample * STATS_SAMPLE_MAX);
+    for (size_t i = 0; i < *n; i++) {
+        queue_stats *q = &out[i];
+        size_t m = 0;
+        int64_t recent = 0;
+        rc = db_prepare(d,
+                        "SELECT r.duration_ms, r.finished_at >= $3 FROM job_runs r JOIN jobs j ON j.id = r.job_id "
+                        "WHERE j.queue = $1 AND r.finished_at >= $2 AND r.status = 'succeeded' "
+                        "ORDER BY r.finished_at DESC LIMIT 100000",
+                        &st, err);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 1, q->queue);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 2, hour_ago);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 3, five_ago);
+        while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+            rc = EM_OK;
+            sample[m++] = db_column_double(st, 0);
+            recent += db_column_bool(st, 1);
+        }
+        db_finalize(st);
+        if (rc != DB_DONE)
+            break;
+        rc = EM_OK;
+        qsort(sample, m, sizeof *sample, cmp_double);
+        q->p50_ms = percentile(sample, m, 0.50);
+        q->p95_ms = percentile(sample, m, 0.95);
+        q->throughput_per_min = (double)recent / 5.0;
+    }
+    free(sample);
+    return rc;
+}
+
+/* ---- workers ---- */
+
+int queue_worker_beat(db *d, const char *worker, const char *queues, int concurrency, int64_t now_ms, em_error *err)
+{
+    char now[32];
+    iso(now_ms, now);
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "INSERT INTO workers (id, queues, concurrency, started_at, heartbeat_at) "
+                        "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO UPDATE SET heartbeat_at = $4, "
+                        "stopped_at = NULL",
+                        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, worker);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, queues);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 3, concurrency);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 4, now);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+int queue_worker_stopped(db *d, const char *worker, em_error *err)
+{
+    char now[32];
+    iso(clock_now_ms(), now);
+    const char *params[] = {now, worker};
+    int rc = db_run(d, "UPDATE workers SET stopped_at = $1 WHERE id = $2", params, 2, err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+/* Seconds between two ISO-8601 UTC texts of our one shape. */
+static double iso_age_s(const char *then, int64_t now_ms)
+{
+    struct tm tm = {0};
+    int ms = 0;
+    if (sscanf(then, "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &ms) < 6)
+        return -1.0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    int64_t t = (int64_t)timegm(&tm) * 1000 + ms;
+    return (double)(now_ms - t) / 1000.0;
+}
+
+int queue_workers(db *d, int64_t now_ms, int window_s, worker_info *out, size_t max, size_t *n, em_error *err)
+{
+    *n = 0;
+    char since[32];
+    iso(now_ms - (int64_t)window_s * 1000, since);
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "SELECT id, queues, concurrency, started_at, heartbeat_at, stopped_at IS NOT NULL "
+                        "FROM workers WHERE heartbeat_at >= $1 ORDER BY heartbeat_at DESC",
+                        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, since);
+    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+        rc = EM_OK;
+        if (*n >= max)
+            continue;
+        worker_info *w = &out[(*n)++];
+        snprintf(w->id, sizeof w->id, "%s", db_column_text(st, 0));
+        snprintf(w->queues, sizeof w->queues, "%s", db_column_text(st, 1));
+        w->concurrency = (int)db_column_int64(st, 2);
+        snprintf(w->started_at, sizeof w->started_at, "%s", db_column_text(st, 3));
+        snprintf(w->heartbeat_at, sizeof w->heartbeat_at, "%s", db_column_text(st, 4));
+        w->stopped = db_column_bool(st, 5);
+        w->heartbeat_age_s = iso_age_s(w->heartbeat_at, now_ms);
+    }
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
+}

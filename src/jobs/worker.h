@@ -1,0 +1,65 @@
+/* worker: runs jobs. A worker is a set of threads in one process (`exammentor
+ * worker`, or embedded in `exammentor serve`): each thread claims a small batch
+ * from its queues, runs the registered handler of each job's kind, and records
+ * the outcomes; one housekeeping thread renews the leases of running jobs,
+ * writes the heartbeat, and ticks the periodic scheduler.
+ *
+ * Handlers are plain functions; they must be idempotent (a job whose worker
+ * died mid-run is run again after its lease expires). Stopping is graceful:
+ * no new claims, running jobs finish within the grace period or are released
+ * back to the queue. */
+#ifndef EM_JOBS_WORKER_H
+#define EM_JOBS_WORKER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "db/db.h"
+#include "jobs/queue.h"
+#include "jobs/schedule.h"
+
+/* What a handler gets: the job, its parsed payload (borrowed), a database
+ * connection of the running thread, and the application context. */
+typedef struct job_ctx {
+    const job *job;
+    json_t *payload;     /* borrowed */
+    db *db;              /* borrowed: this thread's connection */
+    void *app;           /* the application context given to the worker */
+} job_ctx;
+
+/* 0 on success; a negative code and a message in err to fail the attempt. */
+typedef int (*job_handler)(job_ctx *ctx, em_error *err);
+
+typedef struct job_kind {
+    const char *kind;
+    job_handler run;
+} job_kind;
+
+typedef struct worker_options {
+    const char *name;              /* NULL: "<host>:<pid>:<random>" */
+    const char *const *queues;     /* names; NULL: every queue a handler exists for ("default") */
+    size_t n_queues;
+    int concurrency;               /* threads running jobs, >= 1 */
+    int batch;                     /* jobs claimed per transaction, >= 1 */
+    int64_t lease_ms;              /* lease per claim, renewed every lease_ms/3 */
+    int64_t retry_base_ms;         /* first retry delay, doubling (queue_backoff_ms) */
+    int64_t idle_poll_ms;          /* sleep when nothing is runnable */
+    int shutdown_grace_s;          /* how long stop waits for running jobs */
+    const job_kind *kinds;         /* the handlers, borrowed */
+    size_t n_kinds;
+    const schedule_def *schedules; /* periodic jobs (may be NULL), borrowed */
+    const cron *crons;             /* their parsed expressions */
+    size_t n_schedules;
+    void *app;                     /* handed to handlers */
+} worker_options;
+
+typedef struct worker worker;
+
+/* Start the threads; connections come from `pool`. Free with worker_stop. */
+int worker_start(dbpool *pool, const worker_options *opts, worker **out /* OUT */, em_error *err);
+/* Graceful stop (see above), then free. NULL is a no-op. */
+void worker_stop(worker *w);
+const char *worker_name(const worker *w);
+
+#endif
