@@ -12,6 +12,8 @@ static const char usage[] =
     "  serve          run the HTTP server (applies pending migrations first)\n"
     "  migrate        apply, revert or list database migrations (up | down [N] | status)\n"
     "  check-config   validate the configuration and print the verdict\n"
+    "  worker         run background jobs and the periodic schedules\n"
+    "  jobs           list, show, retry or enqueue jobs (list | show ID | retry ID | enqueue KIND)\n"
     "  seed-data      create demo users and topics (ENVIRONMENT=local only)\n"
     "  version        print the version\n"
     "\n"
@@ -28,6 +30,8 @@ static const command commands[] = {
     {"serve", cmd_serve},
     {"migrate", cmd_migrate},
     {"check-config", cmd_check_config},
+    {"worker", cmd_worker},
+    {"jobs", cmd_jobs},
     {"seed-data", cmd_seed_data},
     {"version", cmd_version},
 };

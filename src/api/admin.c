@@ -13,18 +13,6 @@
 
 #define ADMIN_PAGE_MAX 200
 
-/* Authenticate and require an admin; false with the response written. */
-static bool require_admin(http_req *req, http_res *res, principal *who)
-{
-    if (!api_authenticate(req, res, who))
-        return false;
-    if (!authz_is_admin(who)) {
-        http_res_error(res, 404, "not_found", "no route for %s %s", req->method, req->path);
-        return false;
-    }
-    return true;
-}
-
 /* A query parameter as a whole number in [lo, hi]; `fallback` when absent, -1 when malformed. */
 static long query_number(http_req *req, const char *name, long lo, long hi, long fallback)
 {
@@ -42,7 +30,7 @@ static long query_number(http_req *req, const char *name, long lo, long hi, long
 void api_admin_users_list(http_req *req, http_res *res)
 {
     principal who;
-    if (!require_admin(req, res, &who))
+    if (!api_require_admin(req, res, &who))
         return;
     const char *role = http_req_query(req, "role");
     long limit = query_number(req, "limit", 1, ADMIN_PAGE_MAX, 50);
@@ -79,7 +67,7 @@ void api_admin_users_list(http_req *req, http_res *res)
 void api_admin_users_update(http_req *req, http_res *res)
 {
     principal who;
-    if (!require_admin(req, res, &who))
+    if (!api_require_admin(req, res, &who))
         return;
     const char *id = http_req_param(req, "id");
     json_t *body = NULL;
@@ -132,7 +120,7 @@ out:
 void api_admin_tutor_students(http_req *req, http_res *res)
 {
     principal who;
-    if (!require_admin(req, res, &who))
+    if (!api_require_admin(req, res, &who))
         return;
     const char *tutor_id = http_req_param(req, "tutor_id");
     json_t *body = NULL;

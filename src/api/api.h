@@ -38,6 +38,13 @@ void api_admin_users_list(http_req *req, http_res *res);
 void api_admin_users_update(http_req *req, http_res *res);
 void api_admin_tutor_students(http_req *req, http_res *res);
 
+/* ---- handlers (api/workers.c) ---- */
+void api_workers_health(http_req *req, http_res *res);
+void api_workers_stats(http_req *req, http_res *res);
+void api_workers_dashboard(http_req *req, http_res *res);
+void api_admin_job_retry(http_req *req, http_res *res);
+void api_admin_job_delete(http_req *req, http_res *res);
+
 /* ---- shared by handlers (api/routes.c, api/session.c, api/auth.c) ---- */
 
 /* The public view of an account (no password hash). New reference. */
@@ -54,6 +61,9 @@ void api_db_error(http_res *res, int rc, const em_error *err);
  * 403 for a cookie session's state-changing request without the matching
  * X-CSRF-Token header. On success *who has the account's current role. */
 bool api_authenticate(http_req *req, http_res *res, principal *who /* OUT */);
+/* Authenticate and require an admin: anyone else gets 404, as if the admin
+ * API did not exist (auth/authz.h). False with the response written. */
+bool api_require_admin(http_req *req, http_res *res, principal *who /* OUT */);
 /* The double-submit check: X-CSRF-Token equals the em_csrf cookie. */
 bool api_csrf_ok(http_req *req);
 

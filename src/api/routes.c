@@ -20,6 +20,11 @@ static const route routes[] = {
     {"GET", "/api/admin/users", api_admin_users_list},
     {"PATCH", "/api/admin/users/{id}", api_admin_users_update},
     {"POST", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students},
+    {"POST", "/api/admin/jobs/{id}/retry", api_admin_job_retry},
+    {"DELETE", "/api/admin/jobs/{id}", api_admin_job_delete},
+    {"GET", "/api/workers/health", api_workers_health},
+    {"GET", "/api/workers/stats", api_workers_stats},
+    {"GET", "/api/workers/dashboard", api_workers_dashboard},
     {"GET", "/api/topics", api_topics_list},
     {"POST", "/api/topics", api_topics_create},
 };

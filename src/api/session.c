@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "auth/authz.h"
 #include "auth/users.h"
 #include "core/clock.h"
 
@@ -69,6 +70,17 @@ bool api_authenticate(http_req *req, http_res *res, principal *who)
     }
     *who = claimed;
     snprintf(who->role, sizeof who->role, "%s", u.role);
+    return true;
+}
+
+bool api_require_admin(http_req *req, http_res *res, principal *who)
+{
+    if (!api_authenticate(req, res, who))
+        return false;
+    if (!authz_is_admin(who)) {
+        http_res_error(res, 404, "not_found", "no route for %s %s", req->method, req->path);
+        return false;
+    }
     return true;
 }
 

@@ -1,11 +1,14 @@
 #include "app/app.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "app/jobs_table.h"
 #include "auth/users.h"
+#include "core/mem.h"
 #include "db/migrate.h"
 
 extern char **environ;
@@ -64,6 +67,8 @@ void app_cleanup(app *a)
     a->db = NULL;
     ratelimit_free(a->auth_limits);
     a->auth_limits = NULL;
+    free(a->worker_setup);
+    a->worker_setup = NULL;
     config_cleanup(&a->cfg);
 }
 
@@ -102,4 +107,53 @@ int app_ensure_superuser(app *a, em_error *err)
     }
     db_close(d);
     return rc;
+}
+
+/* The worker's options point into these: one set per process is enough. */
+typedef struct worker_setup {
+    char queues_text[512];
+    const char *queues[32];
+    schedule_def defs[JOBS_TABLE_MAX_SCHEDULES];
+    cron crons[JOBS_TABLE_MAX_SCHEDULES];
+} worker_setup;
+
+int app_start_worker(app *a, const char *queues, int concurrency, struct worker **out, em_error *err)
+{
+    /* Owned by the app for its lifetime (the worker borrows the arrays). */
+    worker_setup *ws = a->worker_setup != NULL ? a->worker_setup : em_calloc(1, sizeof *ws);
+    a->worker_setup = ws;
+    snprintf(ws->queues_text, sizeof ws->queues_text, "%s", queues != NULL ? queues : a->cfg.worker_queues);
+    size_t nq = 0;
+    char *save = NULL;
+    for (char *q = strtok_r(ws->queues_text, ",", &save); q != NULL && nq < 32; q = strtok_r(NULL, ",", &save)) {
+        while (*q == ' ')
+            q++;
+        if (*q != '\0')
+            ws->queues[nq++] = q;
+    }
+    if (nq == 0)
+        return em_error_set(err, EM_E_CONFIG, "WORKER_QUEUES names no queue");
+    size_t nsched = 0;
+    int rc = jobs_table_schedules(&a->cfg, ws->defs, ws->crons, &nsched, err);
+    if (rc != EM_OK)
+        return rc;
+    size_t nkinds = 0;
+    const job_kind *kinds = jobs_table_kinds(&nkinds);
+    worker_options wo = {
+        .queues = ws->queues,
+        .n_queues = nq,
+        .concurrency = concurrency > 0 ? concurrency : a->cfg.worker_concurrency,
+        .batch = a->cfg.worker_batch,
+        .lease_ms = (int64_t)a->cfg.job_lease_s * 1000,
+        .retry_base_ms = a->cfg.job_retry_base_ms,
+        .idle_poll_ms = 50,
+        .shutdown_grace_s = a->cfg.worker_shutdown_s,
+        .kinds = kinds,
+        .n_kinds = nkinds,
+        .schedules = ws->defs,
+        .crons = ws->crons,
+        .n_schedules = nsched,
+        .app = a,
+    };
+    return worker_start(a->db, &wo, (worker **)out, err);
 }

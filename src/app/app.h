@@ -19,6 +19,7 @@ typedef struct app {
     int64_t started_ms;  /* wall clock at start, for uptime */
     ratelimit *auth_limits; /* owned; login/register/refresh attempts per IP and per account */
     password_cost pw_cost;  /* argon2id cost from ARGON2_OPSLIMIT / ARGON2_MEMLIMIT_KB */
+    void *worker_setup;     /* owned: what a started worker's options point into (app.c) */
 } app;
 
 /* Load configuration (environment + .env file), returning EM_E_CONFIG etc. with
@@ -35,6 +36,13 @@ void app_cleanup(app *a);
 
 /* Apply pending migrations on a dedicated connection. */
 int app_migrate(const app *a, em_error *err);
+
+/* Start a job worker on the app's pool with the configured queues, threads and
+ * schedules; `queues` (comma-separated, NULL: WORKER_QUEUES) and `concurrency`
+ * (0: WORKER_CONCURRENCY) override the configuration. Stop it with
+ * worker_stop before app_cleanup. */
+struct worker;
+int app_start_worker(app *a, const char *queues, int concurrency, struct worker **out /* OUT */, em_error *err);
 
 /* Create the first admin from FIRST_SUPERUSER / FIRST_SUPERUSER_PASSWORD when
  * no account has that email (the seeds' start-up behaviour). */

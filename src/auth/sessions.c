@@ -177,3 +177,18 @@ int session_revoke_user(db *d, const char *user_id, int64_t now_ms, em_error *er
 {
     return revoke_where(d, "user_id", user_id, now_ms, err);
 }
+
+int session_purge(db *d, int64_t now_ms, int keep_days, int64_t *deleted, em_error *err)
+{
+    char cutoff[32];
+    clock_iso8601(now_ms - (int64_t)keep_days * 86400 * 1000, cutoff);
+    const char *params[] = {cutoff};
+    int rc = db_run(d,
+                    "DELETE FROM refresh_tokens WHERE expires_at < $1 OR used_at < $1 OR revoked_at < $1",
+                    params, 1, err);
+    if (rc != DB_DONE)
+        return rc;
+    if (deleted != NULL)
+        *deleted = db_changes(d);
+    return EM_OK;
+}

@@ -38,4 +38,9 @@ int session_revoke(db *d, const char *presented, int64_t now_ms, char user_id[37
 /* Revoke every family of a user (password change, deactivation). */
 int session_revoke_user(db *d, const char *user_id, int64_t now_ms, em_error *err);
 
+/* Delete refresh tokens that expired, or were used or revoked, more than
+ * keep_days ago (maintenance; the periodic job auth.purge_refresh_tokens).
+ * *deleted (may be NULL) receives the count. */
+int session_purge(db *d, int64_t now_ms, int keep_days, int64_t *deleted /* OUT */, em_error *err);
+
 #endif

@@ -15,6 +15,8 @@ int cmd_migrate(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_seed_data(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
 
 /* Shared option handling: returns CLI_OK when the only arguments are --help/-h
  * (which prints `usage` to stdout and sets *done) or none; CLI_USAGE with a

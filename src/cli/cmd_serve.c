@@ -12,17 +12,20 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/server.h"
+#include "jobs/worker.h"
 
 static const char usage[] =
-    "Usage: exammentor serve [--host ADDR] [--port N]\n"
+    "Usage: exammentor serve [--host ADDR] [--port N] [--no-worker]\n"
     "\n"
-    "Serve the HTTP API. Pending database migrations are applied first.\n"
+    "Serve the HTTP API, and run background jobs in the same process (one command\n"
+    "runs everything on one machine). Pending database migrations are applied first.\n"
     "Stops gracefully on SIGTERM or SIGINT: no new connections, in-flight\n"
     "requests finish within SHUTDOWN_GRACE_SECONDS, the database is closed.\n"
     "\n"
     "Options (override HOST and PORT from the configuration):\n"
     "  --host ADDR   address to bind (default 127.0.0.1 in local, else 0.0.0.0)\n"
     "  --port N      port to listen on; 0 picks a free one (default 8000)\n"
+    "  --no-worker   do not run jobs here (run `exammentor worker` processes instead)\n"
     "  -h, --help    show this help\n";
 
 /* Log every config_check finding; returns the number of fatal ones. */
@@ -42,11 +45,13 @@ int cmd_serve(int argc, char **argv)
     static const struct option opts[] = {
         {"host", required_argument, NULL, 'H'},
         {"port", required_argument, NULL, 'p'},
+        {"no-worker", no_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *host = NULL;
     long port = -1;
+    bool with_worker = true;
     int c;
     opterr = 0;
     optind = 1;
@@ -59,6 +64,9 @@ int cmd_serve(int argc, char **argv)
             port = strcmp(optarg, "0") == 0 ? 0 : cli_parse_count(optarg, 65535);
             if (port < 0)
                 return cli_usage_error("serve", "--port must be a number from 0 to 65535");
+            break;
+        case 'W':
+            with_worker = false;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -107,6 +115,7 @@ int cmd_serve(int argc, char **argv)
     app a;
     router *routes = NULL;
     http_server *server = NULL;
+    worker *jobs = NULL;
     if (app_init(&a, &cfg, &err) != EM_OK) {
         log_msg(LOG_ERROR, "cannot open the database: %s", err.msg);
         return CLI_FAIL;
@@ -139,6 +148,11 @@ int cmd_serve(int argc, char **argv)
         log_msg(LOG_ERROR, "cannot listen on %s:%d: %s", a.cfg.host, a.cfg.port, err.msg);
         goto out_routes;
     }
+    if (with_worker && app_start_worker(&a, NULL, 0, (struct worker **)&jobs, &err) != EM_OK) {
+        log_msg(LOG_ERROR, "cannot start the job worker: %s", err.msg);
+        http_server_stop(server);
+        goto out_routes;
+    }
     log_emit(LOG_INFO, "listening",
              json_pack("{s:s, s:i, s:s, s:s, s:i, s:s}", "host", a.cfg.host, "port",
                        http_server_port(server), "environment", config_env_name(a.cfg.environment),
@@ -150,6 +164,7 @@ int cmd_serve(int argc, char **argv)
              json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "grace_s",
                        a.cfg.shutdown_grace_s));
     http_server_stop(server);
+    worker_stop(jobs);
     rc = CLI_OK;
 out_routes:
     router_free(routes);

@@ -394,6 +394,12 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->auth_rate_window_s = 60;
     c->argon2_ops = 4; /* = password_cost_default() (auth/password.c says why) */
     c->argon2_mem_kb = 65536;
+    c->worker_concurrency = 2;
+    c->worker_batch = 16;
+    c->job_lease_s = 30;
+    c->worker_shutdown_s = 30;
+    c->job_retry_base_ms = 2000;
+    c->worker_queues = dup_or(&l, "WORKER_QUEUES", "default");
     c->storage_url = dup_or(&l, "STORAGE_URL", NULL);
     c->llm_provider = dup_or(&l, "LLM_PROVIDER", "builtin");
     c->openai_api_key = dup_or(&l, "OPENAI_API_KEY", NULL);
@@ -423,7 +429,12 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_rate(&l, "AUTH_RATE_LIMIT", &c->auth_rate_limit, &c->auth_rate_window_s, err)) != EM_OK ||
         (rc = get_long(&l, "ARGON2_OPSLIMIT", 1, 10, &c->argon2_ops, err)) != EM_OK ||
         (rc = get_long(&l, "ARGON2_MEMLIMIT_KB", 8192, 4 * 1024 * 1024, &c->argon2_mem_kb, err)) != EM_OK ||
-        (rc = get_bool(&l, "TRUST_PROXY", &c->trust_proxy, err)) != EM_OK)
+        (rc = get_bool(&l, "TRUST_PROXY", &c->trust_proxy, err)) != EM_OK ||
+        (rc = get_int(&l, "WORKER_CONCURRENCY", 1, 256, &c->worker_concurrency, err)) != EM_OK ||
+        (rc = get_int(&l, "WORKER_BATCH", 1, 256, &c->worker_batch, err)) != EM_OK ||
+        (rc = get_int(&l, "JOB_LEASE_SECONDS", 2, 86400, &c->job_lease_s, err)) != EM_OK ||
+        (rc = get_int(&l, "WORKER_SHUTDOWN_SECONDS", 0, 3600, &c->worker_shutdown_s, err)) != EM_OK ||
+        (rc = get_int(&l, "JOB_RETRY_BASE_MS", 10, 3600000, &c->job_retry_base_ms, err)) != EM_OK)
         goto fail;
 
     const char *cors = kv_get(&l, "CORS_ORIGINS");
@@ -433,6 +444,26 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         cors = "http://localhost:8000,http://127.0.0.1:8000,http://localhost:5173";
     if (cors != NULL && (rc = parse_cors(c, cors, err)) != EM_OK)
         goto fail;
+
+    /* Keep the SCHEDULE_* variables (the latest value of each) for config_lookup. */
+    for (size_t i = 0; i < l.n; i++) {
+        if (strncmp(l.items[i].name, "SCHEDULE_", 9) != 0)
+            continue;
+        size_t k = 0;
+        while (k < c->extra_count && strcmp(c->extra_names[k], l.items[i].name) != 0)
+            k++;
+        if (k == c->extra_count) {
+            if (k == CONFIG_MAX_EXTRA) {
+                rc = em_error_set(err, EM_E_CONFIG, "more than %d SCHEDULE_ variables", CONFIG_MAX_EXTRA);
+                goto fail;
+            }
+            c->extra_names[k] = em_strdup(l.items[i].name);
+            c->extra_count++;
+        } else {
+            free(c->extra_values[k]);
+        }
+        c->extra_values[k] = em_strdup(l.items[i].value);
+    }
 
     /* Development convenience: local runs get throwaway secrets (config_check
      * warns about them); other environments must configure their own. */
@@ -459,7 +490,7 @@ void config_cleanup(config *c)
                       &c->storage_url, &c->llm_provider, &c->openai_api_key,
                       &c->openai_base_url, &c->openai_model, &c->gemini_api_key,
                       &c->gemini_model, &c->anthropic_api_key, &c->redis_url, &c->smtp_host,
-                      &c->smtp_user, &c->smtp_password, &c->emails_from_email};
+                      &c->smtp_user, &c->smtp_password, &c->emails_from_email, &c->worker_queues};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
         free(*owned[i]);
         *owned[i] = NULL;
@@ -467,6 +498,20 @@ void config_cleanup(config *c)
     for (size_t i = 0; i < c->cors_count; i++)
         free(c->cors_origins[i]);
     c->cors_count = 0;
+    for (size_t i = 0; i < c->extra_count; i++) {
+        free(c->extra_names[i]);
+        free(c->extra_values[i]);
+    }
+    c->extra_count = 0;
+}
+
+const char *config_lookup(const config *c, const char *name)
+{
+    for (size_t i = 0; i < c->extra_count; i++) {
+        if (strcmp(c->extra_names[i], name) == 0)
+            return c->extra_values[i][0] != '\0' ? c->extra_values[i] : NULL;
+    }
+    return NULL;
 }
 
 const char *config_env_name(env_kind e)

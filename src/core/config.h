@@ -16,6 +16,7 @@
 typedef enum env_kind { ENV_LOCAL = 0, ENV_STAGING = 1, ENV_PRODUCTION = 2 } env_kind;
 
 #define CONFIG_MAX_CORS 32
+#define CONFIG_MAX_EXTRA 64
 
 typedef struct config {
     env_kind environment;
@@ -44,6 +45,12 @@ typedef struct config {
     long argon2_ops;                  /* ARGON2_OPSLIMIT: password hashing passes, default 4 */
     long argon2_mem_kb;               /* ARGON2_MEMLIMIT_KB: its memory, default 65536 (64 MiB) */
     bool trust_proxy;                 /* TRUST_PROXY: client address from X-Forwarded-For */
+    int worker_concurrency;           /* WORKER_CONCURRENCY: job threads per worker, default 2 */
+    int worker_batch;                 /* WORKER_BATCH: jobs claimed per transaction, default 16 */
+    int job_lease_s;                  /* JOB_LEASE_SECONDS: lease per claim, default 30 */
+    int worker_shutdown_s;            /* WORKER_SHUTDOWN_SECONDS: grace for running jobs, default 30 */
+    int job_retry_base_ms;            /* JOB_RETRY_BASE_MS: first retry delay, doubling; default 2000 */
+    char *worker_queues;              /* WORKER_QUEUES: comma-separated, default "default" */
     char *storage_url;                /* STORAGE_URL */
     char *llm_provider;               /* LLM_PROVIDER: builtin|openai|gemini|anthropic */
     char *openai_api_key, *openai_base_url, *openai_model;
@@ -55,6 +62,10 @@ typedef struct config {
     char *smtp_user, *smtp_password;
     bool smtp_tls;
     char *emails_from_email;
+    /* Variables read by name later (SCHEDULE_<NAME> overrides): kept as given. */
+    char *extra_names[CONFIG_MAX_EXTRA];
+    char *extra_values[CONFIG_MAX_EXTRA];
+    size_t extra_count;
 } config;
 
 /* One finding of config_check. */
@@ -92,6 +103,10 @@ int config_parse_dotenv(const char *text, size_t len, const char *origin,
 /* Parse a rate "N/S" (N hits per S seconds, e.g. "10/60"): digits only,
  * 1..100000 hits, 1..86400 s. EM_E_INVAL when malformed or out of range. */
 int config_parse_rate(const char *spec, int *limit /* OUT */, int *window_s /* OUT */);
+
+/* The value of a kept variable (names starting with SCHEDULE_), or NULL.
+ * Borrowed from c. */
+const char *config_lookup(const config *c, const char *name);
 
 /* Name of an environment ("local", "staging", "production"). */
 const char *config_env_name(env_kind e);

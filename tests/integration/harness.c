@@ -314,6 +314,84 @@ char *it_server_log(const it_server *s)
     return read_file(s->log_path);
 }
 
+void it_spawn(it_proc *p, const char *const *argv, const it_backend *b, const char *const *extra_env)
+{
+    static int seq = 0;
+    memset(p, 0, sizeof *p);
+    snprintf(p->log_path, sizeof p->log_path, "%s/proc-%d.log", b->dir, ++seq);
+    unlink(p->log_path);
+    char *args[32];
+    size_t n = 0;
+    args[n++] = (char *)"exammentor";
+    for (size_t i = 1; argv[i] != NULL && n < 31; i++)
+        args[n++] = (char *)argv[i];
+    args[n] = NULL;
+    char **env = child_env(b, extra_env);
+    p->pid = spawn(args, env, p->log_path);
+    track(p->pid, true);
+    free_env(env);
+}
+
+void it_proc_wait_log(const it_proc *p, const char *text, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 20) {
+        char *log = read_file(p->log_path);
+        bool found = strstr(log, text) != NULL;
+        if (found) {
+            free(log);
+            return;
+        }
+        int status = 0;
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid)
+            fail_msg("process exited (%d) before logging \"%s\":\n%s", exit_status(status), text, log);
+        free(log);
+        sleep_ms(20);
+    }
+    char *log = read_file(p->log_path);
+    fail_msg("no \"%s\" in %d ms; log:\n%s", text, timeout_ms, log);
+}
+
+void it_proc_signal(const it_proc *p, int sig)
+{
+    if (p->pid > 0)
+        kill(p->pid, sig);
+}
+
+int it_proc_wait(it_proc *p, int timeout_ms)
+{
+    int status = 0;
+    for (int waited = 0; waited < timeout_ms; waited += 20) {
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            track(p->pid, false);
+            p->pid = 0;
+            return exit_status(status);
+        }
+        sleep_ms(20);
+    }
+    char *log = read_file(p->log_path);
+    fail_msg("process %d still running after %d ms; log:\n%s", (int)p->pid, timeout_ms, log);
+    return -1;
+}
+
+long long it_query_int(const it_backend *b, const char *sql)
+{
+    db *d = NULL;
+    em_error err = {0};
+    db_options o = {.timeout_ms = 10000};
+    if (db_open(b->database_url, &o, &d, &err) != EM_OK)
+        fail_msg("open: %s", err.msg);
+    db_stmt *st = NULL;
+    if (db_prepare(d, sql, &st, &err) != EM_OK)
+        fail_msg("prepare %s: %s", sql, err.msg);
+    int rc = db_step(st, &err);
+    long long v = rc == DB_ROW ? (long long)db_column_int64(st, 0) : -1;
+    db_finalize(st);
+    db_close(d);
+    if (rc < 0)
+        fail_msg("query %s: %s", sql, err.msg);
+    return v;
+}
+
 /* ---- HTTP ---- */
 
 typedef struct growbuf {

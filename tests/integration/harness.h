@@ -65,6 +65,26 @@ void it_response_free(it_response *r);
  * status, or 128+signal when killed by a signal. */
 int it_run(const char *const *argv, const it_backend *b, const char *const *extra_env, char **output);
 
+/* ---- other long-running commands (workers) ---- */
+
+typedef struct it_proc {
+    pid_t pid;
+    char log_path[192];
+} it_proc;
+
+/* Start `exammentor <argv[1]...>` in the background with the backend's
+ * environment plus extra_env; output goes to a log file. The process is killed
+ * at exit if a test leaves it running. */
+void it_spawn(it_proc *p, const char *const *argv, const it_backend *b, const char *const *extra_env);
+/* Wait until the log contains `text` (fails the test after timeout_ms). */
+void it_proc_wait_log(const it_proc *p, const char *text, int timeout_ms);
+/* Send a signal; it_proc_wait reaps (returns the exit status, 128+signal when
+ * killed; fails after timeout_ms). */
+void it_proc_signal(const it_proc *p, int sig);
+int it_proc_wait(it_proc *p, int timeout_ms);
+/* One integer from a query on the backend's database (first column, first row). */
+long long it_query_int(const it_backend *b, const char *sql);
+
 /* ---- accounts ---- */
 
 /* Environment for fast password hashing in tests (argon2id at its minimum). */

@@ -30,6 +30,9 @@ static const endpoint endpoints[] = {
     {"GET", "/api/admin/users", NULL, false, false, false, true},
     {"PATCH", "/api/admin/users/%s", "{\"is_active\":true}", false, false, false, true},
     {"POST", "/api/admin/tutors/%s/students", "{\"student_id\":\"%s\"}", true, false, false, true},
+    {"GET", "/api/workers/health", NULL, false, false, false, true},
+    {"GET", "/api/workers/stats", NULL, false, false, false, true},
+    {"GET", "/api/workers/dashboard", NULL, false, false, false, true},
 };
 
 /* pattern with its "%s" (if any) replaced by value. */

@@ -5,7 +5,7 @@
 
 static void cli_help_on_every_command(void **state)
 {
-    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", NULL};
+    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", "worker", "jobs", NULL};
     char *out = NULL;
     const char *top[] = {"x", "--help", NULL};
     assert_int_equal(it_run(top, NULL, NULL, &out), 0);
@@ -25,14 +25,17 @@ static void cli_help_on_every_command(void **state)
 
 static void cli_unknown_commands_and_flags_exit_2(void **state)
 {
-    const char *cases[][4] = {
+    const char *cases[][5] = { /* NULL-terminated rows */
         {"x", "frobnicate", NULL, NULL},      {"x", "--frob", NULL, NULL},
         {"x", "serve", "--frob", NULL},       {"x", "serve", "--port", "abc"},
         {"x", "serve", "extra", NULL},        {"x", "migrate", "sideways", NULL},
         {"x", "migrate", "down", "zero"},     {"x", "migrate", "up", "--frob"},
         {"x", "migrate", NULL, NULL},         {"x", "check-config", "--frob", NULL},
         {"x", "version", "--frob", NULL},     {"x", "seed-data", "--users", "-3"},
-        {"x", "seed-data", "--bogus", NULL},
+        {"x", "seed-data", "--bogus", NULL},  {"x", "worker", "--concurrency", "0"},
+        {"x", "worker", "--frob", NULL},      {"x", "jobs", NULL, NULL},
+        {"x", "jobs", "launch", NULL},        {"x", "jobs", "show", NULL},
+        {"x", "jobs", "list", "--status"},    {"x", "serve", "--no-worker", "x"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out = NULL;

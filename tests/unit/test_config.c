@@ -67,7 +67,8 @@ static void config_env_wins_over_dotenv(void **state)
                             "SECRET_KEY=\"from file with \\\"quotes\\\" and # hash\"\n"
                             "DATA_DIR='/srv/em data'\n"
                             "\n");
-    char *env[] = {"PORT=9100", "OTHER=1", "AUTH_RATE_LIMIT=5/30", "TRUST_PROXY=yes", NULL};
+    char *env[] = {"PORT=9100", "OTHER=1", "AUTH_RATE_LIMIT=5/30", "TRUST_PROXY=yes",
+                   "SCHEDULE_AUTH_PURGE=*/5 * * * *", NULL};
     config c;
     em_error err = {0};
     assert_int_equal(config_load(&c, env, path, &err), EM_OK);
@@ -75,6 +76,11 @@ static void config_env_wins_over_dotenv(void **state)
     assert_int_equal(c.auth_rate_limit, 5);
     assert_int_equal(c.auth_rate_window_s, 30);
     assert_true(c.trust_proxy);
+    assert_string_equal(config_lookup(&c, "SCHEDULE_AUTH_PURGE"), "*/5 * * * *");
+    assert_null(config_lookup(&c, "SCHEDULE_OTHER"));
+    assert_null(config_lookup(&c, "PORT")); /* only SCHEDULE_ names are kept */
+    assert_int_equal(c.worker_concurrency, 2);
+    assert_string_equal(c.worker_queues, "default");
     assert_string_equal(c.log_level, "debug");
     assert_string_equal(c.secret_key, "from file with \"quotes\" and # hash");
     assert_false(c.secret_key_generated);

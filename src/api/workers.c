@@ -1,0 +1,240 @@
+/* Workers and jobs for operators (admins only; 404 to anyone else):
+ * GET /api/workers/health, /api/workers/stats, /api/workers/dashboard (the
+ * same as an HTML page), POST /api/admin/jobs/{id}/retry, DELETE
+ * /api/admin/jobs/{id}. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/audit.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "jobs/queue.h"
+
+#define MAX_WORKERS 256
+#define MAX_QUEUES 64
+/* Workers whose last heartbeat is older than this many seconds are listed as
+ * not alive (heartbeats come every lease/3, i.e. every 10 s by default). */
+#define WORKERS_WINDOW_S 3600
+
+/* A worker is alive when its heartbeat is younger than one lease. */
+static bool alive(const app *a, const worker_info *w)
+{
+    return !w->stopped && w->heartbeat_age_s >= 0 && w->heartbeat_age_s < a->cfg.job_lease_s;
+}
+
+void api_workers_health(http_req *req, http_res *res)
+{
+    app *a = req->app;
+    principal who;
+    if (!api_require_admin(req, res, &who))
+        return;
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    worker_info *list = arena_calloc(req->arena, sizeof *list * MAX_WORKERS);
+    size_t n = 0;
+    em_error err = {0};
+    int rc = queue_workers(d, clock_now_ms(), WORKERS_WINDOW_S, list, MAX_WORKERS, &n, &err);
+    if (rc != EM_OK) {
+        api_db_error(res, rc, &err);
+        return;
+    }
+    json_t *items = json_array();
+    int live = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool ok = alive(a, &list[i]);
+        live += ok;
+        json_array_append_new(items, json_pack("{s:s, s:s, s:i, s:s, s:s, s:f, s:b}", "id", list[i].id, "queues",
+                                               list[i].queues, "concurrency", list[i].concurrency, "started_at",
+                                               list[i].started_at, "heartbeat_at", list[i].heartbeat_at,
+                                               "heartbeat_age_s", list[i].heartbeat_age_s, "alive", ok));
+    }
+    if (live == 0) {
+        json_decref(items);
+        http_res_error(res, 503, "no_workers", "no worker has sent a heartbeat in the last %d s", a->cfg.job_lease_s);
+        return;
+    }
+    http_res_json(res, 200, json_pack("{s:s, s:i, s:o}", "status", "ok", "alive", live, "workers", items));
+}
+
+/* Per-queue figures, or false with the response written. */
+static bool load_stats(http_req *req, http_res *res, queue_stats *stats, size_t *n)
+{
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return false;
+    em_error err = {0};
+    int rc = queue_stats_all(d, clock_now_ms(), stats, MAX_QUEUES, n, &err);
+    if (rc != EM_OK) {
+        api_db_error(res, rc, &err);
+        return false;
+    }
+    return true;
+}
+
+void api_workers_stats(http_req *req, http_res *res)
+{
+    principal who;
+    if (!api_require_admin(req, res, &who))
+        return;
+    queue_stats *stats = arena_calloc(req->arena, sizeof *stats * MAX_QUEUES);
+    size_t n = 0;
+    if (!load_stats(req, res, stats, &n))
+        return;
+    json_t *queues = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const queue_stats *q = &stats[i];
+        json_array_append_new(queues, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "queue", q->queue,
+                                                "queued", (json_int_t)q->queued, "running", (json_int_t)q->running,
+                                                "succeeded", (json_int_t)q->succeeded, "failed",
+                                                (json_int_t)q->failed, "dead", (json_int_t)q->dead,
+                                                "throughput_per_min", q->throughput_per_min, "p50_ms", q->p50_ms,
+                                                "p95_ms", q->p95_ms));
+    }
+    char now[32];
+    clock_iso8601(clock_now_ms(), now);
+    http_res_json(res, 200, json_pack("{s:s, s:o}", "generated_at", now, "queues", queues));
+}
+
+/* Text for HTML: the five characters that matter escaped. */
+static void html_text(buf *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '<': buf_append_str(out, "&lt;"); break;
+        case '>': buf_append_str(out, "&gt;"); break;
+        case '&': buf_append_str(out, "&amp;"); break;
+        case '"': buf_append_str(out, "&quot;"); break;
+        case '\'': buf_append_str(out, "&#39;"); break;
+        default: buf_append(out, s, 1); break;
+        }
+    }
+}
+
+/* One queue's counts as a horizontal stacked bar (SVG presentation attributes
+ * only: the page's CSP allows no inline style). */
+static void svg_bar(buf *out, const queue_stats *q, int y)
+{
+    static const struct { const char *label, *color; } parts[] = {
+        {"queued", "#6b8ec7"}, {"running", "#e0a43a"}, {"succeeded", "#4caf6a"}, {"failed", "#d9822b"},
+        {"dead", "#c0392b"},
+    };
+    int64_t values[] = {q->queued, q->running, q->succeeded, q->failed, q->dead};
+    int64_t total = 0;
+    for (int i = 0; i < 5; i++)
+        total += values[i];
+    double x = 160.0;
+    buf_printf(out, "<text x=\"0\" y=\"%d\" font-size=\"14\">", y + 15);
+    html_text(out, q->queue);
+    buf_append_str(out, "</text>");
+    for (int i = 0; i < 5 && total > 0; i++) {
+        double w = 560.0 * (double)values[i] / (double)total;
+        if (w <= 0.0)
+            continue;
+        buf_printf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"20\" fill=\"%s\"><title>%s: %lld</title></rect>",
+                   x, y, w, parts[i].color, parts[i].label, (long long)values[i]);
+        x += w;
+    }
+}
+
+void api_workers_dashboard(http_req *req, http_res *res)
+{
+    app *a = req->app;
+    principal who;
+    if (!api_require_admin(req, res, &who))
+        return;
+    queue_stats *stats = arena_calloc(req->arena, sizeof *stats * MAX_QUEUES);
+    worker_info *workers = arena_calloc(req->arena, sizeof *workers * MAX_WORKERS);
+    size_t n = 0, nw = 0;
+    if (!load_stats(req, res, stats, &n))
+        return;
+    db *d = api_db(req, res);
+    em_error err = {0};
+    if (d == NULL)
+        return;
+    int rc = queue_workers(d, clock_now_ms(), WORKERS_WINDOW_S, workers, MAX_WORKERS, &nw, &err);
+    if (rc != EM_OK) {
+        api_db_error(res, rc, &err);
+        return;
+    }
+    buf page;
+    buf_init(&page, 1024 * 1024);
+    buf_append_str(&page, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                          "<meta http-equiv=\"refresh\" content=\"5\"><title>exammentor workers</title></head><body>"
+                          "<h1>Workers</h1><table><tr><th>worker</th><th>queues</th><th>threads</th>"
+                          "<th>heartbeat</th><th>state</th></tr>");
+    for (size_t i = 0; i < nw; i++) {
+        buf_append_str(&page, "<tr><td>");
+        html_text(&page, workers[i].id);
+        buf_append_str(&page, "</td><td>");
+        html_text(&page, workers[i].queues);
+        buf_printf(&page, "</td><td>%d</td><td>%.0f s ago</td><td>%s</td></tr>", workers[i].concurrency,
+                   workers[i].heartbeat_age_s, workers[i].stopped ? "stopped" : alive(a, &workers[i]) ? "alive" : "silent");
+    }
+    buf_append_str(&page, "</table><h1>Queues</h1><table><tr><th>queue</th><th>queued</th><th>running</th>"
+                          "<th>succeeded</th><th>failed</th><th>dead</th><th>per minute</th><th>p50 ms</th>"
+                          "<th>p95 ms</th></tr>");
+    for (size_t i = 0; i < n; i++) {
+        const queue_stats *q = &stats[i];
+        buf_append_str(&page, "<tr><td>");
+        html_text(&page, q->queue);
+        buf_printf(&page, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%.1f</td>"
+                          "<td>%.1f</td><td>%.1f</td></tr>",
+                   (long long)q->queued, (long long)q->running, (long long)q->succeeded, (long long)q->failed,
+                   (long long)q->dead, q->throughput_per_min, q->p50_ms, q->p95_ms);
+    }
+    buf_printf(&page, "</table><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"740\" height=\"%zu\" role=\"img\" "
+                      "aria-label=\"jobs per queue by status\">",
+               30 * n + 10);
+    for (size_t i = 0; i < n; i++)
+        svg_bar(&page, &stats[i], (int)(30 * i + 5));
+    buf_append_str(&page, "</svg><p>Bars: queued (blue), running (amber), succeeded (green), failed (orange), "
+                          "dead (red). The page refreshes every 5 s.</p></body></html>");
+    http_res_header(res, "Cache-Control", "no-store");
+    http_res_body(res, 200, "text/html; charset=utf-8", page.data, page.len);
+    buf_cleanup(&page);
+}
+
+void api_admin_job_retry(http_req *req, http_res *res)
+{
+    principal who;
+    if (!api_require_admin(req, res, &who))
+        return;
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    const char *id = http_req_param(req, "id");
+    em_error err = {0};
+    int rc = queue_retry(d, id, &err);
+    job_info j;
+    if (rc == EM_OK)
+        rc = queue_get(d, id, &j, &err);
+    if (rc != EM_OK) {
+        api_db_error(res, rc, &err);
+        return;
+    }
+    audit_record(d, "job_retried", NULL, who.user_id, http_req_client_ip(req), json_pack("{s:s}", "job_id", id));
+    http_res_json(res, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}", "id", j.id, "queue", j.queue, "kind", j.kind,
+                                      "status", j.status, "attempts", j.attempts));
+    job_info_cleanup(&j);
+}
+
+void api_admin_job_delete(http_req *req, http_res *res)
+{
+    principal who;
+    if (!api_require_admin(req, res, &who))
+        return;
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    const char *id = http_req_param(req, "id");
+    em_error err = {0};
+    int rc = queue_delete(d, id, &err);
+    if (rc != EM_OK) {
+        api_db_error(res, rc, &err);
+        return;
+    }
+    audit_record(d, "job_deleted", NULL, who.user_id, http_req_client_ip(req), json_pack("{s:s}", "job_id", id));
+    http_res_body(res, 204, NULL, NULL, 0);
+}
