@@ -15,13 +15,13 @@ static const char usage[] =
     "       exammentor jobs show ID\n"
     "       exammentor jobs retry ID\n"
     "       exammentor jobs enqueue KIND [--payload JSON] [--queue Q] [--count N]\n"
-    "                              [--priority N] [--max-attempts N]\n"
+    "                              [--per-transaction N] [--priority N] [--max-attempts N]\n"
     "\n"
     "  list     newest jobs first (status: queued, running, succeeded, failed, dead)\n"
     "  show     one job with its payload and last error, as JSON\n"
     "  retry    put a failed or dead job back in its queue now\n"
     "  enqueue  add jobs of KIND (COUNT of them, default 1); prints the id of one,\n"
-    "           or the count of many\n";
+    "           or the count of many, committed N at a time (default: all at once)\n";
 
 static json_t *info_json(const job_info *j)
 {
@@ -58,11 +58,12 @@ int cmd_jobs(int argc, char **argv)
         {"status", required_argument, NULL, 's'},     {"queue", required_argument, NULL, 'q'},
         {"limit", required_argument, NULL, 'l'},      {"payload", required_argument, NULL, 'p'},
         {"count", required_argument, NULL, 'n'},      {"priority", required_argument, NULL, 'P'},
-        {"max-attempts", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+        {"max-attempts", required_argument, NULL, 'm'}, {"per-transaction", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *status = NULL, *queue = NULL, *payload = NULL;
-    long limit = 50, count = 1, priority = 0, max_attempts = 0;
+    long limit = 50, count = 1, priority = 0, max_attempts = 0, per_tx = 0;
     int c;
     opterr = 0;
     optind = 1;
@@ -86,6 +87,10 @@ int cmd_jobs(int argc, char **argv)
         case 'm':
             if ((max_attempts = cli_parse_count(optarg, 100)) < 0)
                 return cli_usage_error("jobs", "--max-attempts must be 1-100");
+            break;
+        case 't':
+            if ((per_tx = cli_parse_count(optarg, 1000000)) < 0)
+                return cli_usage_error("jobs", "--per-transaction must be 1-1000000");
             break;
         case 'h':
             fputs(usage, stdout);
@@ -149,10 +154,14 @@ int cmd_jobs(int argc, char **argv)
             if (rc == EM_OK)
                 printf("%s\n", id);
         } else {
-            job_spec *specs = em_calloc((size_t)count, sizeof *specs);
-            for (long i = 0; i < count; i++)
+            long chunk = per_tx > 0 ? per_tx : count;
+            job_spec *specs = em_calloc((size_t)chunk, sizeof *specs);
+            for (long i = 0; i < chunk; i++)
                 specs[i] = spec;
-            rc = queue_enqueue_many(d, specs, (size_t)count, &err);
+            for (long done = 0; rc == EM_OK && done < count; done += chunk) {
+                long n = count - done < chunk ? count - done : chunk;
+                rc = n == 1 ? queue_enqueue(d, &spec, NULL, &err) : queue_enqueue_many(d, specs, (size_t)n, &err);
+            }
             free(specs);
             if (rc == EM_OK)
                 printf("enqueued %ld jobs\n", count);
