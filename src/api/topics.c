@@ -88,8 +88,7 @@ void api_topics_list(http_req *req, http_res *res)
     jsonw_key(&w, "items");
     jsonw_array_begin(&w);
     int64_t count = 0;
-    while (rc == EM_OK && (rc = db_step(st, &err)) == DB_ROW) {
-        rc = EM_OK;
+    while (db_next(st, &rc, &err)) {
         jsonw_object_begin(&w);
         jsonw_key(&w, "id");
         jsonw_string(&w, db_column_text(st, 0));

@@ -156,10 +156,8 @@ int users_list(db *d, const char *role, int limit, int offset, user *out, size_t
     int rc = db_prepare(d, "SELECT count(*) FROM users WHERE (CAST($1 AS TEXT) IS NULL OR role = $1)", &st, err);
     if (rc == EM_OK)
         rc = role != NULL ? db_bind_text(st, 1, role) : db_bind_null(st, 1);
-    if (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+    if (db_next(st, &rc, err))
         *total = db_column_int64(st, 0);
-        rc = EM_OK;
-    }
     db_finalize(st);
     if (rc != EM_OK)
         return rc;
@@ -173,8 +171,7 @@ int users_list(db *d, const char *role, int limit, int offset, user *out, size_t
         rc = db_bind_int64(st, 2, limit);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 3, offset);
-    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
-        rc = EM_OK;
+    while (db_next(st, &rc, err)) {
         if (*n < max)
             read_row(st, &out[(*n)++]);
     }

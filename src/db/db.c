@@ -628,3 +628,12 @@ int db_run(db *d, const char *sql, const char *const *params, int n, em_error *e
     db_finalize(st);
     return rc;
 }
+
+bool db_next(db_stmt *st, int *rc, em_error *err)
+{
+    if (*rc != EM_OK)
+        return false;
+    int step = db_step(st, err);
+    *rc = step == DB_ROW ? EM_OK : step; /* DB_DONE is EM_OK */
+    return step == DB_ROW;
+}

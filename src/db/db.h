@@ -92,6 +92,15 @@ int db_bind_bool(db_stmt *st, int idx, bool value);
  * was lost, EM_E_DB otherwise). */
 int db_step(db_stmt *st, em_error *err);
 
+/* Row loops: advance to the next row when *rc is EM_OK. True when a row is
+ * available (and *rc stays EM_OK); false when the statement is done (*rc
+ * EM_OK) or failed (*rc the error). Does nothing and returns false when *rc is
+ * already an error, so setup errors fall through:
+ *     int rc = db_prepare(...); ... binds ...
+ *     while (db_next(st, &rc, err)) { ...columns... }
+ *     db_finalize(st);  // rc: EM_OK or the first error */
+bool db_next(db_stmt *st, int *rc, em_error *err);
+
 /* Column accessors for the current row (0-based). Text is borrowed and valid
  * until the next db_step/db_reset/db_finalize; NULL for SQL NULL. Without a
  * current row (before the first DB_ROW, after DB_DONE) or out of range, values

@@ -114,12 +114,10 @@ int queue_enqueue(db *d, const job_spec *spec, char id_out[JOB_ID_LEN + 1], em_e
         rc = db_prepare(d, "SELECT id FROM jobs WHERE unique_key = $1", &st, err);
         if (rc == EM_OK)
             rc = db_bind_text(st, 1, spec->unique_key);
-        if (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
+        if (db_next(st, &rc, err))
             snprintf(id, sizeof id, "%s", db_column_text(st, 0));
-            rc = EM_OK;
-        } else if (rc == DB_DONE) {
+        else if (rc == EM_OK)
             rc = em_error_set(err, EM_E_INTERNAL, "a job with that unique_key vanished");
-        }
         db_finalize(st);
     }
     if (rc == EM_OK && id_out != NULL)
@@ -260,8 +258,7 @@ int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_q
         rc = db_bind_text(st, 4, qlist.data);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 5, max);
-    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
-        rc = EM_OK;
+    while (db_next(st, &rc, err)) {
         if (*n >= (size_t)max)
             continue; /* cannot happen (LIMIT); keep the statement draining */
         job *j = &out[(*n)++];
@@ -510,8 +507,7 @@ int queue_list(db *d, const char *status, const char *queue, int limit, int offs
         rc = db_bind_int64(st, 3, limit);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 4, offset);
-    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
-        rc = EM_OK;
+    while (db_next(st, &rc, err)) {
         if (*n < max)
             read_info(st, &out[(*n)++]);
     }
@@ -586,8 +582,7 @@ int queue_stats_all(db *d, int64_t now_ms, queue_stats *out, size_t max, size_t 
                         "SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) "
                         "FROM jobs GROUP BY queue ORDER BY queue",
                         &st, err);
-    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
-        rc = EM_OK;
+    while (db_next(st, &rc, err)) {
         if (*n >= max)
             continue;
         queue_stats *q = &out[(*n)++];
@@ -623,8 +618,7 @@ int queue_stats_all(db *d, int64_t now_ms, queue_stats *out, size_t max, size_t 
             rc = db_bind_text(st, 2, hour_ago);
         if (rc == EM_OK)
             rc = db_bind_text(st, 3, five_ago);
-        while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
-            rc = EM_OK;
+        while (db_next(st, &rc, err)) {
             sample[m++] = db_column_double(st, 0);
             recent += db_column_bool(st, 1);
         }
@@ -702,8 +696,7 @@ int queue_workers(db *d, int64_t now_ms, int window_s, worker_info *out, size_t 
                         &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, since);
-    while (rc == EM_OK && (rc = db_step(st, err)) == DB_ROW) {
-        rc = EM_OK;
+    while (db_next(st, &rc, err)) {
         if (*n >= max)
             continue;
         worker_info *w = &out[(*n)++];

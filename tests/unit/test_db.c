@@ -588,6 +588,39 @@ static void test_db_pool_does_not_create_sqlite_file(void **state)
     rmdir(dir);
 }
 
+/* db_next: row loops without assignment in conditions; errors fall through. */
+static void test_db_next_loops(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    db_stmt *st = NULL;
+    int rc = db_prepare(f->d, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3", &st, &err);
+    int64_t sum = 0;
+    int rows = 0;
+    while (db_next(st, &rc, &err)) {
+        sum += db_column_int64(st, 0);
+        rows++;
+    }
+    db_finalize(st);
+    assert_int_equal(rc, EM_OK);
+    assert_int_equal(rows, 3);
+    assert_int_equal(sum, 6);
+    /* an earlier error: no step, the error kept */
+    rc = db_prepare(f->d, "SELECT 1", &st, &err);
+    assert_int_equal(rc, EM_OK);
+    rc = EM_E_INVAL;
+    assert_false(db_next(st, &rc, &err));
+    assert_int_equal(rc, EM_E_INVAL);
+    db_finalize(st);
+    /* a failing statement reports its error */
+    rc = db_prepare(f->d, "SELECT 1 FROM no_such_table_here", &st, &err);
+    if (rc == EM_OK) { /* PostgreSQL prepares lazily: the error comes at the step */
+        assert_false(db_next(st, &rc, &err));
+        assert_true(rc < 0);
+    }
+    db_finalize(st);
+}
+
 /* ---- URLs (no database needed) ---- */
 
 static void test_db_urls(void **state)
@@ -658,6 +691,7 @@ int main(void)
         BOTH(test_db_pool_per_thread),
         BOTH(test_db_ping_detects_lost_database),
         BOTH(test_db_open_creates_dirs),
+        BOTH(test_db_next_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
