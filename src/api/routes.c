@@ -4,36 +4,37 @@ typedef struct route {
     const char *method;
     const char *pattern;
     http_handler handler;
+    unsigned flags; /* ROUTE_SLOW: hashes a password (~70 ms of CPU), run off the I/O threads */
 } route;
 
 static const route routes[] = {
-    {"GET", "/health", api_health},
-    {"GET", "/api/v1/utils/health-check", api_health_check},
-    {"GET", "/api/health/database", api_health_database},
-    {"POST", "/api/auth/register", api_auth_register},
-    {"POST", "/api/auth/login", api_auth_login},
-    {"POST", "/api/auth/refresh", api_auth_refresh},
-    {"POST", "/api/auth/logout", api_auth_logout},
-    {"GET", "/api/users/me", api_users_me},
-    {"PATCH", "/api/users/me", api_users_me_update},
-    {"POST", "/api/users/me/password", api_users_me_password},
-    {"GET", "/api/admin/users", api_admin_users_list},
-    {"PATCH", "/api/admin/users/{id}", api_admin_users_update},
-    {"POST", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students},
-    {"POST", "/api/admin/jobs/{id}/retry", api_admin_job_retry},
-    {"DELETE", "/api/admin/jobs/{id}", api_admin_job_delete},
-    {"GET", "/api/workers/health", api_workers_health},
-    {"GET", "/api/workers/stats", api_workers_stats},
-    {"GET", "/api/workers/dashboard", api_workers_dashboard},
-    {"GET", "/api/topics", api_topics_list},
-    {"POST", "/api/topics", api_topics_create},
+    {"GET", "/health", api_health, 0},
+    {"GET", "/api/v1/utils/health-check", api_health_check, 0},
+    {"GET", "/api/health/database", api_health_database, 0},
+    {"POST", "/api/auth/register", api_auth_register, ROUTE_SLOW},
+    {"POST", "/api/auth/login", api_auth_login, ROUTE_SLOW},
+    {"POST", "/api/auth/refresh", api_auth_refresh, 0},
+    {"POST", "/api/auth/logout", api_auth_logout, 0},
+    {"GET", "/api/users/me", api_users_me, 0},
+    {"PATCH", "/api/users/me", api_users_me_update, 0},
+    {"POST", "/api/users/me/password", api_users_me_password, ROUTE_SLOW},
+    {"GET", "/api/admin/users", api_admin_users_list, 0},
+    {"PATCH", "/api/admin/users/{id}", api_admin_users_update, 0},
+    {"POST", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students, 0},
+    {"POST", "/api/admin/jobs/{id}/retry", api_admin_job_retry, 0},
+    {"DELETE", "/api/admin/jobs/{id}", api_admin_job_delete, 0},
+    {"GET", "/api/workers/health", api_workers_health, 0},
+    {"GET", "/api/workers/stats", api_workers_stats, 0},
+    {"GET", "/api/workers/dashboard", api_workers_dashboard, 0},
+    {"GET", "/api/topics", api_topics_list, 0},
+    {"POST", "/api/topics", api_topics_create, 0},
 };
 
 int api_register(router *r, const config *cfg)
 {
     (void)cfg;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        int rc = router_add(r, routes[i].method, routes[i].pattern, routes[i].handler);
+        int rc = router_add_flags(r, routes[i].method, routes[i].pattern, routes[i].handler, routes[i].flags);
         if (rc != EM_OK)
             return rc;
     }

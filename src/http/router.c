@@ -33,6 +33,7 @@
 typedef struct route {
     char method[ROUTER_MAX_METHOD + 1];
     http_handler handler;
+    unsigned flags;               /* ROUTE_SLOW, ... */
     char *names[HTTP_MAX_PARAMS]; /* owned: parameter names, in path order */
     int nnames;
 } route;
@@ -216,6 +217,12 @@ static int parse_pattern(const char *pattern, seg *segs, int *nsegs /* OUT */)
 
 int router_add(router *r, const char *method, const char *pattern, http_handler handler)
 {
+    return router_add_flags(r, method, pattern, handler, 0);
+}
+
+int router_add_flags(router *r, const char *method, const char *pattern, http_handler handler,
+                     unsigned flags)
+{
     assert(r != NULL && method != NULL && pattern != NULL);
     seg segs[ROUTER_MAX_SEGMENTS];
     int nsegs = 0;
@@ -263,6 +270,7 @@ int router_add(router *r, const char *method, const char *pattern, http_handler 
     memset(rt, 0, sizeof *rt);
     memcpy(rt->method, method, strlen(method) + 1);
     rt->handler = handler;
+    rt->flags = flags;
     for (int i = 0; i < nsegs; i++) {
         if (segs[i].p[0] == '{')
             rt->names[rt->nnames++] = em_strndup(segs[i].p + 1, segs[i].len - 2);
@@ -426,4 +434,24 @@ route_result router_match(const router *r, const char *method, const char *path,
     if (allow != NULL && allow_len > 0)
         format_allow(&st, allow, allow_len);
     return ROUTE_METHOD_NOT_ALLOWED;
+}
+
+unsigned router_flags(const router *r, const char *method, const char *path)
+{
+    seg segs[ROUTER_MAX_SEGMENTS];
+    size_t len = strnlen(path, ROUTER_MAX_PATH + 1);
+    if (len > ROUTER_MAX_PATH)
+        return 0;
+    int nsegs = split_path(path, len, segs, ROUTER_MAX_SEGMENTS);
+    if (nsegs < 0)
+        return 0;
+    match_state st;
+    st.method = method;
+    st.segs = segs;
+    st.nsegs = nsegs;
+    st.nvals = 0;
+    st.found = NULL;
+    st.nallow = 0;
+    walk(&st, &r->root, 0);
+    return st.found != NULL ? st.found->flags : 0;
 }

@@ -27,6 +27,15 @@ void router_free(router *r);
 /* Register; EM_E_INVAL for a malformed pattern, EM_E_CONFLICT for a duplicate. */
 int router_add(router *r, const char *method, const char *pattern, http_handler handler);
 
+/* Route flags. ROUTE_SLOW: the handler holds its thread for long (password
+ * hashing, ~70 ms of CPU); the server runs it on a separate pool so the other
+ * connections of its I/O thread are not held up behind it. */
+#define ROUTE_SLOW 1u
+int router_add_flags(router *r, const char *method, const char *pattern, http_handler handler,
+                     unsigned flags);
+/* The flags of the route `method path` resolves to; 0 when it resolves to none. */
+unsigned router_flags(const router *r, const char *method, const char *path);
+
 /* Match `path` (already percent-decoded per segment by the caller or not: the
  * router decodes each parameter value into `a`). On ROUTE_FOUND *handler and the
  * params are set; on ROUTE_METHOD_NOT_ALLOWED `allow` receives "GET, HEAD, POST"

@@ -53,8 +53,19 @@
 /* How often http_server_stop looks at the in-flight count. */
 #define SERVER_DRAIN_POLL_MS 5
 
+/* The pool that runs ROUTE_SLOW requests off the I/O threads. */
+typedef struct slow_pool {
+    pthread_t *threads;
+    int n;
+    pthread_mutex_t mu;         /* guards the queue and `stop` */
+    pthread_cond_t ready;
+    struct reqctx *head, *tail; /* queued requests, oldest first */
+    bool stop;                  /* finish the queue, then exit */
+} slow_pool;
+
 struct http_server {
     struct MHD_Daemon *daemon;
+    slow_pool slow;
     http_server_options opts;   /* copy; the pointers in it stay borrowed */
     http__pipeline pipe;
     int port;                   /* the bound port */
@@ -80,6 +91,12 @@ typedef struct reqctx {
     buf body;               /* owned: buf_cleanup in on_completed */
     bool too_large;         /* the body went past max_body: 413 once it ends */
     size_t discarded;       /* bytes dropped since */
+    /* A ROUTE_SLOW request: its connection is suspended while the slow pool
+     * runs the pipeline, then resumed to send the answer. */
+    struct MHD_Connection *mhd;
+    struct reqctx *slow_next; /* the slow pool's queue link */
+    bool offloaded;
+    atomic_bool slow_done;  /* the pool has filled res (release/acquire) */
 } reqctx;
 
 /* ---- per-thread exit hook ---- */
@@ -223,13 +240,92 @@ static bool is_chunked(const char *te)
     return te != NULL && strcasestr(te, "chunked") != NULL;
 }
 
-/* Run the pipeline on a complete request and queue its response. */
+/* ---- the slow pool ---- */
+
+static void *slow_main(void *arg)
+{
+    http_server *s = arg;
+    bool served = false;
+    pthread_mutex_lock(&s->slow.mu);
+    for (;;) {
+        while (s->slow.head == NULL && !s->slow.stop)
+            pthread_cond_wait(&s->slow.ready, &s->slow.mu);
+        reqctx *rc = s->slow.head;
+        if (rc == NULL)
+            break; /* stopping and the queue is empty */
+        s->slow.head = rc->slow_next;
+        if (s->slow.head == NULL)
+            s->slow.tail = NULL;
+        pthread_mutex_unlock(&s->slow.mu);
+        http__pipeline_run(&s->pipe, &rc->req, &rc->res);
+        served = true;
+        atomic_store_explicit(&rc->slow_done, true, memory_order_release);
+        MHD_resume_connection(rc->mhd); /* on_access runs again and sends the answer */
+        pthread_mutex_lock(&s->slow.mu);
+    }
+    pthread_mutex_unlock(&s->slow.mu);
+    if (served && s->opts.on_thread_exit != NULL)
+        s->opts.on_thread_exit(s->opts.app);
+    return NULL;
+}
+
+static int slow_start(http_server *s, int n)
+{
+    pthread_mutex_init(&s->slow.mu, NULL);
+    pthread_cond_init(&s->slow.ready, NULL);
+    s->slow.threads = em_calloc((size_t)n, sizeof *s->slow.threads);
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&s->slow.threads[i], NULL, slow_main, s) != 0)
+            break;
+        s->slow.n++;
+    }
+    return s->slow.n > 0 ? EM_OK : EM_E_INTERNAL;
+}
+
+/* Let the pool finish what is queued (resuming those connections), then join. */
+static void slow_stop(http_server *s)
+{
+    pthread_mutex_lock(&s->slow.mu);
+    s->slow.stop = true;
+    pthread_cond_broadcast(&s->slow.ready);
+    pthread_mutex_unlock(&s->slow.mu);
+    for (int i = 0; i < s->slow.n; i++)
+        pthread_join(s->slow.threads[i], NULL);
+    free(s->slow.threads);
+    s->slow.threads = NULL;
+    s->slow.n = 0;
+    pthread_mutex_destroy(&s->slow.mu);
+    pthread_cond_destroy(&s->slow.ready);
+}
+
+/* Suspend the connection and queue the request for the slow pool. */
+static enum MHD_Result offload(http_server *s, struct MHD_Connection *c, reqctx *rc)
+{
+    rc->mhd = c;
+    rc->offloaded = true;
+    rc->slow_next = NULL;
+    MHD_suspend_connection(c);
+    pthread_mutex_lock(&s->slow.mu);
+    if (s->slow.tail != NULL)
+        s->slow.tail->slow_next = rc;
+    else
+        s->slow.head = rc;
+    s->slow.tail = rc;
+    pthread_cond_signal(&s->slow.ready);
+    pthread_mutex_unlock(&s->slow.mu);
+    return MHD_YES;
+}
+
+/* Run the pipeline on a complete request and queue its response; slow routes
+ * go to the slow pool instead. */
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, reqctx *rc)
 {
     if (rc->body.data != NULL) { /* NUL-terminated by buf */
         rc->req.body = rc->body.data;
         rc->req.body_len = rc->body.len;
     }
+    if (s->slow.n > 0 && (router_flags(s->opts.routes, rc->req.method, rc->req.path) & ROUTE_SLOW) != 0)
+        return offload(s, c, rc);
     http__pipeline_run(&s->pipe, &rc->req, &rc->res);
     return respond(s, c, rc);
 }
@@ -287,6 +383,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     }
     if (!rc->started)
         return first_call(s, c, rc, method);
+    if (rc->offloaded) { /* called again after the slow pool resumed us */
+        if (!rc->responded && atomic_load_explicit(&rc->slow_done, memory_order_acquire))
+            return respond(s, c, rc);
+        return MHD_YES;
+    }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -332,7 +433,8 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
         opts->port < 0 || opts->port > 65535)
         return em_error_set(err, EM_E_INVAL, "invalid server options");
 
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                         MHD_ALLOW_SUSPEND_RESUME;
     flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
     if (strchr(opts->host, ':') != NULL) {
         memset(&sa6, 0, sizeof sa6);
@@ -365,6 +467,11 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
         }
         s->has_thread_key = true;
     }
+    /* As many slow-pool threads as I/O threads: slow handlers are CPU-bound. */
+    if (slow_start(s, opts->threads) != EM_OK) {
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot start the server's threads");
+        goto fail_slow;
+    }
 
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, NULL, NULL, on_access, s,
@@ -381,14 +488,15 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
         int e = errno;
         log_msg(LOG_ERROR, "http: cannot listen on %s:%d (%s)", opts->host, opts->port, strerror(e));
         rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot listen on %s:%d", opts->host, opts->port);
-        goto fail_key; /* the key was taken, the daemon was not */
+        goto fail_slow; /* the pool and the key were taken, the daemon was not */
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info != NULL && info->port != 0 ? (int)info->port : opts->port;
     *out = s;
     return EM_OK;
 
-fail_key:
+fail_slow:
+    slow_stop(s);
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
 fail_free:
@@ -421,6 +529,9 @@ void http_server_stop(http_server *s)
     int left = atomic_load(&s->inflight);
     if (left > 0)
         log_msg(LOG_WARN, "http: grace period over, closing %d request(s) in flight", left);
+    /* Suspended connections must be resumed before MHD_stop_daemon: the slow
+     * pool finishes its queue (each request resumes its connection) first. */
+    slow_stop(s);
     MHD_stop_daemon(s->daemon); /* joins the pool threads: thread_exit_hook runs here */
     if (listener != MHD_INVALID_SOCKET)
         close(listener);

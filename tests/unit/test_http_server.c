@@ -108,6 +108,7 @@ static int setup(void **state)
     assert_int_equal(router_add(f->r, "POST", "/echo", h_echo), 0);
     assert_int_equal(router_add(f->r, "GET", "/slow", h_slow), 0);
     assert_int_equal(router_add(f->r, "GET", "/q/{x}", h_query), 0);
+    assert_int_equal(router_add_flags(f->r, "GET", "/slow-off", h_slow, ROUTE_SLOW), 0);
     f->cfg.environment = ENV_LOCAL;
     f->cfg.cors_origins[0] = (char *)"https://app.example";
     f->cfg.cors_count = 1;
@@ -574,6 +575,85 @@ static void test_server_graceful_stop(void **state)
     free(c);
 }
 
+typedef struct path_call {
+    int port;
+    const char *path;
+    response r;
+} path_call;
+
+static void *path_client(void *arg)
+{
+    path_call *c = arg;
+    char req[128];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", c->path);
+    do_str(c->port, req, &c->r);
+    return NULL;
+}
+
+/* With one I/O thread: how long /health takes while `slow_path` is running. */
+static int64_t health_during(fixture *f, const char *slow_path, response *slow_out)
+{
+    http_server_stop(f->s);
+    atomic_store(&f->app.slow_started, 0);
+    start(f, 1);
+    path_call *c = calloc(1, sizeof *c);
+    c->port = f->port;
+    c->path = slow_path;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, path_client, c), 0);
+    for (int i = 0; i < 5000 && atomic_load(&f->app.slow_started) == 0; i++) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(atomic_load(&f->app.slow_started), 1);
+    int64_t t0 = clock_mono_us();
+    response r;
+    do_str(f->port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    int64_t took = clock_mono_us() - t0;
+    assert_int_equal(r.status, 200);
+    pthread_join(t, NULL);
+    *slow_out = c->r;
+    free(c);
+    return took;
+}
+
+/* A ROUTE_SLOW handler runs off the I/O thread: the thread's other connections
+ * are answered meanwhile; the same handler without the flag holds them up. */
+static void test_server_slow_routes_run_off_the_io_thread(void **state)
+{
+    fixture *f = *state;
+    response slow;
+    int64_t offloaded = health_during(f, "/slow-off", &slow);
+    assert_int_equal(slow.status, 200);
+    assert_int_equal(slow.body_len, 4);
+    assert_memory_equal(slow.body, "done", 4);
+    assert_true(offloaded < 250000);
+    int64_t inline_us = health_during(f, "/slow", &slow);
+    assert_int_equal(slow.status, 200);
+    assert_true(inline_us >= 250000); /* the contrast: it waited for the handler */
+}
+
+/* A slow request in flight when the server stops still gets its answer. */
+static void test_server_slow_route_survives_stop(void **state)
+{
+    fixture *f = *state;
+    path_call *c = calloc(1, sizeof *c);
+    c->port = f->port;
+    c->path = "/slow-off";
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, path_client, c), 0);
+    for (int i = 0; i < 5000 && atomic_load(&f->app.slow_started) == 0; i++) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    http_server_stop(f->s);
+    f->s = NULL;
+    pthread_join(t, NULL);
+    assert_int_equal(c->r.status, 200);
+    assert_memory_equal(c->r.body, "done", 4);
+    free(c);
+}
+
 static void test_server_start_errors(void **state)
 {
     fixture *f = *state;
@@ -641,6 +721,8 @@ int main(void)
         T(test_server_keep_alive),
         T(test_server_access_log),
         T(test_server_graceful_stop),
+        T(test_server_slow_routes_run_off_the_io_thread),
+        T(test_server_slow_route_survives_stop),
         T(test_server_start_errors),
         T(test_server_ipv6_single_thread),
     };
