@@ -73,7 +73,7 @@ void api_topics_list(http_req *req, http_res *res)
         return;
     em_error err = {0};
     db_stmt *st = NULL;
-    int rc = db_prepare(d, topics_sql, &st, &err);
+    int rc = db_prepare_cached(d, topics_sql, &st, &err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)

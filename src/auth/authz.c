@@ -21,7 +21,7 @@ int authz_can_view(db *d, const principal *who, const char *owner_id, bool *allo
     if (strcmp(who->role, "tutor") != 0)
         return EM_OK;
     const char *params[] = {who->user_id, owner_id};
-    int rc = db_run(d, "SELECT 1 FROM tutor_students WHERE tutor_id = $1 AND student_id = $2", params, 2, err);
+    int rc = db_run_cached(d, "SELECT 1 FROM tutor_students WHERE tutor_id = $1 AND student_id = $2", params, 2, err);
     if (rc < 0)
         return rc;
     *allowed = rc == DB_ROW;

@@ -36,7 +36,7 @@ static void read_row(db_stmt *st, user *u)
 static int get_one(db *d, const char *sql, const char *param, user *out, em_error *err)
 {
     db_stmt *st = NULL;
-    int rc = db_prepare(d, sql, &st, err);
+    int rc = db_prepare_cached(d, sql, &st, err); /* sql: a literal (static) */
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, param);
     if (rc == EM_OK)

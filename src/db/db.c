@@ -20,10 +20,21 @@
 /* Busy timeout (SQLite) / connect timeout (PostgreSQL) when none is given. */
 #define DB_DEFAULT_TIMEOUT_MS 5000
 
+/* Statements kept by a connection for db_prepare_cached. */
+#define DB_CACHE_MAX 48
+
+typedef struct cached_stmt {
+    const char *sql;        /* the key: the caller's static string */
+    db_stmt *st;            /* owned by the connection */
+    bool busy;              /* handed out and not yet given back */
+} cached_stmt;
+
 struct db {
     const db_backend *be;   /* chosen once at open, never changes */
     void *conn;             /* owned by the backend, freed with be->close */
     int open_stmts;         /* statements not yet finalized (must be 0 at close) */
+    cached_stmt cache[DB_CACHE_MAX];
+    int ncache;
 };
 
 /* A statement moves READY -> ROWS -> DONE; db_reset brings it back to READY. */
@@ -34,6 +45,7 @@ struct db_stmt {
     void *impl;             /* owned by the backend, freed with be->finalize */
     int state;              /* STMT_READY, STMT_ROWS or STMT_DONE */
     int last_rc;            /* DB_DONE or the error that ended the run */
+    int cache_slot;         /* index in d->cache, or -1 */
 };
 
 struct dbpool {
@@ -226,6 +238,12 @@ void db_close(db *d)
 {
     if (d == NULL)
         return;
+    for (int i = 0; i < d->ncache; i++) {
+        assert(!d->cache[i].busy && "finalize every statement before db_close");
+        d->cache[i].st->cache_slot = -1;
+        db_finalize(d->cache[i].st);
+    }
+    d->ncache = 0;
     assert(d->open_stmts == 0 && "finalize every statement before db_close");
     d->be->close(d->conn);
     free(d);
@@ -341,8 +359,34 @@ int db_prepare(db *d, const char *sql, db_stmt **out, em_error *err)
     st->d = d;
     st->impl = impl;
     st->state = STMT_READY;
+    st->cache_slot = -1;
     d->open_stmts++;
     *out = st;
+    return EM_OK;
+}
+
+int db_prepare_cached(db *d, const char *sql, db_stmt **out, em_error *err)
+{
+    assert(d != NULL && sql != NULL && out != NULL);
+    for (int i = 0; i < d->ncache; i++) {
+        if (d->cache[i].sql == sql && !d->cache[i].busy) {
+            d->cache[i].busy = true;
+            *out = d->cache[i].st;
+            return EM_OK;
+        }
+    }
+    int rc = db_prepare(d, sql, out, err);
+    if (rc != EM_OK || d->ncache == DB_CACHE_MAX)
+        return rc; /* a full cache: an ordinary statement */
+    for (int i = 0; i < d->ncache; i++) {
+        if (d->cache[i].sql == sql)
+            return EM_OK; /* in use (nested): this copy stays ordinary */
+    }
+    int slot = d->ncache++;
+    d->cache[slot] = (cached_stmt){.sql = sql, .st = *out, .busy = true};
+    (*out)->cache_slot = slot;
+    if (d->be->make_persistent != NULL)
+        d->be->make_persistent((*out)->impl);
     return EM_OK;
 }
 
@@ -350,6 +394,11 @@ void db_finalize(db_stmt *st)
 {
     if (st == NULL)
         return;
+    if (st->cache_slot >= 0) { /* a cached statement goes back, reset */
+        db_reset(st);
+        st->d->cache[st->cache_slot].busy = false;
+        return;
+    }
     st->d->be->finalize(st->impl);
     st->d->open_stmts--;
     free(st);
@@ -617,16 +666,29 @@ db_dialect dbpool_dialect(const dbpool *p)
     return p->dialect;
 }
 
-int db_run(db *d, const char *sql, const char *const *params, int n, em_error *err)
+/* Bind text parameters, step once, give the statement back. */
+static int run_prepared(db_stmt *st, int rc, const char *const *params, int n, em_error *err)
 {
-    db_stmt *st = NULL;
-    int rc = db_prepare(d, sql, &st, err);
     for (int i = 0; rc == EM_OK && i < n; i++)
         rc = params[i] != NULL ? db_bind_text(st, i + 1, params[i]) : db_bind_null(st, i + 1);
     if (rc == EM_OK)
         rc = db_step(st, err);
     db_finalize(st);
     return rc;
+}
+
+int db_run_cached(db *d, const char *sql, const char *const *params, int n, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, sql, &st, err);
+    return rc == EM_OK ? run_prepared(st, rc, params, n, err) : rc;
+}
+
+int db_run(db *d, const char *sql, const char *const *params, int n, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, sql, &st, err);
+    return rc == EM_OK ? run_prepared(st, rc, params, n, err) : rc;
 }
 
 bool db_next(db_stmt *st, int *rc, em_error *err)

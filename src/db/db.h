@@ -76,6 +76,13 @@ void db_rollback(db *d);
  * finalized before db_close. Free with db_finalize; db_finalize(NULL) is a no-op. */
 int db_prepare(db *d, const char *sql, db_stmt **out /* OUT */, em_error *err);
 void db_finalize(db_stmt *st);
+/* The same for statements run again and again (hot paths): the statement is
+ * kept by the connection, keyed by the address of `sql` (which must be a
+ * string with static storage), and handed out reset; db_finalize gives it back
+ * instead of freeing it. PostgreSQL prepares it on the server once per
+ * connection. When the same SQL is already in use on this connection (nested
+ * use), a fresh statement is prepared as db_prepare would. */
+int db_prepare_cached(db *d, const char *sql, db_stmt **out /* OUT */, em_error *err);
 /* Clear results and bindings so the statement can run again. */
 void db_reset(db_stmt *st);
 
@@ -122,6 +129,8 @@ bool db_column_is_null(db_stmt *st, int col);
  * DB_DONE when it finished without one (a write), or a negative error. For
  * statements whose row, if any, the caller does not need to read. */
 int db_run(db *d, const char *sql, const char *const *params, int n, em_error *err);
+/* db_run through db_prepare_cached: `sql` must have static storage. */
+int db_run_cached(db *d, const char *sql, const char *const *params, int n, em_error *err);
 
 /* Rows changed by the last completed statement on this connection. */
 int64_t db_changes(db *d);

@@ -41,6 +41,9 @@ typedef struct db_backend {
     /* *stmt is owned, free with finalize. */
     int (*prepare)(void *conn, const char *sql, void **stmt /* OUT */, em_error *err);
     void (*finalize)(void *stmt);
+    /* The statement will run many times on this connection (db_prepare_cached):
+     * PostgreSQL prepares it on the server once; may be NULL. */
+    void (*make_persistent)(void *stmt);
     void (*reset)(void *stmt);
     /* True when $idx appears in the statement's SQL. */
     bool (*has_param)(void *stmt, int idx);

@@ -37,6 +37,8 @@ typedef struct pg_conn {
     char *safe_url;         /* owned; the URL with its password masked, for logs */
     bool tx_open;           /* db_begin ran, and neither commit nor rollback since */
     int64_t changes;        /* rows changed by the last completed statement */
+    unsigned generation;    /* bumped by every PQreset: server-side statements are gone */
+    unsigned next_name;     /* for naming server-side prepared statements */
 } pg_conn;
 
 typedef struct pg_stmt {
@@ -48,6 +50,10 @@ typedef struct pg_stmt {
     PGresult *res;          /* owned result of the run; NULL before db_step */
     int row;                /* current row of res, -1 before the first */
     char (*iso)[40];        /* owned, one per column: timestamptz values as ISO-8601 */
+    bool persistent;        /* prepared on the server (db_prepare_cached) */
+    bool prepared;          /* ... and it is, under `name`, for generation prepared_gen */
+    unsigned prepared_gen;
+    char name[24];
 } pg_stmt;
 
 /* ---- errors ---- */
@@ -136,6 +142,7 @@ static int ensure(pg_conn *c, em_error *err)
     if (c->tx_open)
         return unavailable(c, "database connection lost inside a transaction", err);
     PQreset(c->h);
+    c->generation++;
     if (PQstatus(c->h) != CONNECTION_OK)
         return unavailable(c, "database connection lost; reconnect failed", err);
     log_msg(LOG_WARN, "db: database connection was lost and has been re-established");
@@ -452,6 +459,29 @@ static void pg_finalize(void *stmt)
     free(s);
 }
 
+static void pg_make_persistent(void *stmt)
+{
+    pg_stmt *s = stmt;
+    s->persistent = true;
+    snprintf(s->name, sizeof s->name, "em_%u", ++s->c->next_name);
+}
+
+/* Run a persistent statement: prepare it on the server when this connection
+ * (or this generation of it, after a reconnect) has not yet, then execute. */
+static PGresult *exec_prepared(pg_stmt *s)
+{
+    pg_conn *c = s->c;
+    if (!s->prepared || s->prepared_gen != c->generation) {
+        PGresult *p = PQprepare(c->h, s->name, s->sql, s->nparams, NULL);
+        if (PQresultStatus(p) != PGRES_COMMAND_OK)
+            return p; /* the error, reported by the caller */
+        PQclear(p);
+        s->prepared = true;
+        s->prepared_gen = c->generation;
+    }
+    return PQexecPrepared(c->h, s->name, s->nparams, (const char *const *)s->values, NULL, NULL, 0);
+}
+
 static bool pg_has_param(void *stmt, int idx)
 {
     pg_stmt *s = stmt;
@@ -507,8 +537,9 @@ static int pg_step(void *stmt, em_error *err)
         int rc = ensure(c, err);
         if (rc != EM_OK)
             return rc;
-        PGresult *res = PQexecParams(c->h, s->sql, s->nparams, NULL,
-                                     (const char *const *)s->values, NULL, NULL, 0);
+        PGresult *res = s->persistent ? exec_prepared(s)
+                                      : PQexecParams(c->h, s->sql, s->nparams, NULL,
+                                                     (const char *const *)s->values, NULL, NULL, 0);
         ExecStatusType st = PQresultStatus(res);
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
             rc = fail(c, res, "step", s->sql, err);
@@ -648,6 +679,7 @@ const db_backend db__pg_backend = {
     .changes = pg_changes,
     .prepare = pg_prepare,
     .finalize = pg_finalize,
+    .make_persistent = pg_make_persistent,
     .reset = pg_reset,
     .has_param = pg_has_param,
     .bind_text = pg_bind_text,

@@ -94,7 +94,8 @@ static int insert_job(db_stmt *st, const job_spec *s, int64_t now_ms, char id[JO
 
 static const char insert_sql[] =
     "INSERT INTO jobs (id, queue, kind, payload, priority, run_at, max_attempts, unique_key, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (unique_key) DO NOTHING";
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
+    "ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING";
 
 int queue_enqueue(db *d, const job_spec *spec, char id_out[JOB_ID_LEN + 1], em_error *err)
 {
@@ -103,7 +104,7 @@ int queue_enqueue(db *d, const job_spec *spec, char id_out[JOB_ID_LEN + 1], em_e
         return rc;
     db_stmt *st = NULL;
     char id[JOB_ID_LEN + 1];
-    rc = db_prepare(d, insert_sql, &st, err);
+    rc = db_prepare_cached(d, insert_sql, &st, err);
     if (rc == EM_OK)
         rc = insert_job(st, spec, clock_now_ms(), id, err);
     db_finalize(st);
@@ -136,7 +137,7 @@ int queue_enqueue_many(db *d, const job_spec *specs, size_t n, em_error *err)
     if (rc != EM_OK)
         return rc;
     db_stmt *st = NULL;
-    rc = db_prepare(d, insert_sql, &st, err);
+    rc = db_prepare_cached(d, insert_sql, &st, err);
     int64_t now = clock_now_ms();
     for (size_t i = 0; rc == EM_OK && i < n; i++) {
         char id[JOB_ID_LEN + 1];
@@ -180,13 +181,13 @@ static int queue_list_param(db_dialect dialect, const char *const *queues, size_
 static int reclaim_expired(db *d, const char *now, em_error *err)
 {
     const char *params[] = {now};
-    int rc = db_run(d,
+    int rc = db_run_cached(d,
                     "UPDATE jobs SET status = 'dead', finished_at = $1, updated_at = $1, locked_by = NULL, "
                     "lease_expires_at = NULL, last_error = 'worker lost: its lease expired during the last attempt' "
                     "WHERE status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
                     params, 1, err);
     if (rc == DB_DONE)
-        rc = db_run(d,
+        rc = db_run_cached(d,
                     "UPDATE jobs SET status = 'failed', run_at = $1, updated_at = $1, locked_by = NULL, "
                     "lease_expires_at = NULL, last_error = 'worker lost: its lease expired during the attempt' "
                     "WHERE status = 'running' AND lease_expires_at < $1",
@@ -194,19 +195,37 @@ static int reclaim_expired(db *d, const char *now, em_error *err)
     return rc == DB_DONE ? EM_OK : rc;
 }
 
-static const char claim_sqlite[] =
-    "UPDATE jobs SET status = 'running', locked_by = $1, lease_expires_at = $2, attempts = attempts + 1, "
-    "updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'failed') "
-    "AND queue IN (SELECT value FROM json_each($4)) AND run_at <= $3 "
-    "ORDER BY priority DESC, run_at, id LIMIT $5) "
-    "RETURNING id, queue, kind, payload, attempts, max_attempts";
+/* Is anything runnable (or any lease expired)? A read, before taking a lock. */
+static const char probe_one[] =
+    "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = $1 AND run_at <= $2) "
+    "OR (status = 'running' AND lease_expires_at < $2) LIMIT 1";
+static const char probe_sqlite_many[] =
+    "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue IN (SELECT value FROM json_each($1)) "
+    "AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2) LIMIT 1";
+static const char probe_pg_many[] =
+    "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = ANY($1::text[]) AND run_at <= $2) "
+    "OR (status = 'running' AND lease_expires_at < $2) LIMIT 1";
 
-static const char claim_pg[] =
-    "UPDATE jobs SET status = 'running', locked_by = $1, lease_expires_at = $2, attempts = attempts + 1, "
-    "updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'failed') "
-    "AND queue = ANY($4::text[]) AND run_at <= $3 "
-    "ORDER BY priority DESC, run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) "
-    "RETURNING id, queue, kind, payload::text, attempts, max_attempts";
+/* The claims. With one queue (the usual case) the condition is `queue = $4`
+ * and the ORDER BY is the partial index's own order (queue, priority DESC,
+ * run_at), so a claim reads `batch` index entries instead of sorting every
+ * runnable job; with several queues the database merges them. */
+#define CLAIM_HEAD                                                                                      \
+    "UPDATE jobs SET status = 'running', locked_by = $1, lease_expires_at = $2, attempts = attempts + 1, " \
+    "updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'failed') AND run_at <= $3 "
+
+static const char claim_sqlite_one[] =
+    CLAIM_HEAD "AND queue = $4 ORDER BY priority DESC, run_at LIMIT $5) "
+               "RETURNING id, queue, kind, payload, attempts, max_attempts";
+static const char claim_sqlite_many[] =
+    CLAIM_HEAD "AND queue IN (SELECT value FROM json_each($4)) ORDER BY priority DESC, run_at LIMIT $5) "
+               "RETURNING id, queue, kind, payload, attempts, max_attempts";
+static const char claim_pg_one[] =
+    CLAIM_HEAD "AND queue = $4 ORDER BY priority DESC, run_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
+               "RETURNING id, queue, kind, payload::text, attempts, max_attempts";
+static const char claim_pg_many[] =
+    CLAIM_HEAD "AND queue = ANY($4::text[]) ORDER BY priority DESC, run_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
+               "RETURNING id, queue, kind, payload::text, attempts, max_attempts";
 
 int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_queues, int max, int64_t lease_ms,
                 job *out, size_t *n, em_error *err)
@@ -229,14 +248,9 @@ int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_q
     db_stmt *st = NULL;
     /* A read first: idle workers polling an empty queue must not take the
      * write lock (SQLite has one per database) every poll. */
-    const char *probe_params[] = {qlist.data, now};
-    rc = db_run(d,
-                dialect == DB_SQLITE
-                    ? "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue IN "
-                      "(SELECT value FROM json_each($1)) AND run_at <= $2) OR (status = 'running' AND "
-                      "lease_expires_at < $2) LIMIT 1"
-                    : "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = ANY($1::text[]) "
-                      "AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2) LIMIT 1",
+    const char *probe_params[] = {n_queues == 1 ? queues[0] : qlist.data, now};
+    rc = db_run_cached(d,
+                n_queues == 1 ? probe_one : dialect == DB_SQLITE ? probe_sqlite_many : probe_pg_many,
                 probe_params, 2, err);
     if (rc != DB_ROW) {
         rc = rc == DB_DONE ? EM_OK : rc; /* nothing runnable */
@@ -247,7 +261,10 @@ int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_q
         goto out;
     rc = reclaim_expired(d, now, err);
     if (rc == EM_OK)
-        rc = db_prepare(d, dialect == DB_SQLITE ? claim_sqlite : claim_pg, &st, err);
+        rc = db_prepare_cached(d,
+                               n_queues == 1 ? (dialect == DB_SQLITE ? claim_sqlite_one : claim_pg_one)
+                                             : (dialect == DB_SQLITE ? claim_sqlite_many : claim_pg_many),
+                               &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, worker);
     if (rc == EM_OK)
@@ -255,7 +272,7 @@ int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_q
     if (rc == EM_OK)
         rc = db_bind_text(st, 3, now);
     if (rc == EM_OK)
-        rc = db_bind_text(st, 4, qlist.data);
+        rc = db_bind_text(st, 4, n_queues == 1 ? queues[0] : qlist.data);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 5, max);
     while (db_next(st, &rc, err)) {
@@ -318,19 +335,19 @@ int queue_finish(db *d, const char *worker, const job_result *results, size_t n,
     int rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
-    rc = db_prepare(d,
+    rc = db_prepare_cached(d,
                     "UPDATE jobs SET status = 'succeeded', locked_by = NULL, lease_expires_at = NULL, "
                     "last_error = NULL, finished_at = $3, updated_at = $3 "
                     "WHERE id = $1 AND locked_by = $2 AND status = 'running'",
                     &ok, err);
     if (rc == EM_OK)
-        rc = db_prepare(d,
+        rc = db_prepare_cached(d,
                         "UPDATE jobs SET status = $6, finished_at = $7, run_at = $4, last_error = $5, "
                         "locked_by = NULL, lease_expires_at = NULL, updated_at = $3 "
                         "WHERE id = $1 AND locked_by = $2 AND status = 'running'",
                         &bad, err);
     if (rc == EM_OK)
-        rc = db_prepare(d,
+        rc = db_prepare_cached(d,
                         "INSERT INTO job_runs (id, job_id, attempt, worker, status, error, started_at, finished_at, "
                         "duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         &run, err);

@@ -588,6 +588,52 @@ static void test_db_pool_does_not_create_sqlite_file(void **state)
     rmdir(dir);
 }
 
+static const char cached_sql[] = "SELECT $1 || '!'";
+
+/* db_prepare_cached: one statement per SQL per connection, handed out reset;
+ * nested use gets its own; on PostgreSQL it survives a reconnection. */
+static void test_db_prepare_cached(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    db_stmt *a = NULL, *b = NULL, *c = NULL;
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(db_prepare_cached(f->d, cached_sql, &a, &err), EM_OK);
+        if (round == 0)
+            c = a;
+        assert_ptr_equal(a, c); /* the same statement each time */
+        char v[8];
+        snprintf(v, sizeof v, "r%d", round);
+        assert_int_equal(db_bind_text(a, 1, v), EM_OK);
+        assert_int_equal(db_step(a, &err), DB_ROW);
+        char want[8];
+        snprintf(want, sizeof want, "r%d!", round);
+        assert_string_equal(db_column_text(a, 0), want);
+        if (round == 1) { /* nested: a second user while the first holds it */
+            assert_int_equal(db_prepare_cached(f->d, cached_sql, &b, &err), EM_OK);
+            assert_ptr_not_equal(a, b);
+            assert_int_equal(db_bind_text(b, 1, "n"), EM_OK);
+            assert_int_equal(db_step(b, &err), DB_ROW);
+            assert_string_equal(db_column_text(b, 0), "n!");
+            db_finalize(b);
+        }
+        db_finalize(a); /* back to the cache, reset */
+    }
+    if (f->kind == DB_POSTGRES) {
+        /* the server forgets its prepared statements when the session ends */
+        terminate_backend(f->d);
+        assert_int_equal(db_ping(f->d, &err), EM_OK); /* reconnects */
+        assert_int_equal(db_prepare_cached(f->d, cached_sql, &a, &err), EM_OK);
+        assert_int_equal(db_bind_text(a, 1, "again"), EM_OK);
+        int rc = db_step(a, &err);
+        if (rc != DB_ROW)
+            fail_msg("after reconnect: %d %s", rc, err.msg);
+        assert_string_equal(db_column_text(a, 0), "again!");
+        db_finalize(a);
+    }
+    /* db_close finalizes what the cache holds (the fixture closes it) */
+}
+
 /* db_next: row loops without assignment in conditions; errors fall through. */
 static void test_db_next_loops(void **state)
 {
@@ -692,6 +738,7 @@ int main(void)
         BOTH(test_db_ping_detects_lost_database),
         BOTH(test_db_open_creates_dirs),
         BOTH(test_db_next_loops),
+        BOTH(test_db_prepare_cached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

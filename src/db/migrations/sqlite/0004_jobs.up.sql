@@ -14,7 +14,7 @@ CREATE TABLE jobs (
     locked_by         TEXT,
     lease_expires_at  TEXT,
     last_error        TEXT,
-    unique_key        TEXT UNIQUE,
+    unique_key        TEXT,
     created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     updated_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     finished_at       TEXT
@@ -25,7 +25,8 @@ CREATE INDEX jobs_runnable_idx ON jobs (queue, priority DESC, run_at)
 -- Expired leases, and a worker's own running jobs.
 CREATE INDEX jobs_running_idx ON jobs (lease_expires_at) WHERE status = 'running';
 CREATE INDEX jobs_locked_by_idx ON jobs (locked_by) WHERE status = 'running';
-CREATE INDEX jobs_status_idx ON jobs (status, queue);
+-- Idempotent enqueue: most jobs have no key, so only keyed ones are indexed.
+CREATE UNIQUE INDEX jobs_unique_key_idx ON jobs (unique_key) WHERE unique_key IS NOT NULL;
 
 CREATE TABLE job_runs (
     id           TEXT PRIMARY KEY,
