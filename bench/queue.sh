@@ -3,7 +3,7 @@
 # peers' Celery + Redis and Python SQLite-table queue, in one run. See bench/README.md,
 # "Queue benchmark".
 #
-#   bench/queue.sh                          # defaults: N=10000 REPS=3 PEER_REPS=2, about 4 minutes
+#   bench/queue.sh                          # defaults: N=10000 REPS=3 PEER_REPS=2, about 2-3 minutes
 #   REPS=1 PEER_REPS=1 bench/queue.sh       # quick check
 #   BACKENDS=sqlite CONFIGS="2x1:1" SKIP_PEERS=1 WORKER_BATCH=64 bench/queue.sh
 #
@@ -50,7 +50,7 @@ jsonl=$out/runs.jsonl
 : >"$jsonl"
 worker_pids=()
 pg_dir=""
-poll_pid=""
+poll_pid="" poll_w="" poll_r=""
 
 cleanup() {
   local rc=$?
@@ -103,7 +103,7 @@ else
   log "building exammentor (Release, build-bench-queue)"
   { cmake -S "$repo" -B "$repo/build-bench-queue" -DCMAKE_BUILD_TYPE=Release -DEM_TESTS=OFF &&
     cmake --build "$repo/build-bench-queue" -j2; } >"$tmp/build.log" 2>&1 ||
-    { tail -20 "$tmp/build.log" >&2; die "the build failed (another session's half-done edit in src/? EM_BIN=... uses a binary you trust)"; }
+    { tail -20 "$tmp/build.log" >&2; die "the build failed (uncommitted changes in src/? EM_BIN=... measures a binary you trust)"; }
   EM=$repo/build-bench-queue/exammentor
   em_source="working tree $(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || echo ' + uncommitted changes in src/')"
 fi
@@ -156,23 +156,27 @@ drop_db() {
 # One persistent sqlite3/psql process answers the completion polls, so that polling costs
 # no process start every few ms. The measured times come from the database afterwards.
 poll_open() {
-  if [[ $1 == sqlite ]]; then coproc POLL { exec sqlite3 -batch "$db_file"; }
-  else coproc POLL { exec psql -qAtX "$db_url"; }; fi
-  poll_pid=$POLL_PID
+  rm -f "$tmp/poll.in" "$tmp/poll.out"
+  mkfifo "$tmp/poll.in" "$tmp/poll.out"
+  if [[ $1 == sqlite ]]; then sqlite3 -batch "$db_file" <"$tmp/poll.in" >"$tmp/poll.out" 2>/dev/null &
+  else psql -qAtX "$db_url" <"$tmp/poll.in" >"$tmp/poll.out" 2>/dev/null & fi
+  poll_pid=$!
+  exec {poll_w}>"$tmp/poll.in" {poll_r}<"$tmp/poll.out"
 }
 poll_query() { # SQL -> one line
   local line=""
-  echo "$1" >&"${POLL[1]}"
-  read -r -t 10 line <&"${POLL[0]}" || true
+  echo "$1" >&"$poll_w"
+  read -r -t 10 line <&"$poll_r" || true
   echo "$line"
 }
 poll_close() {
-  if [[ -n $poll_pid ]]; then
-    exec {POLL[1]}>&- 2>/dev/null || true
-    kill "$poll_pid" 2>/dev/null || true
-    wait "$poll_pid" 2>/dev/null || true
-    poll_pid=""
-  fi
+  [[ -n $poll_pid ]] || return 0
+  [[ -n $poll_w ]] && exec {poll_w}>&-
+  [[ -n $poll_r ]] && exec {poll_r}<&-
+  poll_w="" poll_r=""
+  kill "$poll_pid" 2>/dev/null || true
+  wait "$poll_pid" 2>/dev/null || true
+  poll_pid=""
 }
 # wait_done: poll every 5 ms until N system.noop jobs succeeded (or DONE_TIMEOUT). 0 when all done.
 wait_done() {
@@ -268,7 +272,7 @@ worker_warnings() { cat "$tmp"/worker-*.log 2>/dev/null | grep -c '"level":"\(wa
 run_cell() {
   local be=$1 w=$2 c=$3 ptx=$4 rep=$5
   local m1 m2 chk1 chk2 b0 b1 t_launch prod_rc wt1 wt2 busy1 busy2 boxb1 boxb2 warn1 warn2 ok=true fail=""
-  local p_real p_user p_sys waited1 waited2 dist1 dist2 e2e_wall
+  local p_real p_user p_sys waited1 waited2 dist1 dist2
   log "$be ${w}x$c per-tx $ptx rep $rep: end to end"
 
   # phase 1: workers running, the producer enqueues, clock until the N-th job finished
@@ -352,8 +356,7 @@ run_peers() { # one call of peers/bench_queue.sh with REPS=1
   log "peers/bench_queue.sh (REPS=1${PEER_VARIANTS:+ VARIANTS=$PEER_VARIANTS})"
   wait_quiet
   ((disturbed == 0)) || log "WARNING: the peers' run below shares the machine with another benchmark"
-  local before after f
-  before=$(ls -d "$out"/peers/queue_* 2>/dev/null | wc -l)
+  local f
   PEERS_RESULTS=$out/peers PEERS_RUN=$tmp/peers-run N=$N WORKERS=2 REPS=1 ${PEER_VARIANTS:+VARIANTS="$PEER_VARIANTS"} \
     bash "$PEERS/bench_queue.sh" >>"$out/peers.log" 2>&1 || die "peers/bench_queue.sh failed, see $out/peers.log"
   f=$(ls -td "$out"/peers/queue_* | head -1)/runs.jsonl
