@@ -61,6 +61,8 @@ void api_db_error(http_res *res, int rc, const em_error *err);
  * 403 for a cookie session's state-changing request without the matching
  * X-CSRF-Token header. On success *who has the account's current role. */
 bool api_authenticate(http_req *req, http_res *res, principal *who /* OUT */);
+/* The same, also handing over the account row it read (no second lookup). */
+bool api_authenticate_user(http_req *req, http_res *res, principal *who /* OUT */, user *account /* OUT */);
 /* Authenticate and require an admin: anyone else gets 404, as if the admin
  * API did not exist (auth/authz.h). False with the response written. */
 bool api_require_admin(http_req *req, http_res *res, principal *who /* OUT */);

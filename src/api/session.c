@@ -29,6 +29,12 @@ bool api_csrf_ok(http_req *req)
 
 bool api_authenticate(http_req *req, http_res *res, principal *who)
 {
+    user u;
+    return api_authenticate_user(req, res, who, &u);
+}
+
+bool api_authenticate_user(http_req *req, http_res *res, principal *who, user *account)
+{
     app *a = req->app;
     const char *token = http_req_bearer(req);
     bool from_cookie = false;
@@ -57,9 +63,9 @@ bool api_authenticate(http_req *req, http_res *res, principal *who)
     db *d = api_db(req, res);
     if (d == NULL)
         return false;
-    user u;
-    int rc = users_get_by_id(d, claimed.user_id, &u, &err);
-    if (rc == EM_E_NOT_FOUND || (rc == EM_OK && !u.is_active)) {
+    user *u = account;
+    int rc = users_get_by_id(d, claimed.user_id, u, &err);
+    if (rc == EM_E_NOT_FOUND || (rc == EM_OK && !u->is_active)) {
         http_res_header(res, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
         http_res_error(res, 401, "unauthorized", "the account is not active");
         return false;
@@ -69,7 +75,7 @@ bool api_authenticate(http_req *req, http_res *res, principal *who)
         return false;
     }
     *who = claimed;
-    snprintf(who->role, sizeof who->role, "%s", u.role);
+    snprintf(who->role, sizeof who->role, "%s", u->role);
     return true;
 }
 

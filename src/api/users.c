@@ -9,19 +9,9 @@
 void api_users_me(http_req *req, http_res *res)
 {
     principal who;
-    if (!api_authenticate(req, res, &who))
-        return;
-    db *d = api_db(req, res);
-    if (d == NULL)
-        return;
-    em_error err = {0};
     user u;
-    int rc = users_get_by_id(d, who.user_id, &u, &err);
-    if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
-        return;
-    }
-    http_res_json(res, 200, api_user_json(&u));
+    if (api_authenticate_user(req, res, &who, &u))
+        http_res_json(res, 200, api_user_json(&u));
 }
 
 void api_users_me_update(http_req *req, http_res *res)
