@@ -1,0 +1,703 @@
+/* worksheet: see worksheet.h.
+ *
+ * The parser reads the pages line by line in one pass and is a small state
+ * machine: the preamble (title, instructions, "Name: ____"), which is dropped;
+ * the questions, where each line is a question marker, an option marker, an
+ * inline answer or more text for whatever is being read (the stem or the last
+ * option); and the answer key, where each line holds entries like "3. C".
+ * The key section starts at a heading ("Answer Key", "Answers") or, with no
+ * heading, at a line of letter entries whose first number goes backwards.
+ *
+ * A number that goes backwards and is not a key is read as text of the
+ * current question (a numbered list inside a stem), so the questions stay in
+ * strictly increasing number order, which also lets key entries find their
+ * question by binary search. Text is normalised as it is copied: runs of white
+ * space and control bytes become one space, and bytes that are not valid UTF-8
+ * become U+FFFD, so every string handed out is valid UTF-8 that can go into
+ * JSON as it is. */
+#include "content/worksheet.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+
+#define MAX_QUESTIONS 10000
+#define MAX_NUMBER 9999
+/* The longest stem or option text; a longer one is not a worksheet question
+ * but extraction gone wrong, and is refused rather than stored. */
+#define MAX_TEXT (64 * 1024)
+/* How much of an answer's raw text is looked at: the answer keeps 63 bytes,
+ * and 256 raw bytes always give at least that after normalising unless they
+ * are mostly white space. */
+#define ANSWER_RAW_MAX 256
+
+typedef enum ws_mode {
+    MODE_PREAMBLE,  /* before the first question: everything is dropped */
+    MODE_QUESTIONS, /* reading questions */
+    MODE_KEY        /* in the answer key section */
+} ws_mode;
+
+typedef enum ws_target {
+    TARGET_NONE,  /* text is dropped (after an inline answer) */
+    TARGET_STEM,  /* text goes to the stem of the last question */
+    TARGET_OPTION /* text goes to the last option of the last question */
+} ws_target;
+
+/* The state of one parse; lives on worksheet_parse's stack. */
+typedef struct ws_parser {
+    ws_list *out; /* the list being built */
+    size_t cap;   /* allocated items in out */
+    ws_mode mode;
+    ws_target target; /* where text in `text` belongs */
+    buf text;         /* the stem or option being read, normalised */
+    int page;         /* number of the page being read */
+    em_error *err;
+} ws_parser;
+
+/* ---- characters and UTF-8 ---- */
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* White space and control bytes, including NUL: all become one space. */
+static bool is_space_byte(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7f;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static char to_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not
+ * one (stray continuation byte, overlong form, surrogate, past U+10FFFF, or
+ * cut off by the end). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else {
+        return 0;
+    }
+    if (n < need || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return need;
+}
+
+/* Append [p, end) to b with white space normalised: any run of white space or
+ * control bytes becomes one space, none at the start or end of b, and text
+ * appended to a non-empty b is separated from it by a space (it comes from
+ * another line or after a marker). Invalid UTF-8 becomes U+FFFD. 0 or
+ * EM_E_TOO_LARGE (b's maximum). */
+static int text_append(buf *b, const char *p, const char *end)
+{
+    static const char replacement[] = "\xef\xbf\xbd";
+    const unsigned char *s = (const unsigned char *)p;
+    const unsigned char *e = (const unsigned char *)end;
+    bool pending_space = true;
+    int rc = EM_OK;
+    while (s < e) {
+        /* U+00A0 (no-break space) counts as white space too. */
+        bool nbsp = s[0] == 0xc2 && e - s >= 2 && s[1] == 0xa0;
+        if (is_space_byte(*s) || nbsp) {
+            pending_space = true;
+            s += nbsp ? 2 : 1;
+            continue;
+        }
+        if (pending_space && b->len > 0) {
+            rc = buf_append(b, " ", 1);
+            if (rc != EM_OK)
+                goto done;
+        }
+        pending_space = false;
+        if (*s < 0x80) {
+            const unsigned char *run = s;
+            while (s < e && *s < 0x80 && !is_space_byte(*s))
+                s++;
+            rc = buf_append(b, run, (size_t)(s - run));
+        } else {
+            size_t k = utf8_len(s, (size_t)(e - s));
+            if (k == 0) {
+                rc = buf_append(b, replacement, sizeof replacement - 1);
+                s++;
+            } else {
+                rc = buf_append(b, s, k);
+                s += k;
+            }
+        }
+        if (rc != EM_OK)
+            goto done;
+    }
+done:
+    return rc;
+}
+
+/* ---- recognising lines ---- */
+
+/* Case-insensitive: does [p, end) start with the lowercase word w? */
+static bool starts_with_ci(const char *p, const char *end, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(end - p) < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (to_lower(p[i]) != w[i])
+            return false;
+    return true;
+}
+
+static const char *skip_blanks(const char *p, const char *end)
+{
+    while (p < end && is_blank(*p))
+        p++;
+    return p;
+}
+
+/* Read 1..5 digits at *p as a number, advancing *p. Longer runs are not
+ * numbers we accept (nor read: they could overflow); returns -1 for them and
+ * when there is no digit. 0 is returned as 0 for the caller to refuse. */
+static int read_number(const char **p, const char *end)
+{
+    const char *q = *p;
+    int v = 0;
+    while (q < end && is_digit(*q)) {
+        if (q - *p >= 5)
+            return -1;
+        v = v * 10 + (*q - '0');
+        q++;
+    }
+    if (q == *p)
+        return -1;
+    *p = q;
+    return v;
+}
+
+/* A question marker at the start of a trimmed line: "1." "1)" "Q1." "Q1:"
+ * "Q 1)" "Question 1:" "Question 1." (case-insensitive), followed by a blank
+ * or the end of the line; "Question 1" alone on its line counts too. Bare
+ * numbers take only '.' and ')', so "10:30" or "1.5 kg" are not questions.
+ * Returns the marker's length and sets *number, or 0. */
+static size_t question_marker(const char *p, const char *end, int *number /* OUT */)
+{
+    const char *q = p;
+    bool prefixed = false;
+    if (starts_with_ci(q, end, "question")) {
+        q = skip_blanks(q + 8, end);
+        prefixed = true;
+    } else if (starts_with_ci(q, end, "q")) {
+        q = skip_blanks(q + 1, end);
+        prefixed = true;
+    }
+    int n = read_number(&q, end);
+    if (n < 1 || n > MAX_NUMBER)
+        return 0;
+    if (q == end) {
+        /* "Question 3" as a heading; a bare "3" is a page number. */
+        if (!prefixed || !starts_with_ci(p, end, "question"))
+            return 0;
+    } else if (*q == '.' || *q == ')' || (prefixed && *q == ':')) {
+        q++;
+        if (q < end && !is_blank(*q))
+            return 0;
+    } else {
+        return 0;
+    }
+    *number = n;
+    return (size_t)(q - p);
+}
+
+/* An option marker for the letter with index `letter` (0 = A) at p: "A."
+ * "A)" "A:" "(A)" in either case, followed by a blank or the end. Returns the
+ * marker's length, or 0. */
+static size_t option_marker(const char *p, const char *end, int letter)
+{
+    const char *q = p;
+    bool paren = false;
+    if (q < end && *q == '(') {
+        paren = true;
+        q++;
+    }
+    if (q == end || to_lower(*q) != 'a' + letter)
+        return 0;
+    q++;
+    if (q == end)
+        return 0;
+    if (paren ? *q != ')' : (*q != '.' && *q != ')' && *q != ':'))
+        return 0;
+    q++;
+    if (q < end && !is_blank(*q))
+        return 0;
+    return (size_t)(q - p);
+}
+
+/* A letter answer at p: "C", "c", "(c)", "C." or "C)" for letters a..h.
+ * With `alone`, a bare letter must end the text ("Answer: a car" is text,
+ * not "A"), while a marked one may be followed by a blank and an
+ * explanation; without it, any answer may be followed by a blank, ',' or ';'
+ * (key entries share a line). Returns the length and sets *letter (0 = A),
+ * or 0. */
+static size_t letter_answer(const char *p, const char *end, bool alone, int *letter /* OUT */)
+{
+    const char *q = p;
+    bool marked = false;
+    if (q < end && *q == '(') {
+        marked = true;
+        q++;
+    }
+    if (q == end)
+        return 0;
+    char c = to_lower(*q);
+    if (c < 'a' || c > 'h')
+        return 0;
+    q++;
+    if (marked) {
+        if (q == end || *q != ')')
+            return 0;
+        q++;
+    } else if (q < end && (*q == '.' || *q == ')')) {
+        marked = true;
+        q++;
+    }
+    if (q < end) {
+        bool sep = is_blank(*q) || (!alone && (*q == ',' || *q == ';'));
+        if (!sep || (alone && !marked))
+            return 0;
+    }
+    *letter = c - 'a';
+    return (size_t)(q - p);
+}
+
+/* Page furniture: "3", "- 3 -", "Page 3", "Page 3 of 4", "3 / 4". */
+static bool is_page_number(const char *p, const char *end)
+{
+    const char *q = p;
+    if (q < end && *q == '-')
+        q = skip_blanks(q + 1, end);
+    if (starts_with_ci(q, end, "page"))
+        q = skip_blanks(q + 4, end);
+    if (read_number(&q, end) < 0)
+        return false;
+    q = skip_blanks(q, end);
+    if (starts_with_ci(q, end, "of") || (q < end && *q == '/')) {
+        q = skip_blanks(q + (*q == '/' ? 1 : 2), end);
+        if (read_number(&q, end) < 0)
+            return false;
+        q = skip_blanks(q, end);
+    }
+    if (q < end && *q == '-')
+        q = skip_blanks(q + 1, end);
+    return q == end;
+}
+
+/* A line of only rule characters ("________", "-----", "....."): answer
+ * blanks and separators, never content. */
+static bool is_rule_line(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (!is_blank(*p) && *p != '_' && *p != '-' && *p != '.' && *p != '=' && *p != '*')
+            return false;
+    return true;
+}
+
+/* An answer key heading: "Answer Key", "Answers", "Answer key:" ...
+ * (case-insensitive). Alone on its line, *rest is set to the end; a heading
+ * followed by ':' and more text ("Answers: 1-C 2-A") sets *rest to that text
+ * for the caller to read as entries. */
+static bool is_key_heading(const char *p, const char *end, const char **rest /* OUT */)
+{
+    static const char *const headings[] = {"answer keys", "answer key", "answer sheet", "answers"};
+    for (size_t i = 0; i < sizeof headings / sizeof headings[0]; i++) {
+        if (!starts_with_ci(p, end, headings[i]))
+            continue;
+        const char *q = skip_blanks(p + strlen(headings[i]), end);
+        if (q < end && *q == ':')
+            q = skip_blanks(q + 1, end);
+        else if (q < end)
+            return false; /* "Answers to part B are ..." */
+        *rest = q;
+        return true;
+    }
+    return false;
+}
+
+/* An inline answer line: "Answer: C", "Ans: C", "Ans. C", "Answer - C",
+ * "Correct answer: (c)". Sets *rest to the text after the separator. */
+static bool is_answer_line(const char *p, const char *end, const char **rest /* OUT */)
+{
+    const char *q;
+    if (starts_with_ci(p, end, "correct answer"))
+        q = p + 14;
+    else if (starts_with_ci(p, end, "answer"))
+        q = p + 6;
+    else if (starts_with_ci(p, end, "ans"))
+        q = p + 3;
+    else
+        return false;
+    bool abbreviated = q == p + 3;
+    q = skip_blanks(q, end);
+    if (q == end || !(*q == ':' || *q == '-' || (abbreviated && *q == '.')))
+        return false;
+    *rest = skip_blanks(q + 1, end);
+    return true;
+}
+
+/* ---- building the list ---- */
+
+static ws_question *current(ws_parser *ps)
+{
+    return ps->out->n > 0 ? &ps->out->items[ps->out->n - 1] : NULL;
+}
+
+/* Hand the text read so far to the stem or option it belongs to. */
+static void flush(ws_parser *ps)
+{
+    ws_question *q = current(ps);
+    if (ps->target == TARGET_STEM)
+        q->stem = buf_steal(&ps->text);
+    else if (ps->target == TARGET_OPTION)
+        q->options[q->n_options - 1] = buf_steal(&ps->text);
+    buf_reset(&ps->text);
+    ps->target = TARGET_NONE;
+}
+
+static int question_start(ws_parser *ps, int number)
+{
+    int rc = EM_OK;
+    ws_list *l = ps->out;
+    flush(ps);
+    if (l->n == MAX_QUESTIONS) {
+        rc = em_error_set(ps->err, EM_E_TOO_LARGE, "the worksheet has more than %d questions", MAX_QUESTIONS);
+        goto done;
+    }
+    if (l->n == ps->cap) {
+        ps->cap = ps->cap == 0 ? 32 : ps->cap * 2;
+        l->items = em_realloc(l->items, ps->cap * sizeof l->items[0]);
+    }
+    memset(&l->items[l->n], 0, sizeof l->items[0]);
+    l->items[l->n].number = number;
+    l->items[l->n].page = ps->page;
+    l->n++;
+    ps->mode = MODE_QUESTIONS;
+    ps->target = TARGET_STEM;
+done:
+    return rc;
+}
+
+static void option_start(ws_parser *ps)
+{
+    ws_question *q = current(ps);
+    assert(q != NULL && q->n_options < WORKSHEET_MAX_OPTIONS);
+    flush(ps);
+    q->n_options++;
+    ps->target = TARGET_OPTION;
+}
+
+/* Add text to what is being read; dropped when nothing is. */
+static int append(ws_parser *ps, const char *p, const char *end)
+{
+    if (ps->target == TARGET_NONE)
+        return EM_OK;
+    int rc = text_append(&ps->text, p, end);
+    if (rc != EM_OK)
+        em_error_set(ps->err, rc, "question %d has a text longer than %d bytes", current(ps)->number,
+                     MAX_TEXT);
+    return rc;
+}
+
+/* Text of a question line: besides being appended, it may hold further
+ * options on the same line, each after two or more spaces or a tab
+ * ("A. cat   B. dog"). Only the next letter in order starts one, so
+ * "A. x  C. y" leaves "C. y" in A's text. */
+static int feed(ws_parser *ps, const char *p, const char *end)
+{
+    int rc = EM_OK;
+    while (p < end) {
+        const char *cut = end, *next = end;
+        ws_question *q = current(ps);
+        if (ps->target != TARGET_NONE && q->n_options < WORKSHEET_MAX_OPTIONS) {
+            for (const char *s = p; s < end; s++) {
+                if (!is_blank(*s))
+                    continue;
+                const char *m = s;
+                bool tab = false;
+                while (m < end && is_blank(*m))
+                    tab |= *m++ == '\t';
+                size_t k = (m - s >= 2 || tab) ? option_marker(m, end, q->n_options) : 0;
+                if (k > 0) {
+                    cut = s;
+                    next = m + k;
+                    break;
+                }
+                s = m - 1; /* past the run; the loop's s++ lands on m */
+            }
+        }
+        rc = append(ps, p, cut);
+        if (rc != EM_OK || cut == end)
+            goto done;
+        option_start(ps);
+        p = next;
+    }
+done:
+    return rc;
+}
+
+/* Binary search: items are in strictly increasing number order. */
+static ws_question *find_question(ws_list *l, int number)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->items[mid].number == number)
+            return &l->items[mid];
+        if (l->items[mid].number < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Set a question's answer from text: normalised, at most 63 bytes, cut at a
+ * character boundary. Blanks ("____") leave the answer as it was. */
+static void set_answer_text(ws_question *q, const char *p, const char *end)
+{
+    buf b;
+    /* Normalising can triple invalid bytes (U+FFFD), never more. */
+    buf_init(&b, ANSWER_RAW_MAX * 3);
+    if (end - p > ANSWER_RAW_MAX) {
+        end = p + ANSWER_RAW_MAX;
+        for (int i = 0; i < 3 && end > p && ((unsigned char)*end & 0xc0) == 0x80; i++)
+            end--;
+    }
+    if (is_rule_line(p, end) || text_append(&b, p, end) != EM_OK || b.len == 0)
+        goto done;
+    size_t n = b.len < sizeof q->answer - 1 ? b.len : sizeof q->answer - 1;
+    while (n > 0 && n < b.len && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+        n--;
+    memcpy(q->answer, b.data, n);
+    q->answer[n] = '\0';
+done:
+    buf_cleanup(&b);
+}
+
+/* The answer of an inline "Answer: ..." line: an uppercase letter when it
+ * names one ("C", "(c)", "C. Paris"), else its text. */
+static void set_answer(ws_question *q, const char *p, const char *end)
+{
+    int letter;
+    if (letter_answer(p, end, true, &letter) > 0) {
+        q->answer[0] = (char)('A' + letter);
+        q->answer[1] = '\0';
+    } else {
+        set_answer_text(q, p, end);
+    }
+}
+
+/* Read key entries on a line: "1. C 2. A", "1-C, 2-D; 3 - B", "4) (b)",
+ * and "5. Paris" (a text answer, alone on its line). With `apply` the answers
+ * are stored. Returns the number of entries read; *first is the number of
+ * the first, and *letters_only says whether the whole line was letter
+ * entries (what a key without heading must look like). */
+static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, int *first /* OUT */,
+                    bool *letters_only /* OUT */)
+{
+    int n = 0;
+    *letters_only = true;
+    *first = 0;
+    for (;;) {
+        while (p < end && (is_blank(*p) || *p == ',' || *p == ';'))
+            p++;
+        if (p == end)
+            break;
+        const char *q = p;
+        int number = read_number(&q, end);
+        if (number < 1 || number > MAX_NUMBER)
+            break;
+        q = skip_blanks(q, end);
+        bool sep = false;
+        if (q < end && (*q == '.' || *q == ')' || *q == ':' || *q == '-')) {
+            q++;
+            sep = true;
+        } else if (end - q >= 3 && memcmp(q, "\xe2\x80", 2) == 0 && (q[2] == '\x93' || q[2] == '\x94')) {
+            q += 3; /* en or em dash */
+            sep = true;
+        }
+        /* Every entry has its separator: "2 a" in running text is no key. */
+        q = skip_blanks(q, end);
+        if (!sep || q == end)
+            break;
+        int letter;
+        size_t k = letter_answer(q, end, false, &letter);
+        ws_question *item = apply ? find_question(ps->out, number) : NULL;
+        if (k > 0) {
+            if (item != NULL) {
+                item->answer[0] = (char)('A' + letter);
+                item->answer[1] = '\0';
+            }
+            p = q + k;
+        } else if (n == 0) {
+            if (item != NULL)
+                set_answer_text(item, q, end);
+            *letters_only = false;
+            p = end;
+        } else {
+            break;
+        }
+        if (n == 0)
+            *first = number;
+        n++;
+    }
+    if (p != end || n == 0)
+        *letters_only = false;
+    return n;
+}
+
+/* Enter the key section (the answers of the questions read so far). */
+static void key_start(ws_parser *ps)
+{
+    flush(ps);
+    ps->mode = MODE_KEY;
+}
+
+/* One line of a page, without its line break. */
+static int parse_line(ws_parser *ps, const char *p, const char *end)
+{
+    int rc = EM_OK;
+    int number = 0, first = 0;
+    bool letters_only;
+    const char *rest;
+    while (p < end && is_space_byte((unsigned char)*p))
+        p++;
+    while (end > p && is_space_byte((unsigned char)end[-1]))
+        end--;
+    if (p == end || is_rule_line(p, end) || is_page_number(p, end))
+        goto done;
+    if (ps->mode == MODE_KEY) {
+        key_line(ps, p, end, true, &first, &letters_only);
+        goto done;
+    }
+    ws_question *q = current(ps);
+    if (q != NULL && is_key_heading(p, end, &rest)) {
+        key_start(ps);
+        key_line(ps, rest, end, true, &first, &letters_only);
+        goto done;
+    }
+    /* No heading, but "1. C" after question 20: the key has started. */
+    if (q != NULL && is_digit(*p) && key_line(ps, p, end, false, &first, &letters_only) > 0 && letters_only &&
+        first <= q->number) {
+        key_start(ps);
+        key_line(ps, p, end, true, &first, &letters_only);
+        goto done;
+    }
+    size_t k = question_marker(p, end, &number);
+    if (k > 0 && (q == NULL || number > q->number)) {
+        rc = question_start(ps, number);
+        if (rc == EM_OK)
+            rc = feed(ps, p + k, end);
+        goto done;
+    }
+    if (q == NULL)
+        goto done; /* the preamble */
+    if (is_answer_line(p, end, &rest)) {
+        if (rest < end && !is_rule_line(rest, end)) {
+            set_answer(q, rest, end);
+            flush(ps); /* what follows an answer ("Explanation: ...") belongs to no option */
+        }
+        goto done;
+    }
+    if (q->n_options < WORKSHEET_MAX_OPTIONS) {
+        k = option_marker(p, end, q->n_options);
+        if (k > 0) {
+            option_start(ps);
+            rc = feed(ps, p + k, end);
+            goto done;
+        }
+    }
+    rc = feed(ps, p, end);
+done:
+    return rc;
+}
+
+/* ---- public ---- */
+
+int worksheet_parse(const chunk_page *pages, size_t n_pages, ws_list *out /* OUT */, em_error *err)
+{
+    assert(out != NULL);
+    int rc = EM_OK;
+    ws_parser ps = {.out = out, .mode = MODE_PREAMBLE, .target = TARGET_NONE, .err = err};
+    out->items = NULL;
+    out->n = 0;
+    buf_init(&ps.text, MAX_TEXT);
+    if (pages == NULL && n_pages > 0) {
+        rc = em_error_set(err, EM_E_INVAL, "no pages");
+        goto fail;
+    }
+    for (size_t i = 0; i < n_pages; i++) {
+        const char *p = pages[i].text;
+        const char *end = p == NULL ? p : p + pages[i].len;
+        ps.page = pages[i].number;
+        while (p < end) {
+            const char *eol = p;
+            while (eol < end && *eol != '\n' && *eol != '\r')
+                eol++;
+            rc = parse_line(&ps, p, eol);
+            if (rc != EM_OK)
+                goto fail;
+            p = eol < end ? eol + 1 : end;
+        }
+    }
+    flush(&ps);
+    buf_cleanup(&ps.text);
+    return EM_OK;
+
+fail:
+    buf_cleanup(&ps.text);
+    ws_list_cleanup(out);
+    return rc;
+}
+
+void ws_list_cleanup(ws_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].stem);
+        for (int j = 0; j < l->items[i].n_options; j++)
+            free(l->items[i].options[j]);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
