@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jsonw.h"
 #include "core/mem.h"
 
 #define MAX_QUESTIONS 10000
@@ -81,41 +82,6 @@ static char to_lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not
- * one (stray continuation byte, overlong form, surrogate, past U+10FFFF, or
- * cut off by the end). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        need = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (n < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < need; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return need;
-}
-
 /* Append [p, end) to b with white space normalised: any run of white space or
  * control bytes becomes one space, none at the start or end of b, and text
  * appended to a non-empty b is separated from it by a space (it comes from
@@ -148,7 +114,7 @@ static int text_append(buf *b, const char *p, const char *end)
                 s++;
             rc = buf_append(b, run, (size_t)(s - run));
         } else {
-            size_t k = utf8_len(s, (size_t)(e - s));
+            size_t k = json_utf8_seq_len(s, (size_t)(e - s));
             if (k == 0) {
                 rc = buf_append(b, replacement, sizeof replacement - 1);
                 s++;

@@ -12,7 +12,7 @@
 
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+size_t json_utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     if (c < 0x80)
@@ -53,7 +53,7 @@ size_t json_utf8_sanitize(char *dst, size_t cap, const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0, i = 0;
     while (i < n) {
-        size_t len = utf8_seq_len(u + i, n - i);
+        size_t len = json_utf8_seq_len(u + i, n - i);
         const char *src = s + i;
         size_t out_len = len;
         if (len == 0 || u[i] == 0) {
@@ -102,7 +102,7 @@ size_t json_escape(char *dst, size_t cap, const char *s, size_t n, size_t *consu
         char esc[8];
         const char *src;
         size_t out_len;
-        size_t len = utf8_seq_len(u + i, n - i);
+        size_t len = json_utf8_seq_len(u + i, n - i);
         if (len == 0) {
             src = REPLACEMENT;
             out_len = 3;
