@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian packages exammentor needs, only when some are missing.
 #   scripts/deps.sh run    build and run the server
-#   scripts/deps.sh test   also the test tools: cmocka, libcurl, PostgreSQL 15, clang (libFuzzer), wrk
+#   scripts/deps.sh test   also the test tools: cmocka, curl, PostgreSQL 15, clang (libFuzzer), wrk,
+#                          mutool and PyPDF (the ingestion benchmark's references)
 # Needs root (or sudo) on Debian 12. Prints what it installs; silent when nothing is missing.
 set -euo pipefail
 what=${1:-run}
 run_pkgs=(cmake make gcc libc6-dev pkg-config
-          libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libjwt-dev)
-test_pkgs=(libcmocka-dev libcurl4-openssl-dev curl postgresql clang libclang-rt-14-dev
-           procps wrk)
+          libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libjwt-dev
+          libcurl4-openssl-dev libmagic-dev libmagic-mgc libstemmer-dev
+          libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libjpeg-dev
+          libfreetype-dev libharfbuzz-dev ca-certificates)
+test_pkgs=(libcmocka-dev curl postgresql clang libclang-rt-14-dev
+           procps wrk mupdf-tools python3-pypdf)
 case $what in
   run) pkgs=("${run_pkgs[@]}") ;;
   test) pkgs=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;

@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "core/jsonw.h"
 #include "core/mem.h"
+#include "content/text.h"
 
 #define MAX_QUESTIONS 10000
 #define MAX_NUMBER 9999
@@ -61,20 +62,10 @@ typedef struct ws_parser {
 
 /* ---- characters and UTF-8 ---- */
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* White space and control bytes, including NUL: all become one space. */
 static bool is_space_byte(unsigned char c)
 {
     return c <= 0x20 || c == 0x7f;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 static char to_lower(char c)
@@ -132,25 +123,6 @@ done:
 
 /* ---- recognising lines ---- */
 
-/* Case-insensitive: does [p, end) start with the lowercase word w? */
-static bool starts_with_ci(const char *p, const char *end, const char *w)
-{
-    size_t n = strlen(w);
-    if ((size_t)(end - p) < n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (to_lower(p[i]) != w[i])
-            return false;
-    return true;
-}
-
-static const char *skip_blanks(const char *p, const char *end)
-{
-    while (p < end && is_blank(*p))
-        p++;
-    return p;
-}
-
 /* Read 1..5 digits at *p as a number, advancing *p. Longer runs are not
  * numbers we accept (nor read: they could overflow); returns -1 for them and
  * when there is no digit. 0 is returned as 0 for the caller to refuse. */
@@ -158,7 +130,7 @@ static int read_number(const char **p, const char *end)
 {
     const char *q = *p;
     int v = 0;
-    while (q < end && is_digit(*q)) {
+    while (q < end && text_is_digit(*q)) {
         if (q - *p >= 5)
             return -1;
         v = v * 10 + (*q - '0');
@@ -179,11 +151,11 @@ static size_t question_marker(const char *p, const char *end, int *number /* OUT
 {
     const char *q = p;
     bool prefixed = false;
-    if (starts_with_ci(q, end, "question")) {
-        q = skip_blanks(q + 8, end);
+    if (text_starts_with_ci(q, end, "question")) {
+        q = text_skip_blanks(q + 8, end);
         prefixed = true;
-    } else if (starts_with_ci(q, end, "q")) {
-        q = skip_blanks(q + 1, end);
+    } else if (text_starts_with_ci(q, end, "q")) {
+        q = text_skip_blanks(q + 1, end);
         prefixed = true;
     }
     int n = read_number(&q, end);
@@ -191,11 +163,11 @@ static size_t question_marker(const char *p, const char *end, int *number /* OUT
         return 0;
     if (q == end) {
         /* "Question 3" as a heading; a bare "3" is a page number. */
-        if (!prefixed || !starts_with_ci(p, end, "question"))
+        if (!prefixed || !text_starts_with_ci(p, end, "question"))
             return 0;
     } else if (*q == '.' || *q == ')' || (prefixed && *q == ':')) {
         q++;
-        if (q < end && !is_blank(*q))
+        if (q < end && !text_is_blank(*q))
             return 0;
     } else {
         return 0;
@@ -223,7 +195,7 @@ static size_t option_marker(const char *p, const char *end, int letter)
     if (paren ? *q != ')' : (*q != '.' && *q != ')' && *q != ':'))
         return 0;
     q++;
-    if (q < end && !is_blank(*q))
+    if (q < end && !text_is_blank(*q))
         return 0;
     return (size_t)(q - p);
 }
@@ -257,7 +229,7 @@ static size_t letter_answer(const char *p, const char *end, bool alone, int *let
         q++;
     }
     if (q < end) {
-        bool sep = is_blank(*q) || (!alone && (*q == ',' || *q == ';'));
+        bool sep = text_is_blank(*q) || (!alone && (*q == ',' || *q == ';'));
         if (!sep || (alone && !marked))
             return 0;
     }
@@ -270,20 +242,20 @@ static bool is_page_number(const char *p, const char *end)
 {
     const char *q = p;
     if (q < end && *q == '-')
-        q = skip_blanks(q + 1, end);
-    if (starts_with_ci(q, end, "page"))
-        q = skip_blanks(q + 4, end);
+        q = text_skip_blanks(q + 1, end);
+    if (text_starts_with_ci(q, end, "page"))
+        q = text_skip_blanks(q + 4, end);
     if (read_number(&q, end) < 0)
         return false;
-    q = skip_blanks(q, end);
-    if (starts_with_ci(q, end, "of") || (q < end && *q == '/')) {
-        q = skip_blanks(q + (*q == '/' ? 1 : 2), end);
+    q = text_skip_blanks(q, end);
+    if (text_starts_with_ci(q, end, "of") || (q < end && *q == '/')) {
+        q = text_skip_blanks(q + (*q == '/' ? 1 : 2), end);
         if (read_number(&q, end) < 0)
             return false;
-        q = skip_blanks(q, end);
+        q = text_skip_blanks(q, end);
     }
     if (q < end && *q == '-')
-        q = skip_blanks(q + 1, end);
+        q = text_skip_blanks(q + 1, end);
     return q == end;
 }
 
@@ -292,7 +264,7 @@ static bool is_page_number(const char *p, const char *end)
 static bool is_rule_line(const char *p, const char *end)
 {
     for (; p < end; p++)
-        if (!is_blank(*p) && *p != '_' && *p != '-' && *p != '.' && *p != '=' && *p != '*')
+        if (!text_is_blank(*p) && *p != '_' && *p != '-' && *p != '.' && *p != '=' && *p != '*')
             return false;
     return true;
 }
@@ -305,11 +277,11 @@ static bool is_key_heading(const char *p, const char *end, const char **rest /* 
 {
     static const char *const headings[] = {"answer keys", "answer key", "answer sheet", "answers"};
     for (size_t i = 0; i < sizeof headings / sizeof headings[0]; i++) {
-        if (!starts_with_ci(p, end, headings[i]))
+        if (!text_starts_with_ci(p, end, headings[i]))
             continue;
-        const char *q = skip_blanks(p + strlen(headings[i]), end);
+        const char *q = text_skip_blanks(p + strlen(headings[i]), end);
         if (q < end && *q == ':')
-            q = skip_blanks(q + 1, end);
+            q = text_skip_blanks(q + 1, end);
         else if (q < end)
             return false; /* "Answers to part B are ..." */
         *rest = q;
@@ -323,19 +295,19 @@ static bool is_key_heading(const char *p, const char *end, const char **rest /* 
 static bool is_answer_line(const char *p, const char *end, const char **rest /* OUT */)
 {
     const char *q;
-    if (starts_with_ci(p, end, "correct answer"))
+    if (text_starts_with_ci(p, end, "correct answer"))
         q = p + 14;
-    else if (starts_with_ci(p, end, "answer"))
+    else if (text_starts_with_ci(p, end, "answer"))
         q = p + 6;
-    else if (starts_with_ci(p, end, "ans"))
+    else if (text_starts_with_ci(p, end, "ans"))
         q = p + 3;
     else
         return false;
     bool abbreviated = q == p + 3;
-    q = skip_blanks(q, end);
+    q = text_skip_blanks(q, end);
     if (q == end || !(*q == ':' || *q == '-' || (abbreviated && *q == '.')))
         return false;
-    *rest = skip_blanks(q + 1, end);
+    *rest = text_skip_blanks(q + 1, end);
     return true;
 }
 
@@ -414,11 +386,11 @@ static int feed(ws_parser *ps, const char *p, const char *end)
         ws_question *q = current(ps);
         if (ps->target != TARGET_NONE && q->n_options < WORKSHEET_MAX_OPTIONS) {
             for (const char *s = p; s < end; s++) {
-                if (!is_blank(*s))
+                if (!text_is_blank(*s))
                     continue;
                 const char *m = s;
                 bool tab = false;
-                while (m < end && is_blank(*m))
+                while (m < end && text_is_blank(*m))
                     tab |= *m++ == '\t';
                 size_t k = (m - s >= 2 || tab) ? option_marker(m, end, q->n_options) : 0;
                 if (k > 0) {
@@ -503,7 +475,7 @@ static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, i
     *letters_only = true;
     *first = 0;
     for (;;) {
-        while (p < end && (is_blank(*p) || *p == ',' || *p == ';'))
+        while (p < end && (text_is_blank(*p) || *p == ',' || *p == ';'))
             p++;
         if (p == end)
             break;
@@ -511,7 +483,7 @@ static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, i
         int number = read_number(&q, end);
         if (number < 1 || number > MAX_NUMBER)
             break;
-        q = skip_blanks(q, end);
+        q = text_skip_blanks(q, end);
         bool sep = false;
         if (q < end && (*q == '.' || *q == ')' || *q == ':' || *q == '-')) {
             q++;
@@ -521,7 +493,7 @@ static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, i
             sep = true;
         }
         /* Every entry has its separator: "2 a" in running text is no key. */
-        q = skip_blanks(q, end);
+        q = text_skip_blanks(q, end);
         if (!sep || q == end)
             break;
         int letter;
@@ -581,7 +553,7 @@ static int parse_line(ws_parser *ps, const char *p, const char *end)
         goto done;
     }
     /* No heading, but "1. C" after question 20: the key has started. */
-    if (q != NULL && is_digit(*p) && key_line(ps, p, end, false, &first, &letters_only) > 0 && letters_only &&
+    if (q != NULL && text_is_digit(*p) && key_line(ps, p, end, false, &first, &letters_only) > 0 && letters_only &&
         first <= q->number) {
         key_start(ps);
         key_line(ps, p, end, true, &first, &letters_only);

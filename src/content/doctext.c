@@ -1,0 +1,478 @@
+/* doctext: see doctext.h.
+ *
+ * The plain-text reader checks the whole input once (UTF-8, no NULs), then
+ * reads it page by page (pages end at form feeds) and line by line, copying
+ * each line to the page's text and deciding on the way whether it is a
+ * heading. Markdown needs one line of memory: a setext underline ("===")
+ * turns the line before it into a heading after that line was written, which
+ * is why each page remembers where its previous line starts. */
+#include "content/doctext.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/jsonw.h"
+#include "core/mem.h"
+#include "content/text.h"
+
+#define MAX_LEVEL 6
+#define PLAIN_HEADING_MAX_WORDS 12
+/* Longest heading title kept, in bytes; longer ones are cut at a character
+ * boundary (a title names a section, it is not text to search). */
+#define MAX_TITLE 300
+
+/* The doc_text being built, with the capacity of its arrays. */
+typedef struct builder {
+    doc_text *d;
+    size_t pages_cap;
+    size_t headings_cap;
+} builder;
+
+/* The state of reading one document. */
+typedef struct reader {
+    builder *b;
+    bool markdown;
+    bool in_fence;    /* inside a fenced code block */
+    char fence_char;  /* '`' or '~' */
+    size_t fence_len; /* length of the opening fence */
+    /* per page */
+    buf out;         /* the page's text */
+    int page;        /* 1-based */
+    bool any_line;   /* a line was written to out */
+    bool prev_blank; /* the previous line was blank, or there was none */
+    bool prev_para;  /* the previous line is paragraph text */
+    bool prev_first; /* ... and the first line of its paragraph */
+    bool prev_item;  /* ... and starts with a list marker */
+    size_t prev_off; /* where the previous line starts in out */
+    size_t prev_len;
+} reader;
+
+static const char *trim_end(const char *p, const char *end)
+{
+    while (end > p && text_is_blank(end[-1]))
+        end--;
+    return end;
+}
+
+/* ---- building the result ---- */
+
+static void add_page(builder *b, char *text, size_t len)
+{
+    doc_text *d = b->d;
+    if (d->n_pages == b->pages_cap) {
+        b->pages_cap = b->pages_cap == 0 ? 4 : b->pages_cap * 2;
+        d->pages = em_realloc(d->pages, b->pages_cap * sizeof d->pages[0]);
+    }
+    d->pages[d->n_pages] = (chunk_page){.number = (int)d->n_pages + 1, .text = text, .len = len};
+    d->n_pages++;
+}
+
+/* Add a heading whose title is [t, te), trimmed and cut to MAX_TITLE bytes.
+ * The text is valid UTF-8 (checked on entry), so cutting before a
+ * continuation byte keeps it valid. */
+static void add_heading(builder *b, int page, size_t off, int level, const char *t, const char *te)
+{
+    doc_text *d = b->d;
+    t = text_skip_blanks(t, te);
+    te = trim_end(t, te);
+    size_t n = (size_t)(te - t);
+    if (n > MAX_TITLE) {
+        n = MAX_TITLE;
+        while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+            n--;
+    }
+    if (d->n_headings == b->headings_cap) {
+        b->headings_cap = b->headings_cap == 0 ? 8 : b->headings_cap * 2;
+        d->headings = em_realloc(d->headings, b->headings_cap * sizeof d->headings[0]);
+    }
+    d->headings[d->n_headings] = (chunk_heading){.page = page,
+                                                 .offset = off,
+                                                 .level = level > MAX_LEVEL ? MAX_LEVEL : level,
+                                                 .title = em_strndup(t, n)};
+    d->n_headings++;
+}
+
+void doc_text_cleanup(doc_text *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < d->n_pages; i++)
+        free((char *)d->pages[i].text);
+    for (size_t i = 0; i < d->n_headings; i++)
+        free((char *)d->headings[i].title);
+    free(d->pages);
+    free(d->headings);
+    free(d->title);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- Markdown lines ---- */
+
+/* An ATX heading: up to three spaces, 1-6 '#', then a blank or the end of the
+ * line. Sets the level and the title without the optional closing '#'s. */
+static bool atx_heading(const char *p, const char *end, int *level /* OUT */, const char **ts /* OUT */,
+                        const char **te /* OUT */)
+{
+    const char *q = p;
+    for (int i = 0; i < 3 && q < end && *q == ' '; i++)
+        q++;
+    int n = 0;
+    while (q < end && *q == '#' && n < 7) {
+        q++;
+        n++;
+    }
+    if (n < 1 || n > MAX_LEVEL || (q < end && !text_is_blank(*q)))
+        return false;
+    q = text_skip_blanks(q, end);
+    const char *e = trim_end(q, end);
+    const char *h = e;
+    while (h > q && h[-1] == '#')
+        h--;
+    if (h < e && (h == q || text_is_blank(h[-1])))
+        e = trim_end(q, h);
+    *level = n;
+    *ts = q;
+    *te = e;
+    return true;
+}
+
+/* A code fence: up to three spaces, then three or more '`' or '~'. Sets the
+ * character and the length of the run. */
+static bool fence_line(const char *p, const char *end, char *c /* OUT */, size_t *n /* OUT */)
+{
+    const char *q = p;
+    for (int i = 0; i < 3 && q < end && *q == ' '; i++)
+        q++;
+    if (q == end || (*q != '`' && *q != '~'))
+        return false;
+    const char *r = q;
+    while (r < end && *r == *q)
+        r++;
+    if (r - q < 3)
+        return false;
+    if (*q == '`' && memchr(r, '`', (size_t)(end - r)) != NULL)
+        return false; /* an info string may not hold backticks */
+    *c = *q;
+    *n = (size_t)(r - q);
+    return true;
+}
+
+/* The fence that closes the open block: the same character, at least as
+ * long, nothing but blanks after it. */
+static bool closes_fence(const reader *rd, const char *p, const char *end)
+{
+    char c;
+    size_t n;
+    if (!fence_line(p, end, &c, &n) || c != rd->fence_char || n < rd->fence_len)
+        return false;
+    const char *q = text_skip_blanks(p, end);
+    while (q < end && *q == c)
+        q++;
+    return text_skip_blanks(q, end) == end;
+}
+
+/* A setext underline: up to three spaces, a run of '=' (level 1) or '-'
+ * (level 2), trailing blanks. 0 when it is not one. */
+static int setext_level(const char *p, const char *end)
+{
+    const char *q = p;
+    for (int i = 0; i < 3 && q < end && *q == ' '; i++)
+        q++;
+    if (q == end || (*q != '=' && *q != '-'))
+        return 0;
+    char c = *q;
+    while (q < end && *q == c)
+        q++;
+    if (text_skip_blanks(q, end) != end)
+        return 0;
+    return c == '=' ? 1 : 2;
+}
+
+/* A list item marker at the start of a line: "- ", "* ", "+ ", "1. ", "1) ". */
+static bool list_item(const char *p, const char *end)
+{
+    const char *q = text_skip_blanks(p, end);
+    if (q < end && (*q == '-' || *q == '*' || *q == '+'))
+        return q + 1 == end || text_is_blank(q[1]);
+    const char *d = q;
+    while (q < end && text_is_digit(*q))
+        q++;
+    if (q == d || q == end || (*q != '.' && *q != ')'))
+        return false;
+    return q + 1 == end || text_is_blank(q[1]);
+}
+
+/* ---- plain-text headings ---- */
+
+static size_t count_words(const char *p, const char *end)
+{
+    size_t n = 0;
+    bool in_word = false;
+    for (; p < end; p++) {
+        if (text_is_blank(*p)) {
+            in_word = false;
+        } else if (!in_word) {
+            in_word = true;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Two letters in a row (ASCII, or any bytes of non-ASCII characters). */
+static bool has_word(const char *p, const char *end)
+{
+    for (; p + 1 < end; p++) {
+        bool a = text_is_alpha(p[0]) || (unsigned char)p[0] >= 0x80;
+        bool b = text_is_alpha(p[1]) || (unsigned char)p[1] >= 0x80;
+        if (a && b)
+            return true;
+    }
+    return false;
+}
+
+/* A numbered heading line of plain text (see doctext.h); returns its level
+ * or 0. p..end is the line without its line break. */
+static int plain_heading(const char *p, const char *end)
+{
+    p = text_skip_blanks(p, end);
+    end = trim_end(p, end);
+    if (p == end || strchr(".,;?!", end[-1]) != NULL || count_words(p, end) > PLAIN_HEADING_MAX_WORDS)
+        return 0;
+    if (text_starts_with_ci(p, end, "chapter") && p + 7 < end && text_is_blank(p[7])) {
+        const char *q = text_skip_blanks(p + 7, end);
+        return q < end ? 1 : 0;
+    }
+    const char *q = p;
+    int depth = 0;
+    for (;;) {
+        const char *d = q;
+        while (q < end && text_is_digit(*q))
+            q++;
+        if (q == d || q - d > 2)
+            return 0;
+        depth++;
+        if (q + 1 < end && *q == '.' && text_is_digit(q[1]))
+            q++;
+        else
+            break;
+    }
+    if (depth > MAX_LEVEL)
+        return 0;
+    if (q < end && (*q == '.' || *q == ')'))
+        q++;
+    if (q == end || !text_is_blank(*q))
+        return 0;
+    q = text_skip_blanks(q, end);
+    unsigned char c = (unsigned char)*q;
+    if (!((c >= 'A' && c <= 'Z') || c >= 0xc0) || !has_word(q, end))
+        return 0;
+    return depth;
+}
+
+/* ---- reading ---- */
+
+/* Write a line to the page's text; returns where it starts. The appends
+ * cannot fail: a page's text is never longer than the page's input (every
+ * line break written stands for at least one byte read), which is the
+ * buffer's maximum. */
+static size_t emit(reader *rd, const char *p, const char *end)
+{
+    if (rd->any_line)
+        buf_append(&rd->out, "\n", 1);
+    rd->any_line = true;
+    size_t off = rd->out.len;
+    buf_append(&rd->out, p, (size_t)(end - p));
+    return off;
+}
+
+/* Remember the line just written at off for the next one. */
+static void set_prev(reader *rd, size_t off, bool blank, bool para, bool item)
+{
+    rd->prev_first = para && !rd->prev_para;
+    rd->prev_blank = blank;
+    rd->prev_para = para;
+    rd->prev_item = item;
+    rd->prev_off = off;
+    rd->prev_len = rd->out.len - off;
+}
+
+static void markdown_line(reader *rd, const char *p, const char *end)
+{
+    char c;
+    size_t n;
+    int level;
+    const char *ts, *te;
+    bool blank = text_skip_blanks(p, end) == end;
+    if (rd->in_fence) {
+        if (closes_fence(rd, p, end))
+            rd->in_fence = false;
+        set_prev(rd, emit(rd, p, end), false, false, false);
+        return;
+    }
+    if (fence_line(p, end, &c, &n)) {
+        rd->in_fence = true;
+        rd->fence_char = c;
+        rd->fence_len = n;
+        set_prev(rd, emit(rd, p, end), false, false, false);
+        return;
+    }
+    if (atx_heading(p, end, &level, &ts, &te)) {
+        size_t off = emit(rd, ts, te);
+        if (ts < te)
+            add_heading(rd->b, rd->page, off, level, ts, te);
+        set_prev(rd, off, false, false, false);
+        return;
+    }
+    level = setext_level(p, end);
+    if (level > 0 && rd->prev_para && rd->prev_first && !(level == 2 && rd->prev_item)) {
+        const char *t = rd->out.data + rd->prev_off;
+        add_heading(rd->b, rd->page, rd->prev_off, level, t, t + rd->prev_len);
+        rd->prev_para = false;
+        rd->prev_blank = false;
+        return; /* the underline is not text */
+    }
+    const char *q = text_skip_blanks(p, end);
+    bool indented_code = q - p >= 4 && !rd->prev_para;
+    bool para = !blank && !indented_code && level == 0;
+    set_prev(rd, emit(rd, p, end), blank, para, para && list_item(p, end));
+}
+
+static void plain_line(reader *rd, const char *p, const char *end)
+{
+    bool blank = text_skip_blanks(p, end) == end;
+    int level = rd->prev_blank && !blank ? plain_heading(p, end) : 0;
+    size_t off = emit(rd, p, end);
+    if (level > 0)
+        add_heading(rd->b, rd->page, off, level, p, end);
+    set_prev(rd, off, blank, false, false);
+}
+
+/* Read one page, [p, end) without its form feed. */
+static void read_page(reader *rd, const char *p, const char *end)
+{
+    buf_init(&rd->out, (size_t)(end - p) + 1);
+    rd->page = (int)rd->b->d->n_pages + 1;
+    rd->any_line = false;
+    rd->prev_blank = true;
+    rd->prev_para = rd->prev_first = rd->prev_item = false;
+    while (p < end) {
+        const char *eol = p;
+        while (eol < end && *eol != '\n' && *eol != '\r')
+            eol++;
+        if (rd->markdown)
+            markdown_line(rd, p, eol);
+        else
+            plain_line(rd, p, eol);
+        if (eol < end && *eol == '\r' && eol + 1 < end && eol[1] == '\n')
+            eol++;
+        p = eol < end ? eol + 1 : end;
+    }
+    size_t len = rd->out.len;
+    add_page(rd->b, buf_steal(&rd->out), len);
+}
+
+/* The end of a YAML front matter block at the start of s: "---" on the first
+ * line up to a line "---" or "...", before any form feed. Returns where the
+ * text after it starts, or s when there is none. */
+static const char *skip_front_matter(const char *s, const char *end)
+{
+    const char *p = s;
+    const char *eol = p;
+    while (eol < end && *eol != '\n' && *eol != '\r')
+        eol++;
+    if (trim_end(p, eol) - p != 3 || memcmp(p, "---", 3) != 0)
+        return s;
+    while (eol < end) {
+        p = eol + (*eol == '\r' && eol + 1 < end && eol[1] == '\n' ? 2 : 1);
+        eol = p;
+        while (eol < end && *eol != '\n' && *eol != '\r' && *eol != '\f')
+            eol++;
+        if (eol < end && *eol == '\f')
+            return s;
+        const char *t = trim_end(p, eol);
+        if (t - p == 3 && (memcmp(p, "---", 3) == 0 || memcmp(p, "...", 3) == 0)) {
+            if (eol < end)
+                eol += (*eol == '\r' && eol + 1 < end && eol[1] == '\n') ? 2 : 1;
+            return eol;
+        }
+    }
+    return s;
+}
+
+/* 0, or the error for bytes that are not UTF-8 text. */
+static int check_text(const char *s, size_t len, em_error *err)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] == 0)
+            return em_error_set(err, EM_E_UNSUPPORTED, "the text contains NUL bytes");
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = json_utf8_seq_len(p + i, len - i);
+        if (k == 0)
+            return em_error_set(err, EM_E_UNSUPPORTED, "text is not UTF-8");
+        i += k;
+    }
+    return EM_OK;
+}
+
+static bool has_text(const doc_text *d)
+{
+    for (size_t i = 0; i < d->n_pages; i++)
+        for (size_t j = 0; j < d->pages[i].len; j++)
+            if (!text_is_blank(d->pages[i].text[j]) && d->pages[i].text[j] != '\n' && d->pages[i].text[j] != '\v')
+                return true;
+    return false;
+}
+
+int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err)
+{
+    assert(out != NULL);
+    int rc = EM_OK;
+    builder b = {.d = out};
+    reader rd = {.b = &b, .markdown = markdown};
+    memset(out, 0, sizeof *out);
+    if (data == NULL && len > 0) {
+        rc = em_error_set(err, EM_E_INVAL, "no data");
+        goto fail;
+    }
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
+    rc = check_text(data, len, err);
+    if (rc != EM_OK)
+        goto fail;
+    const char *p = len == 0 ? "" : data;
+    const char *end = p + len;
+    if (markdown)
+        p = skip_front_matter(p, end);
+    while (p < end) {
+        const char *ff = memchr(p, '\f', (size_t)(end - p));
+        const char *stop = ff != NULL ? ff : end;
+        read_page(&rd, p, stop);
+        p = ff != NULL ? ff + 1 : end;
+    }
+    if (!has_text(out)) {
+        rc = em_error_set(err, EM_E_INVAL, "the document has no text");
+        goto fail;
+    }
+    out->page_count = (int)out->n_pages;
+    for (size_t i = 0; i < out->n_headings; i++) {
+        if (out->headings[i].level == 1) {
+            out->title = em_strdup(out->headings[i].title);
+            break;
+        }
+    }
+    return EM_OK;
+
+fail:
+    doc_text_cleanup(out);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* doctext: the text of an uploaded document, as pages and headings.
+ *
+ * Every extractor (pdf.h for PDF, doc_text_from_plain here for plain text and
+ * Markdown) produces a doc_text: the text of each page in reading order and
+ * the headings found on them, in the shapes chunk.h and worksheet.h take, so
+ * the result passes straight to chunk_document() and worksheet_parse(). All
+ * text in a doc_text is valid UTF-8 without NUL bytes. */
+#ifndef EM_CONTENT_DOCTEXT_H
+#define EM_CONTENT_DOCTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "content/chunk.h"
+#include "core/err.h"
+
+typedef struct doc_text {
+    chunk_page *pages; /* owned array; each page's text is owned by the doc_text
+                          (NUL-terminated, the NUL not counted in len) */
+    size_t n_pages;
+    chunk_heading *headings; /* owned array in document order; titles owned */
+    size_t n_headings;
+    int page_count; /* pages in the source document (PDF page count; for
+                       text, the number of form-feed separated pages) */
+    char *title;    /* owned, may be NULL: the PDF metadata title, else the
+                       first level-1 heading, else NULL */
+} doc_text;
+
+/* Free everything a doc_text owns and zero it. Safe on a zeroed struct and
+ * on NULL. */
+void doc_text_cleanup(doc_text *d);
+
+/* ---- plain text and Markdown ---- */
+
+/* The text of a plain-text (markdown false) or Markdown (markdown true) file.
+ *
+ * data must be UTF-8 (a leading byte-order mark is skipped): invalid UTF-8
+ * is EM_E_UNSUPPORTED "text is not UTF-8", a NUL byte EM_E_UNSUPPORTED "the
+ * text contains NUL bytes". Line ends (CRLF, CR) become '\n'. A form feed
+ * starts a new page; a form feed at the very end adds no empty page.
+ *
+ * Markdown: ATX headings ("#".."######", level = count) and setext headings
+ * (a single-line paragraph underlined with "===" for level 1 or "---" for
+ * level 2) are headings. The page text keeps an ATX heading's line without
+ * its '#' markers and drops a setext underline; emphasis markers stay.
+ * Fenced code blocks (``` or ~~~) are never scanned for headings, and a YAML
+ * front matter block ("---" on the first line up to the next "---" or "...")
+ * is left out of the text.
+ *
+ * Plain text: a line after a blank line (or at the top of a page) is a
+ * heading when it is numbered ("1 Introduction", "2.3 Forces", "4. Energy",
+ * "Chapter 4 Waves"), has at most 12 words, has a word of two letters or
+ * more after the number, and does not end in . , ; ? or !. Its level is the
+ * depth of the number ("2.3" is 2; "Chapter" is 1). The title keeps the
+ * number.
+ *
+ * A document of nothing but white space is EM_E_INVAL "the document has no
+ * text". On failure *out is left zeroed. Free with doc_text_cleanup. */
+int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err);
+
+#endif

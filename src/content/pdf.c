@@ -1,0 +1,1704 @@
+/* pdf: see pdf.h.
+ *
+ * pdf_extract runs in three stages.
+ *
+ *   1. Open. The calling thread makes a MuPDF context (locks for MuPDF when
+ *      more than one thread will use it, an allocator that stops at
+ *      PDF_MEMORY_LIMIT, warnings and errors dropped), opens the document,
+ *      and checks the password, the page count and the metadata title.
+ *   2. Pages. Worker threads, each with a clone of the context and its own
+ *      document (MuPDF documents are not thread-safe; the first worker takes
+ *      the one opened in stage 1), take page numbers from a shared counter.
+ *      A page is drawn into a structured-text page and copied out as lines:
+ *      the text of each line in a per-page buffer, plus what the heading pass
+ *      needs (font size, boldness, position, block). The calling thread waits
+ *      for the workers until the deadline; at the deadline it sets every
+ *      worker's cookie to abort, which MuPDF checks while drawing.
+ *   3. Layout, single-threaded and without MuPDF: the body font size, the
+ *      running headers and footers, the headings and their levels, then each
+ *      page's final text with the heading offsets into it.
+ *
+ * Every MuPDF call that can throw runs inside a small function of its own
+ * with one fz_try, so what needs dropping is always in sight. */
+#include "content/pdf.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "content/text.h"
+
+/* MuPDF's cache of decoded objects, shared by the threads of one extraction. */
+#define PDF_STORE_SIZE (64u << 20)
+/* All the memory MuPDF may hold for one extraction. */
+#define PDF_MEMORY_LIMIT ((size_t)1 << 30)
+/* Largest text of one page; more is cut (a page of 2 MB of text is not a
+ * page a person wrote). */
+#define PAGE_TEXT_MAX (2u << 20)
+/* Largest result kept while extracting (text and line records of all
+ * pages); a 2000-page textbook needs about 12 MB. */
+#define RESULT_MAX ((size_t)256 << 20)
+/* Heading rules (see pdf.h). */
+#define HEADING_MAX_WORDS 14
+#define HEADING_MAX_LINES 3
+#define HEADING_MAX_BYTES 300
+#define HEADING_SIZE_RATIO 1.15f
+#define MAX_LEVEL 6
+/* The share of the page height at the top and at the bottom where running
+ * headers and footers are looked for, and how many pages must repeat one. */
+#define MARGIN_BAND 0.12f
+#define REPEAT_MIN_PAGES 3
+/* Lines of the same header at most this far apart (points) count as one. */
+#define REPEAT_Y_TOLERANCE 3.0f
+/* Longest MuPDF reason quoted in an error message. */
+#define REASON_MAX 100
+
+/* ---- per-page results ---- */
+
+/* One line of a page, as the layout stage needs it. */
+typedef struct pline {
+    size_t off, len; /* the line's text in the page's raw buffer */
+    float size;      /* the font size carrying most of its characters */
+    float y0, y1;    /* top and bottom of the line's box */
+    int block;       /* index of its block on the page */
+    int chars;       /* characters other than spaces */
+    bool bold;       /* most of its characters are bold */
+    bool furniture;  /* a running header or footer, or a page number */
+    int heading;     /* index of its heading + 1, or 0 */
+} pline;
+
+typedef struct page_result {
+    buf raw;      /* each line's text followed by '\n' */
+    pline *lines; /* owned */
+    size_t n_lines, cap;
+    fz_rect box; /* the page's box */
+    bool failed; /* the page could not be loaded or drawn completely */
+    char *error; /* owned MuPDF reason when failed */
+} page_result;
+
+/* ---- MuPDF memory and locks ---- */
+
+/* The allocator handed to MuPDF: malloc with a size header, refusing to go
+ * past `max` bytes in total. Shared by all threads of one extraction. */
+typedef struct mem_limit {
+    atomic_size_t used;
+    size_t max;
+    atomic_bool hit; /* an allocation was refused */
+} mem_limit;
+
+#define MEM_HEADER alignof(max_align_t)
+_Static_assert(MEM_HEADER >= sizeof(size_t), "the header holds a size");
+
+static bool mem_take(mem_limit *m, size_t n)
+{
+    size_t used = atomic_fetch_add(&m->used, n) + n;
+    if (used > m->max || used < n) {
+        atomic_fetch_sub(&m->used, n);
+        atomic_store(&m->hit, true);
+        return false;
+    }
+    return true;
+}
+
+static void *mem_malloc(void *user, size_t size)
+{
+    mem_limit *m = user;
+    if (size > m->max || !mem_take(m, size))
+        return NULL;
+    unsigned char *p = malloc(size + MEM_HEADER);
+    if (p == NULL) {
+        atomic_fetch_sub(&m->used, size);
+        return NULL;
+    }
+    memcpy(p, &size, sizeof size);
+    return p + MEM_HEADER;
+}
+
+static void mem_free(void *user, void *ptr)
+{
+    mem_limit *m = user;
+    if (ptr == NULL)
+        return;
+    unsigned char *p = (unsigned char *)ptr - MEM_HEADER;
+    size_t size;
+    memcpy(&size, p, sizeof size);
+    atomic_fetch_sub(&m->used, size);
+    free(p);
+}
+
+static void *mem_realloc(void *user, void *old, size_t size)
+{
+    mem_limit *m = user;
+    if (old == NULL)
+        return mem_malloc(user, size);
+    if (size == 0) {
+        mem_free(user, old);
+        return NULL;
+    }
+    unsigned char *p = (unsigned char *)old - MEM_HEADER;
+    size_t old_size;
+    memcpy(&old_size, p, sizeof old_size);
+    if (size > m->max || (size > old_size && !mem_take(m, size - old_size)))
+        return NULL;
+    unsigned char *q = realloc(p, size + MEM_HEADER);
+    if (q == NULL) {
+        if (size > old_size)
+            atomic_fetch_sub(&m->used, size - old_size);
+        return NULL;
+    }
+    if (size < old_size)
+        atomic_fetch_sub(&m->used, old_size - size);
+    memcpy(q, &size, sizeof size);
+    return q + MEM_HEADER;
+}
+
+/* MuPDF takes its locks extremely often (a reference count change is one
+ * lock and unlock) and holds them for a few instructions, so they are spin
+ * locks that yield after a while, each on its own cache line: a pthread
+ * mutex cost a third of the single-threaded run time. */
+#define SPINS_BEFORE_YIELD 64
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+typedef struct spin_lock {
+    alignas(64) atomic_flag held;
+} spin_lock;
+
+typedef struct lock_set {
+    spin_lock lock[FZ_LOCK_MAX];
+} lock_set;
+
+static void spin_lock_take(void *user, int lock)
+{
+    atomic_flag *f = &((lock_set *)user)->lock[lock].held;
+    for (int spins = 0; atomic_flag_test_and_set_explicit(f, memory_order_acquire); spins++) {
+        if (spins >= SPINS_BEFORE_YIELD) {
+            sched_yield();
+            spins = 0;
+        } else {
+            cpu_relax();
+        }
+    }
+}
+
+static void spin_lock_give(void *user, int lock)
+{
+    atomic_flag_clear_explicit(&((lock_set *)user)->lock[lock].held, memory_order_release);
+}
+
+/* MuPDF reports what it repairs and skips through these; a damaged file
+ * says a lot, none of it for the user. */
+static void drop_message(void *user, const char *message)
+{
+    (void)user;
+    (void)message;
+}
+
+/* ---- the shared job and the workers ---- */
+
+typedef struct job {
+    const unsigned char *data; /* borrowed: the PDF */
+    size_t len;
+    int n_pages;
+    page_result *pages;     /* owned, n_pages slots */
+    const pdf_options *opt; /* borrowed */
+    int64_t deadline_us;    /* clock_mono_us() when time is up */
+    atomic_int next;        /* the next page to take */
+    atomic_int done;        /* pages finished */
+    atomic_bool stop;       /* time is up or a worker failed: take no more pages */
+    atomic_bool timed_out;
+    atomic_size_t result_bytes; /* text and line records kept so far */
+    atomic_bool too_large;      /* result_bytes went past RESULT_MAX */
+    pthread_mutex_t mu;         /* guards running and fatal */
+    pthread_cond_t cv;          /* signalled when a worker ends */
+    int running;                /* workers not yet ended */
+    char *fatal;                /* owned: why a worker could not start */
+} job;
+
+typedef struct worker {
+    job *j;              /* borrowed */
+    fz_context *ctx;     /* owned clone; the base context itself when one thread runs */
+    pdf_document *doc;   /* owned; NULL until opened */
+    fz_cookie cookie;    /* abort is set by the waiting thread at the deadline */
+    unsigned char *seen; /* owned bit set of object numbers whose fonts were checked */
+    int seen_len;        /* bits in seen */
+    fz_font *last_font;  /* the font whose boldness is in last_bold */
+    bool last_bold;
+    pthread_t tid;
+    bool started;
+} worker;
+
+/* A MuPDF reason, cut to REASON_MAX bytes and made valid UTF-8; owned. */
+static char *short_reason(const char *msg)
+{
+    char out[REASON_MAX * 3 + 1];
+    size_t n = msg == NULL ? 0 : strlen(msg);
+    if (n > REASON_MAX)
+        n = REASON_MAX;
+    json_utf8_sanitize(out, sizeof out, msg == NULL ? "" : msg, n);
+    return em_strdup(out[0] != '\0' ? out : "unknown error");
+}
+
+/* ---- ToUnicode repair ---- */
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* If the hex string at s[0] ('<', not "<<") holds 5 or 6 hex digits naming a
+ * code point above the BMP, write its UTF-16 form to out ("<D83DDE00>") and
+ * return the bytes consumed; else 0. */
+static size_t fix_hex_string(const unsigned char *s, size_t n, char out[11])
+{
+    uint32_t v = 0;
+    int digits = 0;
+    size_t i = 1;
+    for (; i < n && s[i] != '>'; i++) {
+        int h = hex_value(s[i]);
+        if (h < 0) {
+            if (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+                continue;
+            return 0;
+        }
+        if (++digits > 6)
+            return 0;
+        v = v * 16 + (uint32_t)h;
+    }
+    if (i == n || digits < 5 || v < 0x10000 || v > 0x10ffff)
+        return 0;
+    v -= 0x10000;
+    snprintf(out, 11, "<%04X%04X>", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+    return i + 1;
+}
+
+/* A ToUnicode CMap maps codes to UTF-16BE hex strings; some producers write
+ * a character above the BMP as its bare code point ("<1F600>"), which MuPDF
+ * reads as "<1F60>". Sets *out to the CMap with those strings rewritten as
+ * surrogate pairs, or leaves it NULL when there are none. *out belongs to
+ * the caller even when this throws. */
+static void fixed_cmap(fz_context *ctx, const unsigned char *s, size_t n, fz_buffer **out /* OUT */)
+{
+    size_t copied = 0;
+    char pair[11];
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '<')
+            continue;
+        if (i + 1 < n && s[i + 1] == '<') {
+            i++;
+            continue;
+        }
+        size_t k = fix_hex_string(s + i, n - i, pair);
+        if (k == 0)
+            continue;
+        if (*out == NULL)
+            *out = fz_new_buffer(ctx, n + 64);
+        fz_append_data(ctx, *out, s + copied, i - copied);
+        fz_append_string(ctx, *out, pair);
+        copied = i + k;
+        i += k - 1;
+    }
+    if (*out != NULL)
+        fz_append_data(ctx, *out, s + copied, n - copied);
+}
+
+/* Note object number num as checked; false when it already was. */
+static bool first_visit(worker *w, int num)
+{
+    if (num <= 0 || num >= w->seen_len)
+        return num > 0;
+    unsigned char bit = (unsigned char)(1u << (num & 7));
+    if (w->seen[num >> 3] & bit)
+        return false;
+    w->seen[num >> 3] |= bit;
+    return true;
+}
+
+/* Repair one font's ToUnicode stream in this worker's document (see
+ * fixed_cmap). Throws on a broken object; the caller catches. */
+static void repair_tounicode(worker *w, pdf_obj *font)
+{
+    fz_context *ctx = w->ctx;
+    pdf_obj *tu = pdf_dict_get(ctx, font, PDF_NAME(ToUnicode));
+    if (!pdf_is_stream(ctx, tu) || !first_visit(w, pdf_to_num(ctx, tu)))
+        return;
+    fz_buffer *in = NULL, *out = NULL;
+    fz_var(in);
+    fz_var(out);
+    fz_try(ctx)
+    {
+        unsigned char *s;
+        in = pdf_load_stream(ctx, tu);
+        size_t n = fz_buffer_storage(ctx, in, &s);
+        fixed_cmap(ctx, s, n, &out);
+        if (out != NULL)
+            pdf_update_stream(ctx, w->doc, tu, out, 0);
+    }
+    fz_always(ctx)
+    {
+        fz_drop_buffer(ctx, in);
+        fz_drop_buffer(ctx, out);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+}
+
+/* The fonts of a resource dictionary and of the forms it uses, two levels
+ * deep. */
+static void repair_resources(worker *w, pdf_obj *res, int depth)
+{
+    fz_context *ctx = w->ctx;
+    pdf_obj *fonts = pdf_dict_get(ctx, res, PDF_NAME(Font));
+    int n = pdf_dict_len(ctx, fonts);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *font = pdf_dict_get_val(ctx, fonts, i);
+        if (!pdf_is_indirect(ctx, font) || first_visit(w, pdf_to_num(ctx, font)))
+            repair_tounicode(w, font);
+    }
+    if (depth >= 2)
+        return;
+    pdf_obj *xobjects = pdf_dict_get(ctx, res, PDF_NAME(XObject));
+    n = pdf_dict_len(ctx, xobjects);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *x = pdf_dict_get_val(ctx, xobjects, i);
+        if (!pdf_is_indirect(ctx, x) || !first_visit(w, pdf_to_num(ctx, x)))
+            continue;
+        if (!pdf_name_eq(ctx, pdf_dict_get(ctx, x, PDF_NAME(Subtype)), PDF_NAME(Form)))
+            continue;
+        pdf_obj *r = pdf_dict_get(ctx, x, PDF_NAME(Resources));
+        if (r != NULL && r != res)
+            repair_resources(w, r, depth + 1);
+    }
+}
+
+/* Repair the fonts a page uses before MuPDF loads them. A failure here is
+ * not the page's: the page is drawn as MuPDF reads it. */
+static void repair_page_fonts(worker *w, pdf_page *page)
+{
+    fz_context *ctx = w->ctx;
+    fz_try(ctx)
+    {
+        repair_resources(w, pdf_page_resources(ctx, page), 0);
+    }
+    fz_catch(ctx)
+    {
+        /* dropped: the fonts stay as they are */
+    }
+}
+
+/* ---- copying a structured-text page out ---- */
+
+/* Append code point c as UTF-8; the caller has made it valid. */
+static void put_utf8(buf *b, int c)
+{
+    char s[4];
+    size_t n;
+    if (c < 0x80) {
+        s[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        s[0] = (char)(0xc0 | (c >> 6));
+        s[1] = (char)(0x80 | (c & 0x3f));
+        n = 2;
+    } else if (c < 0x10000) {
+        s[0] = (char)(0xe0 | (c >> 12));
+        s[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        s[2] = (char)(0x80 | (c & 0x3f));
+        n = 3;
+    } else {
+        s[0] = (char)(0xf0 | (c >> 18));
+        s[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+        s[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+        s[3] = (char)(0x80 | (c & 0x3f));
+        n = 4;
+    }
+    buf_append(b, s, n); /* past PAGE_TEXT_MAX the rest of the page is dropped */
+}
+
+/* The character to write for c: U+FFFD for what is not a Unicode scalar
+ * value, ' ' for control characters, -1 for nothing (NUL, BOM). */
+static int normalise_char(int c)
+{
+    if (c == 0 || c == 0xfeff)
+        return -1;
+    if (c < 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+        return 0xfffd;
+    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+        return ' ';
+    return c;
+}
+
+/* Whether a character lies entirely outside the page (hidden text). */
+static bool off_page(const fz_quad *q, const fz_rect *box)
+{
+    float x0 = fminf(fminf(q->ul.x, q->ur.x), fminf(q->ll.x, q->lr.x));
+    float x1 = fmaxf(fmaxf(q->ul.x, q->ur.x), fmaxf(q->ll.x, q->lr.x));
+    float y0 = fminf(fminf(q->ul.y, q->ur.y), fminf(q->ll.y, q->lr.y));
+    float y1 = fmaxf(fmaxf(q->ul.y, q->ur.y), fmaxf(q->ll.y, q->lr.y));
+    return x1 < box->x0 || x0 > box->x1 || y1 < box->y0 || y0 > box->y1;
+}
+
+static bool font_is_bold(worker *w, fz_font *font)
+{
+    if (font == w->last_font)
+        return w->last_bold;
+    bool bold = false;
+    if (font != NULL) {
+        const char *name = fz_font_name(w->ctx, font);
+        bold = fz_font_is_bold(w->ctx, font) ||
+               (name != NULL && (strcasestr(name, "bold") != NULL || strcasestr(name, "black") != NULL ||
+                                 strcasestr(name, "heavy") != NULL || strcasestr(name, "semibold") != NULL ||
+                                 strcasestr(name, "demi") != NULL));
+    }
+    w->last_font = font;
+    w->last_bold = bold;
+    return bold;
+}
+
+/* Font sizes within one line, to find the one carrying most characters. */
+#define LINE_SIZES 4
+typedef struct size_tally {
+    int bucket[LINE_SIZES]; /* size in half points */
+    int count[LINE_SIZES];
+    int n;
+} size_tally;
+
+static void tally_add(size_tally *t, float size)
+{
+    int b = (int)lroundf(size * 2);
+    for (int i = 0; i < t->n; i++) {
+        if (t->bucket[i] == b) {
+            t->count[i]++;
+            return;
+        }
+    }
+    if (t->n < LINE_SIZES) {
+        t->bucket[t->n] = b;
+        t->count[t->n++] = 1;
+    } else {
+        t->count[LINE_SIZES - 1]++;
+    }
+}
+
+static float tally_size(const size_tally *t)
+{
+    int best = 0;
+    for (int i = 1; i < t->n; i++)
+        if (t->count[i] > t->count[best])
+            best = i;
+    return t->n == 0 ? 0 : (float)t->bucket[best] / 2;
+}
+
+static void add_line(page_result *pr, const pline *l)
+{
+    if (pr->n_lines == pr->cap) {
+        pr->cap = pr->cap == 0 ? 64 : pr->cap * 2;
+        pr->lines = em_realloc(pr->lines, pr->cap * sizeof pr->lines[0]);
+    }
+    pr->lines[pr->n_lines++] = *l;
+}
+
+/* Copy the text lines of a structured-text page into pr. Calls no MuPDF
+ * function that throws. */
+static void collect(worker *w, fz_stext_page *st, page_result *pr)
+{
+    int block_no = 0;
+    /* A font freed after the last page may have left its address to another. */
+    w->last_font = NULL;
+    for (fz_stext_block *b = st->first_block; b != NULL; b = b->next, block_no++) {
+        if (b->type != FZ_STEXT_BLOCK_TEXT)
+            continue;
+        for (fz_stext_line *ln = b->u.t.first_line; ln != NULL; ln = ln->next) {
+            size_t start = pr->raw.len;
+            size_t tally_bold = 0;
+            size_tally sizes = {.n = 0};
+            pline l = {.off = start, .block = block_no, .y0 = ln->bbox.y0, .y1 = ln->bbox.y1};
+            bool space = true; /* no space at the start of a line, nor two in a row */
+            for (fz_stext_char *ch = ln->first_char; ch != NULL; ch = ch->next) {
+                int c = normalise_char(ch->c);
+                if (c < 0 || off_page(&ch->quad, &pr->box))
+                    continue;
+                if (c == ' ' || c == 0xa0 || c == 0x3000 || (c >= 0x2000 && c <= 0x200a)) {
+                    if (!space)
+                        buf_append(&pr->raw, " ", 1);
+                    space = true;
+                    continue;
+                }
+                space = false;
+                put_utf8(&pr->raw, c);
+                l.chars++;
+                tally_add(&sizes, ch->size);
+                if (font_is_bold(w, ch->font))
+                    tally_bold++;
+            }
+            while (pr->raw.len > start && pr->raw.data[pr->raw.len - 1] == ' ')
+                pr->raw.len--;
+            if (pr->raw.len == start || buf_append(&pr->raw, "\n", 1) != EM_OK) {
+                pr->raw.len = start;
+                if (pr->raw.data != NULL)
+                    pr->raw.data[start] = '\0';
+                continue;
+            }
+            l.len = pr->raw.len - 1 - start;
+            l.size = tally_size(&sizes);
+            l.bold = l.chars > 0 && tally_bold * 2 > (size_t)l.chars;
+            add_line(pr, &l);
+        }
+    }
+}
+
+/* ---- one page ---- */
+
+/* Load page i and make its structured-text page and device; 0, or -1 with
+ * the reason in pr. */
+static int page_open(worker *w, int i, page_result *pr, pdf_page **page /* OUT */,
+                     fz_stext_page **st /* OUT */, fz_device **dev /* OUT */)
+{
+    fz_context *ctx = w->ctx;
+    pdf_page *pg = NULL;
+    fz_stext_page *sp = NULL;
+    fz_device *dv = NULL;
+    int rc = 0;
+    fz_var(pg);
+    fz_var(sp);
+    fz_var(dv);
+    fz_var(rc);
+    fz_try(ctx)
+    {
+        pg = pdf_load_page(ctx, w->doc, i);
+        fz_rect box = fz_bound_page(ctx, &pg->super);
+        pr->box = box;
+        sp = fz_new_stext_page(ctx, box);
+        /* Characters off the page are dropped in collect(): MuPDF's
+         * FZ_STEXT_MEDIABOX_CLIP bounds every glyph, a seventh of the time.
+         * Hyphens are joined in assemble(): FZ_STEXT_DEHYPHENATE in MuPDF
+         * 1.21 leaks a font reference for every hyphen it removes. */
+        fz_stext_options opts = {.flags = 0};
+        dv = fz_new_stext_device(ctx, sp, &opts);
+    }
+    fz_catch(ctx)
+    {
+        fz_drop_stext_page(ctx, sp);
+        fz_drop_page(ctx, pg != NULL ? &pg->super : NULL);
+        pg = NULL;
+        sp = NULL;
+        rc = -1;
+        if (fz_caught(ctx) != FZ_ERROR_ABORT) {
+            pr->failed = true;
+            pr->error = short_reason(fz_caught_message(ctx));
+        }
+    }
+    *page = pg;
+    *st = sp;
+    *dev = dv;
+    return rc;
+}
+
+/* Draw the page into the device. A failure part way keeps what was drawn. */
+static void page_run(worker *w, pdf_page *page, fz_device *dev, page_result *pr)
+{
+    fz_context *ctx = w->ctx;
+    fz_try(ctx)
+    {
+        fz_run_page(ctx, &page->super, dev, fz_identity, &w->cookie);
+    }
+    fz_catch(ctx)
+    {
+        if (fz_caught(ctx) != FZ_ERROR_ABORT && !atomic_load(&w->j->stop)) {
+            pr->failed = true;
+            pr->error = short_reason(fz_caught_message(ctx));
+        }
+    }
+    fz_try(ctx)
+    {
+        fz_close_device(ctx, dev);
+    }
+    fz_catch(ctx)
+    {
+        /* the text drawn so far is still in the page */
+    }
+}
+
+static void extract_page(worker *w, int i)
+{
+    fz_context *ctx = w->ctx;
+    page_result *pr = &w->j->pages[i];
+    pdf_page *page;
+    fz_stext_page *st;
+    fz_device *dev;
+    if (page_open(w, i, pr, &page, &st, &dev) != 0)
+        return;
+    repair_page_fonts(w, page);
+    page_run(w, page, dev, pr);
+    collect(w, st, pr);
+    fz_drop_device(ctx, dev);
+    fz_drop_stext_page(ctx, st);
+    fz_drop_page(ctx, &page->super);
+}
+
+/* Open this worker's copy of the document; 0 or -1 with job->fatal set. */
+static int worker_open(worker *w)
+{
+    fz_context *ctx = w->ctx;
+    fz_stream *stm = NULL;
+    pdf_document *doc = NULL;
+    int rc = 0;
+    fz_var(stm);
+    fz_var(doc);
+    fz_var(rc);
+    fz_try(ctx)
+    {
+        stm = fz_open_memory(ctx, w->j->data, w->j->len);
+        doc = pdf_open_document_with_stream(ctx, stm);
+    }
+    fz_always(ctx)
+    {
+        fz_drop_stream(ctx, stm);
+    }
+    fz_catch(ctx)
+    {
+        pthread_mutex_lock(&w->j->mu);
+        if (w->j->fatal == NULL)
+            w->j->fatal = short_reason(fz_caught_message(ctx));
+        pthread_mutex_unlock(&w->j->mu);
+        rc = -1;
+    }
+    w->doc = doc;
+    return rc;
+}
+
+/* The bit set of checked objects, sized to the document's objects. */
+static void worker_seen_init(worker *w)
+{
+    int n = 0;
+    fz_var(n);
+    fz_try(w->ctx)
+    {
+        n = pdf_xref_len(w->ctx, w->doc);
+    }
+    fz_catch(w->ctx)
+    {
+        n = 0;
+    }
+    w->seen_len = n > 0 ? n : 0;
+    w->seen = em_calloc((size_t)w->seen_len / 8 + 1, 1);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    job *j = w->j;
+    if (w->doc != NULL || worker_open(w) == 0) {
+        worker_seen_init(w);
+        while (!atomic_load(&j->stop)) {
+            if (clock_mono_us() >= j->deadline_us) {
+                atomic_store(&j->timed_out, true);
+                atomic_store(&j->stop, true);
+                break;
+            }
+            int i = atomic_fetch_add(&j->next, 1);
+            if (i >= j->n_pages)
+                break;
+            extract_page(w, i);
+            const page_result *pr = &j->pages[i];
+            size_t kept = pr->raw.len + pr->n_lines * sizeof pr->lines[0];
+            if (atomic_fetch_add(&j->result_bytes, kept) + kept > RESULT_MAX) {
+                atomic_store(&j->too_large, true);
+                atomic_store(&j->stop, true);
+            }
+            if (atomic_load(&j->stop))
+                break;
+            int done = atomic_fetch_add(&j->done, 1) + 1;
+            if (j->opt->progress != NULL)
+                j->opt->progress(j->opt->progress_ctx, done, j->n_pages);
+        }
+    } else {
+        atomic_store(&j->stop, true);
+    }
+    pdf_drop_document(w->ctx, w->doc);
+    w->doc = NULL;
+    pthread_mutex_lock(&j->mu);
+    j->running--;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+/* ---- layout: body size, running headers, headings ---- */
+
+/* A line's text, borrowed from its page. */
+static const char *line_text(const page_result *pr, const pline *l)
+{
+    return pr->raw.data + l->off;
+}
+
+/* Roman numerals as page numbers: i..xxxix in one case. */
+static bool is_roman(const char *p, const char *end)
+{
+    if (p == end || end - p > 7)
+        return false;
+    bool lower = *p >= 'a';
+    for (const char *q = p; q < end; q++) {
+        char c = lower ? *q : (char)(*q - 'A' + 'a');
+        if (c != 'i' && c != 'v' && c != 'x')
+            return false;
+        if ((*q >= 'a') != lower)
+            return false;
+    }
+    return true;
+}
+
+/* "7", "- 7 -", "— 7 —", "Page 7", "page 7 of 9", "7 / 9", "p. 7", "vii". */
+static bool is_page_number(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '-' || *p == '[' || *p == '(' || *p == '|'))
+        p++;
+    if (end - p >= 3 && memcmp(p, "\xe2\x80\x94", 3) == 0)
+        p += 3;
+    while (p < end && *p == ' ')
+        p++;
+    while (end > p &&
+           (end[-1] == ' ' || end[-1] == '-' || end[-1] == ']' || end[-1] == ')' || end[-1] == '|'))
+        end--;
+    if (end - p >= 3 && memcmp(end - 3, "\xe2\x80\x94", 3) == 0)
+        end -= 3;
+    while (end > p && end[-1] == ' ')
+        end--;
+    if (text_starts_with_ci(p, end, "page "))
+        p += 5;
+    else if (text_starts_with_ci(p, end, "p. "))
+        p += 3;
+    while (p < end && *p == ' ')
+        p++;
+    const char *q = p;
+    while (q < end && text_is_digit(*q))
+        q++;
+    if (q == p) {
+        const char *r = p;
+        while (r < end && text_is_alpha(*r))
+            r++;
+        return r == end && is_roman(p, end);
+    }
+    if (q - p > 4)
+        return false;
+    while (q < end && *q == ' ')
+        q++;
+    if (q == end)
+        return true;
+    if (text_starts_with_ci(q, end, "of "))
+        q += 3;
+    else if (*q == '/')
+        q++;
+    else
+        return false;
+    while (q < end && *q == ' ')
+        q++;
+    const char *d = q;
+    while (q < end && text_is_digit(*q))
+        q++;
+    return q > d && q - d <= 4 && q == end;
+}
+
+static bool in_margin(const page_result *pr, const pline *l)
+{
+    float band = (pr->box.y1 - pr->box.y0) * MARGIN_BAND;
+    return l->y1 <= pr->box.y0 + band || l->y0 >= pr->box.y1 - band;
+}
+
+/* A line in a margin band, keyed for finding repeats. */
+typedef struct repeat_key {
+    char *text;      /* owned: digit runs as '#', for "page 3" = "page 4" */
+    const char *raw; /* borrowed: the line's own text */
+    float y;
+    int page;
+    pline *line; /* borrowed */
+} repeat_key;
+
+static int repeat_cmp(const void *a, const void *b)
+{
+    const repeat_key *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    if (c != 0)
+        return c;
+    if (x->y != y->y)
+        return x->y < y->y ? -1 : 1;
+    return x->page - y->page;
+}
+
+static char *digits_folded(const char *p, size_t n)
+{
+    char *s = em_malloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text_is_digit(p[i])) {
+            if (k == 0 || s[k - 1] != '#')
+                s[k++] = '#';
+        } else {
+            s[k++] = p[i];
+        }
+    }
+    s[k] = '\0';
+    return s;
+}
+
+/* Where running headers or footers were found: a height, a size, and on
+ * how many pages. */
+typedef struct furniture_slot {
+    float y;
+    float size;
+    int pages;
+} furniture_slot;
+
+typedef struct slot_list {
+    furniture_slot *items;
+    size_t n, cap;
+} slot_list;
+
+/* Whether keys[a..b) come from at least REPEAT_MIN_PAGES distinct pages. */
+static bool on_enough_pages(const repeat_key *keys, size_t a, size_t b)
+{
+    int seen[REPEAT_MIN_PAGES - 1];
+    int n = 0;
+    for (size_t k = a; k < b; k++) {
+        bool known = false;
+        for (int i = 0; i < n; i++)
+            known |= seen[i] == keys[k].page;
+        if (known)
+            continue;
+        if (n == REPEAT_MIN_PAGES - 1)
+            return true;
+        seen[n++] = keys[k].page;
+    }
+    return false;
+}
+
+/* Whether the first number of each line in keys[a..b) is its page number
+ * plus one constant: a number that counts pages. */
+static bool number_tracks_page(const repeat_key *keys, size_t a, size_t b)
+{
+    long offset = 0;
+    for (size_t k = a; k < b; k++) {
+        const char *t = keys[k].raw;
+        size_t len = keys[k].line->len, i = 0;
+        while (i < len && !text_is_digit(t[i]))
+            i++;
+        long v = 0;
+        size_t digits = 0;
+        for (; i < len && text_is_digit(t[i]) && digits < 6; i++, digits++)
+            v = v * 10 + (t[i] - '0');
+        if (digits == 0)
+            return false;
+        if (k == a)
+            offset = v - keys[k].page;
+        else if (v - keys[k].page != offset)
+            return false;
+    }
+    return true;
+}
+
+/* A line that starts like a numbered question, section or option ("3.",
+ * "3)", "3 Title", "Question 3", "Q3", "B. True", "(b)"): content even when
+ * it repeats on every page. */
+static bool starts_like_content(const char *t, size_t len)
+{
+    const char *end = t + len;
+    if (text_starts_with_ci(t, end, "question") || (len >= 2 && (t[0] == 'Q' || t[0] == 'q') && text_is_digit(t[1])))
+        return true;
+    char c = t[0] >= 'A' && t[0] <= 'Z' ? (char)(t[0] - 'A' + 'a') : t[0];
+    if (len >= 2 && c >= 'a' && c <= 'h' && (t[1] == '.' || t[1] == ')') && (len == 2 || t[2] == ' '))
+        return true;
+    if (len >= 3 && t[0] == '(' && t[2] == ')')
+        return true;
+    const char *q = t;
+    while (q < end && text_is_digit(*q))
+        q++;
+    if (q == t || q == end)
+        return false;
+    if (*q == '.' || *q == ')')
+        return true;
+    return *q == ' ' && q + 1 < end && (text_is_alpha(q[1]) || (unsigned char)q[1] >= 0xc0);
+}
+
+/* Letters in a line (ASCII, and the lead bytes of other characters). */
+static size_t count_letters(const char *t, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += text_is_alpha(t[i]) || (unsigned char)t[i] >= 0xc0;
+    return n;
+}
+
+/* Whether a run of repeated margin lines (keys[a..b), on enough pages) is
+ * furniture. It has words (">>>" or "}" repeating in code is not a
+ * header), does not start like a numbered question, section or option, and
+ * is the same text every time, or text whose numbers change while it is set
+ * smaller than the body or with a number that counts pages. */
+static bool repeat_is_furniture(const repeat_key *keys, size_t a, size_t b, float body)
+{
+    const pline *l = keys[a].line;
+    if (count_letters(keys[a].raw, l->len) < 3 || starts_like_content(keys[a].raw, l->len))
+        return false;
+    bool identical = true;
+    for (size_t k = a + 1; k < b && identical; k++)
+        identical = keys[k].line->len == l->len && memcmp(keys[k].raw, keys[a].raw, l->len) == 0;
+    return identical || l->size < body * 0.95f || number_tracks_page(keys, a, b);
+}
+
+/* The distinct pages of keys[a..b). marks is a zeroed bit set of all
+ * pages, left zeroed. */
+static int distinct_pages(const repeat_key *keys, size_t a, size_t b, unsigned char *marks)
+{
+    int n = 0;
+    for (size_t k = a; k < b; k++) {
+        unsigned char bit = (unsigned char)(1u << (keys[k].page & 7));
+        n += (marks[keys[k].page >> 3] & bit) == 0;
+        marks[keys[k].page >> 3] |= bit;
+    }
+    for (size_t k = a; k < b; k++)
+        marks[keys[k].page >> 3] = 0;
+    return n;
+}
+
+/* Count pages for the slot at (y, size), adding it when it is new. */
+static void add_slot(slot_list *slots, float y, float size, int pages)
+{
+    for (size_t s = 0; s < slots->n; s++) {
+        furniture_slot *fs = &slots->items[s];
+        if (fabsf(fs->y - y) <= REPEAT_Y_TOLERANCE && fabsf(fs->size - size) < 0.3f) {
+            fs->pages += pages;
+            return;
+        }
+    }
+    if (slots->n == slots->cap) {
+        slots->cap = slots->cap == 0 ? 8 : slots->cap * 2;
+        slots->items = em_realloc(slots->items, slots->cap * sizeof slots->items[0]);
+    }
+    slots->items[slots->n++] = (furniture_slot){.y = y, .size = size, .pages = pages};
+}
+
+/* Mark page numbers and repeated lines in the margin bands as furniture,
+ * and note where the repeated ones sit in slots. */
+static void mark_furniture(job *j, float body, slot_list *slots)
+{
+    size_t n = 0, cap = 0;
+    repeat_key *keys = NULL;
+    for (int p = 0; p < j->n_pages; p++) {
+        page_result *pr = &j->pages[p];
+        for (size_t i = 0; i < pr->n_lines; i++) {
+            pline *l = &pr->lines[i];
+            if (!in_margin(pr, l))
+                continue;
+            const char *t = line_text(pr, l);
+            if (is_page_number(t, t + l->len)) {
+                l->furniture = true;
+                continue;
+            }
+            if (n == cap) {
+                cap = cap == 0 ? 64 : cap * 2;
+                keys = em_realloc(keys, cap * sizeof keys[0]);
+            }
+            keys[n++] =
+                (repeat_key){.text = digits_folded(t, l->len), .raw = t, .y = l->y0, .page = p, .line = l};
+        }
+    }
+    if (n > 0)
+        qsort(keys, n, sizeof keys[0], repeat_cmp);
+    unsigned char *marks = em_calloc((size_t)j->n_pages / 8 + 1, 1);
+    /* Runs of the same text whose heights stay within the tolerance of the
+     * run's first line; a run over enough distinct pages may be furniture. */
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        while (b < n && strcmp(keys[b].text, keys[a].text) == 0 &&
+               keys[b].y - keys[a].y <= REPEAT_Y_TOLERANCE)
+            b++;
+        if (on_enough_pages(keys, a, b) && repeat_is_furniture(keys, a, b, body)) {
+            for (size_t k = a; k < b; k++)
+                keys[k].line->furniture = true;
+            add_slot(slots, keys[a].y, keys[a].line->size, distinct_pages(keys, a, b, marks));
+        }
+        a = b;
+    }
+    for (size_t k = 0; k < n; k++)
+        free(keys[k].text);
+    free(keys);
+    free(marks);
+}
+
+/* A running header that changes with the chapter ("Guide - Chapter 1" on
+ * two pages, "Guide - Chapter 2" on the next two) repeats too few times to
+ * be caught above. A margin line set smaller than the body, at the height
+ * and size where furniture was found on at least a quarter of the pages, is
+ * furniture too; content is not set there in the body's size or larger. */
+static void mark_slot_furniture(job *j, const slot_list *slots, float body)
+{
+    for (int p = 0; p < j->n_pages && slots->n > 0; p++) {
+        page_result *pr = &j->pages[p];
+        for (size_t i = 0; i < pr->n_lines; i++) {
+            pline *l = &pr->lines[i];
+            if (l->furniture || l->size >= body * 0.95f || !in_margin(pr, l) ||
+                starts_like_content(line_text(pr, l), l->len))
+                continue;
+            for (size_t s = 0; s < slots->n && !l->furniture; s++)
+                l->furniture = slots->items[s].pages * 4 >= j->n_pages &&
+                               fabsf(l->y0 - slots->items[s].y) <= REPEAT_Y_TOLERANCE &&
+                               fabsf(l->size - slots->items[s].size) < 0.3f;
+        }
+    }
+}
+
+/* Font size buckets (half points) and the characters set in each. */
+typedef struct size_count {
+    int bucket;
+    size_t chars;
+} size_count;
+
+/* The body size: the size carrying the most characters (the smaller on a
+ * tie). Lines marked as furniture do not count. */
+static float body_size(const job *j)
+{
+    size_count *sc = NULL;
+    size_t n = 0, cap = 0;
+    for (int p = 0; p < j->n_pages; p++) {
+        const page_result *pr = &j->pages[p];
+        for (size_t i = 0; i < pr->n_lines; i++) {
+            const pline *l = &pr->lines[i];
+            if (l->furniture)
+                continue;
+            int b = (int)lroundf(l->size * 2);
+            size_t k = 0;
+            while (k < n && sc[k].bucket != b)
+                k++;
+            if (k == n) {
+                if (n == cap) {
+                    cap = cap == 0 ? 16 : cap * 2;
+                    sc = em_realloc(sc, cap * sizeof sc[0]);
+                }
+                sc[n++] = (size_count){.bucket = b, .chars = 0};
+            }
+            sc[k].chars += (size_t)l->chars;
+        }
+    }
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++)
+        if (sc[k].chars > sc[best].chars || (sc[k].chars == sc[best].chars && sc[k].bucket < sc[best].bucket))
+            best = k;
+    float size = n == 0 ? 0 : (float)sc[best].bucket / 2;
+    free(sc);
+    return size;
+}
+
+/* The depth of a section number at the start of a line ("2" 1, "2.3" 2,
+ * "Chapter 3" 1), or 0. The number is followed by a blank and text that
+ * does not start with a digit ("2 3 4" is a row of numbers). */
+static int section_depth(const char *p, const char *end)
+{
+    if (text_starts_with_ci(p, end, "chapter ")) {
+        const char *q = p + 8;
+        return q < end && (text_is_digit(*q) || text_is_alpha(*q)) ? 1 : 0;
+    }
+    const char *q = p;
+    int depth = 0;
+    for (;;) {
+        const char *d = q;
+        while (q < end && text_is_digit(*q))
+            q++;
+        if (q == d || q - d > 3)
+            return 0;
+        depth++;
+        if (q + 1 < end && *q == '.' && text_is_digit(q[1]))
+            q++;
+        else
+            break;
+    }
+    if (q < end && (*q == '.' || *q == ')'))
+        q++;
+    if (q == end || *q != ' ')
+        return 0;
+    q++;
+    return q < end && *q != ' ' && !text_is_digit(*q) ? depth : 0;
+}
+
+static size_t count_words(const char *p, const char *end)
+{
+    size_t n = 0;
+    for (const char *q = p; q < end; q++)
+        if (*q != ' ' && (q == p || q[-1] == ' '))
+            n++;
+    return n;
+}
+
+static bool has_letter(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (text_is_alpha(*p) || (unsigned char)*p >= 0xc0)
+            return true;
+    return false;
+}
+
+/* Whether the words of a line allow it to be a heading. */
+static bool heading_words(const char *p, size_t len)
+{
+    const char *end = p + len;
+    if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',')
+        return false;
+    return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end);
+}
+
+/* A heading found by the layout pass: a run of 1..3 lines of one block. */
+typedef struct found_heading {
+    int page;     /* 0-based */
+    size_t first; /* its first line on the page */
+    size_t n_lines;
+    int bucket; /* size in half points */
+    int depth;  /* section number depth, 0 when unnumbered */
+    int level;
+} found_heading;
+
+typedef struct heading_list {
+    found_heading *items;
+    size_t n, cap;
+} heading_list;
+
+/* Find the headings of one page (rules in pdf.h). Lines of one block with
+ * the same size and boldness form a run; a run is a heading when all its
+ * lines pass the rules and it has at most HEADING_MAX_LINES lines. */
+static void find_headings(page_result *pr, int page, float body, heading_list *hl)
+{
+    size_t i = 0;
+    while (i < pr->n_lines) {
+        pline *l = &pr->lines[i];
+        size_t k = i + 1;
+        while (k < pr->n_lines && pr->lines[k].block == l->block && pr->lines[k].size == l->size &&
+               pr->lines[k].bold == l->bold && !pr->lines[k].furniture)
+            k++;
+        size_t run = k - i;
+        bool whole_block = (i == 0 || pr->lines[i - 1].block != l->block) &&
+                           (k == pr->n_lines || pr->lines[k].block != l->block);
+        bool ok = !l->furniture && run <= HEADING_MAX_LINES && l->size >= body * 0.95f;
+        for (size_t m = i; ok && m < k; m++)
+            ok = heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len);
+        int depth = 0;
+        if (ok) {
+            const char *t = line_text(pr, l);
+            depth = section_depth(t, t + l->len);
+            bool large = l->size >= body * HEADING_SIZE_RATIO;
+            bool bold_alone = l->bold && whole_block;
+            bool numbered = depth > 0 && (l->bold || l->size >= body * 1.05f);
+            ok = large || bold_alone || numbered;
+        }
+        if (ok) {
+            if (hl->n == hl->cap) {
+                hl->cap = hl->cap == 0 ? 32 : hl->cap * 2;
+                hl->items = em_realloc(hl->items, hl->cap * sizeof hl->items[0]);
+            }
+            hl->items[hl->n++] = (found_heading){.page = page,
+                                                 .first = i,
+                                                 .n_lines = run,
+                                                 .bucket = (int)lroundf(l->size * 2),
+                                                 .depth = depth};
+            for (size_t m = i; m < k; m++)
+                pr->lines[m].heading = (int)hl->n;
+        }
+        i = k;
+    }
+}
+
+static int int_desc(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x < y) - (x > y);
+}
+
+/* Levels: distinct sizes from the largest (level 1). Within one size, a
+ * numbered heading deeper than the shallowest numbered one there goes down
+ * by the difference ("6.1.3" among chapters numbered "6" at the chapter
+ * size is two levels below them). */
+static void assign_levels(heading_list *hl)
+{
+    if (hl->n == 0)
+        return;
+    int *buckets = em_malloc(hl->n * sizeof *buckets);
+    for (size_t i = 0; i < hl->n; i++)
+        buckets[i] = hl->items[i].bucket;
+    qsort(buckets, hl->n, sizeof *buckets, int_desc);
+    int rank = 0;
+    for (size_t i = 0; i < hl->n; i++) {
+        if (i > 0 && buckets[i] == buckets[i - 1])
+            continue;
+        rank++;
+        int min_depth = 0;
+        for (size_t h = 0; h < hl->n; h++)
+            if (hl->items[h].bucket == buckets[i] && hl->items[h].depth > 0 &&
+                (min_depth == 0 || hl->items[h].depth < min_depth))
+                min_depth = hl->items[h].depth;
+        for (size_t h = 0; h < hl->n; h++) {
+            found_heading *fh = &hl->items[h];
+            if (fh->bucket != buckets[i])
+                continue;
+            int level = rank + (fh->depth > 0 ? fh->depth - min_depth : 0);
+            fh->level = level > MAX_LEVEL ? MAX_LEVEL : level;
+        }
+    }
+    free(buckets);
+}
+
+/* ---- the result ---- */
+
+/* A title from the metadata or a heading: trimmed, at most HEADING_MAX_BYTES,
+ * valid UTF-8; NULL when empty. */
+static char *clean_title(const char *s, size_t n)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    if (n == 0)
+        return NULL;
+    char out[HEADING_MAX_BYTES + 1];
+    json_utf8_sanitize(out, sizeof out, s, n);
+    for (char *c = out; *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
+    return em_strdup(out);
+}
+
+/* The length of a hyphen ending [p, p + n) after a letter ("-", U+2010,
+ * U+00AD), or 0. */
+static size_t end_hyphen(const char *p, size_t n)
+{
+    size_t k = 0;
+    if (n >= 1 && p[n - 1] == '-')
+        k = 1;
+    else if (n >= 3 && memcmp(p + n - 3, "\xe2\x80\x90", 3) == 0)
+        k = 3;
+    else if (n >= 2 && memcmp(p + n - 2, "\xc2\xad", 2) == 0)
+        k = 2;
+    if (k == 0 || n == k)
+        return 0;
+    char c = p[n - k - 1];
+    return text_is_alpha(c) || (unsigned char)c >= 0x80 ? k : 0;
+}
+
+/* A lowercase letter: ASCII, or Latin-1 à..ÿ. */
+static bool starts_lower(const char *p, size_t n)
+{
+    if (n >= 1 && p[0] >= 'a' && p[0] <= 'z')
+        return true;
+    return n >= 2 && (unsigned char)p[0] == 0xc3 && (unsigned char)p[1] >= 0x9f &&
+           (unsigned char)p[1] <= 0xbf && (unsigned char)p[1] != 0xb7;
+}
+
+/* Whether line i ends in a hyphen that joins it to the next line of its
+ * block ("exam-" + "ple" = "example"): the next line starts with a
+ * lowercase letter and neither is a heading. Returns the hyphen's length. */
+static size_t joins_next(const page_result *pr, size_t i)
+{
+    const pline *l = &pr->lines[i];
+    size_t j = i + 1;
+    while (j < pr->n_lines && pr->lines[j].furniture)
+        j++;
+    if (j == pr->n_lines || pr->lines[j].block != l->block || l->heading != 0 || pr->lines[j].heading != 0)
+        return 0;
+    if (!starts_lower(line_text(pr, &pr->lines[j]), pr->lines[j].len))
+        return 0;
+    return end_hyphen(line_text(pr, l), l->len);
+}
+
+/* Build the doc_text from the pages: final text without furniture, blocks
+ * separated by a blank line, lines by a line break unless a hyphen joins
+ * them, headings with offsets into it. */
+static void assemble(job *j, const heading_list *hl, doc_text *out)
+{
+    out->pages = em_calloc((size_t)j->n_pages, sizeof out->pages[0]);
+    out->n_pages = (size_t)j->n_pages;
+    out->headings = hl->n > 0 ? em_calloc(hl->n, sizeof out->headings[0]) : NULL;
+    out->n_headings = 0;
+    for (int p = 0; p < j->n_pages; p++) {
+        page_result *pr = &j->pages[p];
+        buf text;
+        buf_init(&text, pr->raw.len + pr->n_lines + 1);
+        int block = -1;
+        bool joined = false; /* the previous line's hyphen was dropped */
+        for (size_t i = 0; i < pr->n_lines; i++) {
+            pline *l = &pr->lines[i];
+            if (l->furniture)
+                continue;
+            if (text.len > 0 && !joined)
+                buf_append(&text, l->block != block ? "\n\n" : "\n", l->block != block ? 2 : 1);
+            block = l->block;
+            size_t off = text.len;
+            size_t hyphen = joins_next(pr, i);
+            joined = hyphen > 0;
+            buf_append(&text, line_text(pr, l), l->len - hyphen);
+            if (l->heading == 0 || (i > 0 && pr->lines[i - 1].heading == l->heading))
+                continue;
+            const found_heading *fh = &hl->items[l->heading - 1];
+            buf title;
+            buf_init(&title, HEADING_MAX_BYTES * (HEADING_MAX_LINES + 1));
+            for (size_t m = fh->first; m < fh->first + fh->n_lines; m++) {
+                if (title.len > 0)
+                    buf_append(&title, " ", 1);
+                buf_append(&title, line_text(pr, &pr->lines[m]), pr->lines[m].len);
+            }
+            out->headings[out->n_headings++] = (chunk_heading){.page = p + 1,
+                                                               .offset = off,
+                                                               .level = fh->level,
+                                                               .title = clean_title(title.data, title.len)};
+            buf_cleanup(&title);
+        }
+        size_t len = text.len;
+        out->pages[p] = (chunk_page){.number = p + 1, .text = buf_steal(&text), .len = len};
+    }
+    out->page_count = j->n_pages;
+}
+
+/* ---- opening ---- */
+
+static int open_document(fz_context *ctx, const void *data, size_t len, pdf_document **doc /* OUT */,
+                         char **reason /* OUT */)
+{
+    fz_stream *stm = NULL;
+    pdf_document *d = NULL;
+    int rc = 0;
+    fz_var(stm);
+    fz_var(d);
+    fz_var(rc);
+    fz_try(ctx)
+    {
+        stm = fz_open_memory(ctx, data, len);
+        d = pdf_open_document_with_stream(ctx, stm);
+    }
+    fz_always(ctx)
+    {
+        fz_drop_stream(ctx, stm);
+    }
+    fz_catch(ctx)
+    {
+        *reason = short_reason(fz_caught_message(ctx));
+        rc = -1;
+    }
+    *doc = d;
+    return rc;
+}
+
+static int count_pages(fz_context *ctx, pdf_document *doc, int *n /* OUT */, char **reason /* OUT */)
+{
+    int rc = 0;
+    fz_var(rc);
+    fz_try(ctx)
+    {
+        *n = pdf_count_pages(ctx, doc);
+    }
+    fz_catch(ctx)
+    {
+        *reason = short_reason(fz_caught_message(ctx));
+        rc = -1;
+    }
+    return rc;
+}
+
+/* The metadata title, or NULL when absent or a producer's placeholder. */
+static char *metadata_title(fz_context *ctx, pdf_document *doc)
+{
+    char value[HEADING_MAX_BYTES + 1];
+    int n = -1;
+    fz_var(n);
+    fz_try(ctx)
+    {
+        n = fz_lookup_metadata(ctx, &doc->super, FZ_META_INFO_TITLE, value, (int)sizeof value);
+    }
+    fz_catch(ctx)
+    {
+        n = -1;
+    }
+    if (n <= 0)
+        return NULL;
+    value[sizeof value - 1] = '\0';
+    char *t = clean_title(value, strlen(value));
+    if (t != NULL && (strcasecmp(t, "untitled") == 0 || strcasecmp(t, "untitled document") == 0)) {
+        free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+/* The threads asked for: opt->threads, or the online CPUs, 1..16. */
+static int pick_threads(const pdf_options *opt)
+{
+    long n = opt->threads;
+    if (n == 0)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > PDF_MAX_THREADS)
+        n = PDF_MAX_THREADS;
+    return (int)n;
+}
+
+static void deadline_timespec(int64_t deadline_us, struct timespec *ts)
+{
+    /* clock_mono_us counts CLOCK_MONOTONIC, the condition variable's clock. */
+    ts->tv_sec = (time_t)(deadline_us / 1000000);
+    ts->tv_nsec = (long)(deadline_us % 1000000) * 1000;
+}
+
+/* Start the workers and wait for them, aborting them at the deadline.
+ * workers[0].doc is the document opened already. */
+static void run_workers(job *j, worker *workers, int n)
+{
+    struct timespec ts;
+    deadline_timespec(j->deadline_us, &ts);
+    pthread_mutex_lock(&j->mu);
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&workers[i].tid, NULL, worker_main, &workers[i]) != 0) {
+            log_msg(LOG_WARN, "pdf: cannot start an extraction thread");
+            continue;
+        }
+        workers[i].started = true;
+        j->running++;
+    }
+    bool aborted = false;
+    while (j->running > 0) {
+        if (aborted) {
+            pthread_cond_wait(&j->cv, &j->mu);
+            continue;
+        }
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &ts) == ETIMEDOUT) {
+            aborted = true;
+            atomic_store(&j->timed_out, true);
+            atomic_store(&j->stop, true);
+            for (int i = 0; i < n; i++)
+                __atomic_store_n(&workers[i].cookie.abort, 1, __ATOMIC_RELAXED);
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    for (int i = 0; i < n; i++)
+        if (workers[i].started)
+            pthread_join(workers[i].tid, NULL);
+}
+
+int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *out /* OUT */, em_error *err)
+{
+    assert(out != NULL);
+    static const pdf_options defaults = {0};
+    int rc = EM_OK;
+    memset(out, 0, sizeof *out);
+    if (opt == NULL)
+        opt = &defaults;
+    if ((data == NULL && len > 0) || opt->max_pages < 0 || opt->timeout_ms < 0 || opt->threads < 0)
+        return em_error_set(err, EM_E_INVAL, "invalid PDF extraction options");
+    if (len == 0)
+        return em_error_set(err, EM_E_PARSE, "the PDF cannot be read: the file is empty");
+    int max_pages = opt->max_pages > 0 ? opt->max_pages : PDF_DEFAULT_MAX_PAGES;
+    int timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : PDF_DEFAULT_TIMEOUT_MS;
+
+    mem_limit mem = {.max = PDF_MEMORY_LIMIT};
+    atomic_init(&mem.used, 0);
+    atomic_init(&mem.hit, false);
+    lock_set locks;
+    for (int i = 0; i < FZ_LOCK_MAX; i++)
+        atomic_flag_clear(&locks.lock[i].held);
+    job j = {.data = data, .len = len, .opt = opt, .running = 0};
+    j.deadline_us = clock_mono_us() + (int64_t)timeout_ms * 1000;
+    atomic_init(&j.next, 0);
+    atomic_init(&j.done, 0);
+    atomic_init(&j.stop, false);
+    atomic_init(&j.timed_out, false);
+    atomic_init(&j.result_bytes, 0);
+    atomic_init(&j.too_large, false);
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j.cv, &ca);
+    pthread_condattr_destroy(&ca);
+
+    fz_alloc_context alloc = {.user = &mem, .malloc = mem_malloc, .realloc = mem_realloc, .free = mem_free};
+    fz_locks_context lk = {.user = &locks, .lock = spin_lock_take, .unlock = spin_lock_give};
+    fz_context *ctx = NULL;
+    pdf_document *doc = NULL;
+    worker *workers = NULL;
+    int n_workers = 0;
+    char *reason = NULL;
+    char *title = NULL;
+    heading_list hl = {0};
+    slot_list slots = {0};
+
+    /* Stages hold, in order: ctx, doc, the page slots, the workers; every
+     * failure goes to `done`, which releases whatever was taken. */
+    /* One thread needs no locks: only the worker uses MuPDF while it runs
+     * (the waiting thread only sets the cookie), and the locks would cost
+     * a quarter of the time. Without locks MuPDF cannot clone the context,
+     * so the one worker uses this one. */
+    int threads = pick_threads(opt);
+    ctx = fz_new_context(&alloc, threads > 1 ? &lk : NULL, PDF_STORE_SIZE);
+    if (ctx == NULL) {
+        rc = em_error_set(err, EM_E_INTERNAL, "the PDF reader cannot start");
+        goto done;
+    }
+    fz_set_warning_callback(ctx, drop_message, NULL);
+    fz_set_error_callback(ctx, drop_message, NULL);
+
+    if (open_document(ctx, data, len, &doc, &reason) != 0) {
+        rc = atomic_load(&mem.hit)
+                 ? em_error_set(err, EM_E_TOO_LARGE, "the PDF needs more memory than allowed")
+                 : em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", reason);
+        goto done;
+    }
+    if (pdf_needs_password(ctx, doc)) {
+        rc = em_error_set(err, EM_E_UNSUPPORTED, "the PDF is encrypted (password protected)");
+        goto done;
+    }
+    if (count_pages(ctx, doc, &j.n_pages, &reason) != 0) {
+        rc = em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", reason);
+        goto done;
+    }
+    if (j.n_pages <= 0) {
+        rc = em_error_set(err, EM_E_PARSE, "the PDF cannot be read: it has no pages");
+        goto done;
+    }
+    if (j.n_pages > max_pages) {
+        rc = em_error_set(err, EM_E_TOO_LARGE, "the PDF has %d pages; the limit is %d", j.n_pages, max_pages);
+        goto done;
+    }
+    title = metadata_title(ctx, doc);
+
+    j.pages = em_calloc((size_t)j.n_pages, sizeof j.pages[0]);
+    for (int p = 0; p < j.n_pages; p++)
+        buf_init(&j.pages[p].raw, PAGE_TEXT_MAX);
+    int n = threads < j.n_pages ? threads : j.n_pages;
+    workers = em_calloc((size_t)n, sizeof workers[0]);
+    for (int i = 0; i < n; i++) {
+        workers[i].j = &j;
+        workers[i].ctx = threads > 1 ? fz_clone_context(ctx) : ctx;
+        if (workers[i].ctx == NULL)
+            break;
+        fz_set_warning_callback(workers[i].ctx, drop_message, NULL);
+        fz_set_error_callback(workers[i].ctx, drop_message, NULL);
+        n_workers++;
+    }
+    if (n_workers == 0) {
+        rc = em_error_set(err, EM_E_INTERNAL, "the PDF reader cannot start");
+        goto done;
+    }
+    workers[0].doc = doc; /* the first worker takes over the open document */
+    doc = NULL;
+    run_workers(&j, workers, n_workers);
+
+    if (atomic_load(&j.timed_out)) {
+        rc = em_error_set(err, EM_E_TIMEOUT, "extraction took longer than %g s", timeout_ms / 1000.0);
+        goto done;
+    }
+    if (atomic_load(&j.too_large)) {
+        rc = em_error_set(err, EM_E_TOO_LARGE, "the PDF has more text than allowed (%zu MB)",
+                          RESULT_MAX >> 20);
+        goto done;
+    }
+    if (atomic_load(&j.done) < j.n_pages) {
+        /* The workers stopped early: one could not open its document, or
+         * none could start. */
+        rc = atomic_load(&mem.hit)
+                 ? em_error_set(err, EM_E_TOO_LARGE, "the PDF needs more memory than allowed")
+                 : em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s",
+                                j.fatal != NULL ? j.fatal : "extraction stopped");
+        goto done;
+    }
+    int first_failed = -1;
+    size_t lines = 0;
+    for (int p = 0; p < j.n_pages; p++) {
+        lines += j.pages[p].n_lines;
+        if (j.pages[p].failed && first_failed < 0)
+            first_failed = p;
+    }
+    if (lines == 0) {
+        if (first_failed >= 0 && atomic_load(&mem.hit))
+            rc = em_error_set(err, EM_E_TOO_LARGE, "the PDF needs more memory than allowed");
+        else if (first_failed >= 0)
+            rc = em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", j.pages[first_failed].error);
+        else
+            rc = em_error_set(err, EM_E_UNSUPPORTED, "the PDF has no extractable text (scanned pages?)");
+        goto done;
+    }
+
+    /* The body size is taken before furniture is known; headers and footers
+     * carry too few characters to change it. */
+    float body = body_size(&j);
+    mark_furniture(&j, body, &slots);
+    mark_slot_furniture(&j, &slots, body);
+    for (int p = 0; p < j.n_pages; p++)
+        find_headings(&j.pages[p], p, body, &hl);
+    assign_levels(&hl);
+    assemble(&j, &hl, out);
+    out->title = title;
+    title = NULL;
+    for (size_t h = 0; out->title == NULL && h < out->n_headings; h++)
+        if (out->headings[h].level == 1 && out->headings[h].title != NULL)
+            out->title = em_strdup(out->headings[h].title);
+
+done:
+    for (int i = 0; i < n_workers; i++) {
+        if (workers[i].doc != NULL)
+            pdf_drop_document(workers[i].ctx, workers[i].doc);
+        free(workers[i].seen);
+        if (workers[i].ctx != ctx)
+            fz_drop_context(workers[i].ctx);
+    }
+    free(workers);
+    if (ctx != NULL) {
+        pdf_drop_document(ctx, doc);
+        fz_drop_context(ctx);
+    }
+    for (int p = 0; j.pages != NULL && p < j.n_pages; p++) {
+        buf_cleanup(&j.pages[p].raw);
+        free(j.pages[p].lines);
+        free(j.pages[p].error);
+    }
+    free(j.pages);
+    free(j.fatal);
+    free(hl.items);
+    free(slots.items);
+    free(reason);
+    free(title);
+    pthread_cond_destroy(&j.cv);
+    pthread_mutex_destroy(&j.mu);
+    if (rc != EM_OK)
+        doc_text_cleanup(out);
+    return rc;
+}

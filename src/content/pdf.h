@@ -1,0 +1,92 @@
+/* pdf: the text and headings of a PDF, extracted with MuPDF.
+ *
+ * Each page's text comes from MuPDF's structured text in the order the page
+ * draws it: the lines of a block joined by '\n', blocks separated by a blank
+ * line. Ligatures are expanded; a hyphen that ends a line after a letter is
+ * removed, joining the line to the next, when the next line of the block
+ * starts with a lowercase letter ("exam-" "ple"); characters that are not
+ * valid Unicode become U+FFFD, control characters become spaces, runs of
+ * spaces one space; the text is valid UTF-8 with no NUL bytes.
+ * Characters beyond the BMP survive, including those of fonts whose
+ * ToUnicode map writes them as bare 5- or 6-digit code points (a common
+ * producer bug, repaired in memory before the font is loaded).
+ *
+ * Running headers and footers are left out of the text. Only lines in the
+ * top or bottom 12% of a page can be: those that are just a page number
+ * ("7", "- 7 -", "Page 7 of 9", "vii"), and those with three letters or more
+ * repeated on at least three pages at the same height (within 3 points).
+ * Repeats must be identical, or differ only in their numbers while set
+ * smaller than the body or with a number that counts pages ("Biology
+ * Revision - page 3"). Lines that start like a numbered question, section
+ * or option ("3.", "Question 3", "B. True") are never furniture. Where
+ * furniture sits on a quarter of the pages or more, other lines at that
+ * height and size, smaller than the body, go too (a running header naming
+ * a chapter of two pages).
+ *
+ * Headings come from the look of a line. The body size is the font size that
+ * carries the most characters in the document. A line of at most 14 words,
+ * not ending in '.' or ',', is a heading when its size is at least 1.15 times
+ * the body size; or it is bold, at least the body size, and stands alone in
+ * its block; or it starts with a section number ("2", "2.3", "Chapter 3") and
+ * is bold or larger than the body. Up to three consecutive heading lines of
+ * the same style in one block are one heading (a title that wraps); more are
+ * a paragraph set large, not a heading. Levels follow the distinct heading
+ * sizes, largest first (level 1); within one size, a section number deeper
+ * than the shallowest one at that size adds the difference.
+ *
+ * Pages are extracted in parallel: each thread has its own MuPDF context
+ * (sharing one store) and its own copy of the document opened from the same
+ * bytes, and takes the next page from a shared counter. The result does not
+ * depend on the number of threads.
+ *
+ * Damaged files: MuPDF rebuilds a broken cross-reference table from the
+ * objects it finds, so a truncated file may still give its first pages. The
+ * rule is: the document is what MuPDF recovers. A page that cannot be loaded
+ * or drawn keeps whatever text was read before the failure (often none); the
+ * extraction succeeds when at least one page has text, with page_count the
+ * page count of the recovered document, and nothing records that pages were
+ * lost. When no page has text and some page failed, the result is EM_E_PARSE
+ * "the PDF cannot be read: <reason>"; when no page has text and none failed,
+ * EM_E_UNSUPPORTED "the PDF has no extractable text (scanned pages?)". */
+#ifndef EM_CONTENT_PDF_H
+#define EM_CONTENT_PDF_H
+
+#include <stddef.h>
+
+#include "content/doctext.h"
+#include "core/err.h"
+
+#define PDF_DEFAULT_MAX_PAGES 2000
+#define PDF_DEFAULT_TIMEOUT_MS 120000
+#define PDF_MAX_THREADS 16
+
+typedef struct pdf_options {
+    int max_pages;  /* refuse documents with more pages: EM_E_TOO_LARGE (0 = 2000) */
+    int timeout_ms; /* whole-document time limit: EM_E_TIMEOUT (0 = 120000) */
+    int threads;    /* pages extracted in parallel by this many threads (0 = online CPUs,
+                       at most 16, never more than the pages) */
+    /* Called after each page with the pages done so far; may be NULL. It is
+     * called from the extraction threads, possibly at the same time from two
+     * of them: the callee serialises itself. Never called after pdf_extract
+     * returns. */
+    void (*progress)(void *ctx, int pages_done, int pages_total);
+    void *progress_ctx; /* passed to progress, borrowed */
+} pdf_options;
+
+/* Extract the text of the PDF in data[0..len). opt may be NULL (all
+ * defaults). data is borrowed for the duration of the call.
+ *
+ * Errors, with a message fit for the user in err:
+ *   EM_E_TOO_LARGE   "the PDF has N pages; the limit is M", or the document
+ *                    needs more memory than an extraction may use (1 GiB for
+ *                    MuPDF, 256 MB for the text kept);
+ *   EM_E_TIMEOUT     "extraction took longer than N s";
+ *   EM_E_UNSUPPORTED "the PDF is encrypted (password protected)" or "the PDF
+ *                    has no extractable text (scanned pages?)";
+ *   EM_E_PARSE       "the PDF cannot be read: <reason>";
+ *   EM_E_INVAL       bad arguments;
+ *   EM_E_INTERNAL    MuPDF could not start (no context could be made).
+ * On failure *out is left zeroed. On success free it with doc_text_cleanup. */
+int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *out /* OUT */, em_error *err);
+
+#endif

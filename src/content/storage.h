@@ -1,0 +1,105 @@
+/* storage: where uploaded files and derived blobs live, behind one interface.
+ *
+ * Two backends, chosen once at start from STORAGE_URL: a directory on the local
+ * file system (the default, under DATA_DIR/files) and an S3-compatible object
+ * store (AWS S3, MinIO, ...), spoken to with path-style requests signed with
+ * AWS Signature Version 4. Objects are named by keys such as
+ * "materials/<uuid>/original". A handle is safe to use from several threads at
+ * once.
+ *
+ * Local writes are atomic: the data goes to a temporary file in the target's
+ * directory, is synced, then renamed over the target, so a reader sees the old
+ * object or the new one, never part of one. Error messages are safe to show;
+ * paths, endpoints and library detail go to the log. */
+#ifndef EM_CONTENT_STORAGE_H
+#define EM_CONTENT_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+#define STORAGE_KEY_MAX 512            /* bytes of a key */
+#define STORAGE_DEFAULT_TIMEOUT_MS 30000
+
+typedef struct storage_options {
+    const char *url;          /* STORAGE_URL: NULL, "" -> DATA_DIR/files; "file:///abs/dir";
+                                 "s3://bucket[/prefix]" */
+    const char *data_dir;     /* DATA_DIR, for the default location */
+    const char *s3_endpoint;  /* S3_ENDPOINT: "http(s)://host[:port]"; default
+                                 "https://s3.<region>.amazonaws.com" */
+    const char *s3_region;    /* S3_REGION, default "us-east-1" */
+    const char *s3_access_key;  /* S3_ACCESS_KEY_ID */
+    const char *s3_secret_key;  /* S3_SECRET_ACCESS_KEY */
+    int timeout_ms;           /* per S3 request; <= 0: STORAGE_DEFAULT_TIMEOUT_MS */
+} storage_options;
+
+typedef struct storage storage;
+
+/* ---- lifecycle ---- */
+
+/* Open the storage the options name; the options' strings are copied. Local:
+ * creates the directory (and its parents, mode 0700). S3: checks the options
+ * and initialises libcurl once per process; nothing is sent. EM_E_CONFIG with
+ * a message naming the variable at fault (STORAGE_URL, DATA_DIR, S3_ENDPOINT,
+ * S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY); EM_E_IO when the directory
+ * cannot be made. *out is owned: close with storage_close. */
+int storage_open(const storage_options *o, storage **out /* OUT */, em_error *err);
+/* storage_close(NULL) is a no-op. */
+void storage_close(storage *s);
+/* "local" or "s3" (static). */
+const char *storage_kind(const storage *s);
+
+/* ---- objects ---- */
+
+/* Whether key is acceptable: 1..STORAGE_KEY_MAX bytes of [A-Za-z0-9._/-], no
+ * "..", no leading or trailing '/', no empty or "." segment. EM_OK or
+ * EM_E_INVAL. Every call below checks its key this way first. */
+int storage_check_key(const char *key, em_error *err);
+
+/* Store len bytes under key, replacing any object there. content_type may be
+ * NULL (S3 then gets application/octet-stream; the local backend keeps no
+ * type). Local files get mode 0600. */
+int storage_put(storage *s, const char *key, const void *data, size_t len, const char *content_type,
+                em_error *err);
+/* Read the object under key: *data is owned (free with free()), with a NUL
+ * after its *len bytes. EM_E_NOT_FOUND when there is none; EM_E_TOO_LARGE when
+ * it has more than max_len bytes. */
+int storage_get(storage *s, const char *key, void **data /* OUT */, size_t *len /* OUT */, size_t max_len,
+                em_error *err);
+/* Remove the object under key; an absent object is not an error. */
+int storage_delete(storage *s, const char *key, em_error *err);
+
+/* ---- S3 request signing (AWS Signature Version 4), exposed for tests ---- */
+
+typedef struct storage_s3_header {
+    const char *name;         /* any case */
+    const char *value;
+} storage_s3_header;
+
+typedef struct storage_s3_request {
+    const char *method;       /* "GET", "PUT", "DELETE" */
+    const char *path;         /* canonical URI, already encoded: "/bucket/key" */
+    const char *query;        /* encoded "a=1&b=2" in any order; NULL or "" for none */
+    const storage_s3_header *headers; /* every header to sign (host, x-amz-date, ...) */
+    size_t n_headers;         /* at most 32 */
+    const char *payload_hash; /* lowercase hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
+    const char *amz_date;     /* the x-amz-date value: "20130524T000000Z" */
+    const char *region;       /* "us-east-1" */
+    const char *access_key;
+    const char *secret_key;
+} storage_s3_request;
+
+/* The Authorization header value for the request, service "s3":
+ * "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/s3/aws4_request,
+ * SignedHeaders=<names>,Signature=<hex>" (one line), into out (out_len bytes).
+ * EM_E_INVAL for a missing field, a malformed date or too many headers;
+ * EM_E_TOO_LARGE when out is too small. */
+int storage_s3_sign(const storage_s3_request *r, char *out, size_t out_len);
+
+/* Append s URI-encoded the AWS way to out: A-Z a-z 0-9 - _ . ~ kept, '/' kept
+ * when keep_slash, every other byte %XX (uppercase hex). 0 or EM_E_TOO_LARGE. */
+int storage_s3_uri_encode(const char *s, bool keep_slash, buf *out);
+
+#endif

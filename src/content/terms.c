@@ -1,0 +1,691 @@
+/* terms: words, stems and the key terms of a material.
+ *
+ * The tokenizer walks the UTF-8 text one character at a time and sorts each
+ * into a class: word (letters, digits, and non-ASCII characters outside the
+ * punctuation and symbol blocks), white space, apostrophe, hyphen, an
+ * ignorable (soft hyphen, zero-width joiners) or other punctuation. Invalid
+ * UTF-8 is punctuation. It hands out words with a flag saying whether only
+ * white space (at most one line break) or one hyphen directly between word
+ * characters separates the word from the previous one: such neighbours may form
+ * a two-word term.
+ *
+ * Key terms are counted in two hash tables: one from term (a stem, or two
+ * stems joined by a space) to its counts, one from surface form (the word as
+ * written, lowercased) to its count and term. A surface form has exactly one
+ * stem, so the display form of a term is its most frequent surface. */
+#include "content/terms.h"
+
+#include <assert.h>
+#include <libstemmer.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/jsonw.h"
+#include "core/mem.h"
+
+/* ---- stop words --------------------------------------------------------- */
+
+/* Sorted by strcmp; terms_is_stop_word searches it with bsearch. */
+static const char *const stop_words[] = {
+    "a",          "about",   "above",   "after",   "again",     "against", "all",      "also",
+    "am",         "an",      "and",     "any",     "are",       "aren't",  "as",       "at",
+    "be",         "because", "been",    "before",  "being",     "below",   "between",  "both",
+    "but",        "by",      "can",     "can't",   "cannot",    "could",   "couldn't", "did",
+    "didn't",     "do",      "does",    "doesn't", "doing",     "don't",   "down",     "during",
+    "each",       "few",     "for",     "from",    "further",   "had",     "hadn't",   "has",
+    "hasn't",     "have",    "haven't", "having",  "he",        "he'd",    "he'll",    "he's",
+    "her",        "here",    "here's",  "hers",    "herself",   "him",     "himself",  "his",
+    "how",        "how's",   "i",       "i'd",     "i'll",      "i'm",     "i've",     "if",
+    "in",         "into",    "is",      "isn't",   "it",        "it's",    "its",      "itself",
+    "just",       "let's",   "may",     "me",      "might",     "more",    "most",     "must",
+    "mustn't",    "my",      "myself",  "no",      "nor",       "not",     "of",       "off",
+    "on",         "once",    "only",    "or",      "other",     "ought",   "our",      "ours",
+    "ourselves",  "out",     "over",    "own",     "same",      "shall",   "shan't",   "she",
+    "she'd",      "she'll",  "she's",   "should",  "shouldn't", "so",      "some",     "such",
+    "than",       "that",    "that's",  "the",     "their",     "theirs",  "them",     "themselves",
+    "then",       "there",   "there's", "these",   "they",      "they'd",  "they'll",  "they're",
+    "they've",    "this",    "those",   "through", "thus",      "to",      "too",      "under",
+    "until",      "up",      "upon",    "very",    "was",       "wasn't",  "we",       "we'd",
+    "we'll",      "we're",   "we've",   "were",    "weren't",   "what",    "what's",   "when",
+    "when's",     "where",   "where's", "which",   "while",     "who",     "who's",    "whom",
+    "why",        "why's",   "will",    "with",    "won't",     "would",   "wouldn't", "yet",
+    "you",        "you'd",   "you'll",  "you're",  "you've",    "your",    "yours",    "yourself",
+    "yourselves",
+};
+
+#define N_STOP_WORDS (sizeof stop_words / sizeof stop_words[0])
+
+/* bsearch key: a word that is not NUL-terminated */
+typedef struct span {
+    const char *p;
+    size_t n;
+} span;
+
+static int stop_cmp(const void *key, const void *elem)
+{
+    const span *k = key;
+    const char *w = *(const char *const *)elem;
+    size_t wn = strlen(w);
+    int c = memcmp(k->p, w, k->n < wn ? k->n : wn);
+    if (c != 0)
+        return c;
+    return k->n < wn ? -1 : k->n > wn ? 1 : 0;
+}
+
+bool terms_is_stop_word(const char *w, size_t len)
+{
+    span k = {w, len};
+    return bsearch(&k, stop_words, N_STOP_WORDS, sizeof stop_words[0], stop_cmp) != NULL;
+}
+
+const char *const *terms_stop_words(size_t *n)
+{
+    *n = N_STOP_WORDS;
+    return stop_words;
+}
+
+/* ---- tokenizer ------------------------------------------------------------ */
+
+typedef enum char_class {
+    CC_WORD,    /* letter or digit */
+    CC_SPACE,   /* white space */
+    CC_NEWLINE, /* '\n' */
+    CC_APOS,    /* ' ’ ʼ */
+    CC_HYPHEN,  /* - ‐ ‑ */
+    CC_IGNORE,  /* soft hyphen, zero-width (non-)joiner: dropped inside a word */
+    CC_PUNCT    /* everything else, invalid UTF-8 included */
+} char_class;
+
+/* Decode the character at s[0..n), n >= 1: its length (1 for an invalid byte,
+ * whose code point is then U+FFFD) and *cp. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t l = json_utf8_seq_len(s, n);
+    switch (l) {
+    case 1: *cp = s[0]; return 1;
+    case 2: *cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f); return 2;
+    case 3: *cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f); return 3;
+    case 4:
+        *cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
+              (s[3] & 0x3f);
+        return 4;
+    default: *cp = 0xfffd; return 1;
+    }
+}
+
+/* Non-ASCII code points that are punctuation, symbols, spaces or otherwise not
+ * part of words: the Latin-1 punctuation, the general punctuation, symbol and
+ * arrow blocks, CJK and full-width punctuation, private use, specials, emoji,
+ * and the common punctuation of Greek, Armenian, Hebrew, Arabic and Devanagari.
+ * Everything else outside ASCII is taken as a letter. */
+static char_class class_of_nonascii(uint32_t cp)
+{
+    if (cp == 0x2019 || cp == 0x02bc)
+        return CC_APOS;
+    if (cp == 0x2010 || cp == 0x2011)
+        return CC_HYPHEN;
+    if (cp == 0x00ad || cp == 0x200c || cp == 0x200d || cp == 0x2060 || cp == 0xfeff)
+        return CC_IGNORE;
+    if (cp == 0x00a0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 || cp == 0x2029 ||
+        cp == 0x202f || cp == 0x205f || cp == 0x3000)
+        return CC_SPACE;
+    if (cp < 0xc0) /* Latin-1 controls and punctuation, except ª µ º */
+        return cp == 0xaa || cp == 0xb5 || cp == 0xba ? CC_WORD : CC_PUNCT;
+    if (cp == 0xd7 || cp == 0xf7)
+        return CC_PUNCT;
+    if (cp == 0x037e || cp == 0x0387 || (cp >= 0x055a && cp <= 0x055f) || cp == 0x0589 || cp == 0x05be ||
+        cp == 0x05c0 || cp == 0x05c3 || cp == 0x05f3 || cp == 0x05f4 || cp == 0x060c || cp == 0x061b ||
+        cp == 0x061f || (cp >= 0x066a && cp <= 0x066d) || cp == 0x06d4 || cp == 0x0964 || cp == 0x0965)
+        return CC_PUNCT;
+    if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x2e00 && cp <= 0x2e7f) || (cp >= 0x3000 && cp <= 0x303f))
+        return CC_PUNCT;
+    if ((cp >= 0xe000 && cp <= 0xf8ff) || (cp >= 0xfe00 && cp <= 0xfe1f) || (cp >= 0xfe30 && cp <= 0xfe6f))
+        return CC_PUNCT;
+    if ((cp >= 0xff00 && cp <= 0xff0f) || (cp >= 0xff1a && cp <= 0xff20) || (cp >= 0xff3b && cp <= 0xff40) ||
+        (cp >= 0xff5b && cp <= 0xff65) || (cp >= 0xfff0 && cp <= 0xffff))
+        return CC_PUNCT;
+    if ((cp >= 0x1f000 && cp <= 0x1faff) || cp >= 0xe0000) /* emoji, symbols, tags, private use */
+        return CC_PUNCT;
+    return CC_WORD;
+}
+
+static char_class class_of(uint32_t cp)
+{
+    if (cp >= 0x80)
+        return class_of_nonascii(cp);
+    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))
+        return CC_WORD;
+    if (cp == '\n')
+        return CC_NEWLINE;
+    if (cp <= 0x20 || cp == 0x7f)
+        return CC_SPACE;
+    if (cp == '\'')
+        return CC_APOS;
+    if (cp == '-')
+        return CC_HYPHEN;
+    return CC_PUNCT;
+}
+
+typedef struct tokenizer {
+    const unsigned char *s; /* borrowed */
+    size_t len, pos;
+    bool started; /* a word was handed out */
+} tokenizer;
+
+typedef struct word {
+    char text[TERMS_WORD_MAX + 1]; /* lowercased ASCII, apostrophes as ' */
+    size_t len;                    /* bytes */
+    size_t chars;                  /* characters */
+    bool has_letter;               /* not only ASCII digits */
+    bool joined;                   /* neighbour of the previous word, see the top */
+    bool overlong;                 /* longer than TERMS_WORD_MAX: text is empty */
+} word;
+
+static char_class class_at(const tokenizer *t, size_t pos, size_t *clen /* OUT */, uint32_t *cp /* OUT */)
+{
+    uint32_t c;
+    size_t l = utf8_decode(t->s + pos, t->len - pos, &c);
+    if (clen != NULL)
+        *clen = l;
+    if (cp != NULL)
+        *cp = c;
+    return class_of(c);
+}
+
+static bool word_at(const tokenizer *t, size_t pos)
+{
+    return pos < t->len && class_at(t, pos, NULL, NULL) == CC_WORD;
+}
+
+/* The next word, or false at the end of the text. */
+static bool tok_next(tokenizer *t, word *w)
+{
+    /* the gap before the word */
+    bool joined = t->started;
+    bool first_in_gap = true;
+    int newlines = 0;
+    while (t->pos < t->len) {
+        size_t l;
+        char_class c = class_at(t, t->pos, &l, NULL);
+        if (c == CC_WORD)
+            break;
+        if (c == CC_NEWLINE) {
+            newlines++;
+            if (newlines > 1)
+                joined = false;
+        } else if (c == CC_HYPHEN) {
+            /* joins only directly between two word characters */
+            if (!first_in_gap || !word_at(t, t->pos + l))
+                joined = false;
+        } else if (c != CC_SPACE) {
+            joined = false;
+        }
+        first_in_gap = false;
+        t->pos += l;
+    }
+    if (t->pos >= t->len)
+        return false;
+
+    w->len = 0;
+    w->chars = 0;
+    w->has_letter = false;
+    w->overlong = false;
+    w->joined = joined;
+    t->started = true;
+    while (t->pos < t->len) {
+        size_t l;
+        uint32_t cp;
+        char_class c = class_at(t, t->pos, &l, &cp);
+        const unsigned char *p = t->s + t->pos;
+        size_t out_l = l; /* bytes written for it */
+        if (c == CC_IGNORE && word_at(t, t->pos + l)) {
+            t->pos += l;
+            continue;
+        }
+        if (c == CC_APOS && word_at(t, t->pos + l)) {
+            p = (const unsigned char *)"'";
+            out_l = 1;
+        } else if (c != CC_WORD) {
+            break;
+        }
+        t->pos += l;
+        if (c == CC_WORD && !(cp >= '0' && cp <= '9'))
+            w->has_letter = true;
+        if (w->len + out_l > TERMS_WORD_MAX) {
+            w->overlong = true;
+            continue;
+        }
+        for (size_t i = 0; i < out_l; i++) {
+            unsigned char b = p[i];
+            w->text[w->len++] = (char)(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
+        }
+        w->chars++;
+    }
+    if (w->overlong) {
+        w->len = 0;
+        w->chars = 0;
+    }
+    /* possessive 's */
+    if (w->len > 2 && w->text[w->len - 2] == '\'' && w->text[w->len - 1] == 's') {
+        w->len -= 2;
+        w->chars -= 2;
+    }
+    w->text[w->len] = '\0';
+    return true;
+}
+
+/* "1st", "2nd", "3rd", "21th": digits then an ordinal suffix. */
+static bool is_ordinal(const word *w)
+{
+    size_t d = 0;
+    while (d < w->len && w->text[d] >= '0' && w->text[d] <= '9')
+        d++;
+    if (d == 0 || w->len != d + 2)
+        return false;
+    const char *s = w->text + d;
+    return strcmp(s, "st") == 0 || strcmp(s, "nd") == 0 || strcmp(s, "rd") == 0 || strcmp(s, "th") == 0;
+}
+
+/* Whether a word can be a key term. */
+static bool is_term_word(const word *w)
+{
+    return !w->overlong && w->chars >= 3 && w->has_letter && !is_ordinal(w) &&
+           !terms_is_stop_word(w->text, w->len);
+}
+
+/* The stem of w into out (at least 2 * TERMS_WORD_MAX + 1 bytes). */
+static int stem_word(struct sb_stemmer *st, const word *w, char *out, size_t *out_len /* OUT */)
+{
+    const sb_symbol *s = sb_stemmer_stem(st, (const sb_symbol *)w->text, (int)w->len);
+    if (s == NULL)
+        return EM_E_NOMEM;
+    int n = sb_stemmer_length(st);
+    if (n < 0 || (size_t)n > 2 * TERMS_WORD_MAX)
+        return EM_E_INTERNAL;
+    memcpy(out, s, (size_t)n);
+    out[n] = '\0';
+    *out_len = (size_t)n;
+    return EM_OK;
+}
+
+static struct sb_stemmer *stemmer_new(em_error *err)
+{
+    struct sb_stemmer *st = sb_stemmer_new("english", NULL);
+    if (st == NULL)
+        em_error_set(err, EM_E_INTERNAL, "the English stemmer is not available");
+    return st;
+}
+
+/* ---- a string-keyed hash table -------------------------------------------- */
+
+typedef struct slot {
+    const char *key; /* borrowed from the entry, NULL when free */
+    size_t len;
+    uint64_t hash;
+    size_t index; /* of the entry */
+} slot;
+
+typedef struct table {
+    slot *slots; /* owned */
+    size_t cap;  /* a power of two */
+    size_t n;
+} table;
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static slot *table_slot(table *t, const char *key, size_t len, uint64_t h)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        slot *s = &t->slots[i];
+        if (s->key == NULL || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
+            return s;
+    }
+}
+
+/* The entry index for key, or SIZE_MAX when absent. */
+static size_t table_find(table *t, const char *key, size_t len)
+{
+    if (t->cap == 0)
+        return SIZE_MAX;
+    slot *s = table_slot(t, key, len, hash_bytes(key, len));
+    return s->key == NULL ? SIZE_MAX : s->index;
+}
+
+/* Add key (which must be absent and outlive the table) for entry index. */
+static void table_insert(table *t, const char *key, size_t len, size_t index)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        table old = *t;
+        t->cap = old.cap == 0 ? 64 : old.cap * 2;
+        t->slots = em_calloc(t->cap, sizeof *t->slots);
+        for (size_t i = 0; i < old.cap; i++) {
+            if (old.slots[i].key != NULL)
+                *table_slot(t, old.slots[i].key, old.slots[i].len, old.slots[i].hash) = old.slots[i];
+        }
+        free(old.slots);
+    }
+    uint64_t h = hash_bytes(key, len);
+    slot *s = table_slot(t, key, len, h);
+    assert(s->key == NULL);
+    *s = (slot){key, len, h, index};
+    t->n++;
+}
+
+/* ---- counting ------------------------------------------------------------- */
+
+typedef struct term_entry {
+    char *key; /* owned: the stem, or "stem1 stem2" */
+    size_t len;
+    int count;
+    int docs;
+    size_t last_doc; /* 1 + the last document counted in docs, 0 for none */
+    size_t first_doc;
+    bool bigram;
+    bool redundant;    /* a one-word term only ever seen inside one pair */
+    size_t surface;    /* index of the chosen surface form */
+    int surface_count; /* its count, 0 before one is chosen */
+} term_entry;
+
+typedef struct surface_entry {
+    char *text; /* owned */
+    size_t len;
+    size_t term; /* index of its term_entry */
+    int count;
+} surface_entry;
+
+typedef struct counts {
+    term_entry *terms; /* owned */
+    size_t n_terms, cap_terms;
+    surface_entry *surfaces; /* owned */
+    size_t n_surfaces, cap_surfaces;
+    table term_index, surface_index;
+    size_t words; /* term words counted */
+} counts;
+
+static void counts_cleanup(counts *c)
+{
+    for (size_t i = 0; i < c->n_terms; i++)
+        free(c->terms[i].key);
+    for (size_t i = 0; i < c->n_surfaces; i++)
+        free(c->surfaces[i].text);
+    free(c->terms);
+    free(c->surfaces);
+    free(c->term_index.slots);
+    free(c->surface_index.slots);
+}
+
+/* Count one occurrence of the term `key` written as `surface` in document doc. */
+static void counts_add(counts *c, const char *key, size_t klen, const char *surface, size_t slen, bool bigram,
+                       size_t doc)
+{
+    size_t ti = table_find(&c->term_index, key, klen);
+    if (ti == SIZE_MAX) {
+        if (c->n_terms == c->cap_terms) {
+            c->cap_terms = c->cap_terms == 0 ? 256 : c->cap_terms * 2;
+            c->terms = em_realloc(c->terms, c->cap_terms * sizeof *c->terms);
+        }
+        ti = c->n_terms++;
+        term_entry *t = &c->terms[ti];
+        *t = (term_entry){.key = em_strndup(key, klen), .len = klen, .first_doc = doc, .bigram = bigram};
+        table_insert(&c->term_index, t->key, klen, ti);
+    }
+    term_entry *t = &c->terms[ti];
+    t->count++;
+    if (t->last_doc != doc + 1) {
+        t->docs++;
+        t->last_doc = doc + 1;
+    }
+
+    size_t si = table_find(&c->surface_index, surface, slen);
+    if (si == SIZE_MAX) {
+        if (c->n_surfaces == c->cap_surfaces) {
+            c->cap_surfaces = c->cap_surfaces == 0 ? 256 : c->cap_surfaces * 2;
+            c->surfaces = em_realloc(c->surfaces, c->cap_surfaces * sizeof *c->surfaces);
+        }
+        si = c->n_surfaces++;
+        surface_entry *s = &c->surfaces[si];
+        *s = (surface_entry){.text = em_strndup(surface, slen), .len = slen, .term = ti};
+        table_insert(&c->surface_index, s->text, slen, si);
+    }
+    c->surfaces[si].count++;
+}
+
+/* The previous term word, for pairs. */
+typedef struct prev_word {
+    bool valid;
+    char stem[2 * TERMS_WORD_MAX + 1];
+    size_t stem_len;
+    char surface[TERMS_WORD_MAX + 1];
+    size_t surface_len;
+} prev_word;
+
+/* Count the term words and pairs of one document. */
+static int count_doc(counts *c, struct sb_stemmer *st, const char *text, size_t len, size_t doc,
+                     em_error *err)
+{
+    tokenizer t = {(const unsigned char *)text, len, 0, false};
+    word w;
+    prev_word prev = {0};
+    char stem[2 * TERMS_WORD_MAX + 1];
+    char pair[4 * TERMS_WORD_MAX + 2], pair_surface[2 * TERMS_WORD_MAX + 2];
+    while (tok_next(&t, &w)) {
+        if (!w.joined)
+            prev.valid = false;
+        if (!is_term_word(&w)) {
+            prev.valid = false;
+            continue;
+        }
+        if (c->words >= TERMS_MAX_TOKENS)
+            return em_error_set(err, EM_E_TOO_LARGE, "text has more than %d words", TERMS_MAX_TOKENS);
+        c->words++;
+        size_t sl;
+        int rc = stem_word(st, &w, stem, &sl);
+        if (rc != EM_OK)
+            return em_error_set(err, rc, "stemming failed");
+        counts_add(c, stem, sl, w.text, w.len, false, doc);
+        if (prev.valid && (prev.stem_len != sl || memcmp(prev.stem, stem, sl) != 0)) {
+            size_t pl = prev.stem_len + 1 + sl, psl = prev.surface_len + 1 + w.len;
+            memcpy(pair, prev.stem, prev.stem_len);
+            pair[prev.stem_len] = ' ';
+            memcpy(pair + prev.stem_len + 1, stem, sl);
+            memcpy(pair_surface, prev.surface, prev.surface_len);
+            pair_surface[prev.surface_len] = ' ';
+            memcpy(pair_surface + prev.surface_len + 1, w.text, w.len);
+            counts_add(c, pair, pl, pair_surface, psl, true, doc);
+        }
+        prev.valid = true;
+        memcpy(prev.stem, stem, sl);
+        prev.stem_len = sl;
+        memcpy(prev.surface, w.text, w.len);
+        prev.surface_len = w.len;
+    }
+    return EM_OK;
+}
+
+/* ---- key terms ------------------------------------------------------------ */
+
+typedef struct candidate {
+    double score;
+    const char *term; /* borrowed from the surface table */
+    size_t entry;
+} candidate;
+
+static int candidate_cmp(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+/* Pick each term's display form and mark one-word terms that only occur inside
+ * one pair. */
+static void counts_finish(counts *c)
+{
+    for (size_t i = 0; i < c->n_surfaces; i++) {
+        const surface_entry *s = &c->surfaces[i];
+        term_entry *t = &c->terms[s->term];
+        if (s->count > t->surface_count ||
+            (s->count == t->surface_count && strcmp(s->text, c->surfaces[t->surface].text) < 0)) {
+            t->surface = i;
+            t->surface_count = s->count;
+        }
+    }
+    for (size_t i = 0; i < c->n_terms; i++) {
+        const term_entry *p = &c->terms[i];
+        if (!p->bigram || p->count < 2)
+            continue;
+        const char *space = memchr(p->key, ' ', p->len);
+        assert(space != NULL);
+        size_t parts[2][2] = {{0, (size_t)(space - p->key)}, {(size_t)(space - p->key) + 1, p->len}};
+        for (int k = 0; k < 2; k++) {
+            size_t u = table_find(&c->term_index, p->key + parts[k][0], parts[k][1] - parts[k][0]);
+            if (u != SIZE_MAX && c->terms[u].count == p->count)
+                c->terms[u].redundant = true;
+        }
+    }
+}
+
+int terms_key_terms(const char *const *docs, const size_t *lens, size_t n_docs, size_t top_n, key_term **out,
+                    size_t *n_out, em_error *err)
+{
+    int rc = EM_OK;
+    counts c = {0};
+    candidate *cand = NULL;
+    *out = NULL;
+    *n_out = 0;
+    em_error_clear(err);
+    if (n_docs > 0 && (docs == NULL || lens == NULL))
+        return em_error_set(err, EM_E_INVAL, "missing documents");
+
+    struct sb_stemmer *st = stemmer_new(err);
+    if (st == NULL)
+        return EM_E_INTERNAL;
+    for (size_t d = 0; d < n_docs; d++) {
+        if (docs[d] == NULL)
+            continue;
+        rc = count_doc(&c, st, docs[d], lens[d], d, err);
+        if (rc != EM_OK)
+            goto cleanup;
+    }
+    if (top_n == 0 || c.words == 0)
+        goto cleanup;
+    counts_finish(&c);
+
+    cand = em_malloc(c.n_terms * sizeof *cand);
+    size_t nc = 0;
+    double n = (double)n_docs;
+    for (size_t i = 0; i < c.n_terms; i++) {
+        const term_entry *t = &c.terms[i];
+        if (t->redundant || (t->bigram && t->count < 2))
+            continue;
+        double tf = (double)t->count / (double)c.words;
+        double idf = log((1.0 + n) / (1.0 + (double)t->docs)) + 1.0;
+        cand[nc++] = (candidate){tf * idf, c.surfaces[t->surface].text, i};
+    }
+    qsort(cand, nc, sizeof *cand, candidate_cmp);
+    size_t k = nc < top_n ? nc : top_n;
+    if (k == 0)
+        goto cleanup;
+    key_term *res = em_calloc(k, sizeof *res);
+    for (size_t i = 0; i < k; i++) {
+        const term_entry *t = &c.terms[cand[i].entry];
+        res[i] = (key_term){
+            .term = em_strdup(cand[i].term),
+            .stem = em_strndup(t->key, t->len),
+            .score = cand[i].score,
+            .count = t->count,
+            .docs = t->docs,
+            .first_doc = t->first_doc,
+        };
+    }
+    *out = res;
+    *n_out = k;
+
+cleanup:
+    free(cand);
+    counts_cleanup(&c);
+    sb_stemmer_delete(st);
+    return rc;
+}
+
+void key_terms_free(key_term *t, size_t n)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(t[i].term);
+        free(t[i].stem);
+    }
+    free(t);
+}
+
+/* ---- words of a query ----------------------------------------------------- */
+
+int terms_stem_words(const char *text, size_t len, char ***stems, size_t *n, em_error *err)
+{
+    *stems = NULL;
+    *n = 0;
+    em_error_clear(err);
+    if (text == NULL && len > 0)
+        return em_error_set(err, EM_E_INVAL, "missing text");
+    struct sb_stemmer *st = stemmer_new(err);
+    if (st == NULL)
+        return EM_E_INTERNAL;
+
+    int rc = EM_OK;
+    char **res = NULL;
+    size_t count = 0, cap = 0;
+    tokenizer t = {(const unsigned char *)text, len, 0, false};
+    word w;
+    char stem[2 * TERMS_WORD_MAX + 1];
+    while (tok_next(&t, &w)) {
+        if (w.overlong || w.len == 0 || terms_is_stop_word(w.text, w.len))
+            continue;
+        if (count >= TERMS_MAX_TOKENS) {
+            rc = em_error_set(err, EM_E_TOO_LARGE, "text has more than %d words", TERMS_MAX_TOKENS);
+            goto fail;
+        }
+        size_t sl;
+        rc = stem_word(st, &w, stem, &sl);
+        if (rc != EM_OK) {
+            em_error_set(err, rc, "stemming failed");
+            goto fail;
+        }
+        if (count == cap) {
+            cap = cap == 0 ? 16 : cap * 2;
+            res = em_realloc(res, cap * sizeof *res);
+        }
+        res[count++] = em_strndup(stem, sl);
+    }
+    sb_stemmer_delete(st);
+    *stems = res;
+    *n = count;
+    return EM_OK;
+
+fail:
+    terms_stems_free(res, count);
+    sb_stemmer_delete(st);
+    return rc;
+}
+
+void terms_stems_free(char **stems, size_t n)
+{
+    if (stems == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(stems[i]);
+    free(stems);
+}

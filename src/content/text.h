@@ -1,0 +1,47 @@
+/* text: the byte-level tests every text scanner of content/ uses. ASCII only:
+ * bytes of multi-byte UTF-8 sequences are never letters, digits or blanks
+ * here, so callers handle them (as word bytes) themselves. */
+#ifndef EM_CONTENT_TEXT_H
+#define EM_CONTENT_TEXT_H
+
+#include <stdbool.h>
+#include <string.h>
+
+static inline bool text_is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool text_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Space or tab (not line breaks). */
+static inline bool text_is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static inline const char *text_skip_blanks(const char *p, const char *end)
+{
+    while (p < end && text_is_blank(*p))
+        p++;
+    return p;
+}
+
+/* Whether p..end starts with the lowercase ASCII word w, ignoring ASCII case. */
+static inline bool text_starts_with_ci(const char *p, const char *end, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(end - p) < n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] - 'A' + 'a') : p[i];
+        if (c != w[i])
+            return false;
+    }
+    return true;
+}
+
+#endif

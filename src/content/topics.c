@@ -1,0 +1,369 @@
+/* topics: what a material is about, as a short list of named topics.
+ *
+ * Headings: each chunk names the heading it sits under by title (its section),
+ * and chunks and headings both come in document order, so one walk over the
+ * chunks ties every chunk's words to a heading. A topic then gathers the words
+ * of its heading and of every heading after it up to the next topic's.
+ *
+ * Key terms: terms_key_terms over the chunk texts, one document per chunk, so
+ * a term's first document gives its first page. */
+#include "content/topics.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "content/terms.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "content/text.h"
+
+static bool is_ws(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7f;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* Words that introduce a section number. */
+static const char *const numbering_words[] = {
+    "appendix", "chapter", "lesson", "module", "part", "section", "topic", "unit", "week",
+};
+
+/* Length of "1", "1.2", "1.2.3" at s (no trailing dot), 0 when none. */
+static size_t decimal_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < n && text_is_digit((unsigned char)s[i]))
+            i++;
+        /* a dot continues the number only when a digit follows it */
+        if (i == 0 || i + 1 >= n || s[i] != '.' || !text_is_digit((unsigned char)s[i + 1]))
+            return i;
+        i++;
+    }
+}
+
+/* Length of a Roman numeral at s made of the letters in `letters`, 0 when none. */
+static size_t roman_len(const char *s, size_t n, const char *letters)
+{
+    size_t i = 0;
+    while (i < n && s[i] != '\0' && strchr(letters, s[i]) != NULL)
+        i++;
+    return i;
+}
+
+/* Length of a dash at s: '-', en dash or em dash; 0 when none. */
+static size_t dash_len(const char *s, size_t n)
+{
+    if (n >= 1 && s[0] == '-')
+        return 1;
+    if (n >= 3 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+        ((unsigned char)s[2] == 0x93 || (unsigned char)s[2] == 0x94))
+        return 3;
+    return 0;
+}
+
+/* After a number at s[i]: an optional '.' or ')', spaces, one optional
+ * separator (: . ) or a dash) and spaces. Returns where the name starts, or 0
+ * when nothing separates the number from it or nothing follows. */
+static size_t after_number(const char *s, size_t n, size_t i)
+{
+    size_t start = i;
+    if (i < n && (s[i] == '.' || s[i] == ')'))
+        i++;
+    while (i < n && s[i] == ' ')
+        i++;
+    size_t d = dash_len(s + i, n - i);
+    if (d == 0 && i < n && (s[i] == ':' || s[i] == '.' || s[i] == ')'))
+        d = 1;
+    i += d;
+    while (i < n && s[i] == ' ')
+        i++;
+    /* a number glued to the name ("3D printing") is not numbering */
+    if (i == start || i >= n)
+        return 0;
+    return i;
+}
+
+/* Where the name starts after leading numbering in the normalised title s, or
+ * 0 when there is none. */
+static size_t numbering_len(const char *s, size_t n)
+{
+    /* "Chapter 3: ...", "Part II - ...", "Appendix A. ..." */
+    for (size_t k = 0; k < sizeof numbering_words / sizeof numbering_words[0]; k++) {
+        size_t wl = strlen(numbering_words[k]);
+        if (n <= wl + 1 || strncasecmp(s, numbering_words[k], wl) != 0 || s[wl] != ' ')
+            continue;
+        size_t i = wl + 1;
+        size_t l = decimal_len(s + i, n - i);
+        if (l == 0)
+            l = roman_len(s + i, n - i, "IVXLCDM");
+        if (l == 0 && text_is_alpha((unsigned char)s[i]) && (i + 1 == n || !text_is_alpha((unsigned char)s[i + 1])))
+            l = 1;
+        if (l == 0)
+            continue;
+        return after_number(s, n, i + l);
+    }
+    /* "1.2 ...", "1. ...", "2) ...", "3: ...", "12 ..." */
+    size_t l = decimal_len(s, n);
+    if (l > 0) {
+        bool dotted = memchr(s, '.', l) != NULL;
+        bool punct = l < n && (s[l] == '.' || s[l] == ')' || s[l] == ':');
+        if (dotted || punct || l <= 2)
+            return after_number(s, n, l);
+        return 0;
+    }
+    /* "IV. ...", "II) ..." */
+    l = roman_len(s, n, "IVX");
+    if (l > 0 && l < n && (s[l] == '.' || s[l] == ')'))
+        return after_number(s, n, l);
+    return 0;
+}
+
+int topics_clean_name(const char *title, char *out, size_t len)
+{
+    if (len == 0)
+        return EM_E_INVAL;
+    out[0] = '\0';
+    if (title == NULL)
+        return EM_E_INVAL;
+
+    /* white space runs become one space, none at the ends */
+    size_t tl = strlen(title), n = 0;
+    char *norm = em_malloc(tl + 1);
+    bool space = false;
+    for (size_t i = 0; i < tl; i++) {
+        unsigned char c = (unsigned char)title[i];
+        if (is_ws(c)) {
+            space = n > 0;
+            continue;
+        }
+        if (space)
+            norm[n++] = ' ';
+        space = false;
+        norm[n++] = (char)c;
+    }
+    norm[n] = '\0';
+
+    size_t start = numbering_len(norm, n);
+    size_t end = n;
+    while (end > start && (norm[end - 1] == ':' || norm[end - 1] == ' '))
+        end--;
+    if (end == start) { /* nothing but numbering: keep the whole title */
+        start = 0;
+        end = n;
+    }
+    size_t max = len - 1 < TOPICS_NAME_MAX ? len - 1 : TOPICS_NAME_MAX;
+    if (end - start > max) {
+        end = start + max;
+        while (end > start && ((unsigned char)norm[end] & 0xc0) == 0x80)
+            end--;
+        while (end > start && norm[end - 1] == ' ')
+            end--;
+    }
+    memcpy(out, norm + start, end - start);
+    out[end - start] = '\0';
+    free(norm);
+    return end > start ? EM_OK : EM_E_INVAL;
+}
+
+int topics_tag_slug(const char *name, char *out, size_t len)
+{
+    if (len == 0)
+        return EM_E_INVAL;
+    size_t max = len - 1 < TOPICS_SLUG_MAX ? len - 1 : TOPICS_SLUG_MAX;
+    size_t o = 0;
+    bool dash = false;
+    for (const unsigned char *p = (const unsigned char *)(name != NULL ? name : ""); *p != '\0'; p++) {
+        unsigned char c = *p;
+        if (!text_is_alpha(c) && !text_is_digit(c)) {
+            dash = o > 0;
+            continue;
+        }
+        if (o + (dash ? 2 : 1) > max)
+            break;
+        if (dash)
+            out[o++] = '-';
+        dash = false;
+        out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    out[o] = '\0';
+    return o > 0 ? EM_OK : EM_E_INVAL;
+}
+
+/* ---- topics from headings ------------------------------------------------------ */
+
+void topic_list_cleanup(topic_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].name);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+/* Add words of each chunk to the heading it sits under: the heading whose
+ * title is the chunk's section, the current one or the next with that title
+ * (a following heading with the same title takes over once the chunk starts
+ * on or after its page). Chunks before the first heading, or naming no
+ * heading ahead, count for none (or the current one). */
+static void words_per_heading(const chunk_heading *hs, size_t nh, const text_chunk *cs, size_t nc,
+                              uint64_t *words /* OUT, nh entries */)
+{
+    size_t h = SIZE_MAX;
+    for (size_t i = 0; i < nc; i++) {
+        const text_chunk *c = &cs[i];
+        if (c->section == NULL || c->words <= 0)
+            continue;
+        bool stay = h != SIZE_MAX && hs[h].title != NULL && strcmp(hs[h].title, c->section) == 0;
+        if (stay && h + 1 < nh && hs[h + 1].title != NULL && strcmp(hs[h + 1].title, c->section) == 0 &&
+            hs[h + 1].page <= c->page_start)
+            stay = false;
+        if (!stay) {
+            for (size_t k = h == SIZE_MAX ? 0 : h + 1; k < nh; k++) {
+                if (hs[k].title != NULL && strcmp(hs[k].title, c->section) == 0) {
+                    h = k;
+                    break;
+                }
+            }
+        }
+        if (h != SIZE_MAX)
+            words[h] += (uint64_t)c->words;
+    }
+}
+
+/* Whether name equals an earlier topic's name but for ASCII case; its index. */
+static size_t find_topic(const topic_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcasecmp(l->items[i].name, name) == 0)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names, const text_chunk *cs,
+                                size_t nc, topic_list *out)
+{
+    /* the top level, and the next one down */
+    int top = 0, next = 0;
+    bool have_top = false, have_next = false;
+    for (size_t i = 0; i < nh; i++) {
+        if (names[i] != NULL && (!have_top || hs[i].level < top)) {
+            top = hs[i].level;
+            have_top = true;
+        }
+    }
+    assert(have_top);
+    for (size_t i = 0; i < nh; i++) {
+        if (names[i] != NULL && hs[i].level > top && (!have_next || hs[i].level < next)) {
+            next = hs[i].level;
+            have_next = true;
+        }
+    }
+    size_t n_top = 0, n_top_distinct = 0;
+    for (size_t i = 0; i < nh; i++) {
+        if (names[i] == NULL || hs[i].level != top)
+            continue;
+        n_top++;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = names[k] != NULL && hs[k].level == top && strcasecmp(names[k], names[i]) == 0;
+        n_top_distinct += !seen;
+    }
+    bool use_top = !(n_top == 1 && have_next);
+    bool use_next = have_next && n_top_distinct < 3;
+
+    uint64_t *words = em_calloc(nh, sizeof *words);
+    words_per_heading(hs, nh, cs, nc, words);
+    uint64_t total = 0;
+    for (size_t i = 0; i < nc; i++)
+        total += cs[i].words > 0 ? (uint64_t)cs[i].words : 0;
+
+    out->items = em_calloc(TOPICS_MAX, sizeof *out->items);
+    size_t current = SIZE_MAX; /* the topic that collects words */
+    for (size_t i = 0; i < nh; i++) {
+        bool selected =
+            names[i] != NULL && ((use_top && hs[i].level == top) || (use_next && hs[i].level == next));
+        if (selected) {
+            current = find_topic(out, names[i]);
+            if (current == SIZE_MAX && out->n < TOPICS_MAX) {
+                current = out->n++;
+                out->items[current] = (topic){em_strdup(names[i]), "heading", hs[i].page, 0.0};
+            }
+        }
+        if (current != SIZE_MAX && total > 0)
+            out->items[current].weight += (double)words[i] / (double)total;
+    }
+    free(words);
+    return EM_OK;
+}
+
+/* ---- topics from key terms ------------------------------------------------------ */
+
+static int topics_from_terms(const text_chunk *cs, size_t nc, topic_list *out, em_error *err)
+{
+    const char **docs = em_malloc((nc + 1) * sizeof *docs);
+    size_t *lens = em_malloc((nc + 1) * sizeof *lens);
+    for (size_t i = 0; i < nc; i++) {
+        docs[i] = cs[i].text;
+        lens[i] = cs[i].text != NULL ? strlen(cs[i].text) : 0;
+    }
+    key_term *kt = NULL;
+    size_t n = 0;
+    int rc = terms_key_terms(docs, lens, nc, TOPICS_MAX_TERMS, &kt, &n, err);
+    free(docs);
+    free(lens);
+    if (rc != EM_OK)
+        return rc;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += kt[i].score;
+    if (n > 0)
+        out->items = em_calloc(n, sizeof *out->items);
+    for (size_t i = 0; i < n; i++) {
+        out->items[i] =
+            (topic){kt[i].term, "terms", cs[kt[i].first_doc].page_start, sum > 0 ? kt[i].score / sum : 0.0};
+        kt[i].term = NULL; /* moved */
+    }
+    out->n = n;
+    key_terms_free(kt, n);
+    return EM_OK;
+}
+
+int topics_extract(const chunk_heading *headings, size_t n_headings, const text_chunk *chunks,
+                   size_t n_chunks, topic_list *out, em_error *err)
+{
+    out->items = NULL;
+    out->n = 0;
+    em_error_clear(err);
+    if ((headings == NULL && n_headings > 0) || (chunks == NULL && n_chunks > 0))
+        return em_error_set(err, EM_E_INVAL, "missing headings or chunks");
+
+    char **names = em_calloc(n_headings + 1, sizeof *names);
+    size_t n_named = 0;
+    char buf[TOPICS_NAME_MAX + 1];
+    for (size_t i = 0; i < n_headings; i++) {
+        if (topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK) {
+            names[i] = em_strdup(buf);
+            n_named++;
+        }
+    }
+    int rc;
+    if (n_named >= 2)
+        rc = topics_from_headings(headings, n_headings, names, chunks, n_chunks, out);
+    else
+        rc = topics_from_terms(chunks, n_chunks, out, err);
+    for (size_t i = 0; i < n_headings; i++)
+        free(names[i]);
+    free(names);
+    if (rc != EM_OK)
+        topic_list_cleanup(out);
+    return rc;
+}

@@ -1,0 +1,604 @@
+/* test_content_pdf: PDF text extraction (pdf_extract) on the fixtures of
+ * tests/fixtures, built in memory, and on the real documents of the shared
+ * peers/data folder when it is there (those tests skip otherwise): the
+ * folder named by EM_PEERS_DATA, else shared/peers/data beside the source
+ * tree, else /work/shared/peers/data. The textbook test also prints the
+ * extraction speed; it asserts nothing about it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "content/chunk.h"
+#include "content/pdf.h"
+#include "content/worksheet.h"
+#include "core/mem.h"
+#include "fixtures.h"
+
+/* ---- helpers ---- */
+
+typedef struct blob {
+    unsigned char *data;
+    size_t len;
+} blob;
+
+static blob fixture(const char *name)
+{
+    blob b;
+    em_error err = {0};
+    if (fixture_build(name, &b.data, &b.len, &err) != EM_OK)
+        fail_msg("fixture %s: %s", name, err.msg);
+    return b;
+}
+
+/* A file's bytes, or data NULL when it cannot be read. */
+static blob read_file(const char *path)
+{
+    blob b = {NULL, 0};
+    FILE *f = path == NULL ? NULL : fopen(path, "rb");
+    if (f == NULL)
+        return b;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b.data = em_malloc(n > 0 ? (size_t)n : 1);
+    b.len = fread(b.data, 1, n > 0 ? (size_t)n : 0, f);
+    fclose(f);
+    return b;
+}
+
+/* The bytes of a file of the peers' data folder (see the top), or data
+ * NULL when it is not there. */
+static blob read_peer_file(const char *name)
+{
+    char path[4096];
+    const char *dir = getenv("EM_PEERS_DATA");
+    if (dir != NULL) {
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        return read_file(path);
+    }
+    /* __FILE__ is <root>/tests/unit/test_content_pdf.c; shared/ sits beside <root>. */
+    const char *suffix = "tests/unit/test_content_pdf.c";
+    size_t n = strlen(__FILE__), k = strlen(suffix);
+    if (n > k && strcmp(__FILE__ + n - k, suffix) == 0) {
+        snprintf(path, sizeof path, "%.*s../shared/peers/data/%s", (int)(n - k), __FILE__, name);
+        blob b = read_file(path);
+        if (b.data != NULL)
+            return b;
+    }
+    snprintf(path, sizeof path, "/work/shared/peers/data/%s", name);
+    return read_file(path);
+}
+
+static doc_text extract(const blob *b, int threads)
+{
+    doc_text d;
+    em_error err = {0};
+    pdf_options opt = {.threads = threads};
+    int rc = pdf_extract(b->data, b->len, &opt, &d, &err);
+    if (rc != EM_OK)
+        fail_msg("pdf_extract = %d: %s", rc, err.msg);
+    return d;
+}
+
+static int extract_error(const blob *b, const pdf_options *opt, em_error *err)
+{
+    doc_text d;
+    int rc = pdf_extract(b->data, b->len, opt, &d, err);
+    assert_null(d.pages);
+    assert_null(d.headings);
+    assert_null(d.title);
+    assert_int_equal(d.n_pages, 0);
+    doc_text_cleanup(&d);
+    return rc;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void assert_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        assert_true(p[i] != 0);
+        size_t k = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3 : 4;
+        assert_true(p[i] < 0xf5 && (p[i] < 0x80 || p[i] >= 0xc2));
+        assert_true(i + k <= len);
+        for (size_t j = 1; j < k; j++)
+            assert_int_equal(p[i + j] & 0xc0, 0x80);
+        i += k;
+    }
+    assert_int_equal(s[len], '\0');
+}
+
+/* The pages (1-based, as a bit set) whose text contains word. */
+static unsigned pages_with(const doc_text *d, const char *word)
+{
+    unsigned set = 0;
+    for (size_t i = 0; i < d->n_pages; i++)
+        if (strstr(d->pages[i].text, word) != NULL)
+            set |= 1u << d->pages[i].number;
+    return set;
+}
+
+static bool same_text(const doc_text *a, const doc_text *b)
+{
+    if (a->n_pages != b->n_pages || a->n_headings != b->n_headings || a->page_count != b->page_count)
+        return false;
+    for (size_t i = 0; i < a->n_pages; i++)
+        if (a->pages[i].len != b->pages[i].len ||
+            memcmp(a->pages[i].text, b->pages[i].text, a->pages[i].len) != 0)
+            return false;
+    for (size_t i = 0; i < a->n_headings; i++)
+        if (a->headings[i].page != b->headings[i].page || a->headings[i].offset != b->headings[i].offset ||
+            a->headings[i].level != b->headings[i].level ||
+            strcmp(a->headings[i].title, b->headings[i].title) != 0)
+            return false;
+    return true;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- headings.pdf ---- */
+
+static void content_pdf_headings_pages_and_order(void **state)
+{
+    (void)state;
+    blob b = fixture("headings.pdf");
+    doc_text d = extract(&b, 1);
+    assert_int_equal(d.page_count, FIXTURE_HEADINGS_PAGES);
+    assert_int_equal(d.n_pages, FIXTURE_HEADINGS_PAGES);
+    assert_string_equal(d.title, FIXTURE_HEADINGS_TITLE);
+    for (size_t i = 0; i < d.n_pages; i++) {
+        assert_int_equal(d.pages[i].number, (int)i + 1);
+        assert_utf8(d.pages[i].text, d.pages[i].len);
+    }
+    /* Blocks are separated by a blank line, lines of a block by one break. */
+    assert_true(
+        starts_with(d.pages[0].text, FIXTURE_HEADINGS_TITLE "\n\n1 Cell Structure\n\nEvery living organism"));
+    /* Every block's first words appear on its page, in the order written. */
+    const char *prev = NULL;
+    int page = 0;
+    for (size_t i = 0; i < fixture_headings_n_blocks; i++) {
+        const fixture_block *fb = &fixture_headings_blocks[i];
+        if (fb->page != page) {
+            page = fb->page;
+            prev = d.pages[page - 1].text;
+        }
+        char head[32];
+        snprintf(head, sizeof head, "%.24s", fb->text);
+        const char *at = strstr(d.pages[page - 1].text, head);
+        if (at == NULL || at < prev)
+            fail_msg("block \"%s\" missing or out of order on page %d", head, page);
+        prev = at;
+    }
+    /* Distinct vocabulary lands on the right pages. */
+    assert_int_equal(pages_with(&d, "chlorophyll"), 1u << 3);
+    assert_int_equal(pages_with(&d, "phospholipid"), (1u << 1) | (1u << 2));
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+static void content_pdf_headings_levels(void **state)
+{
+    (void)state;
+    blob b = fixture("headings.pdf");
+    doc_text d = extract(&b, 1);
+    size_t k = 0;
+    for (size_t i = 0; i < fixture_headings_n_blocks; i++) {
+        const fixture_block *fb = &fixture_headings_blocks[i];
+        if (fb->level == 0)
+            continue;
+        assert_true(k < d.n_headings);
+        const chunk_heading *h = &d.headings[k++];
+        assert_string_equal(h->title, fb->text);
+        assert_int_equal(h->level, fb->level);
+        assert_int_equal(h->page, fb->page);
+        /* The offset is where the heading's line starts in its page. */
+        const chunk_page *pg = &d.pages[h->page - 1];
+        assert_true(h->offset < pg->len);
+        assert_true(h->offset == 0 || pg->text[h->offset - 1] == '\n');
+        assert_true(starts_with(pg->text + h->offset, fb->text));
+    }
+    assert_int_equal(d.n_headings, k);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+static void content_pdf_footer_is_furniture(void **state)
+{
+    (void)state;
+    blob b = fixture("headings.pdf");
+    doc_text d = extract(&b, 1);
+    assert_int_equal(pages_with(&d, "Biology Revision"), 0);
+    for (size_t i = 0; i < d.n_headings; i++)
+        assert_null(strstr(d.headings[i].title, "Biology Revision"));
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+static const text_chunk *chunk_with(const chunk_list *l, const char *word)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strstr(l->items[i].text, word) != NULL)
+            return &l->items[i];
+    return NULL;
+}
+
+static void content_pdf_chunks_keep_pages(void **state)
+{
+    (void)state;
+    blob b = fixture("headings.pdf");
+    doc_text d = extract(&b, 2);
+    chunk_list l;
+    em_error err = {0};
+    chunk_limits limits = {.target_words = 40, .max_words = 80};
+    assert_int_equal(chunk_document(d.pages, d.n_pages, d.headings, d.n_headings, limits, &l, &err), EM_OK);
+    assert_true(l.n >= d.n_headings);
+    int prev_end = 1;
+    for (size_t i = 0; i < l.n; i++) {
+        assert_true(l.items[i].page_start <= l.items[i].page_end);
+        assert_true(l.items[i].page_start >= prev_end);
+        prev_end = l.items[i].page_end;
+        assert_null(strstr(l.items[i].text, "Biology Revision"));
+    }
+    const text_chunk *c = chunk_with(&l, "chlorophyll");
+    assert_non_null(c);
+    assert_int_equal(c->page_start, 3);
+    assert_int_equal(c->page_end, 3);
+    assert_string_equal(c->section, "2.1 Photosynthesis");
+    c = chunk_with(&l, "phospholipid bilayer");
+    assert_non_null(c);
+    assert_int_equal(c->page_start, 1);
+    assert_string_equal(c->section, "1.1 The Membrane");
+    c = chunk_with(&l, "lactic acid");
+    assert_non_null(c);
+    assert_int_equal(c->page_start, 4);
+    assert_string_equal(c->section, "2.2 Cellular Respiration");
+    chunk_list_cleanup(&l);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+/* ---- worksheet.pdf ---- */
+
+static void content_pdf_worksheet_questions(void **state)
+{
+    (void)state;
+    blob b = fixture("worksheet.pdf");
+    doc_text d = extract(&b, 0);
+    assert_int_equal(d.page_count, FIXTURE_WORKSHEET_PAGES);
+    assert_string_equal(d.title, FIXTURE_WORKSHEET_META_TITLE);
+    assert_true(d.n_headings >= 2);
+    assert_string_equal(d.headings[0].title, FIXTURE_WORKSHEET_HEADING);
+    assert_int_equal(d.headings[d.n_headings - 1].page, 3);
+    assert_string_equal(d.headings[d.n_headings - 1].title, "Answer Key");
+    ws_list l;
+    em_error err = {0};
+    assert_int_equal(worksheet_parse(d.pages, d.n_pages, &l, &err), EM_OK);
+    assert_int_equal(l.n, FIXTURE_WORKSHEET_QUESTIONS);
+    for (size_t i = 0; i < l.n; i++) {
+        const fixture_question *fq = &fixture_worksheet_questions[i];
+        const ws_question *q = &l.items[i];
+        assert_int_equal(q->number, (int)i + 1);
+        assert_int_equal(q->page, fq->page);
+        assert_string_equal(q->stem, fq->stem);
+        assert_int_equal(q->n_options, 4);
+        for (int o = 0; o < 4; o++)
+            assert_string_equal(q->options[o], fq->options[o]);
+        char answer[2] = {fq->answer, '\0'};
+        assert_string_equal(q->answer, answer);
+    }
+    ws_list_cleanup(&l);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+/* Every page starts with "Question N" and ends its options with the same
+ * "A. True" / "B. False" at the same height: none of it is furniture, only
+ * the "Page N of 4" footer is. */
+static void content_pdf_repeated_content_kept(void **state)
+{
+    (void)state;
+    blob b = fixture("quiz.pdf");
+    doc_text d = extract(&b, 2);
+    assert_int_equal(pages_with(&d, "Page "), 0);
+    ws_list l;
+    em_error err = {0};
+    assert_int_equal(worksheet_parse(d.pages, d.n_pages, &l, &err), EM_OK);
+    assert_int_equal(l.n, FIXTURE_QUIZ_QUESTIONS);
+    for (size_t i = 0; i < l.n; i++) {
+        assert_int_equal(l.items[i].number, (int)i + 1);
+        assert_int_equal(l.items[i].page, (int)i + 1);
+        assert_string_equal(l.items[i].stem, fixture_quiz_stems[i]);
+        assert_int_equal(l.items[i].n_options, 2);
+        assert_string_equal(l.items[i].options[0], "True");
+        assert_string_equal(l.items[i].options[1], "False");
+    }
+    ws_list_cleanup(&l);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+/* ---- limits and errors ---- */
+
+static void content_pdf_max_pages(void **state)
+{
+    (void)state;
+    blob b = fixture("headings.pdf");
+    em_error err = {0};
+    pdf_options opt = {.max_pages = FIXTURE_HEADINGS_PAGES - 1};
+    assert_int_equal(extract_error(&b, &opt, &err), EM_E_TOO_LARGE);
+    assert_int_equal(err.code, EM_E_TOO_LARGE);
+    assert_string_equal(err.msg, "the PDF has 4 pages; the limit is 3");
+    doc_text d;
+    opt.max_pages = FIXTURE_HEADINGS_PAGES;
+    assert_int_equal(pdf_extract(b.data, b.len, &opt, &d, &err), EM_OK);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+static void content_pdf_timeout(void **state)
+{
+    (void)state;
+    blob b = fixture("long.pdf");
+    em_error err = {0};
+    pdf_options opt = {.timeout_ms = 1, .threads = 2};
+    assert_int_equal(extract_error(&b, &opt, &err), EM_E_TIMEOUT);
+    assert_string_equal(err.msg, "extraction took longer than 0.001 s");
+    opt.threads = 1;
+    assert_int_equal(extract_error(&b, &opt, &err), EM_E_TIMEOUT);
+    /* With time enough, the same document goes through. */
+    doc_text d;
+    opt.timeout_ms = 60000;
+    assert_int_equal(pdf_extract(b.data, b.len, &opt, &d, &err), EM_OK);
+    assert_int_equal(d.page_count, FIXTURE_LONG_PAGES);
+    assert_int_equal(d.n_headings, FIXTURE_LONG_PAGES);
+    assert_int_equal(pages_with(&d, "Biology Revision"), 0);
+    doc_text_cleanup(&d);
+    free(b.data);
+    b = read_peer_file("textbook_reportlab.pdf");
+    if (b.data == NULL)
+        return;
+    opt.timeout_ms = 1;
+    assert_int_equal(extract_error(&b, &opt, &err), EM_E_TIMEOUT);
+    free(b.data);
+}
+
+static void content_pdf_encrypted(void **state)
+{
+    (void)state;
+    blob b = fixture("encrypted.pdf");
+    em_error err = {0};
+    assert_int_equal(extract_error(&b, NULL, &err), EM_E_UNSUPPORTED);
+    assert_string_equal(err.msg, "the PDF is encrypted (password protected)");
+    free(b.data);
+}
+
+/* The rule of pdf.h: the document is what MuPDF recovers. Cut in the middle
+ * of an object (truncated.pdf), MuPDF 1.21 cannot rebuild it at all; cut
+ * after a whole object, it rebuilds the page tree and the pages whose
+ * content survived. */
+static void content_pdf_truncated(void **state)
+{
+    (void)state;
+    blob b = fixture("truncated.pdf");
+    em_error err = {0};
+    assert_int_equal(extract_error(&b, NULL, &err), EM_E_PARSE);
+    assert_true(starts_with(err.msg, "the PDF cannot be read: "));
+    free(b.data);
+
+    blob full = fixture("headings.pdf");
+    size_t cut = 0;
+    for (size_t i = 0; i + 6 <= full.len / 2; i++)
+        if (memcmp(full.data + i, "endobj", 6) == 0)
+            cut = i + 6;
+    assert_true(cut > 0);
+    blob part = {full.data, cut};
+    doc_text d = extract(&part, 2);
+    assert_int_equal(d.page_count, FIXTURE_HEADINGS_PAGES);
+    assert_non_null(strstr(d.pages[0].text, FIXTURE_HEADINGS_TITLE));
+    assert_non_null(strstr(d.pages[0].text, "phospholipid"));
+    assert_int_equal(d.pages[FIXTURE_HEADINGS_PAGES - 1].len, 0);
+    doc_text_cleanup(&d);
+    free(full.data);
+}
+
+static void content_pdf_not_a_pdf(void **state)
+{
+    (void)state;
+    blob b = fixture("image.pdf");
+    em_error err = {0};
+    assert_int_equal(extract_error(&b, NULL, &err), EM_E_PARSE);
+    assert_true(starts_with(err.msg, "the PDF cannot be read: "));
+    free(b.data);
+    blob junk = {(unsigned char *)"hello, world", 12};
+    assert_int_equal(extract_error(&junk, NULL, &err), EM_E_PARSE);
+    blob empty = {(unsigned char *)"", 0};
+    assert_int_equal(extract_error(&empty, NULL, &err), EM_E_PARSE);
+}
+
+static void content_pdf_no_text(void **state)
+{
+    (void)state;
+    blob b = fixture("empty.pdf");
+    em_error err = {0};
+    assert_int_equal(extract_error(&b, NULL, &err), EM_E_UNSUPPORTED);
+    assert_string_equal(err.msg, "the PDF has no extractable text (scanned pages?)");
+    free(b.data);
+}
+
+static void content_pdf_bad_arguments(void **state)
+{
+    (void)state;
+    blob b = fixture("headings.pdf");
+    em_error err = {0};
+    pdf_options opt = {.threads = -1};
+    assert_int_equal(extract_error(&b, &opt, &err), EM_E_INVAL);
+    opt = (pdf_options){.max_pages = -1};
+    assert_int_equal(extract_error(&b, &opt, &err), EM_E_INVAL);
+    blob none = {NULL, 10};
+    assert_int_equal(extract_error(&none, NULL, &err), EM_E_INVAL);
+    free(b.data);
+}
+
+/* ---- characters ---- */
+
+static void content_pdf_nonbmp_fixture(void **state)
+{
+    (void)state;
+    blob b = fixture("nonbmp.pdf");
+    doc_text d = extract(&b, 1);
+    assert_int_equal(d.n_pages, 1);
+    assert_string_equal(d.pages[0].text, FIXTURE_NONBMP_TEXT);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+static void content_pdf_nonbmp_peer_file(void **state)
+{
+    (void)state;
+    blob b = read_peer_file("pypdf_fails_nonbmp_tounicode.pdf");
+    if (b.data == NULL)
+        skip();
+    doc_text d = extract(&b, 0);
+    bool four_byte = false;
+    for (size_t i = 0; i < d.n_pages; i++) {
+        assert_utf8(d.pages[i].text, d.pages[i].len);
+        for (size_t j = 0; j < d.pages[i].len; j++)
+            four_byte |= ((unsigned char)d.pages[i].text[j] & 0xf8) == 0xf0;
+    }
+    assert_true(four_byte);
+    assert_non_null(strstr(d.pages[0].text, "well done \xF0\x9F\x98\x80"));
+    assert_null(d.title); /* its metadata title is ReportLab's "untitled" */
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+/* ---- threads ---- */
+
+typedef struct progress_log {
+    pthread_mutex_t mu;
+    int calls;
+    int max_done;
+    int total;
+} progress_log;
+
+static void on_progress(void *ctx, int done, int total)
+{
+    progress_log *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    p->calls++;
+    if (done > p->max_done)
+        p->max_done = done;
+    p->total = total;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void check_parallel(const blob *b)
+{
+    doc_text one = extract(b, 1);
+    progress_log log = {.calls = 0};
+    pthread_mutex_init(&log.mu, NULL);
+    pdf_options opt = {.threads = 4, .progress = on_progress, .progress_ctx = &log};
+    doc_text four;
+    em_error err = {0};
+    assert_int_equal(pdf_extract(b->data, b->len, &opt, &four, &err), EM_OK);
+    assert_true(same_text(&one, &four));
+    assert_int_equal(log.calls, one.page_count);
+    assert_int_equal(log.max_done, one.page_count);
+    assert_int_equal(log.total, one.page_count);
+    pthread_mutex_destroy(&log.mu);
+    doc_text_cleanup(&one);
+    doc_text_cleanup(&four);
+}
+
+static void content_pdf_parallel_identical(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"headings.pdf", "worksheet.pdf", "nonbmp.pdf", "long.pdf"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        blob b = fixture(names[i]);
+        check_parallel(&b);
+        free(b.data);
+    }
+    static const char *const files[] = {"textbook_reportlab.pdf", "textbook_groff.pdf"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        blob b = read_peer_file(files[i]);
+        if (b.data == NULL)
+            continue;
+        check_parallel(&b);
+        free(b.data);
+    }
+}
+
+/* A real textbook: headings found, no running header left in the text, and
+ * the speed printed for one and two threads. */
+static void content_pdf_textbook(void **state)
+{
+    (void)state;
+    blob b = read_peer_file("textbook_reportlab.pdf");
+    if (b.data == NULL)
+        skip();
+    for (int threads = 1; threads <= 2; threads++) {
+        double best = 0;
+        for (int run = 0; run < 3; run++) {
+            double t0 = now_s();
+            doc_text d = extract(&b, threads);
+            double t = now_s() - t0;
+            if (best == 0 || t < best)
+                best = t;
+            assert_int_equal(d.page_count, 250);
+            assert_string_equal(d.title, "Study Guide to Python Programming");
+            assert_true(d.n_headings > 100);
+            assert_string_equal(d.headings[0].title, "Chapter 1. Whetting Your Appetite");
+            assert_int_equal(d.headings[0].level, 1);
+            assert_int_equal(pages_with(&d, "Study Guide to Python Programming"), 0);
+            doc_text_cleanup(&d);
+        }
+        print_message("textbook_reportlab.pdf, %d thread(s): %.0f pages/s (best of 3, %.1f ms)\n", threads,
+                      250 / best, best * 1000);
+    }
+    free(b.data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(content_pdf_headings_pages_and_order),
+        cmocka_unit_test(content_pdf_headings_levels),
+        cmocka_unit_test(content_pdf_footer_is_furniture),
+        cmocka_unit_test(content_pdf_chunks_keep_pages),
+        cmocka_unit_test(content_pdf_worksheet_questions),
+        cmocka_unit_test(content_pdf_repeated_content_kept),
+        cmocka_unit_test(content_pdf_max_pages),
+        cmocka_unit_test(content_pdf_timeout),
+        cmocka_unit_test(content_pdf_encrypted),
+        cmocka_unit_test(content_pdf_truncated),
+        cmocka_unit_test(content_pdf_not_a_pdf),
+        cmocka_unit_test(content_pdf_no_text),
+        cmocka_unit_test(content_pdf_bad_arguments),
+        cmocka_unit_test(content_pdf_nonbmp_fixture),
+        cmocka_unit_test(content_pdf_nonbmp_peer_file),
+        cmocka_unit_test(content_pdf_parallel_identical),
+        cmocka_unit_test(content_pdf_textbook),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

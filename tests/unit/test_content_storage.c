@@ -1,0 +1,1045 @@
+/* storage: keys; the local backend (round trip, modes, atomic replacement,
+ * concurrent use, errors); S3 signing against AWS's published examples; and
+ * the S3 backend end to end against a small in-process fake S3 server that
+ * checks every request's payload hash and signature. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "content/storage.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *make_tmpdir(void)
+{
+    char *d = em_strdup("/tmp/em_storage_test_XXXXXX");
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+/* Names in dir that hold '~' (temporary files), counted recursively. */
+static int count_temp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (strchr(e->d_name, '~') != NULL)
+            n++;
+        char *sub = em_asprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            n += count_temp_files(sub);
+        free(sub);
+    }
+    closedir(d);
+    return n;
+}
+
+static storage *open_local(const char *data_dir)
+{
+    storage_options o = {.data_dir = data_dir};
+    storage *s = NULL;
+    em_error err = {0};
+    int rc = storage_open(&o, &s, &err);
+    if (rc != EM_OK)
+        fail_msg("storage_open: %d %s", rc, err.msg);
+    return s;
+}
+
+static void put_ok(storage *s, const char *key, const void *data, size_t len)
+{
+    em_error err = {0};
+    int rc = storage_put(s, key, data, len, "application/octet-stream", &err);
+    if (rc != EM_OK)
+        fail_msg("put %s: %d %s", key, rc, err.msg);
+}
+
+static void get_equals(storage *s, const char *key, const void *want, size_t want_len)
+{
+    void *data = NULL;
+    size_t len = 0;
+    em_error err = {0};
+    int rc = storage_get(s, key, &data, &len, 1 << 24, &err);
+    if (rc != EM_OK)
+        fail_msg("get %s: %d %s", key, rc, err.msg);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(data, want, len);
+    assert_int_equal(((char *)data)[len], '\0');
+    free(data);
+}
+
+static void get_fails(storage *s, const char *key, size_t max_len, int want)
+{
+    void *data = (void *)1;
+    size_t len = 99;
+    em_error err = {0};
+    int rc = storage_get(s, key, &data, &len, max_len, &err);
+    if (rc != want)
+        fail_msg("get %s: got %d (%s), want %d", key, rc, err.msg, want);
+    assert_int_equal(err.code, want);
+    assert_null(data);
+    assert_int_equal(len, 0);
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static void content_storage_keys(void **state)
+{
+    const char *good[] = {"a", "materials/3f1e2d4c/original", "x/y.z/w-v_u", ".hidden", "a.b", "A/B/C"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(storage_check_key(good[i], NULL), EM_OK);
+    const char *bad[] = {
+        "",     "/abs", "a/",    "a//b",     "..",   "a/../b", "a..b", "./a", "a/./b", "a b",
+        "a\\b", "a~b",  "a%2fb", "\xc3\xbc", "a\nb", "a:b",    "a?b",  ".",   "/",     NULL,
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        em_error err = {0};
+        if (storage_check_key(bad[i], &err) != EM_E_INVAL)
+            fail_msg("key \"%s\" accepted", bad[i] != NULL ? bad[i] : "(null)");
+        assert_int_equal(err.code, EM_E_INVAL);
+    }
+    char key[STORAGE_KEY_MAX + 2];
+    memset(key, 'k', STORAGE_KEY_MAX);
+    key[STORAGE_KEY_MAX] = '\0';
+    assert_int_equal(storage_check_key(key, NULL), EM_OK);
+    key[STORAGE_KEY_MAX] = 'k';
+    key[STORAGE_KEY_MAX + 1] = '\0';
+    assert_int_equal(storage_check_key(key, NULL), EM_E_INVAL);
+}
+
+/* ---- the local backend ----------------------------------------------------------- */
+
+static void content_storage_local_round_trip(void **state)
+{
+    char *tmp = make_tmpdir();
+    storage *s = open_local(tmp);
+    assert_string_equal(storage_kind(s), "local");
+
+    /* DATA_DIR/files was made, mode 0700 */
+    char *root = em_asprintf("%s/files", tmp);
+    struct stat st;
+    assert_int_equal(stat(root, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+
+    static const char bin[] = "\0\x01\xff binary\r\n\0end";
+    put_ok(s, "materials/abc/original", bin, sizeof bin);
+    get_equals(s, "materials/abc/original", bin, sizeof bin);
+    char *path = em_asprintf("%s/materials/abc/original", root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    char *dir = em_asprintf("%s/materials/abc", root);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+
+    /* replace, empty objects */
+    put_ok(s, "materials/abc/original", "new", 3);
+    get_equals(s, "materials/abc/original", "new", 3);
+    put_ok(s, "empty", "", 0);
+    get_equals(s, "empty", "", 0);
+    em_error err = {0};
+    assert_int_equal(storage_put(s, "nulldata", NULL, 0, NULL, &err), EM_OK);
+    get_equals(s, "nulldata", "", 0);
+    assert_int_equal(storage_put(s, "nulldata", NULL, 5, NULL, &err), EM_E_INVAL);
+
+    /* limits */
+    get_fails(s, "materials/abc/original", 2, EM_E_TOO_LARGE);
+    void *data;
+    size_t len;
+    assert_int_equal(storage_get(s, "materials/abc/original", &data, &len, 3, &err), EM_OK);
+    free(data);
+
+    /* missing, delete, delete again; empty directories go, the root stays */
+    get_fails(s, "materials/nope", 100, EM_E_NOT_FOUND);
+    get_fails(s, "materials/abc/original/deeper", 100, EM_E_NOT_FOUND);
+    get_fails(s, "materials", 100, EM_E_NOT_FOUND); /* a directory is not an object */
+    assert_int_equal(storage_delete(s, "materials/abc/original", &err), EM_OK);
+    get_fails(s, "materials/abc/original", 100, EM_E_NOT_FOUND);
+    assert_int_equal(storage_delete(s, "materials/abc/original", &err), EM_OK);
+    assert_int_equal(storage_delete(s, "never/was/here", &err), EM_OK);
+    assert_int_not_equal(stat(dir, &st), 0);
+    char *mat = em_asprintf("%s/materials", root);
+    assert_int_not_equal(stat(mat, &st), 0);
+    assert_int_equal(stat(root, &st), 0);
+
+    /* bad keys are refused before anything is touched */
+    assert_int_equal(storage_put(s, "../escape", "x", 1, NULL, &err), EM_E_INVAL);
+    assert_int_equal(storage_put(s, "/etc/passwd", "x", 1, NULL, &err), EM_E_INVAL);
+    assert_int_equal(storage_get(s, "a/../../b", &data, &len, 10, &err), EM_E_INVAL);
+    assert_int_equal(storage_delete(s, "", &err), EM_E_INVAL);
+
+    assert_int_equal(count_temp_files(root), 0);
+    storage_close(s);
+    storage_close(NULL);
+    rm_rf(tmp);
+    free(mat);
+    free(dir);
+    free(path);
+    free(root);
+    free(tmp);
+}
+
+static void content_storage_local_failed_put_leaves_nothing(void **state)
+{
+    char *tmp = make_tmpdir();
+    storage *s = open_local(tmp);
+    char *root = em_asprintf("%s/files", tmp);
+    em_error err = {0};
+
+    /* a file where a directory must go */
+    put_ok(s, "a", "file", 4);
+    assert_int_equal(storage_put(s, "a/b", "x", 1, NULL, &err), EM_E_IO);
+    assert_int_equal(err.code, EM_E_IO);
+    assert_null(strstr(err.msg, tmp)); /* no paths in user-facing messages */
+    /* a directory where the file must go: the rename fails after the write */
+    put_ok(s, "d/inner", "x", 1);
+    assert_int_equal(storage_put(s, "d", "y", 1, NULL, &err), EM_E_IO);
+    assert_int_equal(count_temp_files(root), 0);
+    get_equals(s, "a", "file", 4);
+    get_equals(s, "d/inner", "x", 1);
+
+    storage_close(s);
+    rm_rf(tmp);
+    free(root);
+    free(tmp);
+}
+
+/* Replace one key with two contents in turn while readers check they only
+ * ever see one whole content or the other. */
+typedef struct atomic_ctx {
+    storage *s;
+    atomic_bool done;
+    atomic_int reads;
+    atomic_int bad;
+    size_t len_a, len_b;
+} atomic_ctx;
+
+static void *atomic_reader(void *arg)
+{
+    atomic_ctx *c = arg;
+    while (!atomic_load(&c->done)) {
+        void *data = NULL;
+        size_t len = 0;
+        em_error err = {0};
+        if (storage_get(c->s, "obj/key", &data, &len, 1 << 24, &err) != EM_OK) {
+            atomic_fetch_add(&c->bad, 1);
+            continue;
+        }
+        const unsigned char *p = data;
+        unsigned char want = len == c->len_a ? 'a' : len == c->len_b ? 'b' : 0;
+        bool ok = want != 0;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = p[i] == want;
+        if (!ok)
+            atomic_fetch_add(&c->bad, 1);
+        atomic_fetch_add(&c->reads, 1);
+        free(data);
+    }
+    return NULL;
+}
+
+static void content_storage_local_atomic_replace(void **state)
+{
+    char *tmp = make_tmpdir();
+    atomic_ctx c = {.s = open_local(tmp), .len_a = 1 << 20, .len_b = 3 << 19};
+    unsigned char *a = em_malloc(c.len_a), *b = em_malloc(c.len_b);
+    memset(a, 'a', c.len_a);
+    memset(b, 'b', c.len_b);
+    put_ok(c.s, "obj/key", a, c.len_a);
+    atomic_init(&c.done, false);
+    atomic_init(&c.reads, 0);
+    atomic_init(&c.bad, 0);
+    pthread_t readers[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&readers[i], NULL, atomic_reader, &c), 0);
+    for (int i = 0; i < 40; i++)
+        put_ok(c.s, "obj/key", i % 2 ? a : b, i % 2 ? c.len_a : c.len_b);
+    /* let the readers see the last content too */
+    while (atomic_load(&c.reads) < 10)
+        usleep(1000);
+    atomic_store(&c.done, true);
+    for (int i = 0; i < 2; i++)
+        pthread_join(readers[i], NULL);
+    assert_int_equal(atomic_load(&c.bad), 0);
+    char *root = em_asprintf("%s/files", tmp);
+    assert_int_equal(count_temp_files(root), 0);
+    storage_close(c.s);
+    rm_rf(tmp);
+    free(root);
+    free(a);
+    free(b);
+    free(tmp);
+}
+
+/* Threads that put and delete keys in one directory, which deleting removes
+ * whenever it becomes empty. */
+typedef struct churn_ctx {
+    storage *s;
+    int id;
+    int failures;
+} churn_ctx;
+
+static void *churn(void *arg)
+{
+    churn_ctx *c = arg;
+    char key[64];
+    snprintf(key, sizeof key, "race/shared/k%d", c->id);
+    for (int i = 0; i < 300; i++) {
+        em_error err = {0};
+        if (storage_put(c->s, key, "data", 4, NULL, &err) != EM_OK)
+            c->failures++;
+        void *d;
+        size_t n;
+        if (storage_get(c->s, key, &d, &n, 100, &err) != EM_OK)
+            c->failures++;
+        else
+            free(d);
+        if (storage_delete(c->s, key, &err) != EM_OK)
+            c->failures++;
+    }
+    return NULL;
+}
+
+static void content_storage_local_concurrent(void **state)
+{
+    char *tmp = make_tmpdir();
+    storage *s = open_local(tmp);
+    churn_ctx c[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (churn_ctx){s, i, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, churn, &c[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(c[i].failures, 0);
+    }
+    storage_close(s);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void content_storage_open_options(void **state)
+{
+    char *tmp = make_tmpdir();
+    storage *s = NULL;
+    em_error err = {0};
+
+    /* file:///abs/dir, created with its parents */
+    char *url = em_asprintf("file://%s/deep/er/store/", tmp);
+    storage_options o = {.url = url};
+    assert_int_equal(storage_open(&o, &s, &err), EM_OK);
+    put_ok(s, "k", "v", 1);
+    storage_close(s);
+    char *p = em_asprintf("%s/deep/er/store/k", tmp);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+
+    /* refusals name the variable */
+    storage_options none = {0};
+    assert_int_equal(storage_open(&none, &s, &err), EM_E_CONFIG);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "DATA_DIR"));
+    storage_options rel = {.url = "file://relative/dir"};
+    assert_int_equal(storage_open(&rel, &s, &err), EM_E_CONFIG);
+    assert_non_null(strstr(err.msg, "STORAGE_URL"));
+    storage_options ftp = {.url = "ftp://host/x"};
+    assert_int_equal(storage_open(&ftp, &s, &err), EM_E_CONFIG);
+    assert_non_null(strstr(err.msg, "STORAGE_URL"));
+    /* a file where the directory should be */
+    char *file = em_asprintf("%s/plainfile", tmp);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    storage_options blocked = {.data_dir = file};
+    assert_int_equal(storage_open(&blocked, &s, &err), EM_E_IO);
+    assert_null(s);
+
+    rm_rf(tmp);
+    free(file);
+    free(p);
+    free(url);
+    free(tmp);
+}
+
+/* ---- S3 signing --------------------------------------------------------------- */
+
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define AWS_KEY "AKIAIOSFODNN7EXAMPLE"
+#define AWS_SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+/* The examples of "Signature Calculations for the Authorization Header"
+ * (AWS S3 API reference, sig-v4-header-based-auth): bucket examplebucket,
+ * 2013-05-24, us-east-1. */
+static void content_storage_s3_sign_aws_examples(void **state)
+{
+    char out[512];
+    /* GET Object with a Range header */
+    storage_s3_header get_h[] = {
+        {"Host", "examplebucket.s3.amazonaws.com"},
+        {"Range", "bytes=0-9"},
+        {"x-amz-content-sha256", EMPTY_SHA256},
+        {"x-amz-date", "20130524T000000Z"},
+    };
+    storage_s3_request get = {"GET",        "/test.txt",        "",          get_h,   4,
+                              EMPTY_SHA256, "20130524T000000Z", "us-east-1", AWS_KEY, AWS_SECRET};
+    assert_int_equal(storage_s3_sign(&get, out, sizeof out), EM_OK);
+    assert_string_equal(out,
+                        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+                        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
+                        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+
+    /* the header order given does not matter, nor does the case of names, nor
+     * blanks around values */
+    storage_s3_header shuffled[] = {
+        {"X-Amz-Date", "20130524T000000Z"},
+        {"RANGE", "  bytes=0-9 "},
+        {"x-amz-content-sha256", EMPTY_SHA256},
+        {"host", "examplebucket.s3.amazonaws.com"},
+    };
+    char out2[512];
+    get.headers = shuffled;
+    assert_int_equal(storage_s3_sign(&get, out2, sizeof out2), EM_OK);
+    assert_string_equal(out, out2);
+
+    /* GET Bucket lifecycle: a query parameter without a value */
+    storage_s3_header bucket_h[] = {
+        {"Host", "examplebucket.s3.amazonaws.com"},
+        {"x-amz-content-sha256", EMPTY_SHA256},
+        {"x-amz-date", "20130524T000000Z"},
+    };
+    storage_s3_request lifecycle = {"GET",   "/",          "lifecycle",        bucket_h,
+                                    3,       EMPTY_SHA256, "20130524T000000Z", "us-east-1",
+                                    AWS_KEY, AWS_SECRET};
+    assert_int_equal(storage_s3_sign(&lifecycle, out, sizeof out), EM_OK);
+    assert_non_null(strstr(out,
+                           ",SignedHeaders=host;x-amz-content-sha256;x-amz-date,"
+                           "Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"));
+
+    /* GET Bucket (list objects): query parameters, sorted */
+    storage_s3_request list = {"GET",   "/",          "prefix=J&max-keys=2", bucket_h,
+                               3,       EMPTY_SHA256, "20130524T000000Z",    "us-east-1",
+                               AWS_KEY, AWS_SECRET};
+    assert_int_equal(storage_s3_sign(&list, out, sizeof out), EM_OK);
+    assert_non_null(
+        strstr(out, "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"));
+
+    /* anything that changes the request changes the signature */
+    storage_s3_request other = get;
+    other.headers = get_h;
+    other.method = "PUT";
+    assert_int_equal(storage_s3_sign(&other, out2, sizeof out2), EM_OK);
+    assert_string_not_equal(out, out2);
+}
+
+static void content_storage_s3_sign_errors(void **state)
+{
+    storage_s3_header h[] = {{"host", "h"}};
+    storage_s3_request r = {"GET",       "/b/k", NULL, h, 1, EMPTY_SHA256, "20130524T000000Z",
+                            "us-east-1", "AK",   "SK"};
+    char out[512];
+    assert_int_equal(storage_s3_sign(&r, out, sizeof out), EM_OK);
+    char small[40];
+    assert_int_equal(storage_s3_sign(&r, small, sizeof small), EM_E_TOO_LARGE);
+    assert_string_equal(small, "");
+    const char *dates[] = {"20130524", "2013-05-24T000000Z", "20130524T000000", "20130524X000000Z", NULL};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        storage_s3_request bad = r;
+        bad.amz_date = dates[i];
+        assert_int_equal(storage_s3_sign(&bad, out, sizeof out), EM_E_INVAL);
+    }
+    storage_s3_request bad = r;
+    bad.secret_key = NULL;
+    assert_int_equal(storage_s3_sign(&bad, out, sizeof out), EM_E_INVAL);
+    bad = r;
+    bad.n_headers = 33;
+    assert_int_equal(storage_s3_sign(&bad, out, sizeof out), EM_E_INVAL);
+    storage_s3_header noname[] = {{"", "v"}};
+    bad = r;
+    bad.headers = noname;
+    assert_int_equal(storage_s3_sign(&bad, out, sizeof out), EM_E_INVAL);
+}
+
+static void content_storage_s3_uri_encode(void **state)
+{
+    buf b;
+    buf_init(&b, 1024);
+    assert_int_equal(storage_s3_uri_encode("materials/AZaz09-_.~/x", true, &b), EM_OK);
+    assert_string_equal(b.data, "materials/AZaz09-_.~/x");
+    buf_reset(&b);
+    assert_int_equal(storage_s3_uri_encode("a/b c+d$e=\xc3\xa9", false, &b), EM_OK);
+    assert_string_equal(b.data, "a%2Fb%20c%2Bd%24e%3D%C3%A9");
+    buf_cleanup(&b);
+    buf_init(&b, 4);
+    assert_int_equal(storage_s3_uri_encode("abcde", true, &b), EM_E_TOO_LARGE);
+    buf_cleanup(&b);
+}
+
+/* ---- a fake S3 server ------------------------------------------------------------ */
+
+#define FAKE_KEY "AKIDFAKEEXAMPLE"
+#define FAKE_SECRET "fake/secret+key"
+#define FAKE_REGION "eu-test-1"
+#define FAKE_MAX_OBJECTS 16
+
+typedef struct fake_obj {
+    char *path; /* "/bucket/key" as requested */
+    unsigned char *data;
+    size_t len;
+} fake_obj;
+
+typedef struct fake_s3 {
+    int fd;
+    int port;
+    pthread_t thread;
+    atomic_bool stop;
+    pthread_mutex_t mu; /* guards everything below */
+    fake_obj objs[FAKE_MAX_OBJECTS];
+    size_t n_objs;
+    int force_status;       /* answer every request with it, 0: behave */
+    const char *force_code; /* its S3 error code */
+    bool hang;              /* read requests, never answer */
+    bool omit_length;       /* answer GETs without Content-Length */
+    int requests;
+    int rejected; /* requests refused for hash or signature */
+    char last_path[1024];
+    char last_content_type[1024];
+} fake_s3;
+
+typedef struct req_header {
+    char name[64]; /* lowercase */
+    char value[1024];
+} req_header;
+
+static const char *find_header(const req_header *h, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(h[i].name, name) == 0)
+            return h[i].value;
+    }
+    return NULL;
+}
+
+static void send_all(int c, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n > 0) {
+        ssize_t w = send(c, s, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void respond(int c, int status, const char *content_type, const void *body, size_t len,
+                    bool with_length)
+{
+    char head[512];
+    int n = snprintf(head, sizeof head, "HTTP/1.1 %d X\r\nConnection: close\r\n", status);
+    if (content_type != NULL)
+        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Type: %s\r\n", content_type);
+    if (with_length)
+        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", len);
+    n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+    send_all(c, head, (size_t)n);
+    if (len > 0)
+        send_all(c, body, len);
+}
+
+static void respond_error(int c, int status, const char *code)
+{
+    char xml[512];
+    int n = snprintf(xml, sizeof xml,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
+                     "<Message>fake</Message><RequestId>1</RequestId></Error>",
+                     code);
+    respond(c, status, "application/xml", xml, (size_t)n, true);
+}
+
+/* Check the request's payload hash and signature the way S3 does: recompute
+ * the signature over the headers the Authorization header names, with the
+ * values received. NULL when fine, else the S3 error code. */
+static const char *fake_check(const char *method, const char *target, const req_header *h, size_t nh,
+                              const unsigned char *body, size_t len)
+{
+    const char *sha = find_header(h, nh, "x-amz-content-sha256");
+    const char *date = find_header(h, nh, "x-amz-date");
+    const char *auth = find_header(h, nh, "authorization");
+    if (sha == NULL || date == NULL || auth == NULL)
+        return "AccessDenied";
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    crypto_hash_sha256(digest, body, len);
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    if (strcmp(hex, sha) != 0)
+        return "XAmzContentSHA256Mismatch";
+
+    const char *prefix = "AWS4-HMAC-SHA256 Credential=" FAKE_KEY "/";
+    if (strncmp(auth, prefix, strlen(prefix)) != 0)
+        return "InvalidAccessKeyId";
+    const char *sh = strstr(auth, ",SignedHeaders=");
+    if (sh == NULL)
+        return "AccessDenied";
+    sh += strlen(",SignedHeaders=");
+    const char *sh_end = strchr(sh, ',');
+    if (sh_end == NULL)
+        return "AccessDenied";
+    char names[512];
+    snprintf(names, sizeof names, "%.*s", (int)(sh_end - sh), sh);
+    if (strstr(names, "host") == NULL || strstr(names, "x-amz-date") == NULL ||
+        strstr(names, "x-amz-content-sha256") == NULL)
+        return "AccessDenied";
+    storage_s3_header sig_h[16];
+    size_t n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(names, ";", &save); tok != NULL && n < 16; tok = strtok_r(NULL, ";", &save)) {
+        const char *v = find_header(h, nh, tok);
+        if (v == NULL)
+            return "AccessDenied";
+        sig_h[n++] = (storage_s3_header){tok, v};
+    }
+    char path[1024];
+    const char *q = strchr(target, '?');
+    snprintf(path, sizeof path, "%.*s", (int)(q != NULL ? q - target : (ptrdiff_t)strlen(target)), target);
+    storage_s3_request r = {method,   path,       q != NULL ? q + 1 : "", sig_h, n, sha, date, FAKE_REGION,
+                            FAKE_KEY, FAKE_SECRET};
+    char want[1024];
+    if (storage_s3_sign(&r, want, sizeof want) != EM_OK || strcmp(want, auth) != 0)
+        return "SignatureDoesNotMatch";
+    return NULL;
+}
+
+static fake_obj *fake_find(fake_s3 *f, const char *path)
+{
+    for (size_t i = 0; i < f->n_objs; i++) {
+        if (strcmp(f->objs[i].path, path) == 0)
+            return &f->objs[i];
+    }
+    return NULL;
+}
+
+static void fake_serve(fake_s3 *f, int c)
+{
+    struct timeval tv = {5, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char head[16384];
+    size_t n = 0;
+    char *end = NULL;
+    while (end == NULL) {
+        if (n == sizeof head - 1)
+            return;
+        ssize_t r = recv(c, head + n, sizeof head - 1 - n, 0);
+        if (r <= 0)
+            return;
+        n += (size_t)r;
+        head[n] = '\0';
+        end = strstr(head, "\r\n\r\n");
+    }
+    size_t head_len = (size_t)(end - head) + 4;
+
+    char method[16], target[1024];
+    if (sscanf(head, "%15s %1023s", method, target) != 2)
+        return;
+    req_header h[32];
+    size_t nh = 0;
+    for (char *line = strstr(head, "\r\n") + 2; line < end && nh < 32;) {
+        char *eol = strstr(line, "\r\n");
+        char *colon = memchr(line, ':', (size_t)(eol - line));
+        if (colon != NULL) {
+            size_t nl = (size_t)(colon - line);
+            snprintf(h[nh].name, sizeof h[nh].name, "%.*s", (int)nl, line);
+            for (char *p = h[nh].name; *p != '\0'; p++)
+                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+            char *v = colon + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(h[nh].value, sizeof h[nh].value, "%.*s", (int)(eol - v), v);
+            nh++;
+        }
+        line = eol + 2;
+    }
+    const char *cl = find_header(h, nh, "content-length");
+    size_t len = cl != NULL ? strtoul(cl, NULL, 10) : 0;
+    unsigned char *body = em_malloc(len + 1);
+    size_t have = n - head_len < len ? n - head_len : len;
+    memcpy(body, head + head_len, have);
+    while (have < len) {
+        ssize_t r = recv(c, body + have, len - have, 0);
+        if (r <= 0) {
+            free(body);
+            return;
+        }
+        have += (size_t)r;
+    }
+
+    pthread_mutex_lock(&f->mu);
+    f->requests++;
+    snprintf(f->last_path, sizeof f->last_path, "%s", target);
+    bool hang = f->hang;
+    pthread_mutex_unlock(&f->mu);
+    if (hang) {
+        for (int i = 0; i < 100 && !atomic_load(&f->stop); i++)
+            usleep(20000);
+        free(body);
+        return;
+    }
+
+    char host[64];
+    snprintf(host, sizeof host, "127.0.0.1:%d", f->port);
+    const char *got_host = find_header(h, nh, "host");
+    const char *bad = got_host == NULL || strcmp(got_host, host) != 0 ? "InvalidHost" : NULL;
+    if (bad == NULL)
+        bad = fake_check(method, target, h, nh, body, len);
+
+    pthread_mutex_lock(&f->mu);
+    if (bad != NULL) {
+        f->rejected++;
+        respond_error(c, 403, bad);
+    } else if (f->force_status != 0) {
+        respond_error(c, f->force_status, f->force_code);
+    } else if (strcmp(method, "PUT") == 0) {
+        fake_obj *o = fake_find(f, target);
+        if (o == NULL && f->n_objs < FAKE_MAX_OBJECTS) {
+            o = &f->objs[f->n_objs++];
+            o->path = em_strdup(target);
+            o->data = NULL;
+        }
+        if (o == NULL) {
+            respond_error(c, 507, "TooManyObjects");
+        } else {
+            free(o->data);
+            o->data = body;
+            o->len = len;
+            body = NULL;
+            const char *ct = find_header(h, nh, "content-type");
+            snprintf(f->last_content_type, sizeof f->last_content_type, "%s", ct != NULL ? ct : "");
+            respond(c, 200, NULL, "", 0, true);
+        }
+    } else if (strcmp(method, "GET") == 0) {
+        fake_obj *o = fake_find(f, target);
+        if (o == NULL)
+            respond_error(c, 404, "NoSuchKey");
+        else
+            respond(c, 200, "application/octet-stream", o->data, o->len, !f->omit_length);
+    } else if (strcmp(method, "DELETE") == 0) {
+        fake_obj *o = fake_find(f, target);
+        if (o != NULL) {
+            free(o->path);
+            free(o->data);
+            *o = f->objs[--f->n_objs];
+        }
+        respond(c, 204, NULL, "", 0, false);
+    } else {
+        respond_error(c, 405, "MethodNotAllowed");
+    }
+    pthread_mutex_unlock(&f->mu);
+    free(body);
+}
+
+static void *fake_run(void *arg)
+{
+    fake_s3 *f = arg;
+    while (!atomic_load(&f->stop)) {
+        struct pollfd p = {f->fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(f->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        fake_serve(f, c);
+        close(c);
+    }
+    return NULL;
+}
+
+static fake_s3 *fake_start(void)
+{
+    fake_s3 *f = em_calloc(1, sizeof *f);
+    assert_true(sodium_init() >= 0);
+    f->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(f->fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(f->fd, 16), 0);
+    socklen_t al = sizeof a;
+    assert_int_equal(getsockname(f->fd, (struct sockaddr *)&a, &al), 0);
+    f->port = ntohs(a.sin_port);
+    atomic_init(&f->stop, false);
+    pthread_mutex_init(&f->mu, NULL);
+    assert_int_equal(pthread_create(&f->thread, NULL, fake_run, f), 0);
+    return f;
+}
+
+static void fake_stop(fake_s3 *f)
+{
+    atomic_store(&f->stop, true);
+    pthread_join(f->thread, NULL);
+    close(f->fd);
+    for (size_t i = 0; i < f->n_objs; i++) {
+        free(f->objs[i].path);
+        free(f->objs[i].data);
+    }
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+static storage *open_s3(const fake_s3 *f, const char *url, const char *secret, int timeout_ms)
+{
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/", f->port);
+    storage_options o = {
+        .url = url,
+        .s3_endpoint = endpoint,
+        .s3_region = FAKE_REGION,
+        .s3_access_key = FAKE_KEY,
+        .s3_secret_key = secret,
+        .timeout_ms = timeout_ms,
+    };
+    storage *s = NULL;
+    em_error err = {0};
+    int rc = storage_open(&o, &s, &err);
+    if (rc != EM_OK)
+        fail_msg("storage_open: %d %s", rc, err.msg);
+    assert_string_equal(storage_kind(s), "s3");
+    return s;
+}
+
+/* ---- the S3 backend ------------------------------------------------------------- */
+
+static void content_storage_s3_round_trip(void **state)
+{
+    fake_s3 *f = fake_start();
+    storage *s = open_s3(f, "s3://my-bucket/pre/fix/", FAKE_SECRET, 0);
+    em_error err = {0};
+
+    unsigned char data[3000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 7);
+    assert_int_equal(storage_put(s, "materials/3f1e/original", data, sizeof data, "application/pdf", &err),
+                     EM_OK);
+    assert_string_equal(f->last_path, "/my-bucket/pre/fix/materials/3f1e/original");
+    assert_string_equal(f->last_content_type, "application/pdf");
+    get_equals(s, "materials/3f1e/original", data, sizeof data);
+
+    /* replace; no type; an empty object */
+    assert_int_equal(storage_put(s, "materials/3f1e/original", "v2", 2, NULL, &err), EM_OK);
+    assert_string_equal(f->last_content_type, "application/octet-stream");
+    get_equals(s, "materials/3f1e/original", "v2", 2);
+    /* a header-breaking content type is not sent as given */
+    assert_int_equal(storage_put(s, "empty", "", 0, "text/plain\r\nX-Evil: 1", &err), EM_OK);
+    assert_string_equal(f->last_content_type, "application/octet-stream");
+    get_equals(s, "empty", "", 0);
+
+    /* missing, delete, delete again */
+    void *d = (void *)1;
+    size_t n = 1;
+    assert_int_equal(storage_get(s, "materials/none", &d, &n, 100, &err), EM_E_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "NoSuchKey"));
+    assert_null(d);
+    assert_int_equal(storage_delete(s, "materials/3f1e/original", &err), EM_OK);
+    get_fails(s, "materials/3f1e/original", 100, EM_E_NOT_FOUND);
+    assert_int_equal(storage_delete(s, "materials/3f1e/original", &err), EM_OK);
+
+    /* bad keys never reach the server */
+    int before = f->requests;
+    assert_int_equal(storage_put(s, "../x", "x", 1, NULL, &err), EM_E_INVAL);
+    assert_int_equal(f->requests, before);
+    assert_int_equal(f->rejected, 0);
+    storage_close(s);
+
+    /* no prefix */
+    s = open_s3(f, "s3://bucket2", FAKE_SECRET, 0);
+    assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_OK);
+    assert_string_equal(f->last_path, "/bucket2/k");
+    storage_close(s);
+    fake_stop(f);
+}
+
+static void content_storage_s3_errors(void **state)
+{
+    fake_s3 *f = fake_start();
+    em_error err = {0};
+    void *d;
+    size_t n;
+
+    /* a wrong secret: the server's signature check refuses it */
+    storage *s = open_s3(f, "s3://bucket", "not-the-secret", 0);
+    assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_E_IO);
+    assert_non_null(strstr(err.msg, "403"));
+    assert_non_null(strstr(err.msg, "SignatureDoesNotMatch"));
+    assert_int_equal(f->rejected, 1);
+    storage_close(s);
+
+    s = open_s3(f, "s3://bucket", FAKE_SECRET, 0);
+    pthread_mutex_lock(&f->mu);
+    f->force_status = 500;
+    f->force_code = "InternalError";
+    pthread_mutex_unlock(&f->mu);
+    assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_E_UNAVAILABLE);
+    assert_non_null(strstr(err.msg, "InternalError"));
+    assert_int_equal(storage_get(s, "k", &d, &n, 100, &err), EM_E_UNAVAILABLE);
+    assert_int_equal(storage_delete(s, "k", &err), EM_E_UNAVAILABLE);
+
+    pthread_mutex_lock(&f->mu);
+    f->force_status = 403;
+    f->force_code = "AccessDenied";
+    pthread_mutex_unlock(&f->mu);
+    assert_int_equal(storage_get(s, "k", &d, &n, 100, &err), EM_E_IO);
+    assert_non_null(strstr(err.msg, "AccessDenied"));
+
+    /* deleting from a missing bucket is an error, a missing object is not */
+    pthread_mutex_lock(&f->mu);
+    f->force_status = 404;
+    f->force_code = "NoSuchBucket";
+    pthread_mutex_unlock(&f->mu);
+    assert_int_equal(storage_delete(s, "k", &err), EM_E_NOT_FOUND);
+    pthread_mutex_lock(&f->mu);
+    f->force_code = "NoSuchKey";
+    pthread_mutex_unlock(&f->mu);
+    assert_int_equal(storage_delete(s, "k", &err), EM_OK);
+
+    pthread_mutex_lock(&f->mu);
+    f->force_status = 0;
+    pthread_mutex_unlock(&f->mu);
+    assert_int_equal(f->rejected, 1);
+
+    /* answers larger than max_len, with and without Content-Length */
+    unsigned char big[5000];
+    memset(big, 'x', sizeof big);
+    assert_int_equal(storage_put(s, "big", big, sizeof big, NULL, &err), EM_OK);
+    get_fails(s, "big", 4999, EM_E_TOO_LARGE);
+    get_equals(s, "big", big, sizeof big);
+    pthread_mutex_lock(&f->mu);
+    f->omit_length = true;
+    pthread_mutex_unlock(&f->mu);
+    get_fails(s, "big", 100, EM_E_TOO_LARGE);
+    get_equals(s, "big", big, sizeof big);
+    storage_close(s);
+
+    /* a server that never answers */
+    pthread_mutex_lock(&f->mu);
+    f->hang = true;
+    pthread_mutex_unlock(&f->mu);
+    s = open_s3(f, "s3://bucket", FAKE_SECRET, 300);
+    assert_int_equal(storage_get(s, "k", &d, &n, 100, &err), EM_E_UNAVAILABLE);
+    assert_non_null(strstr(err.msg, "timed out"));
+    storage_close(s);
+    fake_stop(f);
+
+    /* nobody listening */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t al = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &al);
+    close(fd);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    storage_options o = {
+        .url = "s3://bucket", .s3_endpoint = endpoint, .s3_access_key = "AK", .s3_secret_key = "SK"};
+    assert_int_equal(storage_open(&o, &s, &err), EM_OK);
+    assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_E_UNAVAILABLE);
+    assert_null(strstr(err.msg, endpoint)); /* the endpoint goes to the log only */
+    storage_close(s);
+}
+
+static void content_storage_s3_options(void **state)
+{
+    storage *s = NULL;
+    em_error err = {0};
+    struct {
+        storage_options o;
+        const char *variable;
+    } cases[] = {
+        {{.url = "s3://bucket", .s3_secret_key = "SK"}, "S3_ACCESS_KEY_ID"},
+        {{.url = "s3://bucket", .s3_access_key = "", .s3_secret_key = "SK"}, "S3_ACCESS_KEY_ID"},
+        {{.url = "s3://bucket", .s3_access_key = "A K", .s3_secret_key = "SK"}, "S3_ACCESS_KEY_ID"},
+        {{.url = "s3://bucket", .s3_access_key = "AK"}, "S3_SECRET_ACCESS_KEY"},
+        {{.url = "s3://bucket", .s3_access_key = "AK", .s3_secret_key = "SK", .s3_endpoint = "ftp://h"},
+         "S3_ENDPOINT"},
+        {{.url = "s3://bucket", .s3_access_key = "AK", .s3_secret_key = "SK", .s3_endpoint = "http://h/path"},
+         "S3_ENDPOINT"},
+        {{.url = "s3://bucket", .s3_access_key = "AK", .s3_secret_key = "SK", .s3_endpoint = "http://"},
+         "S3_ENDPOINT"},
+        {{.url = "s3://bucket", .s3_access_key = "AK", .s3_secret_key = "SK", .s3_region = "US_EAST"},
+         "S3_REGION"},
+        {{.url = "s3://", .s3_access_key = "AK", .s3_secret_key = "SK"}, "STORAGE_URL"},
+        {{.url = "s3://ab", .s3_access_key = "AK", .s3_secret_key = "SK"}, "STORAGE_URL"},
+        {{.url = "s3://Bucket", .s3_access_key = "AK", .s3_secret_key = "SK"}, "STORAGE_URL"},
+        {{.url = "s3://-bucket", .s3_access_key = "AK", .s3_secret_key = "SK"}, "STORAGE_URL"},
+        {{.url = "s3://bucket/a/../b", .s3_access_key = "AK", .s3_secret_key = "SK"}, "STORAGE_URL"},
+        {{.url = "s3://bucket/a b", .s3_access_key = "AK", .s3_secret_key = "SK"}, "STORAGE_URL"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = storage_open(&cases[i].o, &s, &err);
+        if (rc != EM_E_CONFIG || strstr(err.msg, cases[i].variable) == NULL)
+            fail_msg("case %zu: %d \"%s\", want EM_E_CONFIG naming %s", i, rc, err.msg, cases[i].variable);
+        assert_null(s);
+    }
+    /* defaults: AWS's endpoint for the region */
+    storage_options ok = {.url = "s3://my.bucket-1", .s3_access_key = "AK", .s3_secret_key = "SK"};
+    assert_int_equal(storage_open(&ok, &s, &err), EM_OK);
+    assert_string_equal(storage_kind(s), "s3");
+    storage_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(content_storage_keys),
+        cmocka_unit_test(content_storage_local_round_trip),
+        cmocka_unit_test(content_storage_local_failed_put_leaves_nothing),
+        cmocka_unit_test(content_storage_local_atomic_replace),
+        cmocka_unit_test(content_storage_local_concurrent),
+        cmocka_unit_test(content_storage_open_options),
+        cmocka_unit_test(content_storage_s3_sign_aws_examples),
+        cmocka_unit_test(content_storage_s3_sign_errors),
+        cmocka_unit_test(content_storage_s3_uri_encode),
+        cmocka_unit_test(content_storage_s3_round_trip),
+        cmocka_unit_test(content_storage_s3_errors),
+        cmocka_unit_test(content_storage_s3_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,391 @@
+/* topics: names from headings, levels, weights, merging, the cap, the key
+ * term fallback, and tag slugs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content/chunk.h"
+#include "content/topics.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void assert_clean(const char *title, const char *want)
+{
+    char out[TOPICS_NAME_MAX + 1];
+    int rc = topics_clean_name(title, out, sizeof out);
+    if (rc != EM_OK || strcmp(out, want) != 0)
+        fail_msg("name of \"%s\": got \"%s\" (rc %d), want \"%s\"", title, out, rc, want);
+}
+
+static void assert_slug(const char *name, const char *want)
+{
+    char out[128];
+    int rc = topics_tag_slug(name, out, sizeof out);
+    if (rc != EM_OK || strcmp(out, want) != 0)
+        fail_msg("slug of \"%s\": got \"%s\" (rc %d), want \"%s\"", name, out, rc, want);
+}
+
+static void assert_near(double got, double want)
+{
+    if (fabs(got - want) > 1e-9)
+        fail_msg("got %f, want %f", got, want);
+}
+
+/* A chunk as chunk_document would make it; text is borrowed for the test. */
+static text_chunk mk_chunk(const char *section, int words, int page, const char *text)
+{
+    text_chunk c = {0};
+    c.text = (char *)text;
+    c.section = (char *)section;
+    c.words = words;
+    c.page_start = c.page_end = page;
+    return c;
+}
+
+static topic_list extract(const chunk_heading *h, size_t nh, const text_chunk *c, size_t nc)
+{
+    topic_list l;
+    em_error err = {0};
+    int rc = topics_extract(h, nh, c, nc, &l, &err);
+    if (rc != EM_OK)
+        fail_msg("topics_extract: %d %s", rc, err.msg);
+    return l;
+}
+
+/* ---- names and slugs ------------------------------------------------------ */
+
+static void content_topics_clean_names(void **state)
+{
+    assert_clean("1.2 Cell Structure", "Cell Structure");
+    assert_clean("1.2. Cell Structure", "Cell Structure");
+    assert_clean("1.2.3 Deep Section", "Deep Section");
+    assert_clean("1. Introduction", "Introduction");
+    assert_clean("2) Methods", "Methods");
+    assert_clean("3: Results", "Results");
+    assert_clean("4 - Discussion", "Discussion");
+    assert_clean("12 Angry Men", "Angry Men");
+    assert_clean("IV. Results", "Results");
+    assert_clean("Chapter 3: Genetics", "Genetics");
+    assert_clean("CHAPTER 3 - Genetics", "Genetics");
+    assert_clean("chapter 3. Genetics", "Genetics");
+    assert_clean("Chapter 3 Genetics", "Genetics");
+    assert_clean("Part II \xe2\x80\x93 Evolution", "Evolution");
+    assert_clean("Section 2.1: Forces", "Forces");
+    assert_clean("Unit 4 \xe2\x80\x94 Waves", "Waves");
+    assert_clean("Appendix A: Tables", "Tables");
+    assert_clean("Lesson 5) Fractions", "Fractions");
+    /* not numbering */
+    assert_clean("2020 Olympics", "2020 Olympics");
+    assert_clean("3D Printing", "3D Printing");
+    assert_clean("Chapter Review", "Chapter Review");
+    assert_clean("Unit Cell Structure", "Unit Cell Structure");
+    assert_clean("Section Dynamics", "Section Dynamics");
+    assert_clean("Introduction", "Introduction");
+    assert_clean("Vectors", "Vectors");
+    /* nothing but numbering: the title stays */
+    assert_clean("Chapter 3", "Chapter 3");
+    assert_clean("1.2", "1.2");
+    /* white space and a trailing colon */
+    assert_clean("  Key \n\t terms:  ", "Key terms");
+    assert_clean("Summary:", "Summary");
+
+    char out[TOPICS_NAME_MAX + 1];
+    assert_int_equal(topics_clean_name("", out, sizeof out), EM_E_INVAL);
+    assert_string_equal(out, "");
+    assert_int_equal(topics_clean_name(" \t\n", out, sizeof out), EM_E_INVAL);
+    assert_int_equal(topics_clean_name(NULL, out, sizeof out), EM_E_INVAL);
+    assert_int_equal(topics_clean_name("x", out, 0), EM_E_INVAL);
+
+    /* long names are cut at a character boundary */
+    char title[600];
+    for (size_t i = 0; i < 200; i++)
+        memcpy(title + 2 * i, "\xc3\xa9", 2); /* é */
+    title[400] = '\0';
+    assert_int_equal(topics_clean_name(title, out, sizeof out), EM_OK);
+    assert_int_equal(strlen(out), TOPICS_NAME_MAX);
+    char small[6];
+    assert_int_equal(topics_clean_name(title, small, sizeof small), EM_OK);
+    assert_string_equal(small, "\xc3\xa9\xc3\xa9");
+}
+
+static void content_topics_slugs(void **state)
+{
+    assert_slug("Photosynthesis and Respiration", "photosynthesis-and-respiration");
+    assert_slug("  --Hello,   World!--  ", "hello-world");
+    assert_slug("C++ & Java", "c-java");
+    assert_slug("Cell Structure (Part 2)", "cell-structure-part-2");
+    assert_slug("\xc3\x9c"
+                "ber Caf\xc3\xa9",
+                "ber-caf");
+    assert_slug("already-a-slug", "already-a-slug");
+
+    char out[128];
+    assert_int_equal(topics_tag_slug("", out, sizeof out), EM_E_INVAL);
+    assert_string_equal(out, "");
+    assert_int_equal(topics_tag_slug("!!! \xc3\xa9", out, sizeof out), EM_E_INVAL);
+    assert_string_equal(out, "");
+    assert_int_equal(topics_tag_slug(NULL, out, sizeof out), EM_E_INVAL);
+    assert_int_equal(topics_tag_slug("abc", out, 0), EM_E_INVAL);
+
+    /* at most 64 bytes, never ending in '-' */
+    char name[200];
+    memset(name, 'a', 100);
+    name[100] = '\0';
+    assert_int_equal(topics_tag_slug(name, out, sizeof out), EM_OK);
+    assert_int_equal(strlen(out), TOPICS_SLUG_MAX);
+    memset(name, 'b', 63);
+    memcpy(name + 63, " cde", 5);
+    assert_int_equal(topics_tag_slug(name, out, sizeof out), EM_OK);
+    assert_int_equal(strlen(out), 63);
+    assert_int_not_equal(out[62], '-');
+    /* and at most len - 1 */
+    char tiny[5];
+    assert_int_equal(topics_tag_slug("abc def", tiny, sizeof tiny), EM_OK);
+    assert_string_equal(tiny, "abc");
+}
+
+/* ---- topics from headings ------------------------------------------------- */
+
+static void content_topics_top_level(void **state)
+{
+    chunk_heading h[] = {
+        {1, 0, 1, "1 Cells"},
+        {1, 50, 2, "1.1 Membranes"},
+        {3, 0, 1, "2 Genetics"},
+        {5, 0, 1, "3 Evolution"},
+    };
+    text_chunk c[] = {
+        mk_chunk(NULL, 10, 1, "preface"),
+        mk_chunk("1 Cells", 20, 1, "cells"),
+        mk_chunk("1.1 Membranes", 30, 2, "membranes"),
+        mk_chunk("2 Genetics", 25, 3, "genetics"),
+        mk_chunk("3 Evolution", 15, 5, "evolution"),
+    };
+    topic_list l = extract(h, 4, c, 5);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.items[0].name, "Cells");
+    assert_string_equal(l.items[0].source, "heading");
+    assert_int_equal(l.items[0].page, 1);
+    assert_near(l.items[0].weight, 0.5); /* its own words and its subsection's */
+    assert_string_equal(l.items[1].name, "Genetics");
+    assert_int_equal(l.items[1].page, 3);
+    assert_near(l.items[1].weight, 0.25);
+    assert_string_equal(l.items[2].name, "Evolution");
+    assert_int_equal(l.items[2].page, 5);
+    assert_near(l.items[2].weight, 0.15);
+    topic_list_cleanup(&l);
+    assert_null(l.items);
+    assert_int_equal(l.n, 0);
+}
+
+static void content_topics_title_heading_dropped(void **state)
+{
+    chunk_heading h[] = {
+        {1, 0, 1, "Biology Notes"},
+        {1, 20, 2, "Cells"},
+        {2, 0, 2, "Genetics"},
+        {2, 90, 3, "Dominance"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Biology Notes", 10, 1, "a"),
+        mk_chunk("Cells", 40, 1, "b"),
+        mk_chunk("Genetics", 30, 2, "c"),
+        mk_chunk("Dominance", 20, 2, "d"),
+    };
+    topic_list l = extract(h, 4, c, 4);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.items[0].name, "Cells");
+    assert_near(l.items[0].weight, 0.4);
+    assert_string_equal(l.items[1].name, "Genetics");
+    assert_int_equal(l.items[1].page, 2);
+    assert_near(l.items[1].weight, 0.5);
+    topic_list_cleanup(&l);
+}
+
+static void content_topics_two_levels(void **state)
+{
+    chunk_heading h[] = {
+        {1, 0, 1, "Part I: Plants"},   {1, 30, 2, "Roots"},   {2, 0, 2, "Leaves"},
+        {3, 0, 1, "Part II: Animals"}, {3, 40, 2, "Mammals"}, {4, 0, 3, "Whales"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Part I: Plants", 10, 1, "a"), mk_chunk("Roots", 10, 1, "b"),
+        mk_chunk("Leaves", 20, 2, "c"),         mk_chunk("Part II: Animals", 10, 3, "d"),
+        mk_chunk("Mammals", 30, 3, "e"),        mk_chunk("Whales", 20, 4, "f"),
+    };
+    topic_list l = extract(h, 6, c, 6);
+    const char *want[] = {"Plants", "Roots", "Leaves", "Animals", "Mammals"};
+    const double weights[] = {0.1, 0.1, 0.2, 0.1, 0.5};
+    const int pages[] = {1, 1, 2, 3, 3};
+    assert_int_equal(l.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(l.items[i].name, want[i]);
+        assert_near(l.items[i].weight, weights[i]);
+        assert_int_equal(l.items[i].page, pages[i]);
+    }
+    topic_list_cleanup(&l);
+}
+
+static void content_topics_merge_case_insensitive(void **state)
+{
+    chunk_heading h[] = {
+        {1, 0, 1, "Summary"},
+        {2, 0, 1, "Intro"},
+        {3, 0, 1, "1. SUMMARY"},
+        {4, 0, 1, "Cells"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Summary", 10, 1, "a"),
+        mk_chunk("Intro", 20, 2, "b"),
+        mk_chunk("1. SUMMARY", 30, 3, "c"),
+        mk_chunk("Cells", 40, 4, "d"),
+    };
+    topic_list l = extract(h, 4, c, 4);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.items[0].name, "Summary");
+    assert_int_equal(l.items[0].page, 1);
+    assert_near(l.items[0].weight, 0.4);
+    assert_string_equal(l.items[1].name, "Intro");
+    assert_string_equal(l.items[2].name, "Cells");
+    assert_near(l.items[2].weight, 0.4);
+    topic_list_cleanup(&l);
+}
+
+static void content_topics_repeated_titles(void **state)
+{
+    /* two sections called "Exercises": the chunks go to the right one by page */
+    chunk_heading h[] = {
+        {1, 0, 1, "Forces"},    {2, 0, 1, "Exercises"}, {3, 0, 1, "Energy"},
+        {4, 0, 1, "Exercises"}, {5, 0, 1, "Waves"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Forces", 10, 1, "a"),    mk_chunk("Exercises", 5, 2, "b"), mk_chunk("Energy", 10, 3, "c"),
+        mk_chunk("Exercises", 15, 4, "d"), mk_chunk("Exercises", 5, 4, "e"), mk_chunk("Waves", 5, 5, "f"),
+    };
+    topic_list l = extract(h, 5, c, 6);
+    assert_int_equal(l.n, 4);
+    assert_string_equal(l.items[1].name, "Exercises");
+    assert_near(l.items[1].weight, 25.0 / 50);
+    assert_string_equal(l.items[2].name, "Energy");
+    assert_near(l.items[2].weight, 10.0 / 50);
+    topic_list_cleanup(&l);
+}
+
+static void content_topics_cap(void **state)
+{
+    enum { N = 60 };
+    chunk_heading h[N];
+    char titles[N][32];
+    text_chunk c[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(titles[i], sizeof titles[i], "Heading %d", i);
+        h[i] = (chunk_heading){i + 1, 0, 1, titles[i]};
+        c[i] = mk_chunk(titles[i], 1, i + 1, "x");
+    }
+    topic_list l = extract(h, N, c, N);
+    assert_int_equal(l.n, TOPICS_MAX);
+    assert_string_equal(l.items[0].name, "Heading 0");
+    assert_string_equal(l.items[TOPICS_MAX - 1].name, "Heading 49");
+    assert_near(l.items[49].weight, 1.0 / N);
+    topic_list_cleanup(&l);
+}
+
+static void content_topics_from_chunker(void **state)
+{
+    const char *p1 = "Cells\nCells are the units of life. Every cell has a membrane.";
+    const char *p2 = "Genetics\nGenes carry traits from parents to offspring.";
+    chunk_page pages[] = {{1, p1, strlen(p1)}, {2, p2, strlen(p2)}};
+    chunk_heading h[] = {{1, 0, 1, "Cells"}, {2, 0, 1, "Genetics"}};
+    chunk_list cl;
+    em_error err = {0};
+    chunk_limits lim = {20, 40};
+    assert_int_equal(chunk_document(pages, 2, h, 2, lim, &cl, &err), EM_OK);
+    topic_list l = extract(h, 2, cl.items, cl.n);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.items[0].name, "Cells");
+    assert_string_equal(l.items[1].name, "Genetics");
+    assert_int_equal(l.items[1].page, 2);
+    assert_true(l.items[0].weight > l.items[1].weight);
+    assert_near(l.items[0].weight + l.items[1].weight, 1.0);
+    topic_list_cleanup(&l);
+    chunk_list_cleanup(&cl);
+}
+
+/* ---- topics from key terms -------------------------------------------------- */
+
+static void content_topics_from_terms(void **state)
+{
+    chunk_heading h[] = {{1, 0, 1, "Only Heading"}, {1, 5, 2, "   "}};
+    text_chunk c[] = {
+        mk_chunk(NULL, 6, 1, "Mitochondria make energy for the cell."),
+        mk_chunk(NULL, 5, 2, "Ribosomes make proteins. Ribosomes read RNA."),
+        mk_chunk(NULL, 6, 4, "Proteins fold. Mitochondria and ribosomes everywhere: ribosomes!"),
+    };
+    topic_list l = extract(h, 2, c, 3);
+    assert_true(l.n > 3 && l.n <= TOPICS_MAX_TERMS);
+    assert_string_equal(l.items[0].name, "ribosomes");
+    assert_string_equal(l.items[0].source, "terms");
+    assert_int_equal(l.items[0].page, 2);
+    double sum = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        sum += l.items[i].weight;
+        if (i > 0)
+            assert_true(l.items[i - 1].weight >= l.items[i].weight);
+        if (strcmp(l.items[i].name, "mitochondria") == 0)
+            assert_int_equal(l.items[i].page, 1);
+        if (strcmp(l.items[i].name, "proteins") == 0)
+            assert_int_equal(l.items[i].page, 2);
+    }
+    assert_near(sum, 1.0);
+    topic_list_cleanup(&l);
+}
+
+static void content_topics_empty_and_invalid(void **state)
+{
+    topic_list l = extract(NULL, 0, NULL, 0);
+    assert_int_equal(l.n, 0);
+    assert_null(l.items);
+    topic_list_cleanup(&l);
+    topic_list_cleanup(NULL);
+
+    /* headings but no chunks: topics with no weight */
+    chunk_heading h[] = {{1, 0, 1, "A"}, {2, 0, 1, "B"}};
+    l = extract(h, 2, NULL, 0);
+    assert_int_equal(l.n, 2);
+    assert_near(l.items[0].weight, 0.0);
+    topic_list_cleanup(&l);
+
+    em_error err = {0};
+    assert_int_equal(topics_extract(NULL, 2, NULL, 0, &l, &err), EM_E_INVAL);
+    assert_int_equal(err.code, EM_E_INVAL);
+    assert_int_equal(topics_extract(h, 2, NULL, 3, &l, &err), EM_E_INVAL);
+    assert_int_equal(l.n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(content_topics_clean_names),
+        cmocka_unit_test(content_topics_slugs),
+        cmocka_unit_test(content_topics_top_level),
+        cmocka_unit_test(content_topics_title_heading_dropped),
+        cmocka_unit_test(content_topics_two_levels),
+        cmocka_unit_test(content_topics_merge_case_insensitive),
+        cmocka_unit_test(content_topics_repeated_titles),
+        cmocka_unit_test(content_topics_cap),
+        cmocka_unit_test(content_topics_from_chunker),
+        cmocka_unit_test(content_topics_from_terms),
+        cmocka_unit_test(content_topics_empty_and_invalid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
