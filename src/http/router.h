@@ -31,6 +31,9 @@ int router_add(router *r, const char *method, const char *pattern, http_handler 
  * hashing, ~70 ms of CPU); the server runs it on a separate pool so the other
  * connections of its I/O thread are not held up behind it. */
 #define ROUTE_SLOW 1u
+/* ROUTE_UPLOAD: the route takes file uploads; its body limit is the server's
+ * max_upload (MAX_UPLOAD_MB) instead of max_body. */
+#define ROUTE_UPLOAD 2u
 int router_add_flags(router *r, const char *method, const char *pattern, http_handler handler,
                      unsigned flags);
 /* The flags of the route `method path` resolves to; 0 when it resolves to none. */

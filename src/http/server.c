@@ -6,7 +6,8 @@
  *                 request context and its arena, split path and query from the
  *                 raw URI, count the request as in flight;
  *   on_access #1  (headers read): method, request id, thread-exit hook, the
- *                 body limit (413 right away on a too large Content-Length,
+ *                 body limit (max_body, or max_upload for ROUTE_UPLOAD routes;
+ *                 413 right away on a too large Content-Length,
  *                 without reading the body; the connection then closes);
  *   on_access #n  (body pieces): append within the limit; a chunked body that
  *                 goes past it is dropped from there on and answered 413;
@@ -89,7 +90,8 @@ typedef struct reqctx {
     /* The request body grows as it arrives (memory is committed only for what
      * was received), capped at max_body or at the declared Content-Length. */
     buf body;               /* owned: buf_cleanup in on_completed */
-    bool too_large;         /* the body went past max_body: 413 once it ends */
+    bool too_large;         /* the body went past its limit: 413 once it ends */
+    size_t body_limit;      /* max_body, or max_upload for an upload route */
     size_t discarded;       /* bytes dropped since */
     /* A ROUTE_SLOW request: its connection is suspended while the slow pool
      * runs the pipeline, then resumed to send the answer. */
@@ -215,8 +217,11 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx 
 
 static enum MHD_Result respond_too_large(http_server *s, struct MHD_Connection *c, reqctx *rc)
 {
-    http_res_error(&rc->res, 413, "payload_too_large", "request body exceeds %zu bytes",
-                   s->opts.max_body);
+    size_t limit = rc->body_limit;
+    if (limit >= 1024 * 1024 && limit % (1024 * 1024) == 0)
+        http_res_error(&rc->res, 413, "payload_too_large", "request body exceeds %zu MB", limit / (1024 * 1024));
+    else
+        http_res_error(&rc->res, 413, "payload_too_large", "request body exceeds %zu bytes", limit);
     return respond(s, c, rc);
 }
 
@@ -342,6 +347,9 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     size_t limit = s->opts.max_body;
+    if (s->opts.max_upload > 0 && (router_flags(s->opts.routes, method, rc->req.path) & ROUTE_UPLOAD) != 0)
+        limit = s->opts.max_upload;
+    rc->body_limit = limit;
     if (!is_chunked(te) && cl != NULL) {
         size_t n = parse_length(cl);
         if (n > limit)

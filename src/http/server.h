@@ -21,6 +21,7 @@ typedef struct http_server_options {
     int port;                  /* 0: any free port (see http_server_port) */
     int threads;               /* worker threads in the pool (>= 1) */
     size_t max_body;           /* largest request body accepted, bytes */
+    size_t max_upload;         /* the same for ROUTE_UPLOAD routes (0: max_body) */
     int shutdown_grace_s;      /* how long http_server_stop waits for in-flight requests */
     const config *cfg;         /* borrowed: CORS origins, environment (HSTS/cookies) */
     const router *routes;      /* borrowed, read-only while running */
