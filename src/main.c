@@ -14,6 +14,7 @@ static const char usage[] =
     "  check-config   validate the configuration and print the verdict\n"
     "  worker         run background jobs and the periodic schedules\n"
     "  jobs           list, show, retry or enqueue jobs (list | show ID | retry ID | enqueue KIND)\n"
+    "  ingest         add study material files (PDF, text, Markdown) and extract them\n"
     "  seed-data      create demo users and topics (ENVIRONMENT=local only)\n"
     "  version        print the version\n"
     "\n"
@@ -32,6 +33,7 @@ static const command commands[] = {
     {"check-config", cmd_check_config},
     {"worker", cmd_worker},
     {"jobs", cmd_jobs},
+    {"ingest", cmd_ingest},
     {"seed-data", cmd_seed_data},
     {"version", cmd_version},
 };

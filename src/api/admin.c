@@ -13,19 +13,6 @@
 
 #define ADMIN_PAGE_MAX 200
 
-/* A query parameter as a whole number in [lo, hi]; `fallback` when absent, -1 when malformed. */
-static long query_number(http_req *req, const char *name, long lo, long hi, long fallback)
-{
-    const char *s = http_req_query(req, name);
-    if (s == NULL)
-        return fallback;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || n < lo || n > hi)
-        return -1;
-    return n;
-}
 
 void api_admin_users_list(http_req *req, http_res *res)
 {
@@ -33,8 +20,8 @@ void api_admin_users_list(http_req *req, http_res *res)
     if (!api_require_admin(req, res, &who))
         return;
     const char *role = http_req_query(req, "role");
-    long limit = query_number(req, "limit", 1, ADMIN_PAGE_MAX, 50);
-    long offset = query_number(req, "offset", 0, 100000000, 0);
+    long limit = api_query_long(req, "limit", 1, ADMIN_PAGE_MAX, 50);
+    long offset = api_query_long(req, "offset", 0, 100000000, 0);
     if (role != NULL && !users_role_valid(role)) {
         http_res_error(res, 400, "invalid_request", "role must be student, tutor or admin");
         return;

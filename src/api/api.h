@@ -38,6 +38,19 @@ void api_admin_users_list(http_req *req, http_res *res);
 void api_admin_users_update(http_req *req, http_res *res);
 void api_admin_tutor_students(http_req *req, http_res *res);
 
+/* ---- handlers (api/materials.c, api/search.c, api/questions.c) ---- */
+void api_materials_upload(http_req *req, http_res *res);
+void api_materials_list(http_req *req, http_res *res);
+void api_materials_get(http_req *req, http_res *res);
+void api_materials_delete(http_req *req, http_res *res);
+void api_materials_topics(http_req *req, http_res *res);
+void api_materials_download_url(http_req *req, http_res *res);
+void api_materials_download(http_req *req, http_res *res);
+void api_search(http_req *req, http_res *res);
+void api_questions_list(http_req *req, http_res *res);
+void api_questions_get(http_req *req, http_res *res);
+void api_questions_update(http_req *req, http_res *res);
+
 /* ---- handlers (api/workers.c) ---- */
 void api_workers_health(http_req *req, http_res *res);
 void api_workers_stats(http_req *req, http_res *res);
@@ -53,6 +66,9 @@ json_t *api_user_json(const user *u);
 /* The calling thread's database connection, or an error response already
  * written (503) and NULL returned. */
 db *api_db(http_req *req, http_res *res);
+/* A query parameter as a whole number in [lo, hi]: `fallback` when absent,
+ * -1 when malformed or out of range. */
+long api_query_long(const http_req *req, const char *name, long lo, long hi, long fallback);
 /* Answer a domain/database error with its status and code. */
 void api_db_error(http_res *res, int rc, const em_error *err);
 

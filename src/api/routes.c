@@ -1,10 +1,14 @@
 #include "api/api.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 typedef struct route {
     const char *method;
     const char *pattern;
     http_handler handler;
-    unsigned flags; /* ROUTE_SLOW: hashes a password (~70 ms of CPU), run off the I/O threads */
+    unsigned flags; /* ROUTE_SLOW: holds its thread (password hashing, file storage), run off the I/O
+                       threads; ROUTE_UPLOAD: body limit MAX_UPLOAD_MB instead of MAX_BODY_KB */
 } route;
 
 static const route routes[] = {
@@ -28,6 +32,17 @@ static const route routes[] = {
     {"GET", "/api/workers/dashboard", api_workers_dashboard, 0},
     {"GET", "/api/topics", api_topics_list, 0},
     {"POST", "/api/topics", api_topics_create, 0},
+    {"POST", "/api/materials", api_materials_upload, ROUTE_SLOW | ROUTE_UPLOAD},
+    {"GET", "/api/materials", api_materials_list, 0},
+    {"GET", "/api/materials/{id}", api_materials_get, 0},
+    {"DELETE", "/api/materials/{id}", api_materials_delete, ROUTE_SLOW},
+    {"GET", "/api/materials/{id}/topics", api_materials_topics, 0},
+    {"GET", "/api/materials/{id}/download-url", api_materials_download_url, 0},
+    {"GET", "/api/materials/{id}/download", api_materials_download, ROUTE_SLOW},
+    {"GET", "/api/search", api_search, 0},
+    {"GET", "/api/questions", api_questions_list, 0},
+    {"GET", "/api/questions/{id}", api_questions_get, 0},
+    {"PATCH", "/api/questions/{id}", api_questions_update, 0},
 };
 
 int api_register(router *r, const config *cfg)
@@ -51,4 +66,17 @@ db *api_db(http_req *req, http_res *res)
         return NULL;
     }
     return d;
+}
+
+long api_query_long(const http_req *req, const char *name, long lo, long hi, long fallback)
+{
+    const char *s = http_req_query(req, name);
+    if (s == NULL)
+        return fallback;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || n < lo || n > hi)
+        return -1;
+    return n;
 }

@@ -10,6 +10,7 @@
 #include "auth/users.h"
 #include "core/mem.h"
 #include "db/migrate.h"
+#include "materials/ingest.h"
 
 extern char **environ;
 
@@ -53,6 +54,19 @@ int app_init(app *a, config *cfg, em_error *err)
     a->auth_limits = ratelimit_new(a->cfg.auth_rate_limit, a->cfg.auth_rate_window_s, 65536);
     db_options opts = {.timeout_ms = a->cfg.db_timeout_ms};
     int rc = dbpool_new(a->cfg.database_url, &opts, &a->db, err);
+    if (rc == EM_OK) {
+        storage_options so = {
+            .url = a->cfg.storage_url,
+            .data_dir = a->cfg.data_dir,
+            .s3_endpoint = a->cfg.s3_endpoint,
+            .s3_region = a->cfg.s3_region,
+            .s3_access_key = a->cfg.s3_access_key_id,
+            .s3_secret_key = a->cfg.s3_secret_access_key,
+        };
+        rc = storage_open(&so, &a->files, err);
+        if (rc != EM_OK)
+            dbpool_free(a->db);
+    }
     if (rc != EM_OK) {
         ratelimit_free(a->auth_limits);
         config_cleanup(&a->cfg);
@@ -61,8 +75,20 @@ int app_init(app *a, config *cfg, em_error *err)
     return EM_OK;
 }
 
+void app_ingest_options(const app *a, ingest_options *o)
+{
+    *o = (ingest_options){
+        .max_pages = a->cfg.max_pdf_pages,
+        .timeout_s = a->cfg.extraction_timeout_s,
+        .threads = a->cfg.extraction_threads,
+        .max_file_bytes = (size_t)a->cfg.max_upload_mb * 1024 * 1024,
+    };
+}
+
 void app_cleanup(app *a)
 {
+    storage_close(a->files);
+    a->files = NULL;
     dbpool_free(a->db);
     a->db = NULL;
     ratelimit_free(a->auth_limits);

@@ -10,6 +10,7 @@
 
 #include "auth/password.h"
 #include "auth/ratelimit.h"
+#include "content/storage.h"
 #include "core/config.h"
 #include "db/db.h"
 
@@ -20,6 +21,7 @@ typedef struct app {
     ratelimit *auth_limits; /* owned; login/register/refresh attempts per IP and per account */
     password_cost pw_cost;  /* argon2id cost from ARGON2_OPSLIMIT / ARGON2_MEMLIMIT_KB */
     void *worker_setup;     /* owned: what a started worker's options point into (app.c) */
+    storage *files;         /* owned: uploaded originals (STORAGE_URL, default DATA_DIR/files) */
 } app;
 
 /* Load configuration (environment + .env file), returning EM_E_CONFIG etc. with
@@ -30,9 +32,14 @@ int app_load_config(config *cfg /* OUT */, em_error *err);
  * Returns the number of fatal problems. */
 size_t app_report_config(const config *cfg, FILE *out);
 
-/* Open the pool for cfg->database_url. app takes ownership of *cfg (zeroed). */
+/* Open the pool for cfg->database_url and the file storage. app takes
+ * ownership of *cfg (zeroed). */
 int app_init(app *a /* OUT */, config *cfg, em_error *err);
 void app_cleanup(app *a);
+
+/* The extraction limits from the configuration (materials/ingest.h). */
+struct ingest_options;
+void app_ingest_options(const app *a, struct ingest_options *o /* OUT */);
 
 /* Apply pending migrations on a dedicated connection. */
 int app_migrate(const app *a, em_error *err);

@@ -1,9 +1,14 @@
 #include "app/jobs_table.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/app.h"
 #include "auth/sessions.h"
+#include "core/ids.h"
+#include "materials/ingest.h"
+#include "materials/material.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -49,7 +54,42 @@ static int run_purge_refresh(job_ctx *ctx, em_error *err)
     return rc;
 }
 
+/* extraction {"material_id": ID}: extract an uploaded material (materials/ingest.h).
+ * What is wrong with the file fails the material at once; storage or database
+ * trouble fails the attempt so the queue retries it, and the last attempt
+ * marks the material failed so it never stays "processing". */
+static int run_extraction(job_ctx *ctx, em_error *err)
+{
+    const char *id = json_string_value(json_object_get(ctx->payload, "material_id"));
+    if (id == NULL || !id_is_uuid(id))
+        return em_error_set(err, EM_E_INVAL, "payload needs material_id");
+    app *a = ctx->app;
+    ingest_options o;
+    app_ingest_options(a, &o);
+    ingest_outcome out;
+    int64_t t0 = clock_mono_us();
+    int rc = ingest_material(ctx->db, a->files, id, &o, &out, err);
+    if (rc != EM_OK) {
+        if (ctx->job->attempts >= ctx->job->max_attempts) {
+            char reason[300];
+            snprintf(reason, sizeof reason, "extraction failed after %d attempts: %s", ctx->job->attempts,
+                     err->msg[0] ? err->msg : em_strerror(rc));
+            em_error ferr = {0};
+            material_set_failed(ctx->db, id, reason, &ferr);
+        }
+        return rc;
+    }
+    static const char *const names[] = {"ready", "failed", "gone"};
+    log_emit(LOG_INFO, "material extracted",
+             json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:f}", "material_id", id, "status",
+                       names[out.status], "pages", out.page_count, "sections", out.section_count, "chunks",
+                       out.chunk_count, "topics", out.topic_count, "questions", out.question_count, "ms",
+                       (double)(clock_mono_us() - t0) / 1000.0));
+    return EM_OK;
+}
+
 static const job_kind kinds[] = {
+    {MATERIAL_JOB_KIND, run_extraction},
     {"system.noop", run_noop},
     {"debug.sleep", run_sleep},
     {"debug.flaky", run_flaky},

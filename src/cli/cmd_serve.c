@@ -117,7 +117,7 @@ int cmd_serve(int argc, char **argv)
     http_server *server = NULL;
     worker *jobs = NULL;
     if (app_init(&a, &cfg, &err) != EM_OK) {
-        log_msg(LOG_ERROR, "cannot open the database: %s", err.msg);
+        log_msg(LOG_ERROR, "cannot start: %s", err.msg);
         return CLI_FAIL;
     }
     if (app_migrate(&a, &err) != EM_OK) {
@@ -138,6 +138,7 @@ int cmd_serve(int argc, char **argv)
         .port = a.cfg.port,
         .threads = a.cfg.http_threads,
         .max_body = (size_t)a.cfg.max_body_kb * 1024,
+        .max_upload = (size_t)a.cfg.max_upload_mb * 1024 * 1024,
         .shutdown_grace_s = a.cfg.shutdown_grace_s,
         .cfg = &a.cfg,
         .routes = routes,

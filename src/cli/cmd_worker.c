@@ -73,7 +73,7 @@ int cmd_worker(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     app a;
     if (app_init(&a, &cfg, &err) != EM_OK) {
-        log_msg(LOG_ERROR, "cannot open the database: %s", err.msg);
+        log_msg(LOG_ERROR, "cannot start: %s", err.msg);
         return CLI_FAIL;
     }
     int rc = CLI_FAIL;

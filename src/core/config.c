@@ -401,6 +401,14 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->job_retry_base_ms = 2000;
     c->worker_queues = dup_or(&l, "WORKER_QUEUES", "default");
     c->storage_url = dup_or(&l, "STORAGE_URL", NULL);
+    c->s3_endpoint = dup_or(&l, "S3_ENDPOINT", NULL);
+    c->s3_region = dup_or(&l, "S3_REGION", "us-east-1");
+    c->s3_access_key_id = dup_or(&l, "S3_ACCESS_KEY_ID", kv_get(&l, "AWS_ACCESS_KEY_ID"));
+    c->s3_secret_access_key = dup_or(&l, "S3_SECRET_ACCESS_KEY", kv_get(&l, "AWS_SECRET_ACCESS_KEY"));
+    c->max_pdf_pages = 2000;
+    c->extraction_timeout_s = 120;
+    c->extraction_threads = cores > 0 ? (int)cores : 2;
+    c->download_url_ttl_s = 7 * 86400;
     c->llm_provider = dup_or(&l, "LLM_PROVIDER", "builtin");
     c->openai_api_key = dup_or(&l, "OPENAI_API_KEY", NULL);
     c->openai_base_url = dup_or(&l, "OPENAI_BASE_URL", "https://api.openai.com/v1");
@@ -434,8 +442,14 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_int(&l, "WORKER_BATCH", 1, 256, &c->worker_batch, err)) != EM_OK ||
         (rc = get_int(&l, "JOB_LEASE_SECONDS", 2, 86400, &c->job_lease_s, err)) != EM_OK ||
         (rc = get_int(&l, "WORKER_SHUTDOWN_SECONDS", 0, 3600, &c->worker_shutdown_s, err)) != EM_OK ||
-        (rc = get_int(&l, "JOB_RETRY_BASE_MS", 10, 3600000, &c->job_retry_base_ms, err)) != EM_OK)
+        (rc = get_int(&l, "JOB_RETRY_BASE_MS", 10, 3600000, &c->job_retry_base_ms, err)) != EM_OK ||
+        (rc = get_int(&l, "MAX_PDF_PAGES", 1, 100000, &c->max_pdf_pages, err)) != EM_OK ||
+        (rc = get_int(&l, "EXTRACTION_TIMEOUT_SECONDS", 1, 86400, &c->extraction_timeout_s, err)) != EM_OK ||
+        (rc = get_int(&l, "EXTRACTION_THREADS", 1, 16, &c->extraction_threads, err)) != EM_OK ||
+        (rc = get_int(&l, "DOWNLOAD_URL_TTL_SECONDS", 60, 30 * 86400, &c->download_url_ttl_s, err)) != EM_OK)
         goto fail;
+    if (c->extraction_threads > 16)
+        c->extraction_threads = 16;
 
     const char *cors = kv_get(&l, "CORS_ORIGINS");
     if (cors == NULL)
@@ -487,7 +501,8 @@ void config_cleanup(config *c)
 {
     char **owned[] = {&c->host, &c->database_url, &c->data_dir, &c->secret_key,
                       &c->first_superuser, &c->first_superuser_password, &c->log_level,
-                      &c->storage_url, &c->llm_provider, &c->openai_api_key,
+                      &c->storage_url, &c->s3_endpoint, &c->s3_region, &c->s3_access_key_id,
+                      &c->s3_secret_access_key, &c->llm_provider, &c->openai_api_key,
                       &c->openai_base_url, &c->openai_model, &c->gemini_api_key,
                       &c->gemini_model, &c->anthropic_api_key, &c->redis_url, &c->smtp_host,
                       &c->smtp_user, &c->smtp_password, &c->emails_from_email, &c->worker_queues};
@@ -605,6 +620,20 @@ size_t config_check(const config *c, config_problem *out, size_t max, size_t *fa
         add_problem(&p, "GEMINI_API_KEY", true, "LLM_PROVIDER=gemini needs GEMINI_API_KEY");
     else if (strcmp(c->llm_provider, "anthropic") == 0 && c->anthropic_api_key == NULL)
         add_problem(&p, "ANTHROPIC_API_KEY", true, "LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY");
+    const char *su = c->storage_url;
+    if (su != NULL && su[0] != '\0') {
+        if (strncmp(su, "s3://", 5) == 0) {
+            if (su[5] == '\0' || su[5] == '/')
+                add_problem(&p, "STORAGE_URL", true, "STORAGE_URL s3:// needs a bucket name (s3://bucket)");
+            if (c->s3_endpoint == NULL)
+                add_problem(&p, "S3_ENDPOINT", true, "STORAGE_URL=s3://... needs S3_ENDPOINT");
+            if (c->s3_access_key_id == NULL || c->s3_secret_access_key == NULL)
+                add_problem(&p, "S3_ACCESS_KEY_ID", true,
+                            "STORAGE_URL=s3://... needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY");
+        } else if (strncmp(su, "file:///", 8) != 0) {
+            add_problem(&p, "STORAGE_URL", true, "STORAGE_URL must be file:///absolute/dir or s3://bucket");
+        }
+    }
     if (strict && c->smtp_host != NULL && c->smtp_password != NULL && strcmp(c->smtp_password, "changethis") == 0)
         add_problem(&p, "SMTP_PASSWORD", true, "SMTP_PASSWORD is the default \"changethis\"");
     *fatal = p.fatal;

@@ -51,7 +51,15 @@ typedef struct config {
     int worker_shutdown_s;            /* WORKER_SHUTDOWN_SECONDS: grace for running jobs, default 30 */
     int job_retry_base_ms;            /* JOB_RETRY_BASE_MS: first retry delay, doubling; default 2000 */
     char *worker_queues;              /* WORKER_QUEUES: comma-separated, default "default" */
-    char *storage_url;                /* STORAGE_URL */
+    char *storage_url;                /* STORAGE_URL: "" = DATA_DIR/files, file:///dir, or s3://bucket[/prefix] */
+    char *s3_endpoint;                /* S3_ENDPOINT: e.g. http://127.0.0.1:9000 (path-style requests) */
+    char *s3_region;                  /* S3_REGION, default us-east-1 */
+    char *s3_access_key_id;           /* S3_ACCESS_KEY_ID (alias AWS_ACCESS_KEY_ID) */
+    char *s3_secret_access_key;       /* S3_SECRET_ACCESS_KEY (alias AWS_SECRET_ACCESS_KEY) */
+    int max_pdf_pages;                /* MAX_PDF_PAGES: longer PDFs fail extraction, default 2000 */
+    int extraction_timeout_s;         /* EXTRACTION_TIMEOUT_SECONDS: per document, default 120 */
+    int extraction_threads;           /* EXTRACTION_THREADS: pages extracted in parallel, default cores */
+    int download_url_ttl_s;           /* DOWNLOAD_URL_TTL_SECONDS: signed link lifetime, default 7 days */
     char *llm_provider;               /* LLM_PROVIDER: builtin|openai|gemini|anthropic */
     char *openai_api_key, *openai_base_url, *openai_model;
     char *gemini_api_key, *gemini_model;

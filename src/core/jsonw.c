@@ -367,6 +367,16 @@ void jsonw_null(jsonw *w)
         put(w, "null", 4);
 }
 
+void jsonw_raw(jsonw *w, const char *json)
+{
+    if (json == NULL) {
+        jsonw_null(w);
+        return;
+    }
+    if (value_start(w))
+        put(w, json, strlen(json));
+}
+
 int jsonw_finish(const jsonw *w)
 {
     if (w->rc != EM_OK)

@@ -63,6 +63,9 @@ void jsonw_int(jsonw *w, int64_t v);
 void jsonw_double(jsonw *w, double v);
 void jsonw_bool(jsonw *w, bool v);
 void jsonw_null(jsonw *w);
+/* A value that is already JSON text (NULL writes null). Only for text the
+ * program itself wrote as JSON, such as a JSON column; it is not checked. */
+void jsonw_raw(jsonw *w, const char *json);
 /* EM_OK when a complete document was written, else the first error
  * (EM_E_TOO_LARGE, or EM_E_INVAL for unbalanced or misplaced calls). */
 int jsonw_finish(const jsonw *w);

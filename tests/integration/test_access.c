@@ -6,33 +6,47 @@
 #include "it_common.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 static const char *const env[] = {IT_FAST_HASH, "FIRST_SUPERUSER=boss@example.org",
                                   "FIRST_SUPERUSER_PASSWORD=the boss has a long password", NULL};
 
 typedef struct cast {
     it_account owner, tutor, other_tutor, stranger, admin;
+    char material_id[64];   /* the owner's worksheet material */
+    char question_id[64];   /* one of its questions */
 } cast;
 
-/* One endpoint: method, path (with %s for the owner's id or the tutor's id),
- * body (with %s for the owner's id), and who may use it. */
+/* What the %s of an endpoint's path stands for. */
+enum path_arg { ARG_OWNER, ARG_TUTOR, ARG_MATERIAL, ARG_QUESTION };
+
+/* One endpoint: method, path (with one %s, see path_arg), body (with %s for
+ * the owner's id), and who may use it. */
 typedef struct endpoint {
     const char *method;
-    const char *path;       /* printf format: the owner's id, or "" */
+    const char *path;       /* printf format with one %s, or none */
     const char *body;       /* printf format: the owner's id, or NULL */
-    bool path_has_tutor;    /* %s in path is the assigned tutor's id, not the owner's */
+    enum path_arg arg;
     bool owner_ok, tutor_ok, admin_ok; /* who gets a 2xx; everyone else 404 */
 } endpoint;
 
 static const endpoint endpoints[] = {
-    {"GET", "/api/topics?user_id=%s", NULL, false, true, true, true},
-    {"POST", "/api/topics", "{\"user_id\":\"%s\",\"name\":\"matrix\"}", false, true, true, true},
-    {"GET", "/api/admin/users", NULL, false, false, false, true},
-    {"PATCH", "/api/admin/users/%s", "{\"is_active\":true}", false, false, false, true},
-    {"POST", "/api/admin/tutors/%s/students", "{\"student_id\":\"%s\"}", true, false, false, true},
-    {"GET", "/api/workers/health", NULL, false, false, false, true},
-    {"GET", "/api/workers/stats", NULL, false, false, false, true},
-    {"GET", "/api/workers/dashboard", NULL, false, false, false, true},
+    {"GET", "/api/topics?user_id=%s", NULL, ARG_OWNER, true, true, true},
+    {"POST", "/api/topics", "{\"user_id\":\"%s\",\"name\":\"matrix\"}", ARG_OWNER, true, true, true},
+    {"GET", "/api/admin/users", NULL, ARG_OWNER, false, false, true},
+    {"PATCH", "/api/admin/users/%s", "{\"is_active\":true}", ARG_OWNER, false, false, true},
+    {"POST", "/api/admin/tutors/%s/students", "{\"student_id\":\"%s\"}", ARG_TUTOR, false, false, true},
+    {"GET", "/api/workers/health", NULL, ARG_OWNER, false, false, true},
+    {"GET", "/api/workers/stats", NULL, ARG_OWNER, false, false, true},
+    {"GET", "/api/workers/dashboard", NULL, ARG_OWNER, false, false, true},
+    {"GET", "/api/materials?user_id=%s", NULL, ARG_OWNER, true, true, true},
+    {"GET", "/api/materials/%s", NULL, ARG_MATERIAL, true, true, true},
+    {"GET", "/api/materials/%s/topics", NULL, ARG_MATERIAL, true, true, true},
+    {"GET", "/api/materials/%s/download-url", NULL, ARG_MATERIAL, true, true, true},
+    /* Search covers the caller's own materials only. */
+    {"GET", "/api/search?q=mitochondria&material_id=%s", NULL, ARG_MATERIAL, true, false, false},
+    {"GET", "/api/questions/%s", NULL, ARG_QUESTION, true, true, true},
+    {"PATCH", "/api/questions/%s", "{\"explanation\":\"checked\"}", ARG_QUESTION, true, true, true},
 };
 
 /* pattern with its "%s" (if any) replaced by value. */
@@ -48,7 +62,10 @@ static void fill(char *dst, size_t n, const char *pattern, const char *value)
 static long call(const it_server *s, const it_account *as, const endpoint *e, const cast *c, char **body_out)
 {
     char path[256], body[256], auth[1100];
-    const char *path_arg = e->path_has_tutor ? c->tutor.id : c->owner.id;
+    const char *path_arg = e->arg == ARG_TUTOR      ? c->tutor.id
+                         : e->arg == ARG_MATERIAL ? c->material_id
+                         : e->arg == ARG_QUESTION ? c->question_id
+                                                  : c->owner.id;
     fill(path, sizeof path, e->path, path_arg);
     if (e->body != NULL)
         fill(body, sizeof body, e->body, c->owner.id);
@@ -60,6 +77,49 @@ static long call(const it_server *s, const it_account *as, const endpoint *e, co
         *body_out = strdup(r.body);
     it_response_free(&r);
     return status;
+}
+
+/* The owner uploads a one-question worksheet as text and waits until it is
+ * extracted; its material and question ids go into the cast. */
+static void owner_worksheet(const it_server *s, cast *c)
+{
+    static const char body[] =
+        "{\"title\":\"Cells\",\"worksheet\":true,\"text\":\"Mitochondria make ATP for the cell.\\n\\n"
+        "1. Which organelle makes ATP?\\nA. Ribosome\\nB. Mitochondrion\\nC. Nucleus\\n\\nAnswer Key\\n1. B\\n\"}";
+    char auth[1100];
+    const char *h[] = {"Content-Type: application/json", it_bearer(&c->owner, auth, sizeof auth), NULL};
+    it_response r;
+    it_http(s, "POST", "/api/materials", h, body, strlen(body), &r);
+    assert_int_equal(r.status, 202);
+    json_t *j = it_json(&r);
+    snprintf(c->material_id, sizeof c->material_id, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    it_response_free(&r);
+    char path[128];
+    snprintf(path, sizeof path, "/api/materials/%s", c->material_id);
+    for (int i = 0; i < 300; i++) {
+        it_http(s, "GET", path, h, NULL, 0, &r);
+        j = it_json(&r);
+        const char *status = json_string_value(json_object_get(j, "status"));
+        bool done = status != NULL && (strcmp(status, "ready") == 0 || strcmp(status, "failed") == 0);
+        if (done)
+            assert_string_equal(status, "ready");
+        json_decref(j);
+        it_response_free(&r);
+        if (done)
+            break;
+        usleep(100 * 1000);
+    }
+    snprintf(path, sizeof path, "/api/questions?material_id=%s", c->material_id);
+    it_http(s, "GET", path, h, NULL, 0, &r);
+    assert_int_equal(r.status, 200);
+    j = it_json(&r);
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 1);
+    snprintf(c->question_id, sizeof c->question_id, "%s",
+             json_string_value(json_object_get(json_array_get(items, 0), "id")));
+    json_decref(j);
+    it_response_free(&r);
 }
 
 static void access_matrix(void **state)
@@ -83,6 +143,7 @@ static void access_matrix(void **state)
     snprintf(sql, sizeof sql, "INSERT INTO tutor_students (tutor_id, student_id) VALUES ('%s', '%s')", c.tutor.id,
              c.owner.id);
     it_backend_sql(&b, false, sql);
+    owner_worksheet(&s, &c);
 
     /* What a refusal looks like: exactly what a missing owner gets. */
     char *missing = NULL;

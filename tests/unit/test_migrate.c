@@ -72,6 +72,11 @@ static void assert_schema_at(db *d, int version)
     assert_int_equal(table_exists(d, "job_runs"), version >= 4);
     assert_int_equal(table_exists(d, "workers"), version >= 4);
     assert_int_equal(table_exists(d, "schedule_runs"), version >= 4);
+    assert_int_equal(table_exists(d, "materials"), version >= 5);
+    assert_int_equal(table_exists(d, "material_chunks"), version >= 5);
+    assert_int_equal(table_exists(d, "material_chunks_fts"), version >= 5 && db_dialect_of(d) == DB_SQLITE);
+    assert_int_equal(table_exists(d, "questions"), version >= 5);
+    assert_int_equal(table_exists(d, "question_tags"), version >= 5);
 }
 
 /* The newest version compiled in (the cases below follow the embedded list). */
@@ -116,7 +121,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 4);
+    assert_int_equal(migrate_latest(DB_SQLITE), 5);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {

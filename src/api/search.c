@@ -1,0 +1,122 @@
+/* GET /api/search?q=...&material_id=...: ranked passages from the caller's own
+ * materials, with material, pages and a highlighted snippet. The query
+ * language is content/query.h's; a malformed query is 400 invalid_query. */
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/authz.h"
+#include "core/buf.h"
+#include "core/ids.h"
+#include "core/jsonw.h"
+#include "materials/material.h"
+#include "materials/search.h"
+
+#define SEARCH_LIMIT_MAX 50
+#define SEARCH_OFFSET_MAX 1000
+#define SEARCH_BODY_MAX (2 * 1024 * 1024)
+
+
+/* A material_id filter must name one of the caller's own materials. */
+static bool own_material(http_req *req, http_res *res, db *d, const principal *who, const char *id)
+{
+    if (!id_is_uuid(id)) {
+        http_res_error(res, 404, "not_found", "no such material");
+        return false;
+    }
+    const char *p[] = {id, who->user_id};
+    em_error err = {0};
+    int rc = db_run_cached(d, "SELECT 1 FROM materials WHERE id = $1 AND user_id = $2", p, 2, &err);
+    if (rc == DB_ROW)
+        return true;
+    if (rc == DB_DONE)
+        http_res_error(res, 404, "not_found", "no such material");
+    else
+        api_db_error(res, rc, &err);
+    return false;
+}
+
+void api_search(http_req *req, http_res *res)
+{
+    principal who;
+    if (!api_authenticate(req, res, &who))
+        return;
+    const char *text = http_req_query(req, "q");
+    if (text == NULL) {
+        http_res_error(res, 400, "invalid_query", "q is required");
+        return;
+    }
+    long limit = api_query_long(req, "limit", 1, SEARCH_LIMIT_MAX, 10);
+    long offset = api_query_long(req, "offset", 0, SEARCH_OFFSET_MAX, 0);
+    if (limit < 0 || offset < 0) {
+        http_res_error(res, 400, "invalid_request", "limit must be 1-%d and offset 0-%d", SEARCH_LIMIT_MAX,
+                       SEARCH_OFFSET_MAX);
+        return;
+    }
+    search_query *q = NULL;
+    em_error err = {0};
+    int rc = query_parse(text, strlen(text), &q, &err);
+    if (rc != EM_OK) {
+        http_res_error(res, 400, "invalid_query", "%s", err.msg);
+        return;
+    }
+    const char *material_id = http_req_query(req, "material_id");
+    db *d = api_db(req, res);
+    if (d == NULL || (material_id != NULL && !own_material(req, res, d, &who, material_id))) {
+        query_free(q);
+        return;
+    }
+    search_hit *hits = NULL;
+    size_t n = 0;
+    rc = search_passages(d, who.user_id, q, material_id, (int)limit, (int)offset, &hits, &n, &err);
+    query_free(q);
+    if (rc != EM_OK) {
+        api_db_error(res, rc, &err);
+        return;
+    }
+    buf out;
+    buf_init(&out, SEARCH_BODY_MAX);
+    jsonw w;
+    jsonw_init(&w, &out);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "query");
+    jsonw_string(&w, text);
+    jsonw_key(&w, "items");
+    jsonw_array_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        const search_hit *h = &hits[i];
+        jsonw_object_begin(&w);
+        jsonw_key(&w, "material_id");
+        jsonw_string(&w, h->material_id);
+        jsonw_key(&w, "material_title");
+        jsonw_string(&w, h->material_title);
+        jsonw_key(&w, "chunk_id");
+        jsonw_int(&w, h->chunk_id);
+        jsonw_key(&w, "position");
+        jsonw_int(&w, h->position);
+        jsonw_key(&w, "section");
+        jsonw_string(&w, h->section);
+        jsonw_key(&w, "page");
+        jsonw_int(&w, h->page_start);
+        jsonw_key(&w, "page_end");
+        jsonw_int(&w, h->page_end);
+        jsonw_key(&w, "snippet");
+        jsonw_string(&w, h->snippet);
+        jsonw_key(&w, "score");
+        jsonw_double(&w, h->score);
+        jsonw_object_end(&w);
+    }
+    jsonw_array_end(&w);
+    jsonw_key(&w, "count");
+    jsonw_int(&w, (int64_t)n);
+    jsonw_key(&w, "limit");
+    jsonw_int(&w, limit);
+    jsonw_key(&w, "offset");
+    jsonw_int(&w, offset);
+    jsonw_object_end(&w);
+    http_res_jsonw(res, 200, &w);
+    buf_cleanup(&out);
+    search_hits_free(hits, n);
+}

@@ -1,0 +1,93 @@
+/* material: the rows of an uploaded study material, from upload to deletion.
+ *
+ * A material is created `pending` together with its `extraction` job (one
+ * transaction, so there is never a material without a job or the reverse),
+ * goes `processing` when a worker takes it, and ends `ready` with its sections,
+ * chunks (full-text indexed), topics and worksheet questions written in one
+ * transaction, or `failed` with the reason. Deleting it removes every row it
+ * owns (foreign keys cascade; the FTS5 index follows by trigger); the stored
+ * file is the caller's to remove (materials/submit.h). */
+#ifndef EM_MATERIALS_MATERIAL_H
+#define EM_MATERIALS_MATERIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "content/chunk.h"
+#include "content/topics.h"
+#include "content/worksheet.h"
+#include "core/err.h"
+#include "db/db.h"
+#include "jobs/queue.h"
+
+#define MATERIAL_ID_LEN 36
+/* The job kind that extracts a material, and its queue. */
+#define MATERIAL_JOB_KIND "extraction"
+#define MATERIAL_JOB_QUEUE "default"
+
+typedef struct material_new {
+    const char *user_id;
+    const char *title;
+    const char *filename;      /* as uploaded, may be NULL */
+    const char *kind;          /* "pdf", "text" or "markdown" */
+    const char *mime;
+    const char *sha256;        /* hex */
+    const char *storage_key;
+    int64_t size_bytes;
+    bool is_worksheet;
+    const char *tags_json;     /* JSON array of curriculum tags ("[]" when none) */
+} material_new;
+
+typedef struct material {
+    char id[MATERIAL_ID_LEN + 1];
+    char user_id[MATERIAL_ID_LEN + 1];
+    char *title, *filename, *kind, *mime, *sha256, *storage_key;
+    char *tags_json;           /* JSON array text */
+    char *status;              /* pending | processing | ready | failed */
+    char *error;               /* why it failed, NULL otherwise */
+    char *job_id;
+    int64_t size_bytes;
+    bool is_worksheet;
+    int page_count, section_count, chunk_count, question_count;
+    char created_at[40], updated_at[40], ready_at[40]; /* ISO-8601; ready_at "" until ready */
+} material;
+
+/* Insert the material with id `id` and, when enqueue is true, its extraction
+ * job (id to job_id, may be NULL), in one transaction. */
+int material_create(db *d, const char *id, const material_new *m, bool enqueue,
+                    char job_id[JOB_ID_LEN + 1] /* OUT */, em_error *err);
+/* EM_E_NOT_FOUND when there is no such material. Free with material_cleanup. */
+int material_get(db *d, const char *id, material *out /* OUT */, em_error *err);
+void material_cleanup(material *m);
+/* A user's materials, newest first. *items is owned: free each with
+ * material_cleanup, then the array. *total counts all of the user's. */
+int material_list(db *d, const char *user_id, int limit, int offset, material **items /* OUT */,
+                  size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
+
+/* Mark processing (EM_E_NOT_FOUND when it was deleted meanwhile). */
+int material_set_processing(db *d, const char *id, em_error *err);
+/* Mark failed with a reason a user can read. A missing material is not an error. */
+int material_set_failed(db *d, const char *id, const char *reason, em_error *err);
+
+/* What extraction found. Question tags: the material's tags plus
+ * question_tags[i] (a JSON array text or NULL) for question i. */
+typedef struct material_result {
+    int page_count;
+    const chunk_heading *headings;
+    size_t n_headings;
+    const chunk_list *chunks;
+    const topic_list *topics;
+    const ws_list *questions;          /* NULL when not a worksheet */
+    char *const *question_tags;        /* n = questions->n, may be NULL */
+} material_result;
+
+/* Replace everything extraction produced for the material and mark it ready,
+ * in one transaction (so a retried job leaves no duplicates).
+ * EM_E_NOT_FOUND when the material was deleted meanwhile. */
+int material_store_result(db *d, const material *m, const material_result *r, em_error *err);
+
+/* Delete the material and everything it owns; its storage key goes to
+ * *storage_key (owned) so the caller can remove the file afterwards. */
+int material_delete(db *d, const char *id, char **storage_key /* OUT */, em_error *err);
+
+#endif

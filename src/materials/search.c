@@ -1,0 +1,135 @@
+#include "materials/search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+
+/* The highlight markers handed to the engines: noncharacters, stripped from
+ * stored text (material.c), so they can only come from the engine. */
+#define MARK_OPEN "\xEF\xB7\x90"  /* U+FDD0 */
+#define MARK_CLOSE "\xEF\xB7\x91" /* U+FDD1 */
+#define SNIPPET_MAX (64 * 1024)
+#define ENGINE_QUERY_MAX 8192
+
+static const char sqlite_sql[] =
+    "SELECT c.material_id, m.title, c.id, c.position, c.section, c.page_start, c.page_end, "
+    "snippet(material_chunks_fts, 0, '" MARK_OPEN "', '" MARK_CLOSE "', ' … ', 32), "
+    "-bm25(material_chunks_fts, 1.0, 0.5) "
+    "FROM material_chunks_fts JOIN material_chunks c ON c.id = material_chunks_fts.rowid "
+    "JOIN materials m ON m.id = c.material_id "
+    "WHERE material_chunks_fts MATCH $1 AND c.user_id = $2 "
+    "AND (CAST($3 AS TEXT) IS NULL OR c.material_id = $3) "
+    "ORDER BY bm25(material_chunks_fts, 1.0, 0.5), c.id LIMIT $4 OFFSET $5";
+
+/* ts_headline runs only on the rows that survive the LIMIT (PostgreSQL
+ * postpones costly output expressions past the sort). */
+static const char pg_sql[] =
+    "SELECT c.material_id, m.title, c.id, c.position, c.section, c.page_start, c.page_end, "
+    "ts_headline('english', c.body, q.q, 'StartSel=" MARK_OPEN ", StopSel=" MARK_CLOSE
+    ", MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"'), "
+    "ts_rank_cd(c.tsv, q.q) "
+    "FROM (SELECT to_tsquery('english', $1) AS q) q, material_chunks c "
+    "JOIN materials m ON m.id = c.material_id "
+    "WHERE c.tsv @@ q.q AND c.user_id = $2 AND (CAST($3 AS TEXT) IS NULL OR c.material_id = $3) "
+    "ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $4 OFFSET $5";
+
+char *search_snippet_html(const char *marked)
+{
+    buf b;
+    buf_init(&b, SNIPPET_MAX);
+    for (const char *p = marked; *p != '\0'; p++) {
+        int rc;
+        if (strncmp(p, MARK_OPEN, 3) == 0) {
+            rc = buf_append_str(&b, "<mark>");
+            p += 2;
+        } else if (strncmp(p, MARK_CLOSE, 3) == 0) {
+            rc = buf_append_str(&b, "</mark>");
+            p += 2;
+        } else {
+            switch (*p) {
+            case '&': rc = buf_append_str(&b, "&amp;"); break;
+            case '<': rc = buf_append_str(&b, "&lt;"); break;
+            case '>': rc = buf_append_str(&b, "&gt;"); break;
+            case '"': rc = buf_append_str(&b, "&quot;"); break;
+            case '\'': rc = buf_append_str(&b, "&#39;"); break;
+            default: rc = buf_append(&b, p, 1); break;
+            }
+        }
+        if (rc != EM_OK)
+            break; /* a snippet is short; past the cap it is cut */
+    }
+    if (b.len == 0) {
+        buf_cleanup(&b);
+        return em_strdup("");
+    }
+    return buf_steal(&b);
+}
+
+void search_hits_free(search_hit *hits, size_t n)
+{
+    for (size_t i = 0; hits != NULL && i < n; i++) {
+        free(hits[i].material_title);
+        free(hits[i].section);
+        free(hits[i].snippet);
+    }
+    free(hits);
+}
+
+int search_passages(db *d, const char *user_id, const search_query *q, const char *material_id, int limit,
+                    int offset, search_hit **hits, size_t *n, em_error *err)
+{
+    *hits = NULL;
+    *n = 0;
+    bool sqlite = db_dialect_of(d) == DB_SQLITE;
+    buf expr;
+    buf_init(&expr, ENGINE_QUERY_MAX);
+    int rc = sqlite ? query_to_fts5(q, &expr) : query_to_tsquery(q, &expr);
+    if (rc != EM_OK || expr.data == NULL) {
+        buf_cleanup(&expr);
+        return em_error_set(err, EM_E_TOO_LARGE, "the query is too long");
+    }
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d, sqlite ? sqlite_sql : pg_sql, &st, err);
+    if (rc != EM_OK) {
+        buf_cleanup(&expr);
+        return rc;
+    }
+    db_bind_text(st, 1, expr.data);
+    db_bind_text(st, 2, user_id);
+    if (material_id != NULL)
+        db_bind_text(st, 3, material_id);
+    else
+        db_bind_null(st, 3);
+    db_bind_int64(st, 4, limit);
+    db_bind_int64(st, 5, offset);
+    search_hit *out = em_calloc((size_t)(limit > 0 ? limit : 1), sizeof *out);
+    size_t k = 0;
+    while (k < (size_t)limit && db_next(st, &rc, err)) {
+        search_hit *h = &out[k++];
+        const char *t = db_column_text(st, 0);
+        snprintf(h->material_id, sizeof h->material_id, "%s", t != NULL ? t : "");
+        t = db_column_text(st, 1);
+        h->material_title = em_strdup(t != NULL ? t : "");
+        h->chunk_id = db_column_int64(st, 2);
+        h->position = (int)db_column_int64(st, 3);
+        t = db_column_text(st, 4);
+        h->section = t != NULL ? em_strdup(t) : NULL;
+        h->page_start = (int)db_column_int64(st, 5);
+        h->page_end = (int)db_column_int64(st, 6);
+        t = db_column_text(st, 7);
+        h->snippet = search_snippet_html(t != NULL ? t : "");
+        h->score = db_column_double(st, 8);
+    }
+    db_finalize(st);
+    buf_cleanup(&expr);
+    if (rc != DB_DONE && rc != DB_ROW) {
+        search_hits_free(out, k);
+        return rc;
+    }
+    *hits = out;
+    *n = k;
+    return EM_OK;
+}

@@ -1,0 +1,619 @@
+/* Study material end to end against the real binary: uploads (multipart and
+ * JSON), extraction by the embedded worker, sections, topics, search, the
+ * question bank, signed downloads, deletion, and every bad input ending in a
+ * clear status with nothing left behind. Each case runs on SQLite and on
+ * PostgreSQL. */
+#include "it_common.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "content/signed_url.h"
+#include "fixtures.h"
+
+#define SECRET "materials-test-secret-that-is-long-enough-1234"
+
+static const char *const env[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET, "MAX_UPLOAD_MB=1",
+                                  "EXTRACTION_THREADS=2", NULL};
+
+typedef struct ctx {
+    it_backend b;
+    it_server s;
+    it_account alice, bob;
+} ctx;
+
+static void start(ctx *c, bool pg)
+{
+    it_backend_setup(&c->b, pg);
+    it_server_start(&c->s, &c->b, env);
+    it_register(&c->s, "alice@example.org", &c->alice);
+    it_register(&c->s, "bob@example.org", &c->bob);
+}
+
+static void stop(ctx *c)
+{
+    assert_int_equal(it_server_stop(&c->s), 0);
+    it_backend_teardown(&c->b);
+}
+
+/* GET/DELETE/... with the account's bearer token. */
+static void call(const ctx *c, const it_account *as, const char *method, const char *path, const char *json,
+                 it_response *r)
+{
+    char auth[1100];
+    const char *h[] = {"Content-Type: application/json", it_bearer(as, auth, sizeof auth), NULL};
+    it_http(&c->s, method, path, h, json, json != NULL ? strlen(json) : 0, r);
+}
+
+/* POST /api/materials as multipart/form-data: the file part and optional
+ * worksheet and tags fields. */
+static void upload(const ctx *c, const it_account *as, const char *filename, const void *data, size_t len,
+                   const char *worksheet, const char *tags, it_response *r)
+{
+    static const char boundary[] = "----exammentor-test-boundary-7f3a";
+    size_t cap = len + 4096;
+    char *body = malloc(cap);
+    size_t n = 0;
+    if (worksheet != NULL)
+        n += (size_t)snprintf(body + n, cap - n,
+                              "--%s\r\nContent-Disposition: form-data; name=\"worksheet\"\r\n\r\n%s\r\n", boundary,
+                              worksheet);
+    if (tags != NULL)
+        n += (size_t)snprintf(body + n, cap - n, "--%s\r\nContent-Disposition: form-data; name=\"tags\"\r\n\r\n%s\r\n",
+                              boundary, tags);
+    n += (size_t)snprintf(body + n, cap - n,
+                          "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                          "Content-Type: application/octet-stream\r\n\r\n",
+                          boundary, filename);
+    memcpy(body + n, data, len);
+    n += len;
+    n += (size_t)snprintf(body + n, cap - n, "\r\n--%s--\r\n", boundary);
+    char auth[1100], ct[128];
+    snprintf(ct, sizeof ct, "Content-Type: multipart/form-data; boundary=%s", boundary);
+    const char *h[] = {ct, it_bearer(as, auth, sizeof auth), NULL};
+    it_http(&c->s, "POST", "/api/materials", h, body, n, r);
+    free(body);
+}
+
+static void upload_fixture(const ctx *c, const it_account *as, const char *name, const char *worksheet,
+                           const char *tags, it_response *r)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    em_error err = {0};
+    if (fixture_build(name, &data, &len, &err) != EM_OK)
+        fail_msg("fixture %s: %s", name, err.msg);
+    upload(c, as, name, data, len, worksheet, tags, r);
+    free(data);
+}
+
+/* The id of a 202 upload answer. */
+static void accepted_id(it_response *r, char id[64])
+{
+    if (r->status != 202)
+        fail_msg("upload: expected 202, got %ld %s", r->status, r->body);
+    json_t *j = it_json(r);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "pending");
+    assert_non_null(json_string_value(json_object_get(j, "job_id")));
+    snprintf(id, 64, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    it_response_free(r);
+}
+
+/* Poll the material until it is ready or failed (30 s at most); its JSON. */
+static json_t *wait_done(const ctx *c, const it_account *as, const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/materials/%s", id);
+    for (int i = 0; i < 600; i++) {
+        it_response r;
+        call(c, as, "GET", path, NULL, &r);
+        assert_int_equal(r.status, 200);
+        json_t *j = it_json(&r);
+        it_response_free(&r);
+        const char *st = json_string_value(json_object_get(j, "status"));
+        if (strcmp(st, "ready") == 0 || strcmp(st, "failed") == 0)
+            return j;
+        json_decref(j);
+        usleep(50 * 1000);
+    }
+    fail_msg("material %s was not extracted within 30 s", id);
+    return NULL;
+}
+
+static json_t *get_json(const ctx *c, const it_account *as, const char *path, long want)
+{
+    it_response r;
+    call(c, as, "GET", path, NULL, &r);
+    if (r.status != want)
+        fail_msg("GET %s: expected %ld, got %ld %s", path, want, r.status, r.body);
+    json_t *j = it_json(&r);
+    it_response_free(&r);
+    return j;
+}
+
+/* The page of the first headings.pdf paragraph that contains word. */
+static int page_of_word(const char *word)
+{
+    for (size_t i = 0; i < fixture_headings_n_blocks; i++)
+        if (strstr(fixture_headings_blocks[i].text, word) != NULL)
+            return fixture_headings_blocks[i].page;
+    fail_msg("no fixture paragraph has %s", word);
+    return 0;
+}
+
+static int count_files(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char sub[1024];
+        snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+            n += count_files(sub);
+        else
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int stored_files(const ctx *c)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/data/files", c->b.dir);
+    return count_files(dir);
+}
+
+/* ---- cases ---- */
+
+static void pdf_extracted_and_searchable(void **state)
+{
+    ctx c;
+    start(&c, IT_PG(state));
+    it_response r;
+    char id[64];
+    upload_fixture(&c, &c.alice, "headings.pdf", NULL, NULL, &r);
+    accepted_id(&r, id);
+    json_t *m = wait_done(&c, &c.alice, id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "ready");
+    assert_string_equal(json_string_value(json_object_get(m, "kind")), "pdf");
+    assert_int_equal(json_integer_value(json_object_get(m, "page_count")), FIXTURE_HEADINGS_PAGES);
+    assert_true(json_integer_value(json_object_get(m, "chunk_count")) >= 2);
+    /* Every heading of the fixture is a section, on its page, in order; the
+     * running footer is not. */
+    json_t *sections = json_object_get(m, "sections");
+    size_t k = 0;
+    for (size_t i = 0; i < fixture_headings_n_blocks; i++) {
+        const fixture_block *fb = &fixture_headings_blocks[i];
+        if (fb->level == 0)
+            continue;
+        json_t *s = json_array_get(sections, k++);
+        if (s == NULL)
+            fail_msg("heading %s missing from %s", fb->text, json_dumps(sections, 0));
+        assert_string_equal(json_string_value(json_object_get(s, "title")), fb->text);
+        assert_int_equal(json_integer_value(json_object_get(s, "page")), fb->page);
+        assert_int_equal(json_integer_value(json_object_get(s, "level")), fb->level);
+    }
+    assert_int_equal(json_array_size(sections), k);
+    json_decref(m);
+
+    /* Topics come from the headings. */
+    char path[256];
+    snprintf(path, sizeof path, "/api/materials/%s/topics", id);
+    json_t *t = get_json(&c, &c.alice, path, 200);
+    json_t *items = json_object_get(t, "items");
+    assert_true(json_array_size(items) >= 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "source")), "heading");
+    json_decref(t);
+
+    /* Search ranks the passage with the words first, with its page and a
+     * highlighted snippet. */
+    json_t *s = get_json(&c, &c.alice, "/api/search?q=chlorophyll", 200);
+    items = json_object_get(s, "items");
+    assert_true(json_array_size(items) >= 1);
+    json_t *top = json_array_get(items, 0);
+    assert_string_equal(json_string_value(json_object_get(top, "material_id")), id);
+    int want = page_of_word("chlorophyll");
+    assert_true(json_integer_value(json_object_get(top, "page")) <= want);
+    assert_true(json_integer_value(json_object_get(top, "page_end")) >= want);
+    assert_non_null(strstr(json_string_value(json_object_get(top, "snippet")), "<mark>chlorophyll</mark>"));
+    json_decref(s);
+
+    s = get_json(&c, &c.alice, "/api/search?q=phospholipid%20bilayer", 200);
+    top = json_array_get(json_object_get(s, "items"), 0);
+    assert_non_null(top);
+    assert_true(json_integer_value(json_object_get(top, "page")) <= page_of_word("phospholipid bilayer"));
+    json_decref(s);
+
+    /* Words no passage has: nothing; a syntax error: 400. */
+    s = get_json(&c, &c.alice, "/api/search?q=xylophone", 200);
+    assert_int_equal(json_array_size(json_object_get(s, "items")), 0);
+    json_decref(s);
+    call(&c, &c.alice, "GET", "/api/search?q=%22unbalanced", NULL, &r);
+    it_assert_error(&r, 400, "invalid_query");
+    it_response_free(&r);
+    call(&c, &c.alice, "GET", "/api/search?q=OR", NULL, &r);
+    it_assert_error(&r, 400, "invalid_query");
+    it_response_free(&r);
+    call(&c, &c.alice, "GET", "/api/search", NULL, &r);
+    it_assert_error(&r, 400, "invalid_query");
+    it_response_free(&r);
+
+    /* Another user neither sees, searches nor downloads it. */
+    snprintf(path, sizeof path, "/api/materials/%s", id);
+    call(&c, &c.bob, "GET", path, NULL, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    s = get_json(&c, &c.bob, "/api/search?q=chlorophyll", 200);
+    assert_int_equal(json_array_size(json_object_get(s, "items")), 0);
+    json_decref(s);
+    snprintf(path, sizeof path, "/api/search?q=chlorophyll&material_id=%s", id);
+    call(&c, &c.bob, "GET", path, NULL, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    stop(&c);
+}
+
+static void worksheet_question_bank(void **state)
+{
+    ctx c;
+    start(&c, IT_PG(state));
+    it_response r;
+    char id[64];
+    upload_fixture(&c, &c.alice, "worksheet.pdf", "true", "Math.Algebra.Linear-Equations, exam.unit-2", &r);
+    accepted_id(&r, id);
+    json_t *m = wait_done(&c, &c.alice, id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "ready");
+    assert_int_equal(json_integer_value(json_object_get(m, "question_count")), FIXTURE_WORKSHEET_QUESTIONS);
+    assert_true(json_is_true(json_object_get(m, "is_worksheet")));
+    json_decref(m);
+
+    /* Tag prefix match: the parent tag finds all 20, with stems, options,
+     * keys and pages as printed. */
+    json_t *q = get_json(&c, &c.alice, "/api/questions?tag=math.algebra&limit=100", 200);
+    json_t *items = json_object_get(q, "items");
+    assert_int_equal(json_array_size(items), FIXTURE_WORKSHEET_QUESTIONS);
+    for (size_t i = 0; i < FIXTURE_WORKSHEET_QUESTIONS; i++) {
+        const fixture_question *fq = &fixture_worksheet_questions[i];
+        json_t *it = json_array_get(items, i);
+        assert_int_equal(json_integer_value(json_object_get(it, "number")), (json_int_t)i + 1);
+        assert_string_equal(json_string_value(json_object_get(it, "stem")), fq->stem);
+        assert_string_equal(json_string_value(json_object_get(it, "type")), "multiple_choice");
+        json_t *opts = json_object_get(it, "options");
+        assert_int_equal(json_array_size(opts), 4);
+        for (size_t o = 0; o < 4; o++)
+            assert_string_equal(json_string_value(json_array_get(opts, o)), fq->options[o]);
+        char key[2] = {fq->answer, '\0'};
+        assert_string_equal(json_string_value(json_object_get(it, "answer")), key);
+        assert_int_equal(json_integer_value(json_object_get(it, "page")), fq->page);
+        json_t *tags = json_object_get(it, "tags");
+        bool has_given = false;
+        for (size_t t = 0; t < json_array_size(tags); t++)
+            has_given = has_given ||
+                        strcmp(json_string_value(json_array_get(tags, t)), "math.algebra.linear-equations") == 0;
+        assert_true(has_given);
+    }
+    char qid[64];
+    snprintf(qid, sizeof qid, "%s", json_string_value(json_object_get(json_array_get(items, 0), "id")));
+    json_decref(q);
+
+    q = get_json(&c, &c.alice, "/api/questions?tag=math.algebra.linear-equations&limit=100", 200);
+    assert_int_equal(json_array_size(json_object_get(q, "items")), FIXTURE_WORKSHEET_QUESTIONS);
+    json_decref(q);
+    q = get_json(&c, &c.alice, "/api/questions?tag=math.alg", 200); /* a prefix of a segment is not a parent */
+    assert_int_equal(json_array_size(json_object_get(q, "items")), 0);
+    json_decref(q);
+    q = get_json(&c, &c.alice, "/api/questions?tag=exam", 200);
+    assert_int_equal(json_integer_value(json_object_get(q, "count")), FIXTURE_WORKSHEET_QUESTIONS);
+    json_decref(q);
+    /* Text filter on the stem. */
+    char path[256];
+    char word[64];
+    sscanf(fixture_worksheet_questions[3].stem, "%*s %63s", word); /* the stem's second word */
+    snprintf(path, sizeof path, "/api/questions?q=%s", word);
+    q = get_json(&c, &c.alice, path, 200);
+    assert_true(json_array_size(json_object_get(q, "items")) >= 1);
+    json_decref(q);
+    call(&c, &c.alice, "GET", "/api/questions?tag=Not%20A%20Tag!", NULL, &r);
+    it_assert_error(&r, 400, "invalid_request");
+    it_response_free(&r);
+
+    /* A tutor fixes a question; the owner sees the fix; a stranger gets 404. */
+    it_account tutor;
+    it_register(&c.s, "tutor@example.org", &tutor);
+    it_set_role(&c.b, &tutor, "tutor");
+    char sql[256];
+    snprintf(sql, sizeof sql, "INSERT INTO tutor_students (tutor_id, student_id) VALUES ('%s', '%s')", tutor.id,
+             c.alice.id);
+    it_backend_sql(&c.b, false, sql);
+    snprintf(path, sizeof path, "/api/questions/%s", qid);
+    call(&c, &tutor, "PATCH", path,
+         "{\"stem\":\"Solve 3x + 2 = 11 for x.\",\"options\":[\"1\",\"2\",\"3\",\"4\"],\"answer\":\"C\","
+         "\"tags\":[\"math.algebra.equations\",\"review.week-1\"]}",
+         &r);
+    if (r.status != 200)
+        fail_msg("PATCH as tutor: %ld %s", r.status, r.body);
+    it_response_free(&r);
+    json_t *fixed = get_json(&c, &c.alice, path, 200);
+    assert_string_equal(json_string_value(json_object_get(fixed, "stem")), "Solve 3x + 2 = 11 for x.");
+    assert_string_equal(json_string_value(json_object_get(fixed, "answer")), "C");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(fixed, "options"), 2)), "3");
+    assert_int_equal(json_array_size(json_object_get(fixed, "tags")), 2);
+    json_decref(fixed);
+    q = get_json(&c, &c.alice, "/api/questions?tag=review", 200);
+    assert_int_equal(json_array_size(json_object_get(q, "items")), 1);
+    json_decref(q);
+    call(&c, &c.bob, "PATCH", path, "{\"stem\":\"hijacked\"}", &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    call(&c, &tutor, "PATCH", path, "{\"stem\":\"\"}", &r);
+    it_assert_error(&r, 422, "validation_error");
+    it_response_free(&r);
+    call(&c, &tutor, "PATCH", path, "{\"tags\":[\"Bad Tag\"]}", &r);
+    it_assert_error(&r, 422, "validation_error");
+    it_response_free(&r);
+    q = get_json(&c, &c.bob, "/api/questions", 200);
+    assert_int_equal(json_array_size(json_object_get(q, "items")), 0);
+    json_decref(q);
+    stop(&c);
+}
+
+/* Download links: the original comes back byte for byte; tampered and expired
+ * links are 403 before anything is read. */
+static void signed_downloads(void **state)
+{
+    ctx c;
+    start(&c, IT_PG(state));
+    unsigned char *data = NULL;
+    size_t len = 0;
+    em_error err = {0};
+    assert_int_equal(fixture_build("headings.pdf", &data, &len, &err), EM_OK);
+    it_response r;
+    char id[64];
+    upload(&c, &c.alice, "headings.pdf", data, len, NULL, NULL, &r);
+    accepted_id(&r, id);
+    char path[256];
+    snprintf(path, sizeof path, "/api/materials/%s/download-url", id);
+    json_t *u = get_json(&c, &c.alice, path, 200);
+    const char *url = json_string_value(json_object_get(u, "url"));
+    assert_non_null(url);
+    const char *expires_at = json_string_value(json_object_get(u, "expires_at"));
+    assert_non_null(expires_at);
+    /* 7 days by default */
+    assert_int_equal(json_integer_value(json_object_get(u, "expires_in")), 7 * 86400);
+    it_http(&c.s, "GET", url, NULL, NULL, 0, &r); /* no session needed */
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, data, len);
+    char ct[128];
+    assert_non_null(it_header(&r, "Content-Type", ct, sizeof ct));
+    assert_string_equal(ct, "application/pdf");
+    it_response_free(&r);
+
+    /* Tampered: one character of the signature changed. */
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s", url);
+    char *last = bad + strlen(bad) - 1;
+    *last = *last == 'A' ? 'B' : 'A';
+    it_http(&c.s, "GET", bad, NULL, NULL, 0, &r);
+    it_assert_error(&r, 403, "invalid_link");
+    it_response_free(&r);
+    /* Another material's link does not open this one. */
+    char other[512];
+    snprintf(other, sizeof other, "/api/materials/01900000-0000-7000-8000-000000000000/download?token=%s",
+             strstr(url, "token=") + 6);
+    it_http(&c.s, "GET", other, NULL, NULL, 0, &r);
+    it_assert_error(&r, 403, "invalid_link");
+    it_response_free(&r);
+    /* Expired: a genuine signature whose time has passed. */
+    char token[128];
+    assert_int_equal(signed_url_make(SECRET, id, (int64_t)time(NULL) - 10, token, sizeof token), EM_OK);
+    snprintf(path, sizeof path, "/api/materials/%s/download?token=%s", id, token);
+    it_http(&c.s, "GET", path, NULL, NULL, 0, &r);
+    it_assert_error(&r, 403, "link_expired");
+    it_response_free(&r);
+    snprintf(path, sizeof path, "/api/materials/%s/download", id);
+    it_http(&c.s, "GET", path, NULL, NULL, 0, &r);
+    it_assert_error(&r, 403, "invalid_link");
+    it_response_free(&r);
+    /* Only who may see the material gets a link. */
+    snprintf(path, sizeof path, "/api/materials/%s/download-url", id);
+    call(&c, &c.bob, "GET", path, NULL, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    json_decref(u);
+    free(data);
+    json_decref(wait_done(&c, &c.alice, id));
+    stop(&c);
+}
+
+/* Every bad input ends in a clear status, and leaves no row or file behind
+ * where it was refused. */
+static void bad_inputs(void **state)
+{
+    ctx c;
+    start(&c, IT_PG(state));
+    it_response r;
+    char id[64];
+
+    /* Refused at the door: nothing stored. */
+    upload_fixture(&c, &c.alice, "image.pdf", NULL, NULL, &r);
+    it_assert_error(&r, 415, "unsupported_media_type");
+    assert_non_null(strstr(r.body, "image/png"));
+    it_response_free(&r);
+    char *big = malloc(2 * 1024 * 1024);
+    memset(big, 'a', 2 * 1024 * 1024);
+    upload(&c, &c.alice, "big.txt", big, 2 * 1024 * 1024, NULL, NULL, &r);
+    it_assert_error(&r, 413, "payload_too_large");
+    it_response_free(&r);
+    free(big);
+    upload(&c, &c.alice, "empty.txt", "", 0, NULL, NULL, &r);
+    it_assert_error(&r, 422, "validation_error");
+    it_response_free(&r);
+    upload(&c, &c.alice, "bad-tags.txt", "Some text.", 10, NULL, "math..algebra", &r);
+    it_assert_error(&r, 422, "validation_error");
+    it_response_free(&r);
+    upload(&c, &c.alice, "latin1.txt", "caf\xe9 au lait", 13, NULL, NULL, &r);
+    assert_true(r.status == 415 || r.status == 202);
+    if (r.status == 202) {
+        accepted_id(&r, id);
+        json_t *m = wait_done(&c, &c.alice, id);
+        assert_string_equal(json_string_value(json_object_get(m, "status")), "failed");
+        json_decref(m);
+        char path[128];
+        snprintf(path, sizeof path, "/api/materials/%s", id);
+        call(&c, &c.alice, "DELETE", path, NULL, &r);
+        assert_int_equal(r.status, 204);
+    }
+    it_response_free(&r);
+    {
+        char auth[1100];
+        const char *h[] = {"Content-Type: multipart/form-data; boundary=xyz", it_bearer(&c.alice, auth, sizeof auth),
+                           NULL};
+        const char body[] = "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nno end";
+        it_http(&c.s, "POST", "/api/materials", h, body, strlen(body), &r);
+        it_assert_error(&r, 400, "invalid_multipart");
+        it_response_free(&r);
+        const char nofile[] = "--xyz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nx\r\n--xyz--\r\n";
+        it_http(&c.s, "POST", "/api/materials", h, nofile, strlen(nofile), &r);
+        it_assert_error(&r, 422, "validation_error");
+        it_response_free(&r);
+        const char *h2[] = {"Content-Type: text/plain", it_bearer(&c.alice, auth, sizeof auth), NULL};
+        it_http(&c.s, "POST", "/api/materials", h2, "hello", 5, &r);
+        it_assert_error(&r, 415, "unsupported_media_type");
+        it_response_free(&r);
+    }
+    it_http(&c.s, "POST", "/api/materials", NULL, "x", 1, &r);
+    assert_int_equal(r.status, 401);
+    it_response_free(&r);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM materials"), 0);
+    assert_int_equal(stored_files(&c), 0);
+
+    /* Accepted, then failed with the reason: encrypted, broken, no text. */
+    static const struct { const char *name; const char *reason; } broken[] = {
+        {"encrypted.pdf", "encrypted"},
+        {"empty.pdf", "no extractable text"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        upload_fixture(&c, &c.alice, broken[i].name, NULL, NULL, &r);
+        accepted_id(&r, id);
+        json_t *m = wait_done(&c, &c.alice, id);
+        assert_string_equal(json_string_value(json_object_get(m, "status")), "failed");
+        const char *why = json_string_value(json_object_get(m, "error"));
+        if (why == NULL || strstr(why, broken[i].reason) == NULL)
+            fail_msg("%s: expected a reason with \"%s\", got %s", broken[i].name, broken[i].reason, why);
+        assert_int_equal(json_integer_value(json_object_get(m, "chunk_count")), 0);
+        json_decref(m);
+    }
+    /* Truncated: either the recovered pages or a clear failure, never stuck. */
+    upload_fixture(&c, &c.alice, "truncated.pdf", NULL, NULL, &r);
+    accepted_id(&r, id);
+    json_t *m = wait_done(&c, &c.alice, id);
+    const char *st = json_string_value(json_object_get(m, "status"));
+    if (strcmp(st, "failed") == 0)
+        assert_non_null(json_string_value(json_object_get(m, "error")));
+    else
+        assert_true(json_integer_value(json_object_get(m, "page_count")) >= 1);
+    json_decref(m);
+    /* A material whose job ran dry stays visible with its reason; the queue
+     * never keeps retrying a bad file. */
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM jobs WHERE kind = 'extraction' AND status <> 'succeeded'"),
+                     0);
+    stop(&c);
+}
+
+/* JSON text uploads (Markdown), listing, and deletion removing everything. */
+static void text_upload_list_delete(void **state)
+{
+    ctx c;
+    start(&c, IT_PG(state));
+    json_t *body = json_pack("{s:s, s:s, s:s, s:b}", "title", "Revision notes", "format", "markdown", "text",
+                             fixture_notes_md, "worksheet", 0);
+    char *text = json_dumps(body, 0);
+    json_decref(body);
+    it_response r;
+    call(&c, &c.alice, "POST", "/api/materials", text, &r);
+    free(text);
+    char id[64];
+    accepted_id(&r, id);
+    json_t *m = wait_done(&c, &c.alice, id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "ready");
+    assert_string_equal(json_string_value(json_object_get(m, "kind")), "markdown");
+    assert_string_equal(json_string_value(json_object_get(m, "title")), "Revision notes");
+    json_t *sections = json_object_get(m, "sections");
+    assert_int_equal(json_array_size(sections), fixture_notes_n_headings);
+    for (size_t i = 0; i < fixture_notes_n_headings; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(sections, i), "title")),
+                            fixture_notes_headings[i].title);
+    json_decref(m);
+
+    /* A second one, then the list: newest first, paginated. */
+    call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Osmosis moves water across a membrane.\"}", &r);
+    char id2[64];
+    accepted_id(&r, id2);
+    json_decref(wait_done(&c, &c.alice, id2));
+    json_t *l = get_json(&c, &c.alice, "/api/materials?limit=1", 200);
+    assert_int_equal(json_integer_value(json_object_get(l, "total")), 2);
+    assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(l, "items"), 0), "id")), id2);
+    json_decref(l);
+    l = get_json(&c, &c.bob, "/api/materials", 200);
+    assert_int_equal(json_integer_value(json_object_get(l, "total")), 0);
+    json_decref(l);
+    call(&c, &c.alice, "GET", "/api/materials?limit=0", NULL, &r);
+    it_assert_error(&r, 400, "invalid_request");
+    it_response_free(&r);
+
+    /* Bob cannot delete it; Alice can, and everything it owned goes. */
+    int files_before = stored_files(&c);
+    assert_int_equal(files_before, 2);
+    char path[128];
+    snprintf(path, sizeof path, "/api/materials/%s", id);
+    call(&c, &c.bob, "DELETE", path, NULL, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    call(&c, &c.alice, "DELETE", path, NULL, &r);
+    assert_int_equal(r.status, 204);
+    it_response_free(&r);
+    call(&c, &c.alice, "GET", path, NULL, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    call(&c, &c.alice, "DELETE", path, NULL, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
+    assert_int_equal(stored_files(&c), files_before - 1);
+    char sql[256];
+    static const char *const tables[] = {"material_chunks", "material_sections", "material_topics", "questions"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE material_id = '%s'", tables[i], id);
+        assert_int_equal(it_query_int(&c.b, sql), 0);
+    }
+    if (!c.b.pg) /* the FTS5 index still matches its chunks exactly (fails the test otherwise) */
+        it_backend_sql(&c.b, false, "INSERT INTO material_chunks_fts (material_chunks_fts) VALUES ('integrity-check')");
+    json_t *s = get_json(&c, &c.alice, "/api/search?q=osmosis", 200);
+    assert_int_equal(json_array_size(json_object_get(s, "items")), 1);
+    json_decref(s);
+    stop(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        IT_BOTH(pdf_extracted_and_searchable),
+        IT_BOTH(worksheet_question_bank),
+        IT_BOTH(signed_downloads),
+        IT_BOTH(bad_inputs),
+        IT_BOTH(text_upload_list_delete),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
