@@ -277,6 +277,7 @@ void api_materials_upload(http_req *req, http_res *res)
         } else if (rc != EM_OK) {
             api_db_error(res, rc, &err);
         } else {
+            app_wake_worker(a);
             char location[96];
             snprintf(location, sizeof location, "/api/materials/%s", out.material_id);
             http_res_header(res, "Location", location);

@@ -181,5 +181,13 @@ int app_start_worker(app *a, const char *queues, int concurrency, struct worker 
         .n_schedules = nsched,
         .app = a,
     };
-    return worker_start(a->db, &wo, (worker **)out, err);
+    rc = worker_start(a->db, &wo, (worker **)out, err);
+    if (rc == EM_OK)
+        a->worker = *out;
+    return rc;
+}
+
+void app_wake_worker(app *a)
+{
+    worker_wake(a->worker);
 }

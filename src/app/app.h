@@ -22,6 +22,7 @@ typedef struct app {
     password_cost pw_cost;  /* argon2id cost from ARGON2_OPSLIMIT / ARGON2_MEMLIMIT_KB */
     void *worker_setup;     /* owned: what a started worker's options point into (app.c) */
     storage *files;         /* owned: uploaded originals (STORAGE_URL, default DATA_DIR/files) */
+    struct worker *worker;  /* the worker running in this process (borrowed), NULL when none */
 } app;
 
 /* Load configuration (environment + .env file), returning EM_E_CONFIG etc. with
@@ -50,6 +51,9 @@ int app_migrate(const app *a, em_error *err);
  * worker_stop before app_cleanup. */
 struct worker;
 int app_start_worker(app *a, const char *queues, int concurrency, struct worker **out /* OUT */, em_error *err);
+
+/* Tell this process's worker, if it runs one, that a job was just enqueued. */
+void app_wake_worker(app *a);
 
 /* Create the first admin from FIRST_SUPERUSER / FIRST_SUPERUSER_PASSWORD when
  * no account has that email (the seeds' start-up behaviour). */

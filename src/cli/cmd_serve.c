@@ -145,13 +145,16 @@ int cmd_serve(int argc, char **argv)
         .app = &a,
         .trust_proxy = a.cfg.trust_proxy,
     };
-    if (http_server_start(&sopts, &server, &err) != EM_OK) {
-        log_msg(LOG_ERROR, "cannot listen on %s:%d: %s", a.cfg.host, a.cfg.port, err.msg);
-        goto out_routes;
-    }
+    /* The worker first: handlers read a.worker (to wake it), so it is set
+     * before any handler can run. */
     if (with_worker && app_start_worker(&a, NULL, 0, (struct worker **)&jobs, &err) != EM_OK) {
         log_msg(LOG_ERROR, "cannot start the job worker: %s", err.msg);
-        http_server_stop(server);
+        goto out_routes;
+    }
+    if (http_server_start(&sopts, &server, &err) != EM_OK) {
+        log_msg(LOG_ERROR, "cannot listen on %s:%d: %s", a.cfg.host, a.cfg.port, err.msg);
+        a.worker = NULL;
+        worker_stop(jobs);
         goto out_routes;
     }
     log_emit(LOG_INFO, "listening",
@@ -165,6 +168,7 @@ int cmd_serve(int argc, char **argv)
              json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "grace_s",
                        a.cfg.shutdown_grace_s));
     http_server_stop(server);
+    a.worker = NULL;
     worker_stop(jobs);
     rc = CLI_OK;
 out_routes:

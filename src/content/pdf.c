@@ -2,13 +2,19 @@
  *
  * pdf_extract runs in three stages.
  *
- *   1. Open. The calling thread makes a MuPDF context (locks for MuPDF when
- *      more than one thread will use it, an allocator that stops at
- *      PDF_MEMORY_LIMIT, warnings and errors dropped), opens the document,
- *      and checks the password, the page count and the metadata title.
- *   2. Pages. Worker threads, each with a clone of the context and its own
+ *   1. Open. The calling thread makes a MuPDF context (an allocator that
+ *      stops at PDF_MEMORY_LIMIT, warnings and errors dropped), opens the
+ *      document, and checks the password, the page count and the metadata
+ *      title.
+ *   2. Pages. Worker threads, each with a context of its own and its own
  *      document (MuPDF documents are not thread-safe; the first worker takes
- *      the one opened in stage 1), take page numbers from a shared counter.
+ *      the context and document of stage 1), take page numbers from a shared
+ *      counter. The contexts are independent, not clones: MuPDF has no global
+ *      state, so independent contexts need no locks, while clones share a
+ *      store and take a global lock around every allocation and reference
+ *      count change (a quarter of all CPU time went to that lock with two
+ *      threads). Each context caches its own fonts; the allocator (an atomic
+ *      byte count) is the one thing they share.
  *      A page is drawn into a structured-text page and copied out as lines:
  *      the text of each line in a per-page buffer, plus what the heading pass
  *      needs (font size, boldness, position, block). The calling thread waits
@@ -26,7 +32,6 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -48,7 +53,7 @@
 #include "core/mem.h"
 #include "content/text.h"
 
-/* MuPDF's cache of decoded objects, shared by the threads of one extraction. */
+/* MuPDF's cache of decoded objects, per thread of one extraction. */
 #define PDF_STORE_SIZE (64u << 20)
 /* All the memory MuPDF may hold for one extraction. */
 #define PDF_MEMORY_LIMIT ((size_t)1 << 30)
@@ -170,47 +175,6 @@ static void *mem_realloc(void *user, void *old, size_t size)
         atomic_fetch_sub(&m->used, old_size - size);
     memcpy(q, &size, sizeof size);
     return q + MEM_HEADER;
-}
-
-/* MuPDF takes its locks extremely often (a reference count change is one
- * lock and unlock) and holds them for a few instructions, so they are spin
- * locks that yield after a while, each on its own cache line: a pthread
- * mutex cost a third of the single-threaded run time. */
-#define SPINS_BEFORE_YIELD 64
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-typedef struct spin_lock {
-    alignas(64) atomic_flag held;
-} spin_lock;
-
-typedef struct lock_set {
-    spin_lock lock[FZ_LOCK_MAX];
-} lock_set;
-
-static void spin_lock_take(void *user, int lock)
-{
-    atomic_flag *f = &((lock_set *)user)->lock[lock].held;
-    for (int spins = 0; atomic_flag_test_and_set_explicit(f, memory_order_acquire); spins++) {
-        if (spins >= SPINS_BEFORE_YIELD) {
-            sched_yield();
-            spins = 0;
-        } else {
-            cpu_relax();
-        }
-    }
-}
-
-static void spin_lock_give(void *user, int lock)
-{
-    atomic_flag_clear_explicit(&((lock_set *)user)->lock[lock].held, memory_order_release);
 }
 
 /* MuPDF reports what it repairs and skips through these; a damaged file
@@ -1532,9 +1496,6 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     mem_limit mem = {.max = PDF_MEMORY_LIMIT};
     atomic_init(&mem.used, 0);
     atomic_init(&mem.hit, false);
-    lock_set locks;
-    for (int i = 0; i < FZ_LOCK_MAX; i++)
-        atomic_flag_clear(&locks.lock[i].held);
     job j = {.data = data, .len = len, .opt = opt, .running = 0};
     j.deadline_us = clock_mono_us() + (int64_t)timeout_ms * 1000;
     atomic_init(&j.next, 0);
@@ -1551,7 +1512,6 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     pthread_condattr_destroy(&ca);
 
     fz_alloc_context alloc = {.user = &mem, .malloc = mem_malloc, .realloc = mem_realloc, .free = mem_free};
-    fz_locks_context lk = {.user = &locks, .lock = spin_lock_take, .unlock = spin_lock_give};
     fz_context *ctx = NULL;
     pdf_document *doc = NULL;
     worker *workers = NULL;
@@ -1563,12 +1523,10 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
 
     /* Stages hold, in order: ctx, doc, the page slots, the workers; every
      * failure goes to `done`, which releases whatever was taken. */
-    /* One thread needs no locks: only the worker uses MuPDF while it runs
-     * (the waiting thread only sets the cookie), and the locks would cost
-     * a quarter of the time. Without locks MuPDF cannot clone the context,
-     * so the one worker uses this one. */
+    /* No locks: while the workers run, the calling thread only sets the
+     * cookies; every worker has a context of its own (see the top). */
     int threads = pick_threads(opt);
-    ctx = fz_new_context(&alloc, threads > 1 ? &lk : NULL, PDF_STORE_SIZE);
+    ctx = fz_new_context(&alloc, NULL, PDF_STORE_SIZE);
     if (ctx == NULL) {
         rc = em_error_set(err, EM_E_INTERNAL, "the PDF reader cannot start");
         goto done;
@@ -1607,7 +1565,7 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     workers = em_calloc((size_t)n, sizeof workers[0]);
     for (int i = 0; i < n; i++) {
         workers[i].j = &j;
-        workers[i].ctx = threads > 1 ? fz_clone_context(ctx) : ctx;
+        workers[i].ctx = i == 0 ? ctx : fz_new_context(&alloc, NULL, PDF_STORE_SIZE);
         if (workers[i].ctx == NULL)
             break;
         fz_set_warning_callback(workers[i].ctx, drop_message, NULL);

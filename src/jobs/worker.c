@@ -39,10 +39,12 @@ struct worker {
     atomic_bool stopping;
     atomic_int active;              /* runners still in their loop */
     pthread_mutex_t mu;             /* guards the condition below */
-    pthread_cond_t wake;            /* signalled on stop */
+    pthread_cond_t wake;            /* signalled on stop and by worker_wake */
+    bool kicked;                    /* worker_wake was called since a runner last looked (mu) */
 };
 
-/* Sleep up to ms, returning early when the worker is stopping. */
+/* Sleep up to ms, returning early when the worker is stopping or woken
+ * (worker_wake; a wake that came just before the nap counts too). */
 static void nap(worker *w, int64_t ms)
 {
     struct timespec until;
@@ -54,10 +56,21 @@ static void nap(worker *w, int64_t ms)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&w->mu);
-    while (!atomic_load(&w->stopping)) {
+    while (!atomic_load(&w->stopping) && !w->kicked) {
         if (pthread_cond_timedwait(&w->wake, &w->mu, &until) == ETIMEDOUT)
             break;
     }
+    w->kicked = false;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void worker_wake(worker *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->kicked = true;
+    pthread_cond_broadcast(&w->wake);
     pthread_mutex_unlock(&w->mu);
 }
 

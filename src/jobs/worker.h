@@ -60,6 +60,9 @@ typedef struct worker worker;
 int worker_start(dbpool *pool, const worker_options *opts, worker **out /* OUT */, em_error *err);
 /* Graceful stop (see above), then free. NULL is a no-op. */
 void worker_stop(worker *w);
+/* Look for jobs now instead of at the end of the idle poll: for producers in
+ * the same process (an upload's extraction job). NULL is a no-op. */
+void worker_wake(worker *w);
 const char *worker_name(const worker *w);
 
 #endif

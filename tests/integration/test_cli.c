@@ -5,7 +5,7 @@
 
 static void cli_help_on_every_command(void **state)
 {
-    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", "worker", "jobs", NULL};
+    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", "worker", "jobs", "ingest", NULL};
     char *out = NULL;
     const char *top[] = {"x", "--help", NULL};
     assert_int_equal(it_run(top, NULL, NULL, &out), 0);

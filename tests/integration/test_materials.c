@@ -25,12 +25,17 @@ typedef struct ctx {
     it_account alice, bob;
 } ctx;
 
-static void start(ctx *c, bool pg)
+static void start_with(ctx *c, bool pg, const char *const *server_env)
 {
     it_backend_setup(&c->b, pg);
-    it_server_start(&c->s, &c->b, env);
+    it_server_start(&c->s, &c->b, server_env);
     it_register(&c->s, "alice@example.org", &c->alice);
     it_register(&c->s, "bob@example.org", &c->bob);
+}
+
+static void start(ctx *c, bool pg)
+{
+    start_with(c, pg, env);
 }
 
 static void stop(ctx *c)
@@ -532,6 +537,24 @@ static void bad_inputs(void **state)
     stop(&c);
 }
 
+/* The configured limits reach the extraction: a PDF longer than MAX_PDF_PAGES
+ * fails with the reason instead of holding a worker. */
+static void pdf_page_limit(void **state)
+{
+    static const char *const limited[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET, "MAX_PDF_PAGES=3", NULL};
+    ctx c;
+    start_with(&c, IT_PG(state), limited);
+    it_response r;
+    char id[64];
+    upload_fixture(&c, &c.alice, "headings.pdf", NULL, NULL, &r);
+    accepted_id(&r, id);
+    json_t *m = wait_done(&c, &c.alice, id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "failed");
+    assert_string_equal(json_string_value(json_object_get(m, "error")), "the PDF has 4 pages; the limit is 3");
+    json_decref(m);
+    stop(&c);
+}
+
 /* JSON text uploads (Markdown), listing, and deletion removing everything. */
 static void text_upload_list_delete(void **state)
 {
@@ -614,6 +637,7 @@ int main(void)
         IT_BOTH(signed_downloads),
         IT_BOTH(bad_inputs),
         IT_BOTH(text_upload_list_delete),
+        IT_BOTH(pdf_page_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
