@@ -289,11 +289,13 @@ static bool is_ordinal(const word *w)
     return strcmp(s, "st") == 0 || strcmp(s, "nd") == 0 || strcmp(s, "rd") == 0 || strcmp(s, "th") == 0;
 }
 
-/* Whether a word can be a key term. */
+/* Whether a word can be a key term. Words that start with a digit ("12x",
+ * "3rd", "4km") are quantities and expressions, not terms; digits later on
+ * stay ("co2", "h2o"). */
 static bool is_term_word(const word *w)
 {
     return !w->overlong && w->chars >= 3 && w->has_letter && !is_ordinal(w) &&
-           !terms_is_stop_word(w->text, w->len);
+           !(w->text[0] >= '0' && w->text[0] <= '9') && !terms_is_stop_word(w->text, w->len);
 }
 
 /* The stem of w into out (at least 2 * TERMS_WORD_MAX + 1 bytes). */

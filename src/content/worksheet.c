@@ -290,6 +290,13 @@ static bool is_key_heading(const char *p, const char *end, const char **rest /* 
     return false;
 }
 
+bool worksheet_is_key_heading(const char *title)
+{
+    const char *end = title + strlen(title);
+    const char *rest = NULL;
+    return is_key_heading(text_skip_blanks(title, end), end, &rest) && rest == end;
+}
+
 /* An inline answer line: "Answer: C", "Ans: C", "Ans. C", "Answer - C",
  * "Correct answer: (c)". Sets *rest to the text after the separator. */
 static bool is_answer_line(const char *p, const char *end, const char **rest /* OUT */)

@@ -8,6 +8,7 @@
 #ifndef EM_CONTENT_WORKSHEET_H
 #define EM_CONTENT_WORKSHEET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "content/chunk.h"
@@ -35,5 +36,9 @@ typedef struct ws_list {
  * questions. Free with ws_list_cleanup. */
 int worksheet_parse(const chunk_page *pages, size_t n_pages, ws_list *out /* OUT */, em_error *err);
 void ws_list_cleanup(ws_list *l);
+
+/* Whether a heading is an answer key's ("Answer Key", "Answers:", ...): it
+ * names a part of the worksheet, not a topic. */
+bool worksheet_is_key_heading(const char *title);
 
 #endif

@@ -1,6 +1,5 @@
 #include "materials/ingest.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include "content/chunk.h"
 #include "content/doctext.h"
 #include "content/pdf.h"
+#include "content/terms.h"
 #include "content/topics.h"
 #include "content/worksheet.h"
 #include "core/log.h"
@@ -41,51 +41,111 @@ static int extract(const material *m, const void *data, size_t len, const ingest
     return rc;
 }
 
-/* Case-insensitive (ASCII) substring test. */
-static bool contains_word(const char *hay, const char *needle)
+/* Key terms of a worksheet's questions: at most this many, and at most
+ * QUESTION_TERM_TAGS of them on one question. */
+#define WORKSHEET_TERMS 12
+#define QUESTION_TERM_TAGS 3
+
+/* Add "topic.<slug of name>" to arr unless there already. */
+static void add_topic_tag(json_t *arr, const char *name)
 {
-    size_t n = strlen(needle);
-    if (n == 0)
-        return false;
-    for (const char *p = hay; *p != '\0'; p++) {
-        if (strncasecmp(p, needle, n) == 0 && (p == hay || !isalnum((unsigned char)p[-1])) &&
-            !isalnum((unsigned char)p[n]))
-            return true;
+    char slug[TOPICS_SLUG_MAX + 1], tag[TOPICS_SLUG_MAX + 8];
+    if (topics_tag_slug(name, slug, sizeof slug) != EM_OK)
+        return;
+    snprintf(tag, sizeof tag, "topic.%s", slug);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (strcmp(json_string_value(v), tag) == 0)
+            return;
     }
-    return false;
+    json_array_append_new(arr, json_string(tag));
 }
 
-/* Tags a question inherits from the material's topics, "topic.<slug>": the
- * heading section it sits in, or the key terms its stem mentions. */
-static char *question_topic_tags(const ws_question *q, const topic_list *topics)
+/* Whether every word of the key term's stem ("cell membran") is among the
+ * question's stems. */
+static bool mentions(const key_term *t, char *const *stems, size_t n)
 {
-    json_t *arr = json_array();
-    const topic *section = NULL;
-    for (size_t i = 0; i < topics->n; i++) {
-        const topic *t = &topics->items[i];
-        if (strcmp(t->source, "heading") == 0) {
-            if (t->page <= q->page)
-                section = t;
-        } else if (contains_word(q->stem, t->name)) {
-            char slug[TOPICS_SLUG_MAX + 1], tag[TOPICS_SLUG_MAX + 8];
-            topics_tag_slug(t->name, slug, sizeof slug);
-            if (slug[0] != '\0') {
-                snprintf(tag, sizeof tag, "topic.%s", slug);
-                json_array_append_new(arr, json_string(tag));
+    const char *p = t->stem;
+    while (*p != '\0') {
+        const char *sp = strchr(p, ' ');
+        size_t len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strlen(stems[i]) == len && memcmp(stems[i], p, len) == 0;
+        if (!found)
+            return false;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return true;
+}
+
+/* The tags each question inherits from the material, "topic.<slug>": the
+ * heading of the section it sits in (answer keys aside), and the worksheet's
+ * key terms (TF-IDF over all the stems) that its stem mentions. qtags[i] gets
+ * question i's tags as JSON array text. */
+static int infer_question_tags(const doc_text *doc, const ws_list *qs, char **qtags, em_error *err)
+{
+    const char **docs = em_calloc(qs->n, sizeof *docs);
+    size_t *lens = em_calloc(qs->n, sizeof *lens);
+    for (size_t i = 0; i < qs->n; i++) {
+        docs[i] = qs->items[i].stem;
+        lens[i] = strlen(qs->items[i].stem);
+    }
+    key_term *terms = NULL;
+    size_t n_terms = 0;
+    int rc = terms_key_terms(docs, lens, qs->n, WORKSHEET_TERMS, &terms, &n_terms, err);
+    for (size_t i = 0; rc == EM_OK && i < qs->n; i++) {
+        const ws_question *q = &qs->items[i];
+        json_t *arr = json_array();
+        const chunk_heading *section = NULL;
+        for (size_t h = 0; h < doc->n_headings; h++) {
+            const chunk_heading *hd = &doc->headings[h];
+            if (hd->page <= q->page && hd->title != NULL && !worksheet_is_key_heading(hd->title))
+                section = hd;
+        }
+        if (section != NULL)
+            add_topic_tag(arr, section->title);
+        char **stems = NULL;
+        size_t n_stems = 0;
+        rc = terms_stem_words(q->stem, lens[i], &stems, &n_stems, err);
+        for (size_t t = 0, added = 0; rc == EM_OK && t < n_terms && added < QUESTION_TERM_TAGS; t++) {
+            if (terms[t].docs >= 2 && mentions(&terms[t], stems, n_stems)) {
+                add_topic_tag(arr, terms[t].term);
+                added++;
             }
         }
+        terms_stems_free(stems, n_stems);
+        char *text = json_dumps(arr, JSON_COMPACT);
+        json_decref(arr);
+        qtags[i] = em_strdup(text != NULL ? text : "[]");
+        free(text);
     }
-    if (section != NULL) {
-        char slug[TOPICS_SLUG_MAX + 1], tag[TOPICS_SLUG_MAX + 8];
-        topics_tag_slug(section->name, slug, sizeof slug);
-        if (slug[0] != '\0') {
-            snprintf(tag, sizeof tag, "topic.%s", slug);
-            json_array_append_new(arr, json_string(tag));
-        }
-    }
-    char *text = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    return text;
+    key_terms_free(terms, n_terms);
+    free(docs);
+    free(lens);
+    return rc;
+}
+
+/* A worksheet's answer key is a part of it, not a topic: its headings are
+ * left out of what topics are made from. Returns the headings to use (doc's
+ * own array, or *filtered, owned by the caller). */
+static const chunk_heading *topic_headings(const doc_text *doc, bool worksheet, chunk_heading **filtered,
+                                           size_t *n)
+{
+    *filtered = NULL;
+    *n = doc->n_headings;
+    if (!worksheet)
+        return doc->headings;
+    *filtered = em_calloc(doc->n_headings + 1, sizeof **filtered);
+    size_t k = 0;
+    for (size_t i = 0; i < doc->n_headings; i++)
+        if (doc->headings[i].title == NULL || !worksheet_is_key_heading(doc->headings[i].title))
+            (*filtered)[k++] = doc->headings[i];
+    *n = k;
+    return *filtered;
 }
 
 /* Everything after extraction: chunks, topics, questions, stored at once. */
@@ -97,14 +157,17 @@ static int analyse_and_store(db *d, const material *m, const doc_text *doc, inge
     char **qtags = NULL;
     chunk_limits lim = {0};
     int rc = chunk_document(doc->pages, doc->n_pages, doc->headings, doc->n_headings, lim, &chunks, err);
+    chunk_heading *filtered = NULL;
+    size_t n_topic_headings = 0;
+    const chunk_heading *th = topic_headings(doc, m->is_worksheet, &filtered, &n_topic_headings);
     if (rc == EM_OK)
-        rc = topics_extract(doc->headings, doc->n_headings, chunks.items, chunks.n, &topics, err);
+        rc = topics_extract(th, n_topic_headings, chunks.items, chunks.n, &topics, err);
+    free(filtered);
     if (rc == EM_OK && m->is_worksheet) {
         rc = worksheet_parse(doc->pages, doc->n_pages, &questions, err);
         if (rc == EM_OK && questions.n > 0) {
             qtags = em_calloc(questions.n, sizeof *qtags);
-            for (size_t i = 0; i < questions.n; i++)
-                qtags[i] = question_topic_tags(&questions.items[i], &topics);
+            rc = infer_question_tags(doc, &questions, qtags, err);
         }
     }
     if (rc == EM_OK) {
