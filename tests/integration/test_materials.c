@@ -1,18 +1,22 @@
 /* Study material end to end against the real binary: uploads (multipart and
  * JSON), extraction by the embedded worker, sections, topics, search, the
  * question bank, signed downloads, deletion, and every bad input ending in a
- * clear status with nothing left behind. Each case runs on SQLite and on
- * PostgreSQL. */
+ * clear status with nothing left behind; the same life of a material with its
+ * file in S3 (the fake S3 server of tests/fixtures/fixtures_s3.h), and S3
+ * failing. Each case runs on SQLite and on PostgreSQL. */
 #include "it_common.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "content/signed_url.h"
+#include "content/topics.h"
 #include "fixtures.h"
+#include "fixtures_s3.h"
 
 #define SECRET "materials-test-secret-that-is-long-enough-1234"
 
@@ -106,6 +110,20 @@ static void accepted_id(it_response *r, char id[64])
     snprintf(id, 64, "%s", json_string_value(json_object_get(j, "id")));
     json_decref(j);
     it_response_free(r);
+}
+
+/* Upload the fixture `name` and take the 202: its bytes (owned) and the id. */
+static unsigned char *upload_accepted(const ctx *c, const it_account *as, const char *name, size_t *len,
+                                      char id[64])
+{
+    unsigned char *data = NULL;
+    em_error err = {0};
+    if (fixture_build(name, &data, len, &err) != EM_OK)
+        fail_msg("fixture %s: %s", name, err.msg);
+    it_response r;
+    upload(c, as, name, data, *len, NULL, NULL, &r);
+    accepted_id(&r, id);
+    return data;
 }
 
 /* Poll the material until it is ready or failed (30 s at most); its JSON. */
@@ -285,6 +303,9 @@ static void worksheet_question_bank(void **state)
 
     /* Tag prefix match: the parent tag finds all 20, with stems, options,
      * keys and pages as printed. */
+    char slug[TOPICS_SLUG_MAX + 1], section_tag[TOPICS_SLUG_MAX + 8];
+    assert_int_equal(topics_tag_slug(FIXTURE_WORKSHEET_HEADING, slug, sizeof slug), EM_OK);
+    snprintf(section_tag, sizeof section_tag, "topic.%s", slug);
     json_t *q = get_json(&c, &c.alice, "/api/questions?tag=math.algebra&limit=100", 200);
     json_t *items = json_object_get(q, "items");
     assert_int_equal(json_array_size(items), FIXTURE_WORKSHEET_QUESTIONS);
@@ -301,12 +322,17 @@ static void worksheet_question_bank(void **state)
         char key[2] = {fq->answer, '\0'};
         assert_string_equal(json_string_value(json_object_get(it, "answer")), key);
         assert_int_equal(json_integer_value(json_object_get(it, "page")), fq->page);
+        /* The given tags, and the section it sits in as an inferred one. */
         json_t *tags = json_object_get(it, "tags");
-        bool has_given = false;
-        for (size_t t = 0; t < json_array_size(tags); t++)
-            has_given = has_given ||
-                        strcmp(json_string_value(json_array_get(tags, t)), "math.algebra.linear-equations") == 0;
+        bool has_given = false, has_section = false;
+        for (size_t t = 0; t < json_array_size(tags); t++) {
+            const char *tag = json_string_value(json_array_get(tags, t));
+            has_given = has_given || strcmp(tag, "math.algebra.linear-equations") == 0;
+            has_section = has_section || strcmp(tag, section_tag) == 0;
+        }
         assert_true(has_given);
+        if (!has_section)
+            fail_msg("question %zu lacks %s: %s", i + 1, section_tag, json_dumps(tags, 0));
     }
     char qid[64];
     snprintf(qid, sizeof qid, "%s", json_string_value(json_object_get(json_array_get(items, 0), "id")));
@@ -379,14 +405,10 @@ static void signed_downloads(void **state)
 {
     ctx c;
     start(&c, IT_PG(state));
-    unsigned char *data = NULL;
     size_t len = 0;
-    em_error err = {0};
-    assert_int_equal(fixture_build("headings.pdf", &data, &len, &err), EM_OK);
-    it_response r;
     char id[64];
-    upload(&c, &c.alice, "headings.pdf", data, len, NULL, NULL, &r);
-    accepted_id(&r, id);
+    unsigned char *data = upload_accepted(&c, &c.alice, "headings.pdf", &len, id);
+    it_response r;
     char path[256];
     snprintf(path, sizeof path, "/api/materials/%s/download-url", id);
     json_t *u = get_json(&c, &c.alice, path, 200);
@@ -629,6 +651,150 @@ static void text_upload_list_delete(void **state)
     stop(&c);
 }
 
+/* ---- S3 storage ---- */
+
+#define S3_ACCESS_KEY "AKIDEXAMMENTORTEST"
+#define S3_SECRET_KEY "exammentor/fake+s3-secret"
+#define S3_BUCKET_URL "s3://exam-bucket/uploads"
+#define S3_KEY_PREFIX "/exam-bucket/uploads/" /* the request path of a key */
+
+/* A fake S3 and the server storing its files there. */
+static fake_s3 *start_s3(ctx *c, bool pg)
+{
+    fake_s3 *f = fake_s3_start(S3_ACCESS_KEY, S3_SECRET_KEY, "us-east-1");
+    if (f == NULL)
+        fail_msg("fake S3: %s", strerror(errno));
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "S3_ENDPOINT=http://127.0.0.1:%d", fake_s3_port(f));
+    const char *const s3_env[] = {IT_FAST_HASH,
+                                  "SECRET_KEY=" SECRET,
+                                  "MAX_UPLOAD_MB=1",
+                                  "EXTRACTION_THREADS=2",
+                                  "STORAGE_URL=" S3_BUCKET_URL,
+                                  endpoint,
+                                  "S3_REGION=us-east-1",
+                                  "S3_ACCESS_KEY_ID=" S3_ACCESS_KEY,
+                                  "S3_SECRET_ACCESS_KEY=" S3_SECRET_KEY,
+                                  NULL};
+    start_with(c, pg, s3_env);
+    return f;
+}
+
+/* Every request the fake saw was well signed. */
+static void assert_none_rejected(fake_s3 *f)
+{
+    if (fake_s3_rejected(f) != 0) {
+        char why[1200];
+        fake_s3_last_error(f, why, sizeof why);
+        fail_msg("the fake S3 refused %d request(s), the last: %s", fake_s3_rejected(f), why);
+    }
+}
+
+/* A material's whole life with its file in S3: stored under the bucket's
+ * prefix, read back by the extraction, downloaded through a signed link,
+ * removed with the material; nothing on the local disk. */
+static void s3_storage(void **state)
+{
+    ctx c;
+    fake_s3 *f = start_s3(&c, IT_PG(state));
+    size_t len = 0;
+    char id[64];
+    unsigned char *data = upload_accepted(&c, &c.alice, "headings.pdf", &len, id);
+    it_response r;
+    json_t *m = wait_done(&c, &c.alice, id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "ready");
+    assert_int_equal(json_integer_value(json_object_get(m, "page_count")), FIXTURE_HEADINGS_PAGES);
+    json_decref(m);
+    json_t *s = get_json(&c, &c.alice, "/api/search?q=chlorophyll", 200);
+    json_t *top = json_array_get(json_object_get(s, "items"), 0);
+    assert_non_null(top);
+    assert_string_equal(json_string_value(json_object_get(top, "material_id")), id);
+    json_decref(s);
+
+    /* The one object is the upload, byte for byte. */
+    assert_int_equal(fake_s3_object_count(f), 1);
+    char key[256];
+    snprintf(key, sizeof key, S3_KEY_PREFIX "materials/%s/original", id);
+    void *stored = NULL;
+    size_t stored_len = 0;
+    if (!fake_s3_get(f, key, &stored, &stored_len))
+        fail_msg("the fake S3 has no object %s", key);
+    assert_int_equal(stored_len, len);
+    assert_memory_equal(stored, data, len);
+    free(stored);
+    assert_int_equal(stored_files(&c), 0);
+
+    char path[256];
+    snprintf(path, sizeof path, "/api/materials/%s/download-url", id);
+    json_t *u = get_json(&c, &c.alice, path, 200);
+    it_http(&c.s, "GET", json_string_value(json_object_get(u, "url")), NULL, NULL, 0, &r);
+    json_decref(u);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, data, len);
+    it_response_free(&r);
+
+    snprintf(path, sizeof path, "/api/materials/%s", id);
+    call(&c, &c.alice, "DELETE", path, NULL, &r);
+    assert_int_equal(r.status, 204);
+    it_response_free(&r);
+    assert_int_equal(fake_s3_object_count(f), 0);
+    assert_none_rejected(f);
+    free(data);
+    stop(&c);
+    fake_s3_stop(f);
+}
+
+/* The upload's 503 when S3 fails, with no endpoint in it. */
+static void assert_storage_unavailable(const it_response *r)
+{
+    it_assert_error(r, 503, "unavailable");
+    assert_non_null(strstr(r->body, "S3"));
+    assert_null(strstr(r->body, "127.0.0.1"));
+}
+
+/* S3 answering 503, then gone: uploads are a clear 503 that leaves no row,
+ * job or object; a stored file that cannot be read is a 503 too. */
+static void s3_unavailable(void **state)
+{
+    ctx c;
+    fake_s3 *f = start_s3(&c, IT_PG(state));
+    it_response r;
+    fake_s3_force_status(f, 503, "SlowDown");
+    upload_fixture(&c, &c.alice, "headings.pdf", NULL, NULL, &r);
+    assert_storage_unavailable(&r);
+    assert_non_null(strstr(r.body, "SlowDown"));
+    it_response_free(&r);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM materials"), 0);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM jobs"), 0);
+    assert_int_equal(fake_s3_object_count(f), 0);
+
+    /* S3 back: the next upload goes through. */
+    fake_s3_force_status(f, 0, NULL);
+    char id[64];
+    upload_fixture(&c, &c.alice, "headings.pdf", NULL, NULL, &r);
+    accepted_id(&r, id);
+    json_t *m = wait_done(&c, &c.alice, id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "ready");
+    json_decref(m);
+    assert_none_rejected(f);
+
+    /* S3 gone. */
+    fake_s3_stop(f);
+    upload_fixture(&c, &c.alice, "headings.pdf", NULL, NULL, &r);
+    assert_storage_unavailable(&r);
+    it_response_free(&r);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM materials"), 1);
+    char path[256];
+    snprintf(path, sizeof path, "/api/materials/%s/download-url", id);
+    json_t *u = get_json(&c, &c.alice, path, 200);
+    it_http(&c.s, "GET", json_string_value(json_object_get(u, "url")), NULL, NULL, 0, &r);
+    json_decref(u);
+    assert_storage_unavailable(&r);
+    it_response_free(&r);
+    stop(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -638,6 +804,8 @@ int main(void)
         IT_BOTH(bad_inputs),
         IT_BOTH(text_upload_list_delete),
         IT_BOTH(pdf_page_limit),
+        IT_BOTH(s3_storage),
+        IT_BOTH(s3_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

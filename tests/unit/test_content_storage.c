@@ -1,7 +1,8 @@
 /* storage: keys; the local backend (round trip, modes, atomic replacement,
  * concurrent use, errors); S3 signing against AWS's published examples; and
- * the S3 backend end to end against a small in-process fake S3 server that
- * checks every request's payload hash and signature. */
+ * the S3 backend end to end against the in-process fake S3 server of
+ * tests/fixtures/fixtures_s3.h, which checks every request's payload hash and
+ * signature. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,24 +14,21 @@
 #include <errno.h>
 #include <ftw.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "content/storage.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "fixtures_s3.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -315,6 +313,7 @@ static void content_storage_local_atomic_replace(void **state)
 typedef struct churn_ctx {
     storage *s;
     int id;
+    int rounds;
     int failures;
 } churn_ctx;
 
@@ -323,7 +322,7 @@ static void *churn(void *arg)
     churn_ctx *c = arg;
     char key[64];
     snprintf(key, sizeof key, "race/shared/k%d", c->id);
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < c->rounds; i++) {
         em_error err = {0};
         if (storage_put(c->s, key, "data", 4, NULL, &err) != EM_OK)
             c->failures++;
@@ -339,20 +338,26 @@ static void *churn(void *arg)
     return NULL;
 }
 
-static void content_storage_local_concurrent(void **state)
+/* Four churning threads on s, rounds each; none may fail. */
+static void churn_all(storage *s, int rounds)
 {
-    char *tmp = make_tmpdir();
-    storage *s = open_local(tmp);
     churn_ctx c[4];
     pthread_t t[4];
     for (int i = 0; i < 4; i++) {
-        c[i] = (churn_ctx){s, i, 0};
+        c[i] = (churn_ctx){s, i, rounds, 0};
         assert_int_equal(pthread_create(&t[i], NULL, churn, &c[i]), 0);
     }
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);
         assert_int_equal(c[i].failures, 0);
     }
+}
+
+static void content_storage_local_concurrent(void **state)
+{
+    char *tmp = make_tmpdir();
+    storage *s = open_local(tmp);
+    churn_all(s, 300);
     storage_close(s);
     rm_rf(tmp);
     free(tmp);
@@ -514,320 +519,39 @@ static void content_storage_s3_uri_encode(void **state)
     buf_cleanup(&b);
 }
 
-/* ---- a fake S3 server ------------------------------------------------------------ */
+/* ---- the fake S3 server (tests/fixtures/fixtures_s3.h) ------------------------- */
 
 #define FAKE_KEY "AKIDFAKEEXAMPLE"
 #define FAKE_SECRET "fake/secret+key"
 #define FAKE_REGION "eu-test-1"
-#define FAKE_MAX_OBJECTS 16
-
-typedef struct fake_obj {
-    char *path; /* "/bucket/key" as requested */
-    unsigned char *data;
-    size_t len;
-} fake_obj;
-
-typedef struct fake_s3 {
-    int fd;
-    int port;
-    pthread_t thread;
-    atomic_bool stop;
-    pthread_mutex_t mu; /* guards everything below */
-    fake_obj objs[FAKE_MAX_OBJECTS];
-    size_t n_objs;
-    int force_status;       /* answer every request with it, 0: behave */
-    const char *force_code; /* its S3 error code */
-    bool hang;              /* read requests, never answer */
-    bool omit_length;       /* answer GETs without Content-Length */
-    int requests;
-    int rejected; /* requests refused for hash or signature */
-    char last_path[1024];
-    char last_content_type[1024];
-} fake_s3;
-
-typedef struct req_header {
-    char name[64]; /* lowercase */
-    char value[1024];
-} req_header;
-
-static const char *find_header(const req_header *h, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(h[i].name, name) == 0)
-            return h[i].value;
-    }
-    return NULL;
-}
-
-static void send_all(int c, const void *p, size_t n)
-{
-    const char *s = p;
-    while (n > 0) {
-        ssize_t w = send(c, s, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
-static void respond(int c, int status, const char *content_type, const void *body, size_t len,
-                    bool with_length)
-{
-    char head[512];
-    int n = snprintf(head, sizeof head, "HTTP/1.1 %d X\r\nConnection: close\r\n", status);
-    if (content_type != NULL)
-        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Type: %s\r\n", content_type);
-    if (with_length)
-        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", len);
-    n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
-    send_all(c, head, (size_t)n);
-    if (len > 0)
-        send_all(c, body, len);
-}
-
-static void respond_error(int c, int status, const char *code)
-{
-    char xml[512];
-    int n = snprintf(xml, sizeof xml,
-                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
-                     "<Message>fake</Message><RequestId>1</RequestId></Error>",
-                     code);
-    respond(c, status, "application/xml", xml, (size_t)n, true);
-}
-
-/* Check the request's payload hash and signature the way S3 does: recompute
- * the signature over the headers the Authorization header names, with the
- * values received. NULL when fine, else the S3 error code. */
-static const char *fake_check(const char *method, const char *target, const req_header *h, size_t nh,
-                              const unsigned char *body, size_t len)
-{
-    const char *sha = find_header(h, nh, "x-amz-content-sha256");
-    const char *date = find_header(h, nh, "x-amz-date");
-    const char *auth = find_header(h, nh, "authorization");
-    if (sha == NULL || date == NULL || auth == NULL)
-        return "AccessDenied";
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
-    crypto_hash_sha256(digest, body, len);
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-    if (strcmp(hex, sha) != 0)
-        return "XAmzContentSHA256Mismatch";
-
-    const char *prefix = "AWS4-HMAC-SHA256 Credential=" FAKE_KEY "/";
-    if (strncmp(auth, prefix, strlen(prefix)) != 0)
-        return "InvalidAccessKeyId";
-    const char *sh = strstr(auth, ",SignedHeaders=");
-    if (sh == NULL)
-        return "AccessDenied";
-    sh += strlen(",SignedHeaders=");
-    const char *sh_end = strchr(sh, ',');
-    if (sh_end == NULL)
-        return "AccessDenied";
-    char names[512];
-    snprintf(names, sizeof names, "%.*s", (int)(sh_end - sh), sh);
-    if (strstr(names, "host") == NULL || strstr(names, "x-amz-date") == NULL ||
-        strstr(names, "x-amz-content-sha256") == NULL)
-        return "AccessDenied";
-    storage_s3_header sig_h[16];
-    size_t n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(names, ";", &save); tok != NULL && n < 16; tok = strtok_r(NULL, ";", &save)) {
-        const char *v = find_header(h, nh, tok);
-        if (v == NULL)
-            return "AccessDenied";
-        sig_h[n++] = (storage_s3_header){tok, v};
-    }
-    char path[1024];
-    const char *q = strchr(target, '?');
-    snprintf(path, sizeof path, "%.*s", (int)(q != NULL ? q - target : (ptrdiff_t)strlen(target)), target);
-    storage_s3_request r = {method,   path,       q != NULL ? q + 1 : "", sig_h, n, sha, date, FAKE_REGION,
-                            FAKE_KEY, FAKE_SECRET};
-    char want[1024];
-    if (storage_s3_sign(&r, want, sizeof want) != EM_OK || strcmp(want, auth) != 0)
-        return "SignatureDoesNotMatch";
-    return NULL;
-}
-
-static fake_obj *fake_find(fake_s3 *f, const char *path)
-{
-    for (size_t i = 0; i < f->n_objs; i++) {
-        if (strcmp(f->objs[i].path, path) == 0)
-            return &f->objs[i];
-    }
-    return NULL;
-}
-
-static void fake_serve(fake_s3 *f, int c)
-{
-    struct timeval tv = {5, 0};
-    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char head[16384];
-    size_t n = 0;
-    char *end = NULL;
-    while (end == NULL) {
-        if (n == sizeof head - 1)
-            return;
-        ssize_t r = recv(c, head + n, sizeof head - 1 - n, 0);
-        if (r <= 0)
-            return;
-        n += (size_t)r;
-        head[n] = '\0';
-        end = strstr(head, "\r\n\r\n");
-    }
-    size_t head_len = (size_t)(end - head) + 4;
-
-    char method[16], target[1024];
-    if (sscanf(head, "%15s %1023s", method, target) != 2)
-        return;
-    req_header h[32];
-    size_t nh = 0;
-    for (char *line = strstr(head, "\r\n") + 2; line < end && nh < 32;) {
-        char *eol = strstr(line, "\r\n");
-        char *colon = memchr(line, ':', (size_t)(eol - line));
-        if (colon != NULL) {
-            size_t nl = (size_t)(colon - line);
-            snprintf(h[nh].name, sizeof h[nh].name, "%.*s", (int)nl, line);
-            for (char *p = h[nh].name; *p != '\0'; p++)
-                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-            char *v = colon + 1;
-            while (*v == ' ')
-                v++;
-            snprintf(h[nh].value, sizeof h[nh].value, "%.*s", (int)(eol - v), v);
-            nh++;
-        }
-        line = eol + 2;
-    }
-    const char *cl = find_header(h, nh, "content-length");
-    size_t len = cl != NULL ? strtoul(cl, NULL, 10) : 0;
-    unsigned char *body = em_malloc(len + 1);
-    size_t have = n - head_len < len ? n - head_len : len;
-    memcpy(body, head + head_len, have);
-    while (have < len) {
-        ssize_t r = recv(c, body + have, len - have, 0);
-        if (r <= 0) {
-            free(body);
-            return;
-        }
-        have += (size_t)r;
-    }
-
-    pthread_mutex_lock(&f->mu);
-    f->requests++;
-    snprintf(f->last_path, sizeof f->last_path, "%s", target);
-    bool hang = f->hang;
-    pthread_mutex_unlock(&f->mu);
-    if (hang) {
-        for (int i = 0; i < 100 && !atomic_load(&f->stop); i++)
-            usleep(20000);
-        free(body);
-        return;
-    }
-
-    char host[64];
-    snprintf(host, sizeof host, "127.0.0.1:%d", f->port);
-    const char *got_host = find_header(h, nh, "host");
-    const char *bad = got_host == NULL || strcmp(got_host, host) != 0 ? "InvalidHost" : NULL;
-    if (bad == NULL)
-        bad = fake_check(method, target, h, nh, body, len);
-
-    pthread_mutex_lock(&f->mu);
-    if (bad != NULL) {
-        f->rejected++;
-        respond_error(c, 403, bad);
-    } else if (f->force_status != 0) {
-        respond_error(c, f->force_status, f->force_code);
-    } else if (strcmp(method, "PUT") == 0) {
-        fake_obj *o = fake_find(f, target);
-        if (o == NULL && f->n_objs < FAKE_MAX_OBJECTS) {
-            o = &f->objs[f->n_objs++];
-            o->path = em_strdup(target);
-            o->data = NULL;
-        }
-        if (o == NULL) {
-            respond_error(c, 507, "TooManyObjects");
-        } else {
-            free(o->data);
-            o->data = body;
-            o->len = len;
-            body = NULL;
-            const char *ct = find_header(h, nh, "content-type");
-            snprintf(f->last_content_type, sizeof f->last_content_type, "%s", ct != NULL ? ct : "");
-            respond(c, 200, NULL, "", 0, true);
-        }
-    } else if (strcmp(method, "GET") == 0) {
-        fake_obj *o = fake_find(f, target);
-        if (o == NULL)
-            respond_error(c, 404, "NoSuchKey");
-        else
-            respond(c, 200, "application/octet-stream", o->data, o->len, !f->omit_length);
-    } else if (strcmp(method, "DELETE") == 0) {
-        fake_obj *o = fake_find(f, target);
-        if (o != NULL) {
-            free(o->path);
-            free(o->data);
-            *o = f->objs[--f->n_objs];
-        }
-        respond(c, 204, NULL, "", 0, false);
-    } else {
-        respond_error(c, 405, "MethodNotAllowed");
-    }
-    pthread_mutex_unlock(&f->mu);
-    free(body);
-}
-
-static void *fake_run(void *arg)
-{
-    fake_s3 *f = arg;
-    while (!atomic_load(&f->stop)) {
-        struct pollfd p = {f->fd, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0)
-            continue;
-        int c = accept(f->fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        fake_serve(f, c);
-        close(c);
-    }
-    return NULL;
-}
 
 static fake_s3 *fake_start(void)
 {
-    fake_s3 *f = em_calloc(1, sizeof *f);
-    assert_true(sodium_init() >= 0);
-    f->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(f->fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(f->fd, 16), 0);
-    socklen_t al = sizeof a;
-    assert_int_equal(getsockname(f->fd, (struct sockaddr *)&a, &al), 0);
-    f->port = ntohs(a.sin_port);
-    atomic_init(&f->stop, false);
-    pthread_mutex_init(&f->mu, NULL);
-    assert_int_equal(pthread_create(&f->thread, NULL, fake_run, f), 0);
+    fake_s3 *f = fake_s3_start(FAKE_KEY, FAKE_SECRET, FAKE_REGION);
+    if (f == NULL)
+        fail_msg("fake S3: %s", strerror(errno));
     return f;
 }
 
-static void fake_stop(fake_s3 *f)
+/* The fake's last request target and stored content type. */
+static void assert_last_path(fake_s3 *f, const char *want)
 {
-    atomic_store(&f->stop, true);
-    pthread_join(f->thread, NULL);
-    close(f->fd);
-    for (size_t i = 0; i < f->n_objs; i++) {
-        free(f->objs[i].path);
-        free(f->objs[i].data);
-    }
-    pthread_mutex_destroy(&f->mu);
-    free(f);
+    char got[1024];
+    fake_s3_last_path(f, got, sizeof got);
+    assert_string_equal(got, want);
+}
+
+static void assert_last_content_type(fake_s3 *f, const char *want)
+{
+    char got[1024];
+    fake_s3_last_content_type(f, got, sizeof got);
+    assert_string_equal(got, want);
 }
 
 static storage *open_s3(const fake_s3 *f, const char *url, const char *secret, int timeout_ms)
 {
     char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/", f->port);
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/", fake_s3_port(f));
     storage_options o = {
         .url = url,
         .s3_endpoint = endpoint,
@@ -858,17 +582,17 @@ static void content_storage_s3_round_trip(void **state)
         data[i] = (unsigned char)(i * 7);
     assert_int_equal(storage_put(s, "materials/3f1e/original", data, sizeof data, "application/pdf", &err),
                      EM_OK);
-    assert_string_equal(f->last_path, "/my-bucket/pre/fix/materials/3f1e/original");
-    assert_string_equal(f->last_content_type, "application/pdf");
+    assert_last_path(f, "/my-bucket/pre/fix/materials/3f1e/original");
+    assert_last_content_type(f, "application/pdf");
     get_equals(s, "materials/3f1e/original", data, sizeof data);
 
     /* replace; no type; an empty object */
     assert_int_equal(storage_put(s, "materials/3f1e/original", "v2", 2, NULL, &err), EM_OK);
-    assert_string_equal(f->last_content_type, "application/octet-stream");
+    assert_last_content_type(f, "application/octet-stream");
     get_equals(s, "materials/3f1e/original", "v2", 2);
     /* a header-breaking content type is not sent as given */
     assert_int_equal(storage_put(s, "empty", "", 0, "text/plain\r\nX-Evil: 1", &err), EM_OK);
-    assert_string_equal(f->last_content_type, "application/octet-stream");
+    assert_last_content_type(f, "application/octet-stream");
     get_equals(s, "empty", "", 0);
 
     /* missing, delete, delete again */
@@ -882,18 +606,18 @@ static void content_storage_s3_round_trip(void **state)
     assert_int_equal(storage_delete(s, "materials/3f1e/original", &err), EM_OK);
 
     /* bad keys never reach the server */
-    int before = f->requests;
+    int before = fake_s3_requests(f);
     assert_int_equal(storage_put(s, "../x", "x", 1, NULL, &err), EM_E_INVAL);
-    assert_int_equal(f->requests, before);
-    assert_int_equal(f->rejected, 0);
+    assert_int_equal(fake_s3_requests(f), before);
+    assert_int_equal(fake_s3_rejected(f), 0);
     storage_close(s);
 
     /* no prefix */
     s = open_s3(f, "s3://bucket2", FAKE_SECRET, 0);
     assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_OK);
-    assert_string_equal(f->last_path, "/bucket2/k");
+    assert_last_path(f, "/bucket2/k");
     storage_close(s);
-    fake_stop(f);
+    fake_s3_stop(f);
 }
 
 static void content_storage_s3_errors(void **state)
@@ -908,41 +632,31 @@ static void content_storage_s3_errors(void **state)
     assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_E_IO);
     assert_non_null(strstr(err.msg, "403"));
     assert_non_null(strstr(err.msg, "SignatureDoesNotMatch"));
-    assert_int_equal(f->rejected, 1);
+    assert_int_equal(fake_s3_rejected(f), 1);
+    char why[1200];
+    fake_s3_last_error(f, why, sizeof why);
+    assert_string_equal(why, "PUT /bucket/k: SignatureDoesNotMatch");
     storage_close(s);
 
     s = open_s3(f, "s3://bucket", FAKE_SECRET, 0);
-    pthread_mutex_lock(&f->mu);
-    f->force_status = 500;
-    f->force_code = "InternalError";
-    pthread_mutex_unlock(&f->mu);
+    fake_s3_force_status(f, 500, "InternalError");
     assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_E_UNAVAILABLE);
     assert_non_null(strstr(err.msg, "InternalError"));
     assert_int_equal(storage_get(s, "k", &d, &n, 100, &err), EM_E_UNAVAILABLE);
     assert_int_equal(storage_delete(s, "k", &err), EM_E_UNAVAILABLE);
 
-    pthread_mutex_lock(&f->mu);
-    f->force_status = 403;
-    f->force_code = "AccessDenied";
-    pthread_mutex_unlock(&f->mu);
+    fake_s3_force_status(f, 403, "AccessDenied");
     assert_int_equal(storage_get(s, "k", &d, &n, 100, &err), EM_E_IO);
     assert_non_null(strstr(err.msg, "AccessDenied"));
 
     /* deleting from a missing bucket is an error, a missing object is not */
-    pthread_mutex_lock(&f->mu);
-    f->force_status = 404;
-    f->force_code = "NoSuchBucket";
-    pthread_mutex_unlock(&f->mu);
+    fake_s3_force_status(f, 404, "NoSuchBucket");
     assert_int_equal(storage_delete(s, "k", &err), EM_E_NOT_FOUND);
-    pthread_mutex_lock(&f->mu);
-    f->force_code = "NoSuchKey";
-    pthread_mutex_unlock(&f->mu);
+    fake_s3_force_status(f, 404, "NoSuchKey");
     assert_int_equal(storage_delete(s, "k", &err), EM_OK);
 
-    pthread_mutex_lock(&f->mu);
-    f->force_status = 0;
-    pthread_mutex_unlock(&f->mu);
-    assert_int_equal(f->rejected, 1);
+    fake_s3_force_status(f, 0, NULL);
+    assert_int_equal(fake_s3_rejected(f), 1);
 
     /* answers larger than max_len, with and without Content-Length */
     unsigned char big[5000];
@@ -950,22 +664,18 @@ static void content_storage_s3_errors(void **state)
     assert_int_equal(storage_put(s, "big", big, sizeof big, NULL, &err), EM_OK);
     get_fails(s, "big", 4999, EM_E_TOO_LARGE);
     get_equals(s, "big", big, sizeof big);
-    pthread_mutex_lock(&f->mu);
-    f->omit_length = true;
-    pthread_mutex_unlock(&f->mu);
+    fake_s3_set_omit_length(f, true);
     get_fails(s, "big", 100, EM_E_TOO_LARGE);
     get_equals(s, "big", big, sizeof big);
     storage_close(s);
 
     /* a server that never answers */
-    pthread_mutex_lock(&f->mu);
-    f->hang = true;
-    pthread_mutex_unlock(&f->mu);
+    fake_s3_set_hang(f, true);
     s = open_s3(f, "s3://bucket", FAKE_SECRET, 300);
     assert_int_equal(storage_get(s, "k", &d, &n, 100, &err), EM_E_UNAVAILABLE);
     assert_non_null(strstr(err.msg, "timed out"));
     storage_close(s);
-    fake_stop(f);
+    fake_s3_stop(f);
 
     /* nobody listening */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -983,6 +693,20 @@ static void content_storage_s3_errors(void **state)
     assert_int_equal(storage_put(s, "k", "v", 1, NULL, &err), EM_E_UNAVAILABLE);
     assert_null(strstr(err.msg, endpoint)); /* the endpoint goes to the log only */
     storage_close(s);
+}
+
+/* Threads sharing one handle, each with its own key: every request goes
+ * through whole and signed. */
+static void content_storage_s3_concurrent(void **state)
+{
+    fake_s3 *f = fake_start();
+    storage *s = open_s3(f, "s3://bucket", FAKE_SECRET, 0);
+    churn_all(s, 25);
+    assert_int_equal(fake_s3_requests(f), 4 * 25 * 3);
+    assert_int_equal(fake_s3_rejected(f), 0);
+    assert_int_equal(fake_s3_object_count(f), 0);
+    storage_close(s);
+    fake_s3_stop(f);
 }
 
 static void content_storage_s3_options(void **state)
@@ -1039,6 +763,7 @@ int main(void)
         cmocka_unit_test(content_storage_s3_uri_encode),
         cmocka_unit_test(content_storage_s3_round_trip),
         cmocka_unit_test(content_storage_s3_errors),
+        cmocka_unit_test(content_storage_s3_concurrent),
         cmocka_unit_test(content_storage_s3_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
