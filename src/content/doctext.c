@@ -245,24 +245,10 @@ static int plain_heading(const char *p, const char *end)
         const char *q = text_skip_blanks(p + 7, end);
         return q < end ? 1 : 0;
     }
-    const char *q = p;
     int depth = 0;
-    for (;;) {
-        const char *d = q;
-        while (q < end && text_is_digit(*q))
-            q++;
-        if (q == d || q - d > 2)
-            return 0;
-        depth++;
-        if (q + 1 < end && *q == '.' && text_is_digit(q[1]))
-            q++;
-        else
-            break;
-    }
-    if (depth > MAX_LEVEL)
+    const char *q = text_section_number(p, end, 2, &depth);
+    if (q == NULL || depth > MAX_LEVEL)
         return 0;
-    if (q < end && (*q == '.' || *q == ')'))
-        q++;
     if (q == end || !text_is_blank(*q))
         return 0;
     q = text_skip_blanks(q, end);

@@ -52,6 +52,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "content/text.h"
+#include "core/ascii.h"
 
 /* MuPDF's cache of decoded objects, per thread of one extraction. */
 #define PDF_STORE_SIZE (64u << 20)
@@ -232,17 +233,6 @@ static char *short_reason(const char *msg)
 
 /* ---- ToUnicode repair ---- */
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* If the hex string at s[0] ('<', not "<<") holds 5 or 6 hex digits naming a
  * code point above the BMP, write its UTF-16 form to out ("<D83DDE00>") and
  * return the bytes consumed; else 0. */
@@ -252,7 +242,7 @@ static size_t fix_hex_string(const unsigned char *s, size_t n, char out[11])
     int digits = 0;
     size_t i = 1;
     for (; i < n && s[i] != '>'; i++) {
-        int h = hex_value(s[i]);
+        int h = ascii_hex_value(s[i]);
         if (h < 0) {
             if (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
                 continue;
@@ -1095,23 +1085,9 @@ static int section_depth(const char *p, const char *end)
         const char *q = p + 8;
         return q < end && (text_is_digit(*q) || text_is_alpha(*q)) ? 1 : 0;
     }
-    const char *q = p;
     int depth = 0;
-    for (;;) {
-        const char *d = q;
-        while (q < end && text_is_digit(*q))
-            q++;
-        if (q == d || q - d > 3)
-            return 0;
-        depth++;
-        if (q + 1 < end && *q == '.' && text_is_digit(q[1]))
-            q++;
-        else
-            break;
-    }
-    if (q < end && (*q == '.' || *q == ')'))
-        q++;
-    if (q == end || *q != ' ')
+    const char *q = text_section_number(p, end, 3, &depth);
+    if (q == NULL || q == end || *q != ' ')
         return 0;
     q++;
     return q < end && *q != ' ' && !text_is_digit(*q) ? depth : 0;

@@ -44,4 +44,29 @@ static inline bool text_starts_with_ci(const char *p, const char *end, const cha
     return true;
 }
 
+/* A section number at p: groups of 1..max_digits digits joined by single
+ * dots ("2", "2.3", "10.4.1"), optionally closed by '.' or ')'. Returns the
+ * byte after it and its depth (number of groups) in *depth, or NULL when p
+ * does not start with one. */
+static inline const char *text_section_number(const char *p, const char *end, int max_digits, int *depth)
+{
+    const char *q = p;
+    *depth = 0;
+    for (;;) {
+        const char *d = q;
+        while (q < end && text_is_digit(*q))
+            q++;
+        if (q == d || q - d > max_digits)
+            return NULL;
+        (*depth)++;
+        if (q + 1 < end && *q == '.' && text_is_digit(q[1]))
+            q++;
+        else
+            break;
+    }
+    if (q < end && (*q == '.' || *q == ')'))
+        q++;
+    return q;
+}
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/ascii.h"
 
 static bool is_blank(char c)
 {
@@ -219,17 +220,6 @@ typedef struct part_head {
     const char *content_type; /* arena */
 } part_head;
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode an RFC 8187 ext-value "UTF-8'lang'pct%20encoded" into the arena; NULL
  * when it is not UTF-8, badly encoded or holds a NUL. */
 static const char *ext_value(arena *a, const char *v, size_t n)
@@ -246,7 +236,7 @@ static const char *ext_value(arena *a, const char *v, size_t n)
     size_t o = 0;
     while (p < end) {
         if (*p == '%') {
-            int hi = end - p >= 3 ? hex_val(p[1]) : -1, lo = end - p >= 3 ? hex_val(p[2]) : -1;
+            int hi = end - p >= 3 ? ascii_hex_value(p[1]) : -1, lo = end - p >= 3 ? ascii_hex_value(p[2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return NULL;
             out[o++] = (char)(hi << 4 | lo);

@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "http/http.h"
 #include "http/http_int.h"
+#include "core/ascii.h"
 
 void http__conn_init(http__conn *c)
 {
@@ -76,17 +77,6 @@ const char *http_req_param(const http_req *req, const char *name)
     return NULL;
 }
 
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 char *http__pct_decode(arena *a, const char *s, size_t n, bool plus_space, bool strict,
                        bool *has_nul)
 {
@@ -96,8 +86,8 @@ char *http__pct_decode(arena *a, const char *s, size_t n, bool plus_space, bool 
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == '%') {
-            int h1 = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int h2 = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int h1 = i + 1 < n ? ascii_hex_value((unsigned char)s[i + 1]) : -1;
+            int h2 = i + 2 < n ? ascii_hex_value((unsigned char)s[i + 2]) : -1;
             if (h1 < 0 || h2 < 0) {
                 if (strict)
                     return NULL;
