@@ -6,6 +6,7 @@
 #   REPS=1 WRK=0 bench/ingest.sh          # quick check, about 15 s
 #   FILES=textbook_groff.pdf SEARCH_N=500 bench/ingest.sh
 #   QUIET_WAIT=600 bench/ingest.sh        # before the start, each rep and the searches: wait for <= 10 % busy
+#   BENCH_DATABASE_URL=postgres://... bench/ingest.sh   # the server on an empty PostgreSQL database
 #
 # One exammentor (build-bench, Release) `serve` on a fresh SQLite database, with its embedded
 # job worker doing the extraction (EXTRACTION_THREADS: default one per core). Two accounts are
@@ -88,6 +89,7 @@ pages_of() { mutool info "$1" 2>/dev/null | awk '/^Pages:/ {print $2; exit}'; }
 {
   echo "# $(date -Is) host: $(nproc) cores, $(uname -r); reps: $REPS (+$WARMUP warm-up round(s)); files: $FILES; poll every ${POLL_MS} ms"
   echo "# search: $SEARCH_COPIES x $SEARCH_FILE, $SEARCH_N sequential requests, limit $SEARCH_LIMIT; wrk: $( ((WRK)) && echo "c=$SEARCH_CONNS -t$THREADS -d${DUR}s" || echo off)"
+  echo "# server database: ${BENCH_DATABASE_URL:+$(printf '%s' "$BENCH_DATABASE_URL" | sed -E 's#//[^@/]*@#//***@#')}${BENCH_DATABASE_URL:-a fresh SQLite file}"
   echo "# exammentor LOG_LEVEL=$BENCH_LOG_LEVEL EXTRACTION_THREADS=${EXTRACTION_THREADS:-default (one per core)} HTTP_THREADS=${HTTP_THREADS:-default} AUTH_RATE_LIMIT=$BENCH_AUTH_RATE_LIMIT"
   echo "# $(mutool -v 2>&1 | head -1); pypdf $($PY -c 'import pypdf; print(pypdf.__version__)'); $(curl --version | head -1 | cut -d' ' -f1-2); python $($PY -c 'import platform; print(platform.python_version())')"
   for f in "${pdfs[@]}" "$search_pdf" "$robust_pdf"; do
@@ -494,6 +496,9 @@ done
 # ---------------------------------------------------------------- start
 log "=== starting exammentor"
 em_env_init
+# BENCH_DATABASE_URL: the server's database instead of a fresh SQLite file (an empty
+# PostgreSQL database, e.g. from scripts/pg-test-server.sh); the CLI rows stay on SQLite.
+[[ -n ${BENCH_DATABASE_URL:-} ]] && em_env+=(DATABASE_URL="$BENCH_DATABASE_URL")
 em_serve
 tok_up=$(register ingest-upload@bench.exammentor.invalid)
 tok_search=$(register ingest-search@bench.exammentor.invalid)
