@@ -15,6 +15,19 @@ void material_storage_key(const char *material_id, char *out, size_t cap)
     snprintf(out, cap, "materials/%s/original", material_id);
 }
 
+/* A client's file name without its directories ("C:\\notes\\a.pdf" and
+ * "/home/me/a.pdf" are "a.pdf"): only the name is kept. */
+static const char *base_name(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    const char *bslash = strrchr(name, '\\');
+    if (slash != NULL)
+        name = slash + 1;
+    if (bslash != NULL && bslash + 1 > name)
+        name = bslash + 1;
+    return name;
+}
+
 /* The title: given, else the file name without directories and extension. */
 static int pick_title(const submit_input *in, char *out, size_t cap, em_error *err)
 {
@@ -30,12 +43,7 @@ static int pick_title(const submit_input *in, char *out, size_t cap, em_error *e
         snprintf(out, cap, "Untitled material");
         return EM_OK;
     }
-    const char *slash = strrchr(name, '/');
-    const char *bslash = strrchr(name, '\\');
-    if (slash != NULL)
-        name = slash + 1;
-    if (bslash != NULL && bslash + 1 > name)
-        name = bslash + 1;
+    name = base_name(name);
     size_t n = strlen(name);
     const char *dot = strrchr(name, '.');
     if (dot != NULL && dot != name)
@@ -77,8 +85,9 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
     snprintf(out->kind, sizeof out->kind, "%s", content_type_name(type));
 
     char filename[256] = "";
-    if (in->filename != NULL)
-        json_utf8_sanitize(filename, sizeof filename, in->filename, strnlen(in->filename, 255));
+    const char *base = in->filename != NULL ? base_name(in->filename) : NULL;
+    if (base != NULL)
+        json_utf8_sanitize(filename, sizeof filename, base, strnlen(base, 255));
     char sha[65];
     sha256_hex(in->data, in->len, sha);
     id_uuid7(out->material_id);
@@ -91,7 +100,7 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
     material_new m = {
         .user_id = in->user_id,
         .title = title,
-        .filename = in->filename != NULL ? filename : NULL,
+        .filename = base != NULL && base[0] != '\0' ? filename : NULL,
         .kind = out->kind,
         .mime = out->mime,
         .sha256 = sha,

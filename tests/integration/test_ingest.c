@@ -51,6 +51,9 @@ static void ingest_files(void **state)
     assert_non_null(strstr(out, "pages=4 "));
     assert_null(strchr(out, '\r')); /* no progress bar without a terminal */
     free(out);
+    /* The file's name is kept, not the path it was read from; the title is the name. */
+    assert_int_equal(it_query_int(&b, "SELECT count(*) FROM materials WHERE filename = 'headings.pdf' "
+                                      "AND title = 'headings'"), 1);
 
     const char *ws[] = {"x", "ingest", "--worksheet", "--tags", "math.algebra", worksheet, NULL};
     assert_int_equal(it_run(ws, &b, env, &out), 0);
