@@ -61,6 +61,8 @@ static void material_fields(jsonw *w, const material *m)
     jsonw_string(w, m->error);
     jsonw_key(w, "page_count");
     jsonw_int(w, m->page_count);
+    jsonw_key(w, "pages_done");
+    jsonw_int(w, m->pages_done);
     jsonw_key(w, "section_count");
     jsonw_int(w, m->section_count);
     jsonw_key(w, "chunk_count");

@@ -1419,12 +1419,14 @@ static void deadline_timespec(int64_t deadline_us, struct timespec *ts)
     ts->tv_nsec = (long)(deadline_us % 1000000) * 1000;
 }
 
-/* Start the workers and wait for them, aborting them at the deadline.
- * workers[0].doc is the document opened already. */
+/* Start the workers and wait for them, aborting them at the deadline and
+ * calling the tick callback between. workers[0].doc is the document opened
+ * already. */
 static void run_workers(job *j, worker *workers, int n)
 {
     struct timespec ts;
-    deadline_timespec(j->deadline_us, &ts);
+    int64_t tick_us = j->opt->tick == NULL ? 0 : (int64_t)(j->opt->tick_ms > 0 ? j->opt->tick_ms : 500) * 1000;
+    int64_t next_tick = tick_us > 0 ? clock_mono_us() + tick_us : INT64_MAX;
     pthread_mutex_lock(&j->mu);
     for (int i = 0; i < n; i++) {
         if (pthread_create(&workers[i].tid, NULL, worker_main, &workers[i]) != 0) {
@@ -1440,7 +1442,18 @@ static void run_workers(job *j, worker *workers, int n)
             pthread_cond_wait(&j->cv, &j->mu);
             continue;
         }
-        if (pthread_cond_timedwait(&j->cv, &j->mu, &ts) == ETIMEDOUT) {
+        deadline_timespec(next_tick < j->deadline_us ? next_tick : j->deadline_us, &ts);
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &ts) != ETIMEDOUT)
+            continue;
+        int64_t now = clock_mono_us();
+        if (now < j->deadline_us) {
+            if (now >= next_tick) {
+                pthread_mutex_unlock(&j->mu); /* the workers go on while the callee works */
+                j->opt->tick(j->opt->tick_ctx, atomic_load(&j->done), j->n_pages);
+                pthread_mutex_lock(&j->mu);
+                next_tick = clock_mono_us() + tick_us;
+            }
+        } else {
             aborted = true;
             atomic_store(&j->timed_out, true);
             atomic_store(&j->stop, true);

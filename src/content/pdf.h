@@ -71,6 +71,13 @@ typedef struct pdf_options {
      * returns. */
     void (*progress)(void *ctx, int pages_done, int pages_total);
     void *progress_ctx; /* passed to progress, borrowed */
+    /* Called on the calling thread about every tick_ms (0: 500) while the
+     * pages are extracted, with the pages done so far; may be NULL. Unlike
+     * progress it may take its time (write the figure to a database): the
+     * extraction threads go on meanwhile. */
+    void (*tick)(void *ctx, int pages_done, int pages_total);
+    void *tick_ctx;
+    int tick_ms;
 } pdf_options;
 
 /* Extract the text of the PDF in data[0..len). opt may be NULL (all

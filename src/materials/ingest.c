@@ -22,16 +22,38 @@ static bool is_file_problem(int rc)
            rc == EM_E_INVAL;
 }
 
-static int extract(const material *m, const void *data, size_t len, const ingest_options *o, doc_text *doc,
-                   em_error *err)
+/* While a PDF is extracted, the pages done so far go to the material's row
+ * about twice a second, so GET /api/materials/{id} shows progress. */
+typedef struct progress_writer {
+    db *d;
+    const char *material_id;
+    int last;
+} progress_writer;
+
+static void write_progress(void *ctx, int pages_done, int pages_total)
+{
+    progress_writer *w = ctx;
+    if (pages_done == w->last)
+        return;
+    w->last = pages_done;
+    em_error err = {0};
+    if (material_set_progress(w->d, w->material_id, pages_done, pages_total, &err) != EM_OK)
+        log_msg(LOG_DEBUG, "material %s: progress not recorded: %s", w->material_id, err.msg);
+}
+
+static int extract(db *d, const material *m, const void *data, size_t len, const ingest_options *o,
+                   doc_text *doc, em_error *err)
 {
     if (strcmp(m->kind, "pdf") == 0) {
+        progress_writer pw = {.d = d, .material_id = m->id, .last = -1};
         pdf_options po = {
             .max_pages = o->max_pages,
             .timeout_ms = o->timeout_s * 1000,
             .threads = o->threads,
             .progress = o->progress,
             .progress_ctx = o->progress_ctx,
+            .tick = write_progress,
+            .tick_ctx = &pw,
         };
         return pdf_extract(data, len, &po, doc, err);
     }
@@ -230,7 +252,7 @@ int ingest_material(db *d, storage *files, const char *material_id, const ingest
 
     doc_text doc = {0};
     em_error xerr = {0};
-    int xrc = extract(&m, data, len, o, &doc, &xerr);
+    int xrc = extract(d, &m, data, len, o, &doc, &xerr);
     free(data);
     if (xrc != EM_OK) {
         if (is_file_problem(xrc)) {

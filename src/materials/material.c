@@ -101,7 +101,7 @@ int material_create(db *d, const char *id, const material_new *m, bool enqueue, 
 #define MATERIAL_COLUMNS                                                                               \
     "id, user_id, title, filename, kind, mime, sha256, storage_key, tags, status, error, job_id, "     \
     "size_bytes, is_worksheet, page_count, section_count, chunk_count, question_count, created_at, " \
-    "updated_at, ready_at"
+    "updated_at, ready_at, pages_done"
 
 static void read_row(db_stmt *st, material *m)
 {
@@ -127,6 +127,7 @@ static void read_row(db_stmt *st, material *m)
     copy_col(st, 18, m->created_at, sizeof m->created_at);
     copy_col(st, 19, m->updated_at, sizeof m->updated_at);
     copy_col(st, 20, m->ready_at, sizeof m->ready_at);
+    m->pages_done = (int)db_column_int64(st, 21);
 }
 
 void material_cleanup(material *m)
@@ -211,11 +212,30 @@ int material_set_processing(db *d, const char *id, em_error *err)
     char now[32];
     now_iso(now);
     const char *p[] = {now, id};
-    int rc = db_run(d, "UPDATE materials SET status = 'processing', error = NULL, updated_at = $1 WHERE id = $2",
+    int rc = db_run(d,
+                    "UPDATE materials SET status = 'processing', error = NULL, pages_done = 0, updated_at = $1 "
+                    "WHERE id = $2",
                     p, 2, err);
     if (rc != DB_DONE)
         return rc;
     return db_changes(d) == 0 ? em_error_set(err, EM_E_NOT_FOUND, "no such material") : EM_OK;
+}
+
+int material_set_progress(db *d, const char *id, int pages_done, int pages_total, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "UPDATE materials SET pages_done = $1, page_count = $2 "
+                               "WHERE id = $3 AND status = 'processing'",
+                               &st, err);
+    if (rc != EM_OK)
+        return rc;
+    db_bind_int64(st, 1, pages_done);
+    db_bind_int64(st, 2, pages_total);
+    db_bind_text(st, 3, id);
+    rc = db_step(st, err);
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
 }
 
 int material_set_failed(db *d, const char *id, const char *reason, em_error *err)
@@ -438,7 +458,7 @@ static int store_questions(db *d, const material *m, const material_result *r, e
 }
 
 static const char ready_sql[] =
-    "UPDATE materials SET status = 'ready', error = NULL, page_count = $1, section_count = $2, "
+    "UPDATE materials SET status = 'ready', error = NULL, page_count = $1, pages_done = $1, section_count = $2, "
     "chunk_count = $3, question_count = $4, updated_at = $5, ready_at = $5 WHERE id = $6";
 
 static int mark_ready(db *d, const material *m, const material_result *r, em_error *err)

@@ -49,6 +49,7 @@ typedef struct material {
     int64_t size_bytes;
     bool is_worksheet;
     int page_count, section_count, chunk_count, question_count;
+    int pages_done;            /* extraction progress (page_count once ready) */
     char created_at[40], updated_at[40], ready_at[40]; /* ISO-8601; ready_at "" until ready */
 } material;
 
@@ -66,6 +67,9 @@ int material_list(db *d, const char *user_id, int limit, int offset, material **
 
 /* Mark processing (EM_E_NOT_FOUND when it was deleted meanwhile). */
 int material_set_processing(db *d, const char *id, em_error *err);
+/* Record extraction progress: pages done of total (best effort, outside any
+ * transaction). */
+int material_set_progress(db *d, const char *id, int pages_done, int pages_total, em_error *err);
 /* Mark failed with a reason a user can read. A missing material is not an error. */
 int material_set_failed(db *d, const char *id, const char *reason, em_error *err);
 

@@ -211,6 +211,7 @@ static void pdf_extracted_and_searchable(void **state)
     assert_string_equal(json_string_value(json_object_get(m, "status")), "ready");
     assert_string_equal(json_string_value(json_object_get(m, "kind")), "pdf");
     assert_int_equal(json_integer_value(json_object_get(m, "page_count")), FIXTURE_HEADINGS_PAGES);
+    assert_int_equal(json_integer_value(json_object_get(m, "pages_done")), FIXTURE_HEADINGS_PAGES);
     assert_true(json_integer_value(json_object_get(m, "chunk_count")) >= 2);
     /* Every heading of the fixture is a section, on its page, in order; the
      * running footer is not. */

@@ -530,6 +530,44 @@ static void check_parallel(const blob *b)
     doc_text_cleanup(&four);
 }
 
+/* The tick runs on the calling thread while the pages are extracted, with a
+ * count that only grows and never passes the total. */
+typedef struct tick_log {
+    pthread_t caller;
+    int calls, last, total;
+    bool wrong_thread, went_back;
+} tick_log;
+
+static void on_tick(void *ctx, int done, int total)
+{
+    tick_log *t = ctx;
+    t->calls++;
+    t->wrong_thread = t->wrong_thread || !pthread_equal(pthread_self(), t->caller);
+    t->went_back = t->went_back || done < t->last || done > total;
+    t->last = done;
+    t->total = total;
+    struct timespec pause = {0, 2 * 1000 * 1000}; /* a slow callee does not stop the workers */
+    nanosleep(&pause, NULL);
+}
+
+static void content_pdf_tick_on_calling_thread(void **state)
+{
+    (void)state;
+    blob b = fixture("long.pdf");
+    tick_log t = {.caller = pthread_self()};
+    pdf_options opt = {.threads = 2, .tick = on_tick, .tick_ctx = &t, .tick_ms = 1};
+    doc_text d;
+    em_error err = {0};
+    assert_int_equal(pdf_extract(b.data, b.len, &opt, &d, &err), EM_OK);
+    assert_int_equal(d.page_count, FIXTURE_LONG_PAGES);
+    assert_true(t.calls >= 1);
+    assert_false(t.wrong_thread);
+    assert_false(t.went_back);
+    assert_int_equal(t.total, FIXTURE_LONG_PAGES);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
 static void content_pdf_parallel_identical(void **state)
 {
     (void)state;
@@ -598,6 +636,7 @@ int main(void)
         cmocka_unit_test(content_pdf_nonbmp_fixture),
         cmocka_unit_test(content_pdf_nonbmp_peer_file),
         cmocka_unit_test(content_pdf_parallel_identical),
+        cmocka_unit_test(content_pdf_tick_on_calling_thread),
         cmocka_unit_test(content_pdf_textbook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

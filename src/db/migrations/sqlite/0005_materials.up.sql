@@ -18,6 +18,7 @@ CREATE TABLE materials (
                     CHECK (status IN ('pending', 'processing', 'ready', 'failed')),
     error           TEXT,
     page_count      INTEGER NOT NULL DEFAULT 0,
+    pages_done      INTEGER NOT NULL DEFAULT 0,             -- extraction progress
     section_count   INTEGER NOT NULL DEFAULT 0,
     chunk_count     INTEGER NOT NULL DEFAULT 0,
     question_count  INTEGER NOT NULL DEFAULT 0,
