@@ -8,7 +8,10 @@
  * The key section starts at a heading ("Answer Key", "Answers") or, with no
  * heading, at a line of letter entries whose first number goes backwards.
  *
- * A number that goes backwards and is not a key is read as text of the
+ * A numbered list of instructions before the questions is recognised when the
+ * numbering starts again at 1 and nothing read so far looked like a question
+ * (no options, no answer, no '?'): it is dropped with the preamble.
+ * Otherwise a number that goes backwards and is not a key is read as text of the
  * current question (a numbered list inside a stem), so the questions stay in
  * strictly increasing number order, which also lets key entries find their
  * question by binary search. Text is normalised as it is copied: runs of white
@@ -529,6 +532,43 @@ static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, i
     return n;
 }
 
+/* Whether the items read so far were a numbered list of instructions rather
+ * than questions ("1. Answer all questions. 2. Show your work."): none has
+ * options or an answer, and none ends like a question ('?'). Called when
+ * the numbering starts again at 1. */
+static bool read_instructions(const ws_parser *ps)
+{
+    const ws_list *l = ps->out;
+    for (size_t i = 0; i < l->n; i++) {
+        const ws_question *q = &l->items[i];
+        /* The last stem may still be in the text being read. */
+        const char *stem = q->stem;
+        size_t n = stem != NULL ? strlen(stem) : 0;
+        if (i + 1 == l->n && ps->target == TARGET_STEM) {
+            stem = ps->text.data;
+            n = ps->text.len;
+        }
+        while (n > 0 && stem[n - 1] == ' ')
+            n--;
+        if (q->n_options > 0 || q->answer[0] != '\0' || (n > 0 && stem[n - 1] == '?'))
+            return false;
+    }
+    return true;
+}
+
+/* Drop what was read as questions: it was part of the preamble. */
+static void forget_questions(ws_parser *ps)
+{
+    flush(ps);
+    ws_list *l = ps->out;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].stem);
+        for (int j = 0; j < l->items[i].n_options; j++)
+            free(l->items[i].options[j]);
+    }
+    l->n = 0;
+}
+
 /* Enter the key section (the answers of the questions read so far). */
 static void key_start(ws_parser *ps)
 {
@@ -567,6 +607,12 @@ static int parse_line(ws_parser *ps, const char *p, const char *end)
         goto done;
     }
     size_t k = question_marker(p, end, &number);
+    /* Numbering that starts again at 1 after a numbered list of
+     * instructions: those were the preamble, the questions start here. */
+    if (k > 0 && q != NULL && number == 1 && read_instructions(ps)) {
+        forget_questions(ps);
+        q = NULL;
+    }
     if (k > 0 && (q == NULL || number > q->number)) {
         rc = question_start(ps, number);
         if (rc == EM_OK)

@@ -266,6 +266,35 @@ static void test_content_worksheet_backwards_key(void **state)
 
 /* ---- odd input ---- */
 
+/* A numbered list of instructions before the questions is preamble, not
+ * questions, when the numbering starts again; a numbered list inside a
+ * question is not mistaken for one. */
+static void test_content_worksheet_numbered_instructions(void **state)
+{
+    ws_list l = parse1("Algebra Quiz\nInstructions\n1. Answer all questions.\n2. Show your work.\n\n"
+                       "1. What is 2 + 3?\nA. 4\nB. 5\n2. What is 10 - 4?\nA. 5\nB. 6\n"
+                       "Answer Key\n1. B\n2. B\n");
+    assert_int_equal(l.n, 2);
+    check_q(&l.items[0], 1, 1, "What is 2 + 3?", "B", "4", "5", NULL);
+    check_q(&l.items[1], 2, 1, "What is 10 - 4?", "B", "5", "6", NULL);
+    ws_list_cleanup(&l);
+
+    /* Short-answer questions after the instructions. */
+    l = parse1("1. Write in pen.\n2. No calculators\n1. Name a prime number?\n2. Define a factor?\n");
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.items[0].stem, "Name a prime number?");
+    assert_string_equal(l.items[1].stem, "Define a factor?");
+    ws_list_cleanup(&l);
+
+    /* A list inside a short-answer question stays in its stem. */
+    l = parse1("1. Name three fruits?\n2. Put in order:\n1. wash\n2. cut\n3. What is a root?\n");
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.items[0].stem, "Name three fruits?");
+    assert_string_equal(l.items[1].stem, "Put in order: 1. wash 2. cut");
+    assert_string_equal(l.items[2].stem, "What is a root?");
+    ws_list_cleanup(&l);
+}
+
 static void test_content_worksheet_empty_and_title_only(void **state)
 {
     ws_list l = parse1("");
@@ -428,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_content_worksheet_inline_answers),
         cmocka_unit_test(test_content_worksheet_short_answer_and_no_key),
         cmocka_unit_test(test_content_worksheet_backwards_key),
+        cmocka_unit_test(test_content_worksheet_numbered_instructions),
         cmocka_unit_test(test_content_worksheet_empty_and_title_only),
         cmocka_unit_test(test_content_worksheet_markers_without_text),
         cmocka_unit_test(test_content_worksheet_huge_numbers),
