@@ -410,6 +410,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     return dispatch(s, c, rc);
 }
 
+/* Accept policy: once stopping, a new connection is closed as soon as it is
+ * accepted (the client sees the connection end without an answer). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    http_server *s = cls;
+    return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
+}
+
 /* libmicrohttpd's own error messages, into our log. */
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -482,7 +492,7 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     }
 
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)opts->port, NULL, NULL, on_access, s,
+        flags, (uint16_t)opts->port, on_accept, s, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first, so it sees every message */
         MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVER_CONNECTION_TIMEOUT_S,
@@ -521,14 +531,12 @@ void http_server_stop(http_server *s)
 {
     if (s == NULL)
         return;
+    /* From here on on_accept closes every new connection at once, and answers
+     * say Connection: close. MHD_quiesce_daemon is not used: with epoll and a
+     * thread pool, libmicrohttpd 0.9.75 races its workers to remove the
+     * listening socket from their epoll sets and aborts the process when it
+     * loses ("Failed to remove listen FD from epoll set"). */
     atomic_store(&s->stopping, true);
-    MHD_socket listener = MHD_quiesce_daemon(s->daemon);
-    /* MHD stops polling the listener but the kernel would still complete new
-     * connections into its backlog, where they would wait and then be reset.
-     * shutdown() makes Linux refuse them at once; the descriptor itself stays
-     * open until MHD_stop_daemon, as MHD requires for pool threads. */
-    if (listener != MHD_INVALID_SOCKET)
-        shutdown(listener, SHUT_RDWR);
     int64_t deadline = clock_mono_us() + (int64_t)(s->opts.shutdown_grace_s > 0 ? s->opts.shutdown_grace_s : 0) * 1000000;
     while (atomic_load(&s->inflight) > 0 && clock_mono_us() < deadline) {
         struct timespec ts = {0, SERVER_DRAIN_POLL_MS * 1000000L};
@@ -540,9 +548,7 @@ void http_server_stop(http_server *s)
     /* Suspended connections must be resumed before MHD_stop_daemon: the slow
      * pool finishes its queue (each request resumes its connection) first. */
     slow_stop(s);
-    MHD_stop_daemon(s->daemon); /* joins the pool threads: thread_exit_hook runs here */
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
+    MHD_stop_daemon(s->daemon); /* joins the pool threads, closes the listener: thread_exit_hook runs here */
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
     free(s);
