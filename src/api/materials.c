@@ -421,9 +421,8 @@ void api_materials_delete(http_req *req, http_res *res)
     material m;
     if (d == NULL || !load_visible(req, res, d, &who, &m))
         return;
-    char *key = NULL;
     em_error err = {0};
-    int rc = material_delete(d, m.id, &key, &err);
+    int rc = material_delete(d, m.id, &err);
     if (rc != EM_OK) {
         api_db_error(res, rc, &err);
     } else {
@@ -431,11 +430,11 @@ void api_materials_delete(http_req *req, http_res *res)
         em_error serr = {0};
         /* The rows are gone; a file that cannot be removed now is logged with
          * its key for the operator (it is unreachable: no row points at it). */
-        if (storage_delete(a->files, key, &serr) != EM_OK)
-            log_msg(LOG_ERROR, "material %s deleted but its file %s was not removed: %s", m.id, key, serr.msg);
+        if (storage_delete(a->files, m.storage_key, &serr) != EM_OK)
+            log_msg(LOG_ERROR, "material %s deleted but its file %s was not removed: %s", m.id, m.storage_key,
+                    serr.msg);
         http_res_body(res, 204, NULL, NULL, 0);
     }
-    free(key);
     material_cleanup(&m);
 }
 

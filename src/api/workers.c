@@ -9,6 +9,7 @@
 #include "auth/audit.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/html.h"
 #include "jobs/queue.h"
 
 #define MAX_WORKERS 256
@@ -97,19 +98,10 @@ void api_workers_stats(http_req *req, http_res *res)
     http_res_json(res, 200, json_pack("{s:s, s:o}", "generated_at", now, "queues", queues));
 }
 
-/* Text for HTML: the five characters that matter escaped. */
+/* Text for HTML (the page's buffer is large; a cut page shows as such). */
 static void html_text(buf *out, const char *s)
 {
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-        case '<': buf_append_str(out, "&lt;"); break;
-        case '>': buf_append_str(out, "&gt;"); break;
-        case '&': buf_append_str(out, "&amp;"); break;
-        case '"': buf_append_str(out, "&quot;"); break;
-        case '\'': buf_append_str(out, "&#39;"); break;
-        default: buf_append(out, s, 1); break;
-        }
-    }
+    html_append_text(out, s, strlen(s));
 }
 
 /* One queue's counts as a horizontal stacked bar (SVG presentation attributes

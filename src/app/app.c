@@ -187,6 +187,13 @@ int app_start_worker(app *a, const char *queues, int concurrency, struct worker 
     return rc;
 }
 
+void app_stop_worker(app *a)
+{
+    worker *w = a->worker;
+    a->worker = NULL;
+    worker_stop(w);
+}
+
 void app_wake_worker(app *a)
 {
     worker_wake(a->worker);

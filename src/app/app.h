@@ -52,6 +52,8 @@ int app_migrate(const app *a, em_error *err);
 struct worker;
 int app_start_worker(app *a, const char *queues, int concurrency, struct worker **out /* OUT */, em_error *err);
 
+/* Stop the worker app_start_worker started (no-op without one). */
+void app_stop_worker(app *a);
 /* Tell this process's worker, if it runs one, that a job was just enqueued. */
 void app_wake_worker(app *a);
 

@@ -2,21 +2,19 @@
  * same way an upload does (materials/submit.h), then extract it right here
  * instead of through the queue, showing progress: a bar with pages done, total
  * and rate on a terminal, one line per file otherwise. */
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/app.h"
 #include "auth/users.h"
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "core/mem.h"
 #include "materials/ingest.h"
 #include "materials/submit.h"
 #include "materials/tags.h"
@@ -75,37 +73,6 @@ static void on_progress(void *ctx, int done, int total)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Read a whole file of at most max bytes. */
-static int read_file(const char *path, size_t max, char **data, size_t *len, em_error *err)
-{
-    *data = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return em_error_set(err, EM_E_IO, "cannot open: %s", strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return em_error_set(err, EM_E_INVAL, "not a regular file");
-    }
-    if ((uint64_t)sb.st_size > max) {
-        fclose(f);
-        return em_error_set(err, EM_E_TOO_LARGE, "the file is %lld bytes; the limit (MAX_UPLOAD_MB) is %zu",
-                            (long long)sb.st_size, max);
-    }
-    char *bytes = em_malloc((size_t)sb.st_size + 1);
-    size_t n = fread(bytes, 1, (size_t)sb.st_size, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || n != (size_t)sb.st_size) {
-        free(bytes);
-        return em_error_set(err, EM_E_IO, "read error");
-    }
-    *data = bytes;
-    *len = n;
-    return EM_OK;
-}
-
 typedef struct ingest_args {
     const char *user_id;
     bool worksheet;
@@ -117,18 +84,19 @@ typedef struct ingest_args {
 static bool ingest_one(app *a, db *d, const ingest_args *args, const char *path, bool tty)
 {
     em_error err = {0};
-    char *data = NULL;
-    size_t len = 0;
-    size_t max = (size_t)a->cfg.max_upload_mb * 1024 * 1024;
-    int rc = read_file(path, max, &data, &len, &err);
+    buf file;
+    buf_init(&file, (size_t)a->cfg.max_upload_mb * 1024 * 1024);
+    int rc = buf_read_file(&file, path, &err);
+    if (rc == EM_E_TOO_LARGE)
+        em_error_set(&err, rc, "the file is larger than MAX_UPLOAD_MB (%ld MB)", a->cfg.max_upload_mb);
     submit_output sub;
     if (rc == EM_OK) {
-        submit_input in = {.user_id = args->user_id, .data = data, .len = len, .filename = path,
+        submit_input in = {.user_id = args->user_id, .data = file.data, .len = file.len, .filename = path,
                            .title = args->title, .is_worksheet = args->worksheet,
                            .tags_json = args->tags_json, .enqueue = false};
         rc = material_submit(d, a->files, &in, &sub, &err);
     }
-    free(data);
+    buf_cleanup(&file);
     if (rc != EM_OK) {
         printf("- failed %s: %s\n", path, err.msg[0] ? err.msg : em_strerror(rc));
         fflush(stdout);

@@ -153,8 +153,7 @@ int cmd_serve(int argc, char **argv)
     }
     if (http_server_start(&sopts, &server, &err) != EM_OK) {
         log_msg(LOG_ERROR, "cannot listen on %s:%d: %s", a.cfg.host, a.cfg.port, err.msg);
-        a.worker = NULL;
-        worker_stop(jobs);
+        app_stop_worker(&a);
         goto out_routes;
     }
     log_emit(LOG_INFO, "listening",
@@ -168,8 +167,7 @@ int cmd_serve(int argc, char **argv)
              json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "grace_s",
                        a.cfg.shutdown_grace_s));
     http_server_stop(server);
-    a.worker = NULL;
-    worker_stop(jobs);
+    app_stop_worker(&a);
     rc = CLI_OK;
 out_routes:
     router_free(routes);

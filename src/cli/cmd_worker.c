@@ -89,8 +89,7 @@ int cmd_worker(int argc, char **argv)
     int sig = 0;
     sigwait(&stop_signals, &sig);
     log_emit(LOG_INFO, "shutting down", json_pack("{s:s}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
-    a.worker = NULL;
-    worker_stop(w);
+    app_stop_worker(&a);
     rc = CLI_OK;
 out:
     app_cleanup(&a);

@@ -1,5 +1,6 @@
 #include "core/buf.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,4 +106,29 @@ char *buf_steal(buf *b)
     b->len = 0;
     b->cap = 0;
     return s;
+}
+
+int buf_read_file(buf *b, const char *path, em_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        return em_error_set(err, e == ENOENT ? EM_E_NOT_FOUND : EM_E_IO, "cannot open %s: %s", path, strerror(e));
+    }
+    size_t before = b->len;
+    int rc = EM_OK;
+    char piece[16384];
+    size_t got;
+    while (rc == EM_OK && (got = fread(piece, 1, sizeof piece, f)) > 0) {
+        if (buf_append(b, piece, got) != EM_OK)
+            rc = em_error_set(err, EM_E_TOO_LARGE, "%s is larger than %zu bytes", path, b->max);
+    }
+    if (rc == EM_OK && ferror(f))
+        rc = em_error_set(err, EM_E_IO, "cannot read %s: %s", path, strerror(errno));
+    fclose(f);
+    if (rc != EM_OK && b->data != NULL) {
+        b->len = before;
+        b->data[before] = '\0';
+    }
+    return rc;
 }

@@ -34,6 +34,14 @@ int buf_append_str(buf *b, const char *s);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* Append the whole content of the file at path (read in pieces, so the
+ * buffer's maximum bounds the memory taken). EM_E_NOT_FOUND when it does not
+ * exist, EM_E_TOO_LARGE when it goes past the maximum, EM_E_IO otherwise
+ * (a directory, a read error); the message names the path. On failure the
+ * buffer holds what it held before. */
+struct em_error;
+int buf_read_file(buf *b, const char *path, struct em_error *err);
+
 /* Hand the content over as an owned string (free with free()); the buffer is
  * empty afterwards. Never NULL: an empty buffer gives "". */
 char *buf_steal(buf *b);

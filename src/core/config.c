@@ -181,32 +181,21 @@ out:
 /* Read KEY=VALUE lines from path into l. A missing file is fine. */
 static int dotenv_read(const char *path, kvlist *l, em_error *err)
 {
-    int rc = EM_OK;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return EM_OK;
-        return em_error_set(err, EM_E_IO, "cannot read %s: %s", path, strerror(errno));
-    }
     buf text;
     buf_init(&text, DOTENV_MAX_BYTES);
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (buf_append(&text, chunk, got) != EM_OK) {
-            rc = em_error_set(err, EM_E_TOO_LARGE, "%s is larger than %d KiB", path,
-                              DOTENV_MAX_BYTES / 1024);
-            goto out;
-        }
-    }
-    if (ferror(f)) {
-        rc = em_error_set(err, EM_E_IO, "cannot read %s", path);
+    int rc = buf_read_file(&text, path, err);
+    if (rc == EM_E_NOT_FOUND) {
+        em_error_clear(err);
+        rc = EM_OK;
         goto out;
     }
+    if (rc == EM_E_TOO_LARGE)
+        em_error_set(err, rc, "%s is larger than %d KiB", path, DOTENV_MAX_BYTES / 1024);
+    if (rc != EM_OK)
+        goto out;
     rc = config_parse_dotenv(text.data ? text.data : "", text.len, path, kv_collect, l, err);
 out:
     buf_cleanup(&text);
-    fclose(f);
     return rc;
 }
 

@@ -505,6 +505,12 @@ const char *db_column_text(db_stmt *st, int col)
     return on_row(st, col) ? st->d->be->column_text(st->impl, col) : NULL;
 }
 
+char *db_column_strdup(db_stmt *st, int col)
+{
+    const char *t = db_column_text(st, col);
+    return t != NULL ? em_strdup(t) : NULL;
+}
+
 int64_t db_column_int64(db_stmt *st, int col)
 {
     return on_row(st, col) ? st->d->be->column_int64(st->impl, col) : 0;

@@ -122,6 +122,8 @@ int64_t db_column_int64(db_stmt *st, int col);
 double db_column_double(db_stmt *st, int col);
 bool db_column_bool(db_stmt *st, int col);
 bool db_column_is_null(db_stmt *st, int col);
+/* The column's text as an owned copy (free with free()), NULL for NULL. */
+char *db_column_strdup(db_stmt *st, int col);
 
 /* One statement with text parameters, stepped once: prepare `sql`, bind
  * params[0..n) as $1..$n (a NULL entry binds SQL NULL), step, finalize.

@@ -473,7 +473,7 @@ static void read_info(db_stmt *st, job_info *j)
     snprintf(j->locked_by, sizeof j->locked_by, "%s", (t = db_column_text(st, 11)) ? t : "");
     snprintf(j->lease_expires_at, sizeof j->lease_expires_at, "%s", (t = db_column_text(st, 12)) ? t : "");
     j->payload = em_strdup((t = db_column_text(st, 13)) ? t : "{}");
-    j->last_error = (t = db_column_text(st, 14)) ? em_strdup(t) : NULL;
+    j->last_error = db_column_strdup(st, 14);
 }
 
 void job_info_cleanup(job_info *j)

@@ -107,8 +107,8 @@ static bool mentions(const key_term *t, char *const *stems, size_t n)
 /* The tags each question inherits from the material, "topic.<slug>": the
  * heading of the section it sits in (answer keys aside), and the worksheet's
  * key terms (TF-IDF over all the stems) that its stem mentions. qtags[i] gets
- * question i's tags as JSON array text. */
-static int infer_question_tags(const doc_text *doc, const ws_list *qs, char **qtags, em_error *err)
+ * question i's tags as a JSON array (owned). */
+static int infer_question_tags(const doc_text *doc, const ws_list *qs, json_t **qtags, em_error *err)
 {
     const char **docs = em_calloc(qs->n, sizeof *docs);
     size_t *lens = em_calloc(qs->n, sizeof *lens);
@@ -140,10 +140,7 @@ static int infer_question_tags(const doc_text *doc, const ws_list *qs, char **qt
             }
         }
         terms_stems_free(stems, n_stems);
-        char *text = json_dumps(arr, JSON_COMPACT);
-        json_decref(arr);
-        qtags[i] = em_strdup(text != NULL ? text : "[]");
-        free(text);
+        qtags[i] = arr;
     }
     key_terms_free(terms, n_terms);
     free(docs);
@@ -176,7 +173,7 @@ static int analyse_and_store(db *d, const material *m, const doc_text *doc, inge
     chunk_list chunks = {0};
     topic_list topics = {0};
     ws_list questions = {0};
-    char **qtags = NULL;
+    json_t **qtags = NULL;
     chunk_limits lim = {0};
     int rc = chunk_document(doc->pages, doc->n_pages, doc->headings, doc->n_headings, lim, &chunks, err);
     chunk_heading *filtered = NULL;
@@ -210,7 +207,7 @@ static int analyse_and_store(db *d, const material *m, const doc_text *doc, inge
         out->question_count = (int)questions.n;
     }
     for (size_t i = 0; qtags != NULL && i < questions.n; i++)
-        free(qtags[i]);
+        json_decref(qtags[i]);
     free(qtags);
     ws_list_cleanup(&questions);
     topic_list_cleanup(&topics);

@@ -13,12 +13,6 @@
 /* Largest JSON text of one question's options. */
 #define MATERIAL_OPTIONS_MAX (64 * 1024)
 
-static char *dup_col(db_stmt *st, int col)
-{
-    const char *t = db_column_text(st, col);
-    return t != NULL ? em_strdup(t) : NULL;
-}
-
 static void copy_col(db_stmt *st, int col, char *out, size_t cap)
 {
     const char *t = db_column_text(st, col);
@@ -108,16 +102,16 @@ static void read_row(db_stmt *st, material *m)
     memset(m, 0, sizeof *m);
     copy_col(st, 0, m->id, sizeof m->id);
     copy_col(st, 1, m->user_id, sizeof m->user_id);
-    m->title = dup_col(st, 2);
-    m->filename = dup_col(st, 3);
-    m->kind = dup_col(st, 4);
-    m->mime = dup_col(st, 5);
-    m->sha256 = dup_col(st, 6);
-    m->storage_key = dup_col(st, 7);
-    m->tags_json = dup_col(st, 8);
-    m->status = dup_col(st, 9);
-    m->error = dup_col(st, 10);
-    m->job_id = dup_col(st, 11);
+    m->title = db_column_strdup(st, 2);
+    m->filename = db_column_strdup(st, 3);
+    m->kind = db_column_strdup(st, 4);
+    m->mime = db_column_strdup(st, 5);
+    m->sha256 = db_column_strdup(st, 6);
+    m->storage_key = db_column_strdup(st, 7);
+    m->tags_json = db_column_strdup(st, 8);
+    m->status = db_column_strdup(st, 9);
+    m->error = db_column_strdup(st, 10);
+    m->job_id = db_column_strdup(st, 11);
     m->size_bytes = db_column_int64(st, 12);
     m->is_worksheet = db_column_bool(st, 13);
     m->page_count = (int)db_column_int64(st, 14);
@@ -385,16 +379,13 @@ static char *options_json(const ws_question *q)
     return buf_steal(&b);
 }
 
-/* Insert each tag of the JSON array text `tags` for question qid. */
-static int store_tags(db_stmt *tag_st, const char *qid, const char *tags, em_error *err)
+/* Insert each tag of the JSON array `tags` (may be NULL) for question qid. */
+static int store_tags(db_stmt *tag_st, const char *qid, const json_t *tags, em_error *err)
 {
-    if (tags == NULL)
-        return EM_OK;
-    json_t *arr = json_loads(tags, 0, NULL);
     int rc = EM_OK;
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(tags, i, v) {
         if (!json_is_string(v))
             continue;
         db_reset(tag_st);
@@ -405,7 +396,6 @@ static int store_tags(db_stmt *tag_st, const char *qid, const char *tags, em_err
         if (rc != EM_OK)
             break;
     }
-    json_decref(arr);
     return rc;
 }
 
@@ -425,6 +415,7 @@ static int store_questions(db *d, const material *m, const material_result *r, e
         rc = db_prepare(d,
                         "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                         &tag_st, err);
+    json_t *material_tags = json_loads(m->tags_json != NULL ? m->tags_json : "[]", 0, NULL);
     for (size_t i = 0; rc == EM_OK && i < r->questions->n; i++) {
         const ws_question *q = &r->questions->items[i];
         char qid[ID_UUID_LEN + 1];
@@ -448,10 +439,11 @@ static int store_questions(db *d, const material *m, const material_result *r, e
         rc = rc == DB_DONE ? EM_OK : rc;
         free(opts);
         if (rc == EM_OK)
-            rc = store_tags(tag_st, qid, m->tags_json, err);
+            rc = store_tags(tag_st, qid, material_tags, err);
         if (rc == EM_OK && r->question_tags != NULL)
             rc = store_tags(tag_st, qid, r->question_tags[i], err);
     }
+    json_decref(material_tags);
     db_finalize(st);
     db_finalize(tag_st);
     return rc;
@@ -511,40 +503,22 @@ int material_store_result(db *d, const material *m, const material_result *r, em
 
 /* ---- delete ---- */
 
-int material_delete(db *d, const char *id, char **storage_key, em_error *err)
+int material_delete(db *d, const char *id, em_error *err)
 {
-    *storage_key = NULL;
     int rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
-    db_stmt *st = NULL;
-    rc = db_prepare(d, "SELECT storage_key FROM materials WHERE id = $1", &st, err);
-    if (rc == EM_OK) {
-        db_bind_text(st, 1, id);
-        rc = db_step(st, err);
-        if (rc == DB_ROW) {
-            *storage_key = dup_col(st, 0);
-            rc = EM_OK;
-        } else if (rc == DB_DONE) {
-            rc = em_error_set(err, EM_E_NOT_FOUND, "no such material");
-        }
-        db_finalize(st);
-    }
     /* Children explicitly (the foreign keys would cascade the same way), so
      * the FTS5 index's delete trigger runs visibly, row by row. */
-    if (rc == EM_OK)
-        rc = clear_result(d, id, err);
+    rc = clear_result(d, id, err);
     if (rc == EM_OK) {
         rc = db_run(d, "DELETE FROM materials WHERE id = $1", &id, 1, err);
-        rc = rc == DB_DONE ? EM_OK : rc;
+        if (rc == DB_DONE)
+            rc = db_changes(d) == 0 ? em_error_set(err, EM_E_NOT_FOUND, "no such material") : EM_OK;
     }
     if (rc == EM_OK)
         rc = db_commit(d, err);
     else
         db_rollback(d);
-    if (rc != EM_OK) {
-        free(*storage_key);
-        *storage_key = NULL;
-    }
     return rc;
 }

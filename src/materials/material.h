@@ -10,6 +10,7 @@
 #ifndef EM_MATERIALS_MATERIAL_H
 #define EM_MATERIALS_MATERIAL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,7 +75,7 @@ int material_set_progress(db *d, const char *id, int pages_done, int pages_total
 int material_set_failed(db *d, const char *id, const char *reason, em_error *err);
 
 /* What extraction found. Question tags: the material's tags plus
- * question_tags[i] (a JSON array text or NULL) for question i. */
+ * question_tags[i] (a JSON array of strings, or NULL) for question i. */
 typedef struct material_result {
     int page_count;
     const chunk_heading *headings;
@@ -82,7 +83,7 @@ typedef struct material_result {
     const chunk_list *chunks;
     const topic_list *topics;
     const ws_list *questions;          /* NULL when not a worksheet */
-    char *const *question_tags;        /* n = questions->n, may be NULL */
+    json_t *const *question_tags;      /* n = questions->n, may be NULL */
 } material_result;
 
 /* Replace everything extraction produced for the material and mark it ready,
@@ -90,8 +91,9 @@ typedef struct material_result {
  * EM_E_NOT_FOUND when the material was deleted meanwhile. */
 int material_store_result(db *d, const material *m, const material_result *r, em_error *err);
 
-/* Delete the material and everything it owns; its storage key goes to
- * *storage_key (owned) so the caller can remove the file afterwards. */
-int material_delete(db *d, const char *id, char **storage_key /* OUT */, em_error *err);
+/* Delete the material and every row it owns, in one transaction
+ * (EM_E_NOT_FOUND when it is gone already); the stored file (storage_key of
+ * the row) is the caller's to remove afterwards. */
+int material_delete(db *d, const char *id, em_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/html.h"
 #include "core/mem.h"
 
 /* The highlight markers handed to the engines: noncharacters, stripped from
@@ -40,27 +41,19 @@ char *search_snippet_html(const char *marked)
 {
     buf b;
     buf_init(&b, SNIPPET_MAX);
-    for (const char *p = marked; *p != '\0'; p++) {
-        int rc;
-        if (strncmp(p, MARK_OPEN, 3) == 0) {
-            rc = buf_append_str(&b, "<mark>");
-            p += 2;
-        } else if (strncmp(p, MARK_CLOSE, 3) == 0) {
-            rc = buf_append_str(&b, "</mark>");
-            p += 2;
-        } else {
-            switch (*p) {
-            case '&': rc = buf_append_str(&b, "&amp;"); break;
-            case '<': rc = buf_append_str(&b, "&lt;"); break;
-            case '>': rc = buf_append_str(&b, "&gt;"); break;
-            case '"': rc = buf_append_str(&b, "&quot;"); break;
-            case '\'': rc = buf_append_str(&b, "&#39;"); break;
-            default: rc = buf_append(&b, p, 1); break;
-            }
-        }
-        if (rc != EM_OK)
-            break; /* a snippet is short; past the cap it is cut */
+    const char *p = marked;
+    int rc = EM_OK;
+    while (rc == EM_OK && *p != '\0') {
+        const char *open = strstr(p, MARK_OPEN), *close = strstr(p, MARK_CLOSE);
+        const char *mark = open == NULL ? close : close == NULL || open < close ? open : close;
+        size_t n = mark != NULL ? (size_t)(mark - p) : strlen(p);
+        rc = html_append_text(&b, p, n);
+        if (rc != EM_OK || mark == NULL)
+            break;
+        rc = buf_append_str(&b, mark == open ? "<mark>" : "</mark>");
+        p = mark + 3; /* both markers are three bytes of UTF-8 */
     }
+    /* A snippet is short; past the cap it is cut where it stood. */
     if (b.len == 0) {
         buf_cleanup(&b);
         return em_strdup("");
@@ -115,8 +108,7 @@ int search_passages(db *d, const char *user_id, const search_query *q, const cha
         h->material_title = em_strdup(t != NULL ? t : "");
         h->chunk_id = db_column_int64(st, 2);
         h->position = (int)db_column_int64(st, 3);
-        t = db_column_text(st, 4);
-        h->section = t != NULL ? em_strdup(t) : NULL;
+        h->section = db_column_strdup(st, 4);
         h->page_start = (int)db_column_int64(st, 5);
         h->page_end = (int)db_column_int64(st, 6);
         t = db_column_text(st, 7);

@@ -180,11 +180,49 @@ static void core_error_set_and_strerror(void **state)
     assert_int_equal(em_error_set(NULL, EM_E_IO, "ignored"), EM_E_IO);
 }
 
+/* buf_read_file: whole files, the buffer's maximum, and clear failures that
+ * leave the buffer as it was. */
+static void core_buf_read_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/em-buf-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/f.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 5000; i++)
+        fputs("0123456789", f); /* 50,000 bytes: several reads */
+    fclose(f);
+    em_error err = {0};
+    buf b;
+    buf_init(&b, 100000);
+    buf_append_str(&b, "head:");
+    assert_int_equal(buf_read_file(&b, path, &err), EM_OK);
+    assert_int_equal(b.len, 5 + 50000);
+    assert_memory_equal(b.data + 5 + 49990, "0123456789", 10);
+    buf_cleanup(&b);
+    buf_init(&b, 1000);
+    buf_append_str(&b, "kept");
+    assert_int_equal(buf_read_file(&b, path, &err), EM_E_TOO_LARGE);
+    assert_string_equal(b.data, "kept");
+    assert_non_null(strstr(err.msg, "f.txt"));
+    char missing[80];
+    snprintf(missing, sizeof missing, "%s/none", dir);
+    assert_int_equal(buf_read_file(&b, missing, &err), EM_E_NOT_FOUND);
+    assert_int_equal(buf_read_file(&b, dir, &err), EM_E_IO); /* a directory */
+    assert_string_equal(b.data, "kept");
+    buf_cleanup(&b);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(core_buf_enforces_max),
         cmocka_unit_test(core_buf_grows_to_large_sizes),
+        cmocka_unit_test(core_buf_read_file),
         cmocka_unit_test(core_arena_allocates_aligned_and_frees),
         cmocka_unit_test(core_uuid7_is_canonical_and_ordered),
         cmocka_unit_test(core_uuid7_unique_across_threads),
