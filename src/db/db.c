@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -33,6 +34,7 @@ struct db {
     const db_backend *be;   /* chosen once at open, never changes */
     void *conn;             /* owned by the backend, freed with be->close */
     int open_stmts;         /* statements not yet finalized (must be 0 at close) */
+    int tx_depth;           /* open db_begin levels: 1 the transaction, more its savepoints */
     cached_stmt cache[DB_CACHE_MAX];
     int ncache;
 };
@@ -323,26 +325,80 @@ int64_t db_changes(db *d)
 
 /* ---- transactions ---- */
 
+/* Levels beyond the first are savepoints "em_sp_<level>". A level whose
+ * transaction the engine has already ended (SQLite rolls a transaction back by
+ * itself after some errors, and a lost PostgreSQL connection takes it along)
+ * only unwinds the count. */
+#define DB_MAX_TX_DEPTH 32
+
+static int savepoint(db *d, const char *verb, int level, em_error *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "%s em_sp_%d", verb, level);
+    return d->be->exec(d->conn, sql, err);
+}
+
 int db_begin(db *d, em_error *err)
 {
     assert(d != NULL);
-    if (d->be->in_tx(d->conn))
-        return em_error_set(err, EM_E_INVAL, "a transaction is already open");
-    return d->be->begin(d->conn, err);
+    if (d->tx_depth == 0) {
+        if (d->be->in_tx(d->conn))
+            return em_error_set(err, EM_E_INVAL, "a transaction is already open outside db_begin");
+        int rc = d->be->begin(d->conn, err);
+        if (rc == EM_OK)
+            d->tx_depth = 1;
+        return rc;
+    }
+    if (d->tx_depth >= DB_MAX_TX_DEPTH)
+        return em_error_set(err, EM_E_INTERNAL, "transactions nested too deep");
+    if (!d->be->in_tx(d->conn))
+        return em_error_set(err, EM_E_DB, "the transaction was ended by the database");
+    int rc = savepoint(d, "SAVEPOINT", d->tx_depth + 1, err);
+    if (rc == EM_OK)
+        d->tx_depth++;
+    return rc;
 }
 
 int db_commit(db *d, em_error *err)
 {
     assert(d != NULL);
-    if (!d->be->in_tx(d->conn))
+    if (d->tx_depth == 0)
         return em_error_set(err, EM_E_INVAL, "no transaction is open");
-    return d->be->commit(d->conn, err);
+    if (!d->be->in_tx(d->conn))
+        return em_error_set(err, EM_E_DB, "the transaction was ended by the database");
+    int level = d->tx_depth;
+    int rc = level > 1 ? savepoint(d, "RELEASE SAVEPOINT", level, err) : d->be->commit(d->conn, err);
+    /* A failed COMMIT has usually ended the transaction (PostgreSQL always,
+     * SQLite unless it was busy); whatever is still open of this level is left
+     * for the caller's db_rollback. */
+    if (rc == EM_OK || !d->be->in_tx(d->conn))
+        d->tx_depth = level - 1;
+    return rc;
 }
 
 void db_rollback(db *d)
 {
-    if (d != NULL && d->be->in_tx(d->conn))
+    if (d == NULL || d->tx_depth == 0)
+        return;
+    int level = d->tx_depth--;
+    if (!d->be->in_tx(d->conn)) {
+        d->tx_depth = 0;
+        return;
+    }
+    if (level == 1) {
         d->be->rollback(d->conn);
+        return;
+    }
+    /* Back to the savepoint, then drop it: the outer levels go on. */
+    em_error e = {0};
+    if (savepoint(d, "ROLLBACK TO SAVEPOINT", level, &e) != EM_OK ||
+        savepoint(d, "RELEASE SAVEPOINT", level, &e) != EM_OK)
+        log_msg(LOG_WARN, "db: rollback to savepoint %d failed: %s", level, e.msg);
+}
+
+bool db_in_transaction(const db *d)
+{
+    return d != NULL && d->tx_depth > 0;
 }
 
 /* ---- statements ---- */
@@ -637,8 +693,9 @@ int dbpool_get(dbpool *p, db **out, em_error *err)
         *out = d;
         return EM_OK;
     }
-    if (d->be->in_tx(d->conn)) {
+    if (d->tx_depth > 0 || d->be->in_tx(d->conn)) {
         log_msg(LOG_WARN, "db: a pooled connection still had a transaction open; rolled back");
+        d->tx_depth = 0;
         d->be->rollback(d->conn);
     }
     rc = d->be->check(d->conn, err);

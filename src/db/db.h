@@ -63,13 +63,29 @@ int db_exec(db *d, const char *sql, em_error *err);
  * schema_migrations when it exists). EM_E_UNAVAILABLE when the server is gone. */
 int db_ping(db *d, em_error *err);
 
-/* ---- transactions ---- */
-/* db_begin starts a write transaction (SQLite: BEGIN IMMEDIATE). Nesting is not
- * supported: EM_E_INVAL when one is already open. */
+/* ---- transactions ----
+ * The one transaction rule: whatever must happen atomically is wrapped in
+ * db_begin ... db_commit (or db_rollback on failure) by the function that
+ * needs it, and transactions nest. The outermost db_begin starts a write
+ * transaction (SQLite: BEGIN IMMEDIATE, so writers queue on the busy timeout);
+ * a db_begin inside it is a savepoint. So a store that writes several rows
+ * wraps itself, and a use case that calls several stores wraps them all: the
+ * inner levels then commit into the outer one, and nothing is durable until
+ * the outermost db_commit. Every db_begin is paired, in the same function,
+ * with exactly one db_commit or db_rollback. */
 int db_begin(db *d, em_error *err);
+/* Close the innermost level: the outermost commits; an inner one releases its
+ * savepoint into the enclosing level. EM_E_INVAL without a level open;
+ * EM_E_DB when the database had already ended the transaction. After a
+ * failure call db_rollback, as after any other failure inside the level: it
+ * closes whatever is still open of it and never touches the outer levels. */
 int db_commit(db *d, em_error *err);
-/* Always safe to call; does nothing without an open transaction. */
+/* Undo what happened since the matching db_begin and close that level (the
+ * outer levels stay open and usable). Safe to call after any failure; does
+ * nothing without an open level. */
 void db_rollback(db *d);
+/* True inside db_begin ... db_commit. */
+bool db_in_transaction(const db *d);
 
 /* ---- statements ---- */
 /* Prepare `sql` (placeholders $1..$N). The statement belongs to `d` and must be

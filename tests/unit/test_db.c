@@ -274,9 +274,10 @@ static void test_db_transactions(void **state)
     assert_int_equal(db_commit(f->d, &err), EM_E_INVAL);
 
     assert_int_equal(db_begin(f->d, &err), EM_OK);
-    assert_int_equal(db_begin(f->d, &err), EM_E_INVAL); /* no nesting */
+    assert_true(db_in_transaction(f->d));
     assert_int_equal(insert_item(f->d, "gone", 1, &err), DB_DONE);
     db_rollback(f->d);
+    assert_false(db_in_transaction(f->d));
     assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 0);
 
     assert_int_equal(db_begin(f->d, &err), EM_OK);
@@ -293,6 +294,47 @@ static void test_db_transactions(void **state)
     assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 2);
     assert_int_equal(db_begin(f->d, &err), EM_OK); /* usable again */
     db_rollback(f->d);
+}
+
+/* Transactions nest: an inner level is a savepoint. Rolling it back undoes
+ * only its own work, even after a failed statement (which aborts the whole
+ * transaction on PostgreSQL until the savepoint is rolled back); committing it
+ * hands its work to the outer level, durable only with the outer commit. */
+static void test_db_nested_transactions(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    make_items(f->d);
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(insert_item(f->d, "outer", 1, &err), DB_DONE);
+
+    assert_int_equal(db_begin(f->d, &err), EM_OK); /* inner: rolled back after a failure */
+    assert_int_equal(insert_item(f->d, "inner-gone", 2, &err), DB_DONE);
+    assert_int_equal(insert_item(f->d, "outer", 3, &err), EM_E_CONFLICT);
+    db_rollback(f->d);
+    assert_true(db_in_transaction(f->d));
+
+    assert_int_equal(db_begin(f->d, &err), EM_OK); /* inner: committed into the outer */
+    assert_int_equal(insert_item(f->d, "inner-kept", 4, &err), DB_DONE);
+    assert_int_equal(db_begin(f->d, &err), EM_OK); /* and a third level */
+    assert_int_equal(insert_item(f->d, "deepest", 5, &err), DB_DONE);
+    assert_int_equal(db_commit(f->d, &err), EM_OK);
+    assert_int_equal(db_commit(f->d, &err), EM_OK);
+    assert_true(db_in_transaction(f->d));
+    assert_int_equal(db_commit(f->d, &err), EM_OK);
+    assert_false(db_in_transaction(f->d));
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 3);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items WHERE id = 'inner-gone'"), 0);
+
+    /* An outer rollback takes the committed inner levels with it. */
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(insert_item(f->d, "late", 6, &err), DB_DONE);
+    assert_int_equal(db_commit(f->d, &err), EM_OK);
+    db_rollback(f->d);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 3);
+    /* Unbalanced calls are refused, not guessed at. */
+    assert_int_equal(db_commit(f->d, &err), EM_E_INVAL);
 }
 
 static void test_db_changes(void **state)
@@ -732,6 +774,7 @@ int main(void)
         BOTH(test_db_bind_errors),
         BOTH(test_db_unique_violation_is_conflict),
         BOTH(test_db_transactions),
+        BOTH(test_db_nested_transactions),
         BOTH(test_db_changes),
         BOTH(test_db_timestamps_read_as_iso8601),
         BOTH(test_db_pool_per_thread),
