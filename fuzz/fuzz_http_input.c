@@ -20,7 +20,8 @@
 
 /* Built once in LLVMFuzzerInitialize, read-only afterwards (like the server's). */
 static router *g_routes;
-static config g_cfg;
+static http_site g_site;
+static const char *const g_origins[] = {"https://app.example"};
 
 static void h_ok(http_req *req, http_res *res)
 {
@@ -31,6 +32,16 @@ static void h_ok(http_req *req, http_res *res)
         return;
     json_decref(body);
     http_res_json(res, 200, json_pack("{s:s?,s:s?}", "id", id, "q", q));
+}
+
+/* Guarded routes are refused with a JSON 401, like the product's. */
+static bool deny_all(void *ctx, http_req *req, http_res *res, http_access access)
+{
+    (void)ctx;
+    (void)req;
+    (void)access;
+    http_res_error(res, 401, "unauthorized", "authentication required");
+    return false;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -51,9 +62,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         router_add(g_routes, "POST", patterns[i], h_ok);
     }
     router_add(g_routes, "DELETE", "/api/users/{id}", h_ok);
-    g_cfg.environment = ENV_PRODUCTION;
-    g_cfg.cors_origins[0] = (char *)"https://app.example";
-    g_cfg.cors_count = 1;
+    router_add(g_routes, "GET", "/static/{path...}", h_ok);
+    const http_route guarded = {"PATCH", "/api/users/{id}", h_ok, HTTP_SIGNED_IN, 0};
+    router_add_route(g_routes, &guarded);
+    g_site = (http_site){.routes = g_routes, .cors_origins = g_origins, .n_cors_origins = 1, .hsts = true,
+                         .authenticate = deny_all};
     return 0;
 }
 
@@ -78,12 +91,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* 1. the route matcher, directly */
     arena *a = arena_new(0);
-    http_handler h = NULL;
+    const http_route *h = NULL;
     http_param params[HTTP_MAX_PARAMS];
     int nparams = 0;
     char allow[128];
     route_result rr = router_match(g_routes, method, target, a, &h, params, &nparams, allow, sizeof allow);
     if (rr == ROUTE_FOUND) {
+        if (h == NULL || h->handler == NULL)
+            abort();
         for (int i = 0; i < nparams; i++) {
             if (params[i].value == NULL || strlen(params[i].name) == 0)
                 abort();
@@ -114,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* 4. the whole middleware with the fuzzed method, target and body */
     f = http_fake_new(method, target, json_headers, (const char *)p, (size_t)(end - p));
-    http_fake_run(f, g_routes, &g_cfg, NULL);
+    http_fake_run(f, &g_site);
     size_t blen;
     const char *body = http_fake_body(f, &blen);
     if (http_fake_status(f) == 0)

@@ -15,6 +15,7 @@ static const char usage[] =
     "  worker         run background jobs and the periodic schedules\n"
     "  jobs           list, show, retry or enqueue jobs (list | show ID | retry ID | enqueue KIND)\n"
     "  ingest         add study material files (PDF, text, Markdown) and extract them\n"
+    "  users          create accounts, set a password or a role, list (create | set-password | set-role | list)\n"
     "  seed-data      create demo users and topics (ENVIRONMENT=local only)\n"
     "  version        print the version\n"
     "\n"
@@ -34,6 +35,7 @@ static const command commands[] = {
     {"worker", cmd_worker},
     {"jobs", cmd_jobs},
     {"ingest", cmd_ingest},
+    {"users", cmd_users},
     {"seed-data", cmd_seed_data},
     {"version", cmd_version},
 };

@@ -1,67 +1,70 @@
 /* api: the HTTP handlers, one file per resource, and the table that routes to
- * them. Handlers are thin: parse, authorize, call the domain, respond. They reach
- * the application context as (app *)req->app. */
+ * them (routes.c), which says for every route who may call it. Handlers are
+ * thin: parse, call the area's use case, respond. They never build SQL, hold
+ * business rules or open transactions; they reach what they need through the
+ * api_ctx the application hands the server (req->ctx), and the caller through
+ * api_caller_of(req), which the pipeline has already authenticated for every
+ * route that is not public. */
 #ifndef EM_API_API_H
 #define EM_API_API_H
 
-#include "app/app.h"
-#include "auth/token.h"
-#include "auth/users.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth/accounts.h"
+#include "content/storage.h"
+#include "db/db.h"
 #include "http/router.h"
+#include "materials/links.h"
 
 /* Cookies of the web UI's session. */
 #define API_COOKIE_ACCESS "em_access"
 #define API_COOKIE_REFRESH "em_refresh"
 #define API_COOKIE_CSRF "em_csrf"
 
-/* Register every route. Returns 0 or the first router_add error. */
-int api_register(router *r, const config *cfg);
+/* What the handlers need, built by the application from the configuration:
+ * handles and narrow settings, never the configuration itself. Read-only
+ * while serving. */
+typedef struct api_ctx {
+    dbpool *db;                  /* one connection per thread */
+    accounts *accounts;          /* the account use cases (auth/accounts.h) */
+    bool secure_cookies;         /* Secure on the session cookies (outside local) */
+    storage *files;              /* uploaded originals */
+    links_settings links;        /* signed download links */
+    size_t max_download;         /* largest original handed back (MAX_UPLOAD_MB) */
+    int worker_alive_s;          /* a worker whose heartbeat is older is not alive (JOB_LEASE_SECONDS) */
+    /* Tell an in-process worker that a job was enqueued (may be NULL). */
+    void (*wake_worker)(void *wake_ctx);
+    void *wake_ctx;
+} api_ctx;
 
-/* ---- handlers (api/health.c) ---- */
-void api_health(http_req *req, http_res *res);
-void api_health_check(http_req *req, http_res *res);
-void api_health_database(http_req *req, http_res *res);
+/* Every route, with its access and flags. */
+const http_route *api_routes(size_t *n /* OUT */);
 
-/* ---- handlers (api/topics.c) ---- */
-void api_topics_list(http_req *req, http_res *res);
-void api_topics_create(http_req *req, http_res *res);
+/* ---- the caller (api/caller.c) ---- */
 
-/* ---- handlers (api/auth.c, api/users.c, api/admin.c) ---- */
-void api_auth_register(http_req *req, http_res *res);
-void api_auth_login(http_req *req, http_res *res);
-void api_auth_refresh(http_req *req, http_res *res);
-void api_auth_logout(http_req *req, http_res *res);
-void api_users_me(http_req *req, http_res *res);
-void api_users_me_update(http_req *req, http_res *res);
-void api_users_me_password(http_req *req, http_res *res);
-void api_admin_users_list(http_req *req, http_res *res);
-void api_admin_users_update(http_req *req, http_res *res);
-void api_admin_tutor_students(http_req *req, http_res *res);
+/* Who is calling a route that is not public. */
+typedef struct api_caller {
+    principal who;      /* the account's id and current role */
+    user account;       /* the account row, as read for this request */
+    bool via_cookie;    /* the credential came in the web UI's cookie */
+} api_caller;
 
-/* ---- handlers (api/materials.c, api/search.c, api/questions.c) ---- */
-void api_materials_upload(http_req *req, http_res *res);
-void api_materials_list(http_req *req, http_res *res);
-void api_materials_get(http_req *req, http_res *res);
-void api_materials_delete(http_req *req, http_res *res);
-void api_materials_topics(http_req *req, http_res *res);
-void api_materials_download_url(http_req *req, http_res *res);
-void api_materials_download(http_req *req, http_res *res);
-void api_search(http_req *req, http_res *res);
-void api_questions_list(http_req *req, http_res *res);
-void api_questions_get(http_req *req, http_res *res);
-void api_questions_update(http_req *req, http_res *res);
+/* The site's authenticator (http.h): an access token from Authorization:
+ * Bearer, or else the em_access cookie, of an active account (401 otherwise,
+ * with WWW-Authenticate); a cookie caller's state-changing request must echo
+ * the em_csrf cookie in X-CSRF-Token (403 csrf_failed); HTTP_ADMIN routes
+ * answer 404 to everyone but admins, as if they did not exist. */
+bool api_authenticate(void *ctx, http_req *req, http_res *res, http_access access);
+/* The caller api_authenticate admitted (never NULL on a route that is not
+ * public; NULL on public routes). */
+const api_caller *api_caller_of(const http_req *req);
+/* The double-submit check: X-CSRF-Token equals the em_csrf cookie. */
+bool api_csrf_ok(http_req *req);
+/* Set the session cookies (access, refresh, CSRF); access == NULL clears them. */
+void api_set_auth_cookies(http_req *req, http_res *res, const char *access, const char *refresh);
 
-/* ---- handlers (api/workers.c) ---- */
-void api_workers_health(http_req *req, http_res *res);
-void api_workers_stats(http_req *req, http_res *res);
-void api_workers_dashboard(http_req *req, http_res *res);
-void api_admin_job_retry(http_req *req, http_res *res);
-void api_admin_job_delete(http_req *req, http_res *res);
-
-/* ---- shared by handlers (api/routes.c, api/session.c, api/auth.c) ---- */
-
-/* The public view of an account (no password hash). New reference. */
-json_t *api_user_json(const user *u);
+/* ---- shared by handlers (api/common.c) ---- */
 
 /* The calling thread's database connection, or an error response already
  * written (503) and NULL returned. */
@@ -69,29 +72,54 @@ db *api_db(http_req *req, http_res *res);
 /* A query parameter as a whole number in [lo, hi]: `fallback` when absent,
  * -1 when malformed or out of range. */
 long api_query_long(const http_req *req, const char *name, long lo, long hi, long fallback);
-/* Answer a domain/database error with its status and code. */
-void api_db_error(http_res *res, int rc, const em_error *err);
+/* Answer a use case's refusal or failure: the status and code that its rc and
+ * em_error reason stand for (404 not_found, 409 conflict, 422
+ * validation_error, 401/403 with the reason as code, 429 with Retry-After,
+ * 503 ...), with its message. */
+void api_error(http_res *res, int rc, const em_error *err);
+/* The public view of an account (no password hash). New reference. */
+json_t *api_user_json(const user *u);
 
-/* Who is calling. False with the response written: 401 without a valid access
- * token (Authorization: Bearer, or the em_access cookie) of an active account,
- * 403 for a cookie session's state-changing request without the matching
- * X-CSRF-Token header. On success *who has the account's current role. */
-bool api_authenticate(http_req *req, http_res *res, principal *who /* OUT */);
-/* The same, also handing over the account row it read (no second lookup). */
-bool api_authenticate_user(http_req *req, http_res *res, principal *who /* OUT */, user *account /* OUT */);
-/* Authenticate and require an admin: anyone else gets 404, as if the admin
- * API did not exist (auth/authz.h). False with the response written. */
-bool api_require_admin(http_req *req, http_res *res, principal *who /* OUT */);
-/* The double-submit check: X-CSRF-Token equals the em_csrf cookie. */
-bool api_csrf_ok(http_req *req);
-
-/* Count an attempt of `action` ("login", "register", ...) from the client's IP
- * and, when given, for `account`; true (429 written, with Retry-After) when
- * either is over AUTH_RATE_LIMIT. */
-bool api_rate_limited(http_req *req, http_res *res, const char *action, const char *account);
-/* Forget an account's attempts of `action` (after a successful login). */
-void api_rate_reset(http_req *req, const char *action, const char *account);
-/* Set the session cookies (access, refresh, CSRF); access == NULL clears them. */
-void api_set_auth_cookies(http_req *req, http_res *res, const char *access, const char *refresh);
+/* ---- handlers (one file each) ---- */
+/* health.c */
+void api_health(http_req *req, http_res *res);
+void api_health_check(http_req *req, http_res *res);
+void api_health_database(http_req *req, http_res *res);
+/* auth.c */
+void api_auth_register(http_req *req, http_res *res);
+void api_auth_login(http_req *req, http_res *res);
+void api_auth_refresh(http_req *req, http_res *res);
+void api_auth_logout(http_req *req, http_res *res);
+/* users.c */
+void api_users_me(http_req *req, http_res *res);
+void api_users_me_update(http_req *req, http_res *res);
+void api_users_me_password(http_req *req, http_res *res);
+/* admin.c */
+void api_admin_users_list(http_req *req, http_res *res);
+void api_admin_users_update(http_req *req, http_res *res);
+void api_admin_tutor_students(http_req *req, http_res *res);
+/* topics.c */
+void api_topics_list(http_req *req, http_res *res);
+void api_topics_create(http_req *req, http_res *res);
+/* materials.c */
+void api_materials_upload(http_req *req, http_res *res);
+void api_materials_list(http_req *req, http_res *res);
+void api_materials_get(http_req *req, http_res *res);
+void api_materials_delete(http_req *req, http_res *res);
+void api_materials_topics(http_req *req, http_res *res);
+void api_materials_download_url(http_req *req, http_res *res);
+void api_materials_download(http_req *req, http_res *res);
+/* search.c */
+void api_search(http_req *req, http_res *res);
+/* questions.c */
+void api_questions_list(http_req *req, http_res *res);
+void api_questions_get(http_req *req, http_res *res);
+void api_questions_update(http_req *req, http_res *res);
+/* workers.c */
+void api_workers_health(http_req *req, http_res *res);
+void api_workers_stats(http_req *req, http_res *res);
+void api_workers_dashboard(http_req *req, http_res *res);
+void api_admin_job_retry(http_req *req, http_res *res);
+void api_admin_job_delete(http_req *req, http_res *res);
 
 #endif

@@ -1,10 +1,11 @@
 /* Study material: upload (202 + extraction job), list, detail, delete, topics,
  * signed download links and the download they lead to.
  *
- * Materials belong to a user; the one authorization rule (auth/authz.h)
- * decides who else sees them, and everyone else gets the same 404 as for a
- * material that does not exist. The download itself needs no session: the
- * signed link is the permission, checked before anything is read. */
+ * Materials belong to a user; the one authorization rule (auth/authz.h),
+ * applied by the materials area, decides who else sees them, and everyone
+ * else gets the same 404 as for a material that does not exist. The download
+ * itself needs no session: the signed link is the permission, checked before
+ * anything is read (materials/links.h). */
 #include "api/api.h"
 
 #include <errno.h>
@@ -13,22 +14,20 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth/authz.h"
-#include "content/signed_url.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "http/multipart.h"
+#include "materials/links.h"
 #include "materials/material.h"
+#include "materials/remove.h"
 #include "materials/submit.h"
 #include "materials/tags.h"
 
-#define MATERIALS_PAGE_MAX 100
 #define MATERIALS_MAX_PARTS 16
 #define MATERIAL_JSON_MAX (4 * 1024 * 1024)
-#define SIGNED_TOKEN_MAX 128
 
 
 /* ---- JSON ---- */
@@ -81,36 +80,16 @@ static void material_fields(jsonw *w, const material *m)
 
 /* ---- shared steps ---- */
 
-/* The material of the {id} path parameter when `who` may see it; false with
- * 404/400/503 written otherwise. Free *m with material_cleanup on true. */
-static bool load_visible(http_req *req, http_res *res, db *d, const principal *who, material *m)
+/* The material of the {id} path parameter when the caller may see it; false
+ * with 404 (or the error) written otherwise. Free *m with material_cleanup on
+ * true. */
+static bool load_visible(http_req *req, http_res *res, db *d, material *m)
 {
-    const char *id = http_req_param(req, "id");
-    if (id == NULL || !id_is_uuid(id)) {
-        http_res_error(res, 404, "not_found", "no such material");
-        return false;
-    }
     em_error err = {0};
-    int rc = material_get(d, id, m, &err);
-    if (rc == EM_E_NOT_FOUND) {
-        http_res_error(res, 404, "not_found", "no such material");
-        return false;
-    }
-    if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
-        return false;
-    }
-    bool allowed = false;
-    rc = authz_can_view(d, who, m->user_id, &allowed, &err);
-    if (rc != EM_OK || !allowed) {
-        if (rc != EM_OK)
-            api_db_error(res, rc, &err);
-        else
-            http_res_error(res, 404, "not_found", "no such material");
-        material_cleanup(m);
-        return false;
-    }
-    return true;
+    int rc = material_get_visible(d, &api_caller_of(req)->who, http_req_param(req, "id"), m, &err);
+    if (rc != EM_OK)
+        api_error(res, rc, &err);
+    return rc == EM_OK;
 }
 
 static bool parse_bool_field(const char *v, bool *out)
@@ -243,9 +222,7 @@ static bool read_json_upload(http_req *req, http_res *res, upload *u)
 
 void api_materials_upload(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_authenticate(req, res, &who))
-        return;
+    api_ctx *c = req->ctx;
     const char *ct = http_req_header(req, "Content-Type");
     upload u = {0};
     bool ok;
@@ -260,9 +237,8 @@ void api_materials_upload(http_req *req, http_res *res)
     }
     db *d = ok ? api_db(req, res) : NULL;
     if (d != NULL) {
-        app *a = req->app;
         submit_input in = {
-            .user_id = who.user_id,
+            .user_id = api_caller_of(req)->who.user_id,
             .data = u.data,
             .len = u.len,
             .filename = u.filename,
@@ -273,13 +249,12 @@ void api_materials_upload(http_req *req, http_res *res)
         };
         submit_output out;
         em_error err = {0};
-        int rc = material_submit(d, a->files, &in, &out, &err);
-        if (rc == EM_E_INVAL) {
-            http_res_error(res, 422, "validation_error", "%s", err.msg);
-        } else if (rc != EM_OK) {
-            api_db_error(res, rc, &err);
+        int rc = material_submit(d, c->files, &in, &out, &err);
+        if (rc != EM_OK) {
+            api_error(res, rc, &err);
         } else {
-            app_wake_worker(a);
+            if (c->wake_worker != NULL)
+                c->wake_worker(c->wake_ctx);
             char location[96];
             snprintf(location, sizeof location, "/api/materials/%s", out.material_id);
             http_res_header(res, "Location", location);
@@ -297,15 +272,11 @@ void api_materials_upload(http_req *req, http_res *res)
 
 void api_materials_list(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_authenticate(req, res, &who))
-        return;
+    const api_caller *me = api_caller_of(req);
     const char *owner = http_req_query(req, "user_id");
-    if (owner == NULL)
-        owner = who.user_id;
     long limit = api_query_long(req, "limit", 1, MATERIALS_PAGE_MAX, 20);
     long offset = api_query_long(req, "offset", 0, 1000000, 0);
-    if (!id_is_uuid(owner) || limit < 0 || offset < 0) {
+    if (limit < 0 || offset < 0) {
         http_res_error(res, 400, "invalid_request",
                        "user_id must be a user id, limit 1-%d and offset 0 or more", MATERIALS_PAGE_MAX);
         return;
@@ -313,22 +284,14 @@ void api_materials_list(http_req *req, http_res *res)
     db *d = api_db(req, res);
     if (d == NULL)
         return;
-    em_error err = {0};
-    bool allowed = false;
-    int rc = authz_can_view(d, &who, owner, &allowed, &err);
-    if (rc != EM_OK || !allowed) {
-        if (rc != EM_OK)
-            api_db_error(res, rc, &err);
-        else
-            http_res_error(res, 404, "not_found", "no such user");
-        return;
-    }
     material *items = NULL;
     size_t n = 0;
     int64_t total = 0;
-    rc = material_list(d, owner, (int)limit, (int)offset, &items, &n, &total, &err);
+    em_error err = {0};
+    int rc = material_list_visible(d, &me->who, owner != NULL ? owner : me->who.user_id, (int)limit, (int)offset,
+                                   &items, &n, &total, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
         return;
     }
     buf out;
@@ -359,38 +322,24 @@ void api_materials_list(http_req *req, http_res *res)
 
 /* ---- GET /api/materials/{id} ---- */
 
-static int write_sections(db *d, const char *id, jsonw *w, em_error *err)
+static void write_section(void *ctx, const material_section *sec)
 {
-    db_stmt *st = NULL;
-    int rc = db_prepare_cached(
-        d, "SELECT title, level, page FROM material_sections WHERE material_id = $1 ORDER BY position", &st, err);
-    if (rc != EM_OK)
-        return rc;
-    db_bind_text(st, 1, id);
-    jsonw_array_begin(w);
-    while (db_next(st, &rc, err)) {
-        jsonw_object_begin(w);
-        jsonw_key(w, "title");
-        jsonw_string(w, db_column_text(st, 0));
-        jsonw_key(w, "level");
-        jsonw_int(w, db_column_int64(st, 1));
-        jsonw_key(w, "page");
-        jsonw_int(w, db_column_int64(st, 2));
-        jsonw_object_end(w);
-    }
-    jsonw_array_end(w);
-    db_finalize(st);
-    return rc == DB_DONE ? EM_OK : rc;
+    jsonw *w = ctx;
+    jsonw_object_begin(w);
+    jsonw_key(w, "title");
+    jsonw_string(w, sec->title);
+    jsonw_key(w, "level");
+    jsonw_int(w, sec->level);
+    jsonw_key(w, "page");
+    jsonw_int(w, sec->page);
+    jsonw_object_end(w);
 }
 
 void api_materials_get(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_authenticate(req, res, &who))
-        return;
     db *d = api_db(req, res);
     material m;
-    if (d == NULL || !load_visible(req, res, d, &who, &m))
+    if (d == NULL || !load_visible(req, res, d, &m))
         return;
     buf out;
     buf_init(&out, MATERIAL_JSON_MAX);
@@ -399,11 +348,13 @@ void api_materials_get(http_req *req, http_res *res)
     jsonw_object_begin(&w);
     material_fields(&w, &m);
     jsonw_key(&w, "sections");
+    jsonw_array_begin(&w);
     em_error err = {0};
-    int rc = write_sections(d, m.id, &w, &err);
+    int rc = material_sections(d, m.id, write_section, &w, &err);
+    jsonw_array_end(&w);
     jsonw_object_end(&w);
     if (rc != EM_OK)
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
     else
         http_res_jsonw(res, 200, &w);
     buf_cleanup(&out);
@@ -414,47 +365,43 @@ void api_materials_get(http_req *req, http_res *res)
 
 void api_materials_delete(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_authenticate(req, res, &who))
-        return;
+    api_ctx *c = req->ctx;
     db *d = api_db(req, res);
-    material m;
-    if (d == NULL || !load_visible(req, res, d, &who, &m))
+    if (d == NULL)
         return;
     em_error err = {0};
-    int rc = material_delete(d, m.id, &err);
-    if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
-    } else {
-        app *a = req->app;
-        em_error serr = {0};
-        /* The rows are gone; a file that cannot be removed now is logged with
-         * its key for the operator (it is unreachable: no row points at it). */
-        if (storage_delete(a->files, m.storage_key, &serr) != EM_OK)
-            log_msg(LOG_ERROR, "material %s deleted but its file %s was not removed: %s", m.id, m.storage_key,
-                    serr.msg);
+    int rc = material_remove(d, c->files, &api_caller_of(req)->who, http_req_param(req, "id"), &err);
+    if (rc != EM_OK)
+        api_error(res, rc, &err);
+    else
         http_res_body(res, 204, NULL, NULL, 0);
-    }
-    material_cleanup(&m);
 }
 
 /* ---- GET /api/materials/{id}/topics ---- */
 
+static void write_topic(void *ctx, const material_topic *t)
+{
+    jsonw *w = ctx;
+    jsonw_object_begin(w);
+    jsonw_key(w, "name");
+    jsonw_string(w, t->name);
+    jsonw_key(w, "slug");
+    jsonw_string(w, t->slug);
+    jsonw_key(w, "source");
+    jsonw_string(w, t->source);
+    jsonw_key(w, "page");
+    jsonw_int(w, t->page);
+    jsonw_key(w, "weight");
+    jsonw_double(w, t->weight);
+    jsonw_object_end(w);
+}
+
 void api_materials_topics(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_authenticate(req, res, &who))
-        return;
     db *d = api_db(req, res);
     material m;
-    if (d == NULL || !load_visible(req, res, d, &who, &m))
+    if (d == NULL || !load_visible(req, res, d, &m))
         return;
-    db_stmt *st = NULL;
-    em_error err = {0};
-    int rc = db_prepare_cached(d,
-                               "SELECT name, slug, source, page, weight FROM material_topics "
-                               "WHERE material_id = $1 ORDER BY position",
-                               &st, &err);
     buf out;
     buf_init(&out, MATERIAL_JSON_MAX);
     jsonw w;
@@ -466,33 +413,15 @@ void api_materials_topics(http_req *req, http_res *res)
     jsonw_string(&w, m.status);
     jsonw_key(&w, "items");
     jsonw_array_begin(&w);
-    int64_t count = 0;
-    if (rc == EM_OK) {
-        db_bind_text(st, 1, m.id);
-        while (db_next(st, &rc, &err)) {
-            jsonw_object_begin(&w);
-            jsonw_key(&w, "name");
-            jsonw_string(&w, db_column_text(st, 0));
-            jsonw_key(&w, "slug");
-            jsonw_string(&w, db_column_text(st, 1));
-            jsonw_key(&w, "source");
-            jsonw_string(&w, db_column_text(st, 2));
-            jsonw_key(&w, "page");
-            jsonw_int(&w, db_column_int64(st, 3));
-            jsonw_key(&w, "weight");
-            jsonw_double(&w, db_column_double(st, 4));
-            jsonw_object_end(&w);
-            count++;
-        }
-        db_finalize(st);
-        rc = rc == DB_DONE ? EM_OK : rc;
-    }
+    size_t count = 0;
+    em_error err = {0};
+    int rc = material_topics(d, m.id, write_topic, &w, &count, &err);
     jsonw_array_end(&w);
     jsonw_key(&w, "count");
-    jsonw_int(&w, count);
+    jsonw_int(&w, (int64_t)count);
     jsonw_object_end(&w);
     if (rc != EM_OK)
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
     else
         http_res_jsonw(res, 200, &w);
     buf_cleanup(&out);
@@ -503,84 +432,52 @@ void api_materials_topics(http_req *req, http_res *res)
 
 void api_materials_download_url(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_authenticate(req, res, &who))
-        return;
-    app *a = req->app;
-    long ttl = api_query_long(req, "expires_in", 60, a->cfg.download_url_ttl_s, a->cfg.download_url_ttl_s);
+    api_ctx *c = req->ctx;
+    long ttl = api_query_long(req, "expires_in", LINKS_MIN_TTL_S, c->links.max_ttl_s, c->links.max_ttl_s);
     if (ttl < 0) {
-        http_res_error(res, 400, "invalid_request", "expires_in must be 60 to %d seconds",
-                       a->cfg.download_url_ttl_s);
-        return;
-    }
-    db *d = api_db(req, res);
-    material m;
-    if (d == NULL || !load_visible(req, res, d, &who, &m))
-        return;
-    int64_t expires = clock_now_ms() / 1000 + ttl;
-    char token[SIGNED_TOKEN_MAX];
-    if (signed_url_make(a->cfg.secret_key, m.id, expires, token, sizeof token) != EM_OK) {
-        http_res_error(res, 500, "internal", "the link could not be signed");
-    } else {
-        char url[256], expires_at[32];
-        snprintf(url, sizeof url, "/api/materials/%s/download?token=%s", m.id, token);
-        clock_iso8601(expires * 1000, expires_at);
-        http_res_json(res, 200, json_pack("{s:s, s:s, s:I}", "url", url, "expires_at", expires_at,
-                                          "expires_in", (json_int_t)ttl));
-    }
-    material_cleanup(&m);
-}
-
-/* Content-Disposition with a file name safe inside the quotes. */
-static void disposition(const material *m, char *out, size_t cap)
-{
-    char name[200];
-    const char *src = m->filename != NULL && m->filename[0] ? m->filename : m->title;
-    size_t k = 0;
-    for (size_t i = 0; src[i] != '\0' && k + 1 < sizeof name; i++) {
-        unsigned char c = (unsigned char)src[i];
-        name[k++] = (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) ? '_' : (char)c;
-    }
-    name[k] = '\0';
-    snprintf(out, cap, "attachment; filename=\"%s\"", k > 0 ? name : "material");
-}
-
-void api_materials_download(http_req *req, http_res *res)
-{
-    app *a = req->app;
-    const char *id = http_req_param(req, "id");
-    const char *token = http_req_query(req, "token");
-    if (id == NULL || token == NULL || !id_is_uuid(id)) {
-        http_res_error(res, 403, "invalid_link", "the download link is invalid");
-        return;
-    }
-    int rc = signed_url_verify(a->cfg.secret_key, id, token, clock_now_ms() / 1000);
-    if (rc == EM_E_TIMEOUT) {
-        http_res_error(res, 403, "link_expired", "the download link has expired");
-        return;
-    }
-    if (rc != EM_OK) {
-        http_res_error(res, 403, "invalid_link", "the download link is invalid");
+        http_res_error(res, 400, "invalid_request", "expires_in must be %d to %d seconds", LINKS_MIN_TTL_S,
+                       c->links.max_ttl_s);
         return;
     }
     db *d = api_db(req, res);
     if (d == NULL)
         return;
+    char url[LINKS_URL_MAX], expires_at[32];
+    int64_t expires = 0;
+    em_error err = {0};
+    int rc = links_make(d, &c->links, &api_caller_of(req)->who, http_req_param(req, "id"), (int)ttl,
+                        clock_now_ms() / 1000, url, &expires, &err);
+    if (rc != EM_OK) {
+        api_error(res, rc, &err);
+        return;
+    }
+    clock_iso8601(expires * 1000, expires_at);
+    http_res_json(res, 200,
+                  json_pack("{s:s, s:s, s:I}", "url", url, "expires_at", expires_at, "expires_in", (json_int_t)ttl));
+}
+
+void api_materials_download(http_req *req, http_res *res)
+{
+    api_ctx *c = req->ctx;
     material m;
     em_error err = {0};
-    rc = material_get(d, id, &m, &err);
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    int rc = links_open(d, &c->links, http_req_param(req, "id"), http_req_query(req, "token"),
+                        clock_now_ms() / 1000, &m, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
         return;
     }
     void *data = NULL;
     size_t len = 0;
-    rc = storage_get(a->files, m.storage_key, &data, &len, (size_t)a->cfg.max_upload_mb * 1024 * 1024, &err);
+    rc = storage_get(c->files, m.storage_key, &data, &len, c->max_download, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
     } else {
         char cd[256];
-        disposition(&m, cd, sizeof cd);
+        links_disposition(&m, cd, sizeof cd);
         http_res_header(res, "Content-Disposition", cd);
         http_res_header(res, "Cache-Control", "private, no-store");
         http_res_body(res, 200, m.mime, data, len);

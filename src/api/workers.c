@@ -1,4 +1,4 @@
-/* Workers and jobs for operators (admins only; 404 to anyone else):
+/* Workers and jobs for operators (admin routes: 404 to anyone else):
  * GET /api/workers/health, /api/workers/stats, /api/workers/dashboard (the
  * same as an HTML page), POST /api/admin/jobs/{id}/retry, DELETE
  * /api/admin/jobs/{id}. */
@@ -19,17 +19,14 @@
 #define WORKERS_WINDOW_S 3600
 
 /* A worker is alive when its heartbeat is younger than one lease. */
-static bool alive(const app *a, const worker_info *w)
+static bool alive(const api_ctx *c, const worker_info *w)
 {
-    return !w->stopped && w->heartbeat_age_s >= 0 && w->heartbeat_age_s < a->cfg.job_lease_s;
+    return !w->stopped && w->heartbeat_age_s >= 0 && w->heartbeat_age_s < c->worker_alive_s;
 }
 
 void api_workers_health(http_req *req, http_res *res)
 {
-    app *a = req->app;
-    principal who;
-    if (!api_require_admin(req, res, &who))
-        return;
+    api_ctx *c = req->ctx;
     db *d = api_db(req, res);
     if (d == NULL)
         return;
@@ -38,13 +35,13 @@ void api_workers_health(http_req *req, http_res *res)
     em_error err = {0};
     int rc = queue_workers(d, clock_now_ms(), WORKERS_WINDOW_S, list, MAX_WORKERS, &n, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
         return;
     }
     json_t *items = json_array();
     int live = 0;
     for (size_t i = 0; i < n; i++) {
-        bool ok = alive(a, &list[i]);
+        bool ok = alive(c, &list[i]);
         live += ok;
         json_array_append_new(items, json_pack("{s:s, s:s, s:i, s:s, s:s, s:f, s:b}", "id", list[i].id, "queues",
                                                list[i].queues, "concurrency", list[i].concurrency, "started_at",
@@ -53,7 +50,7 @@ void api_workers_health(http_req *req, http_res *res)
     }
     if (live == 0) {
         json_decref(items);
-        http_res_error(res, 503, "no_workers", "no worker has sent a heartbeat in the last %d s", a->cfg.job_lease_s);
+        http_res_error(res, 503, "no_workers", "no worker has sent a heartbeat in the last %d s", c->worker_alive_s);
         return;
     }
     http_res_json(res, 200, json_pack("{s:s, s:i, s:o}", "status", "ok", "alive", live, "workers", items));
@@ -68,7 +65,7 @@ static bool load_stats(http_req *req, http_res *res, queue_stats *stats, size_t 
     em_error err = {0};
     int rc = queue_stats_all(d, clock_now_ms(), stats, MAX_QUEUES, n, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
         return false;
     }
     return true;
@@ -76,9 +73,6 @@ static bool load_stats(http_req *req, http_res *res, queue_stats *stats, size_t 
 
 void api_workers_stats(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_require_admin(req, res, &who))
-        return;
     queue_stats *stats = arena_calloc(req->arena, sizeof *stats * MAX_QUEUES);
     size_t n = 0;
     if (!load_stats(req, res, stats, &n))
@@ -132,10 +126,7 @@ static void svg_bar(buf *out, const queue_stats *q, int y)
 
 void api_workers_dashboard(http_req *req, http_res *res)
 {
-    app *a = req->app;
-    principal who;
-    if (!api_require_admin(req, res, &who))
-        return;
+    api_ctx *c = req->ctx;
     queue_stats *stats = arena_calloc(req->arena, sizeof *stats * MAX_QUEUES);
     worker_info *workers = arena_calloc(req->arena, sizeof *workers * MAX_WORKERS);
     size_t n = 0, nw = 0;
@@ -147,7 +138,7 @@ void api_workers_dashboard(http_req *req, http_res *res)
         return;
     int rc = queue_workers(d, clock_now_ms(), WORKERS_WINDOW_S, workers, MAX_WORKERS, &nw, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
         return;
     }
     buf page;
@@ -162,7 +153,7 @@ void api_workers_dashboard(http_req *req, http_res *res)
         buf_append_str(&page, "</td><td>");
         html_text(&page, workers[i].queues);
         buf_printf(&page, "</td><td>%d</td><td>%.0f s ago</td><td>%s</td></tr>", workers[i].concurrency,
-                   workers[i].heartbeat_age_s, workers[i].stopped ? "stopped" : alive(a, &workers[i]) ? "alive" : "silent");
+                   workers[i].heartbeat_age_s, workers[i].stopped ? "stopped" : alive(c, &workers[i]) ? "alive" : "silent");
     }
     buf_append_str(&page, "</table><h1>Queues</h1><table><tr><th>queue</th><th>queued</th><th>running</th>"
                           "<th>succeeded</th><th>failed</th><th>dead</th><th>per minute</th><th>p50 ms</th>"
@@ -190,9 +181,7 @@ void api_workers_dashboard(http_req *req, http_res *res)
 
 void api_admin_job_retry(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_require_admin(req, res, &who))
-        return;
+    const principal *who = &api_caller_of(req)->who;
     db *d = api_db(req, res);
     if (d == NULL)
         return;
@@ -203,10 +192,10 @@ void api_admin_job_retry(http_req *req, http_res *res)
     if (rc == EM_OK)
         rc = queue_get(d, id, &j, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
         return;
     }
-    audit_record(d, "job_retried", NULL, who.user_id, http_req_client_ip(req), json_pack("{s:s}", "job_id", id));
+    audit_record(d, "job_retried", NULL, who->user_id, http_req_client_ip(req), json_pack("{s:s}", "job_id", id));
     http_res_json(res, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}", "id", j.id, "queue", j.queue, "kind", j.kind,
                                       "status", j.status, "attempts", j.attempts));
     job_info_cleanup(&j);
@@ -214,9 +203,7 @@ void api_admin_job_retry(http_req *req, http_res *res)
 
 void api_admin_job_delete(http_req *req, http_res *res)
 {
-    principal who;
-    if (!api_require_admin(req, res, &who))
-        return;
+    const principal *who = &api_caller_of(req)->who;
     db *d = api_db(req, res);
     if (d == NULL)
         return;
@@ -224,9 +211,9 @@ void api_admin_job_delete(http_req *req, http_res *res)
     em_error err = {0};
     int rc = queue_delete(d, id, &err);
     if (rc != EM_OK) {
-        api_db_error(res, rc, &err);
+        api_error(res, rc, &err);
         return;
     }
-    audit_record(d, "job_deleted", NULL, who.user_id, http_req_client_ip(req), json_pack("{s:s}", "job_id", id));
+    audit_record(d, "job_deleted", NULL, who->user_id, http_req_client_ip(req), json_pack("{s:s}", "job_id", id));
     http_res_body(res, 204, NULL, NULL, 0);
 }

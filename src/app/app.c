@@ -1,16 +1,16 @@
+/* app: see app.h. */
 #include "app/app.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "app/jobs_table.h"
-#include "auth/users.h"
-#include "core/mem.h"
 #include "db/migrate.h"
-#include "materials/ingest.h"
+#include "jobs/worker.h"
 
 extern char **environ;
 
@@ -20,21 +20,34 @@ int app_load_config(config *cfg, em_error *err)
     return config_load(cfg, environ, path != NULL ? path : ".env", err);
 }
 
-size_t app_report_config(const config *cfg, FILE *out)
+static void wake_worker(void *ctx)
 {
-    config_problem problems[CONFIG_MAX_PROBLEMS];
-    size_t fatal = 0;
-    size_t n = config_check(cfg, problems, CONFIG_MAX_PROBLEMS, &fatal);
-    for (size_t i = 0; i < n && i < CONFIG_MAX_PROBLEMS; i++)
-        fprintf(out, "%s: %s: %s\n", problems[i].fatal ? "error" : "warning", problems[i].variable,
-                problems[i].message);
-    if (fatal > 0)
-        fprintf(out, "configuration refused for ENVIRONMENT=%s: %zu problem%s must be fixed\n",
-                config_env_name(cfg->environment), fatal, fatal == 1 ? "" : "s");
-    else
-        fprintf(out, "configuration ok for ENVIRONMENT=%s%s\n", config_env_name(cfg->environment),
-                n > 0 ? " (with warnings)" : "");
-    return fatal;
+    app *a = ctx;
+    worker_wake(a->worker);
+}
+
+/* What each part gets from the configuration. */
+static void build_settings(app *a)
+{
+    const config *c = &a->cfg;
+    a->extraction = (extraction_env){
+        .files = a->files,
+        .limits = {.max_pages = c->max_pdf_pages,
+                   .timeout_s = c->extraction_timeout_s,
+                   .threads = c->extraction_threads,
+                   .max_file_bytes = (size_t)c->max_upload_mb * 1024 * 1024},
+    };
+    a->api = (api_ctx){
+        .db = a->db,
+        .accounts = a->accounts,
+        .secure_cookies = c->environment != ENV_LOCAL,
+        .files = a->files,
+        .links = {.secret = c->secret_key, .max_ttl_s = c->download_url_ttl_s},
+        .max_download = (size_t)c->max_upload_mb * 1024 * 1024,
+        .worker_alive_s = c->job_lease_s,
+        .wake_worker = wake_worker,
+        .wake_ctx = a,
+    };
 }
 
 int app_init(app *a, config *cfg, em_error *err)
@@ -43,148 +56,187 @@ int app_init(app *a, config *cfg, em_error *err)
     a->cfg = *cfg;
     memset(cfg, 0, sizeof *cfg);
     a->started_ms = clock_now_ms();
-    a->pw_cost = (password_cost){.ops = (unsigned long long)a->cfg.argon2_ops,
-                                 .mem_kb = (size_t)a->cfg.argon2_mem_kb};
-    if (password_init() != EM_OK) {
-        config_cleanup(&a->cfg);
-        return em_error_set(err, EM_E_INTERNAL, "the cryptography library could not start");
-    }
-    /* Keys are "<action>:ip:<address>" and "<action>:acct:<email>"; 64k of them
-     * bound the table at a few MiB whatever a client sends. */
-    a->auth_limits = ratelimit_new(a->cfg.auth_rate_limit, a->cfg.auth_rate_window_s, 65536);
-    db_options opts = {.timeout_ms = a->cfg.db_timeout_ms};
-    int rc = dbpool_new(a->cfg.database_url, &opts, &a->db, err);
-    if (rc == EM_OK) {
-        storage_options so = {
-            .url = a->cfg.storage_url,
-            .data_dir = a->cfg.data_dir,
-            .s3_endpoint = a->cfg.s3_endpoint,
-            .s3_region = a->cfg.s3_region,
-            .s3_access_key = a->cfg.s3_access_key_id,
-            .s3_secret_key = a->cfg.s3_secret_access_key,
-        };
-        rc = storage_open(&so, &a->files, err);
-        if (rc != EM_OK)
-            dbpool_free(a->db);
-    }
-    if (rc != EM_OK) {
-        ratelimit_free(a->auth_limits);
-        config_cleanup(&a->cfg);
-        return rc;
-    }
-    return EM_OK;
-}
-
-void app_ingest_options(const app *a, ingest_options *o)
-{
-    *o = (ingest_options){
-        .max_pages = a->cfg.max_pdf_pages,
-        .timeout_s = a->cfg.extraction_timeout_s,
-        .threads = a->cfg.extraction_threads,
-        .max_file_bytes = (size_t)a->cfg.max_upload_mb * 1024 * 1024,
+    const config *c = &a->cfg;
+    accounts_settings as = {
+        .secret_key = c->secret_key,
+        .access_ttl_s = c->access_token_minutes * 60,
+        .refresh_ttl_days = c->refresh_token_days,
+        .cost = {.ops = (unsigned long long)c->argon2_ops, .mem_kb = (size_t)c->argon2_mem_kb},
+        .rate_limit = c->auth_rate_limit,
+        .rate_window_s = c->auth_rate_window_s,
     };
+    storage_options so = {
+        .url = c->storage_url,
+        .data_dir = c->data_dir,
+        .s3_endpoint = c->s3_endpoint,
+        .s3_region = c->s3_region,
+        .s3_access_key = c->s3_access_key_id,
+        .s3_secret_key = c->s3_secret_access_key,
+    };
+    db_options dbo = {.timeout_ms = c->db_timeout_ms};
+    int rc = accounts_new(&as, &a->accounts, err);
+    if (rc != EM_OK)
+        goto fail_config; /* nothing else taken yet */
+    rc = dbpool_new(c->database_url, &dbo, &a->db, err);
+    if (rc != EM_OK)
+        goto fail_accounts;
+    rc = storage_open(&so, &a->files, err);
+    if (rc != EM_OK)
+        goto fail_pool;
+    build_settings(a);
+    return EM_OK;
+
+fail_pool:
+    dbpool_free(a->db);
+fail_accounts:
+    accounts_free(a->accounts);
+fail_config:
+    config_cleanup(&a->cfg);
+    memset(a, 0, sizeof *a);
+    return rc;
 }
 
 void app_cleanup(app *a)
 {
     storage_close(a->files);
-    a->files = NULL;
     dbpool_free(a->db);
-    a->db = NULL;
-    ratelimit_free(a->auth_limits);
-    a->auth_limits = NULL;
-    free(a->worker_setup);
-    a->worker_setup = NULL;
+    accounts_free(a->accounts);
     config_cleanup(&a->cfg);
+    memset(a, 0, sizeof *a);
+}
+
+int app_connect(const config *cfg, db **out, em_error *err)
+{
+    db_options opts = {.timeout_ms = cfg->db_timeout_ms};
+    return db_open(cfg->database_url, &opts, out, err);
+}
+
+void app_disconnect(db *d)
+{
+    db_close(d);
 }
 
 int app_migrate(const app *a, em_error *err)
 {
-    db_options opts = {.timeout_ms = a->cfg.db_timeout_ms};
     db *d = NULL;
-    int rc = db_open(a->cfg.database_url, &opts, &d, err);
+    int rc = app_connect(&a->cfg, &d, err);
     if (rc != EM_OK)
         return rc;
     int applied = 0;
     rc = migrate_up(d, 0, &applied, err);
     if (rc == EM_OK && applied > 0)
         log_msg(LOG_INFO, "applied %d migration%s", applied, applied == 1 ? "" : "s");
-    db_close(d);
+    app_disconnect(d);
     return rc;
+}
+
+/* Write a generated password once to the terminal the server was started
+ * from: the controlling terminal, else stderr when it is one. Never the log
+ * (it may be a file or a journal). False when there is no terminal. */
+static bool show_on_terminal(const char *email, const char *password)
+{
+    int fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && isatty(STDERR_FILENO))
+        fd = dup(STDERR_FILENO);
+    if (fd < 0)
+        return false;
+    char text[768];
+    int n = snprintf(text, sizeof text,
+                     "\n  The first admin account was created:\n"
+                     "      email     %s\n"
+                     "      password  %s\n"
+                     "  It is shown only this once. Change it after logging in, or set FIRST_SUPERUSER_PASSWORD\n"
+                     "  before the first start. `exammentor users set-password %s` sets a new one.\n\n",
+                     email, password, email);
+    bool ok = n > 0 && write(fd, text, (size_t)n) == n;
+    close(fd);
+    return ok;
 }
 
 int app_ensure_superuser(app *a, em_error *err)
 {
-    if (a->cfg.first_superuser == NULL || a->cfg.first_superuser_password == NULL)
+    const config *c = &a->cfg;
+    if (c->first_superuser == NULL || c->first_superuser_password == NULL)
         return EM_OK; /* config_check refuses this outside local */
-    db_options opts = {.timeout_ms = a->cfg.db_timeout_ms};
     db *d = NULL;
-    int rc = db_open(a->cfg.database_url, &opts, &d, err);
+    int rc = app_connect(c, &d, err);
     if (rc != EM_OK)
         return rc;
-    bool created = false;
-    rc = users_ensure_superuser(d, a->cfg.first_superuser, a->cfg.first_superuser_password, a->pw_cost,
-                                &created, err);
-    if (rc == EM_OK && created) {
-        log_emit(LOG_INFO, "first superuser created", json_pack("{s:s}", "email", a->cfg.first_superuser));
-        if (a->cfg.first_superuser_password_generated)
-            log_msg(LOG_WARN, "the first superuser's password was generated for this run and is not shown: "
-                              "set FIRST_SUPERUSER_PASSWORD to log in as %s", a->cfg.first_superuser);
+    bool generated = c->first_superuser_password_generated;
+    superuser_state state = SUPERUSER_EXISTS;
+    rc = accounts_ensure_superuser(a->accounts, d, c->first_superuser, c->first_superuser_password, !generated,
+                                   &state, err);
+    app_disconnect(d);
+    if (rc != EM_OK)
+        return rc;
+    const char *email = c->first_superuser;
+    switch (state) {
+    case SUPERUSER_CREATED:
+        log_emit(LOG_INFO, "first superuser created", json_pack("{s:s}", "email", email));
+        if (generated && show_on_terminal(email, c->first_superuser_password))
+            log_msg(LOG_WARN, "the first superuser's password was generated and shown once on the terminal "
+                              "(not in this log); `exammentor users set-password %s` sets another",
+                    email);
+        else if (generated)
+            log_msg(LOG_WARN, "the first superuser's password was generated and there is no terminal to show "
+                              "it on: set one with `exammentor users set-password %s`",
+                    email);
+        break;
+    case SUPERUSER_PASSWORD_DIFFERS:
+        log_msg(LOG_WARN, "FIRST_SUPERUSER_PASSWORD does not match the existing account %s: the variable only "
+                          "creates the first admin and is ignored now; `exammentor users set-password %s` "
+                          "changes the password",
+                email, email);
+        break;
+    case SUPERUSER_NOT_ADMIN:
+        log_msg(LOG_WARN, "FIRST_SUPERUSER %s is an account without the admin role: "
+                          "`exammentor users set-role %s admin` makes it one",
+                email, email);
+        break;
+    case SUPERUSER_EXISTS:
+        if (generated)
+            log_msg(LOG_INFO, "the first superuser %s exists; FIRST_SUPERUSER_PASSWORD is not set, so its "
+                              "password is unchanged (`exammentor users set-password %s` sets one)",
+                    email, email);
+        break;
     }
-    db_close(d);
-    return rc;
+    return EM_OK;
 }
 
-/* The worker's options point into these: one set per process is enough. */
-typedef struct worker_setup {
-    char queues_text[512];
-    const char *queues[32];
-    schedule_def defs[JOBS_TABLE_MAX_SCHEDULES];
-    cron crons[JOBS_TABLE_MAX_SCHEDULES];
-} worker_setup;
-
-int app_start_worker(app *a, const char *queues, int concurrency, struct worker **out, em_error *err)
+void app_site(app *a, const router *routes, http_site *out)
 {
-    /* Owned by the app for its lifetime (the worker borrows the arrays). */
-    worker_setup *ws = a->worker_setup != NULL ? a->worker_setup : em_calloc(1, sizeof *ws);
-    a->worker_setup = ws;
-    snprintf(ws->queues_text, sizeof ws->queues_text, "%s", queues != NULL ? queues : a->cfg.worker_queues);
-    size_t nq = 0;
-    char *save = NULL;
-    for (char *q = strtok_r(ws->queues_text, ",", &save); q != NULL && nq < 32; q = strtok_r(NULL, ",", &save)) {
-        while (*q == ' ')
-            q++;
-        if (*q != '\0')
-            ws->queues[nq++] = q;
-    }
-    if (nq == 0)
-        return em_error_set(err, EM_E_CONFIG, "WORKER_QUEUES names no queue");
-    size_t nsched = 0;
-    int rc = jobs_table_schedules(&a->cfg, ws->defs, ws->crons, &nsched, err);
+    *out = (http_site){
+        .routes = routes,
+        .cors_origins = (const char *const *)a->cfg.cors_origins,
+        .n_cors_origins = a->cfg.cors_count,
+        .cors_any = a->cfg.cors_wildcard,
+        .hsts = a->cfg.environment != ENV_LOCAL,
+        .authenticate = api_authenticate,
+        .ctx = &a->api,
+    };
+}
+
+int app_start_worker(app *a, const char *queues, int concurrency, em_error *err)
+{
+    int rc = jobs_table_build(&a->jobs, &a->extraction, &a->cfg, queues, err);
     if (rc != EM_OK)
         return rc;
-    size_t nkinds = 0;
-    const job_kind *kinds = jobs_table_kinds(&nkinds);
     worker_options wo = {
-        .queues = ws->queues,
-        .n_queues = nq,
+        .queues = a->jobs.queues,
+        .n_queues = a->jobs.n_queues,
         .concurrency = concurrency > 0 ? concurrency : a->cfg.worker_concurrency,
         .batch = a->cfg.worker_batch,
         .lease_ms = (int64_t)a->cfg.job_lease_s * 1000,
         .retry_base_ms = a->cfg.job_retry_base_ms,
         .idle_poll_ms = 50,
         .shutdown_grace_s = a->cfg.worker_shutdown_s,
-        .kinds = kinds,
-        .n_kinds = nkinds,
-        .schedules = ws->defs,
-        .crons = ws->crons,
-        .n_schedules = nsched,
-        .app = a,
+        .kinds = a->jobs.kinds,
+        .n_kinds = a->jobs.n_kinds,
+        .schedules = a->jobs.defs,
+        .crons = a->jobs.crons,
+        .n_schedules = a->jobs.n_schedules,
     };
-    rc = worker_start(a->db, &wo, (worker **)out, err);
-    if (rc == EM_OK)
-        a->worker = *out;
-    return rc;
+    return worker_start(a->db, &wo, &a->worker, err);
 }
 
 void app_stop_worker(app *a)
@@ -192,9 +244,4 @@ void app_stop_worker(app *a)
     worker *w = a->worker;
     a->worker = NULL;
     worker_stop(w);
-}
-
-void app_wake_worker(app *a)
-{
-    worker_wake(a->worker);
 }

@@ -1,24 +1,38 @@
-/* jobs_table: the job kinds this application runs and its periodic schedules.
- * Handlers live here, in the app, because a handler reaches into whichever
- * area does the work (auth, content, learn); the queue and worker know nothing
- * of them. */
+/* jobs_table: what a worker of this application runs: every area's job kinds
+ * (jobs/builtin_jobs.h, auth/auth_jobs.h, materials/extraction_job.h) and
+ * periodic schedules, with the configuration's overrides applied
+ * (SCHEDULE_<NAME> = "cron expression" or "off"), and the queues it takes
+ * jobs from. The areas own their kinds and their typed envs; this only
+ * composes them. */
 #ifndef EM_APP_JOBS_TABLE_H
 #define EM_APP_JOBS_TABLE_H
 
 #include <stddef.h>
 
 #include "core/config.h"
+#include "jobs/schedule.h"
 #include "jobs/worker.h"
+#include "materials/extraction_job.h"
 
-/* Every job kind, for worker_options.kinds. */
-const job_kind *jobs_table_kinds(size_t *n /* OUT */);
+#define JOBS_TABLE_MAX 32
+#define JOBS_TABLE_MAX_QUEUES 32
 
-/* The schedules with their expressions after configuration overrides
- * (SCHEDULE_<NAME> = "cron expression" or "off"); a schedule switched off is
- * left out. defs/crons must hold JOBS_TABLE_MAX_SCHEDULES entries. EM_E_CONFIG
- * naming the variable when an override does not parse. */
-#define JOBS_TABLE_MAX_SCHEDULES 16
-int jobs_table_schedules(const config *cfg, schedule_def *defs /* OUT */, cron *crons /* OUT */, size_t *n /* OUT */,
-                         em_error *err);
+/* Everything a worker's options point into; it must outlive the worker. */
+typedef struct jobs_table {
+    job_kind kinds[JOBS_TABLE_MAX];
+    size_t n_kinds;
+    schedule_def defs[JOBS_TABLE_MAX];   /* switched-off schedules are left out */
+    cron crons[JOBS_TABLE_MAX];
+    size_t n_schedules;
+    char queues_text[512];
+    const char *queues[JOBS_TABLE_MAX_QUEUES];
+    size_t n_queues;
+} jobs_table;
+
+/* Fill *t. `queues` (comma-separated) names the queues to take jobs from
+ * (NULL: WORKER_QUEUES). EM_E_CONFIG naming the variable when an override does
+ * not parse or no queue is named. */
+int jobs_table_build(jobs_table *t /* OUT */, extraction_env *extraction, const config *cfg, const char *queues,
+                     em_error *err);
 
 #endif

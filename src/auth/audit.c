@@ -16,10 +16,20 @@ void audit_record(db *d, const char *event, const char *user_id, const char *act
     id_uuid7(id);
     em_error err = {0};
     const char *params[] = {id, event, user_id, actor_id, ip, text != NULL ? text : "{}"};
-    int rc = db_run(d,
+    /* A level of its own: inside a caller's transaction a failed insert is
+     * rolled back to here and the caller's work goes on (PostgreSQL would
+     * otherwise abort the whole transaction). */
+    int rc = db_begin(d, &err);
+    if (rc == EM_OK) {
+        rc = db_run(d,
                     "INSERT INTO audit_log (id, event, user_id, actor_id, ip, detail) "
                     "VALUES ($1, $2, $3, $4, $5, $6)",
                     params, 6, &err);
+        if (rc == DB_DONE)
+            rc = db_commit(d, &err) == EM_OK ? DB_DONE : EM_E_DB;
+        if (rc != DB_DONE)
+            db_rollback(d);
+    }
     json_t *fields = json_pack("{s:s, s:s?, s:s?, s:s?}", "event", event, "user_id", user_id, "actor_id",
                                actor_id, "ip", ip);
     if (fields != NULL)

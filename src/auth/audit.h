@@ -1,7 +1,10 @@
 /* audit: the security event log (audit_log table): logins ok and failed,
  * registrations, password and role changes, refresh token reuse, logouts,
  * tutor assignments. Recording never fails the request that caused it: a write
- * error is logged instead. Detail never holds passwords or tokens. */
+ * error is logged instead, and inside a caller's transaction the record is
+ * part of it (a savepoint of its own, so its failure leaves the caller's work
+ * intact; the caller's rollback takes the record along). Detail never holds
+ * passwords or tokens. */
 #ifndef EM_AUTH_AUDIT_H
 #define EM_AUTH_AUDIT_H
 

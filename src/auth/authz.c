@@ -1,3 +1,7 @@
+/* authz: see authz.h. authz_can_view answers the common cases (the owner, an
+ * admin, anyone but a tutor) without a query; only a tutor's visit asks
+ * tutor_students, as AUTHZ_VISIBLE_SQL does. test_auth_authz checks that the
+ * two forms agree. */
 #include "auth/authz.h"
 
 #include <string.h>
@@ -26,6 +30,15 @@ int authz_can_view(db *d, const principal *who, const char *owner_id, bool *allo
         return rc;
     *allowed = rc == DB_ROW;
     return EM_OK;
+}
+
+int authz_require_view(db *d, const principal *who, const char *owner_id, const char *what, em_error *err)
+{
+    bool allowed = false;
+    int rc = authz_can_view(d, who, owner_id, &allowed, err);
+    if (rc != EM_OK)
+        return rc;
+    return allowed ? EM_OK : em_error_set(err, EM_E_NOT_FOUND, "no such %s", what);
 }
 
 int authz_assign_student(db *d, const char *tutor_id, const char *student_id, bool *created, em_error *err)

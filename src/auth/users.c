@@ -178,25 +178,3 @@ int users_list(db *d, const char *role, int limit, int offset, user *out, size_t
     db_finalize(st);
     return rc == DB_DONE ? EM_OK : rc;
 }
-
-int users_ensure_superuser(db *d, const char *email, const char *password, password_cost cost,
-                           bool *created, em_error *err)
-{
-    *created = false;
-    char norm[EMAIL_MAX + 1];
-    int rc = email_normalize(email, norm, err);
-    if (rc != EM_OK)
-        return rc;
-    rc = users_get_by_email(d, norm, NULL, err);
-    if (rc != EM_E_NOT_FOUND)
-        return rc; /* EM_OK: it exists already */
-    char hash[PASSWORD_HASH_MAX];
-    rc = password_hash(password, cost, hash);
-    if (rc != EM_OK)
-        return em_error_set(err, rc, "cannot hash the first superuser's password");
-    rc = users_create(d, norm, hash, "Administrator", "admin", NULL, err);
-    if (rc == EM_E_CONFLICT)
-        return EM_OK; /* another instance created it at the same moment */
-    *created = rc == EM_OK;
-    return rc;
-}

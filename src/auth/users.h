@@ -1,7 +1,7 @@
 /* users: the accounts table. Emails are stored normalised (password.h's
  * email_normalize); password hashes never leave this module except to the login
- * check. Everything takes a connection from the caller, so a handler can group
- * calls in one transaction. */
+ * check. Everything takes a connection from the caller, so a use case
+ * (accounts.h) can group calls in one transaction. */
 #ifndef EM_AUTH_USERS_H
 #define EM_AUTH_USERS_H
 
@@ -49,10 +49,5 @@ int users_set_role_active(db *d, const char *id, const char *role, int active, e
  * (at most max), *total is the count of all matching rows. */
 int users_list(db *d, const char *role, int limit, int offset, user *out /* OUT */, size_t max,
                size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
-
-/* Create the first admin (FIRST_SUPERUSER) when no account has that email;
- * *created says whether it did. An existing account is left as it is. */
-int users_ensure_superuser(db *d, const char *email, const char *password, password_cost cost,
-                           bool *created /* OUT */, em_error *err);
 
 #endif

@@ -2,6 +2,25 @@
 #include "app/app.h"
 #include "cli/cli.h"
 
+/* Print the config_check verdict: one line per problem, then the summary.
+ * Returns the number of fatal problems. */
+static size_t report_config(const config *cfg, FILE *out)
+{
+    config_problem problems[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 0;
+    size_t n = config_check(cfg, problems, CONFIG_MAX_PROBLEMS, &fatal);
+    for (size_t i = 0; i < n && i < CONFIG_MAX_PROBLEMS; i++)
+        fprintf(out, "%s: %s: %s\n", problems[i].fatal ? "error" : "warning", problems[i].variable,
+                problems[i].message);
+    if (fatal > 0)
+        fprintf(out, "configuration refused for ENVIRONMENT=%s: %zu problem%s must be fixed\n",
+                config_env_name(cfg->environment), fatal, fatal == 1 ? "" : "s");
+    else
+        fprintf(out, "configuration ok for ENVIRONMENT=%s%s\n", config_env_name(cfg->environment),
+                n > 0 ? " (with warnings)" : "");
+    return fatal;
+}
+
 static const char check_usage[] =
     "Usage: exammentor check-config\n"
     "\n"
@@ -21,7 +40,7 @@ int cmd_check_config(int argc, char **argv)
         printf("error: %s\n", err.msg);
         return CLI_FAIL;
     }
-    size_t fatal = app_report_config(&cfg, stdout);
+    size_t fatal = report_config(&cfg, stdout);
     config_cleanup(&cfg);
     return fatal > 0 ? CLI_FAIL : CLI_OK;
 }

@@ -104,8 +104,7 @@ static bool ingest_one(app *a, db *d, const ingest_args *args, const char *path,
     }
     progress p = {.name = path, .tty = tty, .start_us = clock_mono_us()};
     pthread_mutex_init(&p.mu, NULL);
-    ingest_options o;
-    app_ingest_options(a, &o);
+    ingest_options o = a->extraction.limits;
     o.progress = on_progress;
     o.progress_ctx = &p;
     ingest_outcome out;

@@ -44,8 +44,7 @@ static int open_db(db **d, em_error *err)
     if (rc != EM_OK)
         return rc;
     log_configure(LOG_WARN, 2);
-    db_options opts = {.timeout_ms = cfg.db_timeout_ms};
-    rc = db_open(cfg.database_url, &opts, d, err);
+    rc = app_connect(&cfg, d, err);
     config_cleanup(&cfg);
     if (rc == EM_OK)
         rc = migrate_up(*d, 0, NULL, err);
@@ -169,6 +168,6 @@ int cmd_jobs(int argc, char **argv)
     }
     if (rc != EM_OK)
         fprintf(stderr, "exammentor jobs: %s\n", err.msg[0] ? err.msg : em_strerror(rc));
-    db_close(d);
+    app_disconnect(d);
     return rc == EM_OK ? CLI_OK : CLI_FAIL;
 }

@@ -32,7 +32,7 @@ static int print_status(db *d, em_error *err)
         if (info[i].applied)
             current = info[i].version;
     }
-    printf("current version: %d of %d\n", current, migrate_latest(db_dialect_of(d)));
+    printf("current version: %d of %d\n", current, migrate_latest_of(d));
     return EM_OK;
 }
 
@@ -78,9 +78,8 @@ int cmd_migrate(int argc, char **argv)
     log_level level = LOG_INFO;
     log_level_parse(cfg.log_level, &level);
     log_configure(level, 2); /* keep stdout for the command's own output */
-    db_options opts = {.timeout_ms = cfg.db_timeout_ms};
     db *d = NULL;
-    int rc = db_open(cfg.database_url, &opts, &d, &err);
+    int rc = app_connect(&cfg, &d, &err);
     config_cleanup(&cfg);
     if (rc != EM_OK) {
         fprintf(stderr, "exammentor migrate: %s\n", err.msg);
@@ -105,6 +104,6 @@ int cmd_migrate(int argc, char **argv)
     }
     if (rc != EM_OK)
         fprintf(stderr, "exammentor migrate: %s\n", err.msg[0] ? err.msg : em_strerror(rc));
-    db_close(d);
+    app_disconnect(d);
     return rc == EM_OK ? CLI_OK : CLI_FAIL;
 }

@@ -8,10 +8,9 @@
 #include "app/app.h"
 #include "auth/password.h"
 #include "cli/cli.h"
-#include "core/clock.h"
-#include "core/ids.h"
 #include "core/log.h"
 #include "db/migrate.h"
+#include "study/demo.h"
 
 static const char usage[] =
     "Usage: exammentor seed-data [--users N] [--topics M] [--password PW]\n"
@@ -25,83 +24,10 @@ static const char usage[] =
     "  --password PW  let the new students log in with PW (hashed once, shared by\n"
     "                 all of them: demo accounts only); without it they cannot log in\n";
 
-static const char *const subjects[] = {"Algebra", "Cell biology", "Thermodynamics",
-                                       "Organic chemistry", "European history"};
-
-/* Insert the user if absent; *id receives the stored id either way. */
-static int seed_user(db *d, long i, const char *hash, char id[ID_UUID_LEN + 1], int *created, em_error *err)
+static void print_id(void *ctx, const char *user_id)
 {
-    char email[96];
-    snprintf(email, sizeof email, "student-%ld@demo.exammentor.invalid", i);
-    char display[48];
-    snprintf(display, sizeof display, "Demo student %ld", i);
-    id_uuid7(id);
-    db_stmt *st = NULL;
-    int rc = db_prepare(d,
-                        "INSERT INTO users (id, email, display_name, role, password_hash) "
-                        "VALUES ($1, $2, $3, 'student', $4) ON CONFLICT (email) DO NOTHING",
-                        &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 2, email);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 3, display);
-    if (rc == EM_OK)
-        rc = hash != NULL ? db_bind_text(st, 4, hash) : db_bind_null(st, 4);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
-    if (rc != DB_DONE)
-        return rc < 0 ? rc : EM_E_DB;
-    *created = db_changes(d) > 0;
-    if (*created)
-        return EM_OK;
-    rc = db_prepare(d, "SELECT id FROM users WHERE email = $1", &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, email);
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    if (rc == DB_ROW) {
-        snprintf(id, ID_UUID_LEN + 1, "%s", db_column_text(st, 0));
-        rc = EM_OK;
-    } else if (rc == DB_DONE) {
-        rc = em_error_set(err, EM_E_INTERNAL, "user %s vanished", email);
-    }
-    db_finalize(st);
-    return rc;
-}
-
-static int seed_topics(db *d, const char *user_id, long user_index, long count, em_error *err)
-{
-    db_stmt *st = NULL;
-    int rc = db_prepare(d,
-                        "INSERT INTO topics (id, user_id, name, mastery_score, next_review_at) "
-                        "VALUES ($1, $2, $3, $4, $5)",
-                        &st, err);
-    int64_t now = clock_now_ms();
-    for (long t = 0; rc == EM_OK && t < count; t++) {
-        char id[ID_UUID_LEN + 1], name[96], when[32];
-        id_uuid7(id);
-        snprintf(name, sizeof name, "Topic %ld of student %ld: %s", t, user_index, subjects[t % 5]);
-        clock_iso8601(now + t * 3600 * 1000, when);
-        db_reset(st);
-        rc = db_bind_text(st, 1, id);
-        if (rc == EM_OK)
-            rc = db_bind_text(st, 2, user_id);
-        if (rc == EM_OK)
-            rc = db_bind_text(st, 3, name);
-        if (rc == EM_OK)
-            rc = db_bind_double(st, 4, (double)((user_index * 7 + t * 13) % 100) / 100.0);
-        if (rc == EM_OK)
-            rc = db_bind_text(st, 5, when);
-        if (rc == EM_OK)
-            rc = db_step(st, err);
-        if (rc == DB_DONE)
-            rc = EM_OK;
-    }
-    db_finalize(st);
-    return rc;
+    (void)ctx;
+    printf("%s\n", user_id);
 }
 
 int cmd_seed_data(int argc, char **argv)
@@ -167,35 +93,20 @@ int cmd_seed_data(int argc, char **argv)
             return CLI_FAIL;
         }
     }
-    db_options dbopts = {.timeout_ms = cfg.db_timeout_ms};
     db *d = NULL;
-    int rc = db_open(cfg.database_url, &dbopts, &d, &err);
+    int rc = app_connect(&cfg, &d, &err);
     config_cleanup(&cfg);
     if (rc == EM_OK)
         rc = migrate_up(d, 0, NULL, &err);
-    if (rc == EM_OK)
-        rc = db_begin(d, &err);
     long created_users = 0;
-    for (long i = 1; rc == EM_OK && i <= users; i++) {
-        char id[ID_UUID_LEN + 1];
-        int created = 0;
-        rc = seed_user(d, i, password != NULL ? hash : NULL, id, &created, &err);
-        if (rc == EM_OK && created) {
-            created_users++;
-            rc = seed_topics(d, id, i, topics, &err);
-        }
-        if (rc == EM_OK)
-            printf("%s\n", id);
-    }
     if (rc == EM_OK)
-        rc = db_commit(d, &err);
-    else
-        db_rollback(d);
+        rc = demo_seed_students(d, users, topics, password != NULL ? hash : NULL, print_id, NULL, &created_users,
+                                &err);
     if (rc != EM_OK)
         fprintf(stderr, "exammentor seed-data: %s\n", err.msg[0] ? err.msg : em_strerror(rc));
     else
         fprintf(stderr, "seeded %ld new student%s (%ld already present)\n", created_users,
                 created_users == 1 ? "" : "s", users - created_users);
-    db_close(d);
+    app_disconnect(d);
     return rc == EM_OK ? CLI_OK : CLI_FAIL;
 }

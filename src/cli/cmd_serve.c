@@ -7,12 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "app/app.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/server.h"
-#include "jobs/worker.h"
 
 static const char usage[] =
     "Usage: exammentor serve [--host ADDR] [--port N] [--no-worker]\n"
@@ -115,7 +114,9 @@ int cmd_serve(int argc, char **argv)
     app a;
     router *routes = NULL;
     http_server *server = NULL;
-    worker *jobs = NULL;
+    http_site site;
+    size_t n_routes = 0;
+    const http_route *table = api_routes(&n_routes);
     if (app_init(&a, &cfg, &err) != EM_OK) {
         log_msg(LOG_ERROR, "cannot start: %s", err.msg);
         return CLI_FAIL;
@@ -129,10 +130,11 @@ int cmd_serve(int argc, char **argv)
         goto out_app;
     }
     routes = router_new();
-    if (api_register(routes, &a.cfg) != EM_OK) {
+    if (router_add_table(routes, table, n_routes) != EM_OK) {
         log_msg(LOG_ERROR, "route table is invalid");
         goto out_routes;
     }
+    app_site(&a, routes, &site);
     http_server_options sopts = {
         .host = a.cfg.host,
         .port = a.cfg.port,
@@ -140,14 +142,12 @@ int cmd_serve(int argc, char **argv)
         .max_body = (size_t)a.cfg.max_body_kb * 1024,
         .max_upload = (size_t)a.cfg.max_upload_mb * 1024 * 1024,
         .shutdown_grace_s = a.cfg.shutdown_grace_s,
-        .cfg = &a.cfg,
-        .routes = routes,
-        .app = &a,
+        .site = &site,
         .trust_proxy = a.cfg.trust_proxy,
     };
     /* The worker first: handlers read a.worker (to wake it), so it is set
      * before any handler can run. */
-    if (with_worker && app_start_worker(&a, NULL, 0, (struct worker **)&jobs, &err) != EM_OK) {
+    if (with_worker && app_start_worker(&a, NULL, 0, &err) != EM_OK) {
         log_msg(LOG_ERROR, "cannot start the job worker: %s", err.msg);
         goto out_routes;
     }

@@ -77,12 +77,11 @@ int cmd_worker(int argc, char **argv)
         return CLI_FAIL;
     }
     int rc = CLI_FAIL;
-    worker *w = NULL;
     if (app_migrate(&a, &err) != EM_OK) {
         log_msg(LOG_ERROR, "migrations failed: %s", err.msg);
         goto out;
     }
-    if (app_start_worker(&a, queues, (int)concurrency, (struct worker **)&w, &err) != EM_OK) {
+    if (app_start_worker(&a, queues, (int)concurrency, &err) != EM_OK) {
         log_msg(LOG_ERROR, "cannot start the worker: %s", err.msg);
         goto out;
     }

@@ -527,19 +527,6 @@ const char *config_env_name(env_kind e)
     }
 }
 
-bool config_cors_allows(const config *c, const char *origin)
-{
-    if (origin == NULL || *origin == '\0')
-        return false;
-    if (c->cors_wildcard)
-        return true;
-    for (size_t i = 0; i < c->cors_count; i++) {
-        if (strcmp(c->cors_origins[i], origin) == 0)
-            return true;
-    }
-    return false;
-}
-
 typedef struct problems {
     config_problem *items;
     size_t max, n, fatal;

@@ -119,7 +119,5 @@ const char *config_lookup(const config *c, const char *name);
 /* Name of an environment ("local", "staging", "production"). */
 const char *config_env_name(env_kind e);
 
-/* True when origin is allowed by CORS_ORIGINS (exact match, or wildcard). */
-bool config_cors_allows(const config *c, const char *origin);
 
 #endif

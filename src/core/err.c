@@ -21,6 +21,9 @@ const char *em_strerror(int rc)
     case EM_E_TIMEOUT: return "timed out";
     case EM_E_UNSUPPORTED: return "unsupported";
     case EM_E_INTERNAL: return "internal error";
+    case EM_E_DENIED: return "not authenticated";
+    case EM_E_FORBIDDEN: return "forbidden";
+    case EM_E_RATE_LIMITED: return "too many attempts";
     default: return "unknown error";
     }
 }
@@ -30,6 +33,22 @@ int em_error_set(em_error *err, int code, const char *fmt, ...)
     if (err != NULL) {
         va_list ap;
         err->code = code;
+        err->reason = NULL;
+        err->retry_after_s = 0;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int em_error_refuse(em_error *err, int code, const char *reason, const char *fmt, ...)
+{
+    if (err != NULL) {
+        va_list ap;
+        err->code = code;
+        err->reason = reason;
+        err->retry_after_s = 0;
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
@@ -42,5 +61,7 @@ void em_error_clear(em_error *err)
     if (err != NULL) {
         err->code = EM_OK;
         err->msg[0] = '\0';
+        err->reason = NULL;
+        err->retry_after_s = 0;
     }
 }

@@ -26,7 +26,10 @@ typedef enum em_err {
     EM_E_BUSY = -11,       /* locked, try again */
     EM_E_TIMEOUT = -12,    /* a time limit was exceeded */
     EM_E_UNSUPPORTED = -13,/* valid but not supported */
-    EM_E_INTERNAL = -14    /* a bug or an impossible state */
+    EM_E_INTERNAL = -14,   /* a bug or an impossible state */
+    EM_E_DENIED = -20,     /* who is asking is not established: bad credentials or token (401) */
+    EM_E_FORBIDDEN = -21,  /* established, and not allowed (403) */
+    EM_E_RATE_LIMITED = -22 /* too many attempts; em_error.retry_after_s says when (429) */
 } em_err;
 
 /* Static English text for a code; never NULL. */
@@ -34,14 +37,28 @@ const char *em_strerror(int rc);
 
 /* Error detail for the caller. `msg` is safe to show to the user. */
 typedef struct em_error {
-    int code;        /* one of em_err, EM_OK when unset */
-    char msg[256];   /* NUL-terminated, may be truncated */
+    int code;            /* one of em_err, EM_OK when unset */
+    char msg[256];       /* NUL-terminated, may be truncated */
+    const char *reason;  /* NULL, or a static machine-readable refinement of `code` that a
+                            domain module documents ("weak_password", "token_reused"): the API
+                            answers it as its error code */
+    int retry_after_s;   /* with EM_E_RATE_LIMITED or EM_E_BUSY: when trying again may work
+                            (seconds; 0: unknown) */
 } em_error;
 
-/* Set code and a printf-style message; `err` may be NULL. Returns `code` so a
- * caller can write `return em_error_set(err, EM_E_INVAL, "...")`. */
+/* The reason of an EM_E_INVAL about a field of what the caller sent (a
+ * request body), as opposed to how it was asked (a query parameter): the API
+ * answers 422 validation_error instead of 400 invalid_request. */
+#define EM_REASON_VALIDATION "validation_error"
+
+/* Set code and a printf-style message (reason cleared); `err` may be NULL.
+ * Returns `code` so a caller can write `return em_error_set(err, EM_E_INVAL,
+ * "...")`. */
 int em_error_set(em_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a reason (a static string). */
+int em_error_refuse(em_error *err, int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Reset to EM_OK with an empty message; `err` may be NULL. */
 void em_error_clear(em_error *err);

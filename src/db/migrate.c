@@ -326,3 +326,22 @@ int migrate_status(db *d, migration_info *out, size_t max, size_t *n, em_error *
     const migration_src *list = list_for(db_dialect_of(d), &count);
     return migrate__status_sources(d, list, count, out, max, n, err);
 }
+
+int migrate_check_ready(db *d, migrate_readiness *out, em_error *err)
+{
+    int64_t t0 = clock_mono_us();
+    int rc = db_ping(d, err);
+    if (rc == EM_OK)
+        rc = migrate_current(d, &out->schema_version, err);
+    if (rc != EM_OK)
+        return rc;
+    out->backend = db_dialect_of(d) == DB_SQLITE ? "sqlite" : "postgresql";
+    out->latest_version = migrate_latest(db_dialect_of(d));
+    out->latency_ms = (double)(clock_mono_us() - t0) / 1000.0;
+    return EM_OK;
+}
+
+int migrate_latest_of(const db *d)
+{
+    return migrate_latest(db_dialect_of(d));
+}

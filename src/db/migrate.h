@@ -24,6 +24,8 @@ typedef struct migration_info {
 
 /* Number of migrations compiled in for the dialect, and the highest version. */
 int migrate_latest(db_dialect dialect);
+/* The same for the dialect of `d`. */
+int migrate_latest_of(const db *d);
 
 /* Apply pending migrations up to `target` (0 or negative: all). Reports how many
  * were applied in *applied (may be NULL). */
@@ -32,6 +34,17 @@ int migrate_up(db *d, int target, int *applied /* OUT */, em_error *err);
 int migrate_down(db *d, int steps, int *reverted /* OUT */, em_error *err);
 /* The current version (0 when none applied). */
 int migrate_current(db *d, int *version /* OUT */, em_error *err);
+
+/* What a readiness probe reports: a real query ran (db_ping), and the schema's
+ * version against the binary's. */
+typedef struct migrate_readiness {
+    const char *backend;     /* "sqlite" or "postgresql" (static) */
+    int schema_version;      /* applied */
+    int latest_version;      /* known to this binary */
+    double latency_ms;       /* of the probe */
+} migrate_readiness;
+/* Probe the database; EM_E_UNAVAILABLE (or the error) when it cannot answer. */
+int migrate_check_ready(db *d, migrate_readiness *out /* OUT */, em_error *err);
 /* Fill up to `max` entries, one per compiled-in migration, in order; returns the
  * count in *n. */
 int migrate_status(db *d, migration_info *out /* OUT */, size_t max, size_t *n /* OUT */,

@@ -26,6 +26,16 @@ typedef struct http_param {
 
 typedef struct http_res http_res;
 
+/* Who may call a route. Every route states it (router_add_route refuses
+ * HTTP_ACCESS_UNSET), and the pipeline enforces it through the site's
+ * authenticator before the handler runs, so a handler cannot forget to. */
+typedef enum http_access {
+    HTTP_ACCESS_UNSET = 0,
+    HTTP_PUBLIC,      /* anyone; the handler checks any credential of its own (signed links, refresh tokens) */
+    HTTP_SIGNED_IN,   /* a valid session of an active account */
+    HTTP_ADMIN        /* an admin; to anyone else the route answers 404, as if it did not exist */
+} http_access;
+
 typedef struct http_req {
     const char *method;             /* "GET", "POST", ... */
     const char *path;               /* URL path without the query string */
@@ -35,11 +45,38 @@ typedef struct http_req {
     http_param params[HTTP_MAX_PARAMS]; /* path parameters from the route pattern */
     int nparams;
     char request_id[HTTP_REQUEST_ID_MAX + 1]; /* X-Request-Id given (if well-formed) or generated */
-    void *app;                      /* the application context given to the server */
+    void *ctx;                      /* the site's context (http_site.ctx) */
+    const void *caller;             /* who is calling, as the site's authenticator set it;
+                                       NULL on HTTP_PUBLIC routes */
     void *conn;                     /* internal: the server library's connection */
 } http_req;
 
 typedef void (*http_handler)(http_req *req, http_res *res);
+
+/* The site's authenticator, run by the pipeline for every route whose access
+ * is not HTTP_PUBLIC, on the thread that then runs the handler. Returns true
+ * with req->caller set when the caller may use a route of that access, or
+ * false with the response written (401, 403, 404 for HTTP_ADMIN, 503). */
+typedef bool (*http_authenticator)(void *ctx, http_req *req, http_res *res, http_access access);
+
+typedef struct router router;
+
+/* What a server (or a fake request) serves: the routes and the site-wide
+ * policy the pipeline applies around them. Borrowed by the server for its
+ * lifetime. */
+typedef struct http_site {
+    const router *routes;
+    const char *const *cors_origins; /* origins allowed cross-origin with credentials (exact match) */
+    size_t n_cors_origins;
+    bool cors_any;                   /* any origin (refused outside local by the configuration) */
+    bool hsts;                       /* send Strict-Transport-Security (served over HTTPS) */
+    http_authenticator authenticate; /* required when a route is not HTTP_PUBLIC: without it such
+                                        routes answer 500 (fail closed) */
+    void *ctx;                       /* handed to handlers as req->ctx and to authenticate */
+} http_site;
+
+/* True when `origin` may call the site cross-origin (CORS). */
+bool http_site_cors_allows(const http_site *site, const char *origin);
 
 /* ---- request accessors (results borrowed for the request's lifetime, NULL when absent) ---- */
 const char *http_req_header(const http_req *req, const char *name);

@@ -82,12 +82,10 @@ void http_fake_set_trust_proxy(http_fake *f, bool on)
     f->conn.trust_proxy = on;
 }
 
-void http_fake_run(http_fake *f, const router *routes, const config *cfg, void *app)
+void http_fake_run(http_fake *f, const http_site *site)
 {
-    http__pipeline p = {.routes = routes, .cfg = cfg, .app = app};
-    f->req.app = app;
-    http__pipeline_run(&p, &f->req, &f->res);
-    http__finish(&p, &f->req, &f->res, false);
+    http__pipeline_run(site, &f->req, &f->res);
+    http__finish(site, &f->req, &f->res, false);
 }
 
 int http_fake_status(const http_fake *f)

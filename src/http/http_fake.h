@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -43,9 +42,9 @@ void http_fake_set_trust_proxy(http_fake *f, bool on);
 
 /* ---- running ---- */
 
-/* What the server does once the body is read: CORS, routing, the handler and
- * the common headers. `cfg` may be NULL (no CORS origins, local). */
-void http_fake_run(http_fake *f, const router *routes, const config *cfg, void *app);
+/* What the server does once the body is read: CORS, routing, the route's
+ * access, the handler and the common headers, for `site` (borrowed). */
+void http_fake_run(http_fake *f, const http_site *site);
 
 /* ---- inspecting ---- */
 

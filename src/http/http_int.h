@@ -15,7 +15,6 @@
 #include <stdint.h>
 
 #include "core/arena.h"
-#include "core/config.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -88,28 +87,22 @@ void http__peer_format(const struct sockaddr *sa, char out[HTTP_IP_TEXT_MAX] /* 
 
 /* ---- the middleware pipeline ---- */
 
-typedef struct http__pipeline {
-    const router *routes;   /* borrowed */
-    const config *cfg;      /* borrowed; NULL: no CORS origins, local environment */
-    void *app;              /* handed to handlers as req->app */
-} http__pipeline;
-
 /* Fill req->request_id from the X-Request-Id value `given` when it is 1..128
  * characters of [A-Za-z0-9._-], else with a new UUIDv7. */
 void http__request_id(http_req *req, const char *given);
 bool http__request_id_valid(const char *s);
 
-/* Run CORS (preflight answered here), routing (404/405/OPTIONS) and the handler
- * for a request whose body has been read, leaving the response in `res` (a 500
- * when the handler set none). Does not add the common headers: see
- * http__finish. */
-void http__pipeline_run(const http__pipeline *p, http_req *req, http_res *res);
+/* Run CORS (preflight answered here), routing (404/405/OPTIONS), the route's
+ * access (the site's authenticator) and the handler for a request whose body
+ * has been read, leaving the response in `res` (a 500 when the handler set
+ * none). Does not add the common headers: see http__finish. */
+void http__pipeline_run(const http_site *site, http_req *req, http_res *res);
 
 /* Add what every response carries: Content-Type, X-Request-Id, the security
- * headers (HSTS outside local), Cache-Control: no-store on JSON, and the CORS
- * headers when the request's Origin is allowed. `closing` adds
+ * headers (HSTS when the site asks), Cache-Control: no-store on JSON, and the
+ * CORS headers when the request's Origin is allowed. `closing` adds
  * "Connection: close" (used while the server drains). */
-void http__finish(const http__pipeline *p, const http_req *req, http_res *res, bool closing);
+void http__finish(const http_site *site, const http_req *req, http_res *res, bool closing);
 
 /* ---- text helpers ---- */
 

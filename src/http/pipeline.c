@@ -4,8 +4,10 @@
  *
  * Order: request id (done by the caller before the body is read, so early 413s
  * carry it too), CORS preflight, routing (404, 405 + Allow, OPTIONS), the
- * handler, then http__finish adds the headers every response carries. The
- * access-log line is written by the server when the response is done. */
+ * route's access (the site's authenticator, for every route that is not
+ * public), the handler, then http__finish adds the headers every response
+ * carries. The access-log line is written by the server when the response is
+ * done. */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,17 +57,25 @@ void http__request_id(http_req *req, const char *given)
     }
 }
 
-static bool cors_allowed(const http__pipeline *p, const char *origin)
+bool http_site_cors_allows(const http_site *site, const char *origin)
 {
-    return origin != NULL && p->cfg != NULL && config_cors_allows(p->cfg, origin);
+    if (site == NULL || origin == NULL || *origin == '\0')
+        return false;
+    if (site->cors_any)
+        return true;
+    for (size_t i = 0; i < site->n_cors_origins; i++) {
+        if (strcmp(site->cors_origins[i], origin) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* Answer a CORS preflight (OPTIONS with Origin and Access-Control-Request-
  * Method): 204 with what we allow, or 403 when the origin is not allowed. The
  * Allow-Origin/Credentials headers themselves are added by http__finish. */
-static void preflight(const http__pipeline *p, const char *origin, http_res *res)
+static void preflight(const http_site *site, const char *origin, http_res *res)
 {
-    if (!cors_allowed(p, origin)) {
+    if (!http_site_cors_allows(site, origin)) {
         http_res_error(res, 403, "cors_forbidden", "origin not allowed");
         return;
     }
@@ -90,24 +100,47 @@ static const char *allow_with_options(arena *a, const char *allow)
     return arena_sprintf(a, "%s, OPTIONS", allow);
 }
 
-void http__pipeline_run(const http__pipeline *p, http_req *req, http_res *res)
+/* Whether the caller may use the route; false with the answer written. A
+ * route that is not public on a site without an authenticator is a wiring
+ * mistake: it fails closed. */
+static bool access_granted(const http_site *site, const http_route *route, http_req *req, http_res *res)
+{
+    req->caller = NULL;
+    if (route->access == HTTP_PUBLIC)
+        return true;
+    if (site->authenticate == NULL) {
+        log_msg(LOG_ERROR, "http: %s %s needs an authenticator and the site has none", route->method,
+                route->pattern);
+        http_res_error(res, 500, "internal", "internal error");
+        return false;
+    }
+    if (!site->authenticate(site->ctx, req, res, route->access))
+        return false;
+    assert(req->caller != NULL);
+    return true;
+}
+
+void http__pipeline_run(const http_site *site, http_req *req, http_res *res)
 {
     const char *origin = http_req_header(req, "Origin");
     if (strcmp(req->method, "OPTIONS") == 0 && origin != NULL &&
         http_req_header(req, "Access-Control-Request-Method") != NULL) {
-        preflight(p, origin, res);
+        preflight(site, origin, res);
         return;
     }
 
     char allow[ALLOW_MAX];
-    http_handler handler = NULL;
+    const http_route *route = NULL;
     route_result rr = ROUTE_NOT_FOUND;
-    if (p->routes != NULL)
-        rr = router_match(p->routes, req->method, req->path, req->arena, &handler, req->params,
+    req->ctx = site->ctx;
+    if (site->routes != NULL)
+        rr = router_match(site->routes, req->method, req->path, req->arena, &route, req->params,
                           &req->nparams, allow, sizeof allow);
     switch (rr) {
     case ROUTE_FOUND:
-        handler(req, res);
+        if (!access_granted(site, route, req, res))
+            break;
+        route->handler(req, res);
         if (res->status == 0) {
             log_msg(LOG_ERROR, "http: handler for %s set no response (request_id %s)",
                     req->method, req->request_id);
@@ -140,7 +173,7 @@ static bool wants_no_store(const http_res *res)
            strncasecmp(ct, "application/x-ndjson", 20) == 0;
 }
 
-void http__finish(const http__pipeline *p, const http_req *req, http_res *res, bool closing)
+void http__finish(const http_site *site, const http_req *req, http_res *res, bool closing)
 {
     if (res->content_type != NULL)
         http__res_header_static(res, "Content-Type", res->content_type);
@@ -150,7 +183,7 @@ void http__finish(const http__pipeline *p, const http_req *req, http_res *res, b
     http__res_header_static(res, "Referrer-Policy", "strict-origin-when-cross-origin");
     http__res_header_static(res, "X-Frame-Options", "DENY");
     http__res_header_static(res, "Cross-Origin-Opener-Policy", "same-origin");
-    if (p->cfg != NULL && p->cfg->environment != ENV_LOCAL)
+    if (site->hsts)
         http__res_header_static(res, "Strict-Transport-Security", SECURITY_HSTS);
     if (wants_no_store(res))
         http__res_header_static(res, "Cache-Control", "no-store");
@@ -158,7 +191,7 @@ void http__finish(const http__pipeline *p, const http_req *req, http_res *res, b
     if (origin != NULL) {
         /* The answer depends on Origin even when it is refused. */
         http__res_header_static(res, "Vary", "Origin");
-        if (cors_allowed(p, origin)) {
+        if (http_site_cors_allows(site, origin)) {
             /* Echo the origin: never "*" together with credentials. */
             http__res_header_static(res, "Access-Control-Allow-Origin", origin);
             http__res_header_static(res, "Access-Control-Allow-Credentials", "true");

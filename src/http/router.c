@@ -1,9 +1,10 @@
 /* router: a segment trie of the registered patterns.
  *
  * Each node is one path segment; a node has literal children (an unsorted
- * array: there are few per node), at most one parameter child ("{name}"), and
- * the routes that end there (method, handler, parameter names). Matching walks
- * the trie depth first, literal children before the parameter child, so a
+ * array: there are few per node), at most one parameter child ("{name}"), at
+ * most one rest child ("{name...}", always a leaf), and the routes that end
+ * there (the route row, its parameter names). Matching walks the trie depth
+ * first, literal children before the parameter child before the rest, so a
  * literal wins over a parameter; it backtracks when a branch has no route for
  * the path. A trie node sits at one depth, so each is visited at most once per
  * match: matching is linear in the trie size whatever the patterns.
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "http/http_int.h"
@@ -31,10 +33,10 @@
 #define ROUTER_MAX_ALLOW 16
 
 typedef struct route {
+    http_route def;               /* the row; its method and pattern point at the copies below */
     char method[ROUTER_MAX_METHOD + 1];
-    http_handler handler;
-    unsigned flags;               /* ROUTE_SLOW, ... */
-    char *names[HTTP_MAX_PARAMS]; /* owned: parameter names, in path order */
+    char *pattern;                /* owned copy */
+    char *names[HTTP_MAX_PARAMS]; /* owned: parameter names, in path order (a rest last) */
     int nnames;
 } route;
 
@@ -50,7 +52,8 @@ struct node {
     literal_edge *lits; /* owned array */
     size_t nlits;
     node *param;        /* owned; NULL when no pattern has a parameter here */
-    route *routes;      /* owned array: the patterns ending at this node */
+    node *rest;         /* owned; NULL when no pattern ends with a rest here */
+    route **routes;     /* owned array of owned routes: the patterns ending at this node */
     size_t nroutes;
 };
 
@@ -71,6 +74,7 @@ typedef struct match_state {
     int nsegs;
     const seg *vals[HTTP_MAX_PARAMS]; /* parameter segments on the current branch */
     int nvals;
+    seg rest;                         /* the span a rest parameter matched */
     const route *found;               /* the winner, when found */
     const seg *found_vals[HTTP_MAX_PARAMS];
     const char *allow[ROUTER_MAX_ALLOW]; /* methods of every pattern matching the path */
@@ -95,9 +99,15 @@ static void node_cleanup(node *n)
         node_cleanup(n->param);
         free(n->param);
     }
+    if (n->rest != NULL) {
+        node_cleanup(n->rest);
+        free(n->rest);
+    }
     for (size_t i = 0; i < n->nroutes; i++) {
-        for (int k = 0; k < n->routes[i].nnames; k++)
-            free(n->routes[i].names[k]);
+        for (int k = 0; k < n->routes[i]->nnames; k++)
+            free(n->routes[i]->names[k]);
+        free(n->routes[i]->pattern);
+        free(n->routes[i]);
     }
     free(n->routes);
 }
@@ -182,6 +192,12 @@ static node *child_literal(const node *n, const char *p, size_t len)
     return NULL;
 }
 
+/* "{name...}": a rest parameter. */
+static bool is_rest(const seg *s)
+{
+    return s->len > 5 && s->p[0] == '{' && memcmp(s->p + s->len - 4, "...}", 4) == 0;
+}
+
 /* Check a whole pattern before touching the trie, so a failed router_add leaves
  * the router as it was. Fills the segments and the parameter names' places. */
 static int parse_pattern(const char *pattern, seg *segs, int *nsegs /* OUT */)
@@ -199,7 +215,13 @@ static int parse_pattern(const char *pattern, seg *segs, int *nsegs /* OUT */)
         if (sl == 0)
             return EM_E_INVAL; /* "//" or a trailing '/' */
         if (p[0] == '{') {
-            if (sl < 3 || p[sl - 1] != '}' || !valid_param_name(p + 1, sl - 2))
+            size_t name_len = sl >= 2 ? sl - 2 : 0;
+            if (is_rest(&segs[i])) {
+                name_len -= 3;
+                if (i != n - 1)
+                    return EM_E_INVAL; /* a rest is the last segment */
+            }
+            if (sl < 3 || p[sl - 1] != '}' || !valid_param_name(p + 1, name_len))
                 return EM_E_INVAL;
             for (int k = 0; k < i; k++) { /* the same name twice */
                 if (segs[k].p[0] == '{' && segs[k].len == sl && memcmp(segs[k].p, p, sl) == 0)
@@ -217,28 +239,49 @@ static int parse_pattern(const char *pattern, seg *segs, int *nsegs /* OUT */)
 
 int router_add(router *r, const char *method, const char *pattern, http_handler handler)
 {
-    return router_add_flags(r, method, pattern, handler, 0);
+    http_route rt = {method, pattern, handler, HTTP_PUBLIC, 0};
+    return router_add_route(r, &rt);
 }
 
-int router_add_flags(router *r, const char *method, const char *pattern, http_handler handler,
-                     unsigned flags)
+int router_add_table(router *r, const http_route *routes, size_t n)
 {
-    assert(r != NULL && method != NULL && pattern != NULL);
+    for (size_t i = 0; i < n; i++) {
+        int rc = router_add_route(r, &routes[i]);
+        if (rc != EM_OK)
+            return rc;
+    }
+    return EM_OK;
+}
+
+/* The child of `n` a pattern segment leads to (NULL when absent). */
+static node *pattern_child(const node *n, const seg *s)
+{
+    if (is_rest(s))
+        return n->rest;
+    if (s->p[0] == '{')
+        return n->param;
+    return child_literal(n, s->p, s->len);
+}
+
+int router_add_route(router *r, const http_route *def)
+{
+    assert(r != NULL && def != NULL);
     seg segs[ROUTER_MAX_SEGMENTS];
     int nsegs = 0;
-    if (handler == NULL || !valid_method(method))
+    if (def->method == NULL || def->pattern == NULL || def->handler == NULL || !valid_method(def->method) ||
+        def->access < HTTP_PUBLIC || def->access > HTTP_ADMIN)
         return EM_E_INVAL;
-    int rc = parse_pattern(pattern, segs, &nsegs);
+    int rc = parse_pattern(def->pattern, segs, &nsegs);
     if (rc != EM_OK)
         return rc;
 
     /* Find the end node without creating anything, to detect a duplicate. */
     const node *n = &r->root;
     for (int i = 0; i < nsegs && n != NULL; i++)
-        n = segs[i].p[0] == '{' ? n->param : child_literal(n, segs[i].p, segs[i].len);
+        n = pattern_child(n, &segs[i]);
     if (n != NULL) {
         for (size_t k = 0; k < n->nroutes; k++) {
-            if (strcmp(n->routes[k].method, method) == 0)
+            if (strcmp(n->routes[k]->method, def->method) == 0)
                 return EM_E_CONFLICT;
         }
     }
@@ -247,7 +290,11 @@ int router_add_flags(router *r, const char *method, const char *pattern, http_ha
     node *cur = &r->root;
     for (int i = 0; i < nsegs; i++) {
         node *next;
-        if (segs[i].p[0] == '{') {
+        if (is_rest(&segs[i])) {
+            if (cur->rest == NULL)
+                cur->rest = em_calloc(1, sizeof(node));
+            next = cur->rest;
+        } else if (segs[i].p[0] == '{') {
             if (cur->param == NULL)
                 cur->param = em_calloc(1, sizeof(node));
             next = cur->param;
@@ -265,15 +312,19 @@ int router_add_flags(router *r, const char *method, const char *pattern, http_ha
         cur = next;
     }
 
+    route *rt = em_calloc(1, sizeof *rt);
+    memcpy(rt->method, def->method, strlen(def->method) + 1);
+    rt->pattern = em_strdup(def->pattern);
+    rt->def = *def;
+    rt->def.method = rt->method;
+    rt->def.pattern = rt->pattern;
     cur->routes = em_realloc(cur->routes, (cur->nroutes + 1) * sizeof *cur->routes);
-    route *rt = &cur->routes[cur->nroutes++];
-    memset(rt, 0, sizeof *rt);
-    memcpy(rt->method, method, strlen(method) + 1);
-    rt->handler = handler;
-    rt->flags = flags;
+    cur->routes[cur->nroutes++] = rt;
     for (int i = 0; i < nsegs; i++) {
-        if (segs[i].p[0] == '{')
-            rt->names[rt->nnames++] = em_strndup(segs[i].p + 1, segs[i].len - 2);
+        if (segs[i].p[0] != '{')
+            continue;
+        size_t name_len = segs[i].len - 2 - (is_rest(&segs[i]) ? 3 : 0);
+        rt->names[rt->nnames++] = em_strndup(segs[i].p + 1, name_len);
     }
     return EM_OK;
 }
@@ -292,9 +343,8 @@ static bool param_ok(const seg *s)
         if (i + 2 >= s->len)
             return false;
         const char *h = s->p + i + 1;
-        bool hex1 = (h[0] >= '0' && h[0] <= '9') || ((h[0] | 0x20) >= 'a' && (h[0] | 0x20) <= 'f');
-        bool hex2 = (h[1] >= '0' && h[1] <= '9') || ((h[1] | 0x20) >= 'a' && (h[1] | 0x20) <= 'f');
-        if (!hex1 || !hex2 || (h[0] == '0' && h[1] == '0'))
+        if (ascii_hex_value((unsigned char)h[0]) < 0 || ascii_hex_value((unsigned char)h[1]) < 0 ||
+            (h[0] == '0' && h[1] == '0'))
             return false;
         i += 2;
     }
@@ -318,7 +368,7 @@ static void visit_end(match_state *st, const node *n)
 {
     const route *exact = NULL, *get = NULL;
     for (size_t i = 0; i < n->nroutes; i++) {
-        const route *rt = &n->routes[i];
+        const route *rt = n->routes[i];
         allow_add(st, rt->method);
         if (strcmp(rt->method, "GET") == 0) {
             allow_add(st, "HEAD");
@@ -337,9 +387,28 @@ static void visit_end(match_state *st, const node *n)
     }
 }
 
-/* Depth-first walk, literal before parameter. Keeps going after a find so the
- * Allow list is complete only when nothing was found (it is not needed
- * otherwise). */
+/* A rest parameter at `depth`: every remaining segment must be a well-formed
+ * parameter (so no empty segment, no "//", no trailing '/'); its value is the
+ * whole span. */
+static void visit_rest(match_state *st, const node *rest, int depth)
+{
+    if (st->nvals >= HTTP_MAX_PARAMS)
+        return;
+    for (int i = depth; i < st->nsegs; i++) {
+        if (!param_ok(&st->segs[i]))
+            return;
+    }
+    const seg *last = &st->segs[st->nsegs - 1];
+    st->rest.p = st->segs[depth].p;
+    st->rest.len = (size_t)(last->p + last->len - st->rest.p);
+    st->vals[st->nvals++] = &st->rest;
+    visit_end(st, rest);
+    st->nvals--;
+}
+
+/* Depth-first walk, literal before parameter before rest. Keeps going after a
+ * find so the Allow list is complete only when nothing was found (it is not
+ * needed otherwise). */
 static void walk(match_state *st, const node *n, int depth)
 {
     if (st->found != NULL)
@@ -357,6 +426,8 @@ static void walk(match_state *st, const node *n, int depth)
         walk(st, n->param, depth + 1);
         st->nvals--;
     }
+    if (n->rest != NULL && st->found == NULL)
+        visit_rest(st, n->rest, depth);
 }
 
 /* Write the Allow list in a stable order: the common methods first in their
@@ -392,31 +463,35 @@ static void format_allow(const match_state *st, char *allow, size_t allow_len)
     }
 }
 
+/* Split and walk `path`; false when the path is too long or malformed. */
+static bool find(const router *r, const char *method, const char *path, seg *segs, match_state *st)
+{
+    size_t len = strnlen(path, ROUTER_MAX_PATH + 1);
+    if (len > ROUTER_MAX_PATH)
+        return false;
+    int nsegs = split_path(path, len, segs, ROUTER_MAX_SEGMENTS);
+    if (nsegs < 0)
+        return false;
+    memset(st, 0, sizeof *st);
+    st->method = method;
+    st->segs = segs;
+    st->nsegs = nsegs;
+    walk(st, &r->root, 0);
+    return true;
+}
+
 route_result router_match(const router *r, const char *method, const char *path, arena *a,
-                          http_handler *handler, http_param *params, int *nparams, char *allow,
+                          const http_route **route_out, http_param *params, int *nparams, char *allow,
                           size_t allow_len)
 {
     assert(r != NULL && method != NULL && path != NULL);
     seg segs[ROUTER_MAX_SEGMENTS];
+    match_state st;
     if (allow != NULL && allow_len > 0)
         allow[0] = '\0';
     *nparams = 0;
-    size_t len = strnlen(path, ROUTER_MAX_PATH + 1);
-    if (len > ROUTER_MAX_PATH)
+    if (!find(r, method, path, segs, &st))
         return ROUTE_NOT_FOUND;
-    int nsegs = split_path(path, len, segs, ROUTER_MAX_SEGMENTS);
-    if (nsegs < 0)
-        return ROUTE_NOT_FOUND;
-
-    match_state st;
-    st.method = method;
-    st.segs = segs;
-    st.nsegs = nsegs;
-    st.nvals = 0;
-    st.found = NULL;
-    st.nallow = 0;
-    walk(&st, &r->root, 0);
-
     if (st.found != NULL) {
         const route *rt = st.found;
         for (int i = 0; i < rt->nnames; i++) {
@@ -426,7 +501,7 @@ route_result router_match(const router *r, const char *method, const char *path,
             assert(params[i].value != NULL); /* param_ok checked the escapes */
         }
         *nparams = rt->nnames;
-        *handler = rt->handler;
+        *route_out = &rt->def;
         return ROUTE_FOUND;
     }
     if (st.nallow == 0)
@@ -436,22 +511,11 @@ route_result router_match(const router *r, const char *method, const char *path,
     return ROUTE_METHOD_NOT_ALLOWED;
 }
 
-unsigned router_flags(const router *r, const char *method, const char *path)
+const http_route *router_lookup(const router *r, const char *method, const char *path)
 {
     seg segs[ROUTER_MAX_SEGMENTS];
-    size_t len = strnlen(path, ROUTER_MAX_PATH + 1);
-    if (len > ROUTER_MAX_PATH)
-        return 0;
-    int nsegs = split_path(path, len, segs, ROUTER_MAX_SEGMENTS);
-    if (nsegs < 0)
-        return 0;
     match_state st;
-    st.method = method;
-    st.segs = segs;
-    st.nsegs = nsegs;
-    st.nvals = 0;
-    st.found = NULL;
-    st.nallow = 0;
-    walk(&st, &r->root, 0);
-    return st.found != NULL ? st.found->flags : 0;
+    if (!find(r, method, path, segs, &st) || st.found == NULL)
+        return NULL;
+    return &st.found->def;
 }

@@ -1,18 +1,20 @@
-/* router: maps method + path to a handler, with path parameters.
+/* router: maps method + path to a route (handler, access, flags), with path
+ * parameters.
  *
  * Patterns are literal segments and "{name}" segments ("/api/users/{id}"); a
- * parameter matches one non-empty segment. Literal segments win over parameters
- * when both match. A path that matches a pattern under another method gives
- * ROUTE_METHOD_NOT_ALLOWED with the Allow list. GET routes also answer HEAD.
- * A router is built at start and read-only afterwards (safe across threads). */
+ * parameter matches one non-empty segment. A last segment "{name...}" matches
+ * the rest of the path (one or more segments, '/' included): the prefix route
+ * that serves files under a directory. Literal segments win over parameters,
+ * and parameters over a rest. A path that matches a pattern under another
+ * method gives ROUTE_METHOD_NOT_ALLOWED with the Allow list. GET routes also
+ * answer HEAD. A router is built at start and read-only afterwards (safe
+ * across threads). */
 #ifndef EM_HTTP_ROUTER_H
 #define EM_HTTP_ROUTER_H
 
 #include <stddef.h>
 
 #include "http/http.h"
-
-typedef struct router router;
 
 typedef enum route_result {
     ROUTE_FOUND = 0,
@@ -24,9 +26,6 @@ typedef enum route_result {
 router *router_new(void);
 void router_free(router *r);
 
-/* Register; EM_E_INVAL for a malformed pattern, EM_E_CONFLICT for a duplicate. */
-int router_add(router *r, const char *method, const char *pattern, http_handler handler);
-
 /* Route flags. ROUTE_SLOW: the handler holds its thread for long (password
  * hashing, ~70 ms of CPU); the server runs it on a separate pool so the other
  * connections of its I/O thread are not held up behind it. */
@@ -34,18 +33,35 @@ int router_add(router *r, const char *method, const char *pattern, http_handler 
 /* ROUTE_UPLOAD: the route takes file uploads; its body limit is the server's
  * max_upload (MAX_UPLOAD_MB) instead of max_body. */
 #define ROUTE_UPLOAD 2u
-int router_add_flags(router *r, const char *method, const char *pattern, http_handler handler,
-                     unsigned flags);
-/* The flags of the route `method path` resolves to; 0 when it resolves to none. */
-unsigned router_flags(const router *r, const char *method, const char *path);
 
-/* Match `path` (already percent-decoded per segment by the caller or not: the
- * router decodes each parameter value into `a`). On ROUTE_FOUND *handler and the
- * params are set; on ROUTE_METHOD_NOT_ALLOWED `allow` receives "GET, HEAD, POST"
+/* One row of a route table. */
+typedef struct http_route {
+    const char *method;     /* "GET", "POST", ... */
+    const char *pattern;    /* "/api/materials/{id}" */
+    http_handler handler;
+    http_access access;     /* who may call it; HTTP_ACCESS_UNSET is refused */
+    unsigned flags;         /* ROUTE_SLOW | ROUTE_UPLOAD */
+} http_route;
+
+/* Register a route (copied). EM_E_INVAL for a malformed pattern, a missing
+ * handler or an unset access; EM_E_CONFLICT for a duplicate. */
+int router_add_route(router *r, const http_route *route);
+/* Register a table of n routes; stops at the first error and returns it. */
+int router_add_table(router *r, const http_route *routes, size_t n);
+/* Shorthand for a public route without flags (tests, tools). */
+int router_add(router *r, const char *method, const char *pattern, http_handler handler);
+
+/* The route `method path` resolves to, or NULL (borrowed from the router). */
+const http_route *router_lookup(const router *r, const char *method, const char *path);
+
+/* Match `path` as sent (escapes kept: the router decodes each parameter value
+ * into `a`). On ROUTE_FOUND *route (borrowed from the router) and the params
+ * are set; on ROUTE_METHOD_NOT_ALLOWED `allow` receives "GET, HEAD, POST"
  * style text. Paths longer than 2048 bytes or with more than 32 segments are
- * ROUTE_NOT_FOUND. */
+ * ROUTE_NOT_FOUND. A rest parameter's value is the decoded rest of the path,
+ * '/' included: whoever serves files with it checks it. */
 route_result router_match(const router *r, const char *method, const char *path, arena *a,
-                          http_handler *handler /* OUT */, http_param *params /* OUT */,
+                          const http_route **route /* OUT */, http_param *params /* OUT */,
                           int *nparams /* OUT */, char *allow /* OUT */, size_t allow_len);
 
 #endif

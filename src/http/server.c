@@ -68,7 +68,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     slow_pool slow;
     http_server_options opts;   /* copy; the pointers in it stay borrowed */
-    http__pipeline pipe;
+    const http_site *site;      /* opts.site */
     int port;                   /* the bound port */
     atomic_int inflight;        /* requests between on_uri and on_completed */
     atomic_bool stopping;       /* set by http_server_stop: answer with Connection: close */
@@ -110,7 +110,7 @@ typedef struct reqctx {
 static void thread_exit_hook(void *value)
 {
     http_server *s = value;
-    s->opts.on_thread_exit(s->opts.app);
+    s->opts.on_thread_exit(s->site->ctx);
 }
 
 static void mark_thread(http_server *s)
@@ -149,7 +149,7 @@ static reqctx *ctx_new(http_server *s, struct MHD_Connection *c, const char *uri
     rc->req.arena = a;
     rc->req.body = "";
     rc->req.body_len = 0;
-    rc->req.app = s->opts.app;
+    rc->req.ctx = s->site->ctx;
     rc->req.conn = &rc->conn;
     buf_init(&rc->body, 0);
     http__res_init(&rc->res, a);
@@ -187,7 +187,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
  * it. MHD_NO (close the connection) only when libmicrohttpd refuses. */
 static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx *rc)
 {
-    http__finish(&s->pipe, &rc->req, &rc->res, atomic_load(&s->stopping));
+    http__finish(s->site, &rc->req, &rc->res, atomic_load(&s->stopping));
     int status = rc->res.status;
     size_t len = 0;
     char *body = http__res_take_body(&rc->res, &len);
@@ -245,6 +245,13 @@ static bool is_chunked(const char *te)
     return te != NULL && strcasestr(te, "chunked") != NULL;
 }
 
+/* The flags of the route a request resolves to (0 when none). */
+static unsigned route_flags(const http_server *s, const char *method, const char *path)
+{
+    const http_route *r = s->site->routes != NULL ? router_lookup(s->site->routes, method, path) : NULL;
+    return r != NULL ? r->flags : 0;
+}
+
 /* ---- the slow pool ---- */
 
 static void *slow_main(void *arg)
@@ -262,7 +269,7 @@ static void *slow_main(void *arg)
         if (s->slow.head == NULL)
             s->slow.tail = NULL;
         pthread_mutex_unlock(&s->slow.mu);
-        http__pipeline_run(&s->pipe, &rc->req, &rc->res);
+        http__pipeline_run(s->site, &rc->req, &rc->res);
         served = true;
         atomic_store_explicit(&rc->slow_done, true, memory_order_release);
         MHD_resume_connection(rc->mhd); /* on_access runs again and sends the answer */
@@ -270,7 +277,7 @@ static void *slow_main(void *arg)
     }
     pthread_mutex_unlock(&s->slow.mu);
     if (served && s->opts.on_thread_exit != NULL)
-        s->opts.on_thread_exit(s->opts.app);
+        s->opts.on_thread_exit(s->site->ctx);
     return NULL;
 }
 
@@ -329,9 +336,9 @@ static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, reqctx
         rc->req.body = rc->body.data;
         rc->req.body_len = rc->body.len;
     }
-    if (s->slow.n > 0 && (router_flags(s->opts.routes, rc->req.method, rc->req.path) & ROUTE_SLOW) != 0)
+    if (s->slow.n > 0 && (route_flags(s, rc->req.method, rc->req.path) & ROUTE_SLOW) != 0)
         return offload(s, c, rc);
-    http__pipeline_run(&s->pipe, &rc->req, &rc->res);
+    http__pipeline_run(s->site, &rc->req, &rc->res);
     return respond(s, c, rc);
 }
 
@@ -347,7 +354,7 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     size_t limit = s->opts.max_body;
-    if (s->opts.max_upload > 0 && (router_flags(s->opts.routes, method, rc->req.path) & ROUTE_UPLOAD) != 0)
+    if (s->opts.max_upload > 0 && (route_flags(s, method, rc->req.path) & ROUTE_UPLOAD) != 0)
         limit = s->opts.max_upload;
     rc->body_limit = limit;
     if (!is_chunked(te) && cl != NULL) {
@@ -447,7 +454,7 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     http_server *s = NULL;
     *out = NULL;
 
-    if (opts == NULL || opts->host == NULL || opts->routes == NULL || opts->threads < 1 ||
+    if (opts == NULL || opts->host == NULL || opts->site == NULL || opts->site->routes == NULL || opts->threads < 1 ||
         opts->port < 0 || opts->port > 65535)
         return em_error_set(err, EM_E_INVAL, "invalid server options");
 
@@ -473,9 +480,7 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
 
     s = em_calloc(1, sizeof *s);
     s->opts = *opts;
-    s->pipe.routes = opts->routes;
-    s->pipe.cfg = opts->cfg;
-    s->pipe.app = opts->app;
+    s->site = opts->site;
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     if (opts->on_thread_exit != NULL) {

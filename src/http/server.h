@@ -2,15 +2,15 @@
  *
  * Around every handler it applies, in order: request id (X-Request-Id in and
  * out), body limit (413), CORS (preflight answered here), routing (404, 405 with
- * Allow), security headers on every response, and one JSON access-log line per
- * request (method, path, status, bytes, duration_ms, request_id). */
+ * Allow), the route's access (the site's authenticator), security headers on
+ * every response, and one JSON access-log line per request (method, path,
+ * status, bytes, duration_ms, request_id). */
 #ifndef EM_HTTP_SERVER_H
 #define EM_HTTP_SERVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
 #include "core/err.h"
 #include "http/router.h"
 
@@ -23,13 +23,11 @@ typedef struct http_server_options {
     size_t max_body;           /* largest request body accepted, bytes */
     size_t max_upload;         /* the same for ROUTE_UPLOAD routes (0: max_body) */
     int shutdown_grace_s;      /* how long http_server_stop waits for in-flight requests */
-    const config *cfg;         /* borrowed: CORS origins, environment (HSTS/cookies) */
-    const router *routes;      /* borrowed, read-only while running */
-    void *app;                 /* handed to handlers as req->app */
+    const http_site *site;     /* borrowed, read-only while running: routes, CORS, HSTS, authenticator */
     bool trust_proxy;          /* take the client address from X-Forwarded-For (TRUST_PROXY) */
-    /* Called once on each pool thread before it exits, e.g. to release
-     * thread-local resources (may be NULL). */
-    void (*on_thread_exit)(void *app);
+    /* Called once on each pool thread before it exits with the site's ctx,
+     * e.g. to release thread-local resources (may be NULL). */
+    void (*on_thread_exit)(void *ctx);
 } http_server_options;
 
 /* Bind and start serving. EM_E_UNAVAILABLE when the address cannot be bound.

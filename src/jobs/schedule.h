@@ -64,7 +64,7 @@ typedef struct schedule_def {
  * its job in one transaction. *fired (may be NULL) counts jobs enqueued.
  * Names are 1-64 characters of a-z 0-9 . _ - (like queue names); the job's
  * unique_key is "<name>@<slot ISO-8601>" and schedule_runs.job_id holds its id.
- * Opens its own transactions, so `d` must have none open. A schedule that
+ * Each slot is its own transaction (db.h nesting applies). A schedule that
  * fails (bad spec, database error) does not stop the others: the first error
  * is returned with the schedule's name in err, and its slot is tried again on
  * the next tick. */

@@ -102,7 +102,7 @@ static void run_one(worker *w, db *d, const job *j, job_result *r, char *msg, si
         snprintf(msg, msg_len, "the payload is not JSON: %s", jerr.text);
     } else {
         em_error err = {0};
-        job_ctx ctx = {.job = j, .payload = payload, .db = d, .app = w->opts.app};
+        job_ctx ctx = {.job = j, .payload = payload, .db = d, .env = k->env};
         int rc = k->run(&ctx, &err);
         if (rc == EM_OK)
             r->ok = true;

@@ -20,20 +20,23 @@
 #include "jobs/schedule.h"
 
 /* What a handler gets: the job, its parsed payload (borrowed), a database
- * connection of the running thread, and the application context. */
+ * connection of the running thread, and its kind's context. */
 typedef struct job_ctx {
     const job *job;
     json_t *payload;     /* borrowed */
     db *db;              /* borrowed: this thread's connection */
-    void *app;           /* the application context given to the worker */
+    void *env;           /* the job_kind's env: what the area that owns the kind gave it */
 } job_ctx;
 
 /* 0 on success; a negative code and a message in err to fail the attempt. */
 typedef int (*job_handler)(job_ctx *ctx, em_error *err);
 
+/* A kind of job and who runs it. Areas declare their own kinds (and their
+ * typed env); the application composes them into a worker's list. */
 typedef struct job_kind {
     const char *kind;
     job_handler run;
+    void *env;           /* borrowed; handed to run as job_ctx.env */
 } job_kind;
 
 typedef struct worker_options {
@@ -51,7 +54,6 @@ typedef struct worker_options {
     const schedule_def *schedules; /* periodic jobs (may be NULL), borrowed */
     const cron *crons;             /* their parsed expressions */
     size_t n_schedules;
-    void *app;                     /* handed to handlers */
 } worker_options;
 
 typedef struct worker worker;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/authz.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -83,7 +84,7 @@ int material_create(db *d, const char *id, const material_new *m, bool enqueue, 
     }
     if (rc == EM_OK)
         rc = db_commit(d, err);
-    else
+    if (rc != EM_OK)
         db_rollback(d);
     if (rc == EM_OK && job_id != NULL)
         memcpy(job_id, jid, sizeof jid);
@@ -496,8 +497,80 @@ int material_store_result(db *d, const material *m, const material_result *r, em
         rc = mark_ready(d, m, r, err);
     if (rc == EM_OK)
         rc = db_commit(d, err);
-    else
+    if (rc != EM_OK)
         db_rollback(d);
+    return rc;
+}
+
+/* ---- what callers may see ---- */
+
+int material_get_visible(db *d, const principal *who, const char *id, material *out, em_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (id == NULL || !id_is_uuid(id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such material");
+    int rc = material_get(d, id, out, err);
+    if (rc == EM_OK)
+        rc = authz_require_view(d, who, out->user_id, "material", err);
+    if (rc != EM_OK)
+        material_cleanup(out);
+    return rc;
+}
+
+int material_list_visible(db *d, const principal *who, const char *owner_id, int limit, int offset,
+                          material **items, size_t *n, int64_t *total, em_error *err)
+{
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (owner_id == NULL || !id_is_uuid(owner_id) || limit < 1 || limit > MATERIALS_PAGE_MAX || offset < 0)
+        return em_error_set(err, EM_E_INVAL, "user_id must be a user id, limit 1-%d and offset 0 or more",
+                            MATERIALS_PAGE_MAX);
+    int rc = authz_require_view(d, who, owner_id, "user", err);
+    if (rc != EM_OK)
+        return rc;
+    return material_list(d, owner_id, limit, offset, items, n, total, err);
+}
+
+int material_sections(db *d, const char *material_id, void (*visit)(void *ctx, const material_section *s), void *ctx,
+                      em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(
+        d, "SELECT title, level, page FROM material_sections WHERE material_id = $1 ORDER BY position", &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, material_id);
+    while (db_next(st, &rc, err)) {
+        material_section sec = {.title = db_column_text(st, 0),
+                                .level = (int)db_column_int64(st, 1),
+                                .page = (int)db_column_int64(st, 2)};
+        visit(ctx, &sec);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int material_topics(db *d, const char *material_id, void (*visit)(void *ctx, const material_topic *t), void *ctx,
+                    size_t *count, em_error *err)
+{
+    *count = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT name, slug, source, page, weight FROM material_topics "
+                               "WHERE material_id = $1 ORDER BY position",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, material_id);
+    while (db_next(st, &rc, err)) {
+        material_topic t = {.name = db_column_text(st, 0),
+                            .slug = db_column_text(st, 1),
+                            .source = db_column_text(st, 2),
+                            .page = (int)db_column_int64(st, 3),
+                            .weight = db_column_double(st, 4)};
+        visit(ctx, &t);
+        (*count)++;
+    }
+    db_finalize(st);
     return rc;
 }
 
@@ -518,7 +591,7 @@ int material_delete(db *d, const char *id, em_error *err)
     }
     if (rc == EM_OK)
         rc = db_commit(d, err);
-    else
+    if (rc != EM_OK)
         db_rollback(d);
     return rc;
 }

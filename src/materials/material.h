@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/token.h"
 #include "content/chunk.h"
 #include "content/topics.h"
 #include "content/worksheet.h"
@@ -65,6 +66,40 @@ void material_cleanup(material *m);
  * material_cleanup, then the array. *total counts all of the user's. */
 int material_list(db *d, const char *user_id, int limit, int offset, material **items /* OUT */,
                   size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
+
+/* ---- what callers may see (the one rule, auth/authz.h) ---- */
+
+#define MATERIALS_PAGE_MAX 100
+
+/* material_get for `who`: EM_E_NOT_FOUND "no such material" when it does not
+ * exist or `who` may not see it (also for an id that is not one). */
+int material_get_visible(db *d, const principal *who, const char *id, material *out /* OUT */, em_error *err);
+/* material_list of owner_id's materials for `who` (limit 1..MATERIALS_PAGE_MAX,
+ * offset >= 0, else EM_E_INVAL): EM_E_NOT_FOUND "no such user" when `who`
+ * may not see them. */
+int material_list_visible(db *d, const principal *who, const char *owner_id, int limit, int offset,
+                          material **items /* OUT */, size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
+
+/* A heading found by extraction, borrowed for the visit. */
+typedef struct material_section {
+    const char *title;
+    int level;                 /* 1 = top */
+    int page;
+} material_section;
+/* Visit the sections of a material, in document order. */
+int material_sections(db *d, const char *material_id, void (*visit)(void *ctx, const material_section *s), void *ctx,
+                      em_error *err);
+
+/* A topic of a material (content/topics.h), borrowed for the visit. */
+typedef struct material_topic {
+    const char *name, *slug;
+    const char *source;        /* "heading" or "term" */
+    int page;
+    double weight;
+} material_topic;
+/* Visit the topics of a material, most prominent first; *count receives how many. */
+int material_topics(db *d, const char *material_id, void (*visit)(void *ctx, const material_topic *t), void *ctx,
+                    size_t *count /* OUT */, em_error *err);
 
 /* Mark processing (EM_E_NOT_FOUND when it was deleted meanwhile). */
 int material_set_processing(db *d, const char *id, em_error *err);

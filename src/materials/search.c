@@ -6,7 +6,9 @@
 
 #include "core/buf.h"
 #include "core/html.h"
+#include "core/ids.h"
 #include "core/mem.h"
+#include "materials/material.h"
 
 /* The highlight markers handed to the engines: noncharacters, stripped from
  * stored text (material.c), so they can only come from the engine. */
@@ -71,15 +73,39 @@ void search_hits_free(search_hit *hits, size_t n)
     free(hits);
 }
 
-int search_passages(db *d, const char *user_id, const search_query *q, const char *material_id, int limit,
+/* Whose chunks to search: the caller's own, or, with a material filter, the
+ * owner of that material when the caller may see it. */
+static int search_owner(db *d, const principal *who, const char *material_id, char owner[ID_UUID_LEN + 1],
+                        em_error *err)
+{
+    if (material_id == NULL) {
+        snprintf(owner, ID_UUID_LEN + 1, "%s", who->user_id);
+        return EM_OK;
+    }
+    material m;
+    int rc = material_get_visible(d, who, material_id, &m, err);
+    if (rc == EM_OK)
+        snprintf(owner, ID_UUID_LEN + 1, "%s", m.user_id);
+    material_cleanup(&m);
+    return rc;
+}
+
+int search_passages(db *d, const principal *who, const search_query *q, const char *material_id, int limit,
                     int offset, search_hit **hits, size_t *n, em_error *err)
 {
     *hits = NULL;
     *n = 0;
+    if (limit < 1 || limit > SEARCH_LIMIT_MAX || offset < 0 || offset > SEARCH_OFFSET_MAX)
+        return em_error_set(err, EM_E_INVAL, "limit must be 1-%d and offset 0-%d", SEARCH_LIMIT_MAX,
+                            SEARCH_OFFSET_MAX);
+    char owner[ID_UUID_LEN + 1];
+    int rc = search_owner(d, who, material_id, owner, err);
+    if (rc != EM_OK)
+        return rc;
     bool sqlite = db_dialect_of(d) == DB_SQLITE;
     buf expr;
     buf_init(&expr, ENGINE_QUERY_MAX);
-    int rc = sqlite ? query_to_fts5(q, &expr) : query_to_tsquery(q, &expr);
+    rc = sqlite ? query_to_fts5(q, &expr) : query_to_tsquery(q, &expr);
     if (rc != EM_OK || expr.data == NULL) {
         buf_cleanup(&expr);
         return em_error_set(err, EM_E_TOO_LARGE, "the query is too long");
@@ -91,7 +117,7 @@ int search_passages(db *d, const char *user_id, const search_query *q, const cha
         return rc;
     }
     db_bind_text(st, 1, expr.data);
-    db_bind_text(st, 2, user_id);
+    db_bind_text(st, 2, owner);
     if (material_id != NULL)
         db_bind_text(st, 3, material_id);
     else

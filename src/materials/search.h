@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/token.h"
 #include "content/query.h"
 #include "core/err.h"
 #include "db/db.h"
@@ -24,9 +25,15 @@ typedef struct search_hit {
     double score;              /* higher is better (engine-specific scale) */
 } search_hit;
 
-/* Up to `limit` passages of user_id's materials (only material_id's when not
- * NULL), best first, from `offset`. Free with search_hits_free. */
-int search_passages(db *d, const char *user_id, const search_query *q, const char *material_id, int limit,
+#define SEARCH_LIMIT_MAX 50
+#define SEARCH_OFFSET_MAX 1000
+
+/* Up to `limit` (1..SEARCH_LIMIT_MAX) passages, best first, from `offset`
+ * (0..SEARCH_OFFSET_MAX): of the caller's own materials, or of material_id
+ * alone when it is not NULL and the caller may see it by the one rule
+ * (auth/authz.h; EM_E_NOT_FOUND "no such material" otherwise). Free with
+ * search_hits_free. */
+int search_passages(db *d, const principal *who, const search_query *q, const char *material_id, int limit,
                     int offset, search_hit **hits /* OUT */, size_t *n /* OUT */, em_error *err);
 void search_hits_free(search_hit *hits, size_t n);
 

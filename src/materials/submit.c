@@ -34,7 +34,8 @@ static int pick_title(const submit_input *in, char *out, size_t cap, em_error *e
     if (in->title != NULL) {
         size_t n = strlen(in->title);
         if (n == 0 || n > SUBMIT_TITLE_MAX)
-            return em_error_set(err, EM_E_INVAL, "title must be 1 to %d characters", SUBMIT_TITLE_MAX);
+            return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "title must be 1 to %d characters",
+                                   SUBMIT_TITLE_MAX);
         json_utf8_sanitize(out, cap, in->title, n);
         return EM_OK;
     }
@@ -69,7 +70,7 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
 {
     memset(out, 0, sizeof *out);
     if (in->len == 0)
-        return em_error_set(err, EM_E_INVAL, "the file is empty");
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "the file is empty");
     char title[SUBMIT_TITLE_MAX * 4 + 1];
     int rc = pick_title(in, title, sizeof title, err);
     if (rc != EM_OK)

@@ -43,8 +43,8 @@ static const endpoint endpoints[] = {
     {"GET", "/api/materials/%s", NULL, ARG_MATERIAL, true, true, true},
     {"GET", "/api/materials/%s/topics", NULL, ARG_MATERIAL, true, true, true},
     {"GET", "/api/materials/%s/download-url", NULL, ARG_MATERIAL, true, true, true},
-    /* Search covers the caller's own materials only. */
-    {"GET", "/api/search?q=mitochondria&material_id=%s", NULL, ARG_MATERIAL, true, false, false},
+    /* Search covers the caller's own materials, or one material the caller may see. */
+    {"GET", "/api/search?q=mitochondria&material_id=%s", NULL, ARG_MATERIAL, true, true, true},
     {"GET", "/api/questions/%s", NULL, ARG_QUESTION, true, true, true},
     {"PATCH", "/api/questions/%s", "{\"explanation\":\"checked\"}", ARG_QUESTION, true, true, true},
 };

@@ -307,7 +307,8 @@ static void test_credentials_set_cookie_pipeline(void **state)
     router *r = router_new();
     assert_int_equal(router_add(r, "POST", "/login", h_login), 0);
     http_fake *f = http_fake_new("POST", "/login", NULL, NULL, 0);
-    http_fake_run(f, r, NULL, NULL);
+    http_site site = {.routes = r};
+    http_fake_run(f, &site);
     assert_int_equal(http_fake_status(f), 204);
     const char *got[4];
     assert_int_equal(set_cookies(f, got, 4), 2);
@@ -465,16 +466,13 @@ static void test_credentials_client_ip_server(void **state)
     (void)state;
     router *r = router_new();
     assert_int_equal(router_add(r, "GET", "/ip", h_ip), 0);
-    config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.environment = ENV_LOCAL;
+    http_site site = {.routes = r};
     http_server_options o = {.host = "127.0.0.1",
                              .port = 0,
                              .threads = 2,
                              .max_body = 1024,
                              .shutdown_grace_s = 1,
-                             .cfg = &cfg,
-                             .routes = r};
+                             .site = &site};
     http_server *s = NULL;
     em_error err;
     char body[256];
@@ -510,7 +508,8 @@ static void test_credentials_client_ip_server_ipv6(void **state)
     (void)state;
     router *r = router_new();
     assert_int_equal(router_add(r, "GET", "/ip", h_ip), 0);
-    http_server_options o = {.host = "::1", .port = 0, .threads = 1, .max_body = 1024, .routes = r};
+    http_site site = {.routes = r};
+    http_server_options o = {.host = "::1", .port = 0, .threads = 1, .max_body = 1024, .site = &site};
     http_server *s = NULL;
     em_error err;
     if (http_server_start(&o, &s, &err) != EM_OK) {

@@ -22,7 +22,7 @@
 
 static void h_item(http_req *req, http_res *res)
 {
-    json_t *o = json_pack("{s:s,s:s}", "id", http_req_param(req, "id"), "app", (const char *)req->app);
+    json_t *o = json_pack("{s:s,s:s}", "id", http_req_param(req, "id"), "app", (const char *)req->ctx);
     http_res_json(res, 200, o);
 }
 
@@ -41,8 +41,40 @@ static void h_page(http_req *req, http_res *res)
 
 typedef struct fixture {
     router *r;
-    config cfg;
+    http_site site;
+    const char *origins[1];
+    int auth_calls;          /* times the authenticator ran */
+    http_access last_access; /* what it was asked for */
 } fixture;
+
+/* A test authenticator: "Authorization: user" is a signed-in user, "admin"
+ * an admin; anything else is 401, and a user on an admin route 404. */
+static fixture *g_fx; /* the running test's fixture, for fake_auth's counters */
+
+static bool fake_auth(void *ctx, http_req *req, http_res *res, http_access access)
+{
+    fixture *fx = g_fx;
+    assert_string_equal((const char *)ctx, "the-app"); /* the site's ctx */
+    static const char user[] = "user", admin[] = "admin";
+    fx->auth_calls++;
+    fx->last_access = access;
+    const char *who = http_req_header(req, "Authorization");
+    if (who == NULL || (strcmp(who, user) != 0 && strcmp(who, admin) != 0)) {
+        http_res_error(res, 401, "unauthorized", "authentication required");
+        return false;
+    }
+    if (access == HTTP_ADMIN && strcmp(who, admin) != 0) {
+        http_res_error(res, 404, "not_found", "no route");
+        return false;
+    }
+    req->caller = strcmp(who, admin) == 0 ? admin : user;
+    return true;
+}
+
+static void h_whoami(http_req *req, http_res *res)
+{
+    http_res_json(res, 200, json_pack("{s:s}", "caller", req->caller != NULL ? (const char *)req->caller : "none"));
+}
 
 static int setup(void **state)
 {
@@ -52,9 +84,16 @@ static int setup(void **state)
     assert_int_equal(router_add(f->r, "DELETE", "/api/items/{id}", h_item), 0);
     assert_int_equal(router_add(f->r, "GET", "/forgets", h_forgets), 0);
     assert_int_equal(router_add(f->r, "GET", "/page", h_page), 0);
-    f->cfg.environment = ENV_LOCAL;
-    f->cfg.cors_origins[0] = (char *)"https://app.example";
-    f->cfg.cors_count = 1;
+    const http_route guarded[] = {
+        {"GET", "/me", h_whoami, HTTP_SIGNED_IN, 0},
+        {"POST", "/admin/thing", h_whoami, HTTP_ADMIN, 0},
+        {"GET", "/open", h_whoami, HTTP_PUBLIC, 0},
+    };
+    assert_int_equal(router_add_table(f->r, guarded, 3), 0);
+    f->origins[0] = "https://app.example";
+    f->site = (http_site){.routes = f->r, .cors_origins = f->origins, .n_cors_origins = 1,
+                          .authenticate = fake_auth, .ctx = (void *)"the-app"};
+    g_fx = f;
     *state = f;
     return 0;
 }
@@ -70,7 +109,7 @@ static int teardown(void **state)
 static http_fake *run(fixture *fx, const char *method, const char *target, const char *const *headers)
 {
     http_fake *f = http_fake_new(method, target, headers, NULL, 0);
-    http_fake_run(f, fx->r, &fx->cfg, (void *)"the-app");
+    http_fake_run(f, &fx->site);
     return f;
 }
 
@@ -208,7 +247,7 @@ static void test_pipeline_cors_simple_requests(void **state)
 static void test_pipeline_cors_wildcard_echoes(void **state)
 {
     fixture *fx = *state;
-    fx->cfg.cors_wildcard = true;
+    fx->site.cors_any = true;
     const char *h[] = {"Origin", "http://localhost:5173", NULL};
     http_fake *f = run(fx, "GET", "/api/items/1", h);
     /* Never "*" with credentials: the origin is echoed. */
@@ -219,16 +258,65 @@ static void test_pipeline_cors_wildcard_echoes(void **state)
 static void test_pipeline_hsts_outside_local(void **state)
 {
     fixture *fx = *state;
-    fx->cfg.environment = ENV_PRODUCTION;
+    fx->site.hsts = true;
     http_fake *f = run(fx, "GET", "/api/items/1", NULL);
     assert_string_equal(http_fake_header(f, "Strict-Transport-Security"),
                         "max-age=63072000; includeSubDomains");
     http_fake_free(f);
-    /* No configuration at all: local defaults, no CORS. */
-    f = http_fake_new("GET", "/api/items/1", NULL, NULL, 0);
-    http_fake_run(f, fx->r, NULL, (void *)"x");
+    /* A bare site: no CORS origins, no HSTS. */
+    http_site bare = {.routes = fx->r, .ctx = (void *)"x"};
+    const char *h[] = {"Origin", "https://app.example", NULL};
+    f = http_fake_new("GET", "/api/items/1", h, NULL, 0);
+    http_fake_run(f, &bare);
     assert_int_equal(http_fake_status(f), 200);
     assert_null(http_fake_header(f, "Strict-Transport-Security"));
+    assert_null(http_fake_header(f, "Access-Control-Allow-Origin"));
+    http_fake_free(f);
+}
+
+/* The access column: the authenticator runs exactly for routes that are not
+ * public, before the handler, and its refusal is the answer. */
+static void test_pipeline_access_enforced(void **state)
+{
+    fixture *fx = *state;
+    http_fake *f = run(fx, "GET", "/me", NULL);
+    assert_int_equal(http_fake_status(f), 401);
+    assert_int_equal(fx->auth_calls, 1);
+    assert_int_equal(fx->last_access, HTTP_SIGNED_IN);
+    http_fake_free(f);
+
+    const char *user[] = {"Authorization", "user", NULL};
+    const char *admin[] = {"Authorization", "admin", NULL};
+    f = run(fx, "GET", "/me", user);
+    assert_int_equal(http_fake_status(f), 200);
+    assert_non_null(strstr(http_fake_body(f, NULL), "\"caller\":\"user\""));
+    http_fake_free(f);
+    f = run(fx, "POST", "/admin/thing", user);
+    assert_int_equal(http_fake_status(f), 404);
+    assert_int_equal(fx->last_access, HTTP_ADMIN);
+    http_fake_free(f);
+    f = run(fx, "POST", "/admin/thing", admin);
+    assert_int_equal(http_fake_status(f), 200);
+    assert_non_null(strstr(http_fake_body(f, NULL), "\"caller\":\"admin\""));
+    http_fake_free(f);
+
+    /* Public routes never ask, and see no caller even when credentials came. */
+    int before = fx->auth_calls;
+    f = run(fx, "GET", "/open", admin);
+    assert_int_equal(http_fake_status(f), 200);
+    assert_non_null(strstr(http_fake_body(f, NULL), "\"caller\":\"none\""));
+    assert_int_equal(fx->auth_calls, before);
+    http_fake_free(f);
+    /* 404 and 405 come before any authentication. */
+    f = run(fx, "DELETE", "/me", NULL);
+    assert_int_equal(http_fake_status(f), 405);
+    assert_int_equal(fx->auth_calls, before);
+    http_fake_free(f);
+
+    /* A guarded route on a site without an authenticator fails closed. */
+    fx->site.authenticate = NULL;
+    f = run(fx, "GET", "/me", admin);
+    assert_int_equal(http_fake_status(f), 500);
     http_fake_free(f);
 }
 
@@ -381,6 +469,7 @@ int main(void)
         T(test_pipeline_cache_control),
         T(test_pipeline_request_id),
         T(test_pipeline_handler_without_response),
+        T(test_pipeline_access_enforced),
         cmocka_unit_test(test_pipeline_access_log_line),
         cmocka_unit_test(test_pipeline_access_format),
     };

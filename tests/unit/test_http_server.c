@@ -55,7 +55,7 @@ static void h_echo(http_req *req, http_res *res)
 
 static void h_slow(http_req *req, http_res *res)
 {
-    test_app *app = req->app;
+    test_app *app = req->ctx;
     atomic_store(&app->slow_started, 1);
     struct timespec ts = {0, 500 * 1000000L};
     nanosleep(&ts, NULL);
@@ -75,7 +75,8 @@ static void on_thread_exit(void *app)
 
 typedef struct fixture {
     router *r;
-    config cfg;
+    http_site site;
+    const char *origins[1];
     test_app app;
     http_server *s;
     int port;
@@ -89,9 +90,7 @@ static void start(fixture *f, int threads)
         .threads = threads,
         .max_body = MAX_BODY,
         .shutdown_grace_s = 5,
-        .cfg = &f->cfg,
-        .routes = f->r,
-        .app = &f->app,
+        .site = &f->site,
         .on_thread_exit = on_thread_exit,
     };
     em_error err;
@@ -108,10 +107,10 @@ static int setup(void **state)
     assert_int_equal(router_add(f->r, "POST", "/echo", h_echo), 0);
     assert_int_equal(router_add(f->r, "GET", "/slow", h_slow), 0);
     assert_int_equal(router_add(f->r, "GET", "/q/{x}", h_query), 0);
-    assert_int_equal(router_add_flags(f->r, "GET", "/slow-off", h_slow, ROUTE_SLOW), 0);
-    f->cfg.environment = ENV_LOCAL;
-    f->cfg.cors_origins[0] = (char *)"https://app.example";
-    f->cfg.cors_count = 1;
+    const http_route slow = {"GET", "/slow-off", h_slow, HTTP_PUBLIC, ROUTE_SLOW};
+    assert_int_equal(router_add_route(f->r, &slow), 0);
+    f->origins[0] = "https://app.example";
+    f->site = (http_site){.routes = f->r, .cors_origins = f->origins, .n_cors_origins = 1, .ctx = &f->app};
     atomic_init(&f->app.thread_exits, 0);
     atomic_init(&f->app.slow_started, 0);
     start(f, 2);
@@ -660,7 +659,7 @@ static void test_server_start_errors(void **state)
     http_server *s = NULL;
     em_error err;
     http_server_options o = {.host = "127.0.0.1", .port = f->port, .threads = 1, .max_body = 10,
-                             .shutdown_grace_s = 1, .routes = f->r};
+                             .shutdown_grace_s = 1, .site = &f->site};
     /* The port is taken by the fixture's server. */
     assert_int_equal(http_server_start(&o, &s, &err), EM_E_UNAVAILABLE);
     assert_null(s);
@@ -680,7 +679,7 @@ static void test_server_ipv6_single_thread(void **state)
     http_server *s = NULL;
     em_error err;
     http_server_options o = {.host = "::1", .port = 0, .threads = 1, .max_body = 10,
-                             .shutdown_grace_s = 1, .routes = f->r};
+                             .shutdown_grace_s = 1, .site = &f->site};
     int rc = http_server_start(&o, &s, &err);
     if (rc == EM_E_UNAVAILABLE) {
         skip(); /* no IPv6 loopback in this environment */

@@ -49,8 +49,12 @@ static int teardown(void **state)
 static route_result match(fixture *f, const char *method, const char *path)
 {
     f->h = NULL;
-    return router_match(f->r, method, path, f->a, &f->h, f->params, &f->nparams, f->allow,
-                        sizeof f->allow);
+    const http_route *rt = NULL;
+    route_result rr = router_match(f->r, method, path, f->a, &rt, f->params, &f->nparams, f->allow,
+                                   sizeof f->allow);
+    if (rr == ROUTE_FOUND)
+        f->h = rt->handler;
+    return rr;
 }
 
 static const char *param(const fixture *f, const char *name)
@@ -201,7 +205,7 @@ static void test_router_405_allow_truncated(void **state)
 {
     fixture *f = *state;
     char small[12];
-    http_handler h;
+    const http_route *h;
     http_param p[HTTP_MAX_PARAMS];
     int np;
     assert_int_equal(router_add(f->r, "GET", "/x", h_a), EM_OK);
@@ -323,6 +327,68 @@ static void test_router_malformed_patterns(void **state)
     assert_int_equal(match(f, "GET", "/health"), ROUTE_NOT_FOUND);
 }
 
+/* "{name...}" takes the rest of the path, '/' included, after literals and
+ * parameters have had their chance. */
+static void test_router_rest_parameter(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(router_add(f->r, "GET", "/assets/{path...}", h_a), EM_OK);
+    assert_int_equal(router_add(f->r, "GET", "/assets/app.css", h_b), EM_OK);
+    assert_int_equal(router_add(f->r, "GET", "/{page...}", h_c), EM_OK);
+    assert_int_equal(router_add(f->r, "GET", "/api/{thing}", h_d), EM_OK);
+
+    assert_int_equal(match(f, "GET", "/assets/js/app.3f2a.js"), ROUTE_FOUND);
+    assert_ptr_equal(f->h, h_a);
+    assert_string_equal(param(f, "path"), "js/app.3f2a.js");
+    assert_int_equal(match(f, "GET", "/assets/app.css"), ROUTE_FOUND);
+    assert_ptr_equal(f->h, h_b);
+    assert_int_equal(match(f, "GET", "/assets/a%20b.txt"), ROUTE_FOUND);
+    assert_string_equal(param(f, "path"), "a b.txt");
+    /* The parameter beats the rest; deeper paths fall back to the root rest. */
+    assert_int_equal(match(f, "GET", "/api/x"), ROUTE_FOUND);
+    assert_ptr_equal(f->h, h_d);
+    assert_int_equal(match(f, "GET", "/api/x/y"), ROUTE_FOUND);
+    assert_ptr_equal(f->h, h_c);
+    assert_string_equal(param(f, "page"), "api/x/y");
+    /* A rest needs at least one segment, and none may be empty or hold NUL. */
+    assert_int_equal(match(f, "GET", "/assets/"), ROUTE_NOT_FOUND);
+    assert_int_equal(match(f, "GET", "/"), ROUTE_NOT_FOUND);
+    assert_int_equal(match(f, "GET", "/a//b"), ROUTE_NOT_FOUND);
+    assert_int_equal(match(f, "GET", "/a/b/"), ROUTE_NOT_FOUND);
+    assert_int_equal(match(f, "GET", "/a/%00"), ROUTE_NOT_FOUND);
+    assert_int_equal(match(f, "POST", "/a/b"), ROUTE_METHOD_NOT_ALLOWED);
+    /* Only as the last segment. */
+    assert_int_equal(router_add(f->r, "GET", "/x/{rest...}/y", h_a), EM_E_INVAL);
+    assert_int_equal(router_add(f->r, "GET", "/x/{...}", h_a), EM_E_INVAL);
+}
+
+/* Every route states its access; the router keeps the whole row. */
+static void test_router_route_rows(void **state)
+{
+    fixture *f = *state;
+    http_route unset = {"GET", "/u", h_a, HTTP_ACCESS_UNSET, 0};
+    assert_int_equal(router_add_route(f->r, &unset), EM_E_INVAL);
+    char pattern[] = "/admin/{id}";
+    const http_route table[] = {
+        {"GET", "/open", h_a, HTTP_PUBLIC, 0},
+        {"POST", pattern, h_b, HTTP_ADMIN, ROUTE_SLOW | ROUTE_UPLOAD},
+    };
+    assert_int_equal(router_add_table(f->r, table, 2), EM_OK);
+    pattern[1] = 'X'; /* the router keeps its own copy */
+    const http_route *rt = router_lookup(f->r, "POST", "/admin/7");
+    assert_non_null(rt);
+    assert_ptr_equal(rt->handler, h_b);
+    assert_int_equal(rt->access, HTTP_ADMIN);
+    assert_int_equal(rt->flags, ROUTE_SLOW | ROUTE_UPLOAD);
+    assert_string_equal(rt->pattern, "/admin/{id}");
+    assert_string_equal(rt->method, "POST");
+    assert_null(router_lookup(f->r, "GET", "/admin/7"));
+    assert_int_equal(router_lookup(f->r, "HEAD", "/open")->access, HTTP_PUBLIC);
+    /* A failing row stops the table. */
+    const http_route bad[] = {{"GET", "/ok", h_a, HTTP_SIGNED_IN, 0}, {"GET", "bad", h_a, HTTP_PUBLIC, 0}};
+    assert_int_equal(router_add_table(f->r, bad, 2), EM_E_INVAL);
+}
+
 static void test_router_free_null(void **state)
 {
     (void)state;
@@ -348,6 +414,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_router_long_and_deep_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_malformed_patterns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_rest_parameter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_route_rows, setup, teardown),
         cmocka_unit_test(test_router_free_null),
     };
     return cmocka_run_group_tests_name("router", tests, NULL, NULL);

@@ -1,4 +1,6 @@
-#include "auth/sessions.h"
+/* refresh: see refresh.h. Timestamps are bound as ISO-8601 text, the form
+ * both backends compare in time order. */
+#include "auth/refresh.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +26,7 @@ static int insert_token(db *d, const char *user_id, const char *family, int64_t 
     return rc == DB_DONE ? EM_OK : rc;
 }
 
-int session_start(db *d, const char *user_id, int64_t now_ms, int ttl_days,
+int refresh_start(db *d, const char *user_id, int64_t now_ms, int ttl_days,
                   char token[REFRESH_TOKEN_LEN + 1], em_error *err)
 {
     char family[ID_UUID_LEN + 1];
@@ -97,7 +99,7 @@ static bool expired(const token_row *row, int64_t now_ms)
     return strcmp(row->expires_at, now) <= 0;
 }
 
-int session_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
+int refresh_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
                    char new_token[REFRESH_TOKEN_LEN + 1], char user_id[37], em_error *err)
 {
     token_row row;
@@ -144,7 +146,7 @@ fail:
     return rc;
 }
 
-int session_owner(db *d, const char *presented, char user_id[37], em_error *err)
+int refresh_owner(db *d, const char *presented, char user_id[37], em_error *err)
 {
     token_row row;
     int rc = find_token(d, presented, &row, err);
@@ -153,7 +155,7 @@ int session_owner(db *d, const char *presented, char user_id[37], em_error *err)
     return rc;
 }
 
-int session_revoke(db *d, const char *presented, int64_t now_ms, char user_id[37], em_error *err)
+int refresh_revoke(db *d, const char *presented, int64_t now_ms, char user_id[37], em_error *err)
 {
     token_row row;
     int rc = db_begin(d, err);
@@ -173,12 +175,13 @@ int session_revoke(db *d, const char *presented, int64_t now_ms, char user_id[37
     return EM_OK;
 }
 
-int session_revoke_user(db *d, const char *user_id, int64_t now_ms, em_error *err)
+int refresh_revoke_user(db *d, const char *user_id, int64_t now_ms, em_error *err)
 {
+    /* One statement is atomic by itself; it needs no level of its own. */
     return revoke_where(d, "user_id", user_id, now_ms, err);
 }
 
-int session_purge(db *d, int64_t now_ms, int keep_days, int64_t *deleted, em_error *err)
+int refresh_purge(db *d, int64_t now_ms, int keep_days, int64_t *deleted, em_error *err)
 {
     char cutoff[32];
     clock_iso8601(now_ms - (int64_t)keep_days * 86400 * 1000, cutoff);

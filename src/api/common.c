@@ -1,0 +1,66 @@
+/* common: what every handler uses: the thread's database connection, query
+ * numbers, and the one mapping from a use case's error to an HTTP answer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+
+db *api_db(http_req *req, http_res *res)
+{
+    api_ctx *c = req->ctx;
+    db *d = NULL;
+    em_error err = {0};
+    if (dbpool_get(c->db, &d, &err) != EM_OK) {
+        http_res_error(res, 503, "database_unavailable", "%s", err.msg[0] ? err.msg : "database unavailable");
+        return NULL;
+    }
+    return d;
+}
+
+long api_query_long(const http_req *req, const char *name, long lo, long hi, long fallback)
+{
+    const char *s = http_req_query(req, name);
+    if (s == NULL)
+        return fallback;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || n < lo || n > hi)
+        return -1;
+    return n;
+}
+
+/* Reasons answered with another status than their code's. */
+static int reason_status(const char *reason, int status)
+{
+    if (strcmp(reason, EM_REASON_VALIDATION) == 0 || strcmp(reason, ACCOUNTS_WEAK_PASSWORD) == 0)
+        return 422;
+    return status;
+}
+
+void api_error(http_res *res, int rc, const em_error *err)
+{
+    const char *code = NULL;
+    int status = http_status_for(rc, &code);
+    if (err != NULL && err->reason != NULL) {
+        code = err->reason;
+        status = reason_status(err->reason, status);
+    }
+    if ((rc == EM_E_RATE_LIMITED || rc == EM_E_BUSY) && err != NULL && err->retry_after_s > 0) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", err->retry_after_s);
+        http_res_header(res, "Retry-After", secs);
+    }
+    if (rc == EM_E_DENIED)
+        http_res_header(res, "WWW-Authenticate", "Bearer");
+    http_res_error(res, status, code, "%s", err != NULL && err->msg[0] ? err->msg : em_strerror(rc));
+}
+
+json_t *api_user_json(const user *u)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "id", u->id, "email", u->email, "display_name",
+                     u->display_name, "role", u->role, "is_active", u->is_active, "created_at", u->created_at,
+                     "updated_at", u->updated_at);
+}

@@ -1,0 +1,299 @@
+/* questions: see questions.h. The tags of a question are rows of
+ * question_tags; a list filter on a tag is a range scan of that index (the tag
+ * and everything under it, tags.h). */
+#include "materials/questions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/authz.h"
+#include "content/worksheet.h"
+#include "core/ascii.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "materials/tags.h"
+
+/* The tags of q.id as a JSON array, per dialect. */
+#define TAGS_SQLITE "(SELECT json_group_array(tag) FROM (SELECT tag FROM question_tags WHERE question_id = q.id ORDER BY tag))"
+#define TAGS_PG "(SELECT coalesce(json_agg(tag ORDER BY tag), '[]'::json) FROM question_tags WHERE question_id = q.id)"
+
+#define QUESTION_COLUMNS(tags)                                                                          \
+    "SELECT q.id, q.user_id, q.material_id, q.number, q.page, q.type, q.stem, q.options, q.answer, "    \
+    "q.explanation, q.source, q.created_at, q.updated_at, " tags " FROM questions q "
+
+/* $1 the caller's role, $2 the caller's id. */
+#define QUESTION_FILTER                                                                                  \
+    "WHERE " AUTHZ_VISIBLE_SQL("q.user_id", "$2", "$1") " "                                              \
+    "AND (CAST($3 AS TEXT) IS NULL OR q.id IN (SELECT question_id FROM question_tags "                   \
+    "WHERE tag = $3 OR (tag >= $4 AND tag < $5))) "                                                      \
+    "AND (CAST($6 AS TEXT) IS NULL OR lower(q.stem) LIKE $6 ESCAPE '!') "                                \
+    "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                              \
+    "ORDER BY q.material_id, q.number, q.id LIMIT $8 OFFSET $9"
+
+static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE) QUESTION_FILTER;
+static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG) QUESTION_FILTER;
+static const char get_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE) "WHERE q.id = $1";
+static const char get_pg[] = QUESTION_COLUMNS(TAGS_PG) "WHERE q.id = $1";
+
+static void read_question(db_stmt *st, question *q)
+{
+    q->id = db_column_text(st, 0);
+    q->owner_id = db_column_text(st, 1);
+    q->material_id = db_column_text(st, 2);
+    q->has_number = !db_column_is_null(st, 3);
+    q->number = db_column_int64(st, 3);
+    q->has_page = !db_column_is_null(st, 4);
+    q->page = db_column_int64(st, 4);
+    q->type = db_column_text(st, 5);
+    q->stem = db_column_text(st, 6);
+    q->options_json = db_column_text(st, 7);
+    q->answer = db_column_text(st, 8);
+    q->explanation = db_column_text(st, 9);
+    q->source = db_column_text(st, 10);
+    q->created_at = db_column_text(st, 11);
+    q->updated_at = db_column_text(st, 12);
+    q->tags_json = db_column_text(st, 13) != NULL ? db_column_text(st, 13) : "[]";
+}
+
+/* "%text%" for LIKE, lowercased (ASCII), with '!' escaping LIKE's wildcards.
+ * Owned. */
+static char *like_pattern(const char *text)
+{
+    size_t n = strlen(text);
+    char *p = malloc(n * 2 + 3);
+    if (p == NULL)
+        return NULL;
+    size_t k = 0;
+    p[k++] = '%';
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        if (c == '%' || c == '_' || c == '!')
+            p[k++] = '!';
+        p[k++] = (char)ascii_tolower((unsigned char)c);
+    }
+    p[k++] = '%';
+    p[k] = '\0';
+    return p;
+}
+
+int questions_list(db *d, const principal *who, const question_query *q, question_visit visit, void *ctx,
+                   size_t *count, em_error *err)
+{
+    *count = 0;
+    char tag[TAG_MAX_LEN + 1], lo[TAG_MAX_LEN + 2], hi[TAG_MAX_LEN + 2];
+    if (q->limit < 1 || q->limit > QUESTIONS_PAGE_MAX || q->offset < 0)
+        return em_error_set(err, EM_E_INVAL, "limit must be 1-%d and offset 0 or more", QUESTIONS_PAGE_MAX);
+    if (q->tag != NULL) {
+        size_t n = strlen(q->tag);
+        if (n > TAG_MAX_LEN)
+            n = TAG_MAX_LEN + 1; /* too long: refused below */
+        else
+            ascii_lower_copy(tag, q->tag, n);
+        if (n > TAG_MAX_LEN || !tag_valid(tag))
+            return em_error_set(err, EM_E_INVAL,
+                                "tag must be a curriculum tag such as math.algebra (dotted lowercase words)");
+        tags_child_range(tag, lo, hi, sizeof lo);
+    }
+    if (q->text != NULL && (q->text[0] == '\0' || strlen(q->text) > QUESTION_SEARCH_MAX))
+        return em_error_set(err, EM_E_INVAL, "q must be 1 to %d characters", QUESTION_SEARCH_MAX);
+    if (q->material_id != NULL && !id_is_uuid(q->material_id))
+        return em_error_set(err, EM_E_INVAL, "material_id must be a material id");
+    char *like = q->text != NULL ? like_pattern(q->text) : NULL;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, db_dialect_of(d) == DB_SQLITE ? list_sqlite : list_pg, &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, who->role);
+        db_bind_text(st, 2, who->user_id);
+        if (q->tag != NULL) {
+            db_bind_text(st, 3, tag);
+            db_bind_text(st, 4, lo);
+            db_bind_text(st, 5, hi);
+        } else {
+            db_bind_null(st, 3);
+            db_bind_null(st, 4);
+            db_bind_null(st, 5);
+        }
+        if (like != NULL)
+            db_bind_text(st, 6, like);
+        else
+            db_bind_null(st, 6);
+        if (q->material_id != NULL)
+            db_bind_text(st, 7, q->material_id);
+        else
+            db_bind_null(st, 7);
+        db_bind_int64(st, 8, q->limit);
+        db_bind_int64(st, 9, q->offset);
+    }
+    while (db_next(st, &rc, err)) {
+        question row;
+        read_question(st, &row);
+        visit(ctx, &row);
+        (*count)++;
+    }
+    db_finalize(st);
+    free(like);
+    return rc;
+}
+
+/* The owner of question `id` when `who` may see it; EM_E_NOT_FOUND otherwise. */
+static int visible_owner(db *d, const principal *who, const char *id, char owner[ID_UUID_LEN + 1], em_error *err)
+{
+    if (id == NULL || !id_is_uuid(id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such question");
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, "SELECT user_id FROM questions WHERE id = $1", &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, id);
+        rc = db_step(st, err);
+        if (rc == DB_ROW)
+            snprintf(owner, ID_UUID_LEN + 1, "%s", db_column_text(st, 0));
+    }
+    db_finalize(st);
+    if (rc == DB_DONE)
+        return em_error_set(err, EM_E_NOT_FOUND, "no such question");
+    if (rc != DB_ROW)
+        return rc;
+    return authz_require_view(d, who, owner, "question", err);
+}
+
+int questions_get(db *d, const principal *who, const char *id, question_visit visit, void *ctx, em_error *err)
+{
+    char owner[ID_UUID_LEN + 1];
+    int rc = visible_owner(d, who, id, owner, err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d, db_dialect_of(d) == DB_SQLITE ? get_sqlite : get_pg, &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, id);
+        rc = db_step(st, err);
+    }
+    if (rc == DB_ROW) {
+        question row;
+        read_question(st, &row);
+        visit(ctx, &row);
+        rc = EM_OK;
+    } else if (rc == DB_DONE) {
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such question");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+/* ---- corrections ---- */
+
+/* A string member of the patch: 1..max bytes, or NULL where that clears it. */
+static int check_text(const char *name, const char *value, size_t max, bool nullable, em_error *err)
+{
+    if (value == NULL && nullable)
+        return EM_OK;
+    if (value == NULL || value[0] == '\0' || strlen(value) > max)
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "%s must be a string of 1 to %zu characters%s", name, max,
+                            nullable ? ", or null" : "");
+    return EM_OK;
+}
+
+static int check_patch(const question_patch *p, char **options_json, char **tags_json, em_error *err)
+{
+    int rc = EM_OK;
+    if (p->has_stem)
+        rc = check_text("stem", p->stem, QUESTION_STEM_MAX, false, err);
+    if (rc == EM_OK && p->has_answer)
+        rc = check_text("answer", p->answer, QUESTION_ANSWER_MAX, true, err);
+    if (rc == EM_OK && p->has_explanation)
+        rc = check_text("explanation", p->explanation, QUESTION_EXPLANATION_MAX, true, err);
+    if (rc != EM_OK)
+        return rc;
+    if (p->options != NULL) {
+        bool ok = json_is_array(p->options) && json_array_size(p->options) <= WORKSHEET_MAX_OPTIONS;
+        size_t i;
+        const json_t *o;
+        json_array_foreach(p->options, i, o) {
+            ok = ok && json_is_string(o) && json_string_length(o) > 0 &&
+                 json_string_length(o) <= QUESTION_OPTION_MAX;
+        }
+        if (!ok)
+            return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                                "options must be an array of at most %d strings of 1 to %d characters",
+                                WORKSHEET_MAX_OPTIONS, QUESTION_OPTION_MAX);
+        *options_json = json_dumps(p->options, JSON_COMPACT);
+    }
+    if (p->tags != NULL && tags_parse(NULL, p->tags, tags_json, err) != EM_OK) {
+        err->reason = EM_REASON_VALIDATION;
+        return EM_E_INVAL;
+    }
+    return EM_OK;
+}
+
+/* One column of the question, with updated_at. The column comes from the
+ * fixed list below, never from input: an assignment types its parameter on
+ * both databases. */
+static int set_column(db *d, const char *sql, const char *value, const char *now, const char *id, em_error *err)
+{
+    const char *params[] = {value, now, id};
+    int rc = db_run(d, sql, params, 3, err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+static int replace_tags(db *d, const char *id, const char *tags_json, const char *now, em_error *err)
+{
+    int rc = db_run(d, "DELETE FROM question_tags WHERE question_id = $1", &id, 1, err);
+    rc = rc == DB_DONE ? EM_OK : rc;
+    json_t *arr = json_loads(tags_json, 0, NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (rc != EM_OK)
+            break;
+        const char *params[] = {json_string_value(v), id};
+        rc = db_run(d, "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2)", params, 2, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+    }
+    json_decref(arr);
+    if (rc == EM_OK) {
+        const char *params[] = {now, id};
+        rc = db_run(d, "UPDATE questions SET updated_at = $1 WHERE id = $2", params, 2, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+    }
+    return rc;
+}
+
+int questions_update(db *d, const principal *who, const char *id, const question_patch *p, em_error *err)
+{
+    char *options_json = NULL, *tags_json = NULL;
+    char owner[ID_UUID_LEN + 1], now[32];
+    int rc = check_patch(p, &options_json, &tags_json, err);
+    if (rc == EM_OK)
+        rc = visible_owner(d, who, id, owner, err);
+    if (rc == EM_OK)
+        rc = db_begin(d, err);
+    if (rc != EM_OK)
+        goto out;
+    clock_iso8601(clock_now_ms(), now);
+    if (p->has_stem)
+        rc = set_column(d, "UPDATE questions SET stem = $1, updated_at = $2 WHERE id = $3", p->stem, now, id, err);
+    if (rc == EM_OK && p->has_answer)
+        rc = set_column(d, "UPDATE questions SET answer = $1, updated_at = $2 WHERE id = $3", p->answer, now, id,
+                        err);
+    if (rc == EM_OK && p->has_explanation)
+        rc = set_column(d, "UPDATE questions SET explanation = $1, updated_at = $2 WHERE id = $3", p->explanation,
+                        now, id, err);
+    if (rc == EM_OK && options_json != NULL) {
+        rc = set_column(d, "UPDATE questions SET options = $1, updated_at = $2 WHERE id = $3", options_json, now, id,
+                        err);
+        if (rc == EM_OK)
+            rc = set_column(d, "UPDATE questions SET type = $1, updated_at = $2 WHERE id = $3",
+                            strcmp(options_json, "[]") == 0 ? "short_answer" : "multiple_choice", now, id, err);
+    }
+    if (rc == EM_OK && tags_json != NULL)
+        rc = replace_tags(d, id, tags_json, now, err);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK)
+        db_rollback(d);
+out:
+    free(options_json);
+    free(tags_json);
+    return rc;
+}

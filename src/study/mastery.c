@@ -1,0 +1,102 @@
+/* mastery: see mastery.h. */
+#include "study/mastery.h"
+
+#include <string.h>
+
+#include "auth/authz.h"
+#include "core/ids.h"
+
+int mastery_list(db *d, const principal *who, const char *user_id, int limit, mastery_visit visit, void *ctx,
+                 size_t *count, em_error *err)
+{
+    *count = 0;
+    if (user_id == NULL || !id_is_uuid(user_id))
+        return em_error_set(err, EM_E_INVAL, "user_id must be a user id (UUID)");
+    if (limit < 1 || limit > MASTERY_PAGE_MAX)
+        return em_error_set(err, EM_E_INVAL, "limit must be a whole number from 1 to %d", MASTERY_PAGE_MAX);
+    int rc = authz_require_view(d, who, user_id, "user", err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d,
+                           "SELECT id, user_id, name, mastery_score, next_review_at FROM topics "
+                           "WHERE user_id = $1 ORDER BY id LIMIT $2",
+                           &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, limit);
+    while (db_next(st, &rc, err)) {
+        mastery_topic t = {
+            .id = db_column_text(st, 0),
+            .user_id = db_column_text(st, 1),
+            .name = db_column_text(st, 2),
+            .mastery = db_column_double(st, 3),
+            .next_review_at = db_column_text(st, 4),
+        };
+        visit(ctx, &t);
+        (*count)++;
+    }
+    db_finalize(st);
+    return rc;
+}
+
+static int check_topic(const char *name, double mastery, em_error *err)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+    if (len == 0 || len > MASTERY_NAME_MAX)
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "name must be a string of 1 to %d characters",
+                               MASTERY_NAME_MAX);
+    if (!(mastery >= 0.0 && mastery <= 1.0))
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "mastery must be a number from 0 to 1");
+    return EM_OK;
+}
+
+int mastery_insert(db *d, const char *user_id, const char *name, double mastery, const char *next_review_at,
+                   char id_out[37], em_error *err)
+{
+    int rc = check_topic(name, mastery, err);
+    if (rc != EM_OK)
+        return rc;
+    id_uuid7(id_out);
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d,
+                               "INSERT INTO topics (id, user_id, name, mastery_score, next_review_at) "
+                               "VALUES ($1, $2, $3, $4, $5)",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, id_out);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, name);
+    if (rc == EM_OK)
+        rc = db_bind_double(st, 4, mastery);
+    if (rc == EM_OK)
+        rc = next_review_at != NULL ? db_bind_text(st, 5, next_review_at) : db_bind_null(st, 5);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc == EM_E_CONFLICT) /* the foreign key: the user is gone */
+        return em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+int mastery_add(db *d, const principal *who, const char *user_id, const char *name, double mastery, char id_out[37],
+                em_error *err)
+{
+    if (user_id == NULL || !id_is_uuid(user_id))
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "user_id, when given, must be a user id (UUID)");
+    int rc = check_topic(name, mastery, err);
+    if (rc == EM_OK)
+        rc = authz_require_view(d, who, user_id, "user", err);
+    if (rc != EM_OK)
+        return rc;
+    /* An admin may name any id: the account must exist. */
+    rc = db_run_cached(d, "SELECT 1 FROM users WHERE id = $1", &user_id, 1, err);
+    if (rc == DB_DONE)
+        return em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    if (rc != DB_ROW)
+        return rc;
+    return mastery_insert(d, user_id, name, mastery, NULL, id_out, err);
+}

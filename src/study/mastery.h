@@ -1,0 +1,46 @@
+/* mastery: a student's topics and how well the student knows each (the
+ * `topics` table: name, mastery_score from 0 to 1, next_review_at). The one
+ * home of that table: the study engine writes mastery here from quizzes,
+ * reviews and plans, and the API reads it here.
+ *
+ * A student's topics are visible by the one rule (auth/authz.h); a caller who
+ * may not see them gets EM_E_NOT_FOUND "no such user", as for a student who
+ * does not exist. Reads hand each row to a visitor with borrowed strings. */
+#ifndef EM_STUDY_MASTERY_H
+#define EM_STUDY_MASTERY_H
+
+#include <stddef.h>
+
+#include "auth/token.h"
+#include "core/err.h"
+#include "db/db.h"
+
+#define MASTERY_PAGE_MAX 200
+#define MASTERY_NAME_MAX 200   /* bytes of a topic name */
+
+/* One topic of a student. Strings borrowed for the visit only. */
+typedef struct mastery_topic {
+    const char *id, *user_id, *name;
+    double mastery;              /* 0..1 */
+    const char *next_review_at;  /* ISO-8601, NULL when none is due */
+} mastery_topic;
+
+typedef void (*mastery_visit)(void *ctx, const mastery_topic *t);
+
+/* Visit up to `limit` (1..MASTERY_PAGE_MAX) of user_id's topics, oldest
+ * first; *count receives how many. */
+int mastery_list(db *d, const principal *who, const char *user_id, int limit, mastery_visit visit, void *ctx,
+                 size_t *count /* OUT */, em_error *err);
+
+/* Add a topic to user_id's list with a starting mastery (0..1) and no review
+ * due; its id goes to id_out. EM_E_INVAL for a name of 0 or more than
+ * MASTERY_NAME_MAX bytes or a mastery outside 0..1. */
+int mastery_add(db *d, const principal *who, const char *user_id, const char *name, double mastery,
+                char id_out[37] /* OUT */, em_error *err);
+
+/* The same without a caller, for operators' tools (demo data): next_review_at
+ * may be NULL. */
+int mastery_insert(db *d, const char *user_id, const char *name, double mastery, const char *next_review_at,
+                   char id_out[37] /* OUT */, em_error *err);
+
+#endif
