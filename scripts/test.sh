@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test:
 #   1. lint (banned functions)
-#   2. build/ (RelWithDebInfo) and build-asan/ (AddressSanitizer + UBSan)
+#   2. build/ (Release, with GCC: the configuration users run) and build-asan/ (Debug with
+#      asserts, AddressSanitizer + UBSan)
 #   3. a throwaway PostgreSQL 15 on 127.0.0.1, started here and stopped on exit
 #   4. ctest in both builds: unit + integration, each on SQLite and PostgreSQL
 #   5. the libFuzzer targets for FUZZ_SECONDS each (default 20) over fuzz/corpus
@@ -12,7 +13,7 @@ root=$(pwd)
 scripts/deps.sh test
 scripts/lint.sh
 
-scripts/build.sh build
+BUILD_TYPE=Release scripts/build.sh build
 [[ ${SKIP_ASAN:-0} == 1 ]] || scripts/build.sh build-asan -DEM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
 pgdir=$(mktemp -d /tmp/exammentor-pg.XXXXXX)

@@ -181,10 +181,10 @@ static bool value_start(jsonw *w)
     return w->rc == EM_OK;
 }
 
-static void put_string(jsonw *w, const char *s)
+static void put_string(jsonw *w, const char *s, size_t n)
 {
     char chunk[512];
-    size_t n = strlen(s), done = 0;
+    size_t done = 0;
     put(w, "\"", 1);
     while (done < n && plain_byte((unsigned char)s[done]))
         done++;
@@ -256,7 +256,7 @@ void jsonw_key(jsonw *w, const char *key)
     if (!w->first[w->depth])
         put(w, ",", 1);
     w->first[w->depth] = false;
-    put_string(w, key);
+    put_string(w, key, strlen(key));
     put(w, ":", 1);
     w->key_done = true;
 }
@@ -268,7 +268,17 @@ void jsonw_string(jsonw *w, const char *s)
         return;
     }
     if (value_start(w))
-        put_string(w, s);
+        put_string(w, s, strlen(s));
+}
+
+void jsonw_string_n(jsonw *w, const char *s, size_t n)
+{
+    if (s == NULL) {
+        jsonw_null(w);
+        return;
+    }
+    if (value_start(w))
+        put_string(w, s, n);
 }
 
 void jsonw_int(jsonw *w, int64_t v)
@@ -375,6 +385,48 @@ void jsonw_raw(jsonw *w, const char *json)
     }
     if (value_start(w))
         put(w, json, strlen(json));
+}
+
+void jsonw_value(jsonw *w, const json_t *v)
+{
+    const char *key;
+    json_t *member;
+    size_t i;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        jsonw_object_begin(w);
+        json_object_foreach((json_t *)v, key, member) {
+            jsonw_key(w, key);
+            jsonw_value(w, member);
+        }
+        jsonw_object_end(w);
+        break;
+    case JSON_ARRAY:
+        jsonw_array_begin(w);
+        json_array_foreach(v, i, member)
+            jsonw_value(w, member);
+        jsonw_array_end(w);
+        break;
+    case JSON_STRING:
+        /* Strings may hold NUL: jsonw_string stops at it, so escape by length. */
+        jsonw_string_n(w, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        jsonw_int(w, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        jsonw_double(w, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        jsonw_bool(w, true);
+        break;
+    case JSON_FALSE:
+        jsonw_bool(w, false);
+        break;
+    default: /* JSON_NULL, or no value */
+        jsonw_null(w);
+        break;
+    }
 }
 
 int jsonw_finish(const jsonw *w)

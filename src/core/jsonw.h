@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/buf.h"
 
 /* ---- text helpers ---- */
@@ -58,6 +60,8 @@ void jsonw_array_end(jsonw *w);
 void jsonw_key(jsonw *w, const char *key);
 /* A string value; NULL writes null. */
 void jsonw_string(jsonw *w, const char *s);
+/* The same for s[0..n), which may hold NUL bytes (written \u0000). */
+void jsonw_string_n(jsonw *w, const char *s, size_t n);
 void jsonw_int(jsonw *w, int64_t v);
 /* Shortest text that reads back as the same double; NaN and infinities: null. */
 void jsonw_double(jsonw *w, double v);
@@ -66,6 +70,11 @@ void jsonw_null(jsonw *w);
 /* A value that is already JSON text (NULL writes null). Only for text the
  * program itself wrote as JSON, such as a JSON column; it is not checked. */
 void jsonw_raw(jsonw *w, const char *json);
+/* A jansson value (borrowed), written the writer's way: object members in
+ * their order, doubles in the shortest form that reads back the same (where
+ * json_dumps prints 0.40000000000000002). Nesting deeper than the writer
+ * allows is an error (EM_E_INVAL at jsonw_finish). NULL writes null. */
+void jsonw_value(jsonw *w, const json_t *v);
 /* EM_OK when a complete document was written, else the first error
  * (EM_E_TOO_LARGE, or EM_E_INVAL for unbalanced or misplaced calls). */
 int jsonw_finish(const jsonw *w);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/jsonw.h"
 #include "core/log.h"
@@ -53,16 +54,28 @@ static void set_body(http_res *res, int status, const char *content_type, char *
     res->body_len = body != NULL ? len : 0;
 }
 
+/* Bodies built as jansson values are small documents; this bounds a runaway. */
+#define HTTP_JSON_BODY_MAX (64 * 1024 * 1024)
+
 void http_res_json(http_res *res, int status, json_t *body)
 {
-    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    /* Written by jsonw rather than json_dumps, so numbers read as they were
+     * meant (0.4, not 0.40000000000000002). */
+    buf out;
+    buf_init(&out, HTTP_JSON_BODY_MAX);
+    jsonw w;
+    jsonw_init(&w, &out);
+    if (body != NULL)
+        jsonw_value(&w, body);
     json_decref(body);
-    if (text == NULL) {
+    if (body == NULL || jsonw_finish(&w) != EM_OK) {
+        buf_cleanup(&out);
         log_msg(LOG_ERROR, "http: a response body could not be serialised");
         http_res_error(res, 500, "internal", "internal error");
         return;
     }
-    set_body(res, status, "application/json", text, strlen(text));
+    size_t len = out.len;
+    set_body(res, status, "application/json", buf_steal(&out), len);
 }
 
 void http_res_jsonw(http_res *res, int status, jsonw *w)

@@ -116,6 +116,17 @@ static void topics_create_validates_and_stores(void **state)
     json_decref(j);
     it_response_free(&r);
 
+    /* Numbers read as they were written, in the POST's answer and the GET's:
+     * 0.4, not 0.40000000000000002. */
+    body = "{\"name\":\"Forty percent\",\"mastery\":0.4}";
+    it_http(&s, "POST", "/api/topics", json, body, strlen(body), &r);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.body, "\"mastery\":0.4,"));
+    it_response_free(&r);
+    it_http(&s, "GET", "/api/topics", json + 1, NULL, 0, &r);
+    assert_non_null(strstr(r.body, "\"mastery\":0.4,"));
+    it_response_free(&r);
+
     const char *invalid[] = {"{\"mastery\":0.5}", "{\"user_id\":\"nope\",\"name\":\"x\"}", "{\"name\":\"\"}",
                              "{\"name\":\"x\",\"mastery\":1.5}", "{\"name\":7}", NULL};
     for (size_t i = 0; invalid[i] != NULL; i++) {
@@ -123,10 +134,10 @@ static void topics_create_validates_and_stores(void **state)
         it_assert_error(&r, 422, "validation_error");
         it_response_free(&r);
     }
-    /* nothing half-written: still exactly one topic */
+    /* nothing half-written: still exactly the two topics */
     it_http(&s, "GET", "/api/topics", json + 1, NULL, 0, &r);
     j = it_json(&r);
-    assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
     json_decref(j);
     it_response_free(&r);
     assert_int_equal(it_server_stop(&s), 0);

@@ -152,6 +152,50 @@ static void core_jsonw_errors_are_sticky(void **state)
     buf_cleanup(&b);
 }
 
+/* A jansson document through jsonw_value: the same document back, member
+ * order kept, doubles short (0.4, not jansson's 0.40000000000000002), strings
+ * with NUL escaped, too deep refused. */
+static json_t *g_json;
+static void fill_value(jsonw *w)
+{
+    jsonw_value(w, g_json);
+}
+
+static void core_jsonw_value_writes_jansson_documents(void **state)
+{
+    json_error_t e;
+    g_json = json_pack("{s:f, s:f, s:I, s:[b, b, n, s], s:{s:s#}, s:f}", "mastery", 0.4, "latency_ms", 0.081,
+                        "big", (json_int_t)9007199254740993LL, "list", 1, 0, "x", "nested", "nul", "a\0b", 3,
+                        "third", 1.0 / 3.0);
+    char *text = write_doc(fill_value, 4096);
+    assert_string_equal(text, "{\"mastery\":0.4,\"latency_ms\":0.081,\"big\":9007199254740993,"
+                              "\"list\":[true,false,null,\"x\"],\"nested\":{\"nul\":\"a\\u0000b\"},"
+                              "\"third\":0.3333333333333333}");
+    json_t *back = json_loads(text, JSON_ALLOW_NUL, &e);
+    assert_non_null(back);
+    assert_true(json_equal(back, g_json));
+    json_decref(back);
+    json_decref(g_json);
+    free(text);
+
+    /* Nesting past the writer's depth is an error, not a truncated document. */
+    g_json = json_array();
+    json_t *inner = g_json;
+    for (int i = 0; i < JSONW_MAX_DEPTH + 2; i++) {
+        json_t *next = json_array();
+        json_array_append_new(inner, next);
+        inner = next;
+    }
+    buf b;
+    buf_init(&b, 4096);
+    jsonw w;
+    jsonw_init(&w, &b);
+    jsonw_value(&w, g_json);
+    assert_int_equal(jsonw_finish(&w), EM_E_INVAL);
+    buf_cleanup(&b);
+    json_decref(g_json);
+}
+
 static void core_json_escape_and_sanitize(void **state)
 {
     char out[64];
@@ -175,6 +219,7 @@ int main(void)
         cmocka_unit_test(core_jsonw_writes_what_jansson_reads),
         cmocka_unit_test(core_jsonw_doubles_round_trip_and_stay_short),
         cmocka_unit_test(core_jsonw_errors_are_sticky),
+        cmocka_unit_test(core_jsonw_value_writes_jansson_documents),
         cmocka_unit_test(core_json_escape_and_sanitize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
