@@ -205,6 +205,7 @@ static pid_t spawn(char *const *argv, char **env, const char *out_path)
     assert_true(pid >= 0);
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test process */
+        setsid(); /* no controlling terminal: what a service has (and nothing is shown on ours) */
         int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
         if (fd < 0)
             _exit(126);

@@ -1,11 +1,16 @@
-/* The exammentor command line: help, usage errors, check-config, migrate. */
+/* The exammentor command line: help, usage errors, check-config, migrate,
+ * the first admin's first login, and `exammentor users`. */
 #include "it_common.h"
 
+#include <pty.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void cli_help_on_every_command(void **state)
 {
-    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", "worker", "jobs", "ingest", NULL};
+    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", "worker", "jobs", "ingest",
+                          "users", NULL};
     char *out = NULL;
     const char *top[] = {"x", "--help", NULL};
     assert_int_equal(it_run(top, NULL, NULL, &out), 0);
@@ -36,6 +41,9 @@ static void cli_unknown_commands_and_flags_exit_2(void **state)
         {"x", "worker", "--frob", NULL},      {"x", "jobs", NULL, NULL},
         {"x", "jobs", "launch", NULL},        {"x", "jobs", "show", NULL},
         {"x", "jobs", "list", "--status"},    {"x", "serve", "--no-worker", "x"},
+        {"x", "users", NULL, NULL},           {"x", "users", "frob", NULL},
+        {"x", "users", "create", NULL},       {"x", "users", "set-role", "a@b.c"},
+        {"x", "users", "set-role", "a@b.c"},  {"x", "users", "list", "--limit"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out = NULL;
@@ -158,6 +166,172 @@ static void cli_migrate_up_down_status(void **state)
     it_backend_teardown(&b);
 }
 
+/* "password: X" from a command's output, into out. */
+static void printed_password(const char *out, char *pw, size_t n)
+{
+    const char *at = strstr(out, "password: ");
+    if (at == NULL)
+        fail_msg("no password printed: %s", out);
+    at += strlen("password: ");
+    size_t len = strcspn(at, "\n");
+    assert_true(len > 0 && len < n);
+    memcpy(pw, at, len);
+    pw[len] = '\0';
+}
+
+static long login_status(const it_server *s, const char *email, const char *password, char *role, size_t n)
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    it_response r;
+    it_http(s, "POST", "/api/auth/login", h, body, strlen(body), &r);
+    long status = r.status;
+    if (status == 200 && role != NULL) {
+        json_t *j = it_json(&r);
+        snprintf(role, n, "%s", json_string_value(json_object_get(json_object_get(j, "user"), "role")));
+        json_decref(j);
+    }
+    it_response_free(&r);
+    return status;
+}
+
+/* A first start in local with no FIRST_SUPERUSER_PASSWORD and no terminal:
+ * the log says how to set the password, `users set-password` sets one, the
+ * admin logs in with it, and a FIRST_SUPERUSER_PASSWORD set afterwards is
+ * reported as ignored. Then `users create`, `list` and `set-role`. */
+static void cli_first_admin_and_users_command(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    const char *fast[] = {IT_FAST_HASH, NULL};
+    it_server s;
+    it_server_start(&s, &b, fast);
+    assert_int_equal(it_server_stop(&s), 0);
+    char *log = it_server_log(&s);
+    assert_non_null(strstr(log, "first superuser created"));
+    assert_non_null(strstr(log, "no terminal"));
+    assert_non_null(strstr(log, "exammentor users set-password admin@example.com"));
+    free(log);
+
+    char *out = NULL;
+    char pw[128];
+    const char *set[] = {"x", "users", "set-password", "admin@example.com", NULL};
+    assert_int_equal(it_run(set, &b, fast, &out), 0);
+    assert_non_null(strstr(out, "password set for admin@example.com"));
+    printed_password(out, pw, sizeof pw);
+    free(out);
+
+    it_server_start(&s, &b, fast);
+    char role[16];
+    assert_int_equal(login_status(&s, "admin@example.com", pw, role, sizeof role), 200);
+    assert_string_equal(role, "admin");
+    assert_int_equal(it_server_stop(&s), 0);
+
+    /* The variable set after the account exists: a clear warning, no effect. */
+    const char *later[] = {IT_FAST_HASH, "FIRST_SUPERUSER_PASSWORD=a different long password", NULL};
+    it_server_start(&s, &b, later);
+    assert_int_equal(login_status(&s, "admin@example.com", "a different long password", NULL, 0), 401);
+    assert_int_equal(login_status(&s, "admin@example.com", pw, NULL, 0), 200);
+    assert_int_equal(it_server_stop(&s), 0);
+    log = it_server_log(&s);
+    assert_non_null(strstr(log, "FIRST_SUPERUSER_PASSWORD does not match the existing account admin@example.com"));
+    assert_null(strstr(log, pw)); /* passwords never reach the log */
+    free(log);
+
+    /* Operators' accounts. */
+    const char *create[] = {"x", "users", "create", "Tutor@Example.org", "--role", "tutor", "--name", "Ms Tutor", NULL};
+    assert_int_equal(it_run(create, &b, fast, &out), 0);
+    assert_non_null(strstr(out, "tutor@example.org (tutor)"));
+    char tutor_pw[128];
+    printed_password(out, tutor_pw, sizeof tutor_pw);
+    free(out);
+    assert_int_equal(it_run(create, &b, fast, &out), 1); /* taken */
+    assert_non_null(strstr(out, "already exists"));
+    free(out);
+    const char *weak[] = {"x", "users", "create", "weak@example.org", "--password-stdin", NULL};
+    assert_int_equal(it_run(weak, &b, fast, &out), 1); /* stdin is empty */
+    free(out);
+    const char *list[] = {"x", "users", "list", "--role", "tutor", NULL};
+    assert_int_equal(it_run(list, &b, fast, &out), 0);
+    assert_non_null(strstr(out, "tutor@example.org"));
+    assert_null(strstr(out, "admin@example.com"));
+    free(out);
+    const char *demote[] = {"x", "users", "set-role", "tutor@example.org", "student", NULL};
+    assert_int_equal(it_run(demote, &b, fast, &out), 0);
+    assert_non_null(strstr(out, "tutor@example.org is now student"));
+    free(out);
+    const char *nobody[] = {"x", "users", "set-role", "nobody@example.org", "admin", NULL};
+    assert_int_equal(it_run(nobody, &b, fast, &out), 1);
+    free(out);
+
+    it_server_start(&s, &b, fast);
+    assert_int_equal(login_status(&s, "tutor@example.org", tutor_pw, role, sizeof role), 200);
+    assert_string_equal(role, "student");
+    assert_int_equal(it_server_stop(&s), 0);
+    it_backend_teardown(&b);
+}
+
+/* Started from a terminal, a generated first-admin password is shown there,
+ * once, and never written to the log; it works. */
+static void cli_first_admin_password_on_the_terminal(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, false);
+    char dburl[600], datadir[300];
+    snprintf(dburl, sizeof dburl, "DATABASE_URL=%s", b.database_url);
+    snprintf(datadir, sizeof datadir, "DATA_DIR=%s/data", b.dir);
+    char *const child_env[] = {dburl, datadir, "ARGON2_OPSLIMIT=1", "ARGON2_MEMLIMIT_KB=8192", "PORT=0",
+                               "PATH=/usr/bin:/bin", NULL};
+    int master = -1;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char *const argv[] = {"exammentor", "serve", NULL};
+        execve(EM_BINARY, argv, child_env);
+        _exit(127);
+    }
+    char out[32768];
+    size_t n = 0;
+    while (n < sizeof out - 1 && strstr(out, "\"listening\"") == NULL) {
+        ssize_t r = read(master, out + n, sizeof out - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        out[n] = '\0';
+    }
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(master);
+    const char *at = strstr(out, "password  ");
+    if (at == NULL)
+        fail_msg("no password on the terminal: %s", out);
+    char pw[128];
+    at += strlen("password  ");
+    size_t len = strcspn(at, "\r\n");
+    assert_true(len >= 32 && len < sizeof pw);
+    memcpy(pw, at, len);
+    pw[len] = '\0';
+    /* Every JSON log line on the same terminal: without it. */
+    for (const char *line = out; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        const char *end = strchr(line, '\n');
+        size_t ll = end != NULL ? (size_t)(end - line) : strlen(line);
+        if (ll > 0 && line[0] == '{' && memmem(line, ll, pw, len) != NULL)
+            fail_msg("the password is in a log line: %.*s", (int)ll, line);
+    }
+    assert_non_null(strstr(out, "shown once on the terminal"));
+
+    const char *fast[] = {IT_FAST_HASH, NULL};
+    it_server s;
+    it_server_start(&s, &b, fast);
+    char role[16];
+    assert_int_equal(login_status(&s, "admin@example.com", pw, role, sizeof role), 200);
+    assert_string_equal(role, "admin");
+    assert_int_equal(it_server_stop(&s), 0);
+    it_backend_teardown(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +340,8 @@ int main(void)
         cmocka_unit_test(cli_version),
         cmocka_unit_test(cli_check_config_verdicts),
         IT_BOTH(cli_migrate_up_down_status),
+        IT_BOTH(cli_first_admin_and_users_command),
+        cmocka_unit_test(cli_first_admin_password_on_the_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
