@@ -143,6 +143,14 @@ static int hash_password(accounts *a, const char *password, char hash[PASSWORD_H
     return EM_OK;
 }
 
+/* A new password for the account `email`: by the policy, then hashed. */
+static int new_password(accounts *a, const char *password, const char *email, char hash[PASSWORD_HASH_MAX],
+                        em_error *err)
+{
+    int rc = check_policy(password, email, err);
+    return rc == EM_OK ? hash_password(a, password, hash, err) : rc;
+}
+
 /* End the level a use case began: commit when its work went well, else roll
  * back (also when the commit itself failed). Returns the final rc. */
 static int finish(db *d, int rc, em_error *err)
@@ -171,9 +179,7 @@ int accounts_register(accounts *a, db *d, const char *raw_email, const char *pas
     if (password == NULL)
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "password is required");
     char hash[PASSWORD_HASH_MAX];
-    rc = check_policy(password, email, err);
-    if (rc == EM_OK)
-        rc = hash_password(a, password, hash, err);
+    rc = new_password(a, password, email, hash, err);
     if (rc == EM_OK)
         rc = db_begin(d, err);
     if (rc != EM_OK)
@@ -365,9 +371,7 @@ int accounts_change_password(accounts *a, db *d, const char *user_id, const char
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS, "the current password is not correct");
     }
     char hash[PASSWORD_HASH_MAX];
-    rc = check_policy(next, u.email, err);
-    if (rc == EM_OK)
-        rc = hash_password(a, next, hash, err);
+    rc = new_password(a, next, u.email, hash, err);
     if (rc == EM_OK)
         rc = db_begin(d, err);
     if (rc != EM_OK)
@@ -486,9 +490,7 @@ int accounts_create(accounts *a, db *d, const char *raw_email, const char *passw
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "role must be student, tutor or admin");
     int rc = normalize_email(raw_email, email, err);
     if (rc == EM_OK)
-        rc = check_policy(password, email, err);
-    if (rc == EM_OK)
-        rc = hash_password(a, password, hash, err);
+        rc = new_password(a, password, email, hash, err);
     if (rc == EM_OK)
         rc = db_begin(d, err);
     if (rc != EM_OK)
@@ -506,9 +508,7 @@ int accounts_set_password(accounts *a, db *d, const char *raw_email, const char 
     user u;
     int rc = normalize_email(raw_email, email, err);
     if (rc == EM_OK)
-        rc = check_policy(password, email, err);
-    if (rc == EM_OK)
-        rc = hash_password(a, password, hash, err);
+        rc = new_password(a, password, email, hash, err);
     if (rc == EM_OK)
         rc = db_begin(d, err);
     if (rc != EM_OK)

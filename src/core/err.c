@@ -28,15 +28,21 @@ const char *em_strerror(int rc)
     }
 }
 
+__attribute__((format(printf, 4, 0))) static void set(em_error *err, int code, const char *reason, const char *fmt,
+                                                      va_list ap)
+{
+    err->code = code;
+    err->reason = reason;
+    err->retry_after_s = 0;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
 int em_error_set(em_error *err, int code, const char *fmt, ...)
 {
     if (err != NULL) {
         va_list ap;
-        err->code = code;
-        err->reason = NULL;
-        err->retry_after_s = 0;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        set(err, code, NULL, fmt, ap);
         va_end(ap);
     }
     return code;
@@ -46,11 +52,8 @@ int em_error_refuse(em_error *err, int code, const char *reason, const char *fmt
 {
     if (err != NULL) {
         va_list ap;
-        err->code = code;
-        err->reason = reason;
-        err->retry_after_s = 0;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        set(err, code, reason, fmt, ap);
         va_end(ap);
     }
     return code;
