@@ -26,7 +26,8 @@ typedef enum em_err {
     EM_E_BUSY = -11,       /* locked, try again */
     EM_E_TIMEOUT = -12,    /* a time limit was exceeded */
     EM_E_UNSUPPORTED = -13,/* valid but not supported */
-    EM_E_INTERNAL = -14    /* a bug or an impossible state */
+    EM_E_INTERNAL = -14,   /* a bug or an impossible state */
+    EM_E_CANCELED = -15    /* the caller gave up (its client went away, shutdown) */
 } em_err;
 
 /* Static English text for a code; never NULL. */
