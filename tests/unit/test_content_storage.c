@@ -2,7 +2,7 @@
  * concurrent use, errors); S3 signing against AWS's published examples; and
  * the S3 backend end to end against the in-process fake S3 server of
  * tests/fixtures/fixtures_s3.h, which checks every request's payload hash and
- * signature. */
+ * signature with its own implementation, held to the same examples. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -519,6 +519,101 @@ static void content_storage_s3_uri_encode(void **state)
     buf_cleanup(&b);
 }
 
+/* ---- the fake S3 server's own signature check ---------------------------------- */
+
+/* The fake computes the signatures of "Signature Calculations for the
+ * Authorization Header" (AWS S3 API reference, sig-v4-header-based-auth:
+ * bucket examplebucket, 2013-05-24, us-east-1), so what it accepts is what S3
+ * accepts. */
+static void content_storage_fake_s3_sign_aws_examples(void **state)
+{
+    char out[512];
+    /* GET Object with a Range header */
+    fake_s3_header get_h[] = {
+        {"Host", "examplebucket.s3.amazonaws.com"},
+        {"Range", "bytes=0-9"},
+        {"x-amz-content-sha256", EMPTY_SHA256},
+        {"x-amz-date", "20130524T000000Z"},
+    };
+    fake_s3_request get = {"GET",        "/test.txt",        "",          get_h,   4,
+                           EMPTY_SHA256, "20130524T000000Z", "us-east-1", AWS_KEY, AWS_SECRET};
+    assert_int_equal(fake_s3_sign(&get, out, sizeof out), 0);
+    assert_string_equal(out,
+                        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+                        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
+                        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+
+    /* the header order given does not matter, nor does the case of names, nor
+     * blanks around values */
+    fake_s3_header shuffled[] = {
+        {"X-Amz-Date", "20130524T000000Z"},
+        {"RANGE", "  bytes=0-9 "},
+        {"x-amz-content-sha256", EMPTY_SHA256},
+        {"host", "examplebucket.s3.amazonaws.com"},
+    };
+    char out2[512];
+    get.headers = shuffled;
+    assert_int_equal(fake_s3_sign(&get, out2, sizeof out2), 0);
+    assert_string_equal(out, out2);
+
+    /* GET Bucket lifecycle: a query parameter without a value */
+    fake_s3_header bucket_h[] = {
+        {"Host", "examplebucket.s3.amazonaws.com"},
+        {"x-amz-content-sha256", EMPTY_SHA256},
+        {"x-amz-date", "20130524T000000Z"},
+    };
+    fake_s3_request lifecycle = {"GET",   "/",          "lifecycle",        bucket_h,
+                                 3,       EMPTY_SHA256, "20130524T000000Z", "us-east-1",
+                                 AWS_KEY, AWS_SECRET};
+    assert_int_equal(fake_s3_sign(&lifecycle, out, sizeof out), 0);
+    assert_non_null(strstr(out,
+                           ",SignedHeaders=host;x-amz-content-sha256;x-amz-date,"
+                           "Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"));
+
+    /* GET Bucket (list objects): query parameters, sorted */
+    fake_s3_request list = {"GET",   "/",          "prefix=J&max-keys=2", bucket_h,
+                            3,       EMPTY_SHA256, "20130524T000000Z",    "us-east-1",
+                            AWS_KEY, AWS_SECRET};
+    assert_int_equal(fake_s3_sign(&list, out, sizeof out), 0);
+    assert_non_null(
+        strstr(out, "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"));
+
+    /* anything that changes the request changes the signature */
+    fake_s3_request other = get;
+    other.headers = get_h;
+    other.method = "PUT";
+    assert_int_equal(fake_s3_sign(&other, out2, sizeof out2), 0);
+    assert_string_not_equal(out, out2);
+}
+
+static void content_storage_fake_s3_sign_errors(void **state)
+{
+    fake_s3_header h[] = {{"host", "h"}};
+    fake_s3_request r = {"GET",       "/b/k", NULL, h, 1, EMPTY_SHA256, "20130524T000000Z",
+                         "us-east-1", "AK",   "SK"};
+    char out[512];
+    assert_int_equal(fake_s3_sign(&r, out, sizeof out), 0);
+    char small[40];
+    assert_int_equal(fake_s3_sign(&r, small, sizeof small), -1);
+    assert_string_equal(small, "");
+    const char *dates[] = {"20130524", "2013-05-24T000000Z", "20130524T000000", "20130524X000000Z", NULL};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        fake_s3_request bad = r;
+        bad.amz_date = dates[i];
+        assert_int_equal(fake_s3_sign(&bad, out, sizeof out), -1);
+    }
+    fake_s3_request bad = r;
+    bad.secret_key = NULL;
+    assert_int_equal(fake_s3_sign(&bad, out, sizeof out), -1);
+    bad = r;
+    bad.n_headers = 33;
+    assert_int_equal(fake_s3_sign(&bad, out, sizeof out), -1);
+    fake_s3_header noname[] = {{"", "v"}};
+    bad = r;
+    bad.headers = noname;
+    assert_int_equal(fake_s3_sign(&bad, out, sizeof out), -1);
+}
+
 /* ---- the fake S3 server (tests/fixtures/fixtures_s3.h) ------------------------- */
 
 #define FAKE_KEY "AKIDFAKEEXAMPLE"
@@ -761,6 +856,8 @@ int main(void)
         cmocka_unit_test(content_storage_s3_sign_aws_examples),
         cmocka_unit_test(content_storage_s3_sign_errors),
         cmocka_unit_test(content_storage_s3_uri_encode),
+        cmocka_unit_test(content_storage_fake_s3_sign_aws_examples),
+        cmocka_unit_test(content_storage_fake_s3_sign_errors),
         cmocka_unit_test(content_storage_s3_round_trip),
         cmocka_unit_test(content_storage_s3_errors),
         cmocka_unit_test(content_storage_s3_concurrent),
