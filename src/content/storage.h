@@ -2,10 +2,10 @@
  *
  * Two backends, chosen once at start from STORAGE_URL: a directory on the local
  * file system (the default, under DATA_DIR/files) and an S3-compatible object
- * store (AWS S3, MinIO, ...), spoken to with path-style requests signed with
- * AWS Signature Version 4. Objects are named by keys such as
- * "materials/<uuid>/original". A handle is safe to use from several threads at
- * once.
+ * store (AWS S3, MinIO, ...), spoken to through net/http_client with path-style
+ * requests signed with AWS Signature Version 4. Objects are named by keys such
+ * as "materials/<uuid>/original". A handle is safe to use from several threads
+ * at once.
  *
  * Local writes are atomic: the data goes to a temporary file in the target's
  * directory, is synced, then renamed over the target, so a reader sees the old
@@ -17,7 +17,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/buf.h"
 #include "core/err.h"
 
 #define STORAGE_KEY_MAX 512            /* bytes of a key */
@@ -40,8 +39,8 @@ typedef struct storage storage;
 /* ---- lifecycle ---- */
 
 /* Open the storage the options name; the options' strings are copied. Local:
- * creates the directory (and its parents, mode 0700). S3: checks the options
- * and initialises libcurl once per process; nothing is sent. EM_E_CONFIG with
+ * creates the directory (and its parents, mode 0700). S3: checks the options;
+ * nothing is sent (net_global_init must have run). EM_E_CONFIG with
  * a message naming the variable at fault (STORAGE_URL, DATA_DIR, S3_ENDPOINT,
  * S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY); EM_E_IO when the directory
  * cannot be made. *out is owned: close with storage_close. */
@@ -70,36 +69,5 @@ int storage_get(storage *s, const char *key, void **data /* OUT */, size_t *len 
                 em_error *err);
 /* Remove the object under key; an absent object is not an error. */
 int storage_delete(storage *s, const char *key, em_error *err);
-
-/* ---- S3 request signing (AWS Signature Version 4), exposed for tests ---- */
-
-typedef struct storage_s3_header {
-    const char *name;         /* any case */
-    const char *value;
-} storage_s3_header;
-
-typedef struct storage_s3_request {
-    const char *method;       /* "GET", "PUT", "DELETE" */
-    const char *path;         /* canonical URI, already encoded: "/bucket/key" */
-    const char *query;        /* encoded "a=1&b=2" in any order; NULL or "" for none */
-    const storage_s3_header *headers; /* every header to sign (host, x-amz-date, ...) */
-    size_t n_headers;         /* at most 32 */
-    const char *payload_hash; /* lowercase hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
-    const char *amz_date;     /* the x-amz-date value: "20130524T000000Z" */
-    const char *region;       /* "us-east-1" */
-    const char *access_key;
-    const char *secret_key;
-} storage_s3_request;
-
-/* The Authorization header value for the request, service "s3":
- * "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/s3/aws4_request,
- * SignedHeaders=<names>,Signature=<hex>" (one line), into out (out_len bytes).
- * EM_E_INVAL for a missing field, a malformed date or too many headers;
- * EM_E_TOO_LARGE when out is too small. */
-int storage_s3_sign(const storage_s3_request *r, char *out, size_t out_len);
-
-/* Append s URI-encoded the AWS way to out: A-Z a-z 0-9 - _ . ~ kept, '/' kept
- * when keep_slash, every other byte %XX (uppercase hex). 0 or EM_E_TOO_LARGE. */
-int storage_s3_uri_encode(const char *s, bool keep_slash, buf *out);
 
 #endif
