@@ -7,8 +7,14 @@
  * that AWS's URI encoding keeps as they are, so a request's path is already
  * its canonical URI and is sent without encoding.
  *
- * Every request carries x-amz-content-sha256, the SHA-256 of its body (which
- * net_perform computes), and S3 checks it against the body it receives.
+ * Every request carries x-amz-content-sha256, the SHA-256 of its body, which
+ * S3 checks against the body it receives. A body from a file is therefore read
+ * twice: once for the hash (net_perform does it), once to send it. We pay that
+ * second read (from the page cache, and SHA-256 at several hundred MB/s)
+ * rather than send "UNSIGNED-PAYLOAD", which AWS would take as well: with the
+ * hash a body that is cut short or changes on the way is refused instead of
+ * stored, also over plain http to a self-hosted store, and every
+ * S3-compatible server accepts it.
  *
  * Timeouts, connection failures and 5xx answers are EM_E_UNAVAILABLE (the
  * store is down or slow: retry later), 404 is EM_E_NOT_FOUND, other answers
@@ -108,12 +114,13 @@ static bool success(const net_response *res)
     return res->status >= 200 && res->status < 300;
 }
 
-/* Send method on key, with body_len bytes of body (NULL: no body) and
- * content_type (PUT only); a 2xx answer's body goes into res->body, at most
- * max_body bytes. On EM_OK res holds the answer, whatever its status; the
+/* Send method on key, with src as the body (NULL: none) and content_type
+ * (PUT only), a 2xx answer's body to on_data (NULL: into res->body, at most
+ * max_body bytes). On EM_OK res holds the answer, whatever its status; the
  * caller cleans res up in every case. */
-static int s3_send(const s3_store *s, const char *method, const char *key, const void *body, size_t body_len,
-                   const char *content_type, size_t max_body, net_response *res, em_error *err)
+static int s3_send(const s3_store *s, const char *method, const char *key, const storage__src *src,
+                   const char *content_type, size_t max_body, net_data_fn on_data, void *ctx,
+                   net_response *res, em_error *err)
 {
     char *url = em_asprintf("%s/%s/%s%s", s->endpoint, s->bucket, s->prefix, key);
     net_header hs[1];
@@ -127,25 +134,31 @@ static int s3_send(const s3_store *s, const char *method, const char *key, const
         .url = url,
         .headers = hs,
         .n_headers = nh,
-        .body_kind = body != NULL ? NET_BODY_MEM : NET_BODY_NONE,
-        .body = body,
-        .body_len = body_len,
         .connect_timeout_ms = connect_ms,
         .timeout_ms = s->timeout_ms,
         .max_body = max_body,
+        .on_data = on_data,
+        .cb_ctx = ctx,
         .sigv4 = &sig,
     };
+    if (src != NULL) {
+        req.body_kind = src->fd < 0 ? NET_BODY_MEM : NET_BODY_FD;
+        req.body = src->data;
+        req.body_fd = src->fd;
+        req.body_offset = src->offset;
+        req.body_len = src->len;
+    }
     int rc = net_perform(&req, res, err);
     free(url);
     return rc;
 }
 
-static int s3_put(void *impl, const char *key, const void *data, size_t len, const char *content_type,
+static int s3_put(void *impl, const char *key, const storage__src *src, const char *content_type,
                   em_error *err)
 {
     s3_store *s = impl;
     net_response res;
-    int rc = s3_send(s, "PUT", key, data, len, content_type, NET_ERROR_BODY_MAX, &res, err);
+    int rc = s3_send(s, "PUT", key, src, content_type, NET_ERROR_BODY_MAX, NULL, NULL, &res, err);
     if (rc != EM_OK)
         rc = s3_transport_error(rc, "PUT", key, NET_ERROR_BODY_MAX, err);
     else if (!success(&res))
@@ -154,21 +167,55 @@ static int s3_put(void *impl, const char *key, const void *data, size_t len, con
     return rc;
 }
 
-static int s3_get(void *impl, const char *key, void **data, size_t *len, size_t max_len, em_error *err)
+/* What a GET's body goes through on its way to the caller's sink. */
+typedef struct s3_reader {
+    storage_sink sink;
+    void *ctx;
+    size_t max_len; /* the caller's, exactly (net cannot be told 0) */
+    size_t got;
+    int sink_rc;    /* what the sink returned when it stopped the read */
+} s3_reader;
+
+static int s3_on_data(void *ud, const void *data, size_t n)
+{
+    s3_reader *r = ud;
+    if (n > r->max_len - r->got)
+        return EM_E_TOO_LARGE;
+    r->got += n;
+    int rc = r->sink(r->ctx, data, n);
+    if (rc != 0)
+        r->sink_rc = rc;
+    return rc;
+}
+
+static int s3_read(void *impl, const char *key, size_t max_len, storage_sink sink, void *ctx, em_error *err)
 {
     s3_store *s = impl;
     net_response res;
-    /* net cannot be told 0 bytes: an answer of 1 is refused below */
-    int rc = s3_send(s, "GET", key, NULL, 0, NULL, max_len > 0 ? max_len : 1, &res, err);
-    if (rc != EM_OK)
+    s3_reader r = {sink, ctx, max_len, 0, 0};
+    int rc = s3_send(s, "GET", key, NULL, NULL, max_len > 0 ? max_len : 1, s3_on_data, &r, &res, err);
+    if (r.sink_rc != 0)
+        rc = em_error_set(err, r.sink_rc, "storage: the read was stopped");
+    else if (rc != EM_OK)
         rc = s3_transport_error(rc, "GET", key, max_len, err);
     else if (!success(&res))
         rc = s3_status_error(&res, "GET", key, err);
-    else if (res.body.len > max_len)
-        rc = em_error_set(err, EM_E_TOO_LARGE, "storage: object is larger than %zu bytes", max_len);
-    if (rc == EM_OK) {
-        *len = res.body.len;
-        *data = buf_steal(&res.body);
+    net_response_cleanup(&res);
+    return rc;
+}
+
+static int s3_size(void *impl, const char *key, uint64_t *size, em_error *err)
+{
+    s3_store *s = impl;
+    net_response res;
+    int rc = s3_send(s, "HEAD", key, NULL, NULL, 0, NULL, NULL, &res, err);
+    if (rc != EM_OK) {
+        rc = s3_transport_error(rc, "HEAD", key, 0, err);
+    } else if (!success(&res)) {
+        rc = s3_status_error(&res, "HEAD", key, err);
+    } else if (net_response_content_length(&res, size) != EM_OK) {
+        log_msg(LOG_ERROR, "storage: S3 HEAD %s: no Content-Length in the answer", key);
+        rc = em_error_set(err, EM_E_IO, "storage: S3 did not give the object's size");
     }
     net_response_cleanup(&res);
     return rc;
@@ -178,7 +225,7 @@ static int s3_del(void *impl, const char *key, em_error *err)
 {
     s3_store *s = impl;
     net_response res;
-    int rc = s3_send(s, "DELETE", key, NULL, 0, NULL, NET_ERROR_BODY_MAX, &res, err);
+    int rc = s3_send(s, "DELETE", key, NULL, NULL, NET_ERROR_BODY_MAX, NULL, NULL, &res, err);
     if (rc != EM_OK) {
         rc = s3_transport_error(rc, "DELETE", key, NET_ERROR_BODY_MAX, err);
     } else if (!success(&res)) {
@@ -209,7 +256,15 @@ static void s3_close(void *impl)
     free(s);
 }
 
-static const storage__ops s3_ops = {"s3", s3_put, s3_get, s3_del, s3_close};
+static const storage__ops s3_ops = {
+    .kind = "s3",
+    .put = s3_put,
+    .read = s3_read,
+    .size = s3_size,
+    .del = s3_del,
+    .local_path = NULL,
+    .close = s3_close,
+};
 
 static bool printable_token(const char *v)
 {
