@@ -1,9 +1,12 @@
 /* exammentor: one binary that serves the API, manages its database and runs
- * operator commands. This file only dispatches to the subcommands in src/cli/. */
+ * operator commands. This file sets up the process-wide libraries and
+ * dispatches to the subcommands in src/cli/. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/err.h"
+#include "net/http_client.h"
 
 static const char usage[] =
     "Usage: exammentor <command> [options]\n"
@@ -40,7 +43,7 @@ static const command commands[] = {
     {"version", cmd_version},
 };
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -62,4 +65,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "exammentor: unknown command '%s'\n", argv[1]);
     fputs("Run 'exammentor --help' for the list of commands.\n", stderr);
     return CLI_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    /* before any thread exists: libcurl's global set-up is not thread-safe */
+    if (net_global_init() != EM_OK) {
+        fputs("exammentor: cannot initialise libcurl\n", stderr);
+        return CLI_FAIL;
+    }
+    int rc = dispatch(argc, argv);
+    net_global_cleanup();
+    return rc;
 }

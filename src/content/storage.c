@@ -1,13 +1,17 @@
 /* storage: the interface; the backends are storage_fs.c and storage_s3.c.
  *
  * This file picks the backend from STORAGE_URL, checks keys and arguments
- * once for both backends, and dispatches. */
+ * once for both backends, and dispatches. A backend has one way to write (from
+ * a source that is memory or a file range) and one way to read (streaming to
+ * a sink); storage_put and storage_get are those with memory at either end. */
 #include "content/storage.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "content/storage_int.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -104,18 +108,71 @@ int storage_put(storage *s, const char *key, const void *data, size_t len, const
         return rc;
     if (data == NULL && len > 0)
         return em_error_set(err, EM_E_INVAL, "storage: no data");
-    return s->ops->put(s->impl, key, data != NULL ? data : "", len, content_type, err);
+    storage__src src = {.data = data != NULL ? data : "", .fd = -1, .len = len};
+    return s->ops->put(s->impl, key, &src, content_type, err);
+}
+
+int storage_put_fd(storage *s, const char *key, int fd, off_t offset, size_t len, const char *content_type,
+                   em_error *err)
+{
+    em_error_clear(err);
+    int rc = storage_check_key(key, err);
+    if (rc != EM_OK)
+        return rc;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return em_error_set(err, EM_E_INVAL, "storage: the source is not a regular file");
+    /* the range must fit in off_t, and in the file as it is now */
+    if (offset < 0 || (uint64_t)len > (uint64_t)INT64_MAX - (uint64_t)offset)
+        return em_error_set(err, EM_E_INVAL, "storage: invalid source range");
+    if ((uint64_t)offset + len > (uint64_t)st.st_size)
+        return em_error_set(err, EM_E_IO, "storage: the source file is shorter than the range to store");
+    storage__src src = {.fd = fd, .offset = offset, .len = len};
+    return s->ops->put(s->impl, key, &src, content_type, err);
+}
+
+int storage_read(storage *s, const char *key, size_t max_len, storage_sink sink, void *ctx, em_error *err)
+{
+    em_error_clear(err);
+    int rc = storage_check_key(key, err);
+    if (rc != EM_OK)
+        return rc;
+    if (sink == NULL)
+        return em_error_set(err, EM_E_INVAL, "storage: no sink");
+    return s->ops->read(s->impl, key, max_len, sink, ctx, err);
+}
+
+/* storage_get's sink: everything into one buffer of at most max_len bytes. */
+static int get_sink(void *ctx, const void *data, size_t n)
+{
+    return buf_append(ctx, data, n);
 }
 
 int storage_get(storage *s, const char *key, void **data, size_t *len, size_t max_len, em_error *err)
 {
     *data = NULL;
     *len = 0;
+    buf b;
+    buf_init(&b, max_len);
+    int rc = storage_read(s, key, max_len, get_sink, &b, err);
+    if (rc == EM_E_TOO_LARGE) /* from the backend, or from get_sink without a known size */
+        em_error_set(err, EM_E_TOO_LARGE, "storage: object is larger than %zu bytes", max_len);
+    if (rc == EM_OK) {
+        *len = b.len;
+        *data = buf_steal(&b);
+    }
+    buf_cleanup(&b);
+    return rc;
+}
+
+int storage_size(storage *s, const char *key, uint64_t *size, em_error *err)
+{
+    *size = 0;
     em_error_clear(err);
     int rc = storage_check_key(key, err);
     if (rc != EM_OK)
         return rc;
-    return s->ops->get(s->impl, key, data, len, max_len, err);
+    return s->ops->size(s->impl, key, size, err);
 }
 
 int storage_delete(storage *s, const char *key, em_error *err)
@@ -125,4 +182,15 @@ int storage_delete(storage *s, const char *key, em_error *err)
     if (rc != EM_OK)
         return rc;
     return s->ops->del(s->impl, key, err);
+}
+
+int storage_local_path(storage *s, const char *key, char *out, size_t cap)
+{
+    if (cap > 0)
+        out[0] = '\0';
+    if (storage_check_key(key, NULL) != EM_OK)
+        return EM_E_INVAL;
+    if (s->ops->local_path == NULL)
+        return EM_E_UNSUPPORTED;
+    return s->ops->local_path(s->impl, key, out, cap);
 }

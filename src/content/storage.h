@@ -2,10 +2,15 @@
  *
  * Two backends, chosen once at start from STORAGE_URL: a directory on the local
  * file system (the default, under DATA_DIR/files) and an S3-compatible object
- * store (AWS S3, MinIO, ...), spoken to with path-style requests signed with
- * AWS Signature Version 4. Objects are named by keys such as
- * "materials/<uuid>/original". A handle is safe to use from several threads at
- * once.
+ * store (AWS S3, MinIO, ...), spoken to through net/http_client with path-style
+ * requests signed with AWS Signature Version 4. Objects are named by keys such
+ * as "materials/<uuid>/original". A handle is safe to use from several threads
+ * at once.
+ *
+ * Objects may be written from memory (storage_put) or from a range of an open
+ * file (storage_put_fd), and read whole into memory (storage_get) or streamed
+ * to a callback in bounded pieces (storage_read), so a large upload or download
+ * never has to sit whole in memory.
  *
  * Local writes are atomic: the data goes to a temporary file in the target's
  * directory, is synced, then renamed over the target, so a reader sees the old
@@ -16,12 +21,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
-#include "core/buf.h"
 #include "core/err.h"
 
 #define STORAGE_KEY_MAX 512            /* bytes of a key */
 #define STORAGE_DEFAULT_TIMEOUT_MS 30000
+#define STORAGE_CHUNK_MAX (64 * 1024)  /* largest piece storage_read gives its sink */
 
 typedef struct storage_options {
     const char *url;          /* STORAGE_URL: NULL, "" -> DATA_DIR/files; "file:///abs/dir";
@@ -40,8 +47,8 @@ typedef struct storage storage;
 /* ---- lifecycle ---- */
 
 /* Open the storage the options name; the options' strings are copied. Local:
- * creates the directory (and its parents, mode 0700). S3: checks the options
- * and initialises libcurl once per process; nothing is sent. EM_E_CONFIG with
+ * creates the directory (and its parents, mode 0700). S3: checks the options;
+ * nothing is sent (net_global_init must have run). EM_E_CONFIG with
  * a message naming the variable at fault (STORAGE_URL, DATA_DIR, S3_ENDPOINT,
  * S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY); EM_E_IO when the directory
  * cannot be made. *out is owned: close with storage_close. */
@@ -63,43 +70,41 @@ int storage_check_key(const char *key, em_error *err);
  * type). Local files get mode 0600. */
 int storage_put(storage *s, const char *key, const void *data, size_t len, const char *content_type,
                 em_error *err);
+/* Store the bytes [offset, offset + len) of fd, a regular file open for
+ * reading, under key, as storage_put does; the file's offset is neither used
+ * nor moved, and fd stays the caller's. Local: copied in bounded pieces
+ * (copy_file_range, else 64 KiB reads and writes) into the temporary file.
+ * S3: one PUT streamed from fd, after a first pass over the range for its
+ * SHA-256, which S3 checks. EM_E_INVAL when fd is not a regular file; EM_E_IO
+ * when it cannot be read or ends before offset + len. */
+int storage_put_fd(storage *s, const char *key, int fd, off_t offset, size_t len, const char *content_type,
+                   em_error *err);
+
+/* Receives an object's bytes in order, at most STORAGE_CHUNK_MAX at a time.
+ * 0 to go on; anything else stops the read, which returns it unchanged (use a
+ * negative em_err code). */
+typedef int (*storage_sink)(void *ctx, const void *data, size_t n);
+
+/* Stream the object under key to sink. EM_E_NOT_FOUND when there is none;
+ * EM_E_TOO_LARGE when it has more than max_len bytes: before sink sees
+ * anything when the size is known up front (always locally; from S3's
+ * Content-Length), else as soon as the read goes past max_len. */
+int storage_read(storage *s, const char *key, size_t max_len, storage_sink sink, void *ctx, em_error *err);
 /* Read the object under key: *data is owned (free with free()), with a NUL
  * after its *len bytes. EM_E_NOT_FOUND when there is none; EM_E_TOO_LARGE when
  * it has more than max_len bytes. */
 int storage_get(storage *s, const char *key, void **data /* OUT */, size_t *len /* OUT */, size_t max_len,
                 em_error *err);
+/* The object's size in bytes (local: stat; S3: HEAD). EM_E_NOT_FOUND when
+ * there is none. */
+int storage_size(storage *s, const char *key, uint64_t *size /* OUT */, em_error *err);
 /* Remove the object under key; an absent object is not an error. */
 int storage_delete(storage *s, const char *key, em_error *err);
 
-/* ---- S3 request signing (AWS Signature Version 4), exposed for tests ---- */
-
-typedef struct storage_s3_header {
-    const char *name;         /* any case */
-    const char *value;
-} storage_s3_header;
-
-typedef struct storage_s3_request {
-    const char *method;       /* "GET", "PUT", "DELETE" */
-    const char *path;         /* canonical URI, already encoded: "/bucket/key" */
-    const char *query;        /* encoded "a=1&b=2" in any order; NULL or "" for none */
-    const storage_s3_header *headers; /* every header to sign (host, x-amz-date, ...) */
-    size_t n_headers;         /* at most 32 */
-    const char *payload_hash; /* lowercase hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
-    const char *amz_date;     /* the x-amz-date value: "20130524T000000Z" */
-    const char *region;       /* "us-east-1" */
-    const char *access_key;
-    const char *secret_key;
-} storage_s3_request;
-
-/* The Authorization header value for the request, service "s3":
- * "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/s3/aws4_request,
- * SignedHeaders=<names>,Signature=<hex>" (one line), into out (out_len bytes).
- * EM_E_INVAL for a missing field, a malformed date or too many headers;
- * EM_E_TOO_LARGE when out is too small. */
-int storage_s3_sign(const storage_s3_request *r, char *out, size_t out_len);
-
-/* Append s URI-encoded the AWS way to out: A-Z a-z 0-9 - _ . ~ kept, '/' kept
- * when keep_slash, every other byte %XX (uppercase hex). 0 or EM_E_TOO_LARGE. */
-int storage_s3_uri_encode(const char *s, bool keep_slash, buf *out);
+/* The path of the file that holds (or would hold) the object under key, into
+ * out (cap bytes), so that MuPDF or sendfile can open it directly: EM_OK for
+ * the local backend; EM_E_UNSUPPORTED for S3; EM_E_INVAL for a bad key;
+ * EM_E_TOO_LARGE when out is too small. The file may not exist. */
+int storage_local_path(storage *s, const char *key, char *out, size_t cap);
 
 #endif

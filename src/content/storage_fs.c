@@ -4,6 +4,11 @@
  * 0700). A write goes to "<dir of the file>/.<name>~XXXXXX" ('~' is not allowed
  * in keys, so a temporary file never has a key's name), is fsync'd, renamed
  * over the target, and the directory is fsync'd so the rename survives a crash.
+ * The data comes from memory or from a range of another file, which is
+ * copied with copy_file_range (in the kernel, no copy through user space;
+ * shared blocks where the file system can) or, where that is refused (another
+ * file system, an old kernel), with pread and write through a 64 KiB buffer.
+ * Reading streams the file to the sink through a 64 KiB buffer.
  * Deleting removes the file and then any directories left empty up to the
  * root; a writer that loses a directory to such a removal between making it
  * and creating its temporary file in it makes it again. There is no shared state
@@ -26,6 +31,7 @@
 /* How often a write makes its directories again after losing them to a
  * concurrent delete. */
 #define FS_MKDIR_ATTEMPTS 16
+#define FS_CHUNK (64 * 1024) /* bytes per read and write */
 
 typedef struct fs_store {
     char *root; /* owned, no trailing '/' */
@@ -62,7 +68,70 @@ static int fs_io_error(em_error *err, const char *what, const char *path, int e)
     return em_error_set(err, EM_E_IO, "storage: cannot %s the file", what);
 }
 
-static int fs_put(void *impl, const char *key, const void *data, size_t len, const char *content_type,
+/* Write all of p[0..n) to fd. 0 or an errno value. */
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Copy src's range to the end of out. 0, an errno value, or -1 when the
+ * source ends before the range does. */
+static int copy_range(const storage__src *src, int out)
+{
+    off_t pos = src->offset;
+    size_t left = src->len;
+    bool in_kernel = true;
+    unsigned char *chunk = NULL;
+    int e = 0;
+    while (left > 0 && in_kernel) {
+        size_t want = left < (size_t)1 << 30 ? left : (size_t)1 << 30;
+        ssize_t n = copy_file_range(src->fd, &pos, out, NULL, want, 0);
+        if (n > 0) {
+            left -= (size_t)n;
+        } else if (n == 0) {
+            e = -1; /* the source ended */
+            goto out;
+        } else if (errno != EINTR) {
+            if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP &&
+                errno != EPERM && errno != ETXTBSY && errno != EBADF) {
+                e = errno;
+                goto out;
+            }
+            in_kernel = false; /* refused here: copy through user space from where it stopped */
+        }
+    }
+    if (left > 0)
+        chunk = em_malloc(FS_CHUNK);
+    while (left > 0) {
+        ssize_t n = pread(src->fd, chunk, left < FS_CHUNK ? left : FS_CHUNK, pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            e = n < 0 ? errno : -1;
+            goto out;
+        }
+        e = write_all(out, chunk, (size_t)n);
+        if (e != 0)
+            goto out;
+        pos += n;
+        left -= (size_t)n;
+    }
+
+out:
+    free(chunk);
+    return e;
+}
+
+static int fs_put(void *impl, const char *key, const storage__src *src, const char *content_type,
                   em_error *err)
 {
     fs_store *fs = impl;
@@ -94,18 +163,14 @@ static int fs_put(void *impl, const char *key, const void *data, size_t len, con
         }
     }
 
-    const unsigned char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = fs_io_error(err, "write", tmp, w < 0 ? errno : EIO);
-            goto out;
-        }
-        p += w;
-        left -= (size_t)w;
+    int e = src->fd < 0 ? write_all(fd, src->data, src->len) : copy_range(src, fd);
+    if (e == -1) {
+        rc = em_error_set(err, EM_E_IO, "storage: the source file is shorter than the range to store");
+        goto out;
+    }
+    if (e != 0) {
+        rc = fs_io_error(err, "write", tmp, e);
+        goto out;
     }
     if (fsync(fd) != 0) {
         rc = fs_io_error(err, "write", tmp, errno);
@@ -139,12 +204,12 @@ out:
     return rc;
 }
 
-static int fs_get(void *impl, const char *key, void **data, size_t *len, size_t max_len, em_error *err)
+static int fs_read(void *impl, const char *key, size_t max_len, storage_sink sink, void *ctx, em_error *err)
 {
     fs_store *fs = impl;
     int rc = EM_OK;
     char *path = em_asprintf("%s/%s", fs->root, key);
-    unsigned char *d = NULL;
+    unsigned char *chunk = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -166,10 +231,11 @@ static int fs_get(void *impl, const char *key, void **data, size_t *len, size_t 
         rc = em_error_set(err, EM_E_TOO_LARGE, "storage: object is larger than %zu bytes", max_len);
         goto out;
     }
-    size_t size = (size_t)st.st_size, got = 0;
-    d = em_malloc(size + 1);
-    while (got < size) {
-        ssize_t r = read(fd, d + got, size - got);
+    /* Until the end of the file: a file is replaced by rename, never
+     * rewritten in place, so the one open here keeps its size. */
+    chunk = em_malloc(FS_CHUNK);
+    for (size_t got = 0;;) {
+        ssize_t r = read(fd, chunk, FS_CHUNK);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -177,20 +243,57 @@ static int fs_get(void *impl, const char *key, void **data, size_t *len, size_t 
             goto out;
         }
         if (r == 0)
-            break; /* shorter than fstat said: take what is there */
+            break;
+        if ((size_t)r > max_len - got) {
+            rc = em_error_set(err, EM_E_TOO_LARGE, "storage: object is larger than %zu bytes", max_len);
+            goto out;
+        }
         got += (size_t)r;
+        rc = sink(ctx, chunk, (size_t)r);
+        if (rc != 0) {
+            em_error_set(err, rc, "storage: the read was stopped");
+            goto out;
+        }
     }
-    d[got] = '\0';
-    *data = d;
-    *len = got;
-    d = NULL;
 
 out:
     if (fd >= 0)
         close(fd);
-    free(d);
+    free(chunk);
     free(path);
     return rc;
+}
+
+static int fs_size(void *impl, const char *key, uint64_t *size, em_error *err)
+{
+    fs_store *fs = impl;
+    int rc = EM_OK;
+    char *path = em_asprintf("%s/%s", fs->root, key);
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            rc = em_error_set(err, EM_E_NOT_FOUND, "storage: no such object");
+        else
+            rc = fs_io_error(err, "read", path, errno);
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = em_error_set(err, EM_E_NOT_FOUND, "storage: no such object");
+    } else {
+        *size = (uint64_t)st.st_size;
+    }
+    free(path);
+    return rc;
+}
+
+static int fs_local_path(void *impl, const char *key, char *out, size_t cap)
+{
+    fs_store *fs = impl;
+    int n = snprintf(out, cap, "%s/%s", fs->root, key);
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap > 0)
+            out[0] = '\0';
+        return EM_E_TOO_LARGE;
+    }
+    return EM_OK;
 }
 
 static int fs_del(void *impl, const char *key, em_error *err)
@@ -225,7 +328,15 @@ static void fs_close(void *impl)
     free(fs);
 }
 
-static const storage__ops fs_ops = {"local", fs_put, fs_get, fs_del, fs_close};
+static const storage__ops fs_ops = {
+    .kind = "local",
+    .put = fs_put,
+    .read = fs_read,
+    .size = fs_size,
+    .del = fs_del,
+    .local_path = fs_local_path,
+    .close = fs_close,
+};
 
 int storage__fs_open(storage *s, const char *dir, em_error *err)
 {

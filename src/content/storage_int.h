@@ -5,18 +5,30 @@
 #define EM_CONTENT_STORAGE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "content/storage.h"
 #include "core/err.h"
 
-/* A backend's operations. Keys reach them already checked; outputs are
- * already cleared. */
+/* Where the bytes of a put come from: memory, or a range of a file. */
+typedef struct storage__src {
+    const void *data; /* fd < 0: len bytes here (never NULL) */
+    int fd;           /* >= 0: a regular file, read with pread from offset */
+    off_t offset;
+    size_t len;
+} storage__src;
+
+/* A backend's operations. Keys and sources reach them already checked;
+ * outputs are already cleared. */
 typedef struct storage__ops {
     const char *kind;
-    int (*put)(void *impl, const char *key, const void *data, size_t len, const char *content_type,
-               em_error *err);
-    int (*get)(void *impl, const char *key, void **data, size_t *len, size_t max_len, em_error *err);
+    int (*put)(void *impl, const char *key, const storage__src *src, const char *content_type, em_error *err);
+    int (*read)(void *impl, const char *key, size_t max_len, storage_sink sink, void *ctx, em_error *err);
+    int (*size)(void *impl, const char *key, uint64_t *size, em_error *err);
     int (*del)(void *impl, const char *key, em_error *err);
+    /* NULL when objects are not files */
+    int (*local_path)(void *impl, const char *key, char *out, size_t cap);
     void (*close)(void *impl);
 } storage__ops;
 

@@ -207,6 +207,7 @@ int http_status_for(int rc, const char **code)
     case EM_E_BUSY: status = 503; c = "busy"; break;
     case EM_E_TIMEOUT: status = 504; c = "timeout"; break;
     case EM_E_UNSUPPORTED: status = 415; c = "unsupported_media_type"; break;
+    case EM_E_CANCELED: status = 503; c = "canceled"; break;
     case EM_E_DENIED: status = 401; c = "unauthorized"; break;
     case EM_E_FORBIDDEN: status = 403; c = "forbidden"; break;
     case EM_E_RATE_LIMITED: status = 429; c = "rate_limited"; break;
