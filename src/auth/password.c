@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "core/log.h"
+#include "core/utf8.h"
 
 /* The buffer in password.h is sized by hand; keep it in step with libsodium. */
 _Static_assert(PASSWORD_HASH_MAX == crypto_pwhash_STRBYTES,
@@ -109,48 +110,6 @@ bool password_needs_rehash(const char *hash, password_cost cost)
 
 /* ---- policy ---- */
 
-/* Decode the UTF-8 sequence at s (n bytes available) into *cp and return its
- * length, or 0 when it is not well-formed UTF-8 (RFC 3629): a stray
- * continuation byte, a truncated sequence, an overlong form, a surrogate or a
- * code point above U+10FFFF. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp /* OUT */)
-{
-    uint32_t c = s[0];
-    uint32_t min;
-    size_t len;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        min = 0x80;
-        c &= 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        min = 0x800;
-        c &= 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        min = 0x10000;
-        c &= 0x07;
-    } else {
-        return 0; /* continuation byte, 0xc0/0xc1 (always overlong) or 0xf5.. */
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 /* C0 controls, DEL and the C1 controls: invisible, and some (CR, LF, NUL's
  * neighbours) are typed differently on different devices. */
 static bool is_control(uint32_t cp)
@@ -189,7 +148,6 @@ static bool matches_email(const char *password, const char *email)
 
 int password_check_policy(const char *password, const char *email, em_error *err)
 {
-    const unsigned char *p = (const unsigned char *)password;
     size_t len, chars = 0;
     uint32_t first = 0;
     bool one_char = true;
@@ -204,7 +162,7 @@ int password_check_policy(const char *password, const char *email, em_error *err
                             PASSWORD_MAX_BYTES);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = utf8_decode(p + i, len - i, &cp);
+        size_t n = utf8_decode(password + i, len - i, &cp);
         if (n == 0)
             return em_error_set(err, EM_E_INVAL, "the password is not valid UTF-8 text");
         if (is_control(cp))
