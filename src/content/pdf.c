@@ -51,6 +51,7 @@
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "content/text.h"
 #include "core/ascii.h"
 
@@ -380,27 +381,9 @@ static void repair_page_fonts(worker *w, pdf_page *page)
 /* Append code point c as UTF-8; the caller has made it valid. */
 static void put_utf8(buf *b, int c)
 {
-    char s[4];
-    size_t n;
-    if (c < 0x80) {
-        s[0] = (char)c;
-        n = 1;
-    } else if (c < 0x800) {
-        s[0] = (char)(0xc0 | (c >> 6));
-        s[1] = (char)(0x80 | (c & 0x3f));
-        n = 2;
-    } else if (c < 0x10000) {
-        s[0] = (char)(0xe0 | (c >> 12));
-        s[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        s[2] = (char)(0x80 | (c & 0x3f));
-        n = 3;
-    } else {
-        s[0] = (char)(0xf0 | (c >> 18));
-        s[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-        s[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-        s[3] = (char)(0x80 | (c & 0x3f));
-        n = 4;
-    }
+    char s[UTF8_MAX_LEN];
+    size_t n = utf8_encode((uint32_t)c, s);
+    assert(n > 0);
     buf_append(b, s, n); /* past PAGE_TEXT_MAX the rest of the page is dropped */
 }
 

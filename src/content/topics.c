@@ -19,6 +19,7 @@
 #include "content/terms.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "content/text.h"
 
 static bool is_ws(unsigned char c)
@@ -159,9 +160,7 @@ int topics_clean_name(const char *title, char *out, size_t len)
     }
     size_t max = len - 1 < TOPICS_NAME_MAX ? len - 1 : TOPICS_NAME_MAX;
     if (end - start > max) {
-        end = start + max;
-        while (end > start && ((unsigned char)norm[end] & 0xc0) == 0x80)
-            end--;
+        end = start + utf8_cut(norm + start, n - start, max);
         while (end > start && norm[end - 1] == ' ')
             end--;
     }
