@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "core/utf8.h"
 
@@ -117,33 +118,21 @@ static bool is_control(uint32_t cp)
     return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
-static char ascii_lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* ASCII case-insensitive comparison of a (n bytes) with the NUL-terminated b,
- * independent of the process locale. */
-static bool ascii_equal_n(const char *a, size_t n, const char *b)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (b[i] == '\0' || ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    }
-    return b[n] == '\0';
-}
-
-/* True when the password is the email, or its local part, ignoring case. */
+/* True when the password is the email, or its local part, ignoring ASCII
+ * case. */
 static bool matches_email(const char *password, const char *email)
 {
     const char *at;
 
     if (email == NULL || email[0] == '\0')
         return false;
-    if (ascii_equal_n(email, strlen(email), password))
+    if (ascii_casecmp(email, password) == 0)
         return true;
     at = strchr(email, '@');
-    return at != NULL && at > email && ascii_equal_n(email, (size_t)(at - email), password);
+    if (at == NULL || at == email)
+        return false;
+    size_t n = (size_t)(at - email);
+    return ascii_ncasecmp(email, password, n) == 0 && password[n] == '\0';
 }
 
 int password_check_policy(const char *password, const char *email, em_error *err)
@@ -254,7 +243,7 @@ int email_normalize(const char *in, char out[EMAIL_MAX + 1], em_error *err)
                 return em_error_set(err, EM_E_INVAL, "the email address must contain exactly one @");
             at = i;
         }
-        tmp[i] = ascii_lower((char)c);
+        tmp[i] = (char)ascii_tolower(c);
     }
     tmp[len] = '\0';
     if (at == SIZE_MAX)

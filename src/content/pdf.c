@@ -39,13 +39,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
@@ -53,7 +53,6 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "content/text.h"
-#include "core/ascii.h"
 
 /* MuPDF's cache of decoded objects, per thread of one extraction. */
 #define PDF_STORE_SIZE (64u << 20)
@@ -711,7 +710,7 @@ static bool is_roman(const char *p, const char *end)
         return false;
     bool lower = *p >= 'a';
     for (const char *q = p; q < end; q++) {
-        char c = lower ? *q : (char)(*q - 'A' + 'a');
+        char c = (char)ascii_tolower(*q);
         if (c != 'i' && c != 'v' && c != 'x')
             return false;
         if ((*q >= 'a') != lower)
@@ -876,7 +875,7 @@ static bool starts_like_content(const char *t, size_t len)
     const char *end = t + len;
     if (text_starts_with_ci(t, end, "question") || (len >= 2 && (t[0] == 'Q' || t[0] == 'q') && text_is_digit(t[1])))
         return true;
-    char c = t[0] >= 'A' && t[0] <= 'Z' ? (char)(t[0] - 'A' + 'a') : t[0];
+    char c = (char)ascii_tolower(t[0]);
     if (len >= 2 && c >= 'a' && c <= 'h' && (t[1] == '.' || t[1] == ')') && (len == 2 || t[2] == ' '))
         return true;
     if (len >= 3 && t[0] == '(' && t[2] == ')')
@@ -1375,7 +1374,7 @@ static char *metadata_title(fz_context *ctx, pdf_document *doc)
         return NULL;
     value[sizeof value - 1] = '\0';
     char *t = clean_title(value, strlen(value));
-    if (t != NULL && (strcasecmp(t, "untitled") == 0 || strcasecmp(t, "untitled document") == 0)) {
+    if (t != NULL && (ascii_casecmp(t, "untitled") == 0 || ascii_casecmp(t, "untitled document") == 0)) {
         free(t);
         t = NULL;
     }

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -128,10 +129,8 @@ static void store_word(search_query *q, const unsigned char *s, size_t start, si
     assert(q->n_words < QUERY_MAX_WORDS);
     assert(q->text_len + (end - start) + 1 <= sizeof q->text);
     q->word_off[q->n_words++] = (uint16_t)q->text_len;
-    for (size_t k = start; k < end; k++) {
-        unsigned char c = s[k];
-        q->text[q->text_len++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
+    ascii_lower_copy(q->text + q->text_len, (const char *)s + start, end - start);
+    q->text_len += end - start;
     q->text[q->text_len++] = '\0';
 }
 

@@ -13,8 +13,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
-#include <strings.h>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "core/utf8.h"
 
@@ -105,7 +105,7 @@ static bool has_pdf_header(const unsigned char *p, size_t len)
 static bool ends_with_ci(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+    return n >= k && ascii_casecmp(s + n - k, suffix) == 0;
 }
 
 /* Score Markdown structure in the first MARKDOWN_SCAN bytes: an ATX heading,

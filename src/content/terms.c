@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -243,10 +244,8 @@ static bool tok_next(tokenizer *t, word *w)
             w->overlong = true;
             continue;
         }
-        for (size_t i = 0; i < out_l; i++) {
-            unsigned char b = p[i];
-            w->text[w->len++] = (char)(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
-        }
+        ascii_lower_copy(w->text + w->len, (const char *)p, out_l);
+        w->len += out_l;
         w->chars++;
     }
     if (w->overlong) {

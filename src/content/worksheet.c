@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -69,11 +70,6 @@ typedef struct ws_parser {
 static bool is_space_byte(unsigned char c)
 {
     return c <= 0x20 || c == 0x7f;
-}
-
-static char to_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
 /* Append [p, end) to b with white space normalised: any run of white space or
@@ -189,7 +185,7 @@ static size_t option_marker(const char *p, const char *end, int letter)
         paren = true;
         q++;
     }
-    if (q == end || to_lower(*q) != 'a' + letter)
+    if (q == end || ascii_tolower(*q) != 'a' + letter)
         return 0;
     q++;
     if (q == end)
@@ -218,7 +214,7 @@ static size_t letter_answer(const char *p, const char *end, bool alone, int *let
     }
     if (q == end)
         return 0;
-    char c = to_lower(*q);
+    char c = (char)ascii_tolower(*q);
     if (c < 'a' || c > 'h')
         return 0;
     q++;

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <stdarg.h>
 #include <unistd.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -236,11 +236,11 @@ static int get_bool(const kvlist *l, const char *name, bool *out, em_error *err)
     const char *v = kv_get(l, name);
     if (v == NULL)
         return EM_OK;
-    if (strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
-        strcasecmp(v, "on") == 0) {
+    if (ascii_casecmp(v, "1") == 0 || ascii_casecmp(v, "true") == 0 || ascii_casecmp(v, "yes") == 0 ||
+        ascii_casecmp(v, "on") == 0) {
         *out = true;
-    } else if (strcasecmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
-               strcasecmp(v, "off") == 0) {
+    } else if (ascii_casecmp(v, "0") == 0 || ascii_casecmp(v, "false") == 0 || ascii_casecmp(v, "no") == 0 ||
+               ascii_casecmp(v, "off") == 0) {
         *out = false;
     } else {
         return em_error_set(err, EM_E_CONFIG, "%s must be true or false (got \"%.40s\")", name, v);
