@@ -12,24 +12,13 @@
 #include <string.h>
 
 #include "content/pdf.h"
+#include "core/utf8.h"
 
+/* Abort unless s[0..len) is valid UTF-8 without NULs and s[len] is its NUL. */
 static void check_utf8(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    if (s[len] != '\0')
+    if (s[len] != '\0' || memchr(s, '\0', len) != NULL || !utf8_validate(s, len, NULL))
         abort();
-    while (i < len) {
-        if (p[i] == 0 || p[i] >= 0xf5 || (p[i] >= 0x80 && p[i] < 0xc2))
-            abort();
-        size_t k = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3 : 4;
-        if (i + k > len)
-            abort();
-        for (size_t j = 1; j < k; j++)
-            if ((p[i + j] & 0xc0) != 0x80)
-                abort();
-        i += k;
-    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -11,20 +11,13 @@
 #include <string.h>
 
 #include "content/worksheet.h"
+#include "core/utf8.h"
 
 /* Abort unless s is valid UTF-8 (what the parser promises for its output). */
 static void check_utf8(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p != '\0') {
-        size_t k = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : 4;
-        if (*p >= 0xf5 || (*p >= 0x80 && *p < 0xc2))
-            abort();
-        for (size_t i = 1; i < k; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                abort();
-        p += k;
-    }
+    if (!utf8_validate(s, strlen(s), NULL))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

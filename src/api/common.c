@@ -1,11 +1,10 @@
 /* common: what every handler uses: the thread's database connection, query
  * numbers, and the one mapping from a use case's error to an HTTP answer. */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "core/num.h"
 
 db *api_db(http_req *req, http_res *res)
 {
@@ -22,14 +21,12 @@ db *api_db(http_req *req, http_res *res)
 long api_query_long(const http_req *req, const char *name, long lo, long hi, long fallback)
 {
     const char *s = http_req_query(req, name);
+    int64_t n = 0;
     if (s == NULL)
         return fallback;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || n < lo || n > hi)
+    if (num_parse_int64(s, strlen(s), NUM_SIGNED, lo, hi, &n) != EM_OK)
         return -1;
-    return n;
+    return (long)n;
 }
 
 /* Reasons answered with another status than their code's. */

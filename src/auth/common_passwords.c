@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "auth/password.h"
+#include "core/ascii.h"
 
 /* Packed several to a line; clang-format would put one per line. */
 /* clang-format off */
@@ -244,10 +245,7 @@ bool password_is_common(const char *password)
     n = strnlen(password, sizeof lower);
     if (n == sizeof lower)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = password[i];
-        lower[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-    }
+    ascii_lower_copy(lower, password, n);
     lower[n] = '\0';
     return bsearch(lower, common, sizeof common / sizeof common[0], sizeof common[0], compare_entry) != NULL;
 }

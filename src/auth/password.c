@@ -9,7 +9,9 @@
 
 #include <sodium.h>
 
+#include "core/ascii.h"
 #include "core/log.h"
+#include "core/utf8.h"
 
 /* The buffer in password.h is sized by hand; keep it in step with libsodium. */
 _Static_assert(PASSWORD_HASH_MAX == crypto_pwhash_STRBYTES,
@@ -109,48 +111,6 @@ bool password_needs_rehash(const char *hash, password_cost cost)
 
 /* ---- policy ---- */
 
-/* Decode the UTF-8 sequence at s (n bytes available) into *cp and return its
- * length, or 0 when it is not well-formed UTF-8 (RFC 3629): a stray
- * continuation byte, a truncated sequence, an overlong form, a surrogate or a
- * code point above U+10FFFF. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp /* OUT */)
-{
-    uint32_t c = s[0];
-    uint32_t min;
-    size_t len;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        min = 0x80;
-        c &= 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        min = 0x800;
-        c &= 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        min = 0x10000;
-        c &= 0x07;
-    } else {
-        return 0; /* continuation byte, 0xc0/0xc1 (always overlong) or 0xf5.. */
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 /* C0 controls, DEL and the C1 controls: invisible, and some (CR, LF, NUL's
  * neighbours) are typed differently on different devices. */
 static bool is_control(uint32_t cp)
@@ -158,38 +118,25 @@ static bool is_control(uint32_t cp)
     return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
-static char ascii_lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* ASCII case-insensitive comparison of a (n bytes) with the NUL-terminated b,
- * independent of the process locale. */
-static bool ascii_equal_n(const char *a, size_t n, const char *b)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (b[i] == '\0' || ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    }
-    return b[n] == '\0';
-}
-
-/* True when the password is the email, or its local part, ignoring case. */
+/* True when the password is the email, or its local part, ignoring ASCII
+ * case. */
 static bool matches_email(const char *password, const char *email)
 {
     const char *at;
 
     if (email == NULL || email[0] == '\0')
         return false;
-    if (ascii_equal_n(email, strlen(email), password))
+    if (ascii_casecmp(email, password) == 0)
         return true;
     at = strchr(email, '@');
-    return at != NULL && at > email && ascii_equal_n(email, (size_t)(at - email), password);
+    if (at == NULL || at == email)
+        return false;
+    size_t n = (size_t)(at - email);
+    return ascii_ncasecmp(email, password, n) == 0 && password[n] == '\0';
 }
 
 int password_check_policy(const char *password, const char *email, em_error *err)
 {
-    const unsigned char *p = (const unsigned char *)password;
     size_t len, chars = 0;
     uint32_t first = 0;
     bool one_char = true;
@@ -204,7 +151,7 @@ int password_check_policy(const char *password, const char *email, em_error *err
                             PASSWORD_MAX_BYTES);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = utf8_decode(p + i, len - i, &cp);
+        size_t n = utf8_decode(password + i, len - i, &cp);
         if (n == 0)
             return em_error_set(err, EM_E_INVAL, "the password is not valid UTF-8 text");
         if (is_control(cp))
@@ -296,7 +243,7 @@ int email_normalize(const char *in, char out[EMAIL_MAX + 1], em_error *err)
                 return em_error_set(err, EM_E_INVAL, "the email address must contain exactly one @");
             at = i;
         }
-        tmp[i] = ascii_lower((char)c);
+        tmp[i] = (char)ascii_tolower(c);
     }
     tmp[len] = '\0';
     if (at == SIZE_MAX)

@@ -1,9 +1,10 @@
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "core/err.h"
+#include "core/num.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -34,10 +35,8 @@ int cli_no_options(int argc, char **argv, const char *usage, int *done)
 
 long cli_parse_count(const char *s, long max)
 {
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || n < 1 || n > max)
+    int64_t n = 0;
+    if (max < 1 || num_parse_int64(s, strlen(s), NUM_UNSIGNED, 1, max, &n) != EM_OK)
         return -1;
-    return n;
+    return (long)n;
 }

@@ -29,7 +29,8 @@ int cli_no_options(int argc, char **argv, const char *usage, int *done /* OUT */
 /* Print "exammentor <cmd>: <message>" and the hint to use --help; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Parse a whole positive number from an argument; -1 when it is not one. */
+/* Parse an argument that is a whole number from 1 to max (digits only: no
+ * sign, no spaces); -1 when it is not one. */
 long cli_parse_count(const char *s, long max);
 
 #endif

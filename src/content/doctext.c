@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/jsonw.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "content/text.h"
 
 #define MAX_LEVEL 6
@@ -70,19 +70,14 @@ static void add_page(builder *b, char *text, size_t len)
 }
 
 /* Add a heading whose title is [t, te), trimmed and cut to MAX_TITLE bytes.
- * The text is valid UTF-8 (checked on entry), so cutting before a
- * continuation byte keeps it valid. */
+ * The text is valid UTF-8 (checked on entry), so a cut at a character
+ * boundary keeps it valid. */
 static void add_heading(builder *b, int page, size_t off, int level, const char *t, const char *te)
 {
     doc_text *d = b->d;
     t = text_skip_blanks(t, te);
     te = trim_end(t, te);
-    size_t n = (size_t)(te - t);
-    if (n > MAX_TITLE) {
-        n = MAX_TITLE;
-        while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
-            n--;
-    }
+    size_t n = utf8_cut(t, (size_t)(te - t), MAX_TITLE);
     if (d->n_headings == b->headings_cap) {
         b->headings_cap = b->headings_cap == 0 ? 8 : b->headings_cap * 2;
         d->headings = em_realloc(d->headings, b->headings_cap * sizeof d->headings[0]);
@@ -391,20 +386,14 @@ static const char *skip_front_matter(const char *s, const char *end)
 /* 0, or the error for bytes that are not UTF-8 text. */
 static int check_text(const char *s, size_t len, em_error *err)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        if (p[i] == 0)
-            return em_error_set(err, EM_E_UNSUPPORTED, "the text contains NUL bytes");
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = json_utf8_seq_len(p + i, len - i);
-        if (k == 0)
-            return em_error_set(err, EM_E_UNSUPPORTED, "text is not UTF-8");
-        i += k;
-    }
+    /* Whichever comes first is the error: NUL is valid UTF-8, so a NUL before
+     * the first bad byte is found in [0, bad). */
+    size_t bad = len;
+    bool valid = utf8_validate(s, len, &bad);
+    if (bad > 0 && memchr(s, '\0', bad) != NULL)
+        return em_error_set(err, EM_E_UNSUPPORTED, "the text contains NUL bytes");
+    if (!valid)
+        return em_error_set(err, EM_E_UNSUPPORTED, "text is not UTF-8");
     return EM_OK;
 }
 

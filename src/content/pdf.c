@@ -39,20 +39,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "content/text.h"
-#include "core/ascii.h"
 
 /* MuPDF's cache of decoded objects, per thread of one extraction. */
 #define PDF_STORE_SIZE (64u << 20)
@@ -380,27 +380,9 @@ static void repair_page_fonts(worker *w, pdf_page *page)
 /* Append code point c as UTF-8; the caller has made it valid. */
 static void put_utf8(buf *b, int c)
 {
-    char s[4];
-    size_t n;
-    if (c < 0x80) {
-        s[0] = (char)c;
-        n = 1;
-    } else if (c < 0x800) {
-        s[0] = (char)(0xc0 | (c >> 6));
-        s[1] = (char)(0x80 | (c & 0x3f));
-        n = 2;
-    } else if (c < 0x10000) {
-        s[0] = (char)(0xe0 | (c >> 12));
-        s[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        s[2] = (char)(0x80 | (c & 0x3f));
-        n = 3;
-    } else {
-        s[0] = (char)(0xf0 | (c >> 18));
-        s[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-        s[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-        s[3] = (char)(0x80 | (c & 0x3f));
-        n = 4;
-    }
+    char s[UTF8_MAX_LEN];
+    size_t n = utf8_encode((uint32_t)c, s);
+    assert(n > 0);
     buf_append(b, s, n); /* past PAGE_TEXT_MAX the rest of the page is dropped */
 }
 
@@ -728,7 +710,7 @@ static bool is_roman(const char *p, const char *end)
         return false;
     bool lower = *p >= 'a';
     for (const char *q = p; q < end; q++) {
-        char c = lower ? *q : (char)(*q - 'A' + 'a');
+        char c = (char)ascii_tolower(*q);
         if (c != 'i' && c != 'v' && c != 'x')
             return false;
         if ((*q >= 'a') != lower)
@@ -893,7 +875,7 @@ static bool starts_like_content(const char *t, size_t len)
     const char *end = t + len;
     if (text_starts_with_ci(t, end, "question") || (len >= 2 && (t[0] == 'Q' || t[0] == 'q') && text_is_digit(t[1])))
         return true;
-    char c = t[0] >= 'A' && t[0] <= 'Z' ? (char)(t[0] - 'A' + 'a') : t[0];
+    char c = (char)ascii_tolower(t[0]);
     if (len >= 2 && c >= 'a' && c <= 'h' && (t[1] == '.' || t[1] == ')') && (len == 2 || t[2] == ' '))
         return true;
     if (len >= 3 && t[0] == '(' && t[2] == ')')
@@ -1392,7 +1374,7 @@ static char *metadata_title(fz_context *ctx, pdf_document *doc)
         return NULL;
     value[sizeof value - 1] = '\0';
     char *t = clean_title(value, strlen(value));
-    if (t != NULL && (strcasecmp(t, "untitled") == 0 || strcasecmp(t, "untitled document") == 0)) {
+    if (t != NULL && (ascii_casecmp(t, "untitled") == 0 || ascii_casecmp(t, "untitled document") == 0)) {
         free(t);
         t = NULL;
     }

@@ -33,10 +33,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "core/jsonw.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 
 #define QUERY_MAX_WORDS (QUERY_MAX_BYTES / 2 + 1)
 
@@ -75,19 +76,6 @@ typedef struct parser {
 
 typedef enum char_class { CH_SPACE, CH_WORD, CH_QUOTE, CH_PUNCT } char_class;
 
-/* The byte length of the UTF-8 sequence starting with lead byte c, which the
- * text has been checked to be. */
-static size_t seq_len(unsigned char c)
-{
-    if (c < 0x80)
-        return 1;
-    if (c < 0xe0)
-        return 2;
-    if (c < 0xf0)
-        return 3;
-    return 4;
-}
-
 /* For a code point past ASCII: Unicode White_Space and the C1 controls
  * (U+0080..U+00A0 covers both of those there). */
 static bool is_unicode_space(uint32_t cp)
@@ -96,23 +84,18 @@ static bool is_unicode_space(uint32_t cp)
            cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
-/* The class of the character at s[i] and, in *n, its length in bytes. */
+/* The class of the character at s[i] (the text is valid UTF-8) and, in *n,
+ * its length in bytes. */
 static char_class class_at(const unsigned char *s, size_t len, size_t i, size_t *n /* OUT */)
 {
     unsigned char c = s[i];
-    *n = seq_len(c);
-    assert(i + *n <= len);
     if (c >= 0x80) {
         uint32_t cp;
-        if (*n == 2)
-            cp = (uint32_t)(c & 0x1f) << 6 | (s[i + 1] & 0x3f);
-        else if (*n == 3)
-            cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f);
-        else
-            cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(s[i + 1] & 0x3f) << 12 |
-                 (uint32_t)(s[i + 2] & 0x3f) << 6 | (s[i + 3] & 0x3f);
+        *n = utf8_decode((const char *)s + i, len - i, &cp);
+        assert(*n > 0);
         return is_unicode_space(cp) ? CH_SPACE : CH_WORD;
     }
+    *n = 1;
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return CH_WORD;
     if (c <= 0x20 || c == 0x7f)
@@ -133,10 +116,7 @@ static bool word_before(const unsigned char *s, size_t len, size_t i)
 {
     if (i == 0)
         return false;
-    size_t j = i - 1;
-    while (j > 0 && (s[j] & 0xc0) == 0x80)
-        j--;
-    return is_word_at(s, len, j);
+    return is_word_at(s, len, utf8_cut((const char *)s, len, i - 1));
 }
 
 /* ---- building the query -------------------------------------------------- */
@@ -149,10 +129,8 @@ static void store_word(search_query *q, const unsigned char *s, size_t start, si
     assert(q->n_words < QUERY_MAX_WORDS);
     assert(q->text_len + (end - start) + 1 <= sizeof q->text);
     q->word_off[q->n_words++] = (uint16_t)q->text_len;
-    for (size_t k = start; k < end; k++) {
-        unsigned char c = s[k];
-        q->text[q->text_len++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
+    ascii_lower_copy(q->text + q->text_len, (const char *)s + start, end - start);
+    q->text_len += end - start;
     q->text[q->text_len++] = '\0';
 }
 
@@ -314,13 +292,9 @@ int query_parse(const char *text, size_t len, search_query **out, em_error *err)
     *out = NULL;
     if (len > QUERY_MAX_BYTES)
         return em_error_set(err, EM_E_TOO_LARGE, "the query is too long (at most %d bytes)", QUERY_MAX_BYTES);
+    if (!utf8_validate(text, len, NULL))
+        return em_error_set(err, EM_E_PARSE, "the query is not valid UTF-8");
     const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i < len;) {
-        size_t n = s[i] < 0x80 ? 1 : json_utf8_seq_len(s + i, len - i);
-        if (n == 0)
-            return em_error_set(err, EM_E_PARSE, "the query is not valid UTF-8");
-        i += n;
-    }
     search_query *q = em_calloc(1, sizeof *q);
     parser p = {.s = s, .len = len, .q = q, .err = err, .last = LAST_NONE, .pending_or = false};
     int rc = parse_text(&p);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/num.h"
 
 #define SIG_B64_LEN 43 /* base64url of 32 bytes, no padding */
 #define DIGITS_MAX 19  /* INT64_MAX has 19 digits */
@@ -67,17 +68,14 @@ int signed_url_verify(const char *secret, const char *id, const char *token, int
     if (tl > SIGNED_URL_TOKEN_MAX)
         return EM_E_INVAL;
 
-    /* expiry: 1-19 digits, no leading zero unless it is "0", no overflow */
-    size_t nd = 0;
+    /* expiry: digits as signed_url_make writes them (no leading zero unless
+     * it is "0"), within int64_t, then a '.' */
+    const char *dot = memchr(token, '.', tl);
+    if (dot == NULL)
+        return EM_E_INVAL;
+    size_t nd = (size_t)(dot - token);
     int64_t expires = 0;
-    while (nd < tl && token[nd] >= '0' && token[nd] <= '9') {
-        int d = token[nd] - '0';
-        if (nd == DIGITS_MAX || expires > (INT64_MAX - d) / 10)
-            return EM_E_INVAL;
-        expires = expires * 10 + d;
-        nd++;
-    }
-    if (nd == 0 || (nd > 1 && token[0] == '0') || nd >= tl || token[nd] != '.')
+    if ((nd > 1 && token[0] == '0') || num_parse_int64(token, nd, NUM_UNSIGNED, 0, INT64_MAX, &expires) != EM_OK)
         return EM_E_INVAL;
     const char *given = token + nd + 1;
     if (tl - nd - 1 != SIG_B64_LEN)

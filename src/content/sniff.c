@@ -13,10 +13,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
-#include <strings.h>
 
-#include "core/jsonw.h"
+#include "core/ascii.h"
 #include "core/log.h"
+#include "core/utf8.h"
 
 /* How much libmagic looks at: enough for every format we tell apart, and
  * for its text heuristics. */
@@ -87,21 +87,13 @@ const char *content_type_name(content_type t)
  * line ends, vertical tab and form feed. */
 static bool is_utf8_text(const unsigned char *p, size_t len)
 {
-    size_t i = len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    while (i < len) {
+    size_t start = len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    for (size_t i = start; i < len; i++) {
         unsigned char c = p[i];
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
-                return false;
-            i++;
-            continue;
-        }
-        size_t k = json_utf8_seq_len(p + i, len - i);
-        if (k == 0)
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
             return false;
-        i += k;
     }
-    return true;
+    return utf8_validate((const char *)p + start, len - start, NULL);
 }
 
 static bool has_pdf_header(const unsigned char *p, size_t len)
@@ -113,7 +105,7 @@ static bool has_pdf_header(const unsigned char *p, size_t len)
 static bool ends_with_ci(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+    return n >= k && ascii_casecmp(s + n - k, suffix) == 0;
 }
 
 /* Score Markdown structure in the first MARKDOWN_SCAN bytes: an ATX heading,
@@ -193,12 +185,7 @@ int sniff_content(const void *data, size_t len, const char *filename_hint, conte
 
     /* A prefix cut at a character boundary, so a UTF-8 text is not taken
      * for binary because of its last, split character. */
-    size_t n = len;
-    if (n > SNIFF_PREFIX) {
-        n = SNIFF_PREFIX;
-        for (int i = 0; i < 3 && n > 0 && (p[n] & 0xc0) == 0x80; i++)
-            n--;
-    }
+    size_t n = utf8_cut(data, len, SNIFF_PREFIX);
     const char *found = magic_buffer(m, p, n);
     if (found == NULL) {
         log_msg(LOG_WARN, "sniff: libmagic failed: %s", magic_error(m));

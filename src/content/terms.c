@@ -22,9 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/err.h"
-#include "core/jsonw.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 
 /* ---- stop words --------------------------------------------------------- */
 
@@ -99,23 +100,6 @@ typedef enum char_class {
     CC_PUNCT    /* everything else, invalid UTF-8 included */
 } char_class;
 
-/* Decode the character at s[0..n), n >= 1: its length (1 for an invalid byte,
- * whose code point is then U+FFFD) and *cp. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t l = json_utf8_seq_len(s, n);
-    switch (l) {
-    case 1: *cp = s[0]; return 1;
-    case 2: *cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f); return 2;
-    case 3: *cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f); return 3;
-    case 4:
-        *cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
-              (s[3] & 0x3f);
-        return 4;
-    default: *cp = 0xfffd; return 1;
-    }
-}
-
 /* Non-ASCII code points that are punctuation, symbols, spaces or otherwise not
  * part of words: the Latin-1 punctuation, the general punctuation, symbol and
  * arrow blocks, CJK and full-width punctuation, private use, specials, emoji,
@@ -187,7 +171,9 @@ typedef struct word {
 static char_class class_at(const tokenizer *t, size_t pos, size_t *clen /* OUT */, uint32_t *cp /* OUT */)
 {
     uint32_t c;
-    size_t l = utf8_decode(t->s + pos, t->len - pos, &c);
+    size_t l = utf8_decode((const char *)t->s + pos, t->len - pos, &c);
+    if (l == 0)
+        l = 1; /* an invalid byte: U+FFFD, punctuation */
     if (clen != NULL)
         *clen = l;
     if (cp != NULL)
@@ -258,10 +244,8 @@ static bool tok_next(tokenizer *t, word *w)
             w->overlong = true;
             continue;
         }
-        for (size_t i = 0; i < out_l; i++) {
-            unsigned char b = p[i];
-            w->text[w->len++] = (char)(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
-        }
+        ascii_lower_copy(w->text + w->len, (const char *)p, out_l);
+        w->len += out_l;
         w->chars++;
     }
     if (w->overlong) {

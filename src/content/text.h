@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/ascii.h"
+
 static inline bool text_is_alpha(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -34,14 +36,7 @@ static inline const char *text_skip_blanks(const char *p, const char *end)
 static inline bool text_starts_with_ci(const char *p, const char *end, const char *w)
 {
     size_t n = strlen(w);
-    if ((size_t)(end - p) < n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] - 'A' + 'a') : p[i];
-        if (c != w[i])
-            return false;
-    }
-    return true;
+    return (size_t)(end - p) >= n && ascii_ncasecmp(p, w, n) == 0;
 }
 
 /* A section number at p: groups of 1..max_digits digits joined by single

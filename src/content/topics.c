@@ -14,11 +14,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "content/terms.h"
+#include "core/ascii.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "content/text.h"
 
 static bool is_ws(unsigned char c)
@@ -96,7 +97,7 @@ static size_t numbering_len(const char *s, size_t n)
     /* "Chapter 3: ...", "Part II - ...", "Appendix A. ..." */
     for (size_t k = 0; k < sizeof numbering_words / sizeof numbering_words[0]; k++) {
         size_t wl = strlen(numbering_words[k]);
-        if (n <= wl + 1 || strncasecmp(s, numbering_words[k], wl) != 0 || s[wl] != ' ')
+        if (n <= wl + 1 || ascii_ncasecmp(s, numbering_words[k], wl) != 0 || s[wl] != ' ')
             continue;
         size_t i = wl + 1;
         size_t l = decimal_len(s + i, n - i);
@@ -159,9 +160,7 @@ int topics_clean_name(const char *title, char *out, size_t len)
     }
     size_t max = len - 1 < TOPICS_NAME_MAX ? len - 1 : TOPICS_NAME_MAX;
     if (end - start > max) {
-        end = start + max;
-        while (end > start && ((unsigned char)norm[end] & 0xc0) == 0x80)
-            end--;
+        end = start + utf8_cut(norm + start, n - start, max);
         while (end > start && norm[end - 1] == ' ')
             end--;
     }
@@ -189,7 +188,7 @@ int topics_tag_slug(const char *name, char *out, size_t len)
         if (dash)
             out[o++] = '-';
         dash = false;
-        out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        out[o++] = (char)ascii_tolower(c);
     }
     out[o] = '\0';
     return o > 0 ? EM_OK : EM_E_INVAL;
@@ -242,7 +241,7 @@ static void words_per_heading(const chunk_heading *hs, size_t nh, const text_chu
 static size_t find_topic(const topic_list *l, const char *name)
 {
     for (size_t i = 0; i < l->n; i++) {
-        if (strcasecmp(l->items[i].name, name) == 0)
+        if (ascii_casecmp(l->items[i].name, name) == 0)
             return i;
     }
     return SIZE_MAX;
@@ -274,7 +273,7 @@ static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names
         n_top++;
         bool seen = false;
         for (size_t k = 0; k < i && !seen; k++)
-            seen = names[k] != NULL && hs[k].level == top && strcasecmp(names[k], names[i]) == 0;
+            seen = names[k] != NULL && hs[k].level == top && ascii_casecmp(names[k], names[i]) == 0;
         n_top_distinct += !seen;
     }
     bool use_top = !(n_top == 1 && have_next);

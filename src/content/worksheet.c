@@ -25,9 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
-#include "core/jsonw.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "content/text.h"
 
 #define MAX_QUESTIONS 10000
@@ -71,11 +72,6 @@ static bool is_space_byte(unsigned char c)
     return c <= 0x20 || c == 0x7f;
 }
 
-static char to_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Append [p, end) to b with white space normalised: any run of white space or
  * control bytes becomes one space, none at the start or end of b, and text
  * appended to a non-empty b is separated from it by a space (it comes from
@@ -83,7 +79,6 @@ static char to_lower(char c)
  * EM_E_TOO_LARGE (b's maximum). */
 static int text_append(buf *b, const char *p, const char *end)
 {
-    static const char replacement[] = "\xef\xbf\xbd";
     const unsigned char *s = (const unsigned char *)p;
     const unsigned char *e = (const unsigned char *)end;
     bool pending_space = true;
@@ -108,9 +103,9 @@ static int text_append(buf *b, const char *p, const char *end)
                 s++;
             rc = buf_append(b, run, (size_t)(s - run));
         } else {
-            size_t k = json_utf8_seq_len(s, (size_t)(e - s));
+            size_t k = utf8_decode((const char *)s, (size_t)(e - s), NULL);
             if (k == 0) {
-                rc = buf_append(b, replacement, sizeof replacement - 1);
+                rc = buf_append(b, UTF8_REPLACEMENT_STR, sizeof UTF8_REPLACEMENT_STR - 1);
                 s++;
             } else {
                 rc = buf_append(b, s, k);
@@ -190,7 +185,7 @@ static size_t option_marker(const char *p, const char *end, int letter)
         paren = true;
         q++;
     }
-    if (q == end || to_lower(*q) != 'a' + letter)
+    if (q == end || ascii_tolower(*q) != 'a' + letter)
         return 0;
     q++;
     if (q == end)
@@ -219,7 +214,7 @@ static size_t letter_answer(const char *p, const char *end, bool alone, int *let
     }
     if (q == end)
         return 0;
-    char c = to_lower(*q);
+    char c = (char)ascii_tolower(*q);
     if (c < 'a' || c > 'h')
         return 0;
     q++;
@@ -444,16 +439,11 @@ static void set_answer_text(ws_question *q, const char *p, const char *end)
     buf b;
     /* Normalising can triple invalid bytes (U+FFFD), never more. */
     buf_init(&b, ANSWER_RAW_MAX * 3);
-    if (end - p > ANSWER_RAW_MAX) {
-        end = p + ANSWER_RAW_MAX;
-        for (int i = 0; i < 3 && end > p && ((unsigned char)*end & 0xc0) == 0x80; i++)
-            end--;
-    }
+    if (end - p > ANSWER_RAW_MAX)
+        end = p + utf8_cut(p, (size_t)(end - p), ANSWER_RAW_MAX);
     if (is_rule_line(p, end) || text_append(&b, p, end) != EM_OK || b.len == 0)
         goto done;
-    size_t n = b.len < sizeof q->answer - 1 ? b.len : sizeof q->answer - 1;
-    while (n > 0 && n < b.len && ((unsigned char)b.data[n] & 0xc0) == 0x80)
-        n--;
+    size_t n = utf8_cut(b.data, b.len, sizeof q->answer - 1);
     memcpy(q->answer, b.data, n);
     q->answer[n] = '\0';
 done:

@@ -1,19 +1,18 @@
 #include "core/config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <stdarg.h>
 #include <unistd.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/num.h"
 
 /* The largest .env file read, and the longest line in it. */
 #define DOTENV_MAX_BYTES (256 * 1024)
@@ -207,19 +206,17 @@ static char *dup_or(const kvlist *l, const char *name, const char *fallback)
     return v != NULL ? em_strdup(v) : NULL;
 }
 
-/* Parse an integer variable within [lo, hi]; unset keeps *out. */
+/* Parse an integer variable within [lo, hi] (digits only); unset keeps *out. */
 static int get_long(const kvlist *l, const char *name, long lo, long hi, long *out, em_error *err)
 {
     const char *v = kv_get(l, name);
     if (v == NULL)
         return EM_OK;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+    int64_t n = 0;
+    if (num_parse_int64(v, strlen(v), NUM_UNSIGNED, lo, hi, &n) != EM_OK)
         return em_error_set(err, EM_E_CONFIG, "%s must be a whole number from %ld to %ld (got \"%.40s\")",
                             name, lo, hi, v);
-    *out = n;
+    *out = (long)n;
     return EM_OK;
 }
 
@@ -236,11 +233,11 @@ static int get_bool(const kvlist *l, const char *name, bool *out, em_error *err)
     const char *v = kv_get(l, name);
     if (v == NULL)
         return EM_OK;
-    if (strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
-        strcasecmp(v, "on") == 0) {
+    if (ascii_casecmp(v, "1") == 0 || ascii_casecmp(v, "true") == 0 || ascii_casecmp(v, "yes") == 0 ||
+        ascii_casecmp(v, "on") == 0) {
         *out = true;
-    } else if (strcasecmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
-               strcasecmp(v, "off") == 0) {
+    } else if (ascii_casecmp(v, "0") == 0 || ascii_casecmp(v, "false") == 0 || ascii_casecmp(v, "no") == 0 ||
+               ascii_casecmp(v, "off") == 0) {
         *out = false;
     } else {
         return em_error_set(err, EM_E_CONFIG, "%s must be true or false (got \"%.40s\")", name, v);
@@ -248,37 +245,15 @@ static int get_bool(const kvlist *l, const char *name, bool *out, em_error *err)
     return EM_OK;
 }
 
-/* Read a decimal number in 1..max at *p (digits only: no sign, no spaces) and
- * advance *p past it. */
-static int parse_count(const char **p, int max, int *out /* OUT */)
-{
-    const char *s = *p;
-    int v = 0;
-    if (*s < '0' || *s > '9')
-        return EM_E_INVAL;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        v = v * 10 + (*s - '0');
-        if (v > max)
-            return EM_E_INVAL; /* checked at every digit: no overflow */
-    }
-    if (v < 1)
-        return EM_E_INVAL;
-    *p = s;
-    *out = v;
-    return EM_OK;
-}
-
 int config_parse_rate(const char *spec, int *limit, int *window_s)
 {
-    int n = 0, w = 0;
-    const char *p = spec;
-    if (p == NULL || parse_count(&p, 100000, &n) != EM_OK || *p != '/')
+    int64_t n = 0, w = 0;
+    const char *slash = spec != NULL ? strchr(spec, '/') : NULL;
+    if (slash == NULL || num_parse_int64(spec, (size_t)(slash - spec), NUM_UNSIGNED, 1, 100000, &n) != EM_OK ||
+        num_parse_int64(slash + 1, strlen(slash + 1), NUM_UNSIGNED, 1, 86400, &w) != EM_OK)
         return EM_E_INVAL;
-    p++;
-    if (parse_count(&p, 86400, &w) != EM_OK || *p != '\0')
-        return EM_E_INVAL;
-    *limit = n;
-    *window_s = w;
+    *limit = (int)n;
+    *window_s = (int)w;
     return EM_OK;
 }
 

@@ -8,57 +8,19 @@
 #include <string.h>
 
 #include "core/err.h"
-
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one. */
-size_t json_utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    return len;
-}
-
-static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
+#include "core/utf8.h"
 
 size_t json_utf8_sanitize(char *dst, size_t cap, const char *s, size_t n)
 {
     assert(cap > 0);
-    const unsigned char *u = (const unsigned char *)s;
     size_t o = 0, i = 0;
     while (i < n) {
-        size_t len = json_utf8_seq_len(u + i, n - i);
+        size_t len = utf8_decode(s + i, n - i, NULL);
         const char *src = s + i;
         size_t out_len = len;
-        if (len == 0 || u[i] == 0) {
-            src = REPLACEMENT;
-            out_len = 3;
+        if (len == 0 || s[i] == '\0') {
+            src = UTF8_REPLACEMENT_STR;
+            out_len = sizeof UTF8_REPLACEMENT_STR - 1;
             len = 1;
         }
         if (cap - 1 - o < out_len)
@@ -102,10 +64,10 @@ size_t json_escape(char *dst, size_t cap, const char *s, size_t n, size_t *consu
         char esc[8];
         const char *src;
         size_t out_len;
-        size_t len = json_utf8_seq_len(u + i, n - i);
+        size_t len = utf8_decode(s + i, n - i, NULL);
         if (len == 0) {
-            src = REPLACEMENT;
-            out_len = 3;
+            src = UTF8_REPLACEMENT_STR;
+            out_len = sizeof UTF8_REPLACEMENT_STR - 1;
             len = 1;
         } else if (len == 1) { /* a quote, a backslash or a control character */
             esc[0] = '\\';

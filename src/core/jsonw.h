@@ -25,13 +25,8 @@
  * input bytes they cover. */
 size_t json_escape(char *dst, size_t cap, const char *s, size_t n, size_t *consumed /* OUT */);
 
-/* The length of the well-formed UTF-8 sequence at s (1-4, RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF), or 0 when the n bytes
- * there do not start one. n >= 1. */
-size_t json_utf8_seq_len(const unsigned char *s, size_t n);
-
-/* Copy s[0..n) into dst (cap bytes incl. NUL) as valid UTF-8, replacing invalid
- * sequences and NUL bytes with U+FFFD; never splits a character. Returns the
+/* Copy s[0..n) into dst (cap bytes incl. NUL) as valid UTF-8 (utf8.h's
+ * reading of it), replacing invalid sequences and NUL bytes with U+FFFD; never splits a character. Returns the
  * bytes written, excluding the NUL. */
 size_t json_utf8_sanitize(char *dst, size_t cap, const char *s, size_t n);
 

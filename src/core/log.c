@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -24,7 +24,7 @@ int log_level_parse(const char *s, log_level *out)
         {"warn", LOG_WARN},   {"error", LOG_ERROR}, {"critical", LOG_ERROR},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcasecmp(s, names[i].name) == 0) {
+        if (ascii_casecmp(s, names[i].name) == 0) {
             *out = names[i].level;
             return EM_OK;
         }

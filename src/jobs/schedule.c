@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ascii.h"
 #include "core/clock.h"
 #include "jobs/queue.h"
 
@@ -467,7 +468,7 @@ int schedule_override_name(const char *name, char *out, size_t n)
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)name[i];
         out[sizeof prefix - 1 + i] =
-            ch == '.' || ch == '-' ? '_' : (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+            ch == '.' || ch == '-' ? '_' : (char)ascii_toupper(ch);
     }
     out[sizeof prefix - 1 + len] = '\0';
     return EM_OK;

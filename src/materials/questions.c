@@ -86,11 +86,12 @@ int questions_list(db *d, const principal *who, const question_query *q, questio
         return em_error_set(err, EM_E_INVAL, "limit must be 1-%d and offset 0 or more", QUESTIONS_PAGE_MAX);
     if (q->tag != NULL) {
         size_t n = strlen(q->tag);
-        if (n > TAG_MAX_LEN)
-            n = TAG_MAX_LEN + 1; /* too long: refused below */
-        else
+        bool fits = n <= TAG_MAX_LEN;
+        if (fits) {
             ascii_lower_copy(tag, q->tag, n);
-        if (n > TAG_MAX_LEN || !tag_valid(tag))
+            tag[n] = '\0';
+        }
+        if (!fits || !tag_valid(tag))
             return em_error_set(err, EM_E_INVAL,
                                 "tag must be a curriculum tag such as math.algebra (dotted lowercase words)");
         tags_child_range(tag, lo, hi, sizeof lo);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/mem.h"
 
 bool tag_valid(const char *tag)
@@ -45,8 +46,7 @@ static int add_tag(json_t *out, const char *s, size_t n, em_error *err)
     if (n > TAG_MAX_LEN)
         return em_error_set(err, EM_E_INVAL, "a tag is longer than %d characters", TAG_MAX_LEN);
     char tag[TAG_MAX_LEN + 1];
-    for (size_t i = 0; i < n; i++)
-        tag[i] = (char)tolower((unsigned char)s[i]);
+    ascii_lower_copy(tag, s, n);
     tag[n] = '\0';
     if (!tag_valid(tag))
         return em_error_set(err, EM_E_INVAL,

@@ -128,7 +128,14 @@ static void config_bad_numbers_name_variable(void **state)
                               {"AUTH_RATE_LIMIT=0/60", "AUTH_RATE_LIMIT"},
                               {"AUTH_RATE_LIMIT=10/60s", "AUTH_RATE_LIMIT"},
                               {"ARGON2_MEMLIMIT_KB=1024", "ARGON2_MEMLIMIT_KB"},
-                              {"ACCESS_TOKEN_MINUTES=0", "ACCESS_TOKEN_MINUTES"}};
+                              {"ACCESS_TOKEN_MINUTES=0", "ACCESS_TOKEN_MINUTES"},
+                              /* digits only: no spaces, no sign, no overflow */
+                              {"PORT= 8000", "PORT"},     {"PORT=+8000", "PORT"},
+                              {"PORT=-0", "PORT"},        {"PORT=8000 ", "PORT"},
+                              {"MAX_BODY_KB=18446744073709551617", "MAX_BODY_KB"},
+                              {"AUTH_RATE_LIMIT=+10/60", "AUTH_RATE_LIMIT"},
+                              {"AUTH_RATE_LIMIT=10/ 60", "AUTH_RATE_LIMIT"},
+                              {"AUTH_RATE_LIMIT=10/60/60", "AUTH_RATE_LIMIT"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *env[] = {(char *)cases[i][0], NULL};
         config c;

@@ -22,6 +22,7 @@
 #include "content/pdf.h"
 #include "content/worksheet.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "fixtures.h"
 
 /* ---- helpers ---- */
@@ -107,19 +108,11 @@ static bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* s[0..len) is valid UTF-8 without NULs, and s[len] is its NUL. */
 static void assert_utf8(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        assert_true(p[i] != 0);
-        size_t k = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3 : 4;
-        assert_true(p[i] < 0xf5 && (p[i] < 0x80 || p[i] >= 0xc2));
-        assert_true(i + k <= len);
-        for (size_t j = 1; j < k; j++)
-            assert_int_equal(p[i + j] & 0xc0, 0x80);
-        i += k;
-    }
+    assert_null(memchr(s, '\0', len));
+    assert_true(utf8_validate(s, len, NULL));
     assert_int_equal(s[len], '\0');
 }
 

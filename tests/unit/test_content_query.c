@@ -1,6 +1,7 @@
 /* query: every construct rendered for FTS5 and tsquery, every error, the
  * limits, and a property test that hostile input never puts anything but
- * words and the renderer's own operators into either rendering. The
+ * words and the renderer's own operators into either rendering, checked by
+ * the reference model in tests/support/query_model.c. The
  * renderings are compared with expected text only: test_content* executables
  * link em_content, which does not bring SQLite or libpq. */
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "query_model.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -395,134 +397,6 @@ static uint64_t next_rand(uint64_t *s)
     return *s;
 }
 
-/* The code point of the UTF-8 sequence at s (n bytes left) and its length in
- * *len, or -1 when it is not well-formed. Written apart from query.c. */
-static long decode_utf8(const unsigned char *s, size_t n, size_t *len)
-{
-    unsigned char c = s[0];
-    size_t k;
-    long cp, min;
-    if (c < 0x80) {
-        *len = 1;
-        return c;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        k = 2, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        k = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        k = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return -1;
-    }
-    if (n < k)
-        return -1;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return -1;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return -1;
-    *len = k;
-    return cp;
-}
-
-/* Characters a word may hold once rendered: a-z, 0-9, and non-ASCII that is
- * neither white space (PostgreSQL splits tsquery operands at what iswspace
- * calls space) nor a C1 control. */
-static bool word_char(const unsigned char *s, size_t n, size_t *len)
-{
-    long cp = decode_utf8(s, n, len);
-    if (cp < 0)
-        return false;
-    if (cp < 0x80)
-        return (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9');
-    return !(cp <= 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
-             cp == 0x202f || cp == 0x205f || cp == 0x3000);
-}
-
-/* The length of the word at s (0 when there is none). */
-static size_t word_len(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0, k;
-    while (i < n && word_char(u + i, n - i, &k))
-        i += k;
-    return i;
-}
-
-static bool starts(const char *s, const char *p)
-{
-    return strncmp(s, p, strlen(p)) == 0;
-}
-
-/* An FTS5 expression as query_to_fts5 writes it: "w w"[*] strings of words
- * with single spaces, parentheses, and AND/OR/NOT between operands. */
-static bool fts5_ok(const char *s)
-{
-    int depth = 0;
-    bool want_operand = true;
-    while (*s != '\0') {
-        if (*s == '"' && want_operand) {
-            s++;
-            for (;;) {
-                size_t n = word_len(s);
-                if (n == 0)
-                    return false;
-                s += n;
-                if (*s != ' ')
-                    break;
-                s++;
-            }
-            if (*s++ != '"')
-                return false;
-            if (*s == '*')
-                s++;
-            want_operand = false;
-        } else if (*s == '(' && want_operand) {
-            depth++, s++;
-        } else if (*s == ')' && !want_operand && depth > 0) {
-            depth--, s++;
-        } else if (!want_operand && (starts(s, " AND ") || starts(s, " NOT "))) {
-            s += 5, want_operand = true;
-        } else if (!want_operand && starts(s, " OR ")) {
-            s += 4, want_operand = true;
-        } else {
-            return false;
-        }
-    }
-    return depth == 0 && !want_operand;
-}
-
-/* A tsquery as query_to_tsquery writes it: words with an optional :*,
- * parentheses, ! before an operand, and & | <-> between operands. */
-static bool tsquery_ok(const char *s)
-{
-    int depth = 0;
-    bool want_operand = true;
-    while (*s != '\0') {
-        size_t n = want_operand ? word_len(s) : 0;
-        if (n > 0) {
-            s += n;
-            if (starts(s, ":*"))
-                s += 2;
-            want_operand = false;
-        } else if ((*s == '(' || *s == '!') && want_operand) {
-            depth += *s == '(';
-            s++;
-        } else if (*s == ')' && !want_operand && depth > 0) {
-            depth--, s++;
-        } else if (!want_operand && (starts(s, " & ") || starts(s, " | "))) {
-            s += 3, want_operand = true;
-        } else if (!want_operand && starts(s, " <-> ")) {
-            s += 5, want_operand = true;
-        } else {
-            return false;
-        }
-    }
-    return depth == 0 && !want_operand;
-}
-
 /* Pieces of hostile queries: the language's syntax, both engines' syntax,
  * white space, and UTF-8 letters, symbols and spaces. */
 static const char *const fragments[] = {
@@ -585,16 +459,16 @@ static void content_query_hostile_input(void **state)
         buf_reset(&t);
         assert_int_equal(query_to_fts5(q, &f), EM_OK);
         assert_int_equal(query_to_tsquery(q, &t), EM_OK);
-        if (!fts5_ok(f.data))
+        if (!query_model_fts5_ok(f.data))
             fail_msg("iteration %d: \"%.*s\" gave FTS5 %s", iter, (int)len, (const char *)text, f.data);
-        if (!tsquery_ok(t.data))
+        if (!query_model_tsquery_ok(t.data))
             fail_msg("iteration %d: \"%.*s\" gave tsquery %s", iter, (int)len, (const char *)text, t.data);
         longest = f.len > longest ? f.len : longest;
         longest = t.len > longest ? t.len : longest;
         assert_true(query_word_count(q) > 0);
         for (size_t i = 0; i < query_word_count(q); i++) {
             const char *w = query_word(q, i, NULL);
-            assert_true(w[0] != '\0' && word_len(w) == strlen(w));
+            assert_true(query_model_word_ok(w));
         }
         query_free(q);
     }
