@@ -146,4 +146,53 @@ static inline bool area_wait(bool (*done)(void *ctx), void *ctx, int64_t timeout
     }
 }
 
+/* ---- a storage directory of the case's own (tests that include
+ * content/storage.h first) ---- */
+#ifdef EM_CONTENT_STORAGE_H
+
+typedef struct area_store {
+    char dir[64];   /* the directory behind STORAGE_URL file://dir */
+    storage *s;
+} area_store;
+
+static inline void area_store_open(area_store *st)
+{
+    snprintf(st->dir, sizeof st->dir, "/tmp/em_store_XXXXXX");
+    assert_non_null(mkdtemp(st->dir));
+    char url[96];
+    snprintf(url, sizeof url, "file://%s", st->dir);
+    storage_options o = {.url = url};
+    em_error err = {0};
+    if (storage_open(&o, &st->s, &err) != EM_OK)
+        fail_msg("storage_open: %s", err.msg);
+}
+
+static inline void area_store_close(area_store *st)
+{
+    storage_close(st->s);
+    nftw(st->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static size_t area_files_seen;
+
+static inline int area_count_file(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)sb;
+    (void)ftw;
+    if (flag == FTW_F)
+        area_files_seen++;
+    return 0;
+}
+
+/* Regular files anywhere under the storage directory. */
+static inline size_t area_store_files(const area_store *st)
+{
+    area_files_seen = 0;
+    nftw(st->dir, area_count_file, 16, FTW_PHYS);
+    return area_files_seen;
+}
+
+#endif /* EM_CONTENT_STORAGE_H */
+
 #endif
