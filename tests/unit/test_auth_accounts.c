@@ -314,6 +314,13 @@ static void auth_accounts_attempts_are_limited(void **state)
     rc = accounts_change_password(a, f->d, ub.id, PASSWORD, PASSWORD2, "10.4.0.3", &err);
     expect_refusal(rc, &err, EM_E_RATE_LIMITED, NULL);
     assert_true(password_verify(get_user(f->d, ub.id).password_hash, PASSWORD));
+
+    /* a successful login forgets the account's failed attempts */
+    make_account(a, f->d, "z@example.org", "student");
+    assert_int_equal(accounts_login(a, f->d, "z@example.org", "wrong password!", "10.5.0.1", &t, &err), EM_E_DENIED);
+    assert_int_equal(accounts_login(a, f->d, "z@example.org", PASSWORD, "10.5.0.2", &t, &err), EM_OK);
+    assert_int_equal(accounts_login(a, f->d, "z@example.org", "wrong password!", "10.5.0.3", &t, &err), EM_E_DENIED);
+    assert_int_equal(accounts_login(a, f->d, "z@example.org", PASSWORD, "10.5.0.4", &t, &err), EM_OK);
     accounts_free(a);
 }
 
@@ -871,11 +878,15 @@ static void auth_accounts_use_cases_join_the_callers_transaction(void **state)
     user out;
     assert_int_equal(accounts_admin_update(a, f->d, &as_admin, s.id, "tutor", 0, IP, &out, &err), EM_OK);
     assert_int_equal(accounts_set_password(a, f->d, "nina@example.org", PASSWORD2, &err), EM_OK);
+    superuser_state st;
+    assert_int_equal(accounts_ensure_superuser(a, f->d, "first@example.org", PASSWORD, true, &st, &err), EM_OK);
+    assert_int_equal(st, SUPERUSER_CREATED);
     assert_true(db_in_transaction(f->d));
     db_rollback(f->d);
     assert_false(db_in_transaction(f->d));
     user gone;
     assert_int_equal(users_get_by_email(f->d, "owen@example.org", &gone, &err), EM_E_NOT_FOUND);
+    assert_int_equal(users_get_by_email(f->d, "first@example.org", &gone, &err), EM_E_NOT_FOUND);
     user kept = get_user(f->d, s.id);
     assert_string_equal(kept.role, "student");
     assert_true(kept.is_active);
