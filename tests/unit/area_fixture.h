@@ -24,9 +24,11 @@
 #include "db_fixture.h"
 
 /* A case on each backend; the PostgreSQL one is skipped without EM_TEST_PG_URL. */
-#define BOTH(fn)                                                                                         \
-    {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                                          \
-    {"pg_" #fn, fn, setup, teardown, (void *)&kind_pg}
+#define BOTH(fn)                                                                                             \
+    {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                                              \
+    {                                                                                                        \
+        "pg_" #fn, fn, setup, teardown, (void *)&kind_pg                                                     \
+    }
 
 /* Logs on stderr with EM_TEST_LOG=1, else only what breaks (and not shown). */
 static inline void area_log_setup(void)
@@ -151,7 +153,7 @@ static inline bool area_wait(bool (*done)(void *ctx), void *ctx, int64_t timeout
 #ifdef EM_CONTENT_STORAGE_H
 
 typedef struct area_store {
-    char dir[64];   /* the directory behind STORAGE_URL file://dir */
+    char dir[64]; /* the directory behind STORAGE_URL file://dir */
     storage *s;
 } area_store;
 

@@ -77,8 +77,9 @@ static int64_t audits_all(db *d)
 static json_t *audit_detail(db *d, const char *event, const char *user_id, char actor[37])
 {
     const char *p[] = {event, user_id};
-    const char *where = "FROM audit_log WHERE event = $1 AND "
-                        "((CAST($2 AS TEXT) IS NULL AND user_id IS NULL) OR user_id = $2) ORDER BY id DESC LIMIT 1";
+    const char *where =
+        "FROM audit_log WHERE event = $1 AND "
+        "((CAST($2 AS TEXT) IS NULL AND user_id IS NULL) OR user_id = $2) ORDER BY id DESC LIMIT 1";
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT detail %s", where);
     char *text = area_text(d, sql, p, 2);
@@ -111,9 +112,10 @@ static int64_t users_count(db *d)
 static int64_t live_tokens(db *d, const char *user_id)
 {
     const char *p[] = {user_id};
-    return area_int(d,
-                    "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL",
-                    p, 1);
+    return area_int(
+        d,
+        "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL",
+        p, 1);
 }
 
 static user get_user(db *d, const char *id)
@@ -151,8 +153,12 @@ static void auth_accounts_new_checks_settings(void **state)
     (void)state;
     accounts *a = (accounts *)1;
     em_error err = {0};
-    accounts_settings s = {.secret_key = SECRET, .access_ttl_s = 900, .refresh_ttl_days = 30, .cost = fast_cost,
-                           .rate_limit = 10, .rate_window_s = 60};
+    accounts_settings s = {.secret_key = SECRET,
+                           .access_ttl_s = 900,
+                           .refresh_ttl_days = 30,
+                           .cost = fast_cost,
+                           .rate_limit = 10,
+                           .rate_window_s = 60};
     accounts_settings bad = s;
     bad.secret_key = NULL;
     assert_int_equal(accounts_new(&bad, &a, &err), EM_E_INVAL);
@@ -185,7 +191,8 @@ static void auth_accounts_register_signs_in_a_student(void **state)
     accounts *a = new_accounts(fast_cost, 100);
     em_error err = {0};
     account_tokens t;
-    assert_int_equal(accounts_register(a, f->d, "  Alice@Example.ORG ", PASSWORD, "Alice", IP, &t, &err), EM_OK);
+    assert_int_equal(accounts_register(a, f->d, "  Alice@Example.ORG ", PASSWORD, "Alice", IP, &t, &err),
+                     EM_OK);
     assert_string_equal(t.user.email, "alice@example.org");
     assert_string_equal(t.user.role, "student");
     assert_string_equal(t.user.display_name, "Alice");
@@ -242,7 +249,8 @@ static void auth_accounts_register_refusals_leave_nothing(void **state)
     rc = accounts_register(a, f->d, "c@example.org", "0123456789", NULL, IP, &t, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_WEAK_PASSWORD);
     assert_null(strstr(err.msg, "0123456789")); /* never quoted back */
-    rc = accounts_register(a, f->d, "longlocalpart@example.org", "longlocalpart@example.org", NULL, IP, &t, &err);
+    rc = accounts_register(a, f->d, "longlocalpart@example.org", "longlocalpart@example.org", NULL, IP, &t,
+                           &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_WEAK_PASSWORD);
     assert_int_equal(users_count(f->d), 1);
     /* a taken email, whatever its case and spacing */
@@ -261,9 +269,11 @@ static void auth_accounts_attempts_are_limited(void **state)
     em_error err = {0};
     account_tokens t;
     /* per address: two registrations from one address, the third waits */
-    assert_int_equal(accounts_register(a, f->d, "a@example.org", PASSWORD, NULL, "10.0.0.1", &t, &err), EM_OK);
+    assert_int_equal(accounts_register(a, f->d, "a@example.org", PASSWORD, NULL, "10.0.0.1", &t, &err),
+                     EM_OK);
     user ua = t.user;
-    assert_int_equal(accounts_register(a, f->d, "b@example.org", PASSWORD, NULL, "10.0.0.1", &t, &err), EM_OK);
+    assert_int_equal(accounts_register(a, f->d, "b@example.org", PASSWORD, NULL, "10.0.0.1", &t, &err),
+                     EM_OK);
     user ub = t.user;
     int rc = accounts_register(a, f->d, "c@example.org", PASSWORD, NULL, "10.0.0.1", &t, &err);
     expect_refusal(rc, &err, EM_E_RATE_LIMITED, NULL);
@@ -287,7 +297,8 @@ static void auth_accounts_attempts_are_limited(void **state)
     assert_true(err.retry_after_s >= 1 && err.retry_after_s <= 60);
     assert_int_equal(audits(f->d, "login_ok", ua.id), 0);
     /* ... and per address, whatever the account */
-    assert_int_equal(accounts_login(a, f->d, "b@example.org", "wrong password!", "10.2.0.1", &t, &err), EM_E_DENIED);
+    assert_int_equal(accounts_login(a, f->d, "b@example.org", "wrong password!", "10.2.0.1", &t, &err),
+                     EM_E_DENIED);
     assert_int_equal(accounts_login(a, f->d, "nobody@example.org", "wrong password!", "10.2.0.1", &t, &err),
                      EM_E_DENIED);
     rc = accounts_login(a, f->d, "b@example.org", PASSWORD, "10.2.0.1", &t, &err);
@@ -317,9 +328,11 @@ static void auth_accounts_attempts_are_limited(void **state)
 
     /* a successful login forgets the account's failed attempts */
     make_account(a, f->d, "z@example.org", "student");
-    assert_int_equal(accounts_login(a, f->d, "z@example.org", "wrong password!", "10.5.0.1", &t, &err), EM_E_DENIED);
+    assert_int_equal(accounts_login(a, f->d, "z@example.org", "wrong password!", "10.5.0.1", &t, &err),
+                     EM_E_DENIED);
     assert_int_equal(accounts_login(a, f->d, "z@example.org", PASSWORD, "10.5.0.2", &t, &err), EM_OK);
-    assert_int_equal(accounts_login(a, f->d, "z@example.org", "wrong password!", "10.5.0.3", &t, &err), EM_E_DENIED);
+    assert_int_equal(accounts_login(a, f->d, "z@example.org", "wrong password!", "10.5.0.3", &t, &err),
+                     EM_E_DENIED);
     assert_int_equal(accounts_login(a, f->d, "z@example.org", PASSWORD, "10.5.0.4", &t, &err), EM_OK);
     accounts_free(a);
 }
@@ -542,8 +555,9 @@ static void auth_accounts_authenticate_reads_the_account_now(void **state)
     /* a token signed with another key, one that expired, and garbage */
     char *forged = NULL;
     int64_t now_s = clock_now_ms() / 1000;
-    assert_int_equal(token_issue_access("another-secret-key-0123456789abcdef", u.id, "admin", now_s, 900, &forged, &err),
-                     EM_OK);
+    assert_int_equal(
+        token_issue_access("another-secret-key-0123456789abcdef", u.id, "admin", now_s, 900, &forged, &err),
+        EM_OK);
     rc = accounts_authenticate(a, f->d, forged, &who, NULL, &err);
     expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN);
     free(forged);
@@ -578,7 +592,8 @@ static void auth_accounts_update_profile(void **state)
     assert_string_equal(out.email, "ivy@example.org");
     assert_int_equal(audits(f->d, "email_changed", u.id), 0);
     /* the email, normalised and audited */
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", IP, &out, &err), EM_OK);
+    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", IP, &out, &err),
+                     EM_OK);
     assert_string_equal(out.email, "ivy.green@example.org");
     assert_string_equal(out.display_name, "Ivy Green");
     assert_int_equal(audits(f->d, "email_changed", u.id), 1);
@@ -637,7 +652,8 @@ static void auth_accounts_change_password_ends_every_session(void **state)
     expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_CREDENTIALS);
     login(a, f->d, "jack@example.org", PASSWORD2);
     /* an account that is gone */
-    rc = accounts_change_password(a, f->d, "01900000-0000-7000-8000-00000000dead", PASSWORD2, PASSWORD, IP, &err);
+    rc = accounts_change_password(a, f->d, "01900000-0000-7000-8000-00000000dead", PASSWORD2, PASSWORD, IP,
+                                  &err);
     assert_int_equal(rc, EM_E_NOT_FOUND);
     accounts_free(a);
 }
@@ -666,8 +682,8 @@ static void auth_accounts_admin_update(void **state)
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
     rc = accounts_admin_update(a, f->d, &as_admin, u.id, "superuser", -1, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
-    rc = accounts_admin_update(a, f->d, &as_admin, "01900000-0000-7000-8000-00000000dead", "tutor", -1, IP, &out,
-                               &err);
+    rc = accounts_admin_update(a, f->d, &as_admin, "01900000-0000-7000-8000-00000000dead", "tutor", -1, IP,
+                               &out, &err);
     assert_int_equal(rc, EM_E_NOT_FOUND);
     assert_int_equal(audits(f->d, "role_changed", u.id), 0);
     /* a role change, audited with its actor */
@@ -744,7 +760,8 @@ static void auth_accounts_assign_students_all_or_nothing(void **state)
     assert_int_equal(audits(f->d, "tutor_assigned", s1.id), 0);
     /* all good: both, audited with the ids */
     const char *both[] = {s1.id, s2.id};
-    assert_int_equal(accounts_assign_students(a, f->d, &as_admin, tutor.id, both, 2, IP, &added, &err), EM_OK);
+    assert_int_equal(accounts_assign_students(a, f->d, &as_admin, tutor.id, both, 2, IP, &added, &err),
+                     EM_OK);
     assert_int_equal(added, 2);
     assert_int_equal(assignments(f->d, tutor.id), 2);
     char actor[37];
@@ -756,7 +773,8 @@ static void auth_accounts_assign_students_all_or_nothing(void **state)
     assert_string_equal(json_string_value(json_array_get(ids, 1)), s2.id);
     json_decref(j);
     /* again: idempotent, nothing new */
-    assert_int_equal(accounts_assign_students(a, f->d, &as_admin, tutor.id, both, 2, IP, &added, &err), EM_OK);
+    assert_int_equal(accounts_assign_students(a, f->d, &as_admin, tutor.id, both, 2, IP, &added, &err),
+                     EM_OK);
     assert_int_equal(added, 0);
     assert_int_equal(assignments(f->d, tutor.id), 2);
     accounts_free(a);
@@ -770,7 +788,8 @@ static void auth_accounts_ensure_superuser_states(void **state)
     accounts *a = new_accounts(fast_cost, 100);
     em_error err = {0};
     superuser_state st = SUPERUSER_NOT_ADMIN;
-    assert_int_equal(accounts_ensure_superuser(a, f->d, " Root@Example.org ", PASSWORD, true, &st, &err), EM_OK);
+    assert_int_equal(accounts_ensure_superuser(a, f->d, " Root@Example.org ", PASSWORD, true, &st, &err),
+                     EM_OK);
     assert_int_equal(st, SUPERUSER_CREATED);
     user root;
     assert_int_equal(users_get_by_email(f->d, "root@example.org", &root, &err), EM_OK);
@@ -778,11 +797,14 @@ static void auth_accounts_ensure_superuser_states(void **state)
     assert_int_equal(audits(f->d, "superuser_created", root.id), 1);
     login(a, f->d, "root@example.org", PASSWORD);
     /* it exists: the same password, another one compared, another one not */
-    assert_int_equal(accounts_ensure_superuser(a, f->d, "root@example.org", PASSWORD, true, &st, &err), EM_OK);
+    assert_int_equal(accounts_ensure_superuser(a, f->d, "root@example.org", PASSWORD, true, &st, &err),
+                     EM_OK);
     assert_int_equal(st, SUPERUSER_EXISTS);
-    assert_int_equal(accounts_ensure_superuser(a, f->d, "root@example.org", PASSWORD2, true, &st, &err), EM_OK);
+    assert_int_equal(accounts_ensure_superuser(a, f->d, "root@example.org", PASSWORD2, true, &st, &err),
+                     EM_OK);
     assert_int_equal(st, SUPERUSER_PASSWORD_DIFFERS);
-    assert_int_equal(accounts_ensure_superuser(a, f->d, "root@example.org", PASSWORD2, false, &st, &err), EM_OK);
+    assert_int_equal(accounts_ensure_superuser(a, f->d, "root@example.org", PASSWORD2, false, &st, &err),
+                     EM_OK);
     assert_int_equal(st, SUPERUSER_EXISTS);
     /* the variable only creates: the password is not changed */
     assert_true(password_verify(get_user(f->d, root.id).password_hash, PASSWORD));
@@ -790,7 +812,8 @@ static void auth_accounts_ensure_superuser_states(void **state)
     assert_int_equal(audits(f->d, "superuser_created", root.id), 1);
     /* an account with that email that is not an admin stays as it is */
     user s = make_account(a, f->d, "student@example.org", "student");
-    assert_int_equal(accounts_ensure_superuser(a, f->d, "student@example.org", PASSWORD, true, &st, &err), EM_OK);
+    assert_int_equal(accounts_ensure_superuser(a, f->d, "student@example.org", PASSWORD, true, &st, &err),
+                     EM_OK);
     assert_int_equal(st, SUPERUSER_NOT_ADMIN);
     assert_string_equal(get_user(f->d, s.id).role, "student");
     /* a malformed email */
@@ -879,7 +902,8 @@ static void auth_accounts_use_cases_join_the_callers_transaction(void **state)
     assert_int_equal(accounts_admin_update(a, f->d, &as_admin, s.id, "tutor", 0, IP, &out, &err), EM_OK);
     assert_int_equal(accounts_set_password(a, f->d, "nina@example.org", PASSWORD2, &err), EM_OK);
     superuser_state st;
-    assert_int_equal(accounts_ensure_superuser(a, f->d, "first@example.org", PASSWORD, true, &st, &err), EM_OK);
+    assert_int_equal(accounts_ensure_superuser(a, f->d, "first@example.org", PASSWORD, true, &st, &err),
+                     EM_OK);
     assert_int_equal(st, SUPERUSER_CREATED);
     assert_true(db_in_transaction(f->d));
     db_rollback(f->d);
@@ -896,9 +920,12 @@ static void auth_accounts_use_cases_join_the_callers_transaction(void **state)
     /* a use case that fails inside the caller's transaction undoes only its
      * own part: the caller's work before and after it commits */
     assert_int_equal(db_begin(f->d, &err), EM_OK);
-    assert_int_equal(accounts_create(a, f->d, "p1@example.org", PASSWORD, NULL, "student", &out, &err), EM_OK);
-    assert_int_equal(accounts_register(a, f->d, "p1@example.org", PASSWORD, NULL, IP, &t, &err), EM_E_CONFLICT);
-    assert_int_equal(accounts_create(a, f->d, "p2@example.org", PASSWORD, NULL, "student", &out, &err), EM_OK);
+    assert_int_equal(accounts_create(a, f->d, "p1@example.org", PASSWORD, NULL, "student", &out, &err),
+                     EM_OK);
+    assert_int_equal(accounts_register(a, f->d, "p1@example.org", PASSWORD, NULL, IP, &t, &err),
+                     EM_E_CONFLICT);
+    assert_int_equal(accounts_create(a, f->d, "p2@example.org", PASSWORD, NULL, "student", &out, &err),
+                     EM_OK);
     assert_int_equal(db_commit(f->d, &err), EM_OK);
     assert_int_equal(users_get_by_email(f->d, "p1@example.org", &out, &err), EM_OK);
     assert_int_equal(users_get_by_email(f->d, "p2@example.org", &out, &err), EM_OK);

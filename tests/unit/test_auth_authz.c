@@ -60,8 +60,8 @@ static bool sql_visible(db *d, const principal *who, size_t row)
     snprintf(num, sizeof num, "%zu", row);
     const char *p[] = {who->user_id, who->role, num};
     return area_int(d,
-                    "SELECT count(*) FROM things WHERE n = CAST($3 AS INTEGER) AND " AUTHZ_VISIBLE_SQL("owner", "$1",
-                                                                                                       "$2"),
+                    "SELECT count(*) FROM things WHERE n = CAST($3 AS INTEGER) AND " AUTHZ_VISIBLE_SQL(
+                        "owner", "$1", "$2"),
                     p, 3) == 1;
 }
 
@@ -71,8 +71,8 @@ static void sql_listing(db *d, const principal *who, bool *seen, size_t n)
     em_error err = {0};
     db_stmt *st = NULL;
     memset(seen, 0, n * sizeof *seen);
-    int rc = db_prepare(d, "SELECT n FROM things WHERE " AUTHZ_VISIBLE_SQL("owner", "$1", "$2") " ORDER BY n", &st,
-                        &err);
+    int rc = db_prepare(d, "SELECT n FROM things WHERE " AUTHZ_VISIBLE_SQL("owner", "$1", "$2") " ORDER BY n",
+                        &st, &err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, who->user_id);
     if (rc == EM_OK)
@@ -119,10 +119,11 @@ static void auth_authz_forms_agree_for_every_caller_and_owner(void **state)
                     fail_msg("caller %s as %s, owner %s: authz_can_view %d, AUTHZ_VISIBLE_SQL %d, listing %d",
                              accounts[a], roles[r], owners[o], one, sql, listed[o]);
                 /* and what the rule says, spelled out */
-                bool want = strcmp(roles[r], "admin") == 0 || strcmp(accounts[a], owners[o]) == 0 ||
-                            (strcmp(roles[r], "tutor") == 0 &&
-                             ((accounts[a] == c.tutor && owners[o] == c.student) ||
-                              (accounts[a] == c.demoted && (owners[o] == c.student || owners[o] == c.stranger))));
+                bool want =
+                    strcmp(roles[r], "admin") == 0 || strcmp(accounts[a], owners[o]) == 0 ||
+                    (strcmp(roles[r], "tutor") == 0 &&
+                     ((accounts[a] == c.tutor && owners[o] == c.student) ||
+                      (accounts[a] == c.demoted && (owners[o] == c.student || owners[o] == c.stranger))));
                 assert_int_equal(one, want);
                 compared++;
             }

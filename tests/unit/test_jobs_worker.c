@@ -23,15 +23,15 @@
 
 #include "area_fixture.h"
 
-#define WAIT_MS 20000   /* the longest any state is waited for */
+#define WAIT_MS 20000 /* the longest any state is waited for */
 
 /* What a kind's handler gets as its env, and what it tells the test. */
 typedef struct env {
     const char *name;
-    int sleep_ms;             /* test.slow: how long a run takes */
+    int sleep_ms; /* test.slow: how long a run takes */
     atomic_int runs;
     atomic_int started, finished;
-    atomic_bool release;      /* test.block: let the running job go */
+    atomic_bool release; /* test.block: let the running job go */
 } env;
 
 /* Write a mark (the job, the env's name) with the running thread's connection. */
@@ -168,8 +168,8 @@ static void wait_status(db *d, const char *id, const char *status)
     status_wait s = {d, id, status};
     if (!area_wait(has_status, &s, WAIT_MS)) {
         job_info j = info(d, id);
-        fail_msg("job %s is %s (%s), not %s after %d ms", id, j.status, j.last_error ? j.last_error : "-", status,
-                 WAIT_MS);
+        fail_msg("job %s is %s (%s), not %s after %d ms", id, j.status, j.last_error ? j.last_error : "-",
+                 status, WAIT_MS);
     }
 }
 
@@ -183,8 +183,8 @@ static int64_t iso_ms(const char *t)
 {
     struct tm tm = {0};
     int ms = 0;
-    if (sscanf(t, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-               &ms) != 7)
+    if (sscanf(t, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &ms) != 7)
         fail_msg("not a timestamp: %s", t);
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -258,14 +258,15 @@ static void jobs_worker_runs_jobs_with_their_kinds_env(void **state)
     assert_string_equal(e, "beta");
     free(e);
     assert_int_equal(area_int(r.f->d, "SELECT count(*) FROM marks", NULL, 0), 3);
-    assert_int_equal(area_int(r.f->d, "SELECT count(*) FROM marks WHERE kind = 'test.alpha' AND env <> 'alpha'",
-                              NULL, 0),
-                     0);
+    assert_int_equal(
+        area_int(r.f->d, "SELECT count(*) FROM marks WHERE kind = 'test.alpha' AND env <> 'alpha'", NULL, 0),
+        0);
     /* one succeeded run each, by this worker */
-    assert_int_equal(area_int(r.f->d,
-                              "SELECT count(*) FROM job_runs WHERE status = 'succeeded' AND worker = 'test-worker'",
-                              NULL, 0),
-                     3);
+    assert_int_equal(
+        area_int(r.f->d,
+                 "SELECT count(*) FROM job_runs WHERE status = 'succeeded' AND worker = 'test-worker'", NULL,
+                 0),
+        3);
     job_info j = info(r.f->d, a1);
     assert_int_equal(j.attempts, 1);
     assert_true(j.finished_at[0] != '\0');
@@ -476,8 +477,8 @@ static void jobs_worker_releases_a_job_running_past_the_grace(void **state)
 
 typedef struct beat_wait {
     db *d;
-    char seen[40];            /* the first heartbeat seen */
-    bool second;              /* wait for a later one than seen */
+    char seen[40]; /* the first heartbeat seen */
+    bool second;   /* wait for a later one than seen */
 } beat_wait;
 
 static bool beat_landed(void *ctx)
@@ -552,9 +553,16 @@ static void jobs_worker_fires_schedules(void **state)
     rig r;
     rig_init(&r, state);
     schedule_def defs[] = {
-        {.name = "test.every-second", .cron = "* * * * * *", .queue = "default", .kind = "test.beta",
+        {.name = "test.every-second",
+         .cron = "* * * * * *",
+         .queue = "default",
+         .kind = "test.beta",
          .payload = "{\"from\":\"schedule\"}"},
-        {.name = "test.never", .cron = "0 0 30 2 *", .queue = "default", .kind = "test.alpha", .payload = "{}"},
+        {.name = "test.never",
+         .cron = "0 0 30 2 *",
+         .queue = "default",
+         .kind = "test.alpha",
+         .payload = "{}"},
     };
     cron crons[2];
     em_error err = {0};
@@ -570,11 +578,12 @@ static void jobs_worker_fires_schedules(void **state)
     /* the slot's job ran with its kind's env; the other schedule never fired */
     assert_true(atomic_load(&r.beta.runs) >= 1);
     assert_int_equal(atomic_load(&r.alpha.runs), 0);
-    assert_int_equal(area_int(r.f->d, "SELECT count(*) FROM schedule_runs WHERE name = 'test.never'", NULL, 0), 0);
+    assert_int_equal(
+        area_int(r.f->d, "SELECT count(*) FROM schedule_runs WHERE name = 'test.never'", NULL, 0), 0);
     /* each slot fired once: as many jobs as slots */
-    assert_int_equal(area_int(r.f->d,
-                              "SELECT count(*) FROM schedule_runs WHERE name = 'test.every-second'", NULL, 0),
-                     area_int(r.f->d, "SELECT count(*) FROM jobs WHERE kind = 'test.beta'", NULL, 0));
+    assert_int_equal(
+        area_int(r.f->d, "SELECT count(*) FROM schedule_runs WHERE name = 'test.every-second'", NULL, 0),
+        area_int(r.f->d, "SELECT count(*) FROM jobs WHERE kind = 'test.beta'", NULL, 0));
     rig_cleanup(&r);
 }
 

@@ -59,7 +59,8 @@ static int create(db *d, const char *user_id, const char *title, bool enqueue, c
     return material_create(d, id, &m, enqueue, job_id, err);
 }
 
-static void create_ok(db *d, const char *user_id, const char *title, bool enqueue, char id[37], char job_id[37])
+static void create_ok(db *d, const char *user_id, const char *title, bool enqueue, char id[37],
+                      char job_id[37])
 {
     em_error err = {0};
     if (create(d, user_id, title, enqueue, id, job_id, &err) != EM_OK)
@@ -101,13 +102,26 @@ static chunk_heading headings_v1[] = {
     {.page = 3, .offset = 10, .level = 2, .title = "The Calvin cycle"},
 };
 static text_chunk chunks_v1[] = {
-    {.text = "Chlorophyll absorbs red and blue light in the leaves.", .page_start = 1, .page_end = 1, .words = 9,
-     .section = "Photosynthesis", .index = 0},
-    {.text = "Thylakoid membranes hold the photosystems.", .page_start = 2, .page_end = 3, .words = 5,
-     .section = "Light reactions", .index = 1},
+    {.text = "Chlorophyll absorbs red and blue light in the leaves.",
+     .page_start = 1,
+     .page_end = 1,
+     .words = 9,
+     .section = "Photosynthesis",
+     .index = 0},
+    {.text = "Thylakoid membranes hold the photosystems.",
+     .page_start = 2,
+     .page_end = 3,
+     .words = 5,
+     .section = "Light reactions",
+     .index = 1},
     /* the highlight markers search uses never reach the index */
-    {.text = "Rubisco fixes carbon \xEF\xB7\x90" "dioxide\xEF\xB7\x91 in the stroma.", .page_start = 3,
-     .page_end = 3, .words = 7, .section = NULL, .index = 2},
+    {.text = "Rubisco fixes carbon \xEF\xB7\x90"
+             "dioxide\xEF\xB7\x91 in the stroma.",
+     .page_start = 3,
+     .page_end = 3,
+     .words = 7,
+     .section = NULL,
+     .index = 2},
 };
 static chunk_list chunk_list_v1 = {chunks_v1, 3};
 static topic topics_v1[] = {
@@ -116,7 +130,11 @@ static topic topics_v1[] = {
 };
 static topic_list topic_list_v1 = {topics_v1, 2};
 static ws_question questions_v1[] = {
-    {.number = 1, .page = 1, .stem = "What absorbs light?", .options = {"Chlorophyll", "Water"}, .n_options = 2,
+    {.number = 1,
+     .page = 1,
+     .stem = "What absorbs light?",
+     .options = {"Chlorophyll", "Water"},
+     .n_options = 2,
      .answer = "A"},
     {.number = 2, .page = 3, .stem = "Which enzyme fixes carbon?", .n_options = 0, .answer = ""},
 };
@@ -124,8 +142,12 @@ static ws_list question_list_v1 = {questions_v1, 2};
 
 static chunk_heading headings_v2[] = {{.page = 1, .offset = 0, .level = 1, .title = "Respiration"}};
 static text_chunk chunks_v2[] = {
-    {.text = "Mitochondria release energy from glucose.", .page_start = 1, .page_end = 1, .words = 5,
-     .section = "Respiration", .index = 0},
+    {.text = "Mitochondria release energy from glucose.",
+     .page_start = 1,
+     .page_end = 1,
+     .words = 5,
+     .section = "Respiration",
+     .index = 0},
 };
 static chunk_list chunk_list_v2 = {chunks_v2, 1};
 
@@ -144,7 +166,8 @@ static material_result result_v1(json_t **question_tags)
 
 static material_result result_v2(void)
 {
-    return (material_result){.page_count = 1, .headings = headings_v2, .n_headings = 1, .chunks = &chunk_list_v2};
+    return (material_result){
+        .page_count = 1, .headings = headings_v2, .n_headings = 1, .chunks = &chunk_list_v2};
 }
 
 static void store(db *d, const char *id, const material_result *r)
@@ -186,7 +209,8 @@ static int64_t index_entries(db *d, const char *word)
 {
     const char *p[] = {word};
     if (db_dialect_of(d) == DB_SQLITE)
-        return area_int(d, "SELECT count(*) FROM material_chunks_fts WHERE material_chunks_fts MATCH $1", p, 1);
+        return area_int(d, "SELECT count(*) FROM material_chunks_fts WHERE material_chunks_fts MATCH $1", p,
+                        1);
     return area_int(d, "SELECT count(*) FROM material_chunks WHERE tsv @@ to_tsquery('english', $1)", p, 1);
 }
 
@@ -246,8 +270,13 @@ static void materials_material_create_with_and_without_job(void **state)
     /* the material cannot be written: no job either */
     char ghost[37];
     assert_int_equal(create(f->d, NOBODY, "Nobody's", true, ghost, NULL, &err), EM_E_CONFLICT);
-    material_new dup = {.user_id = c.owner, .title = "Again", .kind = "text", .mime = "text/plain", .sha256 = SHA,
-                        .storage_key = "materials/x/original", .size_bytes = 1};
+    material_new dup = {.user_id = c.owner,
+                        .title = "Again",
+                        .kind = "text",
+                        .mime = "text/plain",
+                        .sha256 = SHA,
+                        .storage_key = "materials/x/original",
+                        .size_bytes = 1};
     assert_int_equal(material_create(f->d, id, &dup, true, NULL, &err), EM_E_CONFLICT);
     assert_int_equal(jobs_count(f->d), 2);
     assert_int_equal(materials_count(f->d), 3);
@@ -406,16 +435,19 @@ static void materials_material_visibility(void **state)
     size_t n = 9;
     int64_t total = 9;
     em_error err = {0};
-    assert_int_equal(material_list_visible(f->d, &owner, c.owner, 0, 0, &items, &n, &total, &err), EM_E_INVAL);
+    assert_int_equal(material_list_visible(f->d, &owner, c.owner, 0, 0, &items, &n, &total, &err),
+                     EM_E_INVAL);
     assert_null(items);
     assert_int_equal(n, 0);
-    assert_int_equal(material_list_visible(f->d, &owner, c.owner, MATERIALS_PAGE_MAX + 1, 0, &items, &n, &total, &err),
+    assert_int_equal(
+        material_list_visible(f->d, &owner, c.owner, MATERIALS_PAGE_MAX + 1, 0, &items, &n, &total, &err),
+        EM_E_INVAL);
+    assert_int_equal(material_list_visible(f->d, &owner, c.owner, 10, -1, &items, &n, &total, &err),
                      EM_E_INVAL);
-    assert_int_equal(material_list_visible(f->d, &owner, c.owner, 10, -1, &items, &n, &total, &err), EM_E_INVAL);
     assert_int_equal(material_list_visible(f->d, &owner, "me", 10, 0, &items, &n, &total, &err), EM_E_INVAL);
     assert_int_equal(material_list_visible(f->d, &owner, NULL, 10, 0, &items, &n, &total, &err), EM_E_INVAL);
-    assert_int_equal(material_list_visible(f->d, &owner, c.owner, MATERIALS_PAGE_MAX, 1, &items, &n, &total, &err),
-                     EM_OK);
+    assert_int_equal(
+        material_list_visible(f->d, &owner, c.owner, MATERIALS_PAGE_MAX, 1, &items, &n, &total, &err), EM_OK);
     assert_int_equal(n, 1);
     assert_int_equal(total, 2);
     assert_string_equal(items[0].id, id);
@@ -488,14 +520,15 @@ static void collect_topic(void *ctx, const material_topic *t)
 static char *question_tags(db *d, const char *material_id, const char *number)
 {
     const char *p[] = {material_id, number};
-    return area_text(d,
-                     db_dialect_of(d) == DB_SQLITE
-                         ? "SELECT group_concat(tag, ',') FROM (SELECT t.tag FROM question_tags t JOIN questions q "
-                           "ON q.id = t.question_id WHERE q.material_id = $1 AND q.number = CAST($2 AS INTEGER) "
-                           "ORDER BY t.tag)"
-                         : "SELECT string_agg(t.tag, ',' ORDER BY t.tag) FROM question_tags t JOIN questions q "
-                           "ON q.id = t.question_id WHERE q.material_id = $1 AND q.number = CAST($2 AS INTEGER)",
-                     p, 2);
+    return area_text(
+        d,
+        db_dialect_of(d) == DB_SQLITE
+            ? "SELECT group_concat(tag, ',') FROM (SELECT t.tag FROM question_tags t JOIN questions q "
+              "ON q.id = t.question_id WHERE q.material_id = $1 AND q.number = CAST($2 AS INTEGER) "
+              "ORDER BY t.tag)"
+            : "SELECT string_agg(t.tag, ',' ORDER BY t.tag) FROM question_tags t JOIN questions q "
+              "ON q.id = t.question_id WHERE q.material_id = $1 AND q.number = CAST($2 AS INTEGER)",
+        p, 2);
 }
 
 static void materials_material_store_result_replaces_the_previous(void **state)
@@ -540,14 +573,19 @@ static void materials_material_store_result_replaces_the_previous(void **state)
     char *type = area_text(f->d, "SELECT type FROM questions WHERE material_id = $1 AND number = 1", p, 1);
     assert_string_equal(type, "multiple_choice");
     free(type);
-    char *answer = area_text(f->d, "SELECT answer FROM questions WHERE material_id = $1 AND number = 2", p, 1);
+    char *answer =
+        area_text(f->d, "SELECT answer FROM questions WHERE material_id = $1 AND number = 2", p, 1);
     assert_null(answer);
     /* the chunks are searchable, without the markers */
     assert_int_equal(hits_for(f->d, &owner, "chlorophyll", NULL), 1);
     assert_int_equal(hits_for(f->d, &owner, "rubisco", id), 1);
-    assert_int_equal(area_int(f->d, "SELECT count(*) FROM material_chunks WHERE body LIKE '%\xEF\xB7\x90%' "
-                                      "OR body LIKE '%\xEF\xB7\x91%'", NULL, 0), 0);
-    char *body = area_text(f->d, "SELECT body FROM material_chunks WHERE material_id = $1 AND position = 2", p, 1);
+    assert_int_equal(area_int(f->d,
+                              "SELECT count(*) FROM material_chunks WHERE body LIKE '%\xEF\xB7\x90%' "
+                              "OR body LIKE '%\xEF\xB7\x91%'",
+                              NULL, 0),
+                     0);
+    char *body =
+        area_text(f->d, "SELECT body FROM material_chunks WHERE material_id = $1 AND position = 2", p, 1);
     assert_string_equal(body, "Rubisco fixes carbon dioxide in the stroma.");
     free(body);
 

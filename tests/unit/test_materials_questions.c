@@ -33,20 +33,28 @@ typedef struct bank {
 static void add_material(db *d, const char *user_id, char id[37])
 {
     id_uuid7(id);
-    material_new m = {.user_id = user_id, .title = "Worksheet", .kind = "text", .mime = "text/plain",
-                      .sha256 = "00", .storage_key = "materials/x/original", .size_bytes = 1, .is_worksheet = true};
+    material_new m = {.user_id = user_id,
+                      .title = "Worksheet",
+                      .kind = "text",
+                      .mime = "text/plain",
+                      .sha256 = "00",
+                      .storage_key = "materials/x/original",
+                      .size_bytes = 1,
+                      .is_worksheet = true};
     em_error err = {0};
     if (material_create(d, id, &m, false, NULL, &err) != EM_OK)
         fail_msg("material_create: %s", err.msg);
 }
 
 /* A question; tags: comma-separated, stored as given. */
-static void add_question(db *d, const char *owner, const char *material_id, const char *number, const char *stem,
-                         const char *options, const char *answer, const char *tags, char id[37])
+static void add_question(db *d, const char *owner, const char *material_id, const char *number,
+                         const char *stem, const char *options, const char *answer, const char *tags,
+                         char id[37])
 {
     id_uuid7(id);
-    const char *p[] = {id, owner, material_id, number, strcmp(options, "[]") == 0 ? "short_answer" : "multiple_choice",
-                       stem, options, answer};
+    const char *p[] = {
+        id,   owner,   material_id, number, strcmp(options, "[]") == 0 ? "short_answer" : "multiple_choice",
+        stem, options, answer};
     area_run(d,
              "INSERT INTO questions (id, user_id, material_id, number, page, type, stem, options, answer) "
              "VALUES ($1, $2, $3, CAST($4 AS INTEGER), 1, $5, $6, $7, $8)",
@@ -74,14 +82,17 @@ static void make_bank(db *d, bank *b)
     add_material(d, b->owner, b->m2);
     add_material(d, b->stranger, b->m3);
     /* inserted out of order: the list orders them */
-    add_question(d, b->owner, b->m1, "2", "What is 500 of 10?", "[\"50\",\"5000\"]", "A", "math.algebra.linear",
-                 b->q[1]);
-    add_question(d, b->owner, b->m1, "1", "What is 50% of 10?", "[\"5\",\"50\"]", "A", "math.algebra", b->q[0]);
+    add_question(d, b->owner, b->m1, "2", "What is 500 of 10?", "[\"50\",\"5000\"]", "A",
+                 "math.algebra.linear", b->q[1]);
+    add_question(d, b->owner, b->m1, "1", "What is 50% of 10?", "[\"5\",\"50\"]", "A", "math.algebra",
+                 b->q[0]);
     add_question(d, b->owner, b->m1, "3", "Solve x_1 + 2 = 3.", "[]", NULL, "math.algebraic", b->q[2]);
     add_question(d, b->owner, b->m2, "1", "Name the organelle of photosynthesis.", "[]", "chloroplast",
                  "math,biology.cells", b->q[3]);
-    add_question(d, b->owner, b->m2, "2", "Which PHOTOSYNTHESIS stage uses light? Think!", "[]", NULL, "", b->q[4]);
-    add_question(d, b->stranger, b->m3, "1", "What is 50% of 20?", "[\"10\",\"20\"]", "A", "math.algebra", b->q[5]);
+    add_question(d, b->owner, b->m2, "2", "Which PHOTOSYNTHESIS stage uses light? Think!", "[]", NULL, "",
+                 b->q[4]);
+    add_question(d, b->stranger, b->m3, "1", "What is 50% of 20?", "[\"10\",\"20\"]", "A", "math.algebra",
+                 b->q[5]);
 }
 
 /* ---- what a listing visits ---- */
@@ -98,11 +109,12 @@ static void collect(void *ctx, const question *q)
     snprintf(s->ids[s->n++], 37, "%s", q->id);
 }
 
-static int list(db *d, const principal *who, const char *tag, const char *text, const char *material_id, int limit,
-                int offset, seen *s, em_error *err)
+static int list(db *d, const principal *who, const char *tag, const char *text, const char *material_id,
+                int limit, int offset, seen *s, em_error *err)
 {
     memset(s, 0, sizeof *s);
-    question_query q = {.tag = tag, .text = text, .material_id = material_id, .limit = limit, .offset = offset};
+    question_query q = {
+        .tag = tag, .text = text, .material_id = material_id, .limit = limit, .offset = offset};
     size_t count = 99;
     int rc = questions_list(d, who, &q, collect, s, &count, err);
     assert_int_equal(count, rc == EM_OK ? s->n : 0);
@@ -118,8 +130,8 @@ static void expect_list(db *d, const principal *who, const bank *b, const char *
     if (list(d, who, tag, text, material_id, limit, offset, &s, &err) != EM_OK)
         fail_msg("list tag=%s q=%s: %s", tag ? tag : "-", text ? text : "-", err.msg);
     if (s.n != n)
-        fail_msg("list tag=%s q=%s offset=%d: %zu questions, want %zu", tag ? tag : "-", text ? text : "-", offset,
-                 s.n, n);
+        fail_msg("list tag=%s q=%s offset=%d: %zu questions, want %zu", tag ? tag : "-", text ? text : "-",
+                 offset, s.n, n);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(s.ids[i], b->q[want[i]]) != 0)
             fail_msg("list tag=%s q=%s: item %zu is not q%d", tag ? tag : "-", text ? text : "-", i, want[i]);
@@ -197,17 +209,18 @@ static void materials_questions_text_filter_same_on_both(void **state)
     bank b;
     make_bank(f->d, &b);
     char extra[37];
-    add_question(f->d, b.owner, b.m2, "3", "\xC3\x89nergie cin\xC3\xA9tique d'un OBJET", "[]", NULL, "", extra);
+    add_question(f->d, b.owner, b.m2, "3", "\xC3\x89nergie cin\xC3\xA9tique d'un OBJET", "[]", NULL, "",
+                 extra);
     principal owner = area_principal(b.owner, "student");
     static const struct {
         const char *q;
         bool found;
     } cases[] = {
         {"objet", true},
-        {"\xC3\x89NERGIE", true},                /* ASCII letters fold */
+        {"\xC3\x89NERGIE", true}, /* ASCII letters fold */
         {"\xC3\x89nergie CIN\xC3\xA9tique", true},
         {"cin\xC3\xA9tique", true},
-        {"\xC3\xA9nergie", false},               /* other letters are compared as given */
+        {"\xC3\xA9nergie", false}, /* other letters are compared as given */
         {"CIN\xC3\x89TIQUE", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -260,7 +273,7 @@ static void materials_questions_visibility(void **state)
 
 typedef struct snapshot {
     int visits;
-    char text[4096];   /* every field but the id, in one line */
+    char text[4096]; /* every field but the id, in one line */
     char updated_at[40];
     json_t *options, *tags;
     char type[32];
@@ -273,9 +286,10 @@ static void take(void *ctx, const question *q)
     snapshot *s = ctx;
     s->visits++;
     snprintf(s->text, sizeof s->text, "%s|%s|%s|%lld|%lld|%s|%s|%s|%s|%s|%s|%s|%s|%s", q->id, q->owner_id,
-             q->material_id ? q->material_id : "-", (long long)q->number, (long long)q->page, q->type, q->stem,
-             q->options_json, q->answer ? q->answer : "(null)", q->explanation ? q->explanation : "(null)", q->source,
-             q->created_at, q->updated_at, q->tags_json);
+             q->material_id ? q->material_id : "-", (long long)q->number, (long long)q->page, q->type,
+             q->stem, q->options_json, q->answer ? q->answer : "(null)",
+             q->explanation ? q->explanation : "(null)", q->source, q->created_at, q->updated_at,
+             q->tags_json);
     snprintf(s->updated_at, sizeof s->updated_at, "%s", q->updated_at);
     snprintf(s->type, sizeof s->type, "%s", q->type);
     snprintf(s->stem, sizeof s->stem, "%s", q->stem);
@@ -315,8 +329,8 @@ static void materials_questions_get(void **state)
     snapshot s = snap(f->d, &owner, b.q[0]);
     assert_non_null(strstr(s.text, b.q[0]));
     char want_prefix[160];
-    snprintf(want_prefix, sizeof want_prefix, "%s|%s|%s|1|1|multiple_choice|What is 50%% of 10?|", b.q[0], b.owner,
-             b.m1);
+    snprintf(want_prefix, sizeof want_prefix, "%s|%s|%s|1|1|multiple_choice|What is 50%% of 10?|", b.q[0],
+             b.owner, b.m1);
     assert_memory_equal(s.text, want_prefix, strlen(want_prefix));
     assert_int_equal(json_array_size(s.options), 2);
     assert_string_equal(json_string_value(json_array_get(s.options, 1)), "50");
@@ -376,7 +390,8 @@ static void materials_questions_update_each_field(void **state)
     assert_true(strcmp(s.updated_at, before.updated_at) >= 0);
     release(&s);
     /* answer and explanation: set, then cleared (by a tutor, then an admin) */
-    p = (question_patch){.has_answer = true, .answer = "B", .has_explanation = true, .explanation = "Half of 12."};
+    p = (question_patch){
+        .has_answer = true, .answer = "B", .has_explanation = true, .explanation = "Half of 12."};
     assert_int_equal(update(f->d, &tutor, b.q[0], &p, &err), EM_OK);
     s = snap(f->d, &owner, b.q[0]);
     assert_string_equal(s.answer, "B");
@@ -508,7 +523,8 @@ static void materials_questions_refused_corrections_change_nothing(void **state)
     p = (question_patch){.has_stem = true, .stem = "Fine stem", .has_answer = true, .answer = long_answer};
     expect_refused(f->d, &owner, id, &p, EM_E_INVAL, "answer");
     memset(long_answer, 'a', sizeof long_answer - 1);
-    p = (question_patch){.has_stem = true, .stem = "Fine stem", .has_explanation = true, .explanation = long_answer};
+    p = (question_patch){
+        .has_stem = true, .stem = "Fine stem", .has_explanation = true, .explanation = long_answer};
     expect_refused(f->d, &owner, id, &p, EM_E_INVAL, "explanation");
     json_t *bad[] = {json_string("A"),
                      json_pack("[s, s, s, s, s, s, s, s, s]", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
@@ -541,7 +557,11 @@ static void materials_questions_refused_corrections_change_nothing(void **state)
     refuse_tag(f->d, "boom");
     json_t *boom = json_pack("[s, s]", "physics", "boom");
     json_t *opts = json_pack("[s]", "only");
-    p = (question_patch){.has_stem = true, .stem = "Fine stem", .has_answer = true, .answer = "C", .options = opts,
+    p = (question_patch){.has_stem = true,
+                         .stem = "Fine stem",
+                         .has_answer = true,
+                         .answer = "C",
+                         .options = opts,
                          .tags = boom};
     principal admin = area_principal(b.admin, "admin");
     snapshot before = snap(f->d, &admin, id);

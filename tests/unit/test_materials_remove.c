@@ -44,23 +44,37 @@ static void make_cast(db *d, cast *c)
 }
 
 static text_chunk chunks[] = {
-    {.text = "Osmosis moves water across a membrane.", .page_start = 1, .page_end = 1, .words = 6,
-     .section = "Transport", .index = 0},
-    {.text = "Diffusion spreads solutes.", .page_start = 1, .page_end = 1, .words = 3, .section = "Transport",
+    {.text = "Osmosis moves water across a membrane.",
+     .page_start = 1,
+     .page_end = 1,
+     .words = 6,
+     .section = "Transport",
+     .index = 0},
+    {.text = "Diffusion spreads solutes.",
+     .page_start = 1,
+     .page_end = 1,
+     .words = 3,
+     .section = "Transport",
      .index = 1},
 };
 static chunk_list chunk_list_1 = {chunks, 2};
 static chunk_heading headings[] = {{.page = 1, .offset = 0, .level = 1, .title = "Transport"}};
 static topic topics[] = {{.name = "Transport", .source = "heading", .page = 1, .weight = 1.0}};
 static topic_list topic_list_1 = {topics, 1};
-static ws_question questions[] = {{.number = 1, .page = 1, .stem = "What crosses the membrane?", .answer = "water"}};
+static ws_question questions[] = {
+    {.number = 1, .page = 1, .stem = "What crosses the membrane?", .answer = "water"}};
 static ws_list question_list_1 = {questions, 1};
 
 /* A submitted material of user_id with its extraction result stored. */
 static void add_material(db *d, area_store *st, const char *user_id, char id[37])
 {
-    submit_input in = {.user_id = user_id, .data = text, .len = strlen(text), .filename = "transport.txt",
-                       .tags_json = "[\"biology\"]", .is_worksheet = true, .enqueue = true};
+    submit_input in = {.user_id = user_id,
+                       .data = text,
+                       .len = strlen(text),
+                       .filename = "transport.txt",
+                       .tags_json = "[\"biology\"]",
+                       .is_worksheet = true,
+                       .enqueue = true};
     submit_output out;
     em_error err = {0};
     if (material_submit(d, st->s, &in, &out, &err) != EM_OK)
@@ -68,8 +82,12 @@ static void add_material(db *d, area_store *st, const char *user_id, char id[37]
     snprintf(id, 37, "%s", out.material_id);
     material m;
     assert_int_equal(material_get(d, id, &m, &err), EM_OK);
-    material_result r = {.page_count = 1, .headings = headings, .n_headings = 1, .chunks = &chunk_list_1,
-                         .topics = &topic_list_1, .questions = &question_list_1};
+    material_result r = {.page_count = 1,
+                         .headings = headings,
+                         .n_headings = 1,
+                         .chunks = &chunk_list_1,
+                         .topics = &topic_list_1,
+                         .questions = &question_list_1};
     if (material_store_result(d, &m, &r, &err) != EM_OK)
         fail_msg("material_store_result: %s", err.msg);
     material_cleanup(&m);

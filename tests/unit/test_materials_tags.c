@@ -17,14 +17,27 @@
 static void materials_tags_valid(void **state)
 {
     (void)state;
-    const char *good[] = {"math", "math.algebra", "math.algebra.linear-equations", "a", "9", "x1.y_2.z-3",
-                          "topic.photosynthesis", "a.b.c.d.e.f"};
+    const char *good[] = {"math", "math.algebra", "math.algebra.linear-equations", "a",
+                          "9",    "x1.y_2.z-3",   "topic.photosynthesis",          "a.b.c.d.e.f"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         if (!tag_valid(good[i]))
             fail_msg("should be valid: %s", good[i]);
     }
-    const char *bad[] = {"", ".", "math.", ".math", "math..algebra", "Math", "math algebra", "math/algebra",
-                         "-math", "math.-x", "math._x", "_x", "math,algebra", "caf\xc3\xa9", "math.algebra\n",
+    const char *bad[] = {"",
+                         ".",
+                         "math.",
+                         ".math",
+                         "math..algebra",
+                         "Math",
+                         "math algebra",
+                         "math/algebra",
+                         "-math",
+                         "math.-x",
+                         "math._x",
+                         "_x",
+                         "math,algebra",
+                         "caf\xc3\xa9",
+                         "math.algebra\n",
                          "math!"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (tag_valid(bad[i]))
@@ -86,8 +99,8 @@ static void materials_tags_parse_text(void **state)
     (void)state;
     expect_text("math.algebra", "[\"math.algebra\"]", NULL);
     /* lowercased, trimmed, empty items skipped, duplicates dropped, order kept */
-    expect_text(" Physics , MATH.Algebra,,math.algebra , biology\t", "[\"physics\",\"math.algebra\",\"biology\"]",
-                NULL);
+    expect_text(" Physics , MATH.Algebra,,math.algebra , biology\t",
+                "[\"physics\",\"math.algebra\",\"biology\"]", NULL);
     expect_text("", "[]", NULL);
     expect_text(" , ,", "[]", NULL);
     expect_text("b,a,b,A", "[\"b\",\"a\"]", NULL);
@@ -123,7 +136,8 @@ static void materials_tags_parse_text(void **state)
 static void materials_tags_parse_array(void **state)
 {
     (void)state;
-    expect_array("[\"Math.Algebra\", \" physics \", \"math.algebra\"]", "[\"math.algebra\",\"physics\"]", NULL);
+    expect_array("[\"Math.Algebra\", \" physics \", \"math.algebra\"]", "[\"math.algebra\",\"physics\"]",
+                 NULL);
     expect_array("[]", "[]", NULL);
     expect_array("[\"\", \"  \"]", "[]", NULL);
     expect_array("[\"ok\", \"not ok\"]", NULL, "\"not ok\"");
