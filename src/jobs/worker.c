@@ -43,9 +43,11 @@ struct worker {
     bool kicked;                    /* worker_wake was called since a runner last looked (mu) */
 };
 
-/* Sleep up to ms, returning early when the worker is stopping or woken
- * (worker_wake; a wake that came just before the nap counts too). */
-static void nap(worker *w, int64_t ms)
+/* Sleep up to ms, returning early when the worker is stopping or, for a
+ * runner (`kickable`), woken by worker_wake (a wake that came just before the
+ * nap counts too). The keeper naps without taking wakes: they are for the
+ * runners, and a keeper that cleared `kicked` left the runner asleep. */
+static void nap(worker *w, int64_t ms, bool kickable)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -56,11 +58,12 @@ static void nap(worker *w, int64_t ms)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&w->mu);
-    while (!atomic_load(&w->stopping) && !w->kicked) {
+    while (!atomic_load(&w->stopping) && !(kickable && w->kicked)) {
         if (pthread_cond_timedwait(&w->wake, &w->mu, &until) == ETIMEDOUT)
             break;
     }
-    w->kicked = false;
+    if (kickable)
+        w->kicked = false;
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -136,12 +139,12 @@ static void *runner_main(void *arg)
             backoff = backoff == 0 ? 200 : backoff * 2 > 5000 ? 5000 : backoff * 2;
             log_msg(LOG_WARN, "worker %s: cannot claim jobs: %s (retrying in %lld ms)", w->name,
                     err.msg[0] ? err.msg : em_strerror(rc), (long long)backoff);
-            nap(w, backoff);
+            nap(w, backoff, true);
             continue;
         }
         backoff = 0;
         if (n == 0) {
-            nap(w, w->opts.idle_poll_ms);
+            nap(w, w->opts.idle_poll_ms, true);
             continue;
         }
         for (size_t i = 0; i < n; i++)
@@ -197,7 +200,7 @@ static void *keeper_main(void *arg)
         } else {
             log_msg(LOG_WARN, "worker %s: no database: %s", w->name, err.msg);
         }
-        nap(w, 250);
+        nap(w, 250, false);
     }
     return NULL;
 }

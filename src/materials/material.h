@@ -93,7 +93,7 @@ int material_sections(db *d, const char *material_id, void (*visit)(void *ctx, c
 /* A topic of a material (content/topics.h), borrowed for the visit. */
 typedef struct material_topic {
     const char *name, *slug;
-    const char *source;        /* "heading" or "term" */
+    const char *source;        /* "heading" or "terms" */
     int page;
     double weight;
 } material_topic;

@@ -21,11 +21,12 @@ bool tag_valid(const char *tag);
  * *json_out is an owned JSON array text. EM_E_INVAL naming the bad tag. */
 int tags_parse(const char *text, const json_t *array, char **json_out /* OUT */, em_error *err);
 
-/* The half-open range [lo, hi) of tags under `prefix`: the prefix itself and
- * everything below it ("math.algebra" covers "math.algebra" and
- * "math.algebra.x", not "math.algebraic"). lo is the prefix; hi is the prefix
- * followed by '/' (the byte after '.'), so [prefix + ".", prefix + "/") is the
- * range of its children. */
+/* The half-open range [lo, hi) of the tags below `prefix`, its children: lo
+ * is the prefix followed by '.', hi the prefix followed by '/' (the byte
+ * after '.'). A tag is under the prefix when it equals the prefix or lies in
+ * [lo, hi) ("math.algebra" covers "math.algebra" and "math.algebra.x", not
+ * "math.algebraic"). The prefix is matched on its own: a range starting at it
+ * would take siblings such as "math.algebra-2" ('-' sorts before '.'). */
 void tags_child_range(const char *prefix, char *lo, char *hi, size_t cap);
 
 #endif

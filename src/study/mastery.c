@@ -6,6 +6,16 @@
 #include "auth/authz.h"
 #include "core/ids.h"
 
+/* EM_OK when the account user_id exists, else EM_E_NOT_FOUND "no such user"
+ * (an admin may name any id; a tutor's students and the caller exist). */
+static int require_user(db *d, const char *user_id, em_error *err)
+{
+    int rc = db_run_cached(d, "SELECT 1 FROM users WHERE id = $1", &user_id, 1, err);
+    if (rc == DB_DONE)
+        return em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    return rc == DB_ROW ? EM_OK : rc;
+}
+
 int mastery_list(db *d, const principal *who, const char *user_id, int limit, mastery_visit visit, void *ctx,
                  size_t *count, em_error *err)
 {
@@ -15,6 +25,8 @@ int mastery_list(db *d, const principal *who, const char *user_id, int limit, ma
     if (limit < 1 || limit > MASTERY_PAGE_MAX)
         return em_error_set(err, EM_E_INVAL, "limit must be a whole number from 1 to %d", MASTERY_PAGE_MAX);
     int rc = authz_require_view(d, who, user_id, "user", err);
+    if (rc == EM_OK && strcmp(who->user_id, user_id) != 0)
+        rc = require_user(d, user_id, err);
     if (rc != EM_OK)
         return rc;
     db_stmt *st = NULL;
@@ -92,11 +104,8 @@ int mastery_add(db *d, const principal *who, const char *user_id, const char *na
         rc = authz_require_view(d, who, user_id, "user", err);
     if (rc != EM_OK)
         return rc;
-    /* An admin may name any id: the account must exist. */
-    rc = db_run_cached(d, "SELECT 1 FROM users WHERE id = $1", &user_id, 1, err);
-    if (rc == DB_DONE)
-        return em_error_set(err, EM_E_NOT_FOUND, "no such user");
-    if (rc != DB_ROW)
+    rc = require_user(d, user_id, err);
+    if (rc != EM_OK)
         return rc;
     return mastery_insert(d, user_id, name, mastery, NULL, id_out, err);
 }

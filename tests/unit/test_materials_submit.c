@@ -1,0 +1,316 @@
+/* submit: one upload as a material, on SQLite and PostgreSQL with a storage
+ * directory the test inspects: the type comes from the bytes (never the
+ * name), anything else is EM_E_UNSUPPORTED naming its type, an empty file is
+ * refused, the title comes from the file name without its directories; a
+ * storage failure leaves no row and a database failure leaves no file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "content/storage.h"
+#include "fixtures.h"
+#include "materials/submit.h"
+
+#include "area_fixture.h"
+
+#define NOBODY "01900000-0000-7000-8000-00000000dead"
+
+/* A 1x1 PNG image. */
+static const unsigned char png[] = {
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00,
+    0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01,
+    0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82};
+
+static const char text[] =
+    "Photosynthesis turns light into chemical energy. It happens in the chloroplasts.\n";
+
+static int64_t count(db *d, const char *table)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    return area_int(d, sql, NULL, 0);
+}
+
+static submit_input input(const char *user_id, const void *data, size_t len, const char *filename)
+{
+    return (submit_input){
+        .user_id = user_id, .data = data, .len = len, .filename = filename, .enqueue = true};
+}
+
+static submit_output submit_ok(db *d, area_store *st, const submit_input *in)
+{
+    submit_output out;
+    em_error err = {0};
+    if (material_submit(d, st->s, in, &out, &err) != EM_OK)
+        fail_msg("material_submit %s: %s", in->filename != NULL ? in->filename : "(no name)", err.msg);
+    return out;
+}
+
+static material get(db *d, const char *id)
+{
+    material m;
+    em_error err = {0};
+    if (material_get(d, id, &m, &err) != EM_OK)
+        fail_msg("material_get %s: %s", id, err.msg);
+    return m;
+}
+
+/* The stored original equals data[0..len). */
+static void expect_stored(area_store *st, const char *material_id, const void *data, size_t len)
+{
+    char key[128];
+    material_storage_key(material_id, key, sizeof key);
+    void *got = NULL;
+    size_t n = 0;
+    em_error err = {0};
+    if (storage_get(st->s, key, &got, &n, len + 1, &err) != EM_OK)
+        fail_msg("storage_get %s: %s", key, err.msg);
+    assert_int_equal(n, len);
+    assert_memory_equal(got, data, len);
+    free(got);
+}
+
+static void materials_submit_type_from_bytes(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    unsigned char *pdf = NULL;
+    size_t pdf_len = 0;
+    em_error err = {0};
+    assert_int_equal(fixture_build("headings.pdf", &pdf, &pdf_len, &err), EM_OK);
+
+    /* a PDF named .txt is a PDF; everything about it is recorded */
+    submit_input in = input(owner, pdf, pdf_len, "notes.txt");
+    submit_output out = submit_ok(f->d, &st, &in);
+    assert_string_equal(out.kind, "pdf");
+    assert_string_equal(out.mime, "application/pdf");
+    assert_int_equal(strlen(out.job_id), 36);
+    material m = get(f->d, out.material_id);
+    assert_string_equal(m.user_id, owner);
+    assert_string_equal(m.kind, "pdf");
+    assert_string_equal(m.mime, "application/pdf");
+    assert_string_equal(m.filename, "notes.txt");
+    assert_string_equal(m.title, "notes");
+    assert_string_equal(m.status, "pending");
+    assert_string_equal(m.job_id, out.job_id);
+    assert_int_equal(m.size_bytes, (int64_t)pdf_len);
+    assert_false(m.is_worksheet);
+    assert_string_equal(m.tags_json, "[]");
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[65];
+    crypto_hash_sha256(h, pdf, pdf_len);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    assert_string_equal(m.sha256, hex);
+    char key[128];
+    material_storage_key(out.material_id, key, sizeof key);
+    assert_string_equal(m.storage_key, key);
+    assert_non_null(strstr(key, out.material_id));
+    material_cleanup(&m);
+    expect_stored(&st, out.material_id, pdf, pdf_len);
+
+    /* text named .pdf is text */
+    in = input(owner, text, strlen(text), "scan.pdf");
+    out = submit_ok(f->d, &st, &in);
+    assert_string_equal(out.kind, "text");
+    assert_string_equal(out.mime, "text/plain");
+    /* Markdown by its name, or by its look when it has no name */
+    in = input(owner, text, strlen(text), "notes.md");
+    out = submit_ok(f->d, &st, &in);
+    assert_string_equal(out.kind, "markdown");
+    in = input(owner, fixture_notes_md, strlen(fixture_notes_md), NULL);
+    out = submit_ok(f->d, &st, &in);
+    assert_string_equal(out.kind, "markdown");
+    m = get(f->d, out.material_id);
+    assert_string_equal(m.kind, "markdown");
+    material_cleanup(&m);
+    assert_int_equal(count(f->d, "materials"), 4);
+    assert_int_equal(count(f->d, "jobs"), 4);
+    assert_int_equal(area_store_files(&st), 4);
+
+    /* an image named .pdf: refused naming what it is, nothing kept */
+    in = input(owner, png, sizeof png, "notes.pdf");
+    int rc = material_submit(f->d, st.s, &in, &out, &err);
+    assert_int_equal(rc, EM_E_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "image/png"));
+    assert_string_equal(out.material_id, "");
+    /* so is anything else that is not PDF or text */
+    static const unsigned char gzip[] = {
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b,
+        0x04, 0x00, 0x43, 0xbe, 0xb7, 0xe8, 0x01, 0x00, 0x00, 0x00}; /* "a" */
+    in = input(owner, gzip, sizeof gzip, "notes.txt");
+    assert_int_equal(material_submit(f->d, st.s, &in, &out, &err), EM_E_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "application/gzip"));
+    assert_int_equal(count(f->d, "materials"), 4);
+    assert_int_equal(count(f->d, "jobs"), 4);
+    assert_int_equal(area_store_files(&st), 4);
+    free(pdf);
+    area_store_close(&st);
+}
+
+static void materials_submit_empty_file_and_titles(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    em_error err = {0};
+    submit_output out;
+    /* an empty file */
+    submit_input in = input(owner, "", 0, "empty.txt");
+    int rc = material_submit(f->d, st.s, &in, &out, &err);
+    assert_int_equal(rc, EM_E_INVAL);
+    assert_non_null(err.reason);
+    assert_string_equal(err.reason, EM_REASON_VALIDATION);
+    assert_non_null(strstr(err.msg, "empty"));
+    /* titles given: 1..SUBMIT_TITLE_MAX bytes */
+    in = input(owner, text, strlen(text), "x.txt");
+    in.title = "";
+    assert_int_equal(material_submit(f->d, st.s, &in, &out, &err), EM_E_INVAL);
+    assert_string_equal(err.reason, EM_REASON_VALIDATION);
+    char long_title[SUBMIT_TITLE_MAX + 2];
+    memset(long_title, 't', sizeof long_title - 1);
+    long_title[sizeof long_title - 1] = '\0';
+    in.title = long_title;
+    assert_int_equal(material_submit(f->d, st.s, &in, &out, &err), EM_E_INVAL);
+    assert_int_equal(count(f->d, "materials"), 0);
+    assert_int_equal(area_store_files(&st), 0);
+    long_title[SUBMIT_TITLE_MAX] = '\0';
+    out = submit_ok(f->d, &st, &in);
+    material m = get(f->d, out.material_id);
+    assert_string_equal(m.title, long_title);
+    assert_string_equal(m.filename, "x.txt");
+    material_cleanup(&m);
+    /* from the file name, without directories or extension */
+    static const struct {
+        const char *filename, *title, *kept;
+    } names[] = {
+        {"C:\\Users\\me\\Cell Biology.v2.txt", "Cell Biology.v2", "Cell Biology.v2.txt"},
+        {"/home/me/notes", "notes", "notes"},
+        {"../../etc/passwd.txt", "passwd", "passwd.txt"},
+        {"mixed/dirs\\and/name.md", "name", "name.md"},
+        {".bashrc", ".bashrc", ".bashrc"},
+        {"chapter.", "chapter", "chapter."},
+        {NULL, "Untitled material", NULL},
+        {"", "Untitled material", NULL},
+        {"dir/", "Untitled material", NULL},
+        {"dir/.txt", ".txt", ".txt"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        in = input(owner, text, strlen(text), names[i].filename);
+        out = submit_ok(f->d, &st, &in);
+        m = get(f->d, out.material_id);
+        if (strcmp(m.title, names[i].title) != 0)
+            fail_msg("%s: title \"%s\", want \"%s\"", names[i].filename, m.title, names[i].title);
+        if (names[i].kept == NULL)
+            assert_null(m.filename);
+        else
+            assert_string_equal(m.filename, names[i].kept);
+        material_cleanup(&m);
+    }
+    /* worksheet, tags, and no job when the caller extracts it itself */
+    in = input(owner, text, strlen(text), "sheet.txt");
+    in.is_worksheet = true;
+    in.tags_json = "[\"math.algebra\"]";
+    in.enqueue = false;
+    int64_t jobs = count(f->d, "jobs");
+    out = submit_ok(f->d, &st, &in);
+    assert_string_equal(out.job_id, "");
+    assert_int_equal(count(f->d, "jobs"), jobs);
+    m = get(f->d, out.material_id);
+    assert_true(m.is_worksheet);
+    assert_null(m.job_id);
+    json_t *tags = json_loads(m.tags_json, 0, NULL);
+    assert_string_equal(json_string_value(json_array_get(tags, 0)), "math.algebra");
+    json_decref(tags);
+    material_cleanup(&m);
+    expect_stored(&st, out.material_id, text, strlen(text));
+    area_store_close(&st);
+}
+
+static void materials_submit_storage_failure_leaves_no_row(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    /* a file where the materials directory would go: nothing can be stored */
+    char blocker[128];
+    snprintf(blocker, sizeof blocker, "%s/materials", st.dir);
+    FILE *fp = fopen(blocker, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    submit_input in = input(owner, text, strlen(text), "notes.txt");
+    submit_output out;
+    em_error err = {0};
+    assert_int_equal(material_submit(f->d, st.s, &in, &out, &err), EM_E_IO);
+    assert_null(strstr(err.msg, st.dir)); /* no private path in the message */
+    assert_int_equal(count(f->d, "materials"), 0);
+    assert_int_equal(count(f->d, "jobs"), 0);
+    assert_false(db_in_transaction(f->d));
+    /* storage back: it works */
+    assert_int_equal(remove(blocker), 0);
+    out = submit_ok(f->d, &st, &in);
+    assert_int_equal(count(f->d, "materials"), 1);
+    area_store_close(&st);
+}
+
+static void materials_submit_database_failure_leaves_no_file(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    submit_output out;
+    em_error err = {0};
+    /* the rows are refused (no such user): the stored file is removed again */
+    submit_input in = input(NOBODY, text, strlen(text), "notes.txt");
+    assert_int_equal(material_submit(f->d, st.s, &in, &out, &err), EM_E_CONFLICT);
+    assert_int_equal(area_store_files(&st), 0);
+    assert_int_equal(count(f->d, "materials"), 0);
+    /* the job cannot be written: neither row nor file */
+    area_exec(f->d, "ALTER TABLE jobs RENAME TO jobs_away");
+    in = input(owner, text, strlen(text), "notes.txt");
+    assert_int_not_equal(material_submit(f->d, st.s, &in, &out, &err), EM_OK);
+    area_exec(f->d, "ALTER TABLE jobs_away RENAME TO jobs");
+    assert_int_equal(area_store_files(&st), 0);
+    assert_int_equal(count(f->d, "materials"), 0);
+    assert_int_equal(count(f->d, "jobs"), 0);
+    /* the materials table is gone */
+    area_exec(f->d, "ALTER TABLE materials RENAME TO materials_away");
+    assert_int_not_equal(material_submit(f->d, st.s, &in, &out, &err), EM_OK);
+    assert_int_equal(area_store_files(&st), 0);
+    area_exec(f->d, "ALTER TABLE materials_away RENAME TO materials");
+    assert_int_equal(count(f->d, "materials"), 0);
+    assert_int_equal(count(f->d, "jobs"), 0);
+    assert_false(db_in_transaction(f->d));
+    /* and the same upload goes through once the database is well */
+    out = submit_ok(f->d, &st, &in);
+    assert_int_equal(area_store_files(&st), 1);
+    expect_stored(&st, out.material_id, text, strlen(text));
+    area_store_close(&st);
+}
+
+int main(void)
+{
+    area_log_setup();
+    const struct CMUnitTest tests[] = {
+        BOTH(materials_submit_type_from_bytes),
+        BOTH(materials_submit_empty_file_and_titles),
+        BOTH(materials_submit_storage_failure_leaves_no_row),
+        BOTH(materials_submit_database_failure_leaves_no_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
