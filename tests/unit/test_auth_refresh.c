@@ -1,12 +1,12 @@
-/* sessions and authz: refresh token families (rotation, reuse detection,
- * expiry, logout) and the one authorization rule, on SQLite and PostgreSQL. */
+/* refresh: refresh token families (rotation, reuse detection, expiry,
+ * logout), on SQLite and PostgreSQL. The authorization rule's tests are in
+ * test_auth_authz.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "auth/authz.h"
 #include "auth/refresh.h"
 #include "auth/users.h"
 #include "core/clock.h"
@@ -97,53 +97,6 @@ static void auth_sessions_expiry_logout_and_garbage(void **state)
     assert_int_equal(refresh_revoke(f->d, "nope", now, NULL, &err), EM_E_NOT_FOUND);
 }
 
-static void auth_authz_rule(void **state)
-{
-    fixture *f = fx(state);
-    user s, t, o;
-    accounts(f, &s, &t, &o);
-    em_error err = {0};
-    principal as_student = {0}, as_tutor = {0}, as_other = {0}, as_admin = {0};
-    snprintf(as_student.user_id, sizeof as_student.user_id, "%s", s.id);
-    snprintf(as_student.role, sizeof as_student.role, "student");
-    snprintf(as_tutor.user_id, sizeof as_tutor.user_id, "%s", t.id);
-    snprintf(as_tutor.role, sizeof as_tutor.role, "tutor");
-    snprintf(as_other.user_id, sizeof as_other.user_id, "%s", o.id);
-    snprintf(as_other.role, sizeof as_other.role, "student");
-    snprintf(as_admin.user_id, sizeof as_admin.user_id, "01900000-0000-7000-8000-00000000000a");
-    snprintf(as_admin.role, sizeof as_admin.role, "admin");
-    bool ok = false;
-    assert_int_equal(authz_can_view(f->d, &as_student, s.id, &ok, &err), EM_OK);
-    assert_true(ok); /* owner */
-    assert_int_equal(authz_can_view(f->d, &as_other, s.id, &ok, &err), EM_OK);
-    assert_false(ok); /* another student */
-    assert_int_equal(authz_can_view(f->d, &as_tutor, s.id, &ok, &err), EM_OK);
-    assert_false(ok); /* a tutor not assigned yet */
-    assert_int_equal(authz_can_view(f->d, &as_admin, s.id, &ok, &err), EM_OK);
-    assert_true(ok); /* admin */
-    assert_int_equal(authz_can_view(f->d, &as_student, NULL, &ok, &err), EM_OK);
-    assert_false(ok);
-
-    bool created = false;
-    assert_int_equal(authz_assign_student(f->d, t.id, s.id, &created, &err), EM_OK);
-    assert_true(created);
-    assert_int_equal(authz_assign_student(f->d, t.id, s.id, &created, &err), EM_OK);
-    assert_false(created); /* idempotent */
-    assert_int_equal(authz_can_view(f->d, &as_tutor, s.id, &ok, &err), EM_OK);
-    assert_true(ok); /* assigned tutor */
-    assert_int_equal(authz_can_view(f->d, &as_tutor, o.id, &ok, &err), EM_OK);
-    assert_false(ok); /* but only for that student */
-    /* a tutor role in a token is not enough without the assignment, and a
-     * student claiming the tutor's id through its own row does not work */
-    assert_int_equal(authz_can_view(f->d, &as_other, t.id, &ok, &err), EM_OK);
-    assert_false(ok);
-    /* roles are checked */
-    assert_int_equal(authz_assign_student(f->d, s.id, o.id, &created, &err), EM_E_INVAL);
-    assert_int_equal(authz_assign_student(f->d, t.id, t.id, &created, &err), EM_E_INVAL);
-    assert_int_equal(authz_assign_student(f->d, t.id, "01900000-0000-7000-8000-00000000dead", &created, &err),
-                     EM_E_NOT_FOUND);
-}
-
 #define BOTH(fn)                                                                       \
     {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                        \
     {"pg_" #fn, fn, setup, teardown, (void *)&kind_pg}
@@ -154,7 +107,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(auth_sessions_rotate_and_detect_reuse),
         BOTH(auth_sessions_expiry_logout_and_garbage),
-        BOTH(auth_authz_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
