@@ -87,7 +87,8 @@ static const char *error_code(http_fake *f)
     fail_msg("%s %s (%s) as %s: %s; got %d %s", (r)->method, (r)->pattern, access_name((r)->access), who, what, \
              http_fake_status(f), http_fake_body(f, NULL))
 
-/* Every route states who may call it, and the table registers whole. */
+/* Every route states who may call it, the admin prefixes are admin-only, and
+ * the table registers whole. */
 static void api_routes_table_complete(void **state)
 {
     api_fx *t = api_fx_of(state);
@@ -101,6 +102,10 @@ static void api_routes_table_complete(void **state)
         assert_true(r->access == HTTP_PUBLIC || r->access == HTTP_SIGNED_IN || r->access == HTTP_ADMIN);
         assert_non_null(r->handler);
         assert_true(r->pattern[0] == '/');
+        /* The operators' areas are admin-only whatever the route. */
+        if ((strncmp(r->pattern, "/api/admin/", 11) == 0 || strncmp(r->pattern, "/api/workers/", 13) == 0) &&
+            r->access != HTTP_ADMIN)
+            fail_msg("%s %s is under an admin prefix but %s", r->method, r->pattern, access_name(r->access));
         char path[TARGET_MAX];
         fill_path(r->pattern, path);
         const http_route *found = router_lookup(t->routes, r->method, path);
