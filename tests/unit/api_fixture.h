@@ -393,7 +393,7 @@ static inline const char *jstr(const json_t *o, const char *name)
         char *text = json_dumps(o, JSON_COMPACT);
         fail_msg("no string \"%s\" in %s", name, text);
     }
-    return s;
+    return s != NULL ? s : ""; /* (fail_msg does not return) */
 }
 
 static inline json_int_t jint(const json_t *o, const char *name)
