@@ -200,7 +200,7 @@ static void cookie_value(const char *line, char *out, size_t cap)
 
 static http_fake *login(api_fx *t, api_who w)
 {
-    char body[256];
+    char body[EMAIL_MAX + 128];
     snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", t->acct[w].u.email, t->acct[w].password);
     return call(t, "POST", "/api/auth/login", WHO_ANON, body);
 }
