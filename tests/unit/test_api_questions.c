@@ -228,6 +228,29 @@ static void api_questions_list_filters(void **state)
     }
 }
 
+/* Words of the stem beyond ASCII: the stem's own spelling finds it, on both
+ * databases alike (ASCII letters match in any case, other letters as
+ * written). */
+static void api_questions_text_filter_beyond_ascii(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char material_id[MATERIAL_ID_LEN + 1], id[MATERIAL_ID_LEN + 1];
+    upload_json(t, WHO_STUDENT,
+                "{\"worksheet\":true,\"text\":\"Umwelt.\\n\\n1. Was ist \\u00d6kologie, \\u00e9tude?\\nA. Eins\\nB. Zwei"
+                "\\n\\nAnswer Key\\n1. B\\n\"}",
+                material_id);
+    ingest_ready(t, material_id);
+    question_of(t, WHO_STUDENT, material_id, 1, id);
+    json_t *q = get_question(t, WHO_STUDENT, id);
+    assert_string_equal(jstr(q, "stem"), "Was ist \xc3\x96kologie, \xc3\xa9tude?");
+    json_decref(q);
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%96kologie", id);     /* "Ökologie", as written */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%A9tude", id);        /* "étude", as written */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=WAS%20IST%20%C3%96KOLOGIE", id);
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%B6kologie", "");     /* "ökologie": not folded... */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%89TUDE", "");        /* ..."ÉTUDE" neither, anywhere */
+}
+
 /* PATCH as w: the answer (the question as stored now), status asserted. */
 static json_t *patch(api_fx *t, api_who w, const char *id, const char *body, int status)
 {
@@ -478,6 +501,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         API_BOTH(api_questions_list_and_get),
         API_BOTH(api_questions_list_filters),
+        API_BOTH(api_questions_text_filter_beyond_ascii),
         API_BOTH(api_questions_patch_fields),
         API_BOTH(api_questions_patch_refused),
         API_BOTH(api_questions_visibility),
