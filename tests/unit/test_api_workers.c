@@ -122,6 +122,30 @@ static void api_workers_health_heartbeats(void **state)
     call_error(t, "GET", "/api/workers/health", WHO_TUTOR, NULL, 404, "not_found");
 }
 
+/* Workers on other machines stamp heartbeats with their own clocks: one a
+ * little ahead of this server's is as alive as one a little behind. */
+static void api_workers_health_clock_ahead(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    beat(t, "host-ahead:7", "default", -2000); /* its clock runs 2 s ahead */
+    json_t *j = call_json(t, "GET", "/api/workers/health", WHO_ADMIN, NULL, 200);
+    assert_int_equal(jint(j, "alive"), 1);
+    json_t *w = json_array_get(json_object_get(j, "workers"), 0);
+    assert_string_equal(jstr(w, "id"), "host-ahead:7");
+    assert_true(json_is_true(json_object_get(w, "alive")));
+    assert_true(json_number_value(json_object_get(w, "heartbeat_age_s")) < 0.0);
+    json_decref(j);
+    http_fake *f = call(t, "GET", "/api/workers/dashboard", WHO_ADMIN, NULL);
+    expect_status(f, 200);
+    assert_non_null(strstr(http_fake_body(f, NULL), "<td>alive</td>"));
+    http_fake_free(f);
+    /* A stamp a whole lease ahead is no proof of life. */
+    em_error err = {0};
+    assert_int_equal(queue_worker_stopped(api_fx_db(t), "host-ahead:7", &err), EM_OK);
+    beat(t, "host-far-ahead:8", "default", -(API_FX_WORKER_ALIVE_S + 5) * 1000);
+    call_error(t, "GET", "/api/workers/health", WHO_ADMIN, NULL, 503, "no_workers");
+}
+
 /* The queue entry of a stats answer (fails when absent). */
 static json_t *queue_of(json_t *stats, const char *name)
 {
@@ -291,6 +315,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         API_BOTH(api_workers_health_heartbeats),
+        API_BOTH(api_workers_health_clock_ahead),
         API_BOTH(api_workers_stats_per_queue),
         API_BOTH(api_workers_dashboard_page),
         API_BOTH(api_admin_jobs_retry_and_delete),
