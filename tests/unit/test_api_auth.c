@@ -94,9 +94,13 @@ static void api_auth_register_signs_in(void **state)
     http_fake_free(f);
     assert_int_equal(account_count(t), 5);
     assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event = 'register'"), 1);
-    /* The name is optional; the password logs in. */
+    /* The name is optional (null: not given); the password logs in. */
     f = call(t, "POST", "/api/auth/register", WHO_ANON, "{\"email\":\"quiet@example.org\",\"password\":\"another long one\"}");
     expect_tokens(f, 201, "quiet@example.org", "student");
+    http_fake_free(f);
+    f = call(t, "POST", "/api/auth/register", WHO_ANON,
+             "{\"email\":\"null@example.org\",\"password\":\"another long one\",\"display_name\":null}");
+    expect_tokens(f, 201, "null@example.org", "student");
     http_fake_free(f);
     f = call(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"quiet@example.org\",\"password\":\"another long one\"}");
     expect_tokens(f, 200, "quiet@example.org", "student");
@@ -121,6 +125,11 @@ static void api_auth_register_refused(void **state)
         {"{\"password\":\"a fine long password\"}", 422, "validation_error"},
         {"{\"email\":42,\"password\":\"a fine long password\"}", 422, "validation_error"},
         {"{\"email\":\"not-an-email\",\"password\":\"a fine long password\"}", 422, "validation_error"},
+        /* A name that is not text is refused, not dropped. */
+        {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"display_name\":5}", 422,
+         "validation_error"},
+        {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"display_name\":[\"New\"]}", 422,
+         "validation_error"},
         {"[\"new@example.org\",\"a fine long password\"]", 422, "validation_error"},
         {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"email\":\"x@example.org\"}", 400,
          "invalid_json"},
