@@ -63,36 +63,36 @@
 /* Who calls. */
 typedef enum api_who {
     WHO_ANON = 0,
-    WHO_STUDENT,   /* student@example.org */
-    WHO_STUDENT2,  /* student2@example.org, nobody's */
-    WHO_TUTOR,     /* tutor@example.org, assigned to WHO_STUDENT */
-    WHO_ADMIN,     /* admin@example.org */
+    WHO_STUDENT,  /* student@example.org */
+    WHO_STUDENT2, /* student2@example.org, nobody's */
+    WHO_TUTOR,    /* tutor@example.org, assigned to WHO_STUDENT */
+    WHO_ADMIN,    /* admin@example.org */
     WHO_COUNT
 } api_who;
 
 /* A signed-in account and the header lists that present its session. */
 typedef struct api_account {
-    user u;                                   /* the row as created */
-    const char *password;                     /* static */
-    char access[ACCESS_TOKEN_MAX + 1];        /* from the login */
+    user u;                            /* the row as created */
+    const char *password;              /* static */
+    char access[ACCESS_TOKEN_MAX + 1]; /* from the login */
     char refresh[REFRESH_TOKEN_LEN + 1];
-    char bearer[ACCESS_TOKEN_MAX + 16];       /* "Bearer <access>" */
-    char cookie[ACCESS_TOKEN_MAX + 128];      /* "em_access=<access>; em_csrf=API_FX_CSRF" */
+    char bearer[ACCESS_TOKEN_MAX + 16];  /* "Bearer <access>" */
+    char cookie[ACCESS_TOKEN_MAX + 128]; /* "em_access=<access>; em_csrf=API_FX_CSRF" */
     /* Header lists (name, value, ..., NULL), without and with Content-Type: application/json. */
-    const char *h_bearer[2][5];               /* Authorization */
-    const char *h_cookie[2][5];               /* Cookie */
-    const char *h_cookie_csrf[2][7];          /* Cookie, X-CSRF-Token */
+    const char *h_bearer[2][5];      /* Authorization */
+    const char *h_cookie[2][5];      /* Cookie */
+    const char *h_cookie_csrf[2][7]; /* Cookie, X-CSRF-Token */
 } api_account;
 
 typedef struct api_fx {
-    fixture *db;                 /* db_fixture: the backend, SQLite's directory, PostgreSQL's schema */
-    char dir[64];                /* storage: DIR/files */
+    fixture *db;  /* db_fixture: the backend, SQLite's directory, PostgreSQL's schema */
+    char dir[64]; /* storage: DIR/files */
     dbpool *pool;
     accounts *accounts;
     storage *files;
-    api_ctx ctx;                 /* as app.c builds it */
+    api_ctx ctx; /* as app.c builds it */
     router *routes;
-    http_site site;              /* as app_site builds it */
+    http_site site; /* as app_site builds it */
     const char *origins[1];
     int wakes;                   /* times an upload woke the worker */
     api_account acct[WHO_COUNT]; /* [WHO_ANON] unused */
@@ -101,15 +101,18 @@ typedef struct api_fx {
 
 static const char *const api_fx_emails[WHO_COUNT] = {NULL, "student@example.org", "student2@example.org",
                                                      "tutor@example.org", "admin@example.org"};
-static const char *const api_fx_passwords[WHO_COUNT] = {NULL, "student one studies hard", "student two studies late",
-                                                        "the tutor teaches well", "the admin keeps order"};
+static const char *const api_fx_passwords[WHO_COUNT] = {NULL, "student one studies hard",
+                                                        "student two studies late", "the tutor teaches well",
+                                                        "the admin keeps order"};
 static const char *const api_fx_names[WHO_COUNT] = {NULL, "Student One", "Student Two", "Tutor", "Admin"};
 static const char *const api_fx_roles[WHO_COUNT] = {NULL, "student", "student", "tutor", "admin"};
 
 /* Both backends of one case: name.sqlite and name.postgresql. */
-#define API_BOTH(fn)                                                                      \
-    {#fn ".sqlite", fn, api_setup, api_teardown, (void *)&kind_sqlite},                   \
+/* clang-format off */
+#define API_BOTH(fn)                                                                   \
+    {#fn ".sqlite", fn, api_setup, api_teardown, (void *)&kind_sqlite},                \
     {#fn ".postgresql", fn, api_setup, api_teardown, (void *)&kind_pg}
+/* clang-format on */
 
 static void api_fx_wake(void *ctx)
 {
@@ -131,7 +134,8 @@ static inline db *api_fx_db(api_fx *t)
 static void api_fx_header_lists(api_account *a)
 {
     snprintf(a->bearer, sizeof a->bearer, "Bearer %s", a->access);
-    snprintf(a->cookie, sizeof a->cookie, "%s=%s; %s=%s", API_COOKIE_ACCESS, a->access, API_COOKIE_CSRF, API_FX_CSRF);
+    snprintf(a->cookie, sizeof a->cookie, "%s=%s; %s=%s", API_COOKIE_ACCESS, a->access, API_COOKIE_CSRF,
+             API_FX_CSRF);
     for (int json = 0; json < 2; json++) {
         const char *ct = json ? "Content-Type" : NULL;
         const char *b[] = {"Authorization", a->bearer, ct, "application/json", NULL};
@@ -149,7 +153,8 @@ static inline void api_fx_login(api_fx *t, api_who w)
     api_account *a = &t->acct[w];
     account_tokens tok;
     em_error err = {0};
-    if (accounts_login(t->accounts, api_fx_db(t), a->u.email, a->password, API_FX_SETUP_IP, &tok, &err) != EM_OK)
+    if (accounts_login(t->accounts, api_fx_db(t), a->u.email, a->password, API_FX_SETUP_IP, &tok, &err) !=
+        EM_OK)
         fail_msg("login %s: %s", a->u.email, err.msg);
     snprintf(a->access, sizeof a->access, "%s", tok.access);
     snprintf(a->refresh, sizeof a->refresh, "%s", tok.refresh);
@@ -159,7 +164,7 @@ static inline void api_fx_login(api_fx *t, api_who w)
 static int api_setup(void **state)
 {
     log_configure(LOG_WARN, STDOUT_FILENO); /* no audit and migration lines: warnings and errors only */
-    setup(state); /* db_fixture: the database, opened as f->d */
+    setup(state);                           /* db_fixture: the database, opened as f->d */
     fixture *f = *state;
     api_fx *t = calloc(1, sizeof *t);
     assert_non_null(t);
@@ -221,8 +226,8 @@ static int api_setup(void **state)
     for (int w = WHO_STUDENT; w < WHO_COUNT; w++) {
         api_account *a = &t->acct[w];
         a->password = api_fx_passwords[w];
-        if (accounts_create(t->accounts, d, api_fx_emails[w], a->password, api_fx_names[w], api_fx_roles[w], &a->u,
-                            &err) != EM_OK)
+        if (accounts_create(t->accounts, d, api_fx_emails[w], a->password, api_fx_names[w], api_fx_roles[w],
+                            &a->u, &err) != EM_OK)
             fail_msg("create %s: %s", api_fx_emails[w], err.msg);
     }
     principal admin = {0};
@@ -230,8 +235,8 @@ static int api_setup(void **state)
     snprintf(admin.role, sizeof admin.role, "admin");
     const char *students[] = {t->acct[WHO_STUDENT].u.id};
     int added = 0;
-    if (accounts_assign_students(t->accounts, d, &admin, t->acct[WHO_TUTOR].u.id, students, 1, API_FX_SETUP_IP, &added,
-                                 &err) != EM_OK)
+    if (accounts_assign_students(t->accounts, d, &admin, t->acct[WHO_TUTOR].u.id, students, 1,
+                                 API_FX_SETUP_IP, &added, &err) != EM_OK)
         fail_msg("assign: %s", err.msg);
     for (int w = WHO_STUDENT; w < WHO_COUNT; w++)
         api_fx_login(t, (api_who)w);
@@ -289,8 +294,8 @@ static inline http_fake *call(api_fx *t, const char *method, const char *target,
 
 /* The same as the web UI sends it: the em_access and em_csrf cookies of `w`,
  * and the X-CSRF-Token header when `csrf`. */
-static inline http_fake *call_cookie(api_fx *t, const char *method, const char *target, api_who w, const char *body,
-                                     bool csrf)
+static inline http_fake *call_cookie(api_fx *t, const char *method, const char *target, api_who w,
+                                     const char *body, bool csrf)
 {
     api_account *a = &t->acct[w];
     const char *const *h = csrf ? a->h_cookie_csrf[body != NULL] : a->h_cookie[body != NULL];
@@ -300,8 +305,8 @@ static inline http_fake *call_cookie(api_fx *t, const char *method, const char *
 }
 
 /* With the caller's own headers (borrowed until http_fake_free) and body. */
-static inline http_fake *call_raw(api_fx *t, const char *method, const char *target, const char *const *headers,
-                                  const void *body, size_t len)
+static inline http_fake *call_raw(api_fx *t, const char *method, const char *target,
+                                  const char *const *headers, const void *body, size_t len)
 {
     http_fake *f = http_fake_new(method, target, headers, body, len);
     http_fake_run(f, &t->site);
@@ -364,8 +369,8 @@ static inline const char *error_message(http_fake *f)
 }
 
 /* call(), the status checked, and the JSON body (NULL for an empty body). */
-static inline json_t *call_json(api_fx *t, const char *method, const char *target, api_who w, const char *body,
-                                int status)
+static inline json_t *call_json(api_fx *t, const char *method, const char *target, api_who w,
+                                const char *body, int status)
 {
     http_fake *f = call(t, method, target, w, body);
     expect_status(f, status);
@@ -450,10 +455,11 @@ static inline void ingest_ready(api_fx *t, const char *id)
 }
 
 /* A one-question worksheet (the access matrix's), as JSON for POST /api/materials. */
-#define API_FX_WORKSHEET                                                                                  \
+#define API_FX_WORKSHEET                                                                                     \
     "{\"title\":\"Cells\",\"worksheet\":true,\"tags\":[\"biology.cells\"],"                                  \
-    "\"text\":\"Mitochondria make ATP for the cell.\\n\\n"                                               \
-    "1. Which organelle makes ATP?\\nA. Ribosome\\nB. Mitochondrion\\nC. Nucleus\\n\\nAnswer Key\\n1. B\\n\"}"
+    "\"text\":\"Mitochondria make ATP for the cell.\\n\\n"                                                   \
+    "1. Which organelle makes ATP?\\nA. Ribosome\\nB. Mitochondrion\\nC. Nucleus\\n\\nAnswer Key\\n1. "      \
+    "B\\n\"}"
 
 /* `w` uploads the worksheet and it is extracted: its material and question ids. */
 static inline void worksheet_ready(api_fx *t, api_who w, char material_id[MATERIAL_ID_LEN + 1],

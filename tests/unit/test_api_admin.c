@@ -21,7 +21,8 @@ static void page_emails(const json_t *page, char *out, size_t cap)
     out[0] = '\0';
     json_t *items = json_object_get(page, "items");
     for (size_t i = 0; i < json_array_size(items); i++)
-        k += (size_t)snprintf(out + k, cap - k, "%s%s", i > 0 ? "," : "", jstr(json_array_get(items, i), "email"));
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", i > 0 ? "," : "",
+                              jstr(json_array_get(items, i), "email"));
 }
 
 static void expect_page(api_fx *t, const char *target, const char *emails, json_int_t total, json_int_t limit,
@@ -67,9 +68,9 @@ static void api_admin_users_list_pages(void **state)
     json_decref(j);
 
     static const char *const bad[] = {
-        "/api/admin/users?role=teacher", "/api/admin/users?role=", "/api/admin/users?limit=0",
-        "/api/admin/users?limit=201", "/api/admin/users?limit=abc", "/api/admin/users?limit=2x",
-        "/api/admin/users?offset=-1", "/api/admin/users?limit=",
+        "/api/admin/users?role=teacher", "/api/admin/users?role=",     "/api/admin/users?limit=0",
+        "/api/admin/users?limit=201",    "/api/admin/users?limit=abc", "/api/admin/users?limit=2x",
+        "/api/admin/users?offset=-1",    "/api/admin/users?limit=",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         http_fake *f = call(t, "GET", bad[i], WHO_ADMIN, NULL);
@@ -142,7 +143,8 @@ static void api_admin_users_update_role_and_activity(void **state)
     refresh_expect(t, WHO_STUDENT2, 401);
     json_decref(call_json(t, "GET", "/api/users/me", WHO_STUDENT2, NULL, 200));
     json_decref(call_json(t, "POST", "/api/auth/login", WHO_ANON,
-                          "{\"email\":\"student2@example.org\",\"password\":\"student two studies late\"}", 200));
+                          "{\"email\":\"student2@example.org\",\"password\":\"student two studies late\"}",
+                          200));
     /* Other accounts' sessions were never touched. */
     refresh_expect(t, WHO_STUDENT, 200);
     /* Re-enabling an active account changes nothing. */
@@ -157,8 +159,8 @@ static void api_admin_users_update_refused(void **state)
     patch_user(t, WHO_ADMIN, "{\"role\":\"student\"}", 409, "conflict");
     patch_user(t, WHO_ADMIN, "{\"is_active\":false}", 409, "conflict");
     static const char *const invalid[] = {
-        "{\"role\":\"superuser\"}", "{\"role\":5}", "{\"role\":null}", "{\"is_active\":\"no\"}",
-        "{\"is_active\":0}", "{}", "{\"display_name\":\"x\"}", "[\"role\",\"admin\"]",
+        "{\"role\":\"superuser\"}", "{\"role\":5}", "{\"role\":null}",          "{\"is_active\":\"no\"}",
+        "{\"is_active\":0}",        "{}",           "{\"display_name\":\"x\"}", "[\"role\",\"admin\"]",
     };
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
         patch_user(t, WHO_STUDENT, invalid[i], 422, "validation_error");
@@ -174,8 +176,8 @@ static void api_admin_users_update_refused(void **state)
     json_t *j = call_json(t, "GET", "/api/users/me", WHO_STUDENT, NULL, 200);
     assert_string_equal(jstr(j, "updated_at"), t->acct[WHO_STUDENT].u.updated_at);
     json_decref(j);
-    assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event IN ('role_changed', 'account_disabled')"),
-                     0);
+    assert_int_equal(
+        sql_int(t, "SELECT count(*) FROM audit_log WHERE event IN ('role_changed', 'account_disabled')"), 0);
 }
 
 /* Whether the tutor sees student2's topics (the one rule, through an endpoint). */
@@ -247,7 +249,11 @@ static void api_admin_tutor_students_refused(void **state)
     call_error(t, "POST", target, WHO_ADMIN, body, 404, "not_found");
 
     static const char *const invalid[] = {
-        "{}", "{\"student_ids\":[]}", "{\"student_ids\":[1]}", "{\"student_ids\":\"abc\"}", "{\"student_id\":5}",
+        "{}",
+        "{\"student_ids\":[]}",
+        "{\"student_ids\":[1]}",
+        "{\"student_ids\":\"abc\"}",
+        "{\"student_id\":5}",
         "[\"a\"]",
     };
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
@@ -270,10 +276,8 @@ static void api_admin_tutor_students_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_admin_users_list_pages),
-        API_BOTH(api_admin_users_update_role_and_activity),
-        API_BOTH(api_admin_users_update_refused),
-        API_BOTH(api_admin_tutor_students_assign),
+        API_BOTH(api_admin_users_list_pages),       API_BOTH(api_admin_users_update_role_and_activity),
+        API_BOTH(api_admin_users_update_refused),   API_BOTH(api_admin_tutor_students_assign),
         API_BOTH(api_admin_tutor_students_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

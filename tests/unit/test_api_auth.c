@@ -95,14 +95,16 @@ static void api_auth_register_signs_in(void **state)
     assert_int_equal(account_count(t), 5);
     assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event = 'register'"), 1);
     /* The name is optional (null: not given); the password logs in. */
-    f = call(t, "POST", "/api/auth/register", WHO_ANON, "{\"email\":\"quiet@example.org\",\"password\":\"another long one\"}");
+    f = call(t, "POST", "/api/auth/register", WHO_ANON,
+             "{\"email\":\"quiet@example.org\",\"password\":\"another long one\"}");
     expect_tokens(f, 201, "quiet@example.org", "student");
     http_fake_free(f);
     f = call(t, "POST", "/api/auth/register", WHO_ANON,
              "{\"email\":\"null@example.org\",\"password\":\"another long one\",\"display_name\":null}");
     expect_tokens(f, 201, "null@example.org", "student");
     http_fake_free(f);
-    f = call(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"quiet@example.org\",\"password\":\"another long one\"}");
+    f = call(t, "POST", "/api/auth/login", WHO_ANON,
+             "{\"email\":\"quiet@example.org\",\"password\":\"another long one\"}");
     expect_tokens(f, 200, "quiet@example.org", "student");
     http_fake_free(f);
 }
@@ -128,18 +130,18 @@ static void api_auth_register_refused(void **state)
         /* A name that is not text is refused, not dropped. */
         {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"display_name\":5}", 422,
          "validation_error"},
-        {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"display_name\":[\"New\"]}", 422,
-         "validation_error"},
+        {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"display_name\":[\"New\"]}",
+         422, "validation_error"},
         {"[\"new@example.org\",\"a fine long password\"]", 422, "validation_error"},
-        {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"email\":\"x@example.org\"}", 400,
-         "invalid_json"},
+        {"{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"email\":\"x@example.org\"}",
+         400, "invalid_json"},
         {"{\"email\":", 400, "invalid_json"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         http_fake *f = call(t, "POST", "/api/auth/register", WHO_ANON, cases[i].body);
         if (http_fake_status(f) != cases[i].status)
-            fail_msg("register %s: expected %d, got %d %s", cases[i].body, cases[i].status, http_fake_status(f),
-                     http_fake_body(f, NULL));
+            fail_msg("register %s: expected %d, got %d %s", cases[i].body, cases[i].status,
+                     http_fake_status(f), http_fake_body(f, NULL));
         expect_error(f, cases[i].status, cases[i].code);
         /* No session handed out. */
         assert_null(set_cookie_of(f, "em_access"));
@@ -150,7 +152,8 @@ static void api_auth_register_refused(void **state)
     char name[202];
     memset(name, 'n', 201);
     name[201] = '\0';
-    snprintf(body, sizeof body, "{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"display_name\":\"%s\"}",
+    snprintf(body, sizeof body,
+             "{\"email\":\"new@example.org\",\"password\":\"a fine long password\",\"display_name\":\"%s\"}",
              name);
     call_error(t, "POST", "/api/auth/register", WHO_ANON, body, 422, "validation_error");
     /* Where the JSON broke. */
@@ -171,7 +174,8 @@ static void api_auth_register_refused(void **state)
     http_fake_free(f);
 
     assert_int_equal(account_count(t), 4);
-    f = call(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"new@example.org\",\"password\":\"a fine long password\"}");
+    f = call(t, "POST", "/api/auth/login", WHO_ANON,
+             "{\"email\":\"new@example.org\",\"password\":\"a fine long password\"}");
     expect_error(f, 401, "invalid_credentials");
     http_fake_free(f);
 }
@@ -187,19 +191,22 @@ static void api_auth_login_answers(void **state)
     expect_me(t, jstr(j, "access_token"), "student@example.org");
     json_decref(j);
     http_fake_free(f);
-    f = call(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"admin@example.org\",\"password\":\"the admin keeps order\"}");
+    f = call(t, "POST", "/api/auth/login", WHO_ANON,
+             "{\"email\":\"admin@example.org\",\"password\":\"the admin keeps order\"}");
     expect_tokens(f, 200, "admin@example.org", "admin");
     http_fake_free(f);
 
     /* A wrong password and an unknown email are the same answer. */
-    f = call(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"student@example.org\",\"password\":\"not the password\"}");
+    f = call(t, "POST", "/api/auth/login", WHO_ANON,
+             "{\"email\":\"student@example.org\",\"password\":\"not the password\"}");
     expect_error(f, 401, "invalid_credentials");
     assert_string_equal(http_fake_header(f, "WWW-Authenticate"), "Bearer");
     assert_null(set_cookie_of(f, "em_access"));
     char wrong_password[256];
     snprintf(wrong_password, sizeof wrong_password, "%s", http_fake_body(f, NULL));
     http_fake_free(f);
-    f = call(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"nobody@example.org\",\"password\":\"not the password\"}");
+    f = call(t, "POST", "/api/auth/login", WHO_ANON,
+             "{\"email\":\"nobody@example.org\",\"password\":\"not the password\"}");
     expect_error(f, 401, "invalid_credentials");
     assert_string_equal(http_fake_body(f, NULL), wrong_password);
     http_fake_free(f);
@@ -213,11 +220,13 @@ static void api_auth_login_answers(void **state)
                "{\"email\":\"student2@example.org\",\"password\":\"student two studies late\"}", 403,
                "account_disabled");
     call_error(t, "POST", "/api/auth/login", WHO_ANON,
-               "{\"email\":\"student2@example.org\",\"password\":\"not the password\"}", 401, "invalid_credentials");
+               "{\"email\":\"student2@example.org\",\"password\":\"not the password\"}", 401,
+               "invalid_credentials");
 
-    call_error(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"student@example.org\"}", 422, "validation_error");
-    call_error(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"student@example.org\",\"password\":7}", 422,
+    call_error(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"student@example.org\"}", 422,
                "validation_error");
+    call_error(t, "POST", "/api/auth/login", WHO_ANON, "{\"email\":\"student@example.org\",\"password\":7}",
+               422, "validation_error");
     call_error(t, "POST", "/api/auth/login", WHO_ANON, "[\"student@example.org\"]", 422, "validation_error");
     /* A bare JSON string is not a request body. */
     call_error(t, "POST", "/api/auth/login", WHO_ANON, "\"student@example.org\"", 400, "invalid_json");
@@ -368,7 +377,8 @@ static void api_auth_logout_ends_session(void **state)
     f = call(t, "POST", "/api/auth/logout", WHO_ANON, refresh_body(t->acct[WHO_STUDENT].refresh));
     expect_status(f, 204);
     http_fake_free(f);
-    f = call(t, "POST", "/api/auth/logout", WHO_ANON, refresh_body("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"));
+    f = call(t, "POST", "/api/auth/logout", WHO_ANON,
+             refresh_body("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"));
     expect_status(f, 204);
     http_fake_free(f);
     call_error(t, "POST", "/api/auth/logout", WHO_ANON, "{}", 422, "validation_error");
@@ -391,12 +401,9 @@ static void api_auth_logout_ends_session(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_auth_register_signs_in),
-        API_BOTH(api_auth_register_refused),
-        API_BOTH(api_auth_login_answers),
-        API_BOTH(api_auth_login_rate_limited),
-        API_BOTH(api_auth_refresh_rotation),
-        API_BOTH(api_auth_refresh_cookie),
+        API_BOTH(api_auth_register_signs_in),   API_BOTH(api_auth_register_refused),
+        API_BOTH(api_auth_login_answers),       API_BOTH(api_auth_login_rate_limited),
+        API_BOTH(api_auth_refresh_rotation),    API_BOTH(api_auth_refresh_cookie),
         API_BOTH(api_auth_logout_ends_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

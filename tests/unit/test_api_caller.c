@@ -47,7 +47,8 @@ static void api_caller_bearer_or_cookie(void **state)
     assert_string_equal(email, "admin@example.org");
     free(email);
     /* With both, the Authorization header speaks. */
-    const char *both[] = {"Authorization", t->acct[WHO_STUDENT].bearer, "Cookie", t->acct[WHO_ADMIN].cookie, NULL};
+    const char *both[] = {"Authorization", t->acct[WHO_STUDENT].bearer, "Cookie", t->acct[WHO_ADMIN].cookie,
+                          NULL};
     email = whoami(t, both, &status);
     assert_int_equal(status, 200);
     assert_string_equal(email, "student@example.org");
@@ -67,7 +68,8 @@ static void api_caller_bearer_or_cookie(void **state)
     http_fake_free(f);
     /* Another scheme, or a malformed Bearer header, is no credential, and the
      * cookie does not stand in for it. */
-    static const char *const bad_headers[] = {"Basic YWRtaW46c2VjcmV0", "Bearer", "Bearer a b", "Bearerx abc"};
+    static const char *const bad_headers[] = {"Basic YWRtaW46c2VjcmV0", "Bearer", "Bearer a b",
+                                              "Bearerx abc"};
     for (size_t i = 0; i < sizeof bad_headers / sizeof bad_headers[0]; i++) {
         const char *h[] = {"Authorization", bad_headers[i], "Cookie", t->acct[WHO_ADMIN].cookie, NULL};
         f = call_raw(t, "GET", "/api/users/me", h, NULL, 0);
@@ -115,22 +117,24 @@ static void api_caller_csrf_double_submit(void **state)
     char cookie[ACCESS_TOKEN_MAX + 64];
     /* The header without the cookie to compare it with. */
     snprintf(cookie, sizeof cookie, "em_access=%s", t->acct[WHO_STUDENT].access);
-    const char *no_csrf_cookie[] = {"Cookie", cookie, "X-CSRF-Token", API_FX_CSRF, "Content-Type",
+    const char *no_csrf_cookie[] = {"Cookie",           cookie, "X-CSRF-Token", API_FX_CSRF, "Content-Type",
                                     "application/json", NULL};
     f = call_raw(t, "PATCH", "/api/users/me", no_csrf_cookie, body, strlen(body));
     expect_error(f, 403, "csrf_failed");
     http_fake_free(f);
     /* Equal but too short to be a token of ours. */
     snprintf(cookie, sizeof cookie, "em_access=%s; em_csrf=short", t->acct[WHO_STUDENT].access);
-    const char *short_csrf[] = {"Cookie", cookie, "X-CSRF-Token", "short", "Content-Type", "application/json", NULL};
+    const char *short_csrf[] = {"Cookie",           cookie, "X-CSRF-Token", "short", "Content-Type",
+                                "application/json", NULL};
     f = call_raw(t, "PATCH", "/api/users/me", short_csrf, body, strlen(body));
     expect_error(f, 403, "csrf_failed");
     http_fake_free(f);
     /* Same length, one character off. */
     char wrong[] = API_FX_CSRF;
     wrong[0] = wrong[0] == 'c' ? 'd' : 'c';
-    const char *off_by_one[] = {"Cookie", t->acct[WHO_STUDENT].cookie, "X-CSRF-Token", wrong, "Content-Type",
-                                "application/json", NULL};
+    const char *off_by_one[] = {
+        "Cookie", t->acct[WHO_STUDENT].cookie, "X-CSRF-Token", wrong, "Content-Type", "application/json",
+        NULL};
     f = call_raw(t, "PATCH", "/api/users/me", off_by_one, body, strlen(body));
     expect_error(f, 403, "csrf_failed");
     http_fake_free(f);
@@ -142,7 +146,7 @@ static void api_caller_csrf_double_submit(void **state)
     assert_string_equal(display_name(t, WHO_STUDENT), "Changed");
     /* Bearer: no CSRF header needed, even with an em_csrf cookie around. */
     const char *bearer[] = {"Authorization", t->acct[WHO_STUDENT].bearer, "Cookie", "em_csrf=" API_FX_CSRF,
-                            "Content-Type", "application/json", NULL};
+                            "Content-Type",  "application/json",          NULL};
     const char *again = "{\"display_name\":\"Again\"}";
     f = call_raw(t, "PATCH", "/api/users/me", bearer, again, strlen(again));
     expect_status(f, 200);
@@ -201,7 +205,8 @@ static void cookie_value(const char *line, char *out, size_t cap)
 static http_fake *login(api_fx *t, api_who w)
 {
     char body[EMAIL_MAX + 128];
-    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", t->acct[w].u.email, t->acct[w].password);
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", t->acct[w].u.email,
+             t->acct[w].password);
     return call(t, "POST", "/api/auth/login", WHO_ANON, body);
 }
 
@@ -215,8 +220,8 @@ static void api_caller_session_cookies(void **state)
     assert_int_equal(set_cookies(f, all, 8), 3);
     json_t *j = fake_json(f);
     char want[ACCESS_TOKEN_MAX + 128];
-    snprintf(want, sizeof want, "em_access=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax", jstr(j, "access_token"),
-             API_FX_ACCESS_TTL_S);
+    snprintf(want, sizeof want, "em_access=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax",
+             jstr(j, "access_token"), API_FX_ACCESS_TTL_S);
     assert_string_equal(cookie_line(f, "em_access"), want);
     snprintf(want, sizeof want, "em_refresh=%s; Path=/api/auth; Max-Age=%d; HttpOnly; SameSite=Lax",
              jstr(j, "refresh_token"), API_FX_REFRESH_DAYS * 86400);
@@ -227,7 +232,8 @@ static void api_caller_session_cookies(void **state)
     char csrf[128], access[ACCESS_TOKEN_MAX + 1];
     cookie_value(csrf_line, csrf, sizeof csrf);
     assert_int_equal(strlen(csrf), REFRESH_TOKEN_LEN);
-    snprintf(want, sizeof want, "em_csrf=%s; Path=/; Max-Age=%d; SameSite=Lax", csrf, API_FX_REFRESH_DAYS * 86400);
+    snprintf(want, sizeof want, "em_csrf=%s; Path=/; Max-Age=%d; SameSite=Lax", csrf,
+             API_FX_REFRESH_DAYS * 86400);
     assert_string_equal(csrf_line, want);
     cookie_value(cookie_line(f, "em_access"), access, sizeof access);
     http_fake_free(f);
@@ -263,7 +269,8 @@ static void api_caller_session_cookies(void **state)
     snprintf(logout, sizeof logout, "{\"refresh_token\":\"%s\"}", t->acct[WHO_TUTOR].refresh);
     f = call(t, "POST", "/api/auth/logout", WHO_ANON, logout);
     expect_status(f, 204);
-    assert_string_equal(cookie_line(f, "em_access"), "em_access=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
+    assert_string_equal(cookie_line(f, "em_access"),
+                        "em_access=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
     assert_string_equal(cookie_line(f, "em_refresh"),
                         "em_refresh=; Path=/api/auth; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
     assert_non_null(strstr(cookie_line(f, "em_csrf"), "; Max-Age=0; Secure; SameSite=Lax"));
@@ -300,10 +307,8 @@ static void api_caller_database_unavailable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_caller_bearer_or_cookie),
-        API_BOTH(api_caller_csrf_double_submit),
-        API_BOTH(api_caller_account_read_each_request),
-        API_BOTH(api_caller_session_cookies),
+        API_BOTH(api_caller_bearer_or_cookie),          API_BOTH(api_caller_csrf_double_submit),
+        API_BOTH(api_caller_account_read_each_request), API_BOTH(api_caller_session_cookies),
         API_BOTH(api_caller_database_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

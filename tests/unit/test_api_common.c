@@ -15,14 +15,14 @@
 static void api_common_query_long(void **state)
 {
     (void)state;
-    http_fake *f = http_fake_new("GET", "/x?n=5&zero=0&neg=-3&big=99999999999999999999&empty=&junk=5x&hex=0x10", NULL,
-                                 NULL, 0);
+    http_fake *f = http_fake_new(
+        "GET", "/x?n=5&zero=0&neg=-3&big=99999999999999999999&empty=&junk=5x&hex=0x10", NULL, NULL, 0);
     http_req *r = http_fake_req(f);
     assert_int_equal(api_query_long(r, "absent", 1, 10, 7), 7);
     assert_int_equal(api_query_long(r, "n", 1, 10, 7), 5);
-    assert_int_equal(api_query_long(r, "n", 5, 5, 7), 5);      /* bounds included */
-    assert_int_equal(api_query_long(r, "n", 6, 10, 7), -1);    /* below */
-    assert_int_equal(api_query_long(r, "n", 1, 4, 7), -1);     /* above */
+    assert_int_equal(api_query_long(r, "n", 5, 5, 7), 5);   /* bounds included */
+    assert_int_equal(api_query_long(r, "n", 6, 10, 7), -1); /* below */
+    assert_int_equal(api_query_long(r, "n", 1, 4, 7), -1);  /* above */
     assert_int_equal(api_query_long(r, "zero", 0, 10, 7), 0);
     assert_int_equal(api_query_long(r, "zero", 1, 10, 7), -1);
     assert_int_equal(api_query_long(r, "neg", 0, 10, 7), -1);

@@ -28,7 +28,7 @@
 
 typedef struct part {
     const char *name;
-    const char *filename;   /* NULL: a plain field */
+    const char *filename; /* NULL: a plain field */
     const void *data;
     size_t len;
 } part;
@@ -49,8 +49,9 @@ static char *multipart_body(const part *parts, size_t n, size_t *len)
                                   "Content-Type: application/octet-stream\r\n\r\n",
                                   BOUNDARY, parts[i].name, parts[i].filename);
         else
-            k += (size_t)snprintf(body + k, cap - k, "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n",
-                                  BOUNDARY, parts[i].name);
+            k += (size_t)snprintf(body + k, cap - k,
+                                  "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n", BOUNDARY,
+                                  parts[i].name);
         memcpy(body + k, parts[i].data, parts[i].len);
         k += parts[i].len;
         k += (size_t)snprintf(body + k, cap - k, "\r\n");
@@ -65,14 +66,16 @@ static http_fake *upload_parts(api_fx *t, api_who w, const part *parts, size_t n
 {
     size_t len = 0;
     char *body = multipart_body(parts, n, &len);
-    const char *h[] = {"Authorization", t->acct[w].bearer, "Content-Type", "multipart/form-data; boundary=" BOUNDARY,
-                       NULL};
+    const char *h[] = {"Authorization", t->acct[w].bearer, "Content-Type",
+                       "multipart/form-data; boundary=" BOUNDARY, NULL};
     http_fake *f = call_raw(t, "POST", "/api/materials", h, body, len);
     free(body);
     return f;
 }
 
+/* clang-format off */
 #define TEXT_PART(field, value) {field, NULL, value, sizeof value - 1}
+/* clang-format on */
 
 /* ---- state ---- */
 
@@ -126,9 +129,10 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 
 /* The fields every material has, in a list or alone. */
 static const char *const material_keys[] = {
-    "id", "owner_id", "title", "filename", "kind", "mime", "size_bytes", "sha256", "is_worksheet", "tags", "status",
-    "error", "page_count", "pages_done", "section_count", "chunk_count", "question_count", "job_id", "created_at",
-    "updated_at", "ready_at",
+    "id",         "owner_id",   "title",         "filename",    "kind",           "mime",
+    "size_bytes", "sha256",     "is_worksheet",  "tags",        "status",         "error",
+    "page_count", "pages_done", "section_count", "chunk_count", "question_count", "job_id",
+    "created_at", "updated_at", "ready_at",
 };
 #define N_MATERIAL_KEYS (sizeof material_keys / sizeof material_keys[0])
 
@@ -145,8 +149,8 @@ static void expect_material_keys(const json_t *m, size_t extra)
 static void api_materials_upload_json_text(void **state)
 {
     api_fx *t = api_fx_of(state);
-    json_t *req = json_pack("{s:s, s:s, s:s, s:[s,s]}", "title", "Revision notes", "format", "markdown", "text",
-                            fixture_notes_md, "tags", "Biology.Cells", " exam ");
+    json_t *req = json_pack("{s:s, s:s, s:s, s:[s,s]}", "title", "Revision notes", "format", "markdown",
+                            "text", fixture_notes_md, "tags", "Biology.Cells", " exam ");
     char *text = json_dumps(req, 0);
     json_decref(req);
     http_fake *f = call(t, "POST", "/api/materials", WHO_STUDENT, text);
@@ -234,7 +238,8 @@ static void api_materials_upload_json_text(void **state)
     json_decref(j);
 
     /* Plain text, no title: the kind follows the content; a title is made up. */
-    f = call(t, "POST", "/api/materials", WHO_STUDENT, "{\"text\":\"Osmosis moves water across a membrane.\"}");
+    f = call(t, "POST", "/api/materials", WHO_STUDENT,
+             "{\"text\":\"Osmosis moves water across a membrane.\"}");
     expect_status(f, 202);
     j = fake_json(f);
     assert_string_equal(jstr(j, "kind"), "text");
@@ -365,13 +370,23 @@ static void api_materials_upload_refused(void **state)
     memset(long_title, 't', 201);
     long_title[201] = '\0';
     char with_long_title[400];
-    snprintf(with_long_title, sizeof with_long_title, "{\"text\":\"Some text.\",\"title\":\"%s\"}", long_title);
+    snprintf(with_long_title, sizeof with_long_title, "{\"text\":\"Some text.\",\"title\":\"%s\"}",
+             long_title);
     const char *json_cases[] = {
-        "{}", "{\"text\":\"\"}", "{\"text\":5}", "{\"title\":\"No text\"}", "[\"Some text.\"]",
-        "{\"text\":\"Some text.\",\"title\":5}", "{\"text\":\"Some text.\",\"title\":\"\"}", with_long_title,
-        "{\"text\":\"Some text.\",\"format\":\"pdf\"}", "{\"text\":\"Some text.\",\"format\":1}",
-        "{\"text\":\"Some text.\",\"worksheet\":\"yes\"}", "{\"text\":\"Some text.\",\"tags\":\"math..algebra\"}",
-        "{\"text\":\"Some text.\",\"tags\":[1]}", "{\"text\":\"Some text.\",\"tags\":[\"Not A Tag!\"]}",
+        "{}",
+        "{\"text\":\"\"}",
+        "{\"text\":5}",
+        "{\"title\":\"No text\"}",
+        "[\"Some text.\"]",
+        "{\"text\":\"Some text.\",\"title\":5}",
+        "{\"text\":\"Some text.\",\"title\":\"\"}",
+        with_long_title,
+        "{\"text\":\"Some text.\",\"format\":\"pdf\"}",
+        "{\"text\":\"Some text.\",\"format\":1}",
+        "{\"text\":\"Some text.\",\"worksheet\":\"yes\"}",
+        "{\"text\":\"Some text.\",\"tags\":\"math..algebra\"}",
+        "{\"text\":\"Some text.\",\"tags\":[1]}",
+        "{\"text\":\"Some text.\",\"tags\":[\"Not A Tag!\"]}",
     };
     for (size_t i = 0; i < sizeof json_cases / sizeof json_cases[0]; i++) {
         f = call(t, "POST", "/api/materials", WHO_STUDENT, json_cases[i]);
@@ -393,21 +408,23 @@ static void api_materials_upload_refused(void **state)
     struct {
         const part *parts;
         size_t n;
-    } forms[] = {{no_file, 1}, {two_files, 2}, {bad_flag, 2}, {empty_file, 1}, {bad_tags, 2}, {empty_title, 2}};
+    } forms[] = {{no_file, 1},    {two_files, 2}, {bad_flag, 2},
+                 {empty_file, 1}, {bad_tags, 2},  {empty_title, 2}};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         f = upload_parts(t, WHO_STUDENT, forms[i].parts, forms[i].n);
         expect_error(f, 422, "validation_error");
         http_fake_free(f);
     }
     /* Broken multipart: 400; more parts than an upload has: 413. */
-    const char unterminated[] = "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nno end";
+    const char unterminated[] =
+        "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nno end";
     const char *mp[] = {"Authorization", t->acct[WHO_STUDENT].bearer, "Content-Type",
                         "multipart/form-data; boundary=" BOUNDARY, NULL};
     f = call_raw(t, "POST", "/api/materials", mp, unterminated, sizeof unterminated - 1);
     expect_error(f, 400, "invalid_multipart");
     http_fake_free(f);
-    const char *no_boundary[] = {"Authorization", t->acct[WHO_STUDENT].bearer, "Content-Type", "multipart/form-data",
-                                 NULL};
+    const char *no_boundary[] = {"Authorization", t->acct[WHO_STUDENT].bearer, "Content-Type",
+                                 "multipart/form-data", NULL};
     f = call_raw(t, "POST", "/api/materials", no_boundary, unterminated, sizeof unterminated - 1);
     expect_error(f, 400, "invalid_multipart");
     http_fake_free(f);
@@ -479,8 +496,9 @@ static void api_materials_list_pages(void **state)
     assert_int_equal(json_array_size(json_object_get(l, "items")), 0);
     json_decref(l);
 
-    static const char *const bad[] = {"/api/materials?limit=0", "/api/materials?limit=101", "/api/materials?offset=-1",
-                                      "/api/materials?limit=x", "/api/materials?user_id=not-a-user"};
+    static const char *const bad[] = {"/api/materials?limit=0", "/api/materials?limit=101",
+                                      "/api/materials?offset=-1", "/api/materials?limit=x",
+                                      "/api/materials?user_id=not-a-user"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         call_error(t, "GET", bad[i], WHO_STUDENT, NULL, 400, "invalid_request");
 }
@@ -524,7 +542,8 @@ static void api_materials_visibility(void **state)
 static void api_materials_delete_removes_everything(void **state)
 {
     api_fx *t = api_fx_of(state);
-    char mine[MATERIAL_ID_LEN + 1], by_tutor[MATERIAL_ID_LEN + 1], by_admin[MATERIAL_ID_LEN + 1], q[MATERIAL_ID_LEN + 1];
+    char mine[MATERIAL_ID_LEN + 1], by_tutor[MATERIAL_ID_LEN + 1], by_admin[MATERIAL_ID_LEN + 1],
+        q[MATERIAL_ID_LEN + 1];
     worksheet_ready(t, WHO_STUDENT, mine, q);
     upload_json(t, WHO_STUDENT, "{\"text\":\"Second material.\"}", by_tutor);
     upload_json(t, WHO_STUDENT, "{\"text\":\"Third material.\"}", by_admin);
@@ -551,7 +570,8 @@ static void api_materials_delete_removes_everything(void **state)
     http_fake_free(f);
     call_error(t, "GET", target, WHO_STUDENT, NULL, 404, "not_found");
     call_error(t, "DELETE", target, WHO_STUDENT, NULL, 404, "not_found");
-    static const char *const owned[] = {"material_chunks", "material_sections", "material_topics", "questions"};
+    static const char *const owned[] = {"material_chunks", "material_sections", "material_topics",
+                                        "questions"};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         assert_int_equal(rows(t, owned[i], mine), 0);
     char question[128];
@@ -677,12 +697,9 @@ static void api_materials_signed_download(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_materials_upload_json_text),
-        API_BOTH(api_materials_upload_multipart),
-        API_BOTH(api_materials_upload_refused),
-        API_BOTH(api_materials_list_pages),
-        API_BOTH(api_materials_visibility),
-        API_BOTH(api_materials_delete_removes_everything),
+        API_BOTH(api_materials_upload_json_text), API_BOTH(api_materials_upload_multipart),
+        API_BOTH(api_materials_upload_refused),   API_BOTH(api_materials_list_pages),
+        API_BOTH(api_materials_visibility),       API_BOTH(api_materials_delete_removes_everything),
         API_BOTH(api_materials_signed_download),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,21 +23,22 @@
 
 /* Two questions tagged biology.cells and exam.unit-2. */
 #define WORKSHEET_CELLS                                                                                      \
-    "{\"title\":\"Cells\",\"worksheet\":true,\"tags\":[\"biology.cells\",\"exam.unit-2\"],"                   \
+    "{\"title\":\"Cells\",\"worksheet\":true,\"tags\":[\"biology.cells\",\"exam.unit-2\"],"                  \
     "\"text\":\"Mitochondria make ATP for the cell.\\n\\n"                                                   \
-    "1. Which organelle makes ATP?\\nA. Ribosome\\nB. Mitochondrion\\nC. Nucleus\\n\\n"                        \
+    "1. Which organelle makes ATP?\\nA. Ribosome\\nB. Mitochondrion\\nC. Nucleus\\n\\n"                      \
     "2. What does the nucleus hold?\\nA. DNA\\nB. Water\\n\\nAnswer Key\\n1. B\\n2. A\\n\"}"
 /* One question tagged math.algebra. */
 #define WORKSHEET_ALGEBRA                                                                                    \
-    "{\"title\":\"Algebra\",\"worksheet\":true,\"tags\":\"math.algebra\","                                    \
-    "\"text\":\"Equations.\\n\\n1. Solve 2x = 4 for x (100% sure_ness).\\nA. 1\\nB. 2\\n\\nAnswer Key\\n1. B\\n\"}"
+    "{\"title\":\"Algebra\",\"worksheet\":true,\"tags\":\"math.algebra\","                                   \
+    "\"text\":\"Equations.\\n\\n1. Solve 2x = 4 for x (100% sure_ness).\\nA. 1\\nB. 2\\n\\nAnswer Key\\n1. " \
+    "B\\n\"}"
 
 typedef struct bank {
     char cells[MATERIAL_ID_LEN + 1], algebra[MATERIAL_ID_LEN + 1], theirs[MATERIAL_ID_LEN + 1];
-    char atp[MATERIAL_ID_LEN + 1];      /* cells #1, the student's */
-    char nucleus[MATERIAL_ID_LEN + 1];  /* cells #2 */
-    char solve[MATERIAL_ID_LEN + 1];    /* algebra #1 */
-    char other[MATERIAL_ID_LEN + 1];    /* student2's one question */
+    char atp[MATERIAL_ID_LEN + 1];     /* cells #1, the student's */
+    char nucleus[MATERIAL_ID_LEN + 1]; /* cells #2 */
+    char solve[MATERIAL_ID_LEN + 1];   /* algebra #1 */
+    char other[MATERIAL_ID_LEN + 1];   /* student2's one question */
 } bank;
 
 /* The question ids of a list answer, comma-separated, into out. */
@@ -47,11 +48,13 @@ static void ids_of(const json_t *j, char *out, size_t cap)
     size_t k = 0;
     out[0] = '\0';
     for (size_t i = 0; i < json_array_size(items); i++)
-        k += (size_t)snprintf(out + k, cap - k, "%s%s", i > 0 ? "," : "", jstr(json_array_get(items, i), "id"));
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", i > 0 ? "," : "",
+                              jstr(json_array_get(items, i), "id"));
 }
 
 /* The id of the question with that number in a material's list. */
-static void question_of(api_fx *t, api_who w, const char *material_id, int number, char out[MATERIAL_ID_LEN + 1])
+static void question_of(api_fx *t, api_who w, const char *material_id, int number,
+                        char out[MATERIAL_ID_LEN + 1])
 {
     char target[128];
     snprintf(target, sizeof target, "/api/questions?material_id=%s", material_id);
@@ -166,8 +169,8 @@ static void api_questions_list_and_get(void **state)
     expect_listed(t, WHO_STUDENT, "/api/questions?limit=2", list3(want, sizeof want, b.atp, b.nucleus, NULL));
     expect_listed(t, WHO_STUDENT, "/api/questions?offset=3", "");
     json_decref(call_json(t, "GET", "/api/questions?limit=200", WHO_STUDENT, NULL, 200));
-    static const char *const bad[] = {"/api/questions?limit=0", "/api/questions?limit=201", "/api/questions?limit=x",
-                                      "/api/questions?offset=-1"};
+    static const char *const bad[] = {"/api/questions?limit=0", "/api/questions?limit=201",
+                                      "/api/questions?limit=x", "/api/questions?offset=-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         call_error(t, "GET", bad[i], WHO_STUDENT, NULL, 400, "invalid_request");
 }
@@ -194,7 +197,7 @@ static void api_questions_list_filters(void **state)
     expect_listed(t, WHO_STUDENT, "/api/questions?q=nucleus", b.nucleus); /* the stem, not the options */
     expect_listed(t, WHO_STUDENT, "/api/questions?q=100%25", b.solve);
     expect_listed(t, WHO_STUDENT, "/api/questions?q=%25", b.solve);
-    expect_listed(t, WHO_STUDENT, "/api/questions?q=s_re", ""); /* "_" is no wildcard... */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=s_re", "");        /* "_" is no wildcard... */
     expect_listed(t, WHO_STUDENT, "/api/questions?q=e_ness", b.solve); /* ...but itself */
     expect_listed(t, WHO_STUDENT, "/api/questions?q=makes%20ATP", b.atp);
     expect_listed(t, WHO_STUDENT, "/api/questions?q=ATP%20makes", "");
@@ -210,19 +213,26 @@ static void api_questions_list_filters(void **state)
     expect_listed(t, WHO_STUDENT, target, b.nucleus);
     expect_listed(t, WHO_STUDENT, "/api/questions?tag=math&q=organelle", "");
 
-    char letters[QUESTION_SEARCH_MAX + TAG_MAX_LEN], long_tag[sizeof letters + 32], long_q[sizeof letters + 32];
+    char letters[QUESTION_SEARCH_MAX + TAG_MAX_LEN], long_tag[sizeof letters + 32],
+        long_q[sizeof letters + 32];
     memset(letters, 'a', TAG_MAX_LEN + 1);
     letters[TAG_MAX_LEN + 1] = '\0';
     snprintf(long_tag, sizeof long_tag, "/api/questions?tag=%s", letters);
     memset(letters, 'a', QUESTION_SEARCH_MAX + 1);
     letters[QUESTION_SEARCH_MAX + 1] = '\0';
     snprintf(long_q, sizeof long_q, "/api/questions?q=%s", letters);
-    const char *bad[] = {"/api/questions?tag=Not%20A%20Tag!", "/api/questions?tag=", "/api/questions?tag=math..x",
-                         long_tag, "/api/questions?q=", long_q, "/api/questions?material_id=not-a-uuid"};
+    const char *bad[] = {"/api/questions?tag=Not%20A%20Tag!",
+                         "/api/questions?tag=",
+                         "/api/questions?tag=math..x",
+                         long_tag,
+                         "/api/questions?q=",
+                         long_q,
+                         "/api/questions?material_id=not-a-uuid"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         http_fake *f = call(t, "GET", bad[i], WHO_STUDENT, NULL);
         if (http_fake_status(f) != 400)
-            fail_msg("GET %.80s: expected 400, got %d %s", bad[i], http_fake_status(f), http_fake_body(f, NULL));
+            fail_msg("GET %.80s: expected 400, got %d %s", bad[i], http_fake_status(f),
+                     http_fake_body(f, NULL));
         expect_error(f, 400, "invalid_request");
         http_fake_free(f);
     }
@@ -236,7 +246,8 @@ static void api_questions_text_filter_beyond_ascii(void **state)
     api_fx *t = api_fx_of(state);
     char material_id[MATERIAL_ID_LEN + 1], id[MATERIAL_ID_LEN + 1];
     upload_json(t, WHO_STUDENT,
-                "{\"worksheet\":true,\"text\":\"Umwelt.\\n\\n1. Was ist \\u00d6kologie, \\u00e9tude?\\nA. Eins\\nB. Zwei"
+                "{\"worksheet\":true,\"text\":\"Umwelt.\\n\\n1. Was ist \\u00d6kologie, \\u00e9tude?\\nA. "
+                "Eins\\nB. Zwei"
                 "\\n\\nAnswer Key\\n1. B\\n\"}",
                 material_id);
     ingest_ready(t, material_id);
@@ -244,11 +255,11 @@ static void api_questions_text_filter_beyond_ascii(void **state)
     json_t *q = get_question(t, WHO_STUDENT, id);
     assert_string_equal(jstr(q, "stem"), "Was ist \xc3\x96kologie, \xc3\xa9tude?");
     json_decref(q);
-    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%96kologie", id);     /* "Ökologie", as written */
-    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%A9tude", id);        /* "étude", as written */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%96kologie", id); /* "Ökologie", as written */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%A9tude", id);    /* "étude", as written */
     expect_listed(t, WHO_STUDENT, "/api/questions?q=WAS%20IST%20%C3%96KOLOGIE", id);
-    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%B6kologie", "");     /* "ökologie": not folded... */
-    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%89TUDE", "");        /* ..."ÉTUDE" neither, anywhere */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%B6kologie", ""); /* "ökologie": not folded... */
+    expect_listed(t, WHO_STUDENT, "/api/questions?q=%C3%89TUDE", "");    /* ..."ÉTUDE" neither, anywhere */
 }
 
 /* PATCH as w: the answer (the question as stored now), status asserted. */
@@ -285,7 +296,8 @@ static void api_questions_patch_fields(void **state)
     j = patch(t, WHO_STUDENT, b.atp, "{\"answer\":null}", 200);
     assert_true(json_is_null(json_object_get(j, "answer")));
     json_decref(j);
-    j = patch(t, WHO_STUDENT, b.atp, "{\"explanation\":\"Mitochondria are where respiration happens.\"}", 200);
+    j = patch(t, WHO_STUDENT, b.atp, "{\"explanation\":\"Mitochondria are where respiration happens.\"}",
+              200);
     assert_string_equal(jstr(j, "explanation"), "Mitochondria are where respiration happens.");
     json_decref(j);
     j = get_question(t, WHO_STUDENT, b.atp);
@@ -308,14 +320,16 @@ static void api_questions_patch_fields(void **state)
     json_decref(j);
 
     /* Tags are replaced as a set: normalised, sorted, and what the filter sees. */
-    j = patch(t, WHO_STUDENT, b.atp, "{\"tags\":[\"Review.Week-1\",\"biology.cells\",\"review.week-1\"]}", 200);
+    j = patch(t, WHO_STUDENT, b.atp, "{\"tags\":[\"Review.Week-1\",\"biology.cells\",\"review.week-1\"]}",
+              200);
     static const char *const tags[] = {"biology.cells", "review.week-1"};
     expect_strings(json_object_get(j, "tags"), tags, 2);
     json_decref(j);
     char want[256];
     expect_listed(t, WHO_STUDENT, "/api/questions?tag=review", b.atp);
     expect_listed(t, WHO_STUDENT, "/api/questions?tag=exam", b.nucleus);
-    expect_listed(t, WHO_STUDENT, "/api/questions?tag=biology", list3(want, sizeof want, b.atp, b.nucleus, NULL));
+    expect_listed(t, WHO_STUDENT, "/api/questions?tag=biology",
+                  list3(want, sizeof want, b.atp, b.nucleus, NULL));
     j = patch(t, WHO_STUDENT, b.atp, "{\"tags\":[]}", 200);
     assert_int_equal(json_array_size(json_object_get(j, "tags")), 0);
     json_decref(j);
@@ -376,29 +390,49 @@ static void api_questions_patch_refused(void **state)
     call_error(t, "PATCH", "/api/questions/x", WHO_STUDENT, "{}", 422, "validation_error"); /* shape first */
     char too_many_options[256] = "{\"options\":[";
     for (int i = 0; i <= WORKSHEET_MAX_OPTIONS; i++)
-        snprintf(too_many_options + strlen(too_many_options), sizeof too_many_options - strlen(too_many_options),
-                 "%s\"o%d\"", i > 0 ? "," : "", i);
-    snprintf(too_many_options + strlen(too_many_options), sizeof too_many_options - strlen(too_many_options), "]}");
+        snprintf(too_many_options + strlen(too_many_options),
+                 sizeof too_many_options - strlen(too_many_options), "%s\"o%d\"", i > 0 ? "," : "", i);
+    snprintf(too_many_options + strlen(too_many_options), sizeof too_many_options - strlen(too_many_options),
+             "]}");
     char too_many_tags[512] = "{\"tags\":[";
     for (int i = 0; i <= TAGS_MAX; i++)
-        snprintf(too_many_tags + strlen(too_many_tags), sizeof too_many_tags - strlen(too_many_tags), "%s\"t%d\"",
-                 i > 0 ? "," : "", i);
+        snprintf(too_many_tags + strlen(too_many_tags), sizeof too_many_tags - strlen(too_many_tags),
+                 "%s\"t%d\"", i > 0 ? "," : "", i);
     snprintf(too_many_tags + strlen(too_many_tags), sizeof too_many_tags - strlen(too_many_tags), "]}");
     const char *invalid[] = {
-        "{}", "[]", "[{\"stem\":\"x\"}]", "{\"number\":3}", "{\"stem\":\"ok\",\"type\":\"essay\"}",
-        "{\"stem\":\"\"}", "{\"stem\":5}", "{\"stem\":null}", "{\"answer\":5}", "{\"answer\":\"\"}",
-        "{\"explanation\":\"\"}", "{\"explanation\":[]}", "{\"options\":\"A\"}", "{\"options\":[\"\"]}",
-        "{\"options\":[1]}", "{\"options\":null}", body, too_many_options, "{\"tags\":[\"Bad Tag\"]}",
-        "{\"tags\":\"biology\"}", "{\"tags\":[5]}", too_many_tags,
+        "{}",
+        "[]",
+        "[{\"stem\":\"x\"}]",
+        "{\"number\":3}",
+        "{\"stem\":\"ok\",\"type\":\"essay\"}",
+        "{\"stem\":\"\"}",
+        "{\"stem\":5}",
+        "{\"stem\":null}",
+        "{\"answer\":5}",
+        "{\"answer\":\"\"}",
+        "{\"explanation\":\"\"}",
+        "{\"explanation\":[]}",
+        "{\"options\":\"A\"}",
+        "{\"options\":[\"\"]}",
+        "{\"options\":[1]}",
+        "{\"options\":null}",
+        body,
+        too_many_options,
+        "{\"tags\":[\"Bad Tag\"]}",
+        "{\"tags\":\"biology\"}",
+        "{\"tags\":[5]}",
+        too_many_tags,
         /* A bad field refuses the whole correction. */
-        "{\"stem\":\"A new stem\",\"tags\":[\"Bad Tag\"]}", "{\"answer\":\"A\",\"options\":[\"\"]}",
+        "{\"stem\":\"A new stem\",\"tags\":[\"Bad Tag\"]}",
+        "{\"answer\":\"A\",\"options\":[\"\"]}",
     };
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
         char target[128];
         snprintf(target, sizeof target, "/api/questions/%s", b.atp);
         http_fake *f = call(t, "PATCH", target, WHO_STUDENT, invalid[i]);
         if (http_fake_status(f) != 422)
-            fail_msg("PATCH %.100s: expected 422, got %d %s", invalid[i], http_fake_status(f), http_fake_body(f, NULL));
+            fail_msg("PATCH %.100s: expected 422, got %d %s", invalid[i], http_fake_status(f),
+                     http_fake_body(f, NULL));
         expect_error(f, 422, "validation_error");
         http_fake_free(f);
     }
@@ -460,7 +494,8 @@ static void api_questions_visibility(void **state)
 
     /* The owner's tutor sees and corrects; the owner sees the correction. */
     expect_listed(t, WHO_TUTOR, "/api/questions", students);
-    expect_listed(t, WHO_TUTOR, "/api/questions?tag=biology", list3(want, sizeof want, b.atp, b.nucleus, NULL));
+    expect_listed(t, WHO_TUTOR, "/api/questions?tag=biology",
+                  list3(want, sizeof want, b.atp, b.nucleus, NULL));
     j = get_question(t, WHO_TUTOR, b.atp);
     json_decref(j);
     json_decref(patch(t, WHO_TUTOR, b.atp, "{\"explanation\":\"Checked by the tutor.\"}", 200));

@@ -61,7 +61,10 @@ static bool changes_state(const char *method)
 
 static const char *access_name(http_access a)
 {
-    return a == HTTP_PUBLIC ? "public" : a == HTTP_SIGNED_IN ? "signed-in" : a == HTTP_ADMIN ? "admin" : "unset";
+    return a == HTTP_PUBLIC      ? "public"
+           : a == HTTP_SIGNED_IN ? "signed-in"
+           : a == HTTP_ADMIN     ? "admin"
+                                 : "unset";
 }
 
 /* The router's own 404 ("no route for METHOD PATH"). */
@@ -83,9 +86,9 @@ static const char *error_code(http_fake *f)
 }
 
 /* Fail naming the route, the caller and the answer. */
-#define ROUTE_FAIL(r, who, f, what)                                                                              \
-    fail_msg("%s %s (%s) as %s: %s; got %d %s", (r)->method, (r)->pattern, access_name((r)->access), who, what, \
-             http_fake_status(f), http_fake_body(f, NULL))
+#define ROUTE_FAIL(r, who, f, what)                                                                          \
+    fail_msg("%s %s (%s) as %s: %s; got %d %s", (r)->method, (r)->pattern, access_name((r)->access), who,    \
+             what, http_fake_status(f), http_fake_body(f, NULL))
 
 /* Every route states who may call it, the admin prefixes are admin-only, and
  * the table registers whole. */
@@ -163,7 +166,8 @@ static void check_admin(api_fx *t, const http_route *r, const char *path, const 
     int status = http_fake_status(f);
     /* The one 5xx expected: /api/workers/health's 503 "no worker running". */
     bool no_workers = status == 503 && strcmp(error_code(f), "no_workers") == 0;
-    if (status == 401 || status == 405 || (status >= 500 && !no_workers) || strcmp(error_code(f), "csrf_failed") == 0)
+    if (status == 401 || status == 405 || (status >= 500 && !no_workers) ||
+        strcmp(error_code(f), "csrf_failed") == 0)
         ROUTE_FAIL(r, "admin", f, "expected the handler's answer");
     if (no_route(f))
         ROUTE_FAIL(r, "admin", f, "the route is not served");
@@ -240,8 +244,13 @@ static void api_routes_cookie_csrf(void **state)
         http_fake_free(f);
         /* A wrong header is no better than none. */
         if (changes_state(r->method)) {
-            const char *h[] = {"Cookie", t->acct[WHO_ADMIN].cookie, "X-CSRF-Token", API_FX_CSRF "x",
-                               "Content-Type", "application/json", NULL};
+            const char *h[] = {"Cookie",
+                               t->acct[WHO_ADMIN].cookie,
+                               "X-CSRF-Token",
+                               API_FX_CSRF "x",
+                               "Content-Type",
+                               "application/json",
+                               NULL};
             f = call_raw(t, r->method, path, h, body, body != NULL ? strlen(body) : 0);
             expect_error(f, 403, "csrf_failed");
             http_fake_free(f);
@@ -282,8 +291,8 @@ static void api_routes_refuse_bad_tokens(void **state)
     int64_t now = clock_now_ms() / 1000;
 
     /* Signed with another key. */
-    assert_int_equal(token_issue_access("another-secret-key-that-is-also-32-bytes-long", u->id, "admin", now, 900,
-                                        &tok, &err),
+    assert_int_equal(token_issue_access("another-secret-key-that-is-also-32-bytes-long", u->id, "admin", now,
+                                        900, &tok, &err),
                      EM_OK);
     snprintf(bearer, sizeof bearer, "Bearer %s", tok);
     free(tok);

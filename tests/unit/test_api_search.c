@@ -15,23 +15,25 @@
 #include "core/ids.h"
 
 typedef struct library {
-    char cells[MATERIAL_ID_LEN + 1];   /* the student's */
-    char water[MATERIAL_ID_LEN + 1];   /* the student's */
-    char secret[MATERIAL_ID_LEN + 1];  /* student2's */
+    char cells[MATERIAL_ID_LEN + 1];  /* the student's */
+    char water[MATERIAL_ID_LEN + 1];  /* the student's */
+    char secret[MATERIAL_ID_LEN + 1]; /* student2's */
 } library;
 
 static void stock(api_fx *t, library *l)
 {
-    upload_json(t, WHO_STUDENT,
-                "{\"title\":\"Cells\",\"format\":\"markdown\",\"text\":\"# Cells\\n\\nMitochondria make ATP for the "
-                "cell. The nucleus holds the DNA.\\n\\n# Plants\\n\\nChlorophyll absorbs light in the leaves.\\n\"}",
-                l->cells);
-    upload_json(t, WHO_STUDENT,
-                "{\"title\":\"Water\",\"format\":\"markdown\",\"text\":\"# Water\\n\\nOsmosis moves water across a "
-                "membrane. Light warms the pond.\\n\"}",
-                l->water);
-    upload_json(t, WHO_STUDENT2, "{\"title\":\"Secret\",\"text\":\"Chlorophyll is green and absorbs light.\"}",
-                l->secret);
+    upload_json(
+        t, WHO_STUDENT,
+        "{\"title\":\"Cells\",\"format\":\"markdown\",\"text\":\"# Cells\\n\\nMitochondria make ATP for the "
+        "cell. The nucleus holds the DNA.\\n\\n# Plants\\n\\nChlorophyll absorbs light in the leaves.\\n\"}",
+        l->cells);
+    upload_json(
+        t, WHO_STUDENT,
+        "{\"title\":\"Water\",\"format\":\"markdown\",\"text\":\"# Water\\n\\nOsmosis moves water across a "
+        "membrane. Light warms the pond.\\n\"}",
+        l->water);
+    upload_json(t, WHO_STUDENT2,
+                "{\"title\":\"Secret\",\"text\":\"Chlorophyll is green and absorbs light.\"}", l->secret);
     ingest_ready(t, l->cells);
     ingest_ready(t, l->water);
     ingest_ready(t, l->secret);
@@ -47,7 +49,8 @@ static json_t *search(api_fx *t, api_who w, const char *target, char *out, size_
     size_t k = 0;
     out[0] = '\0';
     for (size_t i = 0; i < json_array_size(items); i++)
-        k += (size_t)snprintf(out + k, cap - k, "%s%s", i > 0 ? "," : "", jstr(json_array_get(items, i), "material_id"));
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", i > 0 ? "," : "",
+                              jstr(json_array_get(items, i), "material_id"));
     return j;
 }
 
@@ -146,7 +149,8 @@ static void api_search_scope(void **state)
     http_fake_free(g);
     snprintf(target, sizeof target, "/api/search?q=chlorophyll&material_id=%s", l.secret);
     call_error(t, "GET", target, WHO_STUDENT, NULL, 404, "not_found");
-    call_error(t, "GET", "/api/search?q=chlorophyll&material_id=not-an-id", WHO_STUDENT, NULL, 404, "not_found");
+    call_error(t, "GET", "/api/search?q=chlorophyll&material_id=not-an-id", WHO_STUDENT, NULL, 404,
+               "not_found");
     /* A material not extracted yet has nothing to find. */
     char pending[MATERIAL_ID_LEN + 1];
     upload_json(t, WHO_STUDENT, "{\"text\":\"Zygotes divide.\"}", pending);
@@ -173,7 +177,8 @@ static void api_search_refused(void **state)
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         f = call(t, "GET", queries[i], WHO_STUDENT, NULL);
         if (http_fake_status(f) != 400)
-            fail_msg("GET %s: expected 400, got %d %s", queries[i], http_fake_status(f), http_fake_body(f, NULL));
+            fail_msg("GET %s: expected 400, got %d %s", queries[i], http_fake_status(f),
+                     http_fake_body(f, NULL));
         expect_error(f, 400, "invalid_query");
         http_fake_free(f);
     }

@@ -42,14 +42,16 @@ static void api_topics_own_list_and_create(void **state)
     assert_string_equal(http_fake_body(f, NULL), "{\"items\":[],\"count\":0}");
     http_fake_free(f);
 
-    json_t *a = call_json(t, "POST", "/api/topics", WHO_STUDENT, "{\"name\":\"Algebra\",\"mastery\":0.25}", 201);
+    json_t *a =
+        call_json(t, "POST", "/api/topics", WHO_STUDENT, "{\"name\":\"Algebra\",\"mastery\":0.25}", 201);
     assert_int_equal(json_object_size(a), 5);
     assert_true(id_is_uuid(jstr(a, "id")));
     assert_string_equal(jstr(a, "user_id"), api_fx_id(t, WHO_STUDENT));
     assert_string_equal(jstr(a, "name"), "Algebra");
     assert_true(json_number_value(json_object_get(a, "mastery")) == 0.25);
     assert_true(json_is_null(json_object_get(a, "next_review_at")));
-    json_t *b = call_json(t, "POST", "/api/topics", WHO_STUDENT, "{\"name\":\"Cell biology\",\"mastery\":null}", 201);
+    json_t *b =
+        call_json(t, "POST", "/api/topics", WHO_STUDENT, "{\"name\":\"Cell biology\",\"mastery\":null}", 201);
     assert_true(json_number_value(json_object_get(b, "mastery")) == 0.0);
     json_decref(call_json(t, "POST", "/api/topics", WHO_STUDENT, "{\"name\":\"Optics\",\"mastery\":1}", 201));
 
@@ -175,15 +177,21 @@ static void api_topics_create_refused(void **state)
     snprintf(body, sizeof body, "{\"name\":\"%s\"}", name);
     json_decref(call_json(t, "POST", "/api/topics", WHO_STUDENT, body, 201));
     static const char *const invalid[] = {
-        "{}", "{\"name\":\"\"}", "{\"name\":7}", "{\"name\":\"Algebra\",\"mastery\":1.5}",
-        "{\"name\":\"Algebra\",\"mastery\":-0.1}", "{\"name\":\"Algebra\",\"mastery\":\"high\"}",
-        "{\"name\":\"Algebra\",\"user_id\":5}", "{\"name\":\"Algebra\",\"user_id\":\"not-a-uuid\"}",
+        "{}",
+        "{\"name\":\"\"}",
+        "{\"name\":7}",
+        "{\"name\":\"Algebra\",\"mastery\":1.5}",
+        "{\"name\":\"Algebra\",\"mastery\":-0.1}",
+        "{\"name\":\"Algebra\",\"mastery\":\"high\"}",
+        "{\"name\":\"Algebra\",\"user_id\":5}",
+        "{\"name\":\"Algebra\",\"user_id\":\"not-a-uuid\"}",
         "[{\"name\":\"Algebra\"}]",
     };
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
         http_fake *f = call(t, "POST", "/api/topics", WHO_STUDENT, invalid[i]);
         if (http_fake_status(f) != 422)
-            fail_msg("POST %s: expected 422, got %d %s", invalid[i], http_fake_status(f), http_fake_body(f, NULL));
+            fail_msg("POST %s: expected 422, got %d %s", invalid[i], http_fake_status(f),
+                     http_fake_body(f, NULL));
         expect_error(f, 422, "validation_error");
         http_fake_free(f);
     }

@@ -56,13 +56,15 @@ static void api_users_me_update_changes(void **state)
     json_decref(j);
     assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event = 'email_changed'"), 1);
     json_decref(call_json(t, "POST", "/api/auth/login", WHO_ANON,
-                          "{\"email\":\"new.address@example.org\",\"password\":\"student one studies hard\"}", 200));
+                          "{\"email\":\"new.address@example.org\",\"password\":\"student one studies hard\"}",
+                          200));
     call_error(t, "POST", "/api/auth/login", WHO_ANON,
                "{\"email\":\"student@example.org\",\"password\":\"student one studies hard\"}", 401,
                "invalid_credentials");
 
     /* A role is not the owner's to change: the field is not read. */
-    j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT, "{\"display_name\":\"Still\",\"role\":\"admin\"}", 200);
+    j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT, "{\"display_name\":\"Still\",\"role\":\"admin\"}",
+                  200);
     assert_string_equal(jstr(j, "role"), "student");
     json_decref(j);
     call_error(t, "GET", "/api/admin/users", WHO_STUDENT, NULL, 404, "not_found");
@@ -120,8 +122,9 @@ static void api_users_me_password_changes(void **state)
 {
     api_fx *t = api_fx_of(state);
     /* The current password must be right. */
-    http_fake *f = call(t, "POST", "/api/users/me/password", WHO_STUDENT,
-                        "{\"current_password\":\"not my password\",\"new_password\":\"a brand new password\"}");
+    http_fake *f =
+        call(t, "POST", "/api/users/me/password", WHO_STUDENT,
+             "{\"current_password\":\"not my password\",\"new_password\":\"a brand new password\"}");
     expect_error(f, 400, "invalid_credentials");
     http_fake_free(f);
     static const struct {
@@ -129,8 +132,10 @@ static void api_users_me_password_changes(void **state)
         int status;
         const char *code;
     } cases[] = {
-        {"{\"current_password\":\"student one studies hard\",\"new_password\":\"short\"}", 422, "weak_password"},
-        {"{\"current_password\":\"student one studies hard\",\"new_password\":\"password123\"}", 422, "weak_password"},
+        {"{\"current_password\":\"student one studies hard\",\"new_password\":\"short\"}", 422,
+         "weak_password"},
+        {"{\"current_password\":\"student one studies hard\",\"new_password\":\"password123\"}", 422,
+         "weak_password"},
         {"{\"current_password\":\"student one studies hard\",\"new_password\":\"student@example.org\"}", 422,
          "weak_password"},
         {"{\"current_password\":\"student one studies hard\"}", 422, "validation_error"},
@@ -141,8 +146,8 @@ static void api_users_me_password_changes(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         f = call(t, "POST", "/api/users/me/password", WHO_STUDENT, cases[i].body);
         if (http_fake_status(f) != cases[i].status)
-            fail_msg("password %s: expected %d, got %d %s", cases[i].body, cases[i].status, http_fake_status(f),
-                     http_fake_body(f, NULL));
+            fail_msg("password %s: expected %d, got %d %s", cases[i].body, cases[i].status,
+                     http_fake_status(f), http_fake_body(f, NULL));
         expect_error(f, cases[i].status, cases[i].code);
         http_fake_free(f);
     }
@@ -173,7 +178,8 @@ static void api_users_me_password_changes(void **state)
 /* A password change from `ip` as `w`. */
 static http_fake *change_from(api_fx *t, api_who w, const char *ip, const char *body)
 {
-    http_fake *f = http_fake_new("POST", "/api/users/me/password", t->acct[w].h_bearer[1], body, strlen(body));
+    http_fake *f =
+        http_fake_new("POST", "/api/users/me/password", t->acct[w].h_bearer[1], body, strlen(body));
     http_fake_set_peer(f, ip);
     http_fake_run(f, &t->site);
     return f;
@@ -184,7 +190,8 @@ static void api_users_me_password_rate_limited(void **state)
 {
     api_fx *t = api_fx_of(state);
     const char *wrong = "{\"current_password\":\"guess\",\"new_password\":\"a brand new password\"}";
-    const char *right = "{\"current_password\":\"student one studies hard\",\"new_password\":\"a brand new password\"}";
+    const char *right =
+        "{\"current_password\":\"student one studies hard\",\"new_password\":\"a brand new password\"}";
     for (int i = 0; i < API_FX_RATE_LIMIT; i++) {
         http_fake *f = change_from(t, WHO_STUDENT, "198.51.100.7", wrong);
         expect_error(f, 400, "invalid_credentials");
@@ -201,22 +208,22 @@ static void api_users_me_password_rate_limited(void **state)
     f = change_from(t, WHO_STUDENT, "198.51.100.8", right);
     expect_error(f, 429, "rate_limited");
     http_fake_free(f);
-    f = change_from(t, WHO_STUDENT2, "198.51.100.8",
-                    "{\"current_password\":\"student two studies late\",\"new_password\":\"a brand new password\"}");
+    f = change_from(
+        t, WHO_STUDENT2, "198.51.100.8",
+        "{\"current_password\":\"student two studies late\",\"new_password\":\"a brand new password\"}");
     expect_status(f, 204);
     http_fake_free(f);
     /* The limited account's password did not change. */
     json_decref(call_json(t, "POST", "/api/auth/login", WHO_ANON,
-                          "{\"email\":\"student@example.org\",\"password\":\"student one studies hard\"}", 200));
+                          "{\"email\":\"student@example.org\",\"password\":\"student one studies hard\"}",
+                          200));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_users_me_shows_account),
-        API_BOTH(api_users_me_update_changes),
-        API_BOTH(api_users_me_update_refused),
-        API_BOTH(api_users_me_password_changes),
+        API_BOTH(api_users_me_shows_account),         API_BOTH(api_users_me_update_changes),
+        API_BOTH(api_users_me_update_refused),        API_BOTH(api_users_me_password_changes),
         API_BOTH(api_users_me_password_rate_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,8 +41,13 @@ static void run_once(api_fx *t, const char *queue, const char *id, bool ok)
     job j;
     claim(t, queue, id, &j);
     int64_t now = clock_now_ms();
-    job_result r = {.id = j.id, .attempts = j.attempts, .max_attempts = j.max_attempts, .ok = ok,
-                    .error = ok ? NULL : "it broke", .started_ms = now - 20, .finished_ms = now};
+    job_result r = {.id = j.id,
+                    .attempts = j.attempts,
+                    .max_attempts = j.max_attempts,
+                    .ok = ok,
+                    .error = ok ? NULL : "it broke",
+                    .started_ms = now - 20,
+                    .finished_ms = now};
     size_t stale = 0;
     em_error err = {0};
     assert_int_equal(queue_finish(api_fx_db(t), "w-test", &r, 1, 60000, &stale, &err), EM_OK);
@@ -67,7 +72,8 @@ static const char *job_status(api_fx *t, const char *id)
 static void beat(api_fx *t, const char *worker, const char *queues, int64_t age_ms)
 {
     em_error err = {0};
-    assert_int_equal(queue_worker_beat(api_fx_db(t), worker, queues, 2, clock_now_ms() - age_ms, &err), EM_OK);
+    assert_int_equal(queue_worker_beat(api_fx_db(t), worker, queues, 2, clock_now_ms() - age_ms, &err),
+                     EM_OK);
 }
 
 static void api_workers_health_heartbeats(void **state)
@@ -191,7 +197,8 @@ static void api_workers_stats_per_queue(void **state)
     expect_counts(q, 1, 1, 1, 0, 0);
     assert_true(json_number_value(json_object_get(q, "throughput_per_min")) > 0.0);
     assert_true(json_number_value(json_object_get(q, "p50_ms")) >= 0.0);
-    assert_true(json_number_value(json_object_get(q, "p95_ms")) >= json_number_value(json_object_get(q, "p50_ms")));
+    assert_true(json_number_value(json_object_get(q, "p95_ms")) >=
+                json_number_value(json_object_get(q, "p50_ms")));
     expect_counts(queue_of(j, "mail"), 0, 0, 0, 0, 1);
     json_decref(j);
     job_cleanup(&running);
@@ -268,7 +275,8 @@ static void api_admin_jobs_retry_and_delete(void **state)
     assert_string_equal(jstr(j, "status"), "queued");
     json_decref(j);
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_log WHERE event = 'job_retried' AND actor_id = '%s'",
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE event = 'job_retried' AND actor_id = '%s'",
              api_fx_id(t, WHO_ADMIN));
     assert_int_equal(sql_int(t, sql), 2);
 
@@ -299,7 +307,8 @@ static void api_admin_jobs_retry_and_delete(void **state)
         job_path(target, sizeof target, deletable[i], true);
         call_error(t, "POST", target, WHO_ADMIN, NULL, 404, "not_found");
     }
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_log WHERE event = 'job_deleted' AND actor_id = '%s'",
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE event = 'job_deleted' AND actor_id = '%s'",
              api_fx_id(t, WHO_ADMIN));
     assert_int_equal(sql_int(t, sql), 3);
     call_error(t, "DELETE", "/api/admin/jobs/not-a-job", WHO_ADMIN, NULL, 404, "not_found");
@@ -314,10 +323,8 @@ static void api_admin_jobs_retry_and_delete(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_workers_health_heartbeats),
-        API_BOTH(api_workers_health_clock_ahead),
-        API_BOTH(api_workers_stats_per_queue),
-        API_BOTH(api_workers_dashboard_page),
+        API_BOTH(api_workers_health_heartbeats),   API_BOTH(api_workers_health_clock_ahead),
+        API_BOTH(api_workers_stats_per_queue),     API_BOTH(api_workers_dashboard_page),
         API_BOTH(api_admin_jobs_retry_and_delete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
