@@ -28,9 +28,12 @@ void api_auth_register(http_req *req, http_res *res)
         return;
     const char *email = member(body, "email");
     const char *password = member(body, "password");
+    json_t *name = json_object_get(body, "display_name");
     db *d = NULL;
     if (!json_is_object(body) || email == NULL || password == NULL) {
         http_res_error(res, 422, "validation_error", "email and password are required");
+    } else if (name != NULL && !json_is_null(name) && !json_is_string(name)) {
+        http_res_error(res, 422, "validation_error", "display_name must be a string");
     } else if ((d = api_db(req, res)) != NULL) {
         account_tokens t;
         em_error err = {0};

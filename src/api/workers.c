@@ -18,10 +18,12 @@
  * not alive (heartbeats come every lease/3, i.e. every 10 s by default). */
 #define WORKERS_WINDOW_S 3600
 
-/* A worker is alive when its heartbeat is younger than one lease. */
+/* A worker is alive when its heartbeat is within one lease of now. Workers
+ * stamp heartbeats with their own clocks, so one on a machine whose clock runs
+ * ahead of this server's has a negative age: that is a recent heartbeat too. */
 static bool alive(const api_ctx *c, const worker_info *w)
 {
-    return !w->stopped && w->heartbeat_age_s >= 0 && w->heartbeat_age_s < c->worker_alive_s;
+    return !w->stopped && w->heartbeat_age_s > -c->worker_alive_s && w->heartbeat_age_s < c->worker_alive_s;
 }
 
 void api_workers_health(http_req *req, http_res *res)

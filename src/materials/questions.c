@@ -22,24 +22,23 @@
     "SELECT q.id, q.user_id, q.material_id, q.number, q.page, q.type, q.stem, q.options, q.answer, "    \
     "q.explanation, q.source, q.created_at, q.updated_at, " tags " FROM questions q "
 
-/* The stem with ASCII letters lowercased, as like_pattern lowercases the
- * pattern: SQLite's lower() folds ASCII only, PostgreSQL's follows the
- * server's locale (É to é under C.UTF-8), so PostgreSQL folds explicitly and
- * the filter means the same on both. */
-#define STEM_SQLITE "lower(q.stem)"
-#define STEM_PG "translate(q.stem, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+/* The stem with its ASCII letters lowercased, as like_pattern lowercases the
+ * words: SQLite's lower() folds ASCII only, PostgreSQL's folds every letter
+ * unless the collation is "C". */
+#define STEM_LOWER_SQLITE "lower(q.stem)"
+#define STEM_LOWER_PG "lower(q.stem COLLATE \"C\")"
 
 /* $1 the caller's role, $2 the caller's id. */
-#define QUESTION_FILTER(stem)                                                                            \
+#define QUESTION_FILTER(stem_lower)                                                                      \
     "WHERE " AUTHZ_VISIBLE_SQL("q.user_id", "$2", "$1") " "                                              \
     "AND (CAST($3 AS TEXT) IS NULL OR q.id IN (SELECT question_id FROM question_tags "                   \
     "WHERE tag = $3 OR (tag >= $4 AND tag < $5))) "                                                      \
-    "AND (CAST($6 AS TEXT) IS NULL OR " stem " LIKE $6 ESCAPE '!') "                                     \
+    "AND (CAST($6 AS TEXT) IS NULL OR " stem_lower " LIKE $6 ESCAPE '!') "                               \
     "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                              \
     "ORDER BY q.material_id, q.number, q.id LIMIT $8 OFFSET $9"
 
-static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE) QUESTION_FILTER(STEM_SQLITE);
-static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG) QUESTION_FILTER(STEM_PG);
+static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE) QUESTION_FILTER(STEM_LOWER_SQLITE);
+static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG) QUESTION_FILTER(STEM_LOWER_PG);
 static const char get_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE) "WHERE q.id = $1";
 static const char get_pg[] = QUESTION_COLUMNS(TAGS_PG) "WHERE q.id = $1";
 

@@ -46,7 +46,8 @@ typedef void (*question_visit)(void *ctx, const question *q);
 /* Which questions to list; NULL members do not filter. */
 typedef struct question_query {
     const char *tag;            /* a curriculum tag: it and everything under it (case-insensitive) */
-    const char *text;           /* words in the stem (literal; ASCII letters in any case) */
+    const char *text;           /* words in the stem, literal: ASCII letters in any case, other
+                                   characters as written (alike on both databases) */
     const char *material_id;
     int limit;                  /* 1..QUESTIONS_PAGE_MAX */
     int offset;                 /* >= 0 */
