@@ -245,6 +245,13 @@ int worker_start(dbpool *pool, const worker_options *opts, worker **out, em_erro
         if (o >= sizeof w->queues_text)
             o = sizeof w->queues_text - 1;
     }
+    /* Say hello before the first claim: a worker that holds jobs is always in
+     * the workers table (the keeper only renews the heartbeat). */
+    db *d = NULL;
+    em_error berr = {0};
+    if (dbpool_get(pool, &d, &berr) != EM_OK ||
+        queue_worker_beat(d, w->name, w->queues_text, opts->concurrency, clock_now_ms(), &berr) != EM_OK)
+        log_msg(LOG_WARN, "worker %s: first heartbeat failed: %s", w->name, berr.msg);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
     w->runners = em_calloc((size_t)opts->concurrency, sizeof *w->runners);
