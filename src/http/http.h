@@ -40,8 +40,15 @@ typedef struct http_req {
     const char *method;             /* "GET", "POST", ... */
     const char *path;               /* URL path without the query string */
     arena *arena;                   /* freed when the response is done */
-    const char *body;               /* NUL-terminated copy of the body, "" when none */
+    /* The body. In memory (body_fd -1): a NUL-terminated copy, "" when none.
+     * Spooled (body_fd >= 0, ROUTE_UPLOAD routes): the body is in an unlinked
+     * temporary file, bytes [0, body_len) of body_fd, and body is "" until
+     * http_req_body_bytes loads it: never read body_len bytes of body without
+     * checking body_fd. Read a spooled body with pread (or
+     * http_req_body_read); the server closes the file when the request ends. */
+    const char *body;
     size_t body_len;
+    int body_fd;
     http_param params[HTTP_MAX_PARAMS]; /* path parameters from the route pattern */
     int nparams;
     char request_id[HTTP_REQUEST_ID_MAX + 1]; /* X-Request-Id given (if well-formed) or generated */
@@ -111,11 +118,25 @@ int http_parse_bearer(const char *header, const char **token /* OUT */, size_t *
 int http_parse_cookie(const char *header, const char *name, const char **value /* OUT */,
                       size_t *len /* OUT */);
 
-/* Parse the body as a JSON value. On success *out is an owned reference (free
- * with json_decref). On failure the response is already filled (400
- * "invalid_json" with line and column, or 415 when Content-Type is not JSON)
- * and EM_E_PARSE is returned. */
+/* ---- the body ---- */
+
+/* Parse the body as a JSON value (a spooled body is loaded first, see
+ * http_req_body_bytes). On success *out is an owned reference (free with
+ * json_decref). On failure the response is already filled (400 "invalid_json"
+ * with line and column, or 415 when Content-Type is not JSON) and EM_E_PARSE
+ * is returned, or the error of loading a spooled body (EM_E_IO, 500). */
 int http_req_json(http_req *req, json_t **out /* OUT */, http_res *res);
+/* The whole body in memory. A body in memory is given as it is; a spooled one
+ * is read into the request arena once, and from then on req->body holds it
+ * too. `max` (0: none) bounds it below the route's own limit: a longer body is
+ * 413 (EM_E_TOO_LARGE, response written). A read error is EM_E_IO with a 500
+ * written. *data is NUL-terminated; borrowed for the request. */
+int http_req_body_bytes(http_req *req, size_t max, const char **data /* OUT */, size_t *len /* OUT */,
+                        http_res *res);
+/* Copy bytes [offset, offset + len) of the body into dst, wherever the body
+ * is. EM_E_INVAL when the range is not inside the body, EM_E_IO on a read
+ * error (logged). */
+int http_req_body_read(const http_req *req, size_t offset, void *dst, size_t len);
 
 /* ---- responses ---- */
 /* JSON body; the reference to `body` is stolen. */

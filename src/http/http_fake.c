@@ -43,6 +43,7 @@ http_fake *http_fake_new(const char *method, const char *target, const char *con
     b[body_len] = '\0';
     f->req.body = b;
     f->req.body_len = body_len;
+    f->req.body_fd = -1;
     f->req.conn = &f->conn;
     http__request_id(&f->req, http_req_header(&f->req, "X-Request-Id"));
     http__res_init(&f->res, a);

@@ -73,6 +73,7 @@ typedef struct http__conn {
     const char **qvalues;
     char peer[HTTP_IP_TEXT_MAX];     /* the TCP peer as text, "" when unknown */
     bool trust_proxy;                /* http_req_client_ip may use X-Forwarded-For */
+    bool body_loaded;                /* a spooled body was read into req->body (http_req_body_bytes) */
 } http__conn;
 
 void http__conn_init(http__conn *c);

@@ -3,12 +3,15 @@
  * are borrowed from the request arena or from the server library and live until
  * the response is done. */
 #include <assert.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "core/err.h"
+#include "core/log.h"
 #include "http/http.h"
 #include "http/http_int.h"
 #include "core/ascii.h"
@@ -200,11 +203,18 @@ int http_req_json(http_req *req, json_t **out, http_res *res)
         http_res_error(res, 400, "invalid_json", "request body is empty");
         return EM_E_PARSE;
     }
+    /* The parser needs the text whole: a spooled body is loaded, within the
+     * route's limit (the server enforced it while spooling). */
+    const char *body = NULL;
+    size_t len = 0;
+    int rc = http_req_body_bytes(req, 0, &body, &len, res);
+    if (rc != EM_OK)
+        return rc;
     json_error_t jerr;
     /* Duplicate keys are refused: two readers of the same body must never see
      * different values. Nesting depth is bounded by jansson (2048) and size by
      * the server's body limit. */
-    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL) {
         http_res_error(res, 400, "invalid_json", "malformed JSON at line %d, column %d: %s",
                        jerr.line, jerr.column, jerr.text);
@@ -213,3 +223,61 @@ int http_req_json(http_req *req, json_t **out, http_res *res)
     *out = v;
     return EM_OK;
 }
+
+/* Read len bytes at offset of a spooled body into dst (pread, retried on
+ * EINTR and short reads). */
+static int spool_read(int fd, size_t offset, char *dst, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t got = pread(fd, dst + done, len - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            log_msg(LOG_ERROR, "http: cannot read a spooled request body: %s",
+                    got < 0 ? strerror(errno) : "unexpected end of file");
+            return EM_E_IO;
+        }
+        done += (size_t)got;
+    }
+    return EM_OK;
+}
+
+int http_req_body_read(const http_req *req, size_t offset, void *dst, size_t len)
+{
+    if (offset > req->body_len || len > req->body_len - offset)
+        return EM_E_INVAL;
+    if (len == 0)
+        return EM_OK;
+    if (req->body_fd < 0) {
+        memcpy(dst, req->body + offset, len);
+        return EM_OK;
+    }
+    return spool_read(req->body_fd, offset, dst, len);
+}
+
+int http_req_body_bytes(http_req *req, size_t max, const char **data, size_t *len, http_res *res)
+{
+    http__conn *c = req->conn;
+    *data = "";
+    *len = 0;
+    if (max > 0 && req->body_len > max) {
+        http_res_error(res, 413, "payload_too_large", "request body exceeds %zu bytes", max);
+        return EM_E_TOO_LARGE;
+    }
+    if (req->body_fd >= 0 && req->body_len > 0 && (c == NULL || !c->body_loaded)) {
+        char *copy = arena_alloc(req->arena, req->body_len + 1);
+        if (spool_read(req->body_fd, 0, copy, req->body_len) != EM_OK) {
+            http_res_error(res, 500, "internal", "the request body could not be read");
+            return EM_E_IO;
+        }
+        copy[req->body_len] = '\0';
+        req->body = copy;
+        if (c != NULL)
+            c->body_loaded = true;
+    }
+    *data = req->body != NULL ? req->body : "";
+    *len = req->body_len;
+    return EM_OK;
+}
+

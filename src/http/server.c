@@ -149,6 +149,7 @@ static reqctx *ctx_new(http_server *s, struct MHD_Connection *c, const char *uri
     rc->req.arena = a;
     rc->req.body = "";
     rc->req.body_len = 0;
+    rc->req.body_fd = -1;
     rc->req.ctx = s->site->ctx;
     rc->req.conn = &rc->conn;
     buf_init(&rc->body, 0);
