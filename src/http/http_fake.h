@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/err.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -40,10 +41,17 @@ void http_fake_set_peer(http_fake *f, const char *ip);
  * right-most X-Forwarded-For address. Off in a new fake. */
 void http_fake_set_trust_proxy(http_fake *f, bool on);
 
+/* Move the body to an unlinked temporary file, as the server does for
+ * ROUTE_UPLOAD routes: then req->body_fd holds it and req->body is "" (see
+ * http_req). Closed by http_fake_free. EM_E_IO when no file can be made. */
+int http_fake_spool_body(http_fake *f);
+
 /* ---- running ---- */
 
 /* What the server does once the body is read: CORS, routing, the route's
- * access, the handler and the common headers, for `site` (borrowed). */
+ * access, the handler and the common headers, for `site` (borrowed). As the
+ * server does, a non-empty body for a ROUTE_UPLOAD route is spooled first
+ * (http_fake_spool_body). */
 void http_fake_run(http_fake *f, const http_site *site);
 
 /* ---- inspecting ---- */

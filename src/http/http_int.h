@@ -86,6 +86,22 @@ const char *http__req_header_last(const http_req *req, const char *name);
  * not IPv4/IPv6); an IPv4-mapped IPv6 address is written as IPv4. */
 void http__peer_format(const struct sockaddr *sa, char out[HTTP_IP_TEXT_MAX] /* OUT */);
 
+/* ---- spooled request bodies ---- */
+
+/* Room for the spool directory's path. */
+#define HTTP_SPOOL_DIR_MAX 1024
+
+/* The directory upload bodies are spooled to: `dir` when set, else $TMPDIR,
+ * else /tmp, copied into out (read once, at start). */
+void http__spool_dir(const char *dir, char out[HTTP_SPOOL_DIR_MAX] /* OUT */);
+/* A new unlinked temporary file in dir, open for reading and writing
+ * (O_TMPFILE, or mkostemp then unlink where the file system lacks it), or -1
+ * with errno set. The caller closes it. */
+int http__spool_open(const char *dir);
+/* Write all of data to fd (retrying short writes and EINTR); EM_E_IO with
+ * errno set on failure. */
+int http__spool_write(int fd, const void *data, size_t n);
+
 /* ---- the middleware pipeline ---- */
 
 /* Fill req->request_id from the X-Request-Id value `given` when it is 1..128

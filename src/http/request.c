@@ -4,6 +4,9 @@
  * the response is done. */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -281,3 +284,47 @@ int http_req_body_bytes(http_req *req, size_t max, const char **data, size_t *le
     return EM_OK;
 }
 
+/* ---- spooling ---- */
+
+void http__spool_dir(const char *dir, char out[HTTP_SPOOL_DIR_MAX])
+{
+    if (dir == NULL || dir[0] == '\0')
+        dir = getenv("TMPDIR");
+    if (dir == NULL || dir[0] == '\0' || strlen(dir) >= HTTP_SPOOL_DIR_MAX - 32)
+        dir = "/tmp";
+    snprintf(out, HTTP_SPOOL_DIR_MAX, "%s", dir);
+}
+
+int http__spool_open(const char *dir)
+{
+    /* O_TMPFILE: the file never has a name, so nothing is left behind even
+     * if the process dies. */
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char path[HTTP_SPOOL_DIR_MAX + 32];
+    snprintf(path, sizeof path, "%s/exammentor-body-XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    return fd;
+}
+
+int http__spool_write(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return EM_E_IO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return EM_OK;
+}

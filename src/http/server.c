@@ -9,8 +9,10 @@
  *                 body limit (max_body, or max_upload for ROUTE_UPLOAD routes;
  *                 413 right away on a too large Content-Length,
  *                 without reading the body; the connection then closes);
- *   on_access #n  (body pieces): append within the limit; a chunked body that
- *                 goes past it is dropped from there on and answered 413;
+ *                 a ROUTE_UPLOAD body gets its spool file;
+ *   on_access #n  (body pieces): append within the limit, to memory or to
+ *                 the spool file; a chunked body that goes past it is
+ *                 dropped from there on and answered 413;
  *   on_access end (body complete, or no body): run the pipeline (pipeline.c)
  *                 and queue the response;
  *   on_completed  (response sent, or connection gone): access-log line, free
@@ -21,6 +23,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -74,6 +77,7 @@ struct http_server {
     atomic_bool stopping;       /* set by http_server_stop: answer with Connection: close */
     pthread_key_t thread_key;   /* marks pool threads that served a request */
     bool has_thread_key;
+    char spool_dir[HTTP_SPOOL_DIR_MAX]; /* where ROUTE_UPLOAD bodies are spooled */
 };
 
 /* Everything one request owns; allocated in its own arena. */
@@ -93,6 +97,12 @@ typedef struct reqctx {
     bool too_large;         /* the body went past its limit: 413 once it ends */
     size_t body_limit;      /* max_body, or max_upload for an upload route */
     size_t discarded;       /* bytes dropped since */
+    /* A ROUTE_UPLOAD body goes to an unlinked temporary file as it arrives
+     * instead (req->body_fd), within the same limit. */
+    int spool_fd;           /* owned: closed in on_completed; -1 when not spooling */
+    size_t spool_len;       /* bytes written to it */
+    size_t spool_max;       /* the limit: body_limit, or the declared Content-Length */
+    bool spool_failed;      /* a write failed (disk full): 503 once the body ends */
     /* A ROUTE_SLOW request: its connection is suspended while the slow pool
      * runs the pipeline, then resumed to send the answer. */
     struct MHD_Connection *mhd;
@@ -150,6 +160,7 @@ static reqctx *ctx_new(http_server *s, struct MHD_Connection *c, const char *uri
     rc->req.body = "";
     rc->req.body_len = 0;
     rc->req.body_fd = -1;
+    rc->spool_fd = -1;
     rc->req.ctx = s->site->ctx;
     rc->req.conn = &rc->conn;
     buf_init(&rc->body, 0);
@@ -178,6 +189,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          clock_mono_us() - rc->start_us, rc->req.request_id);
     http__res_cleanup(&rc->res);
     buf_cleanup(&rc->body);
+    if (rc->spool_fd >= 0)
+        close(rc->spool_fd);
     arena_free(rc->arena);
     atomic_fetch_sub(&s->inflight, 1);
 }
@@ -214,6 +227,13 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx 
     if (ret == MHD_NO)
         log_msg(LOG_ERROR, "http: could not queue a %d response", status);
     return ret;
+}
+
+/* The spool file could not be made or written: the body cannot be kept. */
+static enum MHD_Result respond_spool_failed(http_server *s, struct MHD_Connection *c, reqctx *rc)
+{
+    http_res_error(&rc->res, 503, "unavailable", "the request body cannot be stored right now");
+    return respond(s, c, rc);
 }
 
 static enum MHD_Result respond_too_large(http_server *s, struct MHD_Connection *c, reqctx *rc)
@@ -333,7 +353,11 @@ static enum MHD_Result offload(http_server *s, struct MHD_Connection *c, reqctx 
  * go to the slow pool instead. */
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, reqctx *rc)
 {
-    if (rc->body.data != NULL) { /* NUL-terminated by buf */
+    if (rc->spool_fd >= 0) {
+        rc->req.body = "";
+        rc->req.body_fd = rc->spool_fd;
+        rc->req.body_len = rc->spool_len;
+    } else if (rc->body.data != NULL) { /* NUL-terminated by buf */
         rc->req.body = rc->body.data;
         rc->req.body_len = rc->body.len;
     }
@@ -354,15 +378,27 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
 
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    size_t limit = s->opts.max_body;
-    if (s->opts.max_upload > 0 && (route_flags(s, method, rc->req.path) & ROUTE_UPLOAD) != 0)
-        limit = s->opts.max_upload;
+    bool upload = (route_flags(s, method, rc->req.path) & ROUTE_UPLOAD) != 0;
+    size_t limit = upload && s->opts.max_upload > 0 ? s->opts.max_upload : s->opts.max_body;
     rc->body_limit = limit;
+    bool has_body = is_chunked(te);
     if (!is_chunked(te) && cl != NULL) {
         size_t n = parse_length(cl);
         if (n > limit)
             return respond_too_large(s, c, rc); /* without reading the body */
         limit = n;
+        has_body = n > 0;
+    }
+    if (upload && has_body) {
+        /* Uploads go to disk as they arrive: memory holds only what
+         * libmicrohttpd hands us at a time. */
+        rc->spool_fd = http__spool_open(s->spool_dir);
+        if (rc->spool_fd < 0) {
+            log_msg(LOG_ERROR, "http: cannot make a spool file in %s: %s", s->spool_dir, strerror(errno));
+            return respond_spool_failed(s, c, rc);
+        }
+        rc->spool_max = limit;
+        return MHD_YES;
     }
     buf_init(&rc->body, limit);
     /* Even without a body the answer waits for the next call: a response
@@ -377,6 +413,26 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
  * sending far beyond is disconnected (MHD_NO). */
 static enum MHD_Result append_body(reqctx *rc, const char *data, size_t n)
 {
+    if (rc->spool_fd >= 0) {
+        if (!rc->too_large && !rc->spool_failed) {
+            if (n <= rc->spool_max - rc->spool_len) {
+                if (http__spool_write(rc->spool_fd, data, n) == EM_OK) {
+                    rc->spool_len += n;
+                    return MHD_YES;
+                }
+                log_msg(LOG_ERROR, "http: cannot write a spooled request body: %s", strerror(errno));
+                rc->spool_failed = true;
+            } else {
+                rc->too_large = true;
+            }
+            /* nothing kept from here on: give the disk space back now */
+            if (ftruncate(rc->spool_fd, 0) != 0)
+                log_msg(LOG_WARN, "http: cannot truncate a spool file: %s", strerror(errno));
+            rc->spool_len = 0;
+        }
+        rc->discarded += n;
+        return rc->discarded > SERVER_DISCARD_MAX ? MHD_NO : MHD_YES;
+    }
     if (!rc->too_large && buf_append(&rc->body, data, n) == EM_OK)
         return MHD_YES;
     if (!rc->too_large) {
@@ -413,6 +469,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     }
     if (rc->responded)
         return MHD_YES;
+    if (rc->spool_failed)
+        return respond_spool_failed(s, c, rc);
     if (rc->too_large)
         return respond_too_large(s, c, rc);
     return dispatch(s, c, rc);
@@ -482,6 +540,7 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     s = em_calloc(1, sizeof *s);
     s->opts = *opts;
     s->site = opts->site;
+    http__spool_dir(opts->spool_dir, s->spool_dir);
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     if (opts->on_thread_exit != NULL) {
