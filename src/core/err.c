@@ -21,6 +21,7 @@ const char *em_strerror(int rc)
     case EM_E_TIMEOUT: return "timed out";
     case EM_E_UNSUPPORTED: return "unsupported";
     case EM_E_INTERNAL: return "internal error";
+    case EM_E_CANCELED: return "canceled";
     case EM_E_DENIED: return "not authenticated";
     case EM_E_FORBIDDEN: return "forbidden";
     case EM_E_RATE_LIMITED: return "too many attempts";

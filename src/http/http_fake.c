@@ -130,6 +130,8 @@ int http_fake_status(const http_fake *f)
 
 const char *http_fake_body(http_fake *f, size_t *len)
 {
+    if (f->res.stream != NULL)
+        return http__stream_collected(f->res.stream, f->arena, len);
     if (len != NULL)
         *len = f->res.body_len;
     if (f->res.body == NULL)
@@ -146,4 +148,24 @@ const char *http_fake_header(const http_fake *f, const char *name)
     if (strcasecmp(name, "Content-Type") == 0 && f->res.content_type != NULL)
         return f->res.content_type;
     return http__res_header_get(&f->res, name);
+}
+
+bool http_fake_streamed(const http_fake *f)
+{
+    return f->res.stream != NULL;
+}
+
+int http_fake_wait_stream(http_fake *f, int timeout_ms, bool *ok)
+{
+    if (ok != NULL)
+        *ok = false;
+    if (f->res.stream == NULL)
+        return EM_E_INVAL;
+    return http__stream_wait_end(f->res.stream, timeout_ms, ok);
+}
+
+void http_fake_disconnect(http_fake *f)
+{
+    if (f->res.stream != NULL)
+        http__stream_close(f->res.stream);
 }

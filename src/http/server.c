@@ -18,7 +18,10 @@
  *   on_completed  (response sent, or connection gone): access-log line, free
  *                 the context, in flight - 1.
  * The response body handed to libmicrohttpd is the malloc'd one the handler
- * built (MHD_RESPMEM_MUST_FREE: no copy). */
+ * built (MHD_RESPMEM_MUST_FREE: no copy), or, for a stream, a content reader
+ * over the stream's queue (stream.c) that suspends the connection while the
+ * queue is empty; the stream watcher (watch.c) sees clients go away and sends
+ * heartbeats meanwhile. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -56,6 +59,10 @@
 #define SERVER_DISCARD_MAX (1024 * 1024)
 /* How often http_server_stop looks at the in-flight count. */
 #define SERVER_DRAIN_POLL_MS 5
+/* Bytes libmicrohttpd asks a stream for at a time when it cannot use
+ * chunked encoding (HTTP/1.0 clients); with chunked encoding it asks for what
+ * fits its write buffer. */
+#define SERVER_STREAM_BLOCK (8 * 1024)
 
 /* The pool that runs ROUTE_SLOW requests off the I/O threads. */
 typedef struct slow_pool {
@@ -70,6 +77,7 @@ typedef struct slow_pool {
 struct http_server {
     struct MHD_Daemon *daemon;
     slow_pool slow;
+    http__watch *watch;         /* the streams' disconnect and heartbeat watcher */
     http_server_options opts;   /* copy; the pointers in it stay borrowed */
     const http_site *site;      /* opts.site */
     int port;                   /* the bound port */
@@ -109,6 +117,9 @@ typedef struct reqctx {
     struct reqctx *slow_next; /* the slow pool's queue link */
     bool offloaded;
     atomic_bool slow_done;  /* the pool has filled res (release/acquire) */
+    /* A streamed response: its connection's socket is watched until the
+     * request ends. */
+    http__watch_entry *watched;
 } reqctx;
 
 /* ---- per-thread exit hook ---- */
@@ -184,6 +195,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rc == NULL)
         return;
     *req_cls = NULL;
+    /* The watcher must forget the stream before the request's hold goes. */
+    http__watch_remove(s->watch, rc->watched);
+    if (rc->res.stream != NULL)
+        rc->bytes = http__stream_sent(rc->res.stream); /* what the client got before the end */
     if (rc->started)
         http__access_log(rc->req.method, rc->req.path, rc->status, rc->bytes,
                          clock_mono_us() - rc->start_us, rc->req.request_id);
@@ -193,6 +208,50 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         close(rc->spool_fd);
     arena_free(rc->arena);
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- streamed responses ---- */
+
+/* libmicrohttpd's content reader: the next bytes of a stream. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    long r = http__stream_pull(cls, out, max);
+    if (r == HTTP__PULL_END)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (r == HTTP__PULL_ABORT)
+        return MHD_CONTENT_READER_END_WITH_ERROR; /* no terminating chunk: the client sees the cut */
+    return (ssize_t)r;
+}
+
+/* libmicrohttpd frees the response: the connection's hold on the stream goes. */
+static void stream_response_freed(void *cls)
+{
+    http__stream_release(cls);
+}
+
+/* The stream's way to its connection (called with the stream's lock held;
+ * suspend only from the content reader, as libmicrohttpd requires). */
+static void conn_suspend(void *c)
+{
+    MHD_suspend_connection(c);
+}
+
+static void conn_resume(void *c)
+{
+    MHD_resume_connection(c);
+}
+
+/* The response of a stream: a content reader of unknown size (chunked) over
+ * its queue; the socket is watched from now on. */
+static struct MHD_Response *stream_response(struct MHD_Connection *c, http_stream *st)
+{
+    http__stream_attach(st, conn_suspend, conn_resume, c);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SERVER_STREAM_BLOCK, stream_read, st, stream_response_freed);
+    if (r == NULL)
+        http__stream_release(st); /* the connection's hold: no response will free it */
+    return r;
 }
 
 /* ---- responses ---- */
@@ -206,7 +265,9 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx 
     size_t len = 0;
     char *body = http__res_take_body(&rc->res, &len);
     struct MHD_Response *r;
-    if (body != NULL)
+    if (rc->res.stream != NULL)
+        r = stream_response(c, rc->res.stream);
+    else if (body != NULL)
         r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     else
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -226,6 +287,10 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx 
     rc->bytes = len;
     if (ret == MHD_NO)
         log_msg(LOG_ERROR, "http: could not queue a %d response", status);
+    else if (rc->res.stream != NULL) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        rc->watched = http__watch_add(s->watch, rc->res.stream, ci != NULL ? ci->connect_fd : -1);
+    }
     return ret;
 }
 
@@ -555,6 +620,10 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
         rc = em_error_set(err, EM_E_INTERNAL, "cannot start the server's threads");
         goto fail_slow;
     }
+    if (http__watch_new(&s->watch) != EM_OK) {
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot start the server's threads");
+        goto fail_slow; /* the watcher is NULL: freeing it is a no-op */
+    }
 
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, on_accept, s, on_access, s,
@@ -579,6 +648,7 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     return EM_OK;
 
 fail_slow:
+    http__watch_free(s->watch);
     slow_stop(s);
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
@@ -602,6 +672,10 @@ void http_server_stop(http_server *s)
      * listening socket from their epoll sets and aborts the process when it
      * loses ("Failed to remove listen FD from epoll set"). */
     atomic_store(&s->stopping, true);
+    /* Open streams end now: their producers see them closed, their
+     * connections are resumed and cut; streams started during the grace
+     * period are closed as they start. */
+    http__watch_close_all(s->watch);
     int64_t deadline = clock_mono_us() + (int64_t)(s->opts.shutdown_grace_s > 0 ? s->opts.shutdown_grace_s : 0) * 1000000;
     while (atomic_load(&s->inflight) > 0 && clock_mono_us() < deadline) {
         struct timespec ts = {0, SERVER_DRAIN_POLL_MS * 1000000L};
@@ -611,9 +685,13 @@ void http_server_stop(http_server *s)
     if (left > 0)
         log_msg(LOG_WARN, "http: grace period over, closing %d request(s) in flight", left);
     /* Suspended connections must be resumed before MHD_stop_daemon: the slow
-     * pool finishes its queue (each request resumes its connection) first. */
+     * pool finishes its queue (each request resumes its connection) first,
+     * and no stream connection is suspended any more (closed streams are
+     * resumed and never suspend again); the watcher stops touching them. */
     slow_stop(s);
+    http__watch_stop(s->watch);
     MHD_stop_daemon(s->daemon); /* joins the pool threads, closes the listener: thread_exit_hook runs here */
+    http__watch_free(s->watch); /* after the last on_completed removed its entry */
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
     free(s);
