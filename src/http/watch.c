@@ -176,7 +176,8 @@ http__watch_entry *http__watch_add(http__watch *w, http_stream *s, int fd)
             log_msg(LOG_WARN, "http: cannot watch a streaming connection: %s", strerror(errno));
     }
     pthread_mutex_unlock(&w->mu);
-    wake_thread(w); /* its heartbeat may be due before the thread's next wake-up */
+    if (http__stream_heartbeat_due(s) >= 0)
+        wake_thread(w); /* its heartbeat may be due before the thread's next wake-up */
     return e;
 }
 

@@ -310,7 +310,7 @@ static size_t decode(reply *r)
     size_t hl = (size_t)(end - raw) + 4;
     snprintf(r->head, sizeof r->head, "%.*s", (int)hl, raw);
     if (strncmp(raw, "HTTP/1.", 7) == 0)
-        r->status = atoi(raw + 9);
+        r->status = (int)strtol(raw + 9, NULL, 10);
     size_t pos = hl;
     while (pos < r->raw.len) {
         char *eol = memmem(raw + pos, r->raw.len - pos, "\r\n", 2);
