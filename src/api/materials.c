@@ -19,6 +19,7 @@
 #include "core/ids.h"
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "http/multipart.h"
 #include "materials/links.h"
 #include "materials/material.h"
@@ -27,6 +28,8 @@
 #include "materials/tags.h"
 
 #define MATERIALS_MAX_PARTS 16
+/* Form fields (title, worksheet, tags) are read in memory up to this size. */
+#define MATERIALS_FIELD_MAX (64 * 1024)
 #define MATERIAL_JSON_MAX (4 * 1024 * 1024)
 
 
@@ -114,6 +117,7 @@ static bool parse_bool_field(const char *v, bool *out)
 typedef struct upload {
     const char *data;
     size_t len;
+    char *file_copy;       /* owned: the file part read from the spooled body */
     const char *filename;
     const char *title;
     bool is_worksheet;
@@ -121,49 +125,76 @@ typedef struct upload {
     json_t *json;          /* owned, the JSON body */
 } upload;
 
-/* A multipart field's value as a NUL-terminated string in the arena. */
-static const char *part_text(http_req *req, const mp_part *p)
+/* A multipart field's value as a NUL-terminated string in the arena; NULL
+ * (with 422 written) when it was too long to be kept in memory. */
+static const char *part_text(http_req *req, http_res *res, const mp_part *p)
 {
+    if (p->data == NULL) {
+        http_res_error(res, 422, "validation_error", "%s is too long", p->name);
+        return NULL;
+    }
     return arena_strndup(req->arena, p->data, p->len);
 }
 
-static bool read_multipart(http_req *req, http_res *res, const char *ct, upload *u)
+static bool read_multipart(http_req *req, http_res *res, upload *u)
 {
     mp_part parts[MATERIALS_MAX_PARTS];
     size_t n = 0;
     em_error err = {0};
-    int rc = multipart_parse(ct, req->body, req->body_len, req->arena, parts, MATERIALS_MAX_PARTS, &n, &err);
+    mp_options o = {.max_parts = MATERIALS_MAX_PARTS, .max_value = MATERIALS_FIELD_MAX};
+    int rc = multipart_parse_body(req, &o, parts, &n, &err);
+    if (rc == EM_E_IO) {
+        http_res_error(res, 500, "internal", "internal error");
+        return false;
+    }
     if (rc != EM_OK) {
         http_res_error(res, rc == EM_E_TOO_LARGE ? 413 : 400, "invalid_multipart", "%s", err.msg);
         return false;
     }
     const char *tags = NULL;
-    bool have_file = false;
+    const mp_part *file = NULL;
     for (size_t i = 0; i < n; i++) {
         const mp_part *p = &parts[i];
         if (strcmp(p->name, "file") == 0) {
-            if (have_file) {
+            if (file != NULL) {
                 http_res_error(res, 422, "validation_error", "send one file per upload");
                 return false;
             }
-            have_file = true;
-            u->data = p->data;
-            u->len = p->len;
+            file = p;
             u->filename = p->filename;
         } else if (strcmp(p->name, "title") == 0) {
-            u->title = part_text(req, p);
+            u->title = part_text(req, res, p);
+            if (u->title == NULL)
+                return false;
         } else if (strcmp(p->name, "worksheet") == 0) {
-            if (!parse_bool_field(part_text(req, p), &u->is_worksheet)) {
+            const char *v = part_text(req, res, p);
+            if (v == NULL)
+                return false;
+            if (!parse_bool_field(v, &u->is_worksheet)) {
                 http_res_error(res, 422, "validation_error", "worksheet must be true or false");
                 return false;
             }
         } else if (strcmp(p->name, "tags") == 0) {
-            tags = part_text(req, p);
+            tags = part_text(req, res, p);
+            if (tags == NULL)
+                return false;
         }
     }
-    if (!have_file) {
+    if (file == NULL) {
         http_res_error(res, 422, "validation_error", "a file part named \"file\" is required");
         return false;
+    }
+    /* A spooled body leaves the file in the temporary file: read its range
+     * for material_submit, which takes the bytes in memory. */
+    u->len = file->len;
+    u->data = file->data;
+    if (u->data == NULL && file->len > 0) {
+        u->file_copy = em_malloc(file->len);
+        if (http_req_body_read(req, file->offset, u->file_copy, file->len) != EM_OK) {
+            http_res_error(res, 500, "internal", "internal error");
+            return false;
+        }
+        u->data = u->file_copy;
     }
     if (tags != NULL && tags_parse(tags, NULL, &u->tags_json, &err) != EM_OK) {
         http_res_error(res, 422, "validation_error", "%s", err.msg);
@@ -227,7 +258,7 @@ void api_materials_upload(http_req *req, http_res *res)
     upload u = {0};
     bool ok;
     if (ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0) {
-        ok = read_multipart(req, res, ct, &u);
+        ok = read_multipart(req, res, &u);
     } else if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0) {
         ok = read_json_upload(req, res, &u);
     } else {
@@ -265,6 +296,7 @@ void api_materials_upload(http_req *req, http_res *res)
         }
     }
     free(u.tags_json);
+    free(u.file_copy);
     json_decref(u.json);
 }
 

@@ -27,7 +27,7 @@ typedef enum em_err {
     EM_E_TIMEOUT = -12,    /* a time limit was exceeded */
     EM_E_UNSUPPORTED = -13,/* valid but not supported */
     EM_E_INTERNAL = -14,   /* a bug or an impossible state */
-    EM_E_CANCELED = -15,   /* the caller gave up (its client went away, shutdown) */
+    EM_E_CANCELED = -15,   /* the other side gave up: a client went away, a caller stopped waiting */
     EM_E_DENIED = -20,     /* who is asking is not established: bad credentials or token (401) */
     EM_E_FORBIDDEN = -21,  /* established, and not allowed (403) */
     EM_E_RATE_LIMITED = -22 /* too many attempts; em_error.retry_after_s says when (429) */

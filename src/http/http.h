@@ -3,8 +3,9 @@
  *
  * A handler gets a request whose strings are borrowed for the request's lifetime
  * and an arena freed when the response has been sent; it fills the response with
- * one of the http_res_* calls. Errors always go out as
- * {"error":{"code":"...","message":"..."}} through http_res_error. */
+ * one of the http_res_* calls, or starts a stream (http_res_stream) that a
+ * producer writes while the handler's thread goes on serving. Errors always go
+ * out as {"error":{"code":"...","message":"..."}} through http_res_error. */
 #ifndef EM_HTTP_HTTP_H
 #define EM_HTTP_HTTP_H
 
@@ -40,8 +41,15 @@ typedef struct http_req {
     const char *method;             /* "GET", "POST", ... */
     const char *path;               /* URL path without the query string */
     arena *arena;                   /* freed when the response is done */
-    const char *body;               /* NUL-terminated copy of the body, "" when none */
+    /* The body. In memory (body_fd -1): a NUL-terminated copy, "" when none.
+     * Spooled (body_fd >= 0, ROUTE_UPLOAD routes): the body is in an unlinked
+     * temporary file, bytes [0, body_len) of body_fd, and body is "" until
+     * http_req_body_bytes loads it: never read body_len bytes of body without
+     * checking body_fd. Read a spooled body with pread (or
+     * http_req_body_read); the server closes the file when the request ends. */
+    const char *body;
     size_t body_len;
+    int body_fd;
     http_param params[HTTP_MAX_PARAMS]; /* path parameters from the route pattern */
     int nparams;
     char request_id[HTTP_REQUEST_ID_MAX + 1]; /* X-Request-Id given (if well-formed) or generated */
@@ -111,11 +119,25 @@ int http_parse_bearer(const char *header, const char **token /* OUT */, size_t *
 int http_parse_cookie(const char *header, const char *name, const char **value /* OUT */,
                       size_t *len /* OUT */);
 
-/* Parse the body as a JSON value. On success *out is an owned reference (free
- * with json_decref). On failure the response is already filled (400
- * "invalid_json" with line and column, or 415 when Content-Type is not JSON)
- * and EM_E_PARSE is returned. */
+/* ---- the body ---- */
+
+/* Parse the body as a JSON value (a spooled body is loaded first, see
+ * http_req_body_bytes). On success *out is an owned reference (free with
+ * json_decref). On failure the response is already filled (400 "invalid_json"
+ * with line and column, or 415 when Content-Type is not JSON) and EM_E_PARSE
+ * is returned, or the error of loading a spooled body (EM_E_IO, 500). */
 int http_req_json(http_req *req, json_t **out /* OUT */, http_res *res);
+/* The whole body in memory. A body in memory is given as it is; a spooled one
+ * is read into the request arena once, and from then on req->body holds it
+ * too. `max` (0: none) bounds it below the route's own limit: a longer body is
+ * 413 (EM_E_TOO_LARGE, response written). A read error is EM_E_IO with a 500
+ * written. *data is NUL-terminated; borrowed for the request. */
+int http_req_body_bytes(http_req *req, size_t max, const char **data /* OUT */, size_t *len /* OUT */,
+                        http_res *res);
+/* Copy bytes [offset, offset + len) of the body into dst, wherever the body
+ * is. EM_E_INVAL when the range is not inside the body, EM_E_IO on a read
+ * error (logged). */
+int http_req_body_read(const http_req *req, size_t offset, void *dst, size_t len);
 
 /* ---- responses ---- */
 /* JSON body; the reference to `body` is stolen. */
@@ -146,6 +168,85 @@ void http_res_set_cookie(http_res *res, const char *name, const char *value, con
 /* Add a header (name and value copied). */
 void http_res_header(http_res *res, const char *name, const char *value);
 int http_res_status(const http_res *res);
+
+/* ---- streaming responses ----
+ *
+ * A handler that answers for long (a tutor's explanation as NDJSON while a
+ * model writes it, a large download) starts a stream instead of filling a
+ * body, hands the stream to a producer (a thread it starts, a pool it submits
+ * to) and returns at once: no thread is held while the producer works. The
+ * status and the headers set on `res` before the handler returns (and the
+ * common ones: request id, security headers, CORS, Cache-Control: no-store
+ * for NDJSON) are sent at once; the body follows with chunked transfer
+ * encoding as the producer writes it.
+ *
+ * Ownership: the stream is shared by the producer and the connection, and
+ * freed when both are done with it, whichever finishes first. The producer
+ * owns its hold from http_res_stream until its one call to http_stream_end;
+ * after that call it must not touch the stream. The stream never refers to
+ * the request: the producer must not use req, res or the request's arena
+ * once the handler has returned (copy what it needs first). If the handler
+ * calls another http_res_* body function before it returns, that answer
+ * replaces the stream, which is then closed (the producer still ends it). */
+
+typedef struct http_stream http_stream;
+
+/* What a stream may hold that the client has not taken yet (bytes). */
+#define HTTP_STREAM_QUEUE_DEFAULT (256 * 1024)
+#define HTTP_STREAM_QUEUE_MIN 1024
+#define HTTP_STREAM_QUEUE_MAX (64 * 1024 * 1024)
+/* The heartbeat line of an NDJSON stream (the default heartbeat). */
+#define HTTP_STREAM_NDJSON_HEARTBEAT "{\"type\":\"heartbeat\"}\n"
+/* Longest line http_stream_json writes. */
+#define HTTP_STREAM_JSON_MAX (4 * 1024 * 1024)
+
+typedef struct http_stream_options {
+    size_t queue_bytes;    /* bytes written and not yet taken by the client, at most (0:
+                              HTTP_STREAM_QUEUE_DEFAULT; clamped to QUEUE_MIN..QUEUE_MAX); a
+                              write past it waits for the client */
+    int heartbeat_ms;      /* after this long without a write the server sends `heartbeat`,
+                              keeping proxies with idle timeouts open and finding dead
+                              clients (0: never) */
+    const char *heartbeat; /* the heartbeat's bytes (copied; at most queue_bytes); NULL:
+                              HTTP_STREAM_NDJSON_HEARTBEAT. Sent only between writes, never
+                              inside one, so a producer that writes whole lines per call
+                              never sees one cut into its lines. */
+} http_stream_options;
+
+/* Answer with a stream: status, content_type (copied; e.g.
+ * "application/x-ndjson") and the options (NULL: the defaults, no
+ * heartbeat). Returns the producer's handle (never NULL), which must be
+ * ended with exactly one http_stream_end. Programming errors are asserted:
+ * a second stream on one response. */
+http_stream *http_res_stream(http_req *req, http_res *res, int status, const char *content_type,
+                             const http_stream_options *o);
+/* Copy n bytes into the stream's queue. When the queue is full the call
+ * waits until the client has taken data. EM_E_CANCELED, at once and for
+ * good, when the client has gone away or the server is stopping (bytes of
+ * this call may have been queued before); EM_E_TOO_LARGE on a fake request
+ * past its 64 MiB. Thread-safe against the server, one producer at a time.
+ * The handler itself may write before it returns only what fits in the
+ * queue: nothing is sent until it has returned. */
+int http_stream_write(http_stream *s, const void *data, size_t n);
+/* One NDJSON line: `obj` written compactly (doubles in their shortest
+ * round-trip form, as jsonw_double does) and a line feed, in one write. The
+ * reference is stolen, also on failure. EM_E_INVAL for a value jsonw cannot
+ * write (nesting past JSONW_MAX_DEPTH), EM_E_TOO_LARGE past
+ * HTTP_STREAM_JSON_MAX, and http_stream_write's errors. */
+int http_stream_json(http_stream *s, json_t *obj);
+/* The same for a document written with a jsonw: its text and a line feed
+ * are written, then its buf is emptied and the writer started again (ready
+ * for the next line). jsonw_finish's error when the document is incomplete
+ * (nothing written). */
+int http_stream_jsonw(http_stream *s, jsonw *w);
+/* True once the client has gone away or the server is stopping: stop
+ * producing and end the stream. */
+bool http_stream_closed(const http_stream *s);
+/* Finish the body and let go of the stream. ok: what was written is sent,
+ * then the terminating chunk (a clean end). !ok: what was written is sent,
+ * then the connection is cut, so the client sees a truncated transfer
+ * rather than a clean end. */
+void http_stream_end(http_stream *s, bool ok);
 
 /* Map an em_err code to the HTTP status and error code used for it. */
 int http_status_for(int rc, const char **code /* OUT */);

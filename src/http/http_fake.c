@@ -3,11 +3,14 @@
 #include "http/http_fake.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/mem.h"
+#include "core/log.h"
 #include "http/http_int.h"
 
 struct http_fake {
@@ -15,6 +18,7 @@ struct http_fake {
     http_req req;
     http_res res;
     http__conn conn;
+    int spool_fd;       /* owned: the spooled body (http_fake_spool_body), -1 when none */
 };
 
 http_fake *http_fake_new(const char *method, const char *target, const char *const *headers,
@@ -43,6 +47,8 @@ http_fake *http_fake_new(const char *method, const char *target, const char *con
     b[body_len] = '\0';
     f->req.body = b;
     f->req.body_len = body_len;
+    f->req.body_fd = -1;
+    f->spool_fd = -1;
     f->req.conn = &f->conn;
     http__request_id(&f->req, http_req_header(&f->req, "X-Request-Id"));
     http__res_init(&f->res, a);
@@ -54,6 +60,8 @@ void http_fake_free(http_fake *f)
     if (f == NULL)
         return;
     http__res_cleanup(&f->res);
+    if (f->spool_fd >= 0)
+        close(f->spool_fd);
     arena_free(f->arena); /* f itself lives in the arena */
 }
 
@@ -82,8 +90,35 @@ void http_fake_set_trust_proxy(http_fake *f, bool on)
     f->conn.trust_proxy = on;
 }
 
+int http_fake_spool_body(http_fake *f)
+{
+    if (f->spool_fd >= 0)
+        return EM_OK;
+    char dir[HTTP_SPOOL_DIR_MAX];
+    http__spool_dir(NULL, dir);
+    int fd = http__spool_open(dir);
+    if (fd < 0 || http__spool_write(fd, f->req.body, f->req.body_len) != EM_OK) {
+        log_msg(LOG_ERROR, "http_fake: cannot spool a request body in %s: %s", dir, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return EM_E_IO;
+    }
+    f->spool_fd = fd;
+    f->req.body = "";
+    f->req.body_fd = fd;
+    return EM_OK;
+}
+
 void http_fake_run(http_fake *f, const http_site *site)
 {
+    /* As the server does: a body for a ROUTE_UPLOAD route is spooled. */
+    const http_route *route = site->routes != NULL ? router_lookup(site->routes, f->req.method, f->req.path) : NULL;
+    if (route != NULL && (route->flags & ROUTE_UPLOAD) != 0 && f->req.body_len > 0 &&
+        http_fake_spool_body(f) != EM_OK) {
+        http_res_error(&f->res, 503, "unavailable", "the request body cannot be stored right now");
+        http__finish(site, &f->req, &f->res, false);
+        return;
+    }
     http__pipeline_run(site, &f->req, &f->res);
     http__finish(site, &f->req, &f->res, false);
 }
@@ -95,6 +130,8 @@ int http_fake_status(const http_fake *f)
 
 const char *http_fake_body(http_fake *f, size_t *len)
 {
+    if (f->res.stream != NULL)
+        return http__stream_collected(f->res.stream, f->arena, len);
     if (len != NULL)
         *len = f->res.body_len;
     if (f->res.body == NULL)
@@ -111,4 +148,24 @@ const char *http_fake_header(const http_fake *f, const char *name)
     if (strcasecmp(name, "Content-Type") == 0 && f->res.content_type != NULL)
         return f->res.content_type;
     return http__res_header_get(&f->res, name);
+}
+
+bool http_fake_streamed(const http_fake *f)
+{
+    return f->res.stream != NULL;
+}
+
+int http_fake_wait_stream(http_fake *f, int timeout_ms, bool *ok)
+{
+    if (ok != NULL)
+        *ok = false;
+    if (f->res.stream == NULL)
+        return EM_E_INVAL;
+    return http__stream_wait_end(f->res.stream, timeout_ms, ok);
+}
+
+void http_fake_disconnect(http_fake *f)
+{
+    if (f->res.stream != NULL)
+        http__stream_close(f->res.stream);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/err.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -40,19 +41,47 @@ void http_fake_set_peer(http_fake *f, const char *ip);
  * right-most X-Forwarded-For address. Off in a new fake. */
 void http_fake_set_trust_proxy(http_fake *f, bool on);
 
+/* Move the body to an unlinked temporary file, as the server does for
+ * ROUTE_UPLOAD routes: then req->body_fd holds it and req->body is "" (see
+ * http_req). Closed by http_fake_free. EM_E_IO when no file can be made. */
+int http_fake_spool_body(http_fake *f);
+
 /* ---- running ---- */
 
 /* What the server does once the body is read: CORS, routing, the route's
- * access, the handler and the common headers, for `site` (borrowed). */
+ * access, the handler and the common headers, for `site` (borrowed). As the
+ * server does, a non-empty body for a ROUTE_UPLOAD route is spooled first
+ * (http_fake_spool_body). */
 void http_fake_run(http_fake *f, const http_site *site);
 
 /* ---- inspecting ---- */
 
 /* 0 when no response was set. */
 int http_fake_status(const http_fake *f);
-/* The response body, NUL-terminated ("" when none); borrowed. */
+/* The response body, NUL-terminated ("" when none); for a stream, what was
+ * written so far (safe while the producer writes). Borrowed until
+ * http_fake_free. */
 const char *http_fake_body(http_fake *f, size_t *len /* OUT, may be NULL */);
 /* A response header (case-insensitive; Content-Type included), or NULL. */
 const char *http_fake_header(const http_fake *f, const char *name);
+
+/* ---- streams ----
+ *
+ * A handler that streams (http_res_stream) on a fake request gets a stream
+ * whose client takes everything at once: writes go to a buffer (up to 64
+ * MiB) that http_fake_body reads, and never wait. The ownership rules are the
+ * server's: the producer ends the stream exactly once; http_fake_free is the
+ * request ending (the stream is then closed for a producer still running,
+ * which still ends it). Heartbeats are not sent to fake requests. */
+
+/* Whether the response is a stream. */
+bool http_fake_streamed(const http_fake *f);
+/* Wait up to timeout_ms for the producer's http_stream_end: EM_OK with *ok
+ * as it passed it, EM_E_TIMEOUT, or EM_E_INVAL when the response is not a
+ * stream. */
+int http_fake_wait_stream(http_fake *f, int timeout_ms, bool *ok /* OUT, may be NULL */);
+/* The client goes away: from now on http_stream_closed is true and writes
+ * fail with EM_E_CANCELED. No-op when the response is not a stream. */
+void http_fake_disconnect(http_fake *f);
 
 #endif

@@ -45,11 +45,13 @@ struct http_res {
     http__header **tail;        /* where the next header is linked */
     bool has_cache_control;     /* the handler set Cache-Control itself */
     arena *arena;               /* borrowed: the request's arena */
+    http_stream *stream;        /* owned hold (the request's): a streamed body; NULL otherwise */
 };
 
 /* Prepare an empty response whose headers go to `a`. */
 void http__res_init(http_res *res, arena *a);
-/* Free the owned body (headers live in the arena). */
+/* Free the owned body (headers live in the arena); a stream is closed (the
+ * client is done with it) and the request's hold released. */
 void http__res_cleanup(http_res *res);
 /* Hand the body over (owned, free with free(); NULL when empty). */
 char *http__res_take_body(http_res *res, size_t *len /* OUT */);
@@ -73,6 +75,7 @@ typedef struct http__conn {
     const char **qvalues;
     char peer[HTTP_IP_TEXT_MAX];     /* the TCP peer as text, "" when unknown */
     bool trust_proxy;                /* http_req_client_ip may use X-Forwarded-For */
+    bool body_loaded;                /* a spooled body was read into req->body (http_req_body_bytes) */
 } http__conn;
 
 void http__conn_init(http__conn *c);
@@ -84,6 +87,94 @@ const char *http__req_header_last(const http_req *req, const char *name);
 /* Write the address of a TCP peer as text into out ("" when `sa` is NULL or
  * not IPv4/IPv6); an IPv4-mapped IPv6 address is written as IPv4. */
 void http__peer_format(const struct sockaddr *sa, char out[HTTP_IP_TEXT_MAX] /* OUT */);
+
+/* ---- spooled request bodies ---- */
+
+/* Room for the spool directory's path. */
+#define HTTP_SPOOL_DIR_MAX 1024
+
+/* The directory upload bodies are spooled to: `dir` when set, else $TMPDIR,
+ * else /tmp, copied into out (read once, at start). */
+void http__spool_dir(const char *dir, char out[HTTP_SPOOL_DIR_MAX] /* OUT */);
+/* A new unlinked temporary file in dir, open for reading and writing
+ * (O_TMPFILE, or mkostemp then unlink where the file system lacks it), or -1
+ * with errno set. The caller closes it. */
+int http__spool_open(const char *dir);
+/* Write all of data to fd (retrying short writes and EINTR); EM_E_IO with
+ * errno set on failure. */
+int http__spool_write(int fd, const void *data, size_t n);
+
+/* ---- streams (stream.c) ----
+ *
+ * A stream has up to three holds: the producer's (released by
+ * http_stream_end), the request's (in http_res.stream, released by
+ * http__res_cleanup) and the connection's (taken by http__stream_attach,
+ * released by the server when libmicrohttpd frees the response). It is freed
+ * when the last one goes. A stream made for a fake request (no
+ * libmicrohttpd connection) collects what is written instead. */
+
+/* What http__stream_pull returns besides a byte count. */
+#define HTTP__PULL_END (-1)    /* ended ok and everything taken: finish the body */
+#define HTTP__PULL_ABORT (-2)  /* ended !ok, or closed: cut the connection */
+
+/* Connect a stream to its connection and take the connection's hold.
+ * suspend(conn) is called from http__stream_pull when nothing is queued, and
+ * resume(conn) when something arrives (a write, a heartbeat, the end, a
+ * close); both with the stream's lock held, and only alternately: resume
+ * only after suspend, so a connection is resumed exactly once per
+ * suspension, while it is known to be alive. */
+void http__stream_attach(http_stream *s, void (*suspend)(void *conn), void (*resume)(void *conn), void *conn);
+/* Release a hold (the connection's, or the request's after http__stream_detach). */
+void http__stream_release(http_stream *s);
+/* Take up to max queued bytes into dst: the count, 0 after suspending the
+ * connection (nothing queued yet), HTTP__PULL_END or HTTP__PULL_ABORT. Called
+ * by the server's content reader. */
+long http__stream_pull(http_stream *s, char *dst, size_t max);
+/* The client went away or the server stops: the stream is closed (writes
+ * fail, a blocked writer wakes), and a suspended connection is resumed so it
+ * is cut and cleaned up. */
+void http__stream_close(http_stream *s);
+/* The request is over (the connection is done or gone): closed, and the
+ * connection is forgotten (never resumed again). */
+void http__stream_detach(http_stream *s);
+/* Body bytes the connection took so far (for the access log). */
+uint64_t http__stream_sent(http_stream *s);
+/* When a heartbeat is due (monotonic microseconds), or -1 when never. */
+int64_t http__stream_heartbeat_due(http_stream *s);
+/* At `now_us`: queue the heartbeat if one is due and nothing is waiting to be
+ * sent, and resume the connection; moves the next deadline on either way. */
+void http__stream_heartbeat(http_stream *s, int64_t now_us);
+/* Fake requests: wait up to timeout_ms for http_stream_end. EM_OK (with *ok
+ * as given to it) or EM_E_TIMEOUT. */
+int http__stream_wait_end(http_stream *s, int timeout_ms, bool *ok /* OUT, may be NULL */);
+/* Fake requests: a NUL-terminated copy in `a` of what was written so far. */
+const char *http__stream_collected(http_stream *s, arena *a, size_t *len /* OUT, may be NULL */);
+
+/* ---- the disconnect and heartbeat watcher (watch.c) ----
+ *
+ * One thread per server watches the sockets of its streaming connections
+ * (epoll: EPOLLRDHUP, EPOLLHUP, EPOLLERR), since libmicrohttpd does not poll a
+ * suspended connection: a client that goes away closes its stream at once.
+ * The same thread sends the streams' heartbeats when they are due. */
+
+typedef struct http__watch http__watch;
+typedef struct http__watch_entry http__watch_entry;
+
+/* Start the thread. EM_E_INTERNAL when epoll, the eventfd or the thread
+ * cannot be made. Free with http__watch_free after http__watch_stop. */
+int http__watch_new(http__watch **out /* OUT */);
+/* Watch stream s on socket fd until http__watch_remove (which the request
+ * must call before its hold on s goes). After http__watch_close_all, s is
+ * closed at once. */
+http__watch_entry *http__watch_add(http__watch *w, http_stream *s, int fd);
+void http__watch_remove(http__watch *w, http__watch_entry *e);
+/* The server stops: close every stream watched now or added later. */
+void http__watch_close_all(http__watch *w);
+/* Join the thread (no heartbeat or close happens afterwards); entries may
+ * still be removed. */
+void http__watch_stop(http__watch *w);
+/* Free; every entry must have been removed. NULL is a no-op. */
+void http__watch_free(http__watch *w);
 
 /* ---- the middleware pipeline ---- */
 

@@ -3,12 +3,18 @@
  * are borrowed from the request arena or from the server library and live until
  * the response is done. */
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "core/err.h"
+#include "core/log.h"
 #include "http/http.h"
 #include "http/http_int.h"
 #include "core/ascii.h"
@@ -200,16 +206,125 @@ int http_req_json(http_req *req, json_t **out, http_res *res)
         http_res_error(res, 400, "invalid_json", "request body is empty");
         return EM_E_PARSE;
     }
+    /* The parser needs the text whole: a spooled body is loaded, within the
+     * route's limit (the server enforced it while spooling). */
+    const char *body = NULL;
+    size_t len = 0;
+    int rc = http_req_body_bytes(req, 0, &body, &len, res);
+    if (rc != EM_OK)
+        return rc;
     json_error_t jerr;
     /* Duplicate keys are refused: two readers of the same body must never see
      * different values. Nesting depth is bounded by jansson (2048) and size by
      * the server's body limit. */
-    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL) {
         http_res_error(res, 400, "invalid_json", "malformed JSON at line %d, column %d: %s",
                        jerr.line, jerr.column, jerr.text);
         return EM_E_PARSE;
     }
     *out = v;
+    return EM_OK;
+}
+
+/* Read len bytes at offset of a spooled body into dst (pread, retried on
+ * EINTR and short reads). */
+static int spool_read(int fd, size_t offset, char *dst, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t got = pread(fd, dst + done, len - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            log_msg(LOG_ERROR, "http: cannot read a spooled request body: %s",
+                    got < 0 ? strerror(errno) : "unexpected end of file");
+            return EM_E_IO;
+        }
+        done += (size_t)got;
+    }
+    return EM_OK;
+}
+
+int http_req_body_read(const http_req *req, size_t offset, void *dst, size_t len)
+{
+    if (offset > req->body_len || len > req->body_len - offset)
+        return EM_E_INVAL;
+    if (len == 0)
+        return EM_OK;
+    if (req->body_fd < 0) {
+        memcpy(dst, req->body + offset, len);
+        return EM_OK;
+    }
+    return spool_read(req->body_fd, offset, dst, len);
+}
+
+int http_req_body_bytes(http_req *req, size_t max, const char **data, size_t *len, http_res *res)
+{
+    http__conn *c = req->conn;
+    *data = "";
+    *len = 0;
+    if (max > 0 && req->body_len > max) {
+        http_res_error(res, 413, "payload_too_large", "request body exceeds %zu bytes", max);
+        return EM_E_TOO_LARGE;
+    }
+    if (req->body_fd >= 0 && req->body_len > 0 && (c == NULL || !c->body_loaded)) {
+        char *copy = arena_alloc(req->arena, req->body_len + 1);
+        if (spool_read(req->body_fd, 0, copy, req->body_len) != EM_OK) {
+            http_res_error(res, 500, "internal", "the request body could not be read");
+            return EM_E_IO;
+        }
+        copy[req->body_len] = '\0';
+        req->body = copy;
+        if (c != NULL)
+            c->body_loaded = true;
+    }
+    *data = req->body != NULL ? req->body : "";
+    *len = req->body_len;
+    return EM_OK;
+}
+
+/* ---- spooling ---- */
+
+void http__spool_dir(const char *dir, char out[HTTP_SPOOL_DIR_MAX])
+{
+    if (dir == NULL || dir[0] == '\0')
+        dir = getenv("TMPDIR");
+    if (dir == NULL || dir[0] == '\0' || strlen(dir) >= HTTP_SPOOL_DIR_MAX - 32)
+        dir = "/tmp";
+    snprintf(out, HTTP_SPOOL_DIR_MAX, "%s", dir);
+}
+
+int http__spool_open(const char *dir)
+{
+    /* O_TMPFILE: the file never has a name, so nothing is left behind even
+     * if the process dies. */
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char path[HTTP_SPOOL_DIR_MAX + 32];
+    snprintf(path, sizeof path, "%s/exammentor-body-XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    return fd;
+}
+
+int http__spool_write(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return EM_E_IO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
     return EM_OK;
 }

@@ -28,11 +28,23 @@ void http__res_init(http_res *res, arena *a)
     res->arena = a;
 }
 
+/* Let go of the response's stream: closed for its producer, the request's
+ * hold released. */
+static void drop_stream(http_res *res)
+{
+    if (res->stream == NULL)
+        return;
+    http__stream_detach(res->stream);
+    http__stream_release(res->stream);
+    res->stream = NULL;
+}
+
 void http__res_cleanup(http_res *res)
 {
     free(res->body);
     res->body = NULL;
     res->body_len = 0;
+    drop_stream(res);
 }
 
 char *http__res_take_body(http_res *res, size_t *len)
@@ -44,9 +56,11 @@ char *http__res_take_body(http_res *res, size_t *len)
     return b;
 }
 
-/* Replace the status and body; `body` (owned, may be NULL) is taken over. */
+/* Replace the status and body; `body` (owned, may be NULL) is taken over. A
+ * stream started before is replaced too (its producer sees it closed). */
 static void set_body(http_res *res, int status, const char *content_type, char *body, size_t len)
 {
+    drop_stream(res);
     free(res->body);
     res->status = status;
     res->content_type = content_type;

@@ -9,18 +9,24 @@
  *                 body limit (max_body, or max_upload for ROUTE_UPLOAD routes;
  *                 413 right away on a too large Content-Length,
  *                 without reading the body; the connection then closes);
- *   on_access #n  (body pieces): append within the limit; a chunked body that
- *                 goes past it is dropped from there on and answered 413;
+ *                 a ROUTE_UPLOAD body gets its spool file;
+ *   on_access #n  (body pieces): append within the limit, to memory or to
+ *                 the spool file; a chunked body that goes past it is
+ *                 dropped from there on and answered 413;
  *   on_access end (body complete, or no body): run the pipeline (pipeline.c)
  *                 and queue the response;
  *   on_completed  (response sent, or connection gone): access-log line, free
  *                 the context, in flight - 1.
  * The response body handed to libmicrohttpd is the malloc'd one the handler
- * built (MHD_RESPMEM_MUST_FREE: no copy). */
+ * built (MHD_RESPMEM_MUST_FREE: no copy), or, for a stream, a content reader
+ * over the stream's queue (stream.c) that suspends the connection while the
+ * queue is empty; the stream watcher (watch.c) sees clients go away and sends
+ * heartbeats meanwhile. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,6 +59,10 @@
 #define SERVER_DISCARD_MAX (1024 * 1024)
 /* How often http_server_stop looks at the in-flight count. */
 #define SERVER_DRAIN_POLL_MS 5
+/* Bytes libmicrohttpd asks a stream for at a time when it cannot use
+ * chunked encoding (HTTP/1.0 clients); with chunked encoding it asks for what
+ * fits its write buffer. */
+#define SERVER_STREAM_BLOCK (8 * 1024)
 
 /* The pool that runs ROUTE_SLOW requests off the I/O threads. */
 typedef struct slow_pool {
@@ -67,6 +77,7 @@ typedef struct slow_pool {
 struct http_server {
     struct MHD_Daemon *daemon;
     slow_pool slow;
+    http__watch *watch;         /* the streams' disconnect and heartbeat watcher */
     http_server_options opts;   /* copy; the pointers in it stay borrowed */
     const http_site *site;      /* opts.site */
     int port;                   /* the bound port */
@@ -74,6 +85,7 @@ struct http_server {
     atomic_bool stopping;       /* set by http_server_stop: answer with Connection: close */
     pthread_key_t thread_key;   /* marks pool threads that served a request */
     bool has_thread_key;
+    char spool_dir[HTTP_SPOOL_DIR_MAX]; /* where ROUTE_UPLOAD bodies are spooled */
 };
 
 /* Everything one request owns; allocated in its own arena. */
@@ -93,12 +105,21 @@ typedef struct reqctx {
     bool too_large;         /* the body went past its limit: 413 once it ends */
     size_t body_limit;      /* max_body, or max_upload for an upload route */
     size_t discarded;       /* bytes dropped since */
+    /* A ROUTE_UPLOAD body goes to an unlinked temporary file as it arrives
+     * instead (req->body_fd), within the same limit. */
+    int spool_fd;           /* owned: closed in on_completed; -1 when not spooling */
+    size_t spool_len;       /* bytes written to it */
+    size_t spool_max;       /* the limit: body_limit, or the declared Content-Length */
+    bool spool_failed;      /* a write failed (disk full): 503 once the body ends */
     /* A ROUTE_SLOW request: its connection is suspended while the slow pool
      * runs the pipeline, then resumed to send the answer. */
     struct MHD_Connection *mhd;
     struct reqctx *slow_next; /* the slow pool's queue link */
     bool offloaded;
     atomic_bool slow_done;  /* the pool has filled res (release/acquire) */
+    /* A streamed response: its connection's socket is watched until the
+     * request ends. */
+    http__watch_entry *watched;
 } reqctx;
 
 /* ---- per-thread exit hook ---- */
@@ -149,6 +170,8 @@ static reqctx *ctx_new(http_server *s, struct MHD_Connection *c, const char *uri
     rc->req.arena = a;
     rc->req.body = "";
     rc->req.body_len = 0;
+    rc->req.body_fd = -1;
+    rc->spool_fd = -1;
     rc->req.ctx = s->site->ctx;
     rc->req.conn = &rc->conn;
     buf_init(&rc->body, 0);
@@ -172,13 +195,63 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rc == NULL)
         return;
     *req_cls = NULL;
+    /* The watcher must forget the stream before the request's hold goes. */
+    http__watch_remove(s->watch, rc->watched);
+    if (rc->res.stream != NULL)
+        rc->bytes = http__stream_sent(rc->res.stream); /* what the client got before the end */
     if (rc->started)
         http__access_log(rc->req.method, rc->req.path, rc->status, rc->bytes,
                          clock_mono_us() - rc->start_us, rc->req.request_id);
     http__res_cleanup(&rc->res);
     buf_cleanup(&rc->body);
+    if (rc->spool_fd >= 0)
+        close(rc->spool_fd);
     arena_free(rc->arena);
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- streamed responses ---- */
+
+/* libmicrohttpd's content reader: the next bytes of a stream. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    long r = http__stream_pull(cls, out, max);
+    if (r == HTTP__PULL_END)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (r == HTTP__PULL_ABORT)
+        return MHD_CONTENT_READER_END_WITH_ERROR; /* no terminating chunk: the client sees the cut */
+    return (ssize_t)r;
+}
+
+/* libmicrohttpd frees the response: the connection's hold on the stream goes. */
+static void stream_response_freed(void *cls)
+{
+    http__stream_release(cls);
+}
+
+/* The stream's way to its connection (called with the stream's lock held;
+ * suspend only from the content reader, as libmicrohttpd requires). */
+static void conn_suspend(void *c)
+{
+    MHD_suspend_connection(c);
+}
+
+static void conn_resume(void *c)
+{
+    MHD_resume_connection(c);
+}
+
+/* The response of a stream: a content reader of unknown size (chunked) over
+ * its queue; the socket is watched from now on. */
+static struct MHD_Response *stream_response(struct MHD_Connection *c, http_stream *st)
+{
+    http__stream_attach(st, conn_suspend, conn_resume, c);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SERVER_STREAM_BLOCK, stream_read, st, stream_response_freed);
+    if (r == NULL)
+        http__stream_release(st); /* the connection's hold: no response will free it */
+    return r;
 }
 
 /* ---- responses ---- */
@@ -192,7 +265,9 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx 
     size_t len = 0;
     char *body = http__res_take_body(&rc->res, &len);
     struct MHD_Response *r;
-    if (body != NULL)
+    if (rc->res.stream != NULL)
+        r = stream_response(c, rc->res.stream);
+    else if (body != NULL)
         r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     else
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -212,7 +287,18 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx 
     rc->bytes = len;
     if (ret == MHD_NO)
         log_msg(LOG_ERROR, "http: could not queue a %d response", status);
+    else if (rc->res.stream != NULL) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        rc->watched = http__watch_add(s->watch, rc->res.stream, ci != NULL ? ci->connect_fd : -1);
+    }
     return ret;
+}
+
+/* The spool file could not be made or written: the body cannot be kept. */
+static enum MHD_Result respond_spool_failed(http_server *s, struct MHD_Connection *c, reqctx *rc)
+{
+    http_res_error(&rc->res, 503, "unavailable", "the request body cannot be stored right now");
+    return respond(s, c, rc);
 }
 
 static enum MHD_Result respond_too_large(http_server *s, struct MHD_Connection *c, reqctx *rc)
@@ -332,7 +418,11 @@ static enum MHD_Result offload(http_server *s, struct MHD_Connection *c, reqctx 
  * go to the slow pool instead. */
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, reqctx *rc)
 {
-    if (rc->body.data != NULL) { /* NUL-terminated by buf */
+    if (rc->spool_fd >= 0) {
+        rc->req.body = "";
+        rc->req.body_fd = rc->spool_fd;
+        rc->req.body_len = rc->spool_len;
+    } else if (rc->body.data != NULL) { /* NUL-terminated by buf */
         rc->req.body = rc->body.data;
         rc->req.body_len = rc->body.len;
     }
@@ -353,15 +443,27 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
 
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    size_t limit = s->opts.max_body;
-    if (s->opts.max_upload > 0 && (route_flags(s, method, rc->req.path) & ROUTE_UPLOAD) != 0)
-        limit = s->opts.max_upload;
+    bool upload = (route_flags(s, method, rc->req.path) & ROUTE_UPLOAD) != 0;
+    size_t limit = upload && s->opts.max_upload > 0 ? s->opts.max_upload : s->opts.max_body;
     rc->body_limit = limit;
+    bool has_body = is_chunked(te);
     if (!is_chunked(te) && cl != NULL) {
         size_t n = parse_length(cl);
         if (n > limit)
             return respond_too_large(s, c, rc); /* without reading the body */
         limit = n;
+        has_body = n > 0;
+    }
+    if (upload && has_body) {
+        /* Uploads go to disk as they arrive: memory holds only what
+         * libmicrohttpd hands us at a time. */
+        rc->spool_fd = http__spool_open(s->spool_dir);
+        if (rc->spool_fd < 0) {
+            log_msg(LOG_ERROR, "http: cannot make a spool file in %s: %s", s->spool_dir, strerror(errno));
+            return respond_spool_failed(s, c, rc);
+        }
+        rc->spool_max = limit;
+        return MHD_YES;
     }
     buf_init(&rc->body, limit);
     /* Even without a body the answer waits for the next call: a response
@@ -376,6 +478,26 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
  * sending far beyond is disconnected (MHD_NO). */
 static enum MHD_Result append_body(reqctx *rc, const char *data, size_t n)
 {
+    if (rc->spool_fd >= 0) {
+        if (!rc->too_large && !rc->spool_failed) {
+            if (n <= rc->spool_max - rc->spool_len) {
+                if (http__spool_write(rc->spool_fd, data, n) == EM_OK) {
+                    rc->spool_len += n;
+                    return MHD_YES;
+                }
+                log_msg(LOG_ERROR, "http: cannot write a spooled request body: %s", strerror(errno));
+                rc->spool_failed = true;
+            } else {
+                rc->too_large = true;
+            }
+            /* nothing kept from here on: give the disk space back now */
+            if (ftruncate(rc->spool_fd, 0) != 0)
+                log_msg(LOG_WARN, "http: cannot truncate a spool file: %s", strerror(errno));
+            rc->spool_len = 0;
+        }
+        rc->discarded += n;
+        return rc->discarded > SERVER_DISCARD_MAX ? MHD_NO : MHD_YES;
+    }
     if (!rc->too_large && buf_append(&rc->body, data, n) == EM_OK)
         return MHD_YES;
     if (!rc->too_large) {
@@ -412,6 +534,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     }
     if (rc->responded)
         return MHD_YES;
+    if (rc->spool_failed)
+        return respond_spool_failed(s, c, rc);
     if (rc->too_large)
         return respond_too_large(s, c, rc);
     return dispatch(s, c, rc);
@@ -481,6 +605,7 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     s = em_calloc(1, sizeof *s);
     s->opts = *opts;
     s->site = opts->site;
+    http__spool_dir(opts->spool_dir, s->spool_dir);
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     if (opts->on_thread_exit != NULL) {
@@ -494,6 +619,10 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     if (slow_start(s, opts->threads) != EM_OK) {
         rc = em_error_set(err, EM_E_INTERNAL, "cannot start the server's threads");
         goto fail_slow;
+    }
+    if (http__watch_new(&s->watch) != EM_OK) {
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot start the server's threads");
+        goto fail_slow; /* the watcher is NULL: freeing it is a no-op */
     }
 
     s->daemon = MHD_start_daemon(
@@ -519,6 +648,7 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     return EM_OK;
 
 fail_slow:
+    http__watch_free(s->watch);
     slow_stop(s);
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
@@ -542,6 +672,10 @@ void http_server_stop(http_server *s)
      * listening socket from their epoll sets and aborts the process when it
      * loses ("Failed to remove listen FD from epoll set"). */
     atomic_store(&s->stopping, true);
+    /* Open streams end now: their producers see them closed, their
+     * connections are resumed and cut; streams started during the grace
+     * period are closed as they start. */
+    http__watch_close_all(s->watch);
     int64_t deadline = clock_mono_us() + (int64_t)(s->opts.shutdown_grace_s > 0 ? s->opts.shutdown_grace_s : 0) * 1000000;
     while (atomic_load(&s->inflight) > 0 && clock_mono_us() < deadline) {
         struct timespec ts = {0, SERVER_DRAIN_POLL_MS * 1000000L};
@@ -551,9 +685,13 @@ void http_server_stop(http_server *s)
     if (left > 0)
         log_msg(LOG_WARN, "http: grace period over, closing %d request(s) in flight", left);
     /* Suspended connections must be resumed before MHD_stop_daemon: the slow
-     * pool finishes its queue (each request resumes its connection) first. */
+     * pool finishes its queue (each request resumes its connection) first,
+     * and no stream connection is suspended any more (closed streams are
+     * resumed and never suspend again); the watcher stops touching them. */
     slow_stop(s);
+    http__watch_stop(s->watch);
     MHD_stop_daemon(s->daemon); /* joins the pool threads, closes the listener: thread_exit_hook runs here */
+    http__watch_free(s->watch); /* after the last on_completed removed its entry */
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
     free(s);

@@ -22,6 +22,8 @@ typedef struct http_server_options {
     int threads;               /* worker threads in the pool (>= 1) */
     size_t max_body;           /* largest request body accepted, bytes */
     size_t max_upload;         /* the same for ROUTE_UPLOAD routes (0: max_body) */
+    const char *spool_dir;     /* ROUTE_UPLOAD bodies are written to unlinked temporary files
+                                  here as they arrive (req->body_fd); NULL: $TMPDIR, else /tmp */
     int shutdown_grace_s;      /* how long http_server_stop waits for in-flight requests */
     const http_site *site;     /* borrowed, read-only while running: routes, CORS, HSTS, authenticator */
     bool trust_proxy;          /* take the client address from X-Forwarded-For (TRUST_PROXY) */

@@ -71,6 +71,15 @@ static bool fake_auth(void *ctx, http_req *req, http_res *res, http_access acces
     return true;
 }
 
+/* Reports where the body is, and echoes it as JSON. */
+static void h_body(http_req *req, http_res *res)
+{
+    json_t *v = NULL;
+    if (http_req_json(req, &v, res) != EM_OK)
+        return;
+    http_res_json(res, 200, json_pack("{s:b,s:o}", "spooled", req->body_fd >= 0, "echo", v));
+}
+
 static void h_whoami(http_req *req, http_res *res)
 {
     http_res_json(res, 200, json_pack("{s:s}", "caller", req->caller != NULL ? (const char *)req->caller : "none"));
@@ -90,6 +99,11 @@ static int setup(void **state)
         {"GET", "/open", h_whoami, HTTP_PUBLIC, 0},
     };
     assert_int_equal(router_add_table(f->r, guarded, 3), 0);
+    const http_route bodies[] = {
+        {"POST", "/upload", h_body, HTTP_PUBLIC, ROUTE_UPLOAD},
+        {"POST", "/plain", h_body, HTTP_PUBLIC, 0},
+    };
+    assert_int_equal(router_add_table(f->r, bodies, 2), 0);
     f->origins[0] = "https://app.example";
     f->site = (http_site){.routes = f->r, .cors_origins = f->origins, .n_cors_origins = 1,
                           .authenticate = fake_auth, .ctx = (void *)"the-app"};
@@ -452,6 +466,33 @@ static void test_pipeline_access_format(void **state)
     free(big);
 }
 
+/* As the server does, a fake request to a ROUTE_UPLOAD route has its body
+ * spooled (body_fd, body ""), and http_req_json still reads it; other routes
+ * keep it in memory. */
+static void test_pipeline_upload_bodies_spooled(void **state)
+{
+    fixture *fx = *state;
+    static const char *const json[] = {"Content-Type", "application/json", NULL};
+    const char body[] = "{\"a\":[1,2]}";
+    http_fake *f = http_fake_new("POST", "/upload", json, body, sizeof body - 1);
+    http_fake_run(f, &fx->site);
+    assert_int_equal(http_fake_status(f), 200);
+    assert_string_equal(http_fake_body(f, NULL), "{\"spooled\":true,\"echo\":{\"a\":[1,2]}}");
+    http_req *req = http_fake_req(f);
+    assert_true(req->body_fd >= 0);
+    assert_int_equal(req->body_len, sizeof body - 1);
+    char back[sizeof body];
+    assert_int_equal(http_req_body_read(req, 0, back, sizeof body - 1), EM_OK);
+    assert_memory_equal(back, body, sizeof body - 1);
+    http_fake_free(f);
+
+    f = http_fake_new("POST", "/plain", json, body, sizeof body - 1);
+    http_fake_run(f, &fx->site);
+    assert_string_equal(http_fake_body(f, NULL), "{\"spooled\":false,\"echo\":{\"a\":[1,2]}}");
+    assert_int_equal(http_fake_req(f)->body_fd, -1);
+    http_fake_free(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -470,6 +511,7 @@ int main(void)
         T(test_pipeline_request_id),
         T(test_pipeline_handler_without_response),
         T(test_pipeline_access_enforced),
+        T(test_pipeline_upload_bodies_spooled),
         cmocka_unit_test(test_pipeline_access_log_line),
         cmocka_unit_test(test_pipeline_access_format),
     };

@@ -1,7 +1,7 @@
 /* Unit tests for src/http/server.c: a real server on 127.0.0.1 (port 0) spoken
  * to over plain sockets: routing answers, body limits (Content-Length and
- * chunked), CORS, security headers, request ids, access log, graceful stop and
- * the thread-exit hook. */
+ * chunked), uploads spooled to temporary files, CORS, security headers,
+ * request ids, access log, graceful stop and the thread-exit hook. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@
 #include "http/server.h"
 
 #define MAX_BODY 1024
+#define MAX_UPLOAD (20 * 1024 * 1024)
 
 typedef struct test_app {
     atomic_int thread_exits;
@@ -67,6 +69,62 @@ static void h_query(http_req *req, http_res *res)
     http_res_json(res, 200, json_pack("{s:s?,s:s}", "v", http_req_query(req, "v"), "path", req->path));
 }
 
+/* FNV-1a, 64 bits: a checksum both ends of an upload compute. */
+static uint64_t fnv_update(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+#define FNV_START 1469598103934665603ULL
+
+/* An upload route's handler: reports whether the body was spooled (and never
+ * put in memory), its length, the checksum of the bytes read back from the
+ * file and the file's name as the kernel shows it. */
+static void h_upload(http_req *req, http_res *res)
+{
+    char link[512] = "";
+    uint64_t h = FNV_START;
+    if (req->body_fd >= 0) {
+        char chunk[16384]; /* on the stack: the check itself must not hold the body */
+        for (size_t off = 0; off < req->body_len;) {
+            size_t want = req->body_len - off < sizeof chunk ? req->body_len - off : sizeof chunk;
+            ssize_t got = pread(req->body_fd, chunk, want, (off_t)off);
+            if (got <= 0)
+                break;
+            h = fnv_update(h, chunk, (size_t)got);
+            off += (size_t)got;
+        }
+        char fdpath[64];
+        snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", req->body_fd);
+        ssize_t n = readlink(fdpath, link, sizeof link - 1);
+        link[n > 0 ? n : 0] = '\0';
+    }
+    char sum[32];
+    snprintf(sum, sizeof sum, "%016llx", (unsigned long long)h);
+    http_res_json(res, 200,
+                  json_pack("{s:b,s:b,s:I,s:s,s:s}", "spooled", req->body_fd >= 0, "body_empty", req->body[0] == '\0',
+                            "len", (json_int_t)req->body_len, "sum", sum, "file", link));
+}
+
+/* A JSON body sent to an upload route: spooled, and still read whole by
+ * http_req_json; "max" bounds http_req_body_bytes. */
+static void h_upload_json(http_req *req, http_res *res)
+{
+    const char *max = http_req_query(req, "max");
+    if (max != NULL) {
+        const char *data;
+        size_t len;
+        if (http_req_body_bytes(req, (size_t)strtoul(max, NULL, 10), &data, &len, res) != EM_OK)
+            return;
+    }
+    json_t *v = NULL;
+    if (http_req_json(req, &v, res) != EM_OK)
+        return;
+    http_res_json(res, 200, json_pack("{s:b,s:o}", "spooled", req->body_fd >= 0, "echo", v));
+}
+
 static void on_thread_exit(void *app)
 {
     test_app *a = app;
@@ -80,6 +138,7 @@ typedef struct fixture {
     test_app app;
     http_server *s;
     int port;
+    char spool[64];    /* the server's spool directory (empty: removed by teardown) */
 } fixture;
 
 static void start(fixture *f, int threads)
@@ -89,6 +148,8 @@ static void start(fixture *f, int threads)
         .port = 0,
         .threads = threads,
         .max_body = MAX_BODY,
+        .max_upload = MAX_UPLOAD,
+        .spool_dir = f->spool,
         .shutdown_grace_s = 5,
         .site = &f->site,
         .on_thread_exit = on_thread_exit,
@@ -109,6 +170,14 @@ static int setup(void **state)
     assert_int_equal(router_add(f->r, "GET", "/q/{x}", h_query), 0);
     const http_route slow = {"GET", "/slow-off", h_slow, HTTP_PUBLIC, ROUTE_SLOW};
     assert_int_equal(router_add_route(f->r, &slow), 0);
+    const http_route uploads[] = {
+        {"POST", "/upload", h_upload, HTTP_PUBLIC, ROUTE_UPLOAD},
+        {"POST", "/upload-slow", h_upload, HTTP_PUBLIC, ROUTE_UPLOAD | ROUTE_SLOW},
+        {"POST", "/upload-json", h_upload_json, HTTP_PUBLIC, ROUTE_UPLOAD},
+    };
+    assert_int_equal(router_add_table(f->r, uploads, 3), 0);
+    snprintf(f->spool, sizeof f->spool, "/tmp/em_spool_XXXXXX");
+    assert_non_null(mkdtemp(f->spool));
     f->origins[0] = "https://app.example";
     f->site = (http_site){.routes = f->r, .cors_origins = f->origins, .n_cors_origins = 1, .ctx = &f->app};
     atomic_init(&f->app.thread_exits, 0);
@@ -123,6 +192,7 @@ static int teardown(void **state)
     fixture *f = *state;
     http_server_stop(f->s);
     router_free(f->r);
+    assert_int_equal(rmdir(f->spool), 0); /* nothing was left in it */
     free(f);
     return 0;
 }
@@ -524,6 +594,180 @@ static void test_server_access_log(void **state)
     assert_int_equal(lines, 2);
 }
 
+/* ---- uploads ---- */
+
+/* The peak resident size of this process, in KiB (VmHWM); reset_peak first
+ * lowers it to the current size. */
+static long peak_rss_kb(bool reset_peak)
+{
+    if (reset_peak) {
+        FILE *c = fopen("/proc/self/clear_refs", "w");
+        if (c == NULL)
+            return -1;
+        fputs("5", c);
+        fclose(c);
+    }
+    FILE *st = fopen("/proc/self/status", "r");
+    if (st == NULL)
+        return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, st) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    }
+    fclose(st);
+    return kb;
+}
+
+/* The i-th piece of a test upload (deterministic, not compressible by eye). */
+static void fill_piece(char *p, size_t n, size_t i)
+{
+    for (size_t k = 0; k < n; k++)
+        p[k] = (char)((i * 131 + k * 7 + (k >> 9)) & 0xff);
+}
+
+/* Send `total` bytes to `path` with Content-Length (or chunked), generated
+ * piece by piece so the client holds no more than one piece; returns the
+ * checksum of what was sent. */
+static uint64_t send_upload(int fd, const char *path, size_t total, bool chunked)
+{
+    char head[512];
+    int hl;
+    if (chunked)
+        hl = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                                          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n", path);
+    else
+        hl = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                                          "Content-Length: %zu\r\nConnection: close\r\n\r\n", path, total);
+    send_all(fd, head, (size_t)hl);
+    static char piece[65536];
+    uint64_t h = FNV_START;
+    for (size_t sent = 0, i = 0; sent < total; i++) {
+        size_t n = total - sent < sizeof piece ? total - sent : sizeof piece;
+        fill_piece(piece, n, i);
+        h = fnv_update(h, piece, n);
+        if (chunked) {
+            char size_line[32];
+            int sl = snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+            send_all(fd, size_line, (size_t)sl);
+        }
+        send_all(fd, piece, n);
+        if (chunked)
+            send_all(fd, "\r\n", 2);
+        sent += n;
+    }
+    if (chunked)
+        send_all(fd, "0\r\n\r\n", 5);
+    return h;
+}
+
+static void assert_spooled(const fixture *f, const response *r, size_t total, uint64_t sum)
+{
+    assert_int_equal(r->status, 200);
+    json_t *v = json_loadb(r->body, r->body_len, 0, NULL);
+    assert_non_null(v);
+    assert_true(json_is_true(json_object_get(v, "spooled")));
+    assert_true(json_is_true(json_object_get(v, "body_empty"))); /* never in memory */
+    assert_int_equal(json_integer_value(json_object_get(v, "len")), (json_int_t)total);
+    char want[32];
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)sum);
+    assert_string_equal(json_string_value(json_object_get(v, "sum")), want);
+    /* in the spool directory, and without a name there */
+    const char *file = json_string_value(json_object_get(v, "file"));
+    assert_true(strncmp(file, f->spool, strlen(f->spool)) == 0);
+    assert_non_null(strstr(file, "(deleted)"));
+    json_decref(v);
+}
+
+/* Uploads of several MB go to an unlinked file in the spool directory as they
+ * arrive: the handler gets body_fd and body_len (body stays ""), the bytes
+ * read back are the bytes sent, and the process's peak memory barely moves. */
+static void test_server_upload_spooled(void **state)
+{
+    fixture *f = *state;
+    response *r = malloc(sizeof *r);
+    const size_t total = 16 * 1024 * 1024;
+    long before = peak_rss_kb(true);
+    int fd = connect_to(f->port);
+    uint64_t sum = send_upload(fd, "/upload", total, false);
+    read_response(fd, r);
+    close(fd);
+    long after = peak_rss_kb(false);
+    assert_spooled(f, r, total, sum);
+    if (before > 0 && after > 0) /* the body never sat in memory: far less than its 16 MB */
+        assert_true(after - before < 6 * 1024);
+
+    /* chunked, and through the slow pool */
+    fd = connect_to(f->port);
+    sum = send_upload(fd, "/upload", 3 * 1024 * 1024 + 17, true);
+    read_response(fd, r);
+    close(fd);
+    assert_spooled(f, r, 3 * 1024 * 1024 + 17, sum);
+    fd = connect_to(f->port);
+    sum = send_upload(fd, "/upload-slow", 5 * 1024 * 1024, false);
+    read_response(fd, r);
+    close(fd);
+    assert_spooled(f, r, 5 * 1024 * 1024, sum);
+
+    /* an empty body is not spooled */
+    do_str(f->port, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", r);
+    assert_int_equal(r->status, 200);
+    assert_non_null(strstr(r->body, "\"spooled\":false"));
+    free(r);
+}
+
+/* The upload limit applies to spooled bodies as to others: 413 on the
+ * Content-Length at once, and at the end of a chunked body that goes past. */
+static void test_server_upload_limits(void **state)
+{
+    fixture *f = *state;
+    response *r = malloc(sizeof *r);
+    char req[256];
+    snprintf(req, sizeof req, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+             MAX_UPLOAD + 1);
+    do_str(f->port, req, r);
+    assert_int_equal(r->status, 413);
+    assert_non_null(strstr(r->body, "exceeds 20 MB"));
+
+    int fd = connect_to(f->port);
+    send_upload(fd, "/upload", MAX_UPLOAD + 300 * 1024, true);
+    read_response(fd, r);
+    close(fd);
+    assert_int_equal(r->status, 413);
+    assert_error_code(r, "payload_too_large");
+    /* and exactly the limit is fine */
+    fd = connect_to(f->port);
+    uint64_t sum = send_upload(fd, "/upload", MAX_UPLOAD, true);
+    read_response(fd, r);
+    close(fd);
+    assert_spooled(f, r, MAX_UPLOAD, sum);
+    free(r);
+}
+
+/* A JSON body to an upload route is spooled too, and http_req_json reads it
+ * whole; http_req_body_bytes can bound it further. */
+static void test_server_upload_json(void **state)
+{
+    fixture *f = *state;
+    response r;
+    const char body[] = "{\"text\":\"# Notes\\nCells.\",\"n\":1.5}";
+    char req[512];
+    snprintf(req, sizeof req, "POST /upload-json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", sizeof body - 1, body);
+    do_str(f->port, req, &r);
+    assert_int_equal(r.status, 200);
+    const char want[] = "{\"spooled\":true,\"echo\":{\"text\":\"# Notes\\nCells.\",\"n\":1.5}}";
+    assert_int_equal(r.body_len, sizeof want - 1);
+    assert_memory_equal(r.body, want, sizeof want - 1);
+
+    snprintf(req, sizeof req, "POST /upload-json?max=10 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", sizeof body - 1, body);
+    do_str(f->port, req, &r);
+    assert_int_equal(r.status, 413);
+    assert_error_code(&r, "payload_too_large");
+}
+
 typedef struct slow_call {
     int port;
     response r;
@@ -714,6 +958,9 @@ int main(void)
         T(test_server_413_content_length),
         T(test_server_413_chunked),
         T(test_server_chunked_flood_is_cut),
+        T(test_server_upload_spooled),
+        T(test_server_upload_limits),
+        T(test_server_upload_json),
         T(test_server_raw_target),
         T(test_server_cors),
         T(test_server_request_id),
