@@ -9,6 +9,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "core/ids.h"
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/mem.h"
 #include "http/multipart.h"
 #include "materials/links.h"
@@ -115,9 +117,10 @@ static bool parse_bool_field(const char *v, bool *out)
 /* What an upload carries, whichever form it came in. Strings borrowed from
  * the request (arena) or from `json`. */
 typedef struct upload {
-    const char *data;
+    const char *data;      /* the file in memory, or NULL: a range of fd */
+    int fd;                /* the spooled body the file part is in (borrowed), or -1 */
+    off_t offset;
     size_t len;
-    char *file_copy;       /* owned: the file part read from the spooled body */
     const char *filename;
     const char *title;
     bool is_worksheet;
@@ -188,13 +191,9 @@ static bool read_multipart(http_req *req, http_res *res, upload *u)
      * for material_submit, which takes the bytes in memory. */
     u->len = file->len;
     u->data = file->data;
-    if (u->data == NULL && file->len > 0) {
-        u->file_copy = em_malloc(file->len);
-        if (http_req_body_read(req, file->offset, u->file_copy, file->len) != EM_OK) {
-            http_res_error(res, 500, "internal", "internal error");
-            return false;
-        }
-        u->data = u->file_copy;
+    if (u->data == NULL) { /* in the spooled body: handed to storage from there */
+        u->fd = req->body_fd;
+        u->offset = (off_t)file->offset;
     }
     if (tags != NULL && tags_parse(tags, NULL, &u->tags_json, &err) != EM_OK) {
         http_res_error(res, 422, "validation_error", "%s", err.msg);
@@ -255,7 +254,7 @@ void api_materials_upload(http_req *req, http_res *res)
 {
     api_ctx *c = req->ctx;
     const char *ct = http_req_header(req, "Content-Type");
-    upload u = {0};
+    upload u = {.fd = -1};
     bool ok;
     if (ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0) {
         ok = read_multipart(req, res, &u);
@@ -271,6 +270,8 @@ void api_materials_upload(http_req *req, http_res *res)
         submit_input in = {
             .user_id = api_caller_of(req)->who.user_id,
             .data = u.data,
+            .fd = u.fd,
+            .offset = u.offset,
             .len = u.len,
             .filename = u.filename,
             .title = u.title,
@@ -296,7 +297,6 @@ void api_materials_upload(http_req *req, http_res *res)
         }
     }
     free(u.tags_json);
-    free(u.file_copy);
     json_decref(u.json);
 }
 
@@ -488,6 +488,52 @@ void api_materials_download_url(http_req *req, http_res *res)
                   json_pack("{s:s, s:s, s:I}", "url", url, "expires_at", expires_at, "expires_in", (json_int_t)ttl));
 }
 
+/* A remote original streamed to the client from its own thread: the handler
+ * (a slow-pool thread) does not wait for the transfer. */
+typedef struct download {
+    storage *files;
+    char key[STORAGE_KEY_MAX + 1];
+    size_t max;
+    http_stream *stream;
+} download;
+
+static int download_sink(void *ctx, const void *data, size_t n)
+{
+    return http_stream_write(ctx, data, n);
+}
+
+static void *download_main(void *arg)
+{
+    download *dl = arg;
+    em_error err = {0};
+    int rc = storage_read(dl->files, dl->key, dl->max, download_sink, dl->stream, &err);
+    if (rc != EM_OK && rc != EM_E_CANCELED)
+        log_msg(LOG_WARN, "download of %s cut short: %s", dl->key, err.msg[0] ? err.msg : em_strerror(rc));
+    http_stream_end(dl->stream, rc == EM_OK);
+    free(dl);
+    return NULL;
+}
+
+static void stream_original(http_req *req, http_res *res, storage *files, const material *m, size_t max)
+{
+    download *dl = em_calloc(1, sizeof *dl);
+    dl->files = files;
+    snprintf(dl->key, sizeof dl->key, "%s", m->storage_key);
+    dl->max = max;
+    dl->stream = http_res_stream(req, res, 200, m->mime, NULL);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool started = pthread_create(&t, &attr, download_main, dl) == 0;
+    pthread_attr_destroy(&attr);
+    if (!started) {
+        http_stream_end(dl->stream, false);
+        free(dl);
+        http_res_error(res, 503, "unavailable", "the download cannot start right now");
+    }
+}
+
 void api_materials_download(http_req *req, http_res *res)
 {
     api_ctx *c = req->ctx;
@@ -502,9 +548,9 @@ void api_materials_download(http_req *req, http_res *res)
         api_error(res, rc, &err);
         return;
     }
-    void *data = NULL;
-    size_t len = 0;
-    rc = storage_get(c->files, m.storage_key, &data, &len, c->max_download, &err);
+    int fd = -1;
+    uint64_t size = 0;
+    rc = links_open_original(c->files, &m, c->max_download, &fd, &size, &err);
     if (rc != EM_OK) {
         api_error(res, rc, &err);
     } else {
@@ -512,8 +558,10 @@ void api_materials_download(http_req *req, http_res *res)
         links_disposition(&m, cd, sizeof cd);
         http_res_header(res, "Content-Disposition", cd);
         http_res_header(res, "Cache-Control", "private, no-store");
-        http_res_body(res, 200, m.mime, data, len);
+        if (fd >= 0)
+            http_res_file(res, 200, m.mime, fd, size);
+        else
+            stream_original(req, res, c->files, &m, c->max_download);
     }
-    free(data);
     material_cleanup(&m);
 }

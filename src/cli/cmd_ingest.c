@@ -2,11 +2,14 @@
  * same way an upload does (materials/submit.h), then extract it right here
  * instead of through the queue, showing progress: a bar with pages done, total
  * and rate on a terminal, one line per file otherwise. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/app.h"
@@ -84,19 +87,26 @@ typedef struct ingest_args {
 static bool ingest_one(app *a, db *d, const ingest_args *args, const char *path, bool tty)
 {
     em_error err = {0};
-    buf file;
-    buf_init(&file, (size_t)a->cfg.max_upload_mb * 1024 * 1024);
-    int rc = buf_read_file(&file, path, &err);
-    if (rc == EM_E_TOO_LARGE)
-        em_error_set(&err, rc, "the file is larger than MAX_UPLOAD_MB (%ld MB)", a->cfg.max_upload_mb);
+    /* The file is read in pieces from where it is, never whole into memory. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int rc = EM_OK;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        rc = em_error_set(&err, EM_E_IO, "cannot open it: %s", strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = em_error_set(&err, EM_E_INVAL, "not a regular file");
+    else if ((uint64_t)st.st_size > (uint64_t)a->cfg.max_upload_mb * 1024 * 1024)
+        rc = em_error_set(&err, EM_E_TOO_LARGE, "the file is larger than MAX_UPLOAD_MB (%ld MB)",
+                          a->cfg.max_upload_mb);
     submit_output sub;
     if (rc == EM_OK) {
-        submit_input in = {.user_id = args->user_id, .data = file.data, .len = file.len, .filename = path,
-                           .title = args->title, .is_worksheet = args->worksheet,
+        submit_input in = {.user_id = args->user_id, .fd = fd, .offset = 0, .len = (size_t)st.st_size,
+                           .filename = path, .title = args->title, .is_worksheet = args->worksheet,
                            .tags_json = args->tags_json, .enqueue = false};
         rc = material_submit(d, a->files, &in, &sub, &err);
     }
-    buf_cleanup(&file);
+    if (fd >= 0)
+        close(fd);
     if (rc != EM_OK) {
         printf("- failed %s: %s\n", path, err.msg[0] ? err.msg : em_strerror(rc));
         fflush(stdout);

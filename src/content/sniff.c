@@ -20,7 +20,6 @@
 
 /* How much libmagic looks at: enough for every format we tell apart, and
  * for its text heuristics. */
-#define SNIFF_PREFIX (256u * 1024)
 /* How much of a text is scanned for Markdown structure. */
 #define MARKDOWN_SCAN (64u * 1024)
 /* A PDF may have junk before its header; readers accept it this far in. */
@@ -85,15 +84,22 @@ const char *content_type_name(content_type t)
 
 /* Valid UTF-8 (after an optional BOM) with no control bytes other than tab,
  * line ends, vertical tab and form feed. */
-static bool is_utf8_text(const unsigned char *p, size_t len)
+bool sniff_text_piece(const void *data, size_t len)
 {
-    size_t start = len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    for (size_t i = start; i < len; i++) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = p[i];
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
             return false;
     }
-    return utf8_validate((const char *)p + start, len - start, NULL);
+    return utf8_validate(data, len, NULL);
+}
+
+/* The whole text, after a byte order mark if there is one. */
+static bool is_utf8_text(const unsigned char *p, size_t len)
+{
+    size_t start = len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    return sniff_text_piece(p + start, len - start);
 }
 
 static bool has_pdf_header(const unsigned char *p, size_t len)

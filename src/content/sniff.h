@@ -10,6 +10,7 @@
 #ifndef EM_CONTENT_SNIFF_H
 #define EM_CONTENT_SNIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
@@ -40,6 +41,14 @@ typedef enum content_type {
  * EM_E_INVAL; a magic database that cannot be loaded is EM_E_INTERNAL. */
 int sniff_content(const void *data, size_t len, const char *filename_hint, content_type *type /* OUT */,
                   char *mime, size_t mime_len, em_error *err);
+
+/* The text rule sniff_content applies to the whole of what it accepts as
+ * text, for checking a file too large to hold in pieces: true when data[0..len)
+ * has no control bytes but tab, newlines, form and vertical feed, and is valid
+ * UTF-8. Feed pieces cut at character boundaries (core/utf8.h utf8_cut). */
+bool sniff_text_piece(const void *data, size_t len);
+/* How much of the start of a file sniff_content looks at for its type. */
+#define SNIFF_PREFIX (256u * 1024)
 
 /* "pdf", "text", "markdown", or "unsupported". Static strings. */
 const char *content_type_name(content_type t);

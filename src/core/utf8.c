@@ -121,6 +121,19 @@ size_t utf8_count(const char *s, size_t n)
     return chars;
 }
 
+size_t utf8_complete(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t lead = n;
+    for (int i = 0; i < UTF8_MAX_LEN - 1 && lead > 0 && is_continuation(u[lead - 1]); i++)
+        lead--;
+    if (lead == 0)
+        return n;
+    unsigned char c = u[lead - 1];
+    size_t want = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
+    return n - (lead - 1) < want ? lead - 1 : n;
+}
+
 size_t utf8_cut(const char *s, size_t len, size_t n)
 {
     if (n >= len)

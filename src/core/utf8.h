@@ -47,4 +47,10 @@ size_t utf8_count(const char *s, size_t n);
  * of stray ones in invalid text is not walked back any further). */
 size_t utf8_cut(const char *s, size_t len, size_t n);
 
+/* For text read in pieces: the length of s[0..n) without a character its last
+ * bytes only begin (a lead byte followed by fewer continuation bytes than it
+ * announces), which the next piece may complete. n itself when s ends on a
+ * whole character or on bytes no continuation could make valid. */
+size_t utf8_complete(const char *s, size_t n);
+
 #endif

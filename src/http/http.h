@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/jsonw.h"
@@ -151,6 +152,11 @@ void http_res_error(http_res *res, int status, const char *code, const char *fmt
     __attribute__((format(printf, 4, 5)));
 /* Raw body, copied. */
 void http_res_body(http_res *res, int status, const char *content_type, const char *data, size_t len);
+/* The first `size` bytes of the open file `fd` as the body, sent by the
+ * kernel (sendfile) without passing through memory. The fd is taken over:
+ * closed when the response is done, or when the handler replaces this answer
+ * with another. */
+void http_res_file(http_res *res, int status, const char *content_type, int fd, uint64_t size);
 /* Options of a Set-Cookie header. */
 typedef struct http_cookie_opts {
     int max_age_s;          /* > 0: Max-Age; 0: session cookie; < 0: delete (Max-Age=0) */

@@ -109,6 +109,32 @@ int http_fake_spool_body(http_fake *f)
     return EM_OK;
 }
 
+/* A file body (http_res_file) is read into the response, as a client would
+ * receive it; the fd is closed. Unreadable: the test sees a 500. */
+static void take_file_body(http_fake *f)
+{
+    http_res *res = &f->res;
+    if (res->file_fd < 0)
+        return;
+    int fd = res->file_fd;
+    size_t size = (size_t)res->file_size;
+    res->file_fd = -1;
+    char *data = em_malloc(size > 0 ? size : 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = pread(fd, data + got, size - got, (off_t)got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    free(res->body);
+    res->body = data;
+    res->body_len = got;
+    if (got != size)
+        res->status = 500;
+}
+
 void http_fake_run(http_fake *f, const http_site *site)
 {
     /* As the server does: a body for a ROUTE_UPLOAD route is spooled. */
@@ -121,6 +147,7 @@ void http_fake_run(http_fake *f, const http_site *site)
     }
     http__pipeline_run(site, &f->req, &f->res);
     http__finish(site, &f->req, &f->res, false);
+    take_file_body(f);
 }
 
 int http_fake_status(const http_fake *f)

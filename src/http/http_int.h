@@ -46,6 +46,8 @@ struct http_res {
     bool has_cache_control;     /* the handler set Cache-Control itself */
     arena *arena;               /* borrowed: the request's arena */
     http_stream *stream;        /* owned hold (the request's): a streamed body; NULL otherwise */
+    int file_fd;                /* owned: a body sent from this open file (http_res_file); -1 otherwise */
+    uint64_t file_size;         /* its length in bytes */
 };
 
 /* Prepare an empty response whose headers go to `a`. */

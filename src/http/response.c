@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -26,6 +27,16 @@ void http__res_init(http_res *res, arena *a)
     memset(res, 0, sizeof *res);
     res->tail = &res->headers;
     res->arena = a;
+    res->file_fd = -1;
+}
+
+/* Let go of a file body that was not sent. */
+static void drop_file(http_res *res)
+{
+    if (res->file_fd >= 0)
+        close(res->file_fd);
+    res->file_fd = -1;
+    res->file_size = 0;
 }
 
 /* Let go of the response's stream: closed for its producer, the request's
@@ -45,6 +56,7 @@ void http__res_cleanup(http_res *res)
     res->body = NULL;
     res->body_len = 0;
     drop_stream(res);
+    drop_file(res);
 }
 
 char *http__res_take_body(http_res *res, size_t *len)
@@ -61,11 +73,19 @@ char *http__res_take_body(http_res *res, size_t *len)
 static void set_body(http_res *res, int status, const char *content_type, char *body, size_t len)
 {
     drop_stream(res);
+    drop_file(res);
     free(res->body);
     res->status = status;
     res->content_type = content_type;
     res->body = body;
     res->body_len = body != NULL ? len : 0;
+}
+
+void http_res_file(http_res *res, int status, const char *content_type, int fd, uint64_t size)
+{
+    set_body(res, status, content_type != NULL ? arena_strdup(res->arena, content_type) : NULL, NULL, 0);
+    res->file_fd = fd;
+    res->file_size = size;
 }
 
 /* Bodies built as jansson values are small documents; this bounds a runaway. */

@@ -265,9 +265,17 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx 
     size_t len = 0;
     char *body = http__res_take_body(&rc->res, &len);
     struct MHD_Response *r;
-    if (rc->res.stream != NULL)
+    uint64_t file_size = rc->res.file_size;
+    if (rc->res.stream != NULL) {
         r = stream_response(c, rc->res.stream);
-    else if (body != NULL)
+    } else if (rc->res.file_fd >= 0) {
+        /* libmicrohttpd takes the fd over once the response exists (it closes
+         * it with the response); on failure it stays ours (on_completed). */
+        r = MHD_create_response_from_fd64(file_size, rc->res.file_fd);
+        if (r != NULL)
+            rc->res.file_fd = -1;
+        len = (size_t)file_size;
+    } else if (body != NULL)
         r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     else
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);

@@ -1,8 +1,12 @@
 /* links: see links.h. */
 #include "materials/links.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "content/signed_url.h"
 #include "core/ids.h"
@@ -42,6 +46,35 @@ int links_open(db *d, const links_settings *s, const char *id, const char *token
     if (rc != EM_OK)
         return em_error_refuse(err, EM_E_FORBIDDEN, LINKS_INVALID, "the download link is invalid");
     return material_get(d, id, m, err);
+}
+
+int links_open_original(storage *files, const material *m, size_t max_len, int *fd, uint64_t *size, em_error *err)
+{
+    *fd = -1;
+    *size = 0;
+    char path[4096];
+    if (storage_local_path(files, m->storage_key, path, sizeof path) == EM_OK) {
+        int f = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (f < 0)
+            return em_error_set(err, errno == ENOENT ? EM_E_NOT_FOUND : EM_E_IO, "the material's file is %s",
+                                errno == ENOENT ? "gone" : "unreadable");
+        if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(f);
+            return em_error_set(err, EM_E_IO, "the material's file is unreadable");
+        }
+        if ((uint64_t)st.st_size > max_len) {
+            close(f);
+            return em_error_set(err, EM_E_TOO_LARGE, "the material's file is larger than the download limit");
+        }
+        *fd = f;
+        *size = (uint64_t)st.st_size;
+        return EM_OK;
+    }
+    int rc = storage_size(files, m->storage_key, size, err);
+    if (rc == EM_OK && *size > max_len)
+        rc = em_error_set(err, EM_E_TOO_LARGE, "the material's file is larger than the download limit");
+    return rc;
 }
 
 void links_disposition(const material *m, char *out, size_t cap)

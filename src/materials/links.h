@@ -41,6 +41,14 @@ int links_make(db *d, const links_settings *s, const principal *who, const char 
 int links_open(db *d, const links_settings *s, const char *id, const char *token, int64_t now_s,
                material *m /* OUT */, em_error *err);
 
+/* How to send a material's original: a local file opened for reading (*fd >=
+ * 0, owned by the caller, with its size: send it as it is), or, for remote
+ * storage, *fd == -1 with its size known to exist (stream it with
+ * storage_read). EM_E_NOT_FOUND when the file is gone, EM_E_TOO_LARGE past
+ * max_len. */
+int links_open_original(storage *files, const material *m, size_t max_len, int *fd /* OUT */,
+                        uint64_t *size /* OUT */, em_error *err);
+
 /* A Content-Disposition value naming the material's file safely inside the
  * quotes ("attachment; filename=\"...\""). */
 void links_disposition(const material *m, char *out, size_t cap);

@@ -1,7 +1,10 @@
 #include "materials/submit.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -9,6 +12,8 @@
 #include "core/ids.h"
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "core/mem.h"
+#include "core/utf8.h"
 
 void material_storage_key(const char *material_id, char *out, size_t cap)
 {
@@ -59,11 +64,85 @@ static int pick_title(const submit_input *in, char *out, size_t cap, em_error *e
     return EM_OK;
 }
 
-static void sha256_hex(const void *data, size_t len, char out[65])
+/* Piece size of the pass over a file. */
+#define SUBMIT_PIECE (64 * 1024)
+
+/* Bytes [at, at + n) of the input into dst; EM_E_IO when they cannot all be read. */
+static int read_at(const submit_input *in, size_t at, void *dst, size_t n)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, data, len);
-    sodium_bin2hex(out, 65, h, sizeof h);
+    if (in->data != NULL) {
+        memcpy(dst, (const char *)in->data + at, n);
+        return EM_OK;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(in->fd, (char *)dst + got, n - got, in->offset + (off_t)(at + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return EM_E_IO;
+        got += (size_t)r;
+    }
+    return EM_OK;
+}
+
+/* One pass over the whole input: its SHA-256, and, for a text, whether it is
+ * text to its end (a character split between pieces opens the next one). */
+static int scan(const submit_input *in, bool text, char sha[65], em_error *err)
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    unsigned char *piece = em_malloc(SUBMIT_PIECE + 4);
+    size_t carry = 0, at = 0;
+    int rc = EM_OK;
+    while (rc == EM_OK && at < in->len) {
+        size_t n = in->len - at < SUBMIT_PIECE ? in->len - at : SUBMIT_PIECE;
+        if (read_at(in, at, piece + carry, n) != EM_OK) {
+            rc = em_error_set(err, EM_E_IO, "the upload could not be read back");
+            break;
+        }
+        crypto_hash_sha256_update(&h, piece + carry, n);
+        at += n;
+        size_t have = carry + n;
+        size_t whole = at < in->len ? utf8_complete((const char *)piece, have) : have;
+        /* The byte order mark was judged by sniff_content. */
+        size_t skip = at == n && whole >= 3 && memcmp(piece, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+        if (text && !sniff_text_piece(piece + skip, whole - skip))
+            rc = em_error_set(err, EM_E_UNSUPPORTED,
+                              "the text is not UTF-8 throughout (a bad piece near byte %zu): upload it in UTF-8",
+                              at - n);
+        carry = have - whole;
+        memmove(piece, piece + whole, carry);
+    }
+    free(piece);
+    if (rc == EM_OK) {
+        unsigned char digest[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_final(&h, digest);
+        sodium_bin2hex(sha, 65, digest, sizeof digest);
+    }
+    return rc;
+}
+
+/* Sniff the type from the first SNIFF_PREFIX bytes (without a character the
+ * rest of the file completes). */
+static int sniff(const submit_input *in, submit_output *out, content_type *type, em_error *err)
+{
+    size_t n = in->len < SNIFF_PREFIX ? in->len : SNIFF_PREFIX;
+    const void *prefix = in->data;
+    unsigned char *copy = NULL;
+    if (prefix == NULL) {
+        copy = em_malloc(n);
+        if (read_at(in, 0, copy, n) != EM_OK) {
+            free(copy);
+            return em_error_set(err, EM_E_IO, "the upload could not be read back");
+        }
+        prefix = copy;
+    }
+    if (n < in->len && utf8_complete(prefix, n) > 0)
+        n = utf8_complete(prefix, n);
+    int rc = sniff_content(prefix, n, in->filename, type, out->mime, sizeof out->mime, err);
+    free(copy);
+    return rc;
 }
 
 int material_submit(db *d, storage *files, const submit_input *in, submit_output *out, em_error *err)
@@ -76,7 +155,7 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
     if (rc != EM_OK)
         return rc;
     content_type type = CONTENT_UNSUPPORTED;
-    rc = sniff_content(in->data, in->len, in->filename, &type, out->mime, sizeof out->mime, err);
+    rc = sniff(in, out, &type, err);
     if (rc != EM_OK)
         return rc;
     if (type == CONTENT_UNSUPPORTED)
@@ -90,12 +169,17 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
     if (base != NULL)
         json_utf8_sanitize(filename, sizeof filename, base, strnlen(base, 255));
     char sha[65];
-    sha256_hex(in->data, in->len, sha);
+    rc = scan(in, type != CONTENT_PDF, sha, err);
+    if (rc != EM_OK)
+        return rc;
     id_uuid7(out->material_id);
     char key[128];
     material_storage_key(out->material_id, key, sizeof key);
 
-    rc = storage_put(files, key, in->data, in->len, out->mime, err);
+    if (in->data != NULL)
+        rc = storage_put(files, key, in->data, in->len, out->mime, err);
+    else
+        rc = storage_put_fd(files, key, in->fd, in->offset, in->len, out->mime, err);
     if (rc != EM_OK)
         return rc;
     material_new m = {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "content/storage.h"
 #include "core/err.h"
@@ -21,7 +22,10 @@
 
 typedef struct submit_input {
     const char *user_id;
-    const void *data;
+    const void *data;          /* the file in memory, or NULL when it is a range of fd */
+    int fd;                    /* with data NULL: the file is fd's bytes [offset, offset + len), read in
+                                  pieces and never held whole (an upload spooled to disk) */
+    off_t offset;
     size_t len;
     const char *filename;      /* as given by the client, may be NULL */
     const char *title;         /* NULL: from the file name, else "Untitled material" */
@@ -37,9 +41,13 @@ typedef struct submit_output {
     char mime[128];
 } submit_output;
 
-/* EM_E_INVAL for an empty file or a bad title, EM_E_UNSUPPORTED (415) naming
- * the detected type for anything but PDF, text and Markdown; storage and
- * database errors as they come. */
+/* The type is sniffed from the first SNIFF_PREFIX bytes; a text is then
+ * checked to its end (UTF-8, no control bytes) in the same pass that hashes
+ * it, so memory stays bounded whatever the file's size. EM_E_INVAL for an
+ * empty file or a bad title, EM_E_UNSUPPORTED (415) naming the detected type
+ * for anything but PDF, text and Markdown (and for text that stops being
+ * UTF-8 past the sniffed start); EM_E_IO when the range cannot be read;
+ * storage and database errors as they come. */
 int material_submit(db *d, storage *files, const submit_input *in, submit_output *out /* OUT */,
                     em_error *err);
 

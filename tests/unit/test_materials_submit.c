@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include "content/storage.h"
 #include "fixtures.h"
@@ -303,6 +304,65 @@ static void materials_submit_database_failure_leaves_no_file(void **state)
     area_store_close(&st);
 }
 
+/* A file larger than the sniffed start, handed over as a range of an open
+ * file (how a spooled upload and `exammentor ingest` arrive): stored and
+ * hashed from the file, with characters split across the pieces it is read
+ * in; a text that stops being UTF-8 after the sniffed start is refused
+ * naming where, and nothing is stored. */
+static void materials_submit_from_a_file_range(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    /* 600 KB of text in 2-, 3- and 4-byte characters after an ASCII start,
+     * behind 100 bytes of something else in the same file. */
+    size_t len = 0, cap = 700 * 1024;
+    char *big = malloc(cap);
+    const char *words[] = {"Énergie ", "光合作用 ", "\xf0\x9f\x8c\xb1 leaf ", "plain words. "};
+    for (size_t i = 0; len + 32 < 600 * 1024; i++) {
+        size_t n = strlen(words[i % 4]);
+        memcpy(big + len, words[i % 4], n);
+        len += n;
+    }
+    char path[] = "/tmp/submit-range-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    char junk[100];
+    memset(junk, 'x', sizeof junk);
+    assert_int_equal(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+    assert_int_equal(write(fd, big, len), (ssize_t)len);
+
+    submit_input in = {.user_id = owner, .fd = fd, .offset = sizeof junk, .len = len, .filename = "big.txt",
+                       .enqueue = true};
+    submit_output out = submit_ok(f->d, &st, &in);
+    assert_string_equal(out.kind, "text");
+    expect_stored(&st, out.material_id, big, len);
+    material m = get(f->d, out.material_id);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[65];
+    crypto_hash_sha256(h, (const unsigned char *)big, len);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    assert_string_equal(m.sha256, hex);
+    assert_int_equal(m.size_bytes, (int64_t)len);
+    material_cleanup(&m);
+
+    /* One Latin-1 byte at 500 KB: past what sniffing reads. */
+    big[500 * 1024] = (char)0xE9;
+    assert_int_equal(pwrite(fd, big + 500 * 1024, 1, (off_t)(sizeof junk + 500 * 1024)), 1);
+    int64_t before = count(f->d, "materials");
+    submit_output bad;
+    em_error err = {0};
+    assert_int_equal(material_submit(f->d, st.s, &in, &bad, &err), EM_E_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "not UTF-8"));
+    assert_int_equal(count(f->d, "materials"), before);
+    close(fd);
+    free(big);
+    area_store_close(&st);
+}
+
 int main(void)
 {
     area_log_setup();
@@ -311,6 +371,7 @@ int main(void)
         BOTH(materials_submit_empty_file_and_titles),
         BOTH(materials_submit_storage_failure_leaves_no_row),
         BOTH(materials_submit_database_failure_leaves_no_file),
+        BOTH(materials_submit_from_a_file_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
