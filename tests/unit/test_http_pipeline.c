@@ -80,6 +80,16 @@ static void h_body(http_req *req, http_res *res)
     http_res_json(res, 200, json_pack("{s:b,s:o}", "spooled", req->body_fd >= 0, "echo", v));
 }
 
+static void h_file(http_req *req, http_res *res)
+{
+    (void)req;
+    FILE *fp = tmpfile();
+    fputs("file body", fp);
+    fflush(fp);
+    http_res_file(res, 200, "text/plain", dup(fileno(fp)), 9);
+    fclose(fp);
+}
+
 static void h_whoami(http_req *req, http_res *res)
 {
     http_res_json(res, 200, json_pack("{s:s}", "caller", req->caller != NULL ? (const char *)req->caller : "none"));
@@ -97,8 +107,9 @@ static int setup(void **state)
         {"GET", "/me", h_whoami, HTTP_SIGNED_IN, 0},
         {"POST", "/admin/thing", h_whoami, HTTP_ADMIN, 0},
         {"GET", "/open", h_whoami, HTTP_PUBLIC, 0},
+        {"GET", "/file", h_file, HTTP_PUBLIC, 0},
     };
-    assert_int_equal(router_add_table(f->r, guarded, 3), 0);
+    assert_int_equal(router_add_table(f->r, guarded, 4), 0);
     const http_route bodies[] = {
         {"POST", "/upload", h_body, HTTP_PUBLIC, ROUTE_UPLOAD},
         {"POST", "/plain", h_body, HTTP_PUBLIC, 0},
@@ -334,6 +345,18 @@ static void test_pipeline_access_enforced(void **state)
     http_fake_free(f);
 }
 
+/* A fake request reads a file body as a client would receive it. */
+static void test_pipeline_file_body(void **state)
+{
+    http_fake *f = run(*state, "GET", "/file", NULL);
+    assert_int_equal(http_fake_status(f), 200);
+    size_t n = 0;
+    assert_string_equal(http_fake_body(f, &n), "file body");
+    assert_int_equal(n, 9);
+    assert_string_equal(http_fake_header(f, "Content-Type"), "text/plain");
+    http_fake_free(f);
+}
+
 static void test_pipeline_cache_control(void **state)
 {
     http_fake *f = run(*state, "GET", "/page", NULL);
@@ -511,6 +534,7 @@ int main(void)
         T(test_pipeline_request_id),
         T(test_pipeline_handler_without_response),
         T(test_pipeline_access_enforced),
+        T(test_pipeline_file_body),
         T(test_pipeline_upload_bodies_spooled),
         cmocka_unit_test(test_pipeline_access_log_line),
         cmocka_unit_test(test_pipeline_access_format),

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -125,6 +126,53 @@ static void h_upload_json(http_req *req, http_res *res)
     http_res_json(res, 200, json_pack("{s:b,s:o}", "spooled", req->body_fd >= 0, "echo", v));
 }
 
+/* 40000 bytes of a known pattern from an unlinked file, by http_res_file;
+ * ?replace=1 sets the file, then answers an error instead (the fd must be
+ * closed, not leaked). */
+#define FILE_BODY_LEN 40000
+static char file_byte(size_t i)
+{
+    return (char)('a' + (i * 7 + i / 13) % 26);
+}
+
+static void h_file(http_req *req, http_res *res)
+{
+    char path[] = "/tmp/em-file-body-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        http_res_error(res, 500, "internal", "no temp file");
+        return;
+    }
+    unlink(path);
+    char chunk[4000];
+    for (size_t at = 0; at < FILE_BODY_LEN; at += sizeof chunk) {
+        for (size_t i = 0; i < sizeof chunk; i++)
+            chunk[i] = file_byte(at + i);
+        if (write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk) {
+            close(fd);
+            http_res_error(res, 500, "internal", "short write");
+            return;
+        }
+    }
+    char type[32];
+    snprintf(type, sizeof type, "text/plain");
+    http_res_header(res, "Cache-Control", "private, no-store");
+    http_res_file(res, 200, type, fd, FILE_BODY_LEN);
+    type[0] = 'X'; /* the content type was copied */
+    const char *replace = http_req_query(req, "replace");
+    if (replace != NULL && strcmp(replace, "1") == 0)
+        http_res_error(res, 409, "conflict", "changed my mind");
+}
+
+/* Open file descriptors of this process. */
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
 static void on_thread_exit(void *app)
 {
     test_app *a = app;
@@ -168,6 +216,7 @@ static int setup(void **state)
     assert_int_equal(router_add(f->r, "POST", "/echo", h_echo), 0);
     assert_int_equal(router_add(f->r, "GET", "/slow", h_slow), 0);
     assert_int_equal(router_add(f->r, "GET", "/q/{x}", h_query), 0);
+    assert_int_equal(router_add(f->r, "GET", "/file", h_file), 0);
     const http_route slow = {"GET", "/slow-off", h_slow, HTTP_PUBLIC, ROUTE_SLOW};
     assert_int_equal(router_add_route(f->r, &slow), 0);
     const http_route uploads[] = {
@@ -897,6 +946,43 @@ static void test_server_slow_route_survives_stop(void **state)
     free(c);
 }
 
+/* A file body goes out whole, with its length, type and the common headers;
+ * HEAD gets the length and no body; a file replaced by another answer is
+ * closed; and nothing stays open afterwards. */
+static void test_server_file_bodies(void **state)
+{
+    fixture *f = *state;
+    int fds_before = open_fds();
+    response r;
+    char v[128];
+    do_str(f->port, "GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, FILE_BODY_LEN);
+    for (size_t i = 0; i < FILE_BODY_LEN; i++) {
+        if (r.body[i] != file_byte(i))
+            fail_msg("byte %zu differs", i);
+    }
+    assert_string_equal(header(&r, "Content-Length", v, sizeof v), "40000");
+    assert_string_equal(header(&r, "Content-Type", v, sizeof v), "text/plain");
+    assert_string_equal(header(&r, "Cache-Control", v, sizeof v), "private, no-store");
+    assert_string_equal(header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
+    do_str(f->port, "HEAD /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, 0);
+    assert_string_equal(header(&r, "Content-Length", v, sizeof v), "40000");
+    do_str(f->port, "GET /file?replace=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 409);
+    assert_error_code(&r, "conflict");
+    /* The server's fds settle once the connections are gone. */
+    int fds_after = open_fds();
+    for (int i = 0; i < 200 && fds_after > fds_before; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+        fds_after = open_fds();
+    }
+    assert_int_equal(fds_after, fds_before);
+}
+
 static void test_server_start_errors(void **state)
 {
     fixture *f = *state;
@@ -969,6 +1055,7 @@ int main(void)
         T(test_server_graceful_stop),
         T(test_server_slow_routes_run_off_the_io_thread),
         T(test_server_slow_route_survives_stop),
+        T(test_server_file_bodies),
         T(test_server_start_errors),
         T(test_server_ipv6_single_thread),
     };
