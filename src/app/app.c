@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "db/migrate.h"
 #include "jobs/worker.h"
@@ -83,9 +84,18 @@ int app_init(app *a, config *cfg, em_error *err)
     rc = storage_open(&so, &a->files, err);
     if (rc != EM_OK)
         goto fail_pool;
+    /* Uploads are spooled on disk beside the data, never in a RAM-backed /tmp. */
+    snprintf(a->spool_dir, sizeof a->spool_dir, "%s/tmp", c->data_dir);
+    int e = files_mkdirs(a->spool_dir, strlen(a->spool_dir));
+    if (e != 0) {
+        rc = em_error_set(err, EM_E_IO, "cannot make the upload spool directory DATA_DIR/tmp: %s", strerror(e));
+        goto fail_storage;
+    }
     build_settings(a);
     return EM_OK;
 
+fail_storage:
+    storage_close(a->files);
 fail_pool:
     dbpool_free(a->db);
 fail_accounts:

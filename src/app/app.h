@@ -29,6 +29,7 @@ typedef struct app {
     api_ctx api;                /* what the handlers get as req->ctx */
     jobs_table jobs;            /* what a started worker runs (its options point in here) */
     struct worker *worker;      /* the worker running in this process, NULL when none */
+    char spool_dir[4096];       /* DATA_DIR/tmp: upload bodies on their way in (made at start) */
     int64_t started_ms;         /* wall clock at start */
 } app;
 

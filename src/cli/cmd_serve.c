@@ -143,6 +143,7 @@ int cmd_serve(int argc, char **argv)
         .max_upload = (size_t)a.cfg.max_upload_mb * 1024 * 1024,
         .shutdown_grace_s = a.cfg.shutdown_grace_s,
         .site = &site,
+        .spool_dir = a.spool_dir,
         .trust_proxy = a.cfg.trust_proxy,
     };
     /* The worker first: handlers read a.worker (to wake it), so it is set

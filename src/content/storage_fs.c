@@ -25,6 +25,7 @@
 
 #include "content/storage_int.h"
 #include "core/err.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -36,31 +37,6 @@
 typedef struct fs_store {
     char *root; /* owned, no trailing '/' */
 } fs_store;
-
-/* mkdir -p for path[0..n), mode 0700. 0 or an errno value. */
-static int make_dirs(const char *path, size_t n)
-{
-    char *p = em_strndup(path, n);
-    int e = 0;
-    for (size_t i = 1; i <= n && e == 0; i++) {
-        if (i < n && p[i] != '/')
-            continue;
-        p[i] = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            e = errno;
-        if (i < n)
-            p[i] = '/';
-    }
-    if (e == 0) {
-        struct stat st;
-        if (stat(p, &st) != 0)
-            e = errno;
-        else if (!S_ISDIR(st.st_mode))
-            e = ENOTDIR;
-    }
-    free(p);
-    return e;
-}
 
 static int fs_io_error(em_error *err, const char *what, const char *path, int e)
 {
@@ -147,7 +123,7 @@ static int fs_put(void *impl, const char *key, const storage__src *src, const ch
     /* make the directories, then the temporary file; again if a concurrent
      * delete removed an (empty) directory on the way */
     for (int attempt = 0;; attempt++) {
-        int e = make_dirs(path, dir_len);
+        int e = files_mkdirs(path, dir_len);
         if (e == 0) {
             memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);
             fd = mkostemp(tmp, O_CLOEXEC);
@@ -343,7 +319,7 @@ int storage__fs_open(storage *s, const char *dir, em_error *err)
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/')
         n--;
-    int e = make_dirs(dir, n);
+    int e = files_mkdirs(dir, n);
     if (e != 0) {
         log_msg(LOG_ERROR, "storage: create %.*s: %s", (int)n, dir, strerror(e));
         return em_error_set(err, EM_E_IO, "storage: cannot create the storage directory");

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "db/db_int.h"
@@ -82,29 +83,15 @@ static int fail(sqlite3 *h, const char *op, const char *sql, em_error *err)
 /* Create every missing directory above the file `path` (mode 0700). */
 static int make_parent_dirs(const char *path)
 {
-    int rc = EM_OK;
-    char *copy = em_strdup(path);
-    char *slash = strrchr(copy, '/');
-    if (slash == NULL || slash == copy)
-        goto done; /* the current or root directory: nothing to create */
-    *slash = '\0';
-    for (char *p = copy + 1; ; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-            log_msg(LOG_ERROR, "db: cannot create directory %s: %s", copy, strerror(errno));
-            rc = EM_E_IO;
-            goto done;
-        }
-        *p = saved;
-        if (saved == '\0')
-            break;
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL || slash == path)
+        return EM_OK; /* the current or root directory: nothing to create */
+    int e = files_mkdirs(path, (size_t)(slash - path));
+    if (e != 0) {
+        log_msg(LOG_ERROR, "db: cannot create the directory of %s: %s", path, strerror(e));
+        return EM_E_IO;
     }
-done:
-    free(copy);
-    return rc;
+    return EM_OK;
 }
 
 /* Run a one-row pragma and return its text result in `out` (empty on none). */
