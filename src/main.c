@@ -69,11 +69,7 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    /* before any thread exists: libcurl's global set-up is not thread-safe */
-    if (net_global_init() != EM_OK) {
-        fputs("exammentor: cannot initialise libcurl\n", stderr);
-        return CLI_FAIL;
-    }
+    /* libcurl is set up by app_init when the configuration talks to the outside */
     int rc = dispatch(argc, argv);
     net_global_cleanup();
     return rc;

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "db/migrate.h"
 #include "jobs/worker.h"
+#include "net/http_client.h"
 
 extern char **environ;
 
@@ -51,6 +52,15 @@ static void build_settings(app *a)
     };
 }
 
+/* Whether anything configured talks HTTP to the outside (S3 storage, an LLM
+ * provider, mail): only then is libcurl set up, with the OpenSSL it loads
+ * (about 2 MB of resident memory a local-only server does without). */
+static bool needs_outbound(const config *c)
+{
+    return (c->storage_url != NULL && strncmp(c->storage_url, "s3://", 5) == 0) ||
+           (c->llm_provider != NULL && strcmp(c->llm_provider, "builtin") != 0) || c->smtp_host != NULL;
+}
+
 int app_init(app *a, config *cfg, em_error *err)
 {
     memset(a, 0, sizeof *a);
@@ -75,6 +85,12 @@ int app_init(app *a, config *cfg, em_error *err)
         .s3_secret_key = c->s3_secret_access_key,
     };
     db_options dbo = {.timeout_ms = c->db_timeout_ms};
+    /* Before any thread exists: libcurl's global set-up must not race its users. */
+    if (needs_outbound(c) && net_global_init() != EM_OK) {
+        config_cleanup(&a->cfg);
+        memset(a, 0, sizeof *a);
+        return em_error_set(err, EM_E_INTERNAL, "the HTTP client library could not start");
+    }
     int rc = accounts_new(&as, &a->accounts, err);
     if (rc != EM_OK)
         goto fail_config; /* nothing else taken yet */
