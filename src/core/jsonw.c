@@ -354,6 +354,12 @@ void jsonw_value(jsonw *w, const json_t *v)
     const char *key;
     json_t *member;
     size_t i;
+    if (w->rc != EM_OK)
+        return; /* stop at the first error (nesting too deep) */
+    if (v == NULL) {
+        jsonw_null(w);
+        return;
+    }
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         jsonw_object_begin(w);

@@ -241,58 +241,6 @@ int http_stream_write(http_stream *s, const void *data, size_t n)
     return rc;
 }
 
-/* Write a jansson value with jsonw: jansson's own dump prints reals with 17
- * significant digits, jsonw_double the shortest text that reads back the
- * same. Stops at the writer's first error (nesting too deep). Strings are
- * written up to a NUL they may hold. */
-static void write_value(jsonw *w, json_t *v)
-{
-    if (w->rc != EM_OK)
-        return;
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        const char *key;
-        json_t *member;
-        jsonw_object_begin(w);
-        json_object_foreach(v, key, member) {
-            jsonw_key(w, key);
-            write_value(w, member);
-        }
-        jsonw_object_end(w);
-        break;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        json_t *item;
-        jsonw_array_begin(w);
-        json_array_foreach(v, i, item) {
-            write_value(w, item);
-        }
-        jsonw_array_end(w);
-        break;
-    }
-    case JSON_STRING:
-        jsonw_string(w, json_string_value(v));
-        break;
-    case JSON_INTEGER:
-        jsonw_int(w, (int64_t)json_integer_value(v));
-        break;
-    case JSON_REAL:
-        jsonw_double(w, json_real_value(v));
-        break;
-    case JSON_TRUE:
-        jsonw_bool(w, true);
-        break;
-    case JSON_FALSE:
-        jsonw_bool(w, false);
-        break;
-    case JSON_NULL:
-    default:
-        jsonw_null(w);
-        break;
-    }
-}
-
 int http_stream_json(http_stream *s, json_t *obj)
 {
     buf line;
@@ -300,7 +248,7 @@ int http_stream_json(http_stream *s, json_t *obj)
     jsonw w;
     jsonw_init(&w, &line);
     if (obj != NULL)
-        write_value(&w, obj);
+        jsonw_value(&w, obj);
     else
         jsonw_null(&w);
     json_decref(obj);
