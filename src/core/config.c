@@ -228,6 +228,23 @@ static int get_int(const kvlist *l, const char *name, long lo, long hi, int *out
     return rc;
 }
 
+/* SQLITE_SYNCHRONOUS: "full" (the default: a commit is on disk when it is
+ * acknowledged) or "normal" (WAL's faster mode: a power cut may lose the last
+ * commits; never corrupts). */
+static int get_sync(const kvlist *l, bool *normal, em_error *err)
+{
+    const char *v = kv_get(l, "SQLITE_SYNCHRONOUS");
+    if (v == NULL)
+        return EM_OK;
+    if (ascii_casecmp(v, "full") == 0)
+        *normal = false;
+    else if (ascii_casecmp(v, "normal") == 0)
+        *normal = true;
+    else
+        return em_error_set(err, EM_E_CONFIG, "SQLITE_SYNCHRONOUS must be full or normal (got \"%.40s\")", v);
+    return EM_OK;
+}
+
 static int get_bool(const kvlist *l, const char *name, bool *out, em_error *err)
 {
     const char *v = kv_get(l, name);
@@ -373,6 +390,13 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->extraction_timeout_s = 120;
     c->extraction_threads = cores > 0 ? (int)cores : 2;
     c->download_url_ttl_s = 7 * 86400;
+    c->extraction_memory_mb = 256;
+    c->user_storage_mb = 2048;
+    c->max_pending_extractions = 20;
+    c->min_free_disk_mb = 512;
+    c->max_connections_per_ip = 256;
+    c->request_header_timeout_s = 10;
+    c->request_timeout_s = 300;
     c->llm_provider = dup_or(&l, "LLM_PROVIDER", "builtin");
     c->openai_api_key = dup_or(&l, "OPENAI_API_KEY", NULL);
     c->openai_base_url = dup_or(&l, "OPENAI_BASE_URL", "https://api.openai.com/v1");
@@ -410,7 +434,15 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_int(&l, "MAX_PDF_PAGES", 1, 100000, &c->max_pdf_pages, err)) != EM_OK ||
         (rc = get_int(&l, "EXTRACTION_TIMEOUT_SECONDS", 1, 86400, &c->extraction_timeout_s, err)) != EM_OK ||
         (rc = get_int(&l, "EXTRACTION_THREADS", 1, 16, &c->extraction_threads, err)) != EM_OK ||
-        (rc = get_int(&l, "DOWNLOAD_URL_TTL_SECONDS", 60, 30 * 86400, &c->download_url_ttl_s, err)) != EM_OK)
+        (rc = get_int(&l, "DOWNLOAD_URL_TTL_SECONDS", 60, 30 * 86400, &c->download_url_ttl_s, err)) != EM_OK ||
+        (rc = get_long(&l, "EXTRACTION_MEMORY_MB", 16, 65536, &c->extraction_memory_mb, err)) != EM_OK ||
+        (rc = get_long(&l, "USER_STORAGE_MB", 0, 16 * 1024 * 1024, &c->user_storage_mb, err)) != EM_OK ||
+        (rc = get_int(&l, "MAX_PENDING_EXTRACTIONS", 1, 100000, &c->max_pending_extractions, err)) != EM_OK ||
+        (rc = get_long(&l, "MIN_FREE_DISK_MB", 0, 16 * 1024 * 1024, &c->min_free_disk_mb, err)) != EM_OK ||
+        (rc = get_int(&l, "MAX_CONNECTIONS_PER_IP", 1, 65536, &c->max_connections_per_ip, err)) != EM_OK ||
+        (rc = get_int(&l, "REQUEST_HEADER_TIMEOUT_SECONDS", 1, 3600, &c->request_header_timeout_s, err)) != EM_OK ||
+        (rc = get_int(&l, "REQUEST_TIMEOUT_SECONDS", 1, 86400, &c->request_timeout_s, err)) != EM_OK ||
+        (rc = get_sync(&l, &c->sqlite_sync_normal, err)) != EM_OK)
         goto fail;
     if (c->extraction_threads > 16)
         c->extraction_threads = 16;

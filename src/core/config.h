@@ -60,6 +60,14 @@ typedef struct config {
     int extraction_timeout_s;         /* EXTRACTION_TIMEOUT_SECONDS: per document, default 120 */
     int extraction_threads;           /* EXTRACTION_THREADS: pages extracted in parallel, default cores */
     int download_url_ttl_s;           /* DOWNLOAD_URL_TTL_SECONDS: signed link lifetime, default 7 days */
+    long extraction_memory_mb;        /* EXTRACTION_MEMORY_MB: MuPDF's budget per document, default 256 */
+    long user_storage_mb;             /* USER_STORAGE_MB: originals a user may keep, default 2048; 0: no quota */
+    int max_pending_extractions;      /* MAX_PENDING_EXTRACTIONS: unfinished extraction jobs per user, default 20 */
+    long min_free_disk_mb;            /* MIN_FREE_DISK_MB: uploads refused (507) below this, default 512 */
+    int max_connections_per_ip;       /* MAX_CONNECTIONS_PER_IP: open connections per client address, default 256 */
+    int request_header_timeout_s;     /* REQUEST_HEADER_TIMEOUT_SECONDS: a request's headers must arrive within, default 10 */
+    int request_timeout_s;            /* REQUEST_TIMEOUT_SECONDS: the whole request (headers and body) within, default 300 */
+    bool sqlite_sync_normal;          /* SQLITE_SYNCHRONOUS=normal: faster commits a power cut may lose; default full */
     char *llm_provider;               /* LLM_PROVIDER: builtin|openai|gemini|anthropic */
     char *openai_api_key, *openai_base_url, *openai_model;
     char *gemini_api_key, *gemini_model;
