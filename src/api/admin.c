@@ -1,5 +1,6 @@
 /* Admin endpoints: GET /api/admin/users, PATCH /api/admin/users/{id},
- * POST /api/admin/tutors/{tutor_id}/students. The route table makes them
+ * POST /api/admin/tutors/{tutor_id}/students, DELETE
+ * /api/admin/tutors/{tutor_id}/students/{student_id}. The route table makes them
  * admin-only (404 to anyone else). */
 #include <stdlib.h>
 
@@ -108,4 +109,19 @@ void api_admin_tutor_students(http_req *req, http_res *res)
     }
     json_decref(list);
     json_decref(body);
+}
+
+void api_admin_tutor_unassign(http_req *req, http_res *res)
+{
+    api_ctx *c = req->ctx;
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    em_error err = {0};
+    int rc = accounts_unassign_student(c->accounts, d, &api_caller_of(req)->who, http_req_param(req, "tutor_id"),
+                                       http_req_param(req, "student_id"), http_req_client_ip(req), &err);
+    if (rc != EM_OK)
+        api_error(res, rc, &err);
+    else
+        http_res_body(res, 204, NULL, NULL, 0);
 }

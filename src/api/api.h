@@ -98,6 +98,7 @@ void api_users_me_password(http_req *req, http_res *res);
 void api_admin_users_list(http_req *req, http_res *res);
 void api_admin_users_update(http_req *req, http_res *res);
 void api_admin_tutor_students(http_req *req, http_res *res);
+void api_admin_tutor_unassign(http_req *req, http_res *res);
 /* topics.c */
 void api_topics_list(http_req *req, http_res *res);
 void api_topics_create(http_req *req, http_res *res);

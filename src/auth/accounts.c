@@ -409,9 +409,13 @@ int accounts_admin_update(accounts *a, db *d, const principal *admin, const char
         rc = refresh_revoke_user(d, user_id, clock_now_ms(), err);
     if (rc == EM_OK)
         rc = users_get_by_id(d, user_id, out, err);
+    int64_t dropped = 0;
+    if (rc == EM_OK)
+        rc = authz_role_changed(d, user_id, before.role, out->role, &dropped, err);
     if (rc == EM_OK && strcmp(before.role, out->role) != 0)
         audit_record(d, "role_changed", user_id, admin->user_id, ip,
-                     json_pack("{s:s, s:s}", "from", before.role, "to", out->role));
+                     json_pack("{s:s, s:s, s:I}", "from", before.role, "to", out->role, "assignments_ended",
+                               (json_int_t)dropped));
     if (rc == EM_OK && before.is_active != out->is_active)
         audit_record(d, out->is_active ? "account_enabled" : "account_disabled", user_id, admin->user_id, ip, NULL);
     return finish(d, rc, err);
@@ -442,6 +446,20 @@ int accounts_assign_students(accounts *a, db *d, const principal *admin, const c
     if (rc != EM_OK)
         *added = 0;
     return rc;
+}
+
+int accounts_unassign_student(accounts *a, db *d, const principal *admin, const char *tutor_id,
+                              const char *student_id, const char *ip, em_error *err)
+{
+    (void)a;
+    int rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    rc = authz_unassign_student(d, tutor_id, student_id, err);
+    if (rc == EM_OK)
+        audit_record(d, "tutor_unassigned", tutor_id, admin->user_id, ip,
+                     json_pack("{s:s}", "student_id", student_id));
+    return finish(d, rc, err);
 }
 
 /* ---- operators ---- */
@@ -540,8 +558,12 @@ int accounts_set_role(accounts *a, db *d, const char *raw_email, const char *rol
         rc = users_set_role_active(d, before.id, role, -1, err);
     if (rc == EM_OK)
         rc = users_get_by_id(d, before.id, out, err);
+    int64_t dropped = 0;
+    if (rc == EM_OK)
+        rc = authz_role_changed(d, before.id, before.role, role, &dropped, err);
     if (rc == EM_OK && strcmp(before.role, role) != 0)
         audit_record(d, "role_changed", before.id, NULL, NULL,
-                     json_pack("{s:s, s:s, s:s}", "from", before.role, "to", role, "by", "operator"));
+                     json_pack("{s:s, s:s, s:s, s:I}", "from", before.role, "to", role, "by", "operator",
+                               "assignments_ended", (json_int_t)dropped));
     return finish(d, rc, err);
 }

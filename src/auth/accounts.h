@@ -100,7 +100,9 @@ int accounts_change_password(accounts *a, db *d, const char *user_id, const char
 
 /* Change a user's role (NULL keeps it) and/or activity (-1 keeps it); disabling
  * ends the account's sessions. An admin cannot change their own (EM_E_CONFLICT:
- * nobody might be left to undo it). */
+ * nobody might be left to undo it). A role change ends the assignments the old
+ * role had (authz_role_changed): a former tutor keeps no students, a former
+ * student no tutors. */
 int accounts_admin_update(accounts *a, db *d, const principal *admin, const char *user_id, const char *role,
                           int active, const char *ip, user *out /* OUT */, em_error *err);
 /* Assign students to a tutor, all or none. *added counts new assignments.
@@ -109,6 +111,10 @@ int accounts_admin_update(accounts *a, db *d, const principal *admin, const char
 int accounts_assign_students(accounts *a, db *d, const principal *admin, const char *tutor_id,
                              const char *const *student_ids, size_t n, const char *ip, int *added /* OUT */,
                              em_error *err);
+
+/* End a tutor's assignment to a student; EM_E_NOT_FOUND when there is none. */
+int accounts_unassign_student(accounts *a, db *d, const principal *admin, const char *tutor_id,
+                              const char *student_id, const char *ip, em_error *err);
 
 /* ---- operators ---- */
 
@@ -131,7 +137,8 @@ int accounts_create(accounts *a, db *d, const char *email, const char *password,
                     const char *role, user *out /* OUT */, em_error *err);
 /* Set a password by email (an operator's recovery), ending every session. */
 int accounts_set_password(accounts *a, db *d, const char *email, const char *password, em_error *err);
-/* Set a role by email (an operator's recovery). */
+/* Set a role by email (an operator's recovery); assignments as for
+ * accounts_admin_update. */
 int accounts_set_role(accounts *a, db *d, const char *email, const char *role, user *out /* OUT */, em_error *err);
 
 #endif

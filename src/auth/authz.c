@@ -64,3 +64,32 @@ int authz_assign_student(db *d, const char *tutor_id, const char *student_id, bo
     *created = db_changes(d) > 0;
     return EM_OK;
 }
+
+int authz_unassign_student(db *d, const char *tutor_id, const char *student_id, em_error *err)
+{
+    const char *params[] = {tutor_id, student_id};
+    int rc = db_run(d, "DELETE FROM tutor_students WHERE tutor_id = $1 AND student_id = $2", params, 2, err);
+    if (rc != DB_DONE)
+        return rc;
+    return db_changes(d) > 0 ? EM_OK : em_error_set(err, EM_E_NOT_FOUND, "no such assignment");
+}
+
+int authz_role_changed(db *d, const char *user_id, const char *old_role, const char *new_role, int64_t *removed,
+                       em_error *err)
+{
+    *removed = 0;
+    if (strcmp(old_role, new_role) == 0)
+        return EM_OK;
+    const char *sql = NULL;
+    if (strcmp(old_role, "tutor") == 0)
+        sql = "DELETE FROM tutor_students WHERE tutor_id = $1";
+    else if (strcmp(old_role, "student") == 0)
+        sql = "DELETE FROM tutor_students WHERE student_id = $1";
+    if (sql == NULL)
+        return EM_OK;
+    int rc = db_run(d, sql, &user_id, 1, err);
+    if (rc != DB_DONE)
+        return rc;
+    *removed = db_changes(d);
+    return EM_OK;
+}

@@ -15,6 +15,7 @@
 #define EM_AUTH_AUTHZ_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "auth/token.h"
 #include "core/err.h"
@@ -42,5 +43,12 @@ bool authz_is_admin(const principal *who);
  * not student. */
 int authz_assign_student(db *d, const char *tutor_id, const char *student_id, bool *created /* OUT */,
                          em_error *err);
+/* End an assignment; EM_E_NOT_FOUND when there is none. */
+int authz_unassign_student(db *d, const char *tutor_id, const char *student_id, em_error *err);
+/* What a role change does to assignments: an account that stops being a tutor
+ * loses its students, one that stops being a student loses its tutors (a
+ * tutor's or admin's work is not a student's). *removed counts the rows. */
+int authz_role_changed(db *d, const char *user_id, const char *old_role, const char *new_role, int64_t *removed /* OUT */,
+                       em_error *err);
 
 #endif

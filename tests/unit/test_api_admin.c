@@ -227,6 +227,71 @@ static void api_admin_tutor_students_assign(void **state)
     assert_int_equal(sql_int(t, "SELECT count(*) FROM tutor_students"), 2);
 }
 
+/* A tutor's status code for GET /api/topics?user_id=<the first student>. */
+static int tutor_sees_student(api_fx *t)
+{
+    char target[128];
+    snprintf(target, sizeof target, "/api/topics?user_id=%s", api_fx_id(t, WHO_STUDENT));
+    http_fake *f = call(t, "GET", target, WHO_TUTOR, NULL);
+    int status = http_fake_status(f);
+    http_fake_free(f);
+    return status;
+}
+
+/* DELETE ends one assignment (404 when there is none, to non-admins too),
+ * audited; the tutor no longer sees the student's work. */
+static void api_admin_tutor_students_unassign(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char target[256];
+    snprintf(target, sizeof target, "/api/admin/tutors/%s/students/%s", api_fx_id(t, WHO_TUTOR),
+             api_fx_id(t, WHO_STUDENT));
+    assert_int_equal(tutor_sees_student(t), 200);
+    call_error(t, "DELETE", target, WHO_TUTOR, NULL, 404, "not_found");
+    call_error(t, "DELETE", target, WHO_STUDENT, NULL, 404, "not_found");
+    http_fake *f = call(t, "DELETE", target, WHO_ADMIN, NULL);
+    expect_status(f, 204);
+    http_fake_free(f);
+    assert_int_equal(tutor_sees_student(t), 404);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM tutor_students"), 0);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event = 'tutor_unassigned'"), 1);
+    call_error(t, "DELETE", target, WHO_ADMIN, NULL, 404, "not_found");
+}
+
+/* A role change ends what the old role had: a tutor made a student keeps no
+ * students (and made a tutor again, still none); a student made a tutor is
+ * nobody's student. */
+static void api_admin_role_change_ends_assignments(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char target[128], body[128];
+    snprintf(target, sizeof target, "/api/admin/users/%s", api_fx_id(t, WHO_TUTOR));
+    json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"role\":\"student\"}", 200));
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM tutor_students"), 0);
+    json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"role\":\"tutor\"}", 200));
+    assert_int_equal(tutor_sees_student(t), 404);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event = 'role_changed' "
+                                "AND replace(CAST(detail AS TEXT), ' ', '') LIKE '%assignments_ended\":1%'"),
+                     1);
+
+    /* assign again, then make the student a tutor */
+    snprintf(target, sizeof target, "/api/admin/tutors/%s/students", api_fx_id(t, WHO_TUTOR));
+    snprintf(body, sizeof body, "{\"student_id\":\"%s\"}", api_fx_id(t, WHO_STUDENT));
+    json_decref(call_json(t, "POST", target, WHO_ADMIN, body, 201));
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM tutor_students"), 1);
+    snprintf(target, sizeof target, "/api/admin/users/%s", api_fx_id(t, WHO_STUDENT));
+    json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"role\":\"tutor\"}", 200));
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM tutor_students"), 0);
+    /* a change of activity only leaves assignments as they are */
+    json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"role\":\"student\"}", 200));
+    snprintf(target, sizeof target, "/api/admin/tutors/%s/students", api_fx_id(t, WHO_TUTOR));
+    json_decref(call_json(t, "POST", target, WHO_ADMIN, body, 201));
+    snprintf(target, sizeof target, "/api/admin/users/%s", api_fx_id(t, WHO_STUDENT));
+    json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"is_active\":false}", 200));
+    json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"is_active\":true}", 200));
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM tutor_students"), 1);
+}
+
 static void api_admin_tutor_students_refused(void **state)
 {
     api_fx *t = api_fx_of(state);
@@ -278,7 +343,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         API_BOTH(api_admin_users_list_pages),       API_BOTH(api_admin_users_update_role_and_activity),
         API_BOTH(api_admin_users_update_refused),   API_BOTH(api_admin_tutor_students_assign),
-        API_BOTH(api_admin_tutor_students_refused),
+        API_BOTH(api_admin_tutor_students_refused), API_BOTH(api_admin_tutor_students_unassign),
+        API_BOTH(api_admin_role_change_ends_assignments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
