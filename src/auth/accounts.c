@@ -68,19 +68,14 @@ const accounts_settings *accounts_settings_of(const accounts *a)
  * EM_E_RATE_LIMITED with retry_after_s when either is over the limit. */
 static int limit_attempt(accounts *a, const char *action, const char *ip, const char *account, em_error *err)
 {
-    char key[EMAIL_MAX + 64];
-    int retry = 0, wait = 0;
-    int64_t now = clock_now_ms();
-    snprintf(key, sizeof key, "%s:ip:%s", action, ip != NULL ? ip : "unknown");
-    bool limited = !ratelimit_hit(a->limits, key, now, &retry);
-    if (account != NULL && account[0] != '\0') {
-        snprintf(key, sizeof key, "%s:acct:%s", action, account);
-        if (!ratelimit_hit(a->limits, key, now, &wait)) {
-            limited = true;
-            retry = wait > retry ? wait : retry;
-        }
-    }
-    if (!limited)
+    char by_ip[EMAIL_MAX + 64], by_account[EMAIL_MAX + 64];
+    const char *keys[2] = {by_ip, by_account};
+    int retry = 0;
+    snprintf(by_ip, sizeof by_ip, "%s:ip:%s", action, ip != NULL ? ip : "unknown");
+    snprintf(by_account, sizeof by_account, "%s:acct:%s", action, account != NULL ? account : "");
+    size_t n = account != NULL && account[0] != '\0' ? 2 : 1;
+    /* Both or neither: a refused attempt leaves no key behind for a flood to fill the table with. */
+    if (ratelimit_hit_all(a->limits, keys, n, clock_now_ms(), &retry))
         return EM_OK;
     em_error_set(err, EM_E_RATE_LIMITED, "too many attempts; try again in %d s", retry);
     err->retry_after_s = retry;

@@ -11,9 +11,10 @@
  * Whenever a new key comes in, the least recently used entries whose last hit
  * has left the window are swept from the tail of the list; that is amortised
  * O(1) (each entry is swept once) and keeps the table small when traffic is
- * light. If the table is still full, the least recently used entry goes. A
- * refused hit moves its key to the front too: a client hammering while blocked
- * must not become the first candidate for eviction (and escape its limit). */
+ * light. An entry whose window still holds a hit is never dropped: when the
+ * table is full of live keys a new key is refused (fail closed) until one
+ * frees, so a flood of new keys cannot push out the limit of a key under
+ * attack. A refused attempt records nothing and creates no key. */
 #include "auth/ratelimit.h"
 
 #include <assert.h>
@@ -228,54 +229,88 @@ static void entry_push(const ratelimit *rl, rl_entry *e, int64_t now_ms)
     e->count++;
 }
 
-/* Make room for one more entry: sweep the idle tail, then, if still full,
- * drop the least recently used entry. */
-static void make_room(ratelimit *rl, int64_t now_ms)
+/* Sweep the entries whose windows hold no hit any more, oldest use first. */
+static void sweep(ratelimit *rl, int64_t now_ms)
 {
     while (rl->oldest != NULL && entry_newest_hit(rl->oldest) <= now_ms - rl->window_ms)
         entry_remove(rl, rl->oldest);
-    if (rl->count >= rl->max_keys)
-        entry_remove(rl, rl->oldest);
+}
+
+/* Whole seconds until `at_ms` (1 .. window_s). */
+static int seconds_until(const ratelimit *rl, int64_t at_ms, int64_t now_ms)
+{
+    int64_t s = (at_ms - now_ms + 999) / 1000;
+    if (s < 1)
+        s = 1;
+    if (s > rl->window_s)
+        s = rl->window_s;
+    return (int)s;
 }
 
 /* ---- hits ---- */
 
-bool ratelimit_hit(ratelimit *rl, const char *key, int64_t now_ms, int *retry_after_s)
+bool ratelimit_hit_all(ratelimit *rl, const char *const *keys, size_t n, int64_t now_ms, int *retry_after_s)
 {
-    assert(rl != NULL && key != NULL);
-    size_t len = strnlen(key, RATELIMIT_KEY_MAX);
-    uint64_t hash = key_hash(rl, key, len); /* outside the lock: it depends on constants only */
+    assert(rl != NULL && keys != NULL && n <= RATELIMIT_MAX_KEYS_PER_HIT);
+    uint64_t hashes[RATELIMIT_MAX_KEYS_PER_HIT];
+    size_t lens[RATELIMIT_MAX_KEYS_PER_HIT];
+    rl_entry *found[RATELIMIT_MAX_KEYS_PER_HIT];
+    for (size_t i = 0; i < n; i++) {
+        lens[i] = strnlen(keys[i], RATELIMIT_KEY_MAX);
+        hashes[i] = key_hash(rl, keys[i], lens[i]); /* outside the lock: constants only */
+    }
     int retry = 0;
+    size_t missing = 0;
 
     pthread_mutex_lock(&rl->mu);
-    rl_entry *e = entry_find(rl, hash, key, len);
-    if (e == NULL) {
-        make_room(rl, now_ms);
-        e = entry_new(rl, hash, key, len);
-    } else {
+    /* 1. Would every key allow it? Nothing is recorded or created yet. */
+    for (size_t i = 0; i < n; i++) {
+        rl_entry *e = entry_find(rl, hashes[i], keys[i], lens[i]);
+        found[i] = e;
+        if (e == NULL) {
+            missing++;
+            continue;
+        }
         entry_prune(rl, e, now_ms);
         use_unlink(rl, e);
         use_push_front(rl, e);
+        if (e->count >= rl->limit) {
+            /* Free again when the oldest hit leaves the window. */
+            int wait = seconds_until(rl, e->hits[e->head] + rl->window_ms, now_ms);
+            retry = wait > retry ? wait : retry;
+        }
     }
-    bool allowed = e->count < rl->limit;
-    if (allowed) {
-        entry_push(rl, e, now_ms);
-    } else {
-        /* Free again when the oldest hit leaves the window; it is inside it,
-         * so the wait is 1 .. window_ms. */
-        int64_t wait_ms = e->hits[e->head] + rl->window_ms - now_ms;
-        int64_t s = (wait_ms + 999) / 1000;
-        if (s < 1)
-            s = 1;
-        if (s > rl->window_s)
-            s = rl->window_s;
-        retry = (int)s;
+    /* 2. Room for the new keys, without dropping a live one. */
+    if (retry == 0 && missing > 0) {
+        sweep(rl, now_ms);
+        if (rl->count + missing > rl->max_keys)
+            retry = rl->oldest != NULL ? seconds_until(rl, entry_newest_hit(rl->oldest) + rl->window_ms, now_ms)
+                                       : rl->window_s;
+    }
+    /* 3. All or nothing. */
+    if (retry == 0) {
+        for (size_t i = 0; i < n; i++) {
+            rl_entry *e = found[i];
+            if (e == NULL) {
+                /* A key given twice in one call is found the second time. */
+                e = entry_find(rl, hashes[i], keys[i], lens[i]);
+                if (e == NULL)
+                    e = entry_new(rl, hashes[i], keys[i], lens[i]);
+            }
+            if (e->count < rl->limit)
+                entry_push(rl, e, now_ms);
+        }
     }
     pthread_mutex_unlock(&rl->mu);
 
     if (retry_after_s != NULL)
         *retry_after_s = retry;
-    return allowed;
+    return retry == 0;
+}
+
+bool ratelimit_hit(ratelimit *rl, const char *key, int64_t now_ms, int *retry_after_s)
+{
+    return ratelimit_hit_all(rl, &key, 1, now_ms, retry_after_s);
 }
 
 void ratelimit_reset(ratelimit *rl, const char *key)

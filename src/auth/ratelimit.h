@@ -9,8 +9,11 @@
  * such keys then share one limit: stricter, never looser).
  *
  * The table is bounded (`max_keys`): when full, the entries whose windows have
- * passed are swept, and if none have, the least recently used key is dropped,
- * so a flood of distinct keys cannot grow memory. Keys are hashed with SipHash
+ * passed are swept; a key whose window still holds a hit is never dropped, so
+ * when the table is full of live keys a new key is refused (fail closed: its
+ * attempt waits until a key frees) rather than letting a flood of distinct keys
+ * push out the limit of a key under attack. Memory never grows past max_keys.
+ * A refused attempt records nothing and creates no key. Keys are hashed with SipHash
  * under a random key, so chosen keys cannot pile into one bucket. Thread-safe
  * (one mutex; the critical section is a hash lookup). One process only: several
  * instances share limits through Redis later (REDIS_URL), not through this
@@ -36,9 +39,19 @@ ratelimit *ratelimit_new(int limit, int window_s, size_t max_keys);
 void ratelimit_free(ratelimit *rl);
 
 /* Count a hit for `key` at now_ms. Returns true when allowed; false when the key
- * is over its limit, with *retry_after_s (may be NULL) set to the whole seconds
- * until a hit would be allowed again (at least 1). A refused hit is not counted. */
+ * is over its limit (or is new and the table is full of live keys), with
+ * *retry_after_s (may be NULL) set to the whole seconds until a hit would be
+ * allowed again (1 .. window_s). A refused hit is not counted. */
 bool ratelimit_hit(ratelimit *rl, const char *key, int64_t now_ms, int *retry_after_s /* OUT */);
+
+/* Most keys one attempt may count against. */
+#define RATELIMIT_MAX_KEYS_PER_HIT 4
+/* One attempt counted against several keys at once (the client's address and
+ * the account): allowed only when every key allows it, and then counted for
+ * every key; refused, it is counted for none and creates no key. *retry_after_s
+ * is the longest wait of the refusing keys. */
+bool ratelimit_hit_all(ratelimit *rl, const char *const *keys, size_t n, int64_t now_ms,
+                       int *retry_after_s /* OUT */);
 /* Forget a key (e.g. the account's failures after a successful login). */
 void ratelimit_reset(ratelimit *rl, const char *key);
 

@@ -337,6 +337,40 @@ static void auth_accounts_attempts_are_limited(void **state)
     accounts_free(a);
 }
 
+/* The audit's attack: an account's failed logins lock it; 70,000 refused
+ * logins for distinct emails from a second address must not push that lock
+ * out of the attempt table (they create no keys), so guessing does not start
+ * again. */
+static void auth_accounts_refused_flood_keeps_a_lock(void **state)
+{
+    fixture *f = area_db(state);
+    accounts *a = new_accounts(fast_cost, 10);
+    em_error err = {0};
+    account_tokens t;
+    make_account(a, f->d, "victim@example.org", "student");
+    for (int i = 0; i < 10; i++) {
+        char ip[32];
+        snprintf(ip, sizeof ip, "10.9.%d.1", i);
+        assert_int_equal(accounts_login(a, f->d, "victim@example.org", "wrong password!", ip, &t, &err),
+                         EM_E_DENIED);
+    }
+    assert_int_equal(accounts_login(a, f->d, "victim@example.org", PASSWORD, "10.9.99.1", &t, &err),
+                     EM_E_RATE_LIMITED);
+    /* the flood: the second address's first ten go through (wrong emails), the
+     * rest are refused before any work */
+    int refused = 0;
+    for (int i = 0; i < 70000; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "guess-%d@example.org", i);
+        int rc = accounts_login(a, f->d, email, "wrong password!", "198.51.100.7", &t, &err);
+        refused += rc == EM_E_RATE_LIMITED;
+    }
+    assert_int_equal(refused, 70000 - 10);
+    int rc = accounts_login(a, f->d, "victim@example.org", "wrong password!", "10.9.100.1", &t, &err);
+    expect_refusal(rc, &err, EM_E_RATE_LIMITED, NULL);
+    accounts_free(a);
+}
+
 /* ---- login ---- */
 
 static void auth_accounts_login_reasons_and_audit(void **state)
@@ -941,6 +975,7 @@ int main(void)
         BOTH(auth_accounts_register_signs_in_a_student),
         BOTH(auth_accounts_register_refusals_leave_nothing),
         BOTH(auth_accounts_attempts_are_limited),
+        BOTH(auth_accounts_refused_flood_keeps_a_lock),
         BOTH(auth_accounts_login_reasons_and_audit),
         BOTH(auth_accounts_login_rehashes_an_older_cost),
         BOTH(auth_accounts_refresh_rotates_and_detects_reuse),

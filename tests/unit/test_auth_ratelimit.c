@@ -135,33 +135,61 @@ static void test_ratelimit_table_bounded(void **state)
     const size_t max_keys = 64;
     ratelimit *rl = ratelimit_new(2, 60, max_keys);
     char key[64];
-    /* A flood of distinct keys, all inside one window (nothing to sweep). */
+    /* A blocked key: its window holds two hits. */
+    assert_true(ratelimit_hit(rl, "victim", T0, NULL));
+    assert_true(ratelimit_hit(rl, "victim", T0, NULL));
+    /* A flood of distinct keys, all inside one window (nothing to sweep):
+     * the table fills, then new keys are refused (fail closed) with the wait
+     * until the oldest key frees, and memory never grows past max_keys. */
+    size_t admitted = 0;
+    int retry = 0;
     for (size_t i = 0; i < 10 * max_keys; i++) {
         snprintf(key, sizeof key, "flood:%zu", i);
-        assert_true(ratelimit_hit(rl, key, T0 + (int64_t)i, NULL));
+        if (ratelimit_hit(rl, key, T0 + 1000 + (int64_t)i, &retry))
+            admitted++;
+        else
+            assert_true(retry >= 1 && retry <= 60);
         assert_true(ratelimit_size(rl) <= max_keys);
     }
+    assert_int_equal(admitted, max_keys - 1);
     assert_int_equal(ratelimit_size(rl), max_keys);
-    /* The most recent keys are still limited. */
-    for (size_t i = 10 * max_keys - 8; i < 10 * max_keys; i++) {
-        snprintf(key, sizeof key, "flood:%zu", i);
-        assert_true(ratelimit_hit(rl, key, T0 + 1000, NULL));
-        assert_false(ratelimit_hit(rl, key, T0 + 1000, NULL));
-    }
-    /* A blocked key that keeps knocking is used recently, so it survives a
-     * flood of new keys smaller than the table. */
-    assert_true(ratelimit_hit(rl, "victim", T0 + 2000, NULL));
-    assert_true(ratelimit_hit(rl, "victim", T0 + 2000, NULL));
-    for (size_t i = 0; i < 4 * max_keys; i++) {
-        if (i % (max_keys / 2) == 0)
-            assert_false(ratelimit_hit(rl, "victim", T0 + 2000, NULL));
-        snprintf(key, sizeof key, "flood2:%zu", i);
-        ratelimit_hit(rl, key, T0 + 2000, NULL);
-    }
-    assert_false(ratelimit_hit(rl, "victim", T0 + 2000, NULL));
+    /* The flood pushed nothing out: the victim is still limited, and keys
+     * already in keep working. */
+    assert_false(ratelimit_hit(rl, "victim", T0 + 2000, &retry));
+    assert_true(ratelimit_hit(rl, "flood:0", T0 + 2000, NULL));
+    assert_false(ratelimit_hit(rl, "flood:0", T0 + 2000, NULL));
     /* Once the window has passed, new keys sweep the idle ones. */
     assert_true(ratelimit_hit(rl, "late", T0 + 2000 + 60000, NULL));
     assert_true(ratelimit_size(rl) <= 2);
+    ratelimit_free(rl);
+}
+
+/* One attempt against the address and the account: both or neither. A
+ * refused attempt counts for no key and creates none, so refused requests
+ * cannot fill the table. */
+static void test_ratelimit_hit_all_is_all_or_nothing(void **state)
+{
+    (void)state;
+    ratelimit *rl = ratelimit_new(2, 60, 16);
+    const char *ip_a[] = {"login:ip:1", "login:acct:a"};
+    const char *ip_b[] = {"login:ip:1", "login:acct:b"};
+    int retry = 0;
+    assert_true(ratelimit_hit_all(rl, ip_a, 2, T0, NULL));
+    assert_true(ratelimit_hit_all(rl, ip_a, 2, T0 + 1, NULL));
+    assert_int_equal(ratelimit_size(rl), 2);
+    /* The address is spent: a new account's attempt is refused and leaves
+     * nothing behind. */
+    for (int i = 0; i < 100; i++)
+        assert_false(ratelimit_hit_all(rl, ip_b, 2, T0 + 10 + i, &retry));
+    assert_int_equal(ratelimit_size(rl), 2);
+    assert_true(retry >= 59 && retry <= 60);
+    /* The account is spent, from a fresh address: refused, and the fresh
+     * address's key is not created either. */
+    const char *ip2_a[] = {"login:ip:2", "login:acct:a"};
+    assert_false(ratelimit_hit_all(rl, ip2_a, 2, T0 + 200, NULL));
+    assert_int_equal(ratelimit_size(rl), 2);
+    /* After the window, both are free again. */
+    assert_true(ratelimit_hit_all(rl, ip2_a, 2, T0 + 60001, NULL));
     ratelimit_free(rl);
 }
 
@@ -293,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_ratelimit_large_limit_grows),
         cmocka_unit_test(test_ratelimit_clock_steps_back),
         cmocka_unit_test(test_ratelimit_table_bounded),
+        cmocka_unit_test(test_ratelimit_hit_all_is_all_or_nothing),
         cmocka_unit_test(test_ratelimit_long_keys),
         cmocka_unit_test(test_ratelimit_concurrent_one_key),
         cmocka_unit_test(test_config_parse_rate),
