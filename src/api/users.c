@@ -24,7 +24,9 @@ void api_users_me_update(http_req *req, http_res *res)
         user u;
         em_error err = {0};
         int rc = accounts_update_profile(c->accounts, d, me->who.user_id, json_string_value(name),
-                                         json_string_value(email), http_req_client_ip(req), &u, &err);
+                                         json_string_value(email),
+                                         json_string_value(json_object_get(body, "current_password")),
+                                         me->who.family, http_req_client_ip(req), &u, &err);
         if (rc != EM_OK)
             api_error(res, rc, &err);
         else

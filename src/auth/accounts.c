@@ -89,21 +89,19 @@ static void forget_attempts(accounts *a, const char *action, const char *account
     ratelimit_reset(a->limits, key);
 }
 
-/* Issue an access token for `u` and, when `refresh` is NULL, start a refresh
- * family; fills *out. */
-static int hand_out_tokens(accounts *a, db *d, const user *u, const char *refresh, account_tokens *out,
-                           em_error *err)
+/* Issue an access token for `u` in the session out->family, starting one (a
+ * refresh family, its token to out->refresh) when `start` is true; fills *out. */
+static int hand_out_tokens(accounts *a, db *d, const user *u, bool start, account_tokens *out, em_error *err)
 {
     int64_t now = clock_now_ms();
-    if (refresh == NULL) {
-        int rc = refresh_start(d, u->id, now, a->s.refresh_ttl_days, out->refresh, err);
+    if (start) {
+        int rc = refresh_start(d, u->id, now, a->s.refresh_ttl_days, out->refresh, out->family, err);
         if (rc != EM_OK)
             return rc;
-    } else if (refresh != out->refresh) {
-        snprintf(out->refresh, sizeof out->refresh, "%s", refresh);
     }
     char *access = NULL;
-    int rc = token_issue_access(a->s.secret_key, u->id, u->role, now / 1000, a->s.access_ttl_s, &access, err);
+    int rc = token_issue_access(a->s.secret_key, u->id, u->role, out->family, now / 1000, a->s.access_ttl_s,
+                                &access, err);
     if (rc != EM_OK) {
         log_msg(LOG_ERROR, "auth: cannot issue an access token: %s", err->msg);
         return em_error_set(err, EM_E_INTERNAL, "internal error");
@@ -182,7 +180,7 @@ int accounts_register(accounts *a, db *d, const char *raw_email, const char *pas
     user u;
     rc = users_create(d, email, hash, display_name, "student", &u, err);
     if (rc == EM_OK)
-        rc = hand_out_tokens(a, d, &u, NULL, out, err);
+        rc = hand_out_tokens(a, d, &u, true, out, err);
     if (rc == EM_OK)
         audit_record(d, "register", u.id, NULL, ip, NULL);
     return finish(d, rc, err);
@@ -233,7 +231,7 @@ int accounts_login(accounts *a, db *d, const char *raw_email, const char *passwo
         if (password_hash(password, a->s.cost, hash) == EM_OK && db_begin(d, &re) == EM_OK)
             finish(d, users_set_password(d, u.id, hash, &re), &re);
     }
-    rc = hand_out_tokens(a, d, &u, NULL, out, err);
+    rc = hand_out_tokens(a, d, &u, true, out, err);
     if (rc == EM_OK)
         audit_record(d, "login_ok", u.id, NULL, ip, NULL);
     return finish(d, rc, err);
@@ -255,7 +253,7 @@ int accounts_refresh(accounts *a, db *d, const char *presented, const char *ip, 
     rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
-    rc = refresh_rotate(d, presented, now, a->s.refresh_ttl_days, out->refresh, user_id, err);
+    rc = refresh_rotate(d, presented, now, a->s.refresh_ttl_days, out->refresh, user_id, out->family, err);
     if (rc == EM_E_CONFLICT) {
         /* The family's revocation stands: commit it, then refuse. */
         audit_record(d, "token_reuse", user_id, NULL, ip, NULL);
@@ -281,7 +279,7 @@ int accounts_refresh(accounts *a, db *d, const char *presented, const char *ip, 
         }
     }
     if (rc == EM_OK)
-        rc = hand_out_tokens(a, d, &u, out->refresh, out, err);
+        rc = hand_out_tokens(a, d, &u, false, out, err);
     return finish(d, rc, err);
 }
 
@@ -319,15 +317,24 @@ int accounts_authenticate(accounts *a, db *d, const char *token, principal *who,
         return em_error_refuse(err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN, "the account is not active");
     if (rc != EM_OK)
         return rc;
+    /* And the session as it is now: a token outlives neither its logout, nor a
+     * password change, nor the account's deactivation (each revokes families),
+     * even after the account is enabled again. */
+    bool alive = false;
+    rc = refresh_family_alive(d, claimed.family, clock_now_ms(), &alive, err);
+    if (rc != EM_OK)
+        return rc;
+    if (!alive)
+        return em_error_refuse(err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN, "the session has ended");
     *who = claimed;
     snprintf(who->role, sizeof who->role, "%s", u->role);
     return EM_OK;
 }
 
 int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name, const char *raw_email,
-                            const char *ip, user *out, em_error *err)
+                            const char *current_password, const char *keep_family, const char *ip, user *out,
+                            em_error *err)
 {
-    (void)a;
     char email[EMAIL_MAX + 1];
     if (display_name == NULL && raw_email == NULL)
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "give display_name and/or email");
@@ -335,11 +342,31 @@ int accounts_update_profile(accounts *a, db *d, const char *user_id, const char 
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
                                "display_name must be a string of at most %d bytes", USER_NAME_MAX);
     int rc = raw_email != NULL ? normalize_email(raw_email, email, err) : EM_OK;
-    if (rc == EM_OK)
-        rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    if (raw_email != NULL) {
+        /* Whoever holds a session must not be able to move the account away
+         * from its owner: the email is the account's name and its recovery. */
+        if (current_password == NULL)
+            return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "changing the email needs current_password");
+        rc = limit_attempt(a, "password", ip, user_id, err);
+        if (rc != EM_OK)
+            return rc;
+        user me;
+        rc = users_get_by_id(d, user_id, &me, err);
+        if (rc != EM_OK)
+            return rc;
+        if (me.password_hash[0] == '\0' || !password_verify(me.password_hash, current_password)) {
+            audit_record(d, "email_change_failed", user_id, NULL, ip, NULL);
+            return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS, "the current password is not correct");
+        }
+    }
+    rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
     rc = users_update_profile(d, user_id, display_name, raw_email != NULL ? email : NULL, err);
+    if (rc == EM_OK && raw_email != NULL)
+        rc = refresh_revoke_user_except(d, user_id, keep_family, clock_now_ms(), err);
     if (rc == EM_OK)
         rc = users_get_by_id(d, user_id, out, err);
     if (rc == EM_OK && raw_email != NULL)

@@ -60,6 +60,7 @@ typedef struct account_tokens {
     user user;                          /* the account as stored now */
     char access[ACCESS_TOKEN_MAX + 1];  /* JWT, valid access_ttl_s */
     char refresh[REFRESH_TOKEN_LEN + 1];
+    char family[37];                    /* the session: the refresh family both belong to */
     int expires_in;                     /* seconds */
 } account_tokens;
 
@@ -82,14 +83,21 @@ int accounts_refresh(accounts *a, db *d, const char *refresh_token, const char *
 /* End the session of a refresh token. An unknown token is not an error
  * (logging out is idempotent). */
 int accounts_logout(accounts *a, db *d, const char *refresh_token, const char *ip, em_error *err);
-/* Who an access token speaks for, as the account is now: a disabled or deleted
- * account is ACCOUNTS_INVALID_TOKEN even while its token is unexpired, and the
- * role is the current one. *account (may be NULL) receives the row. */
+/* Who an access token speaks for, as the account and its session are now: a
+ * disabled or deleted account, and a session that ended (logout, a password
+ * change, a disabled account: its refresh family revoked or expired), are
+ * ACCOUNTS_INVALID_TOKEN even while the token is unexpired, and the role is
+ * the current one. *account (may be NULL) receives the row. */
 int accounts_authenticate(accounts *a, db *d, const char *access_token, principal *who /* OUT */,
                           user *account /* OUT */, em_error *err);
-/* Change display name and/or email (NULL keeps a field). *out receives the row. */
+/* Change display name and/or email (NULL keeps a field). A new email needs the
+ * current password (ACCOUNTS_INVALID_CREDENTIALS with EM_E_INVAL when it is
+ * wrong or missing; limited like password changes) and ends every other
+ * session of the account (all but `keep_family`, the caller's). *out receives
+ * the row. */
 int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name, const char *email,
-                            const char *ip, user *out /* OUT */, em_error *err);
+                            const char *current_password, const char *keep_family, const char *ip,
+                            user *out /* OUT */, em_error *err);
 /* Change the password knowing the current one, ending every session. Limited
  * per address and per account. A wrong current password is
  * ACCOUNTS_INVALID_CREDENTIALS with EM_E_INVAL (400: the caller is signed in). */

@@ -27,10 +27,12 @@ static int insert_token(db *d, const char *user_id, const char *family, int64_t 
 }
 
 int refresh_start(db *d, const char *user_id, int64_t now_ms, int ttl_days,
-                  char token[REFRESH_TOKEN_LEN + 1], em_error *err)
+                  char token[REFRESH_TOKEN_LEN + 1], char family_out[37], em_error *err)
 {
     char family[ID_UUID_LEN + 1];
     id_uuid7(family);
+    if (family_out != NULL)
+        snprintf(family_out, 37, "%s", family);
     int rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
@@ -100,7 +102,7 @@ static bool expired(const token_row *row, int64_t now_ms)
 }
 
 int refresh_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
-                   char new_token[REFRESH_TOKEN_LEN + 1], char user_id[37], em_error *err)
+                   char new_token[REFRESH_TOKEN_LEN + 1], char user_id[37], char family[37], em_error *err)
 {
     token_row row;
     if (strlen(presented) != REFRESH_TOKEN_LEN)
@@ -112,6 +114,8 @@ int refresh_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
     if (rc != EM_OK)
         goto fail;
     snprintf(user_id, 37, "%s", row.user_id);
+    if (family != NULL)
+        snprintf(family, 37, "%s", row.family);
     if (row.revoked || expired(&row, now_ms)) {
         rc = em_error_set(err, EM_E_NOT_FOUND, "invalid refresh token");
         goto fail;
@@ -144,6 +148,21 @@ int refresh_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
 fail:
     db_rollback(d);
     return rc;
+}
+
+int refresh_family_alive(db *d, const char *family, int64_t now_ms, bool *alive, em_error *err)
+{
+    char now[32];
+    clock_iso8601(now_ms, now);
+    const char *params[] = {family, now};
+    int rc = db_run_cached(d,
+                           "SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL "
+                           "AND expires_at > $2 LIMIT 1",
+                           params, 2, err);
+    if (rc < 0)
+        return rc;
+    *alive = rc == DB_ROW;
+    return EM_OK;
 }
 
 int refresh_owner(db *d, const char *presented, char user_id[37], em_error *err)
@@ -179,6 +198,18 @@ int refresh_revoke_user(db *d, const char *user_id, int64_t now_ms, em_error *er
 {
     /* One statement is atomic by itself; it needs no level of its own. */
     return revoke_where(d, "user_id", user_id, now_ms, err);
+}
+
+int refresh_revoke_user_except(db *d, const char *user_id, const char *keep_family, int64_t now_ms, em_error *err)
+{
+    char now[32];
+    clock_iso8601(now_ms, now);
+    const char *params[] = {now, user_id, keep_family != NULL ? keep_family : ""};
+    int rc = db_run(d,
+                    "UPDATE refresh_tokens SET revoked_at = $1 "
+                    "WHERE user_id = $2 AND family_id <> $3 AND revoked_at IS NULL",
+                    params, 3, err);
+    return rc == DB_DONE ? EM_OK : rc;
 }
 
 int refresh_purge(db *d, int64_t now_ms, int keep_days, int64_t *deleted, em_error *err)

@@ -10,23 +10,29 @@
 #ifndef EM_AUTH_REFRESH_H
 #define EM_AUTH_REFRESH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "auth/token.h"
 #include "core/err.h"
 #include "db/db.h"
 
-/* Start a family for user_id; the new token goes to `token`. */
+/* Start a family for user_id; the new token goes to `token`, the family's id
+ * to `family` (may be NULL). */
 int refresh_start(db *d, const char *user_id, int64_t now_ms, int ttl_days,
-                  char token[REFRESH_TOKEN_LEN + 1] /* OUT */, em_error *err);
+                  char token[REFRESH_TOKEN_LEN + 1] /* OUT */, char family[37] /* OUT */, em_error *err);
 
 /* Exchange `presented` for a new token. On success the new token is in
- * new_token and its owner in user_id. EM_E_NOT_FOUND: unknown, expired or
+ * new_token, its owner in user_id and its family in `family` (may be NULL). EM_E_NOT_FOUND: unknown, expired or
  * revoked. EM_E_CONFLICT: reuse of a used token; the family is now revoked and
  * user_id names its owner (for the audit log). */
 int refresh_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
                    char new_token[REFRESH_TOKEN_LEN + 1] /* OUT */, char user_id[37] /* OUT */,
-                   em_error *err);
+                   char family[37] /* OUT */, em_error *err);
+
+/* Whether the family is a live session: not revoked, and its newest token not
+ * expired at now_ms (an access token issued with it is good only then). */
+int refresh_family_alive(db *d, const char *family, int64_t now_ms, bool *alive /* OUT */, em_error *err);
 
 /* The owner of `presented` whatever its state (used, revoked, expired), for
  * per-account limits before any change is made; EM_E_NOT_FOUND when unknown. */
@@ -38,6 +44,9 @@ int refresh_revoke(db *d, const char *presented, int64_t now_ms, char user_id[37
                    em_error *err);
 /* Revoke every family of a user (password change, deactivation). */
 int refresh_revoke_user(db *d, const char *user_id, int64_t now_ms, em_error *err);
+/* Revoke every family of a user but `keep_family` (the session making the
+ * change: an email change ends the others). */
+int refresh_revoke_user_except(db *d, const char *user_id, const char *keep_family, int64_t now_ms, em_error *err);
 
 /* Delete refresh tokens that expired, or were used or revoked, more than
  * keep_days ago (maintenance; the periodic job auth.purge_refresh_tokens).

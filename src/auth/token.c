@@ -196,6 +196,7 @@ static int check_claims(json_t *claims, int64_t now_s, principal *p /* OUT */, c
 {
     json_t *sub = json_object_get(claims, "sub");
     json_t *role = json_object_get(claims, "role");
+    json_t *fam = json_object_get(claims, "fam");
     json_t *exp = json_object_get(claims, "exp");
     json_t *iat = json_object_get(claims, "iat");
     json_t *nbf = json_object_get(claims, "nbf");
@@ -207,6 +208,10 @@ static int check_claims(json_t *claims, int64_t now_s, principal *p /* OUT */, c
     }
     if (!json_is_string(role) || !role_is_valid(json_string_value(role))) {
         *why = "role missing or unknown";
+        return EM_E_INVAL;
+    }
+    if (!json_is_string(fam) || !id_is_uuid(json_string_value(fam))) {
+        *why = "fam missing or not a UUID";
         return EM_E_INVAL;
     }
     if (!json_is_integer(exp) || !json_is_integer(iat) || (nbf != NULL && !json_is_integer(nbf))) {
@@ -231,6 +236,7 @@ static int check_claims(json_t *claims, int64_t now_s, principal *p /* OUT */, c
     }
     snprintf(p->user_id, sizeof p->user_id, "%s", json_string_value(sub));
     snprintf(p->role, sizeof p->role, "%s", json_string_value(role));
+    snprintf(p->family, sizeof p->family, "%s", json_string_value(fam));
     p->expires_at = exp_s;
     return EM_OK;
 }
@@ -306,8 +312,8 @@ done:
     return em_error_set(err, EM_E_INVAL, "invalid token");
 }
 
-int token_issue_access(const char *key, const char *user_id, const char *role, int64_t now_s, int ttl_s,
-                       char **out /* OUT */, em_error *err)
+int token_issue_access(const char *key, const char *user_id, const char *role, const char *family, int64_t now_s,
+                       int ttl_s, char **out /* OUT */, em_error *err)
 {
     char jti[sodium_base64_ENCODED_LEN(JTI_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
     jwt_t *jwt = NULL;
@@ -316,13 +322,13 @@ int token_issue_access(const char *key, const char *user_id, const char *role, i
     int e;
     int rc = EM_OK;
 
-    assert(key != NULL && user_id != NULL && role != NULL && out != NULL);
+    assert(key != NULL && user_id != NULL && role != NULL && family != NULL && out != NULL);
     *out = NULL;
     key_len = strlen(key);
     if (key_len == 0 || key_len > INT_MAX)
         return em_error_set(err, EM_E_INVAL, "no key to sign tokens with");
-    if (!id_is_uuid(user_id) || !role_is_valid(role))
-        return em_error_set(err, EM_E_INVAL, "cannot issue a token for this user id or role");
+    if (!id_is_uuid(user_id) || !role_is_valid(role) || !id_is_uuid(family))
+        return em_error_set(err, EM_E_INVAL, "cannot issue a token for this user id, role or family");
     /* exp goes through libjwt as a long. */
     if (ttl_s <= 0 || now_s < 0 || now_s > (int64_t)LONG_MAX - ttl_s)
         return em_error_set(err, EM_E_INVAL, "invalid token lifetime");
@@ -338,6 +344,8 @@ int token_issue_access(const char *key, const char *user_id, const char *role, i
         e = jwt_add_grant(jwt, "sub", user_id);
     if (e == 0)
         e = jwt_add_grant(jwt, "role", role);
+    if (e == 0)
+        e = jwt_add_grant(jwt, "fam", family);
     if (e == 0)
         e = jwt_add_grant(jwt, "jti", jti);
     if (e == 0)

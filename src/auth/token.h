@@ -1,7 +1,8 @@
 /* token: access tokens (JWT HS256 signed with SECRET_KEY, through libjwt) and
  * refresh token material (random, stored only as a hash).
  *
- * An access token carries sub (user id), role, iat, exp and a random jti. Only
+ * An access token carries sub (user id), role, fam (the refresh token family
+ * it was issued with: the session it belongs to), iat, exp and a random jti. Only
  * HS256 is accepted: a token whose header names another algorithm ("none",
  * HS512, RS256) is rejected before its signature is looked at, as are expired,
  * not-yet-valid, tampered and wrong-key tokens. */
@@ -23,13 +24,14 @@
 typedef struct principal {
     char user_id[TOKEN_USER_ID_MAX + 1];
     char role[TOKEN_ROLE_MAX + 1];   /* "student", "tutor" or "admin" */
+    char family[TOKEN_USER_ID_MAX + 1]; /* the refresh family (session) the token belongs to */
     int64_t expires_at;              /* exp, seconds since the epoch */
 } principal;
 
 /* Issue an access token valid for ttl_s seconds from now_s. *out is owned (free
  * with free()). The key is the raw SECRET_KEY text (at least 32 bytes outside
  * local). */
-int token_issue_access(const char *key, const char *user_id, const char *role, int64_t now_s,
+int token_issue_access(const char *key, const char *user_id, const char *role, const char *family, int64_t now_s,
                        int ttl_s, char **out /* OUT */, em_error *err);
 /* Verify signature, algorithm, exp/iat/nbf (60 s leeway for clock skew) and the
  * claims' shape. EM_E_INVAL ("invalid token") or EM_E_TIMEOUT ("token expired")

@@ -132,8 +132,9 @@ static void auth_whole_flow(void **state)
     it_response_free(&r);
     assert_int_equal(audit_count(&b, "token_reuse"), 1);
 
-    /* logout revokes */
+    /* logout revokes, and its access token stops working at once */
     it_login(&s, &a);
+    assert_int_equal(me_with(&s, a.access), 200);
     snprintf(body, sizeof body, "{\"refresh_token\":\"%s\"}", a.refresh);
     post(&s, "/api/auth/logout", body, &r);
     assert_int_equal(r.status, 204);
@@ -141,6 +142,7 @@ static void auth_whole_flow(void **state)
     post(&s, "/api/auth/refresh", body, &r);
     it_assert_error(&r, 401, "invalid_token");
     it_response_free(&r);
+    assert_int_equal(me_with(&s, a.access), 401);
 
     /* password change: old password out, sessions revoked, new password in */
     it_login(&s, &a);
@@ -152,12 +154,15 @@ static void auth_whole_flow(void **state)
     it_response_free(&r);
     char pw[256];
     snprintf(pw, sizeof pw, "{\"current_password\":\"%s\",\"new_password\":\"a brand new passphrase\"}", a.password);
+    char before_change[sizeof a.access];
+    snprintf(before_change, sizeof before_change, "%s", a.access);
     it_http(&s, "POST", "/api/users/me/password", hj, pw, strlen(pw), &r);
     assert_int_equal(r.status, 204);
     it_response_free(&r);
     post(&s, "/api/auth/refresh", body, &r);
     it_assert_error(&r, 401, "invalid_token");
     it_response_free(&r);
+    assert_int_equal(me_with(&s, before_change), 401); /* the old access token ended with its session */
     post(&s, "/api/auth/login", "{\"email\":\"alice@example.org\",\"password\":\"correct horse battery staple\"}", &r);
     it_assert_error(&r, 401, "invalid_credentials");
     it_response_free(&r);
@@ -197,11 +202,11 @@ static void auth_bad_tokens_rejected(void **state)
     char *tok = NULL;
     int64_t now = (int64_t)time(NULL);
     /* expired: issued two hours ago for 15 minutes */
-    assert_int_equal(token_issue_access(SECRET, a.id, "student", now - 7200, 900, &tok, &err), EM_OK);
+    assert_int_equal(token_issue_access(SECRET, a.id, "student", a.id, now - 7200, 900, &tok, &err), EM_OK);
     assert_int_equal(me_with(&s, tok), 401);
     free(tok);
     /* wrong key */
-    assert_int_equal(token_issue_access("some-other-secret-key-0123456789abcdef", a.id, "student", now, 900,
+    assert_int_equal(token_issue_access("some-other-secret-key-0123456789abcdef", a.id, "student", a.id, now, 900,
                                         &tok, &err),
                      EM_OK);
     assert_int_equal(me_with(&s, tok), 401);

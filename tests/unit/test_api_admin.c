@@ -141,7 +141,8 @@ static void api_admin_users_update_role_and_activity(void **state)
     assert_string_equal(jstr(j, "role"), "student");
     json_decref(j);
     refresh_expect(t, WHO_STUDENT2, 401);
-    json_decref(call_json(t, "GET", "/api/users/me", WHO_STUDENT2, NULL, 200));
+    /* Enabled again, the old access token stays dead: its session ended with the deactivation. */
+    call_error(t, "GET", "/api/users/me", WHO_STUDENT2, NULL, 401, "unauthorized");
     json_decref(call_json(t, "POST", "/api/auth/login", WHO_ANON,
                           "{\"email\":\"student2@example.org\",\"password\":\"student two studies late\"}",
                           200));

@@ -173,14 +173,18 @@ static void api_caller_account_read_each_request(void **state)
     json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"role\":\"student\"}", 200));
     call_error(t, "GET", "/api/admin/users", WHO_STUDENT2, NULL, 404, "not_found");
 
-    /* Disabled: the unexpired token is refused; enabled: it works again. */
+    /* Disabled: the unexpired token is refused; enabled again: still refused,
+     * since disabling ended the account's sessions. */
     json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"is_active\":false}", 200));
     http_fake *f = call(t, "GET", "/api/users/me", WHO_STUDENT2, NULL);
     expect_unauthorized(f, "Bearer error=\"invalid_token\"");
     assert_string_equal(error_message(f), "the account is not active");
     http_fake_free(f);
     json_decref(call_json(t, "PATCH", target, WHO_ADMIN, "{\"is_active\":true}", 200));
-    json_decref(call_json(t, "GET", "/api/users/me", WHO_STUDENT2, NULL, 200));
+    f = call(t, "GET", "/api/users/me", WHO_STUDENT2, NULL);
+    expect_unauthorized(f, "Bearer error=\"invalid_token\"");
+    assert_string_equal(error_message(f), "the session has ended");
+    http_fake_free(f);
 }
 
 /* The Set-Cookie line for `name` (fails when absent). */

@@ -526,8 +526,14 @@ static void api_questions_visibility(void **state)
     j = get_question(t, WHO_STUDENT, b.atp);
     assert_string_equal(jstr(j, "explanation"), "Checked by the tutor.");
     json_decref(j);
-    /* A tutor again: the assignment was kept. */
+    /* A tutor again: the demotion ended the assignment, so still nothing
+     * until an admin assigns the student again. */
     json_decref(call_json(t, "PATCH", account, WHO_ADMIN, "{\"role\":\"tutor\"}", 200));
+    expect_listed(t, WHO_TUTOR, "/api/questions", "");
+    char assign[128], body[128];
+    snprintf(assign, sizeof assign, "/api/admin/tutors/%s/students", api_fx_id(t, WHO_TUTOR));
+    snprintf(body, sizeof body, "{\"student_id\":\"%s\"}", api_fx_id(t, WHO_STUDENT));
+    json_decref(call_json(t, "POST", assign, WHO_ADMIN, body, 201));
     expect_listed(t, WHO_TUTOR, "/api/questions", students);
 }
 

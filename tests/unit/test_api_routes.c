@@ -291,7 +291,7 @@ static void api_routes_refuse_bad_tokens(void **state)
     int64_t now = clock_now_ms() / 1000;
 
     /* Signed with another key. */
-    assert_int_equal(token_issue_access("another-secret-key-that-is-also-32-bytes-long", u->id, "admin", now,
+    assert_int_equal(token_issue_access("another-secret-key-that-is-also-32-bytes-long", u->id, "admin", u->id, now,
                                         900, &tok, &err),
                      EM_OK);
     snprintf(bearer, sizeof bearer, "Bearer %s", tok);
@@ -299,7 +299,7 @@ static void api_routes_refuse_bad_tokens(void **state)
     all_refuse(t, bearer, "a token signed with another key");
 
     /* Expired (past the 60 s leeway). */
-    assert_int_equal(token_issue_access(API_FX_SECRET, u->id, "admin", now - 3600, 900, &tok, &err), EM_OK);
+    assert_int_equal(token_issue_access(API_FX_SECRET, u->id, "admin", u->id, now - 3600, 900, &tok, &err), EM_OK);
     snprintf(bearer, sizeof bearer, "Bearer %s", tok);
     free(tok);
     all_refuse(t, bearer, "an expired token");
@@ -307,7 +307,7 @@ static void api_routes_refuse_bad_tokens(void **state)
     /* Genuine, for an account that does not exist. */
     char ghost[ID_UUID_LEN + 1];
     id_uuid7(ghost);
-    assert_int_equal(token_issue_access(API_FX_SECRET, ghost, "admin", now, 900, &tok, &err), EM_OK);
+    assert_int_equal(token_issue_access(API_FX_SECRET, ghost, "admin", u->id, now, 900, &tok, &err), EM_OK);
     snprintf(bearer, sizeof bearer, "Bearer %s", tok);
     free(tok);
     all_refuse(t, bearer, "a token of no account");
@@ -320,11 +320,19 @@ static void api_routes_refuse_bad_tokens(void **state)
     j = call_json(t, "PATCH", target, WHO_ADMIN, "{\"is_active\":false}", 200);
     json_decref(j);
     all_refuse(t, t->acct[WHO_STUDENT2].bearer, "a disabled account");
-    /* Enabled again, the same token works. */
+    /* Enabled again, the same token stays refused: disabling ended its session. */
     j = call_json(t, "PATCH", target, WHO_ADMIN, "{\"is_active\":true}", 200);
     json_decref(j);
-    j = call_json(t, "GET", "/api/users/me", WHO_STUDENT2, NULL, 200);
-    json_decref(j);
+    all_refuse(t, t->acct[WHO_STUDENT2].bearer, "an account enabled again (its old session)");
+
+    /* A logged-out session's unexpired access token. */
+    char body[256];
+    snprintf(body, sizeof body, "{\"refresh_token\":\"%s\"}", t->acct[WHO_STUDENT].refresh);
+    http_fake *f = call_raw(t, "POST", "/api/auth/logout", (const char *const[]){"Content-Type", "application/json", NULL},
+                            body, strlen(body));
+    expect_status(f, 204);
+    http_fake_free(f);
+    all_refuse(t, t->acct[WHO_STUDENT].bearer, "a session that logged out");
 }
 
 int main(void)

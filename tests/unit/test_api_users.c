@@ -48,12 +48,37 @@ static void api_users_me_update_changes(void **state)
     assert_string_equal(jstr(j, "display_name"), "Renamed");
     json_decref(j);
 
-    /* The email as typed is stored normalised, and is the login from now on. */
+    /* A second session of the same account, to see it end. */
+    j = call_json(t, "POST", "/api/auth/login", WHO_ANON,
+                  "{\"email\":\"student@example.org\",\"password\":\"student one studies hard\"}", 200);
+    char other[ACCESS_TOKEN_MAX + 16];
+    snprintf(other, sizeof other, "Bearer %s", jstr(j, "access_token"));
+    json_decref(j);
+    const char *other_h[] = {"Authorization", other, NULL};
+
+    /* The email needs the current password. */
+    call_error(t, "PATCH", "/api/users/me", WHO_STUDENT, "{\"email\":\"new.address@example.org\"}", 422,
+               "validation_error");
+    call_error(t, "PATCH", "/api/users/me", WHO_STUDENT,
+               "{\"email\":\"new.address@example.org\",\"current_password\":\"a wrong password\"}", 400,
+               "invalid_credentials");
+    j = me(t, WHO_STUDENT);
+    assert_string_equal(jstr(j, "email"), "student@example.org");
+    json_decref(j);
+
+    /* The email as typed is stored normalised, and is the login from now on;
+     * the account's other sessions end, this one goes on. */
     j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT,
-                  "{\"email\":\"  New.Address@Example.ORG\",\"display_name\":\"Both\"}", 200);
+                  "{\"email\":\"  New.Address@Example.ORG\",\"display_name\":\"Both\","
+                  "\"current_password\":\"student one studies hard\"}",
+                  200);
     assert_string_equal(jstr(j, "email"), "new.address@example.org");
     assert_string_equal(jstr(j, "display_name"), "Both");
     json_decref(j);
+    json_decref(me(t, WHO_STUDENT));
+    http_fake *gone = call_raw(t, "GET", "/api/users/me", other_h, NULL, 0);
+    expect_error(gone, 401, "unauthorized");
+    http_fake_free(gone);
     assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event = 'email_changed'"), 1);
     json_decref(call_json(t, "POST", "/api/auth/login", WHO_ANON,
                           "{\"email\":\"new.address@example.org\",\"password\":\"student one studies hard\"}",
@@ -84,8 +109,12 @@ static void api_users_me_update_refused(void **state)
         int status;
         const char *code;
     } cases[] = {
-        {"{\"email\":\"Tutor@example.org\"}", 409, "conflict"},
-        {"{\"email\":\"not an email\"}", 422, "validation_error"},
+        {"{\"email\":\"Tutor@example.org\",\"current_password\":\"student one studies hard\"}", 409, "conflict"},
+        {"{\"email\":\"not an email\",\"current_password\":\"student one studies hard\"}", 422,
+         "validation_error"},
+        {"{\"email\":\"other@example.org\"}", 422, "validation_error"},
+        {"{\"email\":\"other@example.org\",\"current_password\":\"wrong one here\"}", 400,
+         "invalid_credentials"},
         {"{}", 422, "validation_error"},
         {"{\"role\":\"admin\"}", 422, "validation_error"},
         {"{\"display_name\":5}", 422, "validation_error"},

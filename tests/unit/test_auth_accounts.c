@@ -580,23 +580,41 @@ static void auth_accounts_authenticate_reads_the_account_now(void **state)
     assert_int_equal(accounts_set_role(a, f->d, "hank@example.org", "student", &changed, &err), EM_OK);
     assert_int_equal(accounts_authenticate(a, f->d, t.access, &who, NULL, &err), EM_OK);
     assert_string_equal(who.role, "student");
-    /* a disabled account: its unexpired token no longer works */
+    /* a disabled account: its unexpired token no longer works, and enabling
+     * the account again does not bring the token back (its session ended) */
     assert_int_equal(users_set_role_active(f->d, u.id, NULL, 0, &err), EM_OK);
     int rc = accounts_authenticate(a, f->d, t.access, &who, NULL, &err);
     expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN);
     assert_int_equal(users_set_role_active(f->d, u.id, NULL, 1, &err), EM_OK);
-    assert_int_equal(accounts_authenticate(a, f->d, t.access, &who, NULL, &err), EM_OK);
+    assert_int_equal(accounts_authenticate(a, f->d, t.access, &who, NULL, &err), EM_OK); /* the store alone */
+    principal boss = {0};
+    snprintf(boss.user_id, sizeof boss.user_id, "01900000-0000-7000-8000-0000000000b0");
+    snprintf(boss.role, sizeof boss.role, "admin");
+    user after;
+    assert_int_equal(accounts_admin_update(a, f->d, &boss, u.id, NULL, 0, IP, &after, &err), EM_OK);
+    assert_int_equal(accounts_admin_update(a, f->d, &boss, u.id, NULL, 1, IP, &after, &err), EM_OK);
+    rc = accounts_authenticate(a, f->d, t.access, &who, NULL, &err);
+    expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN);
+    /* a logout ends that session's access tokens at once; another session's stay */
+    account_tokens t2 = login(a, f->d, "hank@example.org", PASSWORD);
+    account_tokens t3 = login(a, f->d, "hank@example.org", PASSWORD);
+    assert_int_equal(accounts_logout(a, f->d, t2.refresh, IP, &err), EM_OK);
+    rc = accounts_authenticate(a, f->d, t2.access, &who, NULL, &err);
+    expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN);
+    assert_int_equal(accounts_authenticate(a, f->d, t3.access, &who, NULL, &err), EM_OK);
+    t = t3;
     /* a token signed with another key, one that expired, and garbage */
     char *forged = NULL;
     int64_t now_s = clock_now_ms() / 1000;
     assert_int_equal(
-        token_issue_access("another-secret-key-0123456789abcdef", u.id, "admin", now_s, 900, &forged, &err),
+        token_issue_access("another-secret-key-0123456789abcdef", u.id, "admin", t.family, now_s, 900, &forged,
+                           &err),
         EM_OK);
     rc = accounts_authenticate(a, f->d, forged, &who, NULL, &err);
     expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN);
     free(forged);
     char *old = NULL;
-    assert_int_equal(token_issue_access(SECRET, u.id, "student", now_s - 7200, 600, &old, &err), EM_OK);
+    assert_int_equal(token_issue_access(SECRET, u.id, "student", t.family, now_s - 7200, 600, &old, &err), EM_OK);
     rc = accounts_authenticate(a, f->d, old, &who, NULL, &err);
     expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN);
     free(old);
@@ -621,35 +639,53 @@ static void auth_accounts_update_profile(void **state)
     make_account(a, f->d, "taken@example.org", "student");
     user out;
     /* the name alone: no email audit */
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, "Ivy Green", NULL, IP, &out, &err), EM_OK);
+    account_tokens mine = login(a, f->d, "ivy@example.org", PASSWORD);
+    account_tokens other = login(a, f->d, "ivy@example.org", PASSWORD);
+    assert_int_equal(accounts_update_profile(a, f->d, u.id, "Ivy Green", NULL, NULL, mine.family, IP, &out, &err),
+                     EM_OK);
     assert_string_equal(out.display_name, "Ivy Green");
     assert_string_equal(out.email, "ivy@example.org");
     assert_int_equal(audits(f->d, "email_changed", u.id), 0);
-    /* the email, normalised and audited */
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", IP, &out, &err),
+    /* the email needs the current password */
+    int rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, mine.family, IP, &out, &err);
+    expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
+    rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", "not the password", mine.family, IP,
+                                 &out, &err);
+    expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS);
+    assert_int_equal(audits(f->d, "email_change_failed", u.id), 1);
+    assert_string_equal(get_user(f->d, u.id).email, "ivy@example.org");
+    /* the email, normalised and audited; every other session ends */
+    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", PASSWORD, mine.family,
+                                             IP, &out, &err),
                      EM_OK);
+    principal who;
+    assert_int_equal(accounts_authenticate(a, f->d, mine.access, &who, NULL, &err), EM_OK);
+    rc = accounts_authenticate(a, f->d, other.access, &who, NULL, &err);
+    expect_refusal(rc, &err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN);
     assert_string_equal(out.email, "ivy.green@example.org");
     assert_string_equal(out.display_name, "Ivy Green");
     assert_int_equal(audits(f->d, "email_changed", u.id), 1);
     login(a, f->d, "ivy.green@example.org", PASSWORD);
     /* refusals change nothing */
-    int rc = accounts_update_profile(a, f->d, u.id, "New Name", "TAKEN@example.org", IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, "New Name", "TAKEN@example.org", PASSWORD, mine.family, IP, &out,
+                                 &err);
     expect_refusal(rc, &err, EM_E_CONFLICT, NULL);
-    rc = accounts_update_profile(a, f->d, u.id, "New Name", "no at sign", IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, "New Name", "no at sign", PASSWORD, mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
-    rc = accounts_update_profile(a, f->d, u.id, NULL, NULL, IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, NULL, NULL, NULL, mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
     char long_name[USER_NAME_MAX + 2];
     memset(long_name, 'x', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
-    rc = accounts_update_profile(a, f->d, u.id, long_name, NULL, IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, long_name, NULL, NULL, mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
     user now = get_user(f->d, u.id);
     assert_string_equal(now.email, "ivy.green@example.org");
     assert_string_equal(now.display_name, "Ivy Green");
     assert_int_equal(audits(f->d, "email_changed", u.id), 1);
     /* nobody */
-    rc = accounts_update_profile(a, f->d, "01900000-0000-7000-8000-00000000dead", "X", NULL, IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, "01900000-0000-7000-8000-00000000dead", "X", NULL, NULL, NULL, IP, &out,
+                                 &err);
     assert_int_equal(rc, EM_E_NOT_FOUND);
     accounts_free(a);
 }

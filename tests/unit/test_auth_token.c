@@ -21,6 +21,7 @@
 
 #define KEY "test-secret-key-0123456789abcdefghijklmnop"
 #define USER "0190a5c4-7b3e-7c11-8f00-1234567890ab"
+#define FAMILY "0190a5c4-7b3e-7c11-8f00-0000000000fa"
 #define NOW ((int64_t)1700000000)
 #define TTL 900
 
@@ -69,7 +70,8 @@ static char *payload(const char *sub, const char *role, const char *exp, const c
 {
     char buf[1024];
     size_t used = 0;
-    used += (size_t)snprintf(buf + used, sizeof buf - used, "{\"jti\":\"x\"");
+    /* Every forged payload names a well-formed family: the claim under test is another. */
+    used += (size_t)snprintf(buf + used, sizeof buf - used, "{\"jti\":\"x\",\"fam\":\"" FAMILY "\"");
     if (sub != NULL)
         used += (size_t)snprintf(buf + used, sizeof buf - used, ",\"sub\":%s", sub);
     if (role != NULL)
@@ -115,7 +117,7 @@ __attribute__((noinline)) static char *issue(const char *role)
 {
     char *t = NULL;
     em_error err = {0};
-    assert_int_equal(token_issue_access(KEY, USER, role, NOW, TTL, &t, &err), EM_OK);
+    assert_int_equal(token_issue_access(KEY, USER, role, FAMILY, NOW, TTL, &t, &err), EM_OK);
     assert_non_null(t);
     return t;
 }
@@ -131,9 +133,36 @@ static void token_issue_then_verify_round_trips(void **state)
         assert_int_equal(token_verify_access(KEY, t, NOW + 10, &p, &err), EM_OK);
         assert_string_equal(p.user_id, USER);
         assert_string_equal(p.role, roles[i]);
+        assert_string_equal(p.family, FAMILY);
         assert_int_equal(p.expires_at, NOW + TTL);
         free(t);
     }
+}
+
+/* The family (the session a token belongs to) is required and must be an id:
+ * a token without one would outlive its logout. */
+static void token_family_is_required(void **state)
+{
+    char *t = NULL;
+    em_error err = {0};
+    assert_int_equal(token_issue_access(KEY, USER, "student", "not-a-uuid", NOW, TTL, &t, &err), EM_E_INVAL);
+    assert_null(t);
+    static const char no_fam[] =
+        "{\"jti\":\"x\",\"sub\":\"" USER "\",\"role\":\"student\",\"exp\":1700000900,\"iat\":1700000000}";
+    expect_forged_invalid(hs256_header, strdup(no_fam));
+    static const char bad_fam[] = "{\"jti\":\"x\",\"fam\":\"../x\",\"sub\":\"" USER
+                                  "\",\"role\":\"student\",\"exp\":1700000900,\"iat\":1700000000}";
+    expect_forged_invalid(hs256_header, strdup(bad_fam));
+    static const char num_fam[] = "{\"jti\":\"x\",\"fam\":7,\"sub\":\"" USER
+                                  "\",\"role\":\"student\",\"exp\":1700000900,\"iat\":1700000000}";
+    expect_forged_invalid(hs256_header, strdup(num_fam));
+    /* the same claims with a good family verify: the refusals above are the family's */
+    static const char good[] = "{\"jti\":\"x\",\"fam\":\"" FAMILY "\",\"sub\":\"" USER
+                               "\",\"role\":\"student\",\"exp\":1700000900,\"iat\":1700000000}";
+    char *ok = forge(hs256_header, good, KEY);
+    principal p;
+    assert_int_equal(token_verify_access(KEY, ok, NOW + 10, &p, &err), EM_OK);
+    free(ok);
 }
 
 static void token_issue_writes_hs256_header_and_claims(void **state)
@@ -162,11 +191,11 @@ static void token_issue_refuses_bad_input(void **state)
 {
     char *t = (char *)"sentinel";
     em_error err = {0};
-    assert_int_equal(token_issue_access("", USER, "student", NOW, TTL, &t, &err), EM_E_INVAL);
+    assert_int_equal(token_issue_access("", USER, "student", FAMILY, NOW, TTL, &t, &err), EM_E_INVAL);
     assert_null(t);
-    assert_int_equal(token_issue_access(KEY, "not-a-uuid", "student", NOW, TTL, &t, &err), EM_E_INVAL);
-    assert_int_equal(token_issue_access(KEY, USER, "root", NOW, TTL, &t, &err), EM_E_INVAL);
-    assert_int_equal(token_issue_access(KEY, USER, "student", NOW, 0, &t, &err), EM_E_INVAL);
+    assert_int_equal(token_issue_access(KEY, "not-a-uuid", "student", FAMILY, NOW, TTL, &t, &err), EM_E_INVAL);
+    assert_int_equal(token_issue_access(KEY, USER, "root", FAMILY, NOW, TTL, &t, &err), EM_E_INVAL);
+    assert_int_equal(token_issue_access(KEY, USER, "student", FAMILY, NOW, 0, &t, &err), EM_E_INVAL);
     assert_null(t);
 }
 
@@ -456,6 +485,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_issue_then_verify_round_trips),
+        cmocka_unit_test(token_family_is_required),
         cmocka_unit_test(token_issue_writes_hs256_header_and_claims),
         cmocka_unit_test(token_issue_refuses_bad_input),
         cmocka_unit_test(token_expiry_has_60s_leeway),
