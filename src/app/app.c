@@ -22,6 +22,42 @@ int app_load_config(config *cfg, em_error *err)
     return config_load(cfg, environ, path != NULL ? path : ".env", err);
 }
 
+/* Append a finding the way config_check does. */
+static void add_finding(config_problem *out, size_t max, size_t *n, size_t *fatal, const char *variable,
+                        bool is_fatal, const char *message)
+{
+    if (*n < max) {
+        out[*n].variable = variable;
+        out[*n].fatal = is_fatal;
+        snprintf(out[*n].message, sizeof out[*n].message, "%s", message);
+    }
+    (*n)++;
+    if (is_fatal)
+        (*fatal)++;
+}
+
+size_t app_check_config(const config *cfg, config_problem *out, size_t max, size_t *fatal)
+{
+    size_t n = config_check(cfg, out, max, fatal);
+    bool strict = cfg->environment != ENV_LOCAL;
+    char email[EMAIL_MAX + 1] = "";
+    char msg[sizeof out[0].message];
+    em_error e = {0};
+    if (cfg->first_superuser != NULL && email_normalize(cfg->first_superuser, email, &e) != EM_OK) {
+        snprintf(msg, sizeof msg, "FIRST_SUPERUSER is not an email address: %.150s", e.msg);
+        add_finding(out, max, &n, fatal, "FIRST_SUPERUSER", strict, msg);
+    }
+    /* The first admin is an account like any other: the password policy
+     * applies (a generated password passes it by construction). */
+    em_error pe = {0};
+    if (cfg->first_superuser_password != NULL && !cfg->first_superuser_password_generated &&
+        password_check_policy(cfg->first_superuser_password, email[0] != '\0' ? email : NULL, &pe) != EM_OK) {
+        snprintf(msg, sizeof msg, "FIRST_SUPERUSER_PASSWORD does not pass the password policy: %.130s", pe.msg);
+        add_finding(out, max, &n, fatal, "FIRST_SUPERUSER_PASSWORD", strict, msg);
+    }
+    return n;
+}
+
 static void wake_worker(void *ctx)
 {
     app *a = ctx;

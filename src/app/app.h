@@ -37,6 +37,13 @@ typedef struct app {
  * the reason in err. The .env path is $EXAMMENTOR_ENV_FILE, else "./.env". */
 int app_load_config(config *cfg /* OUT */, em_error *err);
 
+/* The configuration's verdict for its environment: config_check (core/config.h)
+ * and what needs the account rules to judge: FIRST_SUPERUSER must be an email,
+ * and FIRST_SUPERUSER_PASSWORD must pass the password policy (fatal outside
+ * local, a warning in local). Same contract as config_check; `serve` and
+ * `check-config` both judge by it. */
+size_t app_check_config(const config *cfg, config_problem *out /* OUT */, size_t max, size_t *fatal /* OUT */);
+
 /* Open the pool for cfg->database_url, the file storage and the account use
  * cases, and build the parts' settings. app takes ownership of *cfg (zeroed).
  * On failure nothing is left to clean up. */

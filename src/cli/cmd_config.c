@@ -8,7 +8,7 @@ static size_t report_config(const config *cfg, FILE *out)
 {
     config_problem problems[CONFIG_MAX_PROBLEMS];
     size_t fatal = 0;
-    size_t n = config_check(cfg, problems, CONFIG_MAX_PROBLEMS, &fatal);
+    size_t n = app_check_config(cfg, problems, CONFIG_MAX_PROBLEMS, &fatal);
     for (size_t i = 0; i < n && i < CONFIG_MAX_PROBLEMS; i++)
         fprintf(out, "%s: %s: %s\n", problems[i].fatal ? "error" : "warning", problems[i].variable,
                 problems[i].message);

@@ -32,7 +32,7 @@ static size_t log_config_problems(const config *cfg)
 {
     config_problem problems[CONFIG_MAX_PROBLEMS];
     size_t fatal = 0;
-    size_t n = config_check(cfg, problems, CONFIG_MAX_PROBLEMS, &fatal);
+    size_t n = app_check_config(cfg, problems, CONFIG_MAX_PROBLEMS, &fatal);
     for (size_t i = 0; i < n && i < CONFIG_MAX_PROBLEMS; i++)
         log_emit(problems[i].fatal ? LOG_ERROR : LOG_WARN, problems[i].message,
                  json_pack("{s:s}", "variable", problems[i].variable));

@@ -60,6 +60,17 @@ static const char *kv_get(const kvlist *l, const char *name)
     return NULL;
 }
 
+/* True when the variable was given with an empty value (kv_get reads that as
+ * unset, which suits most variables but not all). */
+static bool kv_given_empty(const kvlist *l, const char *name)
+{
+    for (size_t i = l->n; i > 0; i--) {
+        if (strcmp(l->items[i - 1].name, name) == 0)
+            return l->items[i - 1].value[0] == '\0';
+    }
+    return false;
+}
+
 static bool is_name_char(char c, bool first)
 {
     return c == '_' || isalpha((unsigned char)c) || (!first && isdigit((unsigned char)c));
@@ -342,6 +353,11 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     }
 
     const char *env = kv_get(&l, "ENVIRONMENT");
+    if (kv_given_empty(&l, "ENVIRONMENT")) {
+        /* Not "local" by default: an empty value is a deployment that meant to say something. */
+        rc = em_error_set(err, EM_E_CONFIG, "ENVIRONMENT is empty: set local, staging or production");
+        goto fail;
+    }
     if (env == NULL || strcmp(env, "local") == 0) {
         c->environment = ENV_LOCAL;
     } else if (strcmp(env, "staging") == 0) {
@@ -558,10 +574,45 @@ static void add_problem(problems *p, const char *variable, bool fatal, const cha
         p->fatal++;
 }
 
-/* A secret is weak when missing, a known default, or shorter than 32 characters. */
+/* Fewest different characters a secret must use. */
+#define SECRET_MIN_DISTINCT 8
+
+/* Why a long enough secret is still guessable, or NULL: few different
+ * characters (32 spaces, 32 times "a"), a short text repeated ("changethis"
+ * four times), or the default inside it. */
+static const char *guessable(const char *v)
+{
+    size_t n = strnlen(v, 4096);
+    bool seen[256] = {false};
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        distinct += !seen[c];
+        seen[c] = true;
+    }
+    if (distinct < SECRET_MIN_DISTINCT)
+        return "uses fewer than 8 different characters";
+    for (size_t period = 1; period <= n / 2; period++) {
+        size_t i = 0;
+        while (i + period < n && v[i] == v[i + period])
+            i++;
+        if (i + period == n)
+            return "is a short text repeated";
+    }
+    static const char deflt[] = "changethis";
+    for (size_t i = 0; i + sizeof deflt - 1 <= n; i++) {
+        if (ascii_ncasecmp(v + i, deflt, sizeof deflt - 1) == 0)
+            return "contains the default \"changethis\"";
+    }
+    return NULL;
+}
+
+/* A secret is weak when missing, a known default, shorter than 32
+ * characters, or guessable. */
 static void check_secret(problems *p, bool strict, const char *name, const char *value,
                          bool generated)
 {
+    const char *why = NULL;
     if (generated) {
         add_problem(p, name, false, "%s is not set: a random one was generated for this run only", name);
     } else if (value == NULL) {
@@ -570,6 +621,9 @@ static void check_secret(problems *p, bool strict, const char *name, const char 
         add_problem(p, name, strict, "%s is the default \"changethis\"", name);
     } else if (strlen(value) < SECRET_MIN_LEN) {
         add_problem(p, name, strict, "%s is shorter than %d characters", name, SECRET_MIN_LEN);
+    } else if ((why = guessable(value)) != NULL) {
+        add_problem(p, name, strict, "%s %s: use a random value (e.g. 32 bytes from /dev/urandom, base64)", name,
+                    why);
     }
 }
 
@@ -584,6 +638,13 @@ size_t config_check(const config *c, config_problem *out, size_t max, size_t *fa
         add_problem(&p, "FIRST_SUPERUSER", true, "FIRST_SUPERUSER is not set");
     if (c->cors_wildcard)
         add_problem(&p, "CORS_ORIGINS", strict, "CORS_ORIGINS allows every origin (\"*\")");
+    for (size_t i = 0; i < c->cors_count; i++) {
+        /* Sandboxed frames and file:// pages all send "Origin: null": allowing it
+         * with credentials allows any of them. */
+        if (ascii_casecmp(c->cors_origins[i], "null") == 0)
+            add_problem(&p, "CORS_ORIGINS", strict,
+                        "CORS_ORIGINS allows the origin \"null\" (any sandboxed or local page)");
+    }
     log_level lv;
     if (log_level_parse(c->log_level, &lv) != EM_OK)
         add_problem(&p, "LOG_LEVEL", true, "LOG_LEVEL must be debug, info, warning or error");

@@ -103,6 +103,36 @@ static void cli_check_config_verdicts(void **state)
                             "CORS_ORIGINS=https://app.example.org", NULL};
     assert_int_equal(it_run(argv, &b, strong, &out), 0);
     free(out);
+    /* what the account rules judge: FIRST_SUPERUSER must be an email, and its
+     * password must pass the password policy (here: it is the email's name) */
+    const char *not_email[] = {"ENVIRONMENT=production", "SECRET_KEY=q3J9vF0cX7nB2mL8kZ4wR1tY6uH5eS0a",
+                               "FIRST_SUPERUSER=not-an-email",
+                               "FIRST_SUPERUSER_PASSWORD=another-long-secret-of-32-chars-min", NULL};
+    assert_int_equal(it_run(argv, &b, not_email, &out), 1);
+    assert_non_null(strstr(out, "error: FIRST_SUPERUSER: FIRST_SUPERUSER is not an email address"));
+    free(out);
+    const char *own_name[] = {"ENVIRONMENT=production", "SECRET_KEY=q3J9vF0cX7nB2mL8kZ4wR1tY6uH5eS0a",
+                              "FIRST_SUPERUSER=the-administrator-of-this-school@example.org",
+                              "FIRST_SUPERUSER_PASSWORD=the-administrator-of-this-school",
+                              "CORS_ORIGINS=https://app.example.org,null", NULL};
+    assert_int_equal(it_run(argv, &b, own_name, &out), 1);
+    assert_non_null(strstr(out, "error: FIRST_SUPERUSER_PASSWORD: FIRST_SUPERUSER_PASSWORD does not pass"));
+    assert_non_null(strstr(out, "error: CORS_ORIGINS"));
+    free(out);
+    assert_int_equal(it_server_run_to_exit(&b, own_name, &out), 1);
+    assert_non_null(strstr(out, "FIRST_SUPERUSER_PASSWORD does not pass the password policy"));
+    assert_null(strstr(out, "\"listening\""));
+    free(out);
+    const char *spaces[] = {"ENVIRONMENT=production", "SECRET_KEY=                                  ",
+                            "FIRST_SUPERUSER=admin@example.org",
+                            "FIRST_SUPERUSER_PASSWORD=another-long-secret-of-32-chars-min", NULL};
+    assert_int_equal(it_run(argv, &b, spaces, &out), 1);
+    assert_non_null(strstr(out, "error: SECRET_KEY"));
+    free(out);
+    const char *empty_env[] = {"ENVIRONMENT=", NULL};
+    assert_int_equal(it_run(argv, &b, empty_env, &out), 1);
+    assert_non_null(strstr(out, "ENVIRONMENT is empty"));
+    free(out);
     /* a .env file is read; the environment wins over it */
     char path[256];
     snprintf(path, sizeof path, "%s/.env", b.dir);

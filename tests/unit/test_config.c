@@ -165,6 +165,76 @@ static void config_production_refuses_weak_secrets(void **state)
     config_cleanup(&c);
 }
 
+/* Long enough and still guessable: refused outside local, naming the
+ * variable; the same values are warnings in local. */
+static void config_production_refuses_guessable_secrets(void **state)
+{
+    (void)state;
+    static const char *const guessable[] = {
+        "SECRET_KEY=                                ",                 /* 32 spaces */
+        "SECRET_KEY=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",          /* one character */
+        "SECRET_KEY=abababababababababababababababab",                 /* two */
+        "SECRET_KEY=changethischangethischangethischangethis",          /* a short text repeated */
+        "SECRET_KEY=0123456789abcdef0123456789abcdef0123456789abcdef",  /* also a repeat */
+        "SECRET_KEY=Xk2-ChangeThis-qQ9_vv8-Lm3-Zt7-Pw1-Rr5",             /* the default inside it */
+    };
+    char pw[128];
+    snprintf(pw, sizeof pw, "FIRST_SUPERUSER_PASSWORD=%s", strong);
+    for (size_t i = 0; i < sizeof guessable / sizeof guessable[0]; i++) {
+        for (int production = 0; production <= 1; production++) {
+            char *env[] = {production ? "ENVIRONMENT=production" : "ENVIRONMENT=local", (char *)guessable[i], pw,
+                           "FIRST_SUPERUSER=admin@example.org", NULL};
+            config c;
+            em_error err = {0};
+            assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+            config_problem p[CONFIG_MAX_PROBLEMS];
+            size_t fatal = 9;
+            size_t n = config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal);
+            if (!has_problem(p, n, "SECRET_KEY", production == 1))
+                fail_msg("%s not judged in %s", guessable[i], production ? "production" : "local");
+            assert_int_equal(fatal, production ? 1 : 0);
+            config_cleanup(&c);
+        }
+    }
+    /* What a real random key looks like passes. */
+    char *env[] = {"ENVIRONMENT=production", "SECRET_KEY=q3J9vF0cX7nB2mL8kZ4wR1tY6uH5eS0a", pw,
+                   "FIRST_SUPERUSER=admin@example.org", NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    config_problem p[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 9;
+    assert_int_equal(config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal), 0);
+    assert_int_equal(fatal, 0);
+    config_cleanup(&c);
+}
+
+/* "Origin: null" comes from sandboxed frames and local files: allowing it
+ * with credentials allows them all. An empty ENVIRONMENT is refused, not
+ * taken for local. */
+static void config_refuses_null_origin_and_empty_environment(void **state)
+{
+    (void)state;
+    char key[128], pw[128];
+    snprintf(key, sizeof key, "SECRET_KEY=%s", strong);
+    snprintf(pw, sizeof pw, "FIRST_SUPERUSER_PASSWORD=%s", strong);
+    char *env[] = {"ENVIRONMENT=production", key, pw, "FIRST_SUPERUSER=admin@example.org",
+                   "CORS_ORIGINS=https://app.example.org,null", NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, env, NULL, &err), EM_OK);
+    config_problem p[CONFIG_MAX_PROBLEMS];
+    size_t fatal = 0;
+    size_t n = config_check(&c, p, CONFIG_MAX_PROBLEMS, &fatal);
+    assert_true(has_problem(p, n, "CORS_ORIGINS", true));
+    assert_int_equal(fatal, 1);
+    config_cleanup(&c);
+
+    char *empty[] = {"ENVIRONMENT=", NULL};
+    assert_int_equal(config_load(&c, empty, NULL, &err), EM_E_CONFIG);
+    assert_non_null(strstr(err.msg, "ENVIRONMENT"));
+}
+
 static void config_staging_refuses_missing_secrets(void **state)
 {
     char *env[] = {"ENVIRONMENT=staging", NULL};
@@ -281,6 +351,8 @@ int main(void)
         cmocka_unit_test(config_malformed_dotenv_names_line),
         cmocka_unit_test(config_bad_numbers_name_variable),
         cmocka_unit_test(config_production_refuses_weak_secrets),
+        cmocka_unit_test(config_production_refuses_guessable_secrets),
+        cmocka_unit_test(config_refuses_null_origin_and_empty_environment),
         cmocka_unit_test(config_staging_refuses_missing_secrets),
         cmocka_unit_test(config_production_accepts_strong_config),
         cmocka_unit_test(config_cors_origins_wins_over_alias),
