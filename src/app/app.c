@@ -120,7 +120,7 @@ int app_init(app *a, config *cfg, em_error *err)
         .s3_access_key = c->s3_access_key_id,
         .s3_secret_key = c->s3_secret_access_key,
     };
-    db_options dbo = {.timeout_ms = c->db_timeout_ms};
+    db_options dbo = {.timeout_ms = c->db_timeout_ms, .sqlite_sync_normal = c->sqlite_sync_normal};
     /* Before any thread exists: libcurl's global set-up must not race its users. */
     if (needs_outbound(c) && net_global_init() != EM_OK) {
         config_cleanup(&a->cfg);
@@ -169,7 +169,7 @@ void app_cleanup(app *a)
 
 int app_connect(const config *cfg, db **out, em_error *err)
 {
-    db_options opts = {.timeout_ms = cfg->db_timeout_ms};
+    db_options opts = {.timeout_ms = cfg->db_timeout_ms, .sqlite_sync_normal = cfg->sqlite_sync_normal};
     return db_open(cfg->database_url, &opts, out, err);
 }
 

@@ -9,8 +9,8 @@
  *
  * A `db` is one connection and is used by one thread at a time. A `dbpool` hands
  * each thread its own connection (opened on first use and kept until
- * dbpool_free): SQLite connections are opened with WAL, foreign keys on and a
- * busy timeout; a PostgreSQL connection that was lost is re-established on the
+ * dbpool_free): SQLite connections are opened with WAL, synchronous=FULL
+ * (unless asked for NORMAL), foreign keys on and a busy timeout; a PostgreSQL connection that was lost is re-established on the
  * next dbpool_get. */
 #ifndef EM_DB_DB_H
 #define EM_DB_DB_H
@@ -33,6 +33,8 @@ typedef enum db_dialect { DB_SQLITE = 1, DB_POSTGRES = 2 } db_dialect;
 /* Options for opening connections. */
 typedef struct db_options {
     int timeout_ms;   /* SQLite busy timeout; PostgreSQL connect timeout (rounded up to s) */
+    bool sqlite_sync_normal; /* SQLite: synchronous=NORMAL (WAL's fast mode: a power cut may lose the
+                                last commits) instead of FULL (every acknowledged commit is on disk) */
     bool must_exist;  /* SQLite: fail instead of creating a missing database file. The pool
                          sets it: the file is made once at start (migrations), so a file that
                          is gone later is a lost database, not a new empty one. */

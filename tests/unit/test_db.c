@@ -596,6 +596,38 @@ static void test_db_open_creates_dirs(void **state)
     db_close(NULL);
 }
 
+/* An acknowledged commit is on disk: SQLite runs synchronous=FULL (2) unless
+ * NORMAL (1) is asked for, on single connections and on the pool's. */
+static void test_db_sqlite_synchronous(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/em-sync-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char url[128], path[96];
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    snprintf(url, sizeof url, "sqlite://%s", path);
+    em_error err = {0};
+    for (int normal = 0; normal <= 1; normal++) {
+        db_options o = {.timeout_ms = 1000, .sqlite_sync_normal = normal == 1};
+        db *d = NULL;
+        assert_int_equal(db_open(url, &o, &d, &err), EM_OK);
+        assert_int_equal(query_int(d, "PRAGMA synchronous"), normal ? 1 : 2);
+        db_close(d);
+        dbpool *p = NULL;
+        assert_int_equal(dbpool_new(url, &o, &p, &err), EM_OK);
+        assert_int_equal(dbpool_get(p, &d, &err), EM_OK);
+        assert_int_equal(query_int(d, "PRAGMA synchronous"), normal ? 1 : 2);
+        dbpool_free(p);
+    }
+    unlink(path);
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    unlink(wal);
+    rmdir(dir);
+}
+
 /* The pool never creates a SQLite file: a database that is gone is reported as
  * unavailable instead of being replaced by an empty one. */
 static void test_db_pool_does_not_create_sqlite_file(void **state)
@@ -766,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_db_urls),
         cmocka_unit_test(test_db_open_failure),
         cmocka_unit_test(test_db_pool_does_not_create_sqlite_file),
+        cmocka_unit_test(test_db_sqlite_synchronous),
         BOTH(test_db_exec_several_statements),
         BOTH(test_db_bind_and_columns),
         BOTH(test_db_nulls),
