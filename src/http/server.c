@@ -6,6 +6,7 @@
  *                 request context and its arena, split path and query from the
  *                 raw URI, count the request as in flight;
  *   on_access #1  (headers read): method, request id, thread-exit hook, the
+ *                 body's framing (400/501 at once when ambiguous), the
  *                 body limit (max_body, or max_upload for ROUTE_UPLOAD routes;
  *                 413 right away on a too large Content-Length,
  *                 without reading the body; the connection then closes);
@@ -334,9 +335,54 @@ static size_t parse_length(const char *v)
     return n;
 }
 
+/* Exactly "chunked", in any case: the one Transfer-Encoding libmicrohttpd
+ * decodes (it compares the whole value the same way). */
 static bool is_chunked(const char *te)
 {
-    return te != NULL && strcasestr(te, "chunked") != NULL;
+    return te != NULL && strcasecmp(te, "chunked") == 0;
+}
+
+/* How many times the headers that frame a body were sent. */
+typedef struct framing {
+    int content_length;
+    int transfer_encoding;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        f->transfer_encoding++;
+    return MHD_YES;
+}
+
+/* Refuse a request whose body framing is ambiguous or not ours to decode,
+ * writing the answer into rc->res; false when the framing is fine.
+ * libmicrohttpd reads only the first Content-Length and the first
+ * Transfer-Encoding header, and lets Transfer-Encoding win over
+ * Content-Length: a proxy in front that reads the other header would see a
+ * different request (smuggling). A Transfer-Encoding other than "chunked" it
+ * reads until the client closes the connection, which would hold the
+ * connection until a deadline cuts it. */
+static bool framing_refused(struct MHD_Connection *c, reqctx *rc, const char *te, const char *cl)
+{
+    if (te == NULL && cl == NULL)
+        return false;
+    framing f = {0, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+    if (f.content_length > 1)
+        http_res_error(&rc->res, 400, "invalid_request", "more than one Content-Length header");
+    else if (te != NULL && cl != NULL)
+        http_res_error(&rc->res, 400, "invalid_request", "both Content-Length and Transfer-Encoding");
+    else if (te != NULL && (f.transfer_encoding > 1 || !is_chunked(te)))
+        http_res_error(&rc->res, 501, "not_implemented", "the only Transfer-Encoding supported is chunked");
+    else
+        return false;
+    return true;
 }
 
 /* The flags of the route a request resolves to (0 when none). */
@@ -451,6 +497,8 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
 
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (framing_refused(c, rc, te, cl))
+        return respond(s, c, rc); /* early: libmicrohttpd closes the connection after it */
     bool upload = (route_flags(s, method, rc->req.path) & ROUTE_UPLOAD) != 0;
     size_t limit = upload && s->opts.max_upload > 0 ? s->opts.max_upload : s->opts.max_body;
     rc->body_limit = limit;
