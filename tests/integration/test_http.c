@@ -298,14 +298,15 @@ static void raw_refused(const it_server *s, const char *request, const char *sta
  * connections from 127.0.0.5 that trickle their headers are held, the
  * twenty-first is closed at once, /health from 127.0.0.1 answers meanwhile,
  * and the twenty are cut at about 2 s; a trickled body at
- * REQUEST_TIMEOUT_SECONDS=4; ambiguous framing is refused at once. */
+ * REQUEST_TIMEOUT_SECONDS=5; ambiguous framing is refused at once. The
+ * bounds on when a connection is cut leave 1.3 s for a loaded machine. */
 static void http_slow_clients_are_limited_and_cut(void **state)
 {
     it_backend b;
     it_backend_setup(&b, IT_PG(state));
     it_server s;
     const char *env[] = {"MAX_CONNECTIONS_PER_IP=20", "REQUEST_HEADER_TIMEOUT_SECONDS=2",
-                         "REQUEST_TIMEOUT_SECONDS=4", NULL};
+                         "REQUEST_TIMEOUT_SECONDS=5", NULL};
     it_server_start(&s, &b, env);
     char *log = it_server_log(&s);
     assert_non_null(strstr(log, "\"per_ip\":20"));
@@ -321,6 +322,7 @@ static void http_slow_clients_are_limited_and_cut(void **state)
     int64_t body_t0 = now_ms();
     raw_send(body, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                    "Content-Length: 200\r\n\r\n{");
+    poll(NULL, 0, 300); /* the server accepts what the kernel completed a moment later */
     for (int i = 0; i < 3; i++) {
         int extra = raw_connect(&s, "127.0.0.5");
         raw_send(extra, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -357,19 +359,19 @@ static void http_slow_clients_are_limited_and_cut(void **state)
     }
     for (int i = 0; i < 20; i++) {
         close(held[i]);
-        if (cut_at[i] < 1800 || cut_at[i] > 4000)
+        if (cut_at[i] < 1800 || cut_at[i] > 3300)
             fail_msg("connection %d cut after %lld ms, want about 2000", i, (long long)cut_at[i]);
     }
     int64_t body_cut = -1;
-    while (body_cut < 0 && now_ms() - body_t0 < 8000) {
+    while (body_cut < 0 && now_ms() - body_t0 < 9000) {
         if (raw_closed_within(body, 200, NULL, 0))
             body_cut = now_ms() - body_t0;
         else
             raw_send(body, " ");
     }
     close(body);
-    if (body_cut < 3800 || body_cut > 6000)
-        fail_msg("the trickled body was cut after %lld ms, want about 4000", (long long)body_cut);
+    if (body_cut < 4800 || body_cut > 6300)
+        fail_msg("the trickled body was cut after %lld ms, want about 5000", (long long)body_cut);
     /* the address may connect again */
     it_http(&s, "GET", "/health", NULL, NULL, 0, &r);
     assert_int_equal(r.status, 200);
@@ -390,7 +392,7 @@ static void http_slow_clients_are_limited_and_cut(void **state)
     assert_true(raw_closed_within(cr, 5000, NULL, 0));
     int64_t cr_cut = now_ms() - cr0;
     close(cr);
-    if (cr_cut < 1800 || cr_cut > 4000)
+    if (cr_cut < 1800 || cr_cut > 3300)
         fail_msg("a bare CR request line was closed after %lld ms, want about 2000", (long long)cr_cut);
 
     assert_int_equal(it_server_stop(&s), 0);
