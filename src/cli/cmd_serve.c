@@ -109,6 +109,10 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Every connection takes a descriptor: the soft open-file limit goes up to
+     * the hard one before anything opens files, and the server sizes its
+     * connection limit from it. */
+    long fd_limit = http_server_raise_fd_limit();
 
     int rc = CLI_FAIL;
     app a;
@@ -145,6 +149,9 @@ int cmd_serve(int argc, char **argv)
         .site = &site,
         .spool_dir = a.spool_dir,
         .trust_proxy = a.cfg.trust_proxy,
+        .max_connections_per_ip = a.cfg.max_connections_per_ip,
+        .request_header_timeout_s = a.cfg.request_header_timeout_s,
+        .request_timeout_s = a.cfg.request_timeout_s,
     };
     /* The worker first: handlers read a.worker (to wake it), so it is set
      * before any handler can run. */
@@ -157,11 +164,20 @@ int cmd_serve(int argc, char **argv)
         app_stop_worker(&a);
         goto out_routes;
     }
+    http_server_limits limits;
+    http_server_get_limits(server, &limits);
+    if (limits.per_ip_lowered)
+        log_emit(LOG_WARN, "MAX_CONNECTIONS_PER_IP lowered so that one address leaves room for others",
+                 json_pack("{s:i, s:i, s:i, s:I}", "configured", a.cfg.max_connections_per_ip, "per_ip",
+                           (int)limits.per_ip, "connections", (int)limits.connections, "fd_limit",
+                           (json_int_t)fd_limit));
     log_emit(LOG_INFO, "listening",
-             json_pack("{s:s, s:i, s:s, s:s, s:i, s:s}", "host", a.cfg.host, "port",
+             json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:i, s:i, s:I}", "host", a.cfg.host, "port",
                        http_server_port(server), "environment", config_env_name(a.cfg.environment),
                        "database", dbpool_dialect(a.db) == DB_SQLITE ? "sqlite" : "postgresql",
-                       "threads", a.cfg.http_threads, "version", EM_VERSION));
+                       "threads", a.cfg.http_threads, "version", EM_VERSION, "connections",
+                       (int)limits.connections, "per_ip", (int)limits.per_ip, "fd_limit",
+                       (json_int_t)limits.fd_limit));
     int sig = 0;
     sigwait(&stop_signals, &sig);
     log_emit(LOG_INFO, "shutting down",

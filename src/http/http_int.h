@@ -106,6 +106,16 @@ int http__spool_open(const char *dir);
  * errno set on failure. */
 int http__spool_write(int fd, const void *data, size_t n);
 
+/* ---- connection limits (limits.c) ---- */
+
+/* The soft RLIMIT_NOFILE now (LONG_MAX when unlimited), or -1. */
+long http__fd_limit(void);
+/* Size the connection limit from the open-file limit fd_limit (-1: unknown,
+ * then the most) for `threads` pool threads, and the per-address limit from
+ * the wanted one (0: none), lowered to 3/4 of a thread's share. */
+struct http_server_limits;
+void http__limits_size(long fd_limit, int threads, int per_ip, struct http_server_limits *out /* OUT */);
+
 /* ---- streams (stream.c) ----
  *
  * A stream has up to three holds: the producer's (released by
@@ -172,11 +182,49 @@ http__watch_entry *http__watch_add(http__watch *w, http_stream *s, int fd);
 void http__watch_remove(http__watch *w, http__watch_entry *e);
 /* The server stops: close every stream watched now or added later. */
 void http__watch_close_all(http__watch *w);
-/* Join the thread (no heartbeat or close happens afterwards); entries may
- * still be removed. */
+/* Join the thread (no heartbeat, close or cut happens afterwards); entries
+ * and connections may still be removed. */
 void http__watch_stop(http__watch *w);
-/* Free; every entry must have been removed. NULL is a no-op. */
+/* Free; every entry and connection must have been removed. NULL is a no-op. */
 void http__watch_free(http__watch *w);
+
+/* ---- request deadlines (watch.c) ----
+ *
+ * The same thread enforces the request deadlines, since libmicrohttpd's own
+ * timeout only measures idleness (a byte every 25 s resets its 30 s). Every
+ * connection is tracked from libmicrohttpd's "started" notice to its "closed"
+ * one. Its clock starts then, and again when a response ends (keep-alive):
+ * until the request's headers are in, the header deadline applies (or the
+ * whole request's, if it is shorter); until the body is in, the whole
+ * request's; while the request is handled and answered (a slow handler, a
+ * stream, a long download, a client reading slowly), none. Past a deadline the
+ * thread shuts the socket down (shutdown(2), not close: the descriptor stays
+ * libmicrohttpd's, which then closes the connection as if the client had).
+ *
+ * The phase changes run on the connection's I/O thread and take no lock: one
+ * atomic word holds the deadline in force, and the thread claims a connection
+ * to cut with a compare-and-swap, so a request that completes at its deadline
+ * is either cut before it is handled or handled and never cut. Connections are
+ * added and removed under the thread's lock, and a socket is shut down only
+ * under it, so the descriptor cannot have been closed and reused meanwhile. */
+
+typedef struct http__watch_conn http__watch_conn;
+
+/* Set the deadlines (seconds; 0: none) before any connection is added. */
+void http__watch_deadlines(http__watch *w, int header_s, int request_s);
+/* Track a connection on socket fd, its first request's clock starting now;
+ * `peer` (its address as text) is copied for the log. NULL when no deadline
+ * is set. Remove it with http__watch_conn_remove before the socket closes. */
+http__watch_conn *http__watch_conn_add(http__watch *w, int fd, const char *peer);
+void http__watch_conn_remove(http__watch *w, http__watch_conn *c);
+/* On the connection's I/O thread; NULL is a no-op. A request's line is in: */
+void http__watch_conn_request(http__watch_conn *c);
+/* its headers are in (the whole request's deadline only, from now on): */
+void http__watch_conn_headers(http__watch_conn *c);
+/* all of it is in: no deadline until it has been answered: */
+void http__watch_conn_arrived(http__watch_conn *c);
+/* it was answered, or given up: the next request's clock starts now. */
+void http__watch_conn_idle(http__watch_conn *c);
 
 /* ---- the middleware pipeline ---- */
 

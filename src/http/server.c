@@ -6,6 +6,7 @@
  *                 request context and its arena, split path and query from the
  *                 raw URI, count the request as in flight;
  *   on_access #1  (headers read): method, request id, thread-exit hook, the
+ *                 body's framing (400/501 at once when ambiguous), the
  *                 body limit (max_body, or max_upload for ROUTE_UPLOAD routes;
  *                 413 right away on a too large Content-Length,
  *                 without reading the body; the connection then closes);
@@ -51,12 +52,12 @@
 
 /* Idle or slow connections are closed after this many seconds. */
 #define SERVER_CONNECTION_TIMEOUT_S 30
-/* Most simultaneous connections; libmicrohttpd refuses more. */
-#define SERVER_CONNECTION_LIMIT 4096
 /* libmicrohttpd 0.9.75 cannot queue a response while it is reading a body, so
  * a chunked body past max_body is read and dropped until it ends, then 413 is
  * sent; past this many dropped bytes the connection is closed instead. */
 #define SERVER_DISCARD_MAX (1024 * 1024)
+/* libmicrohttpd's messages: one text at most once per this many seconds. */
+#define SERVER_MHD_LOG_REPEAT_S 10
 /* How often http_server_stop looks at the in-flight count. */
 #define SERVER_DRAIN_POLL_MS 5
 /* Bytes libmicrohttpd asks a stream for at a time when it cannot use
@@ -86,6 +87,14 @@ struct http_server {
     pthread_key_t thread_key;   /* marks pool threads that served a request */
     bool has_thread_key;
     char spool_dir[HTTP_SPOOL_DIR_MAX]; /* where ROUTE_UPLOAD bodies are spooled */
+    http_server_limits limits;  /* connections in all, per address (limits.c) */
+    /* libmicrohttpd's messages: the same text is logged at most once per
+     * SERVER_MHD_LOG_REPEAT_S, with the number left out (a client refused
+     * thousands of times a second must not flood the log). */
+    pthread_mutex_t log_mu;
+    char log_last[512];         /* the last message logged */
+    int64_t log_last_us;        /* when (monotonic) */
+    unsigned log_repeats;       /* times it came again since, not logged */
 };
 
 /* Everything one request owns; allocated in its own arena. */
@@ -120,6 +129,9 @@ typedef struct reqctx {
     /* A streamed response: its connection's socket is watched until the
      * request ends. */
     http__watch_entry *watched;
+    /* The connection's request deadlines (NULL: none); it belongs to the
+     * connection, which outlives the request. */
+    http__watch_conn *deadline;
 } reqctx;
 
 /* ---- per-thread exit hook ---- */
@@ -176,6 +188,10 @@ static reqctx *ctx_new(http_server *s, struct MHD_Connection *c, const char *uri
     rc->req.conn = &rc->conn;
     buf_init(&rc->body, 0);
     http__res_init(&rc->res, a);
+    const union MHD_ConnectionInfo *sc =
+        c != NULL ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    rc->deadline = sc != NULL ? sc->socket_context : NULL;
+    http__watch_conn_request(rc->deadline);
     atomic_fetch_add(&s->inflight, 1);
     return rc;
 }
@@ -206,8 +222,28 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     buf_cleanup(&rc->body);
     if (rc->spool_fd >= 0)
         close(rc->spool_fd);
+    /* On a keep-alive connection the next request's clock starts now. */
+    http__watch_conn_idle(rc->deadline);
     arena_free(rc->arena);
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* libmicrohttpd's notices of a connection's start and end (its socket is
+ * closed after the end's): its request deadlines are tracked in between. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        char peer[HTTP_IP_TEXT_MAX];
+        http__peer_format(ad != NULL ? ad->client_addr : NULL, peer);
+        *socket_context = http__watch_conn_add(s->watch, fd != NULL ? fd->connect_fd : -1, peer);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http__watch_conn_remove(s->watch, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* ---- streamed responses ---- */
@@ -260,6 +296,7 @@ static struct MHD_Response *stream_response(struct MHD_Connection *c, http_strea
  * it. MHD_NO (close the connection) only when libmicrohttpd refuses. */
 static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, reqctx *rc)
 {
+    http__watch_conn_arrived(rc->deadline); /* an answer is never cut by a deadline */
     http__finish(s->site, &rc->req, &rc->res, atomic_load(&s->stopping));
     int status = rc->res.status;
     size_t len = 0;
@@ -334,9 +371,54 @@ static size_t parse_length(const char *v)
     return n;
 }
 
+/* Exactly "chunked", in any case: the one Transfer-Encoding libmicrohttpd
+ * decodes (it compares the whole value the same way). */
 static bool is_chunked(const char *te)
 {
-    return te != NULL && strcasestr(te, "chunked") != NULL;
+    return te != NULL && strcasecmp(te, "chunked") == 0;
+}
+
+/* How many times the headers that frame a body were sent. */
+typedef struct framing {
+    int content_length;
+    int transfer_encoding;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        f->transfer_encoding++;
+    return MHD_YES;
+}
+
+/* Refuse a request whose body framing is ambiguous or not ours to decode,
+ * writing the answer into rc->res; false when the framing is fine.
+ * libmicrohttpd reads only the first Content-Length and the first
+ * Transfer-Encoding header, and lets Transfer-Encoding win over
+ * Content-Length: a proxy in front that reads the other header would see a
+ * different request (smuggling). A Transfer-Encoding other than "chunked" it
+ * reads until the client closes the connection, which would hold the
+ * connection until a deadline cuts it. */
+static bool framing_refused(struct MHD_Connection *c, reqctx *rc, const char *te, const char *cl)
+{
+    if (te == NULL && cl == NULL)
+        return false;
+    framing f = {0, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+    if (f.content_length > 1)
+        http_res_error(&rc->res, 400, "invalid_request", "more than one Content-Length header");
+    else if (te != NULL && cl != NULL)
+        http_res_error(&rc->res, 400, "invalid_request", "both Content-Length and Transfer-Encoding");
+    else if (te != NULL && (f.transfer_encoding > 1 || !is_chunked(te)))
+        http_res_error(&rc->res, 501, "not_implemented", "the only Transfer-Encoding supported is chunked");
+    else
+        return false;
+    return true;
 }
 
 /* The flags of the route a request resolves to (0 when none). */
@@ -426,6 +508,9 @@ static enum MHD_Result offload(http_server *s, struct MHD_Connection *c, reqctx 
  * go to the slow pool instead. */
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, reqctx *rc)
 {
+    /* The request has arrived: from here on no deadline applies (a slow
+     * handler, a stream and a slow reader are not arriving). */
+    http__watch_conn_arrived(rc->deadline);
     if (rc->spool_fd >= 0) {
         rc->req.body = "";
         rc->req.body_fd = rc->spool_fd;
@@ -445,12 +530,15 @@ static enum MHD_Result first_call(http_server *s, struct MHD_Connection *c, reqc
                                   const char *method)
 {
     rc->started = true;
+    http__watch_conn_headers(rc->deadline); /* the body's deadline only */
     mark_thread(s);
     rc->req.method = arena_strdup(rc->arena, method);
     http__request_id(&rc->req, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id"));
 
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (framing_refused(c, rc, te, cl))
+        return respond(s, c, rc); /* early: libmicrohttpd closes the connection after it */
     bool upload = (route_flags(s, method, rc->req.path) & ROUTE_UPLOAD) != 0;
     size_t limit = upload && s->opts.max_upload > 0 ? s->opts.max_upload : s->opts.max_body;
     rc->body_limit = limit;
@@ -559,9 +647,12 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
     return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
 }
 
-/* libmicrohttpd's own error messages, into our log. */
+/* libmicrohttpd's own error messages, into our log. A message that repeats
+ * the last one within SERVER_MHD_LOG_REPEAT_S is counted, not logged; the
+ * count goes out with the next line logged ("repeated"). */
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    http_server *s = cls;
     char raw[512], clean[512];
     int n = vsnprintf(raw, sizeof raw, fmt, ap);
     if (n < 0)
@@ -570,8 +661,23 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
     while (len > 0 && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
         len--;
     json_utf8_sanitize(clean, sizeof clean, raw, len);
+    int64_t now = clock_mono_us();
+    pthread_mutex_lock(&s->log_mu);
+    if (strcmp(clean, s->log_last) == 0 &&
+        now - s->log_last_us < (int64_t)SERVER_MHD_LOG_REPEAT_S * 1000000) {
+        s->log_repeats++;
+        pthread_mutex_unlock(&s->log_mu);
+        return;
+    }
+    unsigned repeats = s->log_repeats;
+    s->log_repeats = 0;
+    s->log_last_us = now;
+    snprintf(s->log_last, sizeof s->log_last, "%s", clean);
+    pthread_mutex_unlock(&s->log_mu);
     json_t *f = json_object();
     json_object_set_new(f, "detail", json_string(clean));
+    if (repeats > 0)
+        json_object_set_new(f, "repeated", json_integer(repeats)); /* of the line before, not logged */
     log_emit(LOG_WARN, "libmicrohttpd", f);
 }
 
@@ -613,7 +719,9 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
     s = em_calloc(1, sizeof *s);
     s->opts = *opts;
     s->site = opts->site;
+    pthread_mutex_init(&s->log_mu, NULL);
     http__spool_dir(opts->spool_dir, s->spool_dir);
+    http__limits_size(http__fd_limit(), opts->threads, opts->max_connections_per_ip, &s->limits);
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     if (opts->on_thread_exit != NULL) {
@@ -632,15 +740,20 @@ int http_server_start(const http_server_options *opts, http_server **out, em_err
         rc = em_error_set(err, EM_E_INTERNAL, "cannot start the server's threads");
         goto fail_slow; /* the watcher is NULL: freeing it is a no-op */
     }
+    http__watch_deadlines(s->watch, opts->request_header_timeout_s, opts->request_timeout_s);
 
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, on_accept, s, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first, so it sees every message */
         MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVER_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTION_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT, s->limits.connections,
+        /* counted across the pool threads; a connection past it is closed as
+         * soon as it is accepted, before on_accept (0: no limit) */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->limits.per_ip,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         /* A pool of one is no pool (libmicrohttpd warns): then end the list here. */
         opts->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned int)opts->threads,
         MHD_OPTION_END);
@@ -661,6 +774,7 @@ fail_slow:
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
 fail_free:
+    pthread_mutex_destroy(&s->log_mu);
     free(s);
     return rc;
 }
@@ -668,6 +782,11 @@ fail_free:
 int http_server_port(const http_server *s)
 {
     return s->port;
+}
+
+void http_server_get_limits(const http_server *s, http_server_limits *out)
+{
+    *out = s->limits;
 }
 
 void http_server_stop(http_server *s)
@@ -702,5 +821,6 @@ void http_server_stop(http_server *s)
     http__watch_free(s->watch); /* after the last on_completed removed its entry */
     if (s->has_thread_key)
         pthread_key_delete(s->thread_key);
+    pthread_mutex_destroy(&s->log_mu);
     free(s);
 }

@@ -524,6 +524,77 @@ static void test_server_chunked_flood_is_cut(void **state)
     free(piece);
 }
 
+/* A request whose body framing is ambiguous is refused at once, with our
+ * JSON error and the connection closed, never read on a guess: two
+ * Content-Length headers (a proxy reading the other one would see a
+ * different request: smuggling), Content-Length with Transfer-Encoding, and a
+ * Transfer-Encoding other than exactly "chunked" (libmicrohttpd would wait
+ * for the connection to close to end such a body). The server's idle timeout
+ * is 30 s, so "at once" is well under it. */
+static void assert_refused_at_once(int port, const char *req, int status, const char *code)
+{
+    response *r = malloc(sizeof *r);
+    char v[64];
+    int64_t t0 = clock_mono_us();
+    do_str(port, req, r); /* reads until the server closes */
+    int64_t took = clock_mono_us() - t0;
+    if (r->status != status)
+        fail_msg("expected %d, got %d for %s", status, r->status, req);
+    assert_error_code(r, code);
+    assert_true(took < 2000000);
+    assert_non_null(header(r, "Connection", v, sizeof v));
+    assert_string_equal(v, "close");
+    assert_true(id_is_uuid(header(r, "X-Request-Id", v, sizeof v))); /* our answer, with our headers */
+    free(r);
+}
+
+static void test_server_framing_refused(void **state)
+{
+    fixture *f = *state;
+    /* no Connection: close: the server must close by itself */
+    assert_refused_at_once(f->port,
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
+                           400, "invalid_request");
+    assert_refused_at_once(f->port,
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2\r\ncontent-length: 2\r\n\r\n{}",
+                           400, "invalid_request");
+    assert_refused_at_once(f->port,
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                           400, "invalid_request");
+    assert_refused_at_once(f->port,
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                           501, "not_implemented");
+    assert_refused_at_once(f->port,
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Transfer-Encoding: identity\r\n\r\n{}",
+                           501, "not_implemented");
+    assert_refused_at_once(f->port,
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                           501, "not_implemented");
+    /* on an upload route too (its body would go to a spool file) */
+    assert_refused_at_once(f->port,
+                           "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nxx",
+                           501, "not_implemented");
+    /* and on a route without a body */
+    assert_refused_at_once(f->port,
+                           "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\n",
+                           400, "invalid_request");
+
+    /* What stays accepted: exactly "chunked" in any case, one Content-Length. */
+    response r;
+    do_str(f->port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    do_str(f->port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 2\r\nConnection: close\r\n\r\n{}", &r);
+    assert_int_equal(r.status, 200);
+}
+
 static void test_server_raw_target(void **state)
 {
     fixture *f = *state;
@@ -1044,6 +1115,7 @@ int main(void)
         T(test_server_413_content_length),
         T(test_server_413_chunked),
         T(test_server_chunked_flood_is_cut),
+        T(test_server_framing_refused),
         T(test_server_upload_spooled),
         T(test_server_upload_limits),
         T(test_server_upload_json),
