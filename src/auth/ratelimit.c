@@ -272,6 +272,14 @@ bool ratelimit_hit_all(ratelimit *rl, const char *const *keys, size_t n, int64_t
             continue;
         }
         entry_prune(rl, e, now_ms);
+        if (e->count == 0) {
+            /* Its window has passed: it is a new key again, and an entry
+             * never stays empty (the sweep reads every entry's newest hit). */
+            entry_remove(rl, e);
+            found[i] = NULL;
+            missing++;
+            continue;
+        }
         use_unlink(rl, e);
         use_push_front(rl, e);
         if (e->count >= rl->limit) {

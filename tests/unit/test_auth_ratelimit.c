@@ -190,6 +190,11 @@ static void test_ratelimit_hit_all_is_all_or_nothing(void **state)
     assert_int_equal(ratelimit_size(rl), 2);
     /* After the window, both are free again. */
     assert_true(ratelimit_hit_all(rl, ip2_a, 2, T0 + 60001, NULL));
+    /* The spent address's key has been swept; the account's, emptied by the
+     * passing window, counts this one hit, and so does the new address's. */
+    assert_int_equal(ratelimit_size(rl), 2);
+    assert_true(ratelimit_hit_all(rl, ip2_a, 2, T0 + 60002, NULL));
+    assert_false(ratelimit_hit_all(rl, ip2_a, 2, T0 + 60003, NULL));
     ratelimit_free(rl);
 }
 
