@@ -29,12 +29,17 @@
  * Memory. Every context allocates through one allocator that counts the
  * bytes of all of them (a header before each block holds its size) and
  * refuses what would pass the budget; MuPDF then frees what its cache holds
- * and tries again, or throws, and the page fails. A failed page when the
- * budget was reached fails the document: its text would depend on the
- * budget. Each context's cache gets an equal share of half the budget. The
- * text kept (each page's buffer and line records) is charged to the same
- * count once the page is done, and may take a quarter of the budget, so
- * the later steps, which copy it a few times, stay within the budget too.
+ * and tries again, or throws. MuPDF steps over most errors inside a page,
+ * one drawing operator after another, so once it throws for want of memory
+ * the page is stopped (the cookie) and fails, and a page failed for want of
+ * memory fails the document: its text would depend on the budget. Each
+ * context's cache gets an equal share of half the budget. The text kept
+ * (each page's buffer and line records, trimmed) is charged to the same
+ * count once the page is done and may take a quarter of the budget, so the
+ * later steps, which copy it a few times, stay within the budget too. The
+ * allocator also keeps each context's blocks in a list, and frees what is
+ * left once the context is dropped: MuPDF 1.21 loses some (see
+ * ctx_mem_reclaim), and a server extracts for months.
  *
  * Every MuPDF call that can throw runs inside a small function of its own
  * with one fz_try, so what needs dropping is always in sight. */
@@ -127,8 +132,16 @@ typedef struct mem_limit {
     atomic_bool hit; /* something was refused */
 } mem_limit;
 
-#define MEM_HEADER alignof(max_align_t)
-_Static_assert(MEM_HEADER >= sizeof(size_t), "the header holds a size");
+/* The header before each block MuPDF gets: its size, and its place in its
+ * context's list of live blocks (see ctx_mem), rounded up to keep the block
+ * aligned for anything. */
+typedef struct mem_block {
+    struct mem_block *prev, *next;
+    size_t size;
+} mem_block;
+
+#define MEM_ALIGN alignof(max_align_t)
+#define MEM_HEADER ((sizeof(mem_block) + MEM_ALIGN - 1) / MEM_ALIGN * MEM_ALIGN)
 
 /* Count n more bytes, or refuse (and note it) when that would pass max. */
 static bool mem_take(mem_limit *m, size_t n)
@@ -151,56 +164,120 @@ static void mem_give(mem_limit *m, size_t n)
     atomic_fetch_sub(&m->used, n);
 }
 
+/* What one context allocates through (the `user` of its allocator): the
+ * shared budget; whether the context's latest allocation was refused (MuPDF
+ * meets a refusal by emptying its cache and asking again; when it throws
+ * instead while `refused` holds, it has given up for want of memory, see
+ * on_error); and the blocks the context holds, in a list, so that what
+ * MuPDF never frees is freed when the context is gone (ctx_mem_reclaim).
+ * A context is used by one thread at a time, so none of it needs a lock. */
+typedef struct ctx_mem {
+    mem_limit *m; /* borrowed */
+    bool refused;
+    mem_block live; /* the list's head: a ring through every live block */
+} ctx_mem;
+
+/* In place: the list's head points at itself. */
+static void ctx_mem_init(ctx_mem *c, mem_limit *m)
+{
+    c->m = m;
+    c->refused = false;
+    c->live.prev = c->live.next = &c->live;
+    c->live.size = 0;
+}
+
+static void block_link(ctx_mem *c, mem_block *b)
+{
+    b->prev = &c->live;
+    b->next = c->live.next;
+    c->live.next->prev = b;
+    c->live.next = b;
+}
+
+static void block_unlink(mem_block *b)
+{
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+}
+
+/* Free the blocks a context still holds once fz_drop_context has run: what
+ * MuPDF lost. MuPDF 1.21 loses a reference to every page it loads through
+ * its page map (pdf_lookup_page_obj returns the object it loaded as if it
+ * were borrowed), and some objects on its paths out of a refused
+ * allocation; none of it may outlive the document in a server. */
+static void ctx_mem_reclaim(ctx_mem *c)
+{
+    size_t n = 0, bytes = 0;
+    while (c->live.next != &c->live) {
+        mem_block *b = c->live.next;
+        block_unlink(b);
+        mem_give(c->m, b->size);
+        bytes += b->size;
+        n++;
+        free(b);
+    }
+    if (n > 0)
+        log_msg(LOG_DEBUG, "pdf: freed %zu blocks (%zu bytes) MuPDF left behind", n, bytes);
+}
+
 static void *mem_malloc(void *user, size_t size)
 {
-    mem_limit *m = user;
-    if (size > SIZE_MAX - MEM_HEADER || !mem_take(m, size))
+    ctx_mem *c = user;
+    mem_limit *m = c->m;
+    c->refused = size > SIZE_MAX - MEM_HEADER || !mem_take(m, size);
+    if (c->refused)
         return NULL;
-    unsigned char *p = malloc(size + MEM_HEADER);
-    if (p == NULL) {
+    mem_block *b = malloc(size + MEM_HEADER);
+    if (b == NULL) {
         mem_give(m, size);
+        c->refused = true;
         return NULL;
     }
-    memcpy(p, &size, sizeof size);
-    return p + MEM_HEADER;
+    b->size = size;
+    block_link(c, b);
+    return (unsigned char *)b + MEM_HEADER;
 }
 
 static void mem_free(void *user, void *ptr)
 {
-    mem_limit *m = user;
+    mem_limit *m = ((ctx_mem *)user)->m;
     if (ptr == NULL)
         return;
-    unsigned char *p = (unsigned char *)ptr - MEM_HEADER;
-    size_t size;
-    memcpy(&size, p, sizeof size);
-    mem_give(m, size);
-    free(p);
+    mem_block *b = (mem_block *)((unsigned char *)ptr - MEM_HEADER);
+    block_unlink(b);
+    mem_give(m, b->size);
+    free(b);
 }
 
 static void *mem_realloc(void *user, void *old, size_t size)
 {
-    mem_limit *m = user;
+    ctx_mem *c = user;
+    mem_limit *m = c->m;
     if (old == NULL)
         return mem_malloc(user, size);
     if (size == 0) {
         mem_free(user, old);
         return NULL;
     }
-    unsigned char *p = (unsigned char *)old - MEM_HEADER;
-    size_t old_size;
-    memcpy(&old_size, p, sizeof old_size);
-    if (size > SIZE_MAX - MEM_HEADER || (size > old_size && !mem_take(m, size - old_size)))
+    mem_block *b = (mem_block *)((unsigned char *)old - MEM_HEADER);
+    size_t old_size = b->size;
+    c->refused = size > SIZE_MAX - MEM_HEADER || (size > old_size && !mem_take(m, size - old_size));
+    if (c->refused)
         return NULL;
-    unsigned char *q = realloc(p, size + MEM_HEADER);
+    mem_block *q = realloc(b, size + MEM_HEADER);
     if (q == NULL) {
         if (size > old_size)
             mem_give(m, size - old_size);
-        return NULL;
+        c->refused = true;
+        return NULL; /* the old block stands, in its place in the list */
     }
     if (size < old_size)
         mem_give(m, old_size - size);
-    memcpy(q, &size, sizeof size);
-    return q + MEM_HEADER;
+    /* The block moved with its links: its neighbours learn where. */
+    q->prev->next = q;
+    q->next->prev = q;
+    q->size = size;
+    return (unsigned char *)q + MEM_HEADER;
 }
 
 /* MuPDF reports what it repairs and skips through these; a damaged file
@@ -243,6 +320,9 @@ typedef struct worker {
     int seen_len;        /* bits in seen */
     pdf_obj *last_res;   /* borrowed: the resources whose fonts were checked last */
     bool page_tree;      /* the document's page map is loaded (pdf_load_page_tree) */
+    ctx_mem *mem;        /* what ctx allocates through: own_mem, or stage 1's */
+    ctx_mem own_mem;
+    bool out_of_memory;  /* MuPDF gave up on something for want of memory */
     fz_font *last_font;  /* the font whose boldness is in last_bold */
     bool last_bold;
     pthread_t tid;
@@ -691,6 +771,23 @@ static void page_run(worker *w, pdf_page *page, fz_device *dev, page_result *pr)
     }
 }
 
+/* A worker's MuPDF errors. Most are the file's and dropped (the page keeps
+ * what was drawn), but MuPDF also meets an allocation it was refused with
+ * an error it reports and steps over, operator after operator, and a page
+ * of a million glyphs would go on failing a million times: once MuPDF
+ * throws for want of memory, the page and the document stop (the cookie's
+ * abort ends the page at the next operator; stop ends the document). */
+static void on_error(void *user, const char *message)
+{
+    (void)message;
+    worker *w = user;
+    if (!w->mem->refused)
+        return;
+    w->out_of_memory = true;
+    __atomic_store_n(&w->cookie.abort, 1, __ATOMIC_RELAXED);
+    atomic_store(&w->j->stop, true);
+}
+
 static void extract_page(worker *w, int i)
 {
     fz_context *ctx = w->ctx;
@@ -702,10 +799,33 @@ static void extract_page(worker *w, int i)
         return;
     repair_page_fonts(w, page);
     page_run(w, page, dev, pr);
+    if (w->out_of_memory && !pr->failed) {
+        pr->failed = true;
+        pr->error = short_reason("out of memory");
+    }
     collect(w, st, pr);
     fz_drop_device(ctx, dev);
     fz_drop_stext_page(ctx, st);
     fz_drop_page(ctx, &page->super);
+}
+
+/* Give back what the page's buffers hold beyond their content: a page of
+ * one line would otherwise keep room for 64 lines and 64 bytes of text. */
+static void page_trim(page_result *pr)
+{
+    if (pr->n_lines < pr->cap) {
+        if (pr->n_lines == 0) {
+            free(pr->lines);
+            pr->lines = NULL;
+        } else {
+            pr->lines = em_realloc(pr->lines, pr->n_lines * sizeof pr->lines[0]);
+        }
+        pr->cap = pr->n_lines;
+    }
+    if (pr->raw.data != NULL && pr->raw.cap > pr->raw.len + 1) {
+        pr->raw.data = em_realloc(pr->raw.data, pr->raw.len + 1);
+        pr->raw.cap = pr->raw.len + 1;
+    }
 }
 
 /* Open this worker's copy of the document; 0 or -1 with job->fatal set. */
@@ -790,8 +910,9 @@ static void *worker_main(void *arg)
             if (i >= j->n_pages)
                 break;
             extract_page(w, i);
-            /* What the page keeps, as allocated, joins the budget. */
-            const page_result *pr = &j->pages[i];
+            /* What the page keeps, trimmed to size, joins the budget. */
+            page_result *pr = &j->pages[i];
+            page_trim(pr);
             size_t kept = pr->raw.cap + pr->cap * sizeof pr->lines[0];
             if (atomic_fetch_add(&j->result_bytes, kept) + kept > j->result_max || !mem_take(j->mem, kept)) {
                 atomic_store(&j->too_large, true);
@@ -1668,15 +1789,17 @@ static void drop_workers(worker *workers, int n)
             pdf_drop_document(workers[i].ctx, workers[i].doc);
         free(workers[i].seen);
         fz_drop_context(workers[i].ctx);
+        ctx_mem_reclaim(workers[i].mem);
     }
     free(workers);
 }
 
 /* A context of the extraction: the shared allocator, a cache of its share
  * of the budget, messages dropped. NULL when MuPDF cannot start one. */
-static fz_context *new_context(const fz_alloc_context *alloc, size_t store)
+static fz_context *new_context(ctx_mem *mem, size_t store)
 {
-    fz_context *ctx = fz_new_context(alloc, NULL, store);
+    fz_alloc_context alloc = {.user = mem, .malloc = mem_malloc, .realloc = mem_realloc, .free = mem_free};
+    fz_context *ctx = fz_new_context(&alloc, NULL, store);
     if (ctx != NULL) {
         fz_set_warning_callback(ctx, drop_message, NULL);
         fz_set_error_callback(ctx, drop_message, NULL);
@@ -1760,7 +1883,8 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     pthread_cond_init(&j.cv, &ca);
     pthread_condattr_destroy(&ca);
 
-    fz_alloc_context alloc = {.user = &mem, .malloc = mem_malloc, .realloc = mem_realloc, .free = mem_free};
+    ctx_mem first_mem; /* stage 1's context's, then the first worker's */
+    ctx_mem_init(&first_mem, &mem);
     fz_context *ctx = NULL;
     pdf_document *doc = NULL;
     worker *workers = NULL;
@@ -1779,7 +1903,7 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     size_t store = budget / 2 / (size_t)threads;
     if (store > PDF_STORE_SIZE)
         store = PDF_STORE_SIZE;
-    ctx = new_context(&alloc, store);
+    ctx = new_context(&first_mem, store);
     if (ctx == NULL) {
         rc = em_error_set(err, EM_E_INTERNAL, "the PDF reader cannot start");
         goto done;
@@ -1823,17 +1947,23 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     int n = threads < j.n_pages ? threads : j.n_pages;
     workers = em_calloc((size_t)n, sizeof workers[0]);
     /* The first worker takes over the open document and its context. */
-    workers[0] = (worker){.j = &j, .ctx = ctx, .doc = doc};
+    workers[0] = (worker){.j = &j, .ctx = ctx, .doc = doc, .mem = &first_mem};
     ctx = NULL;
     doc = NULL;
     n_workers = 1;
     for (int i = 1; i < n; i++) {
         workers[i].j = &j;
-        workers[i].ctx = new_context(&alloc, store);
-        if (workers[i].ctx == NULL)
+        ctx_mem_init(&workers[i].own_mem, &mem);
+        workers[i].mem = &workers[i].own_mem;
+        workers[i].ctx = new_context(workers[i].mem, store);
+        if (workers[i].ctx == NULL) {
+            ctx_mem_reclaim(workers[i].mem);
             break;
+        }
         n_workers++;
     }
+    for (int i = 0; i < n_workers; i++)
+        fz_set_error_callback(workers[i].ctx, on_error, &workers[i]);
     run_workers(&j, workers, n_workers);
     /* MuPDF's part is over: give its memory back before the layout pass. */
     drop_workers(workers, n_workers);
@@ -1902,6 +2032,7 @@ done:
         pdf_drop_document(ctx, doc);
         fz_drop_context(ctx);
     }
+    ctx_mem_reclaim(&first_mem); /* nothing left when the first worker had it */
     for (int p = 0; j.pages != NULL && p < j.n_pages; p++) {
         buf_cleanup(&j.pages[p].raw);
         free(j.pages[p].lines);
