@@ -90,6 +90,14 @@ static void close_ctx(setup_ctx *c)
     area_store_close(&c->st);
 }
 
+/* The bound for a document whose extraction takes a second or less and whose
+ * storing dominates: on PostgreSQL each section and question is an INSERT
+ * of its own (material_store_result), 80,000 of them about 10 s. */
+static double store_bound_s(const setup_ctx *c)
+{
+    return c->f->kind == DB_POSTGRES ? 60 : 20;
+}
+
 /* 16 GiB of white space in a PDF's content streams (70 s of MuPDF's lexer,
  * where no operator ever lets the cookie be checked) ends at the 1 s
  * limit. */
@@ -190,7 +198,7 @@ static void materials_ingest_many_headings(void **state)
     print_message("80,000 headings: %.2f s\n", took);
     assert_int_equal(out.status, INGEST_READY);
     assert_int_equal(out.section_count, 80000);
-    assert_true(took < 20);
+    assert_true(took < store_bound_s(&c));
     buf_reset(&b);
     for (int i = 0; b.len + 16 < (24u << 20); i++)
         buf_printf(&b, "# H%d\n", i);
@@ -221,7 +229,7 @@ static void materials_ingest_worksheet_many_headings(void **state)
     print_message("9,999 questions under 50,000 headings: %.2f s\n", took);
     assert_int_equal(out.status, INGEST_READY);
     assert_int_equal(out.question_count, 9999);
-    assert_true(took < 20);
+    assert_true(took < store_bound_s(&c));
     buf_cleanup(&b);
     close_ctx(&c);
 }
