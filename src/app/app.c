@@ -73,7 +73,8 @@ static void build_settings(app *a)
         .limits = {.max_pages = c->max_pdf_pages,
                    .timeout_s = c->extraction_timeout_s,
                    .threads = c->extraction_threads,
-                   .max_file_bytes = (size_t)c->max_upload_mb * 1024 * 1024},
+                   .max_file_bytes = (size_t)c->max_upload_mb * 1024 * 1024,
+                   .max_memory_bytes = (size_t)c->extraction_memory_mb * 1024 * 1024},
     };
     a->api = (api_ctx){
         .db = a->db,

@@ -23,7 +23,15 @@
  *      sequence is never split.
  *
  * Chunk texts are slices of the normalised text without the spaces between
- * them: joining all chunk texts with single spaces gives the normalised text. */
+ * them: joining all chunk texts with single spaces gives the normalised text.
+ *
+ * Each pass walks the text once (a sentence is scanned once, a heading's
+ * place found by a pointer that only moves forward), so chunking is linear
+ * in the text and the headings. Memory: the joined raw text and the
+ * normalised text (each at most the pages' total), then the chunks' copies
+ * (at most the normalised text) while the raw text is gone: with the pages
+ * themselves, three times the text at the peak, plus a record per page,
+ * heading and chunk. */
 #include "content/chunk.h"
 
 #include <assert.h>
@@ -32,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/deadline.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -70,6 +79,7 @@ typedef struct builder {
     const doc *d;      /* borrowed */
     text_chunk *items; /* owned until handed to the caller */
     size_t n, cap;
+    deadline *dl; /* borrowed, may be NULL */
 } builder;
 
 static bool is_space(unsigned char c)
@@ -290,7 +300,7 @@ fail:
 /* Build the normalised document (see the top of the file). On failure d is
  * left for doc_cleanup. */
 static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chunk_heading *headings,
-                     size_t n_headings, em_error *err)
+                     size_t n_headings, deadline *dl, em_error *err)
 {
     unsigned char *raw = NULL;
     size_t n = 0, *page_raw = NULL, *heading_raw = NULL;
@@ -307,6 +317,10 @@ static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chun
     size_t r = 0, page = 0, h = 0;
     bool pending_space = false, marked = false;
     while (r < n) {
+        if (deadline_check(dl)) {
+            rc = deadline_error(err);
+            goto out;
+        }
         unsigned char c = raw[r];
         size_t next;
         if (c == '-' && hyphen_joins(raw, n, r, &next)) {
@@ -347,12 +361,19 @@ static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chun
         d->heading_off[h++] = d->text.len;
 
     /* A heading inside a word (an odd offset, or a word joined at a hyphen)
-     * moves back to the word's start: chunks only begin at word starts. */
+     * moves back to the word's start: chunks only begin at word starts. The
+     * offsets come in order, so one walk over the text finds every start
+     * (many headings may sit in one long word: "a-" "b-" ... joined). */
+    size_t pos = 0, word = 0; /* word: where the word holding text[pos - 1] starts */
     for (h = 0; h < n_headings; h++) {
         size_t o = d->heading_off[h];
-        while (o > 0 && o < d->text.len && d->text.data[o - 1] != ' ')
-            o--;
-        d->heading_off[h] = o;
+        if (o == 0 || o >= d->text.len)
+            continue;
+        assert(o >= pos);
+        for (; pos < o; pos++)
+            if (d->text.data[pos] == ' ')
+                word = pos + 1;
+        d->heading_off[h] = word;
     }
 
 out:
@@ -411,6 +432,8 @@ static forced_break *breaks_build(const doc *d, const chunk_heading *headings, s
 {
     forced_break *b = em_malloc((n_headings + 1) * sizeof *b);
     size_t n = 0;
+    /* title_end reads at most the title's length: linear in the headings'
+     * titles. */
     for (size_t h = 0; h < n_headings; h++) {
         size_t off = d->heading_off[h];
         if (n > 0 && b[n - 1].off == off)
@@ -504,6 +527,8 @@ static int chunks_build(builder *b, const forced_break *brk, size_t n_brk, size_
     int rc = EM_OK;
 
     while (pos < len) {
+        if (deadline_check(b->dl))
+            return EM_E_TIMEOUT;
         while (bi < n_brk && brk[bi].off <= pos) {
             /* A heading starts a chunk, except that a chunk holding only the
              * title of the heading just before ("Chapter 2" then "2.1 Cells")
@@ -572,6 +597,12 @@ static int chunks_build(builder *b, const forced_break *brk, size_t n_brk, size_
 int chunk_document(const chunk_page *pages, size_t n_pages, const chunk_heading *headings, size_t n_headings,
                    chunk_limits limits, chunk_list *out, em_error *err)
 {
+    return chunk_document_until(pages, n_pages, headings, n_headings, limits, NULL, out, err);
+}
+
+int chunk_document_until(const chunk_page *pages, size_t n_pages, const chunk_heading *headings,
+                         size_t n_headings, chunk_limits limits, deadline *dl, chunk_list *out, em_error *err)
+{
     int rc = EM_OK;
     doc d = {0};
     builder b = {0};
@@ -595,14 +626,17 @@ int chunk_document(const chunk_page *pages, size_t n_pages, const chunk_heading 
     if ((pages == NULL && n_pages > 0) || (headings == NULL && n_headings > 0))
         return em_error_set(err, EM_E_INVAL, "missing pages or headings");
 
-    rc = doc_build(&d, pages, n_pages, headings, n_headings, err);
+    rc = doc_build(&d, pages, n_pages, headings, n_headings, dl, err);
     if (rc != EM_OK)
         goto cleanup;
     brk = breaks_build(&d, headings, n_headings, &n_brk);
     b.d = &d;
+    b.dl = dl;
     rc = chunks_build(&b, brk, n_brk, (size_t)target, (size_t)max);
     if (rc == EM_E_TOO_LARGE)
         em_error_set(err, rc, "document has more than %d chunks", CHUNK_MAX_CHUNKS);
+    else if (rc == EM_E_TIMEOUT)
+        deadline_error(err);
     if (rc != EM_OK)
         goto cleanup;
 

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "content/deadline.h"
 #include "core/err.h"
 
 typedef struct chunk_page {
@@ -50,6 +51,13 @@ typedef struct chunk_list {
  * 100,000 chunks. Free the list with chunk_list_cleanup. */
 int chunk_document(const chunk_page *pages, size_t n_pages, const chunk_heading *headings, size_t n_headings,
                    chunk_limits limits, chunk_list *out /* OUT */, em_error *err);
+/* The same under a deadline (deadline.h; NULL: none), checked every few
+ * bytes and sentences: past it EM_E_TIMEOUT (deadline_error) and the list is
+ * empty. Chunking is linear in the text and the headings; at its peak it
+ * holds about twice the pages' text besides the pages (see chunk.c). */
+int chunk_document_until(const chunk_page *pages, size_t n_pages, const chunk_heading *headings,
+                         size_t n_headings, chunk_limits limits, deadline *dl, chunk_list *out /* OUT */,
+                         em_error *err);
 void chunk_list_cleanup(chunk_list *l);
 
 /* The byte length of the sentence starting at text (to and including its

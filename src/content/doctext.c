@@ -5,7 +5,11 @@
  * each line to the page's text and deciding on the way whether it is a
  * heading. Markdown needs one line of memory: a setext underline ("===")
  * turns the line before it into a heading after that line was written, which
- * is why each page remembers where its previous line starts. */
+ * is why each page remembers where its previous line starts.
+ *
+ * Every line is scanned a bounded number of times (each test on it is one
+ * pass), so reading is linear in the input; the deadline is checked once a
+ * line (deadline_check reads the clock every DEADLINE_STRIDE calls). */
 #include "content/doctext.h"
 
 #include <assert.h>
@@ -28,6 +32,8 @@ typedef struct builder {
     doc_text *d;
     size_t pages_cap;
     size_t headings_cap;
+    deadline *dl; /* borrowed, may be NULL */
+    em_error *err;
 } builder;
 
 /* The state of reading one document. */
@@ -71,10 +77,13 @@ static void add_page(builder *b, char *text, size_t len)
 
 /* Add a heading whose title is [t, te), trimmed and cut to MAX_TITLE bytes.
  * The text is valid UTF-8 (checked on entry), so a cut at a character
- * boundary keeps it valid. */
-static void add_heading(builder *b, int page, size_t off, int level, const char *t, const char *te)
+ * boundary keeps it valid. EM_E_TOO_LARGE past DOC_MAX_HEADINGS. */
+static int add_heading(builder *b, int page, size_t off, int level, const char *t, const char *te)
 {
     doc_text *d = b->d;
+    if (d->n_headings == DOC_MAX_HEADINGS)
+        return em_error_set(b->err, EM_E_TOO_LARGE, "the document has more than %d headings",
+                            DOC_MAX_HEADINGS);
     t = text_skip_blanks(t, te);
     te = trim_end(t, te);
     size_t n = utf8_cut(t, (size_t)(te - t), MAX_TITLE);
@@ -87,6 +96,7 @@ static void add_heading(builder *b, int page, size_t off, int level, const char 
                                                  .level = level > MAX_LEVEL ? MAX_LEVEL : level,
                                                  .title = em_strndup(t, n)};
     d->n_headings++;
+    return EM_OK;
 }
 
 void doc_text_cleanup(doc_text *d)
@@ -280,79 +290,96 @@ static void set_prev(reader *rd, size_t off, bool blank, bool para, bool item)
     rd->prev_len = rd->out.len - off;
 }
 
-static void markdown_line(reader *rd, const char *p, const char *end)
+/* One Markdown line; EM_OK or the error of add_heading. */
+static int markdown_line(reader *rd, const char *p, const char *end)
 {
     char c;
     size_t n;
     int level;
     const char *ts, *te;
     bool blank = text_skip_blanks(p, end) == end;
+    int rc = EM_OK;
     if (rd->in_fence) {
         if (closes_fence(rd, p, end))
             rd->in_fence = false;
         set_prev(rd, emit(rd, p, end), false, false, false);
-        return;
+        return EM_OK;
     }
     if (fence_line(p, end, &c, &n)) {
         rd->in_fence = true;
         rd->fence_char = c;
         rd->fence_len = n;
         set_prev(rd, emit(rd, p, end), false, false, false);
-        return;
+        return EM_OK;
     }
     if (atx_heading(p, end, &level, &ts, &te)) {
         size_t off = emit(rd, ts, te);
         if (ts < te)
-            add_heading(rd->b, rd->page, off, level, ts, te);
+            rc = add_heading(rd->b, rd->page, off, level, ts, te);
         set_prev(rd, off, false, false, false);
-        return;
+        return rc;
     }
     level = setext_level(p, end);
     if (level > 0 && rd->prev_para && rd->prev_first && !(level == 2 && rd->prev_item)) {
         const char *t = rd->out.data + rd->prev_off;
-        add_heading(rd->b, rd->page, rd->prev_off, level, t, t + rd->prev_len);
+        rc = add_heading(rd->b, rd->page, rd->prev_off, level, t, t + rd->prev_len);
         rd->prev_para = false;
         rd->prev_blank = false;
-        return; /* the underline is not text */
+        return rc; /* the underline is not text */
     }
     const char *q = text_skip_blanks(p, end);
     bool indented_code = q - p >= 4 && !rd->prev_para;
     bool para = !blank && !indented_code && level == 0;
     set_prev(rd, emit(rd, p, end), blank, para, para && list_item(p, end));
+    return EM_OK;
 }
 
-static void plain_line(reader *rd, const char *p, const char *end)
+/* One plain-text line; EM_OK or the error of add_heading. */
+static int plain_line(reader *rd, const char *p, const char *end)
 {
+    int rc = EM_OK;
     bool blank = text_skip_blanks(p, end) == end;
     int level = rd->prev_blank && !blank ? plain_heading(p, end) : 0;
     size_t off = emit(rd, p, end);
     if (level > 0)
-        add_heading(rd->b, rd->page, off, level, p, end);
+        rc = add_heading(rd->b, rd->page, off, level, p, end);
     set_prev(rd, off, blank, false, false);
+    return rc;
 }
 
-/* Read one page, [p, end) without its form feed. */
-static void read_page(reader *rd, const char *p, const char *end)
+/* Read one page, [p, end) without its form feed. The page's text is never
+ * longer than its input (see emit), so its buffer is reserved once at that
+ * size and never grows. EM_OK, the error of a line, or EM_E_TIMEOUT; the
+ * page is added either way, for doc_text_cleanup to free. */
+static int read_page(reader *rd, const char *p, const char *end)
 {
+    int rc = EM_OK;
     buf_init(&rd->out, (size_t)(end - p) + 1);
+    if (buf_reserve(&rd->out, (size_t)(end - p)) == EM_OK) /* it is: within the maximum */
+        rd->out.data[0] = '\0';
     rd->page = (int)rd->b->d->n_pages + 1;
     rd->any_line = false;
     rd->prev_blank = true;
     rd->prev_para = rd->prev_first = rd->prev_item = false;
-    while (p < end) {
+    while (p < end && rc == EM_OK) {
+        if (deadline_check(rd->b->dl)) {
+            rc = deadline_error(rd->b->err);
+            break;
+        }
         const char *eol = p;
         while (eol < end && *eol != '\n' && *eol != '\r')
             eol++;
         if (rd->markdown)
-            markdown_line(rd, p, eol);
+            rc = markdown_line(rd, p, eol);
         else
-            plain_line(rd, p, eol);
+            rc = plain_line(rd, p, eol);
         if (eol < end && *eol == '\r' && eol + 1 < end && eol[1] == '\n')
             eol++;
         p = eol < end ? eol + 1 : end;
     }
     size_t len = rd->out.len;
     add_page(rd->b, buf_steal(&rd->out), len);
+    return rc;
 }
 
 /* The end of a YAML front matter block at the start of s: "---" on the first
@@ -408,9 +435,15 @@ static bool has_text(const doc_text *d)
 
 int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err)
 {
+    return doc_text_from_plain_until(data, len, markdown, NULL, out, err);
+}
+
+int doc_text_from_plain_until(const char *data, size_t len, bool markdown, deadline *dl,
+                              doc_text *out /* OUT */, em_error *err)
+{
     assert(out != NULL);
     int rc = EM_OK;
-    builder b = {.d = out};
+    builder b = {.d = out, .dl = dl, .err = err};
     reader rd = {.b = &b, .markdown = markdown};
     memset(out, 0, sizeof *out);
     if (data == NULL && len > 0) {
@@ -429,9 +462,15 @@ int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *o
     if (markdown)
         p = skip_front_matter(p, end);
     while (p < end) {
+        if (out->n_pages == DOC_MAX_PAGES) {
+            rc = em_error_set(err, EM_E_TOO_LARGE, "the document has more than %d pages", DOC_MAX_PAGES);
+            goto fail;
+        }
         const char *ff = memchr(p, '\f', (size_t)(end - p));
         const char *stop = ff != NULL ? ff : end;
-        read_page(&rd, p, stop);
+        rc = read_page(&rd, p, stop);
+        if (rc != EM_OK)
+            goto fail;
         p = ff != NULL ? ff + 1 : end;
     }
     if (!has_text(out)) {

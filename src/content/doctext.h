@@ -12,7 +12,16 @@
 #include <stddef.h>
 
 #include "content/chunk.h"
+#include "content/deadline.h"
 #include "core/err.h"
+
+/* Most headings a document may have; past it reading it fails (EM_E_TOO_LARGE).
+ * A study text has hundreds; a hundred thousand is a list of lines dressed
+ * as headings, and each heading costs every later step (chunks, topics,
+ * stored sections) far more than its bytes. */
+#define DOC_MAX_HEADINGS 100000
+/* Most pages (form-feed separated) of a text; past it EM_E_TOO_LARGE. */
+#define DOC_MAX_PAGES 100000
 
 typedef struct doc_text {
     chunk_page *pages; /* owned array; each page's text is owned by the doc_text
@@ -55,7 +64,21 @@ void doc_text_cleanup(doc_text *d);
  * number.
  *
  * A document of nothing but white space is EM_E_INVAL "the document has no
- * text". On failure *out is left zeroed. Free with doc_text_cleanup. */
+ * text"; one with more than DOC_MAX_HEADINGS headings or DOC_MAX_PAGES
+ * pages EM_E_TOO_LARGE "the document has more than N headings" (pages). On
+ * failure *out is left zeroed. Free with doc_text_cleanup.
+ *
+ * Time and memory: one pass over the lines, each byte looked at a bounded
+ * number of times. The pages' text takes at most len bytes (each page's
+ * buffer reserved once at its input's size, never grown); the records of
+ * pages and headings and the titles (at most 300 bytes) are bounded by
+ * DOC_MAX_PAGES and DOC_MAX_HEADINGS, about 40 MB at worst. With the
+ * caller's copy of data, the peak is twice len plus those records. */
 int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err);
+
+/* The same under a deadline (deadline.h; NULL: none), checked every few
+ * lines: past it, EM_E_TIMEOUT (deadline_error) and *out is left zeroed. */
+int doc_text_from_plain_until(const char *data, size_t len, bool markdown, deadline *dl,
+                              doc_text *out /* OUT */, em_error *err);
 
 #endif

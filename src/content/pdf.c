@@ -3,9 +3,10 @@
  * pdf_extract runs in three stages.
  *
  *   1. Open. The calling thread makes a MuPDF context (an allocator that
- *      stops at PDF_MEMORY_LIMIT, warnings and errors dropped), opens the
- *      document, and checks the password, the page count and the metadata
- *      title.
+ *      stops at the memory budget, warnings and errors dropped), opens the
+ *      document from a stream that hands MuPDF the file 64 KiB at a time and
+ *      refuses to go on past the deadline, and checks the password, the page
+ *      count and the metadata title.
  *   2. Pages. Worker threads, each with a context of its own and its own
  *      document (MuPDF documents are not thread-safe; the first worker takes
  *      the context and document of stage 1), take page numbers from a shared
@@ -22,7 +23,23 @@
  *      worker's cookie to abort, which MuPDF checks while drawing.
  *   3. Layout, single-threaded and without MuPDF: the body font size, the
  *      running headers and footers, the headings and their levels, then each
- *      page's final text with the heading offsets into it.
+ *      page's final text with the heading offsets into it. Every pass sorts
+ *      or walks the lines once (n log n), and checks the deadline.
+ *
+ * Memory. Every context allocates through one allocator that counts the
+ * bytes of all of them (a header before each block holds its size) and
+ * refuses what would pass the budget; MuPDF then frees what its cache holds
+ * and tries again, or throws. MuPDF steps over most errors inside a page,
+ * one drawing operator after another, so once it throws for want of memory
+ * the page is stopped (the cookie) and fails, and a page failed for want of
+ * memory fails the document: its text would depend on the budget. Each
+ * context's cache gets an equal share of half the budget. The text kept
+ * (each page's buffer and line records, trimmed) is charged to the same
+ * count once the page is done and may take a quarter of the budget, so the
+ * later steps, which copy it a few times, stay within the budget too. The
+ * allocator also keeps each context's blocks in a list, and frees what is
+ * left once the context is dropped: MuPDF 1.21 loses some (see
+ * ctx_mem_reclaim), and a server extracts for months.
  *
  * Every MuPDF call that can throw runs inside a small function of its own
  * with one fz_try, so what needs dropping is always in sight. */
@@ -52,18 +69,20 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "content/deadline.h"
 #include "content/text.h"
 
-/* MuPDF's cache of decoded objects, per thread of one extraction. */
-#define PDF_STORE_SIZE (64u << 20)
-/* All the memory MuPDF may hold for one extraction. */
-#define PDF_MEMORY_LIMIT ((size_t)1 << 30)
+/* MuPDF's cache of decoded objects, per thread of one extraction, at most;
+ * a smaller budget gets a smaller cache (see the top). */
+#define PDF_STORE_SIZE ((size_t)64 << 20)
 /* Largest text of one page; more is cut (a page of 2 MB of text is not a
  * page a person wrote). */
 #define PAGE_TEXT_MAX (2u << 20)
-/* Largest result kept while extracting (text and line records of all
- * pages); a 2000-page textbook needs about 12 MB. */
-#define RESULT_MAX ((size_t)256 << 20)
+/* The share of the budget the text kept may take (text and line records of
+ * all pages); a 2000-page textbook needs about 12 MB. */
+#define RESULT_SHARE 4
+/* Bytes of the file handed to MuPDF at a time (see chunked_next). */
+#define READ_CHUNK ((size_t)64 << 10)
 /* Heading rules (see pdf.h). */
 #define HEADING_MAX_WORDS 14
 #define HEADING_MAX_LINES 3
@@ -105,18 +124,32 @@ typedef struct page_result {
 /* ---- MuPDF memory and locks ---- */
 
 /* The allocator handed to MuPDF: malloc with a size header, refusing to go
- * past `max` bytes in total. Shared by all threads of one extraction. */
+ * past `max` bytes in total. Shared by all threads of one extraction; the
+ * text kept is charged to it too (mem_take without an allocation). */
 typedef struct mem_limit {
     atomic_size_t used;
     size_t max;
-    atomic_bool hit; /* an allocation was refused */
+    atomic_bool hit; /* something was refused */
 } mem_limit;
 
-#define MEM_HEADER alignof(max_align_t)
-_Static_assert(MEM_HEADER >= sizeof(size_t), "the header holds a size");
+/* The header before each block MuPDF gets: its size, and its place in its
+ * context's list of live blocks (see ctx_mem), rounded up to keep the block
+ * aligned for anything. */
+typedef struct mem_block {
+    struct mem_block *prev, *next;
+    size_t size;
+} mem_block;
 
+#define MEM_ALIGN alignof(max_align_t)
+#define MEM_HEADER ((sizeof(mem_block) + MEM_ALIGN - 1) / MEM_ALIGN * MEM_ALIGN)
+
+/* Count n more bytes, or refuse (and note it) when that would pass max. */
 static bool mem_take(mem_limit *m, size_t n)
 {
+    if (n > m->max) {
+        atomic_store(&m->hit, true);
+        return false;
+    }
     size_t used = atomic_fetch_add(&m->used, n) + n;
     if (used > m->max || used < n) {
         atomic_fetch_sub(&m->used, n);
@@ -126,56 +159,125 @@ static bool mem_take(mem_limit *m, size_t n)
     return true;
 }
 
+static void mem_give(mem_limit *m, size_t n)
+{
+    atomic_fetch_sub(&m->used, n);
+}
+
+/* What one context allocates through (the `user` of its allocator): the
+ * shared budget; whether the context's latest allocation was refused (MuPDF
+ * meets a refusal by emptying its cache and asking again; when it throws
+ * instead while `refused` holds, it has given up for want of memory, see
+ * on_error); and the blocks the context holds, in a list, so that what
+ * MuPDF never frees is freed when the context is gone (ctx_mem_reclaim).
+ * A context is used by one thread at a time, so none of it needs a lock. */
+typedef struct ctx_mem {
+    mem_limit *m; /* borrowed */
+    bool refused;
+    mem_block live; /* the list's head: a ring through every live block */
+} ctx_mem;
+
+/* In place: the list's head points at itself. */
+static void ctx_mem_init(ctx_mem *c, mem_limit *m)
+{
+    c->m = m;
+    c->refused = false;
+    c->live.prev = c->live.next = &c->live;
+    c->live.size = 0;
+}
+
+static void block_link(ctx_mem *c, mem_block *b)
+{
+    b->prev = &c->live;
+    b->next = c->live.next;
+    c->live.next->prev = b;
+    c->live.next = b;
+}
+
+static void block_unlink(mem_block *b)
+{
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+}
+
+/* Free the blocks a context still holds once fz_drop_context has run: what
+ * MuPDF lost. MuPDF 1.21 loses a reference to every page it loads through
+ * its page map (pdf_lookup_page_obj returns the object it loaded as if it
+ * were borrowed), and some objects on its paths out of a refused
+ * allocation; none of it may outlive the document in a server. */
+static void ctx_mem_reclaim(ctx_mem *c)
+{
+    size_t n = 0, bytes = 0;
+    while (c->live.next != &c->live) {
+        mem_block *b = c->live.next;
+        block_unlink(b);
+        mem_give(c->m, b->size);
+        bytes += b->size;
+        n++;
+        free(b);
+    }
+    if (n > 0)
+        log_msg(LOG_DEBUG, "pdf: freed %zu blocks (%zu bytes) MuPDF left behind", n, bytes);
+}
+
 static void *mem_malloc(void *user, size_t size)
 {
-    mem_limit *m = user;
-    if (size > m->max || !mem_take(m, size))
+    ctx_mem *c = user;
+    mem_limit *m = c->m;
+    c->refused = size > SIZE_MAX - MEM_HEADER || !mem_take(m, size);
+    if (c->refused)
         return NULL;
-    unsigned char *p = malloc(size + MEM_HEADER);
-    if (p == NULL) {
-        atomic_fetch_sub(&m->used, size);
+    mem_block *b = malloc(size + MEM_HEADER);
+    if (b == NULL) {
+        mem_give(m, size);
+        c->refused = true;
         return NULL;
     }
-    memcpy(p, &size, sizeof size);
-    return p + MEM_HEADER;
+    b->size = size;
+    block_link(c, b);
+    return (unsigned char *)b + MEM_HEADER;
 }
 
 static void mem_free(void *user, void *ptr)
 {
-    mem_limit *m = user;
+    mem_limit *m = ((ctx_mem *)user)->m;
     if (ptr == NULL)
         return;
-    unsigned char *p = (unsigned char *)ptr - MEM_HEADER;
-    size_t size;
-    memcpy(&size, p, sizeof size);
-    atomic_fetch_sub(&m->used, size);
-    free(p);
+    mem_block *b = (mem_block *)((unsigned char *)ptr - MEM_HEADER);
+    block_unlink(b);
+    mem_give(m, b->size);
+    free(b);
 }
 
 static void *mem_realloc(void *user, void *old, size_t size)
 {
-    mem_limit *m = user;
+    ctx_mem *c = user;
+    mem_limit *m = c->m;
     if (old == NULL)
         return mem_malloc(user, size);
     if (size == 0) {
         mem_free(user, old);
         return NULL;
     }
-    unsigned char *p = (unsigned char *)old - MEM_HEADER;
-    size_t old_size;
-    memcpy(&old_size, p, sizeof old_size);
-    if (size > m->max || (size > old_size && !mem_take(m, size - old_size)))
+    mem_block *b = (mem_block *)((unsigned char *)old - MEM_HEADER);
+    size_t old_size = b->size;
+    c->refused = size > SIZE_MAX - MEM_HEADER || (size > old_size && !mem_take(m, size - old_size));
+    if (c->refused)
         return NULL;
-    unsigned char *q = realloc(p, size + MEM_HEADER);
+    mem_block *q = realloc(b, size + MEM_HEADER);
     if (q == NULL) {
         if (size > old_size)
-            atomic_fetch_sub(&m->used, size - old_size);
-        return NULL;
+            mem_give(m, size - old_size);
+        c->refused = true;
+        return NULL; /* the old block stands, in its place in the list */
     }
     if (size < old_size)
-        atomic_fetch_sub(&m->used, old_size - size);
-    memcpy(q, &size, sizeof size);
-    return q + MEM_HEADER;
+        mem_give(m, old_size - size);
+    /* The block moved with its links: its neighbours learn where. */
+    q->prev->next = q;
+    q->next->prev = q;
+    q->size = size;
+    return (unsigned char *)q + MEM_HEADER;
 }
 
 /* MuPDF reports what it repairs and skips through these; a damaged file
@@ -195,12 +297,14 @@ typedef struct job {
     page_result *pages;     /* owned, n_pages slots */
     const pdf_options *opt; /* borrowed */
     int64_t deadline_us;    /* clock_mono_us() when time is up */
+    mem_limit *mem;         /* borrowed: the budget */
     atomic_int next;        /* the next page to take */
     atomic_int done;        /* pages finished */
     atomic_bool stop;       /* time is up or a worker failed: take no more pages */
     atomic_bool timed_out;
-    atomic_size_t result_bytes; /* text and line records kept so far */
-    atomic_bool too_large;      /* result_bytes went past RESULT_MAX */
+    atomic_size_t result_bytes; /* text and line records kept so far, charged to mem */
+    size_t result_max;          /* the most they may take: a share of the budget */
+    atomic_bool too_large;      /* result_bytes went past result_max, or the budget */
     pthread_mutex_t mu;         /* guards running and fatal */
     pthread_cond_t cv;          /* signalled when a worker ends */
     int running;                /* workers not yet ended */
@@ -209,16 +313,85 @@ typedef struct job {
 
 typedef struct worker {
     job *j;              /* borrowed */
-    fz_context *ctx;     /* owned clone; the base context itself when one thread runs */
+    fz_context *ctx;     /* owned; the first worker's is the context of stage 1 */
     pdf_document *doc;   /* owned; NULL until opened */
     fz_cookie cookie;    /* abort is set by the waiting thread at the deadline */
     unsigned char *seen; /* owned bit set of object numbers whose fonts were checked */
     int seen_len;        /* bits in seen */
+    pdf_obj *last_res;   /* borrowed: the resources whose fonts were checked last */
+    bool page_tree;      /* the document's page map is loaded (pdf_load_page_tree) */
+    ctx_mem *mem;        /* what ctx allocates through: own_mem, or stage 1's */
+    ctx_mem own_mem;
+    bool out_of_memory;  /* MuPDF gave up on something for want of memory */
     fz_font *last_font;  /* the font whose boldness is in last_bold */
     bool last_bold;
     pthread_t tid;
     bool started;
 } worker;
+
+/* ---- reading the file ---- */
+
+/* The file as MuPDF reads it: the bytes in memory, handed out READ_CHUNK at
+ * a time so that MuPDF comes back here often, even while it decompresses a
+ * stream, and refused (an error MuPDF reads as the end of the file) once
+ * the deadline has passed or the job stopped. Without it a worker could
+ * spend minutes inside one call of MuPDF's (a long run of white space in a
+ * compressed content stream, a broken file being rebuilt) where the cookie
+ * is never looked at. */
+typedef struct chunked {
+    const unsigned char *data; /* borrowed */
+    size_t len;
+    int64_t deadline_us;
+    atomic_bool *stop; /* borrowed, may be NULL */
+} chunked;
+
+static int chunked_next(fz_context *ctx, fz_stream *stm, size_t max)
+{
+    (void)max;
+    chunked *c = stm->state;
+    if ((c->stop != NULL && atomic_load(c->stop)) || clock_mono_us() >= c->deadline_us)
+        fz_throw(ctx, FZ_ERROR_ABORT, "extraction stopped");
+    size_t off = (size_t)stm->pos;
+    if (off >= c->len)
+        return EOF;
+    size_t n = c->len - off < READ_CHUNK ? c->len - off : READ_CHUNK;
+    stm->rp = (unsigned char *)c->data + off; /* MuPDF only reads through rp */
+    stm->wp = stm->rp + n;
+    stm->pos += (int64_t)n;
+    return *stm->rp++;
+}
+
+static void chunked_seek(fz_context *ctx, fz_stream *stm, int64_t offset, int whence)
+{
+    (void)ctx;
+    chunked *c = stm->state;
+    if (whence == SEEK_CUR)
+        offset += stm->pos - (stm->wp - stm->rp);
+    else if (whence == SEEK_END)
+        offset += (int64_t)c->len;
+    if (offset < 0)
+        offset = 0;
+    if ((uint64_t)offset > c->len)
+        offset = (int64_t)c->len;
+    stm->rp = stm->wp = (unsigned char *)c->data + offset;
+    stm->pos = offset;
+}
+
+static void chunked_drop(fz_context *ctx, void *state)
+{
+    fz_free(ctx, state);
+}
+
+/* A stream over data[0..len) (see chunked). Throws. */
+static fz_stream *open_chunked(fz_context *ctx, const unsigned char *data, size_t len, int64_t deadline_us,
+                               atomic_bool *stop)
+{
+    chunked *c = fz_malloc_struct(ctx, chunked);
+    *c = (chunked){.data = data, .len = len, .deadline_us = deadline_us, .stop = stop};
+    fz_stream *stm = fz_new_stream(ctx, c, chunked_next, chunked_drop);
+    stm->seek = chunked_seek;
+    return stm;
+}
 
 /* A MuPDF reason, cut to REASON_MAX bytes and made valid UTF-8; owned. */
 static char *short_reason(const char *msg)
@@ -361,13 +534,21 @@ static void repair_resources(worker *w, pdf_obj *res, int depth)
 }
 
 /* Repair the fonts a page uses before MuPDF loads them. A failure here is
- * not the page's: the page is drawn as MuPDF reads it. */
+ * not the page's: the page is drawn as MuPDF reads it. Resources shared by
+ * many pages (one dictionary of a thousand fonts for every page) are gone
+ * through once: an indirect dictionary is marked by its number, a direct
+ * one (inherited from the page tree, where the pages sharing it come one
+ * after another) by being the last one seen. */
 static void repair_page_fonts(worker *w, pdf_page *page)
 {
     fz_context *ctx = w->ctx;
     fz_try(ctx)
     {
-        repair_resources(w, pdf_page_resources(ctx, page), 0);
+        pdf_obj *res = pdf_page_resources(ctx, page);
+        bool seen = pdf_is_indirect(ctx, res) ? !first_visit(w, pdf_to_num(ctx, res)) : res == w->last_res;
+        w->last_res = res;
+        if (!seen)
+            repair_resources(w, res, 0);
     }
     fz_catch(ctx)
     {
@@ -590,6 +771,23 @@ static void page_run(worker *w, pdf_page *page, fz_device *dev, page_result *pr)
     }
 }
 
+/* A worker's MuPDF errors. Most are the file's and dropped (the page keeps
+ * what was drawn), but MuPDF also meets an allocation it was refused with
+ * an error it reports and steps over, operator after operator, and a page
+ * of a million glyphs would go on failing a million times: once MuPDF
+ * throws for want of memory, the page and the document stop (the cookie's
+ * abort ends the page at the next operator; stop ends the document). */
+static void on_error(void *user, const char *message)
+{
+    (void)message;
+    worker *w = user;
+    if (!w->mem->refused)
+        return;
+    w->out_of_memory = true;
+    __atomic_store_n(&w->cookie.abort, 1, __ATOMIC_RELAXED);
+    atomic_store(&w->j->stop, true);
+}
+
 static void extract_page(worker *w, int i)
 {
     fz_context *ctx = w->ctx;
@@ -601,10 +799,33 @@ static void extract_page(worker *w, int i)
         return;
     repair_page_fonts(w, page);
     page_run(w, page, dev, pr);
+    if (w->out_of_memory && !pr->failed) {
+        pr->failed = true;
+        pr->error = short_reason("out of memory");
+    }
     collect(w, st, pr);
     fz_drop_device(ctx, dev);
     fz_drop_stext_page(ctx, st);
     fz_drop_page(ctx, &page->super);
+}
+
+/* Give back what the page's buffers hold beyond their content: a page of
+ * one line would otherwise keep room for 64 lines and 64 bytes of text. */
+static void page_trim(page_result *pr)
+{
+    if (pr->n_lines < pr->cap) {
+        if (pr->n_lines == 0) {
+            free(pr->lines);
+            pr->lines = NULL;
+        } else {
+            pr->lines = em_realloc(pr->lines, pr->n_lines * sizeof pr->lines[0]);
+        }
+        pr->cap = pr->n_lines;
+    }
+    if (pr->raw.data != NULL && pr->raw.cap > pr->raw.len + 1) {
+        pr->raw.data = em_realloc(pr->raw.data, pr->raw.len + 1);
+        pr->raw.cap = pr->raw.len + 1;
+    }
 }
 
 /* Open this worker's copy of the document; 0 or -1 with job->fatal set. */
@@ -619,7 +840,7 @@ static int worker_open(worker *w)
     fz_var(rc);
     fz_try(ctx)
     {
-        stm = fz_open_memory(ctx, w->j->data, w->j->len);
+        stm = open_chunked(ctx, w->j->data, w->j->len, w->j->deadline_us, &w->j->stop);
         doc = pdf_open_document_with_stream(ctx, stm);
     }
     fz_always(ctx)
@@ -655,12 +876,30 @@ static void worker_seen_init(worker *w)
     w->seen = em_calloc((size_t)w->seen_len / 8 + 1, 1);
 }
 
+/* Load the document's page map. Without it MuPDF finds page i by walking
+ * the page tree from the root, counting pages as it goes: a flat tree of
+ * 20,000 pages costs 200 million steps over the document. Without the map
+ * (a broken tree) pages are looked up the slow way. */
+static void worker_page_tree(worker *w)
+{
+    fz_try(w->ctx)
+    {
+        pdf_load_page_tree(w->ctx, w->doc);
+        w->page_tree = true;
+    }
+    fz_catch(w->ctx)
+    {
+        w->page_tree = false;
+    }
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     job *j = w->j;
     if (w->doc != NULL || worker_open(w) == 0) {
         worker_seen_init(w);
+        worker_page_tree(w);
         while (!atomic_load(&j->stop)) {
             if (clock_mono_us() >= j->deadline_us) {
                 atomic_store(&j->timed_out, true);
@@ -671,9 +910,11 @@ static void *worker_main(void *arg)
             if (i >= j->n_pages)
                 break;
             extract_page(w, i);
-            const page_result *pr = &j->pages[i];
-            size_t kept = pr->raw.len + pr->n_lines * sizeof pr->lines[0];
-            if (atomic_fetch_add(&j->result_bytes, kept) + kept > RESULT_MAX) {
+            /* What the page keeps, trimmed to size, joins the budget. */
+            page_result *pr = &j->pages[i];
+            page_trim(pr);
+            size_t kept = pr->raw.cap + pr->cap * sizeof pr->lines[0];
+            if (atomic_fetch_add(&j->result_bytes, kept) + kept > j->result_max || !mem_take(j->mem, kept)) {
                 atomic_store(&j->too_large, true);
                 atomic_store(&j->stop, true);
             }
@@ -686,6 +927,8 @@ static void *worker_main(void *arg)
     } else {
         atomic_store(&j->stop, true);
     }
+    if (w->page_tree)
+        pdf_drop_page_tree(w->ctx, w->doc);
     pdf_drop_document(w->ctx, w->doc);
     w->doc = NULL;
     pthread_mutex_lock(&j->mu);
@@ -812,14 +1055,19 @@ static char *digits_folded(const char *p, size_t n)
     return s;
 }
 
-/* Where running headers or footers were found: a height, a size, and on
- * how many pages. */
+/* Where running headers or footers were found: a height, a size (in half
+ * points, as line sizes are kept), and on how many pages. */
 typedef struct furniture_slot {
     float y;
-    float size;
+    int bucket;
     int pages;
 } furniture_slot;
 
+/* The slots, first as found, then (slots_merge) sorted by size and height
+ * with the ones of one size within REPEAT_Y_TOLERANCE of a slot's first
+ * height merged into it: slots of one size then lie more than the
+ * tolerance apart, and a line finds the few it may belong to by binary
+ * search. */
 typedef struct slot_list {
     furniture_slot *items;
     size_t n, cap;
@@ -930,32 +1178,90 @@ static int distinct_pages(const repeat_key *keys, size_t a, size_t b, unsigned c
     return n;
 }
 
-/* Count pages for the slot at (y, size), adding it when it is new. */
+static int size_bucket(float size)
+{
+    return (int)lroundf(size * 2);
+}
+
+/* Note pages of furniture at (y, size); slots_merge adds them up. */
 static void add_slot(slot_list *slots, float y, float size, int pages)
 {
-    for (size_t s = 0; s < slots->n; s++) {
-        furniture_slot *fs = &slots->items[s];
-        if (fabsf(fs->y - y) <= REPEAT_Y_TOLERANCE && fabsf(fs->size - size) < 0.3f) {
-            fs->pages += pages;
-            return;
-        }
-    }
     if (slots->n == slots->cap) {
         slots->cap = slots->cap == 0 ? 8 : slots->cap * 2;
         slots->items = em_realloc(slots->items, slots->cap * sizeof slots->items[0]);
     }
-    slots->items[slots->n++] = (furniture_slot){.y = y, .size = size, .pages = pages};
+    slots->items[slots->n++] = (furniture_slot){.y = y, .bucket = size_bucket(size), .pages = pages};
+}
+
+static int slot_cmp(const void *a, const void *b)
+{
+    const furniture_slot *x = a, *y = b;
+    if (x->bucket != y->bucket)
+        return x->bucket < y->bucket ? -1 : 1;
+    return (x->y > y->y) - (x->y < y->y);
+}
+
+/* Sort the slots and merge those of one size whose heights lie within the
+ * tolerance of the first of them. */
+static void slots_merge(slot_list *slots)
+{
+    if (slots->n == 0)
+        return;
+    qsort(slots->items, slots->n, sizeof slots->items[0], slot_cmp);
+    size_t k = 0;
+    for (size_t i = 1; i < slots->n; i++) {
+        furniture_slot *head = &slots->items[k];
+        const furniture_slot *fs = &slots->items[i];
+        if (fs->bucket == head->bucket && fs->y - head->y <= REPEAT_Y_TOLERANCE)
+            head->pages += fs->pages;
+        else
+            slots->items[++k] = *fs;
+    }
+    slots->n = k + 1;
+}
+
+/* Whether a merged slot of the line's size within the tolerance of its
+ * height holds furniture on at least a quarter of the pages. */
+static bool in_busy_slot(const slot_list *slots, const pline *l, int n_pages)
+{
+    furniture_slot key = {.y = l->y0 - REPEAT_Y_TOLERANCE, .bucket = size_bucket(l->size)};
+    size_t lo = 0, hi = slots->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (slot_cmp(&slots->items[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* Merged slots of one size are more than the tolerance apart: at most
+     * three lie within it on either side. */
+    for (size_t s = lo; s < slots->n && slots->items[s].bucket == key.bucket; s++) {
+        const furniture_slot *fs = &slots->items[s];
+        if (fs->y > l->y0 + REPEAT_Y_TOLERANCE)
+            break;
+        if (fs->pages * 4 >= n_pages && fabsf(l->y0 - fs->y) <= REPEAT_Y_TOLERANCE)
+            return true;
+    }
+    return false;
 }
 
 /* Mark page numbers and repeated lines in the margin bands as furniture,
- * and note where the repeated ones sit in slots. */
-static void mark_furniture(job *j, float body, slot_list *slots)
+ * and note where the repeated ones sit in slots (merged). Sorting the
+ * margin lines by text brings the repeats together: n log n. EM_OK or
+ * EM_E_TIMEOUT. */
+static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
 {
+    int rc = EM_OK;
     size_t n = 0, cap = 0;
     repeat_key *keys = NULL;
+    unsigned char *marks = NULL;
     for (int p = 0; p < j->n_pages; p++) {
         page_result *pr = &j->pages[p];
         for (size_t i = 0; i < pr->n_lines; i++) {
+            if (deadline_check(dl)) {
+                rc = EM_E_TIMEOUT;
+                goto done;
+            }
             pline *l = &pr->lines[i];
             if (!in_margin(pr, l))
                 continue;
@@ -974,10 +1280,15 @@ static void mark_furniture(job *j, float body, slot_list *slots)
     }
     if (n > 0)
         qsort(keys, n, sizeof keys[0], repeat_cmp);
-    unsigned char *marks = em_calloc((size_t)j->n_pages / 8 + 1, 1);
+    marks = em_calloc((size_t)j->n_pages / 8 + 1, 1);
     /* Runs of the same text whose heights stay within the tolerance of the
-     * run's first line; a run over enough distinct pages may be furniture. */
+     * run's first line; a run over enough distinct pages may be furniture.
+     * Each key is looked at a bounded number of times. */
     for (size_t a = 0; a < n;) {
+        if (deadline_check(dl)) {
+            rc = EM_E_TIMEOUT;
+            goto done;
+        }
         size_t b = a + 1;
         while (b < n && strcmp(keys[b].text, keys[a].text) == 0 &&
                keys[b].y - keys[a].y <= REPEAT_Y_TOLERANCE)
@@ -989,10 +1300,13 @@ static void mark_furniture(job *j, float body, slot_list *slots)
         }
         a = b;
     }
+    slots_merge(slots);
+done:
     for (size_t k = 0; k < n; k++)
         free(keys[k].text);
     free(keys);
     free(marks);
+    return rc;
 }
 
 /* A running header that changes with the chapter ("Guide - Chapter 1" on
@@ -1000,21 +1314,21 @@ static void mark_furniture(job *j, float body, slot_list *slots)
  * be caught above. A margin line set smaller than the body, at the height
  * and size where furniture was found on at least a quarter of the pages, is
  * furniture too; content is not set there in the body's size or larger. */
-static void mark_slot_furniture(job *j, const slot_list *slots, float body)
+static int mark_slot_furniture(job *j, const slot_list *slots, float body, deadline *dl)
 {
     for (int p = 0; p < j->n_pages && slots->n > 0; p++) {
         page_result *pr = &j->pages[p];
         for (size_t i = 0; i < pr->n_lines; i++) {
+            if (deadline_check(dl))
+                return EM_E_TIMEOUT;
             pline *l = &pr->lines[i];
             if (l->furniture || l->size >= body * 0.95f || !in_margin(pr, l) ||
                 starts_like_content(line_text(pr, l), l->len))
                 continue;
-            for (size_t s = 0; s < slots->n && !l->furniture; s++)
-                l->furniture = slots->items[s].pages * 4 >= j->n_pages &&
-                               fabsf(l->y0 - slots->items[s].y) <= REPEAT_Y_TOLERANCE &&
-                               fabsf(l->size - slots->items[s].size) < 0.3f;
+            l->furniture = in_busy_slot(slots, l, j->n_pages);
         }
     }
+    return EM_OK;
 }
 
 /* Font size buckets (half points) and the characters set in each. */
@@ -1023,39 +1337,44 @@ typedef struct size_count {
     size_t chars;
 } size_count;
 
+static int size_count_cmp(const void *a, const void *b)
+{
+    const size_count *x = a, *y = b;
+    return (x->bucket > y->bucket) - (x->bucket < y->bucket);
+}
+
 /* The body size: the size carrying the most characters (the smaller on a
- * tie). Lines marked as furniture do not count. */
+ * tie). Lines marked as furniture do not count. A document may set every
+ * line in a size of its own, so the sizes are sorted, not looked up. */
 static float body_size(const job *j)
 {
-    size_count *sc = NULL;
-    size_t n = 0, cap = 0;
+    size_t lines = 0;
+    for (int p = 0; p < j->n_pages; p++)
+        lines += j->pages[p].n_lines;
+    size_count *sc = em_malloc((lines + 1) * sizeof sc[0]);
+    size_t n = 0;
     for (int p = 0; p < j->n_pages; p++) {
         const page_result *pr = &j->pages[p];
-        for (size_t i = 0; i < pr->n_lines; i++) {
-            const pline *l = &pr->lines[i];
-            if (l->furniture)
-                continue;
-            int b = (int)lroundf(l->size * 2);
-            size_t k = 0;
-            while (k < n && sc[k].bucket != b)
-                k++;
-            if (k == n) {
-                if (n == cap) {
-                    cap = cap == 0 ? 16 : cap * 2;
-                    sc = em_realloc(sc, cap * sizeof sc[0]);
-                }
-                sc[n++] = (size_count){.bucket = b, .chars = 0};
-            }
-            sc[k].chars += (size_t)l->chars;
-        }
+        for (size_t i = 0; i < pr->n_lines; i++)
+            if (!pr->lines[i].furniture)
+                sc[n++] = (size_count){.bucket = size_bucket(pr->lines[i].size),
+                                       .chars = (size_t)pr->lines[i].chars};
     }
-    size_t best = 0;
-    for (size_t k = 1; k < n; k++)
-        if (sc[k].chars > sc[best].chars || (sc[k].chars == sc[best].chars && sc[k].bucket < sc[best].bucket))
-            best = k;
-    float size = n == 0 ? 0 : (float)sc[best].bucket / 2;
+    qsort(sc, n, sizeof sc[0], size_count_cmp);
+    int best = 0;
+    size_t best_chars = 0;
+    for (size_t a = 0; a < n;) {
+        size_t b = a, chars = 0;
+        for (; b < n && sc[b].bucket == sc[a].bucket; b++)
+            chars += sc[b].chars;
+        if (a == 0 || chars > best_chars) { /* ascending: a tie keeps the smaller */
+            best = sc[a].bucket;
+            best_chars = chars;
+        }
+        a = b;
+    }
     free(sc);
-    return size;
+    return n == 0 ? 0 : (float)best / 2;
 }
 
 /* The depth of a section number at the start of a line ("2" 1, "2.3" 2,
@@ -1118,11 +1437,14 @@ typedef struct heading_list {
 
 /* Find the headings of one page (rules in pdf.h). Lines of one block with
  * the same size and boldness form a run; a run is a heading when all its
- * lines pass the rules and it has at most HEADING_MAX_LINES lines. */
-static void find_headings(page_result *pr, int page, float body, heading_list *hl)
+ * lines pass the rules and it has at most HEADING_MAX_LINES lines. EM_OK,
+ * EM_E_TIMEOUT, or EM_E_TOO_LARGE past DOC_MAX_HEADINGS. */
+static int find_headings(page_result *pr, int page, float body, heading_list *hl, deadline *dl)
 {
     size_t i = 0;
     while (i < pr->n_lines) {
+        if (deadline_check(dl))
+            return EM_E_TIMEOUT;
         pline *l = &pr->lines[i];
         size_t k = i + 1;
         while (k < pr->n_lines && pr->lines[k].block == l->block && pr->lines[k].size == l->size &&
@@ -1144,6 +1466,8 @@ static void find_headings(page_result *pr, int page, float body, heading_list *h
             ok = large || bold_alone || numbered;
         }
         if (ok) {
+            if (hl->n == DOC_MAX_HEADINGS)
+                return EM_E_TOO_LARGE;
             if (hl->n == hl->cap) {
                 hl->cap = hl->cap == 0 ? 32 : hl->cap * 2;
                 hl->items = em_realloc(hl->items, hl->cap * sizeof hl->items[0]);
@@ -1158,45 +1482,45 @@ static void find_headings(page_result *pr, int page, float body, heading_list *h
         }
         i = k;
     }
+    return EM_OK;
 }
 
-static int int_desc(const void *a, const void *b)
+/* qsort has no context argument: headings are sorted as pointers. */
+static int heading_bucket_desc(const void *a, const void *b)
 {
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x < y) - (x > y);
+    const found_heading *x = *(found_heading *const *)a, *y = *(found_heading *const *)b;
+    return (x->bucket < y->bucket) - (x->bucket > y->bucket);
 }
 
 /* Levels: distinct sizes from the largest (level 1). Within one size, a
  * numbered heading deeper than the shallowest numbered one there goes down
  * by the difference ("6.1.3" among chapters numbered "6" at the chapter
- * size is two levels below them). */
+ * size is two levels below them). The headings are sorted by size once and
+ * each size's run is gone through twice. */
 static void assign_levels(heading_list *hl)
 {
     if (hl->n == 0)
         return;
-    int *buckets = em_malloc(hl->n * sizeof *buckets);
+    found_heading **by_size = em_malloc(hl->n * sizeof *by_size);
     for (size_t i = 0; i < hl->n; i++)
-        buckets[i] = hl->items[i].bucket;
-    qsort(buckets, hl->n, sizeof *buckets, int_desc);
+        by_size[i] = &hl->items[i];
+    qsort(by_size, hl->n, sizeof *by_size, heading_bucket_desc);
     int rank = 0;
-    for (size_t i = 0; i < hl->n; i++) {
-        if (i > 0 && buckets[i] == buckets[i - 1])
-            continue;
-        rank++;
+    for (size_t a = 0; a < hl->n;) {
+        size_t b = a;
         int min_depth = 0;
-        for (size_t h = 0; h < hl->n; h++)
-            if (hl->items[h].bucket == buckets[i] && hl->items[h].depth > 0 &&
-                (min_depth == 0 || hl->items[h].depth < min_depth))
-                min_depth = hl->items[h].depth;
-        for (size_t h = 0; h < hl->n; h++) {
-            found_heading *fh = &hl->items[h];
-            if (fh->bucket != buckets[i])
-                continue;
+        for (; b < hl->n && by_size[b]->bucket == by_size[a]->bucket; b++)
+            if (by_size[b]->depth > 0 && (min_depth == 0 || by_size[b]->depth < min_depth))
+                min_depth = by_size[b]->depth;
+        rank++;
+        for (size_t h = a; h < b; h++) {
+            found_heading *fh = by_size[h];
             int level = rank + (fh->depth > 0 ? fh->depth - min_depth : 0);
             fh->level = level > MAX_LEVEL ? MAX_LEVEL : level;
         }
+        a = b;
     }
-    free(buckets);
+    free(by_size);
 }
 
 /* ---- the result ---- */
@@ -1265,8 +1589,10 @@ static size_t joins_next(const page_result *pr, size_t i)
 
 /* Build the doc_text from the pages: final text without furniture, blocks
  * separated by a blank line, lines by a line break unless a hyphen joins
- * them, headings with offsets into it. */
-static void assemble(job *j, const heading_list *hl, doc_text *out)
+ * them, headings with offsets into it. joins_next looks past the furniture
+ * after a line, which the loop then skips: each line is read a bounded
+ * number of times. EM_OK or EM_E_TIMEOUT (out is then for doc_text_cleanup). */
+static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
 {
     out->pages = em_calloc((size_t)j->n_pages, sizeof out->pages[0]);
     out->n_pages = (size_t)j->n_pages;
@@ -1279,6 +1605,10 @@ static void assemble(job *j, const heading_list *hl, doc_text *out)
         int block = -1;
         bool joined = false; /* the previous line's hyphen was dropped */
         for (size_t i = 0; i < pr->n_lines; i++) {
+            if (deadline_check(dl)) {
+                buf_cleanup(&text);
+                return EM_E_TIMEOUT;
+            }
             pline *l = &pr->lines[i];
             if (l->furniture)
                 continue;
@@ -1309,12 +1639,13 @@ static void assemble(job *j, const heading_list *hl, doc_text *out)
         out->pages[p] = (chunk_page){.number = p + 1, .text = buf_steal(&text), .len = len};
     }
     out->page_count = j->n_pages;
+    return EM_OK;
 }
 
 /* ---- opening ---- */
 
-static int open_document(fz_context *ctx, const void *data, size_t len, pdf_document **doc /* OUT */,
-                         char **reason /* OUT */)
+static int open_document(fz_context *ctx, const void *data, size_t len, int64_t deadline_us,
+                         pdf_document **doc /* OUT */, char **reason /* OUT */)
 {
     fz_stream *stm = NULL;
     pdf_document *d = NULL;
@@ -1324,7 +1655,7 @@ static int open_document(fz_context *ctx, const void *data, size_t len, pdf_docu
     fz_var(rc);
     fz_try(ctx)
     {
-        stm = fz_open_memory(ctx, data, len);
+        stm = open_chunked(ctx, data, len, deadline_us, NULL);
         d = pdf_open_document_with_stream(ctx, stm);
     }
     fz_always(ctx)
@@ -1449,6 +1780,71 @@ static void run_workers(job *j, worker *workers, int n)
             pthread_join(workers[i].tid, NULL);
 }
 
+/* Drop the workers' documents and contexts (the first worker's context is
+ * the one of stage 1) and free the array. */
+static void drop_workers(worker *workers, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (workers[i].doc != NULL)
+            pdf_drop_document(workers[i].ctx, workers[i].doc);
+        free(workers[i].seen);
+        fz_drop_context(workers[i].ctx);
+        ctx_mem_reclaim(workers[i].mem);
+    }
+    free(workers);
+}
+
+/* A context of the extraction: the shared allocator, a cache of its share
+ * of the budget, messages dropped. NULL when MuPDF cannot start one. */
+static fz_context *new_context(ctx_mem *mem, size_t store)
+{
+    fz_alloc_context alloc = {.user = mem, .malloc = mem_malloc, .realloc = mem_realloc, .free = mem_free};
+    fz_context *ctx = fz_new_context(&alloc, NULL, store);
+    if (ctx != NULL) {
+        fz_set_warning_callback(ctx, drop_message, NULL);
+        fz_set_error_callback(ctx, drop_message, NULL);
+    }
+    return ctx;
+}
+
+/* The error of a step stopped by the deadline: with the caller's deadline,
+ * deadline_error's words; with our own clock, the limit in seconds. */
+static int timeout_error(const pdf_options *opt, int timeout_ms, em_error *err)
+{
+    if (opt->deadline_us != 0)
+        return deadline_error(err);
+    return em_error_set(err, EM_E_TIMEOUT, "extraction took longer than %g s", timeout_ms / 1000.0);
+}
+
+static int memory_error(size_t budget, em_error *err)
+{
+    return em_error_refuse(err, EM_E_TOO_LARGE, PDF_REASON_MEMORY,
+                           "the PDF needs more than %zu MB of memory to extract", budget >> 20);
+}
+
+/* The layout pass (stage 3) into out. EM_OK, EM_E_TIMEOUT, or EM_E_TOO_LARGE
+ * past DOC_MAX_HEADINGS; err is left to the caller. */
+static int layout(job *j, doc_text *out, deadline *dl)
+{
+    heading_list hl = {0};
+    slot_list slots = {0};
+    /* The body size is taken before furniture is known; headers and footers
+     * carry too few characters to change it. */
+    float body = body_size(j);
+    int rc = mark_furniture(j, body, &slots, dl);
+    if (rc == EM_OK)
+        rc = mark_slot_furniture(j, &slots, body, dl);
+    for (int p = 0; rc == EM_OK && p < j->n_pages; p++)
+        rc = find_headings(&j->pages[p], p, body, &hl, dl);
+    if (rc == EM_OK) {
+        assign_levels(&hl);
+        rc = assemble(j, &hl, out, dl);
+    }
+    free(hl.items);
+    free(slots.items);
+    return rc;
+}
+
 int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *out /* OUT */, em_error *err)
 {
     assert(out != NULL);
@@ -1457,18 +1853,23 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     memset(out, 0, sizeof *out);
     if (opt == NULL)
         opt = &defaults;
-    if ((data == NULL && len > 0) || opt->max_pages < 0 || opt->timeout_ms < 0 || opt->threads < 0)
+    if ((data == NULL && len > 0) || opt->max_pages < 0 || opt->timeout_ms < 0 || opt->threads < 0 ||
+        opt->deadline_us < 0)
         return em_error_set(err, EM_E_INVAL, "invalid PDF extraction options");
     if (len == 0)
         return em_error_set(err, EM_E_PARSE, "the PDF cannot be read: the file is empty");
     int max_pages = opt->max_pages > 0 ? opt->max_pages : PDF_DEFAULT_MAX_PAGES;
     int timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : PDF_DEFAULT_TIMEOUT_MS;
+    size_t budget = opt->max_memory_bytes > 0 ? opt->max_memory_bytes : PDF_DEFAULT_MAX_MEMORY;
+    if (budget < PDF_MIN_MEMORY)
+        budget = PDF_MIN_MEMORY;
 
-    mem_limit mem = {.max = PDF_MEMORY_LIMIT};
+    mem_limit mem = {.max = budget};
     atomic_init(&mem.used, 0);
     atomic_init(&mem.hit, false);
-    job j = {.data = data, .len = len, .opt = opt, .running = 0};
-    j.deadline_us = clock_mono_us() + (int64_t)timeout_ms * 1000;
+    job j = {.data = data, .len = len, .opt = opt, .mem = &mem, .running = 0};
+    j.deadline_us = opt->deadline_us != 0 ? opt->deadline_us : clock_mono_us() + (int64_t)timeout_ms * 1000;
+    j.result_max = budget / RESULT_SHARE;
     atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
     atomic_init(&j.stop, false);
@@ -1482,33 +1883,39 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     pthread_cond_init(&j.cv, &ca);
     pthread_condattr_destroy(&ca);
 
-    fz_alloc_context alloc = {.user = &mem, .malloc = mem_malloc, .realloc = mem_realloc, .free = mem_free};
+    ctx_mem first_mem; /* stage 1's context's, then the first worker's */
+    ctx_mem_init(&first_mem, &mem);
     fz_context *ctx = NULL;
     pdf_document *doc = NULL;
     worker *workers = NULL;
     int n_workers = 0;
     char *reason = NULL;
     char *title = NULL;
-    heading_list hl = {0};
-    slot_list slots = {0};
+    deadline dl = deadline_at(j.deadline_us);
 
-    /* Stages hold, in order: ctx, doc, the page slots, the workers; every
-     * failure goes to `done`, which releases whatever was taken. */
+    /* Stages hold, in order: ctx and doc, the page slots, the workers (which
+     * take over ctx and doc); every failure goes to `done`, which releases
+     * whatever is still held. */
     /* No locks: while the workers run, the calling thread only sets the
-     * cookies; every worker has a context of its own (see the top). */
+     * cookies; every worker has a context of its own (see the top). The
+     * caches share half the budget. */
     int threads = pick_threads(opt);
-    ctx = fz_new_context(&alloc, NULL, PDF_STORE_SIZE);
+    size_t store = budget / 2 / (size_t)threads;
+    if (store > PDF_STORE_SIZE)
+        store = PDF_STORE_SIZE;
+    ctx = new_context(&first_mem, store);
     if (ctx == NULL) {
         rc = em_error_set(err, EM_E_INTERNAL, "the PDF reader cannot start");
         goto done;
     }
-    fz_set_warning_callback(ctx, drop_message, NULL);
-    fz_set_error_callback(ctx, drop_message, NULL);
 
-    if (open_document(ctx, data, len, &doc, &reason) != 0) {
-        rc = atomic_load(&mem.hit)
-                 ? em_error_set(err, EM_E_TOO_LARGE, "the PDF needs more memory than allowed")
-                 : em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", reason);
+    if (open_document(ctx, data, len, j.deadline_us, &doc, &reason) != 0) {
+        if (clock_mono_us() >= j.deadline_us)
+            rc = timeout_error(opt, timeout_ms, err);
+        else if (atomic_load(&mem.hit))
+            rc = memory_error(budget, err);
+        else
+            rc = em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", reason);
         goto done;
     }
     if (pdf_needs_password(ctx, doc)) {
@@ -1516,7 +1923,12 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
         goto done;
     }
     if (count_pages(ctx, doc, &j.n_pages, &reason) != 0) {
-        rc = em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", reason);
+        if (clock_mono_us() >= j.deadline_us)
+            rc = timeout_error(opt, timeout_ms, err);
+        else if (atomic_load(&mem.hit))
+            rc = memory_error(budget, err);
+        else
+            rc = em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", reason);
         goto done;
     }
     if (j.n_pages <= 0) {
@@ -1534,39 +1946,48 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
         buf_init(&j.pages[p].raw, PAGE_TEXT_MAX);
     int n = threads < j.n_pages ? threads : j.n_pages;
     workers = em_calloc((size_t)n, sizeof workers[0]);
-    for (int i = 0; i < n; i++) {
+    /* The first worker takes over the open document and its context. */
+    workers[0] = (worker){.j = &j, .ctx = ctx, .doc = doc, .mem = &first_mem};
+    ctx = NULL;
+    doc = NULL;
+    n_workers = 1;
+    for (int i = 1; i < n; i++) {
         workers[i].j = &j;
-        workers[i].ctx = i == 0 ? ctx : fz_new_context(&alloc, NULL, PDF_STORE_SIZE);
-        if (workers[i].ctx == NULL)
+        ctx_mem_init(&workers[i].own_mem, &mem);
+        workers[i].mem = &workers[i].own_mem;
+        workers[i].ctx = new_context(workers[i].mem, store);
+        if (workers[i].ctx == NULL) {
+            ctx_mem_reclaim(workers[i].mem);
             break;
-        fz_set_warning_callback(workers[i].ctx, drop_message, NULL);
-        fz_set_error_callback(workers[i].ctx, drop_message, NULL);
+        }
         n_workers++;
     }
-    if (n_workers == 0) {
-        rc = em_error_set(err, EM_E_INTERNAL, "the PDF reader cannot start");
-        goto done;
-    }
-    workers[0].doc = doc; /* the first worker takes over the open document */
-    doc = NULL;
+    for (int i = 0; i < n_workers; i++)
+        fz_set_error_callback(workers[i].ctx, on_error, &workers[i]);
     run_workers(&j, workers, n_workers);
+    /* MuPDF's part is over: give its memory back before the layout pass. */
+    drop_workers(workers, n_workers);
+    workers = NULL;
+    n_workers = 0;
 
+    bool mem_hit = atomic_load(&mem.hit);
     if (atomic_load(&j.timed_out)) {
-        rc = em_error_set(err, EM_E_TIMEOUT, "extraction took longer than %g s", timeout_ms / 1000.0);
+        rc = timeout_error(opt, timeout_ms, err);
         goto done;
     }
     if (atomic_load(&j.too_large)) {
-        rc = em_error_set(err, EM_E_TOO_LARGE, "the PDF has more text than allowed (%zu MB)",
-                          RESULT_MAX >> 20);
+        rc = atomic_load(&j.result_bytes) > j.result_max
+                 ? em_error_refuse(err, EM_E_TOO_LARGE, PDF_REASON_MEMORY,
+                                   "the PDF has more than %zu MB of text", j.result_max >> 20)
+                 : memory_error(budget, err);
         goto done;
     }
     if (atomic_load(&j.done) < j.n_pages) {
         /* The workers stopped early: one could not open its document, or
          * none could start. */
-        rc = atomic_load(&mem.hit)
-                 ? em_error_set(err, EM_E_TOO_LARGE, "the PDF needs more memory than allowed")
-                 : em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s",
-                                j.fatal != NULL ? j.fatal : "extraction stopped");
+        rc = mem_hit ? memory_error(budget, err)
+                     : em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s",
+                                    j.fatal != NULL ? j.fatal : "extraction stopped");
         goto done;
     }
     int first_failed = -1;
@@ -1576,25 +1997,29 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
         if (j.pages[p].failed && first_failed < 0)
             first_failed = p;
     }
+    if (first_failed >= 0 && mem_hit) {
+        /* A page MuPDF gave up on for want of memory: what text is left of
+         * the document would depend on the budget. */
+        rc = memory_error(budget, err);
+        goto done;
+    }
     if (lines == 0) {
-        if (first_failed >= 0 && atomic_load(&mem.hit))
-            rc = em_error_set(err, EM_E_TOO_LARGE, "the PDF needs more memory than allowed");
-        else if (first_failed >= 0)
+        if (first_failed >= 0)
             rc = em_error_set(err, EM_E_PARSE, "the PDF cannot be read: %s", j.pages[first_failed].error);
         else
             rc = em_error_set(err, EM_E_UNSUPPORTED, "the PDF has no extractable text (scanned pages?)");
         goto done;
     }
 
-    /* The body size is taken before furniture is known; headers and footers
-     * carry too few characters to change it. */
-    float body = body_size(&j);
-    mark_furniture(&j, body, &slots);
-    mark_slot_furniture(&j, &slots, body);
-    for (int p = 0; p < j.n_pages; p++)
-        find_headings(&j.pages[p], p, body, &hl);
-    assign_levels(&hl);
-    assemble(&j, &hl, out);
+    rc = layout(&j, out, &dl);
+    if (rc == EM_E_TIMEOUT) {
+        timeout_error(opt, timeout_ms, err);
+        goto done;
+    }
+    if (rc == EM_E_TOO_LARGE) {
+        em_error_set(err, rc, "the PDF has more than %d headings", DOC_MAX_HEADINGS);
+        goto done;
+    }
     out->title = title;
     title = NULL;
     for (size_t h = 0; out->title == NULL && h < out->n_headings; h++)
@@ -1602,18 +2027,12 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
             out->title = em_strdup(out->headings[h].title);
 
 done:
-    for (int i = 0; i < n_workers; i++) {
-        if (workers[i].doc != NULL)
-            pdf_drop_document(workers[i].ctx, workers[i].doc);
-        free(workers[i].seen);
-        if (workers[i].ctx != ctx)
-            fz_drop_context(workers[i].ctx);
-    }
-    free(workers);
+    drop_workers(workers, n_workers);
     if (ctx != NULL) {
         pdf_drop_document(ctx, doc);
         fz_drop_context(ctx);
     }
+    ctx_mem_reclaim(&first_mem); /* nothing left when the first worker had it */
     for (int p = 0; j.pages != NULL && p < j.n_pages; p++) {
         buf_cleanup(&j.pages[p].raw);
         free(j.pages[p].lines);
@@ -1621,8 +2040,6 @@ done:
     }
     free(j.pages);
     free(j.fatal);
-    free(hl.items);
-    free(slots.items);
     free(reason);
     free(title);
     pthread_cond_destroy(&j.cv);

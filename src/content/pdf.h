@@ -35,9 +35,16 @@
  * than the shallowest one at that size adds the difference.
  *
  * Pages are extracted in parallel: each thread has its own MuPDF context
- * (sharing one store) and its own copy of the document opened from the same
- * bytes, and takes the next page from a shared counter. The result does not
- * depend on the number of threads.
+ * and its own copy of the document opened from the same bytes, and takes the
+ * next page from a shared counter. The result does not depend on the number
+ * of threads.
+ *
+ * Limits. Time: one deadline for the document, checked while MuPDF reads
+ * the file (every 64 KiB it takes in), between the operators of a page
+ * (MuPDF's cookie) and in every loop of the layout pass, which is n log n
+ * in the lines. Memory: one budget (max_memory_bytes) for MuPDF's
+ * allocations in all threads and the text kept, each context's cache sized
+ * to its share of it.
  *
  * Damaged files: MuPDF rebuilds a broken cross-reference table from the
  * objects it finds, so a truncated file may still give its first pages. The
@@ -52,17 +59,33 @@
 #define EM_CONTENT_PDF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "content/doctext.h"
 #include "core/err.h"
 
 #define PDF_DEFAULT_MAX_PAGES 2000
 #define PDF_DEFAULT_TIMEOUT_MS 120000
+#define PDF_DEFAULT_MAX_MEMORY ((size_t)256 << 20)
+#define PDF_MIN_MEMORY ((size_t)8 << 20)
 #define PDF_MAX_THREADS 16
+
+/* em_error.reason of a PDF that needs more memory than max_memory_bytes. */
+#define PDF_REASON_MEMORY "memory_limit"
 
 typedef struct pdf_options {
     int max_pages;  /* refuse documents with more pages: EM_E_TOO_LARGE (0 = 2000) */
     int timeout_ms; /* whole-document time limit: EM_E_TIMEOUT (0 = 120000) */
+    /* The document's deadline, a clock_mono_us() value, when the caller
+     * started its clock earlier (ingest.h: one deadline for every step of a
+     * document); 0: timeout_ms from the call. */
+    int64_t deadline_us;
+    /* The memory budget of the whole extraction (0 = 256 MB, at least 8 MB):
+     * every allocation of MuPDF's, in all the threads, and the text kept.
+     * An allocation past it is refused, MuPDF gives up on what it was doing,
+     * and the extraction fails with EM_E_TOO_LARGE (reason PDF_REASON_MEMORY).
+     * The text kept may take a quarter of it. */
+    size_t max_memory_bytes;
     int threads;    /* pages extracted in parallel by this many threads (0 = online CPUs,
                        at most 16, never more than the pages) */
     /* Called after each page with the pages done so far; may be NULL. It is
@@ -84,10 +107,14 @@ typedef struct pdf_options {
  * defaults). data is borrowed for the duration of the call.
  *
  * Errors, with a message fit for the user in err:
- *   EM_E_TOO_LARGE   "the PDF has N pages; the limit is M", or the document
- *                    needs more memory than an extraction may use (1 GiB for
- *                    MuPDF, 256 MB for the text kept);
- *   EM_E_TIMEOUT     "extraction took longer than N s";
+ *   EM_E_TOO_LARGE   "the PDF has N pages; the limit is M"; "the PDF has more
+ *                    than 100000 headings"; or, with reason PDF_REASON_MEMORY,
+ *                    "the PDF needs more than N MB of memory to extract" (a
+ *                    page that MuPDF could not draw within the budget fails
+ *                    the whole document) or "the PDF has more than N MB of
+ *                    text" (a quarter of the budget);
+ *   EM_E_TIMEOUT     "extraction took longer than N s" (timeout_ms), or
+ *                    deadline_error's message (deadline_us);
  *   EM_E_UNSUPPORTED "the PDF is encrypted (password protected)" or "the PDF
  *                    has no extractable text (scanned pages?)";
  *   EM_E_PARSE       "the PDF cannot be read: <reason>";

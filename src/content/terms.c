@@ -12,17 +12,24 @@
  * Key terms are counted in two hash tables: one from term (a stem, or two
  * stems joined by a space) to its counts, one from surface form (the word as
  * written, lowercased) to its count and term. A surface form has exactly one
- * stem, so the display form of a term is its most frequent surface. */
+ * stem, so the display form of a term is its most frequent surface. The keys
+ * live in one arena and the tables hold small fixed records, about 60 bytes
+ * per distinct term or form, and both are capped (TERMS_MAX_DISTINCT,
+ * TERMS_MAX_ARENA): memory does not grow with the text past them. The
+ * tables' hash is keyed per call (SipHash, libsodium's crypto_shorthash), so
+ * no text can make its words collide. */
 #include "content/terms.h"
 
 #include <assert.h>
 #include <libstemmer.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ascii.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -305,127 +312,201 @@ static struct sb_stemmer *stemmer_new(em_error *err)
     return st;
 }
 
-/* ---- a string-keyed hash table -------------------------------------------- */
+/* ---- strings interned in an arena ------------------------------------------- */
 
+/* Where an interned string lies in the arena (followed there by a NUL). */
+typedef struct span_ref {
+    uint32_t off;
+    uint32_t len;
+} span_ref;
+
+/* A hash table slot: the string's index + 1 (0 when free) and the low 32
+ * bits of its hash, which pick the slot and reject most mismatches without
+ * touching the arena. */
 typedef struct slot {
-    const char *key; /* borrowed from the entry, NULL when free */
-    size_t len;
-    uint64_t hash;
-    size_t index; /* of the entry */
+    uint32_t index1;
+    uint32_t hash;
 } slot;
 
-typedef struct table {
-    slot *slots; /* owned */
-    size_t cap;  /* a power of two */
-    size_t n;
-} table;
+/* A set of distinct strings, numbered 0, 1, ... in the order they were
+ * added, kept in a shared arena. Open addressing with linear probing, at
+ * most half full. The hash is keyed with a secret drawn per call, so text
+ * cannot be written to make its words collide (which would make every
+ * lookup walk one long run of slots). */
+typedef struct strtab {
+    slot *slots; /* owned; cap a power of two, 0 before the first add */
+    size_t cap;
+    span_ref *refs; /* owned: where string i lies in the arena */
+    size_t n, refs_cap;
+} strtab;
 
-static uint64_t hash_bytes(const char *p, size_t n)
+typedef struct hasher {
+    unsigned char key[crypto_shorthash_KEYBYTES];
+} hasher;
+
+static uint32_t hash_key(const hasher *h, const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, (const unsigned char *)p, n, h->key);
+    uint32_t v;
+    memcpy(&v, out, sizeof v);
+    return v;
 }
 
-static slot *table_slot(table *t, const char *key, size_t len, uint64_t h)
+static void strtab_cleanup(strtab *t)
+{
+    free(t->slots);
+    free(t->refs);
+}
+
+static const char *strtab_str(const strtab *t, const buf *arena, size_t i)
+{
+    return arena->data + t->refs[i].off;
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static slot *strtab_slot(const strtab *t, const buf *arena, const char *key, size_t len, uint32_t h)
 {
     size_t mask = t->cap - 1;
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         slot *s = &t->slots[i];
-        if (s->key == NULL || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
+        if (s->index1 == 0)
+            return s;
+        const span_ref *r = &t->refs[s->index1 - 1];
+        if (s->hash == h && r->len == len && memcmp(arena->data + r->off, key, len) == 0)
             return s;
     }
 }
 
-/* The entry index for key, or SIZE_MAX when absent. */
-static size_t table_find(table *t, const char *key, size_t len)
+/* The index of key, or SIZE_MAX when absent. */
+static size_t strtab_find(const strtab *t, const buf *arena, const char *key, size_t len, uint32_t h)
 {
     if (t->cap == 0)
         return SIZE_MAX;
-    slot *s = table_slot(t, key, len, hash_bytes(key, len));
-    return s->key == NULL ? SIZE_MAX : s->index;
+    const slot *s = strtab_slot(t, arena, key, len, h);
+    return s->index1 == 0 ? SIZE_MAX : s->index1 - 1;
 }
 
-/* Add key (which must be absent and outlive the table) for entry index. */
-static void table_insert(table *t, const char *key, size_t len, size_t index)
+/* Add key, which must be absent, copying it (and a NUL) into the arena.
+ * Returns its index, or SIZE_MAX when the arena is at its maximum. */
+static size_t strtab_add(strtab *t, buf *arena, const char *key, size_t len, uint32_t h)
 {
+    size_t off = arena->len;
+    if (buf_append(arena, key, len) != EM_OK || buf_append(arena, "", 1) != EM_OK) {
+        arena->len = off;
+        return SIZE_MAX;
+    }
     if ((t->n + 1) * 2 > t->cap) {
-        table old = *t;
+        strtab old = *t;
         t->cap = old.cap == 0 ? 64 : old.cap * 2;
         t->slots = em_calloc(t->cap, sizeof *t->slots);
         for (size_t i = 0; i < old.cap; i++) {
-            if (old.slots[i].key != NULL)
-                *table_slot(t, old.slots[i].key, old.slots[i].len, old.slots[i].hash) = old.slots[i];
+            if (old.slots[i].index1 == 0)
+                continue;
+            size_t mask = t->cap - 1;
+            size_t k = old.slots[i].hash & mask;
+            while (t->slots[k].index1 != 0)
+                k = (k + 1) & mask;
+            t->slots[k] = old.slots[i];
         }
         free(old.slots);
     }
-    uint64_t h = hash_bytes(key, len);
-    slot *s = table_slot(t, key, len, h);
-    assert(s->key == NULL);
-    *s = (slot){key, len, h, index};
-    t->n++;
+    if (t->n == t->refs_cap) {
+        t->refs_cap = t->refs_cap == 0 ? 256 : t->refs_cap * 2;
+        t->refs = em_realloc(t->refs, t->refs_cap * sizeof *t->refs);
+    }
+    slot *s = strtab_slot(t, arena, key, len, h);
+    assert(s->index1 == 0);
+    t->refs[t->n] = (span_ref){(uint32_t)off, (uint32_t)len};
+    *s = (slot){(uint32_t)(t->n + 1), h};
+    return t->n++;
 }
 
 /* ---- counting ------------------------------------------------------------- */
 
+/* Distinct terms (one- and two-word together), and distinct surface forms,
+ * counted per call, and the bytes of their text: past either, words of a
+ * term not yet seen are left out while those already seen go on being
+ * counted. A textbook of a million words has a few hundred thousand distinct
+ * terms; the limits bound the memory of key terms (about 80 MB at worst)
+ * whatever the text. */
+#define TERMS_MAX_DISTINCT ((size_t)1 << 19)
+#define TERMS_MAX_ARENA ((size_t)32 << 20)
+
 typedef struct term_entry {
-    char *key; /* owned: the stem, or "stem1 stem2" */
-    size_t len;
-    int count;
-    int docs;
-    size_t last_doc; /* 1 + the last document counted in docs, 0 for none */
-    size_t first_doc;
+    uint32_t count;
+    uint32_t docs;
+    uint32_t last_doc; /* 1 + the last document counted in docs, 0 for none */
+    uint32_t first_doc;
+    uint32_t surface;       /* index of the chosen surface form */
+    uint32_t surface_count; /* its count, 0 before one is chosen */
     bool bigram;
-    bool redundant;    /* a one-word term only ever seen inside one pair */
-    size_t surface;    /* index of the chosen surface form */
-    int surface_count; /* its count, 0 before one is chosen */
+    bool redundant; /* a one-word term only ever seen inside one pair */
 } term_entry;
 
 typedef struct surface_entry {
-    char *text; /* owned */
-    size_t len;
-    size_t term; /* index of its term_entry */
-    int count;
+    uint32_t term; /* index of its term_entry */
+    uint32_t count;
 } surface_entry;
 
+/* Terms are keyed by their stem ("cell", or "cell membran" for a pair) in
+ * `terms`, surface forms by the words as written, lowercased, in `surfaces`;
+ * the entries arrays run parallel to the tables' numbering. */
 typedef struct counts {
-    term_entry *terms; /* owned */
-    size_t n_terms, cap_terms;
-    surface_entry *surfaces; /* owned */
-    size_t n_surfaces, cap_surfaces;
-    table term_index, surface_index;
+    hasher hash;
+    buf arena; /* every key, NUL-terminated */
+    strtab term_keys, surface_keys;
+    term_entry *terms;       /* owned, term_keys.n entries */
+    surface_entry *surfaces; /* owned, surface_keys.n entries */
+    size_t terms_cap, surfaces_cap;
     size_t words; /* term words counted */
 } counts;
 
-static void counts_cleanup(counts *c)
+static void counts_init(counts *c)
 {
-    for (size_t i = 0; i < c->n_terms; i++)
-        free(c->terms[i].key);
-    for (size_t i = 0; i < c->n_surfaces; i++)
-        free(c->surfaces[i].text);
-    free(c->terms);
-    free(c->surfaces);
-    free(c->term_index.slots);
-    free(c->surface_index.slots);
+    memset(c, 0, sizeof *c);
+    /* Without libsodium's random source (it never fails on Linux) the key
+     * stays zero: counting still works, only unkeyed. */
+    if (sodium_init() >= 0)
+        randombytes_buf(c->hash.key, sizeof c->hash.key);
+    buf_init(&c->arena, TERMS_MAX_ARENA);
 }
 
-/* Count one occurrence of the term `key` written as `surface` in document doc. */
-static void counts_add(counts *c, const char *key, size_t klen, const char *surface, size_t slen, bool bigram,
-                       size_t doc)
+static void counts_cleanup(counts *c)
 {
-    size_t ti = table_find(&c->term_index, key, klen);
+    strtab_cleanup(&c->term_keys);
+    strtab_cleanup(&c->surface_keys);
+    buf_cleanup(&c->arena);
+    free(c->terms);
+    free(c->surfaces);
+}
+
+/* Whether a new string of n bytes (and its NUL) fits in the arena. */
+static bool arena_room(const counts *c, size_t n)
+{
+    return c->arena.max - c->arena.len > n;
+}
+
+/* Count one occurrence of the term `key` written as `surface` in document
+ * doc. A new term needs room for itself and its first surface form (see
+ * TERMS_MAX_DISTINCT); a known term without room for a new form keeps the
+ * forms it has. */
+static void counts_add(counts *c, const char *key, size_t klen, const char *surface, size_t slen, bool bigram,
+                       uint32_t doc)
+{
+    uint32_t h = hash_key(&c->hash, key, klen);
+    size_t ti = strtab_find(&c->term_keys, &c->arena, key, klen, h);
     if (ti == SIZE_MAX) {
-        if (c->n_terms == c->cap_terms) {
-            c->cap_terms = c->cap_terms == 0 ? 256 : c->cap_terms * 2;
-            c->terms = em_realloc(c->terms, c->cap_terms * sizeof *c->terms);
+        if (c->term_keys.n >= TERMS_MAX_DISTINCT || c->surface_keys.n >= TERMS_MAX_DISTINCT ||
+            !arena_room(c, klen + 1 + slen + 1))
+            return;
+        ti = strtab_add(&c->term_keys, &c->arena, key, klen, h);
+        assert(ti != SIZE_MAX);
+        if (ti == c->terms_cap) {
+            c->terms_cap = c->terms_cap == 0 ? 256 : c->terms_cap * 2;
+            c->terms = em_realloc(c->terms, c->terms_cap * sizeof *c->terms);
         }
-        ti = c->n_terms++;
-        term_entry *t = &c->terms[ti];
-        *t = (term_entry){.key = em_strndup(key, klen), .len = klen, .first_doc = doc, .bigram = bigram};
-        table_insert(&c->term_index, t->key, klen, ti);
+        c->terms[ti] = (term_entry){.first_doc = doc, .bigram = bigram};
     }
     term_entry *t = &c->terms[ti];
     t->count++;
@@ -434,16 +515,18 @@ static void counts_add(counts *c, const char *key, size_t klen, const char *surf
         t->last_doc = doc + 1;
     }
 
-    size_t si = table_find(&c->surface_index, surface, slen);
+    h = hash_key(&c->hash, surface, slen);
+    size_t si = strtab_find(&c->surface_keys, &c->arena, surface, slen, h);
     if (si == SIZE_MAX) {
-        if (c->n_surfaces == c->cap_surfaces) {
-            c->cap_surfaces = c->cap_surfaces == 0 ? 256 : c->cap_surfaces * 2;
-            c->surfaces = em_realloc(c->surfaces, c->cap_surfaces * sizeof *c->surfaces);
+        if (c->surface_keys.n >= TERMS_MAX_DISTINCT || !arena_room(c, slen))
+            return; /* only a known term gets here: it keeps the forms it has */
+        si = strtab_add(&c->surface_keys, &c->arena, surface, slen, h);
+        assert(si != SIZE_MAX);
+        if (si == c->surfaces_cap) {
+            c->surfaces_cap = c->surfaces_cap == 0 ? 256 : c->surfaces_cap * 2;
+            c->surfaces = em_realloc(c->surfaces, c->surfaces_cap * sizeof *c->surfaces);
         }
-        si = c->n_surfaces++;
-        surface_entry *s = &c->surfaces[si];
-        *s = (surface_entry){.text = em_strndup(surface, slen), .len = slen, .term = ti};
-        table_insert(&c->surface_index, s->text, slen, si);
+        c->surfaces[si] = (surface_entry){.term = (uint32_t)ti, .count = 0};
     }
     c->surfaces[si].count++;
 }
@@ -458,8 +541,8 @@ typedef struct prev_word {
 } prev_word;
 
 /* Count the term words and pairs of one document. */
-static int count_doc(counts *c, struct sb_stemmer *st, const char *text, size_t len, size_t doc,
-                     em_error *err)
+static int count_doc(counts *c, struct sb_stemmer *st, const char *text, size_t len, uint32_t doc,
+                     deadline *dl, em_error *err)
 {
     tokenizer t = {(const unsigned char *)text, len, 0, false};
     word w;
@@ -467,6 +550,8 @@ static int count_doc(counts *c, struct sb_stemmer *st, const char *text, size_t 
     char stem[2 * TERMS_WORD_MAX + 1];
     char pair[4 * TERMS_WORD_MAX + 2], pair_surface[2 * TERMS_WORD_MAX + 2];
     while (tok_next(&t, &w)) {
+        if (deadline_check(dl))
+            return deadline_error(err);
         if (!w.joined)
             prev.valid = false;
         if (!is_term_word(&w)) {
@@ -504,7 +589,7 @@ static int count_doc(counts *c, struct sb_stemmer *st, const char *text, size_t 
 
 typedef struct candidate {
     double score;
-    const char *term; /* borrowed from the surface table */
+    const char *term; /* borrowed from the arena: the surface form */
     size_t entry;
 } candidate;
 
@@ -520,24 +605,30 @@ static int candidate_cmp(const void *a, const void *b)
  * one pair. */
 static void counts_finish(counts *c)
 {
-    for (size_t i = 0; i < c->n_surfaces; i++) {
+    for (size_t i = 0; i < c->surface_keys.n; i++) {
         const surface_entry *s = &c->surfaces[i];
         term_entry *t = &c->terms[s->term];
         if (s->count > t->surface_count ||
-            (s->count == t->surface_count && strcmp(s->text, c->surfaces[t->surface].text) < 0)) {
-            t->surface = i;
+            (s->count == t->surface_count &&
+             strcmp(strtab_str(&c->surface_keys, &c->arena, i),
+                    strtab_str(&c->surface_keys, &c->arena, t->surface)) < 0)) {
+            t->surface = (uint32_t)i;
             t->surface_count = s->count;
         }
     }
-    for (size_t i = 0; i < c->n_terms; i++) {
+    for (size_t i = 0; i < c->term_keys.n; i++) {
         const term_entry *p = &c->terms[i];
         if (!p->bigram || p->count < 2)
             continue;
-        const char *space = memchr(p->key, ' ', p->len);
+        const char *key = strtab_str(&c->term_keys, &c->arena, i);
+        size_t len = c->term_keys.refs[i].len;
+        const char *space = memchr(key, ' ', len);
         assert(space != NULL);
-        size_t parts[2][2] = {{0, (size_t)(space - p->key)}, {(size_t)(space - p->key) + 1, p->len}};
+        size_t parts[2][2] = {{0, (size_t)(space - key)}, {(size_t)(space - key) + 1, len}};
         for (int k = 0; k < 2; k++) {
-            size_t u = table_find(&c->term_index, p->key + parts[k][0], parts[k][1] - parts[k][0]);
+            const char *part = key + parts[k][0];
+            size_t plen = parts[k][1] - parts[k][0];
+            size_t u = strtab_find(&c->term_keys, &c->arena, part, plen, hash_key(&c->hash, part, plen));
             if (u != SIZE_MAX && c->terms[u].count == p->count)
                 c->terms[u].redundant = true;
         }
@@ -547,22 +638,31 @@ static void counts_finish(counts *c)
 int terms_key_terms(const char *const *docs, const size_t *lens, size_t n_docs, size_t top_n, key_term **out,
                     size_t *n_out, em_error *err)
 {
+    return terms_key_terms_until(docs, lens, n_docs, top_n, NULL, out, n_out, err);
+}
+
+int terms_key_terms_until(const char *const *docs, const size_t *lens, size_t n_docs, size_t top_n,
+                          deadline *dl, key_term **out, size_t *n_out, em_error *err)
+{
     int rc = EM_OK;
-    counts c = {0};
+    counts c;
     candidate *cand = NULL;
     *out = NULL;
     *n_out = 0;
     em_error_clear(err);
     if (n_docs > 0 && (docs == NULL || lens == NULL))
         return em_error_set(err, EM_E_INVAL, "missing documents");
+    if (n_docs >= UINT32_MAX)
+        return em_error_set(err, EM_E_TOO_LARGE, "too many documents");
 
     struct sb_stemmer *st = stemmer_new(err);
     if (st == NULL)
         return EM_E_INTERNAL;
+    counts_init(&c);
     for (size_t d = 0; d < n_docs; d++) {
         if (docs[d] == NULL)
             continue;
-        rc = count_doc(&c, st, docs[d], lens[d], d, err);
+        rc = count_doc(&c, st, docs[d], lens[d], (uint32_t)d, dl, err);
         if (rc != EM_OK)
             goto cleanup;
     }
@@ -570,16 +670,16 @@ int terms_key_terms(const char *const *docs, const size_t *lens, size_t n_docs, 
         goto cleanup;
     counts_finish(&c);
 
-    cand = em_malloc(c.n_terms * sizeof *cand);
+    cand = em_malloc((c.term_keys.n + 1) * sizeof *cand);
     size_t nc = 0;
     double n = (double)n_docs;
-    for (size_t i = 0; i < c.n_terms; i++) {
+    for (size_t i = 0; i < c.term_keys.n; i++) {
         const term_entry *t = &c.terms[i];
         if (t->redundant || (t->bigram && t->count < 2))
             continue;
         double tf = (double)t->count / (double)c.words;
         double idf = log((1.0 + n) / (1.0 + (double)t->docs)) + 1.0;
-        cand[nc++] = (candidate){tf * idf, c.surfaces[t->surface].text, i};
+        cand[nc++] = (candidate){tf * idf, strtab_str(&c.surface_keys, &c.arena, t->surface), i};
     }
     qsort(cand, nc, sizeof *cand, candidate_cmp);
     size_t k = nc < top_n ? nc : top_n;
@@ -590,10 +690,11 @@ int terms_key_terms(const char *const *docs, const size_t *lens, size_t n_docs, 
         const term_entry *t = &c.terms[cand[i].entry];
         res[i] = (key_term){
             .term = em_strdup(cand[i].term),
-            .stem = em_strndup(t->key, t->len),
+            .stem = em_strndup(strtab_str(&c.term_keys, &c.arena, cand[i].entry),
+                               c.term_keys.refs[cand[i].entry].len),
             .score = cand[i].score,
-            .count = t->count,
-            .docs = t->docs,
+            .count = (int)t->count,
+            .docs = (int)t->docs,
             .first_doc = t->first_doc,
         };
     }

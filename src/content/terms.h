@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "content/deadline.h"
 #include "core/err.h"
 
 #define TERMS_WORD_MAX 64           /* longest word considered, in bytes */
@@ -48,9 +49,20 @@ typedef struct key_term {
  * by score, highest first, ties by term (strcmp). lens[i] is the byte length of
  * docs[i]; a NULL doc counts as empty. *out is owned (free with
  * key_terms_free) and NULL when *n_out is 0. EM_E_TOO_LARGE past
- * TERMS_MAX_TOKENS words. */
+ * TERMS_MAX_TOKENS words.
+ *
+ * Time: linear in the text (hash tables with a per-call secret key, then one
+ * sort of the distinct terms). Memory: bounded whatever the text: at most
+ * 2^19 distinct terms and as many surface forms are counted, holding at
+ * most 32 MB of keys, about 80 MB in all; past either limit, terms not yet
+ * seen are left out while those already seen go on being counted (a
+ * textbook of a million words stays well within them). */
 int terms_key_terms(const char *const *docs, const size_t *lens, size_t n_docs, size_t top_n,
                     key_term **out /* OUT */, size_t *n_out /* OUT */, em_error *err);
+/* The same under a deadline (deadline.h; NULL: none), checked every few
+ * words: past it EM_E_TIMEOUT (deadline_error) and nothing is returned. */
+int terms_key_terms_until(const char *const *docs, const size_t *lens, size_t n_docs, size_t top_n,
+                          deadline *dl, key_term **out /* OUT */, size_t *n_out /* OUT */, em_error *err);
 void key_terms_free(key_term *t, size_t n);
 
 /* ---- words of a query or an answer ---- */

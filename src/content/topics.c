@@ -6,7 +6,10 @@
  * of its heading and of every heading after it up to the next topic's.
  *
  * Key terms: terms_key_terms over the chunk texts, one document per chunk, so
- * a term's first document gives its first page. */
+ * a term's first document gives its first page.
+ *
+ * Every pass is linear or sorts (n log n): headings are found by title
+ * through a sorted index, distinct names are counted by sorting them. */
 #include "content/topics.h"
 
 #include <assert.h>
@@ -207,16 +210,76 @@ void topic_list_cleanup(topic_list *l)
     l->n = 0;
 }
 
+/* The headings with a title, sorted by title and then by position, so the
+ * first heading after a given one with a given title is a binary search
+ * away. */
+typedef struct title_index {
+    const chunk_heading *hs; /* borrowed */
+    size_t *order;           /* owned: indices into hs */
+    size_t n;
+} title_index;
+
+/* qsort has no context argument: the comparison sees pairs of (title, index). */
+typedef struct titled {
+    const char *title;
+    size_t index;
+} titled;
+
+static int titled_cmp(const void *a, const void *b)
+{
+    const titled *x = a, *y = b;
+    int c = strcmp(x->title, y->title);
+    if (c != 0)
+        return c;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Index the headings in hs[0..nh) by title. Returns an owned array of nh
+ * entries at most (free with free()), in *n_out. */
+static titled *titles_sorted(const chunk_heading *hs, size_t nh, size_t *n_out /* OUT */)
+{
+    titled *t = em_malloc((nh + 1) * sizeof *t);
+    size_t n = 0;
+    for (size_t i = 0; i < nh; i++)
+        if (hs[i].title != NULL)
+            t[n++] = (titled){hs[i].title, i};
+    qsort(t, n, sizeof *t, titled_cmp);
+    *n_out = n;
+    return t;
+}
+
+/* The first heading at index `from` or later titled `title`, or SIZE_MAX. */
+static size_t next_titled(const titled *t, size_t n, const char *title, size_t from)
+{
+    size_t lo = 0, hi = n;
+    titled key = {title, from};
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (titled_cmp(&t[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(t[lo].title, title) == 0 ? t[lo].index : SIZE_MAX;
+}
+
 /* Add words of each chunk to the heading it sits under: the heading whose
  * title is the chunk's section, the current one or the next with that title
  * (a following heading with the same title takes over once the chunk starts
  * on or after its page). Chunks before the first heading, or naming no
- * heading ahead, count for none (or the current one). */
-static void words_per_heading(const chunk_heading *hs, size_t nh, const text_chunk *cs, size_t nc,
-                              uint64_t *words /* OUT, nh entries */)
+ * heading ahead, count for none (or the current one). EM_OK or EM_E_TIMEOUT. */
+static int words_per_heading(const chunk_heading *hs, size_t nh, const text_chunk *cs, size_t nc,
+                             deadline *dl, uint64_t *words /* OUT, nh entries */, em_error *err)
 {
+    size_t n_titled;
+    titled *index = titles_sorted(hs, nh, &n_titled);
     size_t h = SIZE_MAX;
+    int rc = EM_OK;
     for (size_t i = 0; i < nc; i++) {
+        if (deadline_check(dl)) {
+            rc = deadline_error(err);
+            break;
+        }
         const text_chunk *c = &cs[i];
         if (c->section == NULL || c->words <= 0)
             continue;
@@ -225,16 +288,30 @@ static void words_per_heading(const chunk_heading *hs, size_t nh, const text_chu
             hs[h + 1].page <= c->page_start)
             stay = false;
         if (!stay) {
-            for (size_t k = h == SIZE_MAX ? 0 : h + 1; k < nh; k++) {
-                if (hs[k].title != NULL && strcmp(hs[k].title, c->section) == 0) {
-                    h = k;
-                    break;
-                }
-            }
+            size_t k = next_titled(index, n_titled, c->section, h == SIZE_MAX ? 0 : h + 1);
+            if (k != SIZE_MAX)
+                h = k;
         }
         if (h != SIZE_MAX)
             words[h] += (uint64_t)c->words;
     }
+    free(index);
+    return rc;
+}
+
+static int casecmp_ptr(const void *a, const void *b)
+{
+    return ascii_casecmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* How many distinct names (ASCII case ignored) names[0..n) holds; sorts it. */
+static size_t count_distinct(char **names, size_t n)
+{
+    qsort(names, n, sizeof *names, casecmp_ptr);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d += i == 0 || ascii_casecmp(names[i - 1], names[i]) != 0;
+    return d;
 }
 
 /* Whether name equals an earlier topic's name but for ASCII case; its index. */
@@ -248,7 +325,7 @@ static size_t find_topic(const topic_list *l, const char *name)
 }
 
 static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names, const text_chunk *cs,
-                                size_t nc, topic_list *out)
+                                size_t nc, deadline *dl, topic_list *out, em_error *err)
 {
     /* the top level, and the next one down */
     int top = 0, next = 0;
@@ -266,21 +343,22 @@ static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names
             have_next = true;
         }
     }
-    size_t n_top = 0, n_top_distinct = 0;
-    for (size_t i = 0; i < nh; i++) {
-        if (names[i] == NULL || hs[i].level != top)
-            continue;
-        n_top++;
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = names[k] != NULL && hs[k].level == top && ascii_casecmp(names[k], names[i]) == 0;
-        n_top_distinct += !seen;
-    }
+    char **top_names = em_malloc((nh + 1) * sizeof *top_names);
+    size_t n_top = 0;
+    for (size_t i = 0; i < nh; i++)
+        if (names[i] != NULL && hs[i].level == top)
+            top_names[n_top++] = names[i];
+    size_t n_top_distinct = count_distinct(top_names, n_top);
+    free(top_names);
     bool use_top = !(n_top == 1 && have_next);
     bool use_next = have_next && n_top_distinct < 3;
 
     uint64_t *words = em_calloc(nh, sizeof *words);
-    words_per_heading(hs, nh, cs, nc, words);
+    int rc = words_per_heading(hs, nh, cs, nc, dl, words, err);
+    if (rc != EM_OK) {
+        free(words);
+        return rc;
+    }
     uint64_t total = 0;
     for (size_t i = 0; i < nc; i++)
         total += cs[i].words > 0 ? (uint64_t)cs[i].words : 0;
@@ -306,7 +384,7 @@ static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names
 
 /* ---- topics from key terms ------------------------------------------------------ */
 
-static int topics_from_terms(const text_chunk *cs, size_t nc, topic_list *out, em_error *err)
+static int topics_from_terms(const text_chunk *cs, size_t nc, deadline *dl, topic_list *out, em_error *err)
 {
     const char **docs = em_malloc((nc + 1) * sizeof *docs);
     size_t *lens = em_malloc((nc + 1) * sizeof *lens);
@@ -316,7 +394,7 @@ static int topics_from_terms(const text_chunk *cs, size_t nc, topic_list *out, e
     }
     key_term *kt = NULL;
     size_t n = 0;
-    int rc = terms_key_terms(docs, lens, nc, TOPICS_MAX_TERMS, &kt, &n, err);
+    int rc = terms_key_terms_until(docs, lens, nc, TOPICS_MAX_TERMS, dl, &kt, &n, err);
     free(docs);
     free(lens);
     if (rc != EM_OK)
@@ -339,6 +417,12 @@ static int topics_from_terms(const text_chunk *cs, size_t nc, topic_list *out, e
 int topics_extract(const chunk_heading *headings, size_t n_headings, const text_chunk *chunks,
                    size_t n_chunks, topic_list *out, em_error *err)
 {
+    return topics_extract_until(headings, n_headings, chunks, n_chunks, NULL, out, err);
+}
+
+int topics_extract_until(const chunk_heading *headings, size_t n_headings, const text_chunk *chunks,
+                         size_t n_chunks, deadline *dl, topic_list *out, em_error *err)
+{
     out->items = NULL;
     out->n = 0;
     em_error_clear(err);
@@ -348,17 +432,22 @@ int topics_extract(const chunk_heading *headings, size_t n_headings, const text_
     char **names = em_calloc(n_headings + 1, sizeof *names);
     size_t n_named = 0;
     char buf[TOPICS_NAME_MAX + 1];
+    int rc = EM_OK;
     for (size_t i = 0; i < n_headings; i++) {
+        if (deadline_check(dl)) {
+            rc = deadline_error(err);
+            goto done;
+        }
         if (topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK) {
             names[i] = em_strdup(buf);
             n_named++;
         }
     }
-    int rc;
     if (n_named >= 2)
-        rc = topics_from_headings(headings, n_headings, names, chunks, n_chunks, out);
+        rc = topics_from_headings(headings, n_headings, names, chunks, n_chunks, dl, out, err);
     else
-        rc = topics_from_terms(chunks, n_chunks, out, err);
+        rc = topics_from_terms(chunks, n_chunks, dl, out, err);
+done:
     for (size_t i = 0; i < n_headings; i++)
         free(names[i]);
     free(names);

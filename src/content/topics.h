@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "content/chunk.h"
+#include "content/deadline.h"
 #include "core/err.h"
 
 #define TOPICS_MAX 50        /* topics from headings */
@@ -47,9 +48,16 @@ typedef struct topic_list {
  * Otherwise: the TOPICS_MAX_TERMS best key terms of the chunks, weights
  * normalised to add up to 1.
  *
- * Free the list with topic_list_cleanup; on failure it is empty. */
+ * Free the list with topic_list_cleanup; on failure it is empty.
+ *
+ * Time: n log n in the headings and chunks (plus terms_key_terms' linear
+ * pass over the chunk texts); memory: a few pointers per heading. */
 int topics_extract(const chunk_heading *headings, size_t n_headings, const text_chunk *chunks,
                    size_t n_chunks, topic_list *out /* OUT */, em_error *err);
+/* The same under a deadline (deadline.h; NULL: none): past it EM_E_TIMEOUT
+ * (deadline_error) and the list is empty. */
+int topics_extract_until(const chunk_heading *headings, size_t n_headings, const text_chunk *chunks,
+                         size_t n_chunks, deadline *dl, topic_list *out /* OUT */, em_error *err);
 void topic_list_cleanup(topic_list *l);
 
 /* A heading title as a topic name (see topics_extract) into out (len bytes,

@@ -14,7 +14,8 @@
  * Otherwise a number that goes backwards and is not a key is read as text of the
  * current question (a numbered list inside a stem), so the questions stay in
  * strictly increasing number order, which also lets key entries find their
- * question by binary search. Text is normalised as it is copied: runs of white
+ * question by binary search. Every line is scanned a bounded number of times,
+ * so parsing is linear in the text. Text is normalised as it is copied: runs of white
  * space and control bytes become one space, and bytes that are not valid UTF-8
  * become U+FFFD, so every string handed out is valid UTF-8 that can go into
  * JSON as it is. */
@@ -61,6 +62,12 @@ typedef struct ws_parser {
     ws_target target; /* where text in `text` belongs */
     buf text;         /* the stem or option being read, normalised */
     int page;         /* number of the page being read */
+    /* What read_instructions learnt: items[0..plain) are finished and look
+     * like instructions, and `asked` says an earlier finished item looked
+     * like a question. Only the last item can still change, so these hold
+     * until forget_questions, and each item is looked at once. */
+    size_t plain;
+    bool asked;
     em_error *err;
 } ws_parser;
 
@@ -522,28 +529,40 @@ static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, i
     return n;
 }
 
-/* Whether the items read so far were a numbered list of instructions rather
- * than questions ("1. Answer all questions. 2. Show your work."): none has
- * options or an answer, and none ends like a question ('?'). Called when
- * the numbering starts again at 1. */
-static bool read_instructions(const ws_parser *ps)
+/* Whether item i looks like a question: it has options or an answer, or its
+ * stem ends in '?'. The last stem may still be in the text being read. */
+static bool looks_asked(const ws_parser *ps, size_t i)
 {
     const ws_list *l = ps->out;
-    for (size_t i = 0; i < l->n; i++) {
-        const ws_question *q = &l->items[i];
-        /* The last stem may still be in the text being read. */
-        const char *stem = q->stem;
-        size_t n = stem != NULL ? strlen(stem) : 0;
-        if (i + 1 == l->n && ps->target == TARGET_STEM) {
-            stem = ps->text.data;
-            n = ps->text.len;
-        }
-        while (n > 0 && stem[n - 1] == ' ')
-            n--;
-        if (q->n_options > 0 || q->answer[0] != '\0' || (n > 0 && stem[n - 1] == '?'))
-            return false;
+    const ws_question *q = &l->items[i];
+    const char *stem = q->stem;
+    size_t n = stem != NULL ? strlen(stem) : 0;
+    if (i + 1 == l->n && ps->target == TARGET_STEM) {
+        stem = ps->text.data;
+        n = ps->text.len;
     }
-    return true;
+    while (n > 0 && stem[n - 1] == ' ')
+        n--;
+    return q->n_options > 0 || q->answer[0] != '\0' || (n > 0 && stem[n - 1] == '?');
+}
+
+/* Whether the items read so far were a numbered list of instructions rather
+ * than questions ("1. Answer all questions. 2. Show your work."): none looks
+ * like a question. Called when the numbering starts again at 1, which a
+ * hostile text can do on every line: the finished items are checked once
+ * (ps->plain, ps->asked), only the last one each time. */
+static bool read_instructions(ws_parser *ps)
+{
+    const ws_list *l = ps->out;
+    if (l->n == 0)
+        return true;
+    while (!ps->asked && ps->plain + 1 < l->n) {
+        if (looks_asked(ps, ps->plain))
+            ps->asked = true;
+        else
+            ps->plain++;
+    }
+    return !ps->asked && !looks_asked(ps, l->n - 1);
 }
 
 /* Drop what was read as questions: it was part of the preamble. */
@@ -557,6 +576,8 @@ static void forget_questions(ws_parser *ps)
             free(l->items[i].options[j]);
     }
     l->n = 0;
+    ps->plain = 0;
+    ps->asked = false;
 }
 
 /* Enter the key section (the answers of the questions read so far). */
@@ -635,6 +656,12 @@ done:
 
 int worksheet_parse(const chunk_page *pages, size_t n_pages, ws_list *out /* OUT */, em_error *err)
 {
+    return worksheet_parse_until(pages, n_pages, NULL, out, err);
+}
+
+int worksheet_parse_until(const chunk_page *pages, size_t n_pages, deadline *dl, ws_list *out /* OUT */,
+                          em_error *err)
+{
     assert(out != NULL);
     int rc = EM_OK;
     ws_parser ps = {.out = out, .mode = MODE_PREAMBLE, .target = TARGET_NONE, .err = err};
@@ -650,6 +677,10 @@ int worksheet_parse(const chunk_page *pages, size_t n_pages, ws_list *out /* OUT
         const char *end = p == NULL ? p : p + pages[i].len;
         ps.page = pages[i].number;
         while (p < end) {
+            if (deadline_check(dl)) {
+                rc = deadline_error(err);
+                goto fail;
+            }
             const char *eol = p;
             while (eol < end && *eol != '\n' && *eol != '\r')
                 eol++;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "content/chunk.h"
+#include "content/deadline.h"
 #include "core/err.h"
 
 #define WORKSHEET_MAX_OPTIONS 8
@@ -33,8 +34,14 @@ typedef struct ws_list {
 /* Parse the pages (chunk_page from chunk.h). Questions are numbered upward
  * from 1 without gaps being required; a number that goes backwards starts the
  * answer key when the key heading was not found. EM_E_TOO_LARGE past 10,000
- * questions. Free with ws_list_cleanup. */
+ * questions, or a stem or option of more than 64 KiB. Linear in the text;
+ * memory: the questions' text (at most the pages' text) and one 64 KiB
+ * buffer. Free with ws_list_cleanup. */
 int worksheet_parse(const chunk_page *pages, size_t n_pages, ws_list *out /* OUT */, em_error *err);
+/* The same under a deadline (deadline.h; NULL: none), checked every few
+ * lines: past it EM_E_TIMEOUT (deadline_error) and the list is empty. */
+int worksheet_parse_until(const chunk_page *pages, size_t n_pages, deadline *dl, ws_list *out /* OUT */,
+                          em_error *err);
 void ws_list_cleanup(ws_list *l);
 
 /* Whether a heading is an answer key's ("Answer Key", "Answers:", ...): it

@@ -42,13 +42,15 @@ static void write_progress(void *ctx, int pages_done, int pages_total)
 }
 
 static int extract(db *d, const material *m, const void *data, size_t len, const ingest_options *o,
-                   doc_text *doc, em_error *err)
+                   deadline *dl, doc_text *doc, em_error *err)
 {
     if (strcmp(m->kind, "pdf") == 0) {
         progress_writer pw = {.d = d, .material_id = m->id, .last = -1};
         pdf_options po = {
             .max_pages = o->max_pages,
             .timeout_ms = o->timeout_s * 1000,
+            .deadline_us = dl->at_us,
+            .max_memory_bytes = o->max_memory_bytes,
             .threads = o->threads,
             .progress = o->progress,
             .progress_ctx = o->progress_ctx,
@@ -57,7 +59,7 @@ static int extract(db *d, const material *m, const void *data, size_t len, const
         };
         return pdf_extract(data, len, &po, doc, err);
     }
-    int rc = doc_text_from_plain(data, len, strcmp(m->kind, "markdown") == 0, doc, err);
+    int rc = doc_text_from_plain_until(data, len, strcmp(m->kind, "markdown") == 0, dl, doc, err);
     if (rc == EM_OK && o->progress != NULL)
         o->progress(o->progress_ctx, 1, 1);
     return rc;
@@ -104,11 +106,29 @@ static bool mentions(const key_term *t, char *const *stems, size_t n)
     return true;
 }
 
+/* The heading of the section a question on `page` sits in: the last of
+ * sections[0..n) (the headings that can be one, in document order, so their
+ * pages never go down) on that page or before; NULL when none is. */
+static const chunk_heading *section_of(const chunk_heading *const *sections, size_t n, int page)
+{
+    size_t lo = 0, hi = n; /* the first section on a later page */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sections[mid]->page <= page)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 ? sections[lo - 1] : NULL;
+}
+
 /* The tags each question inherits from the material, "topic.<slug>": the
  * heading of the section it sits in (answer keys aside), and the worksheet's
  * key terms (TF-IDF over all the stems) that its stem mentions. qtags[i] gets
- * question i's tags as a JSON array (owned). */
-static int infer_question_tags(const doc_text *doc, const ws_list *qs, json_t **qtags, em_error *err)
+ * question i's tags as a JSON array (owned). n log n in the questions and
+ * headings; EM_E_TIMEOUT past the deadline. */
+static int infer_question_tags(const doc_text *doc, const ws_list *qs, deadline *dl, json_t **qtags,
+                               em_error *err)
 {
     const char **docs = em_calloc(qs->n, sizeof *docs);
     size_t *lens = em_calloc(qs->n, sizeof *lens);
@@ -116,18 +136,24 @@ static int infer_question_tags(const doc_text *doc, const ws_list *qs, json_t **
         docs[i] = qs->items[i].stem;
         lens[i] = strlen(qs->items[i].stem);
     }
+    const chunk_heading **sections = em_calloc(doc->n_headings + 1, sizeof *sections);
+    size_t n_sections = 0;
+    for (size_t h = 0; h < doc->n_headings; h++) {
+        const chunk_heading *hd = &doc->headings[h];
+        if (hd->title != NULL && !worksheet_is_key_heading(hd->title))
+            sections[n_sections++] = hd;
+    }
     key_term *terms = NULL;
     size_t n_terms = 0;
-    int rc = terms_key_terms(docs, lens, qs->n, WORKSHEET_TERMS, &terms, &n_terms, err);
+    int rc = terms_key_terms_until(docs, lens, qs->n, WORKSHEET_TERMS, dl, &terms, &n_terms, err);
     for (size_t i = 0; rc == EM_OK && i < qs->n; i++) {
+        if (deadline_check(dl)) {
+            rc = deadline_error(err);
+            break;
+        }
         const ws_question *q = &qs->items[i];
         json_t *arr = json_array();
-        const chunk_heading *section = NULL;
-        for (size_t h = 0; h < doc->n_headings; h++) {
-            const chunk_heading *hd = &doc->headings[h];
-            if (hd->page <= q->page && hd->title != NULL && !worksheet_is_key_heading(hd->title))
-                section = hd;
-        }
+        const chunk_heading *section = section_of(sections, n_sections, q->page);
         if (section != NULL)
             add_topic_tag(arr, section->title);
         char **stems = NULL;
@@ -143,6 +169,7 @@ static int infer_question_tags(const doc_text *doc, const ws_list *qs, json_t **
         qtags[i] = arr;
     }
     key_terms_free(terms, n_terms);
+    free(sections);
     free(docs);
     free(lens);
     return rc;
@@ -168,25 +195,27 @@ static const chunk_heading *topic_headings(const doc_text *doc, bool worksheet, 
 }
 
 /* Everything after extraction: chunks, topics, questions, stored at once. */
-static int analyse_and_store(db *d, const material *m, const doc_text *doc, ingest_outcome *out, em_error *err)
+static int analyse_and_store(db *d, const material *m, const doc_text *doc, deadline *dl, ingest_outcome *out,
+                             em_error *err)
 {
     chunk_list chunks = {0};
     topic_list topics = {0};
     ws_list questions = {0};
     json_t **qtags = NULL;
     chunk_limits lim = {0};
-    int rc = chunk_document(doc->pages, doc->n_pages, doc->headings, doc->n_headings, lim, &chunks, err);
+    int rc =
+        chunk_document_until(doc->pages, doc->n_pages, doc->headings, doc->n_headings, lim, dl, &chunks, err);
     chunk_heading *filtered = NULL;
     size_t n_topic_headings = 0;
     const chunk_heading *th = topic_headings(doc, m->is_worksheet, &filtered, &n_topic_headings);
     if (rc == EM_OK)
-        rc = topics_extract(th, n_topic_headings, chunks.items, chunks.n, &topics, err);
+        rc = topics_extract_until(th, n_topic_headings, chunks.items, chunks.n, dl, &topics, err);
     free(filtered);
     if (rc == EM_OK && m->is_worksheet) {
-        rc = worksheet_parse(doc->pages, doc->n_pages, &questions, err);
+        rc = worksheet_parse_until(doc->pages, doc->n_pages, dl, &questions, err);
         if (rc == EM_OK && questions.n > 0) {
             qtags = em_calloc(questions.n, sizeof *qtags);
-            rc = infer_question_tags(doc, &questions, qtags, err);
+            rc = infer_question_tags(doc, &questions, dl, qtags, err);
         }
     }
     if (rc == EM_OK) {
@@ -213,6 +242,18 @@ static int analyse_and_store(db *d, const material *m, const doc_text *doc, inge
     topic_list_cleanup(&topics);
     chunk_list_cleanup(&chunks);
     return rc;
+}
+
+/* The reason a material fails for, in the words of the settings that limit
+ * it: a step stopped by the deadline, or a PDF past its memory budget. */
+static void file_problem_reason(int rc, const em_error *xerr, const ingest_options *o, char *out, size_t size)
+{
+    if (rc == EM_E_TIMEOUT)
+        snprintf(out, size, "extraction took longer than EXTRACTION_TIMEOUT_SECONDS (%d s)", o->timeout_s);
+    else if (xerr->reason != NULL && strcmp(xerr->reason, PDF_REASON_MEMORY) == 0)
+        snprintf(out, size, "%.200s (EXTRACTION_MEMORY_MB)", xerr->msg); /* the message is short */
+    else
+        snprintf(out, size, "%s", xerr->msg[0] ? xerr->msg : em_strerror(rc));
 }
 
 static int fail(db *d, const char *id, const char *reason, ingest_outcome *out, em_error *err)
@@ -249,11 +290,15 @@ int ingest_material(db *d, storage *files, const char *material_id, const ingest
 
     doc_text doc = {0};
     em_error xerr = {0};
-    int xrc = extract(d, &m, data, len, o, &doc, &xerr);
+    char reason[sizeof out->error];
+    /* The document's clock starts once its file is here. */
+    deadline dl = deadline_in_ms((int64_t)o->timeout_s * 1000);
+    int xrc = extract(d, &m, data, len, o, &dl, &doc, &xerr);
     free(data);
     if (xrc != EM_OK) {
         if (is_file_problem(xrc)) {
-            rc = fail(d, material_id, xerr.msg[0] ? xerr.msg : em_strerror(xrc), out, err);
+            file_problem_reason(xrc, &xerr, o, reason, sizeof reason);
+            rc = fail(d, material_id, reason, out, err);
         } else {
             *err = xerr;
             rc = xrc;
@@ -262,13 +307,14 @@ int ingest_material(db *d, storage *files, const char *material_id, const ingest
         goto done;
     }
     em_error aerr = {0};
-    rc = analyse_and_store(d, &m, &doc, out, &aerr);
+    rc = analyse_and_store(d, &m, &doc, &dl, out, &aerr);
     doc_text_cleanup(&doc);
     if (rc == EM_E_NOT_FOUND) {
         out->status = INGEST_GONE;
         rc = EM_OK;
     } else if (rc != EM_OK && is_file_problem(rc)) {
-        rc = fail(d, material_id, aerr.msg, out, err);
+        file_problem_reason(rc, &aerr, o, reason, sizeof reason);
+        rc = fail(d, material_id, reason, out, err);
     } else if (rc != EM_OK) {
         *err = aerr;
     } else {

@@ -1,5 +1,5 @@
 /* chunk: sentence boundaries, chunk sizes, pages, headings, normalisation,
- * hostile input and limits. */
+ * hostile input and limits, time on hostile shapes and the deadline. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "content/chunk.h"
+#include "content/deadline.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -630,6 +633,110 @@ static void content_chunk_too_many_chunks(void **state)
     assert_int_equal(l.n, 0);
 }
 
+/* ---- time ------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Chunk one page of text under n headings at the given offsets (NULL: none);
+ * the time it took, or fail. */
+static double timed_chunks(const char *text, size_t len, const size_t *offsets, size_t n, size_t *n_chunks)
+{
+    chunk_page p = {1, text, len};
+    chunk_heading *h = em_calloc(n + 1, sizeof *h);
+    for (size_t i = 0; i < n; i++)
+        h[i] = (chunk_heading){.page = 1, .offset = offsets[i], .level = 2, .title = "H"};
+    chunk_list l;
+    em_error err = {0};
+    chunk_limits lim = {0, 0};
+    double t0 = now_s();
+    int rc = chunk_document(&p, 1, h, n, lim, &l, &err);
+    double t = now_s() - t0;
+    if (rc != EM_OK)
+        fail_msg("chunk_document: %s", err.msg);
+    *n_chunks = l.n;
+    chunk_list_cleanup(&l);
+    free(h);
+    return t;
+}
+
+/* Lines "a-", "b-", ... are one word once their hyphens join them, and a
+ * heading at each line sat inside it: each heading walked back to the
+ * word's start (200,000 headings in one word: an hour). */
+static void content_chunk_headings_in_one_word(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    char *text = em_malloc(3 * n + 1);
+    size_t *offsets = em_malloc(n * sizeof *offsets);
+    for (size_t i = 0; i < n; i++) {
+        offsets[i] = 3 * i;
+        text[3 * i] = (char)('a' + i % 26);
+        text[3 * i + 1] = '-';
+        text[3 * i + 2] = '\n';
+    }
+    text[3 * n] = '\0';
+    size_t n_chunks;
+    double t = timed_chunks(text, 3 * n, offsets, n, &n_chunks);
+    print_message("200,000 headings in one word: %.2f s, %zu chunks\n", t, n_chunks);
+    assert_true(n_chunks >= 1);
+    assert_true(t < 5);
+    free(offsets);
+    free(text);
+}
+
+/* Hostile shapes, each linear: one 24 MB line without a sentence end or a
+ * space; 12 million one-letter lines; a line of 8 million periods; numbering
+ * repeated a million levels deep. */
+static void content_chunk_hostile_shapes(void **state)
+{
+    (void)state;
+    size_t len = 24u << 20, n_chunks;
+    char *text = em_malloc(len + 1);
+    struct {
+        const char *what;
+        const char *unit;
+    } shapes[] = {{"one 24 MB word", "x"},
+                  {"12 million short lines", "a\n"},
+                  {"24 MB of periods", "."},
+                  {"numbering a million levels deep", "1.1."},
+                  {"24 MB of single-letter sentences", "A. "}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        size_t u = strlen(shapes[k].unit);
+        for (size_t i = 0; i < len; i++)
+            text[i] = shapes[k].unit[i % u];
+        text[len] = '\0';
+        double t = timed_chunks(text, len, NULL, 0, &n_chunks);
+        print_message("%s: %.2f s, %zu chunks\n", shapes[k].what, t, n_chunks);
+        assert_true(t < 20);
+    }
+    free(text);
+}
+
+/* Past the deadline chunking stops with EM_E_TIMEOUT and returns nothing. */
+static void content_chunk_deadline(void **state)
+{
+    (void)state;
+    const char *text = "A sentence. Another one follows it. And a third.";
+    chunk_page p = page(1, text);
+    chunk_list l;
+    em_error err = {0};
+    chunk_limits lim = {0, 0};
+    deadline past = deadline_at(clock_mono_us() - 1);
+    assert_int_equal(chunk_document_until(&p, 1, NULL, 0, lim, &past, &l, &err), EM_E_TIMEOUT);
+    assert_string_equal(err.reason, DEADLINE_REASON);
+    assert_null(l.items);
+    assert_int_equal(l.n, 0);
+    deadline later = deadline_in_ms(60000);
+    assert_int_equal(chunk_document_until(&p, 1, NULL, 0, lim, &later, &l, &err), EM_OK);
+    assert_int_equal(l.n, 1);
+    chunk_list_cleanup(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +752,9 @@ int main(void)
         cmocka_unit_test(content_chunk_hostile_bytes),
         cmocka_unit_test(content_chunk_limits),
         cmocka_unit_test(content_chunk_too_many_chunks),
+        cmocka_unit_test(content_chunk_headings_in_one_word),
+        cmocka_unit_test(content_chunk_hostile_shapes),
+        cmocka_unit_test(content_chunk_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* test_content_doctext: plain text and Markdown into pages and headings
  * (doc_text_from_plain): ATX and setext headings, code fences, front
  * matter, numbered plain-text headings, UTF-8 checks, BOM, form feeds and
- * line ends. */
+ * line ends; and the limits of a text's whole way to chunks and topics:
+ * time on documents of many headings, the deadline, memory on 24 MB. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "content/chunk.h"
+#include "content/deadline.h"
 #include "content/doctext.h"
+#include "content/topics.h"
+#include "core/buf.h"
 #include "fixtures.h"
 
 /* ---- helpers ---- */
@@ -314,6 +319,189 @@ static void content_doctext_chunks(void **state)
     doc_text_cleanup(NULL);
 }
 
+/* ---- limits ---- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "# H0\n# H1\n..." up to `count` headings or `bytes` bytes, whichever
+ * comes first. Owned; *len is its length. */
+static char *heading_lines(size_t count, size_t bytes, size_t *len)
+{
+    buf b;
+    buf_init(&b, bytes + 64);
+    for (size_t i = 0; i < count && b.len + 24 < bytes; i++)
+        buf_printf(&b, "# H%zu\n", i);
+    *len = b.len;
+    return buf_steal(&b);
+}
+
+/* Prose of made-up words (4 to 9 letters, sentences of 15), `bytes` long,
+ * the same every time; with `heading_every` > 0, a heading "# Section N"
+ * before every heading_every-th sentence. Owned; *len is its length. */
+static char *prose(size_t bytes, size_t heading_every, size_t *len)
+{
+    buf b;
+    buf_init(&b, bytes + 256);
+    uint64_t x = 88172645463325252ULL;
+    char word[16];
+    for (size_t sentence = 0; b.len + 200 < bytes; sentence++) {
+        if (heading_every > 0 && sentence % heading_every == 0)
+            buf_printf(&b, "%s# Section %zu\n\n", b.len > 0 ? "\n\n" : "", sentence / heading_every);
+        for (int w = 0; w < 15; w++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            size_t n = 4 + (size_t)(x % 6);
+            for (size_t k = 0; k < n; k++)
+                word[k] = (char)('a' + (x >> (8 + 5 * k)) % 26);
+            if (w == 0)
+                word[0] = (char)(word[0] - 'a' + 'A');
+            buf_append(&b, word, n);
+            buf_append(&b, w == 14 ? ". " : " ", w == 14 ? 2 : 1);
+        }
+    }
+    *len = b.len;
+    return buf_steal(&b);
+}
+
+/* Read, chunk and find topics, as ingest does (no database); the time it
+ * took. The steps must succeed. */
+static double whole_way(const char *text, size_t len, bool markdown, size_t *n_headings, size_t *n_topics)
+{
+    double t0 = now_s();
+    doc_text d;
+    chunk_list l;
+    topic_list tl;
+    em_error err = {0};
+    chunk_limits lim = {0};
+    if (doc_text_from_plain(text, len, markdown, &d, &err) != EM_OK)
+        fail_msg("doc_text_from_plain: %s", err.msg);
+    if (chunk_document(d.pages, d.n_pages, d.headings, d.n_headings, lim, &l, &err) != EM_OK)
+        fail_msg("chunk_document: %s", err.msg);
+    if (topics_extract(d.headings, d.n_headings, l.items, l.n, &tl, &err) != EM_OK)
+        fail_msg("topics_extract: %s", err.msg);
+    double t = now_s() - t0;
+    *n_headings = d.n_headings;
+    *n_topics = tl.n;
+    topic_list_cleanup(&tl);
+    chunk_list_cleanup(&l);
+    doc_text_cleanup(&d);
+    return t;
+}
+
+/* 80,000 headings took 13 s (distinct headings were counted by comparing
+ * each with all before it); it takes a tenth of a second (a second under
+ * ASan), and the bound is generous. */
+static void content_doctext_many_headings(void **state)
+{
+    (void)state;
+    size_t len, n_headings, n_topics;
+    char *text = heading_lines(80000, SIZE_MAX / 2, &len);
+    double t = whole_way(text, len, true, &n_headings, &n_topics);
+    print_message("80,000 headings: %.2f s\n", t);
+    assert_int_equal(n_headings, 80000);
+    assert_int_equal(n_topics, TOPICS_MAX);
+    assert_true(t < 5);
+    free(text);
+}
+
+/* 24 MB of "# H<n>" lines, 3.3 million headings, ran for hours; past
+ * DOC_MAX_HEADINGS the reader stops at once. 24 MB of prose under 70,000
+ * headings goes the whole way. */
+static void content_doctext_24mb(void **state)
+{
+    (void)state;
+    size_t len, n_headings, n_topics;
+    char *text = heading_lines(SIZE_MAX, 24u << 20, &len);
+    em_error err = {0};
+    double t0 = now_s();
+    assert_int_equal(parse_error(text, len, true, &err), EM_E_TOO_LARGE);
+    double t = now_s() - t0;
+    assert_string_equal(err.msg, "the document has more than 100000 headings");
+    print_message("24 MB of headings: refused in %.2f s\n", t);
+    assert_true(t < 20);
+    free(text);
+
+    text = prose(24u << 20, 3, &len);
+    t = whole_way(text, len, true, &n_headings, &n_topics);
+    print_message("24 MB of prose under %zu headings: %.2f s\n", n_headings, t);
+    assert_true(n_headings > 60000 && n_headings <= DOC_MAX_HEADINGS);
+    assert_int_equal(n_topics, TOPICS_MAX);
+    assert_true(t < 20);
+    free(text);
+}
+
+/* Past the deadline the reader stops with EM_E_TIMEOUT and leaves nothing. */
+static void content_doctext_deadline(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = prose(1u << 20, 5, &len);
+    doc_text d;
+    em_error err = {0};
+    deadline past = deadline_at(clock_mono_us() - 1);
+    assert_int_equal(doc_text_from_plain_until(text, len, true, &past, &d, &err), EM_E_TIMEOUT);
+    assert_string_equal(err.reason, DEADLINE_REASON);
+    assert_null(d.pages);
+    assert_null(d.headings);
+    assert_int_equal(d.n_pages, 0);
+    deadline later = deadline_in_ms(60000);
+    assert_int_equal(doc_text_from_plain_until(text, len, true, &later, &d, &err), EM_OK);
+    doc_text_cleanup(&d);
+    free(text);
+}
+
+typedef struct blob_arg {
+    const char *text;
+    size_t len;
+} blob_arg;
+
+/* whole_way without cmocka assertions, for a child process. */
+static void whole_way_in_child(void *arg)
+{
+    const blob_arg *a = arg;
+    doc_text d;
+    chunk_list l = {0};
+    topic_list tl = {0};
+    em_error err = {0};
+    chunk_limits lim = {0};
+    if (doc_text_from_plain(a->text, a->len, false, &d, &err) == EM_OK &&
+        chunk_document(d.pages, d.n_pages, d.headings, d.n_headings, lim, &l, &err) == EM_OK)
+        topics_extract(d.headings, d.n_headings, l.items, l.n, &tl, &err);
+    topic_list_cleanup(&tl);
+    chunk_list_cleanup(&l);
+    doc_text_cleanup(&d);
+}
+
+/* 24 MB of text without headings (topics from key terms) took 2.2 GB; the
+ * way holds at most three copies of the text (while chunking) and key terms
+ * a bounded table (about 80 MB at most). Not under ASan. */
+static void content_doctext_memory(void **state)
+{
+    (void)state;
+    if (fixture_sanitized())
+        skip();
+    blob_arg a;
+    size_t len;
+    char *text = prose(24u << 20, 0, &len);
+    a.text = text;
+    a.len = len;
+    long growth_kb = 0;
+    em_error err = {0};
+    if (fixture_rss_growth_kb(whole_way_in_child, &a, &growth_kb, &err) != EM_OK)
+        fail_msg("%s", err.msg);
+    long text_kb = (long)(len >> 10);
+    print_message("24 MB of text: resident memory grew by %ld KiB, %.1f times the text\n", growth_kb,
+                  (double)growth_kb / (double)text_kb);
+    assert_true(growth_kb < 4 * text_kb + (100L << 10));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +516,10 @@ int main(void)
         cmocka_unit_test(content_doctext_form_feeds),
         cmocka_unit_test(content_doctext_line_ends),
         cmocka_unit_test(content_doctext_chunks),
+        cmocka_unit_test(content_doctext_many_headings),
+        cmocka_unit_test(content_doctext_24mb),
+        cmocka_unit_test(content_doctext_deadline),
+        cmocka_unit_test(content_doctext_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

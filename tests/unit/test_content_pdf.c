@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "content/chunk.h"
+#include "content/deadline.h"
 #include "content/pdf.h"
 #include "content/worksheet.h"
 #include "core/mem.h"
@@ -580,6 +581,146 @@ static void content_pdf_parallel_identical(void **state)
     }
 }
 
+/* ---- hostile files: memory and time ---- */
+
+/* The budget the memory tests give, and what the process may grow by beyond
+ * it: the stacks of the page threads, malloc's arenas and what it keeps of
+ * freed blocks, and the text copied out. */
+#define TEST_BUDGET ((size_t)32 << 20)
+#define TEST_RSS_MARGIN_KB (48L << 10)
+
+static const char *const memory_bombs[] = {"bomb_gstate.pdf", "bomb_string.pdf", "bomb_glyphs.pdf",
+                                           "bomb_image.pdf"};
+
+/* A hostile PDF fails on its budget with the reason, in one thread or two,
+ * and leaves nothing allocated (ASan would say). */
+static void content_pdf_memory_budget(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof memory_bombs / sizeof memory_bombs[0]; i++) {
+        blob b = fixture(memory_bombs[i]);
+        assert_true(b.len < 32 * 1024);
+        for (int threads = 1; threads <= 2; threads++) {
+            em_error err = {0};
+            pdf_options opt = {.threads = threads, .max_memory_bytes = TEST_BUDGET};
+            int rc = extract_error(&b, &opt, &err);
+            if (rc != EM_E_TOO_LARGE || err.reason == NULL || strcmp(err.reason, PDF_REASON_MEMORY) != 0)
+                fail_msg("%s, %d thread(s): %d %s", memory_bombs[i], threads, rc, err.msg);
+            assert_string_equal(err.msg, "the PDF needs more than 32 MB of memory to extract");
+        }
+        free(b.data);
+    }
+    /* The budget is a budget, not a size: a real document goes through in
+     * the same 32 MB. */
+    blob b = fixture("long.pdf");
+    doc_text d;
+    em_error err = {0};
+    pdf_options opt = {.threads = 2, .max_memory_bytes = TEST_BUDGET};
+    assert_int_equal(pdf_extract(b.data, b.len, &opt, &d, &err), EM_OK);
+    assert_int_equal(d.page_count, FIXTURE_LONG_PAGES);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+static void extract_bomb(void *arg)
+{
+    const blob *b = arg;
+    doc_text d;
+    em_error err = {0};
+    pdf_options opt = {.threads = 2, .max_memory_bytes = TEST_BUDGET};
+    if (pdf_extract(b->data, b->len, &opt, &d, &err) == EM_OK)
+        doc_text_cleanup(&d);
+}
+
+/* While it fails, the process grows by no more than the budget and a margin
+ * (each bomb asks MuPDF for gigabytes: 600 MB to 1 GB resident before the
+ * budget). Measured in a child process; not under ASan. */
+static void content_pdf_memory_budget_resident(void **state)
+{
+    (void)state;
+    if (fixture_sanitized())
+        skip();
+    for (size_t i = 0; i < sizeof memory_bombs / sizeof memory_bombs[0]; i++) {
+        blob b = fixture(memory_bombs[i]);
+        long growth_kb = 0;
+        em_error err = {0};
+        if (fixture_rss_growth_kb(extract_bomb, &b, &growth_kb, &err) != EM_OK)
+            fail_msg("%s: %s", memory_bombs[i], err.msg);
+        print_message("%s: resident memory grew by %ld KiB (budget %zu KiB)\n", memory_bombs[i], growth_kb,
+                      TEST_BUDGET >> 10);
+        if (growth_kb > (long)(TEST_BUDGET >> 10) + TEST_RSS_MARGIN_KB)
+            fail_msg("%s: grew by %ld KiB", memory_bombs[i], growth_kb);
+        free(b.data);
+    }
+}
+
+/* 16 GiB of white space in compressed content streams gives MuPDF's lexer
+ * minutes of work with no operator to check the cookie at; the deadline
+ * still ends it, through the file's reader. */
+static void content_pdf_deadline_inside_mupdf(void **state)
+{
+    (void)state;
+    blob b = fixture("bomb_blank.pdf");
+    for (int threads = 1; threads <= 2; threads++) {
+        em_error err = {0};
+        pdf_options opt = {.threads = threads, .timeout_ms = 1000};
+        double t0 = now_s();
+        assert_int_equal(extract_error(&b, &opt, &err), EM_E_TIMEOUT);
+        double t = now_s() - t0;
+        assert_string_equal(err.msg, "extraction took longer than 1 s");
+        if (t > 10)
+            fail_msg("the 1 s limit took %.1f s", t);
+    }
+    free(b.data);
+}
+
+/* The caller's deadline (deadline_us) is the one kept, with
+ * deadline_error's words and reason. */
+static void content_pdf_caller_deadline(void **state)
+{
+    (void)state;
+    blob b = fixture("headings.pdf");
+    em_error err = {0};
+    pdf_options opt = {.deadline_us = clock_mono_us() - 1, .timeout_ms = 60000};
+    assert_int_equal(extract_error(&b, &opt, &err), EM_E_TIMEOUT);
+    assert_string_equal(err.reason, DEADLINE_REASON);
+    opt.deadline_us = clock_mono_us() + 60 * 1000000LL;
+    doc_text d;
+    assert_int_equal(pdf_extract(b.data, b.len, &opt, &d, &err), EM_OK);
+    doc_text_cleanup(&d);
+    free(b.data);
+}
+
+/* 30,000 pages in one flat page tree, each line in a font size of its own:
+ * MuPDF walked the tree from its root for every page, and the layout pass
+ * compared every size and heading level with every other (19 s for 20,000
+ * pages before). A generous bound: it takes about a second. */
+static void content_pdf_many_pages_and_sizes(void **state)
+{
+    (void)state;
+    blob b = fixture("many_pages.pdf");
+    doc_text d;
+    em_error err = {0};
+    pdf_options opt = {.threads = 2, .max_pages = FIXTURE_MANY_PAGES};
+    double t0 = now_s();
+    int rc = pdf_extract(b.data, b.len, &opt, &d, &err);
+    double t = now_s() - t0;
+    if (rc != EM_OK)
+        fail_msg("pdf_extract = %d: %s", rc, err.msg);
+    print_message("many_pages.pdf: %d pages in %.2f s\n", d.page_count, t);
+    assert_int_equal(d.page_count, FIXTURE_MANY_PAGES);
+    assert_non_null(strstr(d.pages[FIXTURE_MANY_PAGES - 1].text, "Topic 29999"));
+    assert_true(d.n_headings > 1000);
+    for (size_t h = 1; h < d.n_headings; h++)
+        assert_true(d.headings[h].level >= 1 && d.headings[h].level <= 6);
+    /* the largest size is the top level */
+    assert_int_equal(d.headings[d.n_headings - 1].level, 1);
+    doc_text_cleanup(&d);
+    free(b.data);
+    if (t > 20)
+        fail_msg("took %.1f s", t);
+}
+
 /* A real textbook: headings found, no running header left in the text, and
  * the speed printed for one and two threads. */
 static void content_pdf_textbook(void **state)
@@ -631,6 +772,11 @@ int main(void)
         cmocka_unit_test(content_pdf_parallel_identical),
         cmocka_unit_test(content_pdf_tick_on_calling_thread),
         cmocka_unit_test(content_pdf_textbook),
+        cmocka_unit_test(content_pdf_memory_budget),
+        cmocka_unit_test(content_pdf_memory_budget_resident),
+        cmocka_unit_test(content_pdf_deadline_inside_mupdf),
+        cmocka_unit_test(content_pdf_caller_deadline),
+        cmocka_unit_test(content_pdf_many_pages_and_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* terms: tokenising, stop words, stems, key terms with tf-idf, two-word terms,
- * ties, limits. */
+ * ties, limits; memory on millions of distinct words, the deadline. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include "content/deadline.h"
 #include "content/terms.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "fixtures.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -377,6 +382,134 @@ static void content_terms_too_many_words(void **state)
     free(text);
 }
 
+/* ---- bounds ---------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* n distinct made-up words ("qab...", the index in base 26), with
+ * "photosynthesis" after every 50th and "chlorophyll" after every 200th.
+ * Owned; *len is its length. */
+static char *distinct_words(size_t n, size_t *len)
+{
+    buf b;
+    buf_init(&b, n * 16 + 64);
+    char w[16];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0, v = i;
+        w[k++] = 'q';
+        do {
+            w[k++] = (char)('a' + v % 26);
+            v /= 26;
+        } while (v > 0);
+        w[k++] = 'x'; /* no stemmer suffix ends it */
+        buf_append(&b, w, k);
+        buf_append(&b, " ", 1);
+        if (i % 50 == 49)
+            buf_append_str(&b, "photosynthesis. ");
+        if (i % 200 == 199)
+            buf_append_str(&b, "chlorophyll. ");
+    }
+    *len = b.len;
+    return buf_steal(&b);
+}
+
+typedef struct words_arg {
+    const char *text;
+    size_t len;
+} words_arg;
+
+/* Whether the key terms of a->text are what distinct_words put in it. No
+ * cmocka assertion: it also runs in a child process. */
+static bool key_terms_right(const words_arg *a)
+{
+    const char *docs[] = {a->text};
+    key_term *t = NULL;
+    size_t n = 0;
+    em_error err = {0};
+    if (terms_key_terms(docs, &a->len, 1, 12, &t, &n, &err) != EM_OK)
+        return false;
+    bool ok = n >= 2 && strcmp(t[0].term, "photosynthesis") == 0 && t[0].count == 3000000 / 50 &&
+              strcmp(t[1].term, "chlorophyll") == 0;
+    key_terms_free(t, n);
+    return ok;
+}
+
+static void key_terms_in_child(void *arg)
+{
+    (void)key_terms_right(arg);
+}
+
+/* Three million distinct words (about 27 MB) took gigabytes: every distinct
+ * term and form had its own allocations, unbounded. Counting now stops
+ * taking new terms at TERMS_MAX_DISTINCT while the known ones go on being
+ * counted, so the frequent words still come out right, and the memory is
+ * bounded whatever the text. Not under ASan. */
+static void content_terms_memory_bounded(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = distinct_words(3000000, &len);
+    words_arg a = {text, len};
+    double t0 = now_s();
+    assert_true(key_terms_right(&a));
+    print_message("3,000,000 distinct words (%zu MB): %.2f s\n", len >> 20, now_s() - t0);
+    if (!fixture_sanitized()) {
+        long growth_kb = 0;
+        em_error err = {0};
+        if (fixture_rss_growth_kb(key_terms_in_child, &a, &growth_kb, &err) != EM_OK)
+            fail_msg("%s", err.msg);
+        print_message("resident memory grew by %ld KiB\n", growth_kb);
+        assert_true(growth_kb < (160L << 10));
+    }
+    free(text);
+}
+
+/* The tables are keyed afresh on every call: the results do not depend on
+ * it. */
+static void content_terms_same_every_call(void **state)
+{
+    (void)state;
+    const char *docs[] = {"Enzymes speed up reactions. Enzymes have an active site.",
+                          "The active site fits the substrate. Substrate binds.",
+                          "Temperature changes enzymes.", NULL};
+    size_t n1, n2;
+    key_term *a = key_terms(docs, 10, &n1);
+    key_term *b = key_terms(docs, 10, &n2);
+    assert_int_equal(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        assert_string_equal(a[i].term, b[i].term);
+        assert_string_equal(a[i].stem, b[i].stem);
+        assert_true(a[i].score == b[i].score);
+    }
+    key_terms_free(a, n1);
+    key_terms_free(b, n2);
+}
+
+/* Past the deadline, EM_E_TIMEOUT and nothing returned. */
+static void content_terms_deadline(void **state)
+{
+    (void)state;
+    const char *docs[] = {"Photosynthesis makes glucose from light."};
+    size_t lens[] = {strlen(docs[0])};
+    key_term *t = NULL;
+    size_t n = 0;
+    em_error err = {0};
+    deadline past = deadline_at(clock_mono_us() - 1);
+    assert_int_equal(terms_key_terms_until(docs, lens, 1, 5, &past, &t, &n, &err), EM_E_TIMEOUT);
+    assert_string_equal(err.reason, DEADLINE_REASON);
+    assert_null(t);
+    assert_int_equal(n, 0);
+    deadline later = deadline_in_ms(60000);
+    assert_int_equal(terms_key_terms_until(docs, lens, 1, 5, &later, &t, &n, &err), EM_OK);
+    assert_true(n > 0);
+    key_terms_free(t, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +527,9 @@ int main(void)
         cmocka_unit_test(content_terms_filters),
         cmocka_unit_test(content_terms_top_n_and_empty),
         cmocka_unit_test(content_terms_too_many_words),
+        cmocka_unit_test(content_terms_memory_bounded),
+        cmocka_unit_test(content_terms_same_every_call),
+        cmocka_unit_test(content_terms_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

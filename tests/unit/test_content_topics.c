@@ -1,5 +1,5 @@
 /* topics: names from headings, levels, weights, merging, the cap, the key
- * term fallback, and tag slugs. */
+ * term fallback, tag slugs; time on many headings and the deadline. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "content/chunk.h"
+#include "content/deadline.h"
 #include "content/topics.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -372,6 +375,75 @@ static void content_topics_empty_and_invalid(void **state)
     assert_int_equal(l.n, 0);
 }
 
+/* ---- time ------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* n headings of distinct names, and n chunks of which every other names a
+ * section no heading has (as a worksheet's chunks under its answer key do,
+ * whose heading is left out of the topics): counting the distinct names
+ * and looking for the missing section each scanned every heading. */
+static void content_topics_many_headings(void **state)
+{
+    (void)state;
+    size_t n = 100000;
+    chunk_heading *h = em_calloc(n, sizeof *h);
+    text_chunk *c = em_calloc(n, sizeof *c);
+    char **names = em_calloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+        names[i] = em_asprintf("Section %zu", i);
+        h[i] = (chunk_heading){.page = 1 + (int)i / 10, .offset = i % 10, .level = 1, .title = names[i]};
+        c[i] = (text_chunk){.text = "Words of the section.",
+                            .page_start = h[i].page,
+                            .page_end = h[i].page,
+                            .words = 4,
+                            .section = i % 2 == 0 ? names[i] : "Answer Key",
+                            .index = (int)i};
+    }
+    topic_list l;
+    em_error err = {0};
+    double t0 = now_s();
+    assert_int_equal(topics_extract(h, n, c, n, &l, &err), EM_OK);
+    double t = now_s() - t0;
+    print_message("100,000 headings and chunks: %.2f s\n", t);
+    assert_int_equal(l.n, TOPICS_MAX);
+    assert_string_equal(l.items[0].name, "Section 0");
+    topic_list_cleanup(&l);
+    assert_true(t < 5);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(c);
+    free(h);
+}
+
+/* Past the deadline, EM_E_TIMEOUT and no topics, by headings or by terms. */
+static void content_topics_deadline(void **state)
+{
+    (void)state;
+    chunk_heading h[] = {{1, 0, 1, "Cells"}, {2, 0, 1, "Energy"}};
+    text_chunk c[] = {{"Cells divide.", 1, 1, 2, "Cells", 0}, {"Energy flows.", 2, 2, 2, "Energy", 1}};
+    topic_list l;
+    em_error err = {0};
+    deadline past = deadline_at(clock_mono_us() - 1);
+    assert_int_equal(topics_extract_until(h, 2, c, 2, &past, &l, &err), EM_E_TIMEOUT);
+    assert_string_equal(err.reason, DEADLINE_REASON);
+    assert_null(l.items);
+    assert_int_equal(l.n, 0);
+    past = deadline_at(clock_mono_us() - 1);
+    assert_int_equal(topics_extract_until(NULL, 0, c, 2, &past, &l, &err), EM_E_TIMEOUT);
+    assert_null(l.items);
+    deadline later = deadline_in_ms(60000);
+    assert_int_equal(topics_extract_until(h, 2, c, 2, &later, &l, &err), EM_OK);
+    assert_int_equal(l.n, 2);
+    topic_list_cleanup(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +458,8 @@ int main(void)
         cmocka_unit_test(content_topics_from_chunker),
         cmocka_unit_test(content_topics_from_terms),
         cmocka_unit_test(content_topics_empty_and_invalid),
+        cmocka_unit_test(content_topics_many_headings),
+        cmocka_unit_test(content_topics_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

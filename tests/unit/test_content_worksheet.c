@@ -1,5 +1,7 @@
 /* test_content_worksheet: finding questions, options and answers in the text
- * of a worksheet (worksheet_parse). No I/O: pages are string literals. */
+ * of a worksheet (worksheet_parse). No I/O: pages are string literals or
+ * made here. Hostile shapes must parse in linear time; the deadline stops
+ * a parse. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include "content/deadline.h"
 #include "content/worksheet.h"
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 
@@ -444,6 +450,106 @@ static void test_content_worksheet_many_questions(void **state)
     free(text);
 }
 
+/* ---- time ---- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Parse one page of text; the time it took. *rc and *n are the result. */
+static double timed_parse(const char *text, size_t len, int *rc, size_t *n)
+{
+    chunk_page page = {.number = 1, .text = text, .len = len};
+    ws_list l;
+    em_error err = {0};
+    double t0 = now_s();
+    *rc = worksheet_parse(&page, 1, &l, &err);
+    double t = now_s() - t0;
+    *n = l.n;
+    ws_list_cleanup(&l);
+    return t;
+}
+
+/* 9,999 plain numbered items, the last with an option and an answer, then
+ * a million lines "1. x": each such line asked whether all the items read
+ * so far were instructions (the numbering starting again), and each
+ * answer took the whole list: 10^10 steps. */
+static void test_content_worksheet_restarted_numbering(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 16u << 20);
+    for (int i = 1; i < 9999; i++)
+        buf_printf(&b, "%d. Item %d\n", i, i);
+    buf_append_str(&b, "9999. Which?\nA. this\nB. that\nAnswer: A\n");
+    for (int i = 0; i < 1000000; i++)
+        buf_append_str(&b, "1. x\n");
+    int rc;
+    size_t n;
+    double t = timed_parse(b.data, b.len, &rc, &n);
+    print_message("a million restarts after 9,999 items: %.2f s\n", t);
+    assert_int_equal(rc, EM_OK);
+    assert_int_equal(n, 9999);
+    assert_true(t < 5);
+    buf_cleanup(&b);
+}
+
+/* Hostile shapes, each linear: a 24 MB preamble line; a 24 MB line of
+ * options, and 12 million short lines, after an answer (read and dropped);
+ * numbering a million levels deep; 24 MB of answer-key entries; two million
+ * lines each starting the questions again. */
+static void test_content_worksheet_hostile_shapes(void **state)
+{
+    (void)state;
+    size_t len = 24u << 20;
+    char *text = em_malloc(len + 1);
+    struct {
+        const char *what, *head, *unit;
+    } shapes[] = {{"a 24 MB preamble line", "", "Name: ____ "},
+                  {"a 24 MB line after an answer", "1. Q\nAnswer: A\n", "A. a  B. b  "},
+                  {"12 million short lines after an answer", "1. Q\nAnswer: A\n", "a\n"},
+                  {"numbering a million levels deep", "", "1.1."},
+                  {"an answer key of 24 MB", "1. Q\n2. R\nAnswer Key\n", "1. A 2. B "},
+                  {"two million restarts", "", "Question 1:\n"}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        size_t h = strlen(shapes[k].head), u = strlen(shapes[k].unit);
+        memcpy(text, shapes[k].head, h);
+        for (size_t i = h; i < len; i++)
+            text[i] = shapes[k].unit[(i - h) % u];
+        text[len] = '\0';
+        int rc;
+        size_t n;
+        double t = timed_parse(text, len, &rc, &n);
+        print_message("%s: %.2f s, rc %d, %zu questions\n", shapes[k].what, t, rc, n);
+        assert_true(rc == EM_OK || rc == EM_E_TOO_LARGE);
+        assert_true(t < 20);
+    }
+    free(text);
+}
+
+/* Past the deadline, EM_E_TIMEOUT and an empty list. */
+static void test_content_worksheet_deadline(void **state)
+{
+    (void)state;
+    const char *text = "1. What is 2 + 2?\nA. 3\nB. 4\nAnswer: B\n";
+    chunk_page page = {.number = 1, .text = text, .len = strlen(text)};
+    ws_list l;
+    em_error err = {0};
+    deadline past = deadline_at(clock_mono_us() - 1);
+    assert_int_equal(worksheet_parse_until(&page, 1, &past, &l, &err), EM_E_TIMEOUT);
+    assert_string_equal(err.reason, DEADLINE_REASON);
+    assert_null(l.items);
+    assert_int_equal(l.n, 0);
+    deadline later = deadline_in_ms(60000);
+    assert_int_equal(worksheet_parse_until(&page, 1, &later, &l, &err), EM_OK);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].answer, "B");
+    ws_list_cleanup(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +564,9 @@ int main(void)
         cmocka_unit_test(test_content_worksheet_options_out_of_order),
         cmocka_unit_test(test_content_worksheet_invalid_utf8),
         cmocka_unit_test(test_content_worksheet_long_lines),
+        cmocka_unit_test(test_content_worksheet_restarted_numbering),
+        cmocka_unit_test(test_content_worksheet_hostile_shapes),
+        cmocka_unit_test(test_content_worksheet_deadline),
         cmocka_unit_test(test_content_worksheet_page_numbers),
         cmocka_unit_test(test_content_worksheet_many_questions),
     };
