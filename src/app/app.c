@@ -39,6 +39,8 @@ static void build_settings(app *a)
                    .threads = c->extraction_threads,
                    .max_file_bytes = (size_t)c->max_upload_mb * 1024 * 1024},
     };
+    size_t nk = jobs_table_kinds(a->job_kinds, JOBS_TABLE_MAX, &a->extraction);
+    a->n_job_kinds = nk < JOBS_TABLE_MAX ? nk : JOBS_TABLE_MAX;
     a->api = (api_ctx){
         .db = a->db,
         .accounts = a->accounts,
@@ -47,6 +49,8 @@ static void build_settings(app *a)
         .links = {.secret = c->secret_key, .max_ttl_s = c->download_url_ttl_s},
         .max_download = (size_t)c->max_upload_mb * 1024 * 1024,
         .worker_alive_s = c->job_lease_s,
+        .job_kinds = a->job_kinds,
+        .n_job_kinds = a->n_job_kinds,
         .wake_worker = wake_worker,
         .wake_ctx = a,
     };

@@ -1,10 +1,13 @@
-/* extraction_job: the job kind that extracts an uploaded material
- * (MATERIAL_JOB_KIND, payload {"material_id": ID}; enqueued by submit.h).
+/* extraction_job: the job kind of the materials area:
  *
- * What is wrong with the file fails the material at once (ingest.h) and the
- * job succeeds; storage or database trouble fails the attempt so the queue
- * retries it, and the last attempt marks the material failed, so it never
- * stays "processing". */
+ * - `extraction` (MATERIAL_JOB_KIND, payload {"material_id": ID}; enqueued by
+ *   submit.h, owned by the material's user). What is wrong with the file
+ *   fails the material at once (ingest.h) and the job succeeds; storage or
+ *   database trouble fails the attempt so the queue retries it. When the job
+ *   will never finish, however that came about (the last attempt failed, its
+ *   worker died or was stopped during it, an operator deleted it), its
+ *   gave-up step marks the material failed with the reason, so it never stays
+ *   "processing"; an operator's retry makes it pending again. */
 #ifndef EM_MATERIALS_EXTRACTION_JOB_H
 #define EM_MATERIALS_EXTRACTION_JOB_H
 
@@ -14,7 +17,7 @@
 #include "jobs/worker.h"
 #include "materials/ingest.h"
 
-/* What the job runs with; it must outlive every worker that runs the kind. */
+/* What the area's jobs run with; it must outlive every worker that runs them. */
 typedef struct extraction_env {
     storage *files;            /* where originals are (borrowed) */
     ingest_options limits;     /* MAX_PDF_PAGES, EXTRACTION_TIMEOUT_SECONDS, ... (progress unset) */
