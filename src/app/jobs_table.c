@@ -67,6 +67,10 @@ int jobs_table_build(jobs_table *t, extraction_env *extraction, const config *cf
         return em_error_set(err, EM_E_INTERNAL, "more than %d job kinds", JOBS_TABLE_MAX);
     t->n_kinds = n;
     size_t ns = auth_schedules(t->defs, JOBS_TABLE_MAX);
+    if (ns < JOBS_TABLE_MAX)
+        ns += materials_schedules(t->defs + ns, JOBS_TABLE_MAX - ns);
+    if (ns > JOBS_TABLE_MAX)
+        return em_error_set(err, EM_E_INTERNAL, "more than %d schedules", JOBS_TABLE_MAX);
     int rc = apply_overrides(t, ns, cfg, err);
     if (rc == EM_OK)
         rc = build_queues(t, queues != NULL ? queues : cfg->worker_queues, err);

@@ -7,6 +7,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "materials/material.h"
+#include "materials/sweep.h"
 
 static int run_extraction(job_ctx *ctx, em_error *err)
 {
@@ -62,9 +63,21 @@ size_t materials_job_kinds(extraction_env *env, job_kind *out, size_t max)
          .env = env,
          .gave_up = gave_up_extraction,
          .requeued = requeued_extraction},
+        {.kind = SWEEP_JOB_KIND, .run = sweep_job_run, .env = env},
     };
     size_t n = sizeof kinds / sizeof kinds[0];
     for (size_t i = 0; i < n && i < max; i++)
         out[i] = kinds[i];
     return n;
+}
+
+size_t materials_schedules(schedule_def *out, size_t max)
+{
+    if (max >= 1)
+        out[0] = (schedule_def){.name = SWEEP_JOB_KIND,
+                                .cron = SWEEP_CRON,
+                                .queue = MATERIAL_JOB_QUEUE,
+                                .kind = SWEEP_JOB_KIND,
+                                .payload = "{}"};
+    return 1;
 }

@@ -1,4 +1,4 @@
-/* extraction_job: the job kind of the materials area:
+/* extraction_job: the job kinds and schedules of the materials area:
  *
  * - `extraction` (MATERIAL_JOB_KIND, payload {"material_id": ID}; enqueued by
  *   submit.h, owned by the material's user). What is wrong with the file
@@ -7,13 +7,16 @@
  *   will never finish, however that came about (the last attempt failed, its
  *   worker died or was stopped during it, an operator deleted it), its
  *   gave-up step marks the material failed with the reason, so it never stays
- *   "processing"; an operator's retry makes it pending again. */
+ *   "processing"; an operator's retry makes it pending again.
+ * - `materials.sweep_orphans` (sweep.h), hourly: originals no material row
+ *   names (an upload cut short between its file and its row) are removed. */
 #ifndef EM_MATERIALS_EXTRACTION_JOB_H
 #define EM_MATERIALS_EXTRACTION_JOB_H
 
 #include <stddef.h>
 
 #include "content/storage.h"
+#include "jobs/schedule.h"
 #include "jobs/worker.h"
 #include "materials/ingest.h"
 
@@ -23,7 +26,8 @@ typedef struct extraction_env {
     ingest_options limits;     /* MAX_PDF_PAGES, EXTRACTION_TIMEOUT_SECONDS, ... (progress unset) */
 } extraction_env;
 
-/* Copy the kinds into out[0..max); returns how many there are. */
+/* Copy the kinds / schedules into out[0..max); each returns how many there are. */
 size_t materials_job_kinds(extraction_env *env, job_kind *out /* OUT */, size_t max);
+size_t materials_schedules(schedule_def *out /* OUT */, size_t max);
 
 #endif

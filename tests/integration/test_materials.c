@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -652,6 +653,48 @@ static void text_upload_list_delete(void **state)
     stop(&c);
 }
 
+/* A file a killed upload left without its row is swept by the schedule the
+ * materials area declares (here every second instead of hourly); a
+ * material's own file stays. */
+static void orphans_swept(void **state)
+{
+    static const char orphan_id[] = "0190aaaa-0000-7000-8000-00000000beef";
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/data/files/materials/%s", b.dir, orphan_id);
+    char mk[700];
+    snprintf(mk, sizeof mk, "mkdir -p '%s'", dir);
+    assert_int_equal(system(mk), 0);
+    snprintf(path, sizeof path, "%s/original", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("%PDF-1.4 left behind", fp);
+    fclose(fp);
+    struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+
+    static const char *const sweeping[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET,
+                                           "SCHEDULE_MATERIALS_SWEEP_ORPHANS=* * * * * *", NULL};
+    ctx c;
+    c.b = b;
+    it_server_start(&c.s, &c.b, sweeping);
+    it_register(&c.s, "alice@example.org", &c.alice);
+    it_response r;
+    call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Osmosis moves water across a membrane.\"}", &r);
+    char id[64];
+    accepted_id(&r, id);
+    json_decref(wait_done(&c, &c.alice, id));
+    struct stat sb;
+    for (int i = 0; i < 200 && stat(path, &sb) == 0; i++)
+        usleep(50 * 1000);
+    assert_int_equal(stat(path, &sb), -1);
+    assert_int_equal(stored_files(&c), 1); /* the material's own */
+    assert_true(it_query_int(&c.b, "SELECT count(*) FROM jobs WHERE kind = 'materials.sweep_orphans' "
+                                   "AND status = 'succeeded'") >= 1);
+    stop(&c);
+}
+
 /* ---- S3 storage ---- */
 
 #define S3_ACCESS_KEY "AKIDEXAMMENTORTEST"
@@ -805,6 +848,7 @@ int main(void)
         IT_BOTH(bad_inputs),
         IT_BOTH(text_upload_list_delete),
         IT_BOTH(pdf_page_limit),
+        IT_BOTH(orphans_swept),
         IT_BOTH(s3_storage),
         IT_BOTH(s3_unavailable),
     };

@@ -40,7 +40,7 @@ static void kit_init(kit *k, void **state)
     k->f = area_db(state);
     area_user(k->f->d, "owner@example.org", "student", k->user);
     size_t n = materials_job_kinds(&k->env, k->kinds, 4);
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
     k->set = (job_kind_set){k->kinds, n};
     k->hooks = job_kind_hooks(&k->set);
 }
