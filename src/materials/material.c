@@ -268,6 +268,22 @@ int material_set_pending(db *d, const char *id, em_error *err)
                   p, 2, err);
 }
 
+/* ---- what a user keeps ---- */
+
+int material_user_bytes(db *d, const char *user_id, int64_t *bytes, em_error *err)
+{
+    *bytes = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, "SELECT coalesce(sum(size_bytes), 0) FROM materials WHERE user_id = $1",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (db_next(st, &rc, err))
+        *bytes = db_column_int64(st, 0);
+    db_finalize(st);
+    return rc;
+}
+
 /* ---- the result of extraction ---- */
 
 /* Text for the chunk index: the two private markers search uses to highlight

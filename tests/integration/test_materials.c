@@ -695,6 +695,63 @@ static void orphans_swept(void **state)
     stop(&c);
 }
 
+/* The limits from the configuration: unfinished extractions per user
+ * (MAX_PENDING_EXTRACTIONS, with the worker away from their queue), a
+ * storage quota (USER_STORAGE_MB), free disk under DATA_DIR
+ * (MIN_FREE_DISK_MB); each refusal stores nothing. */
+static void upload_limits(void **state)
+{
+    static const char *const limited[] = {
+        IT_FAST_HASH,        "SECRET_KEY=" SECRET,      "MAX_PENDING_EXTRACTIONS=2",
+        "USER_STORAGE_MB=1", "WORKER_QUEUES=elsewhere", NULL};
+    ctx c;
+    start_with(&c, IT_PG(state), limited);
+    it_response r;
+    char id[64];
+    for (int i = 0; i < 2; i++) {
+        call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Osmosis moves water.\"}", &r);
+        accepted_id(&r, id);
+    }
+    call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Osmosis moves water.\"}", &r);
+    it_assert_error(&r, 429, "rate_limited");
+    char v[32];
+    assert_non_null(it_header(&r, "Retry-After", v, sizeof v));
+    assert_string_equal(v, "30");
+    it_response_free(&r);
+    /* Bob's quota: 1 MB */
+    size_t n = 700 * 1024;
+    char *text = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        text[i] = i % 80 == 79 ? '\n' : 'a' + (char)(i % 26);
+    text[n] = '\0';
+    json_t *body = json_pack("{s:s}", "text", text);
+    char *json = json_dumps(body, 0);
+    json_decref(body);
+    free(text);
+    call(&c, &c.bob, "POST", "/api/materials", json, &r);
+    accepted_id(&r, id);
+    call(&c, &c.bob, "POST", "/api/materials", json, &r);
+    it_assert_error(&r, 413, "quota_exceeded");
+    assert_non_null(strstr(r.body, "324.0 KB is left"));
+    it_response_free(&r);
+    free(json);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM materials"), 3);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM jobs WHERE kind = 'extraction'"), 3);
+    assert_int_equal(stored_files(&c), 3);
+    assert_int_equal(it_server_stop(&c.s), 0);
+
+    /* a disk that keeps more free than it has */
+    static const char *const full[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET, "MIN_FREE_DISK_MB=16777216", NULL};
+    it_server_start(&c.s, &c.b, full);
+    it_login(&c.s, &c.alice);
+    call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Anything at all.\"}", &r);
+    it_assert_error(&r, 507, "insufficient_storage");
+    assert_non_null(strstr(r.body, "disk space"));
+    it_response_free(&r);
+    assert_int_equal(stored_files(&c), 3);
+    stop(&c);
+}
+
 /* ---- S3 storage ---- */
 
 #define S3_ACCESS_KEY "AKIDEXAMMENTORTEST"
@@ -849,6 +906,7 @@ int main(void)
         IT_BOTH(text_upload_list_delete),
         IT_BOTH(pdf_page_limit),
         IT_BOTH(orphans_swept),
+        IT_BOTH(upload_limits),
         IT_BOTH(s3_storage),
         IT_BOTH(s3_unavailable),
     };
