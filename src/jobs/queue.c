@@ -360,7 +360,7 @@ static int give_up_id(db *d, const queue_hooks *h, const char *id, em_error *err
 }
 
 #define OWED_BATCH 16
-#define OWED_HEAD "SELECT " JOB_ROW_COLUMNS " FROM jobs WHERE gave_up_due <= $2 "
+#define OWED_HEAD "SELECT " JOB_ROW_COLUMNS " FROM jobs WHERE gave_up_due IS NOT NULL AND gave_up_due <= $2 "
 static const char owed_sqlite_one[] = OWED_HEAD "AND queue = $1 ORDER BY gave_up_due LIMIT 16";
 static const char owed_sqlite_many[] =
     OWED_HEAD "AND queue IN (SELECT value FROM json_each($1)) ORDER BY gave_up_due LIMIT 16";
@@ -404,8 +404,9 @@ static int settle_owed(db *d, const queue_hooks *h, bool one, const char *queue,
 }
 
 /* Jobs whose worker vanished (lease passed): their attempt is lost; retry them
- * now, or bury them when it was their last (their gave-up step owed now). */
-static int reclaim_expired(db *d, const char *now, em_error *err)
+ * now, or bury them when it was their last (their gave-up step owed now).
+ * *buried counts those. */
+static int reclaim_expired(db *d, const char *now, int64_t *buried, em_error *err)
 {
     const char *params[] = {now};
     int rc =
@@ -414,6 +415,7 @@ static int reclaim_expired(db *d, const char *now, em_error *err)
                       "locked_by = NULL, lease_expires_at = NULL, last_error = '" LOST_LAST_ATTEMPT "' "
                       "WHERE status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
                       params, 1, err);
+    *buried = rc == EM_OK ? db_changes(d) : 0;
     if (rc == EM_OK)
         rc = db_run_cached(
             d,
@@ -424,20 +426,26 @@ static int reclaim_expired(db *d, const char *now, em_error *err)
     return rc;
 }
 
-/* Is anything runnable, any lease expired, or (with hooks: $3 is '1') any
- * gave-up step owed? A read, before taking a lock. */
-static const char probe_one[] =
-    "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = $1 AND run_at <= $2) "
-    "OR (status = 'running' AND lease_expires_at < $2) OR ($3 = '1' AND gave_up_due <= $2 AND queue = $1) "
-    "LIMIT 1";
+/* Is anything runnable or any lease expired (first column), and (with hooks:
+ * $3 is '1') is any gave-up step of these queues owed (second)? A read,
+ * before taking a lock, in one round trip; the owed steps are only looked
+ * for in the claim when there are some. `gave_up_due IS NOT NULL` is the
+ * partial index's own condition: PostgreSQL's generic plan for a prepared
+ * statement does not infer it from `<= $2`, and scanned the table instead. */
+#define PROBE_OWED(queue_is)                                                                                 \
+    ", $3 = '1' AND EXISTS (SELECT 1 FROM jobs WHERE gave_up_due IS NOT NULL AND gave_up_due <= $2 "         \
+    "AND " queue_is ")"
+static const char probe_one[] = "SELECT EXISTS (SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND "
+                                "queue = $1 AND run_at <= $2) "
+                                "OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED("queue = $1");
 static const char probe_sqlite_many[] =
-    "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue IN (SELECT value FROM json_each($1)) "
-    "AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2) "
-    "OR ($3 = '1' AND gave_up_due <= $2 AND queue IN (SELECT value FROM json_each($1))) LIMIT 1";
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue IN (SELECT value FROM "
+    "json_each($1)) AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED(
+        "queue IN (SELECT value FROM json_each($1))");
 static const char probe_pg_many[] =
-    "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = ANY($1::text[]) AND run_at <= $2) "
-    "OR (status = 'running' AND lease_expires_at < $2) "
-    "OR ($3 = '1' AND gave_up_due <= $2 AND queue = ANY($1::text[])) LIMIT 1";
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = ANY($1::text[]) "
+    "AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED(
+        "queue = ANY($1::text[])");
 
 /* The claims. The candidates are the first `max` runnable jobs in the partial
  * index's own order (queue, priority DESC, fair_at), so a claim reads `max`
@@ -506,19 +514,32 @@ int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_q
     size_t k = 0;
     /* A read first: idle workers polling an empty queue must not take the
      * write lock (SQLite has one per database) every poll. */
-    const char *probe_params[] = {qparam, now, hooks != NULL ? "1" : "0"};
-    rc = db_run_cached(d,
-                       n_queues == 1          ? probe_one
-                       : dialect == DB_SQLITE ? probe_sqlite_many
-                                              : probe_pg_many,
-                       probe_params, 3, err);
-    if (rc != DB_ROW)
-        goto out; /* nothing to do (DB_DONE is EM_OK), or the error */
+    bool work = false, owed = false;
+    rc = db_prepare_cached(d,
+                           n_queues == 1          ? probe_one
+                           : dialect == DB_SQLITE ? probe_sqlite_many
+                                                  : probe_pg_many,
+                           &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, qparam);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, now);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, hooks != NULL ? "1" : "0");
+    if (db_next(st, &rc, err)) {
+        work = db_column_bool(st, 0);
+        owed = db_column_bool(st, 1);
+    }
+    db_finalize(st);
+    st = NULL;
+    if (rc != EM_OK || (!work && !owed))
+        goto out; /* the error, or nothing to do */
     rc = db_begin(d, err);
     if (rc != EM_OK)
         goto out;
-    rc = reclaim_expired(d, now, err);
-    if (rc == EM_OK && hooks != NULL)
+    int64_t buried = 0;
+    rc = reclaim_expired(d, now, &buried, err);
+    if (rc == EM_OK && hooks != NULL && (owed || buried > 0))
         rc = settle_owed(d, hooks, n_queues == 1, qparam, now, err);
     if (rc == EM_OK)
         rc = db_prepare_cached(d,
