@@ -426,26 +426,26 @@ static int reclaim_expired(db *d, const char *now, int64_t *buried, em_error *er
     return rc;
 }
 
-/* Is anything runnable or any lease expired (first column), and (with hooks:
- * $3 is '1') is any gave-up step of these queues owed (second)? A read,
- * before taking a lock, in one round trip; the owed steps are only looked
- * for in the claim when there are some. `gave_up_due IS NOT NULL` is the
- * partial index's own condition: PostgreSQL's generic plan for a prepared
- * statement does not infer it from `<= $2`, and scanned the table instead. */
+/* Is anything runnable or any lease expired (first column), and is a
+ * gave-up step of these queues due (second; NULL, read as false, when none
+ * is owed)? A read, before taking a lock, in one round trip; a claim looks
+ * for owed steps only when one is due. The earliest due time is compared
+ * after the min(), which walks the small partial index of owed jobs
+ * whatever the parameters, so PostgreSQL keeps one generic plan for the
+ * prepared probe (a `gave_up_due <= $2` inside made its generic plan scan
+ * the whole table on every poll). */
 #define PROBE_OWED(queue_is)                                                                                 \
-    ", $3 = '1' AND EXISTS (SELECT 1 FROM jobs WHERE gave_up_due IS NOT NULL AND gave_up_due <= $2 "         \
-    "AND " queue_is ")"
-static const char probe_one[] = "SELECT EXISTS (SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND "
-                                "queue = $1 AND run_at <= $2) "
-                                "OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED("queue = $1");
+    ", (SELECT min(gave_up_due) FROM jobs WHERE gave_up_due IS NOT NULL AND " queue_is ") <= $2"
+static const char probe_one[] =
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = $1 AND run_at <= $2) "
+    "OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED("queue = $1");
 static const char probe_sqlite_many[] =
     "SELECT EXISTS (SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue IN (SELECT value FROM "
-    "json_each($1)) AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED(
-        "queue IN (SELECT value FROM json_each($1))");
+    "json_each($1)) AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2))"
+    PROBE_OWED("queue IN (SELECT value FROM json_each($1))");
 static const char probe_pg_many[] =
     "SELECT EXISTS (SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND queue = ANY($1::text[]) "
-    "AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED(
-        "queue = ANY($1::text[])");
+    "AND run_at <= $2) OR (status = 'running' AND lease_expires_at < $2))" PROBE_OWED("queue = ANY($1::text[])");
 
 /* The claims. The candidates are the first `max` runnable jobs in the partial
  * index's own order (queue, priority DESC, fair_at), so a claim reads `max`
@@ -524,11 +524,9 @@ int queue_claim(db *d, const char *worker, const char *const *queues, size_t n_q
         rc = db_bind_text(st, 1, qparam);
     if (rc == EM_OK)
         rc = db_bind_text(st, 2, now);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 3, hooks != NULL ? "1" : "0");
     if (db_next(st, &rc, err)) {
         work = db_column_bool(st, 0);
-        owed = db_column_bool(st, 1);
+        owed = hooks != NULL && db_column_bool(st, 1);
     }
     db_finalize(st);
     st = NULL;
