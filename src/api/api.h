@@ -16,6 +16,9 @@
 #include "db/db.h"
 #include "http/router.h"
 #include "materials/links.h"
+#include "materials/submit.h"
+
+struct job_kind; /* jobs/worker.h */
 
 /* Cookies of the web UI's session. */
 #define API_COOKIE_ACCESS "em_access"
@@ -33,6 +36,11 @@ typedef struct api_ctx {
     links_settings links;        /* signed download links */
     size_t max_download;         /* largest original handed back (MAX_UPLOAD_MB) */
     int worker_alive_s;          /* a worker whose heartbeat is older is not alive (JOB_LEASE_SECONDS) */
+    submit_limits upload_limits; /* MIN_FREE_DISK_MB under DATA_DIR, MAX_PENDING_EXTRACTIONS and
+                                    USER_STORAGE_MB per user (zeros: none) */
+    const struct job_kind *job_kinds; /* the application's job kinds (borrowed, may be NULL): the steps an
+                                    operator's retry or delete of a job runs (jobs/worker.h) */
+    size_t n_job_kinds;
     /* Tell an in-process worker that a job was enqueued (may be NULL). */
     void (*wake_worker)(void *wake_ctx);
     void *wake_ctx;

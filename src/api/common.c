@@ -32,8 +32,19 @@ long api_query_long(const http_req *req, const char *name, long lo, long hi, lon
 /* Reasons answered with another status than their code's. */
 static int reason_status(const char *reason, int status)
 {
-    if (strcmp(reason, EM_REASON_VALIDATION) == 0 || strcmp(reason, ACCOUNTS_WEAK_PASSWORD) == 0)
-        return 422;
+    static const struct {
+        const char *reason;
+        int status;
+    } table[] = {
+        {EM_REASON_VALIDATION, 422},
+        {ACCOUNTS_WEAK_PASSWORD, 422},
+        {SUBMIT_QUOTA_EXCEEDED, 413},       /* over the user's storage quota */
+        {SUBMIT_INSUFFICIENT_STORAGE, 507}, /* the server's disk is (nearly) full */
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (strcmp(reason, table[i].reason) == 0)
+            return table[i].status;
+    }
     return status;
 }
 

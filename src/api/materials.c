@@ -21,7 +21,6 @@
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "core/mem.h"
 #include "http/multipart.h"
 #include "materials/links.h"
 #include "materials/material.h"
@@ -278,6 +277,7 @@ void api_materials_upload(http_req *req, http_res *res)
             .is_worksheet = u.is_worksheet,
             .tags_json = u.tags_json,
             .enqueue = true,
+            .limits = &c->upload_limits,
         };
         submit_output out;
         em_error err = {0};

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/html.h"
 #include "jobs/queue.h"
+#include "jobs/worker.h"
 
 #define MAX_WORKERS 256
 #define MAX_QUEUES 64
@@ -181,15 +182,26 @@ void api_workers_dashboard(http_req *req, http_res *res)
     buf_cleanup(&page);
 }
 
+/* What an operator's retry or delete runs: the kinds' steps (a deleted
+ * extraction job fails its material, a retried one makes it pending). */
+static queue_hooks kind_hooks(const api_ctx *c, job_kind_set *set)
+{
+    *set = (job_kind_set){c->job_kinds, c->n_job_kinds};
+    return job_kind_hooks(set);
+}
+
 void api_admin_job_retry(http_req *req, http_res *res)
 {
+    api_ctx *c = req->ctx;
     const principal *who = &api_caller_of(req)->who;
     db *d = api_db(req, res);
     if (d == NULL)
         return;
     const char *id = http_req_param(req, "id");
     em_error err = {0};
-    int rc = queue_retry(d, id, &err);
+    job_kind_set set;
+    queue_hooks hooks = kind_hooks(c, &set);
+    int rc = queue_retry(d, id, &hooks, &err);
     job_info j;
     if (rc == EM_OK)
         rc = queue_get(d, id, &j, &err);
@@ -205,13 +217,16 @@ void api_admin_job_retry(http_req *req, http_res *res)
 
 void api_admin_job_delete(http_req *req, http_res *res)
 {
+    api_ctx *c = req->ctx;
     const principal *who = &api_caller_of(req)->who;
     db *d = api_db(req, res);
     if (d == NULL)
         return;
     const char *id = http_req_param(req, "id");
     em_error err = {0};
-    int rc = queue_delete(d, id, &err);
+    job_kind_set set;
+    queue_hooks hooks = kind_hooks(c, &set);
+    int rc = queue_delete(d, id, &hooks, &err);
     if (rc != EM_OK) {
         api_error(res, rc, &err);
         return;

@@ -76,6 +76,8 @@ static void build_settings(app *a)
                    .max_file_bytes = (size_t)c->max_upload_mb * 1024 * 1024,
                    .max_memory_bytes = (size_t)c->extraction_memory_mb * 1024 * 1024},
     };
+    size_t nk = jobs_table_kinds(a->job_kinds, JOBS_TABLE_MAX, &a->extraction);
+    a->n_job_kinds = nk < JOBS_TABLE_MAX ? nk : JOBS_TABLE_MAX;
     a->api = (api_ctx){
         .db = a->db,
         .accounts = a->accounts,
@@ -84,6 +86,12 @@ static void build_settings(app *a)
         .links = {.secret = c->secret_key, .max_ttl_s = c->download_url_ttl_s},
         .max_download = (size_t)c->max_upload_mb * 1024 * 1024,
         .worker_alive_s = c->job_lease_s,
+        .upload_limits = {.data_dir = c->data_dir,
+                          .min_free_bytes = (int64_t)c->min_free_disk_mb * 1024 * 1024,
+                          .user_quota_bytes = (int64_t)c->user_storage_mb * 1024 * 1024,
+                          .max_pending = c->max_pending_extractions},
+        .job_kinds = a->job_kinds,
+        .n_job_kinds = a->n_job_kinds,
         .wake_worker = wake_worker,
         .wake_ctx = a,
     };

@@ -25,7 +25,10 @@ typedef struct app {
     dbpool *db;                 /* owned; one connection per thread */
     storage *files;             /* owned: uploaded originals (STORAGE_URL, default DATA_DIR/files) */
     accounts *accounts;         /* owned: the account use cases */
-    extraction_env extraction;  /* the extraction job's env */
+    extraction_env extraction;  /* the materials area's jobs' env */
+    job_kind job_kinds[JOBS_TABLE_MAX]; /* every area's job kinds (jobs_table_kinds): their steps run
+                                           when operators retry or delete jobs */
+    size_t n_job_kinds;
     api_ctx api;                /* what the handlers get as req->ctx */
     jobs_table jobs;            /* what a started worker runs (its options point in here) */
     struct worker *worker;      /* the worker running in this process, NULL when none */

@@ -1,5 +1,5 @@
 /* jobs_table: what a worker of this application runs: every area's job kinds
- * (jobs/builtin_jobs.h, auth/auth_jobs.h, materials/extraction_job.h) and
+ * (jobs/builtin_jobs.h, auth/auth_jobs.h, materials/extraction_job.h) and their
  * periodic schedules, with the configuration's overrides applied
  * (SCHEDULE_<NAME> = "cron expression" or "off"), and the queues it takes
  * jobs from. The areas own their kinds and their typed envs; this only
@@ -28,6 +28,10 @@ typedef struct jobs_table {
     const char *queues[JOBS_TABLE_MAX_QUEUES];
     size_t n_queues;
 } jobs_table;
+
+/* Every area's job kinds into out[0..max); returns how many there are (more
+ * than max: some were left out). The kinds' envs are borrowed. */
+size_t jobs_table_kinds(job_kind *out /* OUT */, size_t max, extraction_env *extraction);
 
 /* Fill *t. `queues` (comma-separated) names the queues to take jobs from
  * (NULL: WORKER_QUEUES). EM_E_CONFIG naming the variable when an override does

@@ -21,7 +21,7 @@ static int run_purge_refresh(job_ctx *ctx, em_error *err)
 size_t auth_job_kinds(job_kind *out, size_t max)
 {
     if (max >= 1)
-        out[0] = (job_kind){PURGE_KIND, run_purge_refresh, NULL};
+        out[0] = (job_kind){.kind = PURGE_KIND, .run = run_purge_refresh};
     return 1;
 }
 

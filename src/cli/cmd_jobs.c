@@ -1,4 +1,8 @@
-/* `exammentor jobs list|show|retry|enqueue`: the queue for operators. */
+/* `exammentor jobs list|show|retry|delete|enqueue`: the queue for operators.
+ * retry and delete run the job kinds' steps (a deleted extraction job fails
+ * its material; a retried one makes it pending again), so they start the
+ * application's parts the kinds need; the other actions only open the
+ * database. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,17 +13,22 @@
 #include "core/mem.h"
 #include "db/migrate.h"
 #include "jobs/queue.h"
+#include "jobs/worker.h"
 
 static const char usage[] =
     "Usage: exammentor jobs list [--status S] [--queue Q] [--limit N]\n"
     "       exammentor jobs show ID\n"
     "       exammentor jobs retry ID\n"
+    "       exammentor jobs delete ID\n"
     "       exammentor jobs enqueue KIND [--payload JSON] [--queue Q] [--count N]\n"
     "                              [--per-transaction N] [--priority N] [--max-attempts N]\n"
     "\n"
     "  list     newest jobs first (status: queued, running, succeeded, failed, dead)\n"
     "  show     one job with its payload and last error, as JSON\n"
-    "  retry    put a failed or dead job back in its queue now\n"
+    "  retry    put a failed or dead job back in its queue now (its material, for an\n"
+    "           extraction, waits again)\n"
+    "  delete   remove a job that is not running; one that had not finished gives up\n"
+    "           (an extraction's material is marked failed)\n"
     "  enqueue  add jobs of KIND (COUNT of them, default 1); prints the id of one,\n"
     "           or the count of many, committed N at a time (default: all at once)\n";
 
@@ -36,16 +45,23 @@ static json_t *info_json(const job_info *j)
                      payload ? payload : json_string(j->payload), "last_error", j->last_error);
 }
 
-/* Open the configured database with the schema up to date. */
-static int open_db(db **d, em_error *err)
+/* Open the configured database with the schema up to date; with `a`, start
+ * the application too (for the job kinds' steps). */
+static int open_db(app *a, db **d, em_error *err)
 {
     config cfg;
     int rc = app_load_config(&cfg, err);
     if (rc != EM_OK)
         return rc;
     log_configure(LOG_WARN, 2);
-    rc = app_connect(&cfg, d, err);
-    config_cleanup(&cfg);
+    if (a != NULL) {
+        rc = app_init(a, &cfg, err);
+        if (rc == EM_OK)
+            rc = app_connect(&a->cfg, d, err);
+    } else {
+        rc = app_connect(&cfg, d, err);
+        config_cleanup(&cfg);
+    }
     if (rc == EM_OK)
         rc = migrate_up(*d, 0, NULL, err);
     return rc;
@@ -101,12 +117,14 @@ int cmd_jobs(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage_error("jobs", "expected list, show, retry or enqueue");
+        return cli_usage_error("jobs", "expected list, show, retry, delete or enqueue");
     const char *action = argv[optind];
     const char *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
-    bool needs_arg = strcmp(action, "show") == 0 || strcmp(action, "retry") == 0 || strcmp(action, "enqueue") == 0;
+    bool operates = strcmp(action, "retry") == 0 || strcmp(action, "delete") == 0;
+    bool needs_arg = strcmp(action, "show") == 0 || operates || strcmp(action, "enqueue") == 0;
     if (strcmp(action, "list") != 0 && !needs_arg)
-        return cli_usage_error("jobs", "unknown action '%s' (expected list, show, retry or enqueue)", action);
+        return cli_usage_error("jobs", "unknown action '%s' (expected list, show, retry, delete or enqueue)",
+                               action);
     if (needs_arg && arg == NULL)
         return cli_usage_error("jobs", "%s needs %s", action, strcmp(action, "enqueue") == 0 ? "a KIND" : "a job ID");
     if (optind + (needs_arg ? 2 : 1) < argc)
@@ -117,7 +135,11 @@ int cmd_jobs(int argc, char **argv)
 
     em_error err = {0};
     db *d = NULL;
-    int rc = open_db(&d, &err);
+    app a;
+    memset(&a, 0, sizeof a);
+    int rc = open_db(operates ? &a : NULL, &d, &err);
+    job_kind_set kinds = {a.job_kinds, a.n_job_kinds};
+    queue_hooks hooks = job_kind_hooks(&kinds);
     if (rc == EM_OK && strcmp(action, "list") == 0) {
         job_info *rows = em_calloc((size_t)limit, sizeof *rows);
         size_t n = 0;
@@ -141,9 +163,13 @@ int cmd_jobs(int argc, char **argv)
             job_info_cleanup(&j);
         }
     } else if (rc == EM_OK && strcmp(action, "retry") == 0) {
-        rc = queue_retry(d, arg, &err);
+        rc = queue_retry(d, arg, &hooks, &err);
         if (rc == EM_OK)
             printf("job %s queued again\n", arg);
+    } else if (rc == EM_OK && strcmp(action, "delete") == 0) {
+        rc = queue_delete(d, arg, &hooks, &err);
+        if (rc == EM_OK)
+            printf("job %s deleted\n", arg);
     } else if (rc == EM_OK) {
         job_spec spec = {.queue = queue, .kind = arg, .payload = payload, .priority = (int)priority,
                          .max_attempts = (int)max_attempts};
@@ -169,5 +195,7 @@ int cmd_jobs(int argc, char **argv)
     if (rc != EM_OK)
         fprintf(stderr, "exammentor jobs: %s\n", err.msg[0] ? err.msg : em_strerror(rc));
     app_disconnect(d);
+    if (operates && a.db != NULL)
+        app_cleanup(&a);
     return rc == EM_OK ? CLI_OK : CLI_FAIL;
 }

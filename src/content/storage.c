@@ -184,6 +184,38 @@ int storage_delete(storage *s, const char *key, em_error *err)
     return s->ops->del(s->impl, key, err);
 }
 
+/* A listing prefix: "", or what a key may hold, with a trailing '/' allowed
+ * (checked as the key without it). */
+static int check_prefix(const char *prefix, em_error *err)
+{
+    if (prefix == NULL)
+        return em_error_set(err, EM_E_INVAL, "storage: no prefix");
+    size_t n = strnlen(prefix, STORAGE_KEY_MAX + 1);
+    if (n == 0)
+        return EM_OK;
+    if (n > STORAGE_KEY_MAX)
+        return em_error_set(err, EM_E_INVAL, "storage prefix is longer than %d bytes", STORAGE_KEY_MAX);
+    if (prefix[n - 1] != '/')
+        return storage_check_key(prefix, err);
+    if (n == 1)
+        return em_error_set(err, EM_E_INVAL, "storage prefix is only '/'");
+    char *bare = em_strndup(prefix, n - 1);
+    int rc = storage_check_key(bare, err);
+    free(bare);
+    return rc;
+}
+
+int storage_list(storage *s, const char *prefix, storage_list_fn visit, void *ctx, em_error *err)
+{
+    em_error_clear(err);
+    int rc = check_prefix(prefix, err);
+    if (rc != EM_OK)
+        return rc;
+    if (visit == NULL)
+        return em_error_set(err, EM_E_INVAL, "storage: no visitor");
+    return s->ops->list(s->impl, prefix, visit, ctx, err);
+}
+
 int storage_local_path(storage *s, const char *key, char *out, size_t cap)
 {
     if (cap > 0)

@@ -10,7 +10,8 @@
  * Objects may be written from memory (storage_put) or from a range of an open
  * file (storage_put_fd), and read whole into memory (storage_get) or streamed
  * to a callback in bounded pieces (storage_read), so a large upload or download
- * never has to sit whole in memory.
+ * never has to sit whole in memory. storage_list walks the objects under a key
+ * prefix (the sweep of orphaned originals uses it).
  *
  * Local writes are atomic: the data goes to a temporary file in the target's
  * directory, is synced, then renamed over the target, so a reader sees the old
@@ -100,6 +101,24 @@ int storage_get(storage *s, const char *key, void **data /* OUT */, size_t *len 
 int storage_size(storage *s, const char *key, uint64_t *size /* OUT */, em_error *err);
 /* Remove the object under key; an absent object is not an error. */
 int storage_delete(storage *s, const char *key, em_error *err);
+
+/* Receives each object storage_list finds: its key (borrowed for the call),
+ * its size in bytes and when it was last written (seconds since the epoch).
+ * 0 to go on; anything else stops the listing, which returns it unchanged
+ * (use a negative em_err code). */
+typedef int (*storage_list_fn)(void *ctx, const char *key, uint64_t size, int64_t mtime_s);
+
+/* Visit every object whose key starts with prefix ("" for all; else key
+ * characters, no "..", not starting with '/', and it may end with '/', e.g.
+ * "materials/"), each once. Local: a walk of the directory (no symbolic links
+ * followed; temporary files of writes in progress are not objects); S3:
+ * ListObjectsV2 pages (1000 keys each) followed to the end, in key order.
+ * Objects written or removed meanwhile may or may not be seen. Something in
+ * the store that is not a valid key (a file someone put there by hand, an
+ * object outside the store's prefix) is skipped. The visit may delete what
+ * it is given. EM_E_INVAL for a bad prefix; EM_E_IO / EM_E_UNAVAILABLE as for
+ * reads. */
+int storage_list(storage *s, const char *prefix, storage_list_fn visit, void *ctx, em_error *err);
 
 /* The path of the file that holds (or would hold) the object under key, into
  * out (cap bytes), so that MuPDF or sendfile can open it directly: EM_OK for

@@ -8,11 +8,15 @@
  * copied with copy_file_range (in the kernel, no copy through user space;
  * shared blocks where the file system can) or, where that is refused (another
  * file system, an old kernel), with pread and write through a 64 KiB buffer.
- * Reading streams the file to the sink through a 64 KiB buffer.
+ * Reading streams the file to the sink through a 64 KiB buffer. Listing walks
+ * the directories under the prefix (fstatat without following links), taking
+ * regular files whose names are keys: a temporary file has a '~', which a
+ * key never has.
  * Deleting removes the file and then any directories left empty up to the
  * root; a writer that loses a directory to such a removal between making it
  * and creating its temporary file in it makes it again. There is no shared state
  * besides the root path, so any number of threads may use one handle. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -33,6 +37,7 @@
  * concurrent delete. */
 #define FS_MKDIR_ATTEMPTS 16
 #define FS_CHUNK (64 * 1024) /* bytes per read and write */
+#define FS_PATH_MAX 4096     /* the walk's path buffer: root, '/', a key */
 
 typedef struct fs_store {
     char *root; /* owned, no trailing '/' */
@@ -295,6 +300,101 @@ out:
     return rc;
 }
 
+/* The state of one listing: the path of the directory being read, where the
+ * keys start in it, and what to visit. */
+typedef struct fs_walk {
+    char path[FS_PATH_MAX];
+    size_t root_len; /* path[root_len] is the '/' before a key */
+    const char *prefix;
+    size_t prefix_len;
+    storage_list_fn visit;
+    void *ctx;
+    em_error *err;
+} fs_walk;
+
+/* Whether directory `dir` (a key's leading segments) can hold keys that start
+ * with prefix: prefix goes through it, or ends inside its name. */
+static bool dir_may_match(const char *dir, const char *prefix, size_t prefix_len)
+{
+    size_t dl = strlen(dir);
+    if (prefix_len > dl)
+        return strncmp(prefix, dir, dl) == 0 && prefix[dl] == '/';
+    return strncmp(dir, prefix, prefix_len) == 0;
+}
+
+/* Read the directory w->path (len bytes long), visiting its files and
+ * walking its subdirectories; depth bounds the recursion (a key has at most
+ * STORAGE_KEY_MAX / 2 segments). */
+static int fs_walk_dir(fs_walk *w, size_t len, int depth)
+{
+    DIR *dir = opendir(w->path);
+    if (dir == NULL) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return EM_OK; /* nothing (any more) under the prefix */
+        return fs_io_error(w->err, "list", w->path, errno);
+    }
+    int rc = EM_OK;
+    while (rc == EM_OK) {
+        errno = 0;
+        struct dirent *e = readdir(dir);
+        if (e == NULL) {
+            if (errno != 0)
+                rc = fs_io_error(w->err, "list", w->path, errno);
+            break;
+        }
+        const char *name = e->d_name;
+        size_t nl = strlen(name);
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '~') != NULL ||
+            len + 1 + nl >= sizeof w->path)
+            continue; /* a temporary file, or deeper than any key */
+        struct stat st;
+        if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno != ENOENT) /* removed meanwhile: not there */
+                rc = fs_io_error(w->err, "list", w->path, errno);
+            continue;
+        }
+        w->path[len] = '/';
+        memcpy(w->path + len + 1, name, nl + 1);
+        const char *key = w->path + w->root_len + 1;
+        if (S_ISDIR(st.st_mode)) {
+            if (depth < STORAGE_KEY_MAX / 2 && dir_may_match(key, w->prefix, w->prefix_len))
+                rc = fs_walk_dir(w, len + 1 + nl, depth + 1);
+        } else if (S_ISREG(st.st_mode) && strncmp(key, w->prefix, w->prefix_len) == 0 &&
+                   storage_check_key(key, NULL) == EM_OK) {
+            rc = w->visit(w->ctx, key, (uint64_t)st.st_size, (int64_t)st.st_mtime);
+            if (rc != 0)
+                em_error_set(w->err, rc, "storage: the listing was stopped");
+        }
+        w->path[len] = '\0';
+    }
+    closedir(dir);
+    return rc;
+}
+
+static int fs_list(void *impl, const char *prefix, storage_list_fn visit, void *ctx, em_error *err)
+{
+    fs_store *fs = impl;
+    fs_walk *w = em_calloc(1, sizeof *w);
+    w->prefix = prefix;
+    w->prefix_len = strlen(prefix);
+    w->visit = visit;
+    w->ctx = ctx;
+    w->err = err;
+    w->root_len = strlen(fs->root);
+    /* Start in the deepest directory the prefix names whole ("materials/"
+     * starts in root/materials, "materials/01" too). */
+    const char *slash = strrchr(prefix, '/');
+    size_t start = slash != NULL ? (size_t)(slash - prefix) : 0;
+    int rc = EM_OK;
+    int n = snprintf(w->path, sizeof w->path, "%s%s%.*s", fs->root, start > 0 ? "/" : "", (int)start, prefix);
+    if (n < 0 || (size_t)n >= sizeof w->path)
+        rc = em_error_set(err, EM_E_INVAL, "storage prefix is too long");
+    else
+        rc = fs_walk_dir(w, (size_t)n, 0);
+    free(w);
+    return rc;
+}
+
 static void fs_close(void *impl)
 {
     fs_store *fs = impl;
@@ -310,6 +410,7 @@ static const storage__ops fs_ops = {
     .read = fs_read,
     .size = fs_size,
     .del = fs_del,
+    .list = fs_list,
     .local_path = fs_local_path,
     .close = fs_close,
 };

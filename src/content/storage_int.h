@@ -27,6 +27,8 @@ typedef struct storage__ops {
     int (*read)(void *impl, const char *key, size_t max_len, storage_sink sink, void *ctx, em_error *err);
     int (*size)(void *impl, const char *key, uint64_t *size, em_error *err);
     int (*del)(void *impl, const char *key, em_error *err);
+    /* prefix already checked (may be "") */
+    int (*list)(void *impl, const char *prefix, storage_list_fn visit, void *ctx, em_error *err);
     /* NULL when objects are not files */
     int (*local_path)(void *impl, const char *key, char *out, size_t cap);
     void (*close)(void *impl);

@@ -16,11 +16,21 @@
  * stored, also over plain http to a self-hosted store, and every
  * S3-compatible server accepts it.
  *
+ * Listing is ListObjectsV2 (GET /<bucket>?list-type=2&prefix=...), page after
+ * page through NextContinuationToken. Its query is written in AWS canonical
+ * form (parameters sorted, values percent-encoded) so the signature covers it
+ * as sent. The answer's XML is read without an XML library: each
+ * <Contents>...</Contents> element, in whatever order and spacing its
+ * children come, gives <Key> (entities decoded), <Size> and <LastModified>;
+ * an element without them, or whose key is not one of ours, is skipped, and
+ * an answer that is not a listing is an error rather than an empty one.
+ *
  * Timeouts, connection failures and 5xx answers are EM_E_UNAVAILABLE (the
  * store is down or slow: retry later), 404 is EM_E_NOT_FOUND, other answers
  * EM_E_IO with S3's error code. */
 #include <sodium.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +40,13 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/num.h"
 #include "net/http_client.h"
 
 #define S3_CONNECT_TIMEOUT_MAX_MS 10000
+#define S3_LIST_BODY_MAX (8 * 1024 * 1024) /* one page of a listing (1000 keys) */
+#define S3_LIST_PAGES_MAX 1000000          /* a listing that never ends is an error */
+#define S3_TOKEN_MAX 4096                  /* a continuation token, decoded */
 
 typedef struct s3_store {
     char *endpoint; /* "https://host[:port]", no trailing '/' */
@@ -239,6 +253,225 @@ static int s3_del(void *impl, const char *key, em_error *err)
     return rc;
 }
 
+/* ---- listing ---- */
+
+/* Append s[0..n) to b percent-encoded as AWS canonical query values want:
+ * A-Z a-z 0-9 - _ . ~ as they are, every other byte %XX (uppercase). */
+static void query_encode(buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '_' || c == '.' || c == '~') {
+            buf_append(b, (const char *)&c, 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            buf_append(b, e, 3);
+        }
+    }
+}
+
+/* The text between <tag> and </tag>, the first pair inside [p, end): *len
+ * bytes at the returned pointer, or NULL when there is none. */
+static const char *xml_child(const char *p, const char *end, const char *tag, size_t *len)
+{
+    char open[64], close[64];
+    int ol = snprintf(open, sizeof open, "<%s>", tag);
+    int cl = snprintf(close, sizeof close, "</%s>", tag);
+    const char *a = memmem(p, (size_t)(end - p), open, (size_t)ol);
+    if (a == NULL)
+        return NULL;
+    a += ol;
+    const char *b = memmem(a, (size_t)(end - a), close, (size_t)cl);
+    if (b == NULL)
+        return NULL;
+    *len = (size_t)(b - a);
+    return a;
+}
+
+/* The value of a hexadecimal digit, or -1. */
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* XML text with its entities decoded (&amp; &lt; &gt; &quot; &apos; and
+ * numeric ones below 128), into out (cap bytes, NUL-terminated). false when
+ * it does not fit, or holds an entity we do not take (a key with one is not
+ * ours anyway). */
+static bool xml_text(const char *s, size_t n, char *out, size_t cap)
+{
+    static const struct {
+        const char *name;
+        char c;
+    } ents[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '&') {
+            size_t k = 0;
+            for (; k < sizeof ents / sizeof ents[0]; k++) {
+                size_t el = strlen(ents[k].name);
+                if (n - i - 1 >= el && memcmp(s + i + 1, ents[k].name, el) == 0) {
+                    c = ents[k].c;
+                    i += el;
+                    break;
+                }
+            }
+            if (k == sizeof ents / sizeof ents[0]) {
+                /* a numeric reference, &#NN; or &#xNN;, of an ASCII character */
+                const char *semi = memchr(s + i, ';', n - i);
+                if (semi == NULL || i + 2 >= n || s[i + 1] != '#')
+                    return false;
+                bool hex = s[i + 2] == 'x' || s[i + 2] == 'X';
+                const char *d = s + i + (hex ? 3 : 2);
+                if (d >= semi)
+                    return false;
+                int v = 0;
+                for (; d < semi; d++) {
+                    int digit = hex ? hex_digit(*d) : *d >= '0' && *d <= '9' ? *d - '0' : -1;
+                    if (digit < 0 || v > 127)
+                        return false;
+                    v = v * (hex ? 16 : 10) + digit;
+                }
+                if (v < 1 || v > 127)
+                    return false;
+                c = (char)v;
+                i = (size_t)(semi - s);
+            }
+        }
+        if (o + 1 >= cap)
+            return false;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+/* Seconds since the epoch of an S3 timestamp ("2026-11-21T23:52:11.000Z"). */
+static bool s3_time(const char *s, size_t n, int64_t *out)
+{
+    char t[40];
+    if (n == 0 || n >= sizeof t)
+        return false;
+    memcpy(t, s, n);
+    t[n] = '\0';
+    struct tm tm = {0};
+    if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec) != 6)
+        return false;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (int64_t)timegm(&tm);
+    return true;
+}
+
+/* Visit the objects of one ListObjectsV2 page; the next page's token goes to
+ * token ("" when this was the last page). */
+static int s3_list_page(const s3_store *s, const buf *body, storage_list_fn visit, void *ctx, char *token,
+                        size_t token_cap, em_error *err)
+{
+    const char *p = body->data != NULL ? body->data : "";
+    const char *end = p + body->len;
+    if (memmem(p, body->len, "<ListBucketResult", 17) == NULL) {
+        log_msg(LOG_ERROR, "storage: S3 list: the answer is not a ListBucketResult");
+        return em_error_set(err, EM_E_IO, "storage: S3 answered the listing with something else");
+    }
+    size_t pl = strlen(s->prefix);
+    char key[2 * STORAGE_KEY_MAX + 2]; /* the store's prefix and a key */
+    for (;;) {
+        const char *c = memmem(p, (size_t)(end - p), "<Contents>", 10);
+        if (c == NULL)
+            break;
+        const char *ce = memmem(c, (size_t)(end - c), "</Contents>", 11);
+        if (ce == NULL)
+            return em_error_set(err, EM_E_IO, "storage: S3 sent a listing cut short");
+        p = ce + 11;
+        size_t kl = 0, sl = 0, ml = 0;
+        const char *k = xml_child(c, ce, "Key", &kl);
+        const char *sz = xml_child(c, ce, "Size", &sl);
+        const char *mt = xml_child(c, ce, "LastModified", &ml);
+        int64_t size = 0, mtime = 0;
+        if (k == NULL || sz == NULL || mt == NULL || !xml_text(k, kl, key, sizeof key) ||
+            num_parse_int64(sz, sl, NUM_UNSIGNED, 0, INT64_MAX, &size) != EM_OK || !s3_time(mt, ml, &mtime) ||
+            strncmp(key, s->prefix, pl) != 0 || storage_check_key(key + pl, NULL) != EM_OK)
+            continue; /* not one of our objects */
+        int rc = visit(ctx, key + pl, (uint64_t)size, mtime);
+        if (rc != 0)
+            return em_error_set(err, rc, "storage: the listing was stopped");
+    }
+    token[0] = '\0';
+    size_t tl = 0, nl = 0;
+    const char *trunc = xml_child(body->data, end, "IsTruncated", &tl);
+    if (trunc != NULL && tl == 4 && memcmp(trunc, "true", 4) == 0) {
+        const char *next = xml_child(body->data, end, "NextContinuationToken", &nl);
+        if (next == NULL || nl == 0 || !xml_text(next, nl, token, token_cap))
+            return em_error_set(err, EM_E_IO, "storage: S3 sent a truncated listing without a usable token");
+    }
+    return EM_OK;
+}
+
+static int s3_list(void *impl, const char *prefix, storage_list_fn visit, void *ctx, em_error *err)
+{
+    s3_store *s = impl;
+    char *token = em_calloc(1, S3_TOKEN_MAX);
+    /* Room for everything a request can hold (the endpoint, the bucket, a
+     * token and two prefixes, each byte encoded as at most 3), so no append
+     * below can fail. */
+    buf url;
+    buf_init(&url, 64 * 1024);
+    int rc = EM_OK;
+    for (long page = 0; rc == EM_OK; page++) {
+        if (page == S3_LIST_PAGES_MAX) {
+            rc = em_error_set(err, EM_E_IO, "storage: the S3 listing does not end");
+            break;
+        }
+        /* canonical order: continuation-token, list-type, prefix */
+        buf_reset(&url);
+        buf_printf(&url, "%s/%s?", s->endpoint, s->bucket);
+        if (token[0] != '\0') {
+            buf_append_str(&url, "continuation-token=");
+            query_encode(&url, token, strlen(token));
+            buf_append_str(&url, "&");
+        }
+        buf_append_str(&url, "list-type=2&prefix=");
+        query_encode(&url, s->prefix, strlen(s->prefix));
+        query_encode(&url, prefix, strlen(prefix));
+        net_sigv4 sig = {s->access_key, s->secret_key, s->region, "s3"};
+        int connect_ms =
+            s->timeout_ms < S3_CONNECT_TIMEOUT_MAX_MS ? s->timeout_ms : S3_CONNECT_TIMEOUT_MAX_MS;
+        net_request req = {
+            .method = "GET",
+            .url = url.data,
+            .connect_timeout_ms = connect_ms,
+            .timeout_ms = s->timeout_ms,
+            .max_body = S3_LIST_BODY_MAX,
+            .sigv4 = &sig,
+        };
+        net_response res;
+        rc = net_perform(&req, &res, err);
+        if (rc != EM_OK)
+            rc = s3_transport_error(rc, "LIST", prefix, S3_LIST_BODY_MAX, err);
+        else if (!success(&res))
+            rc = s3_status_error(&res, "LIST", prefix, err);
+        else
+            rc = s3_list_page(s, &res.body, visit, ctx, token, S3_TOKEN_MAX, err);
+        net_response_cleanup(&res);
+        if (token[0] == '\0')
+            break;
+    }
+    buf_cleanup(&url);
+    free(token);
+    return rc;
+}
+
 static void s3_close(void *impl)
 {
     s3_store *s = impl;
@@ -262,6 +495,7 @@ static const storage__ops s3_ops = {
     .read = s3_read,
     .size = s3_size,
     .del = s3_del,
+    .list = s3_list,
     .local_path = NULL,
     .close = s3_close,
 };

@@ -33,9 +33,9 @@ static int run_flaky(job_ctx *ctx, em_error *err)
 size_t builtin_job_kinds(job_kind *out, size_t max)
 {
     static const job_kind kinds[] = {
-        {"system.noop", run_noop, NULL},
-        {"debug.sleep", run_sleep, NULL},
-        {"debug.flaky", run_flaky, NULL},
+        {.kind = "system.noop", .run = run_noop},
+        {.kind = "debug.sleep", .run = run_sleep},
+        {.kind = "debug.flaky", .run = run_flaky},
     };
     size_t n = sizeof kinds / sizeof kinds[0];
     for (size_t i = 0; i < n && i < max; i++)

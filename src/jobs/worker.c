@@ -31,6 +31,8 @@ struct worker {
     char queues_text[512];          /* "a,b" for the workers table */
     const char **queues;            /* owned array of borrowed names */
     size_t n_queues;
+    job_kind_set kind_set;          /* opts.kinds, for the hooks */
+    queue_hooks hooks;              /* the kinds' gave-up and requeued steps */
     dbpool *pool;                   /* borrowed */
     pthread_t *runners;
     int n_runners;
@@ -77,13 +79,60 @@ void worker_wake(worker *w)
     pthread_mutex_unlock(&w->mu);
 }
 
-static const job_kind *find_kind(const worker *w, const char *kind)
+static const job_kind *find_in(const job_kind_set *set, const char *kind)
 {
-    for (size_t i = 0; i < w->opts.n_kinds; i++) {
-        if (strcmp(w->opts.kinds[i].kind, kind) == 0)
-            return &w->opts.kinds[i];
+    for (size_t i = 0; i < set->n; i++) {
+        if (strcmp(set->kinds[i].kind, kind) == 0)
+            return &set->kinds[i];
     }
     return NULL;
+}
+
+static const job_kind *find_kind(const worker *w, const char *kind)
+{
+    return find_in(&w->kind_set, kind);
+}
+
+/* ---- the kinds' steps as queue hooks ---- */
+
+/* The job's payload for a step: parsed, or an empty object (owned). */
+static json_t *step_payload(const job *j)
+{
+    json_t *p = json_loads(j->payload != NULL ? j->payload : "{}", 0, NULL);
+    return p != NULL ? p : json_object();
+}
+
+static int hook_gave_up(void *ctx, db *d, const job *j, const char *reason, em_error *err)
+{
+    const job_kind *k = find_in(ctx, j->kind);
+    if (k == NULL || k->gave_up == NULL)
+        return EM_OK;
+    json_t *payload = step_payload(j);
+    job_ctx jc = {.job = j, .payload = payload, .db = d, .env = k->env};
+    int rc = k->gave_up(&jc, reason, err);
+    json_decref(payload);
+    if (rc == EM_OK)
+        log_emit(LOG_INFO, "job gave up",
+                 json_pack("{s:s, s:s, s:i, s:s}", "job_id", j->id, "kind", j->kind, "attempts", j->attempts,
+                           "reason", reason));
+    return rc;
+}
+
+static int hook_requeued(void *ctx, db *d, const job *j, em_error *err)
+{
+    const job_kind *k = find_in(ctx, j->kind);
+    if (k == NULL || k->requeued == NULL)
+        return EM_OK;
+    json_t *payload = step_payload(j);
+    job_ctx jc = {.job = j, .payload = payload, .db = d, .env = k->env};
+    int rc = k->requeued(&jc, err);
+    json_decref(payload);
+    return rc;
+}
+
+queue_hooks job_kind_hooks(const job_kind_set *set)
+{
+    return (queue_hooks){.gave_up = hook_gave_up, .requeued = hook_requeued, .ctx = (void *)set};
 }
 
 /* Run one job; the outcome goes to *r (error text owned by `msg`). */
@@ -134,7 +183,8 @@ static void *runner_main(void *arg)
         size_t n = 0;
         int rc = dbpool_get(w->pool, &d, &err);
         if (rc == EM_OK)
-            rc = queue_claim(d, w->name, w->queues, w->n_queues, batch, w->opts.lease_ms, jobs, &n, &err);
+            rc = queue_claim(d, w->name, w->queues, w->n_queues, batch, w->opts.lease_ms, &w->hooks, jobs, &n,
+                             &err);
         if (rc != EM_OK) {
             backoff = backoff == 0 ? 200 : backoff * 2 > 5000 ? 5000 : backoff * 2;
             log_msg(LOG_WARN, "worker %s: cannot claim jobs: %s (retrying in %lld ms)", w->name,
@@ -153,7 +203,7 @@ static void *runner_main(void *arg)
         /* The outcome must be recorded: retry a failing write a few times
          * (a lost outcome means the job runs again after its lease). */
         for (int tries = 0; tries < 5; tries++) {
-            rc = queue_finish(d, w->name, results, n, w->opts.retry_base_ms, &stale, &err);
+            rc = queue_finish(d, w->name, results, n, w->opts.retry_base_ms, &w->hooks, &stale, &err);
             if (rc == EM_OK)
                 break;
             log_msg(LOG_WARN, "worker %s: cannot record %zu outcomes: %s", w->name, n, err.msg);
@@ -222,6 +272,8 @@ int worker_start(dbpool *pool, const worker_options *opts, worker **out, em_erro
         return em_error_set(err, EM_E_INVAL, "a worker needs handlers, at least one thread and a lease of 1 s or more");
     worker *w = em_calloc(1, sizeof *w);
     w->opts = *opts;
+    w->kind_set = (job_kind_set){opts->kinds, opts->n_kinds};
+    w->hooks = job_kind_hooks(&w->kind_set);
     if (w->opts.idle_poll_ms <= 0)
         w->opts.idle_poll_ms = 100;
     w->pool = pool;
@@ -296,8 +348,9 @@ void worker_stop(worker *w)
     if (dbpool_get(w->pool, &d, &err) == EM_OK) {
         if (!all_done) {
             /* Runners still in a handler past the grace period: give their jobs
-             * back now (attempt not counted) rather than leave them to expire. */
-            if (queue_release(d, w->name, &err) == EM_OK)
+             * back now (the attempt stays counted: a job in its last attempt is
+             * buried) rather than leave them to expire. */
+            if (queue_release(d, w->name, &w->hooks, &err) == EM_OK)
                 log_msg(LOG_WARN, "worker %s: grace period over; running jobs released to the queue", w->name);
         }
         queue_worker_stopped(d, w->name, &err);

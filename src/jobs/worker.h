@@ -32,12 +32,39 @@ typedef struct job_ctx {
 typedef int (*job_handler)(job_ctx *ctx, em_error *err);
 
 /* A kind of job and who runs it. Areas declare their own kinds (and their
- * typed env); the application composes them into a worker's list. */
+ * typed env); the application composes them into a worker's list.
+ *
+ * The two optional steps run inside the queue's transaction (queue.h,
+ * queue_hooks), with ctx->db that transaction's connection and ctx->payload
+ * the job's (an empty object when it is not JSON). Both must be idempotent
+ * and quick; an error refuses or postpones what the queue was doing, never
+ * loses it. */
 typedef struct job_kind {
     const char *kind;
     job_handler run;
-    void *env;           /* borrowed; handed to run as job_ctx.env */
+    void *env; /* borrowed; handed to run (and the steps) as job_ctx.env */
+    /* The job will never finish, however that came about: its last attempt
+     * failed, its worker died (lease expired) or was shut down during its
+     * last attempt, or an operator deleted it before it finished. `reason`
+     * is safe to show (the last attempt's error, or what the queue saw).
+     * NULL: nothing to do. */
+    int (*gave_up)(job_ctx *ctx, const char *reason, em_error *err);
+    /* An operator sent the failed or dead job back to its queue (jobs retry).
+     * NULL: nothing to do. */
+    int (*requeued)(job_ctx *ctx, em_error *err);
 } job_kind;
+
+/* A list of kinds, borrowed. */
+typedef struct job_kind_set {
+    const job_kind *kinds;
+    size_t n;
+} job_kind_set;
+
+/* The queue hooks (queue.h) that run the gave_up and requeued steps of the
+ * kinds in *set; a kind not in the set, or without the step, has nothing to
+ * do. *set must outlive every call the hooks are passed to. Operators' calls
+ * (queue_retry, queue_delete) take them too, from the application's kinds. */
+queue_hooks job_kind_hooks(const job_kind_set *set);
 
 typedef struct worker_options {
     const char *name;              /* NULL: "<host>:<pid>:<random>" */
@@ -60,7 +87,9 @@ typedef struct worker worker;
 
 /* Start the threads; connections come from `pool`. Free with worker_stop. */
 int worker_start(dbpool *pool, const worker_options *opts, worker **out /* OUT */, em_error *err);
-/* Graceful stop (see above), then free. NULL is a no-op. */
+/* Graceful stop (see above): jobs still running after the grace period are
+ * released (queue_release: a job in its last attempt is buried and its kind
+ * gives up), then free. NULL is a no-op. */
 void worker_stop(worker *w);
 /* Look for jobs now instead of at the end of the idle poll: for producers in
  * the same process (an upload's extraction job). NULL is a no-op. */

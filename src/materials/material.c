@@ -73,8 +73,11 @@ int material_create(db *d, const char *id, const material_new *m, bool enqueue, 
         snprintf(payload, sizeof payload, "{\"material_id\":\"%s\"}", id);
         /* A material is worth a few retries when storage or the database
          * hiccups; what is wrong with the file itself fails it at once. */
-        job_spec spec = {.queue = MATERIAL_JOB_QUEUE, .kind = MATERIAL_JOB_KIND, .payload = payload,
-                         .max_attempts = 3};
+        job_spec spec = {.queue = MATERIAL_JOB_QUEUE,
+                         .kind = MATERIAL_JOB_KIND,
+                         .payload = payload,
+                         .max_attempts = MATERIAL_JOB_ATTEMPTS,
+                         .owner = m->user_id};
         rc = queue_enqueue(d, &spec, jid, err);
         if (rc == EM_OK) {
             const char *p[] = {jid, id};
@@ -241,6 +244,44 @@ int material_set_failed(db *d, const char *id, const char *reason, em_error *err
     int rc = db_run(d, "UPDATE materials SET status = 'failed', error = $1, updated_at = $2 WHERE id = $3", p, 3,
                     err);
     return rc == DB_DONE ? EM_OK : rc;
+}
+
+int material_give_up(db *d, const char *id, const char *reason, em_error *err)
+{
+    char now[32];
+    now_iso(now);
+    const char *p[] = {reason, now, id};
+    return db_run(d,
+                  "UPDATE materials SET status = 'failed', error = $1, updated_at = $2 "
+                  "WHERE id = $3 AND status IN ('pending', 'processing')",
+                  p, 3, err);
+}
+
+int material_set_pending(db *d, const char *id, em_error *err)
+{
+    char now[32];
+    now_iso(now);
+    const char *p[] = {now, id};
+    return db_run(d,
+                  "UPDATE materials SET status = 'pending', error = NULL, pages_done = 0, updated_at = $1 "
+                  "WHERE id = $2 AND status <> 'ready'",
+                  p, 2, err);
+}
+
+/* ---- what a user keeps ---- */
+
+int material_user_bytes(db *d, const char *user_id, int64_t *bytes, em_error *err)
+{
+    *bytes = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, "SELECT coalesce(sum(size_bytes), 0) FROM materials WHERE user_id = $1",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (db_next(st, &rc, err))
+        *bytes = db_column_int64(st, 0);
+    db_finalize(st);
+    return rc;
 }
 
 /* ---- the result of extraction ---- */

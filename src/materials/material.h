@@ -23,9 +23,10 @@
 #include "jobs/queue.h"
 
 #define MATERIAL_ID_LEN 36
-/* The job kind that extracts a material, and its queue. */
+/* The job kind that extracts a material, its queue, and its attempts. */
 #define MATERIAL_JOB_KIND "extraction"
 #define MATERIAL_JOB_QUEUE "default"
+#define MATERIAL_JOB_ATTEMPTS 3
 
 typedef struct material_new {
     const char *user_id;
@@ -56,7 +57,8 @@ typedef struct material {
 } material;
 
 /* Insert the material with id `id` and, when enqueue is true, its extraction
- * job (id to job_id, may be NULL), in one transaction. */
+ * job (id to job_id, may be NULL; the job's owner is the material's), in one
+ * transaction. */
 int material_create(db *d, const char *id, const material_new *m, bool enqueue,
                     char job_id[JOB_ID_LEN + 1] /* OUT */, em_error *err);
 /* EM_E_NOT_FOUND when there is no such material. Free with material_cleanup. */
@@ -108,6 +110,19 @@ int material_set_processing(db *d, const char *id, em_error *err);
 int material_set_progress(db *d, const char *id, int pages_done, int pages_total, em_error *err);
 /* Mark failed with a reason a user can read. A missing material is not an error. */
 int material_set_failed(db *d, const char *id, const char *reason, em_error *err);
+/* Its extraction will never finish (the job gave up): failed with the reason
+ * a user can read, unless it is ready or failed already (so it is idempotent
+ * and never hides a result). A missing material is not an error. */
+int material_give_up(db *d, const char *id, const char *reason, em_error *err);
+/* Its extraction job was sent back to the queue: pending again, the error
+ * and progress cleared, unless it is ready. A missing material is not an
+ * error. */
+int material_set_pending(db *d, const char *id, em_error *err);
+
+/* ---- what a user keeps ---- */
+
+/* The bytes of user_id's originals (the sum of their materials' sizes). */
+int material_user_bytes(db *d, const char *user_id, int64_t *bytes /* OUT */, em_error *err);
 
 /* What extraction found. Question tags: the material's tags plus
  * question_tags[i] (a JSON array of strings, or NULL) for question i. */

@@ -1,9 +1,11 @@
 #include "materials/submit.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -14,6 +16,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "jobs/queue.h"
 
 void material_storage_key(const char *material_id, char *out, size_t cap)
 {
@@ -145,6 +148,114 @@ static int sniff(const submit_input *in, submit_output *out, content_type *type,
     return rc;
 }
 
+/* ---- limits ---- */
+
+/* An amount of bytes for people: "512 bytes", "3.2 MB", "2.0 GB". */
+static void human_bytes(int64_t n, char out[32])
+{
+    static const char *const units[] = {"KB", "MB", "GB", "TB"};
+    if (n < 1024) {
+        snprintf(out, 32, "%" PRId64 " byte%s", n, n == 1 ? "" : "s");
+        return;
+    }
+    double v = (double)n / 1024.0;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(out, 32, "%.1f %s", v, units[u]);
+}
+
+/* Enough free space on the disk under DATA_DIR for len more bytes and the
+ * reserve? A disk that cannot be asked is logged and let through (the write
+ * reports it if it is really gone). */
+static int check_disk(const submit_limits *l, size_t len, em_error *err)
+{
+    if (l->data_dir == NULL || l->min_free_bytes <= 0)
+        return EM_OK;
+    struct statvfs vfs;
+    if (statvfs(l->data_dir, &vfs) != 0) {
+        log_msg(LOG_WARN, "uploads: cannot read the free space of DATA_DIR: %s", strerror(errno));
+        return EM_OK;
+    }
+    uint64_t free_bytes = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+    if (free_bytes >= (uint64_t)l->min_free_bytes + len)
+        return EM_OK;
+    char have[32], keep[32];
+    human_bytes((int64_t)(free_bytes > INT64_MAX ? INT64_MAX : free_bytes), have);
+    human_bytes(l->min_free_bytes, keep);
+    log_msg(LOG_WARN, "uploads refused: %s free on the disk of DATA_DIR, %s kept free (MIN_FREE_DISK_MB)",
+            have, keep);
+    return em_error_refuse(err, EM_E_UNAVAILABLE, SUBMIT_INSUFFICIENT_STORAGE,
+                           "the server is running out of disk space, so it cannot take uploads right now; "
+                           "try again later");
+}
+
+/* The user's unfinished extraction jobs under the cap, and their originals
+ * with this one within the quota? */
+static int check_user(db *d, const submit_input *in, em_error *err)
+{
+    const submit_limits *l = in->limits;
+    int rc = EM_OK;
+    if (in->enqueue && l->max_pending > 0) {
+        int64_t pending = 0;
+        rc = queue_count_unfinished(d, in->user_id, MATERIAL_JOB_KIND, &pending, err);
+        if (rc == EM_OK && pending >= l->max_pending) {
+            rc = em_error_set(err, EM_E_RATE_LIMITED,
+                              "%" PRId64
+                              " of your uploads are still waiting to be processed, and %d is the most "
+                              "at a time: try again once some are done",
+                              pending, l->max_pending);
+            if (err != NULL)
+                err->retry_after_s = SUBMIT_RETRY_AFTER_S;
+        }
+    }
+    if (rc == EM_OK && l->user_quota_bytes > 0) {
+        int64_t used = 0;
+        rc = material_user_bytes(d, in->user_id, &used, err);
+        if (rc == EM_OK && used + (int64_t)in->len > l->user_quota_bytes) {
+            int64_t left = used < l->user_quota_bytes ? l->user_quota_bytes - used : 0;
+            char quota[32], rest[32], size[32];
+            human_bytes(l->user_quota_bytes, quota);
+            human_bytes(left, rest);
+            human_bytes((int64_t)in->len, size);
+            rc = em_error_refuse(
+                err, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED,
+                "this upload (%s) does not fit in your storage quota of %s: %s is left; delete "
+                "some of your material to make room",
+                size, quota, rest);
+        }
+    }
+    return rc;
+}
+
+/* The rows, inside the limits: the user's row locked (PostgreSQL; SQLite's
+ * transaction is the one writer already), the limits checked again, then the
+ * material and its job, in one transaction. */
+static int create_within_limits(db *d, const submit_input *in, const char *id, const material_new *m,
+                                char job_id[JOB_ID_LEN + 1], em_error *err)
+{
+    bool limited = in->limits != NULL && (in->limits->user_quota_bytes > 0 || in->limits->max_pending > 0);
+    int rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    if (limited && db_dialect_of(d) == DB_POSTGRES) {
+        const char *p[] = {in->user_id};
+        rc = db_run(d, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", p, 1, err);
+        rc = rc == DB_ROW ? EM_OK : rc;
+    }
+    if (rc == EM_OK && limited)
+        rc = check_user(d, in, err);
+    if (rc == EM_OK)
+        rc = material_create(d, id, m, in->enqueue, job_id, err);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK)
+        db_rollback(d);
+    return rc;
+}
+
 int material_submit(db *d, storage *files, const submit_input *in, submit_output *out, em_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -154,6 +265,15 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
     int rc = pick_title(in, title, sizeof title, err);
     if (rc != EM_OK)
         return rc;
+    /* The limits first: a refused upload costs no pass over the file and
+     * stores nothing. */
+    if (in->limits != NULL) {
+        rc = check_disk(in->limits, in->len, err);
+        if (rc == EM_OK)
+            rc = check_user(d, in, err);
+        if (rc != EM_OK)
+            return rc;
+    }
     content_type type = CONTENT_UNSUPPORTED;
     rc = sniff(in, out, &type, err);
     if (rc != EM_OK)
@@ -194,7 +314,7 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
         .is_worksheet = in->is_worksheet,
         .tags_json = in->tags_json != NULL ? in->tags_json : "[]",
     };
-    rc = material_create(d, out->material_id, &m, in->enqueue, out->job_id, err);
+    rc = create_within_limits(d, in, out->material_id, &m, out->job_id, err);
     if (rc != EM_OK) {
         em_error derr = {0};
         if (storage_delete(files, key, &derr) != EM_OK)

@@ -4,7 +4,14 @@
  * The type comes from the bytes (content/sniff.h), never from the name; the
  * file goes to storage first, then the rows (material + extraction job) in one
  * transaction; when the rows cannot be written the stored file is removed
- * again, so a failure leaves neither an orphaned file nor a row. */
+ * again, so a failure leaves neither an orphaned file nor a row (a process
+ * killed in between leaves a file the hourly sweep removes, sweep.h).
+ *
+ * An upload is held to limits (submit_limits) before anything is stored, and
+ * again inside the transaction that writes its rows, with the user's row
+ * locked on PostgreSQL (SQLite has one writer), so concurrent uploads cannot
+ * pass a limit together: enough free disk under DATA_DIR, a cap on the
+ * user's unfinished extraction jobs, and a storage quota per user. */
 #ifndef EM_MATERIALS_SUBMIT_H
 #define EM_MATERIALS_SUBMIT_H
 
@@ -19,6 +26,25 @@
 #include "materials/material.h"
 
 #define SUBMIT_TITLE_MAX 200
+/* The reasons (em_error.reason) of the refusals the API answers with their
+ * own codes: 413 quota_exceeded, 507 insufficient_storage. */
+#define SUBMIT_QUOTA_EXCEEDED "quota_exceeded"
+#define SUBMIT_INSUFFICIENT_STORAGE "insufficient_storage"
+/* What a 429 for too many unfinished uploads says to wait. */
+#define SUBMIT_RETRY_AFTER_S 30
+
+/* What an upload is held to; app.c builds it from the configuration. A zero
+ * is no limit. */
+typedef struct submit_limits {
+    const char *data_dir;     /* DATA_DIR: the file system whose free space is checked (NULL: none) */
+    int64_t min_free_bytes;   /* MIN_FREE_DISK_MB: free space to keep there, the upload counted:
+                                 less is EM_E_UNAVAILABLE, reason SUBMIT_INSUFFICIENT_STORAGE */
+    int64_t user_quota_bytes; /* USER_STORAGE_MB: a user's originals at most, the upload counted:
+                                 more is EM_E_TOO_LARGE, reason SUBMIT_QUOTA_EXCEEDED (with what is left) */
+    int max_pending;          /* MAX_PENDING_EXTRACTIONS: unfinished extraction jobs per user; at
+                                 the cap an upload that would enqueue one is EM_E_RATE_LIMITED with
+                                 retry_after_s SUBMIT_RETRY_AFTER_S */
+} submit_limits;
 
 typedef struct submit_input {
     const char *user_id;
@@ -32,6 +58,7 @@ typedef struct submit_input {
     bool is_worksheet;
     const char *tags_json;     /* from tags_parse; NULL: no tags */
     bool enqueue;              /* false: the caller extracts it itself (materials/ingest.h) */
+    const submit_limits *limits; /* borrowed; NULL: none */
 } submit_input;
 
 typedef struct submit_output {
@@ -46,8 +73,9 @@ typedef struct submit_output {
  * it, so memory stays bounded whatever the file's size. EM_E_INVAL for an
  * empty file or a bad title, EM_E_UNSUPPORTED (415) naming the detected type
  * for anything but PDF, text and Markdown (and for text that stops being
- * UTF-8 past the sniffed start); EM_E_IO when the range cannot be read;
- * storage and database errors as they come. */
+ * UTF-8 past the sniffed start); EM_E_IO when the range cannot be read; the
+ * limits' refusals (submit_limits), with nothing stored; storage and
+ * database errors as they come. */
 int material_submit(db *d, storage *files, const submit_input *in, submit_output *out /* OUT */,
                     em_error *err);
 

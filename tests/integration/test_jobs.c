@@ -1,7 +1,7 @@
 /* The job queue end to end with real worker processes, on both backends:
  * exactly-once draining, crash recovery by lease expiry, retries, poison jobs,
- * the scheduler with several workers, graceful shutdown, the operators' CLI
- * and endpoints. */
+ * the scheduler with several workers, graceful shutdown (a job that outlives
+ * its workers runs out of attempts), the operators' CLI and endpoints. */
 #include "it_common.h"
 
 #include <signal.h>
@@ -151,6 +151,15 @@ static void jobs_retry_then_succeed_and_poison_dies(void **state)
     free(out);
     assert_int_equal(it_run(bad[1], &b, NULL, &out), 1); /* succeeded jobs are not retried */
     free(out);
+    /* and deletes it */
+    const char *del[] = {"x", "jobs", "delete", poison, NULL};
+    assert_int_equal(it_run(del, &b, NULL, &out), 0);
+    assert_non_null(strstr(out, "deleted"));
+    free(out);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE id = '%s'", poison);
+    assert_int_equal(it_query_int(&b, sql), 0);
+    assert_int_equal(it_run(del, &b, NULL, &out), 1); /* gone */
+    free(out);
     it_backend_teardown(&b);
 }
 
@@ -189,7 +198,7 @@ static void jobs_graceful_shutdown(void **state)
     it_proc_signal(&w, SIGTERM);
     assert_int_equal(it_proc_wait(&w, 10000), 0);
     assert_int_equal(it_query_int(&b, "SELECT count(*) FROM jobs WHERE status = 'succeeded'"), 1);
-    /* a long one is given back within the bound, its attempt not counted */
+    /* a long one is given back within the bound, its attempt counted */
     enqueue(&b, "debug.sleep", "{\"ms\":30000}", NULL, slow);
     start_worker(&w, &b, env, "1");
     wait_for(&b, "SELECT count(*) FROM jobs WHERE status = 'running'", 1, 10000);
@@ -198,7 +207,37 @@ static void jobs_graceful_shutdown(void **state)
     assert_int_equal(it_proc_wait(&w, 15000), 0);
     assert_true(time(NULL) - t0 <= 5);
     char sql[200];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE id = '%s' AND status = 'queued' AND attempts = 0", slow);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM jobs WHERE id = '%s' AND status = 'queued' AND attempts = 1", slow);
+    assert_int_equal(it_query_int(&b, sql), 1);
+    it_backend_teardown(&b);
+}
+
+/* A job that outlives every worker's grace period is released at each
+ * shutdown with its attempt counted: after max_attempts releases it is dead,
+ * not queued to be run again after every restart forever. */
+static void jobs_released_jobs_run_out_of_attempts(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    char id[37], sql[200];
+    enqueue(&b, "debug.sleep", "{\"ms\":60000}", "2", id);
+    const char *env[] = {"WORKER_SHUTDOWN_SECONDS=1", NULL};
+    for (int attempt = 1; attempt <= 2; attempt++) {
+        it_proc w;
+        start_worker(&w, &b, env, "1");
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM jobs WHERE id = '%s' AND status = 'running' AND attempts = %d", id,
+                 attempt);
+        wait_for(&b, sql, 1, 10000);
+        it_proc_signal(&w, SIGTERM);
+        assert_int_equal(it_proc_wait(&w, 15000), 0);
+    }
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM jobs WHERE id = '%s' AND status = 'dead' AND attempts = 2 AND last_error LIKE "
+        "'%%shut down%%'",
+        id);
     assert_int_equal(it_query_int(&b, sql), 1);
     it_backend_teardown(&b);
 }
@@ -314,6 +353,7 @@ int main(void)
         IT_BOTH(jobs_retry_then_succeed_and_poison_dies),
         IT_BOTH(jobs_schedule_fires_once_per_slot),
         IT_BOTH(jobs_graceful_shutdown),
+        IT_BOTH(jobs_released_jobs_run_out_of_attempts),
         IT_BOTH(jobs_operator_endpoints),
         cmocka_unit_test(jobs_serve_without_worker),
     };

@@ -3,11 +3,16 @@
  * question bank, signed downloads, deletion, and every bad input ending in a
  * clear status with nothing left behind; the same life of a material with its
  * file in S3 (the fake S3 server of tests/fixtures/fixtures_s3.h), and S3
- * failing. Each case runs on SQLite and on PostgreSQL. */
+ * failing; the upload limits; orphaned files swept; and the crash test: the
+ * server (or a standalone worker) killed with SIGKILL during every attempt of
+ * an extraction, the material ending failed with the reason, never stuck in
+ * "processing". Each case runs on SQLite and on PostgreSQL. */
 #include "it_common.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -652,6 +657,409 @@ static void text_upload_list_delete(void **state)
     stop(&c);
 }
 
+/* A file a killed upload left without its row is swept by the schedule the
+ * materials area declares (here every second instead of hourly); a
+ * material's own file stays. */
+static void orphans_swept(void **state)
+{
+    static const char orphan_id[] = "0190aaaa-0000-7000-8000-00000000beef";
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/data/files/materials/%s", b.dir, orphan_id);
+    char mk[700];
+    snprintf(mk, sizeof mk, "mkdir -p '%s'", dir);
+    assert_int_equal(system(mk), 0);
+    snprintf(path, sizeof path, "%s/original", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("%PDF-1.4 left behind", fp);
+    fclose(fp);
+    struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+
+    static const char *const sweeping[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET,
+                                           "SCHEDULE_MATERIALS_SWEEP_ORPHANS=* * * * * *", NULL};
+    ctx c;
+    c.b = b;
+    it_server_start(&c.s, &c.b, sweeping);
+    it_register(&c.s, "alice@example.org", &c.alice);
+    it_response r;
+    call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Osmosis moves water across a membrane.\"}", &r);
+    char id[64];
+    accepted_id(&r, id);
+    json_decref(wait_done(&c, &c.alice, id));
+    struct stat sb;
+    for (int i = 0; i < 200 && stat(path, &sb) == 0; i++)
+        usleep(50 * 1000);
+    assert_int_equal(stat(path, &sb), -1);
+    assert_int_equal(stored_files(&c), 1); /* the material's own */
+    assert_true(it_query_int(&c.b, "SELECT count(*) FROM jobs WHERE kind = 'materials.sweep_orphans' "
+                                   "AND status = 'succeeded'") >= 1);
+    stop(&c);
+}
+
+/* The limits from the configuration: unfinished extractions per user
+ * (MAX_PENDING_EXTRACTIONS, with the worker away from their queue), a
+ * storage quota (USER_STORAGE_MB), free disk under DATA_DIR
+ * (MIN_FREE_DISK_MB); each refusal stores nothing. */
+static void upload_limits(void **state)
+{
+    static const char *const limited[] = {
+        IT_FAST_HASH,        "SECRET_KEY=" SECRET,      "MAX_PENDING_EXTRACTIONS=2",
+        "USER_STORAGE_MB=1", "WORKER_QUEUES=elsewhere", NULL};
+    ctx c;
+    start_with(&c, IT_PG(state), limited);
+    it_response r;
+    char id[64];
+    for (int i = 0; i < 2; i++) {
+        call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Osmosis moves water.\"}", &r);
+        accepted_id(&r, id);
+    }
+    call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Osmosis moves water.\"}", &r);
+    it_assert_error(&r, 429, "rate_limited");
+    char v[32];
+    assert_non_null(it_header(&r, "Retry-After", v, sizeof v));
+    assert_string_equal(v, "30");
+    it_response_free(&r);
+    /* Bob's quota: 1 MB */
+    size_t n = 700 * 1024;
+    char *text = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        text[i] = i % 80 == 79 ? '\n' : 'a' + (char)(i % 26);
+    text[n] = '\0';
+    json_t *body = json_pack("{s:s}", "text", text);
+    char *json = json_dumps(body, 0);
+    json_decref(body);
+    free(text);
+    call(&c, &c.bob, "POST", "/api/materials", json, &r);
+    accepted_id(&r, id);
+    call(&c, &c.bob, "POST", "/api/materials", json, &r);
+    it_assert_error(&r, 413, "quota_exceeded");
+    assert_non_null(strstr(r.body, "324.0 KB is left"));
+    it_response_free(&r);
+    free(json);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM materials"), 3);
+    assert_int_equal(it_query_int(&c.b, "SELECT count(*) FROM jobs WHERE kind = 'extraction'"), 3);
+    assert_int_equal(stored_files(&c), 3);
+    assert_int_equal(it_server_stop(&c.s), 0);
+
+    /* a disk that keeps more free than it has */
+    static const char *const full[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET, "MIN_FREE_DISK_MB=16777216", NULL};
+    it_server_start(&c.s, &c.b, full);
+    it_login(&c.s, &c.alice);
+    call(&c, &c.alice, "POST", "/api/materials", "{\"text\":\"Anything at all.\"}", &r);
+    it_assert_error(&r, 507, "insufficient_storage");
+    assert_non_null(strstr(r.body, "disk space"));
+    it_response_free(&r);
+    assert_int_equal(stored_files(&c), 3);
+    stop(&c);
+}
+
+/* ---- crashes ---- */
+
+/* Extraction slow enough to be caught in the act (a heavy PDF, heavy_pdf, on
+ * one thread) and leases short enough to notice a dead worker quickly. */
+#define CRASH_PAGES 400
+#define FAIR_PAGES 60
+#define CRASH_ENV IT_FAST_HASH, "SECRET_KEY=" SECRET, "EXTRACTION_THREADS=1", "JOB_LEASE_SECONDS=2"
+#define LOST_REASON                                                                                          \
+    "extraction did not finish after 3 attempts: the worker running it stopped responding (its lease "       \
+    "expired) during its last attempt"
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Poll the backend until `sql` gives want (fails after timeout_ms). */
+static void wait_sql(const it_backend *b, const char *sql, long long want, int timeout_ms)
+{
+    long long got = -1;
+    for (long long t0 = now_ms(); now_ms() - t0 < timeout_ms; usleep(20 * 1000)) {
+        got = it_query_int(b, sql);
+        if (got == want)
+            return;
+    }
+    fail_msg("%s: wanted %lld, still %lld after %d ms", sql, want, got, timeout_ms);
+}
+
+/* SIGKILL a process: no goodbye, no release, its lease is left to expire. */
+static void kill_hard(pid_t pid, const char *log_path)
+{
+    it_proc p = {.pid = pid};
+    snprintf(p.log_path, sizeof p.log_path, "%s", log_path);
+    it_proc_signal(&p, SIGKILL);
+    assert_int_equal(it_proc_wait(&p, 10000), 128 + SIGKILL);
+}
+
+/* A PDF heavy enough that extracting, chunking and indexing it takes a good
+ * while (seconds, on one thread): `pages` pages of 80 lines of varied prose
+ * in base-14 Helvetica, with a correct cross-reference table. Owned (free()). */
+static char *heavy_pdf(int pages, size_t *len)
+{
+    static const char *const words[] = {
+        "cell",    "membrane", "protein",  "energy",   "osmosis",  "enzyme",   "nucleus",   "ribosome",
+        "glucose", "oxygen",   "carbon",   "light",    "water",    "gradient", "transport", "diffusion",
+        "mitosis", "genome",   "sequence", "reaction", "catalyst", "storage",  "signal",    "receptor"};
+    size_t nw = sizeof words / sizeof words[0];
+    size_t cap = (size_t)pages * 9000 + 4096, n = 0;
+    char *pdf = malloc(cap);
+    long *offs = calloc((size_t)(3 + 2 * pages + 1), sizeof *offs);
+    assert_true(pdf != NULL && offs != NULL);
+    n += (size_t)snprintf(pdf + n, cap - n, "%%PDF-1.4\n");
+    /* 1: catalog, 2: pages, 3: font, then page k at 4+2k and its content at 5+2k */
+    offs[1] = (long)n;
+    n += (size_t)snprintf(pdf + n, cap - n, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    offs[2] = (long)n;
+    n += (size_t)snprintf(pdf + n, cap - n, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", pages);
+    for (int k = 0; k < pages; k++)
+        n += (size_t)snprintf(pdf + n, cap - n, "%d 0 R ", 4 + 2 * k);
+    n += (size_t)snprintf(pdf + n, cap - n, "] >>\nendobj\n");
+    offs[3] = (long)n;
+    n += (size_t)snprintf(pdf + n, cap - n,
+                          "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n");
+    unsigned seed = 7;
+    for (int k = 0; k < pages; k++) {
+        char stream[8192];
+        size_t sl = (size_t)snprintf(stream, sizeof stream, "BT /F1 8 Tf 10 TL 36 806 Td\n");
+        for (int line = 0; line < 80; line++) {
+            sl += (size_t)snprintf(stream + sl, sizeof stream - sl, "(");
+            for (int w = 0; w < 12; w++) {
+                seed = seed * 1103515245u + 12345u;
+                sl += (size_t)snprintf(stream + sl, sizeof stream - sl, "%s%s", w ? " " : "",
+                                       words[(seed >> 16) % nw]);
+            }
+            sl += (size_t)snprintf(stream + sl, sizeof stream - sl, ".) '\n");
+        }
+        sl += (size_t)snprintf(stream + sl, sizeof stream - sl, "ET");
+        offs[4 + 2 * k] = (long)n;
+        n += (size_t)snprintf(pdf + n, cap - n,
+                              "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << "
+                              "/Font << /F1 3 0 R >> >> /Contents %d 0 R >>\nendobj\n",
+                              4 + 2 * k, 5 + 2 * k);
+        offs[5 + 2 * k] = (long)n;
+        n +=
+            (size_t)snprintf(pdf + n, cap - n, "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n",
+                             5 + 2 * k, sl, stream);
+    }
+    int objs = 3 + 2 * pages;
+    long xref = (long)n;
+    n += (size_t)snprintf(pdf + n, cap - n, "xref\n0 %d\n0000000000 65535 f \n", objs + 1);
+    for (int o = 1; o <= objs; o++)
+        n += (size_t)snprintf(pdf + n, cap - n, "%010ld 00000 n \n", offs[o]);
+    n += (size_t)snprintf(pdf + n, cap - n, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
+                          objs + 1, xref);
+    assert_true(n < cap);
+    free(offs);
+    *len = n;
+    return pdf;
+}
+
+/* Upload a heavy PDF as alice: the material's and its job's ids. */
+static void upload_long(ctx *c, char id[64], char job_id[64])
+{
+    it_response r;
+    size_t len = 0;
+    char *pdf = heavy_pdf(CRASH_PAGES, &len);
+    upload(c, &c->alice, "heavy.pdf", pdf, len, NULL, NULL, &r);
+    free(pdf);
+    if (r.status != 202)
+        fail_msg("upload: %ld %s", r.status, r.body);
+    json_t *j = it_json(&r);
+    snprintf(id, 64, "%s", json_string_value(json_object_get(j, "id")));
+    snprintf(job_id, 64, "%s", json_string_value(json_object_get(j, "job_id")));
+    json_decref(j);
+    it_response_free(&r);
+}
+
+/* The material after its job gave up: failed with the reason, the job dead
+ * with nothing owed, within bound_ms of `since`. */
+static void expect_given_up(ctx *c, const char *id, const char *job_id, long long since, int bound_ms)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM materials WHERE id = '%s' AND status = 'failed'", id);
+    wait_sql(&c->b, sql, 1, bound_ms);
+    long long took = now_ms() - since;
+    json_t *m = wait_done(c, &c->alice, id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "failed");
+    assert_string_equal(json_string_value(json_object_get(m, "error")), LOST_REASON);
+    json_decref(m);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM jobs WHERE id = '%s' AND status = 'dead' AND attempts = 3 "
+             "AND gave_up_due IS NULL",
+             job_id);
+    assert_int_equal(it_query_int(&c->b, sql), 1);
+    fprintf(stderr, "  the material was failed %lld ms after the last restart\n", took);
+}
+
+/* `serve --no-worker` as an it_server: the port from its log. */
+static void start_without_worker(it_server *s, it_proc *p, const it_backend *b, const char *const *extra)
+{
+    const char *argv[] = {"x", "serve", "--no-worker", NULL};
+    it_spawn(p, argv, b, extra);
+    it_proc_wait_log(p, "\"listening\"", 30000);
+    FILE *fp = fopen(p->log_path, "r");
+    assert_non_null(fp);
+    char line[2048];
+    int port = 0;
+    while (port == 0 && fgets(line, sizeof line, fp) != NULL) {
+        const char *at = strstr(line, "\"msg\":\"listening\"");
+        const char *pp = at != NULL ? strstr(at, "\"port\":") : NULL;
+        if (pp != NULL)
+            port = (int)strtol(pp + 7, NULL, 10);
+    }
+    fclose(fp);
+    assert_true(port > 0);
+    memset(s, 0, sizeof *s);
+    s->pid = p->pid;
+    s->port = port;
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", port);
+    snprintf(s->log_path, sizeof s->log_path, "%s", p->log_path);
+}
+
+/* One student's eight PDFs queued before another student's one-line text,
+ * then one worker thread starts: the text is extracted second, about one
+ * PDF's time after the worker began, not after all eight (owners take
+ * turns). */
+static void students_take_turns(void **state)
+{
+    static const char *const quiet[] = {IT_FAST_HASH, "SECRET_KEY=" SECRET, "PORT=0", NULL};
+    ctx c;
+    it_backend_setup(&c.b, IT_PG(state));
+    it_proc server;
+    start_without_worker(&c.s, &server, &c.b, quiet);
+    it_register(&c.s, "alice@example.org", &c.alice);
+    it_register(&c.s, "bob@example.org", &c.bob);
+    size_t len = 0;
+    char *pdf = heavy_pdf(FAIR_PAGES, &len);
+    char id[64];
+    it_response r;
+    for (int i = 0; i < 8; i++) {
+        upload(&c, &c.alice, "chapter.pdf", pdf, len, NULL, NULL, &r);
+        accepted_id(&r, id);
+    }
+    free(pdf);
+    call(&c, &c.bob, "POST", "/api/materials", "{\"text\":\"Osmosis moves water across a membrane.\"}", &r);
+    accepted_id(&r, id);
+    const char *argv[] = {"x", "worker", "--concurrency", "1", NULL};
+    it_proc w;
+    it_spawn(&w, argv, &c.b, quiet);
+    wait_sql(&c.b, "SELECT count(*) FROM jobs WHERE kind = 'extraction' AND status = 'succeeded'", 9, 60000);
+    it_proc_signal(&w, SIGTERM);
+    assert_int_equal(it_proc_wait(&w, 30000), 0);
+    /* how many of Alice's ran before Bob's, when Bob's started after the
+     * worker's first, and how long one of Alice's takes */
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM job_runs r JOIN materials m ON m.job_id = r.job_id WHERE m.user_id = '%s' "
+             "AND r.started_at < (SELECT r2.started_at FROM job_runs r2 "
+             "JOIN materials m2 ON m2.job_id = r2.job_id WHERE m2.user_id = '%s')",
+             c.alice.id, c.bob.id);
+    long long before = it_query_int(&c.b, sql);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT CAST(avg(duration_ms) AS INTEGER) FROM job_runs r JOIN materials m ON m.job_id = r.job_id "
+        "WHERE m.user_id = '%s'",
+        c.alice.id);
+    long long pdf_ms = it_query_int(&c.b, sql);
+    snprintf(
+        sql, sizeof sql,
+        c.b.pg
+            ? "SELECT CAST(extract(epoch FROM r.started_at - (SELECT min(started_at) FROM job_runs)) * 1000 "
+              "AS BIGINT) FROM job_runs r JOIN materials m ON m.job_id = r.job_id WHERE m.user_id = '%s'"
+            : "SELECT CAST((julianday(r.started_at) - julianday((SELECT min(started_at) FROM job_runs))) "
+              "* 86400000 AS INTEGER) FROM job_runs r JOIN materials m ON m.job_id = r.job_id "
+              "WHERE m.user_id = '%s'",
+        c.bob.id);
+    long long waited = it_query_int(&c.b, sql);
+    fprintf(stderr,
+            "  the text started %lld ms after the worker's first job, after %lld of the 8 PDFs; "
+            "one PDF takes %lld ms\n",
+            waited, before, pdf_ms);
+    assert_int_equal(before, 1);
+    it_proc_signal(&server, SIGTERM);
+    assert_int_equal(it_proc_wait(&server, 30000), 0);
+    it_backend_teardown(&c.b);
+}
+
+/* `exammentor serve` with its embedded worker, killed three times during the
+ * extraction's three attempts: the server started after the last kill buries
+ * the job and the material ends failed with the reason, in about a lease.
+ * Then an operator's retry brings it back to pending, and it is extracted. */
+static void crash_kills_the_server_in_every_attempt(void **state)
+{
+    static const char *const crash_env[] = {CRASH_ENV, NULL};
+    ctx c;
+    start_with(&c, IT_PG(state), crash_env);
+    char id[64], job_id[64], sql[256];
+    upload_long(&c, id, job_id);
+    for (int attempt = 1; attempt <= 3; attempt++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM jobs WHERE id = '%s' AND status = 'running' AND attempts = %d", job_id,
+                 attempt);
+        wait_sql(&c.b, sql, 1, 30000);
+        kill_hard(c.s.pid, c.s.log_path);
+        it_server_start(&c.s, &c.b, crash_env);
+    }
+    long long restarted = now_ms();
+    expect_given_up(&c, id, job_id, restarted, 15000);
+    /* the operator sends it back: no longer failed, its job queued again */
+    char *out = NULL;
+    const char *retry[] = {"x", "jobs", "retry", job_id, NULL};
+    const char *const cli_env[] = {CRASH_ENV, NULL};
+    assert_int_equal(it_run(retry, &c.b, cli_env, &out), 0);
+    free(out);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM materials WHERE id = '%s' AND status <> 'failed' AND error IS NULL", id);
+    assert_int_equal(it_query_int(&c.b, sql), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM jobs WHERE id = '%s' AND status IN ('queued', 'running', "
+             "'succeeded')",
+             job_id);
+    assert_int_equal(it_query_int(&c.b, sql), 1);
+    stop(&c);
+}
+
+/* `serve --no-worker` stays up; a standalone `exammentor worker` is killed
+ * during each attempt and started again: the one after the last kill buries
+ * the job, and the material ends failed, never processing. */
+static void crash_kills_the_worker_in_every_attempt(void **state)
+{
+    static const char *const crash_env[] = {CRASH_ENV, "PORT=0", NULL};
+    ctx c;
+    it_backend_setup(&c.b, IT_PG(state));
+    it_proc server;
+    start_without_worker(&c.s, &server, &c.b, crash_env);
+    it_register(&c.s, "alice@example.org", &c.alice);
+    char id[64], job_id[64], sql[256];
+    upload_long(&c, id, job_id);
+    const char *argv[] = {"x", "worker", "--concurrency", "1", NULL};
+    it_proc w;
+    for (int attempt = 1; attempt <= 3; attempt++) {
+        it_spawn(&w, argv, &c.b, crash_env);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM jobs WHERE id = '%s' AND status = 'running' AND attempts = %d", job_id,
+                 attempt);
+        wait_sql(&c.b, sql, 1, 30000);
+        kill_hard(w.pid, w.log_path);
+    }
+    /* the material was processing when the last worker died */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM materials WHERE id = '%s' AND status IN ('pending', 'processing')", id);
+    assert_int_equal(it_query_int(&c.b, sql), 1);
+    long long restarted = now_ms();
+    it_spawn(&w, argv, &c.b, crash_env);
+    expect_given_up(&c, id, job_id, restarted, 15000);
+    it_proc_signal(&w, SIGTERM);
+    assert_int_equal(it_proc_wait(&w, 30000), 0);
+    it_proc_signal(&server, SIGTERM);
+    assert_int_equal(it_proc_wait(&server, 30000), 0);
+    it_backend_teardown(&c.b);
+}
+
 /* ---- S3 storage ---- */
 
 #define S3_ACCESS_KEY "AKIDEXAMMENTORTEST"
@@ -805,6 +1213,11 @@ int main(void)
         IT_BOTH(bad_inputs),
         IT_BOTH(text_upload_list_delete),
         IT_BOTH(pdf_page_limit),
+        IT_BOTH(orphans_swept),
+        IT_BOTH(upload_limits),
+        IT_BOTH(students_take_turns),
+        IT_BOTH(crash_kills_the_server_in_every_attempt),
+        IT_BOTH(crash_kills_the_worker_in_every_attempt),
         IT_BOTH(s3_storage),
         IT_BOTH(s3_unavailable),
     };

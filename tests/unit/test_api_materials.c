@@ -4,7 +4,9 @@
  * file or job, the list, the detail and the topics of a material once the
  * extraction (run here directly, as the worker would) made it ready, the one
  * rule for someone else's material, deletion, and signed download links:
- * valid, tampered, for another material, expired. */
+ * valid, tampered, for another material, expired; the upload limits' answers
+ * (429 rate_limited with Retry-After, 413 quota_exceeded, 507
+ * insufficient_storage), each with nothing stored. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -445,6 +447,74 @@ static void api_materials_upload_refused(void **state)
     assert_int_equal(t->wakes, 0);
 }
 
+/* Nothing stored by a refused upload: rows, jobs and files as before. */
+static void expect_nothing_new(api_fx *t, int64_t materials, int files)
+{
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM materials"), materials);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM jobs"), materials);
+    assert_int_equal(stored_files(t), files);
+}
+
+static void api_materials_upload_limits(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char id[MATERIAL_ID_LEN + 1];
+    /* two unfinished extractions at most per user: the third is 429, with
+     * when to try again, whatever form it comes in */
+    t->ctx.upload_limits = (submit_limits){.max_pending = 2};
+    upload_json(t, WHO_STUDENT, "{\"text\":\"Osmosis moves water.\"}", id);
+    upload_json(t, WHO_STUDENT, "{\"text\":\"Diffusion moves solutes.\"}", id);
+    http_fake *f = call(t, "POST", "/api/materials", WHO_STUDENT, "{\"text\":\"One too many.\"}");
+    expect_error(f, 429, "rate_limited");
+    assert_string_equal(http_fake_header(f, "Retry-After"), "30");
+    assert_non_null(strstr(error_message(f), "still waiting"));
+    http_fake_free(f);
+    part file[] = {{"file", "notes.txt", "Mitosis divides a cell.", 23}};
+    f = upload_parts(t, WHO_STUDENT, file, 1);
+    expect_error(f, 429, "rate_limited");
+    http_fake_free(f);
+    expect_nothing_new(t, 2, 2);
+    upload_json(t, WHO_STUDENT2, "{\"text\":\"Someone else's notes.\"}", id);
+    /* once one is done, there is room again */
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 3);
+    db *d = api_fx_db(t);
+    em_error err = {0};
+    const char *owner[] = {api_fx_id(t, WHO_STUDENT)};
+    assert_int_equal(db_run(d,
+                            "UPDATE jobs SET status = 'succeeded' WHERE id = (SELECT min(id) FROM jobs "
+                            "WHERE owner_id = $1)",
+                            owner, 1, &err),
+                     EM_OK);
+    f = upload_parts(t, WHO_STUDENT, file, 1);
+    expect_status(f, 202);
+    http_fake_free(f);
+
+    /* a storage quota: past it, 413 quota_exceeded saying what is left */
+    t->ctx.upload_limits = (submit_limits){.user_quota_bytes = 100};
+    int64_t used = sql_int(t, "SELECT sum(size_bytes) FROM materials WHERE user_id = (SELECT id FROM users "
+                              "WHERE email = 'student@example.org')");
+    assert_int_equal(used, 20 + 24 + 23);
+    char big[64];
+    snprintf(big, sizeof big, "{\"text\":\"%040d\"}", 7);
+    f = call(t, "POST", "/api/materials", WHO_STUDENT, big);
+    expect_error(f, 413, "quota_exceeded");
+    assert_non_null(strstr(error_message(f), "33 bytes is left"));
+    assert_null(http_fake_header(f, "Retry-After"));
+    http_fake_free(f);
+    expect_nothing_new(t, 4, 4);
+    upload_json(t, WHO_STUDENT, "{\"text\":\"Short.\"}", id); /* what fits goes in */
+
+    /* the disk under DATA_DIR nearly full: 507 for everyone */
+    t->ctx.upload_limits = (submit_limits){.data_dir = t->dir, .min_free_bytes = (int64_t)1 << 60};
+    f = call(t, "POST", "/api/materials", WHO_STUDENT2, "{\"text\":\"Any text.\"}");
+    expect_error(f, 507, "insufficient_storage");
+    assert_non_null(strstr(error_message(f), "disk space"));
+    assert_null(strstr(error_message(f), t->dir));
+    http_fake_free(f);
+    expect_nothing_new(t, 5, 5);
+    t->ctx.upload_limits = (submit_limits){0};
+}
+
 static void api_materials_list_pages(void **state)
 {
     api_fx *t = api_fx_of(state);
@@ -700,7 +770,7 @@ int main(void)
         API_BOTH(api_materials_upload_json_text), API_BOTH(api_materials_upload_multipart),
         API_BOTH(api_materials_upload_refused),   API_BOTH(api_materials_list_pages),
         API_BOTH(api_materials_visibility),       API_BOTH(api_materials_delete_removes_everything),
-        API_BOTH(api_materials_signed_download),
+        API_BOTH(api_materials_signed_download),  API_BOTH(api_materials_upload_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * process, with no worker running: the health of the workers (503
  * no_workers until one has a fresh heartbeat, written here as a worker
  * would), per-queue stats, the dashboard page, and retrying and deleting jobs
- * enqueued and moved through their states here with jobs/queue.h. */
+ * enqueued and moved through their states here with jobs/queue.h; for an
+ * upload's extraction job, the kind's steps tell the material (a deleted job
+ * fails it, a retried one makes it pending). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,8 @@
 #include "api_fixture.h"
 #include "core/ids.h"
 #include "jobs/queue.h"
+#include "jobs/worker.h"
+#include "materials/extraction_job.h"
 
 #define LEASE_MS 30000
 
@@ -30,7 +34,7 @@ static void claim(api_fx *t, const char *queue, const char *id, job *j)
     const char *queues[] = {queue};
     size_t n = 0;
     em_error err = {0};
-    assert_int_equal(queue_claim(api_fx_db(t), "w-test", queues, 1, 1, LEASE_MS, j, &n, &err), EM_OK);
+    assert_int_equal(queue_claim(api_fx_db(t), "w-test", queues, 1, 1, LEASE_MS, NULL, j, &n, &err), EM_OK);
     assert_int_equal(n, 1);
     assert_string_equal(j->id, id);
 }
@@ -50,7 +54,7 @@ static void run_once(api_fx *t, const char *queue, const char *id, bool ok)
                     .finished_ms = now};
     size_t stale = 0;
     em_error err = {0};
-    assert_int_equal(queue_finish(api_fx_db(t), "w-test", &r, 1, 60000, &stale, &err), EM_OK);
+    assert_int_equal(queue_finish(api_fx_db(t), "w-test", &r, 1, 60000, NULL, &stale, &err), EM_OK);
     assert_int_equal(stale, 0);
     job_cleanup(&j);
 }
@@ -69,11 +73,10 @@ static const char *job_status(api_fx *t, const char *id)
     return status;
 }
 
-static void beat(api_fx *t, const char *worker, const char *queues, int64_t age_ms)
+static void beat(api_fx *t, const char *name, const char *queues, int64_t age_ms)
 {
     em_error err = {0};
-    assert_int_equal(queue_worker_beat(api_fx_db(t), worker, queues, 2, clock_now_ms() - age_ms, &err),
-                     EM_OK);
+    assert_int_equal(queue_worker_beat(api_fx_db(t), name, queues, 2, clock_now_ms() - age_ms, &err), EM_OK);
 }
 
 static void api_workers_health_heartbeats(void **state)
@@ -320,12 +323,72 @@ static void api_admin_jobs_retry_and_delete(void **state)
     job_cleanup(&held);
 }
 
+/* The material's status and error, as its owner sees them. */
+static void expect_material(api_fx *t, const char *id, const char *status, const char *error)
+{
+    char target[128];
+    snprintf(target, sizeof target, "/api/materials/%s", id);
+    json_t *m = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    assert_string_equal(jstr(m, "status"), status);
+    json_t *e = json_object_get(m, "error");
+    if (error == NULL)
+        assert_true(json_is_null(e));
+    else
+        assert_string_equal(json_string_value(e), error);
+    json_decref(m);
+}
+
+/* An operator ends an upload's extraction job: the material is told. */
+static void api_admin_jobs_tell_the_material(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    /* the handlers run the steps of the application's kinds */
+    extraction_env env = {.files = t->files};
+    job_kind kinds[4];
+    t->ctx.job_kinds = kinds;
+    t->ctx.n_job_kinds = materials_job_kinds(&env, kinds, 4);
+    char id[MATERIAL_ID_LEN + 1], target[128];
+    upload_json(t, WHO_STUDENT, "{\"text\":\"Osmosis moves water.\"}", id);
+    char job_id[JOB_ID_LEN + 1];
+    job_info ji;
+    em_error err = {0};
+    material m;
+    assert_int_equal(material_get(api_fx_db(t), id, &m, &err), EM_OK);
+    snprintf(job_id, sizeof job_id, "%s", m.job_id);
+    material_cleanup(&m);
+    assert_int_equal(queue_get(api_fx_db(t), job_id, &ji, &err), EM_OK);
+    assert_string_equal(ji.owner_id, api_fx_id(t, WHO_STUDENT));
+    job_info_cleanup(&ji);
+
+    /* its attempts used up: dead, then retried: the material waits again */
+    for (int i = 0; i < MATERIAL_JOB_ATTEMPTS; i++) {
+        run_once(t, "default", job_id, false);
+        assert_int_equal(db_exec(api_fx_db(t), "UPDATE jobs SET run_at = '2000-01-01T00:00:00.000Z'", &err),
+                         EM_OK);
+    }
+    assert_string_equal(job_status(t, job_id), "dead");
+    job_path(target, sizeof target, job_id, true);
+    json_t *j = call_json(t, "POST", target, WHO_ADMIN, NULL, 200);
+    json_decref(j);
+    expect_material(t, id, "pending", NULL);
+
+    /* deleted before it ran: the material will never be extracted */
+    job_path(target, sizeof target, job_id, false);
+    http_fake *f = call(t, "DELETE", target, WHO_ADMIN, NULL);
+    expect_status(f, 204);
+    http_fake_free(f);
+    expect_material(t, id, "failed",
+                    "extraction did not finish: its job was deleted by an operator before it finished");
+    t->ctx.job_kinds = NULL;
+    t->ctx.n_job_kinds = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         API_BOTH(api_workers_health_heartbeats),   API_BOTH(api_workers_health_clock_ahead),
         API_BOTH(api_workers_stats_per_queue),     API_BOTH(api_workers_dashboard_page),
-        API_BOTH(api_admin_jobs_retry_and_delete),
+        API_BOTH(api_admin_jobs_retry_and_delete), API_BOTH(api_admin_jobs_tell_the_material),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

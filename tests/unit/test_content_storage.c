@@ -4,7 +4,10 @@
  * (tests/fixtures/fixtures_s3.h), which checks every request's payload hash and
  * signature; and, on both backends, the streaming calls (storage_put_fd,
  * storage_read, storage_size) with objects of 20 MB read through a bounded
- * buffer, and storage_local_path. */
+ * buffer, and storage_local_path; storage_list on both (prefixes, sizes,
+ * times, stopping, deleting while listing; local: temporary files, links and
+ * names that are not keys left out; S3: pages followed through their
+ * continuation tokens, the query signed as S3 reads it, XML entities). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "content/storage.h"
@@ -1051,6 +1055,242 @@ static void content_storage_s3_streaming(void **state)
     free(data);
 }
 
+/* ---- listing, both backends ---------------------------------------------- */
+
+#define LIST_MAX 64
+
+typedef struct listed {
+    storage *s;
+    char keys[LIST_MAX][STORAGE_KEY_MAX + 1];
+    uint64_t sizes[LIST_MAX];
+    int64_t mtimes[LIST_MAX];
+    int n;
+    int stop_after; /* > 0: stop the listing after this many */
+    bool remove;    /* delete each object as it is seen */
+} listed;
+
+static int collect(void *ctx, const char *key, uint64_t size, int64_t mtime_s)
+{
+    listed *l = ctx;
+    if (l->n == LIST_MAX)
+        return EM_E_TOO_LARGE;
+    snprintf(l->keys[l->n], sizeof l->keys[0], "%s", key);
+    l->sizes[l->n] = size;
+    l->mtimes[l->n] = mtime_s;
+    l->n++;
+    if (l->remove) {
+        em_error err = {0};
+        if (storage_delete(l->s, key, &err) != EM_OK)
+            return EM_E_IO;
+    }
+    return l->stop_after > 0 && l->n == l->stop_after ? EM_E_CANCELED : EM_OK;
+}
+
+/* Where key is in l, or -1. */
+static int listed_at(const listed *l, const char *key)
+{
+    for (int i = 0; i < l->n; i++) {
+        if (strcmp(l->keys[i], key) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static void list_ok(storage *s, const char *prefix, listed *l)
+{
+    memset(l, 0, sizeof *l);
+    l->s = s;
+    em_error err = {0};
+    int rc = storage_list(s, prefix, collect, l, &err);
+    if (rc != EM_OK)
+        fail_msg("list \"%s\": %d %s", prefix, rc, err.msg);
+}
+
+/* Exactly the keys want[0..n) (in any order), each once, with its size. */
+static void listed_exactly(const listed *l, const char *const *want, const uint64_t *sizes, int n)
+{
+    if (l->n != n) {
+        for (int i = 0; i < l->n; i++)
+            fprintf(stderr, "listed: %s\n", l->keys[i]);
+        fail_msg("listed %d objects, want %d", l->n, n);
+    }
+    for (int i = 0; i < n; i++) {
+        int at = listed_at(l, want[i]);
+        if (at < 0)
+            fail_msg("%s was not listed", want[i]);
+        assert_int_equal(l->sizes[at], sizes[i]);
+    }
+}
+
+static void list_checks(storage *s)
+{
+    static const char *const keys[] = {"materials/a1/original",
+                                       "materials/b2/original",
+                                       "materials/b2/extra",
+                                       "materials-other/x",
+                                       "other/y",
+                                       "top"};
+    static const uint64_t sizes[] = {3, 5, 1, 2, 4, 0};
+    for (size_t i = 0; i < 6; i++)
+        put_ok(s, keys[i], "abcde", (size_t)sizes[i]);
+    int64_t now = (int64_t)time(NULL);
+    listed l;
+    list_ok(s, "materials/", &l);
+    listed_exactly(&l, keys, sizes, 3);
+    for (int i = 0; i < l.n; i++)
+        assert_true(l.mtimes[i] > now - 120 && l.mtimes[i] < now + 120);
+    list_ok(s, "", &l);
+    listed_exactly(&l, keys, sizes, 6);
+    list_ok(s, "materials", &l); /* a prefix, not a directory */
+    listed_exactly(&l, keys, sizes, 4);
+    static const char *const b2[] = {"materials/b2/original", "materials/b2/extra"};
+    static const uint64_t b2_sizes[] = {5, 1};
+    list_ok(s, "materials/b", &l);
+    listed_exactly(&l, b2, b2_sizes, 2);
+    list_ok(s, "materials/b2/", &l);
+    listed_exactly(&l, b2, b2_sizes, 2);
+    list_ok(s, "top", &l);
+    listed_exactly(&l, keys + 5, sizes + 5, 1);
+    list_ok(s, "nothing/", &l);
+    assert_int_equal(l.n, 0);
+
+    /* bad prefixes and visitors never reach the store */
+    em_error err = {0};
+    const char *bad[] = {"../", "/materials", "a//", "a/../b", "a b", "/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(storage_list(s, bad[i], collect, &l, &err), EM_E_INVAL);
+    assert_int_equal(storage_list(s, NULL, collect, &l, &err), EM_E_INVAL);
+    assert_int_equal(storage_list(s, "", NULL, &l, &err), EM_E_INVAL);
+
+    /* the visitor stops it: its code comes back */
+    memset(&l, 0, sizeof l);
+    l.stop_after = 2;
+    assert_int_equal(storage_list(s, "", collect, &l, &err), EM_E_CANCELED);
+    assert_int_equal(l.n, 2);
+
+    /* the visitor may delete what it is given */
+    memset(&l, 0, sizeof l);
+    l.s = s;
+    l.remove = true;
+    assert_int_equal(storage_list(s, "materials/", collect, &l, &err), EM_OK);
+    assert_int_equal(l.n, 3);
+    list_ok(s, "", &l);
+    listed_exactly(&l, keys + 3, sizes + 3, 3);
+    for (size_t i = 3; i < 6; i++)
+        assert_int_equal(storage_delete(s, keys[i], &err), EM_OK);
+    list_ok(s, "", &l);
+    assert_int_equal(l.n, 0);
+}
+
+static void content_storage_local_list(void **state)
+{
+    char *tmp = make_tmpdir();
+    storage *s = open_local(tmp);
+    list_checks(s);
+
+    /* what is not an object: a write's temporary file, a link, a name that
+     * is not a key, a directory */
+    char *root = em_asprintf("%s/files", tmp);
+    put_ok(s, "materials/c3/original", "xyz", 3);
+    char *p = em_asprintf("%s/materials/c3/.original~Ab12Cd", root);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    free(p);
+    p = em_asprintf("%s/materials/c3/link", root);
+    assert_int_equal(symlink("/etc/hostname", p), 0);
+    free(p);
+    p = em_asprintf("%s/materials/c3/not a key", root);
+    fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    free(p);
+    p = em_asprintf("%s/materials/empty-dir", root);
+    assert_int_equal(mkdir(p, 0700), 0);
+    free(p);
+    /* a file's time is when it was last written */
+    p = em_asprintf("%s/materials/c3/original", root);
+    struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    assert_int_equal(utimensat(AT_FDCWD, p, times, 0), 0);
+    free(p);
+    listed l;
+    list_ok(s, "materials/", &l);
+    static const char *const only[] = {"materials/c3/original"};
+    static const uint64_t only_size[] = {3};
+    listed_exactly(&l, only, only_size, 1);
+    assert_int_equal(l.mtimes[0], 1000000000);
+    /* a store with nothing in it yet */
+    char *empty = make_tmpdir();
+    storage *e = open_local(empty);
+    list_ok(e, "materials/", &l);
+    assert_int_equal(l.n, 0);
+    storage_close(e);
+    rm_rf(empty);
+    free(empty);
+
+    storage_close(s);
+    rm_rf(tmp);
+    free(root);
+    free(tmp);
+}
+
+static void content_storage_s3_list(void **state)
+{
+    fake_s3 *f = fake_start();
+    storage *s = open_s3(f, "s3://bucket/pre", FAKE_SECRET, 0);
+    list_checks(s);
+    assert_int_equal(fake_s3_rejected(f), 0);
+
+    /* pages of two keys: the continuation tokens (which hold '+', '/' and
+     * '=') are followed to the end, each request signed as S3 reads it */
+    char key[64];
+    for (int i = 0; i < 7; i++) {
+        snprintf(key, sizeof key, "materials/m%d/original", i);
+        put_ok(s, key, "12345678", (size_t)i);
+    }
+    fake_s3_set_list_page(f, 2);
+    int before = fake_s3_lists(f);
+    listed l;
+    list_ok(s, "materials/", &l);
+    assert_int_equal(l.n, 7);
+    for (int i = 0; i < 7; i++) {
+        snprintf(key, sizeof key, "materials/m%d/original", i);
+        int at = listed_at(&l, key);
+        assert_true(at >= 0);
+        assert_int_equal(l.sizes[at], (uint64_t)i);
+    }
+    assert_int_equal(fake_s3_lists(f) - before, 4);
+    assert_int_equal(fake_s3_rejected(f), 0);
+
+    /* objects that are not ours are skipped: outside the store's prefix, a
+     * name (entities decoded) that is not a key; times come from S3 */
+    fake_s3_put(f, "/bucket/elsewhere/materials/x", "x", 1);
+    fake_s3_put(f, "/bucket/pre/materials/a&b<c>", "x", 1);
+    assert_true(fake_s3_set_mtime(f, "/bucket/pre/materials/m3/original", 1000000000));
+    list_ok(s, "materials/", &l);
+    assert_int_equal(l.n, 7);
+    assert_int_equal(l.mtimes[listed_at(&l, "materials/m3/original")], 1000000000);
+    fake_s3_set_list_page(f, 0);
+
+    /* S3 failing */
+    em_error err = {0};
+    fake_s3_force_status(f, 503, "SlowDown");
+    assert_int_equal(storage_list(s, "materials/", collect, &l, &err), EM_E_UNAVAILABLE);
+    assert_non_null(strstr(err.msg, "SlowDown"));
+    fake_s3_force_status(f, 403, "AccessDenied");
+    assert_int_equal(storage_list(s, "materials/", collect, &l, &err), EM_E_IO);
+    fake_s3_force_status(f, 0, NULL);
+    assert_int_equal(fake_s3_rejected(f), 0);
+    storage_close(s);
+
+    /* a wrong secret: refused, not an empty listing */
+    s = open_s3(f, "s3://bucket/pre", "not-the-secret", 0);
+    assert_int_equal(storage_list(s, "materials/", collect, &l, &err), EM_E_IO);
+    assert_non_null(strstr(err.msg, "SignatureDoesNotMatch"));
+    storage_close(s);
+    fake_s3_stop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1068,6 +1308,8 @@ int main(void)
         cmocka_unit_test(content_storage_s3_options),
         cmocka_unit_test(content_storage_local_streaming),
         cmocka_unit_test(content_storage_s3_streaming),
+        cmocka_unit_test(content_storage_local_list),
+        cmocka_unit_test(content_storage_s3_list),
     };
     if (net_global_init() != EM_OK) {
         fprintf(stderr, "net_global_init failed\n");

@@ -3,7 +3,9 @@
  * the job is dead; an unknown kind fails with a clear error; worker_wake
  * beats the idle poll; stop waits for a running job, and releases one still
  * running past the grace period; leases are renewed and heartbeats written;
- * schedules fire through the keeper thread. Waits poll for the expected state
+ * schedules fire through the keeper thread; a kind's gave-up step runs when a
+ * job dies at its last failure, with its lost worker (found by the next
+ * claim), or released at shutdown during its last attempt. Waits poll for the expected state
  * with generous limits; values (leases, polls, backoff) are small so the file
  * stays fast. */
 #include <setjmp.h>
@@ -32,7 +34,22 @@ typedef struct env {
     atomic_int runs;
     atomic_int started, finished;
     atomic_bool release; /* test.block: let the running job go */
+    atomic_int gave_up;  /* the gave-up step ran */
+    char reason[512];    /* what it was told (the last call) */
 } env;
+
+/* The gave-up step: a mark written in the queue's transaction, and a count. */
+static int h_gave_up(job_ctx *ctx, const char *reason, em_error *err)
+{
+    env *e = ctx->env;
+    const char *p[] = {ctx->job->id, "gave_up", ctx->job->kind};
+    int rc = db_run(ctx->db, "INSERT INTO marks (job_id, env, kind) VALUES ($1, $2, $3)", p, 3, err);
+    if (rc != EM_OK)
+        return rc;
+    snprintf(e->reason, sizeof e->reason, "%s", reason);
+    atomic_fetch_add(&e->gave_up, 1);
+    return EM_OK;
+}
 
 /* Write a mark (the job, the env's name) with the running thread's connection. */
 static int h_mark(job_ctx *ctx, em_error *err)
@@ -101,11 +118,11 @@ static void rig_init(rig *r, void **state)
     r->fail.name = "fail";
     r->slow.name = "slow";
     r->block.name = "block";
-    r->kinds[0] = (job_kind){"test.alpha", h_mark, &r->alpha};
-    r->kinds[1] = (job_kind){"test.beta", h_mark, &r->beta};
-    r->kinds[2] = (job_kind){"test.fail", h_fail, &r->fail};
-    r->kinds[3] = (job_kind){"test.slow", h_slow, &r->slow};
-    r->kinds[4] = (job_kind){"test.block", h_block, &r->block};
+    r->kinds[0] = (job_kind){.kind = "test.alpha", .run = h_mark, .env = &r->alpha};
+    r->kinds[1] = (job_kind){.kind = "test.beta", .run = h_mark, .env = &r->beta};
+    r->kinds[2] = (job_kind){.kind = "test.fail", .run = h_fail, .env = &r->fail, .gave_up = h_gave_up};
+    r->kinds[3] = (job_kind){.kind = "test.slow", .run = h_slow, .env = &r->slow, .gave_up = h_gave_up};
+    r->kinds[4] = (job_kind){.kind = "test.block", .run = h_block, .env = &r->block, .gave_up = h_gave_up};
     r->o = (worker_options){.name = "test-worker",
                             .concurrency = 1,
                             .batch = 4,
@@ -289,7 +306,14 @@ static void jobs_worker_retries_with_backoff_then_buries(void **state)
     assert_int_equal(j.attempts, 3);
     assert_non_null(j.last_error);
     assert_string_equal(j.last_error, "disk on fire (attempt 3)");
+    assert_false(j.gave_up_owed);
     job_info_cleanup(&j);
+    /* its kind gave up once, told why, in the transaction that buried it */
+    assert_int_equal(atomic_load(&r.fail.gave_up), 1);
+    assert_string_equal(r.fail.reason, "disk on fire (attempt 3)");
+    const char *pid[] = {id};
+    assert_int_equal(
+        area_int(r.f->d, "SELECT count(*) FROM marks WHERE job_id = $1 AND env = 'gave_up'", pid, 1), 1);
     /* three failed runs, each after the backoff of the one before: 100 ms,
      * then 200 ms, each -25% at worst */
     em_error err = {0};
@@ -425,7 +449,7 @@ static bool threads_back(void *ctx)
 
 /* worker_stop leaves a worker whose runner outlived the grace period (the
  * process is exiting); kept here so the leak checker sees it reachable. */
-static worker *abandoned[2];
+static worker *abandoned[4];
 static size_t n_abandoned;
 
 static void jobs_worker_releases_a_job_running_past_the_grace(void **state)
@@ -441,16 +465,16 @@ static void jobs_worker_releases_a_job_running_past_the_grace(void **state)
     int64_t t0 = clock_now_ms();
     worker_stop(w);
     int64_t took = clock_now_ms() - t0;
-    assert_true(n_abandoned < 2);
+    assert_true(n_abandoned < 4);
     abandoned[n_abandoned++] = w;
     if (took < 900 || took > 10000)
         fail_msg("stop took %lld ms with 1 s of grace", (long long)took);
-    /* the job is back in the queue, its attempt not counted, while its
-     * handler still runs */
+    /* the job is back in the queue, its attempt counted, while its handler
+     * still runs */
     assert_int_equal(atomic_load(&r.block.finished), 0);
     job_info j = info(r.f->d, id);
     assert_string_equal(j.status, "queued");
-    assert_int_equal(j.attempts, 0);
+    assert_int_equal(j.attempts, 1);
     assert_string_equal(j.locked_by, "");
     job_info_cleanup(&j);
     /* the handler ends late: its outcome is stale and changes nothing */
@@ -459,7 +483,7 @@ static void jobs_worker_releases_a_job_running_past_the_grace(void **state)
     assert_true(area_wait(threads_back, &before, WAIT_MS));
     j = info(r.f->d, id);
     assert_string_equal(j.status, "queued");
-    assert_int_equal(j.attempts, 0);
+    assert_int_equal(j.attempts, 1);
     job_info_cleanup(&j);
     assert_int_equal(area_int(r.f->d, "SELECT count(*) FROM job_runs", NULL, 0), 0);
     /* another worker runs it again from the start */
@@ -470,7 +494,7 @@ static void jobs_worker_releases_a_job_running_past_the_grace(void **state)
     wait_status(r.f->d, id, "succeeded");
     worker_stop(w);
     j = info(r.f->d, id);
-    assert_int_equal(j.attempts, 1);
+    assert_int_equal(j.attempts, 2);
     job_info_cleanup(&j);
     rig_cleanup(&r);
 }
@@ -587,6 +611,71 @@ static void jobs_worker_fires_schedules(void **state)
     rig_cleanup(&r);
 }
 
+/* A worker killed during a job's last attempt leaves it running with a lease
+ * that expires: the next claim (by any worker of its queue, with nothing else
+ * to do) buries it and its kind gives up, so whatever waited on it is told. */
+static void jobs_worker_gives_up_for_a_lost_worker(void **state)
+{
+    rig r;
+    rig_init(&r, state);
+    char id[37];
+    enqueue(r.f->d, "test.slow", NULL, 1, id);
+    /* the worker that dies: it claimed with a lease that runs out at once */
+    job got;
+    size_t n = 0;
+    em_error err = {0};
+    assert_int_equal(
+        queue_claim(r.f->d, "killed-worker", (const char *const[]){"default"}, 1, 1, 1, NULL, &got, &n, &err),
+        EM_OK);
+    assert_int_equal(n, 1);
+    job_cleanup(&got);
+    area_sleep_ms(20);
+    worker *w = rig_start(&r);
+    wait_status(r.f->d, id, "dead");
+    assert_true(area_wait(flag_set, &r.slow.gave_up, WAIT_MS));
+    worker_stop(w);
+    assert_int_equal(atomic_load(&r.slow.gave_up), 1);
+    assert_int_equal(atomic_load(&r.slow.runs), 0);
+    assert_non_null(strstr(r.slow.reason, "lease expired"));
+    job_info j = info(r.f->d, id);
+    assert_false(j.gave_up_owed);
+    assert_int_equal(j.attempts, 1);
+    job_info_cleanup(&j);
+    rig_cleanup(&r);
+}
+
+/* A job still running when the grace period ends, in its last attempt: it is
+ * buried, not queued to outlive every worker again, and its kind gives up. */
+static void jobs_worker_release_at_the_last_attempt_gives_up(void **state)
+{
+    rig r;
+    rig_init(&r, state);
+    r.o.shutdown_grace_s = 1;
+    char id[37];
+    enqueue(r.f->d, "test.block", NULL, 1, id);
+    threads_wait before = {thread_count()};
+    worker *w = rig_start(&r);
+    assert_true(area_wait(flag_set, &r.block.started, WAIT_MS));
+    worker_stop(w);
+    assert_true(n_abandoned < 4);
+    abandoned[n_abandoned++] = w;
+    job_info j = info(r.f->d, id);
+    assert_string_equal(j.status, "dead");
+    assert_int_equal(j.attempts, 1);
+    assert_false(j.gave_up_owed);
+    job_info_cleanup(&j);
+    assert_int_equal(atomic_load(&r.block.gave_up), 1);
+    assert_non_null(strstr(r.block.reason, "shut down"));
+    atomic_store(&r.block.release, true);
+    assert_true(area_wait(flag_set, &r.block.finished, WAIT_MS));
+    assert_true(area_wait(threads_back, &before, WAIT_MS));
+    /* its late outcome changes nothing */
+    j = info(r.f->d, id);
+    assert_string_equal(j.status, "dead");
+    job_info_cleanup(&j);
+    rig_cleanup(&r);
+}
+
 int main(void)
 {
     area_log_setup();
@@ -600,6 +689,8 @@ int main(void)
         BOTH(jobs_worker_releases_a_job_running_past_the_grace),
         BOTH(jobs_worker_renews_leases_and_beats),
         BOTH(jobs_worker_fires_schedules),
+        BOTH(jobs_worker_gives_up_for_a_lost_worker),
+        BOTH(jobs_worker_release_at_the_last_attempt_gives_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

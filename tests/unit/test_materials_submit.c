@@ -2,7 +2,9 @@
  * directory the test inspects: the type comes from the bytes (never the
  * name), anything else is EM_E_UNSUPPORTED naming its type, an empty file is
  * refused, the title comes from the file name without its directories; a
- * storage failure leaves no row and a database failure leaves no file. */
+ * storage failure leaves no row and a database failure leaves no file; the
+ * limits (unfinished extraction jobs per user, a storage quota per user, free
+ * disk space) refuse an upload with nothing stored. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -363,6 +365,142 @@ static void materials_submit_from_a_file_range(void **state)
     area_store_close(&st);
 }
 
+/* A refused upload: the code, the reason, and nothing stored or written. */
+static void refused(db *d, area_store *st, const submit_input *in, int code, const char *reason,
+                    em_error *err)
+{
+    int64_t materials = count(d, "materials"), jobs = count(d, "jobs");
+    size_t files = area_store_files(st);
+    submit_output out;
+    int rc = material_submit(d, st->s, in, &out, err);
+    if (rc != code)
+        fail_msg("material_submit: %d (%s), want %d", rc, err->msg, code);
+    if ((reason == NULL) != (err->reason == NULL) || (reason != NULL && strcmp(reason, err->reason) != 0))
+        fail_msg("reason %s, want %s", err->reason ? err->reason : "(none)", reason ? reason : "(none)");
+    assert_int_equal(count(d, "materials"), materials);
+    assert_int_equal(count(d, "jobs"), jobs);
+    assert_int_equal(area_store_files(st), files);
+    assert_false(db_in_transaction(d));
+}
+
+static void set_job_status(db *d, const char *job_id, const char *status)
+{
+    const char *p[] = {status, job_id};
+    area_run(d, "UPDATE jobs SET status = $1 WHERE id = $2", p, 2);
+}
+
+/* At most max_pending unfinished extraction jobs per user (queued, running,
+ * failed and waiting for a retry): beyond, EM_E_RATE_LIMITED with a retry
+ * time; another user, and `ingest`'s uploads (no job), are not held back. */
+static void materials_submit_pending_cap(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37], other[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    area_user(f->d, "other@example.org", "student", other);
+    submit_limits lim = {.max_pending = 2};
+    submit_input in = input(owner, text, strlen(text), "notes.txt");
+    in.limits = &lim;
+    submit_output a = submit_ok(f->d, &st, &in);
+    submit_output b = submit_ok(f->d, &st, &in);
+    em_error err = {0};
+    refused(f->d, &st, &in, EM_E_RATE_LIMITED, NULL, &err);
+    assert_int_equal(err.retry_after_s, SUBMIT_RETRY_AFTER_S);
+    assert_non_null(strstr(err.msg, "2 of your uploads are still waiting"));
+    submit_input theirs = input(other, text, strlen(text), "notes.txt");
+    theirs.limits = &lim;
+    submit_ok(f->d, &st, &theirs);
+    submit_input no_job = in;
+    no_job.enqueue = false;
+    submit_ok(f->d, &st, &no_job);
+    /* running and failed-awaiting-retry count; finished ones do not */
+    set_job_status(f->d, a.job_id, "running");
+    set_job_status(f->d, b.job_id, "failed");
+    refused(f->d, &st, &in, EM_E_RATE_LIMITED, NULL, &err);
+    set_job_status(f->d, a.job_id, "succeeded");
+    submit_output c = submit_ok(f->d, &st, &in);
+    refused(f->d, &st, &in, EM_E_RATE_LIMITED, NULL, &err);
+    set_job_status(f->d, c.job_id, "dead");
+    submit_ok(f->d, &st, &in);
+    area_store_close(&st);
+}
+
+/* A user's originals, the upload counted, within the quota: beyond,
+ * EM_E_TOO_LARGE with the reason quota_exceeded and what is left. */
+static void materials_submit_quota(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37], other[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    area_user(f->d, "other@example.org", "student", other);
+    size_t len = strlen(text); /* 81 bytes */
+    submit_limits lim = {.user_quota_bytes = (int64_t)(2 * len + 10)};
+    submit_input in = input(owner, text, len, "notes.txt");
+    in.limits = &lim;
+    submit_output a = submit_ok(f->d, &st, &in);
+    submit_ok(f->d, &st, &in);
+    em_error err = {0};
+    refused(f->d, &st, &in, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED, &err);
+    assert_non_null(strstr(err.msg, "10 bytes is left"));
+    assert_non_null(strstr(err.msg, "(81 bytes)"));
+    assert_non_null(strstr(err.msg, "quota of 172 bytes"));
+    /* what fits still goes in, to the byte */
+    submit_input small = input(owner, text, 10, "notes.txt");
+    small.limits = &lim;
+    submit_ok(f->d, &st, &small);
+    small.len = 1;
+    refused(f->d, &st, &small, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED, &err);
+    assert_non_null(strstr(err.msg, "0 bytes is left"));
+    /* someone else's quota is their own */
+    submit_input theirs = input(other, text, len, "notes.txt");
+    theirs.limits = &lim;
+    submit_ok(f->d, &st, &theirs);
+    /* deleting makes room */
+    assert_int_equal(material_delete(f->d, a.material_id, &err), EM_OK);
+    submit_ok(f->d, &st, &in);
+    /* a quota in megabytes reads as such */
+    submit_limits mb = {.user_quota_bytes = 3 * 1024 * 1024 / 2};
+    in.limits = &mb;
+    unsigned char *big = malloc(2 * 1024 * 1024);
+    assert_non_null(big);
+    memset(big, 'a', 2 * 1024 * 1024);
+    submit_input large = input(owner, big, 2 * 1024 * 1024, "big.txt");
+    large.limits = &mb;
+    refused(f->d, &st, &large, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED, &err);
+    assert_non_null(strstr(err.msg, "(2.0 MB)"));
+    assert_non_null(strstr(err.msg, "quota of 1.5 MB"));
+    free(big);
+    area_store_close(&st);
+}
+
+/* Less free space under DATA_DIR than the reserve plus the upload:
+ * EM_E_UNAVAILABLE, reason insufficient_storage, with a message for users. */
+static void materials_submit_free_disk(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    submit_limits lim = {.data_dir = st.dir, .min_free_bytes = (int64_t)1 << 60}; /* an exabyte */
+    submit_input in = input(owner, text, strlen(text), "notes.txt");
+    in.limits = &lim;
+    em_error err = {0};
+    refused(f->d, &st, &in, EM_E_UNAVAILABLE, SUBMIT_INSUFFICIENT_STORAGE, &err);
+    assert_non_null(strstr(err.msg, "disk space"));
+    assert_null(strstr(err.msg, st.dir));
+    lim.min_free_bytes = 1;
+    submit_ok(f->d, &st, &in);
+    lim.data_dir = NULL; /* no directory: no check */
+    lim.min_free_bytes = (int64_t)1 << 60;
+    submit_ok(f->d, &st, &in);
+    area_store_close(&st);
+}
+
 int main(void)
 {
     area_log_setup();
@@ -372,6 +510,9 @@ int main(void)
         BOTH(materials_submit_storage_failure_leaves_no_row),
         BOTH(materials_submit_database_failure_leaves_no_file),
         BOTH(materials_submit_from_a_file_range),
+        BOTH(materials_submit_pending_cap),
+        BOTH(materials_submit_quota),
+        BOTH(materials_submit_free_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
