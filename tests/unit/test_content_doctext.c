@@ -340,35 +340,6 @@ static char *heading_lines(size_t count, size_t bytes, size_t *len)
     return buf_steal(&b);
 }
 
-/* Prose of made-up words (4 to 9 letters, sentences of 15), `bytes` long,
- * the same every time; with `heading_every` > 0, a heading "# Section N"
- * before every heading_every-th sentence. Owned; *len is its length. */
-static char *prose(size_t bytes, size_t heading_every, size_t *len)
-{
-    buf b;
-    buf_init(&b, bytes + 256);
-    uint64_t x = 88172645463325252ULL;
-    char word[16];
-    for (size_t sentence = 0; b.len + 200 < bytes; sentence++) {
-        if (heading_every > 0 && sentence % heading_every == 0)
-            buf_printf(&b, "%s# Section %zu\n\n", b.len > 0 ? "\n\n" : "", sentence / heading_every);
-        for (int w = 0; w < 15; w++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            size_t n = 4 + (size_t)(x % 6);
-            for (size_t k = 0; k < n; k++)
-                word[k] = (char)('a' + (x >> (8 + 5 * k)) % 26);
-            if (w == 0)
-                word[0] = (char)(word[0] - 'a' + 'A');
-            buf_append(&b, word, n);
-            buf_append(&b, w == 14 ? ". " : " ", w == 14 ? 2 : 1);
-        }
-    }
-    *len = b.len;
-    return buf_steal(&b);
-}
-
 /* Read, chunk and find topics, as ingest does (no database); the time it
  * took. The steps must succeed. */
 static double whole_way(const char *text, size_t len, bool markdown, size_t *n_headings, size_t *n_topics)
@@ -427,7 +398,7 @@ static void content_doctext_24mb(void **state)
     assert_true(t < 20);
     free(text);
 
-    text = prose(24u << 20, 3, &len);
+    text = fixture_prose(24u << 20, 3, ". ", &len);
     t = whole_way(text, len, true, &n_headings, &n_topics);
     print_message("24 MB of prose under %zu headings: %.2f s\n", n_headings, t);
     assert_true(n_headings > 60000 && n_headings <= DOC_MAX_HEADINGS);
@@ -441,7 +412,7 @@ static void content_doctext_deadline(void **state)
 {
     (void)state;
     size_t len;
-    char *text = prose(1u << 20, 5, &len);
+    char *text = fixture_prose(1u << 20, 5, ". ", &len);
     doc_text d;
     em_error err = {0};
     deadline past = deadline_at(clock_mono_us() - 1);
@@ -488,7 +459,7 @@ static void content_doctext_memory(void **state)
         skip();
     blob_arg a;
     size_t len;
-    char *text = prose(24u << 20, 0, &len);
+    char *text = fixture_prose(24u << 20, 0, ". ", &len);
     a.text = text;
     a.len = len;
     long growth_kb = 0;

@@ -119,32 +119,6 @@ static void materials_ingest_time_limit_in_mupdf(void **state)
     close_ctx(&c);
 }
 
-/* Prose of made-up words (sentences of 15), `bytes` long, the same every
- * time. Owned; *len is its length. */
-static char *prose(size_t bytes, size_t *len)
-{
-    buf b;
-    buf_init(&b, bytes + 256);
-    uint64_t x = 88172645463325252ULL;
-    char word[16];
-    while (b.len + 200 < bytes) {
-        for (int w = 0; w < 15; w++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            size_t n = 4 + (size_t)(x % 6);
-            for (size_t k = 0; k < n; k++)
-                word[k] = (char)('a' + (x >> (8 + 5 * k)) % 26);
-            if (w == 0)
-                word[0] = (char)(word[0] - 'a' + 'A');
-            buf_append(&b, word, n);
-            buf_append(&b, w == 14 ? ".\n" : " ", w == 14 ? 2 : 1);
-        }
-    }
-    *len = b.len;
-    return buf_steal(&b);
-}
-
 /* 24 MB of text and no headings: reading, chunking and key terms take a few
  * seconds in all, so a 1 s limit stops them on the way, whichever step is
  * running, and the material fails with the reason. */
@@ -153,7 +127,7 @@ static void materials_ingest_time_limit_in_text_steps(void **state)
     setup_ctx c;
     open_ctx(state, &c, 1);
     size_t len;
-    char *text = prose(24u << 20, &len);
+    char *text = fixture_prose(24u << 20, 0, ".\n", &len);
     double took;
     ingest_outcome out = submit_and_ingest(&c, text, len, "words.txt", true, &took);
     print_message("24 MB of text with a 1 s limit: %.2f s\n", took);
