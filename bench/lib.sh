@@ -105,6 +105,24 @@ bench_build() {
   EM_BIN=$(cd "$(dirname "$EM_BIN")" && pwd)/$(basename "$EM_BIN")
 }
 
+# bench_build_baseline COMMIT: that commit's binary (Release, no tests), built once from a clean
+# export in build-bench-head/<sha>/ (git archive: the repository is only read); sets BASELINE_SHA
+# and BASELINE_BIN. For the benchmarks that compare the working tree with an earlier commit.
+bench_build_baseline() {
+  local sha src bdir blog=${TMPDIR:-/tmp}/exammentor-bench-baseline.log
+  sha=$(git -C "$repo" rev-parse --short=12 "$1") || die "BASELINE $1 is not a commit"
+  src=$repo/build-bench-head/$sha/src bdir=$repo/build-bench-head/$sha/build
+  if [[ ! -x $bdir/exammentor ]]; then
+    log "building the baseline $sha"
+    rm -rf "$src" && mkdir -p "$src"
+    git -C "$repo" archive --format=tar "$sha" | tar -x -C "$src"
+    { cmake -S "$src" -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DEM_TESTS=OFF &&
+      cmake --build "$bdir" -j"$(nproc)" -- --no-print-directory; } >"$blog" 2>&1 ||
+      { tail -n 25 "$blog" >&2; die "the baseline build failed (full log: $blog)"; }
+  fi
+  BASELINE_SHA=$sha BASELINE_BIN=$bdir/exammentor
+}
+
 # ---------------------------------------------------------------- temp dir, cleanup
 # stop_pid PID: TERM, wait up to 15 s, then KILL (never by name)
 stop_pid() {

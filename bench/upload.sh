@@ -62,17 +62,8 @@ bench_build
 current_bin=$EM_BIN
 bins=("current=$current_bin")
 if [[ -n $BASELINE ]]; then
-  sha=$(git -C "$repo" rev-parse --short=12 "$BASELINE") || die "BASELINE $BASELINE is not a commit"
-  src=$repo/build-bench-head/$sha/src bdir=$repo/build-bench-head/$sha/build
-  if [[ ! -x $bdir/exammentor ]]; then
-    log "building the baseline $sha"
-    rm -rf "$src" && mkdir -p "$src"
-    git -C "$repo" archive --format=tar "$sha" | tar -x -C "$src"
-    { cmake -S "$src" -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DEM_TESTS=OFF &&
-      cmake --build "$bdir" -j"$(nproc)" -- --no-print-directory; } >"$tmp/baseline-build.log" 2>&1 ||
-      { tail -n 25 "$tmp/baseline-build.log" >&2; die "the baseline build failed"; }
-  fi
-  bins+=("baseline-$sha=$bdir/exammentor")
+  bench_build_baseline "$BASELINE"
+  bins+=("baseline-$BASELINE_SHA=$BASELINE_BIN")
 fi
 
 # ---------------------------------------------------------------- the file
