@@ -311,17 +311,14 @@ int accounts_authenticate(accounts *a, db *d, const char *token, principal *who,
     if (token_verify_access(a->s.secret_key, token, clock_now_ms() / 1000, &claimed, &e) != EM_OK)
         return em_error_refuse(err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN, "%s", e.msg[0] ? e.msg : "invalid token");
     /* The account as it is now: a deactivation or a role change takes effect at
-     * once, not when the token expires. */
-    int rc = users_get_by_id(d, claimed.user_id, u, err);
+     * once, not when the token expires. And the session as it is now: a token
+     * outlives neither its logout, nor a password change, nor the account's
+     * deactivation (each revokes families), even after the account is enabled
+     * again. One lookup answers both. */
+    bool alive = false;
+    int rc = users_get_session(d, claimed.user_id, claimed.family, clock_now_ms(), u, &alive, err);
     if (rc == EM_E_NOT_FOUND || (rc == EM_OK && !u->is_active))
         return em_error_refuse(err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN, "the account is not active");
-    if (rc != EM_OK)
-        return rc;
-    /* And the session as it is now: a token outlives neither its logout, nor a
-     * password change, nor the account's deactivation (each revokes families),
-     * even after the account is enabled again. */
-    bool alive = false;
-    rc = refresh_family_alive(d, claimed.family, clock_now_ms(), &alive, err);
     if (rc != EM_OK)
         return rc;
     if (!alive)

@@ -150,21 +150,6 @@ fail:
     return rc;
 }
 
-int refresh_family_alive(db *d, const char *family, int64_t now_ms, bool *alive, em_error *err)
-{
-    char now[32];
-    clock_iso8601(now_ms, now);
-    const char *params[] = {family, now};
-    int rc = db_run_cached(d,
-                           "SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL "
-                           "AND expires_at > $2 LIMIT 1",
-                           params, 2, err);
-    if (rc < 0)
-        return rc;
-    *alive = rc == DB_ROW;
-    return EM_OK;
-}
-
 int refresh_owner(db *d, const char *presented, char user_id[37], em_error *err)
 {
     token_row row;

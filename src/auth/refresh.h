@@ -30,9 +30,15 @@ int refresh_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
                    char new_token[REFRESH_TOKEN_LEN + 1] /* OUT */, char user_id[37] /* OUT */,
                    char family[37] /* OUT */, em_error *err);
 
-/* Whether the family is a live session: not revoked, and its newest token not
- * expired at now_ms (an access token issued with it is good only then). */
-int refresh_family_alive(db *d, const char *family, int64_t now_ms, bool *alive /* OUT */, em_error *err);
+/* The rule for a live session, as an SQL condition over three placeholders
+ * (the user's id, the family's id, now as ISO-8601 text): the family belongs
+ * to the user, and one of its tokens is neither revoked nor expired. An access
+ * token issued with a family is good only while this holds; it is checked
+ * inside the account lookup every authenticated request makes
+ * (users_get_session), so it costs no query of its own. */
+#define REFRESH_SESSION_ALIVE_SQL(user_ph, family_ph, now_ph)                                                 \
+    "EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = " family_ph " AND user_id = " user_ph           \
+    " AND revoked_at IS NULL AND expires_at > " now_ph ")"
 
 /* The owner of `presented` whatever its state (used, revoked, expired), for
  * per-account limits before any change is made; EM_E_NOT_FOUND when unknown. */

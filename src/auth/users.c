@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/refresh.h"
 #include "core/clock.h"
 #include "core/ids.h"
 
@@ -62,6 +63,37 @@ int users_get_by_id(db *d, const char *id, user *out, em_error *err)
     if (!id_is_uuid(id))
         return em_error_set(err, EM_E_NOT_FOUND, "no such user");
     return get_one(d, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", id, out, err);
+}
+
+int users_get_session(db *d, const char *id, const char *family, int64_t now_ms, user *out, bool *session_alive,
+                      em_error *err)
+{
+    if (!id_is_uuid(id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    char now[32];
+    clock_iso8601(now_ms, now);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT " USER_COLUMNS ", " REFRESH_SESSION_ALIVE_SQL("$1", "$2", "$3")
+                               " FROM users WHERE id = $1",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, family);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, now);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        read_row(st, out);
+        *session_alive = db_column_bool(st, 8);
+        rc = EM_OK;
+    } else if (rc == DB_DONE) {
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such user");
+    }
+    db_finalize(st);
+    return rc;
 }
 
 int users_create(db *d, const char *email, const char *password_hash, const char *display_name,

@@ -36,6 +36,11 @@ int users_create(db *d, const char *email, const char *password_hash, const char
 /* EM_E_NOT_FOUND when absent. */
 int users_get_by_email(db *d, const char *email, user *out /* OUT */, em_error *err);
 int users_get_by_id(db *d, const char *id, user *out /* OUT */, em_error *err);
+/* The account `id` as it is now and whether `family` is one of its live
+ * sessions (refresh.h's rule) at now_ms, in one lookup: what every
+ * authenticated request needs. EM_E_NOT_FOUND when there is no such account. */
+int users_get_session(db *d, const char *id, const char *family, int64_t now_ms, user *out /* OUT */,
+                      bool *session_alive /* OUT */, em_error *err);
 
 /* Change display name and/or email (NULL keeps the field). EM_E_CONFLICT for a
  * taken email, EM_E_NOT_FOUND for no such user. */
