@@ -28,6 +28,10 @@ PEER_VARIANTS=${PEER_VARIANTS:-}   # empty: the peers' default (seedstyle lean s
 SKIP_PEERS=${SKIP_PEERS:-0}
 PEER_RUNS=${PEER_RUNS:-}           # reuse earlier peers runs.jsonl files (space-separated) instead
 QUIET_TIMEOUT=${QUIET_TIMEOUT:-1200}
+# The peers' SQLite queue commits with synchronous=NORMAL and Redis keeps nothing on disk, so
+# the queue is compared in the same mode; exammentor's default (full, one fsync per commit)
+# is measured by bench/sync.sh.
+export SQLITE_SYNCHRONOUS=${SQLITE_SYNCHRONOUS:-normal}
 QUIET_PATTERN='bench/http.sh|bench/auth.sh|wrk '
 DONE_TIMEOUT=${DONE_TIMEOUT:-180}
 KEEP_TMP=${KEEP_TMP:-0}
@@ -371,6 +375,7 @@ run_peers() { # one call of peers/bench_queue.sh with REPS=1
   echo "host: $(uname -srm), $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
   echo "exammentor: $("$EM" version 2>/dev/null) ($em_source), binary $EM"
   echo "sqlite: $(sqlite3 --version | cut -d' ' -f1) (CLI; exammentor links $(ldd "$EM" | awk '/libsqlite3/{print $3}'))"
+  echo "sqlite: SQLITE_SYNCHRONOUS=$SQLITE_SYNCHRONOUS"
   [[ -n $pg_base ]] && echo "postgresql: $(psql -qAtX "$pg_base/postgres" -c 'SHOW server_version') via scripts/pg-test-server.sh: fsync=off, synchronous_commit=off, full_page_writes=off"
   echo "knobs: N=$N REPS=$REPS BACKENDS='$BACKENDS' CONFIGS='$CONFIGS' WORKER_BATCH=${WORKER_BATCH:-16 (default)} PEER_REPS=$PEER_REPS PEER_VARIANTS='${PEER_VARIANTS:-default}' SKIP_PEERS=$SKIP_PEERS"
   echo "database files: $tmp ($(df -T "$tmp" | awk 'NR==2{print $2}'))"

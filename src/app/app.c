@@ -224,6 +224,11 @@ static bool show_on_terminal(const char *email, const char *password)
     return ok;
 }
 
+int app_prepare_logins(app *a, em_error *err)
+{
+    return accounts_prepare_logins(a->accounts, err);
+}
+
 int app_ensure_superuser(app *a, em_error *err)
 {
     const config *c = &a->cfg;

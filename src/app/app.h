@@ -68,6 +68,12 @@ int app_migrate(const app *a, em_error *err);
  * how to change the password. */
 int app_ensure_superuser(app *a, em_error *err);
 
+/* What a server pays before it listens rather than on its first login: the
+ * login timing equaliser's password hash (accounts_prepare_logins). Commands
+ * that log nobody in skip it (an argon2id hash: ARGON2_MEMLIMIT_KB and about
+ * 0.15 s at the defaults). */
+int app_prepare_logins(app *a, em_error *err);
+
 /* The site the HTTP server serves: the routes, the configured CORS origins,
  * HSTS outside local, the authenticator and the handlers' context. */
 void app_site(app *a, const router *routes, http_site *out /* OUT */);

@@ -4,6 +4,7 @@
  * any transaction, so a rollback never takes them along. */
 #include "auth/accounts.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,10 @@
 
 struct accounts {
     accounts_settings s;
-    ratelimit *limits;                   /* owned */
-    char dummy_hash[PASSWORD_HASH_MAX];  /* a random password's hash: the timing equaliser */
+    ratelimit *limits; /* owned */
+    pthread_mutex_t dummy_mu; /* guards the two below */
+    bool dummy_ready;
+    char dummy_hash[PASSWORD_HASH_MAX]; /* a random password's hash: the timing equaliser */
 };
 
 int accounts_new(const accounts_settings *s, accounts **out, em_error *err)
@@ -37,16 +40,30 @@ int accounts_new(const accounts_settings *s, accounts **out, em_error *err)
         return em_error_set(err, EM_E_INTERNAL, "the cryptography library could not start");
     accounts *a = em_calloc(1, sizeof *a);
     a->s = *s;
-    char random_pw[REFRESH_TOKEN_LEN + 1];
-    token_new_refresh(random_pw);
-    if (password_hash(random_pw, s->cost, a->dummy_hash) != EM_OK) {
+    if (pthread_mutex_init(&a->dummy_mu, NULL) != 0) {
         free(a);
-        return em_error_set(err, EM_E_NOMEM, "cannot hash passwords with ARGON2_MEMLIMIT_KB=%zu",
-                            s->cost.mem_kb);
+        return em_error_set(err, EM_E_INTERNAL, "cannot create a mutex");
     }
     a->limits = ratelimit_new(s->rate_limit, s->rate_window_s, ACCOUNTS_RATE_KEYS);
     *out = a;
     return EM_OK;
+}
+
+int accounts_prepare_logins(accounts *a, em_error *err)
+{
+    int rc = EM_OK;
+    pthread_mutex_lock(&a->dummy_mu);
+    if (!a->dummy_ready) {
+        char random_pw[REFRESH_TOKEN_LEN + 1];
+        token_new_refresh(random_pw);
+        if (password_hash(random_pw, a->s.cost, a->dummy_hash) == EM_OK)
+            a->dummy_ready = true;
+        else
+            rc = em_error_set(err, EM_E_NOMEM, "cannot hash passwords with ARGON2_MEMLIMIT_KB=%zu",
+                              a->s.cost.mem_kb);
+    }
+    pthread_mutex_unlock(&a->dummy_mu);
+    return rc;
 }
 
 void accounts_free(accounts *a)
@@ -54,6 +71,7 @@ void accounts_free(accounts *a)
     if (a == NULL)
         return;
     ratelimit_free(a->limits);
+    pthread_mutex_destroy(&a->dummy_mu);
     free(a);
 }
 
@@ -206,7 +224,12 @@ int accounts_login(accounts *a, db *d, const char *raw_email, const char *passwo
     if (found == EM_OK && u.password_hash[0] != '\0') {
         ok = password_verify(u.password_hash, password);
     } else {
-        password_verify(a->dummy_hash, password); /* the same cost as a real check */
+        /* The same cost as a real check (made at start by a server, which
+         * calls accounts_prepare_logins before it listens). */
+        rc = accounts_prepare_logins(a, err);
+        if (rc != EM_OK)
+            return rc;
+        password_verify(a->dummy_hash, password);
         ok = false;
     }
     if (!ok) {

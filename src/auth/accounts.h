@@ -7,8 +7,8 @@
  * (audit.h), and owns its policy: the password rules, the attempt limits per
  * address and per account (AUTH_RATE_LIMIT), and the timing equaliser that
  * makes a login for an unknown email cost one password check like a known one
- * (its hash is made once, in accounts_new). The HTTP layer only parses and
- * answers.
+ * (its hash is made once, by accounts_prepare_logins). The HTTP layer only
+ * parses and answers.
  *
  * Refusals carry an em_error reason the API answers as its error code:
  * ACCOUNTS_VALIDATION, ACCOUNTS_WEAK_PASSWORD, ACCOUNTS_INVALID_CREDENTIALS,
@@ -48,10 +48,15 @@ typedef struct accounts_settings {
 
 typedef struct accounts accounts;
 
-/* Make the handle: starts libsodium, hashes the timing equaliser's random
- * password once, sizes the attempt table. Free with accounts_free (NULL is a
- * no-op). */
+/* Make the handle: starts libsodium, sizes the attempt table. Free with
+ * accounts_free (NULL is a no-op). */
 int accounts_new(const accounts_settings *s, accounts **out /* OUT */, em_error *err);
+/* Hash the timing equaliser's random password, once per handle (later calls
+ * return at once): an argon2id hash at ARGON2_* cost, so a server calls it
+ * before it listens (and learns then that the cost can be paid: EM_E_NOMEM
+ * otherwise), and commands that log nobody in never pay it. A login for an
+ * unknown email makes it when nobody has. */
+int accounts_prepare_logins(accounts *a, em_error *err);
 void accounts_free(accounts *a);
 const accounts_settings *accounts_settings_of(const accounts *a);
 

@@ -133,6 +133,10 @@ int cmd_serve(int argc, char **argv)
         log_msg(LOG_ERROR, "cannot create the first superuser: %s", err.msg);
         goto out_app;
     }
+    if (app_prepare_logins(&a, &err) != EM_OK) {
+        log_msg(LOG_ERROR, "cannot start: %s", err.msg);
+        goto out_app;
+    }
     routes = router_new();
     if (router_add_table(routes, table, n_routes) != EM_OK) {
         log_msg(LOG_ERROR, "route table is invalid");

@@ -148,6 +148,27 @@ static account_tokens login(accounts *a, db *d, const char *email, const char *p
 
 /* ---- settings ---- */
 
+/* The timing equaliser's hash is made once, when a server prepares for
+ * logins or at the first login that needs it; a handle that cannot make it
+ * refuses such logins rather than answering them faster than a real check. */
+static void auth_accounts_prepare_logins(void **state)
+{
+    fixture *f = area_db(state);
+    em_error err = {0};
+    accounts *a = new_accounts(fast_cost, 100);
+    assert_int_equal(accounts_prepare_logins(a, &err), EM_OK);
+    assert_int_equal(accounts_prepare_logins(a, &err), EM_OK); /* once: the second returns at once */
+    accounts_free(a);
+
+    accounts *broken = new_accounts((password_cost){0, 8192}, 100); /* 0 passes: argon2id refuses */
+    account_tokens out;
+    int rc = accounts_login(broken, f->d, "nobody@example.com", "some password 123", "10.0.0.1", &out, &err);
+    assert_int_equal(rc, EM_E_NOMEM);
+    assert_non_null(strstr(err.msg, "ARGON2_MEMLIMIT_KB"));
+    assert_int_equal(accounts_prepare_logins(broken, &err), EM_E_NOMEM);
+    accounts_free(broken);
+}
+
 static void auth_accounts_new_checks_settings(void **state)
 {
     (void)state;
@@ -1008,6 +1029,7 @@ int main(void)
     area_log_setup();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(auth_accounts_new_checks_settings),
+        BOTH(auth_accounts_prepare_logins),
         BOTH(auth_accounts_register_signs_in_a_student),
         BOTH(auth_accounts_register_refusals_leave_nothing),
         BOTH(auth_accounts_attempts_are_limited),
