@@ -184,6 +184,11 @@ static int deadlines(http__watch *w)
                 next = due;
             continue;
         }
+        /* What it was waiting for, read before the claim: once the socket is
+         * shut down, the I/O thread ends the request and marks the
+         * connection as waiting for a new one (conn_set stores `waiting`
+         * before it tries to move the deadline, and gives up on DUE_CUT). */
+        conn_wait waiting = (conn_wait)atomic_load(&c->waiting);
         /* Claim it: fails when the I/O thread moved the deadline meanwhile
          * (the request arrived just now); then it is looked at next time. */
         if (!atomic_compare_exchange_strong(&c->due_us, &due, DUE_CUT))
@@ -192,7 +197,7 @@ static int deadlines(http__watch *w)
             log_msg(LOG_WARN, "http: cannot shut down a connection past its deadline: %s", strerror(errno));
         if (ncut < WATCH_CUTS_LOGGED) {
             memcpy(cuts[ncut].peer, c->peer, sizeof cuts[ncut].peer);
-            cuts[ncut].waiting = (conn_wait)atomic_load(&c->waiting);
+            cuts[ncut].waiting = waiting;
             ncut++;
         } else {
             more++;
