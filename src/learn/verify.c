@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/utf8.h"
 
 static const char *const rule_names[VERIFY_RULES] = {
     "coverage", "budget", "calendar", "reviews", "revision", "order",
@@ -88,8 +89,8 @@ static void add(ctx *c, verify_rule rule, const civil_date *date, long material,
 static const char *topic_name(const ctx *c, size_t m, size_t t, char *buf, size_t len)
 {
     const char *name = c->in->materials[m].topics[t].name;
-    if (name != NULL)
-        snprintf(buf, len, "\"%.60s\"", name);
+    if (name != NULL) /* at most 60 bytes, cut at a character */
+        snprintf(buf, len, "\"%.*s\"", (int)utf8_cut(name, strnlen(name, 4096), 60), name);
     else
         snprintf(buf, len, "topic %zu of material %zu", t + 1, m + 1);
     return buf;

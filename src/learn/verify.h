@@ -36,7 +36,7 @@ typedef struct verify_violation {
                          violation is that it is not a date) */
     long material;    /* the topic's material, -1 when not about a topic */
     long topic;       /* the topic within it, -1 when not about a topic */
-    char what[192];   /* in words, safe to show */
+    char what[256];   /* in words, safe to show; topic names cut to 60 bytes */
 } verify_violation;
 
 typedef struct verify_check {

@@ -388,6 +388,23 @@ static void learn_verify_reports_garbage(void **state)
     assert_null(r.checks[0].v);
 }
 
+static void learn_verify_cuts_long_names_at_a_character(void **state)
+{
+    /* "a" and 30 two-byte characters: 61 bytes, cut to 59, not into a character */
+    char name[64] = "a", want[128] = "\"a";
+    for (int i = 0; i < 30; i++)
+        memcpy(name + 1 + 2 * i, "\xc3\xa9", 3);
+    memcpy(want + 2, name + 1, 58);
+    snprintf(want + 60, sizeof want - 60, "\" is never studied");
+    const plan_topic t = {name, 1000, 0.0};
+    const plan_material m = {"M", &t, 1};
+    plan_input in = {D(2027, 3, 1), D(2027, 3, 10), 60, 0, NULL, 0, &m, 1};
+    plan empty = {0};
+    verify_report r = check(&in, &empty);
+    assert_violation(&r, VERIFY_COVERAGE, 0, NULL, 0, want);
+    verify_report_cleanup(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +415,7 @@ int main(void)
         cmocka_unit_test(learn_verify_catches_review_before_study),
         cmocka_unit_test(learn_verify_catches_order_and_revision),
         cmocka_unit_test(learn_verify_reports_garbage),
+        cmocka_unit_test(learn_verify_cuts_long_names_at_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
