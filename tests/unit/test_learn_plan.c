@@ -556,6 +556,79 @@ static void learn_plan_invalid_input(void **state)
     plan_cleanup(&p);
 }
 
+/* ---- many inputs -------------------------------------------------------------- */
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+/* Made-up inputs: every plan made passes the verifier, and every budget that
+   was refused works at its suggested minimum and with its suggested exam
+   date, and not one minute below. */
+static void learn_plan_random_inputs_verify(void **state)
+{
+    uint64_t seed = 42;
+    int made = 0, refused = 0;
+    for (int round = 0; round < 300; round++) {
+        plan_topic topics[3][8];
+        plan_material mats[3];
+        civil_date frees[6];
+        size_t n_mat = 1 + lcg(&seed) % 3;
+        for (size_t m = 0; m < n_mat; m++) {
+            size_t nt = 1 + lcg(&seed) % 8;
+            for (size_t t = 0; t < nt; t++)
+                topics[m][t] = (plan_topic){NULL, (int)(lcg(&seed) % 12000), (double)(lcg(&seed) % 101) / 100.0};
+            mats[m] = (plan_material){NULL, topics[m], nt};
+        }
+        civil_date today = civil_add_days(D(2026, 12, 1), (int64_t)(lcg(&seed) % 400));
+        civil_date exam = civil_add_days(today, 1 + (int64_t)(lcg(&seed) % 60));
+        size_t n_free = lcg(&seed) % 7;
+        for (size_t i = 0; i < n_free; i++)
+            frees[i] = civil_add_days(today, (int64_t)(lcg(&seed) % 30));
+        unsigned weekdays = (unsigned)(lcg(&seed) % 4 == 0 ? 0 : 1 + lcg(&seed) % 127);
+        int budget = 15 + (int)(lcg(&seed) % 120);
+        plan_input in = {today, exam, budget, weekdays, frees, n_free, mats, n_mat};
+        plan p;
+        plan_infeasible why;
+        em_error err = {0};
+        int rc = plan_make(&in, &p, &why, &err);
+        if (rc == EM_OK) {
+            assert_verified(&in, &p);
+            plan_cleanup(&p);
+            made++;
+            continue;
+        }
+        assert_int_equal(rc, EM_E_INVAL);
+        assert_string_equal(err.reason, PLAN_REASON_INFEASIBLE);
+        refused++;
+        if (why.problem != PLAN_BUDGET_TOO_SMALL)
+            continue;
+        if (why.min_daily_minutes <= PLAN_DAY_MINUTES) {
+            plan_input fix = in;
+            fix.daily_minutes = why.min_daily_minutes;
+            p = make(&fix);
+            assert_verified(&fix, &p);
+            plan_cleanup(&p);
+            fix.daily_minutes--;
+            assert_int_equal(plan_make(&fix, &p, NULL, &err), EM_E_INVAL);
+        }
+        if (why.has_earliest_exam) {
+            plan_input fix = in;
+            fix.exam = why.earliest_exam;
+            p = make(&fix);
+            assert_verified(&fix, &p);
+            plan_cleanup(&p);
+            fix.exam = civil_add_days(why.earliest_exam, -1);
+            assert_int_equal(plan_make(&fix, &p, NULL, &err), EM_E_INVAL);
+        }
+    }
+    /* both outcomes were exercised */
+    assert_true(made > 50);
+    assert_true(refused > 20);
+}
+
 /* ---- local today ------------------------------------------------------------- */
 
 static void learn_plan_today_in_the_students_zone(void **state)
@@ -598,6 +671,7 @@ int main(void)
         cmocka_unit_test(learn_plan_budget_too_small),
         cmocka_unit_test(learn_plan_infeasible_dates_and_topics),
         cmocka_unit_test(learn_plan_invalid_input),
+        cmocka_unit_test(learn_plan_random_inputs_verify),
         cmocka_unit_test(learn_plan_today_in_the_students_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
