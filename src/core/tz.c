@@ -434,11 +434,13 @@ int tz_load_from(const char *dir, const char *name, tz_zone **out, em_error *err
                           TZ_FILE_MAX);
         goto done;
     }
-    /* read one byte more than the limit, should the file have grown since fstat */
-    data = em_malloc(TZ_FILE_MAX + 1);
+    /* one byte more than fstat said: a file that grew since is seen to have
+       (and is then cut short, or past the limit, for tz_parse to refuse) */
+    size_t cap = (size_t)st.st_size + 1;
+    data = em_malloc(cap);
     size_t len = 0;
-    while (len < TZ_FILE_MAX + 1) {
-        ssize_t r = read(fd, data + len, TZ_FILE_MAX + 1 - len);
+    while (len < cap) {
+        ssize_t r = read(fd, data + len, cap - len);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {

@@ -237,6 +237,15 @@ static void core_tz_footer_rules(void **state)
     assert_offset(z, utc(2040, 7, 1, 0, 0, 0), -14400, true);
     assert_offset(z, utc(2040, 12, 31, 23, 0, 0), -14400, true);
     tz_free(z);
+    /* Europe/Dublin's daylight time is negative: IST-1GMT0,M10.5.0,M3.5.0/1,
+       winter (GMT) is the "DST"; 2045 is past the file's transitions */
+    z = load("Europe/Dublin");
+    assert_offset(z, utc(2045, 3, 26, 0, 59, 59), 0, true);
+    assert_offset(z, utc(2045, 3, 26, 1, 0, 0), 3600, false);
+    assert_offset(z, utc(2045, 10, 29, 0, 59, 59), 3600, false);
+    assert_offset(z, utc(2045, 10, 29, 1, 0, 0), 0, true);
+    assert_local(z, utc(2045, 7, 1, 23, 30, 0), 2045, 7, 2);
+    tz_free(z);
     /* "M5" is the last: M10.5.0 in 2026 is October 25 */
     z = parse_rule("CET-1CEST,M3.5.0,M10.5.0/3", 3600);
     assert_offset(z, utc(2026, 10, 25, 0, 59, 59), 7200, true);
