@@ -1,6 +1,6 @@
 /* plan: a day-by-day study plan from the student's local today to the exam.
  *
- * Input is a study session: today and the exam date (civil dates in the
+ * Input is what the student gave: today and the exam date (civil dates in the
  * student's zone, see core/tz.h), a daily budget in minutes, the study
  * weekdays, free dates, and materials whose topics come in document order,
  * each with its length in words and the student's mastery (0..1). Output is

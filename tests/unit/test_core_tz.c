@@ -18,7 +18,7 @@
 #include "core/mem.h"
 #include "core/tz.h"
 
-/* ---- helpers ------------------------------------------------------------ */
+/* ---- test tools --------------------------------------------------------- */
 
 /* Unix time of y-m-d h:mi:s UTC. */
 static int64_t utc(int y, int m, int d, int h, int mi, int s)

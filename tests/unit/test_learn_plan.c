@@ -18,7 +18,7 @@
 #include "learn/plan.h"
 #include "learn/verify.h"
 
-/* ---- helpers ------------------------------------------------------------ */
+/* ---- test tools --------------------------------------------------------- */
 
 static civil_date D(int y, int m, int d)
 {
