@@ -238,6 +238,8 @@ int retrieve_index_add(retrieve_index *ix, const retrieve_passage *p, em_error *
         return em_error_set(err, EM_E_INVAL, "the index is already built");
     if (p == NULL || (p->text == NULL && p->len > 0))
         return em_error_set(err, EM_E_INVAL, "missing passage text");
+    if (p->len > 0 && memchr(p->text, '\0', p->len) != NULL)
+        return em_error_set(err, EM_E_INVAL, "the passage text contains NUL bytes");
     size_t mlen = p->material_id != NULL ? strlen(p->material_id) : 0;
     size_t slen = p->section != NULL ? strlen(p->section) : 0;
     size_t add = p->len + mlen + slen;

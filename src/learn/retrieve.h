@@ -40,7 +40,7 @@
 /* One passage as the caller gives it. Everything is copied by
  * retrieve_index_add. */
 typedef struct retrieve_passage {
-    const char *text;        /* UTF-8 (invalid bytes are punctuation) */
+    const char *text;        /* UTF-8 without NUL bytes (invalid bytes are punctuation) */
     size_t len;              /* bytes of text */
     const char *material_id; /* NUL-terminated, may be NULL */
     const char *section;     /* NUL-terminated title of its section, may be NULL */
@@ -61,7 +61,8 @@ void retrieve_index_free(retrieve_index *ix);
 
 /* Copy p into the index as passage number retrieve_index_count() - 1.
  * EM_E_TOO_LARGE past the limits (the index is unchanged), EM_E_INVAL after
- * retrieve_index_build or for a NULL text with len > 0. */
+ * retrieve_index_build, for a NULL text with len > 0 or a text holding a
+ * NUL byte. */
 int retrieve_index_add(retrieve_index *ix, const retrieve_passage *p, em_error *err);
 
 /* Read every passage into words and stems and build the postings; once,

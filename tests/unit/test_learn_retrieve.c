@@ -339,6 +339,9 @@ static void learn_retrieve_index_limits(void **state)
 
     ix = retrieve_index_new((retrieve_limits){.max_bytes = 10});
     assert_int_equal(retrieve_index_add(ix, &p, &err), EM_E_TOO_LARGE);
+    retrieve_passage nul = {"a\0b", 3, NULL, NULL, 1, 1};
+    assert_int_equal(retrieve_index_add(ix, &nul, &err), EM_E_INVAL);
+    assert_int_equal(retrieve_index_count(ix), 0);
     /* an empty index answers nothing */
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
     assert_int_equal(retrieve_question(ix, "text", 4, 1, hits, &n, &err), EM_OK);
