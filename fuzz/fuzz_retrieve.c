@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         retrieve_passage p = {part[i], part_len[i], "m", section, (int)i, (int)i};
         int rc = retrieve_index_add(ix, &p, &err);
         free(section);
-        if (rc != EM_OK && rc != EM_E_TOO_LARGE && !(rc == EM_E_INVAL && memchr(part[i], 0, part_len[i]) != NULL))
+        if (rc != EM_OK && rc != EM_E_TOO_LARGE &&
+            !(rc == EM_E_INVAL && memchr(part[i], 0, part_len[i]) != NULL))
             abort();
     }
     if (retrieve_index_build(ix, &err) != EM_OK)

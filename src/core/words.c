@@ -144,7 +144,8 @@ static char_class class_of(uint32_t cp)
     return CC_PUNCT;
 }
 
-static char_class class_at(const words_tokenizer *t, size_t pos, size_t *clen /* OUT */, uint32_t *cp /* OUT */)
+static char_class class_at(const words_tokenizer *t, size_t pos, size_t *clen /* OUT */,
+                           uint32_t *cp /* OUT */)
 {
     uint32_t c;
     size_t l = utf8_decode((const char *)t->s + pos, t->len - pos, &c);

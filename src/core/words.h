@@ -23,7 +23,7 @@
 
 #include "core/err.h"
 
-#define WORDS_MAX 64                  /* longest word kept, in bytes */
+#define WORDS_MAX 64                   /* longest word kept, in bytes */
 #define WORDS_STEM_MAX (2 * WORDS_MAX) /* longest stem, in bytes */
 
 /* ---- tokenizer ---- */

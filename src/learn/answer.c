@@ -200,8 +200,8 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
             cut_units(&u, r, p->text, start, p->len);
             double rank_weight = top > 0 ? hits[r].score / top : 1;
             for (size_t i = first; i < u.n; i++)
-                u.items[i].score =
-                    rank_weight * retrieve_coverage_of_text(ix, q, p->text + u.items[i].offset, u.items[i].len);
+                u.items[i].score = rank_weight * retrieve_coverage_of_text(ix, q, p->text + u.items[i].offset,
+                                                                           u.items[i].len);
             /* an example goes with the sentence that introduces or explains
                it: code shares few words with a question */
             for (size_t i = first; i < u.n; i++) {

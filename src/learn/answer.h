@@ -31,12 +31,12 @@
 #define ANSWER_DEFAULT_CHARS 700   /* answer_limits.max_chars when 0 */
 #define ANSWER_MAX_SENTENCES 20    /* the most a caller may ask for */
 #define ANSWER_MAX_CHARS 8000
-#define ANSWER_MIN_COVERAGE 0.4    /* default refusal threshold on coverage */
+#define ANSWER_MIN_COVERAGE 0.4 /* default refusal threshold on coverage */
 
 typedef struct answer_limits {
-    int max_sentences;    /* quotes (sentences or code blocks); 0: default */
-    size_t max_chars;     /* bytes of all quotes together; 0: default */
-    double min_coverage;  /* 0: ANSWER_MIN_COVERAGE; negative: never refuse */
+    int max_sentences;   /* quotes (sentences or code blocks); 0: default */
+    size_t max_chars;    /* bytes of all quotes together; 0: default */
+    double min_coverage; /* 0: ANSWER_MIN_COVERAGE; negative: never refuse */
 } answer_limits;
 
 typedef struct answer_quote {
@@ -48,18 +48,18 @@ typedef struct answer_quote {
     const char *material_id; /* borrowed from the index, may be NULL */
     const char *section;     /* borrowed from the index, may be NULL */
     int page_start, page_end;
-    double score;            /* the unit's coverage of the question times its passage's rank weight */
-    bool code;               /* lines of code, line breaks kept */
+    double score; /* the unit's coverage of the question times its passage's rank weight */
+    bool code;    /* lines of code, line breaks kept */
     bool truncated;
 } answer_quote;
 
 typedef struct answer {
     bool answerable;
-    double coverage;         /* the best coverage among the passages looked at */
-    answer_quote *quotes;    /* owned, n_quotes of them (none when not answerable) */
+    double coverage;      /* the best coverage among the passages looked at */
+    answer_quote *quotes; /* owned, n_quotes of them (none when not answerable) */
     size_t n_quotes;
-    char **sections;         /* owned: when not answerable, the closest section
-                                titles (distinct, best first) */
+    char **sections; /* owned: when not answerable, the closest section
+                        titles (distinct, best first) */
     size_t n_sections;
     retrieve_hit hits[ANSWER_PASSAGES]; /* the passages looked at */
     size_t n_hits;
@@ -69,8 +69,8 @@ typedef struct answer {
  * (also on failure, when it is empty). EM_E_INVAL for limits out of range
  * (max_sentences over ANSWER_MAX_SENTENCES, max_chars over ANSWER_MAX_CHARS,
  * min_coverage over 1). */
-int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limits limits, answer *out /* OUT */,
-                 em_error *err);
+int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limits limits,
+                 answer *out /* OUT */, em_error *err);
 void answer_cleanup(answer *a);
 
 /* Whether a line (without its line break) looks like code: indented by a tab

@@ -28,37 +28,38 @@
 
 /* ---- constants (docs/internals/learn.md says why) ------------------------ */
 
-#define BM25_K1 1.2   /* term frequency saturation */
-#define BM25_B 0.75   /* length normalisation */
-#define TITLE_WEIGHT 1.5 /* a stem in the section title counts as this many idf */
-#define PROX_WEIGHT 0.5  /* bonus per pair of distinct question words, times idf / distance */
-#define PROX_WINDOW 8    /* farther apart (in words) than this is no bonus */
-#define PHRASE_FACTOR 2.0 /* the pair stands in the question's order, at most two words apart */
-#define PROX_TERMS 16     /* proximity looks at the best 16 stems of a query */
-#define PROX_POSITIONS 256 /* and at the first 256 places of each in a passage */
+#define BM25_K1 1.2             /* term frequency saturation */
+#define BM25_B 0.75             /* length normalisation */
+#define TITLE_WEIGHT 1.5        /* a stem in the section title counts as this many idf */
+#define PROX_WEIGHT 0.5         /* bonus per pair of distinct question words, times idf / distance */
+#define PROX_WINDOW 8           /* farther apart (in words) than this is no bonus */
+#define PHRASE_FACTOR 2.0       /* the pair stands in the question's order, at most two words apart */
+#define PROX_TERMS 16           /* proximity looks at the best 16 stems of a query */
+#define PROX_POSITIONS 256      /* and at the first 256 places of each in a passage */
 #define RETRIEVE_CANDIDATES 100 /* passages that get the proximity pass */
 #define FRAME_WEIGHT 0.3
 #define SYNONYM_WEIGHT 0.5
-#define CARRY_WEIGHT 0.5   /* the latest earlier question's words; halved per step back */
-#define FOLLOW_UP_WORDS 2  /* at most this many content words: a follow-up */
+#define CARRY_WEIGHT 0.5                    /* the latest earlier question's words; halved per step back */
+#define FOLLOW_UP_WORDS 2                   /* at most this many content words: a follow-up */
 #define MAX_BYTES_CEILING ((size_t)1 << 30) /* records are 32-bit offsets */
 
 /* ---- word lists ---------------------------------------------------------- */
 
 /* Words that frame a question rather than say what it is about ("what's the
  * difference between", "can you explain", "what does X mean", "how does X
- * work", "how do I make X do Y": light verbs). They weigh FRAME_WEIGHT and count for nothing in coverage. */
+ * work", and light verbs: "how do I make X do Y"). They weigh FRAME_WEIGHT
+ * and count for nothing in coverage. */
 static const char *const frame_words[] = {
-    "able",      "actually", "anything", "basically", "best",      "better",    "describe",
-    "description", "differ", "difference", "differences", "different", "example", "examples",
-    "exactly",   "explain",  "explained", "explanation", "get",     "gets",      "getting",
-    "go",        "goes",     "good",     "happen",    "happened",  "happens",   "know",
-    "like",      "made",     "make",      "makes",     "making",    "mean",     "meaning",  "means",     "meant",     "need",      "needs",
-    "please",    "possible", "possibly", "purpose",   "question",  "really",    "say",
-    "someone",   "something", "tell",    "thing",     "things",    "try",       "trying",
-    "understand", "use",
-    "used",      "using",    "want",     "wanted",    "way",       "ways",      "work",
-    "works",     "working",
+    "able",        "actually", "anything",   "basically",   "best",       "better",    "describe",
+    "description", "differ",   "difference", "differences", "different",  "example",   "examples",
+    "exactly",     "explain",  "explained",  "explanation", "get",        "gets",      "getting",
+    "go",          "goes",     "good",       "happen",      "happened",   "happens",   "know",
+    "like",        "made",     "make",       "makes",       "making",     "mean",      "meaning",
+    "means",       "meant",    "need",       "needs",       "please",     "possible",  "possibly",
+    "purpose",     "question", "really",     "say",         "someone",    "something", "tell",
+    "thing",       "things",   "try",        "trying",      "understand", "use",       "used",
+    "using",       "want",     "wanted",     "way",         "ways",       "work",      "works",
+    "working",
 };
 
 /* Words that point back at an earlier question. */
@@ -179,14 +180,14 @@ struct retrieve_index {
     size_t bytes; /* counted against limits.max_bytes */
     bool built;
     /* after build */
-    buf vocab_arena;    /* distinct stems, NUL-terminated */
-    uint32_t *vocab;    /* owned: offset of stem i in vocab_arena, sorted by strcmp */
-    uint32_t *df;       /* owned: passages whose text holds stem i */
+    buf vocab_arena; /* distinct stems, NUL-terminated */
+    uint32_t *vocab; /* owned: offset of stem i in vocab_arena, sorted by strcmp */
+    uint32_t *df;    /* owned: passages whose text holds stem i */
     size_t n_vocab;
-    csr body_post;      /* per stem: (passage, tf) over passage text */
-    csr title_post;     /* per stem: (passage, tf) over section titles */
-    csr body_tok;       /* per passage: (stem id, position) in order */
-    uint32_t *dl;       /* owned: stems in each passage's text */
+    csr body_post;  /* per stem: (passage, tf) over passage text */
+    csr title_post; /* per stem: (passage, tf) over section titles */
+    csr body_tok;   /* per passage: (stem id, position) in order */
+    uint32_t *dl;   /* owned: stems in each passage's text */
     double avgdl;
 };
 
@@ -246,7 +247,8 @@ int retrieve_index_add(retrieve_index *ix, const retrieve_passage *p, em_error *
     if (ix->n >= ix->limits.max_passages)
         return em_error_set(err, EM_E_TOO_LARGE, "more than %zu passages", ix->limits.max_passages);
     if (add > ix->limits.max_bytes || ix->bytes > ix->limits.max_bytes - add)
-        return em_error_set(err, EM_E_TOO_LARGE, "the passages are larger than %zu bytes", ix->limits.max_bytes);
+        return em_error_set(err, EM_E_TOO_LARGE, "the passages are larger than %zu bytes",
+                            ix->limits.max_bytes);
     if (ix->n == ix->cap) {
         ix->cap = ix->cap == 0 ? 64 : ix->cap * 2;
         ix->ps = em_realloc(ix->ps, ix->cap * sizeof *ix->ps);
@@ -497,8 +499,8 @@ double retrieve_idf(const retrieve_index *ix, const char *stem)
 
 /* Add a term, or raise the weight of the one with the same stem. Returns its
  * index, or -1 when the query is full. */
-static int query_add(retrieve_query *q, const char *stem, const char *word, double weight, retrieve_origin origin,
-                     int group, int pos)
+static int query_add(retrieve_query *q, const char *stem, const char *word, double weight,
+                     retrieve_origin origin, int group, int pos)
 {
     for (size_t i = 0; i < q->n; i++) {
         retrieve_term *t = &q->terms[i];
@@ -548,7 +550,8 @@ static int read_question(retrieve_query *q, words_stemmer *st, const char *text,
             snprintf(first, sizeof first, "%s", w.text);
         if (here == 0 && (strcmp(w.text, "and") == 0 || strcmp(w.text, "but") == 0))
             *leading = true;
-        if (here == 1 && strcmp(w.text, "about") == 0 && (strcmp(first, "what") == 0 || strcmp(first, "how") == 0))
+        if (here == 1 && strcmp(w.text, "about") == 0 &&
+            (strcmp(first, "what") == 0 || strcmp(first, "how") == 0))
             *leading = true;
         if (is_pronoun(w.text))
             *pronoun = true;
@@ -620,7 +623,8 @@ int retrieve_query_build(const char *question, size_t len, const char *const *hi
     if (question == NULL && len > 0)
         return em_error_set(err, EM_E_INVAL, "missing question");
     if (len > RETRIEVE_QUESTION_MAX)
-        return em_error_set(err, EM_E_TOO_LARGE, "the question is longer than %d bytes", RETRIEVE_QUESTION_MAX);
+        return em_error_set(err, EM_E_TOO_LARGE, "the question is longer than %d bytes",
+                            RETRIEVE_QUESTION_MAX);
     size_t from = n_history > RETRIEVE_HISTORY_MAX ? n_history - RETRIEVE_HISTORY_MAX : 0;
     for (size_t h = from; h < n_history; h++) {
         if (history[h] != NULL && strlen(history[h]) > RETRIEVE_QUESTION_MAX)
@@ -633,7 +637,8 @@ int retrieve_query_build(const char *question, size_t len, const char *const *hi
 
     int content;
     bool pronoun, leading;
-    int rc = read_question(out, st, question, len, 1.0, RETRIEVE_ASKED, true, &content, &pronoun, &leading, err);
+    int rc =
+        read_question(out, st, question, len, 1.0, RETRIEVE_ASKED, true, &content, &pronoun, &leading, err);
     if (rc == EM_OK)
         rc = add_synonyms(out, st, err);
     if (rc == EM_OK && n_history > from && (content <= FOLLOW_UP_WORDS || pronoun || leading)) {
@@ -644,8 +649,8 @@ int retrieve_query_build(const char *question, size_t len, const char *const *hi
                 continue;
             int c;
             bool p, l;
-            rc = read_question(out, st, history[h], strlen(history[h]), w, RETRIEVE_CARRIED, false, &c, &p, &l,
-                               err);
+            rc = read_question(out, st, history[h], strlen(history[h]), w, RETRIEVE_CARRIED, false, &c, &p,
+                               &l, err);
         }
         out->follow_up = out->n > before;
     }
@@ -659,12 +664,12 @@ int retrieve_query_build(const char *question, size_t len, const char *const *hi
 
 /* A query stem looked up in the index. */
 typedef struct qterm {
-    long id;       /* vocabulary number, -1 when no passage holds it */
+    long id; /* vocabulary number, -1 when no passage holds it */
     double idf;
-    double wi;     /* weight * idf */
-    int group;     /* -1: frame word */
-    int qpos;      /* position in the question */
-    double share;  /* of its group's weight: weight / the group's largest weight */
+    double wi;    /* weight * idf */
+    int group;    /* -1: frame word */
+    int qpos;     /* position in the question */
+    double share; /* of its group's weight: weight / the group's largest weight */
 } qterm;
 
 /* Weights of the query's stems and groups in the index. gw[g] is the
@@ -718,7 +723,8 @@ static int cand_cmp(const void *a, const void *b)
 
 /* The smallest distance between a place in pa and one in pb (both sorted),
  * and whether some place of b follows one of a by 1 or 2 words. */
-static uint32_t min_distance(const uint32_t *pa, size_t na, const uint32_t *pb, size_t nb, bool *ordered /* OUT */)
+static uint32_t min_distance(const uint32_t *pa, size_t na, const uint32_t *pb, size_t nb,
+                             bool *ordered /* OUT */)
 {
     uint32_t best = UINT32_MAX;
     *ordered = false;
@@ -747,8 +753,8 @@ typedef struct places {
  * indexes proximity looks at (n_prox of them); in_text[i] is set for each
  * query stem the passage text holds. */
 static void candidate_detail(const retrieve_index *ix, const retrieve_query *q, const qterm *qt,
-                             const double *gw, double gw_total, const size_t *prox_terms, size_t n_prox, places *pl,
-                             cand *c)
+                             const double *gw, double gw_total, const size_t *prox_terms, size_t n_prox,
+                             places *pl, cand *c)
 {
     bool present[RETRIEVE_QUERY_TERMS_MAX] = {false};
     memset(pl->n, 0, sizeof pl->n);
@@ -914,8 +920,8 @@ int retrieve_search(const retrieve_index *ix, const retrieve_query *q, size_t k,
     return EM_OK;
 }
 
-int retrieve_question(const retrieve_index *ix, const char *question, size_t len, size_t k, retrieve_hit *hits,
-                      size_t *n_hits, em_error *err)
+int retrieve_question(const retrieve_index *ix, const char *question, size_t len, size_t k,
+                      retrieve_hit *hits, size_t *n_hits, em_error *err)
 {
     *n_hits = 0;
     retrieve_query *q = em_malloc(sizeof *q);
@@ -926,7 +932,8 @@ int retrieve_question(const retrieve_index *ix, const char *question, size_t len
     return rc;
 }
 
-double retrieve_coverage_of_text(const retrieve_index *ix, const retrieve_query *q, const char *text, size_t len)
+double retrieve_coverage_of_text(const retrieve_index *ix, const retrieve_query *q, const char *text,
+                                 size_t len)
 {
     if (!ix->built || q->n == 0)
         return 0;

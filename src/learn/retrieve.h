@@ -28,10 +28,10 @@
 #include "core/err.h"
 #include "core/words.h"
 
-#define RETRIEVE_QUESTION_MAX 2000      /* bytes of a question (and of each earlier one) */
-#define RETRIEVE_K_MAX 50               /* most hits one search returns */
-#define RETRIEVE_HISTORY_MAX 4          /* earlier questions a follow-up looks back on */
-#define RETRIEVE_QUERY_TERMS_MAX 48     /* distinct stems in a query, synonyms and carried ones included */
+#define RETRIEVE_QUESTION_MAX 2000       /* bytes of a question (and of each earlier one) */
+#define RETRIEVE_K_MAX 50                /* most hits one search returns */
+#define RETRIEVE_HISTORY_MAX 4           /* earlier questions a follow-up looks back on */
+#define RETRIEVE_QUERY_TERMS_MAX 48      /* distinct stems in a query, synonyms and carried ones included */
 #define RETRIEVE_DEFAULT_PASSAGES 100000 /* retrieve_limits.max_passages when 0 */
 #define RETRIEVE_DEFAULT_BYTES ((size_t)64 << 20) /* retrieve_limits.max_bytes when 0 */
 
@@ -152,6 +152,7 @@ int retrieve_question(const retrieve_index *ix, const char *question, size_t len
 /* Coverage of q by a piece of text (a sentence of a passage): the share of
  * the query's content groups, weighted by weight and idf in ix, found among
  * text's stems. Used by learn/answer; 0 for a query without content. */
-double retrieve_coverage_of_text(const retrieve_index *ix, const retrieve_query *q, const char *text, size_t len);
+double retrieve_coverage_of_text(const retrieve_index *ix, const retrieve_query *q, const char *text,
+                                 size_t len);
 
 #endif

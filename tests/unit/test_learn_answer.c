@@ -28,7 +28,8 @@ static const doc biology[] = {
      "Photosynthesis Plants are green. Photosynthesis turns light energy into chemical energy stored in "
      "glucose. It happens in the chloroplasts of leaf cells. Farmers sell the crops at markets."},
     {"bio", "Respiration", 14,
-     "Cells release energy from glucose by respiration. Respiration uses oxygen and gives off carbon dioxide."},
+     "Cells release energy from glucose by respiration. Respiration uses oxygen and gives off carbon "
+     "dioxide."},
     {"bio", "Soil", 20, "Soil holds water and minerals for the roots. Worms mix the soil."},
     {"chem", "Acids", 3, "Acids have a pH below seven. Vinegar is a weak acid."},
 };
@@ -38,8 +39,8 @@ static retrieve_index *index_of(const doc *docs, size_t n)
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     em_error err = {0};
     for (size_t i = 0; i < n; i++) {
-        retrieve_passage p = {docs[i].text, strlen(docs[i].text), docs[i].material, docs[i].section, docs[i].page,
-                              docs[i].page + 1};
+        retrieve_passage p = {docs[i].text,    strlen(docs[i].text), docs[i].material,
+                              docs[i].section, docs[i].page,         docs[i].page + 1};
         assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     }
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
@@ -108,8 +109,9 @@ static void learn_answer_limits(void **state)
     retrieve_query q;
     em_error err = {0};
     assert_int_equal(retrieve_query_build("glucose", 7, NULL, 0, &q, &err), EM_OK);
-    assert_int_equal(answer_build(ix, &q, (answer_limits){.max_sentences = ANSWER_MAX_SENTENCES + 1}, &a, &err),
-                     EM_E_INVAL);
+    assert_int_equal(
+        answer_build(ix, &q, (answer_limits){.max_sentences = ANSWER_MAX_SENTENCES + 1}, &a, &err),
+        EM_E_INVAL);
     assert_int_equal(answer_build(ix, &q, (answer_limits){.max_chars = ANSWER_MAX_CHARS + 1}, &a, &err),
                      EM_E_INVAL);
     answer_cleanup(&a);
@@ -122,7 +124,8 @@ static void learn_answer_refusal(void **state)
     (void)state;
     retrieve_index *ix = index_of(biology, 4);
     /* "energy" is there, the rest is not */
-    answer a = ask(ix, "How much energy does a nuclear reactor produce per uranium atom?", (answer_limits){0});
+    answer a =
+        ask(ix, "How much energy does a nuclear reactor produce per uranium atom?", (answer_limits){0});
     assert_false(a.answerable);
     assert_int_equal(a.n_quotes, 0);
     assert_true(a.coverage < ANSWER_MIN_COVERAGE);
@@ -160,7 +163,8 @@ static void learn_answer_code_lines(void **state)
         {"sh", "Quoting", 6, "Quotes keep words together."},
     };
     retrieve_index *ix = index_of(code, 2);
-    answer a = ask(ix, "how do I count lines in every file with a for loop?", (answer_limits){.max_sentences = 3});
+    answer a =
+        ask(ix, "how do I count lines in every file with a for loop?", (answer_limits){.max_sentences = 3});
     assert_true(a.answerable);
     bool saw_code = false;
     for (size_t i = 0; i < a.n_quotes; i++) {

@@ -30,7 +30,8 @@ static retrieve_index *index_of(const doc *docs, size_t n)
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     em_error err = {0};
     for (size_t i = 0; i < n; i++) {
-        retrieve_passage p = {docs[i].text, strlen(docs[i].text), "m1", docs[i].section, (int)i + 1, (int)i + 1};
+        retrieve_passage p = {docs[i].text,    strlen(docs[i].text), "m1",
+                              docs[i].section, (int)i + 1,           (int)i + 1};
         assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     }
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
@@ -257,21 +258,19 @@ static void learn_retrieve_proximity(void **state)
     /* same words, same lengths; only how close they stand differs */
     const doc docs[] = {
         {NULL, "The exit status is kept. Other words fill this sentence up nicely here. Then code follows."},
-        {NULL, "The code is kept. Other words fill this sentence up nicely here. Then exit status follows."},
-        {NULL, "The status is kept. Other words fill this sentence up nicely here. Then exit code follows."},
+        {NULL, "The exit word is kept. Other words fill this sentence up nicely here. Then status follows."},
     };
-    retrieve_index *ix = index_of(docs, 3);
+    retrieve_index *ix = index_of(docs, 2);
     retrieve_hit hits[3];
-    size_t n = search(ix, "exit status code", hits, 3);
-    assert_int_equal(n, 3);
-    /* "exit status" stands together, in order, in 0 and 1; "status ... exit
-       code" in 2 has "exit code" together, in order, too. 0 and 1 both have
-       the phrase; the bonus decides against none of them wrongly: */
-    for (size_t i = 0; i < 3; i++)
-        assert_true(hits[i].proximity > 0);
+    size_t n = search(ix, "exit status", hits, 3);
+    assert_int_equal(n, 2);
+    assert_int_equal(hits[0].passage, 0);
+    assert_true(hits[0].proximity > 0);
+    assert_true(hits[1].proximity == 0); /* more than PROX_WINDOW words apart */
+    assert_true(hits[0].bm25 > hits[1].bm25 - 1e-9 && hits[0].bm25 < hits[1].bm25 + 1e-9);
     retrieve_index_free(ix);
 
-    /* order: "status exit" is closer than nothing but out of order */
+    /* order: adjacent in the question's order beats adjacent reversed */
     const doc docs2[] = {
         {NULL, "We keep the status exit here, and more words follow to pad it out well."},
         {NULL, "We keep the exit status here, and more words follow to pad it out well."},

@@ -38,9 +38,9 @@ typedef struct eval_question {
 } eval_question;
 
 /* The untitled-number subsections of "6.2 Bash Startup Files". */
-#define STARTUP_SUBSECTIONS                                                                                         \
-    "Invoked as an interactive login shell, or with '--login'|Invoked as an interactive non-login shell|"        \
-    "Invoked non-interactively|Invoked with name 'sh'|Invoked in POSIX mode|Invoked by remote shell daemon|"    \
+#define STARTUP_SUBSECTIONS                                                                                  \
+    "Invoked as an interactive login shell, or with '--login'|Invoked as an interactive non-login shell|"    \
+    "Invoked non-interactively|Invoked with name 'sh'|Invoked in POSIX mode|Invoked by remote shell daemon|" \
     "Invoked with unequal effective and real UID/GIDs"
 
 static const eval_question questions[] = {
@@ -59,7 +59,8 @@ static const eval_question questions[] = {
     {"How can I check whether a file exists?", "Bash Conditional Expressions"},
     {"Which files does bash read when it starts up?", "Bash Startup Files|" STARTUP_SUBSECTIONS},
     {"How do I change what the prompt looks like?", "Controlling the Prompt"},
-    {"How do I run a job in the background and bring it back later?", "Job Control Basics|Job Control Builtins"},
+    {"How do I run a job in the background and bring it back later?",
+     "Job Control Basics|Job Control Builtins"},
     {"How do I feed several lines of text into a command from inside the script?", "Here Documents"},
     {"What number does a command return when it succeeds or fails?", "Exit Status"},
     {"How do I define my own reusable command with a name?", "Shell Functions"},
@@ -78,7 +79,8 @@ static const eval_question questions[] = {
     {"How do I rerun an earlier command using an exclamation mark?", "History Expansion|Event Designators"},
     {"How do I make tab completion suggest my own words for a command?",
      "Programmable Completion|Programmable Completion Builtins|A Programmable Completion Example"},
-    {"How do I run a command when the script receives a signal like Ctrl-C?", "Bourne Shell Builtins|Signals"},
+    {"How do I run a command when the script receives a signal like Ctrl-C?",
+     "Bourne Shell Builtins|Signals"},
     {"What is a login shell compared with an interactive one?",
      "Bash Startup Files|What is an Interactive Shell?|Invoking Bash|" STARTUP_SUBSECTIONS},
     {"How do I read a line typed by the user into a variable?", "Bash Builtin Commands"},
@@ -88,7 +90,8 @@ static const eval_question questions[] = {
     {"How do I run two commands at the same time and talk to one of them?", "Coprocesses"},
     {"What can't a user do in a restricted shell?", "The Restricted Shell"},
     {"How do I install bash from the source code?", "Basic Installation"},
-    {"How do I keep a list of directories and jump between them?", "The Directory Stack|Directory Stack Builtins"},
+    {"How do I keep a list of directories and jump between them?",
+     "The Directory Stack|Directory Stack Builtins"},
     {"How do I make bash behave more like the standard POSIX shell?", "Bash POSIX Mode"},
     {"How do I redirect input from a string rather than a file?", "Here Strings"},
     /* not in the manual */
@@ -145,8 +148,9 @@ static retrieve_index *index_manual(size_t *n_chunks)
     doc_text d = {0};
     assert_int_equal(doc_text_from_plain(b.data, b.len, true, &d, &err), EM_OK);
     chunk_list chunks = {0};
-    assert_int_equal(chunk_document(d.pages, d.n_pages, d.headings, d.n_headings, (chunk_limits){0}, &chunks, &err),
-                     EM_OK);
+    assert_int_equal(
+        chunk_document(d.pages, d.n_pages, d.headings, d.n_headings, (chunk_limits){0}, &chunks, &err),
+        EM_OK);
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     for (size_t i = 0; i < chunks.n; i++) {
         const text_chunk *c = &chunks.items[i];
@@ -195,7 +199,11 @@ static void learn_retrieve_eval_bash_manual(void **state)
             refused += !a.answerable;
         }
         if (verbose) {
-            printf("%s %s cov %.2f %s\n  -> %s\n", e->sections == NULL ? "  -" : ok1 ? "  1" : ok3 ? "  3" : "  X",
+            printf("%s %s cov %.2f %s\n  -> %s\n",
+                   e->sections == NULL ? "  -"
+                   : ok1               ? "  1"
+                   : ok3               ? "  3"
+                                       : "  X",
                    a.answerable ? "ans" : "REF", a.coverage, e->question,
                    n > 0 ? retrieve_index_passage(ix, hits[0].passage)->section : "(none)");
             for (size_t k = 0; k < a.n_quotes; k++)
@@ -205,7 +213,8 @@ static void learn_retrieve_eval_bash_manual(void **state)
     }
     double r1 = (double)top1 / answerable, r3 = (double)top3 / answerable;
     double rr = (double)refused / cannot, fr = (double)false_refusals / answerable;
-    printf("retrieval eval on the Bash manual (%zu chunks): %d answerable questions, top-1 %.2f (%d), top-3 %.2f "
+    printf("retrieval eval on the Bash manual (%zu chunks): %d answerable questions, top-1 %.2f (%d), top-3 "
+           "%.2f "
            "(%d), falsely refused %.2f (%d); %d not in the manual, refused %.2f (%d)\n",
            n_chunks, answerable, r1, top1, r3, top3, fr, false_refusals, cannot, rr, refused);
     assert_true(answerable >= 30 && cannot >= 5);
