@@ -749,41 +749,74 @@ typedef struct places {
     size_t n[PROX_TERMS];
 } places;
 
-/* Proximity bonus and coverage of one candidate. prox_terms lists the query
- * indexes proximity looks at (n_prox of them); in_text[i] is set for each
- * query stem the passage text holds. */
+/* A query stem in the binary search of candidate_detail. */
+typedef struct id_slot {
+    uint32_t id; /* vocabulary number */
+    size_t term; /* index in the query */
+    int slot;    /* index in places, -1 when proximity does not look at it */
+} id_slot;
+
+/* Proximity bonus and coverage of one candidate, into c. prox_terms lists
+ * the query indexes proximity looks at (n_prox of them); pl is scratch
+ * space. Time: the passage's words times the log of the query's stems, then
+ * one merge per pair of at most PROX_TERMS stems over at most
+ * PROX_POSITIONS places each. */
 static void candidate_detail(const retrieve_index *ix, const retrieve_query *q, const qterm *qt,
                              const double *gw, double gw_total, const size_t *prox_terms, size_t n_prox,
                              places *pl, cand *c)
 {
     bool present[RETRIEVE_QUERY_TERMS_MAX] = {false};
     memset(pl->n, 0, sizeof pl->n);
+    /* the query's stems by vocabulary number, for a binary search per word */
+    id_slot look[RETRIEVE_QUERY_TERMS_MAX];
+    size_t n_look = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        if (qt[i].id < 0)
+            continue;
+        int slot = -1;
+        for (size_t m = 0; m < n_prox; m++) {
+            if (prox_terms[m] == i)
+                slot = (int)m;
+        }
+        size_t at = n_look++;
+        while (at > 0 && look[at - 1].id > (uint32_t)qt[i].id) {
+            look[at] = look[at - 1];
+            at--;
+        }
+        look[at] = (id_slot){(uint32_t)qt[i].id, i, slot};
+    }
     uint32_t from = ix->body_tok.start[c->passage], to = ix->body_tok.start[c->passage + 1];
     for (uint32_t k = from; k < to; k++) {
         uint32_t id = ix->body_tok.a[k];
-        for (size_t i = 0; i < q->n; i++) {
-            if (qt[i].id != (long)id)
-                continue;
-            present[i] = true;
-            for (size_t m = 0; m < n_prox; m++) {
-                if (prox_terms[m] == i && pl->n[m] < PROX_POSITIONS)
-                    pl->at[m][pl->n[m]++] = ix->body_tok.b[k];
-            }
+        size_t lo = 0, hi = n_look;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (look[mid].id < id)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        if (lo == n_look || look[lo].id != id)
+            continue;
+        present[look[lo].term] = true;
+        int m = look[lo].slot;
+        if (m >= 0 && pl->n[m] < PROX_POSITIONS)
+            pl->at[m][pl->n[m]++] = ix->body_tok.b[k];
     }
-    /* title: a stem there covers too */
+    /* title: a stem there covers too (postings are in passage order) */
     for (size_t i = 0; i < q->n; i++) {
         if (present[i] || qt[i].id < 0)
             continue;
         const csr *tp = &ix->title_post;
-        for (uint32_t k = tp->start[qt[i].id]; k < tp->start[qt[i].id + 1]; k++) {
-            if (tp->a[k] == c->passage) {
-                present[i] = true;
-                break;
-            }
-            if (tp->a[k] > c->passage)
-                break;
+        uint32_t lo = tp->start[qt[i].id], hi = tp->start[qt[i].id + 1];
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (tp->a[mid] < c->passage)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        present[i] = lo < tp->start[qt[i].id + 1] && tp->a[lo] == c->passage;
     }
 
     double covered = 0;
