@@ -199,9 +199,12 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
                 start = tl;
             cut_units(&u, r, p->text, start, p->len);
             double rank_weight = top > 0 ? hits[r].score / top : 1;
-            for (size_t i = first; i < u.n; i++)
-                u.items[i].score = rank_weight * retrieve_coverage_of_text(ix, q, p->text + u.items[i].offset,
-                                                                           u.items[i].len);
+            for (size_t i = first; i < u.n; i++) {
+                /* a unit is quoted at most max_chars long: scoring reads no further */
+                const char *t = p->text + u.items[i].offset;
+                size_t n = utf8_cut(t, u.items[i].len, ANSWER_MAX_CHARS);
+                u.items[i].score = rank_weight * retrieve_coverage_of_text(ix, q, t, n);
+            }
             /* an example goes with the sentence that introduces or explains
                it: code shares few words with a question */
             for (size_t i = first; i < u.n; i++) {

@@ -33,7 +33,7 @@
 #define RETRIEVE_HISTORY_MAX 4           /* earlier questions a follow-up looks back on */
 #define RETRIEVE_QUERY_TERMS_MAX 48      /* distinct stems in a query, synonyms and carried ones included */
 #define RETRIEVE_DEFAULT_PASSAGES 100000 /* retrieve_limits.max_passages when 0 */
-#define RETRIEVE_DEFAULT_BYTES ((size_t)64 << 20) /* retrieve_limits.max_bytes when 0 */
+#define RETRIEVE_DEFAULT_BYTES ((size_t)16 << 20) /* retrieve_limits.max_bytes when 0 */
 
 /* ---- the index ---- */
 
@@ -66,7 +66,10 @@ void retrieve_index_free(retrieve_index *ix);
 int retrieve_index_add(retrieve_index *ix, const retrieve_passage *p, em_error *err);
 
 /* Read every passage into words and stems and build the postings; once,
- * after the last add. Linear in the text plus a sort of its distinct stems. */
+ * after the last add. Time: linear in the text plus one sort of its words'
+ * stems (about 1 s per million words). Memory: while building, about 50
+ * bytes per word of text; once built, about 12 bytes per word besides the
+ * copied text (a 250,000-word textbook: 12 MB building, 3 MB kept). */
 int retrieve_index_build(retrieve_index *ix, em_error *err);
 
 size_t retrieve_index_count(const retrieve_index *ix);
