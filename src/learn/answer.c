@@ -20,7 +20,7 @@
 
 #define SECTIONS_LOOKED_AT 10 /* hits read for the closest section titles */
 #define PASSAGE_FLOOR 0.5     /* passages scoring under half the best are not quoted */
-#define UNIT_FLOOR 0.3        /* units under 0.3 of the best unit's score are not quoted */
+#define UNIT_FLOOR 0.5        /* units under half the best unit's score are not quoted */
 #define MAX_UNITS 4096        /* units read from the passages looked at */
 #define CODE_NEIGHBOUR 0.9    /* a code block scores 0.9 of the prose next to it, if more than its own */
 
