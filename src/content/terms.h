@@ -10,8 +10,9 @@
  * other characters are kept as they are. A soft hyphen inside a word is dropped.
  * Words of more than TERMS_WORD_MAX bytes are ignored.
  *
- * Stems come from the Snowball "english" stemmer (libstemmer). A stemmer is not
- * thread-safe, so every call makes its own: the functions here are reentrant.
+ * Words and stems are read by core/words (the Snowball "english" stemmer,
+ * libstemmer); every call makes its own stemmer: the functions here are
+ * reentrant.
  * Pure functions otherwise: no I/O. */
 #ifndef EM_CONTENT_TERMS_H
 #define EM_CONTENT_TERMS_H
@@ -21,8 +22,9 @@
 
 #include "content/deadline.h"
 #include "core/err.h"
+#include "core/words.h"
 
-#define TERMS_WORD_MAX 64           /* longest word considered, in bytes */
+#define TERMS_WORD_MAX WORDS_MAX    /* longest word considered, in bytes */
 #define TERMS_MAX_TOKENS 5000000    /* words per call; past it EM_E_TOO_LARGE */
 
 /* ---- key terms ---- */

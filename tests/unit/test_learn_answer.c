@@ -1,0 +1,223 @@
+/* learn/answer: which sentences answer, in what order, with what citation;
+ * code lines with their line breaks; refusals with the closest sections;
+ * limits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "learn/answer.h"
+#include "learn/retrieve.h"
+
+typedef struct doc {
+    const char *material;
+    const char *section;
+    int page;
+    const char *text;
+} doc;
+
+static const doc biology[] = {
+    {"bio", "Photosynthesis", 12,
+     "Photosynthesis Plants are green. Photosynthesis turns light energy into chemical energy stored in "
+     "glucose. It happens in the chloroplasts of leaf cells. Farmers sell the crops at markets."},
+    {"bio", "Respiration", 14,
+     "Cells release energy from glucose by respiration. Respiration uses oxygen and gives off carbon "
+     "dioxide."},
+    {"bio", "Soil", 20, "Soil holds water and minerals for the roots. Worms mix the soil."},
+    {"chem", "Acids", 3, "Acids have a pH below seven. Vinegar is a weak acid."},
+};
+
+static retrieve_index *index_of(const doc *docs, size_t n)
+{
+    retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
+    em_error err = {0};
+    for (size_t i = 0; i < n; i++) {
+        retrieve_passage p = {docs[i].text,    strlen(docs[i].text), docs[i].material,
+                              docs[i].section, docs[i].page,         docs[i].page + 1};
+        assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
+    }
+    assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
+    return ix;
+}
+
+static answer ask(const retrieve_index *ix, const char *question, answer_limits lim)
+{
+    retrieve_query q;
+    em_error err = {0};
+    assert_int_equal(retrieve_query_build(question, strlen(question), NULL, 0, &q, &err), EM_OK);
+    answer a;
+    assert_int_equal(answer_build(ix, &q, lim, &a, &err), EM_OK);
+    return a;
+}
+
+static void learn_answer_sentences_with_citations(void **state)
+{
+    (void)state;
+    retrieve_index *ix = index_of(biology, 4);
+    answer a = ask(ix, "How do plants store light energy as chemical energy?", (answer_limits){0});
+    assert_true(a.answerable);
+    assert_true(a.n_quotes >= 1);
+    const answer_quote *first = &a.quotes[0];
+    assert_string_equal(first->text,
+                        "Photosynthesis turns light energy into chemical energy stored in glucose.");
+    assert_string_equal(first->material_id, "bio");
+    assert_string_equal(first->section, "Photosynthesis");
+    assert_int_equal(first->page_start, 12);
+    assert_int_equal(first->page_end, 13);
+    assert_int_equal(first->passage, 0);
+    /* the quote is the exact bytes at its offset */
+    const retrieve_passage *p = retrieve_index_passage(ix, first->passage);
+    assert_memory_equal(p->text + first->offset, first->text, first->len);
+    assert_false(first->code);
+    /* the unrelated sentence is not quoted, nor the section title */
+    for (size_t i = 0; i < a.n_quotes; i++) {
+        assert_null(strstr(a.quotes[i].text, "Farmers"));
+        assert_true(strncmp(a.quotes[i].text, "Photosynthesis Plants", 21) != 0);
+    }
+    /* within a passage, document order */
+    for (size_t i = 1; i < a.n_quotes; i++) {
+        if (a.quotes[i].passage == a.quotes[i - 1].passage)
+            assert_true(a.quotes[i].offset > a.quotes[i - 1].offset);
+    }
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
+}
+
+static void learn_answer_limits(void **state)
+{
+    (void)state;
+    retrieve_index *ix = index_of(biology, 4);
+    answer a = ask(ix, "glucose energy respiration photosynthesis", (answer_limits){.max_sentences = 1});
+    assert_true(a.answerable);
+    assert_int_equal(a.n_quotes, 1);
+    answer_cleanup(&a);
+
+    /* a single unit longer than max_chars is cut at a character boundary */
+    a = ask(ix, "glucose energy respiration photosynthesis", (answer_limits){.max_chars = 20});
+    assert_int_equal(a.n_quotes, 1);
+    assert_true(a.quotes[0].truncated);
+    assert_true(a.quotes[0].len <= 20);
+    answer_cleanup(&a);
+
+    retrieve_query q;
+    em_error err = {0};
+    assert_int_equal(retrieve_query_build("glucose", 7, NULL, 0, &q, &err), EM_OK);
+    assert_int_equal(
+        answer_build(ix, &q, (answer_limits){.max_sentences = ANSWER_MAX_SENTENCES + 1}, &a, &err),
+        EM_E_INVAL);
+    assert_int_equal(answer_build(ix, &q, (answer_limits){.max_chars = ANSWER_MAX_CHARS + 1}, &a, &err),
+                     EM_E_INVAL);
+    answer_cleanup(&a);
+    answer_cleanup(NULL);
+    retrieve_index_free(ix);
+}
+
+static void learn_answer_refusal(void **state)
+{
+    (void)state;
+    retrieve_index *ix = index_of(biology, 4);
+    /* "energy" is there, the rest is not */
+    answer a =
+        ask(ix, "How much energy does a nuclear reactor produce per uranium atom?", (answer_limits){0});
+    assert_false(a.answerable);
+    assert_int_equal(a.n_quotes, 0);
+    assert_true(a.coverage < ANSWER_MIN_COVERAGE);
+    assert_true(a.n_sections >= 1);
+    /* the closest sections, distinct, best first */
+    assert_true(strcmp(a.sections[0], "Photosynthesis") == 0 || strcmp(a.sections[0], "Respiration") == 0);
+    for (size_t i = 1; i < a.n_sections; i++)
+        assert_string_not_equal(a.sections[i], a.sections[0]);
+    answer_cleanup(&a);
+
+    /* nothing matches at all: no sections either */
+    a = ask(ix, "Who painted the Mona Lisa?", (answer_limits){0});
+    assert_false(a.answerable);
+    assert_int_equal(a.n_sections, 0);
+    answer_cleanup(&a);
+
+    /* a caller may lower the bar, or never refuse */
+    a = ask(ix, "How much energy does a nuclear reactor produce per uranium atom?",
+            (answer_limits){.min_coverage = -1});
+    assert_true(a.answerable);
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
+}
+
+static void learn_answer_code_lines(void **state)
+{
+    (void)state;
+    const doc code[] = {
+        {"sh", "Loops", 5,
+         "A for loop runs its body once for each word.\n"
+         "    for f in *.txt; do\n"
+         "        wc -l \"$f\"\n"
+         "    done\n"
+         "The loop above counts lines in every text file. Unrelated prose ends here."},
+        {"sh", "Quoting", 6, "Quotes keep words together."},
+    };
+    retrieve_index *ix = index_of(code, 2);
+    answer a =
+        ask(ix, "how do I count lines in every file with a for loop?", (answer_limits){.max_sentences = 3});
+    assert_true(a.answerable);
+    bool saw_code = false;
+    for (size_t i = 0; i < a.n_quotes; i++) {
+        if (a.quotes[i].code) {
+            saw_code = true;
+            assert_string_equal(a.quotes[i].text, "    for f in *.txt; do\n        wc -l \"$f\"\n    done");
+        }
+    }
+    assert_true(saw_code);
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
+
+    assert_true(answer_line_is_code("    x = 1", 9));
+    assert_true(answer_line_is_code("\tx", 2));
+    assert_true(answer_line_is_code("$ ls -l", 7));
+    assert_true(answer_line_is_code("#!/bin/sh", 9));
+    assert_true(answer_line_is_code("int main(void) {", 16));
+    assert_true(answer_line_is_code("x = 1;", 6));
+    assert_false(answer_line_is_code("A sentence of prose.", 20));
+    assert_false(answer_line_is_code("", 0));
+    assert_false(answer_line_is_code("}", 1));
+}
+
+static void learn_answer_follow_up(void **state)
+{
+    (void)state;
+    retrieve_index *ix = index_of(biology, 4);
+    const char *history[] = {"How do cells release energy from glucose?"};
+    retrieve_query q;
+    em_error err = {0};
+    const char *f = "and what gas does it give off?";
+    assert_int_equal(retrieve_query_build(f, strlen(f), history, 1, &q, &err), EM_OK);
+    assert_true(q.follow_up);
+    answer a;
+    assert_int_equal(answer_build(ix, &q, (answer_limits){0}, &a, &err), EM_OK);
+    assert_true(a.answerable);
+    assert_string_equal(a.quotes[0].section, "Respiration");
+    bool dioxide = false;
+    for (size_t i = 0; i < a.n_quotes; i++)
+        dioxide = dioxide || strstr(a.quotes[i].text, "carbon dioxide") != NULL;
+    assert_true(dioxide);
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(learn_answer_sentences_with_citations),
+        cmocka_unit_test(learn_answer_limits),
+        cmocka_unit_test(learn_answer_refusal),
+        cmocka_unit_test(learn_answer_code_lines),
+        cmocka_unit_test(learn_answer_follow_up),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
