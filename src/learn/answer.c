@@ -178,7 +178,8 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
     if (rc != EM_OK)
         return rc;
     out->n_hits = n_hits < ANSWER_PASSAGES ? n_hits : ANSWER_PASSAGES;
-    memcpy(out->hits, hits, out->n_hits * sizeof *hits);
+    if (out->n_hits > 0)
+        memcpy(out->hits, hits, out->n_hits * sizeof *hits);
     for (size_t i = 0; i < out->n_hits; i++) {
         if (hits[i].coverage > out->coverage)
             out->coverage = hits[i].coverage;
@@ -217,7 +218,8 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
                     u.items[i].score = near;
             }
         }
-        qsort(u.items, u.n, sizeof *u.items, unit_by_score);
+        if (u.n > 1) /* none: no array at all, which qsort must not be given */
+            qsort(u.items, u.n, sizeof *u.items, unit_by_score);
         size_t used = 0;
         int taken = 0;
         double best = u.n > 0 ? u.items[0].score : 0;
@@ -233,7 +235,8 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
         }
     }
     if (u.n > 0) {
-        qsort(u.items, u.n, sizeof *u.items, unit_by_place);
+        if (u.n > 1)
+            qsort(u.items, u.n, sizeof *u.items, unit_by_place);
         size_t n = 0;
         for (size_t i = 0; i < u.n; i++)
             n += u.items[i].chosen;

@@ -344,7 +344,8 @@ static int place_reviews(work_day *days, size_t first_revision, int budget, cons
             due[n_due++] = (review_due){end + review_offsets[o], end + next, k};
         }
     }
-    qsort(due, n_due, sizeof *due, cmp_due);
+    if (n_due > 1)
+        qsort(due, n_due, sizeof *due, cmp_due);
     int *count = em_calloc(n + 1, sizeof *count);
     int64_t *last = em_calloc(n + 1, sizeof *last); /* each topic's latest review or study day */
     for (size_t k = 0; k < n; k++)
@@ -406,7 +407,8 @@ int plan_make(const plan_input *in, plan *out, plan_infeasible *why, em_error *e
     cal.free = em_calloc(cal.n_free + 1, sizeof *cal.free);
     for (size_t i = 0; i < cal.n_free; i++)
         cal.free[i] = civil_to_days(in->free_dates[i]);
-    qsort(cal.free, cal.n_free, sizeof *cal.free, cmp_i64);
+    if (cal.n_free > 1)
+        qsort(cal.free, cal.n_free, sizeof *cal.free, cmp_i64);
 
     size_t n = 0;
     int64_t needed = 0;

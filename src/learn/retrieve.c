@@ -355,8 +355,10 @@ static void build_postings(csr *out, const rec *recs, size_t n, size_t n_vocab, 
     out->a = em_malloc((total + 1) * sizeof *out->a);
     out->b = em_malloc((total + 1) * sizeof *out->b);
     uint32_t *fill = em_malloc((n_vocab + 1) * sizeof *fill);
-    memcpy(fill, out->start, n_vocab * sizeof *fill);
-    memset(last, 0, n_vocab * sizeof *last);
+    if (n_vocab > 0) { /* none: the arrays may be NULL, which memcpy and memset must not get */
+        memcpy(fill, out->start, n_vocab * sizeof *fill);
+        memset(last, 0, n_vocab * sizeof *last);
+    }
     for (size_t i = 0; i < n; i++) {
         const rec *r = &recs[i];
         if (r->title != title)
@@ -403,7 +405,8 @@ int retrieve_index_build(retrieve_index *ix, em_error *err)
     keys = em_malloc((b.n + 1) * sizeof *keys);
     for (size_t i = 0; i < b.n; i++)
         keys[i] = (sort_key){b.arena.data + b.recs[i].stem_off, (uint32_t)i};
-    qsort(keys, b.n, sizeof *keys, sort_key_cmp);
+    if (b.n > 1)
+        qsort(keys, b.n, sizeof *keys, sort_key_cmp);
     size_t n_vocab = 0;
     ix->vocab = em_malloc((b.n + 1) * sizeof *ix->vocab);
     for (size_t i = 0; i < b.n; i++) {
@@ -909,7 +912,8 @@ int retrieve_search(const retrieve_index *ix, const retrieve_query *q, size_t k,
     free(score);
     free(title);
     free(touched);
-    qsort(cands, n_cands, sizeof *cands, cand_cmp);
+    if (n_cands > 1)
+        qsort(cands, n_cands, sizeof *cands, cand_cmp);
     if (n_cands > RETRIEVE_CANDIDATES)
         n_cands = RETRIEVE_CANDIDATES;
 
@@ -934,7 +938,8 @@ int retrieve_search(const retrieve_index *ix, const retrieve_query *q, size_t k,
     for (size_t c = 0; c < n_cands; c++)
         candidate_detail(ix, q, qt, gw, gw_total, order, n_order, pl, &cands[c]);
     free(pl);
-    qsort(cands, n_cands, sizeof *cands, cand_cmp);
+    if (n_cands > 1)
+        qsort(cands, n_cands, sizeof *cands, cand_cmp);
 
     size_t n = n_cands < k ? n_cands : k;
     for (size_t i = 0; i < n; i++) {
