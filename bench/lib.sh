@@ -158,6 +158,10 @@ bench_setup() {
   slog=$tmp/exammentor.log
   : >"$jsonl"
   clk=$(getconf CLK_TCK)
+  bench_traps
+}
+# bench_cleanup on exit, error or Ctrl-C (for scripts that make their own $tmp and $out)
+bench_traps() {
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM

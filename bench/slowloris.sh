@@ -47,19 +47,8 @@ out=${BENCH_OUT:-$here/results/slowloris-$stamp}
 
 mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exammentor-slowloris.XXXXXX")
-em_pid="" hold_pid=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_pid "$hold_pid"
-  stop_pid "$em_pid"
-  [[ ${KEEP_TMP:-0} == 1 ]] && log "kept $tmp" || rm -rf "$tmp"
-  ((rc == 0)) || log "failed (rc=$rc); partial results in $out"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+em_pid="" bg_pid=""
+bench_traps
 
 # ---------------------------------------------------------------- binaries
 bench_build
@@ -99,7 +88,7 @@ run_once() {  # LABEL BIN REP
   log "$label rep $rep: $CONNS slow connections from $SOURCE to port $port"
   $PY "$here/slowloris.py" hold --port "$port" --source "$SOURCE" --conns "$CONNS" --interval "$INTERVAL" \
     --ramp "$RAMP" --duration 600 >"$dir/hold.json" 2>"$dir/hold.err" &
-  hold_pid=$!
+  bg_pid=$!
   sleep "$((RAMP + SETTLE))"
   log "$label rep $rep: probing /health for ${DUR}s"
   $PY "$here/slowloris.py" probe --port "$port" --rate "$RATE" --duration "$DUR" >"$dir/probe.json"
@@ -108,9 +97,9 @@ run_once() {  # LABEL BIN REP
     wrk -t1 -c8 -d"${DUR}s" --timeout 5s --latency "http://127.0.0.1:$port/health" >"$dir/wrk.txt" 2>&1 || true
   fi
   # the slow clients held on throughout: stop them now (they print their count on SIGTERM)
-  kill -TERM "$hold_pid" 2>/dev/null || true
-  wait "$hold_pid" || { cat "$dir/hold.err" >&2; die "$label: the slow clients failed"; }
-  hold_pid=""
+  kill -TERM "$bg_pid" 2>/dev/null || true
+  wait "$bg_pid" || { cat "$dir/hold.err" >&2; die "$label: the slow clients failed"; }
+  bg_pid=""
   if ((WRK == 1)); then
     wrk_json=$($PY - "$dir/wrk.txt" <<'PY'
 import json, re, sys

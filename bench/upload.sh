@@ -45,17 +45,7 @@ source_pdf=$PEERS/data/textbook_reportlab.pdf
 mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exammentor-upload.XXXXXX")
 em_pid=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_pid "$em_pid"
-  [[ ${KEEP_TMP:-0} == 1 ]] && log "kept $tmp" || rm -rf "$tmp"
-  ((rc == 0)) || log "failed (rc=$rc); partial results in $out"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 
 # ---------------------------------------------------------------- binaries
 bench_build

@@ -30,7 +30,7 @@ int refresh_rotate(db *d, const char *presented, int64_t now_ms, int ttl_days,
                    char new_token[REFRESH_TOKEN_LEN + 1] /* OUT */, char user_id[37] /* OUT */,
                    char family[37] /* OUT */, em_error *err);
 
-/* The rule for a live session, as an SQL condition over three placeholders
+/* The rule for a live session, as an SQL condition over three bound parameters
  * (the user's id, the family's id, now as ISO-8601 text): the family belongs
  * to the user, and one of its tokens is neither revoked nor expired. An access
  * token issued with a family is good only while this holds; it is checked
