@@ -15,6 +15,7 @@
 
 #include "api_fixture.h"
 #include "core/buf.h"
+#include "core/ids.h"
 
 #define STREAM_WAIT_MS 30000
 
@@ -331,6 +332,80 @@ static void api_tutor_client_leaves(void **state)
     json_decref(e);
 }
 
+/* A study session of w's covering `material` (straight in SQL: the session
+ * routes are not this file's); its id to id. */
+static void make_session(api_fx *t, api_who w, const char *material_id, char id[ID_UUID_LEN + 1])
+{
+    id_uuid7(id);
+    em_error err = {0};
+    const char *p[] = {id, api_fx_id(t, w), material_id};
+    if (db_run(api_fx_db(t), "INSERT INTO study_sessions (id, user_id, title) VALUES ($1, $2, 'Revision')", p, 2,
+               &err) < 0 ||
+        db_run(api_fx_db(t),
+               "INSERT INTO session_materials (session_id, material_id, user_id, position) VALUES ($1, $3, $2, 0)",
+               p, 3, &err) < 0)
+        fail_msg("session: %s", err.msg);
+}
+
+static int64_t messages_of(api_fx *t, const char *session)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM chat_messages WHERE session_id = '%s'", session);
+    return sql_int(t, sql);
+}
+
+/* In a session: its materials by default, its questions for follow-ups, the
+ * exchange stored; only its owner asks in it. */
+static void api_tutor_session(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char cells[MATERIAL_ID_LEN + 1], chem[MATERIAL_ID_LEN + 1], sess[ID_UUID_LEN + 1];
+    stock_small(t, cells);
+    upload_json(t, WHO_STUDENT,
+                "{\"title\":\"Chemistry\",\"format\":\"markdown\",\"text\":\"# Sour substances\\n\\nAcids "
+                "have a pH below seven. Vinegar is a weak acid and lemon juice is another.\\n\\n# Bitter "
+                "substances\\n\\nBases have a pH above seven. Soap is a base.\\n\"}",
+                chem);
+    ingest_ready(t, chem);
+    make_session(t, WHO_STUDENT, chem, sess);
+    char body[512];
+    /* A question, then a follow-up that leans on it. */
+    snprintf(body, sizeof body, "{\"question\":\"Tell me about soap\",\"session_id\":\"%s\"}", sess);
+    json_t *e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, body, 200);
+    assert_true(json_is_true(json_object_get(e, "answerable")));
+    json_decref(e);
+    snprintf(body, sizeof body, "{\"question\":\"What is its pH?\",\"session_id\":\"%s\"}", sess);
+    streamed s = stream(t, WHO_STUDENT, body);
+    if (strstr(s.text, "Soap is a base.") == NULL || strstr(s.text, "Acids") != NULL)
+        fail_msg("follow-up: %s", s.text);
+    streamed_free(&s);
+    assert_int_equal(messages_of(t, sess), 4);
+    /* The session's materials only: the cells are not in it. */
+    snprintf(body, sizeof body, "{\"question\":\"What makes ATP for the cell?\",\"session_id\":\"%s\"}", sess);
+    e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, body, 200);
+    assert_false(json_is_true(json_object_get(e, "answerable")));
+    json_decref(e);
+    assert_int_equal(messages_of(t, sess), 6);
+    /* Without the session the same words ask about every pH. */
+    e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, "{\"question\":\"What is its pH?\"}", 200);
+    assert_non_null(strstr(jstr(e, "answer"), "Acids have a pH below seven."));
+    json_decref(e);
+    /* Named materials win over the session's. */
+    snprintf(body, sizeof body,
+             "{\"question\":\"What makes ATP for the cell?\",\"session_id\":\"%s\",\"material_ids\":[\"%s\"]}", sess,
+             cells);
+    e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, body, 200);
+    assert_true(json_is_true(json_object_get(e, "answerable")));
+    json_decref(e);
+    assert_int_equal(messages_of(t, sess), 8);
+    /* The tutor may read the session, not ask in it; student2 does not see it. */
+    snprintf(body, sizeof body, "{\"question\":\"What is its pH?\",\"session_id\":\"%s\"}", sess);
+    call_error(t, "POST", "/api/tutor/explain", WHO_TUTOR, body, 404, "not_found");
+    call_error(t, "POST", "/api/tutor/explain", WHO_STUDENT2, body, 404, "not_found");
+    expect_error_line(t, WHO_TUTOR, body, "not_found");
+    assert_int_equal(messages_of(t, sess), 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +415,7 @@ int main(void)
         API_BOTH(api_tutor_other_students_materials),
         API_BOTH(api_tutor_material_not_ready),
         API_BOTH(api_tutor_client_leaves),
+        API_BOTH(api_tutor_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
