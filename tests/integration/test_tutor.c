@@ -3,7 +3,7 @@
  * healthy, and the ASan build exits without leaks), 32 streams open at once
  * while /health answers, a whole stream read to its end, and another student
  * who names your material (404 from explain, a not_found error line in the
- * stream). */
+ * stream); a provider this build lacks is refused at start. */
 #include "it_common.h"
 
 #include <arpa/inet.h>
@@ -184,10 +184,25 @@ static void tutor_streams_from_outside(void **state)
     it_backend_teardown(&b);
 }
 
+/* A provider this build does not have: serve refuses to start and says why. */
+static void tutor_unknown_provider_refused(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    const char *const bad[] = {IT_FAST_HASH, "LLM_PROVIDER=openai", "OPENAI_API_KEY=sk-test", NULL};
+    char *out = NULL;
+    assert_int_not_equal(it_server_run_to_exit(&b, bad, &out), 0);
+    if (strstr(out, "LLM_PROVIDER=openai is not available in this build") == NULL)
+        fail_msg("no reason given: %s", out);
+    free(out);
+    it_backend_teardown(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_BOTH(tutor_streams_from_outside),
+        IT_BOTH(tutor_unknown_provider_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
