@@ -195,8 +195,8 @@ static void citation_fields(json_t *o, const llm_citation *c)
 
 static json_t *timings(const llm_explain_result *r, int64_t t0_us)
 {
-    return json_pack("{s:f, s:f, s:f}", "retrieval_ms", r->retrieval_ms, "answer_ms", r->answer_ms, "total_ms",
-                     (double)(clock_mono_us() - t0_us) / 1000.0);
+    return json_pack("{s:f, s:f, s:f}", "retrieval_ms", r->retrieval_ms, "answer_ms", r->answer_ms,
+                     "total_ms", (double)(clock_mono_us() - t0_us) / 1000.0);
 }
 
 /* ---- the stream ---- */
@@ -238,11 +238,12 @@ static void *stream_main(void *arg)
     } else if (rc == EM_E_CANCELED || http_stream_closed(s)) {
         ok = false;
     } else {
-        json_t *e = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code", api_error_code(rc, &err),
-                              "message", err.msg[0] ? err.msg : em_strerror(rc));
+        json_t *e = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code",
+                              api_error_code(rc, &err), "message", err.msg[0] ? err.msg : em_strerror(rc));
         ok = http_stream_json(s, e) == EM_OK;
         if (http_status_for(rc, NULL) >= 500)
-            log_msg(LOG_WARN, "tutor stream %s failed: %s", a->request_id, err.msg[0] ? err.msg : em_strerror(rc));
+            log_msg(LOG_WARN, "tutor stream %s failed: %s", a->request_id,
+                    err.msg[0] ? err.msg : em_strerror(rc));
     }
     http_stream_end(s, ok);
     dbpool_release(c->db);

@@ -25,6 +25,6 @@ int llm_provider_from_config(const char *name, const llm_provider **out, em_erro
     *out = llm_provider_get(name == NULL || name[0] == '\0' ? "builtin" : name);
     if (*out != NULL)
         return EM_OK;
-    return em_error_set(err, EM_E_CONFIG, "LLM_PROVIDER=%.64s is not available in this build (it has: %s)", name,
-                        llm_provider_names());
+    return em_error_set(err, EM_E_CONFIG, "LLM_PROVIDER=%.64s is not available in this build (it has: %s)",
+                        name, llm_provider_names());
 }

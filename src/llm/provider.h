@@ -45,19 +45,19 @@
 
 /* One material's passages, borrowed for the call. */
 typedef struct llm_source {
-    const char *material_id;          /* NUL-terminated */
-    const char *material_title;       /* NUL-terminated */
-    const retrieve_index *index;      /* built; its passages' material_id is material_id */
+    const char *material_id;     /* NUL-terminated */
+    const char *material_title;  /* NUL-terminated */
+    const retrieve_index *index; /* built; its passages' material_id is material_id */
 } llm_source;
 
 /* What to explain. Everything is borrowed for the call. */
 typedef struct llm_explain_input {
-    const char *text;                 /* the question, or the topic when `topic` */
-    size_t len;                       /* bytes of text, at most LLM_QUESTION_MAX */
-    bool topic;                       /* explain a topic rather than answer a question */
-    const char *const *history;       /* earlier questions of the session, oldest first; may be NULL */
+    const char *text;           /* the question, or the topic when `topic` */
+    size_t len;                 /* bytes of text, at most LLM_QUESTION_MAX */
+    bool topic;                 /* explain a topic rather than answer a question */
+    const char *const *history; /* earlier questions of the session, oldest first; may be NULL */
     size_t n_history;
-    const llm_source *sources;        /* the student's materials */
+    const llm_source *sources; /* the student's materials */
     size_t n_sources;
 } llm_explain_input;
 
@@ -67,9 +67,9 @@ typedef struct llm_citation {
     int n;
     const char *material_id;
     const char *material_title;
-    const char *section;              /* may be NULL: outside any heading */
+    const char *section; /* may be NULL: outside any heading */
     int page_start, page_end;
-    const char *quote;                /* the words of the source the answer quotes */
+    const char *quote; /* the words of the source the answer quotes */
 } llm_citation;
 
 /* Where a provider writes. Each callback returns true to stop the provider
@@ -83,10 +83,10 @@ typedef struct llm_sink {
 
 /* How an explanation went. */
 typedef struct llm_explain_result {
-    bool answerable;                  /* false: the materials do not answer it (the text says so) */
-    char engine[LLM_ENGINE_MAX];      /* who answered ("builtin") */
-    double retrieval_ms;              /* finding the passages */
-    double answer_ms;                 /* composing and writing the answer */
+    bool answerable;             /* false: the materials do not answer it (the text says so) */
+    char engine[LLM_ENGINE_MAX]; /* who answered ("builtin") */
+    double retrieval_ms;         /* finding the passages */
+    double answer_ms;            /* composing and writing the answer */
 } llm_explain_result;
 
 typedef struct llm_provider llm_provider;

@@ -19,9 +19,9 @@ typedef struct passages_entry {
     char id[37];
     char stamp[STAMP_MAX];
     retrieve_index *index;
-    size_t bytes;                 /* estimated */
-    int refs;                     /* sets holding it */
-    bool cached;                  /* in the list */
+    size_t bytes; /* estimated */
+    int refs;     /* sets holding it */
+    bool cached;  /* in the list */
     struct passages_entry *prev, *next;
 } passages_entry;
 
@@ -102,8 +102,11 @@ void passages_cache_free(passages_cache *c)
 void passages_cache_stats(passages_cache *c, passages_stats *out)
 {
     pthread_mutex_lock(&c->lock);
-    *out = (passages_stats){.hits = c->hits, .misses = c->misses, .evictions = c->evictions,
-                            .entries = c->entries, .bytes = c->bytes};
+    *out = (passages_stats){.hits = c->hits,
+                            .misses = c->misses,
+                            .evictions = c->evictions,
+                            .entries = c->entries,
+                            .bytes = c->bytes};
     pthread_mutex_unlock(&c->lock);
 }
 

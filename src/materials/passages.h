@@ -36,8 +36,8 @@
 #include "db/db.h"
 #include "learn/retrieve.h"
 
-#define PASSAGES_MATERIALS_MAX 100        /* materials one question may draw on */
-#define PASSAGES_BYTES_PER_TEXT_BYTE 3    /* the cache's estimate of an index's size */
+#define PASSAGES_MATERIALS_MAX 100     /* materials one question may draw on */
+#define PASSAGES_BYTES_PER_TEXT_BYTE 3 /* the cache's estimate of an index's size */
 #define PASSAGES_BYTES_PER_PASSAGE 256
 
 typedef struct passages_cache passages_cache;

@@ -56,8 +56,8 @@ static bool keep_citation(void *ctx, const llm_citation *c)
     keep *k = ctx;
     json_t *o = json_pack("{s:i, s:s, s:s, s:o, s:i, s:i, s:s}", "n", c->n, "material_id", c->material_id,
                           "material_title", c->material_title, "section",
-                          c->section != NULL ? json_string(c->section) : json_null(), "page_start", c->page_start,
-                          "page_end", c->page_end, "quote", c->quote);
+                          c->section != NULL ? json_string(c->section) : json_null(), "page_start",
+                          c->page_start, "page_end", c->page_end, "quote", c->quote);
     if (o != NULL)
         json_array_append_new(k->citations, o);
     return k->inner->on_citation(k->inner->ctx, c);
@@ -86,8 +86,8 @@ static void session_cleanup(session_part *sp)
     session_ids_free(sp->history, sp->n_history);
 }
 
-int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_request *rq, const llm_sink *sink,
-              llm_explain_result *out, em_error *err)
+int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_request *rq,
+              const llm_sink *sink, llm_explain_result *out, em_error *err)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->engine, sizeof out->engine, "%s", env->llm->name);
@@ -145,7 +145,8 @@ int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_req
         rc = chat_append(d, who, rq->session_id, question, k.answer.data != NULL ? k.answer.data : "", cites,
                          out->answerable, err);
         if (rc != EM_OK)
-            log_msg(LOG_WARN, "tutor: the exchange was not stored in session %s: %s", rq->session_id, err->msg);
+            log_msg(LOG_WARN, "tutor: the exchange was not stored in session %s: %s", rq->session_id,
+                    err->msg);
         free(cites);
         free(question);
     }

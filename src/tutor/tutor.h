@@ -22,7 +22,7 @@
 #include "llm/provider.h"
 #include "materials/passages.h"
 
-#define TUTOR_QUESTION_MAX 2000   /* bytes of a question or a topic */
+#define TUTOR_QUESTION_MAX 2000      /* bytes of a question or a topic */
 #define TUTOR_ANSWER_MAX (64 * 1024) /* bytes of an answer stored in a session */
 
 /* What the use case runs with, built once at start. Borrowed. */
@@ -33,10 +33,10 @@ typedef struct tutor_env {
 
 /* One request. Everything is borrowed for the call. */
 typedef struct tutor_request {
-    const char *text;               /* the question, or the topic when `topic` */
+    const char *text; /* the question, or the topic when `topic` */
     size_t len;
     bool topic;
-    const char *session_id;         /* NULL: none */
+    const char *session_id;          /* NULL: none */
     const char *const *material_ids; /* n_material_ids of them; 0: the default */
     size_t n_material_ids;
 } tutor_request;
@@ -52,7 +52,7 @@ int tutor_request_check(const tutor_request *rq, em_error *err);
  * stopped, and the provider's and the database's errors. Nothing is written
  * to the sink before the passages are loaded, so a refusal found there
  * comes before any delta. */
-int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_request *rq, const llm_sink *sink,
-              llm_explain_result *out /* OUT */, em_error *err);
+int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_request *rq,
+              const llm_sink *sink, llm_explain_result *out /* OUT */, em_error *err);
 
 #endif

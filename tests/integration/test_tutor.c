@@ -29,7 +29,8 @@ static void upload_manual(const it_server *s, const it_account *a, char id[64])
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
-    json_t *j = json_pack("{s:s, s:s, s:s}", "title", "Bash Reference Manual", "format", "markdown", "text", text);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s}", "title", "Bash Reference Manual", "format", "markdown", "text", text);
     char *body = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     char auth[1100];
@@ -162,7 +163,8 @@ static void tutor_streams_from_outside(void **state)
 
     /* Another student names the manual: not found, the same as no such material. */
     char body[256], auth[1100];
-    snprintf(body, sizeof body, "{\"question\":\"How do I leave a loop early?\",\"material_ids\":[\"%s\"]}", manual);
+    snprintf(body, sizeof body, "{\"question\":\"How do I leave a loop early?\",\"material_ids\":[\"%s\"]}",
+             manual);
     const char *h[] = {"Content-Type: application/json", it_bearer(&other, auth, sizeof auth), NULL};
     it_response r;
     it_http(&s, "POST", "/api/tutor/explain", h, body, strlen(body), &r);

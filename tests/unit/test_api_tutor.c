@@ -93,11 +93,12 @@ static json_t *citations_of(const streamed *s)
 
 static void stock_small(api_fx *t, char cells[MATERIAL_ID_LEN + 1])
 {
-    upload_json(t, WHO_STUDENT,
-                "{\"title\":\"Cells\",\"format\":\"markdown\",\"text\":\"# Energy\\n\\nMitochondria make ATP for "
-                "the cell. The nucleus holds the DNA.\\n\\n# Plants\\n\\nChlorophyll absorbs light in the "
-                "leaves. Leaves are green because of it.\\n\"}",
-                cells);
+    upload_json(
+        t, WHO_STUDENT,
+        "{\"title\":\"Cells\",\"format\":\"markdown\",\"text\":\"# Energy\\n\\nMitochondria make ATP for "
+        "the cell. The nucleus holds the DNA.\\n\\n# Plants\\n\\nChlorophyll absorbs light in the "
+        "leaves. Leaves are green because of it.\\n\"}",
+        cells);
     ingest_ready(t, cells);
 }
 
@@ -110,7 +111,8 @@ static void stock_bash(api_fx *t, char bash[MATERIAL_ID_LEN + 1])
     buf_init(&b, 4 << 20);
     em_error err = {0};
     assert_int_equal(buf_read_file(&b, path, &err), EM_OK);
-    json_t *j = json_pack("{s:s, s:s, s:s}", "title", "Bash Reference Manual", "format", "markdown", "text", b.data);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s}", "title", "Bash Reference Manual", "format", "markdown", "text", b.data);
     char *body = json_dumps(j, JSON_COMPACT);
     upload_json(t, WHO_STUDENT, body, bash);
     free(body);
@@ -188,7 +190,8 @@ static void api_tutor_stream_is_the_explained_answer(void **state)
 
     /* Named, the same material answers the same. */
     char body[256];
-    snprintf(body, sizeof body, "{\"question\":\"What makes ATP for the cell?\",\"material_ids\":[\"%s\"]}", cells);
+    snprintf(body, sizeof body, "{\"question\":\"What makes ATP for the cell?\",\"material_ids\":[\"%s\"]}",
+             cells);
     expect_same_answer(t, body, true);
 }
 
@@ -283,16 +286,18 @@ static void api_tutor_other_students_materials(void **state)
         expect_error_line(t, others[i], body, "not_found");
     }
     /* Without material_ids, student2 asks about their own (none): refused, not the student's answer. */
-    json_t *e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT2, "{\"question\":\"What makes ATP?\"}", 200);
+    json_t *e =
+        call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT2, "{\"question\":\"What makes ATP?\"}", 200);
     assert_false(json_is_true(json_object_get(e, "answerable")));
     assert_null(strstr(jstr(e, "answer"), "Mitochondria"));
     json_decref(e);
     /* A session that is not theirs (or none at all). */
-    const char *sess = "{\"question\":\"What makes ATP?\",\"session_id\":\"01900000-0000-7000-8000-00000000dead\"}";
+    const char *sess =
+        "{\"question\":\"What makes ATP?\",\"session_id\":\"01900000-0000-7000-8000-00000000dead\"}";
     call_error(t, "POST", "/api/tutor/explain", WHO_STUDENT2, sess, 404, "not_found");
     expect_error_line(t, WHO_STUDENT2, sess, "not_found");
-    call_error(t, "POST", "/api/tutor/explain", WHO_STUDENT, "{\"question\":\"x\",\"material_ids\":[\"nope\"]}", 404,
-               "not_found");
+    call_error(t, "POST", "/api/tutor/explain", WHO_STUDENT,
+               "{\"question\":\"x\",\"material_ids\":[\"nope\"]}", 404, "not_found");
 }
 
 /* A named material still being extracted: 422, an error line in the stream. */
@@ -315,7 +320,8 @@ static void api_tutor_client_leaves(void **state)
     char bash[MATERIAL_ID_LEN + 1];
     stock_bash(t, bash);
     for (int i = 0; i < 20; i++) {
-        http_fake *f = call(t, "POST", "/api/tutor/stream", WHO_STUDENT, "{\"question\":\"How do I leave a loop early?\"}");
+        http_fake *f = call(t, "POST", "/api/tutor/stream", WHO_STUDENT,
+                            "{\"question\":\"How do I leave a loop early?\"}");
         expect_status(f, 200);
         http_fake_disconnect(f);
         assert_int_equal(http_fake_wait_stream(f, STREAM_WAIT_MS, NULL), EM_OK);
@@ -326,8 +332,8 @@ static void api_tutor_client_leaves(void **state)
     expect_status(f, 200);
     http_fake_free(f);
     /* The server still answers. */
-    json_t *e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, "{\"question\":\"How do I leave a loop early?\"}",
-                          200);
+    json_t *e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT,
+                          "{\"question\":\"How do I leave a loop early?\"}", 200);
     assert_true(json_is_true(json_object_get(e, "answerable")));
     json_decref(e);
 }
@@ -339,10 +345,11 @@ static void make_session(api_fx *t, api_who w, const char *material_id, char id[
     id_uuid7(id);
     em_error err = {0};
     const char *p[] = {id, api_fx_id(t, w), material_id};
-    if (db_run(api_fx_db(t), "INSERT INTO study_sessions (id, user_id, title) VALUES ($1, $2, 'Revision')", p, 2,
-               &err) < 0 ||
+    if (db_run(api_fx_db(t), "INSERT INTO study_sessions (id, user_id, title) VALUES ($1, $2, 'Revision')", p,
+               2, &err) < 0 ||
         db_run(api_fx_db(t),
-               "INSERT INTO session_materials (session_id, material_id, user_id, position) VALUES ($1, $3, $2, 0)",
+               "INSERT INTO session_materials (session_id, material_id, user_id, position) VALUES ($1, $3, "
+               "$2, 0)",
                p, 3, &err) < 0)
         fail_msg("session: %s", err.msg);
 }
@@ -381,7 +388,8 @@ static void api_tutor_session(void **state)
     streamed_free(&s);
     assert_int_equal(messages_of(t, sess), 4);
     /* The session's materials only: the cells are not in it. */
-    snprintf(body, sizeof body, "{\"question\":\"What makes ATP for the cell?\",\"session_id\":\"%s\"}", sess);
+    snprintf(body, sizeof body, "{\"question\":\"What makes ATP for the cell?\",\"session_id\":\"%s\"}",
+             sess);
     e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, body, 200);
     assert_false(json_is_true(json_object_get(e, "answerable")));
     json_decref(e);
@@ -391,9 +399,10 @@ static void api_tutor_session(void **state)
     assert_non_null(strstr(jstr(e, "answer"), "Acids have a pH below seven."));
     json_decref(e);
     /* Named materials win over the session's. */
-    snprintf(body, sizeof body,
-             "{\"question\":\"What makes ATP for the cell?\",\"session_id\":\"%s\",\"material_ids\":[\"%s\"]}", sess,
-             cells);
+    snprintf(
+        body, sizeof body,
+        "{\"question\":\"What makes ATP for the cell?\",\"session_id\":\"%s\",\"material_ids\":[\"%s\"]}",
+        sess, cells);
     e = call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, body, 200);
     assert_true(json_is_true(json_object_get(e, "answerable")));
     json_decref(e);

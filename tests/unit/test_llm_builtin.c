@@ -28,10 +28,12 @@ typedef struct doc {
 
 static const doc biology[] = {
     {"Light and leaves", 12,
-     "Photosynthesis turns light energy into chemical energy stored in glucose. It happens in the chloroplasts "
+     "Photosynthesis turns light energy into chemical energy stored in glucose. It happens in the "
+     "chloroplasts "
      "of leaf cells. Farmers sell the crops at markets."},
     {"Energy in cells", 14,
-     "Cells release energy from glucose by respiration. Respiration uses oxygen and gives off carbon dioxide."},
+     "Cells release energy from glucose by respiration. Respiration uses oxygen and gives off carbon "
+     "dioxide."},
     {"Soil", 20, "Soil holds water and minerals for the roots. Worms mix the soil."},
 };
 
@@ -45,8 +47,8 @@ static retrieve_index *index_of(const char *material, const doc *docs, size_t n)
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     em_error err = {0};
     for (size_t i = 0; i < n; i++) {
-        retrieve_passage p = {docs[i].text, strlen(docs[i].text), material, docs[i].section, docs[i].page,
-                              docs[i].page + 1};
+        retrieve_passage p = {docs[i].text,    strlen(docs[i].text), material,
+                              docs[i].section, docs[i].page,         docs[i].page + 1};
         assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     }
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
@@ -109,14 +111,17 @@ static void llm_builtin_deltas_make_the_answer(void **state)
     llm_source src[] = {{"m-bio", "Biology", bio}};
     seen s = {0};
     llm_explain_result r;
-    assert_int_equal(explain(src, 1, "How do plants turn light energy into chemical energy?", NULL, 0, false, &s, &r),
-                     EM_OK);
+    assert_int_equal(
+        explain(src, 1, "How do plants turn light energy into chemical energy?", NULL, 0, false, &s, &r),
+        EM_OK);
     assert_true(r.answerable);
     assert_string_equal(r.engine, "builtin");
     assert_true(r.retrieval_ms >= 0 && r.answer_ms >= 0);
     /* The first sentence is quoted exactly, first, as its own delta. */
-    assert_string_equal(s.events[0], "D:Photosynthesis turns light energy into chemical energy stored in glucose.");
-    assert_non_null(strstr(s.answer, "Photosynthesis turns light energy into chemical energy stored in glucose."));
+    assert_string_equal(s.events[0],
+                        "D:Photosynthesis turns light energy into chemical energy stored in glucose.");
+    assert_non_null(
+        strstr(s.answer, "Photosynthesis turns light energy into chemical energy stored in glucose."));
     assert_null(strstr(s.answer, "Farmers sell"));
     /* Each delta is one sentence: the deltas put together are the answer
      * learn/answer gives, sentences of one passage joined by a space. */
@@ -134,7 +139,8 @@ static void llm_builtin_deltas_make_the_answer(void **state)
     assert_true(strncmp(last, "C", 1) == 0);
     bool found = false;
     for (int i = 0; i < s.n_events && i < 32; i++)
-        if (strncmp(s.events[i], "C1:m-bio|Biology|Light and leaves|12-13|Photosynthesis turns light", 64) == 0)
+        if (strncmp(s.events[i], "C1:m-bio|Biology|Light and leaves|12-13|Photosynthesis turns light", 64) ==
+            0)
             found = true;
     assert_true(found);
     retrieve_index_free(bio);
@@ -149,8 +155,8 @@ static void llm_builtin_citations_in_order(void **state)
     llm_source src[] = {{"m-bio", "Biology", bio}};
     seen s = {0};
     llm_explain_result r;
-    assert_int_equal(explain(src, 1, "How do cells get energy from glucose and light?", NULL, 0, false, &s, &r),
-                     EM_OK);
+    assert_int_equal(
+        explain(src, 1, "How do cells get energy from glucose and light?", NULL, 0, false, &s, &r), EM_OK);
     assert_true(r.answerable);
     int next = 1;
     bool delta_since = false;
@@ -193,15 +199,16 @@ static void llm_builtin_refuses_off_subject(void **state)
     llm_source src[] = {{"m-bio", "Biology", bio}};
     seen s = {0};
     llm_explain_result r;
-    assert_int_equal(explain(src, 1, "Who won the football world cup in 1966?", NULL, 0, false, &s, &r), EM_OK);
+    assert_int_equal(explain(src, 1, "Who won the football world cup in 1966?", NULL, 0, false, &s, &r),
+                     EM_OK);
     assert_false(r.answerable);
     assert_int_equal(s.n_citations, 0);
     assert_string_equal(s.answer, "That is not in your materials.");
 
     /* Near the subject but not answered: the closest section is named. */
     memset(&s, 0, sizeof s);
-    assert_int_equal(explain(src, 1, "Which fertiliser minerals do roots of wheat need in winter frost?", NULL, 0,
-                             false, &s, &r),
+    assert_int_equal(explain(src, 1, "Which fertiliser minerals do roots of wheat need in winter frost?",
+                             NULL, 0, false, &s, &r),
                      EM_OK);
     assert_false(r.answerable);
     assert_int_equal(s.n_citations, 0);
@@ -278,8 +285,8 @@ static void llm_builtin_draft_plan_is_verified(void **state)
     (void)state;
     plan_topic topics[] = {{"Cells", 2000, 0.1}, {"Plants", 3000, 0.0}};
     plan_material m = {"Biology", topics, 2};
-    plan_input in = {.today = {2026, 3, 2}, .exam = {2026, 3, 30}, .daily_minutes = 60, .materials = &m,
-                     .n_materials = 1};
+    plan_input in = {
+        .today = {2026, 3, 2}, .exam = {2026, 3, 30}, .daily_minutes = 60, .materials = &m, .n_materials = 1};
     plan p;
     verify_report v;
     plan_infeasible why;
@@ -308,10 +315,14 @@ static void llm_provider_registry(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(llm_builtin_deltas_make_the_answer), cmocka_unit_test(llm_builtin_citations_in_order),
-        cmocka_unit_test(llm_builtin_best_material_answers),  cmocka_unit_test(llm_builtin_refuses_off_subject),
-        cmocka_unit_test(llm_builtin_follow_up),              cmocka_unit_test(llm_builtin_stops_when_asked),
-        cmocka_unit_test(llm_builtin_rejects_bad_input),      cmocka_unit_test(llm_builtin_draft_plan_is_verified),
+        cmocka_unit_test(llm_builtin_deltas_make_the_answer),
+        cmocka_unit_test(llm_builtin_citations_in_order),
+        cmocka_unit_test(llm_builtin_best_material_answers),
+        cmocka_unit_test(llm_builtin_refuses_off_subject),
+        cmocka_unit_test(llm_builtin_follow_up),
+        cmocka_unit_test(llm_builtin_stops_when_asked),
+        cmocka_unit_test(llm_builtin_rejects_bad_input),
+        cmocka_unit_test(llm_builtin_draft_plan_is_verified),
         cmocka_unit_test(llm_provider_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

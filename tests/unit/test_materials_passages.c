@@ -44,9 +44,17 @@ static void make_cast(db *d, cast *c)
 }
 
 static text_chunk chunks[] = {
-    {.text = "Osmosis moves water across a membrane.", .page_start = 1, .page_end = 1, .words = 6,
-     .section = "Transport", .index = 0},
-    {.text = "Diffusion spreads solutes.", .page_start = 2, .page_end = 3, .words = 3, .section = "Transport",
+    {.text = "Osmosis moves water across a membrane.",
+     .page_start = 1,
+     .page_end = 1,
+     .words = 6,
+     .section = "Transport",
+     .index = 0},
+    {.text = "Diffusion spreads solutes.",
+     .page_start = 2,
+     .page_end = 3,
+     .words = 3,
+     .section = "Transport",
      .index = 1},
 };
 static chunk_list chunk_list_1 = {chunks, 2};
@@ -55,12 +63,17 @@ static topic topics[] = {{.name = "Transport", .source = "heading", .page = 1, .
 static topic_list topic_list_1 = {topics, 1};
 
 /* A material of user_id, its extraction stored (ready) when `ready`. */
-static void add_material(db *d, area_store *st, const char *user_id, const char *title, bool ready, char id[37])
+static void add_material(db *d, area_store *st, const char *user_id, const char *title, bool ready,
+                         char id[37])
 {
     char text[128];
     snprintf(text, sizeof text, "%s: osmosis moves water.\n", title);
-    submit_input in = {.user_id = user_id, .data = text, .len = strlen(text), .filename = "t.txt",
-                       .tags_json = "[]", .enqueue = true};
+    submit_input in = {.user_id = user_id,
+                       .data = text,
+                       .len = strlen(text),
+                       .filename = "t.txt",
+                       .tags_json = "[]",
+                       .enqueue = true};
     submit_output out;
     em_error err = {0};
     if (material_submit(d, st->s, &in, &out, &err) != EM_OK)
@@ -72,7 +85,10 @@ static void add_material(db *d, area_store *st, const char *user_id, const char 
         return;
     material m;
     assert_int_equal(material_get(d, id, &m, &err), EM_OK);
-    material_result r = {.page_count = 3, .headings = headings, .n_headings = 1, .chunks = &chunk_list_1,
+    material_result r = {.page_count = 3,
+                         .headings = headings,
+                         .n_headings = 1,
+                         .chunks = &chunk_list_1,
                          .topics = &topic_list_1};
     if (material_store_result(d, &m, &r, &err) != EM_OK)
         fail_msg("material_store_result: %s", err.msg);
@@ -231,7 +247,8 @@ static void materials_passages_eviction_by_budget(void **state)
     assert_true(ps.bytes <= one + one / 2);
     /* a's index is still whole for the set that holds it. */
     assert_int_equal(retrieve_index_count(s.items[0].index), 2);
-    assert_string_equal(retrieve_index_passage(s.items[0].index, 0)->text, "Osmosis moves water across a membrane.");
+    assert_string_equal(retrieve_index_passage(s.items[0].index, 0)->text,
+                        "Osmosis moves water across a membrane.");
     passages_release(cache, &s);
     passages_release(cache, &t);
     /* b is cached (a hit), a is not any more (a miss, which evicts b). */
@@ -274,8 +291,10 @@ static void materials_passages_change_and_delete(void **state)
     passages_release(cache, &s);
     /* Extracted again: new text and a new stamp. */
     const char *p[] = {a};
-    area_run(f->d, "UPDATE material_chunks SET body = 'Active transport pumps ions.' WHERE material_id = $1 "
-                   "AND position = 0", p, 1);
+    area_run(f->d,
+             "UPDATE material_chunks SET body = 'Active transport pumps ions.' WHERE material_id = $1 "
+             "AND position = 0",
+             p, 1);
     const char *q[] = {"2031-01-02T03:04:05Z", a};
     area_run(f->d, "UPDATE materials SET updated_at = $1 WHERE id = $2", q, 2);
     assert_int_equal(load(f->d, cache, &c.p_owner, a, &s), EM_OK);
@@ -302,8 +321,8 @@ int main(void)
 {
     area_log_setup();
     const struct CMUnitTest tests[] = {
-        BOTH(materials_passages_load_and_hit),       BOTH(materials_passages_default_and_not_ready),
-        BOTH(materials_passages_only_the_owner),     BOTH(materials_passages_eviction_by_budget),
+        BOTH(materials_passages_load_and_hit),      BOTH(materials_passages_default_and_not_ready),
+        BOTH(materials_passages_only_the_owner),    BOTH(materials_passages_eviction_by_budget),
         BOTH(materials_passages_change_and_delete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
