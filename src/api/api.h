@@ -22,11 +22,14 @@ struct job_kind; /* jobs/worker.h */
 struct llm_provider; /* llm/provider.h */
 struct passages_cache; /* materials/passages.h */
 
-/* The producers of tutor streams now running (api/tutor.c): at most
- * max_streams at once (more are answered 503 busy). Free after the server has
- * stopped: api_tutor_free waits for the producers still finishing. */
+/* The producers of tutor streams (api/tutor.c): `threads` threads, started
+ * with the first stream, each with its own connection from `pool`, and at most
+ * max_streams streams queued or being produced (more are answered 503 busy).
+ * Free after the server has stopped and before `pool`: api_tutor_free lets the
+ * producers finish what is queued (the server's stop has closed those
+ * streams) and joins them. */
 typedef struct api_tutor api_tutor;
-api_tutor *api_tutor_new(int max_streams);
+api_tutor *api_tutor_new(dbpool *pool, int threads, int max_streams);
 void api_tutor_free(api_tutor *t);
 
 /* Cookies of the web UI's session. */
@@ -55,7 +58,7 @@ typedef struct api_ctx {
     void *wake_ctx;
     const struct llm_provider *llm;  /* the tutor's engine (LLM_PROVIDER) */
     struct passages_cache *passages; /* built indexes of materials (TUTOR_INDEX_CACHE_MB) */
-    api_tutor *tutor;                /* the stream producers (TUTOR_MAX_STREAMS) */
+    api_tutor *tutor;                /* the stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
 } api_ctx;
 
 /* Every route, with its access and flags. */

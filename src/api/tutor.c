@@ -4,7 +4,8 @@
  * Both take {"question": "..."} or {"topic": "..."} (exactly one, at most
  * 2,000 bytes), with optional "session_id" and "material_ids". The stream
  * answers 200 application/x-ndjson at once with a "start" line, written
- * before any database read, and hands the work to a producer thread, so no
+ * before any database read, and queues the work for the producer threads
+ * (api_tutor below), so no
  * I/O thread waits on retrieval; "delta" and "citation" lines follow as the
  * provider writes them, then "done" (or "error"). The explain route gives the
  * same answer as one document: it runs the same use case with a sink that
@@ -29,55 +30,6 @@
 
 #define TUTOR_HEARTBEAT_MS 10000
 #define TUTOR_EXPLAIN_MAX (TUTOR_ANSWER_MAX * 4)
-
-/* The producers of the streams running now, so that a stop waits for them
- * and a flood of streams cannot start threads without end. */
-struct api_tutor {
-    pthread_mutex_t lock;
-    pthread_cond_t idle;
-    int running;
-    int max;
-};
-
-api_tutor *api_tutor_new(int max_streams)
-{
-    api_tutor *t = em_calloc(1, sizeof *t);
-    pthread_mutex_init(&t->lock, NULL);
-    pthread_cond_init(&t->idle, NULL);
-    t->max = max_streams > 0 ? max_streams : 1;
-    return t;
-}
-
-void api_tutor_free(api_tutor *t)
-{
-    if (t == NULL)
-        return;
-    pthread_mutex_lock(&t->lock);
-    while (t->running > 0)
-        pthread_cond_wait(&t->idle, &t->lock);
-    pthread_mutex_unlock(&t->lock);
-    pthread_cond_destroy(&t->idle);
-    pthread_mutex_destroy(&t->lock);
-    free(t);
-}
-
-static bool producer_enter(api_tutor *t)
-{
-    pthread_mutex_lock(&t->lock);
-    bool ok = t->running < t->max;
-    if (ok)
-        t->running++;
-    pthread_mutex_unlock(&t->lock);
-    return ok;
-}
-
-static void producer_leave(api_tutor *t)
-{
-    pthread_mutex_lock(&t->lock);
-    if (--t->running == 0)
-        pthread_cond_broadcast(&t->idle);
-    pthread_mutex_unlock(&t->lock);
-}
 
 /* One question, copied out of the request (a producer outlives it). */
 typedef struct ask {
@@ -104,6 +56,101 @@ static void ask_free(ask *a)
         free(a->ids[i]);
     free(a->ids);
     free(a);
+}
+
+/* ---- the producers ----
+ *
+ * A fixed set of threads, started with the first stream, takes the streams
+ * from a bounded queue: a flood of questions neither starts threads without
+ * end nor opens a database connection per question (each thread keeps its
+ * own from the pool until it exits). */
+struct api_tutor {
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* a stream was queued, or stopping */
+    dbpool *db;          /* the threads' connections are released at exit */
+    pthread_t *threads;
+    int n_threads, started;
+    ask **queue; /* a ring of cap entries */
+    size_t head, count, cap;
+    size_t busy; /* streams being produced */
+    bool stopping;
+};
+
+static void produce(ask *a);
+
+static void *producer_main(void *arg)
+{
+    api_tutor *t = arg;
+    for (;;) {
+        pthread_mutex_lock(&t->lock);
+        while (t->count == 0 && !t->stopping)
+            pthread_cond_wait(&t->work, &t->lock);
+        if (t->count == 0) { /* stopping, and the queue is drained */
+            pthread_mutex_unlock(&t->lock);
+            break;
+        }
+        ask *a = t->queue[t->head];
+        t->head = (t->head + 1) % t->cap;
+        t->count--;
+        t->busy++;
+        pthread_mutex_unlock(&t->lock);
+        produce(a);
+        pthread_mutex_lock(&t->lock);
+        t->busy--;
+        pthread_mutex_unlock(&t->lock);
+    }
+    dbpool_release(t->db);
+    return NULL;
+}
+
+api_tutor *api_tutor_new(dbpool *pool, int threads, int max_streams)
+{
+    api_tutor *t = em_calloc(1, sizeof *t);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->work, NULL);
+    t->db = pool;
+    t->n_threads = threads > 0 ? threads : 1;
+    t->threads = em_calloc((size_t)t->n_threads, sizeof *t->threads);
+    t->cap = max_streams > 0 ? (size_t)max_streams : 1;
+    t->queue = em_calloc(t->cap, sizeof *t->queue);
+    return t;
+}
+
+void api_tutor_free(api_tutor *t)
+{
+    if (t == NULL)
+        return;
+    pthread_mutex_lock(&t->lock);
+    t->stopping = true;
+    pthread_cond_broadcast(&t->work);
+    pthread_mutex_unlock(&t->lock);
+    for (int i = 0; i < t->started; i++)
+        pthread_join(t->threads[i], NULL);
+    pthread_cond_destroy(&t->work);
+    pthread_mutex_destroy(&t->lock);
+    free(t->queue);
+    free(t->threads);
+    free(t);
+}
+
+/* Queue a for a producer: false when the queue is full (or no producer
+ * could start), and then a is still the caller's. */
+static bool producer_submit(api_tutor *t, ask *a)
+{
+    pthread_mutex_lock(&t->lock);
+    while (t->started < t->n_threads && !t->stopping) {
+        if (pthread_create(&t->threads[t->started], NULL, producer_main, t) != 0)
+            break;
+        t->started++;
+    }
+    bool ok = t->started > 0 && !t->stopping && t->count + t->busy < t->cap;
+    if (ok) {
+        t->queue[(t->head + t->count) % t->cap] = a;
+        t->count++;
+        pthread_cond_signal(&t->work);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return ok;
 }
 
 /* The body as an ask, or a 400 written and NULL. */
@@ -219,10 +266,9 @@ static bool stream_citation(void *ctx, const llm_citation *c)
     return http_stream_json(s, o) != EM_OK || http_stream_closed(s);
 }
 
-static void *stream_main(void *arg)
+/* Answer one stream, on a producer thread. */
+static void produce(ask *a)
 {
-    ask *a = arg;
-    api_ctx *c = a->ctx;
     http_stream *s = a->stream;
     llm_sink sink = {.on_delta = stream_delta, .on_citation = stream_citation, .ctx = s};
     llm_explain_result r;
@@ -246,10 +292,7 @@ static void *stream_main(void *arg)
                     err.msg[0] ? err.msg : em_strerror(rc));
     }
     http_stream_end(s, ok);
-    dbpool_release(c->db);
     ask_free(a);
-    producer_leave(c->tutor);
-    return NULL;
 }
 
 void api_tutor_stream(http_req *req, http_res *res)
@@ -258,27 +301,17 @@ void api_tutor_stream(http_req *req, http_res *res)
     ask *a = parse(req, res);
     if (a == NULL)
         return;
-    if (!producer_enter(c->tutor)) {
-        ask_free(a);
-        http_res_header(res, "Retry-After", "1");
-        http_res_error(res, 503, "busy", "too many questions at once; try again in a moment");
-        return;
-    }
     http_stream_options o = {.heartbeat_ms = TUTOR_HEARTBEAT_MS};
     a->stream = http_res_stream(req, res, 200, "application/x-ndjson", &o);
     (void)http_stream_json(a->stream, json_pack("{s:s, s:s, s:s}", "type", "start", "engine", c->llm->name,
                                                 "request_id", req->request_id));
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    bool started = pthread_create(&t, &attr, stream_main, a) == 0;
-    pthread_attr_destroy(&attr);
-    if (!started) {
-        http_stream_end(a->stream, false);
+    http_stream *s = a->stream;
+    if (!producer_submit(c->tutor, a)) {
         ask_free(a);
-        producer_leave(c->tutor);
-        http_res_error(res, 503, "unavailable", "the answer cannot start right now");
+        http_stream_end(s, false);
+        /* Replaces the stream: nothing of it was sent yet. */
+        http_res_header(res, "Retry-After", "1");
+        http_res_error(res, 503, "busy", "too many questions at once; try again in a moment");
     }
 }
 

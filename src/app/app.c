@@ -169,7 +169,7 @@ int app_init(app *a, config *cfg, em_error *err)
         goto fail_storage;
     }
     a->passages = passages_cache_new((size_t)c->tutor_index_cache_mb * 1024 * 1024);
-    a->tutor = api_tutor_new(c->tutor_max_streams);
+    a->tutor = api_tutor_new(a->db, c->tutor_threads, c->tutor_max_streams);
     build_settings(a);
     return EM_OK;
 

@@ -57,6 +57,7 @@
 #define API_FX_WORKER_ALIVE_S 30
 #define API_FX_ORIGIN "https://app.example"
 #define API_FX_INDEX_CACHE_BYTES (16u << 20) /* TUTOR_INDEX_CACHE_MB */
+#define API_FX_TUTOR_THREADS 2               /* TUTOR_THREADS */
 #define API_FX_TUTOR_STREAMS 64              /* TUTOR_MAX_STREAMS */
 /* The value of the em_csrf cookie the cookie helpers send. */
 #define API_FX_CSRF "csrf-value-for-handler-tests-0123456789ab"
@@ -208,7 +209,7 @@ static int api_setup(void **state)
         .wake_ctx = t,
         .llm = &llm_builtin,
         .passages = passages_cache_new(API_FX_INDEX_CACHE_BYTES),
-        .tutor = api_tutor_new(API_FX_TUTOR_STREAMS),
+        .tutor = api_tutor_new(t->pool, API_FX_TUTOR_THREADS, API_FX_TUTOR_STREAMS),
     };
     size_t n = 0;
     const http_route *table = api_routes(&n);
@@ -258,7 +259,7 @@ static int api_rm_tree(const char *dir)
 static int api_teardown(void **state)
 {
     api_fx *t = *state;
-    api_tutor_free(t->ctx.tutor); /* waits for stream producers still finishing */
+    api_tutor_free(t->ctx.tutor); /* lets stream producers finish, joins them */
     passages_cache_free(t->ctx.passages);
     router_free(t->routes);
     storage_close(t->files);
