@@ -5,9 +5,8 @@
  * 2,000 bytes), with optional "session_id" and "material_ids". The stream
  * answers 200 application/x-ndjson at once with a "start" line, written
  * before any database read, and queues the work for the producer threads
- * (api_tutor below), so no
- * I/O thread waits on retrieval; "delta" and "citation" lines follow as the
- * provider writes them, then "done" (or "error"). The explain route gives the
+ * (api_tutor below), so no I/O thread waits on retrieval; "delta" and
+ * "citation" lines follow as the provider writes them, then "done" (or "error"). The explain route gives the
  * same answer as one document: it runs the same use case with a sink that
  * collects, so its answer is the stream's deltas put together. The body is
  * checked before the stream starts (400); what needs the database (a session
