@@ -6,13 +6,13 @@
  * answers 200 application/x-ndjson at once with a "start" line, written
  * before any database read, and queues the work for the producer threads
  * (api_tutor below), so no I/O thread waits on retrieval; "delta" and
- * "citation" lines follow as the provider writes them, then "done" (or "error"). The explain route gives the
- * same answer as one document: it runs the same use case with a sink that
- * collects, so its answer is the stream's deltas put together. The body is
- * checked before the stream starts (400); what needs the database (a session
- * or a material that is not the caller's, a material not ready) comes after
- * the start line, as an "error" line with the code the explain route answers
- * as its status. docs/internals/llm.md has the protocol. */
+ * "citation" lines follow as the provider writes them, then "done" (or
+ * "error"). The explain route gives the same answer as one document: it runs
+ * the same use case with a sink that collects, so its answer is the stream's
+ * deltas put together. The body is checked before the stream starts (400);
+ * what needs the database (a session or a material that is not the caller's,
+ * a material not ready) comes after the start line, as an "error" line with
+ * the code the explain route answers as its status. docs/internals/llm.md has the protocol. */
 #include "api/api.h"
 
 #include <pthread.h>
