@@ -19,6 +19,18 @@
 #include "materials/submit.h"
 
 struct job_kind; /* jobs/worker.h */
+struct llm_provider; /* llm/provider.h */
+struct passages_cache; /* materials/passages.h */
+
+/* The producers of tutor streams (api/tutor.c): `threads` threads, started
+ * with the first stream, each with its own connection from `pool`, and at most
+ * max_streams streams queued or being produced (more are answered 503 busy).
+ * Free after the server has stopped and before `pool`: api_tutor_free lets the
+ * producers finish what is queued (the server's stop has closed those
+ * streams) and joins them. */
+typedef struct api_tutor api_tutor;
+api_tutor *api_tutor_new(dbpool *pool, int threads, int max_streams);
+void api_tutor_free(api_tutor *t);
 
 /* Cookies of the web UI's session. */
 #define API_COOKIE_ACCESS "em_access"
@@ -44,6 +56,9 @@ typedef struct api_ctx {
     /* Tell an in-process worker that a job was enqueued (may be NULL). */
     void (*wake_worker)(void *wake_ctx);
     void *wake_ctx;
+    const struct llm_provider *llm;  /* the tutor's engine (LLM_PROVIDER) */
+    struct passages_cache *passages; /* built indexes of materials (TUTOR_INDEX_CACHE_MB) */
+    api_tutor *tutor;                /* the stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
 } api_ctx;
 
 /* Every route, with its access and flags. */
@@ -85,6 +100,9 @@ long api_query_long(const http_req *req, const char *name, long lo, long hi, lon
  * validation_error, 401/403 with the reason as code, 429 with Retry-After,
  * 503 ...), with its message. */
 void api_error(http_res *res, int rc, const em_error *err);
+/* The error code api_error would answer with (static): the reason, else
+ * http_status_for's code. For errors written inside a stream. */
+const char *api_error_code(int rc, const em_error *err);
 /* The public view of an account (no password hash). New reference. */
 json_t *api_user_json(const user *u);
 
@@ -120,6 +138,9 @@ void api_materials_download_url(http_req *req, http_res *res);
 void api_materials_download(http_req *req, http_res *res);
 /* search.c */
 void api_search(http_req *req, http_res *res);
+/* tutor.c */
+void api_tutor_stream(http_req *req, http_res *res);
+void api_tutor_explain(http_req *req, http_res *res);
 /* questions.c */
 void api_questions_list(http_req *req, http_res *res);
 void api_questions_get(http_req *req, http_res *res);

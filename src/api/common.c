@@ -66,6 +66,13 @@ void api_error(http_res *res, int rc, const em_error *err)
     http_res_error(res, status, code, "%s", err != NULL && err->msg[0] ? err->msg : em_strerror(rc));
 }
 
+const char *api_error_code(int rc, const em_error *err)
+{
+    const char *code = NULL;
+    (void)http_status_for(rc, &code);
+    return err != NULL && err->reason != NULL ? err->reason : code;
+}
+
 json_t *api_user_json(const user *u)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "id", u->id, "email", u->email, "display_name",

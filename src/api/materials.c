@@ -24,6 +24,7 @@
 #include "http/multipart.h"
 #include "materials/links.h"
 #include "materials/material.h"
+#include "materials/passages.h"
 #include "materials/remove.h"
 #include "materials/submit.h"
 #include "materials/tags.h"
@@ -403,10 +404,12 @@ void api_materials_delete(http_req *req, http_res *res)
         return;
     em_error err = {0};
     int rc = material_remove(d, c->files, &api_caller_of(req)->who, http_req_param(req, "id"), &err);
-    if (rc != EM_OK)
+    if (rc != EM_OK) {
         api_error(res, rc, &err);
-    else
-        http_res_body(res, 204, NULL, NULL, 0);
+        return;
+    }
+    passages_cache_forget(c->passages, http_req_param(req, "id")); /* its index's memory, now */
+    http_res_body(res, 204, NULL, NULL, 0);
 }
 
 /* ---- GET /api/materials/{id}/topics ---- */

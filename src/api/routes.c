@@ -37,6 +37,9 @@ static const http_route routes[] = {
     /* The signed link in the query is the permission. */
     {"GET", "/api/materials/{id}/download", api_materials_download, HTTP_PUBLIC, ROUTE_SLOW},
     {"GET", "/api/search", api_search, HTTP_SIGNED_IN, 0},
+    /* The stream's handler only starts it: a producer thread does the work. */
+    {"POST", "/api/tutor/stream", api_tutor_stream, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/tutor/explain", api_tutor_explain, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/questions", api_questions_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions/{id}", api_questions_get, HTTP_SIGNED_IN, 0},
     {"PATCH", "/api/questions/{id}", api_questions_update, HTTP_SIGNED_IN, 0},

@@ -12,6 +12,8 @@
 #include "core/log.h"
 #include "db/migrate.h"
 #include "jobs/worker.h"
+#include "llm/provider.h"
+#include "materials/passages.h"
 #include "net/http_client.h"
 
 extern char **environ;
@@ -55,6 +57,14 @@ size_t app_check_config(const config *cfg, config_problem *out, size_t max, size
         snprintf(msg, sizeof msg, "FIRST_SUPERUSER_PASSWORD does not pass the password policy: %.130s", pe.msg);
         add_finding(out, max, &n, fatal, "FIRST_SUPERUSER_PASSWORD", strict, msg);
     }
+    bool named = false;
+    for (size_t i = 0; i < n && i < max; i++)
+        named = named || strcmp(out[i].variable, "LLM_PROVIDER") == 0;
+    const llm_provider *llm = NULL;
+    if (!named && llm_provider_from_config(cfg->llm_provider, &llm, &e) != EM_OK) {
+        snprintf(msg, sizeof msg, "%.190s", e.msg);
+        add_finding(out, max, &n, fatal, "LLM_PROVIDER", true, msg);
+    }
     return n;
 }
 
@@ -94,6 +104,9 @@ static void build_settings(app *a)
         .n_job_kinds = a->n_job_kinds,
         .wake_worker = wake_worker,
         .wake_ctx = a,
+        .llm = a->llm,
+        .passages = a->passages,
+        .tutor = a->tutor,
     };
 }
 
@@ -136,7 +149,10 @@ int app_init(app *a, config *cfg, em_error *err)
         memset(a, 0, sizeof *a);
         return em_error_set(err, EM_E_INTERNAL, "the HTTP client library could not start");
     }
-    int rc = accounts_new(&as, &a->accounts, err);
+    int rc = llm_provider_from_config(c->llm_provider, &a->llm, err);
+    if (rc != EM_OK)
+        goto fail_config;
+    rc = accounts_new(&as, &a->accounts, err);
     if (rc != EM_OK)
         goto fail_config; /* nothing else taken yet */
     rc = dbpool_new(c->database_url, &dbo, &a->db, err);
@@ -152,6 +168,8 @@ int app_init(app *a, config *cfg, em_error *err)
         rc = em_error_set(err, EM_E_IO, "cannot make the upload spool directory DATA_DIR/tmp: %s", strerror(e));
         goto fail_storage;
     }
+    a->passages = passages_cache_new((size_t)c->tutor_index_cache_mb * 1024 * 1024);
+    a->tutor = api_tutor_new(a->db, c->tutor_threads, c->tutor_max_streams);
     build_settings(a);
     return EM_OK;
 
@@ -169,6 +187,8 @@ fail_config:
 
 void app_cleanup(app *a)
 {
+    api_tutor_free(a->tutor); /* waits for producers still finishing */
+    passages_cache_free(a->passages);
     storage_close(a->files);
     dbpool_free(a->db);
     accounts_free(a->accounts);

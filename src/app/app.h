@@ -29,6 +29,9 @@ typedef struct app {
     job_kind job_kinds[JOBS_TABLE_MAX]; /* every area's job kinds (jobs_table_kinds): their steps run
                                            when operators retry or delete jobs */
     size_t n_job_kinds;
+    const struct llm_provider *llm; /* the tutor's engine (LLM_PROVIDER), static */
+    struct passages_cache *passages; /* owned: built material indexes (TUTOR_INDEX_CACHE_MB) */
+    api_tutor *tutor;           /* owned: the tutor's stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
     api_ctx api;                /* what the handlers get as req->ctx */
     jobs_table jobs;            /* what a started worker runs (its options point in here) */
     struct worker *worker;      /* the worker running in this process, NULL when none */

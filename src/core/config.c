@@ -414,6 +414,9 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->request_header_timeout_s = 10;
     c->request_timeout_s = 300;
     c->llm_provider = dup_or(&l, "LLM_PROVIDER", "builtin");
+    c->tutor_index_cache_mb = 64;
+    c->tutor_threads = cores > 0 ? (int)cores : 2;
+    c->tutor_max_streams = 128;
     c->openai_api_key = dup_or(&l, "OPENAI_API_KEY", NULL);
     c->openai_base_url = dup_or(&l, "OPENAI_BASE_URL", "https://api.openai.com/v1");
     c->openai_model = dup_or(&l, "OPENAI_MODEL", "gpt-4o-mini");
@@ -458,6 +461,9 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_int(&l, "MAX_CONNECTIONS_PER_IP", 1, 65536, &c->max_connections_per_ip, err)) != EM_OK ||
         (rc = get_int(&l, "REQUEST_HEADER_TIMEOUT_SECONDS", 1, 3600, &c->request_header_timeout_s, err)) != EM_OK ||
         (rc = get_int(&l, "REQUEST_TIMEOUT_SECONDS", 1, 86400, &c->request_timeout_s, err)) != EM_OK ||
+        (rc = get_long(&l, "TUTOR_INDEX_CACHE_MB", 0, 65536, &c->tutor_index_cache_mb, err)) != EM_OK ||
+        (rc = get_int(&l, "TUTOR_THREADS", 1, 64, &c->tutor_threads, err)) != EM_OK ||
+        (rc = get_int(&l, "TUTOR_MAX_STREAMS", 1, 100000, &c->tutor_max_streams, err)) != EM_OK ||
         (rc = get_sync(&l, &c->sqlite_sync_normal, err)) != EM_OK)
         goto fail;
     if (c->extraction_threads > 16)

@@ -69,6 +69,9 @@ typedef struct config {
     int request_timeout_s;            /* REQUEST_TIMEOUT_SECONDS: the whole request (headers and body) within, default 300 */
     bool sqlite_sync_normal;          /* SQLITE_SYNCHRONOUS=normal: faster commits a power cut may lose; default full */
     char *llm_provider;               /* LLM_PROVIDER: builtin|openai|gemini|anthropic */
+    long tutor_index_cache_mb;        /* TUTOR_INDEX_CACHE_MB: built material indexes kept for the tutor, default 64 */
+    int tutor_threads;                /* TUTOR_THREADS: threads producing tutor streams, default cores */
+    int tutor_max_streams;            /* TUTOR_MAX_STREAMS: tutor streams queued or being produced, default 128 */
     char *openai_api_key, *openai_base_url, *openai_model;
     char *gemini_api_key, *gemini_model;
     char *anthropic_api_key;

@@ -21,7 +21,8 @@ typedef struct cast {
 enum path_arg { ARG_OWNER, ARG_TUTOR, ARG_MATERIAL, ARG_QUESTION };
 
 /* One endpoint: method, path (with one %s, see path_arg), body (with %s for
- * the owner's id), and who may use it. */
+ * the material's id when arg is ARG_MATERIAL, else the owner's id), and who
+ * may use it. */
 typedef struct endpoint {
     const char *method;
     const char *path;       /* printf format with one %s, or none */
@@ -47,6 +48,10 @@ static const endpoint endpoints[] = {
     {"GET", "/api/search?q=mitochondria&material_id=%s", NULL, ARG_MATERIAL, true, true, true},
     {"GET", "/api/questions/%s", NULL, ARG_QUESTION, true, true, true},
     {"PATCH", "/api/questions/%s", "{\"explanation\":\"checked\"}", ARG_QUESTION, true, true, true},
+    /* The tutor answers from the caller's own materials: a tutor or an admin who may see
+     * a student's material does not ask about it. */
+    {"POST", "/api/tutor/explain", "{\"question\":\"What makes ATP?\",\"material_ids\":[\"%s\"]}", ARG_MATERIAL,
+     true, false, false},
 };
 
 /* pattern with its "%s" (if any) replaced by value. */
@@ -68,7 +73,7 @@ static long call(const it_server *s, const it_account *as, const endpoint *e, co
                                                   : c->owner.id;
     fill(path, sizeof path, e->path, path_arg);
     if (e->body != NULL)
-        fill(body, sizeof body, e->body, c->owner.id);
+        fill(body, sizeof body, e->body, e->arg == ARG_MATERIAL ? c->material_id : c->owner.id);
     const char *h[] = {"Content-Type: application/json", it_bearer(as, auth, sizeof auth), NULL};
     it_response r;
     it_http(s, e->method, path, h, e->body ? body : NULL, e->body ? strlen(body) : 0, &r);

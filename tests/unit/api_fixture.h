@@ -42,8 +42,10 @@
 #include "http/http_fake.h"
 #include "http/http_int.h"
 #include "http/router.h"
+#include "llm/provider.h"
 #include "materials/ingest.h"
 #include "materials/material.h"
+#include "materials/passages.h"
 
 /* What the handlers are configured with (app.c's build_settings). */
 #define API_FX_SECRET "handler-tests-secret-key-of-at-least-32-bytes"
@@ -54,6 +56,9 @@
 #define API_FX_LINK_TTL_S 604800
 #define API_FX_WORKER_ALIVE_S 30
 #define API_FX_ORIGIN "https://app.example"
+#define API_FX_INDEX_CACHE_BYTES (16u << 20) /* TUTOR_INDEX_CACHE_MB */
+#define API_FX_TUTOR_THREADS 2               /* TUTOR_THREADS */
+#define API_FX_TUTOR_STREAMS 64              /* TUTOR_MAX_STREAMS */
 /* The value of the em_csrf cookie the cookie helpers send. */
 #define API_FX_CSRF "csrf-value-for-handler-tests-0123456789ab"
 /* The address the fixture signs the accounts in from (not the fakes' 127.0.0.1,
@@ -202,6 +207,9 @@ static int api_setup(void **state)
         .worker_alive_s = API_FX_WORKER_ALIVE_S,
         .wake_worker = api_fx_wake,
         .wake_ctx = t,
+        .llm = &llm_builtin,
+        .passages = passages_cache_new(API_FX_INDEX_CACHE_BYTES),
+        .tutor = api_tutor_new(t->pool, API_FX_TUTOR_THREADS, API_FX_TUTOR_STREAMS),
     };
     size_t n = 0;
     const http_route *table = api_routes(&n);
@@ -251,6 +259,8 @@ static int api_rm_tree(const char *dir)
 static int api_teardown(void **state)
 {
     api_fx *t = *state;
+    api_tutor_free(t->ctx.tutor); /* lets stream producers finish, joins them */
+    passages_cache_free(t->ctx.passages);
     router_free(t->routes);
     storage_close(t->files);
     dbpool_free(t->pool);

@@ -341,10 +341,39 @@ static void config_limits_and_sqlite_sync(void **state)
     }
 }
 
+/* The tutor's index cache and its streams at once. */
+static void config_tutor_limits(void **state)
+{
+    (void)state;
+    char *defaults[] = {NULL};
+    config c;
+    em_error err = {0};
+    assert_int_equal(config_load(&c, defaults, NULL, &err), EM_OK);
+    assert_int_equal(c.tutor_index_cache_mb, 64);
+    assert_int_equal(c.tutor_max_streams, 128);
+    assert_true(c.tutor_threads >= 1);
+    config_cleanup(&c);
+    char *set[] = {"TUTOR_INDEX_CACHE_MB=0", "TUTOR_MAX_STREAMS=4", "TUTOR_THREADS=3", NULL};
+    assert_int_equal(config_load(&c, set, NULL, &err), EM_OK);
+    assert_int_equal(c.tutor_index_cache_mb, 0);
+    assert_int_equal(c.tutor_max_streams, 4);
+    assert_int_equal(c.tutor_threads, 3);
+    config_cleanup(&c);
+    const char *bad[] = {"TUTOR_INDEX_CACHE_MB=-1", "TUTOR_INDEX_CACHE_MB=lots", "TUTOR_MAX_STREAMS=0",
+                         "TUTOR_THREADS=0", "TUTOR_THREADS=65", NULL};
+    for (size_t i = 0; bad[i] != NULL; i++) {
+        char *env[] = {(char *)bad[i], NULL};
+        em_error e = {0};
+        assert_int_equal(config_load(&c, env, NULL, &e), EM_E_CONFIG);
+        assert_memory_equal(e.msg, bad[i], strcspn(bad[i], "="));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_limits_and_sqlite_sync),
+        cmocka_unit_test(config_tutor_limits),
         cmocka_unit_test(config_defaults_local),
         cmocka_unit_test(config_env_wins_over_dotenv),
         cmocka_unit_test(config_missing_dotenv_is_fine),

@@ -77,6 +77,48 @@ static void assert_schema_at(db *d, int version)
     assert_int_equal(table_exists(d, "material_chunks_fts"), version >= 5 && db_dialect_of(d) == DB_SQLITE);
     assert_int_equal(table_exists(d, "questions"), version >= 5);
     assert_int_equal(table_exists(d, "question_tags"), version >= 5);
+    assert_int_equal(table_exists(d, "session_materials"), version >= 7);
+    assert_int_equal(table_exists(d, "plans"), version >= 7);
+    assert_int_equal(table_exists(d, "plan_cache"), version >= 7);
+    assert_int_equal(table_exists(d, "chat_messages"), version >= 7);
+}
+
+/* The schema as the catalog tells it, as one text: every table's definition
+ * on SQLite; every column with its type, default and nullability, and every
+ * constraint, on PostgreSQL. Owned, free with free(). */
+static char *schema_text(db *d)
+{
+    const char *sql =
+        db_dialect_of(d) == DB_SQLITE
+            ? "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master "
+              "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+            : "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || "
+              "coalesce(column_default, '') || ' ' || is_nullable FROM information_schema.columns "
+              "WHERE table_schema = current_schema() "
+              "UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || "
+              "pg_get_constraintdef(oid) "
+              "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace "
+              "UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+              "ORDER BY 1";
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(d, sql, &st, &err), EM_OK);
+    size_t len = 0;
+    char *out = calloc(1, 1);
+    int rc = EM_OK;
+    while (db_next(st, &rc, &err)) {
+        const char *line = db_column_text(st, 0);
+        size_t n = strlen(line);
+        out = realloc(out, len + n + 2);
+        assert_non_null(out);
+        memcpy(out + len, line, n);
+        out[len + n] = '\n';
+        len += n + 1;
+        out[len] = '\0';
+    }
+    db_finalize(st);
+    assert_int_equal(rc, EM_OK);
+    return out;
 }
 
 /* The newest version compiled in (the cases below follow the embedded list). */
@@ -121,7 +163,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 6);
+    assert_int_equal(migrate_latest(DB_SQLITE), 7);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
@@ -132,6 +174,29 @@ static void test_migrate_latest(void **state)
     assert_string_equal(migrate__sqlite_list[1].name, "study_topics");
     assert_string_equal(migrate__sqlite_list[2].name, "auth");
     assert_string_equal(migrate__sqlite_list[3].name, "jobs");
+    assert_string_equal(migrate__sqlite_list[6].name, "study_plans");
+}
+
+/* The down of the newest migration gives back the schema of the one before,
+ * exactly (columns added to existing tables included), and up again works. */
+static void test_migrate_down_restores_schema(void **state)
+{
+    fixture *f = fx(state);
+    up_ok(f->d, LATEST - 1, LATEST - 1);
+    char *before = schema_text(f->d);
+    up_ok(f->d, 0, 1);
+    char *latest = schema_text(f->d);
+    assert_string_not_equal(before, latest);
+    down_ok(f->d, 1, 1);
+    char *after = schema_text(f->d);
+    assert_string_equal(before, after);
+    up_ok(f->d, 0, 1);
+    char *again = schema_text(f->d);
+    assert_string_equal(latest, again);
+    free(before);
+    free(latest);
+    free(after);
+    free(again);
 }
 
 static void test_migrate_up_to_latest(void **state)
@@ -493,6 +558,7 @@ int main(void)
         BOTH(test_migrate_up_down_up),
         BOTH(test_migrate_bad_arguments),
         BOTH(test_migrate_failure_leaves_version),
+        BOTH(test_migrate_down_restores_schema),
         BOTH(test_migrate_refuses_newer_schema),
         BOTH(test_migrate_schema_constraints),
         BOTH(test_migrate_concurrent_starters),
