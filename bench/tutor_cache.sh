@@ -4,7 +4,7 @@
 # server, then one question is asked REPS times through POST /api/tutor/explain, with the
 # cache (TUTOR_INDEX_CACHE_MB, default 64) and without it (0). Prints the first and the
 # median wall time of a request (curl's time_total), the server's timings, and its RSS.
-#   bench/tutor.sh [BUILD_DIR]      knobs: COPIES=3 REPS=20
+#   bench/tutor_cache.sh [BUILD_DIR]      knobs: COPIES=3 REPS=20
 # Stops the server it started by its PID on exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
