@@ -157,6 +157,42 @@ static void closest_sections(const retrieve_index *ix, const retrieve_hit *hits,
     }
 }
 
+/* Share of a name the materials never use that makes a question about
+ * something else: "the capital of Mongolia" (one of two content words) in a
+ * manual that mentions capital letters. A name among many words ("a signal
+ * like Ctrl-C") leaves the question to coverage. */
+#define UNHELD_NAMES_SHARE 0.3
+
+/* Whether the question is about names the materials do not hold: words
+ * asked with a capital letter past its first word, none of whose synonyms
+ * the materials use either, make up at least UNHELD_NAMES_SHARE of the
+ * asked words' groups. */
+static bool about_unheld_names(const retrieve_index *ix, const retrieve_query *q)
+{
+    bool asked[RETRIEVE_QUERY_TERMS_MAX] = {false}, unheld[RETRIEVE_QUERY_TERMS_MAX] = {false};
+    int n_asked = 0, n_unheld = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        const retrieve_term *t = &q->terms[i];
+        if (t->origin != RETRIEVE_ASKED || t->group < 0 || asked[t->group])
+            continue;
+        asked[t->group] = true;
+        n_asked++;
+    }
+    for (size_t i = 0; i < q->n; i++) {
+        const retrieve_term *t = &q->terms[i];
+        if (!t->named || t->group < 0 || unheld[t->group])
+            continue;
+        bool held = false;
+        for (size_t j = 0; j < q->n && !held; j++)
+            held = q->terms[j].group == t->group && retrieve_holds(ix, q->terms[j].stem);
+        if (!held) {
+            unheld[t->group] = true;
+            n_unheld++;
+        }
+    }
+    return n_asked > 0 && (double)n_unheld >= UNHELD_NAMES_SHARE * n_asked;
+}
+
 int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limits limits, answer *out,
                  em_error *err)
 {
@@ -186,7 +222,7 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
     }
 
     units u = {0};
-    if (out->n_hits > 0 && out->coverage >= min_coverage) {
+    if (out->n_hits > 0 && out->coverage >= min_coverage && (min_coverage < 0 || !about_unheld_names(ix, q))) {
         double top = hits[0].score;
         for (size_t r = 0; r < out->n_hits; r++) {
             if (hits[r].score < PASSAGE_FLOOR * top)

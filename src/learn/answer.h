@@ -15,7 +15,10 @@
  * closest, so the caller can say "not in your materials" and point at them.
  * The threshold is a share of the question's content words (weighted by how
  * rare each is in the materials), not a raw score, so it means the same on a
- * small handout and on a textbook. Pure: no I/O. */
+ * small handout and on a textbook. A question mostly about names the
+ * materials never use (words asked with a capital letter past its first
+ * word, see retrieve_term.named) is refused however well its other words
+ * match. Pure: no I/O. */
 #ifndef EM_LEARN_ANSWER_H
 #define EM_LEARN_ANSWER_H
 

@@ -39,6 +39,10 @@
 #define RETRIEVE_CANDIDATES 100 /* passages that get the proximity pass */
 #define FRAME_WEIGHT 0.3
 #define SYNONYM_WEIGHT 0.5
+/* How much of its word a synonym covers: ranking prefers the word asked
+   (SYNONYM_WEIGHT), but a passage that says "break" where the question says
+   "leave" does answer it. */
+#define SYNONYM_COVERS 0.8
 #define CARRY_WEIGHT 0.5                    /* the latest earlier question's words; halved per step back */
 #define FOLLOW_UP_WORDS 2                   /* at most this many content words: a follow-up */
 #define MAX_BYTES_CEILING ((size_t)1 << 30) /* records are 32-bit offsets */
@@ -73,7 +77,7 @@ static const char *const pronouns[] = {
 static const char *const synonyms[][6] = {
     {"begin", "start", "commence", "initiate", NULL},
     {"end", "finish", "terminate", "complete", NULL},
-    {"leave", "exit", "quit", NULL},
+    {"leave", "exit", "quit", "break", NULL},
     {"stop", "halt", "abort", "terminate", NULL},
     {"run", "execute", "invoke", "launch", NULL},
     {"show", "display", "print", "list", NULL},
@@ -498,6 +502,11 @@ double retrieve_idf(const retrieve_index *ix, const char *stem)
     return idf_of_df(ix, id < 0 ? 0.0 : (double)ix->df[id]);
 }
 
+bool retrieve_holds(const retrieve_index *ix, const char *stem)
+{
+    return ix->built && vocab_find(ix, stem) >= 0;
+}
+
 /* ---- queries ------------------------------------------------------------- */
 
 /* Add a term, or raise the weight of the one with the same stem. Returns its
@@ -573,6 +582,9 @@ static int read_question(retrieve_query *q, words_stemmer *st, const char *text,
         int i = query_add(q, stem, w.text, weight, origin, q->n_groups, here);
         if (i >= 0 && q->terms[i].group == q->n_groups)
             q->n_groups++;
+        if (i >= 0 && origin == RETRIEVE_ASKED && here > 0 && w.start < len &&
+            text[w.start] >= 'A' && text[w.start] <= 'Z')
+            q->terms[i].named = true;
     }
     return EM_OK;
 }
@@ -759,6 +771,12 @@ typedef struct id_slot {
     int slot;    /* index in places, -1 when proximity does not look at it */
 } id_slot;
 
+/* The share of its group a query stem covers when a passage holds it. */
+static double cover_share(const retrieve_query *q, const qterm *qt, size_t i)
+{
+    return q->terms[i].origin == RETRIEVE_SYNONYM ? SYNONYM_COVERS : qt[i].share;
+}
+
 /* Proximity bonus and coverage of one candidate, into c. prox_terms lists
  * the query indexes proximity looks at (n_prox of them); pl is scratch
  * space. Time: the passage's words times the log of the query's stems, then
@@ -826,8 +844,8 @@ static void candidate_detail(const retrieve_index *ix, const retrieve_query *q, 
     double best[RETRIEVE_QUERY_TERMS_MAX] = {0};
     for (size_t i = 0; i < q->n; i++) {
         int g = qt[i].group;
-        if (g >= 0 && present[i] && qt[i].share > best[g])
-            best[g] = qt[i].share;
+        if (g >= 0 && present[i] && cover_share(q, qt, i) > best[g])
+            best[g] = cover_share(q, qt, i);
     }
     for (int g = 0; g < q->n_groups; g++)
         covered += gw[g] * best[g];
@@ -995,8 +1013,8 @@ double retrieve_coverage_of_text(const retrieve_index *ix, const retrieve_query 
             break;
         for (size_t i = 0; i < q->n; i++) {
             int g = q->terms[i].group;
-            if (g >= 0 && qt[i].share > best[g] && strcmp(q->terms[i].stem, stem) == 0)
-                best[g] = qt[i].share;
+            if (g >= 0 && cover_share(q, qt, i) > best[g] && strcmp(q->terms[i].stem, stem) == 0)
+                best[g] = cover_share(q, qt, i);
         }
     }
     words_stemmer_free(st);

@@ -80,6 +80,8 @@ const retrieve_passage *retrieve_index_passage(const retrieve_index *ix, size_t 
  * - df + 0.5) / (df + 0.5)). A stem no passage holds gets the largest value,
  * so a word the materials never use weighs most against coverage. */
 double retrieve_idf(const retrieve_index *ix, const char *stem);
+/* True when some passage of a built index holds the stem. */
+bool retrieve_holds(const retrieve_index *ix, const char *stem);
 
 /* ---- queries ---- */
 
@@ -99,6 +101,9 @@ typedef struct retrieve_term {
     int group; /* an asked or carried word and its synonyms share a group;
                   coverage counts each group once; -1 for frame words */
     int pos;   /* position of the word in its question, for phrase order */
+    bool named; /* asked with a capital letter past the question's first word
+                   ("the capital of Mongolia"): a name, which answer.h
+                   requires the materials to hold */
 } retrieve_term;
 
 typedef struct retrieve_query {

@@ -150,6 +150,35 @@ static void learn_answer_refusal(void **state)
     retrieve_index_free(ix);
 }
 
+/* A name the materials never use (written with a capital letter past the
+ * question's first word) is what the question is about: matching its other
+ * words is not enough. The same words in lower case, and names the
+ * materials hold, are judged by coverage as before. */
+static void learn_answer_refuses_names_not_held(void **state)
+{
+    (void)state;
+    const doc manual[] = {
+        {"man", "Letters", 4,
+         "Letters Start each sentence with a capital letter. A capital letter also starts every name."},
+        {"man", "Vinegar", 9, "Vinegar from Modena is a weak acid. Its capital use is in salad dressing."},
+    };
+    retrieve_index *ix = index_of(manual, 2);
+    answer a = ask(ix, "What is the capital of Mongolia?", (answer_limits){0});
+    assert_false(a.answerable);
+    assert_int_equal(a.n_quotes, 0);
+    answer_cleanup(&a);
+    /* a name the materials hold */
+    a = ask(ix, "Where does the vinegar of Modena come from?", (answer_limits){0});
+    assert_true(a.answerable);
+    assert_string_equal(a.quotes[0].section, "Vinegar");
+    answer_cleanup(&a);
+    /* the first word is capitalised by writing, not because it is a name */
+    a = ask(ix, "Capital letters start what?", (answer_limits){0});
+    assert_true(a.answerable);
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
+}
+
 static void learn_answer_code_lines(void **state)
 {
     (void)state;
@@ -216,6 +245,7 @@ int main(void)
         cmocka_unit_test(learn_answer_sentences_with_citations),
         cmocka_unit_test(learn_answer_limits),
         cmocka_unit_test(learn_answer_refusal),
+        cmocka_unit_test(learn_answer_refuses_names_not_held),
         cmocka_unit_test(learn_answer_code_lines),
         cmocka_unit_test(learn_answer_follow_up),
     };
