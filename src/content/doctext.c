@@ -9,7 +9,13 @@
  *
  * Every line is scanned a bounded number of times (each test on it is one
  * pass), so reading is linear in the input; the deadline is checked once a
- * line (deadline_check reads the clock every DEADLINE_STRIDE calls). */
+ * line (deadline_check reads the clock every DEADLINE_STRIDE calls).
+ *
+ * Markdown is read twice: by the line reader above, as the guard of the
+ * limits, whose result is dropped; then page by page by CommonMark
+ * (libcmark), whose tree is walked once into the page's text and headings
+ * (md_event) and freed before the next page; the deadline is checked at
+ * every node. */
 #include "content/doctext.h"
 
 #include <assert.h>
