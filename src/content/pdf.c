@@ -772,7 +772,10 @@ static void reading_order(page_result *pr)
     oblock *bl = em_malloc(n * sizeof *bl);
     size_t k = 0;
     for (size_t i = 0; i < pr->n_lines; i++) {
-        const pline *l = &pr->lines[i];
+        pline *l = &pr->lines[i];
+        /* A broken font matrix can leave a box of NaNs; sorting needs numbers. */
+        if (!isfinite(l->x0) || !isfinite(l->x1) || !isfinite(l->y0) || !isfinite(l->y1))
+            l->x0 = l->x1 = l->y0 = l->y1 = 0;
         if (i == 0 || l->block != pr->lines[i - 1].block) {
             bl[k++] = (oblock){.x0 = l->x0, .x1 = l->x1, .y0 = l->y0, .y1 = l->y1, .first = i, .n = 0};
         }
