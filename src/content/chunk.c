@@ -126,8 +126,8 @@ static bool wraps_prose(const unsigned char *raw, size_t n, size_t ls, size_t le
     if (le <= ls || r >= n || raw[r] < 'a' || raw[r] > 'z')
         return false;
     unsigned char last = raw[le - 1];
-    bool open = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') || (last >= '0' && last <= '9') ||
-                last == ',' || last >= 0x80;
+    bool open = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') ||
+                (last >= '0' && last <= '9') || last == ',' || last >= 0x80;
     if (!open)
         return false;
     size_t e = r;
@@ -265,7 +265,8 @@ static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chun
                 }
             }
             if (d->text.len > 0 && e < n) {
-                if (breaks == 0 || (breaks == 1 && e == last_nl + 1 && wraps_prose(raw, n, line_start, r, e))) {
+                if (breaks == 0 ||
+                    (breaks == 1 && e == last_nl + 1 && wraps_prose(raw, n, line_start, r, e))) {
                     rc = buf_append(&d->text, " ", 1);
                 } else {
                     rc = buf_append(&d->text, "\n\n", breaks > 1 ? 2 : 1);
@@ -464,7 +465,7 @@ static int chunks_build(builder *b, const forced_break *brk, size_t n_brk, size_
     const doc *d = b->d;
     const char *s = d->text.data;
     size_t len = d->text.len, pos = 0, bi = 0, title_until = 0;
-    size_t para = SIZE_MAX; /* the next paragraph break after pos, or len; SIZE_MAX: not looked for */
+    size_t para = SIZE_MAX;     /* the next paragraph break after pos, or len; SIZE_MAX: not looked for */
     const char *section = NULL; /* of the text at pos */
     bool open = false;          /* a chunk is being filled */
     bool only_title = false;    /* and holds nothing but heading titles */

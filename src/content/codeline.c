@@ -117,9 +117,9 @@ bool codeline_is_code(const char *line, size_t len)
         return true;
     if (*p == '@' && end - p >= 2 && text_is_alpha(p[1]) && memchr(p, ' ', (size_t)(end - p)) == NULL)
         return true;
-    if (contains(p, end, "==") || contains(p, end, "!=") || contains(p, end, "+=") || contains(p, end, "-=") ||
-        contains(p, end, "->") || contains(p, end, "=>") || contains(p, end, "::") || contains(p, end, "()") ||
-        contains(p, end, "\"\"\""))
+    if (contains(p, end, "==") || contains(p, end, "!=") || contains(p, end, "+=") ||
+        contains(p, end, "-=") || contains(p, end, "->") || contains(p, end, "=>") ||
+        contains(p, end, "::") || contains(p, end, "()") || contains(p, end, "\"\"\""))
         return true;
     if (assignment(p, end))
         return true;
@@ -130,8 +130,9 @@ bool codeline_is_code(const char *line, size_t len)
 
 bool codeline_is_label(const char *line, size_t len)
 {
-    static const char *const labels[] = {"note",   "notes",  "warning",   "caution",  "tip",      "hint",
-                                         "important", "danger", "attention", "see also", "footnotes", "footnote"};
+    static const char *const labels[] = {"note",      "notes",    "warning",   "caution",
+                                         "tip",       "hint",     "important", "danger",
+                                         "attention", "see also", "footnotes", "footnote"};
     const char *p = text_skip_blanks(line, line + len), *end = line + len;
     while (end > p && (text_is_blank(end[-1]) || end[-1] == ':'))
         end--;

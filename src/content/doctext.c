@@ -460,8 +460,8 @@ typedef struct md_walk {
     bool in_heading; /* inside a heading: its text is its title too */
     size_t heading_off;
     int heading_level;
-    bool after_marker; /* a list item's marker was just written: its first
-                          block follows on the same line */
+    bool after_marker;              /* a list item's marker was just written: its first
+                                       block follows on the same line */
     int item_number[MAX_LEVEL + 1]; /* the next number of each open ordered list */
 } md_walk;
 
@@ -555,18 +555,14 @@ static int md_event(md_walk *w, cmark_node *node, cmark_event_type ev)
         }
         break;
     case CMARK_NODE_TEXT:
-    case CMARK_NODE_CODE:
-        md_text(w, cmark_node_get_literal(node));
-        break;
+    case CMARK_NODE_CODE: md_text(w, cmark_node_get_literal(node)); break;
     case CMARK_NODE_SOFTBREAK:
         /* The source's line break: a heading's title goes on with a space;
          * elsewhere the line stays a line (the chunker joins wrapped prose,
          * and a worksheet's options are lines of one paragraph). */
         buf_append(&w->out, w->in_heading ? " " : "\n", 1);
         break;
-    case CMARK_NODE_LINEBREAK:
-        buf_append(&w->out, w->in_heading ? " " : "\n", 1);
-        break;
+    case CMARK_NODE_LINEBREAK: buf_append(&w->out, w->in_heading ? " " : "\n", 1); break;
     default:
         /* emphasis, links and images: their text only; raw HTML: nothing */
         break;

@@ -76,11 +76,14 @@ void doc_text_cleanup(doc_text *d);
  * number of times; Markdown is first read by the line reader (ATX and
  * setext headings outside fences, as the old reader did), which checks the
  * limits (pages, headings, deadline) before CommonMark builds its tree,
- * whose nodes (some hundred bytes each) are freed page by page. The pages' text takes at most len bytes (each page's
- * buffer reserved once at its input's size, never grown); the records of
- * pages and headings and the titles (at most 300 bytes) are bounded by
- * DOC_MAX_PAGES and DOC_MAX_HEADINGS, about 40 MB at worst. With the
- * caller's copy of data, the peak is twice len plus those records. */
+ * whose nodes (some hundred bytes each) are freed page by page. The
+ * pages' text takes at most len bytes (each page's buffer reserved once at
+ * its input's size, never grown; a Markdown page's at one and a half times
+ * its input, for renumbered list markers); the records of pages and
+ * headings and the titles (at most 300 bytes) are bounded by DOC_MAX_PAGES
+ * and DOC_MAX_HEADINGS, about 40 MB at worst. With the caller's copy of
+ * data, the peak is twice len plus those records (and, for Markdown, the
+ * tree of the largest page). */
 int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err);
 
 /* The same under a deadline (deadline.h; NULL: none), checked every few

@@ -331,7 +331,7 @@ typedef struct worker {
     bool out_of_memory;  /* MuPDF gave up on something for want of memory */
     fz_font *last_font;  /* the font whose boldness is in last_bold */
     bool last_bold;
-    bool last_mono;      /* and whether it is monospace */
+    bool last_mono; /* and whether it is monospace */
     pthread_t tid;
     bool started;
 } worker;

@@ -10,7 +10,9 @@
  * lines of a block are joined by '\n', blocks separated by a blank line.
  * A line set mostly in a monospace font (the font's flag, or Mono, Courier,
  * Code, Consolas, Menlo in its name) keeps the spaces that lead it: code
- * keeps its indentation, and its hyphens are never joined. Ligatures are expanded; a hyphen that ends a line after a letter is
+ * keeps its indentation, and its hyphens are never joined.
+ *
+ * Ligatures are expanded; a hyphen that ends a line after a letter is
  * removed, joining the line to the next, when the next line of the block
  * starts with a lowercase letter ("exam-" "ple"); characters that are not
  * valid Unicode become U+FFFD, control characters become spaces, runs of
@@ -38,9 +40,8 @@
  * not ending in '.' or ',', not monospace, that does not read as code
  * (codeline.h: "class Dog:", "import x", "for i in range(3):") and is not a
  * box's label ("Note", "Warning", "See also", "Footnotes"), is a heading
- * when its size is at least 1.15 times
- * the body size; or it is bold, at least the body size, and stands alone in
- * its block; or it starts with a section number ("2", "2.3", "Chapter 3") and
+ * when its size is at least 1.15 times the body size; or it is bold, at
+ * least the body size, and stands alone in its block; or it starts with a section number ("2", "2.3", "Chapter 3") and
  * is bold or larger than the body. Up to three consecutive heading lines of
  * the same style in one block are one heading (a title that wraps); more are
  * a paragraph set large, not a heading. Levels follow the distinct heading

@@ -102,8 +102,9 @@ static void ingest_printed_manual(void **state)
         fail_msg("ingest: exit %d: %s", rc, out);
     free(out);
     assert_int_equal(it_query_int(&b, "SELECT count(*) FROM materials WHERE status = 'ready'"), 2);
-    assert_int_equal(it_query_int(&b, "SELECT count(*) FROM material_chunks WHERE body LIKE '%Objects - Python%' "
-                                      "OR body LIKE '%127.0.0.1%' OR body LIKE '%```%' OR body LIKE '%**Note%'"),
+    assert_int_equal(it_query_int(&b,
+                                  "SELECT count(*) FROM material_chunks WHERE body LIKE '%Objects - Python%' "
+                                  "OR body LIKE '%127.0.0.1%' OR body LIKE '%```%' OR body LIKE '%**Note%'"),
                      0);
     assert_int_equal(it_query_int(&b, "SELECT count(*) FROM material_chunks WHERE body LIKE '%class Dog:%' "
                                       "AND section = 'Defining a class'"),

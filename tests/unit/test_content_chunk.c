@@ -537,9 +537,10 @@ static void content_chunk_line_breaks(void **state)
     chunk_list l;
     assert_int_equal(run(pages, 1, NULL, 0, 100, 200, &l), EM_OK);
     assert_int_equal(l.n, 1);
-    assert_string_equal(l.items[0].text, "A class is a template for objects, written with the class keyword:\n\n"
-                                         "class Dog:\n    def bark(self):\n        return 1\nx = y\nz = 2\n"
-                                         "print(x)\n\nCall it as fido.bark() and see.\nIt works.");
+    assert_string_equal(l.items[0].text,
+                        "A class is a template for objects, written with the class keyword:\n\n"
+                        "class Dog:\n    def bark(self):\n        return 1\nx = y\nz = 2\n"
+                        "print(x)\n\nCall it as fido.bark() and see.\nIt works.");
     assert_int_equal(l.items[0].words, 33);
     chunk_list_cleanup(&l);
 }

@@ -82,8 +82,9 @@ static void read_bytes(const void *data, size_t len, const char *kind, read_doc 
 {
     em_error err = {0};
     memset(r, 0, sizeof *r);
-    int rc = strcmp(kind, "pdf") == 0 ? pdf_extract(data, len, NULL, &r->doc, &err)
-                                      : doc_text_from_plain(data, len, strcmp(kind, "markdown") == 0, &r->doc, &err);
+    int rc = strcmp(kind, "pdf") == 0
+                 ? pdf_extract(data, len, NULL, &r->doc, &err)
+                 : doc_text_from_plain(data, len, strcmp(kind, "markdown") == 0, &r->doc, &err);
     if (rc != EM_OK)
         fail_msg("reading: %s", err.msg);
     chunk_limits lim = {0};
@@ -91,7 +92,8 @@ static void read_bytes(const void *data, size_t len, const char *kind, read_doc 
                                     &r->chunks, &err),
                      EM_OK);
     assert_int_equal(
-        topics_extract(r->doc.headings, r->doc.n_headings, r->chunks.items, r->chunks.n, &r->topics, &err), EM_OK);
+        topics_extract(r->doc.headings, r->doc.n_headings, r->chunks.items, r->chunks.n, &r->topics, &err),
+        EM_OK);
 }
 
 static void read_fixture(const char *name, read_doc *r)
@@ -328,7 +330,8 @@ static unsigned char *make_pdf(const char *contents, size_t *len)
     assert_int_equal(buf_printf(&b, "xref\n0 7\n0000000000 65535 f \n"), 0);
     for (int i = 0; i < 6; i++)
         assert_int_equal(buf_printf(&b, "%010zu 00000 n \n", off[i]), 0);
-    assert_int_equal(buf_printf(&b, "trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", off[6]), 0);
+    assert_int_equal(buf_printf(&b, "trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", off[6]),
+                     0);
     *len = b.len;
     return (unsigned char *)buf_steal(&b);
 }
@@ -369,9 +372,9 @@ static void content_print_pdf_box_drawn_last(void **state)
                            "BT /F1 11 Tf 72 600 Td (The method bark returns a string.) Tj ET\n"
                            "BT /F2 10 Tf 80 670 Td (class Dog:) Tj 0 -12 Td (    def bark\\(self\\):) Tj "
                            "0 -12 Td (        return 1) Tj ET\n");
-    static const char *const order[] = {"To define a class, write the statement:",
-                                        "class Dog:\n    def bark(self):\n        return 1",
-                                        "The method bark returns a string.", NULL};
+    static const char *const order[] = {
+        "To define a class, write the statement:", "class Dog:\n    def bark(self):\n        return 1",
+        "The method bark returns a string.", NULL};
     assert_order(t, order);
     free(t);
 }
@@ -387,12 +390,14 @@ static void content_print_pdf_columns_drawn_right_first(void **state)
     for (int col = 1; col >= 0; col--) {
         assert_int_equal(buf_printf(&c, "BT /F1 11 Tf %d 700 Td 14 TL\n", col == 0 ? 72 : 330), 0);
         for (int i = 0; i < 8; i++)
-            assert_int_equal(buf_printf(&c, "(%s column line %d) Tj T*\n", col == 0 ? "Left" : "Right", i), 0);
+            assert_int_equal(buf_printf(&c, "(%s column line %d) Tj T*\n", col == 0 ? "Left" : "Right", i),
+                             0);
         assert_int_equal(buf_append_str(&c, "ET\n"), 0);
     }
     char *t = page_text_of(c.data);
-    static const char *const order[] = {"A Title Across The Page", "Left column line 0", "Left column line 7",
-                                        "Right column line 0", "Right column line 7", NULL};
+    static const char *const order[] = {"A Title Across The Page", "Left column line 0",
+                                        "Left column line 7",      "Right column line 0",
+                                        "Right column line 7",     NULL};
     assert_order(t, order);
     free(t);
     buf_cleanup(&c);

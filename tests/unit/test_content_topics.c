@@ -252,12 +252,13 @@ static void content_topics_two_levels(void **state)
 static void content_topics_levels(void **state)
 {
     chunk_heading h[] = {
-        {1, 0, 1, "Part One"}, {1, 10, 2, "Section A"}, {1, 20, 3, "Detail A1"}, {1, 30, 4, "Fine print"},
+        {1, 0, 1, "Part One"}, {1, 10, 2, "Section A"},     {1, 20, 3, "Detail A1"}, {1, 30, 4, "Fine print"},
         {2, 0, 1, "Part Two"}, {2, 10, 2, "Empty Section"}, {3, 0, 1, "Part Three"}, {3, 10, 2, "Section B"},
     };
     text_chunk c[] = {
-        mk_chunk("Section A", 10, 1, "a"), mk_chunk("Detail A1", 20, 1, "b"), mk_chunk("Fine print", 10, 1, "c"),
-        mk_chunk("Part Three", 10, 3, "d"), mk_chunk("Section B", 50, 3, "e"),
+        mk_chunk("Section A", 10, 1, "a"),  mk_chunk("Detail A1", 20, 1, "b"),
+        mk_chunk("Fine print", 10, 1, "c"), mk_chunk("Part Three", 10, 3, "d"),
+        mk_chunk("Section B", 50, 3, "e"),
     };
     topic_list l = extract(h, 8, c, 5);
     const char *want[] = {"Part One", "Section A", "Detail A1", "Part Three", "Section B"};
