@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/codeline.h"
 #include "content/terms.h"
 #include "core/ascii.h"
 #include "core/err.h"
@@ -508,7 +509,10 @@ int topics_extract_until(const chunk_heading *headings, size_t n_headings, const
             rc = deadline_error(err);
             goto done;
         }
-        if (topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK) {
+        /* A box's label set as a heading ("## See also", "Footnotes") names
+         * no topic; its words count for the topic before it. */
+        if (topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK &&
+            !codeline_is_label(buf, strlen(buf))) {
             names[i] = em_strdup(buf);
             n_named++;
         }

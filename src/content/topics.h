@@ -45,7 +45,9 @@ typedef struct topic_list {
  * not count. A heading is a topic only when some text sits under it, in its
  * own section or in one below it (a part whose text is all in its sections
  * is one; a heading over nothing is not), unless no words sit under any
- * heading. Names lose leading numbering ("1.2 ", "3) ", "IV. ", "Chapter 3:
+ * heading. A heading that is a box's label ("See also", "Footnotes", "Note";
+ * codeline.h) is no topic, its words going to the topic before it. Names
+ * lose leading numbering ("1.2 ", "3) ", "IV. ", "Chapter 3:
  * ", "Part II - ") and a trailing colon, and keep their order; names equal
  * but for ASCII case are merged into the first (weights added), so names
  * are unique in a material. At most TOPICS_MAX; the weight of a topic is

@@ -262,6 +262,12 @@ static void content_topics_levels(void **state)
     };
     topic_list l = extract(h, 8, c, 5);
     const char *want[] = {"Part One", "Section A", "Detail A1", "Part Three", "Section B"};
+    h[7].title = "See also"; /* a label is no topic: its words stay with the part */
+    topic_list lab = extract(h, 8, c, 5);
+    assert_int_equal(lab.n, 4);
+    assert_string_equal(lab.items[3].name, "Part Three");
+    assert_near(lab.items[3].weight, 0.6);
+    topic_list_cleanup(&lab);
     const double weights[] = {0.0, 0.1, 0.3, 0.1, 0.5}; /* "Fine print" (level 4) counts for its parent */
     assert_int_equal(l.n, 5);
     for (size_t i = 0; i < 5; i++) {
