@@ -4,10 +4,14 @@
  * text, split into 1-3 pages at those cuts. Besides the sanitizers' findings, a
  * broken invariant aborts: every chunk has 1..max words (the pieces of an
  * overlong sentence are cut to max, so this holds for them too) and the count
- * is right, no chunk begins or ends with a space, indexes run 0..n-1, pages
- * run forward with page_start <= page_end, and the chunk texts joined with
- * single spaces are exactly the normalised text (computed here from the rules,
- * independently of chunk.c). chunk_sentence_len gets the raw bytes too.
+ * is right, no chunk begins or ends with white space, white space in a chunk
+ * is spaces and line breaks only (two spaces only as the indentation after a
+ * line break, no space before one), indexes run 0..n-1, pages run forward
+ * with page_start <= page_end, and the chunk texts joined with single spaces
+ * are the normalised text (computed here from the rules, independently of
+ * chunk.c) but for the kind of white space: chunks keep line breaks and
+ * indentation, compared here as one space. chunk_sentence_len gets the raw
+ * bytes too.
  *
  * Run: ./fuzz_chunker -max_total_time=60 fuzz/corpus/chunker */
 #include <stdbool.h>
@@ -129,14 +133,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (i > 0 && l.items[i - 1].page_end > c->page_start)
             abort();
-        if (c->text[0] == ' ' || c->text[cl - 1] == ' ')
+        if (is_ws((unsigned char)c->text[0]) || is_ws((unsigned char)c->text[cl - 1]))
             abort();
+        /* the text with each run of white space one space */
+        char *flat = malloc(cl + 1);
+        size_t fl = 0;
         int words = 1;
+        bool after_break = false; /* in the indentation after a line break */
         for (size_t k = 0; k < cl; k++) {
-            if (c->text[k] == ' ' && c->text[k + 1] == ' ')
+            unsigned char ch = (unsigned char)c->text[k];
+            if (is_ws(ch) && ch != ' ' && ch != '\n')
                 abort();
-            words += c->text[k] == ' ';
+            if (ch == ' ' && c->text[k + 1] == ' ' && !after_break)
+                abort();
+            if (ch == ' ' && c->text[k + 1] == '\n')
+                abort();
+            after_break = ch == '\n' || (after_break && ch == ' ');
+            if (is_ws(ch)) {
+                if (flat[fl - 1] != ' ')
+                    flat[fl++] = ' ';
+            } else {
+                words += k > 0 && is_ws((unsigned char)c->text[k - 1]);
+                flat[fl++] = (char)ch;
+            }
         }
+        flat[fl] = '\0';
         if (words != c->words)
             abort();
         /* joined with single spaces the chunks are the normalised text */
@@ -145,9 +166,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             at++;
         }
-        if (at + cl > nn || memcmp(norm + at, c->text, cl) != 0)
+        if (at + fl > nn || memcmp(norm + at, flat, fl) != 0)
             abort();
-        at += cl;
+        at += fl;
+        free(flat);
         if (c->section != NULL && strcmp(c->section, "Heading") != 0)
             abort();
     }

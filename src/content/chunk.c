@@ -6,24 +6,34 @@
  *      pages. A hyphen that ends a line (after a word character, optionally
  *      followed by blanks) and is followed, after the line break and optional
  *      blanks, by a lowercase ASCII letter is dropped together with the line
- *      break, so "exam-\nple" becomes "example". Every other run of white space
- *      becomes one space, and leading and trailing white space goes. White space
- *      is every byte <= 0x20 and DEL: PDF extractors leave stray control bytes
- *      (and NULs would cut the C strings we hand out). All other bytes are
- *      opaque, so invalid UTF-8 passes through untouched. While writing we note
- *      where each page's first byte and each heading land in the result.
+ *      break, so "exam-\nple" becomes "example". A run of white space holding
+ *      two line breaks or more (a blank line) becomes a paragraph break
+ *      "\n\n"; one holding one line break stays a line break, unless it
+ *      only wraps prose (see wraps_prose: the line before ends in a letter,
+ *      digit or comma, the line after starts with a lowercase letter without
+ *      indentation, and neither reads as code, codeline.h), which becomes a
+ *      space. After a kept line break the next line keeps its indentation
+ *      (code does). Every other run of white space becomes one space, and
+ *      leading and trailing white space goes. White space is every byte <=
+ *      0x20 and DEL: PDF extractors leave stray control bytes (and NULs would
+ *      cut the C strings we hand out); in kept indentation they become spaces.
+ *      All other bytes are opaque, so invalid UTF-8 passes through untouched.
+ *      While writing we note where each page's first byte and each heading
+ *      land in the result.
  *   2. Break points. Each heading forces a sentence break where it starts. If
  *      the text there begins with the heading's title we note where the title
  *      ends: a chunk holding nothing but titles is never closed for size or by
  *      the next heading, so a title never ends up alone in a chunk.
  *   3. Sentences into chunks. chunk_sentence_len (core/sentence) splits each stretch between
- *      break points into sentences; sentences fill a chunk up to target words; a
+ *      break points into sentences, a paragraph break ending a sentence too
+ *      (a code box has no full stop); sentences fill a chunk up to target words; a
  *      sentence over max words is cut into pieces of max words, each its own
  *      chunk. Cuts only ever happen at spaces, which are ASCII, so a UTF-8
  *      sequence is never split.
  *
- * Chunk texts are slices of the normalised text without the spaces between
- * them: joining all chunk texts with single spaces gives the normalised text.
+ * Chunk texts are slices of the normalised text without the white space
+ * between them: joining all chunk texts with single spaces gives the
+ * normalised text, but for the kind of white space at the joins.
  *
  * Each pass walks the text once (a sentence is scanned once, a heading's
  * place found by a pointer that only moves forward), so chunking is linear
@@ -40,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/codeline.h"
 #include "content/deadline.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -96,6 +107,34 @@ size_t chunk_sentence_len(const char *text, size_t len)
 }
 
 /* ---- normalisation ------------------------------------------------------ */
+
+/* Whether the line [p, e) reads as code for joining: codeline.h's test, but
+ * a line ending in a full stop is a sentence that quotes code ("call
+ * vars() to see them."). */
+static bool line_is_code(const unsigned char *p, const unsigned char *e)
+{
+    while (e > p && is_space(e[-1]))
+        e--;
+    return e > p && e[-1] != '.' && codeline_is_code((const char *)p, (size_t)(e - p));
+}
+
+/* Whether the single line break between the line [ls, le) and the line
+ * starting at raw[r] (after the break, no indentation) only wraps prose and
+ * becomes a space. [ls, le) ends before the break's white space. */
+static bool wraps_prose(const unsigned char *raw, size_t n, size_t ls, size_t le, size_t r)
+{
+    if (le <= ls || r >= n || raw[r] < 'a' || raw[r] > 'z')
+        return false;
+    unsigned char last = raw[le - 1];
+    bool open = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') ||
+                (last >= '0' && last <= '9') || last == ',' || last >= 0x80;
+    if (!open)
+        return false;
+    size_t e = r;
+    while (e < n && raw[e] != '\n')
+        e++;
+    return !line_is_code(raw + ls, raw + le) && !line_is_code(raw + r, raw + e);
+}
 
 /* Whether the hyphen at raw[r] is a word broken at the end of a line; if so
  * *next is where the word goes on. */
@@ -202,7 +241,8 @@ static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chun
     d->heading_off = em_malloc((n_headings + 1) * sizeof *d->heading_off);
 
     size_t r = 0, page = 0, h = 0;
-    bool pending_space = false, marked = false;
+    size_t line_start = 0; /* where the raw line holding raw[r] starts */
+    bool marked = false;
     while (r < n) {
         if (deadline_check(dl)) {
             rc = deadline_error(err);
@@ -215,15 +255,31 @@ static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chun
             continue;
         }
         if (is_space(c)) {
-            pending_space = d->text.len > 0;
-            r++;
+            /* The whole run: how many line breaks, and the indentation
+             * after the last one. */
+            size_t e = r, breaks = 0, last_nl = 0;
+            for (; e < n && is_space(raw[e]); e++) {
+                if (raw[e] == '\n') {
+                    breaks++;
+                    last_nl = e;
+                }
+            }
+            if (d->text.len > 0 && e < n) {
+                if (breaks == 0 ||
+                    (breaks == 1 && e == last_nl + 1 && wraps_prose(raw, n, line_start, r, e))) {
+                    rc = buf_append(&d->text, " ", 1);
+                } else {
+                    rc = buf_append(&d->text, "\n\n", breaks > 1 ? 2 : 1);
+                    for (size_t i = last_nl + 1; rc == EM_OK && i < e; i++)
+                        rc = buf_append(&d->text, " ", 1);
+                }
+                if (rc != EM_OK)
+                    goto out;
+            }
+            if (breaks > 0)
+                line_start = last_nl + 1;
+            r = e;
             continue;
-        }
-        if (pending_space) {
-            rc = buf_append(&d->text, " ", 1);
-            if (rc != EM_OK)
-                goto out;
-            pending_space = false;
         }
         size_t o = d->text.len;
         /* the page of raw[r] is the last one starting at or before r */
@@ -258,7 +314,7 @@ static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chun
             continue;
         assert(o >= pos);
         for (; pos < o; pos++)
-            if (d->text.data[pos] == ' ')
+            if (is_space((unsigned char)d->text.data[pos]))
                 word = pos + 1;
         d->heading_off[h] = word;
     }
@@ -278,8 +334,8 @@ static void doc_cleanup(doc *d)
 }
 
 /* Where the title ends if the normalised text at off begins with it (white
- * space in the title matching the single spaces of the text), as a whole
- * word sequence; off when it does not. */
+ * space in the title matching one run of white space of the text), as a
+ * whole word sequence; off when it does not. */
 static size_t title_end(const doc *d, size_t off, const char *title)
 {
     if (title == NULL)
@@ -297,9 +353,10 @@ static size_t title_end(const doc *d, size_t off, const char *title)
                 t++;
             if (*t == '\0')
                 break;
-            if (j >= len || s[j] != ' ')
+            if (j >= len || !is_space((unsigned char)s[j]))
                 return off;
-            j++;
+            while (j < len && is_space((unsigned char)s[j]))
+                j++;
             continue;
         }
         if (j >= len || (unsigned char)s[j] != *t)
@@ -307,7 +364,7 @@ static size_t title_end(const doc *d, size_t off, const char *title)
         j++;
         t++;
     }
-    if (j < len && s[j] != ' ')
+    if (j < len && !is_space((unsigned char)s[j]))
         return off;
     return j;
 }
@@ -372,12 +429,12 @@ static int builder_emit(builder *b, size_t start, size_t end, size_t words, cons
     return EM_OK;
 }
 
-/* Words in text[start, end), which has no leading, trailing or double spaces. */
+/* Words in text[start, end), which starts and ends with a word. */
 static size_t count_words(const char *text, size_t start, size_t end)
 {
     size_t n = 1;
-    for (size_t i = start; i < end; i++)
-        n += text[i] == ' ';
+    for (size_t i = start + 1; i < end; i++)
+        n += !is_space((unsigned char)text[i]) && is_space((unsigned char)text[i - 1]);
     return n;
 }
 
@@ -388,14 +445,16 @@ static int emit_cut(builder *b, size_t start, size_t end, size_t max, const char
     const char *s = b->d->text.data;
     while (start < end) {
         size_t i = start, words = 1;
-        while (i < end && !(s[i] == ' ' && words == max)) {
-            words += s[i] == ' ';
+        while (i < end && !(is_space((unsigned char)s[i]) && words == max)) {
+            words += i > start && !is_space((unsigned char)s[i]) && is_space((unsigned char)s[i - 1]);
             i++;
         }
         int rc = builder_emit(b, start, i, words, section);
         if (rc != EM_OK)
             return rc;
-        start = i < end ? i + 1 : end;
+        while (i < end && is_space((unsigned char)s[i]))
+            i++;
+        start = i;
     }
     return EM_OK;
 }
@@ -406,6 +465,7 @@ static int chunks_build(builder *b, const forced_break *brk, size_t n_brk, size_
     const doc *d = b->d;
     const char *s = d->text.data;
     size_t len = d->text.len, pos = 0, bi = 0, title_until = 0;
+    size_t para = SIZE_MAX;     /* the next paragraph break after pos, or len; SIZE_MAX: not looked for */
     const char *section = NULL; /* of the text at pos */
     bool open = false;          /* a chunk is being filled */
     bool only_title = false;    /* and holds nothing but heading titles */
@@ -434,8 +494,15 @@ static int chunks_build(builder *b, const forced_break *brk, size_t n_brk, size_
         }
         size_t seg_end = bi < n_brk ? brk[bi].off : len;
         assert(seg_end > pos);
+        /* A paragraph break ends a sentence; the cursor only moves forward. */
+        if (para == SIZE_MAX || para < pos) {
+            const char *pb = pos < len ? memmem(s + pos, len - pos, "\n\n", 2) : NULL;
+            para = pb != NULL ? (size_t)(pb - s) : len;
+        }
+        if (para < seg_end)
+            seg_end = para;
         size_t end = pos + chunk_sentence_len(s + pos, seg_end - pos);
-        while (end > pos && s[end - 1] == ' ')
+        while (end > pos && is_space((unsigned char)s[end - 1]))
             end--;
         if (end == pos)
             end = seg_end; /* cannot happen on normalised text; stay safe */
@@ -473,7 +540,7 @@ static int chunks_build(builder *b, const forced_break *brk, size_t n_brk, size_
             only_title = only_title && is_title;
         }
         pos = end;
-        while (pos < len && s[pos] == ' ')
+        while (pos < len && is_space((unsigned char)s[pos]))
             pos++;
     }
     if (open)

@@ -33,7 +33,10 @@ typedef struct chunk_limits {
 } chunk_limits;
 
 typedef struct text_chunk {
-    char *text;             /* owned, normalised white space, whole sentences */
+    /* owned, whole sentences; line breaks, paragraph breaks ("\n\n") and the
+     * indentation of lines kept, wrapped prose joined and other white space
+     * one space (chunk.c) */
+    char *text;
     int page_start, page_end;
     int words;
     char *section;          /* owned title of the enclosing heading, NULL before the first */

@@ -9,12 +9,20 @@
  *
  * Every line is scanned a bounded number of times (each test on it is one
  * pass), so reading is linear in the input; the deadline is checked once a
- * line (deadline_check reads the clock every DEADLINE_STRIDE calls). */
+ * line (deadline_check reads the clock every DEADLINE_STRIDE calls).
+ *
+ * Markdown is read twice: by the line reader above, as the guard of the
+ * limits, whose result is dropped; then page by page by CommonMark
+ * (libcmark), whose tree is walked once into the page's text and headings
+ * (md_event) and freed before the next page; the deadline is checked at
+ * every node. */
 #include "content/doctext.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmark.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -433,13 +441,221 @@ static bool has_text(const doc_text *d)
     return false;
 }
 
+static int read_lines(const char *data, size_t len, bool markdown, deadline *dl, doc_text *out /* OUT */,
+                      em_error *err);
+
 int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err)
 {
     return doc_text_from_plain_until(data, len, markdown, NULL, out, err);
 }
 
+/* ---- Markdown through CommonMark ---- */
+
+/* Walking one page's CommonMark tree into its text. */
+typedef struct md_walk {
+    builder *b;
+    buf out;         /* the page's text */
+    int page;        /* 1-based */
+    int list_depth;  /* lists open around the node */
+    bool in_heading; /* inside a heading: its text is its title too */
+    size_t heading_off;
+    int heading_level;
+    bool after_marker;              /* a list item's marker was just written: its first
+                                       block follows on the same line */
+    int item_number[MAX_LEVEL + 1]; /* the next number of each open ordered list */
+} md_walk;
+
+/* Start a block: a paragraph break, or a line break inside a list. */
+static void md_block(md_walk *w)
+{
+    if (w->after_marker) {
+        w->after_marker = false;
+        return;
+    }
+    size_t want = w->list_depth > 0 ? 1 : 2; /* line breaks before the block */
+    size_t have = 0;
+    while (have < w->out.len && have < want && w->out.data[w->out.len - 1 - have] == '\n')
+        have++;
+    if (w->out.len > 0 && have < want)
+        buf_append(&w->out, "\n\n", want - have);
+}
+
+static void md_text(md_walk *w, const char *s)
+{
+    if (s != NULL)
+        buf_append(&w->out, s, strlen(s));
+}
+
+/* One event of the walk; EM_OK or the error of add_heading. */
+static int md_event(md_walk *w, cmark_node *node, cmark_event_type ev)
+{
+    bool enter = ev == CMARK_EVENT_ENTER;
+    switch (cmark_node_get_type(node)) {
+    case CMARK_NODE_HEADING:
+        if (enter) {
+            md_block(w);
+            w->in_heading = true;
+            w->heading_off = w->out.len;
+            w->heading_level = cmark_node_get_heading_level(node);
+        } else {
+            w->in_heading = false;
+            const char *t = w->out.data + w->heading_off, *te = w->out.data + w->out.len;
+            if (w->out.len > w->heading_off && text_skip_blanks(t, te) < te) /* "# &#32;" names nothing */
+                return add_heading(w->b, w->page, w->heading_off, w->heading_level, t, te);
+        }
+        break;
+    case CMARK_NODE_PARAGRAPH:
+    case CMARK_NODE_THEMATIC_BREAK:
+    case CMARK_NODE_BLOCK_QUOTE:
+        if (enter)
+            md_block(w);
+        break;
+    case CMARK_NODE_CODE_BLOCK: {
+        md_block(w);
+        const char *lit = cmark_node_get_literal(node);
+        size_t n = lit != NULL ? strlen(lit) : 0;
+        while (n > 0 && lit[n - 1] == '\n')
+            n--;
+        if (n > 0)
+            buf_append(&w->out, lit, n);
+        break;
+    }
+    case CMARK_NODE_LIST: {
+        int d = w->list_depth < MAX_LEVEL ? w->list_depth : MAX_LEVEL;
+        if (enter) {
+            if (w->list_depth == 0)
+                md_block(w);
+            w->list_depth++;
+            d = w->list_depth < MAX_LEVEL ? w->list_depth : MAX_LEVEL;
+            w->item_number[d] = cmark_node_get_list_start(node);
+        } else {
+            w->list_depth--;
+        }
+        break;
+    }
+    case CMARK_NODE_ITEM:
+        if (enter) {
+            /* "- " or "N. " after two spaces a level of nesting. */
+            int d = w->list_depth < MAX_LEVEL ? w->list_depth : MAX_LEVEL;
+            w->after_marker = false;
+            if (w->out.len > 0 && w->out.data[w->out.len - 1] != '\n')
+                buf_append(&w->out, "\n", 1);
+            for (int i = 1; i < w->list_depth && i < MAX_LEVEL; i++)
+                buf_append(&w->out, "  ", 2);
+            cmark_node *list = cmark_node_parent(node);
+            if (list != NULL && cmark_node_get_list_type(list) == CMARK_ORDERED_LIST) {
+                char num[24];
+                int k = snprintf(num, sizeof num, "%d%c ", w->item_number[d]++,
+                                 cmark_node_get_list_delim(list) == CMARK_PAREN_DELIM ? ')' : '.');
+                buf_append(&w->out, num, (size_t)k);
+            } else {
+                buf_append(&w->out, "- ", 2);
+            }
+            w->after_marker = true;
+        }
+        break;
+    case CMARK_NODE_TEXT:
+    case CMARK_NODE_CODE: md_text(w, cmark_node_get_literal(node)); break;
+    case CMARK_NODE_SOFTBREAK:
+        /* The source's line break: a heading's title goes on with a space;
+         * elsewhere the line stays a line (the chunker joins wrapped prose,
+         * and a worksheet's options are lines of one paragraph). */
+        buf_append(&w->out, w->in_heading ? " " : "\n", 1);
+        break;
+    case CMARK_NODE_LINEBREAK: buf_append(&w->out, w->in_heading ? " " : "\n", 1); break;
+    default:
+        /* emphasis, links and images: their text only; raw HTML: nothing */
+        break;
+    }
+    return EM_OK;
+}
+
+/* Read one Markdown page [p, end) with CommonMark. EM_OK, the error of a
+ * heading, or EM_E_TIMEOUT; the page is added either way. */
+static int read_md_page(builder *b, const char *p, const char *end)
+{
+    int rc = EM_OK;
+    md_walk w = {.b = b, .page = (int)b->d->n_pages + 1};
+    /* The text holds no more than the page: markup is dropped and every
+     * list marker written stands for one at least as long, but for
+     * renumbered lists ("1." for "9." or "10." for "1)") and the
+     * indentation of nested items: a margin covers those. */
+    size_t n = (size_t)(end - p);
+    buf_init(&w.out, n + n / 2 + 64);
+    cmark_node *doc = cmark_parse_document(p, n, CMARK_OPT_DEFAULT);
+    cmark_iter *it = cmark_iter_new(doc);
+    cmark_event_type ev;
+    while (rc == EM_OK && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+        if (deadline_check(b->dl)) {
+            rc = deadline_error(b->err);
+            break;
+        }
+        rc = md_event(&w, cmark_iter_get_node(it), ev);
+    }
+    cmark_iter_free(it);
+    cmark_node_free(doc);
+    size_t len = w.out.len;
+    add_page(b, w.out.data != NULL ? buf_steal(&w.out) : em_strdup(""), len);
+    return rc;
+}
+
+/* The pages of a Markdown text (front matter gone, UTF-8 checked). */
+static int read_markdown(builder *b, const char *p, const char *end)
+{
+    while (p < end) {
+        if (b->d->n_pages == DOC_MAX_PAGES)
+            return em_error_set(b->err, EM_E_TOO_LARGE, "the document has more than %d pages", DOC_MAX_PAGES);
+        const char *ff = memchr(p, '\f', (size_t)(end - p));
+        const char *stop = ff != NULL ? ff : end;
+        int rc = read_md_page(b, p, stop);
+        if (rc != EM_OK)
+            return rc;
+        p = ff != NULL ? ff + 1 : end;
+    }
+    return EM_OK;
+}
+
 int doc_text_from_plain_until(const char *data, size_t len, bool markdown, deadline *dl,
                               doc_text *out /* OUT */, em_error *err)
+{
+    assert(out != NULL);
+    if (markdown) {
+        /* The line reader first, as the guard: it checks the text, the
+         * pages, the headings' number and the deadline in one linear pass
+         * with little memory, so CommonMark's tree (some hundred bytes a
+         * node) is only ever built for a document within the limits. */
+        int rc = read_lines(data, len, true, dl, out, err);
+        if (rc != EM_OK)
+            return rc;
+        doc_text_cleanup(out);
+        builder b = {.d = out, .dl = dl, .err = err};
+        if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+            data += 3;
+            len -= 3;
+        }
+        const char *p = len == 0 ? "" : data;
+        rc = read_markdown(&b, skip_front_matter(p, p + len), p + len);
+        if (rc == EM_OK && !has_text(out))
+            rc = em_error_set(err, EM_E_INVAL, "the document has no text");
+        if (rc != EM_OK) {
+            doc_text_cleanup(out);
+            return rc;
+        }
+        out->page_count = (int)out->n_pages;
+        for (size_t i = 0; i < out->n_headings; i++) {
+            if (out->headings[i].level == 1) {
+                out->title = em_strdup(out->headings[i].title);
+                break;
+            }
+        }
+        return EM_OK;
+    }
+    return read_lines(data, len, false, dl, out, err);
+}
+
+/* The line reader (see the top): plain text, and the guard of Markdown. */
+static int read_lines(const char *data, size_t len, bool markdown, deadline *dl, doc_text *out /* OUT */,
+                      em_error *err)
 {
     assert(out != NULL);
     int rc = EM_OK;

@@ -48,13 +48,17 @@ void doc_text_cleanup(doc_text *d);
  * text contains NUL bytes". Line ends (CRLF, CR) become '\n'. A form feed
  * starts a new page; a form feed at the very end adds no empty page.
  *
- * Markdown: ATX headings ("#".."######", level = count) and setext headings
- * (a single-line paragraph underlined with "===" for level 1 or "---" for
- * level 2) are headings. The page text keeps an ATX heading's line without
- * its '#' markers and drops a setext underline; emphasis markers stay.
- * Fenced code blocks (``` or ~~~) are never scanned for headings, and a YAML
- * front matter block ("---" on the first line up to the next "---" or "...")
- * is left out of the text.
+ * Markdown is read as CommonMark (libcmark), and the text is what the
+ * document reads as: headings without their '#' markers or setext
+ * underlines, paragraphs with their source line breaks, code blocks (fenced
+ * or indented) with their lines and indentation but without fences, inline
+ * code without backticks, emphasis without its markers, links as their
+ * text, images as their description, raw HTML dropped; list items on lines
+ * of their own as "- " or "N. " (ordered lists renumbered from their start;
+ * two spaces a level of nesting); blocks apart by a blank line (a line
+ * break inside a list). Every heading of the tree is a heading, its title
+ * its text (line breaks as spaces). A YAML front matter block ("---" on the
+ * first line up to the next "---" or "...") is left out of the text.
  *
  * Plain text: a line after a blank line (or at the top of a page) is a
  * heading when it is numbered ("1 Introduction", "2.3 Forces", "4. Energy",
@@ -69,11 +73,17 @@ void doc_text_cleanup(doc_text *d);
  * failure *out is left zeroed. Free with doc_text_cleanup.
  *
  * Time and memory: one pass over the lines, each byte looked at a bounded
- * number of times. The pages' text takes at most len bytes (each page's
- * buffer reserved once at its input's size, never grown); the records of
- * pages and headings and the titles (at most 300 bytes) are bounded by
- * DOC_MAX_PAGES and DOC_MAX_HEADINGS, about 40 MB at worst. With the
- * caller's copy of data, the peak is twice len plus those records. */
+ * number of times; Markdown is first read by the line reader (ATX and
+ * setext headings outside fences, as the old reader did), which checks the
+ * limits (pages, headings, deadline) before CommonMark builds its tree,
+ * whose nodes (some hundred bytes each) are freed page by page. The
+ * pages' text takes at most len bytes (each page's buffer reserved once at
+ * its input's size, never grown; a Markdown page's at one and a half times
+ * its input, for renumbered list markers); the records of pages and
+ * headings and the titles (at most 300 bytes) are bounded by DOC_MAX_PAGES
+ * and DOC_MAX_HEADINGS, about 40 MB at worst. With the caller's copy of
+ * data, the peak is twice len plus those records (and, for Markdown, the
+ * tree of the largest page). */
 int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err);
 
 /* The same under a deadline (deadline.h; NULL: none), checked every few

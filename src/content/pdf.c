@@ -69,6 +69,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "content/codeline.h"
 #include "content/deadline.h"
 #include "content/text.h"
 
@@ -93,6 +94,8 @@
  * headers and footers are looked for, and how many pages must repeat one. */
 #define MARGIN_BAND 0.12f
 #define REPEAT_MIN_PAGES 3
+/* ... or on both pages of a document of two. */
+#define REPEAT_MIN_PAGES_SHORT 2
 /* Lines of the same header at most this far apart (points) count as one. */
 #define REPEAT_Y_TOLERANCE 3.0f
 /* Longest MuPDF reason quoted in an error message. */
@@ -104,10 +107,13 @@
 typedef struct pline {
     size_t off, len; /* the line's text in the page's raw buffer */
     float size;      /* the font size carrying most of its characters */
+    float x0, x1;    /* left and right of the line's box */
     float y0, y1;    /* top and bottom of the line's box */
     int block;       /* index of its block on the page */
     int chars;       /* characters other than spaces */
+    int indent;      /* spaces that led the line (kept for monospace lines) */
     bool bold;       /* most of its characters are bold */
+    bool mono;       /* most of its characters are in a monospace font */
     bool furniture;  /* a running header or footer, or a page number */
     int heading;     /* index of its heading + 1, or 0 */
 } pline;
@@ -325,6 +331,7 @@ typedef struct worker {
     bool out_of_memory;  /* MuPDF gave up on something for want of memory */
     fz_font *last_font;  /* the font whose boldness is in last_bold */
     bool last_bold;
+    bool last_mono; /* and whether it is monospace */
     pthread_t tid;
     bool started;
 } worker;
@@ -590,21 +597,28 @@ static bool off_page(const fz_quad *q, const fz_rect *box)
     return x1 < box->x0 || x0 > box->x1 || y1 < box->y0 || y0 > box->y1;
 }
 
-static bool font_is_bold(worker *w, fz_font *font)
+/* Note the boldness and the fixed width of a font in w->last_*. A font is
+ * monospace when its flags say so or its name does (Mono, Courier, Code,
+ * Consolas, Menlo): producers often embed subsets without the flag. */
+static void font_look(worker *w, fz_font *font)
 {
     if (font == w->last_font)
-        return w->last_bold;
-    bool bold = false;
+        return;
+    bool bold = false, mono = false;
     if (font != NULL) {
         const char *name = fz_font_name(w->ctx, font);
         bold = fz_font_is_bold(w->ctx, font) ||
                (name != NULL && (strcasestr(name, "bold") != NULL || strcasestr(name, "black") != NULL ||
                                  strcasestr(name, "heavy") != NULL || strcasestr(name, "semibold") != NULL ||
                                  strcasestr(name, "demi") != NULL));
+        mono = fz_font_is_monospaced(w->ctx, font) ||
+               (name != NULL && (strcasestr(name, "mono") != NULL || strcasestr(name, "courier") != NULL ||
+                                 strcasestr(name, "code") != NULL || strcasestr(name, "consolas") != NULL ||
+                                 strcasestr(name, "menlo") != NULL));
     }
     w->last_font = font;
     w->last_bold = bold;
-    return bold;
+    w->last_mono = mono;
 }
 
 /* Font sizes within one line, to find the one carrying most characters. */
@@ -650,6 +664,170 @@ static void add_line(page_result *pr, const pline *l)
     pr->lines[pr->n_lines++] = *l;
 }
 
+/* ---- reading order ---- */
+
+/* A block of a page, as reading_order sees it: its box and its lines in
+ * the page's line array. */
+typedef struct oblock {
+    float x0, x1, y0, y1;
+    size_t first, n; /* its lines: pr->lines[first .. first + n) */
+    int side;        /* with a gutter: -1 left column, 1 right column, 0 across */
+} oblock;
+
+static int oblock_by_y(const void *a, const void *b)
+{
+    const oblock *x = a, *y = b;
+    if (x->y0 != y->y0)
+        return x->y0 < y->y0 ? -1 : 1;
+    if (x->x0 != y->x0)
+        return x->x0 < y->x0 ? -1 : 1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+static int float_cmp(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The gutter between two columns of the page's body, as [*g0, *g1], or
+ * false. Blocks narrower than COLUMN_MAX_SHARE of the page are the column
+ * candidates; the widest gap between them (their x extents merged) whose
+ * middle lies in the middle COLUMN_MIDDLE of the page, at least GUTTER_MIN
+ * wide, is the gutter when each side holds COLUMN_MIN_LINES lines or more
+ * and the two sides share some height (a column beside a column, not an
+ * indented note below a paragraph). */
+#define COLUMN_MAX_SHARE 0.55f
+#define COLUMN_MIDDLE 0.4f
+#define GUTTER_MIN 8.0f
+#define COLUMN_MIN_LINES 3
+static bool find_gutter(const page_result *pr, oblock *bl, size_t n, float *g0 /* OUT */, float *g1 /* OUT */)
+{
+    float w = pr->box.x1 - pr->box.x0;
+    if (w <= 0 || n < 2)
+        return false;
+    /* Ends of the narrow blocks, as (x0, x1) pairs sorted by x0. */
+    float *iv = em_malloc(n * 2 * sizeof *iv);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (bl[i].x1 - bl[i].x0 < w * COLUMN_MAX_SHARE) {
+            iv[2 * k] = bl[i].x0;
+            iv[2 * k + 1] = bl[i].x1;
+            k++;
+        }
+    }
+    qsort(iv, k, 2 * sizeof *iv, float_cmp); /* by x0: the pair's first float */
+    float lo = pr->box.x0 + w * (0.5f - COLUMN_MIDDLE / 2), hi = pr->box.x0 + w * (0.5f + COLUMN_MIDDLE / 2);
+    float best = 0, b0 = 0, b1 = 0;
+    float reach = k > 0 ? iv[1] : 0;
+    for (size_t i = 1; i < k; i++) {
+        float gap = iv[2 * i] - reach, mid = (iv[2 * i] + reach) / 2;
+        if (gap > best && mid >= lo && mid <= hi) {
+            best = gap;
+            b0 = reach;
+            b1 = iv[2 * i];
+        }
+        if (iv[2 * i + 1] > reach)
+            reach = iv[2 * i + 1];
+    }
+    free(iv);
+    if (best < GUTTER_MIN)
+        return false;
+    size_t left = 0, right = 0;
+    float ly0 = INFINITY, ly1 = -INFINITY, ry0 = INFINITY, ry1 = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (bl[i].x1 <= b0) {
+            left += bl[i].n;
+            ly0 = fminf(ly0, bl[i].y0);
+            ly1 = fmaxf(ly1, bl[i].y1);
+        } else if (bl[i].x0 >= b1) {
+            right += bl[i].n;
+            ry0 = fminf(ry0, bl[i].y0);
+            ry1 = fmaxf(ry1, bl[i].y1);
+        }
+    }
+    if (left < COLUMN_MIN_LINES || right < COLUMN_MIN_LINES || fminf(ly1, ry1) <= fmaxf(ly0, ry0))
+        return false;
+    *g0 = b0;
+    *g1 = b1;
+    return true;
+}
+
+/* Put the page's blocks in reading order: a PDF draws its text in any order
+ * (a browser draws a shaded code box after the text around it, a running
+ * header last). Blocks go top to bottom (left to right at one height); on
+ * a page of two columns (find_gutter), the blocks between two blocks that
+ * run across the gutter (a title, a wide figure's caption, the running
+ * header) are read as the left column, then the right. Lines keep their
+ * order within a block. n log n in the blocks; the lines are moved once. */
+static void reading_order(page_result *pr)
+{
+    if (pr->n_lines < 2)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < pr->n_lines; i++)
+        n += i == 0 || pr->lines[i].block != pr->lines[i - 1].block;
+    if (n < 2)
+        return;
+    oblock *bl = em_malloc(n * sizeof *bl);
+    size_t k = 0;
+    for (size_t i = 0; i < pr->n_lines; i++) {
+        pline *l = &pr->lines[i];
+        /* A broken font matrix can leave a box of NaNs; sorting needs numbers. */
+        if (!isfinite(l->x0) || !isfinite(l->x1) || !isfinite(l->y0) || !isfinite(l->y1))
+            l->x0 = l->x1 = l->y0 = l->y1 = 0;
+        if (i == 0 || l->block != pr->lines[i - 1].block) {
+            bl[k++] = (oblock){.x0 = l->x0, .x1 = l->x1, .y0 = l->y0, .y1 = l->y1, .first = i, .n = 0};
+        }
+        oblock *b = &bl[k - 1];
+        b->n++;
+        b->x0 = fminf(b->x0, l->x0);
+        b->x1 = fmaxf(b->x1, l->x1);
+        b->y0 = fminf(b->y0, l->y0);
+        b->y1 = fmaxf(b->y1, l->y1);
+    }
+    qsort(bl, n, sizeof *bl, oblock_by_y);
+    float g0, g1;
+    oblock *order = bl;
+    oblock *sorted = NULL;
+    if (find_gutter(pr, bl, n, &g0, &g1)) {
+        /* Between blocks across the gutter: the left column, then the right. */
+        sorted = em_malloc(n * sizeof *sorted);
+        float mid = (g0 + g1) / 2;
+        for (size_t i = 0; i < n; i++)
+            bl[i].side = bl[i].x1 <= mid ? -1 : bl[i].x0 >= mid ? 1 : 0;
+        size_t out = 0;
+        for (size_t a = 0; a < n;) {
+            if (bl[a].side == 0) {
+                sorted[out++] = bl[a++];
+                continue;
+            }
+            size_t b = a;
+            while (b < n && bl[b].side != 0)
+                b++;
+            for (size_t i = a; i < b; i++)
+                if (bl[i].side < 0)
+                    sorted[out++] = bl[i];
+            for (size_t i = a; i < b; i++)
+                if (bl[i].side > 0)
+                    sorted[out++] = bl[i];
+            a = b;
+        }
+        order = sorted;
+    }
+    pline *lines = em_malloc(pr->cap * sizeof *lines);
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&lines[at], &pr->lines[order[i].first], order[i].n * sizeof *lines);
+        at += order[i].n;
+    }
+    assert(at == pr->n_lines);
+    free(pr->lines);
+    pr->lines = lines;
+    free(sorted);
+    free(bl);
+}
+
 /* Copy the text lines of a structured-text page into pr. Calls no MuPDF
  * function that throws. */
 static void collect(worker *w, fz_stext_page *st, page_result *pr)
@@ -662,9 +840,14 @@ static void collect(worker *w, fz_stext_page *st, page_result *pr)
             continue;
         for (fz_stext_line *ln = b->u.t.first_line; ln != NULL; ln = ln->next) {
             size_t start = pr->raw.len;
-            size_t tally_bold = 0;
+            size_t tally_bold = 0, tally_mono = 0;
             size_tally sizes = {.n = 0};
-            pline l = {.off = start, .block = block_no, .y0 = ln->bbox.y0, .y1 = ln->bbox.y1};
+            pline l = {.off = start,
+                       .block = block_no,
+                       .x0 = ln->bbox.x0,
+                       .x1 = ln->bbox.x1,
+                       .y0 = ln->bbox.y0,
+                       .y1 = ln->bbox.y1};
             bool space = true; /* no space at the start of a line, nor two in a row */
             for (fz_stext_char *ch = ln->first_char; ch != NULL; ch = ch->next) {
                 int c = normalise_char(ch->c);
@@ -673,6 +856,8 @@ static void collect(worker *w, fz_stext_page *st, page_result *pr)
                 if (c == ' ' || c == 0xa0 || c == 0x3000 || (c >= 0x2000 && c <= 0x200a)) {
                     if (!space)
                         buf_append(&pr->raw, " ", 1);
+                    else if (l.chars == 0 && l.indent < 64)
+                        l.indent++; /* kept apart: code keeps its indentation */
                     space = true;
                     continue;
                 }
@@ -680,8 +865,9 @@ static void collect(worker *w, fz_stext_page *st, page_result *pr)
                 put_utf8(&pr->raw, c);
                 l.chars++;
                 tally_add(&sizes, ch->size);
-                if (font_is_bold(w, ch->font))
-                    tally_bold++;
+                font_look(w, ch->font);
+                tally_bold += w->last_bold;
+                tally_mono += w->last_mono;
             }
             while (pr->raw.len > start && pr->raw.data[pr->raw.len - 1] == ' ')
                 pr->raw.len--;
@@ -694,9 +880,11 @@ static void collect(worker *w, fz_stext_page *st, page_result *pr)
             l.len = pr->raw.len - 1 - start;
             l.size = tally_size(&sizes);
             l.bold = l.chars > 0 && tally_bold * 2 > (size_t)l.chars;
+            l.mono = l.chars > 0 && tally_mono * 2 > (size_t)l.chars;
             add_line(pr, &l);
         }
     }
+    reading_order(pr);
 }
 
 /* ---- one page ---- */
@@ -1073,18 +1261,20 @@ typedef struct slot_list {
     size_t n, cap;
 } slot_list;
 
-/* Whether keys[a..b) come from at least REPEAT_MIN_PAGES distinct pages. */
-static bool on_enough_pages(const repeat_key *keys, size_t a, size_t b)
+/* Whether keys[a..b) come from at least min_pages (at most
+ * REPEAT_MIN_PAGES) distinct pages. */
+static bool on_enough_pages(const repeat_key *keys, size_t a, size_t b, int min_pages)
 {
     int seen[REPEAT_MIN_PAGES - 1];
     int n = 0;
+    assert(min_pages >= 2 && min_pages <= REPEAT_MIN_PAGES);
     for (size_t k = a; k < b; k++) {
         bool known = false;
         for (int i = 0; i < n; i++)
             known |= seen[i] == keys[k].page;
         if (known)
             continue;
-        if (n == REPEAT_MIN_PAGES - 1)
+        if (n == min_pages - 1)
             return true;
         seen[n++] = keys[k].page;
     }
@@ -1147,15 +1337,27 @@ static size_t count_letters(const char *t, size_t len)
     return n;
 }
 
+/* Runs of digits in a line ("12/6/26, 10:50 PM" has five). */
+static size_t count_digit_runs(const char *t, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += text_is_digit(t[i]) && (i == 0 || !text_is_digit(t[i - 1]));
+    return n;
+}
+
 /* Whether a run of repeated margin lines (keys[a..b), on enough pages) is
- * furniture. It has words (">>>" or "}" repeating in code is not a
- * header), does not start like a numbered question, section or option, and
- * is the same text every time, or text whose numbers change while it is set
- * smaller than the body or with a number that counts pages. */
+ * furniture. It has words, or is a date or time (two runs of digits or
+ * more: a browser prints "12/6/26, 10:50 PM" above every page), so that
+ * ">>>" or "}" repeating in code is not a header; does not start like a
+ * numbered question, section or option, and is the same text every time,
+ * or text whose numbers change while it is set smaller than the body or
+ * with a number that counts pages. */
 static bool repeat_is_furniture(const repeat_key *keys, size_t a, size_t b, float body)
 {
     const pline *l = keys[a].line;
-    if (count_letters(keys[a].raw, l->len) < 3 || starts_like_content(keys[a].raw, l->len))
+    bool wordy = count_letters(keys[a].raw, l->len) >= 3 || count_digit_runs(keys[a].raw, l->len) >= 2;
+    if (!wordy || l->mono || starts_like_content(keys[a].raw, l->len))
         return false;
     bool identical = true;
     for (size_t k = a + 1; k < b && identical; k++)
@@ -1281,6 +1483,7 @@ static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
     if (n > 0)
         qsort(keys, n, sizeof keys[0], repeat_cmp);
     marks = em_calloc((size_t)j->n_pages / 8 + 1, 1);
+    int min_pages = j->n_pages == 2 ? REPEAT_MIN_PAGES_SHORT : REPEAT_MIN_PAGES;
     /* Runs of the same text whose heights stay within the tolerance of the
      * run's first line; a run over enough distinct pages may be furniture.
      * Each key is looked at a bounded number of times. */
@@ -1293,7 +1496,7 @@ static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
         while (b < n && strcmp(keys[b].text, keys[a].text) == 0 &&
                keys[b].y - keys[a].y <= REPEAT_Y_TOLERANCE)
             b++;
-        if (on_enough_pages(keys, a, b) && repeat_is_furniture(keys, a, b, body)) {
+        if (on_enough_pages(keys, a, b, min_pages) && repeat_is_furniture(keys, a, b, body)) {
             for (size_t k = a; k < b; k++)
                 keys[k].line->furniture = true;
             add_slot(slots, keys[a].y, keys[a].line->size, distinct_pages(keys, a, b, marks));
@@ -1417,7 +1620,8 @@ static bool heading_words(const char *p, size_t len)
     const char *end = p + len;
     if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',')
         return false;
-    return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end);
+    return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end) &&
+           !codeline_is_code(p, len) && !codeline_is_label(p, len);
 }
 
 /* A heading found by the layout pass: a run of 1..3 lines of one block. */
@@ -1455,7 +1659,7 @@ static int find_headings(page_result *pr, int page, float body, heading_list *hl
                            (k == pr->n_lines || pr->lines[k].block != l->block);
         bool ok = !l->furniture && run <= HEADING_MAX_LINES && l->size >= body * 0.95f;
         for (size_t m = i; ok && m < k; m++)
-            ok = heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len);
+            ok = !pr->lines[m].mono && heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len);
         int depth = 0;
         if (ok) {
             const char *t = line_text(pr, l);
@@ -1577,6 +1781,8 @@ static bool starts_lower(const char *p, size_t n)
 static size_t joins_next(const page_result *pr, size_t i)
 {
     const pline *l = &pr->lines[i];
+    if (l->mono)
+        return 0; /* code: "a -" then "b" is an expression */
     size_t j = i + 1;
     while (j < pr->n_lines && pr->lines[j].furniture)
         j++;
@@ -1601,7 +1807,10 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
     for (int p = 0; p < j->n_pages; p++) {
         page_result *pr = &j->pages[p];
         buf text;
-        buf_init(&text, pr->raw.len + pr->n_lines + 1);
+        size_t indents = 0; /* the spaces of monospace lines, given back */
+        for (size_t i = 0; i < pr->n_lines; i++)
+            indents += pr->lines[i].mono ? (size_t)pr->lines[i].indent : 0;
+        buf_init(&text, pr->raw.len + pr->n_lines + indents + 1);
         int block = -1;
         bool joined = false; /* the previous line's hyphen was dropped */
         for (size_t i = 0; i < pr->n_lines; i++) {
@@ -1615,6 +1824,9 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
             if (text.len > 0 && !joined)
                 buf_append(&text, l->block != block ? "\n\n" : "\n", l->block != block ? 2 : 1);
             block = l->block;
+            if (l->mono && l->indent > 0 && !joined)
+                buf_append(&text, "                                                                ",
+                           (size_t)l->indent);
             size_t off = text.len;
             size_t hyphen = joins_next(pr, i);
             joined = hyphen > 0;

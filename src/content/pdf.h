@@ -1,8 +1,18 @@
 /* pdf: the text and headings of a PDF, extracted with MuPDF.
  *
- * Each page's text comes from MuPDF's structured text in the order the page
- * draws it: the lines of a block joined by '\n', blocks separated by a blank
- * line. Ligatures are expanded; a hyphen that ends a line after a letter is
+ * Each page's text comes from MuPDF's structured text in reading order, not
+ * the order the page draws it (a browser draws a shaded code box after the
+ * text around it): blocks top to bottom, left to right at one height; on a
+ * page of two columns (a gutter, a vertical band no narrow block crosses, in
+ * the middle 40% of the page, at least 8 points wide, with three lines or
+ * more on each side beside each other), the blocks between two that run
+ * across it (a title, the running header) are read left column first. The
+ * lines of a block are joined by '\n', blocks separated by a blank line.
+ * A line set mostly in a monospace font (the font's flag, or Mono, Courier,
+ * Code, Consolas, Menlo in its name) keeps the spaces that lead it: code
+ * keeps its indentation, and its hyphens are never joined.
+ *
+ * Ligatures are expanded; a hyphen that ends a line after a letter is
  * removed, joining the line to the next, when the next line of the block
  * starts with a lowercase letter ("exam-" "ple"); characters that are not
  * valid Unicode become U+FFFD, control characters become spaces, runs of
@@ -13,8 +23,10 @@
  *
  * Running headers and footers are left out of the text. Only lines in the
  * top or bottom 12% of a page can be: those that are just a page number
- * ("7", "- 7 -", "Page 7 of 9", "vii"), and those with three letters or more
- * repeated on at least three pages at the same height (within 3 points).
+ * ("7", "- 7 -", "Page 7 of 9", "3/12", "vii"), and those with three
+ * letters or more, or two runs of digits (a date, a time), not monospace,
+ * repeated on at least three pages at the same height (within 3 points),
+ * or on both pages of a document of two.
  * Repeats must be identical, or differ only in their numbers while set
  * smaller than the body or with a number that counts pages ("Biology
  * Revision - page 3"). Lines that start like a numbered question, section
@@ -25,9 +37,11 @@
  *
  * Headings come from the look of a line. The body size is the font size that
  * carries the most characters in the document. A line of at most 14 words,
- * not ending in '.' or ',', is a heading when its size is at least 1.15 times
- * the body size; or it is bold, at least the body size, and stands alone in
- * its block; or it starts with a section number ("2", "2.3", "Chapter 3") and
+ * not ending in '.' or ',', not monospace, that does not read as code
+ * (codeline.h: "class Dog:", "import x", "for i in range(3):") and is not a
+ * box's label ("Note", "Warning", "See also", "Footnotes"), is a heading
+ * when its size is at least 1.15 times the body size; or it is bold, at
+ * least the body size, and stands alone in its block; or it starts with a section number ("2", "2.3", "Chapter 3") and
  * is bold or larger than the body. Up to three consecutive heading lines of
  * the same style in one block are one heading (a title that wraps); more are
  * a paragraph set large, not a heading. Levels follow the distinct heading

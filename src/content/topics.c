@@ -3,7 +3,9 @@
  * Headings: each chunk names the heading it sits under by title (its section),
  * and chunks and headings both come in document order, so one walk over the
  * chunks ties every chunk's words to a heading. A topic then gathers the words
- * of its heading and of every heading after it up to the next topic's.
+ * of its heading and of every heading after it up to the next topic's (or a
+ * heading above the topics' levels). Whether a heading has text under it,
+ * in its section or those below, is one walk from the end with a stack.
  *
  * Key terms: terms_key_terms over the chunk texts, one document per chunk, so
  * a term's first document gives its first page.
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/codeline.h"
 #include "content/terms.h"
 #include "core/ascii.h"
 #include "core/err.h"
@@ -324,34 +327,61 @@ static size_t find_topic(const topic_list *l, const char *name)
     return SIZE_MAX;
 }
 
+/* The levels headings may be topics at: the top level with a title (but
+ * for a lone heading there above deeper ones, the document's title), and
+ * the next TOPICS_LEVELS - 1 levels below it that have headings; at most
+ * TOPICS_LEVELS, in levels[0..*n) from the top. */
+#define TOPICS_LEVELS 3
+
+/* The highest level below `above` with a titled heading (above 0: any), or
+ * 0 when there is none. */
+static int level_below(const chunk_heading *hs, size_t nh, char **names, int above)
+{
+    int level = 0;
+    for (size_t i = 0; i < nh; i++)
+        if (names[i] != NULL && hs[i].level > above && (level == 0 || hs[i].level < level))
+            level = hs[i].level;
+    return level;
+}
+
+static void topic_levels(const chunk_heading *hs, size_t nh, char **names, int levels[TOPICS_LEVELS],
+                         size_t *n /* OUT */)
+{
+    *n = 0;
+    int top = level_below(hs, nh, names, 0);
+    size_t at_top = 0;
+    bool deeper = false;
+    for (size_t i = 0; i < nh; i++) {
+        at_top += names[i] != NULL && hs[i].level == top;
+        deeper |= names[i] != NULL && hs[i].level > top;
+    }
+    int level = at_top == 1 && deeper ? level_below(hs, nh, names, top) : top;
+    while (level > 0 && *n < TOPICS_LEVELS) {
+        levels[(*n)++] = level;
+        level = level_below(hs, nh, names, level);
+    }
+}
+
+/* Whether heading i may be a topic at depth `depth`: it has a name and its
+ * level is one of levels[0..depth). (It is one when, besides, it has text
+ * under it: see has_text in topics_from_headings.) */
+static bool is_topic(const chunk_heading *hs, size_t i, char **names, const int *levels, size_t depth)
+{
+    if (names[i] == NULL)
+        return false;
+    for (size_t k = 0; k < depth; k++)
+        if (hs[i].level == levels[k])
+            return true;
+    return false;
+}
+
 static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names, const text_chunk *cs,
                                 size_t nc, deadline *dl, topic_list *out, em_error *err)
 {
-    /* the top level, and the next one down */
-    int top = 0, next = 0;
-    bool have_top = false, have_next = false;
-    for (size_t i = 0; i < nh; i++) {
-        if (names[i] != NULL && (!have_top || hs[i].level < top)) {
-            top = hs[i].level;
-            have_top = true;
-        }
-    }
-    assert(have_top);
-    for (size_t i = 0; i < nh; i++) {
-        if (names[i] != NULL && hs[i].level > top && (!have_next || hs[i].level < next)) {
-            next = hs[i].level;
-            have_next = true;
-        }
-    }
-    char **top_names = em_malloc((nh + 1) * sizeof *top_names);
-    size_t n_top = 0;
-    for (size_t i = 0; i < nh; i++)
-        if (names[i] != NULL && hs[i].level == top)
-            top_names[n_top++] = names[i];
-    size_t n_top_distinct = count_distinct(top_names, n_top);
-    free(top_names);
-    bool use_top = !(n_top == 1 && have_next);
-    bool use_next = have_next && n_top_distinct < 3;
+    int levels[TOPICS_LEVELS];
+    size_t n_levels = 0;
+    topic_levels(hs, nh, names, levels, &n_levels);
+    assert(n_levels > 0);
 
     uint64_t *words = em_calloc(nh, sizeof *words);
     int rc = words_per_heading(hs, nh, cs, nc, dl, words, err);
@@ -363,21 +393,62 @@ static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names
     for (size_t i = 0; i < nc; i++)
         total += cs[i].words > 0 ? (uint64_t)cs[i].words : 0;
 
+    /* Whether the text under heading i (its own section and those below it,
+     * up to the next heading at its level or above) has words: one walk
+     * from the end with a stack of the open levels' sums. */
+    bool *has_text = em_calloc(nh + 1, sizeof *has_text);
+    {
+        uint64_t *below = em_calloc(nh + 1, sizeof *below); /* words under i, by a stack */
+        size_t *stack = em_malloc((nh + 1) * sizeof *stack);
+        size_t top = 0;
+        uint64_t placed = 0; /* words tied to some heading */
+        for (size_t i = nh; i-- > 0;) {
+            uint64_t sum = words[i];
+            while (top > 0 && hs[stack[top - 1]].level > hs[i].level)
+                sum += below[stack[--top]];
+            below[i] = sum;
+            has_text[i] = sum > 0;
+            placed += words[i];
+            stack[top++] = i;
+        }
+        /* No words under any heading (no chunks yet, or none naming a
+         * heading): the headings alone say what the document is about. */
+        for (size_t i = 0; placed == 0 && i < nh; i++)
+            has_text[i] = true;
+        free(stack);
+        free(below);
+    }
+
+    /* As many levels as keep the topics within TOPICS_MAX (distinct names). */
+    size_t depth = n_levels;
+    for (; depth > 1; depth--) {
+        char **sel = em_malloc((nh + 1) * sizeof *sel);
+        size_t n_sel = 0;
+        for (size_t i = 0; i < nh; i++)
+            if (is_topic(hs, i, names, levels, depth) && has_text[i])
+                sel[n_sel++] = names[i];
+        size_t distinct = count_distinct(sel, n_sel);
+        free(sel);
+        if (distinct <= TOPICS_MAX)
+            break;
+    }
+
     out->items = em_calloc(TOPICS_MAX, sizeof *out->items);
     size_t current = SIZE_MAX; /* the topic that collects words */
     for (size_t i = 0; i < nh; i++) {
-        bool selected =
-            names[i] != NULL && ((use_top && hs[i].level == top) || (use_next && hs[i].level == next));
-        if (selected) {
+        if (is_topic(hs, i, names, levels, depth) && has_text[i]) {
             current = find_topic(out, names[i]);
             if (current == SIZE_MAX && out->n < TOPICS_MAX) {
                 current = out->n++;
                 out->items[current] = (topic){em_strdup(names[i]), "heading", hs[i].page, 0.0};
             }
+        } else if (names[i] != NULL && hs[i].level <= levels[0]) {
+            current = SIZE_MAX; /* above the topics' levels: a part's words are no topic's */
         }
         if (current != SIZE_MAX && total > 0)
             out->items[current].weight += (double)words[i] / (double)total;
     }
+    free(has_text);
     free(words);
     return EM_OK;
 }
@@ -438,7 +509,10 @@ int topics_extract_until(const chunk_heading *headings, size_t n_headings, const
             rc = deadline_error(err);
             goto done;
         }
-        if (topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK) {
+        /* A box's label set as a heading ("## See also", "Footnotes") names
+         * no topic; its words count for the topic before it. */
+        if (topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK &&
+            !codeline_is_label(buf, strlen(buf))) {
             names[i] = em_strdup(buf);
             n_named++;
         }

@@ -1,8 +1,8 @@
 /* topics: what a material is about, as a short list of named topics.
  *
- * A document with headings is described by them: the headings of its top one
- * or two levels become its topics, each weighted by the share of the words
- * under it. A document without headings (fewer than two) is described by its
+ * A document with headings is described by them: the headings of its top
+ * three levels with text under them become its topics, each weighted by the
+ * share of the words of its own section. A document without headings (fewer than two) is described by its
  * key terms (content/terms.h) instead. Topic names also give tag slugs for
  * URLs and filters. Pure functions: no I/O. */
 #ifndef EM_CONTENT_TOPICS_H
@@ -36,14 +36,24 @@ typedef struct topic_list {
  * chunk_document) and its chunks (as chunk_document made them; their section
  * titles tie the words to headings, and their pages place key terms).
  *
- * With two or more headings with a title: the headings of the top level, plus
- * those of the next level down when the top level has fewer than three
- * distinct names. A lone top-level heading above deeper ones is the
- * document's title and is left out. Names lose leading numbering ("1.2 ",
- * "3) ", "IV. ", "Chapter 3: ", "Part II - ") and a trailing colon, and
- * keep their order; names equal but for ASCII case are merged into the first
- * (weights added). At most TOPICS_MAX; the weight of a topic is the share of all
- * chunk words from its heading to the next topic's heading.
+ * With two or more headings with a title: the headings of the top level and
+ * of the two levels below it that have headings (sub-sections are topics
+ * too: a tutor asks about "Method resolution order", not only about
+ * "Inheritance"), as many of those levels as keep the distinct names within
+ * TOPICS_MAX (three, else two, else one). A lone top-level heading above
+ * deeper ones is the document's title and is left out, and its level does
+ * not count. A heading is a topic only when some text sits under it, in its
+ * own section or in one below it (a part whose text is all in its sections
+ * is one; a heading over nothing is not), unless no words sit under any
+ * heading. A heading that is a box's label ("See also", "Footnotes", "Note";
+ * codeline.h) is no topic, its words going to the topic before it. Names
+ * lose leading numbering ("1.2 ", "3) ", "IV. ", "Chapter 3:
+ * ", "Part II - ") and a trailing colon, and keep their order; names equal
+ * but for ASCII case are merged into the first (weights added), so names
+ * are unique in a material. At most TOPICS_MAX; the weight of a topic is
+ * the share of all chunk words from its heading to the next topic's heading
+ * or a heading above the topics' levels: the words of the chunks whose
+ * section is its heading, and of headings deeper than the topics' levels.
  *
  * Otherwise: the TOPICS_MAX_TERMS best key terms of the chunks, weights
  * normalised to add up to 1.

@@ -83,6 +83,46 @@ static void ingest_files(void **state)
     it_backend_teardown(&b);
 }
 
+/* A manual printed by a browser, and its Markdown: what is stored is what a
+ * tutor quotes. The chunks hold no print header or Markdown syntax, a code
+ * box sits in its section, labels are no sections, sub-sections are topics
+ * and every chunk's section names a topic. */
+static void ingest_printed_manual(void **state)
+{
+    it_backend b;
+    it_backend_setup(&b, IT_PG(state));
+    const char *slash = strrchr(__FILE__, '/');
+    char pdf[4096], md[4096];
+    snprintf(pdf, sizeof pdf, "%.*s/../fixtures/print/manual.pdf", (int)(slash - __FILE__), __FILE__);
+    snprintf(md, sizeof md, "%.*s/../fixtures/print/manual.md", (int)(slash - __FILE__), __FILE__);
+    char *out = NULL;
+    const char *args[] = {"x", "ingest", pdf, md, NULL};
+    int rc = it_run(args, &b, env, &out);
+    if (rc != 0)
+        fail_msg("ingest: exit %d: %s", rc, out);
+    free(out);
+    assert_int_equal(it_query_int(&b, "SELECT count(*) FROM materials WHERE status = 'ready'"), 2);
+    assert_int_equal(it_query_int(&b,
+                                  "SELECT count(*) FROM material_chunks WHERE body LIKE '%Objects - Python%' "
+                                  "OR body LIKE '%127.0.0.1%' OR body LIKE '%```%' OR body LIKE '%**Note%'"),
+                     0);
+    assert_int_equal(it_query_int(&b, "SELECT count(*) FROM material_chunks WHERE body LIKE '%class Dog:%' "
+                                      "AND section = 'Defining a class'"),
+                     2);
+    assert_int_equal(it_query_int(&b, "SELECT count(*) FROM material_sections WHERE title IN "
+                                      "('Note', 'Warning', 'See also', 'Footnotes', 'class Dog:')"),
+                     0);
+    assert_int_equal(it_query_int(&b, "SELECT count(*) FROM material_topics WHERE name IN "
+                                      "('Inheritance', 'Method resolution order', 'Creating instances')"),
+                     6);
+    assert_int_equal(it_query_int(&b, "SELECT count(*) FROM material_chunks c WHERE section IS NOT NULL "
+                                      "AND section <> 'Classes and Objects in Python' AND NOT EXISTS "
+                                      "(SELECT 1 FROM material_topics t WHERE t.material_id = c.material_id "
+                                      "AND t.name = c.section)"),
+                     0);
+    it_backend_teardown(&b);
+}
+
 static void ingest_usage_errors(void **state)
 {
     const char *cases[][6] = {
@@ -148,6 +188,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_BOTH(ingest_files),
+        IT_BOTH(ingest_printed_manual),
         cmocka_unit_test(ingest_usage_errors),
         cmocka_unit_test(ingest_progress_bar_on_a_terminal),
     };

@@ -59,9 +59,11 @@ static bool is_ws(unsigned char c)
     return c <= 0x20 || c == 0x7f;
 }
 
-/* Reference normalisation, written independently of chunk.c from the rules:
- * pages joined with '\n'; "word-<blanks>\n<blanks>lowercase" joins; other
- * white space runs become one space; trimmed. Owned result. */
+/* Reference normalisation, written independently of chunk.c from the rules,
+ * but for the kind of white space (chunk texts keep line breaks and
+ * indentation, compared after collapse()): pages joined with '\n';
+ * "word-<blanks>\n<blanks>lowercase" joins; other white space runs become
+ * one space; trimmed. Owned result. */
 static char *normalise(const chunk_page *pages, size_t n_pages)
 {
     buf raw;
@@ -104,6 +106,23 @@ static char *normalise(const chunk_page *pages, size_t n_pages)
     return buf_steal(&out);
 }
 
+/* s with every run of white space one space; owned. */
+static char *collapse(const char *s)
+{
+    char *out = em_malloc(strlen(s) + 1);
+    size_t k = 0;
+    for (; *s != '\0'; s++) {
+        if (is_ws((unsigned char)*s)) {
+            if (k > 0 && out[k - 1] != ' ')
+                out[k++] = ' ';
+        } else {
+            out[k++] = *s;
+        }
+    }
+    out[k] = '\0';
+    return out;
+}
+
 static int count_words(const char *s)
 {
     int n = 0;
@@ -117,20 +136,31 @@ static int count_words(const char *s)
 }
 
 /* What every result must satisfy: 1..max words, counted right, no stray
- * spaces, ordered indexes and pages, and the texts joined with single spaces
- * give back the normalised document (nothing lost, nothing repeated). */
+ * spaces (two only as indentation after a line break, three line breaks
+ * never), ordered indexes and pages, and the texts joined with single
+ * spaces give back the normalised document, but for the kind of white
+ * space (nothing lost, nothing repeated). */
 static void check_invariants(const chunk_list *l, const chunk_page *pages, size_t n_pages, int max)
 {
     char *norm = normalise(pages, n_pages);
     buf joined;
-    buf_init(&joined, strlen(norm) + 1);
+    buf_init(&joined, SIZE_MAX / 4);
     for (size_t i = 0; i < l->n; i++) {
         const text_chunk *c = &l->items[i];
         assert_int_equal(c->index, (int)i);
         assert_true(c->words >= 1 && c->words <= max);
         assert_int_equal(c->words, count_words(c->text));
-        assert_true(c->text[0] != ' ' && c->text[strlen(c->text) - 1] != ' ');
-        assert_null(strstr(c->text, "  "));
+        assert_false(is_ws((unsigned char)c->text[0]) || is_ws((unsigned char)c->text[strlen(c->text) - 1]));
+        for (const char *p = c->text; (p = strstr(p, "  ")) != NULL; p++) {
+            const char *q = p;
+            while (q > c->text && q[-1] == ' ')
+                q--;
+            assert_true(q > c->text && q[-1] == '\n');
+        }
+        assert_null(strstr(c->text, "\n\n\n"));
+        assert_null(strstr(c->text, " \n"));
+        for (const char *p = c->text; *p != '\0'; p++)
+            assert_true(!is_ws((unsigned char)*p) || *p == ' ' || *p == '\n');
         assert_true(c->page_start <= c->page_end);
         if (i > 0)
             assert_true(l->items[i - 1].page_end <= c->page_start);
@@ -138,7 +168,9 @@ static void check_invariants(const chunk_list *l, const chunk_page *pages, size_
             assert_int_equal(buf_append(&joined, " ", 1), 0);
         assert_int_equal(buf_append_str(&joined, c->text), 0);
     }
-    assert_string_equal(joined.data != NULL ? joined.data : "", norm);
+    char *flat = collapse(joined.data != NULL ? joined.data : "");
+    assert_string_equal(flat, norm);
+    free(flat);
     buf_cleanup(&joined);
     free(norm);
 }
@@ -278,7 +310,7 @@ static void content_chunk_sizes_near_target(void **state)
         int found = 0;
         for (size_t i = 0; i < l.n; i++) {
             const char *p = strstr(l.items[i].text, tag);
-            if (p != NULL && (p == l.items[i].text || p[-1] == ' ')) {
+            if (p != NULL && (p == l.items[i].text || is_ws((unsigned char)p[-1]))) {
                 found++;
                 const char *stop = strchr(p, '.');
                 assert_non_null(stop);
@@ -373,7 +405,7 @@ static void content_chunk_pages(void **state)
     chunk_page gaps[] = {page(1, "A b c."), page(2, ""), page(3, " \n\t "), page(4, "D e f.")};
     assert_int_equal(run(gaps, 4, NULL, 0, 20, 30, &l), EM_OK);
     assert_int_equal(l.n, 1);
-    assert_string_equal(l.items[0].text, "A b c. D e f.");
+    assert_string_equal(l.items[0].text, "A b c.\n\nD e f."); /* blank pages: a paragraph break */
     assert_int_equal(l.items[0].page_start, 1);
     assert_int_equal(l.items[0].page_end, 4);
     chunk_list_cleanup(&l);
@@ -401,11 +433,11 @@ static void content_chunk_headings(void **state)
     assert_int_equal(l.n, 3);
     assert_string_equal(l.items[0].text, "Preface text here.");
     assert_null(l.items[0].section);
-    assert_string_equal(l.items[1].text, "Introduction The cell is small. It has parts. More on cells.");
+    assert_string_equal(l.items[1].text, "Introduction\nThe cell is small. It has parts.\n\nMore on cells.");
     assert_string_equal(l.items[1].section, "Introduction");
     assert_int_equal(l.items[1].page_start, 1);
     assert_int_equal(l.items[1].page_end, 2);
-    assert_string_equal(l.items[2].text, "Methods We looked. We saw.");
+    assert_string_equal(l.items[2].text, "Methods\nWe looked. We saw.");
     assert_string_equal(l.items[2].section, "Methods");
     assert_int_equal(l.items[2].page_start, 2);
     chunk_list_cleanup(&l);
@@ -421,9 +453,9 @@ static void content_chunk_headings(void **state)
     };
     assert_int_equal(run(one, 1, nested, 3, 20, 30, &l), EM_OK);
     assert_int_equal(l.n, 2);
-    assert_string_equal(l.items[0].text, "Chapter 2 Cells Cells divide. They grow.");
+    assert_string_equal(l.items[0].text, "Chapter 2\nCells\nCells divide. They grow.");
     assert_string_equal(l.items[0].section, "Cells");
-    assert_string_equal(l.items[1].text, "Organs Organs work.");
+    assert_string_equal(l.items[1].text, "Organs\nOrgans work.");
     assert_string_equal(l.items[1].section, "Organs");
     chunk_list_cleanup(&l);
 
@@ -435,7 +467,7 @@ static void content_chunk_headings(void **state)
     assert_int_equal(run(wp, 1, ch, 2, 20, 30, &l), EM_OK);
     assert_int_equal(l.n, 2);
     assert_int_equal(l.items[0].words, 2 + 24);
-    assert_true(strncmp(l.items[0].text, "Chapter 3 Tissues are", 21) == 0);
+    assert_true(strncmp(l.items[0].text, "Chapter 3\nTissues are", 21) == 0);
     assert_string_equal(l.items[0].section, "Tissues");
     assert_string_equal(l.items[1].text, "Next.");
     assert_string_equal(l.items[1].section, "Tissues");
@@ -480,7 +512,7 @@ static void content_chunk_hyphenated_line_breaks(void **state)
     assert_int_equal(l.n, 1);
     assert_string_equal(
         l.items[0].text,
-        "An example of hyphenation, well- Known, a - b, e-mail, A-- b and ex- it. Ends example.");
+        "An example of hyphenation, well-\nKnown, a -\nb, e-mail, A--\nb and ex-\n\nit. Ends example.");
     assert_int_equal(l.items[0].page_start, 1);
     assert_int_equal(l.items[0].page_end, 2);
     chunk_list_cleanup(&l);
@@ -489,8 +521,27 @@ static void content_chunk_hyphenated_line_breaks(void **state)
     chunk_page ws[] = {page(1, "  \t Lots\n\n\nof \v\f white\x01space \x7f here.\r\n ")};
     assert_int_equal(run(ws, 1, NULL, 0, 20, 30, &l), EM_OK);
     assert_int_equal(l.n, 1);
-    assert_string_equal(l.items[0].text, "Lots of white space here.");
+    assert_string_equal(l.items[0].text, "Lots\n\nof white space here."); /* a blank line stays one */
     assert_int_equal(l.items[0].words, 5);
+    chunk_list_cleanup(&l);
+}
+
+/* Line breaks: wrapped prose is joined, code keeps its lines and their
+ * indentation, a blank line stays a paragraph break. */
+static void content_chunk_line_breaks(void **state)
+{
+    chunk_page pages[] = {page(1, "A class is a template for\nobjects, written with the\n"
+                                  "class keyword:\n\nclass Dog:\n    def bark(self):\n"
+                                  "        return 1\nx = y\nz = 2\nprint(x)\n\n"
+                                  "Call it as\nfido.bark() and see.\nIt works.")};
+    chunk_list l;
+    assert_int_equal(run(pages, 1, NULL, 0, 100, 200, &l), EM_OK);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].text,
+                        "A class is a template for objects, written with the class keyword:\n\n"
+                        "class Dog:\n    def bark(self):\n        return 1\nx = y\nz = 2\n"
+                        "print(x)\n\nCall it as fido.bark() and see.\nIt works.");
+    assert_int_equal(l.items[0].words, 33);
     chunk_list_cleanup(&l);
 }
 
@@ -748,6 +799,7 @@ int main(void)
         cmocka_unit_test(content_chunk_pages),
         cmocka_unit_test(content_chunk_headings),
         cmocka_unit_test(content_chunk_hyphenated_line_breaks),
+        cmocka_unit_test(content_chunk_line_breaks),
         cmocka_unit_test(content_chunk_empty_inputs),
         cmocka_unit_test(content_chunk_hostile_bytes),
         cmocka_unit_test(content_chunk_limits),

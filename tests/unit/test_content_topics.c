@@ -175,17 +175,21 @@ static void content_topics_top_level(void **state)
         mk_chunk("3 Evolution", 15, 5, "evolution"),
     };
     topic_list l = extract(h, 4, c, 5);
-    assert_int_equal(l.n, 3);
+    /* every level down to the third is a topic: the subsection too */
+    assert_int_equal(l.n, 4);
     assert_string_equal(l.items[0].name, "Cells");
     assert_string_equal(l.items[0].source, "heading");
     assert_int_equal(l.items[0].page, 1);
-    assert_near(l.items[0].weight, 0.5); /* its own words and its subsection's */
-    assert_string_equal(l.items[1].name, "Genetics");
-    assert_int_equal(l.items[1].page, 3);
-    assert_near(l.items[1].weight, 0.25);
-    assert_string_equal(l.items[2].name, "Evolution");
-    assert_int_equal(l.items[2].page, 5);
-    assert_near(l.items[2].weight, 0.15);
+    assert_near(l.items[0].weight, 0.2); /* its own words; its subsection has its own */
+    assert_string_equal(l.items[1].name, "Membranes");
+    assert_int_equal(l.items[1].page, 1);
+    assert_near(l.items[1].weight, 0.3);
+    assert_string_equal(l.items[2].name, "Genetics");
+    assert_int_equal(l.items[2].page, 3);
+    assert_near(l.items[2].weight, 0.25);
+    assert_string_equal(l.items[3].name, "Evolution");
+    assert_int_equal(l.items[3].page, 5);
+    assert_near(l.items[3].weight, 0.15);
     topic_list_cleanup(&l);
     assert_null(l.items);
     assert_int_equal(l.n, 0);
@@ -206,12 +210,15 @@ static void content_topics_title_heading_dropped(void **state)
         mk_chunk("Dominance", 20, 2, "d"),
     };
     topic_list l = extract(h, 4, c, 4);
-    assert_int_equal(l.n, 2);
+    assert_int_equal(l.n, 3);
     assert_string_equal(l.items[0].name, "Cells");
     assert_near(l.items[0].weight, 0.4);
     assert_string_equal(l.items[1].name, "Genetics");
     assert_int_equal(l.items[1].page, 2);
-    assert_near(l.items[1].weight, 0.5);
+    assert_near(l.items[1].weight, 0.3);
+    assert_string_equal(l.items[2].name, "Dominance");
+    assert_int_equal(l.items[2].page, 2);
+    assert_near(l.items[2].weight, 0.2);
     topic_list_cleanup(&l);
 }
 
@@ -227,15 +234,65 @@ static void content_topics_two_levels(void **state)
         mk_chunk("Mammals", 30, 3, "e"),        mk_chunk("Whales", 20, 4, "f"),
     };
     topic_list l = extract(h, 6, c, 6);
-    const char *want[] = {"Plants", "Roots", "Leaves", "Animals", "Mammals"};
-    const double weights[] = {0.1, 0.1, 0.2, 0.1, 0.5};
-    const int pages[] = {1, 1, 2, 3, 3};
-    assert_int_equal(l.n, 5);
-    for (size_t i = 0; i < 5; i++) {
+    const char *want[] = {"Plants", "Roots", "Leaves", "Animals", "Mammals", "Whales"};
+    const double weights[] = {0.1, 0.1, 0.2, 0.1, 0.3, 0.2};
+    const int pages[] = {1, 1, 2, 3, 3, 4};
+    assert_int_equal(l.n, 6);
+    for (size_t i = 0; i < 6; i++) {
         assert_string_equal(l.items[i].name, want[i]);
         assert_near(l.items[i].weight, weights[i]);
         assert_int_equal(l.items[i].page, pages[i]);
     }
+    topic_list_cleanup(&l);
+}
+
+/* Levels down to the third are topics; a heading with no text under it
+ * is none, a part whose text all sits in its sections is one; past
+ * TOPICS_MAX topics, fewer levels. */
+static void content_topics_levels(void **state)
+{
+    chunk_heading h[] = {
+        {1, 0, 1, "Part One"}, {1, 10, 2, "Section A"},     {1, 20, 3, "Detail A1"}, {1, 30, 4, "Fine print"},
+        {2, 0, 1, "Part Two"}, {2, 10, 2, "Empty Section"}, {3, 0, 1, "Part Three"}, {3, 10, 2, "Section B"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Section A", 10, 1, "a"),  mk_chunk("Detail A1", 20, 1, "b"),
+        mk_chunk("Fine print", 10, 1, "c"), mk_chunk("Part Three", 10, 3, "d"),
+        mk_chunk("Section B", 50, 3, "e"),
+    };
+    topic_list l = extract(h, 8, c, 5);
+    const char *want[] = {"Part One", "Section A", "Detail A1", "Part Three", "Section B"};
+    h[7].title = "See also"; /* a label is no topic: its words stay with the part */
+    topic_list lab = extract(h, 8, c, 5);
+    assert_int_equal(lab.n, 4);
+    assert_string_equal(lab.items[3].name, "Part Three");
+    assert_near(lab.items[3].weight, 0.6);
+    topic_list_cleanup(&lab);
+    const double weights[] = {0.0, 0.1, 0.3, 0.1, 0.5}; /* "Fine print" (level 4) counts for its parent */
+    assert_int_equal(l.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(l.items[i].name, want[i]);
+        assert_near(l.items[i].weight, weights[i]);
+    }
+    topic_list_cleanup(&l);
+
+    /* 20 chapters of 3 sections: 80 topics would pass TOPICS_MAX, so the
+     * chapters alone */
+    enum { CH = 20, SEC = 3, N = CH * (SEC + 1) };
+    chunk_heading many[N];
+    text_chunk mc[N];
+    char titles[N][32];
+    for (int i = 0, k = 0; i < CH; i++) {
+        for (int j = 0; j <= SEC; j++, k++) {
+            snprintf(titles[k], sizeof titles[k], j == 0 ? "Chapter %d" : "Section %d.%d", i + 1, j);
+            many[k] = (chunk_heading){i + 1, (size_t)j * 10, j == 0 ? 1 : 2, titles[k]};
+            mc[k] = mk_chunk(titles[k], 5, i + 1, "x");
+        }
+    }
+    l = extract(many, N, mc, N);
+    assert_int_equal(l.n, CH);
+    assert_string_equal(l.items[1].name, "Chapter 2");
+    assert_near(l.items[1].weight, 1.0 / CH);
     topic_list_cleanup(&l);
 }
 
@@ -455,6 +512,7 @@ int main(void)
         cmocka_unit_test(content_topics_merge_case_insensitive),
         cmocka_unit_test(content_topics_repeated_titles),
         cmocka_unit_test(content_topics_cap),
+        cmocka_unit_test(content_topics_levels),
         cmocka_unit_test(content_topics_from_chunker),
         cmocka_unit_test(content_topics_from_terms),
         cmocka_unit_test(content_topics_empty_and_invalid),
