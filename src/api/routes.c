@@ -37,6 +37,18 @@ static const http_route routes[] = {
     /* The signed link in the query is the permission. */
     {"GET", "/api/materials/{id}/download", api_materials_download, HTTP_PUBLIC, ROUTE_SLOW},
     {"GET", "/api/search", api_search, HTTP_SIGNED_IN, 0},
+    /* Study sessions, their plans and chat: the study area applies the one
+     * rule (owner writes; owner, the owner's tutors and admins read). */
+    {"POST", "/api/sessions", api_sessions_create, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions", api_sessions_list, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}", api_sessions_get, HTTP_SIGNED_IN, 0},
+    {"PATCH", "/api/sessions/{id}", api_sessions_update, HTTP_SIGNED_IN, 0},
+    {"DELETE", "/api/sessions/{id}", api_sessions_delete, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}/chat", api_sessions_chat, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}/plan", api_sessions_plan, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}/plan.ics", api_sessions_plan_ics, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/plan/generate-verified", api_plans_generate, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/plans/{id}", api_plans_get, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions", api_questions_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions/{id}", api_questions_get, HTTP_SIGNED_IN, 0},
     {"PATCH", "/api/questions/{id}", api_questions_update, HTTP_SIGNED_IN, 0},
