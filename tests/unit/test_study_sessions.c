@@ -40,6 +40,16 @@ static void collect_topic(void *ctx, const session_topic *t)
     assert_string_equal(t->source, "heading");
 }
 
+/* collect_topic without the source check. */
+static void collect_topic_any(void *ctx, const session_topic *t)
+{
+    topics_seen *s = ctx;
+    assert_true(s->n < 16);
+    size_t i = s->n++;
+    snprintf(s->name[i], sizeof s->name[i], "%s", t->name);
+    s->words[i] = t->words;
+}
+
 static void study_sessions_create_read_list(void **state)
 {
     fixture *f = area_db(state);
@@ -151,6 +161,47 @@ static void study_sessions_create_read_list(void **state)
     free(items);
     assert_int_equal(session_list(f->d, &c.p_owner, c.owner, 0, 0, &items, &n, &total, &err), EM_E_INVAL);
     assert_int_equal(session_list(f->d, &c.p_owner, "nope", 10, 0, &items, &n, &total, &err), EM_E_INVAL);
+}
+
+/* A topic's words when no chunk carries its name: key terms share the
+ * material's words evenly; a heading gets its weight's share. */
+static void study_sessions_topic_words_without_sections(void **state)
+{
+    fixture *f = area_db(state);
+    cast c;
+    make_cast(f->d, &c);
+    char terms[37], numbered[37];
+    make_material(f->d, c.owner, "Terms", "ready", NULL, 0, terms);
+    make_material(f->d, c.owner, "Numbered", "ready", NULL, 0, numbered);
+    const char *t[] = {terms, c.owner, numbered};
+    const char *m[] = {terms, numbered};
+    area_run(
+        f->d,
+        "INSERT INTO material_topics (material_id, position, name, slug, source, page, weight) VALUES "
+        "($1, 0, 'osmosis', 'osmosis', 'terms', 1, 0.6), ($1, 1, 'diffusion', 'diffusion', 'terms', 1, 0.3), "
+        "($1, 2, 'gradient', 'gradient', 'terms', 1, 0.1), "
+        "($2, 0, 'Cells', 'cells', 'heading', 1, 0.25), ($2, 1, 'Genes', 'genes', 'heading', 2, 0.75)",
+        m, 2);
+    area_run(
+        f->d,
+        "INSERT INTO material_chunks (material_id, user_id, position, section, page_start, page_end, words, "
+        "body) VALUES ($1, $2, 0, NULL, 1, 1, 700, 'x'), ($1, $2, 1, NULL, 1, 1, 200, 'y'), "
+        "($3, $2, 0, '1. Cells', 1, 1, 100, 'x'), ($3, $2, 1, '2. Genes', 2, 2, 300, 'y')",
+        t, 3);
+    char json[256], id[37];
+    snprintf(json, sizeof json,
+             "{\"title\":\"T\",\"exam_date\":\"2027-01-01\",\"material_ids\":[\"%s\",\"%s\"]}", terms,
+             numbered);
+    make_session(f->d, &c.p_owner, json, id);
+    topics_seen seen = {0};
+    em_error err = {0};
+    assert_int_equal(session_topics(f->d, &c.p_owner, id, collect_topic_any, &seen, &err), EM_OK);
+    assert_int_equal(seen.n, 5);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(seen.words[i], 300); /* 900 words, three terms */
+    assert_string_equal(seen.name[3], "Cells");
+    assert_int_equal(seen.words[3], 100); /* a quarter of 400 */
+    assert_int_equal(seen.words[4], 300);
 }
 
 static void study_sessions_refuses_bad_fields(void **state)
@@ -386,7 +437,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(study_sessions_create_read_list),      BOTH(study_sessions_refuses_bad_fields),
         BOTH(study_sessions_update_keeps_mastery),  BOTH(study_sessions_delete_takes_everything),
-        BOTH(study_sessions_materials_by_the_rule),
+        BOTH(study_sessions_materials_by_the_rule), BOTH(study_sessions_topic_words_without_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
