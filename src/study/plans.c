@@ -109,6 +109,7 @@ static void group_materials(input *x)
 static int parse_free_dates(const char *text, input *x, em_error *err)
 {
     json_t *v = json_loads(text != NULL ? text : "[]", 0, NULL);
+    bool readable = json_is_array(v);
     size_t n = json_array_size(v);
     x->free_dates = em_calloc(n > 0 ? n : 1, sizeof *x->free_dates);
     for (size_t i = 0; i < n; i++) {
@@ -117,9 +118,7 @@ static int parse_free_dates(const char *text, input *x, em_error *err)
             x->n_free++;
     }
     json_decref(v);
-    return json_is_array(v) || n == 0
-               ? EM_OK
-               : em_error_set(err, EM_E_INTERNAL, "the session's free dates are unreadable");
+    return readable ? EM_OK : em_error_set(err, EM_E_INTERNAL, "the session's free dates are unreadable");
 }
 
 /* The local date at now_ms in the account's zone. */
@@ -127,8 +126,11 @@ static int local_today(const char *zone_name, int64_t now_ms, civil_date *today,
 {
     tz_zone *zone = NULL;
     em_error why = {0};
-    int rc = zone_name[0] == '\0' || strcmp(zone_name, "UTC") == 0 ? ((zone = tz_utc()), EM_OK)
-                                                                   : tz_load(zone_name, &zone, &why);
+    int rc = EM_OK;
+    if (zone_name[0] == '\0' || strcmp(zone_name, "UTC") == 0)
+        zone = tz_utc();
+    else
+        rc = tz_load(zone_name, &zone, &why);
     if (rc != EM_OK)
         return em_error_set(err, EM_E_INTERNAL, "the time zone %s cannot be read", zone_name);
     int64_t secs = now_ms >= 0 ? now_ms / 1000 : -((-now_ms + 999) / 1000);
