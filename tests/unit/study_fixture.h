@@ -59,7 +59,7 @@ static inline void make_material(db *d, const char *user_id, const char *title, 
         "VALUES ($1, $2, $3, 'text', 'text/plain', 10, 'x', 'k', $4)",
         p, 4);
     for (size_t i = 0; i < n; i++) {
-        char pos[16], words[16];
+        char pos[24], words[16];
         snprintf(pos, sizeof pos, "%zu", i);
         snprintf(words, sizeof words, "%d", topics[i].words);
         const char *t[] = {id, pos, topics[i].name};
