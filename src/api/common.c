@@ -79,8 +79,8 @@ int64_t api_now_ms(const http_req *req)
 
 json_t *api_user_json(const user *u)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "id", u->id, "email", u->email, "display_name",
-                     u->display_name, "role", u->role, "is_active", u->is_active, "time_zone",
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "id", u->id, "email", u->email,
+                     "display_name", u->display_name, "role", u->role, "is_active", u->is_active, "time_zone",
                      u->time_zone[0] ? u->time_zone : "UTC", "created_at", u->created_at, "updated_at",
                      u->updated_at);
 }

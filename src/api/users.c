@@ -22,7 +22,8 @@ void api_users_me_update(http_req *req, http_res *res)
     } else if ((name != NULL && !json_is_string(name)) || (email != NULL && !json_is_string(email))) {
         http_res_error(res, 422, "validation_error", "display_name and email must be strings");
     } else if (zone != NULL && !json_is_string(zone)) {
-        http_res_error(res, 400, "invalid_request", "time_zone must be an IANA time zone name such as Europe/Paris");
+        http_res_error(res, 400, "invalid_request",
+                       "time_zone must be an IANA time zone name such as Europe/Paris");
     } else if ((d = api_db(req, res)) != NULL) {
         user u;
         em_error err = {0};

@@ -368,13 +368,14 @@ static int check_time_zone(const char *name, em_error *err)
     return EM_OK;
 }
 
-int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name, const char *raw_email,
-                            const char *time_zone, const char *current_password, const char *keep_family,
-                            const char *ip, user *out, em_error *err)
+int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name,
+                            const char *raw_email, const char *time_zone, const char *current_password,
+                            const char *keep_family, const char *ip, user *out, em_error *err)
 {
     char email[EMAIL_MAX + 1];
     if (display_name == NULL && raw_email == NULL && time_zone == NULL)
-        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "give display_name, email and/or time_zone");
+        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
+                               "give display_name, email and/or time_zone");
     if (display_name != NULL && strlen(display_name) > USER_NAME_MAX)
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
                                "display_name must be a string of at most %d bytes", USER_NAME_MAX);

@@ -7,7 +7,8 @@
 #include "core/clock.h"
 #include "core/ids.h"
 
-#define USER_COLUMNS "id, email, display_name, role, is_active, created_at, updated_at, password_hash, time_zone"
+#define USER_COLUMNS                                                                                         \
+    "id, email, display_name, role, is_active, created_at, updated_at, password_hash, time_zone"
 #define USER_NCOLUMNS 9 /* the first column after USER_COLUMNS */
 
 bool users_role_valid(const char *role)

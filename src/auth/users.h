@@ -24,7 +24,7 @@ typedef struct user {
     bool is_active;
     char created_at[40];                  /* ISO-8601 UTC */
     char updated_at[40];
-    char time_zone[TZ_NAME_MAX + 1];      /* IANA name ("Pacific/Auckland"); "UTC" by default */
+    char time_zone[TZ_NAME_MAX + 1];       /* IANA name ("Pacific/Auckland"); "UTC" by default */
     char password_hash[PASSWORD_HASH_MAX]; /* "" when the account has no password */
 } user;
 

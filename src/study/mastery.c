@@ -165,8 +165,8 @@ static int sync_steps(db *d, const char *user_id, const char *session_id, const 
     return rc;
 }
 
-int mastery_sync_session(db *d, const char *user_id, const char *session_id, const char *const *names, size_t n,
-                         em_error *err)
+int mastery_sync_session(db *d, const char *user_id, const char *session_id, const char *const *names,
+                         size_t n, em_error *err)
 {
     int rc = db_begin(d, err);
     if (rc != EM_OK)
@@ -207,8 +207,8 @@ int mastery_set_session_topic(db *d, const char *session_id, const char *name, d
     if (!(mastery >= 0.0 && mastery <= 1.0))
         return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "mastery must be a number from 0 to 1");
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d, "UPDATE topics SET mastery_score = $1 WHERE session_id = $2 AND name = $3", &st,
-                               err);
+    int rc = db_prepare_cached(d, "UPDATE topics SET mastery_score = $1 WHERE session_id = $2 AND name = $3",
+                               &st, err);
     if (rc == EM_OK)
         rc = db_bind_double(st, 1, mastery);
     if (rc == EM_OK)

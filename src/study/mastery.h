@@ -54,8 +54,8 @@ int mastery_insert(db *d, const char *user_id, const char *name, double mastery,
  * owner): names missing get a row with mastery 0, rows whose name is still
  * there keep their mastery, rows whose name is gone are removed. Names are
  * matched exactly; duplicates in names count once. One transaction. */
-int mastery_sync_session(db *d, const char *user_id, const char *session_id, const char *const *names, size_t n,
-                         em_error *err);
+int mastery_sync_session(db *d, const char *user_id, const char *session_id, const char *const *names,
+                         size_t n, em_error *err);
 /* Visit session_id's topics, oldest first. */
 int mastery_session_topics(db *d, const char *session_id, mastery_visit visit, void *ctx, em_error *err);
 /* Set the mastery (0..1) of session_id's topic `name`; EM_E_NOT_FOUND when

@@ -153,7 +153,8 @@ static void api_users_me_update_refused(void **state)
 static void api_users_me_time_zone(void **state)
 {
     api_fx *t = api_fx_of(state);
-    json_t *j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT, "{\"time_zone\":\"Pacific/Auckland\"}", 200);
+    json_t *j =
+        call_json(t, "PATCH", "/api/users/me", WHO_STUDENT, "{\"time_zone\":\"Pacific/Auckland\"}", 200);
     assert_string_equal(jstr(j, "time_zone"), "Pacific/Auckland");
     assert_string_equal(jstr(j, "display_name"), "Student One");
     json_decref(j);
@@ -167,9 +168,12 @@ static void api_users_me_time_zone(void **state)
     assert_string_equal(jstr(j, "display_name"), "West");
     json_decref(j);
     static const char *const bad[] = {
-        "{\"time_zone\":\"Mars/Olympus_Mons\"}", "{\"time_zone\":\"../../etc/passwd\"}",
-        "{\"time_zone\":\"\"}",                  "{\"time_zone\":\"Europe\"}",
-        "{\"time_zone\":5}",                       "{\"time_zone\":null}",
+        "{\"time_zone\":\"Mars/Olympus_Mons\"}",
+        "{\"time_zone\":\"../../etc/passwd\"}",
+        "{\"time_zone\":\"\"}",
+        "{\"time_zone\":\"Europe\"}",
+        "{\"time_zone\":5}",
+        "{\"time_zone\":null}",
         "{\"time_zone\":\"/usr/share/zoneinfo/UTC\"}",
         "{\"time_zone\":\"Pacific/Auckland\",\"display_name\":7}",
     };

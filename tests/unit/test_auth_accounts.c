@@ -662,22 +662,24 @@ static void auth_accounts_update_profile(void **state)
     /* the name alone: no email audit */
     account_tokens mine = login(a, f->d, "ivy@example.org", PASSWORD);
     account_tokens other = login(a, f->d, "ivy@example.org", PASSWORD);
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, "Ivy Green", NULL, NULL, NULL, mine.family, IP, &out, &err),
-                     EM_OK);
+    assert_int_equal(
+        accounts_update_profile(a, f->d, u.id, "Ivy Green", NULL, NULL, NULL, mine.family, IP, &out, &err),
+        EM_OK);
     assert_string_equal(out.display_name, "Ivy Green");
     assert_string_equal(out.email, "ivy@example.org");
     assert_int_equal(audits(f->d, "email_changed", u.id), 0);
     /* the email needs the current password */
-    int rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, NULL, mine.family, IP, &out, &err);
+    int rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, NULL, mine.family,
+                                     IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
-    rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, "not the password", mine.family, IP,
-                                 &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, "not the password",
+                                 mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS);
     assert_int_equal(audits(f->d, "email_change_failed", u.id), 1);
     assert_string_equal(get_user(f->d, u.id).email, "ivy@example.org");
     /* the email, normalised and audited; every other session ends */
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", NULL, PASSWORD, mine.family,
-                                             IP, &out, &err),
+    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", NULL, PASSWORD,
+                                             mine.family, IP, &out, &err),
                      EM_OK);
     principal who;
     assert_int_equal(accounts_authenticate(a, f->d, mine.access, &who, NULL, &err), EM_OK);
@@ -688,10 +690,11 @@ static void auth_accounts_update_profile(void **state)
     assert_int_equal(audits(f->d, "email_changed", u.id), 1);
     login(a, f->d, "ivy.green@example.org", PASSWORD);
     /* refusals change nothing */
-    rc = accounts_update_profile(a, f->d, u.id, "New Name", "TAKEN@example.org", NULL, PASSWORD, mine.family, IP, &out,
-                                 &err);
+    rc = accounts_update_profile(a, f->d, u.id, "New Name", "TAKEN@example.org", NULL, PASSWORD, mine.family,
+                                 IP, &out, &err);
     expect_refusal(rc, &err, EM_E_CONFLICT, NULL);
-    rc = accounts_update_profile(a, f->d, u.id, "New Name", "no at sign", NULL, PASSWORD, mine.family, IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, "New Name", "no at sign", NULL, PASSWORD, mine.family, IP,
+                                 &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
     rc = accounts_update_profile(a, f->d, u.id, NULL, NULL, NULL, NULL, mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
@@ -705,8 +708,8 @@ static void auth_accounts_update_profile(void **state)
     assert_string_equal(now.display_name, "Ivy Green");
     assert_int_equal(audits(f->d, "email_changed", u.id), 1);
     /* nobody */
-    rc = accounts_update_profile(a, f->d, "01900000-0000-7000-8000-00000000dead", "X", NULL, NULL, NULL, NULL, IP, &out,
-                                 &err);
+    rc = accounts_update_profile(a, f->d, "01900000-0000-7000-8000-00000000dead", "X", NULL, NULL, NULL, NULL,
+                                 IP, &out, &err);
     assert_int_equal(rc, EM_E_NOT_FOUND);
     accounts_free(a);
 }
@@ -720,21 +723,22 @@ static void auth_accounts_update_time_zone(void **state)
     assert_string_equal(u.time_zone, "UTC");
     account_tokens mine = login(a, f->d, "kim@example.org", PASSWORD);
     user out;
-    assert_int_equal(
-        accounts_update_profile(a, f->d, u.id, NULL, NULL, "Pacific/Auckland", NULL, mine.family, IP, &out, &err),
-        EM_OK);
+    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, NULL, "Pacific/Auckland", NULL, mine.family,
+                                             IP, &out, &err),
+                     EM_OK);
     assert_string_equal(out.time_zone, "Pacific/Auckland");
     assert_string_equal(out.display_name, u.display_name);
     assert_string_equal(get_user(f->d, u.id).time_zone, "Pacific/Auckland");
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, NULL, "UTC", NULL, mine.family, IP, &out, &err),
-                     EM_OK);
+    assert_int_equal(
+        accounts_update_profile(a, f->d, u.id, NULL, NULL, "UTC", NULL, mine.family, IP, &out, &err), EM_OK);
     assert_string_equal(out.time_zone, "UTC");
     /* a name that is not a zone of the system: 400, naming the field */
     static const char *const bad[] = {"Mars/Olympus_Mons", "../etc/passwd", "", "Europe", "/etc/localtime",
                                       "America//New_York", "posixrules/x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&err, 0, sizeof err);
-        int rc = accounts_update_profile(a, f->d, u.id, "Changed", NULL, bad[i], NULL, mine.family, IP, &out, &err);
+        int rc = accounts_update_profile(a, f->d, u.id, "Changed", NULL, bad[i], NULL, mine.family, IP, &out,
+                                         &err);
         expect_refusal(rc, &err, EM_E_INVAL, NULL);
         assert_non_null(strstr(err.msg, "time_zone"));
     }
