@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auth/accounts.h"
 #include "content/storage.h"
@@ -53,6 +54,9 @@ typedef struct api_ctx {
     const struct job_kind *job_kinds; /* the application's job kinds (borrowed, may be NULL): the steps an
                                     operator's retry or delete of a job runs (jobs/worker.h) */
     size_t n_job_kinds;
+    /* The wall clock in Unix milliseconds (NULL: clock_now_ms); tests set
+       their own to fix "now" (a student's local today). */
+    int64_t (*now_ms)(void);
     /* Tell an in-process worker that a job was enqueued (may be NULL). */
     void (*wake_worker)(void *wake_ctx);
     void *wake_ctx;
@@ -103,6 +107,8 @@ void api_error(http_res *res, int rc, const em_error *err);
 /* The error code api_error would answer with (static): the reason, else
  * http_status_for's code. For errors written inside a stream. */
 const char *api_error_code(int rc, const em_error *err);
+/* Now, in Unix milliseconds, from api_ctx.now_ms. */
+int64_t api_now_ms(const http_req *req);
 /* The public view of an account (no password hash). New reference. */
 json_t *api_user_json(const user *u);
 
@@ -145,6 +151,18 @@ void api_tutor_explain(http_req *req, http_res *res);
 void api_questions_list(http_req *req, http_res *res);
 void api_questions_get(http_req *req, http_res *res);
 void api_questions_update(http_req *req, http_res *res);
+/* sessions.c */
+void api_sessions_create(http_req *req, http_res *res);
+void api_sessions_list(http_req *req, http_res *res);
+void api_sessions_get(http_req *req, http_res *res);
+void api_sessions_update(http_req *req, http_res *res);
+void api_sessions_delete(http_req *req, http_res *res);
+void api_sessions_chat(http_req *req, http_res *res);
+/* plans.c */
+void api_plans_generate(http_req *req, http_res *res);
+void api_plans_get(http_req *req, http_res *res);
+void api_sessions_plan(http_req *req, http_res *res);
+void api_sessions_plan_ics(http_req *req, http_res *res);
 /* workers.c */
 void api_workers_health(http_req *req, http_res *res);
 void api_workers_stats(http_req *req, http_res *res);

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/clock.h"
 #include "core/num.h"
+#include "study/plans.h"
 
 db *api_db(http_req *req, http_res *res)
 {
@@ -40,6 +42,9 @@ static int reason_status(const char *reason, int status)
         {ACCOUNTS_WEAK_PASSWORD, 422},
         {SUBMIT_QUOTA_EXCEEDED, 413},       /* over the user's storage quota */
         {SUBMIT_INSUFFICIENT_STORAGE, 507}, /* the server's disk is (nearly) full */
+        {PLANS_INFEASIBLE, 422},            /* a session that cannot have a plan, and why */
+        {PLANS_EXAM_PAST, 422},
+        {PLANS_NO_MATERIAL, 422},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (strcmp(reason, table[i].reason) == 0)
@@ -73,9 +78,16 @@ const char *api_error_code(int rc, const em_error *err)
     return err != NULL && err->reason != NULL ? err->reason : code;
 }
 
+int64_t api_now_ms(const http_req *req)
+{
+    const api_ctx *c = req->ctx;
+    return c != NULL && c->now_ms != NULL ? c->now_ms() : clock_now_ms();
+}
+
 json_t *api_user_json(const user *u)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "id", u->id, "email", u->email, "display_name",
-                     u->display_name, "role", u->role, "is_active", u->is_active, "created_at", u->created_at,
-                     "updated_at", u->updated_at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "id", u->id, "email", u->email,
+                     "display_name", u->display_name, "role", u->role, "is_active", u->is_active, "time_zone",
+                     u->time_zone[0] ? u->time_zone : "UTC", "created_at", u->created_at, "updated_at",
+                     u->updated_at);
 }

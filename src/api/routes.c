@@ -40,6 +40,18 @@ static const http_route routes[] = {
     /* The stream's handler only starts it: a producer thread does the work. */
     {"POST", "/api/tutor/stream", api_tutor_stream, HTTP_SIGNED_IN, 0},
     {"POST", "/api/tutor/explain", api_tutor_explain, HTTP_SIGNED_IN, ROUTE_SLOW},
+    /* Study sessions, their plans and chat: the study area applies the one
+     * rule (owner writes; owner, the owner's tutors and admins read). */
+    {"POST", "/api/sessions", api_sessions_create, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions", api_sessions_list, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}", api_sessions_get, HTTP_SIGNED_IN, 0},
+    {"PATCH", "/api/sessions/{id}", api_sessions_update, HTTP_SIGNED_IN, 0},
+    {"DELETE", "/api/sessions/{id}", api_sessions_delete, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}/chat", api_sessions_chat, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}/plan", api_sessions_plan, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/sessions/{id}/plan.ics", api_sessions_plan_ics, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/plan/generate-verified", api_plans_generate, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/plans/{id}", api_plans_get, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions", api_questions_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions/{id}", api_questions_get, HTTP_SIGNED_IN, 0},
     {"PATCH", "/api/questions/{id}", api_questions_update, HTTP_SIGNED_IN, 0},

@@ -15,16 +15,20 @@ void api_users_me_update(http_req *req, http_res *res)
         return;
     json_t *name = json_object_get(body, "display_name");
     json_t *email = json_object_get(body, "email");
+    json_t *zone = json_object_get(body, "time_zone");
     db *d = NULL;
-    if (!json_is_object(body) || (name == NULL && email == NULL)) {
-        http_res_error(res, 422, "validation_error", "give display_name and/or email");
+    if (!json_is_object(body) || (name == NULL && email == NULL && zone == NULL)) {
+        http_res_error(res, 422, "validation_error", "give display_name, email and/or time_zone");
     } else if ((name != NULL && !json_is_string(name)) || (email != NULL && !json_is_string(email))) {
         http_res_error(res, 422, "validation_error", "display_name and email must be strings");
+    } else if (zone != NULL && !json_is_string(zone)) {
+        http_res_error(res, 400, "invalid_request",
+                       "time_zone must be an IANA time zone name such as Europe/Paris");
     } else if ((d = api_db(req, res)) != NULL) {
         user u;
         em_error err = {0};
         int rc = accounts_update_profile(c->accounts, d, me->who.user_id, json_string_value(name),
-                                         json_string_value(email),
+                                         json_string_value(email), json_string_value(zone),
                                          json_string_value(json_object_get(body, "current_password")),
                                          me->who.family, http_req_client_ip(req), &u, &err);
         if (rc != EM_OK)

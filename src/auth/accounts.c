@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/tz.h"
 
 /* Distinct attempt keys kept: "<action>:ip:<address>" and
  * "<action>:acct:<email or id>"; 64k of them bound the table at a few MiB
@@ -351,16 +352,35 @@ int accounts_authenticate(accounts *a, db *d, const char *token, principal *who,
     return EM_OK;
 }
 
-int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name, const char *raw_email,
-                            const char *current_password, const char *keep_family, const char *ip, user *out,
-                            em_error *err)
+/* A time zone a user may choose: a well-formed IANA name whose zone the
+ * system's tzdata holds and that loads. */
+static int check_time_zone(const char *name, em_error *err)
+{
+    em_error why = {0};
+    int rc = tz_name_check(name, &why);
+    if (rc == EM_OK && strcmp(name, "UTC") != 0) {
+        tz_zone *zone = NULL;
+        rc = tz_load(name, &zone, &why);
+        tz_free(zone);
+    }
+    if (rc != EM_OK)
+        return em_error_set(err, EM_E_INVAL, "time_zone must be an IANA time zone name such as Europe/Paris");
+    return EM_OK;
+}
+
+int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name,
+                            const char *raw_email, const char *time_zone, const char *current_password,
+                            const char *keep_family, const char *ip, user *out, em_error *err)
 {
     char email[EMAIL_MAX + 1];
-    if (display_name == NULL && raw_email == NULL)
-        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "give display_name and/or email");
+    if (display_name == NULL && raw_email == NULL && time_zone == NULL)
+        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
+                               "give display_name, email and/or time_zone");
     if (display_name != NULL && strlen(display_name) > USER_NAME_MAX)
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
                                "display_name must be a string of at most %d bytes", USER_NAME_MAX);
+    if (time_zone != NULL && check_time_zone(time_zone, err) != EM_OK)
+        return EM_E_INVAL;
     int rc = raw_email != NULL ? normalize_email(raw_email, email, err) : EM_OK;
     if (rc != EM_OK)
         return rc;
@@ -384,7 +404,10 @@ int accounts_update_profile(accounts *a, db *d, const char *user_id, const char 
     rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
-    rc = users_update_profile(d, user_id, display_name, raw_email != NULL ? email : NULL, err);
+    if (display_name != NULL || raw_email != NULL)
+        rc = users_update_profile(d, user_id, display_name, raw_email != NULL ? email : NULL, err);
+    if (rc == EM_OK && time_zone != NULL)
+        rc = users_set_time_zone(d, user_id, time_zone, err);
     if (rc == EM_OK && raw_email != NULL)
         rc = refresh_revoke_user_except(d, user_id, keep_family, clock_now_ms(), err);
     if (rc == EM_OK)

@@ -95,13 +95,15 @@ int accounts_logout(accounts *a, db *d, const char *refresh_token, const char *i
  * the current one. *account (may be NULL) receives the row. */
 int accounts_authenticate(accounts *a, db *d, const char *access_token, principal *who /* OUT */,
                           user *account /* OUT */, em_error *err);
-/* Change display name and/or email (NULL keeps a field). A new email needs the
- * current password (ACCOUNTS_INVALID_CREDENTIALS with EM_E_INVAL when it is
- * wrong or missing; limited like password changes) and ends every other
- * session of the account (all but `keep_family`, the caller's). *out receives
- * the row. */
+/* Change display name, email and/or time zone (NULL keeps a field). A new
+ * email needs the current password (ACCOUNTS_INVALID_CREDENTIALS with
+ * EM_E_INVAL when it is wrong or missing; limited like password changes) and
+ * ends every other session of the account (all but `keep_family`, the
+ * caller's). A time zone is an IANA name that names a zone of the system's
+ * tzdata (core/tz.h); anything else is EM_E_INVAL without a reason (400
+ * invalid_request), its message naming the field. *out receives the row. */
 int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name, const char *email,
-                            const char *current_password, const char *keep_family, const char *ip,
+                            const char *time_zone, const char *current_password, const char *keep_family, const char *ip,
                             user *out /* OUT */, em_error *err);
 /* Change the password knowing the current one, ending every session. Limited
  * per address and per account. A wrong current password is

@@ -7,7 +7,9 @@
 #include "core/clock.h"
 #include "core/ids.h"
 
-#define USER_COLUMNS "id, email, display_name, role, is_active, created_at, updated_at, password_hash"
+#define USER_COLUMNS                                                                                         \
+    "id, email, display_name, role, is_active, created_at, updated_at, password_hash, time_zone"
+#define USER_NCOLUMNS 9 /* the first column after USER_COLUMNS */
 
 bool users_role_valid(const char *role)
 {
@@ -31,6 +33,7 @@ static void read_row(db_stmt *st, user *u)
     copy_text(u->created_at, sizeof u->created_at, db_column_text(st, 5));
     copy_text(u->updated_at, sizeof u->updated_at, db_column_text(st, 6));
     copy_text(u->password_hash, sizeof u->password_hash, db_column_text(st, 7));
+    copy_text(u->time_zone, sizeof u->time_zone, db_column_text(st, 8));
 }
 
 /* Run a one-parameter SELECT of USER_COLUMNS expecting at most one row. */
@@ -87,7 +90,7 @@ int users_get_session(db *d, const char *id, const char *family, int64_t now_ms,
         rc = db_step(st, err);
     if (rc == DB_ROW) {
         read_row(st, out);
-        *session_alive = db_column_bool(st, 8);
+        *session_alive = db_column_bool(st, USER_NCOLUMNS);
         rc = EM_OK;
     } else if (rc == DB_DONE) {
         rc = em_error_set(err, EM_E_NOT_FOUND, "no such user");
@@ -143,6 +146,14 @@ int users_update_profile(db *d, const char *id, const char *display_name, const 
                   "UPDATE users SET display_name = COALESCE($1, display_name), "
                   "email = COALESCE($2, email), updated_at = $3 WHERE id = $4",
                   params, 4, err);
+}
+
+int users_set_time_zone(db *d, const char *id, const char *time_zone, em_error *err)
+{
+    char now[32];
+    now_text(now);
+    const char *params[] = {time_zone, now, id};
+    return update(d, "UPDATE users SET time_zone = $1, updated_at = $2 WHERE id = $3", params, 3, err);
 }
 
 int users_set_password(db *d, const char *id, const char *password_hash, em_error *err)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "auth/password.h"
+#include "core/tz.h"
 #include "core/err.h"
 #include "db/db.h"
 
@@ -23,6 +24,7 @@ typedef struct user {
     bool is_active;
     char created_at[40];                  /* ISO-8601 UTC */
     char updated_at[40];
+    char time_zone[TZ_NAME_MAX + 1];       /* IANA name ("Pacific/Auckland"); "UTC" by default */
     char password_hash[PASSWORD_HASH_MAX]; /* "" when the account has no password */
 } user;
 
@@ -46,6 +48,9 @@ int users_get_session(db *d, const char *id, const char *family, int64_t now_ms,
  * taken email, EM_E_NOT_FOUND for no such user. */
 int users_update_profile(db *d, const char *id, const char *display_name, const char *email,
                          em_error *err);
+/* Set the account's time zone (a name already checked, see
+ * accounts_update_profile). EM_E_NOT_FOUND for no such user. */
+int users_set_time_zone(db *d, const char *id, const char *time_zone, em_error *err);
 int users_set_password(db *d, const char *id, const char *password_hash, em_error *err);
 /* Change role (NULL keeps it) and/or is_active (-1 keeps it). */
 int users_set_role_active(db *d, const char *id, const char *role, int active, em_error *err);

@@ -615,6 +615,45 @@ int material_topics(db *d, const char *material_id, void (*visit)(void *ctx, con
     return rc;
 }
 
+int material_topic_sizes(db *d, const char *material_id,
+                         void (*visit)(void *ctx, const material_topic_size *t), void *ctx,
+                         int64_t *total_words, em_error *err)
+{
+    *total_words = 0;
+    const char *p[] = {material_id};
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(
+        d, "SELECT COALESCE(SUM(words), 0) FROM material_chunks WHERE material_id = $1", &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, p[0]);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        *total_words = db_column_int64(st, 0);
+        rc = EM_OK;
+    }
+    db_finalize(st);
+    if (rc != EM_OK)
+        return rc == DB_DONE ? EM_OK : rc;
+    rc = db_prepare_cached(
+        d,
+        "SELECT t.name, t.source, t.weight, COALESCE((SELECT SUM(c.words) FROM material_chunks c "
+        "WHERE c.material_id = t.material_id AND c.section = t.name), 0) "
+        "FROM material_topics t WHERE t.material_id = $1 ORDER BY t.position",
+        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, material_id);
+    while (db_next(st, &rc, err)) {
+        material_topic_size t = {.name = db_column_text(st, 0),
+                                 .source = db_column_text(st, 1),
+                                 .weight = db_column_double(st, 2),
+                                 .words = db_column_int64(st, 3)};
+        visit(ctx, &t);
+    }
+    db_finalize(st);
+    return rc;
+}
+
 /* ---- delete ---- */
 
 int material_delete(db *d, const char *id, em_error *err)

@@ -103,6 +103,21 @@ typedef struct material_topic {
 int material_topics(db *d, const char *material_id, void (*visit)(void *ctx, const material_topic *t), void *ctx,
                     size_t *count /* OUT */, em_error *err);
 
+/* A topic of a material with its length, for study plans; strings borrowed
+ * for the visit. */
+typedef struct material_topic_size {
+    const char *name;
+    const char *source; /* "heading" or "terms" */
+    double weight;      /* as in material_topic */
+    int64_t words;      /* words of the chunks whose section is the topic's name */
+} material_topic_size;
+/* Visit the topics of a material in the order of material_topics (document
+ * order for headings) with their words; *total_words receives the words of
+ * all the material's chunks. */
+int material_topic_sizes(db *d, const char *material_id,
+                         void (*visit)(void *ctx, const material_topic_size *t), void *ctx,
+                         int64_t *total_words /* OUT */, em_error *err);
+
 /* Mark processing (EM_E_NOT_FOUND when it was deleted meanwhile). */
 int material_set_processing(db *d, const char *id, em_error *err);
 /* Record extraction progress: pages done of total (best effort, outside any

@@ -1,10 +1,12 @@
 /* mastery: see mastery.h. */
 #include "study/mastery.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/authz.h"
 #include "core/ids.h"
+#include "core/mem.h"
 
 /* EM_OK when the account user_id exists, else EM_E_NOT_FOUND "no such user"
  * (an admin may name any id; a tutor's students and the caller exist). */
@@ -92,6 +94,133 @@ int mastery_insert(db *d, const char *user_id, const char *name, double mastery,
     if (rc == EM_E_CONFLICT) /* the foreign key: the user is gone */
         return em_error_set(err, EM_E_NOT_FOUND, "no such user");
     return rc == DB_DONE ? EM_OK : rc;
+}
+
+/* ---- a study session's topics ---- */
+
+/* Whether names[0..i) holds names[i] already. */
+static bool seen_before(const char *const *names, size_t i)
+{
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(names[j], names[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int sync_steps(db *d, const char *user_id, const char *session_id, const char *const *names, size_t n,
+                      em_error *err)
+{
+    /* Remove the rows whose name is gone: read them first (names are few). */
+    char **gone = NULL;
+    size_t n_gone = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, "SELECT id, name FROM topics WHERE session_id = $1", &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, session_id);
+    while (db_next(st, &rc, err)) {
+        const char *name = db_column_text(st, 1);
+        bool keep = false;
+        for (size_t i = 0; i < n && !keep; i++)
+            keep = strcmp(names[i], name) == 0;
+        if (!keep) {
+            gone = em_realloc(gone, (n_gone + 1) * sizeof *gone);
+            gone[n_gone++] = db_column_strdup(st, 0);
+        }
+    }
+    db_finalize(st);
+    for (size_t i = 0; i < n_gone; i++) {
+        if (rc == EM_OK) {
+            const char *p[] = {gone[i]};
+            rc = db_run_cached(d, "DELETE FROM topics WHERE id = $1", p, 1, err);
+            rc = rc == DB_DONE ? EM_OK : rc;
+        }
+        free(gone[i]);
+    }
+    free(gone);
+    /* Add the missing ones. */
+    for (size_t i = 0; rc == EM_OK && i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (seen_before(names, i) || len == 0 || len > MASTERY_NAME_MAX) /* no row can hold it */
+            continue;
+        const char *p[] = {session_id, names[i]};
+        rc = db_run_cached(d, "SELECT 1 FROM topics WHERE session_id = $1 AND name = $2", p, 2, err);
+        if (rc == DB_ROW) {
+            rc = EM_OK;
+            continue;
+        }
+        if (rc != DB_DONE)
+            break;
+        char id[37];
+        id_uuid7(id);
+        const char *q[] = {id, user_id, session_id, names[i]};
+        rc = db_run_cached(d,
+                           "INSERT INTO topics (id, user_id, session_id, name, mastery_score) "
+                           "VALUES ($1, $2, $3, $4, 0)",
+                           q, 4, err);
+        if (rc == EM_E_CONFLICT) /* the foreign key: the session is gone */
+            rc = em_error_set(err, EM_E_NOT_FOUND, "no such session");
+        rc = rc == DB_DONE ? EM_OK : rc;
+    }
+    return rc;
+}
+
+int mastery_sync_session(db *d, const char *user_id, const char *session_id, const char *const *names,
+                         size_t n, em_error *err)
+{
+    int rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    rc = sync_steps(d, user_id, session_id, names, n, err);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK)
+        db_rollback(d);
+    return rc;
+}
+
+int mastery_session_topics(db *d, const char *session_id, mastery_visit visit, void *ctx, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT id, user_id, name, mastery_score, next_review_at FROM topics "
+                               "WHERE session_id = $1 ORDER BY id",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, session_id);
+    while (db_next(st, &rc, err)) {
+        mastery_topic t = {
+            .id = db_column_text(st, 0),
+            .user_id = db_column_text(st, 1),
+            .name = db_column_text(st, 2),
+            .mastery = db_column_double(st, 3),
+            .next_review_at = db_column_text(st, 4),
+        };
+        visit(ctx, &t);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int mastery_set_session_topic(db *d, const char *session_id, const char *name, double mastery, em_error *err)
+{
+    if (!(mastery >= 0.0 && mastery <= 1.0))
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "mastery must be a number from 0 to 1");
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, "UPDATE topics SET mastery_score = $1 WHERE session_id = $2 AND name = $3",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_double(st, 1, mastery);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, session_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, name);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    return db_changes(d) == 0 ? em_error_set(err, EM_E_NOT_FOUND, "no such topic") : EM_OK;
 }
 
 int mastery_add(db *d, const principal *who, const char *user_id, const char *name, double mastery, char id_out[37],

@@ -43,4 +43,23 @@ int mastery_add(db *d, const principal *who, const char *user_id, const char *na
 int mastery_insert(db *d, const char *user_id, const char *name, double mastery, const char *next_review_at,
                    char id_out[37] /* OUT */, em_error *err);
 
+/* ---- a study session's topics ----
+ *
+ * A session's topics are rows of the same table with session_id set, one per
+ * distinct topic name of the session's materials, so each has one mastery
+ * that quizzes, reviews and plans share. The session area (sessions.h)
+ * decides who may ask; these take no caller. */
+
+/* Make session_id's topics exactly names[0..n) (user_id: the session's
+ * owner): names missing get a row with mastery 0, rows whose name is still
+ * there keep their mastery, rows whose name is gone are removed. Names are
+ * matched exactly; duplicates in names count once. One transaction. */
+int mastery_sync_session(db *d, const char *user_id, const char *session_id, const char *const *names,
+                         size_t n, em_error *err);
+/* Visit session_id's topics, oldest first. */
+int mastery_session_topics(db *d, const char *session_id, mastery_visit visit, void *ctx, em_error *err);
+/* Set the mastery (0..1) of session_id's topic `name`; EM_E_NOT_FOUND when
+ * the session has no such topic. */
+int mastery_set_session_topic(db *d, const char *session_id, const char *name, double mastery, em_error *err);
+
 #endif

@@ -1,19 +1,102 @@
-/* sessions: study sessions, the materials each covers, and who may see and
- * change them (the `study_sessions` and `session_materials` tables).
+/* sessions: study sessions, the materials each covers, its topics, and who
+ * may see and change them (the `study_sessions` and `session_materials`
+ * tables; the topics live in study/mastery.h's table).
  *
  * A session belongs to a student. It is visible by the one rule
  * (auth/authz.h): to its owner, the owner's tutors and admins; only its owner
  * changes it. Everyone else gets EM_E_NOT_FOUND "no such session", as for a
- * session that does not exist, so no one learns what exists. */
+ * session that does not exist, so no one learns what exists.
+ *
+ * What a student gives (title, exam type and date, daily minutes, study
+ * weekdays, free dates, materials) arrives as the JSON object of the request
+ * and is checked here, every field with a message naming it: EM_E_INVAL
+ * without a reason (400 invalid_request) for a malformed field; a material
+ * the caller cannot see is EM_E_NOT_FOUND "no such material", one the caller
+ * sees but does not own (a tutor naming a student's) EM_E_INVAL with reason
+ * EM_REASON_VALIDATION (422). Unknown fields are ignored, as elsewhere in
+ * the API. Dates are civil "YYYY-MM-DD" (core/civil.h); weekdays are the
+ * bits of learn/plan.h (bit 0 Sunday .. bit 6 Saturday). */
 #ifndef EM_STUDY_SESSIONS_H
 #define EM_STUDY_SESSIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+#include <stdint.h>
+
 #include "auth/token.h"
+#include "core/civil.h"
 #include "core/err.h"
 #include "db/db.h"
+
+#define SESSION_TITLE_MAX 200     /* bytes */
+#define SESSION_EXAM_TYPE_MAX 100 /* bytes */
+#define SESSION_MATERIALS_MAX 200 /* learn/plan.h's PLAN_MAX_MATERIALS */
+#define SESSION_FREE_DATES_MAX 1000
+#define SESSION_DEFAULT_MINUTES 60
+#define SESSION_ALL_DAYS 127u /* every weekday */
+#define SESSION_PAGE_MAX 100
+
+/* ---- sessions ---- */
+
+typedef struct session {
+    char id[37];
+    char user_id[37];
+    char *title;                    /* owned */
+    char *exam_type;                /* owned */
+    char exam_date[CIVIL_TEXT_MAX]; /* "YYYY-MM-DD", "" when none */
+    int daily_minutes;              /* 1..1440 */
+    unsigned study_days;            /* weekday bits, 1..127 */
+    char *free_dates_json;          /* owned: a JSON array of "YYYY-MM-DD" */
+    char **material_ids;            /* owned, in the student's order */
+    size_t n_materials;
+    char created_at[40], updated_at[40];
+} session;
+void session_cleanup(session *s);
+
+/* "sun" .. "sat" for 0..6 (static); NULL otherwise. */
+const char *session_weekday_name(int day);
+
+/* Create a session of `who`'s own from the JSON object `fields` (title and
+ * exam_date required; exam_type "", daily_minutes SESSION_DEFAULT_MINUTES,
+ * study_days every day, free_dates and material_ids none by default), with
+ * its topics (mastery.h), in one transaction. *out (may be NULL) receives it. */
+int session_create(db *d, const principal *who, const json_t *fields, session *out /* OUT */, em_error *err);
+/* owner_id's sessions, newest first (limit 1..SESSION_PAGE_MAX, offset >= 0,
+ * else EM_E_INVAL), when `who` may see them (else EM_E_NOT_FOUND "no such
+ * user"). *items is owned: session_cleanup each, then free the array. */
+int session_list(db *d, const principal *who, const char *owner_id, int limit, int offset,
+                 session **items /* OUT */, size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
+/* Change the fields `fields` names (at least one; material_ids replaces the
+ * set and the topics follow), owner only, in one transaction. *out (may be
+ * NULL) receives the session as it is now. */
+int session_update(db *d, const principal *who, const char *session_id, const json_t *fields,
+                   session *out /* OUT */, em_error *err);
+/* Delete the session, owner only: its materials list, topics, plans, cached
+ * plans and chat history go with it (foreign keys). */
+int session_delete(db *d, const principal *who, const char *session_id, em_error *err);
+
+/* ---- a session's topics ---- */
+
+/* A topic of a session: a topic of one of its ready materials, with its
+ * mastery (0 and id "" until the topic has its row). Borrowed for the visit. */
+typedef struct session_topic {
+    const char *topic_id; /* the topics row, "" when none yet */
+    const char *material_id;
+    const char *name;
+    const char *source; /* "heading" or "terms" */
+    int64_t words;      /* its length, for plans */
+    double mastery;     /* 0..1 */
+} session_topic;
+/* Visit the topics of the session's ready materials, materials in the
+ * student's order and each one's topics in document order, when `who` may
+ * see the session. A topic's words: those of the material's chunks whose
+ * section is its name; a topic of key terms (or a heading whose chunks carry
+ * another section title, a numbered one) gets its weight's share of the
+ * material's words instead. */
+int session_topics(db *d, const principal *who, const char *session_id,
+                   void (*visit)(void *ctx, const session_topic *t), void *ctx, em_error *err);
 
 /* ---- a session's materials ---- */
 
@@ -27,11 +110,24 @@ int session_materials(db *d, const principal *who, const char *session_id, bool 
 /* Free ids[0..n) and ids; (NULL, 0) is a no-op. */
 void session_ids_free(char **ids, size_t n);
 
+/* The session when `who` may see it and, when visit is not NULL, its topics
+ * as session_topics visits them. Free *out with session_cleanup. */
+int session_get(db *d, const principal *who, const char *session_id, session *out /* OUT */,
+                void (*visit)(void *ctx, const session_topic *t), void *ctx, em_error *err);
+
 /* ---- inside the study area ---- */
 
 /* The session's owner when `who` may see it (write: when `who` owns it), else
  * EM_E_NOT_FOUND "no such session" (also for a malformed or NULL id). */
 int sessions__owner(db *d, const principal *who, const char *session_id, bool write,
                     char owner_id[37] /* OUT */, em_error *err);
+/* Bring the session's topic rows in line with its ready materials' topics
+ * (mastery_sync_session); user_id is the session's owner. */
+int sessions__sync_topics(db *d, const char *user_id, const char *session_id, em_error *err);
+/* session_topics without a caller (the session's visibility already checked). */
+int sessions__topics(db *d, const char *session_id, void (*visit)(void *ctx, const session_topic *t),
+                     void *ctx, em_error *err);
+/* The session row without a caller ("no such session" when absent). */
+int sessions__get(db *d, const char *session_id, session *out /* OUT */, em_error *err);
 
 #endif

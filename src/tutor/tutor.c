@@ -80,7 +80,7 @@ static int session_load(db *d, const principal *who, const char *session_id, ses
     return rc;
 }
 
-static void session_cleanup(session_part *sp)
+static void session_part_cleanup(session_part *sp)
 {
     session_ids_free(sp->ids, sp->n_ids);
     session_ids_free(sp->history, sp->n_history);
@@ -99,7 +99,7 @@ int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_req
     if (rq->session_id != NULL) {
         rc = session_load(d, who, rq->session_id, &sp, err);
         if (rc != EM_OK) {
-            session_cleanup(&sp);
+            session_part_cleanup(&sp);
             return rc;
         }
     }
@@ -114,7 +114,7 @@ int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_req
     passages_set set = {0};
     rc = passages_load(d, env->cache, who, ids, n_ids, from_session, &set, err);
     if (rc != EM_OK) {
-        session_cleanup(&sp);
+        session_part_cleanup(&sp);
         return rc;
     }
     double load_ms = (double)(clock_mono_us() - t0) / 1000.0;
@@ -152,6 +152,6 @@ int tutor_ask(db *d, const tutor_env *env, const principal *who, const tutor_req
     }
     json_decref(k.citations);
     buf_cleanup(&k.answer);
-    session_cleanup(&sp);
+    session_part_cleanup(&sp);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include "it_common.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const env[] = {IT_FAST_HASH, "FIRST_SUPERUSER=boss@example.org",
@@ -15,18 +16,21 @@ typedef struct cast {
     it_account owner, tutor, other_tutor, stranger, admin;
     char material_id[64];   /* the owner's worksheet material */
     char question_id[64];   /* one of its questions */
+    char session_id[64];    /* the owner's study session over the material, with a plan */
+    char doomed_id[64];     /* another session of the owner's, for DELETE */
+    char plan_id[64];       /* the session's plan */
 } cast;
 
 /* What the %s of an endpoint's path stands for. */
-enum path_arg { ARG_OWNER, ARG_TUTOR, ARG_MATERIAL, ARG_QUESTION };
+enum path_arg { ARG_OWNER, ARG_TUTOR, ARG_MATERIAL, ARG_QUESTION, ARG_SESSION, ARG_DOOMED, ARG_PLAN };
 
 /* One endpoint: method, path (with one %s, see path_arg), body (with %s for
- * the material's id when arg is ARG_MATERIAL, else the owner's id), and who
- * may use it. */
+ * the material's id when arg is ARG_MATERIAL, the session's for a session
+ * endpoint, else the owner's id), and who may use it. */
 typedef struct endpoint {
     const char *method;
     const char *path;       /* printf format with one %s, or none */
-    const char *body;       /* printf format: the owner's id, or NULL */
+    const char *body;       /* printf format: the owner's, material's or session's id, or NULL */
     enum path_arg arg;
     bool owner_ok, tutor_ok, admin_ok; /* who gets a 2xx; everyone else 404 */
 } endpoint;
@@ -52,6 +56,17 @@ static const endpoint endpoints[] = {
      * a student's material does not ask about it. */
     {"POST", "/api/tutor/explain", "{\"question\":\"What makes ATP?\",\"material_ids\":[\"%s\"]}", ARG_MATERIAL,
      true, false, false},
+    /* Study sessions, plans and chat: the owner writes; the owner's tutor and admins read. */
+    {"GET", "/api/sessions?user_id=%s", NULL, ARG_OWNER, true, true, true},
+    {"GET", "/api/sessions/%s", NULL, ARG_SESSION, true, true, true},
+    {"GET", "/api/sessions/%s/chat", NULL, ARG_SESSION, true, true, true},
+    {"GET", "/api/sessions/%s/plan", NULL, ARG_SESSION, true, true, true},
+    {"GET", "/api/sessions/%s/plan.ics", NULL, ARG_SESSION, true, true, true},
+    {"GET", "/api/plans/%s", NULL, ARG_PLAN, true, true, true},
+    {"PATCH", "/api/sessions/%s", "{\"daily_minutes\":150}", ARG_SESSION, true, false, false},
+    {"POST", "/api/plan/generate-verified", "{\"session_id\":\"%s\"}", ARG_SESSION, true, false, false},
+    /* a DELETE is called by the owner last: the others are refused while it exists */
+    {"DELETE", "/api/sessions/%s", NULL, ARG_DOOMED, true, false, false},
 };
 
 /* pattern with its "%s" (if any) replaced by value. */
@@ -70,10 +85,16 @@ static long call(const it_server *s, const it_account *as, const endpoint *e, co
     const char *path_arg = e->arg == ARG_TUTOR      ? c->tutor.id
                          : e->arg == ARG_MATERIAL ? c->material_id
                          : e->arg == ARG_QUESTION ? c->question_id
+                         : e->arg == ARG_SESSION  ? c->session_id
+                         : e->arg == ARG_DOOMED   ? c->doomed_id
+                         : e->arg == ARG_PLAN     ? c->plan_id
                                                   : c->owner.id;
     fill(path, sizeof path, e->path, path_arg);
     if (e->body != NULL)
-        fill(body, sizeof body, e->body, e->arg == ARG_MATERIAL ? c->material_id : c->owner.id);
+        fill(body, sizeof body, e->body,
+             e->arg == ARG_MATERIAL  ? c->material_id
+             : e->arg == ARG_SESSION ? c->session_id
+                                     : c->owner.id);
     const char *h[] = {"Content-Type: application/json", it_bearer(as, auth, sizeof auth), NULL};
     it_response r;
     it_http(s, e->method, path, h, e->body ? body : NULL, e->body ? strlen(body) : 0, &r);
@@ -127,6 +148,53 @@ static void owner_worksheet(const it_server *s, cast *c)
     it_response_free(&r);
 }
 
+/* POST as the owner: the answer's JSON (status checked). */
+static json_t *owner_post(const it_server *s, const cast *c, const char *path, const char *body, long want)
+{
+    char auth[1100];
+    const char *h[] = {"Content-Type: application/json", it_bearer(&c->owner, auth, sizeof auth), NULL};
+    it_response r;
+    it_http(s, "POST", path, h, body, strlen(body), &r);
+    if (r.status != want)
+        fail_msg("POST %s: expected %ld, got %ld %s", path, want, r.status, r.body);
+    json_t *j = it_json(&r);
+    it_response_free(&r);
+    return j;
+}
+
+/* The owner's study sessions over the material, a plan of the first, and a
+ * line of its chat history; their ids go into the cast. */
+static void owner_sessions(const it_server *s, const it_backend *b, cast *c)
+{
+    /* the exam sixty days from today (UTC, the owner's zone) */
+    time_t exam_at = time(NULL) + 60 * 86400;
+    struct tm tm;
+    gmtime_r(&exam_at, &tm);
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"title\":\"Biology\",\"exam_date\":\"%04d-%02d-%02d\",\"daily_minutes\":120,"
+             "\"material_ids\":[\"%s\"]}",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, c->material_id);
+    json_t *j = owner_post(s, c, "/api/sessions", body, 201);
+    snprintf(c->session_id, sizeof c->session_id, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    j = owner_post(s, c, "/api/sessions", body, 201);
+    snprintf(c->doomed_id, sizeof c->doomed_id, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    snprintf(body, sizeof body, "{\"session_id\":\"%s\"}", c->session_id);
+    j = owner_post(s, c, "/api/plan/generate-verified", body, 201);
+    json_t *plan = json_object_get(j, "plan");
+    snprintf(c->plan_id, sizeof c->plan_id, "%s", json_string_value(json_object_get(plan, "id")));
+    assert_true(json_is_true(json_object_get(json_object_get(j, "verification"), "ok")));
+    json_decref(j);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO chat_messages (id, session_id, user_id, role, content) "
+             "VALUES ('01900000-0000-7000-8000-0000000000c1', '%s', '%s', 'user', 'What makes ATP?')",
+             c->session_id, c->owner.id);
+    it_backend_sql(b, false, sql);
+}
+
 static void access_matrix(void **state)
 {
     it_backend b;
@@ -149,6 +217,7 @@ static void access_matrix(void **state)
              c.owner.id);
     it_backend_sql(&b, false, sql);
     owner_worksheet(&s, &c);
+    owner_sessions(&s, &b, &c);
 
     /* What a refusal looks like: exactly what a missing owner gets. */
     char *missing = NULL;
@@ -164,8 +233,10 @@ static void access_matrix(void **state)
         {&c.stranger, "other student", 2}, {&c.admin, "admin", 3},
     };
     for (size_t e = 0; e < sizeof endpoints / sizeof endpoints[0]; e++) {
-        for (size_t k = 0; k < sizeof callers / sizeof callers[0]; k++) {
+        size_t n_callers = sizeof callers / sizeof callers[0];
+        for (size_t i = 0; i < n_callers; i++) {
             const endpoint *ep = &endpoints[e];
+            size_t k = strcmp(ep->method, "DELETE") == 0 ? (i + 1) % n_callers : i; /* the owner (0) last */
             bool ok = callers[k].kind == 0 ? ep->owner_ok
                     : callers[k].kind == 1 ? ep->tutor_ok
                     : callers[k].kind == 3 ? ep->admin_ok : false;

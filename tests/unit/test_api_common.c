@@ -122,7 +122,8 @@ static void api_common_user_json_public_view(void **state)
     snprintf(u.updated_at, sizeof u.updated_at, "2026-01-02T03:04:05.007Z");
     snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$v=19$secret");
     json_t *j = api_user_json(&u);
-    assert_int_equal(json_object_size(j), 7);
+    assert_int_equal(json_object_size(j), 8);
+    assert_string_equal(jstr(j, "time_zone"), "UTC"); /* none stored: the default */
     assert_string_equal(jstr(j, "id"), u.id);
     assert_string_equal(jstr(j, "email"), "someone@example.org");
     assert_string_equal(jstr(j, "display_name"), "Some \"One\"");
@@ -133,6 +134,10 @@ static void api_common_user_json_public_view(void **state)
     char *text = json_dumps(j, 0);
     assert_null(strstr(text, "argon2"));
     free(text);
+    json_decref(j);
+    snprintf(u.time_zone, sizeof u.time_zone, "Pacific/Auckland");
+    j = api_user_json(&u);
+    assert_string_equal(jstr(j, "time_zone"), "Pacific/Auckland");
     json_decref(j);
 }
 

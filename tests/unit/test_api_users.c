@@ -21,8 +21,9 @@ static void api_users_me_shows_account(void **state)
 {
     api_fx *t = api_fx_of(state);
     json_t *j = me(t, WHO_STUDENT);
-    assert_int_equal(json_object_size(j), 7);
+    assert_int_equal(json_object_size(j), 8);
     assert_string_equal(jstr(j, "id"), api_fx_id(t, WHO_STUDENT));
+    assert_string_equal(jstr(j, "time_zone"), "UTC");
     assert_string_equal(jstr(j, "email"), "student@example.org");
     assert_string_equal(jstr(j, "display_name"), "Student One");
     assert_string_equal(jstr(j, "role"), "student");
@@ -147,6 +148,53 @@ static void api_users_me_update_refused(void **state)
     json_decref(j);
 }
 
+/* The time zone: an IANA name of the system's tzdata, kept and shown; any
+ * other value is 400 invalid_request naming the field, and changes nothing. */
+static void api_users_me_time_zone(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    json_t *j =
+        call_json(t, "PATCH", "/api/users/me", WHO_STUDENT, "{\"time_zone\":\"Pacific/Auckland\"}", 200);
+    assert_string_equal(jstr(j, "time_zone"), "Pacific/Auckland");
+    assert_string_equal(jstr(j, "display_name"), "Student One");
+    json_decref(j);
+    j = me(t, WHO_STUDENT);
+    assert_string_equal(jstr(j, "time_zone"), "Pacific/Auckland");
+    json_decref(j);
+    /* with another field, in one change */
+    j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT,
+                  "{\"time_zone\":\"America/Los_Angeles\",\"display_name\":\"West\"}", 200);
+    assert_string_equal(jstr(j, "time_zone"), "America/Los_Angeles");
+    assert_string_equal(jstr(j, "display_name"), "West");
+    json_decref(j);
+    static const char *const bad[] = {
+        "{\"time_zone\":\"Mars/Olympus_Mons\"}",
+        "{\"time_zone\":\"../../etc/passwd\"}",
+        "{\"time_zone\":\"\"}",
+        "{\"time_zone\":\"Europe\"}",
+        "{\"time_zone\":5}",
+        "{\"time_zone\":null}",
+        "{\"time_zone\":\"/usr/share/zoneinfo/UTC\"}",
+        "{\"time_zone\":\"Pacific/Auckland\",\"display_name\":7}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        http_fake *f = call(t, "PATCH", "/api/users/me", WHO_STUDENT, bad[i]);
+        int want = strstr(bad[i], "display_name") != NULL ? 422 : 400;
+        expect_error(f, want, want == 400 ? "invalid_request" : "validation_error");
+        if (want == 400 && strstr(error_message(f), "time_zone") == NULL)
+            fail_msg("%s: the message does not name time_zone: %s", bad[i], error_message(f));
+        http_fake_free(f);
+    }
+    j = me(t, WHO_STUDENT);
+    assert_string_equal(jstr(j, "time_zone"), "America/Los_Angeles");
+    assert_string_equal(jstr(j, "display_name"), "West");
+    json_decref(j);
+    /* each account its own */
+    j = me(t, WHO_STUDENT2);
+    assert_string_equal(jstr(j, "time_zone"), "UTC");
+    json_decref(j);
+}
+
 static void api_users_me_password_changes(void **state)
 {
     api_fx *t = api_fx_of(state);
@@ -253,7 +301,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         API_BOTH(api_users_me_shows_account),         API_BOTH(api_users_me_update_changes),
         API_BOTH(api_users_me_update_refused),        API_BOTH(api_users_me_password_changes),
-        API_BOTH(api_users_me_password_rate_limited),
+        API_BOTH(api_users_me_password_rate_limited), API_BOTH(api_users_me_time_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -662,22 +662,24 @@ static void auth_accounts_update_profile(void **state)
     /* the name alone: no email audit */
     account_tokens mine = login(a, f->d, "ivy@example.org", PASSWORD);
     account_tokens other = login(a, f->d, "ivy@example.org", PASSWORD);
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, "Ivy Green", NULL, NULL, mine.family, IP, &out, &err),
-                     EM_OK);
+    assert_int_equal(
+        accounts_update_profile(a, f->d, u.id, "Ivy Green", NULL, NULL, NULL, mine.family, IP, &out, &err),
+        EM_OK);
     assert_string_equal(out.display_name, "Ivy Green");
     assert_string_equal(out.email, "ivy@example.org");
     assert_int_equal(audits(f->d, "email_changed", u.id), 0);
     /* the email needs the current password */
-    int rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, mine.family, IP, &out, &err);
+    int rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, NULL, mine.family,
+                                     IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
-    rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", "not the password", mine.family, IP,
-                                 &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, NULL, "ivy.green@example.org", NULL, "not the password",
+                                 mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS);
     assert_int_equal(audits(f->d, "email_change_failed", u.id), 1);
     assert_string_equal(get_user(f->d, u.id).email, "ivy@example.org");
     /* the email, normalised and audited; every other session ends */
-    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", PASSWORD, mine.family,
-                                             IP, &out, &err),
+    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, "  Ivy.Green@Example.org", NULL, PASSWORD,
+                                             mine.family, IP, &out, &err),
                      EM_OK);
     principal who;
     assert_int_equal(accounts_authenticate(a, f->d, mine.access, &who, NULL, &err), EM_OK);
@@ -688,26 +690,61 @@ static void auth_accounts_update_profile(void **state)
     assert_int_equal(audits(f->d, "email_changed", u.id), 1);
     login(a, f->d, "ivy.green@example.org", PASSWORD);
     /* refusals change nothing */
-    rc = accounts_update_profile(a, f->d, u.id, "New Name", "TAKEN@example.org", PASSWORD, mine.family, IP, &out,
-                                 &err);
+    rc = accounts_update_profile(a, f->d, u.id, "New Name", "TAKEN@example.org", NULL, PASSWORD, mine.family,
+                                 IP, &out, &err);
     expect_refusal(rc, &err, EM_E_CONFLICT, NULL);
-    rc = accounts_update_profile(a, f->d, u.id, "New Name", "no at sign", PASSWORD, mine.family, IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, "New Name", "no at sign", NULL, PASSWORD, mine.family, IP,
+                                 &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
-    rc = accounts_update_profile(a, f->d, u.id, NULL, NULL, NULL, mine.family, IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, NULL, NULL, NULL, NULL, mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
     char long_name[USER_NAME_MAX + 2];
     memset(long_name, 'x', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
-    rc = accounts_update_profile(a, f->d, u.id, long_name, NULL, NULL, mine.family, IP, &out, &err);
+    rc = accounts_update_profile(a, f->d, u.id, long_name, NULL, NULL, NULL, mine.family, IP, &out, &err);
     expect_refusal(rc, &err, EM_E_INVAL, ACCOUNTS_VALIDATION);
     user now = get_user(f->d, u.id);
     assert_string_equal(now.email, "ivy.green@example.org");
     assert_string_equal(now.display_name, "Ivy Green");
     assert_int_equal(audits(f->d, "email_changed", u.id), 1);
     /* nobody */
-    rc = accounts_update_profile(a, f->d, "01900000-0000-7000-8000-00000000dead", "X", NULL, NULL, NULL, IP, &out,
-                                 &err);
+    rc = accounts_update_profile(a, f->d, "01900000-0000-7000-8000-00000000dead", "X", NULL, NULL, NULL, NULL,
+                                 IP, &out, &err);
     assert_int_equal(rc, EM_E_NOT_FOUND);
+    accounts_free(a);
+}
+
+static void auth_accounts_update_time_zone(void **state)
+{
+    fixture *f = area_db(state);
+    accounts *a = new_accounts(fast_cost, 100);
+    em_error err = {0};
+    user u = make_account(a, f->d, "kim@example.org", "student");
+    assert_string_equal(u.time_zone, "UTC");
+    account_tokens mine = login(a, f->d, "kim@example.org", PASSWORD);
+    user out;
+    assert_int_equal(accounts_update_profile(a, f->d, u.id, NULL, NULL, "Pacific/Auckland", NULL, mine.family,
+                                             IP, &out, &err),
+                     EM_OK);
+    assert_string_equal(out.time_zone, "Pacific/Auckland");
+    assert_string_equal(out.display_name, u.display_name);
+    assert_string_equal(get_user(f->d, u.id).time_zone, "Pacific/Auckland");
+    assert_int_equal(
+        accounts_update_profile(a, f->d, u.id, NULL, NULL, "UTC", NULL, mine.family, IP, &out, &err), EM_OK);
+    assert_string_equal(out.time_zone, "UTC");
+    /* a name that is not a zone of the system: 400, naming the field */
+    static const char *const bad[] = {"Mars/Olympus_Mons", "../etc/passwd", "", "Europe", "/etc/localtime",
+                                      "America//New_York", "posixrules/x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        int rc = accounts_update_profile(a, f->d, u.id, "Changed", NULL, bad[i], NULL, mine.family, IP, &out,
+                                         &err);
+        expect_refusal(rc, &err, EM_E_INVAL, NULL);
+        assert_non_null(strstr(err.msg, "time_zone"));
+    }
+    user now = get_user(f->d, u.id);
+    assert_string_equal(now.time_zone, "UTC");
+    assert_string_equal(now.display_name, u.display_name);
     accounts_free(a);
 }
 
@@ -1041,6 +1078,7 @@ int main(void)
         BOTH(auth_accounts_logout_is_idempotent),
         BOTH(auth_accounts_authenticate_reads_the_account_now),
         BOTH(auth_accounts_update_profile),
+        BOTH(auth_accounts_update_time_zone),
         BOTH(auth_accounts_change_password_ends_every_session),
         BOTH(auth_accounts_admin_update),
         BOTH(auth_accounts_assign_students_all_or_nothing),

@@ -1,6 +1,7 @@
 /* mastery: a student's topics on SQLite and PostgreSQL: listing (oldest
  * first, limited), adding and inserting (validation, a missing user), and who
- * may see and add them by the one rule, a demoted tutor included. */
+ * may see and add them by the one rule, a demoted tutor included; a study
+ * session's topics kept in line with a list of names, their mastery kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,6 +223,65 @@ static void study_mastery_insert(void **state)
     assert_int_equal(area_int(f->d, "SELECT count(*) FROM topics", NULL, 0), 0);
 }
 
+typedef struct names_seen {
+    size_t n;
+    char name[8][64], id[8][37];
+    double mastery[8];
+} names_seen;
+
+static void collect_session_topic(void *ctx, const mastery_topic *t)
+{
+    names_seen *s = ctx;
+    assert_true(s->n < 8);
+    size_t i = s->n++;
+    snprintf(s->name[i], sizeof s->name[i], "%s", t->name);
+    snprintf(s->id[i], sizeof s->id[i], "%s", t->id);
+    s->mastery[i] = t->mastery;
+}
+
+static void study_mastery_sync_session(void **state)
+{
+    fixture *f = area_db(state);
+    cast c;
+    make_cast(f->d, &c);
+    char session[37];
+    id_uuid7(session);
+    const char *sp[] = {session, c.owner};
+    area_run(f->d, "INSERT INTO study_sessions (id, user_id) VALUES ($1, $2)", sp, 2);
+    em_error err = {0};
+    /* names once each; an empty one has no row */
+    const char *first[] = {"Cells", "Genes", "Cells", ""};
+    assert_int_equal(mastery_sync_session(f->d, c.owner, session, first, 4, &err), EM_OK);
+    names_seen s = {0};
+    assert_int_equal(mastery_session_topics(f->d, session, collect_session_topic, &s, &err), EM_OK);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.name[0], "Cells");
+    assert_string_equal(s.name[1], "Genes");
+    assert_true(s.mastery[0] == 0.0);
+    char cells_id[37];
+    snprintf(cells_id, sizeof cells_id, "%s", s.id[0]);
+    assert_int_equal(mastery_set_session_topic(f->d, session, "Cells", 0.5, &err), EM_OK);
+    assert_int_equal(mastery_set_session_topic(f->d, session, "Cells", 1.5, &err), EM_E_INVAL);
+    /* Genes goes, Optics comes, Cells stays with its row and mastery */
+    const char *second[] = {"Optics", "Cells"};
+    assert_int_equal(mastery_sync_session(f->d, c.owner, session, second, 2, &err), EM_OK);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(mastery_session_topics(f->d, session, collect_session_topic, &s, &err), EM_OK);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.name[0], "Cells");
+    assert_string_equal(s.id[0], cells_id);
+    assert_true(s.mastery[0] == 0.5);
+    assert_string_equal(s.name[1], "Optics");
+    /* the student's own list shows them too: one home for mastery */
+    assert_int_equal(topics_of(f->d, c.owner), 2);
+    /* nothing left */
+    assert_int_equal(mastery_sync_session(f->d, c.owner, session, NULL, 0, &err), EM_OK);
+    assert_int_equal(topics_of(f->d, c.owner), 0);
+    /* a session that does not exist */
+    assert_int_equal(mastery_sync_session(f->d, c.owner, NOBODY, first, 1, &err), EM_E_NOT_FOUND);
+    assert_int_equal(topics_of(f->d, c.owner), 0);
+}
+
 int main(void)
 {
     area_log_setup();
@@ -229,6 +289,7 @@ int main(void)
         BOTH(study_mastery_list_order_and_visibility),
         BOTH(study_mastery_add_validates_and_checks_access),
         BOTH(study_mastery_insert),
+        BOTH(study_mastery_sync_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
