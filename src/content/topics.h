@@ -14,7 +14,8 @@
 #include "content/deadline.h"
 #include "core/err.h"
 
-#define TOPICS_MAX 50        /* topics from headings */
+#define TOPICS_MAX 400       /* topics from headings: a long textbook's chapters and sections,
+                                 every one of which a plan schedules */
 #define TOPICS_MAX_TERMS 12  /* topics from key terms */
 #define TOPICS_NAME_MAX 200  /* bytes of a name, cut at a character boundary */
 #define TOPICS_SLUG_MAX 64   /* bytes of a slug */

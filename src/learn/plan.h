@@ -26,7 +26,7 @@
 /* ---- limits and constants ---- */
 
 #define PLAN_MAX_MATERIALS 200
-#define PLAN_MAX_TOPICS 2000       /* over all materials */
+#define PLAN_MAX_TOPICS 10000      /* over all materials */
 #define PLAN_MAX_WORDS 5000000     /* words of one topic */
 #define PLAN_MAX_DAYS 3660         /* from today to the exam: ten years */
 #define PLAN_MAX_FREE_DATES 3660

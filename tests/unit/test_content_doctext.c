@@ -385,7 +385,7 @@ static void content_doctext_many_headings(void **state)
     double t = whole_way(text, len, true, &n_headings, &n_topics);
     print_message("80,000 headings: %.2f s\n", t);
     assert_int_equal(n_headings, 80000);
-    assert_int_equal(n_topics, TOPICS_MAX);
+    assert_true(n_topics > 0 && n_topics <= TOPICS_MAX);
     assert_true(t < 5);
     free(text);
 }
