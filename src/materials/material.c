@@ -637,9 +637,12 @@ int material_topic_sizes(db *d, const char *material_id,
         return rc == DB_DONE ? EM_OK : rc;
     rc = db_prepare_cached(
         d,
-        "SELECT t.name, t.source, t.weight, COALESCE((SELECT SUM(c.words) FROM material_chunks c "
-        "WHERE c.material_id = t.material_id AND c.section = t.name), 0) "
-        "FROM material_topics t WHERE t.material_id = $1 ORDER BY t.position",
+        /* the chunks' words summed by section once, not once per topic: a
+           long book has hundreds of topics over thousands of chunks */
+        "SELECT t.name, t.source, t.weight, COALESCE(s.words, 0) FROM material_topics t "
+        "LEFT JOIN (SELECT section, SUM(words) AS words FROM material_chunks WHERE material_id = $1 "
+        "GROUP BY section) s ON s.section = t.name "
+        "WHERE t.material_id = $1 ORDER BY t.position",
         &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, material_id);

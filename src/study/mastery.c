@@ -111,46 +111,40 @@ static bool seen_before(const char *const *names, size_t i)
 static int sync_steps(db *d, const char *user_id, const char *session_id, const char *const *names, size_t n,
                       em_error *err)
 {
-    /* Remove the rows whose name is gone: read them first (names are few). */
-    char **gone = NULL;
-    size_t n_gone = 0;
+    /* The session's rows, read once: those whose name is gone are removed,
+       names without a row get one. */
+    char **ids = NULL, **have = NULL;
+    size_t n_have = 0;
     db_stmt *st = NULL;
     int rc = db_prepare(d, "SELECT id, name FROM topics WHERE session_id = $1", &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, session_id);
     while (db_next(st, &rc, err)) {
-        const char *name = db_column_text(st, 1);
-        bool keep = false;
-        for (size_t i = 0; i < n && !keep; i++)
-            keep = strcmp(names[i], name) == 0;
-        if (!keep) {
-            gone = em_realloc(gone, (n_gone + 1) * sizeof *gone);
-            gone[n_gone++] = db_column_strdup(st, 0);
-        }
+        ids = em_realloc(ids, (n_have + 1) * sizeof *ids);
+        have = em_realloc(have, (n_have + 1) * sizeof *have);
+        ids[n_have] = db_column_strdup(st, 0);
+        have[n_have++] = db_column_strdup(st, 1);
     }
     db_finalize(st);
-    for (size_t i = 0; i < n_gone; i++) {
-        if (rc == EM_OK) {
-            const char *p[] = {gone[i]};
+    for (size_t k = 0; rc == EM_OK && k < n_have; k++) {
+        bool keep = false;
+        for (size_t i = 0; i < n && !keep; i++)
+            keep = strcmp(names[i], have[k]) == 0;
+        if (!keep) {
+            const char *p[] = {ids[k]};
             rc = db_run_cached(d, "DELETE FROM topics WHERE id = $1", p, 1, err);
             rc = rc == DB_DONE ? EM_OK : rc;
         }
-        free(gone[i]);
     }
-    free(gone);
-    /* Add the missing ones. */
     for (size_t i = 0; rc == EM_OK && i < n; i++) {
         size_t len = strlen(names[i]);
         if (seen_before(names, i) || len == 0 || len > MASTERY_NAME_MAX) /* no row can hold it */
             continue;
-        const char *p[] = {session_id, names[i]};
-        rc = db_run_cached(d, "SELECT 1 FROM topics WHERE session_id = $1 AND name = $2", p, 2, err);
-        if (rc == DB_ROW) {
-            rc = EM_OK;
+        bool exists = false;
+        for (size_t k = 0; k < n_have && !exists; k++)
+            exists = strcmp(have[k], names[i]) == 0;
+        if (exists)
             continue;
-        }
-        if (rc != DB_DONE)
-            break;
         char id[37];
         id_uuid7(id);
         const char *q[] = {id, user_id, session_id, names[i]};
@@ -162,6 +156,12 @@ static int sync_steps(db *d, const char *user_id, const char *session_id, const 
             rc = em_error_set(err, EM_E_NOT_FOUND, "no such session");
         rc = rc == DB_DONE ? EM_OK : rc;
     }
+    for (size_t k = 0; k < n_have; k++) {
+        free(ids[k]);
+        free(have[k]);
+    }
+    free(ids);
+    free(have);
     return rc;
 }
 
