@@ -62,7 +62,8 @@ void api_plans_generate(http_req *req, http_res *res)
         plan_record r;
         plan_infeasible why;
         em_error err = {0};
-        int rc = plans_generate(d, &api_caller_of(req)->who, json_string_value(sid), api_now_ms(req), &r,
+        const api_ctx *c = req->ctx;
+        int rc = plans_generate(d, c->llm, &api_caller_of(req)->who, json_string_value(sid), api_now_ms(req), &r,
                                 &why, &err);
         if (rc == EM_E_INVAL && err.reason != NULL && strcmp(err.reason, PLANS_INFEASIBLE) == 0) {
             respond_infeasible(res, &err, &why);

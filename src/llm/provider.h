@@ -19,8 +19,9 @@
  * material's title. A provider that sends text to a model picks what to send
  * with retrieve_search first.
  *
- * A provider also drafts study plans (learn/plan.h), verified against their
- * constraints (learn/verify.h) whoever drafted them.
+ * A provider also drafts study plans (learn/plan.h). Whoever drafted a plan,
+ * the plans use case (study/plans.h) checks it against its constraints
+ * (learn/verify.h) before anyone sees it: a provider is not trusted to.
  *
  * Generating quiz questions and analysing a student's performance will be
  * members of llm_provider too, added with the quiz work; they are left out
@@ -100,12 +101,11 @@ struct llm_provider {
      * failures with err's message safe to show. */
     int (*explain)(const llm_provider *p, const llm_explain_input *in, const llm_sink *sink,
                    llm_explain_result *out /* OUT */, em_error *err);
-    /* Draft a plan for in into *out and check it into *report (free both with
-     * plan_cleanup and verify_report_cleanup, also on failure). plan_make's
-     * errors: EM_E_INVAL with reason PLAN_REASON_INFEASIBLE and *why filled
-     * (why may be NULL). */
+    /* Draft a plan for in into *out (free it with plan_cleanup, also on
+     * failure). plan_make's errors: EM_E_INVAL with reason
+     * PLAN_REASON_INFEASIBLE and *why filled (why may be NULL). */
     int (*draft_plan)(const llm_provider *p, const plan_input *in, plan *out /* OUT */,
-                      verify_report *report /* OUT */, plan_infeasible *why /* OUT */, em_error *err);
+                      plan_infeasible *why /* OUT */, em_error *err);
 };
 
 /* ---- the registry ---- */

@@ -209,11 +209,12 @@ static void hash_number(crypto_hash_sha256_state *st, const char *label, double 
 }
 
 /* SHA-256 (hex) over every input of the plan. */
-static void cache_key(const input *x, const char *session_id, char hex[65])
+static void cache_key(const input *x, const char *provider, const char *session_id, char hex[65])
 {
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
     hash_number(&st, "algorithm", PLANS_ALGORITHM_VERSION);
+    hash_text(&st, "provider", provider);
     hash_text(&st, "session", session_id);
     hash_text(&st, "today", x->today);
     hash_text(&st, "time_zone", x->time_zone);
@@ -422,13 +423,16 @@ static int store_plan(db *d, const plan_record *r, const char *key, int64_t now_
     return rc == DB_DONE ? EM_OK : rc;
 }
 
-static int make_plan(db *d, const input *x, const char *owner, const char *session_id, const char *key,
-                     int64_t now_ms, plan_record *out, plan_infeasible *why, em_error *err)
+static int make_plan(db *d, const llm_provider *llm, const input *x, const char *owner, const char *session_id,
+                     const char *key, int64_t now_ms, plan_record *out, plan_infeasible *why, em_error *err)
 {
     plan p;
-    int rc = plan_make(&x->in, &p, why, err);
-    if (rc != EM_OK)
+    memset(&p, 0, sizeof p);
+    int rc = llm->draft_plan(llm, &x->in, &p, why, err);
+    if (rc != EM_OK) {
+        plan_cleanup(&p);
         return rc;
+    }
     verify_report report;
     memset(&report, 0, sizeof report);
     rc = verify_plan(&x->in, &p, &report, err);
@@ -451,7 +455,8 @@ static int make_plan(db *d, const input *x, const char *owner, const char *sessi
     return rc;
 }
 
-int plans_generate(db *d, const principal *who, const char *session_id, int64_t now_ms, plan_record *out,
+int plans_generate(db *d, const llm_provider *llm, const principal *who, const char *session_id, int64_t now_ms,
+                   plan_record *out,
                    plan_infeasible *why, em_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -472,11 +477,11 @@ int plans_generate(db *d, const principal *who, const char *session_id, int64_t 
     char key[65];
     bool found = false;
     if (rc == EM_OK) {
-        cache_key(&x, session_id, key);
+        cache_key(&x, llm->name, session_id, key);
         rc = cached_plan(d, owner, key, now_ms, out, &found, err);
     }
     if (rc == EM_OK && !found)
-        rc = make_plan(d, &x, owner, session_id, key, now_ms, out, why, err);
+        rc = make_plan(d, llm, &x, owner, session_id, key, now_ms, out, why, err);
     if (rc == EM_OK)
         rc = db_commit(d, err);
     if (rc != EM_OK) {

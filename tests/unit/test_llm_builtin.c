@@ -280,7 +280,7 @@ static void llm_builtin_rejects_bad_input(void **state)
     assert_int_equal(s.n_events, 0);
 }
 
-static void llm_builtin_draft_plan_is_verified(void **state)
+static void llm_builtin_draft_plan_passes_verification(void **state)
 {
     (void)state;
     plan_topic topics[] = {{"Cells", 2000, 0.1}, {"Plants", 3000, 0.0}};
@@ -291,8 +291,9 @@ static void llm_builtin_draft_plan_is_verified(void **state)
     verify_report v;
     plan_infeasible why;
     em_error err = {0};
-    assert_int_equal(llm_builtin.draft_plan(&llm_builtin, &in, &p, &v, &why, &err), EM_OK);
+    assert_int_equal(llm_builtin.draft_plan(&llm_builtin, &in, &p, &why, &err), EM_OK);
     assert_true(p.n_days > 0);
+    assert_int_equal(verify_plan(&in, &p, &v, &err), EM_OK);
     assert_true(v.ok);
     plan_cleanup(&p);
     verify_report_cleanup(&v);
@@ -322,7 +323,7 @@ int main(void)
         cmocka_unit_test(llm_builtin_follow_up),
         cmocka_unit_test(llm_builtin_stops_when_asked),
         cmocka_unit_test(llm_builtin_rejects_bad_input),
-        cmocka_unit_test(llm_builtin_draft_plan_is_verified),
+        cmocka_unit_test(llm_builtin_draft_plan_passes_verification),
         cmocka_unit_test(llm_provider_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,7 +56,7 @@ static void generate_ok(db *d, const principal *who, const char *session_id, int
 {
     em_error err = {0};
     plan_infeasible why;
-    int rc = plans_generate(d, who, session_id, now_ms, r, &why, &err);
+    int rc = plans_generate(d, &llm_builtin, who, session_id, now_ms, r, &why, &err);
     if (rc != EM_OK)
         fail_msg("plans_generate: %d %s", rc, err.msg);
 }
@@ -211,7 +211,7 @@ static void study_plans_refusals(void **state)
              "{\"title\":\"T\",\"exam_date\":\"2026-12-10\",\"daily_minutes\":5,\"material_ids\":[\"%s\"]}",
              cells);
     make_session(f->d, &c.p_owner, json, id);
-    assert_int_equal(plans_generate(f->d, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
+    assert_int_equal(plans_generate(f->d, &llm_builtin, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
     assert_string_equal(err.reason, PLANS_INFEASIBLE);
     assert_int_equal(why.problem, PLAN_BUDGET_TOO_SMALL);
     assert_true(why.min_daily_minutes > 5);
@@ -234,14 +234,14 @@ static void study_plans_refusals(void **state)
         try_session(f->d, &c.p_owner, id, "{\"exam_date\":\"2026-12-05\",\"daily_minutes\":600}", &s, &err),
         EM_OK);
     session_cleanup(&s);
-    assert_int_equal(plans_generate(f->d, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
+    assert_int_equal(plans_generate(f->d, &llm_builtin, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
     assert_string_equal(err.reason, PLANS_EXAM_PAST);
     assert_non_null(strstr(err.msg, "2026-12-05"));
     assert_non_null(strstr(err.msg, "2026-12-06"));
     /* the exam today: infeasible, with the earliest exam date */
     assert_int_equal(try_session(f->d, &c.p_owner, id, "{\"exam_date\":\"2026-12-06\"}", &s, &err), EM_OK);
     session_cleanup(&s);
-    assert_int_equal(plans_generate(f->d, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
+    assert_int_equal(plans_generate(f->d, &llm_builtin, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
     assert_string_equal(err.reason, PLANS_INFEASIBLE);
     assert_int_equal(why.problem, PLAN_EXAM_NOT_AHEAD);
 
@@ -249,11 +249,11 @@ static void study_plans_refusals(void **state)
     snprintf(json, sizeof json, "{\"exam_date\":\"2027-03-01\",\"material_ids\":[\"%s\"]}", pending);
     assert_int_equal(try_session(f->d, &c.p_owner, id, json, &s, &err), EM_OK);
     session_cleanup(&s);
-    assert_int_equal(plans_generate(f->d, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
+    assert_int_equal(plans_generate(f->d, &llm_builtin, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
     assert_string_equal(err.reason, PLANS_NO_MATERIAL);
     assert_int_equal(try_session(f->d, &c.p_owner, id, "{\"material_ids\":[]}", &s, &err), EM_OK);
     session_cleanup(&s);
-    assert_int_equal(plans_generate(f->d, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
+    assert_int_equal(plans_generate(f->d, &llm_builtin, &c.p_owner, id, NOON_UTC, &r, &why, &err), EM_E_INVAL);
     assert_string_equal(err.reason, PLANS_NO_MATERIAL);
 
     /* only the owner makes plans */
@@ -262,10 +262,10 @@ static void study_plans_refusals(void **state)
     session_cleanup(&s);
     const principal *no_write[] = {&c.p_tutor, &c.p_admin, &c.p_idle, &c.p_stranger};
     for (size_t i = 0; i < 4; i++) {
-        assert_int_equal(plans_generate(f->d, no_write[i], id, NOON_UTC, &r, &why, &err), EM_E_NOT_FOUND);
+        assert_int_equal(plans_generate(f->d, &llm_builtin, no_write[i], id, NOON_UTC, &r, &why, &err), EM_E_NOT_FOUND);
         assert_string_equal(err.msg, "no such session");
     }
-    assert_int_equal(plans_generate(f->d, &c.p_owner, NOBODY, NOON_UTC, &r, &why, &err), EM_E_NOT_FOUND);
+    assert_int_equal(plans_generate(f->d, &llm_builtin, &c.p_owner, NOBODY, NOON_UTC, &r, &why, &err), EM_E_NOT_FOUND);
     /* refusals store nothing */
     assert_int_equal(count_of(f->d, "SELECT count(*) FROM plans WHERE session_id = $1", id), 1);
 }
