@@ -12,16 +12,14 @@
 void api_admin_users_list(http_req *req, http_res *res)
 {
     const char *role = http_req_query(req, "role");
-    long limit = api_query_long(req, "limit", 1, ADMIN_PAGE_MAX, 50);
-    long offset = api_query_long(req, "offset", 0, 100000000, 0);
     if (role != NULL && !users_role_valid(role)) {
         http_res_error(res, 400, "invalid_request", "role must be student, tutor or admin");
         return;
     }
-    if (limit < 0 || offset < 0) {
-        http_res_error(res, 400, "invalid_request", "limit must be 1-%d and offset 0 or more", ADMIN_PAGE_MAX);
+    api_page pg;
+    if (!api_page_read(req, res, ADMIN_PAGE_MAX, 50, &pg))
         return;
-    }
+    long limit = pg.limit, offset = pg.offset;
     db *d = api_db(req, res);
     if (d == NULL)
         return;

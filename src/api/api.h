@@ -14,6 +14,7 @@
 
 #include "auth/accounts.h"
 #include "content/storage.h"
+#include "core/jsonw.h"
 #include "db/db.h"
 #include "http/router.h"
 #include "materials/links.h"
@@ -99,6 +100,20 @@ db *api_db(http_req *req, http_res *res);
 /* A query parameter as a whole number in [lo, hi]: `fallback` when absent,
  * -1 when malformed or out of range. */
 long api_query_long(const http_req *req, const char *name, long lo, long hi, long fallback);
+/* A page of a list: ?limit= (1..max) and ?offset= (0..API_OFFSET_MAX). */
+#define API_OFFSET_MAX 1000000
+typedef struct api_page {
+    long limit, offset;
+} api_page;
+/* Read a page's query (limit defaults to dflt, offset to 0). False after
+ * answering 400 invalid_request when either is malformed or out of range. */
+bool api_page_read(const http_req *req, http_res *res, long max, long dflt, api_page *out /* OUT */);
+/* Write a page's envelope around its items: api_page_begin opens
+ * {"items": [, the caller writes each item, api_page_end closes the array and
+ * adds "total" (or "count" when total is negative: how many items there
+ * are), "limit" and "offset". */
+void api_page_begin(jsonw *w);
+void api_page_end(jsonw *w, const api_page *p, int64_t total, size_t count);
 /* Answer a use case's refusal or failure: the status and code that its rc and
  * em_error reason stand for (404 not_found, 409 conflict, 422
  * validation_error, 401/403 with the reason as code, 429 with Retry-After,

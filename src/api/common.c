@@ -31,6 +31,41 @@ long api_query_long(const http_req *req, const char *name, long lo, long hi, lon
     return (long)n;
 }
 
+bool api_page_read(const http_req *req, http_res *res, long max, long dflt, api_page *out)
+{
+    out->limit = api_query_long(req, "limit", 1, max, dflt);
+    out->offset = api_query_long(req, "offset", 0, API_OFFSET_MAX, 0);
+    if (out->limit < 0 || out->offset < 0) {
+        http_res_error(res, 400, "invalid_request", "limit must be 1-%ld and offset 0-%d", max, API_OFFSET_MAX);
+        return false;
+    }
+    return true;
+}
+
+void api_page_begin(jsonw *w)
+{
+    jsonw_object_begin(w);
+    jsonw_key(w, "items");
+    jsonw_array_begin(w);
+}
+
+void api_page_end(jsonw *w, const api_page *p, int64_t total, size_t count)
+{
+    jsonw_array_end(w);
+    if (total >= 0) {
+        jsonw_key(w, "total");
+        jsonw_int(w, total);
+    } else {
+        jsonw_key(w, "count");
+        jsonw_int(w, (int64_t)count);
+    }
+    jsonw_key(w, "limit");
+    jsonw_int(w, p->limit);
+    jsonw_key(w, "offset");
+    jsonw_int(w, p->offset);
+    jsonw_object_end(w);
+}
+
 /* Reasons answered with another status than their code's. */
 static int reason_status(const char *reason, int status)
 {

@@ -307,13 +307,9 @@ void api_materials_list(http_req *req, http_res *res)
 {
     const api_caller *me = api_caller_of(req);
     const char *owner = http_req_query(req, "user_id");
-    long limit = api_query_long(req, "limit", 1, MATERIALS_PAGE_MAX, 20);
-    long offset = api_query_long(req, "offset", 0, 1000000, 0);
-    if (limit < 0 || offset < 0) {
-        http_res_error(res, 400, "invalid_request",
-                       "user_id must be a user id, limit 1-%d and offset 0 or more", MATERIALS_PAGE_MAX);
+    api_page pg;
+    if (!api_page_read(req, res, MATERIALS_PAGE_MAX, 20, &pg))
         return;
-    }
     db *d = api_db(req, res);
     if (d == NULL)
         return;
@@ -321,8 +317,8 @@ void api_materials_list(http_req *req, http_res *res)
     size_t n = 0;
     int64_t total = 0;
     em_error err = {0};
-    int rc = material_list_visible(d, &me->who, owner != NULL ? owner : me->who.user_id, (int)limit, (int)offset,
-                                   &items, &n, &total, &err);
+    int rc = material_list_visible(d, &me->who, owner != NULL ? owner : me->who.user_id, (int)pg.limit,
+                                   (int)pg.offset, &items, &n, &total, &err);
     if (rc != EM_OK) {
         api_error(res, rc, &err);
         return;
@@ -331,9 +327,7 @@ void api_materials_list(http_req *req, http_res *res)
     buf_init(&out, MATERIAL_JSON_MAX);
     jsonw w;
     jsonw_init(&w, &out);
-    jsonw_object_begin(&w);
-    jsonw_key(&w, "items");
-    jsonw_array_begin(&w);
+    api_page_begin(&w);
     for (size_t i = 0; i < n; i++) {
         jsonw_object_begin(&w);
         material_fields(&w, &items[i]);
@@ -341,14 +335,7 @@ void api_materials_list(http_req *req, http_res *res)
         material_cleanup(&items[i]);
     }
     free(items);
-    jsonw_array_end(&w);
-    jsonw_key(&w, "total");
-    jsonw_int(&w, total);
-    jsonw_key(&w, "limit");
-    jsonw_int(&w, limit);
-    jsonw_key(&w, "offset");
-    jsonw_int(&w, offset);
-    jsonw_object_end(&w);
+    api_page_end(&w, &pg, total, n);
     http_res_jsonw(res, 200, &w);
     buf_cleanup(&out);
 }

@@ -55,12 +55,9 @@ static void write_question(void *ctx, const question *q)
 
 void api_questions_list(http_req *req, http_res *res)
 {
-    long limit = api_query_long(req, "limit", 1, QUESTIONS_PAGE_MAX, 50);
-    long offset = api_query_long(req, "offset", 0, 1000000, 0);
-    if (limit < 0 || offset < 0) {
-        http_res_error(res, 400, "invalid_request", "limit must be 1-%d and offset 0 or more", QUESTIONS_PAGE_MAX);
+    api_page pg;
+    if (!api_page_read(req, res, QUESTIONS_PAGE_MAX, 50, &pg))
         return;
-    }
     db *d = api_db(req, res);
     if (d == NULL)
         return;
@@ -68,27 +65,18 @@ void api_questions_list(http_req *req, http_res *res)
         .tag = http_req_query(req, "tag"),
         .text = http_req_query(req, "q"),
         .material_id = http_req_query(req, "material_id"),
-        .limit = (int)limit,
-        .offset = (int)offset,
+        .limit = (int)pg.limit,
+        .offset = (int)pg.offset,
     };
     buf out;
     buf_init(&out, QUESTIONS_BODY_MAX);
     jsonw w;
     jsonw_init(&w, &out);
-    jsonw_object_begin(&w);
-    jsonw_key(&w, "items");
-    jsonw_array_begin(&w);
+    api_page_begin(&w);
     size_t count = 0;
     em_error err = {0};
     int rc = questions_list(d, &api_caller_of(req)->who, &q, write_question, &w, &count, &err);
-    jsonw_array_end(&w);
-    jsonw_key(&w, "count");
-    jsonw_int(&w, (int64_t)count);
-    jsonw_key(&w, "limit");
-    jsonw_int(&w, limit);
-    jsonw_key(&w, "offset");
-    jsonw_int(&w, offset);
-    jsonw_object_end(&w);
+    api_page_end(&w, &pg, -1, count);
     if (rc != EM_OK)
         api_error(res, rc, &err);
     else

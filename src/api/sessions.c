@@ -118,13 +118,9 @@ void api_sessions_list(http_req *req, http_res *res)
 {
     const api_caller *me = api_caller_of(req);
     const char *owner = http_req_query(req, "user_id");
-    long limit = api_query_long(req, "limit", 1, SESSION_PAGE_MAX, SESSIONS_DEFAULT_LIMIT);
-    long offset = api_query_long(req, "offset", 0, 1000000, 0);
-    if (limit < 0 || offset < 0) {
-        http_res_error(res, 400, "invalid_request", "limit must be 1-%d and offset 0 or more",
-                       SESSION_PAGE_MAX);
+    api_page pg;
+    if (!api_page_read(req, res, SESSION_PAGE_MAX, SESSIONS_DEFAULT_LIMIT, &pg))
         return;
-    }
     db *d = api_db(req, res);
     if (d == NULL)
         return;
@@ -132,7 +128,7 @@ void api_sessions_list(http_req *req, http_res *res)
     size_t n = 0;
     int64_t total = 0;
     em_error err = {0};
-    int rc = session_list(d, &me->who, owner != NULL ? owner : me->who.user_id, (int)limit, (int)offset,
+    int rc = session_list(d, &me->who, owner != NULL ? owner : me->who.user_id, (int)pg.limit, (int)pg.offset,
                           &items, &n, &total, &err);
     if (rc != EM_OK) {
         api_error(res, rc, &err);
@@ -142,9 +138,7 @@ void api_sessions_list(http_req *req, http_res *res)
     buf_init(&out, SESSION_JSON_MAX);
     jsonw w;
     jsonw_init(&w, &out);
-    jsonw_object_begin(&w);
-    jsonw_key(&w, "items");
-    jsonw_array_begin(&w);
+    api_page_begin(&w);
     for (size_t i = 0; i < n; i++) {
         jsonw_object_begin(&w);
         session_fields(&w, &items[i]);
@@ -152,14 +146,7 @@ void api_sessions_list(http_req *req, http_res *res)
         session_cleanup(&items[i]);
     }
     free(items);
-    jsonw_array_end(&w);
-    jsonw_key(&w, "total");
-    jsonw_int(&w, total);
-    jsonw_key(&w, "limit");
-    jsonw_int(&w, limit);
-    jsonw_key(&w, "offset");
-    jsonw_int(&w, offset);
-    jsonw_object_end(&w);
+    api_page_end(&w, &pg, total, n);
     http_res_jsonw(res, 200, &w);
     buf_cleanup(&out);
 }
