@@ -60,6 +60,7 @@ typedef struct ws_parser {
     size_t cap;   /* allocated items in out */
     ws_mode mode;
     ws_target target; /* where text in `text` belongs */
+    int style;        /* how the option being read was marked (option_marker) */
     buf text;         /* the stem or option being read, normalised */
     int page;         /* number of the page being read */
     /* What read_instructions learnt: items[0..plain) are finished and look
@@ -183,8 +184,9 @@ static size_t question_marker(const char *p, const char *end, int *number /* OUT
 
 /* An option marker for the letter with index `letter` (0 = A) at p: "A."
  * "A)" "A:" "(A)" in either case, followed by a blank or the end. Returns the
- * marker's length, or 0. */
-static size_t option_marker(const char *p, const char *end, int letter)
+ * marker's length and sets *style (how it is written: the parenthesis, the
+ * closing character and the case, so that "(a)" and "A." differ), or 0. */
+static size_t option_marker(const char *p, const char *end, int letter, int *style /* OUT */)
 {
     const char *q = p;
     bool paren = false;
@@ -194,11 +196,13 @@ static size_t option_marker(const char *p, const char *end, int letter)
     }
     if (q == end || ascii_tolower(*q) != 'a' + letter)
         return 0;
+    bool upper = *q != ascii_tolower(*q);
     q++;
     if (q == end)
         return 0;
     if (paren ? *q != ')' : (*q != '.' && *q != ')' && *q != ':'))
         return 0;
+    *style = (paren ? 1 : 0) | (upper ? 2 : 0) | (unsigned char)*q << 2;
     q++;
     if (q < end && !text_is_blank(*q))
         return 0;
@@ -387,39 +391,60 @@ static int append(ws_parser *ps, const char *p, const char *end)
 }
 
 /* Text of a question line: besides being appended, it may hold further
- * options on the same line, each after two or more spaces or a tab
- * ("A. cat   B. dog"). Only the next letter in order starts one, so
- * "A. x  C. y" leaves "C. y" in A's text. */
+ * options on the same line ("A) 1485 B) 1509 C) 1547 D) 1558", "(a) 3.5
+ * (b) 3"). PDF text has lost the spaces between them, so the evidence is
+ * the markers themselves: only the next letters in order start options, in
+ * the way the first was written ("A. x C. y" leaves "C. y" in A's text, and
+ * "B." in "A) vitamin B. C" is text), or any marker of the next letter after
+ * two spaces or a tab. After an option, that is enough. In a stem, where a
+ * letter in prose ("Tom has a) 3 apples b) 4 pears") must stay text, the
+ * markers must start at A and either be three or more, or the first follow
+ * a '?' or ':' or a wide gap. One pass over the line. */
 static int feed(ws_parser *ps, const char *p, const char *end)
 {
     int rc = EM_OK;
-    while (p < end) {
-        const char *cut = end, *next = end;
-        ws_question *q = current(ps);
-        if (ps->target != TARGET_NONE && q->n_options < WORKSHEET_MAX_OPTIONS) {
-            for (const char *s = p; s < end; s++) {
-                if (!text_is_blank(*s))
-                    continue;
-                const char *m = s;
-                bool tab = false;
-                while (m < end && text_is_blank(*m))
-                    tab |= *m++ == '\t';
-                size_t k = (m - s >= 2 || tab) ? option_marker(m, end, q->n_options) : 0;
-                if (k > 0) {
-                    cut = s;
-                    next = m + k;
-                    break;
+    const char *cut[WORKSHEET_MAX_OPTIONS], *next[WORKSHEET_MAX_OPTIONS];
+    int styles[WORKSHEET_MAX_OPTIONS];
+    int n = 0;
+    ws_question *q = current(ps);
+    if (ps->target != TARGET_NONE) {
+        int style = ps->target == TARGET_OPTION ? ps->style : -1;
+        bool evidence = ps->target == TARGET_OPTION;
+        for (const char *s = p; s < end && q->n_options + n < WORKSHEET_MAX_OPTIONS; s++) {
+            if (!text_is_blank(*s))
+                continue;
+            const char *m = s;
+            bool tab = false;
+            while (m < end && text_is_blank(*m))
+                tab |= *m++ == '\t';
+            bool wide = m - s >= 2 || tab;
+            int st = 0;
+            size_t k = option_marker(m, end, q->n_options + n, &st);
+            if (k > 0 && (wide || style < 0 || st == style)) {
+                if (n == 0 && !evidence) {
+                    const char *b = s;
+                    while (b > p && text_is_blank(b[-1]))
+                        b--;
+                    evidence = wide || (b > p && (b[-1] == '?' || b[-1] == ':'));
                 }
-                s = m - 1; /* past the run; the loop's s++ lands on m */
+                style = st;
+                cut[n] = s;
+                next[n] = m + k;
+                styles[n++] = st;
             }
+            s = m - 1; /* past the run; the loop's s++ lands on m */
         }
-        rc = append(ps, p, cut);
-        if (rc != EM_OK || cut == end)
-            goto done;
-        option_start(ps);
-        p = next;
+        if (!evidence && n < 3)
+            n = 0;
     }
-done:
+    for (int i = 0; i <= n; i++) {
+        const char *from = i == 0 ? p : next[i - 1];
+        rc = append(ps, from, i < n ? cut[i] : end);
+        if (rc != EM_OK || i == n)
+            break;
+        option_start(ps);
+        ps->style = styles[i];
+    }
     return rc;
 }
 
@@ -640,9 +665,11 @@ static int parse_line(ws_parser *ps, const char *p, const char *end)
         goto done;
     }
     if (q->n_options < WORKSHEET_MAX_OPTIONS) {
-        k = option_marker(p, end, q->n_options);
+        int style = 0;
+        k = option_marker(p, end, q->n_options, &style);
         if (k > 0) {
             option_start(ps);
+            ps->style = style;
             rc = feed(ps, p + k, end);
             goto done;
         }
