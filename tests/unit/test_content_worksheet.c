@@ -244,9 +244,9 @@ static void test_content_worksheet_backwards_key(void **state)
     /* A numbered list inside a stem (numbers going back, no letter answers)
      * stays in the stem. */
     check_q(&l.items[2], 3, 2, "Third, with a list: 1. mix 2. stir", "A", "yes", "no", NULL);
-    /* "4. Rome" shares a line with other entries, so it is not read as a
-     * text answer; alone on its line it would be. */
-    check_q(&l.items[3], 4, 2, "Capital of Italy?", "", NULL);
+    /* "4. Rome" shares a line with other entries: a text answer runs to
+     * the next entry's number, here the end of the line. */
+    check_q(&l.items[3], 4, 2, "Capital of Italy?", "Rome", NULL);
     ws_list_cleanup(&l);
 
     l = parse1("1. Capital of Italy?\n2. Capital of Spain?\nAnswers:\n1. Rome\n2. Madrid\n");
