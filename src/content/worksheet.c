@@ -6,7 +6,11 @@
  * inline answer or more text for whatever is being read (the stem or the last
  * option); and the answer key, where each line holds entries like "3. C".
  * The key section starts at a heading ("Answer Key", "Answers") or, with no
- * heading, at a line of letter entries whose first number goes backwards.
+ * heading, at a line of letter entries whose first number goes backwards;
+ * there a table's cells may come one a line, a number waiting for its
+ * answer. Question numbers run in sequence (MAX_SKIP). Before the lines
+ * are read, lines that repeat at the head or foot of neighbouring pages
+ * (text files with form feeds) are set aside as running headers.
  *
  * A numbered list of instructions before the questions is recognised when the
  * numbering starts again at 1 and nothing read so far looked like a question

@@ -27,7 +27,7 @@
 #include "core/mem.h"
 
 static const char *const FIXTURES[] = {
-    "latex_physics",   "html_history",  "groff_chemistry",  "word_biology",
+    "latex_physics",   "html_history",    "groff_chemistry", "word_biology",
     "reportlab_maths", "enscript_python", "plain_geography", "markdown_computing",
 };
 #define N_FIXTURES (sizeof FIXTURES / sizeof FIXTURES[0])
@@ -151,7 +151,8 @@ static score score_fixture(const char *base, bool verbose)
     score s = {0};
     const char *key;
     json_t *want;
-    json_object_foreach (qs, key, want) {
+    json_object_foreach(qs, key, want)
+    {
         int number = (int)strtol(key, NULL, 10);
         json_t *opts = json_object_get(want, "options");
         const char *stem = json_string_value(json_object_get(want, "stem"));
@@ -173,8 +174,8 @@ static score score_fixture(const char *base, bool verbose)
         s.options += json_array_size(opts) > 0 && opts_ok;
         s.keys += key_ok;
         if (verbose && (!stem_ok || !opts_ok || !key_ok)) {
-            printf("  %s q%d:%s%s%s\n    stem [%s]\n", base, number, stem_ok ? "" : " stem", opts_ok ? "" : " options",
-                   key_ok ? "" : " key", q->stem);
+            printf("  %s q%d:%s%s%s\n    stem [%s]\n", base, number, stem_ok ? "" : " stem",
+                   opts_ok ? "" : " options", key_ok ? "" : " key", q->stem);
             for (int i = 0; i < q->n_options; i++)
                 printf("    %c [%s]\n", 'A' + i, q->options[i]);
             printf("    answer [%s] want [%s]\n", q->answer, answer);
@@ -204,12 +205,12 @@ static void test_content_worksheet_fixture_set_score(void **state)
     printf("%-20s %9s %6s %8s %6s %8s\n", "worksheet", "found", "stems", "options", "keys", "spurious");
     for (size_t i = 0; i < N_FIXTURES; i++) {
         score s = score_fixture(FIXTURES[i], verbose);
-        printf("%-20s %4d/%-4d %6d %4d/%-3d %6d %8d\n", FIXTURES[i], s.found, s.questions, s.stems, s.options, s.mc,
-               s.keys, s.spurious);
+        printf("%-20s %4d/%-4d %6d %4d/%-3d %6d %8d\n", FIXTURES[i], s.found, s.questions, s.stems, s.options,
+               s.mc, s.keys, s.spurious);
         score_add(&all, &s);
     }
-    printf("%-20s %4d/%-4d %6d %4d/%-3d %6d %8d\n", "all", all.found, all.questions, all.stems, all.options, all.mc,
-           all.keys, all.spurious);
+    printf("%-20s %4d/%-4d %6d %4d/%-3d %6d %8d\n", "all", all.found, all.questions, all.stems, all.options,
+           all.mc, all.keys, all.spurious);
     /* Before sequence-split options, table keys, sequential numbering and
      * text-page headers the set read: found 64/82, stems 61, options 16/78,
      * keys 38, spurious 3. Now all of it: anything less fails. */
