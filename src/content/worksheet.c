@@ -869,8 +869,9 @@ static bool same_running(const char *a, size_t alen, const char *b, size_t blen)
 
 /* Note line [p, eol) in slot k of e unless it is blank; returns whether it
  * was not. Only lines with words can be furniture, and never lines that
- * start a question or the key ("Question 3" atop each page of a
- * one-question-a-page worksheet). */
+ * start a question, an option, an answer or the key ("Question 3" atop each
+ * page of a one-question-a-page worksheet, "A. True" / "B. False" at its
+ * foot). */
 static bool edge_line(page_edge *e, int k, const char *p, const char *eol)
 {
     const char *t = p, *te = eol, *rest;
@@ -884,8 +885,12 @@ static bool edge_line(page_edge *e, int k, const char *p, const char *eol)
     int letters = 0;
     for (const char *c = t; c < te && letters < 3; c++)
         letters += text_is_alpha(*c);
+    /* An option at the same place on every page ("A. True" / "B. False"). */
+    int letter = ascii_tolower(t[0] == '(' && te - t > 1 ? t[1] : t[0]) - 'a', style;
+    bool option = letter >= 0 && letter < WORKSHEET_MAX_OPTIONS && option_marker(t, te, letter, &style) > 0;
     /* Numbers and letters alone are page numbers or a table's cells. */
-    if (letters >= 3 && question_marker(t, te, &number) == 0 && !is_key_heading(t, te, &rest)) {
+    if (letters >= 3 && !option && question_marker(t, te, &number) == 0 && !is_key_heading(t, te, &rest) &&
+        !is_answer_line(t, te, &rest)) {
         e->raw[k] = p;
         e->text[k] = t;
         e->len[k] = (size_t)(te - t);

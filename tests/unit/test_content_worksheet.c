@@ -627,9 +627,11 @@ static void test_content_worksheet_text_page_headers(void **state)
     check_q(&l.items[0], 1, 1, "Largest ocean?", "", "Atlantic", "Indian", "Pacific", NULL);
     check_q(&l.items[1], 2, 2, "Next?", "", "x", "y", NULL);
     ws_list_cleanup(&l);
-    l = parse3("Question 1\nLargest ocean?\nA) Atlantic B) Pacific\n", "Question 2\nSmallest?\nA) x B) y\n", NULL);
+    l = parse3("Question 1\nLargest ocean?\nA. True\nB. False\n", "Question 2\nSmallest?\nA. True\nB. False\n",
+               NULL);
     assert_int_equal(l.n, 2);
-    check_q(&l.items[1], 2, 2, "Smallest?", "", "x", "y", NULL);
+    check_q(&l.items[0], 1, 1, "Largest ocean?", "", "True", "False", NULL);
+    check_q(&l.items[1], 2, 2, "Smallest?", "", "True", "False", NULL);
     ws_list_cleanup(&l);
 }
 
