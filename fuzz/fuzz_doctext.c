@@ -1,5 +1,6 @@
 /* libFuzzer target: plain text and Markdown reading (doc_text_from_plain),
- * and the steps after it (chunk_document, topics_extract) on what it reads.
+ * and the steps after it (chunk_document, topics_extract, worksheet_parse)
+ * on what it reads, so a Markdown worksheet's path is covered end to end.
  *
  * The first byte picks the mode: bit 0 Markdown; bits 1-2 a deadline for
  * every step: none, already passed, or 0 to 31 microseconds away (so it
@@ -20,6 +21,7 @@
 #include "content/deadline.h"
 #include "content/doctext.h"
 #include "content/topics.h"
+#include "content/worksheet.h"
 #include "core/clock.h"
 
 /* The steps after reading, under the same deadline. */
@@ -47,6 +49,14 @@ static void later_steps(const doc_text *d, deadline *dl, bool timed)
     else if (t.items != NULL || t.n != 0)
         abort();
     chunk_list_cleanup(&l);
+    ws_list w;
+    rc = worksheet_parse_until(d->pages, d->n_pages, dl, &w, &err);
+    if (rc == EM_OK)
+        ws_list_cleanup(&w);
+    else if (!(rc == EM_E_TIMEOUT && timed) && rc != EM_E_TOO_LARGE)
+        abort();
+    else if (w.items != NULL || w.n != 0)
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

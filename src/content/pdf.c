@@ -1447,6 +1447,24 @@ static bool in_busy_slot(const slot_list *slots, const pline *l, int n_pages)
     return false;
 }
 
+/* Whether line i shares its row with a short line beside it (a table
+ * cell: "3" then "B" in an answer key laid out as a table), which a page
+ * number does not: its neighbours on the row are a running title or an
+ * address, longer than a cell. Lines of a row are next to each other in
+ * reading order, so only the lines before and after are looked at. */
+static bool has_cell_beside(const page_result *pr, size_t i)
+{
+    const pline *l = &pr->lines[i];
+    for (size_t k = i > 0 ? i - 1 : i + 1; k <= i + 1 && k < pr->n_lines; k += k < i ? 2 : 1) {
+        const pline *o = &pr->lines[k];
+        bool same_row = o->y0 < l->y1 && l->y0 < o->y1;
+        bool apart = o->x1 <= l->x0 || l->x1 <= o->x0;
+        if (same_row && apart && o->chars > 0 && o->len <= 12)
+            return true;
+    }
+    return false;
+}
+
 /* Mark page numbers and repeated lines in the margin bands as furniture,
  * and note where the repeated ones sit in slots (merged). Sorting the
  * margin lines by text brings the repeats together: n log n. EM_OK or
@@ -1468,7 +1486,7 @@ static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
             if (!in_margin(pr, l))
                 continue;
             const char *t = line_text(pr, l);
-            if (is_page_number(t, t + l->len)) {
+            if (is_page_number(t, t + l->len) && !has_cell_beside(pr, i)) {
                 l->furniture = true;
                 continue;
             }

@@ -6,7 +6,11 @@
  * inline answer or more text for whatever is being read (the stem or the last
  * option); and the answer key, where each line holds entries like "3. C".
  * The key section starts at a heading ("Answer Key", "Answers") or, with no
- * heading, at a line of letter entries whose first number goes backwards.
+ * heading, at a line of letter entries whose first number goes backwards;
+ * there a table's cells may come one a line, a number waiting for its
+ * answer. Question numbers run in sequence (MAX_SKIP). Before the lines
+ * are read, lines that repeat at the head or foot of neighbouring pages
+ * (text files with form feeds) are set aside as running headers.
  *
  * A numbered list of instructions before the questions is recognised when the
  * numbering starts again at 1 and nothing read so far looked like a question
@@ -41,6 +45,13 @@
  * and 256 raw bytes always give at least that after normalising unless they
  * are mostly white space. */
 #define ANSWER_RAW_MAX 256
+/* How far a question number may run ahead of the last one: the next, or a
+ * question or two skipped. A number further ahead ("...a mass number of" /
+ * "23. How many neutrons") is text that wrapped onto a new line. */
+#define MAX_SKIP 3
+/* Question numbers of an answer key laid out as a table, read before their
+ * answers ("1", "2", "3" down a column, then "B", "C", "A"). */
+#define MAX_PENDING 64
 
 typedef enum ws_mode {
     MODE_PREAMBLE,  /* before the first question: everything is dropped */
@@ -60,6 +71,7 @@ typedef struct ws_parser {
     size_t cap;   /* allocated items in out */
     ws_mode mode;
     ws_target target; /* where text in `text` belongs */
+    int style;        /* how the option being read was marked (option_marker) */
     buf text;         /* the stem or option being read, normalised */
     int page;         /* number of the page being read */
     /* What read_instructions learnt: items[0..plain) are finished and look
@@ -68,6 +80,10 @@ typedef struct ws_parser {
      * until forget_questions, and each item is looked at once. */
     size_t plain;
     bool asked;
+    /* The key's question numbers whose answers have not been read yet (a
+     * table's cells come one a line): a ring of n_pending from pending_at. */
+    int pending[MAX_PENDING];
+    size_t pending_at, n_pending;
     em_error *err;
 } ws_parser;
 
@@ -183,8 +199,9 @@ static size_t question_marker(const char *p, const char *end, int *number /* OUT
 
 /* An option marker for the letter with index `letter` (0 = A) at p: "A."
  * "A)" "A:" "(A)" in either case, followed by a blank or the end. Returns the
- * marker's length, or 0. */
-static size_t option_marker(const char *p, const char *end, int letter)
+ * marker's length and sets *style (how it is written: the parenthesis, the
+ * closing character and the case, so that "(a)" and "A." differ), or 0. */
+static size_t option_marker(const char *p, const char *end, int letter, int *style /* OUT */)
 {
     const char *q = p;
     bool paren = false;
@@ -194,11 +211,13 @@ static size_t option_marker(const char *p, const char *end, int letter)
     }
     if (q == end || ascii_tolower(*q) != 'a' + letter)
         return 0;
+    bool upper = *q != ascii_tolower(*q);
     q++;
     if (q == end)
         return 0;
     if (paren ? *q != ')' : (*q != '.' && *q != ')' && *q != ':'))
         return 0;
+    *style = (paren ? 1 : 0) | (upper ? 2 : 0) | (unsigned char)*q << 2;
     q++;
     if (q < end && !text_is_blank(*q))
         return 0;
@@ -269,9 +288,50 @@ static bool is_page_number(const char *p, const char *end)
 static bool is_rule_line(const char *p, const char *end)
 {
     for (; p < end; p++)
-        if (!text_is_blank(*p) && *p != '_' && *p != '-' && *p != '.' && *p != '=' && *p != '*')
+        if (!text_is_blank(*p) && *p != '_' && *p != '-' && *p != '.' && *p != '=' && *p != '*' && *p != '|' &&
+            *p != ':' && *p != '+')
             return false;
     return true;
+}
+
+/* A form field of the page's head: "Name: ______" (maybe with "Class 9B"
+ * or "Date: ____" beside it). It is furniture wherever it is, also when a
+ * page break puts it among the options of a question. */
+static bool is_form_line(const char *p, const char *end)
+{
+    if (!text_starts_with_ci(p, end, "name"))
+        return false;
+    const char *q = text_skip_blanks(p + 4, end);
+    if (q == end || *q != ':')
+        return false;
+    q = text_skip_blanks(q + 1, end);
+    return end - q >= 2 && q[0] == '_' && q[1] == '_';
+}
+
+/* A cell of a key table's header row: "Question", "Answer", "No.", "Q",
+ * "Ans" ... A line of only these (and rules) is dropped in the key. */
+static bool is_key_header_line(const char *p, const char *end)
+{
+    static const char *const words[] = {"questions", "question", "answers", "answer", "ans.", "ans",
+                                        "no.",       "no",       "key",     "q.",     "q",   "#"};
+    bool any = false;
+    for (;;) {
+        while (p < end && (text_is_blank(*p) || *p == '|'))
+            p++;
+        if (p == end)
+            return any;
+        size_t i = 0, n = sizeof words / sizeof words[0];
+        for (; i < n; i++) {
+            size_t k = strlen(words[i]);
+            if (text_starts_with_ci(p, end, words[i]) &&
+                (p + k == end || text_is_blank(p[k]) || p[k] == '|'))
+                break;
+        }
+        if (i == n)
+            return false;
+        p += strlen(words[i]);
+        any = true;
+    }
 }
 
 /* An answer key heading: "Answer Key", "Answers", "Answer key:" ...
@@ -387,39 +447,60 @@ static int append(ws_parser *ps, const char *p, const char *end)
 }
 
 /* Text of a question line: besides being appended, it may hold further
- * options on the same line, each after two or more spaces or a tab
- * ("A. cat   B. dog"). Only the next letter in order starts one, so
- * "A. x  C. y" leaves "C. y" in A's text. */
+ * options on the same line ("A) 1485 B) 1509 C) 1547 D) 1558", "(a) 3.5
+ * (b) 3"). PDF text has lost the spaces between them, so the evidence is
+ * the markers themselves: only the next letters in order start options, in
+ * the way the first was written ("A. x C. y" leaves "C. y" in A's text, and
+ * "B." in "A) vitamin B. C" is text), or any marker of the next letter after
+ * two spaces or a tab. After an option, that is enough. In a stem, where a
+ * letter in prose ("Tom has a) 3 apples b) 4 pears") must stay text, the
+ * markers must start at A and either be three or more, or the first follow
+ * a '?' or ':' or a wide gap. One pass over the line. */
 static int feed(ws_parser *ps, const char *p, const char *end)
 {
     int rc = EM_OK;
-    while (p < end) {
-        const char *cut = end, *next = end;
-        ws_question *q = current(ps);
-        if (ps->target != TARGET_NONE && q->n_options < WORKSHEET_MAX_OPTIONS) {
-            for (const char *s = p; s < end; s++) {
-                if (!text_is_blank(*s))
-                    continue;
-                const char *m = s;
-                bool tab = false;
-                while (m < end && text_is_blank(*m))
-                    tab |= *m++ == '\t';
-                size_t k = (m - s >= 2 || tab) ? option_marker(m, end, q->n_options) : 0;
-                if (k > 0) {
-                    cut = s;
-                    next = m + k;
-                    break;
+    const char *cut[WORKSHEET_MAX_OPTIONS], *next[WORKSHEET_MAX_OPTIONS];
+    int styles[WORKSHEET_MAX_OPTIONS];
+    int n = 0;
+    ws_question *q = current(ps);
+    if (ps->target != TARGET_NONE) {
+        int style = ps->target == TARGET_OPTION ? ps->style : -1;
+        bool evidence = ps->target == TARGET_OPTION;
+        for (const char *s = p; s < end && q->n_options + n < WORKSHEET_MAX_OPTIONS; s++) {
+            if (!text_is_blank(*s))
+                continue;
+            const char *m = s;
+            bool tab = false;
+            while (m < end && text_is_blank(*m))
+                tab |= *m++ == '\t';
+            bool wide = m - s >= 2 || tab;
+            int st = 0;
+            size_t k = option_marker(m, end, q->n_options + n, &st);
+            if (k > 0 && (wide || style < 0 || st == style)) {
+                if (n == 0 && !evidence) {
+                    const char *b = s;
+                    while (b > p && text_is_blank(b[-1]))
+                        b--;
+                    evidence = wide || (b > p && (b[-1] == '?' || b[-1] == ':'));
                 }
-                s = m - 1; /* past the run; the loop's s++ lands on m */
+                style = st;
+                cut[n] = s;
+                next[n] = m + k;
+                styles[n++] = st;
             }
+            s = m - 1; /* past the run; the loop's s++ lands on m */
         }
-        rc = append(ps, p, cut);
-        if (rc != EM_OK || cut == end)
-            goto done;
-        option_start(ps);
-        p = next;
+        if (!evidence && n < 3)
+            n = 0;
     }
-done:
+    for (int i = 0; i <= n; i++) {
+        const char *from = i == 0 ? p : next[i - 1];
+        rc = append(ps, from, i < n ? cut[i] : end);
+        if (rc != EM_OK || i == n)
+            break;
+        option_start(ps);
+        ps->style = styles[i];
+    }
     return rc;
 }
 
@@ -446,6 +527,8 @@ static void set_answer_text(ws_question *q, const char *p, const char *end)
     buf b;
     /* Normalising can triple invalid bytes (U+FFFD), never more. */
     buf_init(&b, ANSWER_RAW_MAX * 3);
+    while (end > p && (text_is_blank(end[-1]) || end[-1] == '|'))
+        end--;
     if (end - p > ANSWER_RAW_MAX)
         end = p + utf8_cut(p, (size_t)(end - p), ANSWER_RAW_MAX);
     if (is_rule_line(p, end) || text_append(&b, p, end) != EM_OK || b.len == 0)
@@ -470,19 +553,69 @@ static void set_answer(ws_question *q, const char *p, const char *end)
     }
 }
 
+/* The separator after a key entry's number: '.', ')', ':', '-' or an en or
+ * em dash. Returns its length, or 0. */
+static size_t key_separator(const char *q, const char *end)
+{
+    if (q < end && (*q == '.' || *q == ')' || *q == ':' || *q == '-'))
+        return 1;
+    if (end - q >= 3 && memcmp(q, "\xe2\x80", 2) == 0 && (q[2] == '\x93' || q[2] == '\x94'))
+        return 3;
+    return 0;
+}
+
+/* Where a text answer of entry `number` ends on a key line: at the next
+ * entry, a word that is a number a little after it (number + 1 ..
+ * number + MAX_SKIP) with its separator ("9. C8  10. ValueError"), else at
+ * the end. */
+static const char *text_answer_end(const char *p, const char *end, int number)
+{
+    for (const char *s = p; s < end; s++) {
+        if (!text_is_blank(*s))
+            continue;
+        const char *q = text_skip_blanks(s, end);
+        const char *r = q;
+        int n = read_number(&r, end);
+        if (n > number && n <= number + MAX_SKIP) {
+            size_t k = key_separator(r, end);
+            if (k > 0 && (r + k == end || text_is_blank(r[k]))) {
+                while (s > p && text_is_blank(s[-1]))
+                    s--;
+                return s;
+            }
+        }
+        s = q > s ? q - 1 : s;
+    }
+    return end;
+}
+
+/* Store a letter answer for question `number` (when apply and it exists). */
+static void key_letter(ws_parser *ps, bool apply, int number, int letter)
+{
+    ws_question *item = apply ? find_question(ps->out, number) : NULL;
+    if (item != NULL) {
+        item->answer[0] = (char)('A' + letter);
+        item->answer[1] = '\0';
+    }
+}
+
 /* Read key entries on a line: "1. C 2. A", "1-C, 2-D; 3 - B", "4) (b)",
- * and "5. Paris" (a text answer, alone on its line). With `apply` the answers
- * are stored. Returns the number of entries read; *first is the number of
- * the first, and *letters_only says whether the whole line was letter
- * entries (what a key without heading must look like). */
-static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, int *first /* OUT */,
+ * "5. Paris" and "9. C8  10. ValueError  11. d" (a text answer runs to the
+ * next entry's number). In a key section (`cells`), a table's row reads too:
+ * "| 1 | b |", "1 (b) 2 (c)" without separators, and a number alone on its
+ * line is a cell whose answer comes on a later line (ps->pending). With
+ * `apply` the answers are stored. Returns the number of entries read;
+ * *first is the number of the first, and *letters_only says whether the
+ * whole line was letter entries (what a key without heading must look
+ * like). */
+static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, bool cells, int *first /* OUT */,
                     bool *letters_only /* OUT */)
 {
     int n = 0;
     *letters_only = true;
     *first = 0;
     for (;;) {
-        while (p < end && (text_is_blank(*p) || *p == ',' || *p == ';'))
+        while (p < end && (text_is_blank(*p) || *p == ',' || *p == ';' || (cells && *p == '|')))
             p++;
         if (p == end)
             break;
@@ -490,33 +623,45 @@ static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, i
         int number = read_number(&q, end);
         if (number < 1 || number > MAX_NUMBER)
             break;
+        if (q < end && !text_is_blank(*q) && *q != '|' && key_separator(q, end) == 0)
+            break; /* "12kg", "3,5" */
         q = text_skip_blanks(q, end);
-        bool sep = false;
-        if (q < end && (*q == '.' || *q == ')' || *q == ':' || *q == '-')) {
+        size_t sep = key_separator(q, end);
+        q = text_skip_blanks(q + sep, end);
+        while (cells && q < end && (*q == '|' || text_is_blank(*q)))
             q++;
-            sep = true;
-        } else if (end - q >= 3 && memcmp(q, "\xe2\x80", 2) == 0 && (q[2] == '\x93' || q[2] == '\x94')) {
-            q += 3; /* en or em dash */
-            sep = true;
+        if (q == end) {
+            /* A number alone: a table's cell, its answer on a later line. */
+            if (!cells || sep > 0 || n > 0)
+                break;
+            if (apply) {
+                if (ps->n_pending == MAX_PENDING) {
+                    ps->pending_at = (ps->pending_at + 1) % MAX_PENDING;
+                    ps->n_pending--;
+                }
+                ps->pending[(ps->pending_at + ps->n_pending++) % MAX_PENDING] = number;
+            }
+            *first = number;
+            n++;
+            p = end;
+            break;
         }
-        /* Every entry has its separator: "2 a" in running text is no key. */
-        q = text_skip_blanks(q, end);
-        if (!sep || q == end)
+        /* Every entry has its separator, "2 a" in running text is no key;
+         * only a table's cells go without. */
+        if (sep == 0 && !cells)
             break;
         int letter;
         size_t k = letter_answer(q, end, false, &letter);
-        ws_question *item = apply ? find_question(ps->out, number) : NULL;
-        if (k > 0) {
-            if (item != NULL) {
-                item->answer[0] = (char)('A' + letter);
-                item->answer[1] = '\0';
-            }
+        if (k > 0 && (q + k == end || q[k] != '|' || cells)) {
+            key_letter(ps, apply, number, letter);
             p = q + k;
-        } else if (n == 0) {
+        } else if (sep > 0 || cells) {
+            const char *stop = text_answer_end(q, end, number);
+            ws_question *item = apply ? find_question(ps->out, number) : NULL;
             if (item != NULL)
-                set_answer_text(item, q, end);
+                set_answer_text(item, q, stop);
             *letters_only = false;
-            p = end;
+            p = stop;
         } else {
             break;
         }
@@ -527,6 +672,32 @@ static int key_line(ws_parser *ps, const char *p, const char *end, bool apply, i
     if (p != end || n == 0)
         *letters_only = false;
     return n;
+}
+
+/* A line of the key section that is no entry: the answer cell of a number
+ * read alone before it ("1" then "(b)"), when one waits. Returns whether
+ * the line was taken. */
+static bool key_cell(ws_parser *ps, const char *p, const char *end)
+{
+    if (ps->n_pending == 0)
+        return false;
+    while (p < end && (text_is_blank(*p) || *p == '|'))
+        p++;
+    while (end > p && (text_is_blank(end[-1]) || end[-1] == '|'))
+        end--;
+    int number = ps->pending[ps->pending_at];
+    ps->pending_at = (ps->pending_at + 1) % MAX_PENDING;
+    ps->n_pending--;
+    ws_question *item = find_question(ps->out, number);
+    if (item == NULL || p == end)
+        return true;
+    int letter;
+    size_t k = letter_answer(p, end, false, &letter);
+    if (k > 0 && text_skip_blanks(p + k, end) == end)
+        key_letter(ps, true, number, letter);
+    else if (item->answer[0] == '\0')
+        set_answer_text(item, p, end);
+    return true;
 }
 
 /* Whether item i looks like a question: it has options or an answer, or its
@@ -598,23 +769,27 @@ static int parse_line(ws_parser *ps, const char *p, const char *end)
         p++;
     while (end > p && is_space_byte((unsigned char)end[-1]))
         end--;
-    if (p == end || is_rule_line(p, end) || is_page_number(p, end))
+    if (p == end || is_rule_line(p, end) || is_form_line(p, end))
         goto done;
     if (ps->mode == MODE_KEY) {
-        key_line(ps, p, end, true, &first, &letters_only);
+        /* A number alone is a table's cell here, not a page number. */
+        if (key_line(ps, p, end, true, true, &first, &letters_only) == 0 && !is_key_header_line(p, end))
+            key_cell(ps, p, end);
         goto done;
     }
+    if (is_page_number(p, end))
+        goto done;
     ws_question *q = current(ps);
     if (q != NULL && is_key_heading(p, end, &rest)) {
         key_start(ps);
-        key_line(ps, rest, end, true, &first, &letters_only);
+        key_line(ps, rest, end, true, true, &first, &letters_only);
         goto done;
     }
     /* No heading, but "1. C" after question 20: the key has started. */
-    if (q != NULL && text_is_digit(*p) && key_line(ps, p, end, false, &first, &letters_only) > 0 && letters_only &&
-        first <= q->number) {
+    if (q != NULL && text_is_digit(*p) && key_line(ps, p, end, false, false, &first, &letters_only) > 0 &&
+        letters_only && first <= q->number) {
         key_start(ps);
-        key_line(ps, p, end, true, &first, &letters_only);
+        key_line(ps, p, end, true, false, &first, &letters_only);
         goto done;
     }
     size_t k = question_marker(p, end, &number);
@@ -624,7 +799,8 @@ static int parse_line(ws_parser *ps, const char *p, const char *end)
         forget_questions(ps);
         q = NULL;
     }
-    if (k > 0 && (q == NULL || number > q->number)) {
+    /* Numbering is a sequence: a number far ahead of the last is text. */
+    if (k > 0 && (q == NULL || (number > q->number && number <= q->number + MAX_SKIP))) {
         rc = question_start(ps, number);
         if (rc == EM_OK)
             rc = feed(ps, p + k, end);
@@ -640,9 +816,11 @@ static int parse_line(ws_parser *ps, const char *p, const char *end)
         goto done;
     }
     if (q->n_options < WORKSHEET_MAX_OPTIONS) {
-        k = option_marker(p, end, q->n_options);
+        int style = 0;
+        k = option_marker(p, end, q->n_options, &style);
         if (k > 0) {
             option_start(ps);
+            ps->style = style;
             rc = feed(ps, p + k, end);
             goto done;
         }
@@ -650,6 +828,123 @@ static int parse_line(ws_parser *ps, const char *p, const char *end)
     rc = feed(ps, p, end);
 done:
     return rc;
+}
+
+/* ---- running headers of text pages ---- */
+
+/* How many lines at the top and at the bottom of a page may be a running
+ * header or footer. */
+#define RUNNING_LINES 2
+
+/* The first and last lines of a page, where running headers and footers
+ * sit. PDF extraction has taken them out already; a text file with
+ * form-feed pages still has them. */
+typedef struct page_edge {
+    const char *raw[2 * RUNNING_LINES];  /* where the line starts in the page: the first lines, then the last */
+    const char *text[2 * RUNNING_LINES]; /* the line without its white space at either end; NULL: none */
+    size_t len[2 * RUNNING_LINES];
+    unsigned skip; /* bit i: line i repeats on the page before or after */
+} page_edge;
+
+/* Whether two edge lines are the same, runs of digits counting as equal
+ * ("Page 2" and "Page 3"). */
+static bool same_running(const char *a, size_t alen, const char *b, size_t blen)
+{
+    const char *ae = a + alen, *be = b + blen;
+    while (a < ae && b < be) {
+        if (text_is_digit(*a) && text_is_digit(*b)) {
+            while (a < ae && text_is_digit(*a))
+                a++;
+            while (b < be && text_is_digit(*b))
+                b++;
+            continue;
+        }
+        if (*a != *b)
+            return false;
+        a++;
+        b++;
+    }
+    return a == ae && b == be;
+}
+
+/* Note line [p, eol) in slot k of e unless it is blank; returns whether it
+ * was not. Only lines with words can be furniture, and never lines that
+ * start a question, an option, an answer or the key ("Question 3" atop each
+ * page of a one-question-a-page worksheet, "A. True" / "B. False" at its
+ * foot). */
+static bool edge_line(page_edge *e, int k, const char *p, const char *eol)
+{
+    const char *t = p, *te = eol, *rest;
+    int number;
+    while (t < te && is_space_byte((unsigned char)*t))
+        t++;
+    while (te > t && is_space_byte((unsigned char)te[-1]))
+        te--;
+    if (t == te)
+        return false;
+    int letters = 0;
+    for (const char *c = t; c < te && letters < 3; c++)
+        letters += text_is_alpha(*c);
+    /* An option at the same place on every page ("A. True" / "B. False"). */
+    int letter = ascii_tolower(t[0] == '(' && te - t > 1 ? t[1] : t[0]) - 'a', style;
+    bool option = letter >= 0 && letter < WORKSHEET_MAX_OPTIONS && option_marker(t, te, letter, &style) > 0;
+    /* Numbers and letters alone are page numbers or a table's cells. */
+    if (letters >= 3 && !option && question_marker(t, te, &number) == 0 && !is_key_heading(t, te, &rest) &&
+        !is_answer_line(t, te, &rest)) {
+        e->raw[k] = p;
+        e->text[k] = t;
+        e->len[k] = (size_t)(te - t);
+    }
+    return true;
+}
+
+/* Find each page's first and last lines and mark those that repeat at the
+ * same place on the page before or after. Linear in the pages' text. */
+static void find_running(const chunk_page *pages, size_t n_pages, page_edge *edges)
+{
+    for (size_t i = 0; i < n_pages; i++) {
+        page_edge *e = &edges[i];
+        const char *start = pages[i].text, *end = start == NULL ? start : start + pages[i].len;
+        int k = 0;
+        for (const char *p = start; p < end && k < RUNNING_LINES;) {
+            const char *eol = p;
+            while (eol < end && *eol != '\n' && *eol != '\r')
+                eol++;
+            k += edge_line(e, k, p, eol);
+            p = eol < end ? eol + 1 : end;
+        }
+        k = RUNNING_LINES;
+        for (const char *eol = end; eol > start && k < 2 * RUNNING_LINES;) {
+            const char *p = eol;
+            while (p > start && p[-1] != '\n' && p[-1] != '\r')
+                p--;
+            if (p > start + 0 && e->raw[0] != NULL && p <= e->raw[RUNNING_LINES - 1])
+                break; /* reached the top lines */
+            k += edge_line(e, k, p, eol);
+            eol = p > start ? p - 1 : start;
+        }
+    }
+    for (size_t i = 0; i < n_pages; i++) {
+        for (int k = 0; k < 2 * RUNNING_LINES; k++) {
+            const page_edge *e = &edges[i];
+            if (e->text[k] == NULL)
+                continue;
+            for (size_t j = i > 0 ? i - 1 : i + 1; j <= i + 1 && j < n_pages; j += 2) {
+                const page_edge *o = &edges[j];
+                if (o->text[k] != NULL && same_running(e->text[k], e->len[k], o->text[k], o->len[k]))
+                    edges[i].skip |= 1u << k;
+            }
+        }
+    }
+}
+
+/* Whether the line starting at p is a running header or footer of its page. */
+static bool is_running(const page_edge *e, const char *p)
+{
+    for (int k = 0; k < 2 * RUNNING_LINES; k++)
+        if ((e->skip & (1u << k)) != 0 && e->raw[k] == p)
+            return true;
+    return false;
 }
 
 /* ---- public ---- */
@@ -665,12 +960,17 @@ int worksheet_parse_until(const chunk_page *pages, size_t n_pages, deadline *dl,
     assert(out != NULL);
     int rc = EM_OK;
     ws_parser ps = {.out = out, .mode = MODE_PREAMBLE, .target = TARGET_NONE, .err = err};
+    page_edge *edges = NULL; /* with two pages or more */
     out->items = NULL;
     out->n = 0;
     buf_init(&ps.text, MAX_TEXT);
     if (pages == NULL && n_pages > 0) {
         rc = em_error_set(err, EM_E_INVAL, "no pages");
         goto fail;
+    }
+    if (n_pages >= 2) {
+        edges = em_calloc(n_pages, sizeof edges[0]);
+        find_running(pages, n_pages, edges);
     }
     for (size_t i = 0; i < n_pages; i++) {
         const char *p = pages[i].text;
@@ -684,7 +984,8 @@ int worksheet_parse_until(const chunk_page *pages, size_t n_pages, deadline *dl,
             const char *eol = p;
             while (eol < end && *eol != '\n' && *eol != '\r')
                 eol++;
-            rc = parse_line(&ps, p, eol);
+            if (edges == NULL || !is_running(&edges[i], p))
+                rc = parse_line(&ps, p, eol);
             if (rc != EM_OK)
                 goto fail;
             p = eol < end ? eol + 1 : end;
@@ -692,9 +993,11 @@ int worksheet_parse_until(const chunk_page *pages, size_t n_pages, deadline *dl,
     }
     flush(&ps);
     buf_cleanup(&ps.text);
+    free(edges);
     return EM_OK;
 
 fail:
+    free(edges);
     buf_cleanup(&ps.text);
     ws_list_cleanup(out);
     return rc;

@@ -1,10 +1,12 @@
 /* worksheet: find the questions of a worksheet in its extracted text.
  *
  * A worksheet is numbered questions ("1.", "1)", "Q1.", "Question 1:"), each a
- * stem optionally followed by lettered options ("A.", "a)", "(b)", "B:"), and
- * optionally an answer key, either inline ("Answer: C") or in a closing section
- * ("Answer Key", "Answers": "1. C  2. A ..." or "1-C, 2-A"). Page numbers are
- * kept so each question can point at where it came from. Pure functions. */
+ * stem optionally followed by lettered options ("A.", "a)", "(b)", "B:", one
+ * a line or several on a line), and optionally an answer key, either inline
+ * ("Answer: C") or in a closing section ("Answer Key", "Answers": "1. C  2. A
+ * ...", "1-C, 2-A", "9. C8  10. ValueError", or a table's cells). Page numbers
+ * are kept so each question can point at where it came from. Pure functions.
+ * The rules are in docs/internals/extraction.md ("Worksheets"). */
 #ifndef EM_CONTENT_WORKSHEET_H
 #define EM_CONTENT_WORKSHEET_H
 
@@ -32,8 +34,9 @@ typedef struct ws_list {
 } ws_list;
 
 /* Parse the pages (chunk_page from chunk.h). Questions are numbered upward
- * from 1 without gaps being required; a number that goes backwards starts the
- * answer key when the key heading was not found. EM_E_TOO_LARGE past 10,000
+ * from 1, a question or two may be skipped; a number further ahead is text,
+ * and a number that goes backwards starts the answer key when the key
+ * heading was not found. EM_E_TOO_LARGE past 10,000
  * questions, or a stem or option of more than 64 KiB. Linear in the text;
  * memory: the questions' text (at most the pages' text) and one 64 KiB
  * buffer. Free with ws_list_cleanup. */

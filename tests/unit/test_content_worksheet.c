@@ -244,9 +244,9 @@ static void test_content_worksheet_backwards_key(void **state)
     /* A numbered list inside a stem (numbers going back, no letter answers)
      * stays in the stem. */
     check_q(&l.items[2], 3, 2, "Third, with a list: 1. mix 2. stir", "A", "yes", "no", NULL);
-    /* "4. Rome" shares a line with other entries, so it is not read as a
-     * text answer; alone on its line it would be. */
-    check_q(&l.items[3], 4, 2, "Capital of Italy?", "", NULL);
+    /* "4. Rome" shares a line with other entries: a text answer runs to
+     * the next entry's number, here the end of the line. */
+    check_q(&l.items[3], 4, 2, "Capital of Italy?", "Rome", NULL);
     ws_list_cleanup(&l);
 
     l = parse1("1. Capital of Italy?\n2. Capital of Spain?\nAnswers:\n1. Rome\n2. Madrid\n");
@@ -550,6 +550,91 @@ static void test_content_worksheet_deadline(void **state)
     ws_list_cleanup(&l);
 }
 
+/* Options on one line are split on their markers in sequence, however
+ * many spaces are between; letters in prose without that evidence stay. */
+static void test_content_worksheet_marker_sequence(void **state)
+{
+    (void)state;
+    ws_list l = parse1("1. When did Henry VII become king?\nA) 1485 B) 1509 C) 1547 D) 1558\n"
+                       "2. Which is heavier?\n(a) 3.5 kg (b) 3 kg\n(c) 4 kg (d) 2 kg\n"
+                       "3. Tom has a) 3 apples b) 4 pears. How many fruits?\nA. 7 B. 1\n"
+                       "4. Vitamins? A) vitamin B. C B) iron\n");
+    assert_int_equal(l.n, 4);
+    check_q(&l.items[0], 1, 1, "When did Henry VII become king?", "", "1485", "1509", "1547", "1558", NULL);
+    check_q(&l.items[1], 2, 1, "Which is heavier?", "", "3.5 kg", "3 kg", "4 kg", "2 kg", NULL);
+    check_q(&l.items[2], 3, 1, "Tom has a) 3 apples b) 4 pears. How many fruits?", "", "7", "1", NULL);
+    /* "B." is written unlike "A)": text of A. */
+    check_q(&l.items[3], 4, 1, "Vitamins?", "", "vitamin B. C", "iron", NULL);
+    ws_list_cleanup(&l);
+}
+
+/* Numbering is a sequence: a number far ahead is text, one skipped
+ * question is allowed, and a bad guess does not swallow what follows. */
+static void test_content_worksheet_number_sequence(void **state)
+{
+    (void)state;
+    ws_list l = parse1("1. A sodium atom has a mass number of\n23. How many neutrons?\nA) 11 B) 12\n"
+                       "2. Next?\nA) x B) y\n4. Skipped one?\nA) p B) q\n5. Last?\nAnswers\n1. B 2. A 4. B\n");
+    assert_int_equal(l.n, 4);
+    check_q(&l.items[0], 1, 1, "A sodium atom has a mass number of 23. How many neutrons?", "B", "11", "12", NULL);
+    check_q(&l.items[1], 2, 1, "Next?", "A", "x", "y", NULL);
+    check_q(&l.items[2], 4, 1, "Skipped one?", "B", "p", "q", NULL);
+    check_q(&l.items[3], 5, 1, "Last?", "", NULL);
+    ws_list_cleanup(&l);
+}
+
+/* A key as a table's cells, row-wise or column-wise, with a header row,
+ * "|" rows, several pairs a row and text answers. */
+static void test_content_worksheet_table_keys(void **state)
+{
+    (void)state;
+    const char *qs = "1. a?\nA. x B. y\n2. b?\nA. x B. y\n3. c?\n4. d?\nA. x B. y\n";
+    ws_list l = parse3(qs, "Answer Key\nQuestion\nAnswer\n1\n(b)\n2\nA\n3\nParis\n", "4\nb\n");
+    assert_int_equal(l.n, 4);
+    assert_string_equal(l.items[0].answer, "B");
+    assert_string_equal(l.items[1].answer, "A");
+    assert_string_equal(l.items[2].answer, "Paris");
+    assert_string_equal(l.items[3].answer, "B");
+    ws_list_cleanup(&l);
+    l = parse3(qs, "Answers\n1\n2\n3\n4\nB\nA\nRome\nA\n", NULL);
+    assert_string_equal(l.items[0].answer, "B");
+    assert_string_equal(l.items[2].answer, "Rome");
+    assert_string_equal(l.items[3].answer, "A");
+    ws_list_cleanup(&l);
+    l = parse3(qs, "Answer Key\n| Question | Answer |\n|---|---|\n| 1 | b |\n| 2 | a |\n| 3 | Oslo |\n",
+               "Answers\nQ Ans Q Ans\n1 B 4 A\n");
+    assert_string_equal(l.items[0].answer, "B");
+    assert_string_equal(l.items[1].answer, "A");
+    assert_string_equal(l.items[2].answer, "Oslo");
+    assert_string_equal(l.items[3].answer, "A");
+    ws_list_cleanup(&l);
+    l = parse1("1. a?\n2. b?\n3. c?\n4. d?\nAnswers: 1. C8  2. ValueError  3. d  4. the prime meridian\n");
+    assert_string_equal(l.items[0].answer, "C8");
+    assert_string_equal(l.items[1].answer, "ValueError");
+    assert_string_equal(l.items[2].answer, "D");
+    assert_string_equal(l.items[3].answer, "the prime meridian");
+    ws_list_cleanup(&l);
+}
+
+/* Text pages (form feeds): a header repeated atop each page and "Name:
+ * ____" are furniture, not option text; "Question 2" atop its page is not. */
+static void test_content_worksheet_text_page_headers(void **state)
+{
+    (void)state;
+    ws_list l = parse3("Science Quiz    Class 9B\nName: ________\n1. Largest ocean?\nA) Atlantic\nB) Indian\n",
+                       "Science Quiz    Class 9B\nName: ________\nC) Pacific\n2. Next?\nA) x B) y\n", NULL);
+    assert_int_equal(l.n, 2);
+    check_q(&l.items[0], 1, 1, "Largest ocean?", "", "Atlantic", "Indian", "Pacific", NULL);
+    check_q(&l.items[1], 2, 2, "Next?", "", "x", "y", NULL);
+    ws_list_cleanup(&l);
+    l = parse3("Question 1\nLargest ocean?\nA. True\nB. False\n", "Question 2\nSmallest?\nA. True\nB. False\n",
+               NULL);
+    assert_int_equal(l.n, 2);
+    check_q(&l.items[0], 1, 1, "Largest ocean?", "", "True", "False", NULL);
+    check_q(&l.items[1], 2, 2, "Smallest?", "", "True", "False", NULL);
+    ws_list_cleanup(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +654,10 @@ int main(void)
         cmocka_unit_test(test_content_worksheet_deadline),
         cmocka_unit_test(test_content_worksheet_page_numbers),
         cmocka_unit_test(test_content_worksheet_many_questions),
+        cmocka_unit_test(test_content_worksheet_marker_sequence),
+        cmocka_unit_test(test_content_worksheet_number_sequence),
+        cmocka_unit_test(test_content_worksheet_table_keys),
+        cmocka_unit_test(test_content_worksheet_text_page_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
