@@ -374,19 +374,33 @@ static double whole_way(const char *text, size_t len, bool markdown, size_t *n_h
     return t;
 }
 
+/* Whether t_big, for an input `scale` times the size of the one that took
+ * t_small, grew like the input and not like its square. A ratio of two runs
+ * on the same machine, so a loaded machine or a sanitizer slows both; the
+ * bound (three times linear, plus a second for noise on short runs) is far
+ * below quadratic (scale times linear). Speed itself is measured in bench/. */
+static bool grew_linearly(double t_small, double t_big, double scale)
+{
+    return t_big < 3 * scale * t_small + 1.0;
+}
+
 /* 80,000 headings took 13 s (distinct headings were counted by comparing
- * each with all before it); it takes a tenth of a second (a second under
- * ASan), and the bound is generous. */
+ * each with all before it, quadratic); 10,000 and 80,000 headings must take
+ * time in proportion. */
 static void content_doctext_many_headings(void **state)
 {
     (void)state;
     size_t len, n_headings, n_topics;
-    char *text = heading_lines(80000, SIZE_MAX / 2, &len);
+    char *text = heading_lines(10000, SIZE_MAX / 2, &len);
+    double t_small = whole_way(text, len, true, &n_headings, &n_topics);
+    assert_int_equal(n_headings, 10000);
+    free(text);
+    text = heading_lines(80000, SIZE_MAX / 2, &len);
     double t = whole_way(text, len, true, &n_headings, &n_topics);
-    print_message("80,000 headings: %.2f s\n", t);
+    print_message("10,000 headings: %.2f s; 80,000 headings: %.2f s\n", t_small, t);
     assert_int_equal(n_headings, 80000);
     assert_true(n_topics > 0 && n_topics <= TOPICS_MAX);
-    assert_true(t < 5);
+    assert_true(grew_linearly(t_small, t, 8));
     free(text);
 }
 
@@ -397,22 +411,32 @@ static void content_doctext_24mb(void **state)
 {
     (void)state;
     size_t len, n_headings, n_topics;
-    char *text = heading_lines(SIZE_MAX, 24u << 20, &len);
+    /* refused as soon as the headings pass the limit: 3 MB and 24 MB of
+       them take about the same time */
+    char *text = heading_lines(SIZE_MAX, 3u << 20, &len);
     em_error err = {0};
     double t0 = now_s();
     assert_int_equal(parse_error(text, len, true, &err), EM_E_TOO_LARGE);
+    double t_small = now_s() - t0;
+    free(text);
+    text = heading_lines(SIZE_MAX, 24u << 20, &len);
+    t0 = now_s();
+    assert_int_equal(parse_error(text, len, true, &err), EM_E_TOO_LARGE);
     double t = now_s() - t0;
     assert_string_equal(err.msg, "the document has more than 100000 headings");
-    print_message("24 MB of headings: refused in %.2f s\n", t);
-    assert_true(t < 20);
+    print_message("headings past the limit: 3 MB refused in %.2f s, 24 MB in %.2f s\n", t_small, t);
+    assert_true(grew_linearly(t_small, t, 1));
     free(text);
 
+    text = fixture_prose(3u << 20, 3, ". ", &len);
+    t_small = whole_way(text, len, true, &n_headings, &n_topics);
+    free(text);
     text = fixture_prose(24u << 20, 3, ". ", &len);
     t = whole_way(text, len, true, &n_headings, &n_topics);
-    print_message("24 MB of prose under %zu headings: %.2f s\n", n_headings, t);
+    print_message("prose: 3 MB in %.2f s; 24 MB under %zu headings in %.2f s\n", t_small, n_headings, t);
     assert_true(n_headings > 60000 && n_headings <= DOC_MAX_HEADINGS);
     assert_int_equal(n_topics, TOPICS_MAX);
-    assert_true(t < 20);
+    assert_true(grew_linearly(t_small, t, 8));
     free(text);
 }
 
