@@ -81,6 +81,9 @@ static void assert_schema_at(db *d, int version)
     assert_int_equal(table_exists(d, "plans"), version >= 7);
     assert_int_equal(table_exists(d, "plan_cache"), version >= 7);
     assert_int_equal(table_exists(d, "chat_messages"), version >= 7);
+    assert_int_equal(table_exists(d, "curricula"), version >= 8);
+    assert_int_equal(table_exists(d, "curriculum_codes"), version >= 8);
+    assert_int_equal(table_exists(d, "material_curricula"), version >= 8);
 }
 
 /* The schema as the catalog tells it, as one text: every table's definition
@@ -163,7 +166,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 7);
+    assert_int_equal(migrate_latest(DB_SQLITE), 8);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
@@ -175,6 +178,7 @@ static void test_migrate_latest(void **state)
     assert_string_equal(migrate__sqlite_list[2].name, "auth");
     assert_string_equal(migrate__sqlite_list[3].name, "jobs");
     assert_string_equal(migrate__sqlite_list[6].name, "study_plans");
+    assert_string_equal(migrate__sqlite_list[7].name, "curricula");
 }
 
 /* The down of the newest migration gives back the schema of the one before,
