@@ -203,6 +203,53 @@ static void test_migrate_down_restores_schema(void **state)
     free(again);
 }
 
+/* 0008 marks the tags already stored: topic.* came from the headings, the
+ * rest from the uploader; none is confirmed or scored. */
+static void test_migrate_curricula_marks_tags(void **state)
+{
+    fixture *f = fx(state);
+    up_ok(f->d, 7, 7);
+    const char *u[] = {"01900000-0000-7000-8000-000000000001", "m@example.org"};
+    assert_int_equal(run(f->d, "INSERT INTO users (id, email, display_name, role) VALUES ($1, $2, $2, 'student')", 2, u),
+                     EM_OK);
+    const char *m[] = {"01900000-0000-7000-8000-000000000002", u[0]};
+    assert_int_equal(run(f->d,
+                         "INSERT INTO materials (id, user_id, title, kind, mime, size_bytes, sha256, storage_key) "
+                         "VALUES ($1, $2, 't', 'text', 'text/plain', 1, 'x', 'k')",
+                         2, m),
+                     EM_OK);
+    const char *q[] = {"01900000-0000-7000-8000-000000000003", u[0], m[0]};
+    assert_int_equal(run(f->d,
+                         "INSERT INTO questions (id, user_id, material_id, type, stem) "
+                         "VALUES ($1, $2, $3, 'short_answer', 'why?')",
+                         3, q),
+                     EM_OK);
+    const char *t1[] = {"topic.cells", q[0]}, *t2[] = {"biology.cells", q[0]};
+    assert_int_equal(run(f->d, "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2)", 2, t1), EM_OK);
+    assert_int_equal(run(f->d, "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2)", 2, t2), EM_OK);
+    up_ok(f->d, 8, 1);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(f->d,
+                                "SELECT tag, source, score IS NULL, confirmed FROM question_tags ORDER BY tag", &st,
+                                &err),
+                     EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "biology.cells");
+    assert_string_equal(db_column_text(st, 1), "uploader");
+    assert_true(db_column_bool(st, 2));
+    assert_false(db_column_bool(st, 3));
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "topic.cells");
+    assert_string_equal(db_column_text(st, 1), "heading");
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+    /* the source is one of four */
+    const char *bad[] = {"other", q[0]};
+    assert_true(run(f->d, "INSERT INTO question_tags (tag, question_id, source) VALUES ($1, $2, 'typed')", 2, bad) <
+                0);
+}
+
 static void test_migrate_up_to_latest(void **state)
 {
     fixture *f = fx(state);
@@ -566,6 +613,7 @@ int main(void)
         BOTH(test_migrate_refuses_newer_schema),
         BOTH(test_migrate_schema_constraints),
         BOTH(test_migrate_concurrent_starters),
+        BOTH(test_migrate_curricula_marks_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
