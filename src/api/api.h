@@ -166,6 +166,12 @@ void api_tutor_explain(http_req *req, http_res *res);
 void api_questions_list(http_req *req, http_res *res);
 void api_questions_get(http_req *req, http_res *res);
 void api_questions_update(http_req *req, http_res *res);
+void api_questions_confirm_tag(http_req *req, http_res *res);
+/* curricula.c */
+void api_curricula_import(http_req *req, http_res *res);
+void api_curricula_list(http_req *req, http_res *res);
+void api_curricula_get(http_req *req, http_res *res);
+void api_materials_curricula(http_req *req, http_res *res);
 /* sessions.c */
 void api_sessions_create(http_req *req, http_res *res);
 void api_sessions_list(http_req *req, http_res *res);

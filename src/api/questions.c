@@ -1,7 +1,9 @@
 /* The question bank (materials/questions.h): GET /api/questions?tag=&q=
- * &material_id=&limit=&offset=, GET /api/questions/{id}, and PATCH
+ * &material_id=&limit=&offset=, GET /api/questions/{id}, PATCH
  * /api/questions/{id} for fixing a stem, options, answer, explanation or
- * tags. Who sees what is the area's business: invisible questions are 404. */
+ * tags, and POST /api/questions/{id}/tags/{tag}/confirm for confirming one
+ * tag (a suggestion). Who sees what is the area's business: invisible
+ * questions are 404. */
 #include "api/api.h"
 
 #include <string.h>
@@ -50,6 +52,8 @@ static void write_question(void *ctx, const question *q)
     jsonw_string(w, q->updated_at);
     jsonw_key(w, "tags");
     jsonw_raw(w, q->tags_json);
+    jsonw_key(w, "tag_details");
+    jsonw_raw(w, q->tag_details_json); /* the database wrote it from stored rows */
     jsonw_object_end(w);
 }
 
@@ -165,4 +169,18 @@ void api_questions_update(http_req *req, http_res *res)
             respond_question(req, res, d);
     }
     json_decref(body);
+}
+
+void api_questions_confirm_tag(http_req *req, http_res *res)
+{
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    em_error err = {0};
+    int rc = questions_confirm_tag(d, &api_caller_of(req)->who, http_req_param(req, "id"), http_req_param(req, "tag"),
+                                   &err);
+    if (rc != EM_OK)
+        api_error(res, rc, &err);
+    else
+        respond_question(req, res, d);
 }

@@ -55,6 +55,13 @@ static const http_route routes[] = {
     {"GET", "/api/questions", api_questions_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions/{id}", api_questions_get, HTTP_SIGNED_IN, 0},
     {"PATCH", "/api/questions/{id}", api_questions_update, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/questions/{id}/tags/{tag}/confirm", api_questions_confirm_tag, HTTP_SIGNED_IN, 0},
+    /* Curriculum standards: admins import, everyone signed in reads; a
+     * material's links follow the one rule, as its questions' corrections. */
+    {"POST", "/api/admin/curricula", api_curricula_import, HTTP_ADMIN, 0},
+    {"GET", "/api/curricula", api_curricula_list, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/curricula/{id}", api_curricula_get, HTTP_SIGNED_IN, 0},
+    {"PUT", "/api/materials/{id}/curricula", api_materials_curricula, HTTP_SIGNED_IN, 0},
 };
 
 const http_route *api_routes(size_t *n)

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "materials/curricula.h"
 #include "materials/material.h"
 #include "materials/sweep.h"
 
@@ -18,6 +19,8 @@ static int run_extraction(job_ctx *ctx, em_error *err)
     ingest_outcome out;
     int64_t t0 = clock_mono_us();
     int rc = ingest_material(ctx->db, env->files, id, &env->limits, &out, err);
+    if (rc == EM_OK && out.status == INGEST_READY) /* the stored questions get their linked standards' codes */
+        rc = curricula_suggest_material(ctx->db, id, NULL, err);
     if (rc != EM_OK)
         return rc; /* retried; after the last attempt the queue gives up (gave_up_extraction) */
     static const char *const names[] = {"ready", "failed", "gone"};

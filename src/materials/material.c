@@ -422,7 +422,9 @@ static char *options_json(const ws_question *q)
 }
 
 /* Insert each tag of the JSON array `tags` (may be NULL) for question qid. */
-static int store_tags(db_stmt *tag_st, const char *qid, const json_t *tags, em_error *err)
+/* Tags of question qid from `source` ("uploader": the material's own,
+ * "heading": inferred from the worksheet's sections and terms). */
+static int store_tags(db_stmt *tag_st, const char *qid, const json_t *tags, const char *source, em_error *err)
 {
     int rc = EM_OK;
     size_t i;
@@ -433,6 +435,7 @@ static int store_tags(db_stmt *tag_st, const char *qid, const json_t *tags, em_e
         db_reset(tag_st);
         db_bind_text(tag_st, 1, json_string_value(v));
         db_bind_text(tag_st, 2, qid);
+        db_bind_text(tag_st, 3, source);
         rc = db_step(tag_st, err);
         rc = rc == DB_DONE ? EM_OK : rc;
         if (rc != EM_OK)
@@ -455,7 +458,7 @@ static int store_questions(db *d, const material *m, const material_result *r, e
                         &st, err);
     if (rc == EM_OK)
         rc = db_prepare(d,
-                        "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        "INSERT INTO question_tags (tag, question_id, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                         &tag_st, err);
     json_t *material_tags = json_loads(m->tags_json != NULL ? m->tags_json : "[]", 0, NULL);
     for (size_t i = 0; rc == EM_OK && i < r->questions->n; i++) {
@@ -481,9 +484,9 @@ static int store_questions(db *d, const material *m, const material_result *r, e
         rc = rc == DB_DONE ? EM_OK : rc;
         free(opts);
         if (rc == EM_OK)
-            rc = store_tags(tag_st, qid, material_tags, err);
+            rc = store_tags(tag_st, qid, material_tags, "uploader", err);
         if (rc == EM_OK && r->question_tags != NULL)
-            rc = store_tags(tag_st, qid, r->question_tags[i], err);
+            rc = store_tags(tag_st, qid, r->question_tags[i], "heading", err);
     }
     json_decref(material_tags);
     db_finalize(st);

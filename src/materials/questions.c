@@ -17,10 +17,18 @@
 /* The tags of q.id as a JSON array, per dialect. */
 #define TAGS_SQLITE "(SELECT json_group_array(tag) FROM (SELECT tag FROM question_tags WHERE question_id = q.id ORDER BY tag))"
 #define TAGS_PG "(SELECT coalesce(json_agg(tag ORDER BY tag), '[]'::json) FROM question_tags WHERE question_id = q.id)"
+/* The same tags with their source, score and confirmation. */
+#define TAG_DETAILS_SQLITE                                                                                   \
+    "(SELECT json_group_array(json_object('tag', tag, 'source', source, 'score', score, 'confirmed', "       \
+    "json(CASE WHEN confirmed THEN 'true' ELSE 'false' END))) FROM (SELECT * FROM question_tags "           \
+    "WHERE question_id = q.id ORDER BY tag))"
+#define TAG_DETAILS_PG                                                                                       \
+    "(SELECT coalesce(json_agg(json_build_object('tag', tag, 'source', source, 'score', score, "             \
+    "'confirmed', confirmed) ORDER BY tag), '[]'::json) FROM question_tags WHERE question_id = q.id)"
 
-#define QUESTION_COLUMNS(tags)                                                                          \
+#define QUESTION_COLUMNS(tags, details)                                                                 \
     "SELECT q.id, q.user_id, q.material_id, q.number, q.page, q.type, q.stem, q.options, q.answer, "    \
-    "q.explanation, q.source, q.created_at, q.updated_at, " tags " FROM questions q "
+    "q.explanation, q.source, q.created_at, q.updated_at, " tags ", " details " FROM questions q "
 
 /* The stem with its ASCII letters lowercased, as like_pattern lowercases the
  * words: SQLite's lower() folds ASCII only, PostgreSQL's folds every letter
@@ -37,10 +45,10 @@
     "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                              \
     "ORDER BY q.material_id, q.number, q.id LIMIT $8 OFFSET $9"
 
-static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE) QUESTION_FILTER(STEM_LOWER_SQLITE);
-static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG) QUESTION_FILTER(STEM_LOWER_PG);
-static const char get_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE) "WHERE q.id = $1";
-static const char get_pg[] = QUESTION_COLUMNS(TAGS_PG) "WHERE q.id = $1";
+static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE, TAG_DETAILS_SQLITE) QUESTION_FILTER(STEM_LOWER_SQLITE);
+static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG, TAG_DETAILS_PG) QUESTION_FILTER(STEM_LOWER_PG);
+static const char get_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE, TAG_DETAILS_SQLITE) "WHERE q.id = $1";
+static const char get_pg[] = QUESTION_COLUMNS(TAGS_PG, TAG_DETAILS_PG) "WHERE q.id = $1";
 
 static void read_question(db_stmt *st, question *q)
 {
@@ -60,6 +68,7 @@ static void read_question(db_stmt *st, question *q)
     q->created_at = db_column_text(st, 11);
     q->updated_at = db_column_text(st, 12);
     q->tags_json = db_column_text(st, 13) != NULL ? db_column_text(st, 13) : "[]";
+    q->tag_details_json = db_column_text(st, 14) != NULL ? db_column_text(st, 14) : "[]";
 }
 
 /* "%text%" for LIKE, lowercased (ASCII), with '!' escaping LIKE's wildcards.
@@ -243,20 +252,49 @@ static int set_column(db *d, const char *sql, const char *value, const char *now
     return rc == DB_DONE ? EM_OK : rc;
 }
 
+/* The question's tags become exactly tags_json: the others are removed, the
+ * ones it had are confirmed as they are, new ones are confirmed "tutor"
+ * tags. */
 static int replace_tags(db *d, const char *id, const char *tags_json, const char *now, em_error *err)
 {
-    int rc = db_run(d, "DELETE FROM question_tags WHERE question_id = $1", &id, 1, err);
-    rc = rc == DB_DONE ? EM_OK : rc;
     json_t *arr = json_loads(tags_json, 0, NULL);
+    json_t *gone = json_array();
+    db_stmt *st = NULL;
+    int rc = db_prepare(d, "SELECT tag FROM question_tags WHERE question_id = $1", &st, err);
+    if (rc == EM_OK)
+        db_bind_text(st, 1, id);
+    while (db_next(st, &rc, err)) {
+        const char *tag = db_column_text(st, 0);
+        bool kept = false;
+        size_t i;
+        json_t *v;
+        json_array_foreach(arr, i, v) {
+            kept = kept || strcmp(json_string_value(v), tag) == 0;
+        }
+        if (!kept)
+            json_array_append_new(gone, json_string(tag));
+    }
+    db_finalize(st);
     size_t i;
     json_t *v;
+    json_array_foreach(gone, i, v) {
+        if (rc != EM_OK)
+            break;
+        const char *params[] = {json_string_value(v), id};
+        rc = db_run(d, "DELETE FROM question_tags WHERE tag = $1 AND question_id = $2", params, 2, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+    }
     json_array_foreach(arr, i, v) {
         if (rc != EM_OK)
             break;
         const char *params[] = {json_string_value(v), id};
-        rc = db_run(d, "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2)", params, 2, err);
+        rc = db_run(d,
+                    "INSERT INTO question_tags (tag, question_id, source, confirmed) VALUES ($1, $2, 'tutor', TRUE) "
+                    "ON CONFLICT (tag, question_id) DO UPDATE SET confirmed = TRUE",
+                    params, 2, err);
         rc = rc == DB_DONE ? EM_OK : rc;
     }
+    json_decref(gone);
     json_decref(arr);
     if (rc == EM_OK) {
         const char *params[] = {now, id};
@@ -302,5 +340,37 @@ int questions_update(db *d, const principal *who, const char *id, const question
 out:
     free(options_json);
     free(tags_json);
+    return rc;
+}
+
+int questions_confirm_tag(db *d, const principal *who, const char *id, const char *tag, em_error *err)
+{
+    char owner[ID_UUID_LEN + 1], now[32], lower[TAG_MAX_LEN + 1];
+    int rc = visible_owner(d, who, id, owner, err);
+    if (rc != EM_OK)
+        return rc;
+    size_t n = tag != NULL ? strlen(tag) : 0;
+    if (n == 0 || n > TAG_MAX_LEN)
+        return em_error_set(err, EM_E_NOT_FOUND, "the question has no such tag");
+    ascii_lower_copy(lower, tag, n);
+    lower[n] = '\0';
+    clock_iso8601(clock_now_ms(), now);
+    rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    const char *params[] = {lower, id};
+    rc = db_run(d, "UPDATE question_tags SET confirmed = TRUE WHERE tag = $1 AND question_id = $2", params, 2, err);
+    rc = rc == DB_DONE ? EM_OK : rc;
+    if (rc == EM_OK && db_changes(d) == 0)
+        rc = em_error_set(err, EM_E_NOT_FOUND, "the question has no tag %.100s", lower);
+    if (rc == EM_OK) {
+        const char *p2[] = {now, id};
+        rc = db_run(d, "UPDATE questions SET updated_at = $1 WHERE id = $2", p2, 2, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+    }
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK)
+        db_rollback(d);
     return rc;
 }

@@ -39,6 +39,9 @@ typedef struct question {
     const char *source;
     const char *created_at, *updated_at;
     const char *tags_json;      /* JSON array of strings, sorted */
+    const char *tag_details_json; /* JSON array of {"tag", "source", "score", "confirmed"}, sorted by tag:
+                                     source "uploader", "heading", "suggested" or "tutor"; score a number
+                                     for suggested tags, else null */
 } question;
 
 typedef void (*question_visit)(void *ctx, const question *q);
@@ -69,12 +72,20 @@ typedef struct question_patch {
     const char *answer;         /* NULL clears it */
     const char *explanation;    /* NULL clears it */
     const json_t *options;      /* array of at most WORKSHEET_MAX_OPTIONS strings; [] makes it short answer */
-    const json_t *tags;         /* array of curriculum tags (tags.h), replacing the set */
+    const json_t *tags;         /* array of curriculum tags (tags.h), replacing the set: a tag the
+                                   question had keeps its source and score and becomes confirmed, a new
+                                   one is a confirmed "tutor" tag; tags left out are removed */
 } question_patch;
 
 /* Apply a correction in one transaction, after checking every field
  * (EM_E_INVAL naming the first bad one); EM_E_NOT_FOUND when absent or not
  * visible. */
 int questions_update(db *d, const principal *who, const char *id, const question_patch *p, em_error *err);
+
+/* Confirm one tag of a question as it is (a suggestion keeps its source and
+ * score): suggestion runs (materials/curricula.h) then leave it alone.
+ * EM_E_NOT_FOUND when the question is absent or not visible, or does not
+ * have the tag (compared lowercased). Confirming twice is no error. */
+int questions_confirm_tag(db *d, const principal *who, const char *id, const char *tag, em_error *err);
 
 #endif

@@ -52,6 +52,13 @@ static const endpoint endpoints[] = {
     {"GET", "/api/search?q=mitochondria&material_id=%s", NULL, ARG_MATERIAL, true, true, true},
     {"GET", "/api/questions/%s", NULL, ARG_QUESTION, true, true, true},
     {"PATCH", "/api/questions/%s", "{\"explanation\":\"checked\"}", ARG_QUESTION, true, true, true},
+    {"PATCH", "/api/questions/%s", "{\"tags\":[\"biology.cells\"]}", ARG_QUESTION, true, true, true},
+    {"POST", "/api/questions/%s/tags/biology.cells/confirm", NULL, ARG_QUESTION, true, true, true},
+    /* Curricula: a material's links follow its rule; only admins import (the
+     * list and the trees are for everyone signed in: below the matrix). */
+    {"PUT", "/api/materials/%s/curricula", "{\"curriculum_ids\":[]}", ARG_MATERIAL, true, true, true},
+    {"POST", "/api/admin/curricula", "{\"title\":\"Matrix\",\"codes\":[{\"code\":\"m.a\",\"title\":\"A\"}]}",
+     ARG_OWNER, false, false, true},
     /* The tutor answers from the caller's own materials: a tutor or an admin who may see
      * a student's material does not ask about it. */
     {"POST", "/api/tutor/explain", "{\"question\":\"What makes ATP?\",\"material_ids\":[\"%s\"]}", ARG_MATERIAL,
@@ -252,6 +259,26 @@ static void access_matrix(void **state)
         }
     }
     free(missing);
+
+    /* Standards are for everyone signed in, and for nobody else. */
+    char *list = NULL;
+    endpoint curricula = {"GET", "/api/curricula", NULL, ARG_OWNER, true, true, true};
+    assert_int_equal(call(&s, &c.admin, &curricula, &c, &list), 200);
+    json_t *j = json_loads(list, 0, NULL);
+    char tree[128];
+    snprintf(tree, sizeof tree, "/api/curricula/%s",
+             json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id")));
+    json_decref(j);
+    free(list);
+    endpoint one = {"GET", tree, NULL, ARG_OWNER, true, true, true};
+    for (size_t i = 0; i < sizeof callers / sizeof callers[0]; i++) {
+        assert_int_equal(call(&s, callers[i].who, &curricula, &c, NULL), 200);
+        assert_int_equal(call(&s, callers[i].who, &one, &c, NULL), 200);
+    }
+    it_response r;
+    it_http(&s, "GET", "/api/curricula", NULL, NULL, 0, &r);
+    assert_int_equal(r.status, 401);
+    it_response_free(&r);
     assert_int_equal(it_server_stop(&s), 0);
     it_backend_teardown(&b);
 }

@@ -131,7 +131,18 @@ static void api_questions_list_and_get(void **state)
     assert_int_equal(jint(j, "limit"), 50);
     assert_int_equal(jint(j, "offset"), 0);
     json_t *q = json_array_get(json_object_get(j, "items"), 0);
-    assert_int_equal(json_object_size(q), 14);
+    assert_int_equal(json_object_size(q), 15);
+    /* every tag with where it comes from: the uploader's, the headings' (topic.*) */
+    json_t *details = json_object_get(q, "tag_details");
+    assert_int_equal(json_array_size(details), json_array_size(json_object_get(q, "tags")));
+    for (size_t i = 0; i < json_array_size(details); i++) {
+        json_t *td = json_array_get(details, i);
+        const char *tag = jstr(td, "tag");
+        assert_string_equal(tag, json_string_value(json_array_get(json_object_get(q, "tags"), i)));
+        assert_string_equal(jstr(td, "source"), strncmp(tag, "topic.", 6) == 0 ? "heading" : "uploader");
+        assert_true(json_is_null(json_object_get(td, "score")));
+        assert_true(json_is_false(json_object_get(td, "confirmed")));
+    }
     assert_string_equal(jstr(q, "owner_id"), api_fx_id(t, WHO_STUDENT));
     assert_string_equal(jstr(q, "material_id"), b.cells);
     assert_int_equal(jint(q, "number"), 1);

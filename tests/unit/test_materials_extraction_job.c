@@ -4,7 +4,9 @@
  * worker was lost during it (a later claim buries it) or an operator deleted
  * the job; an operator's retry makes it pending again. The steps are
  * idempotent, leave a ready material alone, and a deleted material is no
- * error. The job works for the material's owner. */
+ * error. The job works for the material's owner. Once it has stored a
+ * worksheet's questions, they get the codes of the standards their material
+ * is linked to as suggested tags. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,8 +17,11 @@
 #include "content/storage.h"
 #include "jobs/queue.h"
 #include "jobs/worker.h"
+#include "fixtures_curriculum.h"
+#include "materials/curricula.h"
 #include "materials/extraction_job.h"
 #include "materials/material.h"
+#include "materials/submit.h"
 
 #include "area_fixture.h"
 
@@ -205,6 +210,53 @@ static void extraction_steps_leave_results_alone(void **state)
     assert_int_equal(queue_delete(k.f->d, odd_id, &k.hooks, &err), EM_OK);
 }
 
+static void extraction_suggests_linked_codes(void **state)
+{
+    kit k;
+    kit_init(&k, state);
+    area_store st;
+    area_store_open(&st);
+    k.env.files = st.s;
+    k.env.limits = (ingest_options){.max_pages = 100, .timeout_s = 60, .threads = 1, .max_file_bytes = 1u << 20};
+    static const char text[] = "Practice.\n\n1. Which keyword leaves a loop early?\nA. break\nB. return\n\n"
+                               "Answer Key\n1. A\n";
+    submit_input in = {.user_id = k.user, .data = text, .len = sizeof text - 1, .filename = "loops.txt",
+                       .is_worksheet = true, .enqueue = true};
+    submit_output sub;
+    em_error err = {0};
+    assert_int_equal(material_submit(k.f->d, st.s, &in, &sub, &err), EM_OK);
+    /* a standard, linked before the job runs (nothing to suggest for yet) */
+    char admin[37];
+    area_user(k.f->d, "admin@example.org", "admin", admin);
+    principal a = area_principal(admin, "admin"), o = area_principal(k.user, "student");
+    curriculum_meta meta = {"Introductory programming", "cs1", NULL};
+    curriculum_report rep;
+    assert_int_equal(curricula_import_csv(k.f->d, &a, &meta, fixture_cs1_csv, strlen(fixture_cs1_csv), &rep, &err),
+                     EM_OK);
+    json_decref(rep.removed_codes);
+    json_t *ids = json_pack("[s]", rep.id);
+    size_t n = 9;
+    assert_int_equal(curricula_link_material(k.f->d, &o, sub.material_id, ids, &n, &err), EM_OK);
+    assert_int_equal(n, 0);
+    json_decref(ids);
+    /* the job stores the question, then its suggestions */
+    job j = {0};
+    json_t *payload = json_pack("{s:s}", "material_id", sub.material_id);
+    job_ctx ctx = {.job = &j, .payload = payload, .db = k.f->d, .env = &k.env};
+    if (k.kinds[0].run(&ctx, &err) != EM_OK)
+        fail_msg("run: %s", err.msg);
+    json_decref(payload);
+    expect_material(&k, sub.material_id, "ready", NULL);
+    const char *p[] = {sub.material_id};
+    assert_int_equal(area_int(k.f->d,
+                              "SELECT COUNT(*) FROM question_tags t JOIN questions q ON q.id = t.question_id "
+                              "WHERE q.material_id = $1 AND t.tag = 'cs1.control.loops' AND t.source = 'suggested' "
+                              "AND t.score > 0 AND NOT t.confirmed",
+                              p, 1),
+                     1);
+    area_store_close(&st);
+}
+
 int main(void)
 {
     area_log_setup();
@@ -213,6 +265,7 @@ int main(void)
         BOTH(extraction_gives_up_when_its_workers_die),
         BOTH(extraction_gives_up_at_its_last_failure),
         BOTH(extraction_steps_leave_results_alone),
+        BOTH(extraction_suggests_linked_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,9 @@ static void assert_schema_at(db *d, int version)
     assert_int_equal(table_exists(d, "plans"), version >= 7);
     assert_int_equal(table_exists(d, "plan_cache"), version >= 7);
     assert_int_equal(table_exists(d, "chat_messages"), version >= 7);
+    assert_int_equal(table_exists(d, "curricula"), version >= 8);
+    assert_int_equal(table_exists(d, "curriculum_codes"), version >= 8);
+    assert_int_equal(table_exists(d, "material_curricula"), version >= 8);
 }
 
 /* The schema as the catalog tells it, as one text: every table's definition
@@ -163,7 +166,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 7);
+    assert_int_equal(migrate_latest(DB_SQLITE), 8);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
@@ -175,6 +178,7 @@ static void test_migrate_latest(void **state)
     assert_string_equal(migrate__sqlite_list[2].name, "auth");
     assert_string_equal(migrate__sqlite_list[3].name, "jobs");
     assert_string_equal(migrate__sqlite_list[6].name, "study_plans");
+    assert_string_equal(migrate__sqlite_list[7].name, "curricula");
 }
 
 /* The down of the newest migration gives back the schema of the one before,
@@ -197,6 +201,53 @@ static void test_migrate_down_restores_schema(void **state)
     free(latest);
     free(after);
     free(again);
+}
+
+/* 0008 marks the tags already stored: topic.* came from the headings, the
+ * rest from the uploader; none is confirmed or scored. */
+static void test_migrate_curricula_marks_tags(void **state)
+{
+    fixture *f = fx(state);
+    up_ok(f->d, 7, 7);
+    const char *u[] = {"01900000-0000-7000-8000-000000000001", "m@example.org"};
+    assert_int_equal(run(f->d, "INSERT INTO users (id, email, display_name, role) VALUES ($1, $2, $2, 'student')", 2, u),
+                     EM_OK);
+    const char *m[] = {"01900000-0000-7000-8000-000000000002", u[0]};
+    assert_int_equal(run(f->d,
+                         "INSERT INTO materials (id, user_id, title, kind, mime, size_bytes, sha256, storage_key) "
+                         "VALUES ($1, $2, 't', 'text', 'text/plain', 1, 'x', 'k')",
+                         2, m),
+                     EM_OK);
+    const char *q[] = {"01900000-0000-7000-8000-000000000003", u[0], m[0]};
+    assert_int_equal(run(f->d,
+                         "INSERT INTO questions (id, user_id, material_id, type, stem) "
+                         "VALUES ($1, $2, $3, 'short_answer', 'why?')",
+                         3, q),
+                     EM_OK);
+    const char *t1[] = {"topic.cells", q[0]}, *t2[] = {"biology.cells", q[0]};
+    assert_int_equal(run(f->d, "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2)", 2, t1), EM_OK);
+    assert_int_equal(run(f->d, "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2)", 2, t2), EM_OK);
+    up_ok(f->d, 8, 1);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(f->d,
+                                "SELECT tag, source, score IS NULL, confirmed FROM question_tags ORDER BY tag", &st,
+                                &err),
+                     EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "biology.cells");
+    assert_string_equal(db_column_text(st, 1), "uploader");
+    assert_true(db_column_bool(st, 2));
+    assert_false(db_column_bool(st, 3));
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "topic.cells");
+    assert_string_equal(db_column_text(st, 1), "heading");
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_finalize(st);
+    /* the source is one of four */
+    const char *bad[] = {"other", q[0]};
+    assert_true(run(f->d, "INSERT INTO question_tags (tag, question_id, source) VALUES ($1, $2, 'typed')", 2, bad) <
+                0);
 }
 
 static void test_migrate_up_to_latest(void **state)
@@ -562,6 +613,7 @@ int main(void)
         BOTH(test_migrate_refuses_newer_schema),
         BOTH(test_migrate_schema_constraints),
         BOTH(test_migrate_concurrent_starters),
+        BOTH(test_migrate_curricula_marks_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
