@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 1e3 / iters;
-    printf("%d questions, %zu bytes: %zu found, %zu with 4 options and a key; %.1f us a parse\n", nq, b.len, found,
-           keys, us);
+    printf("%d questions, %zu bytes: %zu found, %zu with 4 options and a key; %.1f us a parse\n", nq, b.len,
+           found, keys, us);
     return 0;
 }
