@@ -499,9 +499,11 @@ static int md_event(md_walk *w, cmark_node *node, cmark_event_type ev)
             w->heading_level = cmark_node_get_heading_level(node);
         } else {
             w->in_heading = false;
-            const char *t = w->out.data + w->heading_off, *te = w->out.data + w->out.len;
-            if (w->out.len > w->heading_off && text_skip_blanks(t, te) < te) /* "# &#32;" names nothing */
-                return add_heading(w->b, w->page, w->heading_off, w->heading_level, t, te);
+            if (w->out.len > w->heading_off) { /* (an empty heading may leave the text without a buffer) */
+                const char *t = w->out.data + w->heading_off, *te = w->out.data + w->out.len;
+                if (text_skip_blanks(t, te) < te) /* "# &#32;" names nothing */
+                    return add_heading(w->b, w->page, w->heading_off, w->heading_level, t, te);
+            }
         }
         break;
     case CMARK_NODE_PARAGRAPH:
