@@ -17,6 +17,7 @@
 #include "core/mem.h"
 #include "core/tz.h"
 #include "learn/verify.h"
+#include "study/mastery.h"
 #include "study/sessions.h"
 
 #define PLAN_COLUMNS "p.id, p.session_id, p.user_id, p.plan, p.report, p.created_at"
@@ -471,9 +472,11 @@ int plans_generate(db *d, const llm_provider *llm, const principal *who, const c
         return rc;
     input x;
     memset(&x, 0, sizeof x);
-    rc = sessions__sync_topics(d, owner, session_id, err);
+    rc = gather(d, owner, session_id, now_ms, &x, err);
+    /* each topic gets its mastery row, from the topics just read (a topic
+       without one reads as mastery 0, what a new row holds) */
     if (rc == EM_OK)
-        rc = gather(d, owner, session_id, now_ms, &x, err);
+        rc = mastery_sync_session(d, owner, session_id, (const char *const *)x.names, x.n_topics, err);
     char key[65];
     bool found = false;
     if (rc == EM_OK) {
