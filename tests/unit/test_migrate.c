@@ -84,6 +84,13 @@ static void assert_schema_at(db *d, int version)
     assert_int_equal(table_exists(d, "curricula"), version >= 8);
     assert_int_equal(table_exists(d, "curriculum_codes"), version >= 8);
     assert_int_equal(table_exists(d, "material_curricula"), version >= 8);
+    assert_int_equal(table_exists(d, "question_versions"), version >= 9);
+    assert_int_equal(table_exists(d, "quizzes"), version >= 9);
+    assert_int_equal(table_exists(d, "quiz_items"), version >= 9);
+    assert_int_equal(table_exists(d, "attempts"), version >= 9);
+    assert_int_equal(table_exists(d, "review_cards"), version >= 9);
+    assert_int_equal(table_exists(d, "review_logs"), version >= 9);
+    assert_int_equal(table_exists(d, "misconceptions"), version >= 9);
 }
 
 /* The schema as the catalog tells it, as one text: every table's definition
@@ -166,7 +173,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 8);
+    assert_int_equal(migrate_latest(DB_SQLITE), 9);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
@@ -266,17 +273,17 @@ static void test_migrate_up_to_latest(void **state)
 static void test_migrate_status(void **state)
 {
     fixture *f = fx(state);
-    migration_info info[8];
+    migration_info info[9];
     size_t n = 99;
     em_error err = {0};
-    assert_int_equal(migrate_status(f->d, info, 8, &n, &err), EM_OK);
+    assert_int_equal(migrate_status(f->d, info, 9, &n, &err), EM_OK);
     assert_int_equal(n, (size_t)LATEST);
     assert_false(info[0].applied);
     assert_string_equal(info[0].applied_at, "");
 
     up_ok(f->d, 1, 1);
     assert_schema_at(f->d, 1);
-    assert_int_equal(migrate_status(f->d, info, 8, &n, &err), EM_OK);
+    assert_int_equal(migrate_status(f->d, info, 9, &n, &err), EM_OK);
     assert_int_equal(n, (size_t)LATEST);
     assert_int_equal(info[0].version, 1);
     assert_string_equal(info[0].name, "init");

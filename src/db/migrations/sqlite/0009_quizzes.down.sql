@@ -1,0 +1,21 @@
+-- 0009_quizzes (sqlite): reverse order of the up.
+DROP TABLE misconceptions;
+DROP TABLE review_logs;
+DROP TABLE review_cards;
+DROP TABLE attempts;
+DROP TABLE quiz_items;
+DROP TABLE quizzes;
+ALTER TABLE users DROP COLUMN day_rollover_hour;
+ALTER TABLE users DROP COLUMN desired_retention;
+ALTER TABLE materials DROP COLUMN review_generated;
+DROP TABLE question_versions;
+DROP INDEX questions_fingerprint_idx;
+ALTER TABLE questions DROP COLUMN fingerprint;
+ALTER TABLE questions DROP COLUMN difficulty;
+ALTER TABLE questions DROP COLUMN quote;
+ALTER TABLE questions DROP COLUMN section;
+ALTER TABLE questions DROP COLUMN term;
+ALTER TABLE questions DROP COLUMN topic;
+ALTER TABLE questions DROP COLUMN version;
+ALTER TABLE questions DROP COLUMN review_status;
+ALTER TABLE questions DROP COLUMN format;
