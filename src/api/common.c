@@ -36,7 +36,8 @@ bool api_page_read(const http_req *req, http_res *res, long max, long dflt, api_
     out->limit = api_query_long(req, "limit", 1, max, dflt);
     out->offset = api_query_long(req, "offset", 0, API_OFFSET_MAX, 0);
     if (out->limit < 0 || out->offset < 0) {
-        http_res_error(res, 400, "invalid_request", "limit must be 1-%ld and offset 0-%d", max, API_OFFSET_MAX);
+        http_res_error(res, 400, "invalid_request", "limit must be 1-%ld and offset 0-%d", max,
+                       API_OFFSET_MAX);
         return false;
     }
     return true;
@@ -121,8 +122,9 @@ int64_t api_now_ms(const http_req *req)
 
 json_t *api_user_json(const user *u)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "id", u->id, "email", u->email,
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:f, s:i, s:s, s:s}", "id", u->id, "email", u->email,
                      "display_name", u->display_name, "role", u->role, "is_active", u->is_active, "time_zone",
-                     u->time_zone[0] ? u->time_zone : "UTC", "created_at", u->created_at, "updated_at",
+                     u->time_zone[0] ? u->time_zone : "UTC", "desired_retention", u->desired_retention,
+                     "day_rollover_hour", u->day_rollover_hour, "created_at", u->created_at, "updated_at",
                      u->updated_at);
 }

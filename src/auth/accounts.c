@@ -25,7 +25,7 @@
 
 struct accounts {
     accounts_settings s;
-    ratelimit *limits; /* owned */
+    ratelimit *limits;        /* owned */
     pthread_mutex_t dummy_mu; /* guards the two below */
     bool dummy_ready;
     char dummy_hash[PASSWORD_HASH_MAX]; /* a random password's hash: the timing equaliser */
@@ -136,7 +136,8 @@ static int normalize_email(const char *raw, char out[EMAIL_MAX + 1], em_error *e
 {
     em_error e = {0};
     if (raw == NULL || email_normalize(raw, out, &e) != EM_OK)
-        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "%s", e.msg[0] ? e.msg : "email is required");
+        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "%s",
+                               e.msg[0] ? e.msg : "email is required");
     return EM_OK;
 }
 
@@ -176,8 +177,8 @@ static int finish(db *d, int rc, em_error *err)
 
 /* ---- a person and their account ---- */
 
-int accounts_register(accounts *a, db *d, const char *raw_email, const char *password, const char *display_name,
-                      const char *ip, account_tokens *out, em_error *err)
+int accounts_register(accounts *a, db *d, const char *raw_email, const char *password,
+                      const char *display_name, const char *ip, account_tokens *out, em_error *err)
 {
     char email[EMAIL_MAX + 1];
     int rc = normalize_email(raw_email, email, err);
@@ -261,7 +262,8 @@ int accounts_login(accounts *a, db *d, const char *raw_email, const char *passwo
     return finish(d, rc, err);
 }
 
-int accounts_refresh(accounts *a, db *d, const char *presented, const char *ip, account_tokens *out, em_error *err)
+int accounts_refresh(accounts *a, db *d, const char *presented, const char *ip, account_tokens *out,
+                     em_error *err)
 {
     char user_id[37] = "";
     if (presented == NULL || presented[0] == '\0')
@@ -333,7 +335,8 @@ int accounts_authenticate(accounts *a, db *d, const char *token, principal *who,
     user *u = account != NULL ? account : &row;
     em_error e = {0};
     if (token_verify_access(a->s.secret_key, token, clock_now_ms() / 1000, &claimed, &e) != EM_OK)
-        return em_error_refuse(err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN, "%s", e.msg[0] ? e.msg : "invalid token");
+        return em_error_refuse(err, EM_E_DENIED, ACCOUNTS_INVALID_TOKEN, "%s",
+                               e.msg[0] ? e.msg : "invalid token");
     /* The account as it is now: a deactivation or a role change takes effect at
      * once, not when the token expires. And the session as it is now: a token
      * outlives neither its logout, nor a password change, nor the account's
@@ -372,10 +375,27 @@ int accounts_update_profile(accounts *a, db *d, const char *user_id, const char 
                             const char *raw_email, const char *time_zone, const char *current_password,
                             const char *keep_family, const char *ip, user *out, em_error *err)
 {
+    account_changes ch = {display_name, raw_email, time_zone, 0, -1};
+    return accounts_update(a, d, user_id, &ch, current_password, keep_family, ip, out, err);
+}
+
+int accounts_update(accounts *a, db *d, const char *user_id, const account_changes *ch,
+                    const char *current_password, const char *keep_family, const char *ip, user *out,
+                    em_error *err)
+{
     char email[EMAIL_MAX + 1];
-    if (display_name == NULL && raw_email == NULL && time_zone == NULL)
-        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
-                               "give display_name, email and/or time_zone");
+    const char *display_name = ch->display_name, *raw_email = ch->email, *time_zone = ch->time_zone;
+    bool review = ch->desired_retention != 0 || ch->day_rollover_hour != -1;
+    if (display_name == NULL && raw_email == NULL && time_zone == NULL && !review)
+        return em_error_refuse(
+            err, EM_E_INVAL, ACCOUNTS_VALIDATION,
+            "give display_name, email, time_zone, desired_retention and/or day_rollover_hour");
+    if (ch->desired_retention != 0 &&
+        !(ch->desired_retention >= ACCOUNTS_RETENTION_MIN && ch->desired_retention <= ACCOUNTS_RETENTION_MAX))
+        return em_error_set(err, EM_E_INVAL, "desired_retention must be a number from %.2f to %.2f",
+                            ACCOUNTS_RETENTION_MIN, ACCOUNTS_RETENTION_MAX);
+    if (ch->day_rollover_hour != -1 && (ch->day_rollover_hour < 0 || ch->day_rollover_hour > 23))
+        return em_error_set(err, EM_E_INVAL, "day_rollover_hour must be a whole number from 0 to 23");
     if (display_name != NULL && strlen(display_name) > USER_NAME_MAX)
         return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
                                "display_name must be a string of at most %d bytes", USER_NAME_MAX);
@@ -388,7 +408,8 @@ int accounts_update_profile(accounts *a, db *d, const char *user_id, const char 
         /* Whoever holds a session must not be able to move the account away
          * from its owner: the email is the account's name and its recovery. */
         if (current_password == NULL)
-            return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION, "changing the email needs current_password");
+            return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_VALIDATION,
+                                   "changing the email needs current_password");
         rc = limit_attempt(a, "password", ip, user_id, err);
         if (rc != EM_OK)
             return rc;
@@ -398,7 +419,8 @@ int accounts_update_profile(accounts *a, db *d, const char *user_id, const char 
             return rc;
         if (me.password_hash[0] == '\0' || !password_verify(me.password_hash, current_password)) {
             audit_record(d, "email_change_failed", user_id, NULL, ip, NULL);
-            return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS, "the current password is not correct");
+            return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS,
+                                   "the current password is not correct");
         }
     }
     rc = db_begin(d, err);
@@ -408,6 +430,8 @@ int accounts_update_profile(accounts *a, db *d, const char *user_id, const char 
         rc = users_update_profile(d, user_id, display_name, raw_email != NULL ? email : NULL, err);
     if (rc == EM_OK && time_zone != NULL)
         rc = users_set_time_zone(d, user_id, time_zone, err);
+    if (rc == EM_OK && review)
+        rc = users_set_review_settings(d, user_id, ch->desired_retention, ch->day_rollover_hour, err);
     if (rc == EM_OK && raw_email != NULL)
         rc = refresh_revoke_user_except(d, user_id, keep_family, clock_now_ms(), err);
     if (rc == EM_OK)
@@ -433,7 +457,8 @@ int accounts_change_password(accounts *a, db *d, const char *user_id, const char
         return rc;
     if (u.password_hash[0] == '\0' || !password_verify(u.password_hash, current)) {
         audit_record(d, "password_change_failed", u.id, NULL, ip, NULL);
-        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS, "the current password is not correct");
+        return em_error_refuse(err, EM_E_INVAL, ACCOUNTS_INVALID_CREDENTIALS,
+                               "the current password is not correct");
     }
     char hash[PASSWORD_HASH_MAX];
     rc = new_password(a, next, u.email, hash, err);
@@ -482,12 +507,14 @@ int accounts_admin_update(accounts *a, db *d, const principal *admin, const char
                      json_pack("{s:s, s:s, s:I}", "from", before.role, "to", out->role, "assignments_ended",
                                (json_int_t)dropped));
     if (rc == EM_OK && before.is_active != out->is_active)
-        audit_record(d, out->is_active ? "account_enabled" : "account_disabled", user_id, admin->user_id, ip, NULL);
+        audit_record(d, out->is_active ? "account_enabled" : "account_disabled", user_id, admin->user_id, ip,
+                     NULL);
     return finish(d, rc, err);
 }
 
 int accounts_assign_students(accounts *a, db *d, const principal *admin, const char *tutor_id,
-                             const char *const *student_ids, size_t n, const char *ip, int *added, em_error *err)
+                             const char *const *student_ids, size_t n, const char *ip, int *added,
+                             em_error *err)
 {
     (void)a;
     *added = 0;
@@ -504,7 +531,8 @@ int accounts_assign_students(accounts *a, db *d, const principal *admin, const c
         json_array_append_new(ids, json_string(student_ids[i]));
     }
     if (rc == EM_OK)
-        audit_record(d, "tutor_assigned", tutor_id, admin->user_id, ip, json_pack("{s:o}", "student_ids", ids));
+        audit_record(d, "tutor_assigned", tutor_id, admin->user_id, ip,
+                     json_pack("{s:o}", "student_ids", ids));
     else
         json_decref(ids);
     rc = finish(d, rc, err);
@@ -529,8 +557,8 @@ int accounts_unassign_student(accounts *a, db *d, const principal *admin, const 
 
 /* ---- operators ---- */
 
-int accounts_ensure_superuser(accounts *a, db *d, const char *raw_email, const char *password, bool compare_password,
-                              superuser_state *state, em_error *err)
+int accounts_ensure_superuser(accounts *a, db *d, const char *raw_email, const char *password,
+                              bool compare_password, superuser_state *state, em_error *err)
 {
     char email[EMAIL_MAX + 1];
     int rc = normalize_email(raw_email, email, err);
@@ -541,7 +569,8 @@ int accounts_ensure_superuser(accounts *a, db *d, const char *raw_email, const c
     if (rc == EM_OK) {
         if (strcmp(u.role, "admin") != 0)
             *state = SUPERUSER_NOT_ADMIN;
-        else if (compare_password && (u.password_hash[0] == '\0' || !password_verify(u.password_hash, password)))
+        else if (compare_password &&
+                 (u.password_hash[0] == '\0' || !password_verify(u.password_hash, password)))
             *state = SUPERUSER_PASSWORD_DIFFERS;
         else
             *state = SUPERUSER_EXISTS;

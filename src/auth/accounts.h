@@ -28,21 +28,21 @@
 #include "db/db.h"
 
 /* em_error reasons (static strings; the API's error codes). */
-#define ACCOUNTS_VALIDATION EM_REASON_VALIDATION        /* EM_E_INVAL: a field is malformed */
-#define ACCOUNTS_WEAK_PASSWORD "weak_password"          /* EM_E_INVAL: the password policy says no */
+#define ACCOUNTS_VALIDATION EM_REASON_VALIDATION           /* EM_E_INVAL: a field is malformed */
+#define ACCOUNTS_WEAK_PASSWORD "weak_password"             /* EM_E_INVAL: the password policy says no */
 #define ACCOUNTS_INVALID_CREDENTIALS "invalid_credentials" /* EM_E_DENIED: email or password wrong */
-#define ACCOUNTS_DISABLED "account_disabled"           /* EM_E_FORBIDDEN */
-#define ACCOUNTS_INVALID_TOKEN "invalid_token"          /* EM_E_DENIED: unknown or expired refresh token */
-#define ACCOUNTS_TOKEN_REUSED "token_reused"            /* EM_E_DENIED: a spent refresh token; its family is revoked */
+#define ACCOUNTS_DISABLED "account_disabled"               /* EM_E_FORBIDDEN */
+#define ACCOUNTS_INVALID_TOKEN "invalid_token"             /* EM_E_DENIED: unknown or expired refresh token */
+#define ACCOUNTS_TOKEN_REUSED "token_reused" /* EM_E_DENIED: a spent refresh token; its family is revoked */
 
 /* What the use cases are configured with (borrowed strings must outlive the
  * handle). */
 typedef struct accounts_settings {
-    const char *secret_key;  /* SECRET_KEY: signs access tokens */
-    int access_ttl_s;        /* ACCESS_TOKEN_MINUTES * 60 */
-    int refresh_ttl_days;    /* REFRESH_TOKEN_DAYS */
-    password_cost cost;      /* ARGON2_OPSLIMIT, ARGON2_MEMLIMIT_KB */
-    int rate_limit;          /* AUTH_RATE_LIMIT: attempts per window, per address and per account */
+    const char *secret_key; /* SECRET_KEY: signs access tokens */
+    int access_ttl_s;       /* ACCESS_TOKEN_MINUTES * 60 */
+    int refresh_ttl_days;   /* REFRESH_TOKEN_DAYS */
+    password_cost cost;     /* ARGON2_OPSLIMIT, ARGON2_MEMLIMIT_KB */
+    int rate_limit;         /* AUTH_RATE_LIMIT: attempts per window, per address and per account */
     int rate_window_s;
 } accounts_settings;
 
@@ -62,11 +62,11 @@ const accounts_settings *accounts_settings_of(const accounts *a);
 
 /* A signed-in session: what register, login and refresh hand the client. */
 typedef struct account_tokens {
-    user user;                          /* the account as stored now */
-    char access[ACCESS_TOKEN_MAX + 1];  /* JWT, valid access_ttl_s */
+    user user;                         /* the account as stored now */
+    char access[ACCESS_TOKEN_MAX + 1]; /* JWT, valid access_ttl_s */
     char refresh[REFRESH_TOKEN_LEN + 1];
-    char family[37];                    /* the session: the refresh family both belong to */
-    int expires_in;                     /* seconds */
+    char family[37]; /* the session: the refresh family both belong to */
+    int expires_in;  /* seconds */
 } account_tokens;
 
 /* ---- a person and their account ---- */
@@ -83,8 +83,8 @@ int accounts_login(accounts *a, db *d, const char *email, const char *password, 
                    account_tokens *out /* OUT */, em_error *err);
 /* Exchange a refresh token for a new pair (refresh.h's rotation and reuse
  * detection). Limited per address and per the token's owner. */
-int accounts_refresh(accounts *a, db *d, const char *refresh_token, const char *ip, account_tokens *out /* OUT */,
-                     em_error *err);
+int accounts_refresh(accounts *a, db *d, const char *refresh_token, const char *ip,
+                     account_tokens *out /* OUT */, em_error *err);
 /* End the session of a refresh token. An unknown token is not an error
  * (logging out is idempotent). */
 int accounts_logout(accounts *a, db *d, const char *refresh_token, const char *ip, em_error *err);
@@ -102,9 +102,23 @@ int accounts_authenticate(accounts *a, db *d, const char *access_token, principa
  * caller's). A time zone is an IANA name that names a zone of the system's
  * tzdata (core/tz.h); anything else is EM_E_INVAL without a reason (400
  * invalid_request), its message naming the field. *out receives the row. */
-int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name, const char *email,
-                            const char *time_zone, const char *current_password, const char *keep_family, const char *ip,
-                            user *out /* OUT */, em_error *err);
+int accounts_update_profile(accounts *a, db *d, const char *user_id, const char *display_name,
+                            const char *email, const char *time_zone, const char *current_password,
+                            const char *keep_family, const char *ip, user *out /* OUT */, em_error *err);
+
+#define ACCOUNTS_RETENTION_MIN 0.7
+#define ACCOUNTS_RETENTION_MAX 0.99
+/* What a user may change of their own account; every member may be left as it is. */
+typedef struct account_changes {
+    const char *display_name, *email, *time_zone; /* NULL: keep */
+    double desired_retention; /* 0: keep; else ACCOUNTS_RETENTION_MIN..MAX: the recall reviews aim for */
+    int day_rollover_hour;    /* -1: keep; else 0..23: the local hour a review day starts */
+} account_changes;
+/* accounts_update_profile with the review settings too, in one transaction; a
+ * setting out of its range is EM_E_INVAL without a reason, naming it. */
+int accounts_update(accounts *a, db *d, const char *user_id, const account_changes *ch,
+                    const char *current_password, const char *keep_family, const char *ip,
+                    user *out /* OUT */, em_error *err);
 /* Change the password knowing the current one, ending every session. Limited
  * per address and per account. A wrong current password is
  * ACCOUNTS_INVALID_CREDENTIALS with EM_E_INVAL (400: the caller is signed in). */
@@ -134,8 +148,8 @@ int accounts_unassign_student(accounts *a, db *d, const principal *admin, const 
 /* ---- operators ---- */
 
 typedef enum superuser_state {
-    SUPERUSER_CREATED,          /* the account was made now, with the given password */
-    SUPERUSER_EXISTS,           /* an admin with that email exists and the password matches (or was not compared) */
+    SUPERUSER_CREATED, /* the account was made now, with the given password */
+    SUPERUSER_EXISTS,  /* an admin with that email exists and the password matches (or was not compared) */
     SUPERUSER_PASSWORD_DIFFERS, /* an admin with that email exists; the given password is not its password */
     SUPERUSER_NOT_ADMIN         /* an account with that email exists and is not an admin */
 } superuser_state;
@@ -145,8 +159,8 @@ typedef enum superuser_state {
  * configuration check's business: config.h). With compare_password, an
  * existing admin's password is checked against the given one, so the operator
  * learns that the variable is ignored. */
-int accounts_ensure_superuser(accounts *a, db *d, const char *email, const char *password, bool compare_password,
-                              superuser_state *state /* OUT */, em_error *err);
+int accounts_ensure_superuser(accounts *a, db *d, const char *email, const char *password,
+                              bool compare_password, superuser_state *state /* OUT */, em_error *err);
 /* An account with a role, made by an operator (`exammentor users create`). */
 int accounts_create(accounts *a, db *d, const char *email, const char *password, const char *display_name,
                     const char *role, user *out /* OUT */, em_error *err);
@@ -154,6 +168,7 @@ int accounts_create(accounts *a, db *d, const char *email, const char *password,
 int accounts_set_password(accounts *a, db *d, const char *email, const char *password, em_error *err);
 /* Set a role by email (an operator's recovery); assignments as for
  * accounts_admin_update. */
-int accounts_set_role(accounts *a, db *d, const char *email, const char *role, user *out /* OUT */, em_error *err);
+int accounts_set_role(accounts *a, db *d, const char *email, const char *role, user *out /* OUT */,
+                      em_error *err);
 
 #endif

@@ -8,8 +8,9 @@
 #include "core/ids.h"
 
 #define USER_COLUMNS                                                                                         \
-    "id, email, display_name, role, is_active, created_at, updated_at, password_hash, time_zone"
-#define USER_NCOLUMNS 9 /* the first column after USER_COLUMNS */
+    "id, email, display_name, role, is_active, created_at, updated_at, password_hash, time_zone, "           \
+    "desired_retention, day_rollover_hour"
+#define USER_NCOLUMNS 11 /* the first column after USER_COLUMNS */
 
 bool users_role_valid(const char *role)
 {
@@ -34,6 +35,8 @@ static void read_row(db_stmt *st, user *u)
     copy_text(u->updated_at, sizeof u->updated_at, db_column_text(st, 6));
     copy_text(u->password_hash, sizeof u->password_hash, db_column_text(st, 7));
     copy_text(u->time_zone, sizeof u->time_zone, db_column_text(st, 8));
+    u->desired_retention = db_column_double(st, 9);
+    u->day_rollover_hour = (int)db_column_int64(st, 10);
 }
 
 /* Run a one-parameter SELECT of USER_COLUMNS expecting at most one row. */
@@ -68,8 +71,8 @@ int users_get_by_id(db *d, const char *id, user *out, em_error *err)
     return get_one(d, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", id, out, err);
 }
 
-int users_get_session(db *d, const char *id, const char *family, int64_t now_ms, user *out, bool *session_alive,
-                      em_error *err)
+int users_get_session(db *d, const char *id, const char *family, int64_t now_ms, user *out,
+                      bool *session_alive, em_error *err)
 {
     if (!id_is_uuid(id))
         return em_error_set(err, EM_E_NOT_FOUND, "no such user");
@@ -77,8 +80,8 @@ int users_get_session(db *d, const char *id, const char *family, int64_t now_ms,
     clock_iso8601(now_ms, now);
     db_stmt *st = NULL;
     int rc = db_prepare_cached(d,
-                               "SELECT " USER_COLUMNS ", " REFRESH_SESSION_ALIVE_SQL("$1", "$2", "$3")
-                               " FROM users WHERE id = $1",
+                               "SELECT " USER_COLUMNS
+                               ", " REFRESH_SESSION_ALIVE_SQL("$1", "$2", "$3") " FROM users WHERE id = $1",
                                &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, id);
@@ -136,8 +139,7 @@ static void now_text(char out[32])
     clock_iso8601(clock_now_ms(), out);
 }
 
-int users_update_profile(db *d, const char *id, const char *display_name, const char *email,
-                         em_error *err)
+int users_update_profile(db *d, const char *id, const char *display_name, const char *email, em_error *err)
 {
     char now[32];
     now_text(now);
@@ -154,6 +156,23 @@ int users_set_time_zone(db *d, const char *id, const char *time_zone, em_error *
     now_text(now);
     const char *params[] = {time_zone, now, id};
     return update(d, "UPDATE users SET time_zone = $1, updated_at = $2 WHERE id = $3", params, 3, err);
+}
+
+int users_set_review_settings(db *d, const char *id, double desired_retention, int day_rollover_hour,
+                              em_error *err)
+{
+    char now[32], retention[32], hour[16];
+    now_text(now);
+    snprintf(retention, sizeof retention, "%.17g", desired_retention);
+    snprintf(hour, sizeof hour, "%d", day_rollover_hour);
+    const char *params[] = {desired_retention > 0 ? retention : NULL, day_rollover_hour >= 0 ? hour : NULL,
+                            now, id};
+    return update(
+        d,
+        "UPDATE users SET desired_retention = COALESCE(CAST($1 AS DOUBLE PRECISION), desired_retention), "
+        "day_rollover_hour = COALESCE(CAST($2 AS INTEGER), day_rollover_hour), updated_at = $3 "
+        "WHERE id = $4",
+        params, 4, err);
 }
 
 int users_set_password(db *d, const char *id, const char *password_hash, em_error *err)
@@ -196,7 +215,8 @@ int users_list(db *d, const char *role, int limit, int offset, user *out, size_t
     *n = 0;
     *total = 0;
     db_stmt *st = NULL;
-    int rc = db_prepare(d, "SELECT count(*) FROM users WHERE (CAST($1 AS TEXT) IS NULL OR role = $1)", &st, err);
+    int rc =
+        db_prepare(d, "SELECT count(*) FROM users WHERE (CAST($1 AS TEXT) IS NULL OR role = $1)", &st, err);
     if (rc == EM_OK)
         rc = role != NULL ? db_bind_text(st, 1, role) : db_bind_null(st, 1);
     if (db_next(st, &rc, err))

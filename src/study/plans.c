@@ -19,6 +19,7 @@
 #include "learn/verify.h"
 #include "study/mastery.h"
 #include "study/sessions.h"
+#include "study/today.h"
 
 #define PLAN_COLUMNS "p.id, p.session_id, p.user_id, p.plan, p.report, p.created_at"
 #define PLANS_PRODID "-//exammentor//study plan//EN"
@@ -122,24 +123,6 @@ static int parse_free_dates(const char *text, input *x, em_error *err)
     return readable ? EM_OK : em_error_set(err, EM_E_INTERNAL, "the session's free dates are unreadable");
 }
 
-/* The local date at now_ms in the account's zone. */
-static int local_today(const char *zone_name, int64_t now_ms, civil_date *today, em_error *err)
-{
-    tz_zone *zone = NULL;
-    em_error why = {0};
-    int rc = EM_OK;
-    if (zone_name[0] == '\0' || strcmp(zone_name, "UTC") == 0)
-        zone = tz_utc();
-    else
-        rc = tz_load(zone_name, &zone, &why);
-    if (rc != EM_OK)
-        return em_error_set(err, EM_E_INTERNAL, "the time zone %s cannot be read", zone_name);
-    int64_t secs = now_ms >= 0 ? now_ms / 1000 : -((-now_ms + 999) / 1000);
-    rc = tz_local_date(zone, secs, today);
-    tz_free(zone);
-    return rc == EM_OK ? EM_OK : em_error_set(err, EM_E_INVAL, "today is outside the calendar");
-}
-
 /* Everything the planner needs, and the refusals that come before it. */
 static int gather(db *d, const char *owner, const char *session_id, int64_t now_ms, input *x, em_error *err)
 {
@@ -153,7 +136,7 @@ static int gather(db *d, const char *owner, const char *session_id, int64_t now_
     civil_date today = {0}, exam = {0};
     if (rc == EM_OK) {
         snprintf(x->time_zone, sizeof x->time_zone, "%s", u.time_zone[0] ? u.time_zone : "UTC");
-        rc = local_today(x->time_zone, now_ms, &today, err);
+        rc = today_local_date(x->time_zone, now_ms, &today, err);
     }
     if (rc == EM_OK && civil_parse(s.exam_date, strlen(s.exam_date), &exam) != EM_OK)
         rc = em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,

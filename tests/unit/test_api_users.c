@@ -21,9 +21,11 @@ static void api_users_me_shows_account(void **state)
 {
     api_fx *t = api_fx_of(state);
     json_t *j = me(t, WHO_STUDENT);
-    assert_int_equal(json_object_size(j), 8);
+    assert_int_equal(json_object_size(j), 10);
     assert_string_equal(jstr(j, "id"), api_fx_id(t, WHO_STUDENT));
     assert_string_equal(jstr(j, "time_zone"), "UTC");
+    assert_true(json_real_value(json_object_get(j, "desired_retention")) == 0.9);
+    assert_int_equal(json_integer_value(json_object_get(j, "day_rollover_hour")), 4);
     assert_string_equal(jstr(j, "email"), "student@example.org");
     assert_string_equal(jstr(j, "display_name"), "Student One");
     assert_string_equal(jstr(j, "role"), "student");
@@ -35,6 +37,35 @@ static void api_users_me_shows_account(void **state)
     j = me(t, WHO_TUTOR);
     assert_string_equal(jstr(j, "role"), "tutor");
     assert_string_equal(jstr(j, "email"), "tutor@example.org");
+    json_decref(j);
+}
+
+/* Spaced repetition settings: the recall reviews aim for and the hour a
+ * review day starts, each in its range, changed together or alone. */
+static void api_users_me_review_settings(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    json_t *j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT,
+                          "{\"desired_retention\":0.85,\"day_rollover_hour\":0}", 200);
+    assert_true(json_real_value(json_object_get(j, "desired_retention")) == 0.85);
+    assert_int_equal(json_integer_value(json_object_get(j, "day_rollover_hour")), 0);
+    json_decref(j);
+    j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT, "{\"day_rollover_hour\":23}", 200);
+    assert_true(json_real_value(json_object_get(j, "desired_retention")) == 0.85);
+    assert_int_equal(json_integer_value(json_object_get(j, "day_rollover_hour")), 23);
+    json_decref(j);
+    const char *bad[] = {"{\"desired_retention\":0.5}",      "{\"desired_retention\":1}",
+                         "{\"desired_retention\":\"high\"}", "{\"desired_retention\":0}",
+                         "{\"day_rollover_hour\":24}",       "{\"day_rollover_hour\":-1}",
+                         "{\"day_rollover_hour\":4.5}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = call_json(t, "PATCH", "/api/users/me", WHO_STUDENT, bad[i], 400);
+        assert_string_equal(jstr(json_object_get(j, "error"), "code"), "invalid_request");
+        json_decref(j);
+    }
+    j = me(t, WHO_STUDENT); /* nothing half-changed */
+    assert_true(json_real_value(json_object_get(j, "desired_retention")) == 0.85);
+    assert_int_equal(json_integer_value(json_object_get(j, "day_rollover_hour")), 23);
     json_decref(j);
 }
 
@@ -110,7 +141,8 @@ static void api_users_me_update_refused(void **state)
         int status;
         const char *code;
     } cases[] = {
-        {"{\"email\":\"Tutor@example.org\",\"current_password\":\"student one studies hard\"}", 409, "conflict"},
+        {"{\"email\":\"Tutor@example.org\",\"current_password\":\"student one studies hard\"}", 409,
+         "conflict"},
         {"{\"email\":\"not an email\",\"current_password\":\"student one studies hard\"}", 422,
          "validation_error"},
         {"{\"email\":\"other@example.org\"}", 422, "validation_error"},
@@ -302,6 +334,7 @@ int main(void)
         API_BOTH(api_users_me_shows_account),         API_BOTH(api_users_me_update_changes),
         API_BOTH(api_users_me_update_refused),        API_BOTH(api_users_me_password_changes),
         API_BOTH(api_users_me_password_rate_limited), API_BOTH(api_users_me_time_zone),
+        API_BOTH(api_users_me_review_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

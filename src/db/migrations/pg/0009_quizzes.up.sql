@@ -18,7 +18,7 @@ ALTER TABLE questions ADD COLUMN topic TEXT;
 ALTER TABLE questions ADD COLUMN term TEXT;
 ALTER TABLE questions ADD COLUMN section TEXT;
 ALTER TABLE questions ADD COLUMN quote TEXT;
-ALTER TABLE questions ADD COLUMN difficulty REAL;
+ALTER TABLE questions ADD COLUMN difficulty DOUBLE PRECISION;
 ALTER TABLE questions ADD COLUMN fingerprint TEXT;
 CREATE UNIQUE INDEX questions_fingerprint_idx ON questions (material_id, fingerprint)
     WHERE fingerprint IS NOT NULL;
@@ -42,7 +42,7 @@ ALTER TABLE materials ADD COLUMN review_generated BOOLEAN NOT NULL DEFAULT FALSE
 
 -- Spaced repetition settings: the recall probability reviews aim for, and the
 -- local hour at which the review day rolls over.
-ALTER TABLE users ADD COLUMN desired_retention REAL NOT NULL DEFAULT 0.9
+ALTER TABLE users ADD COLUMN desired_retention DOUBLE PRECISION NOT NULL DEFAULT 0.9
     CHECK (desired_retention >= 0.7 AND desired_retention <= 0.99);
 ALTER TABLE users ADD COLUMN day_rollover_hour INTEGER NOT NULL DEFAULT 4
     CHECK (day_rollover_hour BETWEEN 0 AND 23);
@@ -56,7 +56,7 @@ CREATE TABLE quizzes (
     session_id      TEXT REFERENCES study_sessions (id) ON DELETE SET NULL,
     request         JSONB NOT NULL DEFAULT '{}',
     question_count  INTEGER NOT NULL,
-    score           REAL,                                   -- 0..1 once submitted
+    score           DOUBLE PRECISION,                                   -- 0..1 once submitted
     created_at      TIMESTAMPTZ NOT NULL,
     submitted_at    TIMESTAMPTZ
 );
@@ -77,7 +77,7 @@ CREATE TABLE quiz_items (
     section         TEXT,
     page            INTEGER,
     quote           TEXT,
-    difficulty      REAL,
+    difficulty      DOUBLE PRECISION,
     PRIMARY KEY (quiz_id, position)
 );
 CREATE INDEX quiz_items_question_id_idx ON quiz_items (question_id);
@@ -96,7 +96,7 @@ CREATE TABLE attempts (
     given_option    INTEGER,                                -- the option chosen, -1 none
     expected        TEXT NOT NULL,
     correct         BOOLEAN NOT NULL,
-    seconds         REAL,
+    seconds         DOUBLE PRECISION,
     answered_at     TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX attempts_user_id_idx ON attempts (user_id, answered_at);
@@ -109,8 +109,8 @@ CREATE TABLE review_cards (
     question_id     TEXT NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
     topic           TEXT NOT NULL,
     state           INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 3),
-    stability       REAL NOT NULL DEFAULT 0,
-    difficulty      REAL NOT NULL DEFAULT 0,
+    stability       DOUBLE PRECISION NOT NULL DEFAULT 0,
+    difficulty      DOUBLE PRECISION NOT NULL DEFAULT 0,
     reps            INTEGER NOT NULL DEFAULT 0,
     lapses          INTEGER NOT NULL DEFAULT 0,
     scheduled_days  INTEGER NOT NULL DEFAULT 0,
@@ -128,9 +128,9 @@ CREATE TABLE review_logs (
     user_id         TEXT NOT NULL,
     grade           INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 4),
     source          TEXT NOT NULL CHECK (source IN ('quiz', 'review')),
-    retrievability  REAL,                                   -- predicted recall at the review
-    stability       REAL NOT NULL,
-    difficulty      REAL NOT NULL,
+    retrievability  DOUBLE PRECISION,                                   -- predicted recall at the review
+    stability       DOUBLE PRECISION NOT NULL,
+    difficulty      DOUBLE PRECISION NOT NULL,
     scheduled_days  INTEGER NOT NULL,
     state           INTEGER NOT NULL,
     reviewed_at     TIMESTAMPTZ NOT NULL
@@ -150,7 +150,7 @@ CREATE TABLE misconceptions (
     description     TEXT NOT NULL,
     advice          TEXT NOT NULL DEFAULT '',
     key             TEXT NOT NULL,
-    mastery_at_detection REAL NOT NULL DEFAULT 0,
+    mastery_at_detection DOUBLE PRECISION NOT NULL DEFAULT 0,
     detected_at     TIMESTAMPTZ NOT NULL,
     resolved_at     TIMESTAMPTZ
 );
