@@ -102,7 +102,7 @@ static char thread_ids[4][IDS_PER_THREAD][ID_UUID_LEN + 1];
 
 static void *make_ids(void *arg)
 {
-    char (*mine)[ID_UUID_LEN + 1] = arg;
+    char(*mine)[ID_UUID_LEN + 1] = arg;
     for (int i = 0; i < IDS_PER_THREAD; i++)
         id_uuid7(mine[i]);
     return NULL;
@@ -137,6 +137,36 @@ static void core_clock_formats_utc(void **state)
     assert_string_equal(out, "1970-01-01T00:00:00.000Z");
     clock_iso8601(1795305600123LL, out);
     assert_string_equal(out, "2026-11-22T00:00:00.123Z");
+}
+
+static void core_clock_parses_iso8601(void **state)
+{
+    int64_t ms = 0;
+    assert_int_equal(clock_parse_iso8601("2026-11-22T00:00:00.123Z", &ms), EM_OK);
+    assert_true(ms == 1795305600123LL);
+    assert_int_equal(clock_parse_iso8601("2026-11-22T00:00:00Z", &ms), EM_OK);
+    assert_true(ms == 1795305600000LL);
+    assert_int_equal(clock_parse_iso8601("2026-11-22 00:00:00.1239Z", &ms), EM_OK);
+    assert_true(ms == 1795305600123LL); /* past the millisecond is dropped */
+    /* 13:00 in New Zealand daylight time is midnight UTC */
+    assert_int_equal(clock_parse_iso8601("2026-11-22T13:00:00+13:00", &ms), EM_OK);
+    assert_true(ms == 1795305600000LL);
+    assert_int_equal(clock_parse_iso8601("2026-11-21T19:00:00-0500", &ms), EM_OK);
+    assert_true(ms == 1795305600000LL);
+    assert_int_equal(clock_parse_iso8601("1970-01-01T00:00:00Z", &ms), EM_OK);
+    assert_true(ms == 0);
+    const char *bad[] = {"",
+                         "2026-11-22",
+                         "2026-11-22T00:00:00",
+                         "2026-02-30T00:00:00Z",
+                         "2026-11-22T24:00:00Z",
+                         "2026-11-22T00:00:00.Z",
+                         "2026-11-22T00:00:00Zjunk",
+                         "2026-11-22T00:00:00+25:00",
+                         "2O26-11-22T00:00:00Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(clock_parse_iso8601(bad[i], &ms), EM_E_INVAL);
+    assert_int_equal(clock_parse_iso8601(NULL, &ms), EM_E_INVAL);
 }
 
 static void core_log_levels_and_lines(void **state)
@@ -227,6 +257,7 @@ int main(void)
         cmocka_unit_test(core_uuid7_is_canonical_and_ordered),
         cmocka_unit_test(core_uuid7_unique_across_threads),
         cmocka_unit_test(core_clock_formats_utc),
+        cmocka_unit_test(core_clock_parses_iso8601),
         cmocka_unit_test(core_log_levels_and_lines),
         cmocka_unit_test(core_error_set_and_strerror),
     };
