@@ -34,7 +34,9 @@
 #define BLANK "_____"
 #define TF_PREFIX "True or false: "
 #define DEF_PREFIX "Which term matches this definition? "
-#define NEIGHBOURS 6.0 /* seeded shuffle: a term moves among about this many neighbours */
+#define SCAN_BUDGET ((size_t)96 << 10) /* bytes of sentences read from a big material (about 40 pages) */
+#define FOCUS_PASSAGES 8               /* passages read first for each focus term of a big material */
+#define NEIGHBOURS 6.0                 /* seeded shuffle: a term moves among about this many neighbours */
 
 /* ---- seeded randomness (splitmix64) ---- */
 
@@ -322,12 +324,12 @@ static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, 
     return n;
 }
 
-/* Whether a sentence reads as prose to ask from: MIN_WORDS..MAX_WORDS
- * words, opening with a capital letter, a digit or a quote, ending in a full
- * stop, and few symbols prose does not use. */
-static bool prose_sentence(const char *s, size_t len, size_t n_words)
+/* Whether a sentence has the shape of prose to ask from: opening with a
+ * capital letter, a digit or a quote, ending in a full stop, and few
+ * symbols prose does not use (its words are counted after). */
+static bool prose_shape(const char *s, size_t len)
 {
-    if (n_words < MIN_WORDS || n_words > MAX_WORDS || len < 2)
+    if (len < 2)
         return false;
     unsigned char c0 = (unsigned char)s[0];
     if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9') || c0 == '"' || c0 >= 0x80))
@@ -338,9 +340,30 @@ static bool prose_sentence(const char *s, size_t len, size_t n_words)
     if (e == 0 || s[e - 1] != '.' || (e >= 2 && s[e - 2] == '.'))
         return false;
     size_t symbols = 0;
-    for (size_t i = 0; i < len; i++)
-        if (strchr("{}[]<>=|$`\\;*#@~^&_", s[i]) != NULL && s[i] != '\0')
-            symbols++;
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '{':
+        case '}':
+        case '[':
+        case ']':
+        case '<':
+        case '>':
+        case '=':
+        case '|':
+        case '$':
+        case '`':
+        case '\\':
+        case ';':
+        case '*':
+        case '#':
+        case '@':
+        case '~':
+        case '^':
+        case '&':
+        case '_': symbols++; break;
+        default: break;
+        }
+    }
     return symbols * 40 <= len; /* at most one in 40 bytes */
 }
 
@@ -351,8 +374,8 @@ typedef struct gen {
     lexicon lx;
     qterm *terms; /* owned */
     size_t n_terms;
-    smap first; /* stem id (as 4 bytes) -> first term with that first stem (val) */
-    size_t n_passages_used;
+    smap first;     /* stem id (as 4 bytes) -> first term with that first stem (val) */
+    size_t scanned; /* bytes of sentences read */
 } gen;
 
 static long first_term(const gen *g, int32_t stem)
@@ -444,10 +467,13 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
 /* Offer the sentence text[from, to) of passage p to the terms it holds. */
 static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_t to)
 {
+    if (!prose_shape(text + from, to - from))
+        return;
     tok toks[MAX_WORDS + 2];
     size_t n = read_words(&g->lx, text, from, to, toks);
-    if (!prose_sentence(text + from, to - from, n))
+    if (n < MIN_WORDS || n > MAX_WORDS)
         return;
+    g->scanned += to - from;
     size_t content = 0;
     for (size_t i = 0; i < n; i++)
         content += toks[i].stem >= 0;
@@ -625,6 +651,30 @@ static void scan_passage(gen *g, size_t p, const char *text, size_t len)
             break;
         p0 = e + 1;
     }
+}
+
+static size_t gcd(size_t a, size_t b)
+{
+    while (b != 0) {
+        size_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* Scan passage p unless done or outside the section asked for. */
+static void scan_one(gen *g, size_t p, bool *done)
+{
+    if (done[p])
+        return;
+    done[p] = true;
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, p);
+    if (g->in->section != NULL && (rp->section == NULL || strcmp(rp->section, g->in->section) != 0))
+        return;
+    if (!passage_usable(rp->text, rp->len, rp->section))
+        return;
+    scan_passage(g, p, rp->text, rp->len);
 }
 
 /* ---- writing questions ---- */
@@ -1270,6 +1320,51 @@ static void add_term(gen *g, const char *surface, bool focus, size_t rank)
     g->terms[g->n_terms++] = t;
 }
 
+/* Read the passages (of the section asked for) into the terms'
+ * candidate sentences: all of them when they hold at most SCAN_BUDGET
+ * bytes; else first the passages retrieve ranks best for each focus term,
+ * then the others in a seeded order (a random start and a stride prime to
+ * their number, so the sample spreads over the whole material) until
+ * SCAN_BUDGET bytes of sentences were read. */
+static void scan(gen *g)
+{
+    const qgen_input *in = g->in;
+    size_t np = retrieve_index_count(in->ix);
+    if (g->n_terms == 0 || np == 0)
+        return;
+    size_t total = 0;
+    for (size_t p = 0; p < np && total <= SCAN_BUDGET; p++) {
+        const retrieve_passage *rp = retrieve_index_passage(in->ix, p);
+        if (in->section == NULL || (rp->section != NULL && strcmp(rp->section, in->section) == 0))
+            total += rp->len;
+    }
+    bool *done = em_calloc(np, sizeof *done);
+    for (size_t t = 0; t < g->n_terms && total > SCAN_BUDGET; t++) {
+        if (!g->terms[t].focus)
+            continue;
+        retrieve_hit hits[FOCUS_PASSAGES];
+        size_t n_hits = 0;
+        const char *q = g->terms[t].surface;
+        if (retrieve_question(in->ix, q, strlen(q), FOCUS_PASSAGES, hits, &n_hits, NULL) != EM_OK)
+            continue;
+        for (size_t h = 0; h < n_hits; h++)
+            scan_one(g, hits[h].passage, done);
+    }
+    size_t start = (size_t)(mix(in->seed ^ 0x5ca9) % np), stride = 1;
+    if (total > SCAN_BUDGET) {
+        /* a stride near the golden section of np, prime to it */
+        stride = (size_t)((double)np * 0.6180339887) | 1;
+        while (stride > 1 && gcd(stride, np) != 1)
+            stride += 2;
+        if (stride >= np)
+            stride = 1;
+    }
+    size_t budget = total > SCAN_BUDGET ? g->scanned + SCAN_BUDGET : SIZE_MAX;
+    for (size_t k = 0, p = start; k < np && g->scanned < budget; k++, p = (p + stride) % np)
+        scan_one(g, p, done);
+    free(done);
+}
+
 typedef struct order {
     double key;
     size_t term;
@@ -1314,16 +1409,7 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
     for (size_t i = 0; i < in->n_focus; i++)
         add_term(&g, in->focus_terms[i], true, in->n_terms + i);
 
-    /* one pass over the passages */
-    size_t np = retrieve_index_count(in->ix);
-    for (size_t p = 0; p < np && g.n_terms > 0; p++) {
-        const retrieve_passage *rp = retrieve_index_passage(in->ix, p);
-        if (in->section != NULL && (rp->section == NULL || strcmp(rp->section, in->section) != 0))
-            continue;
-        if (!passage_usable(rp->text, rp->len, rp->section))
-            continue;
-        scan_passage(&g, p, rp->text, rp->len);
-    }
+    scan(&g);
 
     /* the order terms are asked in: focus first, then rank shuffled among neighbours */
     order *ord = em_calloc(g.n_terms + 1, sizeof *ord);

@@ -401,6 +401,47 @@ static void learn_qgen_focus_and_section(void **state)
     material_free(&m);
 }
 
+/* A material past the scan budget (the fixture's paragraphs eight times, about 200 KB): a
+ * seeded sample of it is read, plus the passages retrieve finds for the focus terms. */
+static void learn_qgen_big_material_sampled(void **state)
+{
+    (void)state;
+    material m = load_fixture();
+    retrieve_index *big = retrieve_index_new((retrieve_limits){0});
+    em_error err = {0};
+    size_t n = retrieve_index_count(m.ix);
+    for (int copy = 0; copy < 8; copy++)
+        for (size_t i = 0; i < n; i++) {
+            const retrieve_passage *p = retrieve_index_passage(m.ix, i);
+            retrieve_passage q = *p;
+            q.page_start = q.page_end = copy + 1;
+            assert_int_equal(retrieve_index_add(big, &q, &err), EM_OK);
+        }
+    assert_int_equal(retrieve_index_build(big, &err), EM_OK);
+    const char *focus[] = {"named pipe"};
+    qgen_input in = input_of(&m, 30, 11);
+    in.ix = big;
+    in.focus_terms = focus;
+    in.n_focus = 1;
+    qgen_set a = generate(&in), b = generate(&in);
+    assert_int_equal(a.n, 30);
+    assert_int_equal(b.n, a.n);
+    assert_string_equal(a.items[0].term, "named pipe");
+    for (size_t i = 0; i < a.n; i++) {
+        assert_sound(big, &a.items[i]);
+        assert_string_equal(a.items[i].stem, b.items[i].stem);
+    }
+    /* questions come from all over the material, not from its first pages */
+    size_t last_half = 0;
+    for (size_t i = 0; i < a.n; i++)
+        last_half += a.items[i].passage >= 4 * n;
+    assert_true(last_half >= 5);
+    qgen_set_cleanup(&a);
+    qgen_set_cleanup(&b);
+    retrieve_index_free(big);
+    material_free(&m);
+}
+
 /* ---- passages that give nothing ------------------------------------------------ */
 
 static void learn_qgen_empty_one_word_heading_list_code(void **state)
@@ -628,6 +669,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_no_near_duplicates_in_a_set),
         cmocka_unit_test(learn_qgen_same_seed_same_set),
         cmocka_unit_test(learn_qgen_focus_and_section),
+        cmocka_unit_test(learn_qgen_big_material_sampled),
         cmocka_unit_test(learn_qgen_empty_one_word_heading_list_code),
         cmocka_unit_test(learn_qgen_similarity_threshold),
         cmocka_unit_test(learn_qgen_near_duplicate_sentences_asked_once),
