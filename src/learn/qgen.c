@@ -36,6 +36,7 @@
 #define DEF_PREFIX "Which term matches this definition? "
 #define SCAN_BUDGET ((size_t)96 << 10) /* bytes of sentences read from a big material (about 40 pages) */
 #define FOCUS_PASSAGES 8               /* passages read first for each focus term of a big material */
+#define ANAPHORA_PENALTY 0.75          /* score taken from a sentence opening with a pronoun */
 #define NEIGHBOURS 6.0                 /* seeded shuffle: a term moves among about this many neighbours */
 
 /* ---- seeded randomness (splitmix64) ---- */
@@ -448,7 +449,7 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
     static const char *const before_verb[] = {"to",     "is",    "are",  "was",   "were", "be",    "been",
                                               "can",    "could", "will", "would", "may",  "might", "must",
                                               "should", "not",   "does", "do",    "did",  NULL};
-    static const char *const object[] = {"the", "a", "an", NULL};
+    static const char *const object[] = {"the", "a", "an", "it", "them", NULL};
     if (b - a == 1 && a > 0 && word_in(text, &toks[a - 1], before_verb))
         return false;
     if (b - a == 1 && b < n_toks && word_in(text, &toks[b], object))
@@ -519,6 +520,10 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
             q->det++;
         i += (size_t)best_len - 1;
     }
+    /* "It is ...", "This ...": a sentence leaning on the one before reads worse alone */
+    static const char *const pronouns[] = {"it",    "it's", "its", "this", "these", "they", "that",
+                                           "those", "he",   "she", "such", "there", "here", NULL};
+    bool anaphoric = word_in(text, &toks[0], pronouns);
     /* a term standing inside a compound ("pseudo-filesystem", "GNU/Linux")
      * or in another word class ("linked" for "link") anywhere in the
      * sentence is not asked from it */
@@ -552,10 +557,9 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
         pattern pat = pattern_of(text, toks, n, hits[h].a, hits[h].b, &def);
         /* definitional sentences first, then sentences of about 18 words */
         double len_fit = 1.0 - fabs((double)n - 18.0) / 42.0;
-        double score = (pat == P_IS       ? 3.0
-                        : pat == P_CALLED ? 2.5
-                                          : 1.0) +
-                       len_fit + 0.5 * unit(g->in->seed, p, from);
+        double base = pat == P_IS ? 3.0 : pat == P_CALLED ? 2.5 : 1.0;
+        double score =
+            base + len_fit + 0.5 * unit(g->in->seed, p, from) - (anaphoric ? ANAPHORA_PENALTY : 0.0);
         cand c = {p, from, to - from, score, pat, pat == P_IS ? toks[def].start : 0};
         cand_offer(q, &c);
     }
@@ -734,6 +738,10 @@ static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, o
             ok = toks[i + (size_t)k].stem == t->stem[k] && (k == 0 || toks[i + (size_t)k].joined);
         if (!ok)
             continue;
+        if (!plain_occurrence(text, c->off, c->off + c->len, toks, n, i, i + (size_t)t->n_words, t->kind)) {
+            o->n = 0; /* inside a longer term's compound ("linux-doc" for "linux"): not asked */
+            return;
+        }
         if (o->n == 0)
             o->at_start = i == 0;
         o->a[o->n] = toks[i].start;
