@@ -226,7 +226,7 @@ static kind kind_of(const char *w, size_t n)
         return K_PAST;
     if (ends_with(w, n, "ing"))
         return K_ING;
-    static const char *const adj[] = {"ous", "ive", "ful", "able", "ible", "less", "ical", "ish"};
+    static const char *const adj[] = {"ous", "ive", "ful", "able", "ible", "less", "ical", "ish", "ular"};
     for (size_t i = 0; i < sizeof adj / sizeof adj[0]; i++)
         if (ends_with(w, n, adj[i]))
             return K_ADJ;
@@ -891,6 +891,37 @@ static char *option_text(const gen *g, const qterm *q)
     return s;
 }
 
+/* Whether the last word of s looks plural: it ends in "s" but not in
+ * "ss", "us" or "is" ("cells", not "class", "nucleus", "analysis"). */
+static bool looks_plural(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    if (n < 3 || (s[n - 1] != 's' && s[n - 1] != 'S'))
+        return false;
+    char b = s[n - 2];
+    return b != 's' && b != 'u' && b != 'i' && b != 'S' && b != 'U' && b != 'I' && b != '\'';
+}
+
+/* A singular noun (a WordNet lemma) made plural by the regular rules. */
+static char *pluralize(const char *s)
+{
+    size_t n = strlen(s);
+    sbuf b = {0};
+    sb_str(&b, s);
+    if (n >= 2 && s[n - 1] == 'y' && strchr("aeiou", s[n - 2]) == NULL) {
+        b.n--;
+        sb_str(&b, "ies");
+    } else if ((n >= 1 && strchr("sxz", s[n - 1]) != NULL) ||
+               (n >= 2 && (memcmp(s + n - 2, "ch", 2) == 0 || memcmp(s + n - 2, "sh", 2) == 0))) {
+        sb_str(&b, "es");
+    } else {
+        sb_str(&b, "s");
+    }
+    return b.s;
+}
+
 /* Up to want distractors for t in sentence c into o (after the key): terms
  * of the material of the same kind, nearest in rank first with a seeded
  * shuffle; then, when fewer than want, the caller's sister terms. */
@@ -898,6 +929,7 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
                              bool material_only, uint64_t salt, opts *o)
 {
     const qterm *t = &g->terms[ti];
+    bool plural = looks_plural(o->text[0]); /* wrong options agree with the key in number */
     /* candidates ordered by rank distance plus jitter: a small sort over at most all terms */
     typedef struct pick {
         double key;
@@ -933,7 +965,12 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
         size_t n = stems_of(g, q->surface, ids);
         if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, q->surface))
             continue;
-        opts_add(o, option_text(g, q), ids, n);
+        char *text_u = option_text(g, q);
+        if (looks_plural(text_u) != plural) {
+            free(text_u);
+            continue;
+        }
+        opts_add(o, text_u, ids, n);
     }
     if (o->n >= 1 + want || material_only || g->in->sisters == NULL)
         return;
@@ -953,9 +990,14 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
         }
         /* as many words as the key, give or take one */
         bool fits = n > 0 && words <= (size_t)t->n_words + 1 && words + 1 >= (size_t)t->n_words;
-        if (o->n < 1 + want && fits && !opts_clash(o, ids, n) &&
+        if (o->n < 1 + want && fits && !looks_plural(sis[k]) && !opts_clash(o, ids, n) &&
             !holds(g, text, c->off, c->off + c->len, sis[k])) {
-            opts_add(o, sis[k], ids, n);
+            char *sister = sis[k];
+            if (plural) {
+                sister = pluralize(sis[k]);
+                free(sis[k]);
+            }
+            opts_add(o, sister, ids, n);
             continue;
         }
         free(sis[k]);
