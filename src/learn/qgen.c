@@ -1444,7 +1444,6 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
         return em_error_set(err, EM_E_INVAL, "questions wanted must be 1..%d", QGEN_MAX);
     if ((in->terms == NULL && in->n_terms > 0) || (in->focus_terms == NULL && in->n_focus > 0))
         return em_error_set(err, EM_E_INVAL, "terms missing");
-    int rc = EM_OK;
     gen g = {0};
     g.in = in;
     g.lx.st = words_stemmer_new(err);
@@ -1480,7 +1479,6 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
     static const qgen_type rotation[4] = {QGEN_CHOICE, QGEN_CLOZE, QGEN_TRUE_FALSE, QGEN_DEFINITION};
     size_t turn = (size_t)(mix(in->seed) & 3);
     for (int round = 0; round < CANDS && out->n < in->max; round++) {
-        size_t added = 0;
         for (size_t k = 0; k < n_ord && out->n < in->max; k++) {
             qterm *t = &g.terms[ord[k].term];
             if (t->uses != round || t->n_cands == 0)
@@ -1528,10 +1526,7 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
             out->items[out->n++] = q;
             t->uses++;
             turn++;
-            added++;
         }
-        if (added == 0 && round > 0)
-            break;
         /* terms that found no question this round may still have sentences: let them catch up */
         for (size_t k = 0; k < n_ord; k++) {
             qterm *t = &g.terms[ord[k].term];
@@ -1552,5 +1547,5 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
     smap_cleanup(&g.lx.stems);
     smap_cleanup(&g.lx.words);
     words_stemmer_free(g.lx.st);
-    return rc;
+    return EM_OK;
 }
