@@ -10,7 +10,7 @@ run_pkgs=(cmake make gcc libc6-dev pkg-config
           libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libjwt-dev
           libcurl4-openssl-dev libmagic-dev libmagic-mgc libstemmer-dev libcmark-dev
           libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libjpeg-dev
-          libfreetype-dev libharfbuzz-dev ca-certificates tzdata)
+          libfreetype-dev libharfbuzz-dev ca-certificates tzdata wordnet-base)
 test_pkgs=(libcmocka-dev curl postgresql clang libclang-rt-14-dev
            procps wrk mupdf-tools python3-pypdf)
 case $what in

@@ -1,0 +1,1551 @@
+/* qgen: quiz questions from a material's passages (see qgen.h).
+ *
+ * One pass reads every usable sentence of the chosen passages into words,
+ * each word's stem interned once (a cache from word to stem id), and finds
+ * the key terms in them through a table from a term's first stem to the
+ * terms starting with it: linear in the text, not passages times terms.
+ * Each term keeps its few best sentences (definitional ones first). Then the
+ * terms are taken in order (focus first, then best first shuffled among
+ * neighbours by the seed), a sentence and a kind of question chosen for
+ * each, the question written, checked against its quote and kept unless it
+ * near-duplicates one already kept. */
+#include "learn/qgen.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/sentence.h"
+#include "core/words.h"
+#include "learn/answer.h"
+
+#define MIN_WORDS 6 /* words of a usable sentence */
+#define MAX_WORDS 60
+#define MIN_CONTENT 3    /* content words of a usable sentence besides the term */
+#define TERM_WORDS_MAX 3 /* words of a term */
+#define CANDS 6          /* sentences kept per term */
+#define MAX_OCC 3        /* occurrences of a term in a sentence it is asked from */
+#define N_DISTRACTORS 3  /* wrong options of a choice or definition question */
+#define SISTERS_ASKED 16 /* sister terms asked of the caller's function */
+#define DEF_MIN_WORDS 4  /* words of a definition after "is" */
+#define BLANK "_____"
+#define TF_PREFIX "True or false: "
+#define DEF_PREFIX "Which term matches this definition? "
+#define SCAN_BUDGET ((size_t)96 << 10) /* bytes of sentences read from a big material (about 40 pages) */
+#define FOCUS_PASSAGES 8               /* passages read first for each focus term of a big material */
+#define ANAPHORA_PENALTY 0.75          /* score taken from a sentence opening with a pronoun */
+#define NEIGHBOURS 6.0                 /* seeded shuffle: a term moves among about this many neighbours */
+
+/* ---- seeded randomness (splitmix64) ---- */
+
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* A number in [0, 1) from a seed and two values. */
+static double unit(uint64_t seed, uint64_t a, uint64_t b)
+{
+    return (double)(mix(seed ^ mix(a ^ mix(b))) >> 11) / 9007199254740992.0;
+}
+
+/* ---- interned strings ---- */
+
+/* A map from byte strings to ids 0..n-1 (open addressing, FNV-1a). */
+typedef struct smap {
+    uint32_t *slots;     /* owned; entry number + 1, 0 empty */
+    size_t cap;          /* power of two */
+    uint32_t *off, *len; /* owned; of each entry's key in pool */
+    int32_t *val;        /* owned; each entry's value */
+    size_t n, ecap;
+    char *pool; /* owned */
+    size_t pool_len, pool_cap;
+} smap;
+
+static uint64_t fnv(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void smap_cleanup(smap *m)
+{
+    free(m->slots);
+    free(m->off);
+    free(m->len);
+    free(m->val);
+    free(m->pool);
+    memset(m, 0, sizeof *m);
+}
+
+/* The slot of key: holding it, or the empty one where it goes. */
+static size_t smap_slot(const smap *m, const char *key, size_t n)
+{
+    size_t i = (size_t)fnv(key, n) & (m->cap - 1);
+    while (m->slots[i] != 0) {
+        uint32_t e = m->slots[i] - 1;
+        if (m->len[e] == n && memcmp(m->pool + m->off[e], key, n) == 0)
+            return i;
+        i = (i + 1) & (m->cap - 1);
+    }
+    return i;
+}
+
+/* The entry number of key, or -1. */
+static long smap_find(const smap *m, const char *key, size_t n)
+{
+    if (m->cap == 0)
+        return -1;
+    size_t i = smap_slot(m, key, n);
+    return m->slots[i] == 0 ? -1 : (long)m->slots[i] - 1;
+}
+
+/* The entry number of key, added with val when absent. */
+static size_t smap_put(smap *m, const char *key, size_t n, int32_t val)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t cap = m->cap == 0 ? 1024 : 2 * m->cap;
+        uint32_t *old = m->slots;
+        size_t old_cap = m->cap;
+        m->slots = em_calloc(cap, sizeof *m->slots);
+        m->cap = cap;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (old[i] == 0)
+                continue;
+            uint32_t e = old[i] - 1;
+            size_t j = (size_t)fnv(m->pool + m->off[e], m->len[e]) & (cap - 1);
+            while (m->slots[j] != 0)
+                j = (j + 1) & (cap - 1);
+            m->slots[j] = old[i];
+        }
+        free(old);
+    }
+    size_t i = smap_slot(m, key, n);
+    if (m->slots[i] != 0)
+        return m->slots[i] - 1;
+    if (m->n == m->ecap) {
+        m->ecap = m->ecap == 0 ? 512 : 2 * m->ecap;
+        m->off = em_realloc(m->off, m->ecap * sizeof *m->off);
+        m->len = em_realloc(m->len, m->ecap * sizeof *m->len);
+        m->val = em_realloc(m->val, m->ecap * sizeof *m->val);
+    }
+    while (m->pool_len + n + 1 > m->pool_cap) {
+        m->pool_cap = m->pool_cap == 0 ? 8192 : 2 * m->pool_cap;
+        m->pool = em_realloc(m->pool, m->pool_cap);
+    }
+    memcpy(m->pool + m->pool_len, key, n);
+    m->pool[m->pool_len + n] = '\0';
+    m->off[m->n] = (uint32_t)m->pool_len;
+    m->len[m->n] = (uint32_t)n;
+    m->val[m->n] = val;
+    m->pool_len += n + 1;
+    m->slots[i] = (uint32_t)(m->n + 1);
+    return m->n++;
+}
+
+/* ---- words to stem ids ---- */
+
+/* Words read through one stemmer, each distinct word stemmed once. */
+typedef struct lexicon {
+    words_stemmer *st; /* owned */
+    smap stems;        /* stem -> id (the entry number) */
+    smap words;        /* lowercase word -> stem id, -1 for a stop word */
+} lexicon;
+
+/* The stem id of the lowercase word w (-1 for a stop word or an unstemmable
+ * one). */
+static int32_t lex_id(lexicon *lx, const char *w, size_t n)
+{
+    long e = smap_find(&lx->words, w, n);
+    if (e >= 0)
+        return lx->words.val[e];
+    int32_t id = -1;
+    char stem[WORDS_STEM_MAX + 1];
+    size_t sl;
+    if (!words_is_stop(w, n) && words_stem(lx->st, w, n, stem, &sl) == EM_OK)
+        id = (int32_t)smap_put(&lx->stems, stem, sl, 0);
+    smap_put(&lx->words, w, n, id);
+    return id;
+}
+
+/* ---- terms ---- */
+
+typedef enum kind { K_NOUN, K_ADJ, K_ADV, K_PAST, K_ING } kind;
+
+typedef enum pattern {
+    P_USE,    /* the term used in a sentence */
+    P_CALLED, /* "... called X", "known as X", "named X", "termed X" */
+    P_IS      /* "X is ...", "X are ...", "X refers to ...", "X means ..." */
+} pattern;
+
+/* A sentence a term can be asked from. */
+typedef struct cand {
+    size_t passage, off, len; /* the sentence: passage text [off, off + len) */
+    double score;
+    pattern pat;
+    size_t def_off; /* P_IS: where the definition starts in the passage text */
+} cand;
+
+typedef struct qterm {
+    const char *surface;          /* borrowed from the input */
+    int32_t stem[TERM_WORDS_MAX]; /* stem ids of its words */
+    int n_words;
+    bool number; /* digits only */
+    kind kind;
+    bool focus;
+    size_t rank;                /* place in the input (focus terms not among them: after) */
+    int caps, lower, det;       /* mid-sentence capitalised and lowercase occurrences;
+                                   occurrences after a determiner */
+    int next;                   /* next term with the same first stem, -1 */
+    size_t s_passage, s_a, s_b; /* a capitalised mid-sentence occurrence (s_b > s_a when one) */
+    cand cands[CANDS];          /* best first */
+    size_t n_cands;
+    int uses; /* questions asked on it so far */
+} qterm;
+
+static bool ends_with(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n > k + 2 && memcmp(s + n - k, suf, k) == 0;
+}
+
+/* The word class a term's last word looks like by its ending. */
+static kind kind_of(const char *w, size_t n)
+{
+    if (ends_with(w, n, "ly"))
+        return K_ADV;
+    if (ends_with(w, n, "ed"))
+        return K_PAST;
+    if (ends_with(w, n, "ing"))
+        return K_ING;
+    static const char *const adj[] = {"ous", "ive", "ful", "able", "ible", "less", "ical", "ish", "ular"};
+    for (size_t i = 0; i < sizeof adj / sizeof adj[0]; i++)
+        if (ends_with(w, n, adj[i]))
+            return K_ADJ;
+    return K_NOUN;
+}
+
+/* Read surface into t; false when it is no usable term (empty, over
+ * TERM_WORDS_MAX words, only stop words). */
+static bool term_read(lexicon *lx, const char *surface, qterm *t)
+{
+    memset(t, 0, sizeof *t);
+    t->surface = surface;
+    t->next = -1;
+    words_tokenizer tk = words_tokenizer_make(surface, strlen(surface));
+    words_word w;
+    bool digits = true;
+    while (words_next(&tk, &w)) {
+        if (w.overlong || t->n_words == TERM_WORDS_MAX)
+            return false;
+        int32_t id = lex_id(lx, w.text, w.len);
+        if (id < 0)
+            return false;
+        t->stem[t->n_words++] = id;
+        digits = digits && !w.has_letter;
+        t->kind = kind_of(w.text, w.len);
+        if (w.len < 2)
+            return false;
+    }
+    t->number = digits;
+    return t->n_words > 0;
+}
+
+/* Whether two terms read as the same words. */
+static bool same_stems(const qterm *a, const qterm *b)
+{
+    if (a->n_words != b->n_words)
+        return false;
+    for (int i = 0; i < a->n_words; i++)
+        if (a->stem[i] != b->stem[i])
+            return false;
+    return true;
+}
+
+/* ---- sentences ---- */
+
+/* A word of a sentence. */
+typedef struct tok {
+    size_t start, end; /* in the passage text */
+    int32_t stem;      /* -1: stop word */
+    bool joined;       /* see words_word */
+    bool cap;          /* starts with an ASCII capital */
+} tok;
+
+/* Whether text[s, e) is the lowercase ASCII word w (case-insensitively). */
+static bool word_is(const char *text, const tok *t, const char *w)
+{
+    size_t n = strlen(w);
+    if (t->end - t->start != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = text[t->start + i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != w[i])
+            return false;
+    }
+    return true;
+}
+
+static bool word_in(const char *text, const tok *t, const char *const *list)
+{
+    for (; *list; list++)
+        if (word_is(text, t, *list))
+            return true;
+    return false;
+}
+
+static const char *const DETERMINERS[] = {"a",    "an",  "the", "each", "every", "its",
+                                          "your", "our", "his", "her",  "their", NULL};
+
+/* Read text[from, to) (one sentence) into toks; its word count, or 0 when
+ * it has no more than MAX_WORDS (the caller refuses it). */
+static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, tok *toks)
+{
+    words_tokenizer tk = words_tokenizer_make(text + from, to - from);
+    words_word w;
+    size_t n = 0;
+    while (words_next(&tk, &w)) {
+        if (n == MAX_WORDS + 1)
+            return MAX_WORDS + 1;
+        char c = text[from + w.start];
+        toks[n] = (tok){from + w.start, from + w.end, w.overlong ? -1 : lex_id(lx, w.text, w.len), w.joined,
+                        c >= 'A' && c <= 'Z'};
+        n++;
+    }
+    return n;
+}
+
+/* Whether a sentence has the shape of prose to ask from: opening with a
+ * capital letter, a digit or a quote, ending in a full stop, and few
+ * symbols prose does not use (its words are counted after). */
+static bool prose_shape(const char *s, size_t len)
+{
+    if (len < 2)
+        return false;
+    unsigned char c0 = (unsigned char)s[0];
+    if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9') || c0 == '"' || c0 >= 0x80))
+        return false;
+    size_t e = len;
+    while (e > 0 && (s[e - 1] == '"' || s[e - 1] == ')' || s[e - 1] == '\''))
+        e--;
+    if (e == 0 || s[e - 1] != '.' || (e >= 2 && s[e - 2] == '.'))
+        return false;
+    size_t symbols = 0;
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '{':
+        case '}':
+        case '[':
+        case ']':
+        case '<':
+        case '>':
+        case '=':
+        case '|':
+        case '$':
+        case '`':
+        case '\\':
+        case ';':
+        case '*':
+        case '#':
+        case '@':
+        case '~':
+        case '^':
+        case '&':
+        case '_': symbols++; break;
+        default: break;
+        }
+    }
+    return symbols * 40 <= len; /* at most one in 40 bytes */
+}
+
+/* ---- the scan ---- */
+
+typedef struct gen {
+    const qgen_input *in;
+    lexicon lx;
+    qterm *terms; /* owned */
+    size_t n_terms;
+    smap first;     /* stem id (as 4 bytes) -> first term with that first stem (val) */
+    size_t scanned; /* bytes of sentences read */
+} gen;
+
+static long first_term(const gen *g, int32_t stem)
+{
+    long e = smap_find(&g->first, (const char *)&stem, sizeof stem);
+    return e < 0 ? -1 : g->first.val[e];
+}
+
+/* Keep c among t's best CANDS sentences. */
+static void cand_offer(qterm *t, const cand *c)
+{
+    size_t i = t->n_cands;
+    if (i == CANDS) {
+        if (c->score <= t->cands[CANDS - 1].score)
+            return;
+        i = CANDS - 1;
+    } else {
+        t->n_cands++;
+    }
+    while (i > 0 && t->cands[i - 1].score < c->score) {
+        t->cands[i] = t->cands[i - 1];
+        i--;
+    }
+    t->cands[i] = *c;
+}
+
+/* The definitional pattern of term occurrence toks[a, b) in a sentence of
+ * n words, and where a P_IS definition starts (*def, a word number). */
+static pattern pattern_of(const char *text, const tok *toks, size_t n, size_t a, size_t b, size_t *def)
+{
+    static const char *const called[] = {"called", "termed", "dubbed", NULL};
+    static const char *const be[] = {"is", "are", "means", "denotes", NULL};
+    size_t c = a; /* "called an inode": past a determiner */
+    if (c >= 1 && word_in(text, &toks[c - 1], DETERMINERS))
+        c--;
+    if (c >= 1 && word_in(text, &toks[c - 1], called))
+        return P_CALLED;
+    if (c >= 2 && word_is(text, &toks[c - 1], "as") &&
+        (word_is(text, &toks[c - 2], "known") || word_is(text, &toks[c - 2], "referred")))
+        return P_CALLED;
+    /* "X is ...", "The X is ...", "A X refers to ..." at the sentence's start */
+    bool at_start = a == 0 || (a == 1 && word_in(text, &toks[0], DETERMINERS));
+    if (!at_start || b >= n)
+        return P_USE;
+    size_t d = 0;
+    if (word_in(text, &toks[b], be))
+        d = b + 1;
+    else if (b + 1 < n && word_is(text, &toks[b], "refers") && word_is(text, &toks[b + 1], "to"))
+        d = b + 2;
+    if (d == 0 || n - d < DEF_MIN_WORDS)
+        return P_USE;
+    *def = d;
+    return P_IS;
+}
+
+/* Whether the occurrence toks[a, b) of a term of class k in the sentence
+ * text[from, to) stands alone: no hyphen, slash or dot joins it to a
+ * neighbour, and its last word has the term's ending class. */
+static bool plain_occurrence(const char *text, size_t from, size_t to, const tok *toks, size_t n_toks,
+                             size_t a, size_t b, kind k)
+{
+    size_t s = toks[a].start, e = toks[b - 1].end;
+    if (s > from && strchr("-/._", text[s - 1]) != NULL)
+        return false;
+    if (e < to && (text[e] == '-' || text[e] == '/' || text[e] == '_'))
+        return false;
+    if (e + 1 < to && text[e] == '.' && (unsigned char)text[e + 1] > ' ')
+        return false;
+    /* "is read", "to link", "can access": a verb; "links the": a verb */
+    static const char *const before_verb[] = {"to",     "is",    "are",  "was",   "were", "be",    "been",
+                                              "can",    "could", "will", "would", "may",  "might", "must",
+                                              "should", "not",   "does", "do",    "did",  NULL};
+    static const char *const object[] = {"the", "a", "an", "it", "them", NULL};
+    if (b - a == 1 && a > 0 && word_in(text, &toks[a - 1], before_verb))
+        return false;
+    if (b - a == 1 && b < n_toks && word_in(text, &toks[b], object))
+        return false;
+    char w[WORDS_MAX + 1];
+    size_t n = toks[b - 1].end - toks[b - 1].start;
+    if (n > WORDS_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = text[toks[b - 1].start + i];
+        w[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    return kind_of(w, n) == k;
+}
+
+/* Offer the sentence text[from, to) of passage p to the terms it holds. */
+static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_t to)
+{
+    if (!prose_shape(text + from, to - from))
+        return;
+    tok toks[MAX_WORDS + 2];
+    size_t n = read_words(&g->lx, text, from, to, toks);
+    if (n < MIN_WORDS || n > MAX_WORDS)
+        return;
+    g->scanned += to - from;
+    size_t content = 0;
+    for (size_t i = 0; i < n; i++)
+        content += toks[i].stem >= 0;
+    /* the terms found, longest at each place */
+    struct hit {
+        int term;
+        size_t a, b;
+    } hits[MAX_WORDS];
+    size_t n_hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (toks[i].stem < 0)
+            continue;
+        int best = -1, best_len = 0;
+        for (long t = first_term(g, toks[i].stem); t >= 0; t = g->terms[t].next) {
+            const qterm *q = &g->terms[t];
+            if (q->n_words <= best_len || i + (size_t)q->n_words > n)
+                continue;
+            bool ok = true;
+            for (int k = 1; k < q->n_words && ok; k++)
+                ok = toks[i + (size_t)k].joined && toks[i + (size_t)k].stem == q->stem[k];
+            if (ok) {
+                best = (int)t;
+                best_len = q->n_words;
+            }
+        }
+        if (best < 0)
+            continue;
+        hits[n_hits++] = (struct hit){best, i, i + (size_t)best_len};
+        qterm *q = &g->terms[best];
+        if (i > 0) {
+            if (toks[i].cap) {
+                q->caps++;
+                if (q->s_b == 0) {
+                    q->s_passage = p;
+                    q->s_a = toks[i].start;
+                    q->s_b = toks[i + (size_t)best_len - 1].end;
+                }
+            } else {
+                q->lower++;
+            }
+        }
+        if (i > 0 && word_in(text, &toks[i - 1], DETERMINERS))
+            q->det++;
+        i += (size_t)best_len - 1;
+    }
+    /* "It is ...", "This ...": a sentence leaning on the one before reads worse alone */
+    static const char *const pronouns[] = {"it",    "it's", "its", "this", "these", "they", "that",
+                                           "those", "he",   "she", "such", "there", "here", NULL};
+    bool anaphoric = word_in(text, &toks[0], pronouns);
+    /* a term standing inside a compound ("pseudo-filesystem", "GNU/Linux")
+     * or in another word class ("linked" for "link") anywhere in the
+     * sentence is not asked from it */
+    for (size_t h = 0; h < n_hits; h++) {
+        if (hits[h].term < 0 ||
+            plain_occurrence(text, from, to, toks, n, hits[h].a, hits[h].b, g->terms[hits[h].term].kind))
+            continue;
+        int bad = hits[h].term;
+        for (size_t k = 0; k < n_hits; k++)
+            if (hits[k].term == bad)
+                hits[k].term = -1;
+    }
+    for (size_t h = 0; h < n_hits; h++) {
+        int t = hits[h].term;
+        if (t < 0)
+            continue;
+        size_t occ = 0;
+        bool first = true;
+        for (size_t k = 0; k < n_hits; k++) {
+            if (hits[k].term == t) {
+                occ++;
+                first = first && k >= h;
+            }
+        }
+        if (!first || occ > MAX_OCC)
+            continue;
+        qterm *q = &g->terms[t];
+        if (content < (size_t)q->n_words * occ + MIN_CONTENT)
+            continue;
+        size_t def = 0;
+        pattern pat = pattern_of(text, toks, n, hits[h].a, hits[h].b, &def);
+        /* definitional sentences first, then sentences of about 18 words */
+        double len_fit = 1.0 - fabs((double)n - 18.0) / 42.0;
+        double base = pat == P_IS ? 3.0 : pat == P_CALLED ? 2.5 : 1.0;
+        double score =
+            base + len_fit + 0.5 * unit(g->in->seed, p, from) - (anaphoric ? ANAPHORA_PENALTY : 0.0);
+        cand c = {p, from, to - from, score, pat, pat == P_IS ? toks[def].start : 0};
+        cand_offer(q, &c);
+    }
+}
+
+/* Whether a line is a heading, a list item or code: never prose to ask
+ * from. */
+static bool skip_line(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == n)
+        return true;
+    if (s[i] == '#' || s[i] == '-' || s[i] == '*' || s[i] == '+' || s[i] == '|' || s[i] == '>')
+        return true;
+    if ((unsigned char)s[i] == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+        (unsigned char)s[i + 2] == 0xa2) /* a bullet */
+        return true;
+    size_t d = i;
+    while (d < n && s[d] >= '0' && s[d] <= '9')
+        d++;
+    if (d > i && d < n && (s[d] == '.' || s[d] == ')') && (d + 1 == n || s[d + 1] == ' '))
+        return true; /* "1. " "2) " */
+    return answer_line_is_code(s, n);
+}
+
+/* Whether passage text has at least MIN_WORDS words outside headings:
+ * empty, one-word and heading-only passages give no questions. */
+static bool passage_usable(const char *text, size_t len, const char *section)
+{
+    if (len == 0)
+        return false;
+    size_t words = 0, p = 0;
+    while (p < len && words < MIN_WORDS) {
+        const char *nl = memchr(text + p, '\n', len - p);
+        size_t e = nl != NULL ? (size_t)(nl - text) : len;
+        size_t i = p;
+        while (i < e && (text[i] == ' ' || text[i] == '\t'))
+            i++;
+        bool heading = i < e && text[i] == '#';
+        if (section != NULL && !heading) {
+            size_t sl = strlen(section), le = e;
+            while (le > i && (text[le - 1] == ' ' || text[le - 1] == '\r'))
+                le--;
+            heading = le - i == sl && memcmp(text + i, section, sl) == 0;
+        }
+        if (!heading) {
+            words_tokenizer tk = words_tokenizer_make(text + i, e - i);
+            words_word w;
+            while (words < MIN_WORDS && words_next(&tk, &w))
+                words++;
+        }
+        p = e + 1;
+    }
+    return words >= MIN_WORDS;
+}
+
+/* Offer every prose sentence of passage p: its lines are grouped into
+ * blocks of prose (blank lines, headings, list items and code lines end a
+ * block), each block cut by core/sentence. */
+static void scan_passage(gen *g, size_t p, const char *text, size_t len)
+{
+    size_t p0 = 0, block = SIZE_MAX;
+    while (p0 <= len) {
+        const char *nl = p0 < len ? memchr(text + p0, '\n', len - p0) : NULL;
+        size_t e = nl != NULL ? (size_t)(nl - text) : len;
+        bool skip = skip_line(text + p0, e - p0);
+        if (!skip && block == SIZE_MAX)
+            block = p0;
+        if (skip || e == len) {
+            size_t bend = skip ? p0 : len;
+            if (block != SIZE_MAX && bend > block) {
+                size_t s = block;
+                while (s < bend) {
+                    while (s < bend && (unsigned char)text[s] <= ' ')
+                        s++;
+                    if (s >= bend)
+                        break;
+                    size_t n = sentence_len(text + s, bend - s);
+                    if (n == 0)
+                        n = bend - s;
+                    size_t t = s + n;
+                    while (t > s && (unsigned char)text[t - 1] <= ' ')
+                        t--;
+                    scan_sentence(g, p, text, s, t);
+                    s += n;
+                }
+            }
+            block = SIZE_MAX;
+        }
+        if (nl == NULL)
+            break;
+        p0 = e + 1;
+    }
+}
+
+static size_t gcd(size_t a, size_t b)
+{
+    while (b != 0) {
+        size_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* Scan passage p unless done or outside the section asked for. */
+static void scan_one(gen *g, size_t p, bool *done)
+{
+    if (done[p])
+        return;
+    done[p] = true;
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, p);
+    if (g->in->section != NULL && (rp->section == NULL || strcmp(rp->section, g->in->section) != 0))
+        return;
+    if (!passage_usable(rp->text, rp->len, rp->section))
+        return;
+    scan_passage(g, p, rp->text, rp->len);
+}
+
+/* ---- writing questions ---- */
+
+/* A growable string. */
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->s = em_realloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+/* Append text[from, to) with runs of white space as one space. */
+static void sb_text(sbuf *b, const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if ((unsigned char)text[i] <= ' ') {
+            if (b->n > 0 && b->s[b->n - 1] != ' ')
+                sb_add(b, " ", 1);
+        } else {
+            sb_add(b, text + i, 1);
+        }
+    }
+}
+
+/* Where the term stands in a sentence: its occurrences as [a, b) byte
+ * ranges of the passage text. */
+typedef struct occs {
+    size_t a[MAX_OCC], b[MAX_OCC];
+    size_t n;
+    bool at_start; /* the first one opens the sentence */
+} occs;
+
+static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, occs *o)
+{
+    tok toks[MAX_WORDS + 2];
+    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+    o->n = 0;
+    o->at_start = false;
+    for (size_t i = 0; i + (size_t)t->n_words <= n && o->n < MAX_OCC; i++) {
+        bool ok = true;
+        for (int k = 0; k < t->n_words && ok; k++)
+            ok = toks[i + (size_t)k].stem == t->stem[k] && (k == 0 || toks[i + (size_t)k].joined);
+        if (!ok)
+            continue;
+        if (!plain_occurrence(text, c->off, c->off + c->len, toks, n, i, i + (size_t)t->n_words, t->kind)) {
+            o->n = 0; /* inside a longer term's compound ("linux-doc" for "linux"): not asked */
+            return;
+        }
+        if (o->n == 0)
+            o->at_start = i == 0;
+        o->a[o->n] = toks[i].start;
+        o->b[o->n] = toks[i + (size_t)t->n_words - 1].end;
+        o->n++;
+        i += (size_t)t->n_words - 1;
+    }
+}
+
+/* Whether the stems of words (a term or option) stand in a row in the
+ * sentence text[from, to). */
+static bool holds(gen *g, const char *text, size_t from, size_t to, const char *words)
+{
+    int32_t want[TERM_WORDS_MAX + 2];
+    size_t nw = 0;
+    words_tokenizer tk = words_tokenizer_make(words, strlen(words));
+    words_word w;
+    while (words_next(&tk, &w)) {
+        if (nw == TERM_WORDS_MAX + 2)
+            return false;
+        int32_t id = w.overlong ? -1 : lex_id(&g->lx, w.text, w.len);
+        if (id >= 0)
+            want[nw++] = id;
+    }
+    if (nw == 0)
+        return false;
+    tok toks[MAX_WORDS + 2];
+    size_t n = read_words(&g->lx, text, from, to, toks);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (toks[i].stem < 0)
+            continue;
+        if (toks[i].stem == want[k]) {
+            if (++k == nw)
+                return true;
+        } else {
+            k = toks[i].stem == want[0] ? 1 : 0;
+        }
+    }
+    return false;
+}
+
+/* The stem ids of words (stop words left out) into ids; how many. */
+static size_t stems_of(gen *g, const char *words, int32_t ids[TERM_WORDS_MAX + 2])
+{
+    size_t n = 0;
+    words_tokenizer tk = words_tokenizer_make(words, strlen(words));
+    words_word w;
+    while (words_next(&tk, &w)) {
+        if (n == TERM_WORDS_MAX + 2)
+            return 0;
+        int32_t id = w.overlong ? -1 : lex_id(&g->lx, w.text, w.len);
+        if (id >= 0)
+            ids[n++] = id;
+    }
+    return n;
+}
+
+/* The options a question is built with: the key first. */
+typedef struct opts {
+    char *text[1 + N_DISTRACTORS]; /* owned */
+    int32_t ids[1 + N_DISTRACTORS][TERM_WORDS_MAX + 2];
+    size_t n_ids[1 + N_DISTRACTORS];
+    size_t n;
+} opts;
+
+static void opts_cleanup(opts *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        free(o->text[i]);
+    o->n = 0;
+}
+
+/* Whether a candidate option reads as the same words as one already in o. */
+static bool opts_clash(const opts *o, const int32_t *ids, size_t n)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        if (o->n_ids[i] != n)
+            continue;
+        bool same = true;
+        for (size_t k = 0; k < n && same; k++)
+            same = o->ids[i][k] == ids[k];
+        if (same)
+            return true;
+    }
+    /* a candidate sharing a word with the key is too close to it */
+    for (size_t k = 0; k < n; k++)
+        for (size_t j = 0; j < o->n_ids[0]; j++)
+            if (ids[k] == o->ids[0][j] && n == 1)
+                return true;
+    return false;
+}
+
+static void opts_add(opts *o, char *text, const int32_t *ids, size_t n)
+{
+    assert(o->n < 1 + N_DISTRACTORS);
+    o->text[o->n] = text;
+    memcpy(o->ids[o->n], ids, n * sizeof *ids);
+    o->n_ids[o->n] = n;
+    o->n++;
+}
+
+/* Whether a one-word term reads as a noun in the material: a determiner
+ * stands before at least one in six of its occurrences ("the inode", "a
+ * socket"; not "allows", "write"). */
+static bool noun_use(const qterm *q)
+{
+    return q->det > 0 && (q->n_words > 1 || 6 * q->det >= q->caps + q->lower);
+}
+
+/* Whether a one-word term is a word of framing rather than of the subject
+ * ("example", "first", "following"): never asked, never offered. */
+static bool vague(gen *g, const qterm *q)
+{
+    static const char *const words[] = {
+        "first", "second", "third", "last", "next", "other", "example", "instance", "following", "way",
+        "case",  "thing",  "lot",   "kind", "sort", "part",  "use",     "number",   NULL};
+    if (q->n_words != 1)
+        return false;
+    for (const char *const *w = words; *w; w++)
+        if (lex_id(&g->lx, *w, strlen(*w)) == q->stem[0])
+            return true;
+    return false;
+}
+
+/* Whether term u can stand in for t as a wrong option in a sentence: same
+ * kind (words, number or not, word class, proper name or not, noun-like),
+ * other words, and absent from the sentence. */
+static bool same_kind(const qterm *t, const qterm *u)
+{
+    bool tp = t->caps > t->lower, up = u->caps > u->lower;
+    return u->n_words == t->n_words && u->number == t->number && u->kind == t->kind && tp == up &&
+           (noun_use(u) || up);
+}
+
+/* How a term is written as an option: a proper name as the material
+ * writes it mid-sentence, anything else as its surface form. */
+static char *option_text(const gen *g, const qterm *q)
+{
+    if (q->caps <= q->lower || q->s_b == 0)
+        return em_strdup(q->surface);
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, q->s_passage);
+    char *s = em_strndup(rp->text + q->s_a, q->s_b - q->s_a);
+    for (char *c = s; *c; c++)
+        if ((unsigned char)*c < ' ')
+            *c = ' ';
+    return s;
+}
+
+/* Whether the last word of s looks plural: it ends in "s" but not in
+ * "ss", "us" or "is" ("cells", not "class", "nucleus", "analysis"). */
+static bool looks_plural(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    if (n < 3 || (s[n - 1] != 's' && s[n - 1] != 'S'))
+        return false;
+    char b = s[n - 2];
+    return b != 's' && b != 'u' && b != 'i' && b != 'S' && b != 'U' && b != 'I' && b != '\'';
+}
+
+/* A singular noun (a WordNet lemma) made plural by the regular rules. */
+static char *pluralize(const char *s)
+{
+    size_t n = strlen(s);
+    sbuf b = {0};
+    sb_str(&b, s);
+    if (n >= 2 && s[n - 1] == 'y' && strchr("aeiou", s[n - 2]) == NULL) {
+        b.n--;
+        sb_str(&b, "ies");
+    } else if ((n >= 1 && strchr("sxz", s[n - 1]) != NULL) ||
+               (n >= 2 && (memcmp(s + n - 2, "ch", 2) == 0 || memcmp(s + n - 2, "sh", 2) == 0))) {
+        sb_str(&b, "es");
+    } else {
+        sb_str(&b, "s");
+    }
+    return b.s;
+}
+
+/* Up to want distractors for t in sentence c into o (after the key): terms
+ * of the material of the same kind, nearest in rank first with a seeded
+ * shuffle; then, when fewer than want, the caller's sister terms. */
+static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c, size_t want,
+                             bool material_only, uint64_t salt, opts *o)
+{
+    const qterm *t = &g->terms[ti];
+    bool plural = looks_plural(o->text[0]); /* wrong options agree with the key in number */
+    /* candidates ordered by rank distance plus jitter: a small sort over at most all terms */
+    typedef struct pick {
+        double key;
+        size_t term;
+    } pick;
+    pick best[16];
+    size_t nb = 0;
+    for (size_t u = 0; u < g->n_terms; u++) {
+        const qterm *q = &g->terms[u];
+        if (u == ti || !same_kind(t, q) || same_stems(t, q) || q->caps + q->lower == 0 || vague(g, q))
+            continue;
+        double d = fabs((double)q->rank - (double)t->rank) + 8.0 * unit(g->in->seed ^ salt, ti, u);
+        if (nb < 16) {
+            best[nb++] = (pick){d, u};
+        } else {
+            size_t worst = 0;
+            for (size_t k = 1; k < nb; k++)
+                if (best[k].key > best[worst].key)
+                    worst = k;
+            if (d >= best[worst].key)
+                continue;
+            best[worst] = (pick){d, u};
+        }
+    }
+    while (o->n < 1 + want && nb > 0) {
+        size_t m = 0;
+        for (size_t k = 1; k < nb; k++)
+            if (best[k].key < best[m].key || (best[k].key == best[m].key && best[k].term < best[m].term))
+                m = k;
+        const qterm *q = &g->terms[best[m].term];
+        best[m] = best[--nb];
+        int32_t ids[TERM_WORDS_MAX + 2];
+        size_t n = stems_of(g, q->surface, ids);
+        if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, q->surface))
+            continue;
+        char *text_u = option_text(g, q);
+        if (looks_plural(text_u) != plural) {
+            free(text_u);
+            continue;
+        }
+        opts_add(o, text_u, ids, n);
+    }
+    if (o->n >= 1 + want || material_only || g->in->sisters == NULL)
+        return;
+    char *sis[SISTERS_ASKED];
+    size_t ns = g->in->sisters(g->in->sisters_ctx, t->surface, sis, SISTERS_ASKED);
+    if (ns > SISTERS_ASKED)
+        ns = SISTERS_ASKED;
+    for (size_t k = 0; k < ns; k++) {
+        int32_t ids[TERM_WORDS_MAX + 2];
+        size_t n = sis[k] != NULL ? stems_of(g, sis[k], ids) : 0;
+        size_t words = 0;
+        if (n > 0) {
+            words_tokenizer tk = words_tokenizer_make(sis[k], strlen(sis[k]));
+            words_word w;
+            while (words_next(&tk, &w))
+                words++;
+        }
+        /* as many words as the key, give or take one */
+        bool fits = n > 0 && words <= (size_t)t->n_words + 1 && words + 1 >= (size_t)t->n_words;
+        if (o->n < 1 + want && fits && !looks_plural(sis[k]) && !opts_clash(o, ids, n) &&
+            !holds(g, text, c->off, c->off + c->len, sis[k])) {
+            char *sister = sis[k];
+            if (plural) {
+                sister = pluralize(sis[k]);
+                free(sis[k]);
+            }
+            opts_add(o, sister, ids, n);
+            continue;
+        }
+        free(sis[k]);
+    }
+}
+
+/* The key as the sentence writes it: lowercase unless a proper name. */
+static char *key_text(const qterm *t, const char *text, const occs *oc)
+{
+    char *k = em_strndup(text + oc->a[0], oc->b[0] - oc->a[0]);
+    if (t->caps <= t->lower)
+        for (char *p = k; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+    for (char *p = k; *p; p++)
+        if ((unsigned char)*p < ' ')
+            *p = ' ';
+    return k;
+}
+
+/* The sentence with each occurrence of the term replaced by with (a blank
+ * or another term), white space runs as one space, and an "a"/"an" right
+ * before a replaced occurrence agreeing with the new word. */
+static char *replace_occs(const char *text, const cand *c, const occs *oc, const char *with, bool capital)
+{
+    sbuf b = {0};
+    size_t p = c->off;
+    for (size_t i = 0; i < oc->n; i++) {
+        sb_text(&b, text, p, oc->a[i]);
+        if (with[0] != '_' && b.n >= 2) {
+            /* "a inode" -> "an inode" and back */
+            bool vowel = strchr("aeiouAEIOU", with[0]) != NULL;
+            bool was_an = b.n >= 3 && (b.n == 3 || b.s[b.n - 4] == ' ') &&
+                          (memcmp(b.s + b.n - 3, "an ", 3) == 0 || memcmp(b.s + b.n - 3, "An ", 3) == 0);
+            bool was_a = !was_an && (b.n == 2 || b.s[b.n - 3] == ' ') &&
+                         (memcmp(b.s + b.n - 2, "a ", 2) == 0 || memcmp(b.s + b.n - 2, "A ", 2) == 0);
+            if (was_an && !vowel) {
+                b.s[b.n - 2] = ' ';
+                b.n--;
+                b.s[b.n] = '\0';
+            } else if (was_a && vowel) {
+                b.n--;
+                sb_str(&b, "n ");
+            }
+        }
+        size_t at = b.n;
+        sb_str(&b, with);
+        if (capital && i == 0 && oc->at_start && b.s[at] >= 'a' && b.s[at] <= 'z')
+            b.s[at] = (char)(b.s[at] - 'a' + 'A');
+        p = oc->b[i];
+    }
+    sb_text(&b, text, p, c->off + c->len);
+    return b.s;
+}
+
+/* A question being written, its options still in opts (key first). */
+static void shuffle_options(gen *g, opts *o, qgen_question *q, uint64_t salt)
+{
+    size_t perm[1 + N_DISTRACTORS];
+    for (size_t i = 0; i < o->n; i++)
+        perm[i] = i;
+    for (size_t i = o->n; i > 1; i--) {
+        size_t j = (size_t)(unit(g->in->seed, salt, i) * (double)i);
+        size_t tmp = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = tmp;
+    }
+    q->options = em_calloc(o->n, sizeof *q->options);
+    q->n_options = o->n;
+    for (size_t i = 0; i < o->n; i++) {
+        q->options[i] = o->text[perm[i]];
+        o->text[perm[i]] = NULL;
+    }
+    for (size_t i = 0; i < o->n; i++)
+        if (perm[i] == 0)
+            q->answer = em_strdup(q->options[i]);
+    o->n = 0;
+}
+
+static void question_cleanup(qgen_question *q)
+{
+    free(q->stem);
+    for (size_t i = 0; i < q->n_options; i++)
+        free(q->options[i]);
+    free(q->options);
+    free(q->answer);
+    free(q->term);
+    memset(q, 0, sizeof *q);
+}
+
+/* The key check: the cited sentence lies in its passage, the key's stems
+ * stand in it, every wrong option's do not, the options differ and the
+ * answer is one of them once. A true/false statement's swapped-in term is
+ * absent from the sentence. */
+static bool check(gen *g, const qgen_question *q, const char *text, size_t len, const char *swapped)
+{
+    if (q->quote_offset > len || q->quote_len > len - q->quote_offset || q->quote_len == 0)
+        return false;
+    size_t a = q->quote_offset, b = a + q->quote_len;
+    if (!holds(g, text, a, b, q->term))
+        return false;
+    if (q->type == QGEN_TRUE_FALSE) {
+        if (q->n_options != 2)
+            return false;
+        return swapped == NULL ? strcmp(q->answer, "True") == 0
+                               : strcmp(q->answer, "False") == 0 && !holds(g, text, a, b, swapped);
+    }
+    if (!holds(g, text, a, b, q->answer))
+        return false;
+    if (q->type == QGEN_CLOZE)
+        return q->n_options == 0;
+    size_t answers = 0;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (strcmp(q->options[i], q->answer) == 0) {
+            answers++;
+            continue;
+        }
+        if (holds(g, text, a, b, q->options[i]))
+            return false;
+    }
+    return answers == 1 && q->n_options == 1 + N_DISTRACTORS;
+}
+
+/* The difficulty of a question, 0..1: 0.4 for its kind (true/false 0.1,
+ * choice 0.4, definition 0.6, cloze 0.9: recognising is easier than
+ * recalling), 0.3 for the term's rarity (its place among the key terms,
+ * best first), 0.2 for the sentence's length (6 words 0, 46 or more 1) and
+ * 0.1 when the sentence uses the term without defining it. */
+static double difficulty(const gen *g, const qterm *t, qgen_type type, const cand *c, size_t n_words)
+{
+    static const double kind_w[] = {
+        [QGEN_CLOZE] = 0.9, [QGEN_CHOICE] = 0.4, [QGEN_TRUE_FALSE] = 0.1, [QGEN_DEFINITION] = 0.6};
+    double rarity = g->n_terms > 1 ? (double)t->rank / (double)(g->n_terms - 1) : 0.0;
+    if (rarity > 1)
+        rarity = 1;
+    double len = ((double)n_words - MIN_WORDS) / 40.0;
+    len = len < 0 ? 0 : len > 1 ? 1 : len;
+    double d = 0.4 * kind_w[type] + 0.3 * rarity + 0.2 * len + (c->pat == P_USE ? 0.1 : 0.0);
+    return round(d * 100.0) / 100.0;
+}
+
+/* Write a question of the given type on term ti from sentence c into q;
+ * false when the sentence or the material cannot give that type. */
+static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uint64_t salt, qgen_question *q)
+{
+    qterm *t = &g->terms[ti];
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, c->passage);
+    const char *text = rp->text;
+    occs oc;
+    find_occs(g, t, text, c, &oc);
+    if (oc.n == 0)
+        return false;
+    memset(q, 0, sizeof *q);
+    q->type = type;
+    q->passage = c->passage;
+    q->quote_offset = c->off;
+    q->quote_len = c->len;
+    char *key = key_text(t, text, &oc);
+    q->term = em_strdup(key);
+    const char *swapped = NULL;
+    opts o = {0};
+    int32_t ids[TERM_WORDS_MAX + 2];
+    size_t nk = stems_of(g, key, ids);
+    opts_add(&o, key, ids, nk);
+    bool ok = true;
+    switch (type) {
+    case QGEN_CLOZE:
+        q->stem = replace_occs(text, c, &oc, BLANK, false);
+        q->answer = em_strdup(key);
+        break;
+    case QGEN_CHOICE:
+    case QGEN_DEFINITION:
+        if (type == QGEN_DEFINITION) {
+            if (c->pat == P_USE)
+                ok = false;
+            else if (c->pat == P_IS && c->def_off > oc.b[oc.n - 1]) {
+                /* the definition: what follows "is", its first letter lowered */
+                sbuf b = {0};
+                sb_str(&b, DEF_PREFIX);
+                sb_add(&b, "\"", 1);
+                size_t e = c->off + c->len;
+                while (e > c->def_off && (text[e - 1] == '.' || text[e - 1] == ' '))
+                    e--;
+                sb_text(&b, text, c->def_off, e);
+                sb_add(&b, "\"", 1);
+                q->stem = b.s;
+                if (oc.n > 1)
+                    ok = false; /* the term again inside its definition */
+            } else {
+                char *blanked = replace_occs(text, c, &oc, BLANK, false);
+                sbuf b = {0};
+                sb_str(&b, DEF_PREFIX);
+                sb_add(&b, "\"", 1);
+                sb_str(&b, blanked);
+                sb_add(&b, "\"", 1);
+                free(blanked);
+                q->stem = b.s;
+            }
+        } else {
+            q->stem = replace_occs(text, c, &oc, BLANK, false);
+        }
+        if (ok) {
+            pick_distractors(g, ti, text, c, N_DISTRACTORS, false, salt, &o);
+            ok = o.n == 1 + N_DISTRACTORS;
+        }
+        if (ok)
+            shuffle_options(g, &o, q, salt);
+        break;
+    case QGEN_TRUE_FALSE: {
+        bool want_false = unit(g->in->seed, salt, 7) < 0.5;
+        if (want_false) {
+            pick_distractors(g, ti, text, c, 1, true, salt, &o);
+            want_false = o.n == 2;
+        }
+        sbuf b = {0};
+        sb_str(&b, TF_PREFIX);
+        if (want_false) {
+            swapped = o.text[1];
+            char *s = replace_occs(text, c, &oc, swapped, true);
+            sb_str(&b, s);
+            free(s);
+        } else {
+            sb_text(&b, text, c->off, c->off + c->len);
+        }
+        q->stem = b.s;
+        q->options = em_calloc(2, sizeof *q->options);
+        q->options[0] = em_strdup("True");
+        q->options[1] = em_strdup("False");
+        q->n_options = 2;
+        q->answer = em_strdup(want_false ? "False" : "True");
+        break;
+    }
+    }
+    if (ok) {
+        tok toks[MAX_WORDS + 2];
+        size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+        q->difficulty = difficulty(g, t, type, c, n);
+        ok = check(g, q, text, rp->len, swapped);
+    }
+    opts_cleanup(&o);
+    if (!ok)
+        question_cleanup(q);
+    return ok;
+}
+
+/* ---- similarity ---- */
+
+static int cmp_id(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The sorted distinct stem ids of text's content words (owned array). */
+static int32_t *stem_set(lexicon *lx, const char *text, size_t len, size_t *n)
+{
+    size_t cap = 16, k = 0;
+    int32_t *ids = em_malloc(cap * sizeof *ids);
+    words_tokenizer tk = words_tokenizer_make(text, len);
+    words_word w;
+    while (words_next(&tk, &w)) {
+        int32_t id = w.overlong ? -1 : lex_id(lx, w.text, w.len);
+        if (id < 0)
+            continue;
+        if (k == cap) {
+            cap *= 2;
+            ids = em_realloc(ids, cap * sizeof *ids);
+        }
+        ids[k++] = id;
+    }
+    qsort(ids, k, sizeof *ids, cmp_id);
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++)
+        if (m == 0 || ids[m - 1] != ids[i])
+            ids[m++] = ids[i];
+    *n = m;
+    return ids;
+}
+
+static double overlap(const int32_t *a, size_t na, const int32_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, both = 0;
+    while (i < na && j < nb) {
+        if (a[i] == b[j]) {
+            both++;
+            i++;
+            j++;
+        } else if (a[i] < b[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    size_t m = na < nb ? na : nb;
+    return m == 0 ? 0.0 : (double)both / (double)m;
+}
+
+double qgen_similarity(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (a == NULL)
+        alen = 0;
+    if (b == NULL)
+        blen = 0;
+    lexicon lx = {0};
+    lx.st = words_stemmer_new(NULL);
+    if (lx.st == NULL)
+        return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0) ? 1.0 : 0.0;
+    size_t na, nb;
+    int32_t *sa = stem_set(&lx, a, alen, &na), *sb = stem_set(&lx, b, blen, &nb);
+    double s;
+    if (na == 0 && nb == 0)
+        s = alen == blen && (alen == 0 || memcmp(a, b, alen) == 0) ? 1.0 : 0.0;
+    else
+        s = overlap(sa, na, sb, nb);
+    free(sa);
+    free(sb);
+    smap_cleanup(&lx.stems);
+    smap_cleanup(&lx.words);
+    words_stemmer_free(lx.st);
+    return s;
+}
+
+/* ---- generation ---- */
+
+const char *qgen_type_name(qgen_type t)
+{
+    switch (t) {
+    case QGEN_CLOZE: return "cloze";
+    case QGEN_CHOICE: return "multiple_choice";
+    case QGEN_TRUE_FALSE: return "true_false";
+    case QGEN_DEFINITION: return "definition";
+    }
+    return "unknown";
+}
+
+void qgen_set_cleanup(qgen_set *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        question_cleanup(&s->items[i]);
+    free(s->items);
+    s->items = NULL;
+    s->n = 0;
+}
+
+/* Add surface to the terms unless it reads as one already there (then a
+ * focus term marks that one). */
+static void add_term(gen *g, const char *surface, bool focus, size_t rank)
+{
+    if (surface == NULL || g->n_terms == QGEN_TERMS_MAX)
+        return;
+    qterm t;
+    if (!term_read(&g->lx, surface, &t))
+        return;
+    t.focus = focus;
+    t.rank = rank;
+    for (long u = first_term(g, t.stem[0]); u >= 0; u = g->terms[u].next) {
+        if (same_stems(&g->terms[u], &t)) {
+            g->terms[u].focus = g->terms[u].focus || focus;
+            return;
+        }
+    }
+    long e = smap_find(&g->first, (const char *)&t.stem[0], sizeof t.stem[0]);
+    if (e < 0) {
+        e = (long)smap_put(&g->first, (const char *)&t.stem[0], sizeof t.stem[0], -1);
+    }
+    t.next = g->first.val[e];
+    g->first.val[e] = (int32_t)g->n_terms;
+    g->terms[g->n_terms++] = t;
+}
+
+/* Read the passages (of the section asked for) into the terms'
+ * candidate sentences: all of them when they hold at most SCAN_BUDGET
+ * bytes; else first the passages retrieve ranks best for each focus term,
+ * then the others in a seeded order (a random start and a stride prime to
+ * their number, so the sample spreads over the whole material) until
+ * SCAN_BUDGET bytes of sentences were read. */
+static void scan(gen *g)
+{
+    const qgen_input *in = g->in;
+    size_t np = retrieve_index_count(in->ix);
+    if (g->n_terms == 0 || np == 0)
+        return;
+    size_t total = 0;
+    for (size_t p = 0; p < np && total <= SCAN_BUDGET; p++) {
+        const retrieve_passage *rp = retrieve_index_passage(in->ix, p);
+        if (in->section == NULL || (rp->section != NULL && strcmp(rp->section, in->section) == 0))
+            total += rp->len;
+    }
+    bool *done = em_calloc(np, sizeof *done);
+    for (size_t t = 0; t < g->n_terms && total > SCAN_BUDGET; t++) {
+        if (!g->terms[t].focus)
+            continue;
+        retrieve_hit hits[FOCUS_PASSAGES];
+        size_t n_hits = 0;
+        const char *q = g->terms[t].surface;
+        if (retrieve_question(in->ix, q, strlen(q), FOCUS_PASSAGES, hits, &n_hits, NULL) != EM_OK)
+            continue;
+        for (size_t h = 0; h < n_hits; h++)
+            scan_one(g, hits[h].passage, done);
+    }
+    size_t start = (size_t)(mix(in->seed ^ 0x5ca9) % np), stride = 1;
+    if (total > SCAN_BUDGET) {
+        /* a stride near the golden section of np, prime to it */
+        stride = (size_t)((double)np * 0.6180339887) | 1;
+        while (stride > 1 && gcd(stride, np) != 1)
+            stride += 2;
+        if (stride >= np)
+            stride = 1;
+    }
+    size_t budget = total > SCAN_BUDGET ? g->scanned + SCAN_BUDGET : SIZE_MAX;
+    for (size_t k = 0, p = start; k < np && g->scanned < budget; k++, p = (p + stride) % np)
+        scan_one(g, p, done);
+    free(done);
+}
+
+typedef struct order {
+    double key;
+    size_t term;
+} order;
+
+static int by_key(const void *a, const void *b)
+{
+    const order *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->term > y->term) - (x->term < y->term);
+}
+
+typedef struct kept {
+    int32_t *ids; /* owned stem set of its stem */
+    size_t n;
+} kept;
+
+int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
+{
+    assert(out != NULL);
+    out->items = NULL;
+    out->n = 0;
+    if (in == NULL || in->ix == NULL)
+        return em_error_set(err, EM_E_INVAL, "no passages to write questions from");
+    if (in->max < 1 || in->max > QGEN_MAX)
+        return em_error_set(err, EM_E_INVAL, "questions wanted must be 1..%d", QGEN_MAX);
+    if ((in->terms == NULL && in->n_terms > 0) || (in->focus_terms == NULL && in->n_focus > 0))
+        return em_error_set(err, EM_E_INVAL, "terms missing");
+    gen g = {0};
+    g.in = in;
+    g.lx.st = words_stemmer_new(err);
+    if (g.lx.st == NULL)
+        return EM_E_INTERNAL;
+    size_t cap = in->n_terms + in->n_focus;
+    if (cap > QGEN_TERMS_MAX)
+        cap = QGEN_TERMS_MAX;
+    g.terms = em_calloc(cap + 1, sizeof *g.terms);
+    for (size_t i = 0; i < in->n_terms; i++)
+        add_term(&g, in->terms[i], false, i);
+    for (size_t i = 0; i < in->n_focus; i++)
+        add_term(&g, in->focus_terms[i], true, in->n_terms + i);
+
+    scan(&g);
+
+    /* the order terms are asked in: focus first, then rank shuffled among neighbours */
+    order *ord = em_calloc(g.n_terms + 1, sizeof *ord);
+    size_t n_ord = 0;
+    for (size_t t = 0; t < g.n_terms; t++) {
+        const qterm *q = &g.terms[t];
+        bool noun_like = q->kind == K_NOUN && !vague(&g, q) && (noun_use(q) || q->caps > q->lower);
+        if (q->n_cands == 0 || (!noun_like && !q->focus))
+            continue;
+        double key = (double)q->rank + NEIGHBOURS * unit(in->seed, 0x7e57, t);
+        ord[n_ord++] = (order){q->focus ? key - 1e9 : key, t};
+    }
+    qsort(ord, n_ord, sizeof *ord, by_key);
+
+    out->items = em_calloc(in->max, sizeof *out->items);
+    kept *ks = em_calloc(in->max, sizeof *ks);
+    /* sentences used: (passage, offset) pairs of the kept questions */
+    static const qgen_type rotation[4] = {QGEN_CHOICE, QGEN_CLOZE, QGEN_TRUE_FALSE, QGEN_DEFINITION};
+    size_t turn = (size_t)(mix(in->seed) & 3);
+    for (int round = 0; round < CANDS && out->n < in->max; round++) {
+        for (size_t k = 0; k < n_ord && out->n < in->max; k++) {
+            qterm *t = &g.terms[ord[k].term];
+            if (t->uses != round || t->n_cands == 0)
+                continue;
+            /* a sentence: a seeded pick among the term's best three not used yet, among its
+             * definitional ones when the best is one */
+            size_t left = t->n_cands < 3 ? t->n_cands : 3;
+            while (left > 1 && t->cands[0].pat != P_USE && t->cands[left - 1].pat == P_USE)
+                left--;
+            size_t pick = (size_t)(unit(in->seed, ord[k].term, (uint64_t)round) * (double)left);
+            cand chosen = t->cands[pick];
+            /* move it past the ones still to use */
+            memmove(&t->cands[pick], &t->cands[pick + 1], (t->n_cands - pick - 1) * sizeof *t->cands);
+            t->n_cands--;
+            bool used = false;
+            for (size_t j = 0; j < out->n && !used; j++)
+                used = out->items[j].passage == chosen.passage && out->items[j].quote_offset == chosen.off;
+            if (used)
+                continue;
+            qgen_question q;
+            bool ok = false;
+            /* the rotation's type first; a definitional sentence prefers a definition */
+            qgen_type first = rotation[turn % 4];
+            if (chosen.pat != P_USE && unit(in->seed, ord[k].term, 99) < 0.7)
+                first = QGEN_DEFINITION;
+            for (size_t a = 0; a < 4 && !ok; a++) {
+                qgen_type ty = a == 0 ? first : rotation[(turn + a) % 4];
+                if (a > 0 && ty == first)
+                    ty = rotation[turn % 4];
+                ok = write_question(&g, ord[k].term, &chosen, ty, mix(in->seed ^ (out->n * 31 + a)), &q);
+            }
+            if (!ok)
+                continue;
+            size_t nq;
+            int32_t *ids = stem_set(&g.lx, q.stem, strlen(q.stem), &nq);
+            bool dup = false;
+            for (size_t j = 0; j < out->n && !dup; j++)
+                dup = overlap(ids, nq, ks[j].ids, ks[j].n) >= QGEN_NEAR_DUPLICATE;
+            if (dup) {
+                free(ids);
+                question_cleanup(&q);
+                continue;
+            }
+            ks[out->n] = (kept){ids, nq};
+            out->items[out->n++] = q;
+            t->uses++;
+            turn++;
+        }
+        /* terms that found no question this round may still have sentences: let them catch up */
+        for (size_t k = 0; k < n_ord; k++) {
+            qterm *t = &g.terms[ord[k].term];
+            if (t->uses == round)
+                t->uses = round + 1;
+        }
+    }
+    for (size_t j = 0; j < out->n; j++)
+        free(ks[j].ids);
+    free(ks);
+    free(ord);
+    if (out->n == 0) {
+        free(out->items);
+        out->items = NULL;
+    }
+    free(g.terms);
+    smap_cleanup(&g.first);
+    smap_cleanup(&g.lx.stems);
+    smap_cleanup(&g.lx.words);
+    words_stemmer_free(g.lx.st);
+    return EM_OK;
+}

@@ -1,0 +1,681 @@
+/* qgen: questions from a real text (tests/fixtures/qgen/unix_filesystem.md,
+ * the "Unix-like filesystem" section of the Debian Reference) checked the way
+ * a student would check them: each key stands in its quoted sentence, the
+ * quote lies in its passage, wrong options are other terms of the same kind
+ * that the sentence does not hold, a false statement swaps in a term absent
+ * from the sentence; no questions from empty, one-word or heading-only
+ * passages, list items or code; near-duplicates dropped; a spread of
+ * difficulty; the same seed giving the same set; sister terms asked only
+ * when the material runs short; bad input refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content/terms.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "learn/qgen.h"
+#include "learn/retrieve.h"
+
+/* ---- test tools --------------------------------------------------------- */
+
+/* An index of the given passages (one section each, or all in "S"). */
+static retrieve_index *index_of(const char *const *texts, const char *const *sections, size_t n)
+{
+    retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
+    em_error err = {0};
+    for (size_t i = 0; i < n; i++) {
+        retrieve_passage p = {texts[i], strlen(texts[i]), "m", sections != NULL ? sections[i] : "S", 1, 1};
+        assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
+    }
+    assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
+    return ix;
+}
+
+/* The fixture read into paragraphs (blank-line separated); a "#" line
+ * names the section of the paragraphs after it and is a passage itself, as
+ * a heading chunk would be. Key terms by content/terms over the
+ * paragraphs, best first. */
+typedef struct material {
+    retrieve_index *ix;
+    char **terms;
+    size_t n_terms;
+    char *text;
+} material;
+
+static material load_fixture(void)
+{
+    char path[1024];
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(path, sizeof path, "%.*s/../fixtures/qgen/unix_filesystem.md", (int)(slash - __FILE__),
+             __FILE__);
+    buf b;
+    buf_init(&b, 1 << 20);
+    em_error err = {0};
+    assert_int_equal(buf_read_file(&b, path, &err), EM_OK);
+    material m = {0};
+    m.text = strndup(b.data, b.len);
+    buf_cleanup(&b);
+    m.ix = retrieve_index_new((retrieve_limits){0});
+    const char *docs[400];
+    size_t lens[400], n = 0;
+    char section[200] = "";
+    char *p = m.text;
+    while (*p != '\0' && n < 400) {
+        while (*p == '\n')
+            p++;
+        if (*p == '\0')
+            break;
+        char *end = strstr(p, "\n\n");
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        if (p[0] == '#') {
+            const char *t = p;
+            while (*t == '#' || *t == ' ')
+                t++;
+            snprintf(section, sizeof section, "%.*s", (int)(len - (size_t)(t - p)), t);
+        }
+        retrieve_passage rp = {p, len, "fs", section, 1, 1};
+        assert_int_equal(retrieve_index_add(m.ix, &rp, &err), EM_OK);
+        docs[n] = p;
+        lens[n++] = len;
+        p += len;
+    }
+    assert_int_equal(retrieve_index_build(m.ix, &err), EM_OK);
+    key_term *kt;
+    size_t nk;
+    assert_int_equal(terms_key_terms(docs, lens, n, 60, &kt, &nk, &err), EM_OK);
+    assert_true(nk >= 30);
+    m.terms = calloc(nk, sizeof *m.terms);
+    for (size_t i = 0; i < nk; i++)
+        m.terms[i] = strdup(kt[i].term);
+    m.n_terms = nk;
+    key_terms_free(kt, nk);
+    return m;
+}
+
+static void material_free(material *m)
+{
+    for (size_t i = 0; i < m->n_terms; i++)
+        free(m->terms[i]);
+    free(m->terms);
+    retrieve_index_free(m->ix);
+    free(m->text);
+}
+
+static qgen_input input_of(const material *m, size_t max, uint64_t seed)
+{
+    return (qgen_input){
+        .ix = m->ix, .terms = (const char *const *)m->terms, .n_terms = m->n_terms, .max = max, .seed = seed};
+}
+
+static qgen_set generate(const qgen_input *in)
+{
+    qgen_set s;
+    em_error err = {0};
+    int rc = qgen_generate(in, &s, &err);
+    if (rc != EM_OK)
+        fail_msg("qgen_generate: %d %s", rc, err.msg);
+    return s;
+}
+
+/* The stems of text's content words, joined by spaces and framed by spaces
+ * (" a b c "), for in-a-row lookups. */
+static char *stem_line(const char *text, size_t len)
+{
+    char **st;
+    size_t n;
+    em_error err = {0};
+    assert_int_equal(terms_stem_words(text, len, &st, &n, &err), EM_OK);
+    size_t cap = 2;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(st[i]) + 1;
+    char *s = malloc(cap);
+    size_t k = 0;
+    s[k++] = ' ';
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(st[i]);
+        memcpy(s + k, st[i], l);
+        k += l;
+        s[k++] = ' ';
+    }
+    s[k] = '\0';
+    terms_stems_free(st, n);
+    return s;
+}
+
+/* Whether the stems of words stand in a row among the quote's. */
+static bool in_quote(const char *quote, size_t qlen, const char *words)
+{
+    char *q = stem_line(quote, qlen), *w = stem_line(words, strlen(words));
+    bool found = strlen(w) > 2 && strstr(q, w) != NULL;
+    free(q);
+    free(w);
+    return found;
+}
+
+static size_t count_words(const char *s, size_t len)
+{
+    size_t n = 0;
+    words_tokenizer t = words_tokenizer_make(s, len);
+    words_word w;
+    while (words_next(&t, &w))
+        n++;
+    return n;
+}
+
+/* The sentence as a statement: runs of white space as one space. */
+static char *flatten(const char *s, size_t len)
+{
+    char *o = malloc(len + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] <= ' ') {
+            if (k > 0 && o[k - 1] != ' ')
+                o[k++] = ' ';
+        } else {
+            o[k++] = s[i];
+        }
+    }
+    o[k] = '\0';
+    return o;
+}
+
+/* Everything a student could check of one question. */
+static void assert_sound(const retrieve_index *ix, const qgen_question *q)
+{
+    assert_true(q->passage < retrieve_index_count(ix));
+    const retrieve_passage *p = retrieve_index_passage(ix, q->passage);
+    assert_true(q->quote_len > 0 && q->quote_offset + q->quote_len <= p->len);
+    const char *quote = p->text + q->quote_offset;
+    size_t qlen = q->quote_len;
+    size_t words = count_words(quote, qlen);
+    assert_true(words >= 6 && words <= 60);
+    assert_int_equal(quote[qlen - 1], '.');
+    assert_true(q->stem != NULL && q->answer != NULL && q->term != NULL);
+    assert_true(q->difficulty >= 0 && q->difficulty <= 1);
+    /* the term tested stands in the quote */
+    if (!in_quote(quote, qlen, q->term))
+        fail_msg("term '%s' not in quote '%.*s'", q->term, (int)qlen, quote);
+    switch (q->type) {
+    case QGEN_CLOZE:
+        assert_null(q->options);
+        assert_int_equal(q->n_options, 0);
+        assert_non_null(strstr(q->stem, "_____"));
+        assert_true(in_quote(quote, qlen, q->answer));
+        /* the blank hides the key: the stem no longer holds it */
+        assert_false(in_quote(q->stem, strlen(q->stem), q->answer));
+        break;
+    case QGEN_CHOICE:
+    case QGEN_DEFINITION: {
+        assert_int_equal(q->n_options, 4);
+        assert_true(in_quote(quote, qlen, q->answer));
+        assert_false(in_quote(q->stem, strlen(q->stem), q->answer));
+        size_t answers = 0, key_words = count_words(q->answer, strlen(q->answer));
+        for (size_t i = 0; i < 4; i++) {
+            const char *o = q->options[i];
+            char *si = stem_line(o, strlen(o));
+            assert_true(strlen(si) > 2); /* not only stop words */
+            for (size_t j = 0; j < i; j++) {
+                char *sj = stem_line(q->options[j], strlen(q->options[j]));
+                if (strcmp(si, sj) == 0)
+                    fail_msg("options '%s' and '%s' read the same", o, q->options[j]);
+                free(sj);
+            }
+            free(si);
+            if (strcmp(o, q->answer) == 0) {
+                answers++;
+                continue;
+            }
+            /* a wrong option: same number of words, not a number, not in the quote */
+            assert_int_equal(count_words(o, strlen(o)), key_words);
+            assert_true(strspn(o, "0123456789 ") < strlen(o));
+            if (in_quote(quote, qlen, o))
+                fail_msg("distractor '%s' stands in the quote '%.*s'", o, (int)qlen, quote);
+        }
+        assert_int_equal(answers, 1);
+        break;
+    }
+    case QGEN_TRUE_FALSE: {
+        assert_int_equal(q->n_options, 2);
+        assert_string_equal(q->options[0], "True");
+        assert_string_equal(q->options[1], "False");
+        assert_int_equal(strncmp(q->stem, "True or false: ", 15), 0);
+        const char *statement = q->stem + 15;
+        char *flat = flatten(quote, qlen);
+        if (strcmp(q->answer, "True") == 0) {
+            assert_string_equal(statement, flat);
+        } else {
+            assert_string_equal(q->answer, "False");
+            assert_string_not_equal(statement, flat);
+            /* the statement lost the term and holds a word the quote does not */
+            assert_false(in_quote(statement, strlen(statement), q->term));
+            char *ss = stem_line(statement, strlen(statement)), *qs = stem_line(quote, qlen);
+            bool foreign = false;
+            for (char *t = ss + 1; *t != '\0' && !foreign;) {
+                char *e = strchr(t, ' ');
+                char word[130];
+                snprintf(word, sizeof word, " %.*s ", (int)(e - t), t);
+                foreign = strstr(qs, word) == NULL;
+                t = e + 1;
+            }
+            assert_true(foreign);
+            free(ss);
+            free(qs);
+        }
+        free(flat);
+        break;
+    }
+    }
+}
+
+/* ---- the fixture text ------------------------------------------------------ */
+
+static void learn_qgen_fixture_questions_sound(void **state)
+{
+    (void)state;
+    material m = load_fixture();
+    qgen_input in = input_of(&m, 20, 1);
+    qgen_set s = generate(&in);
+    assert_int_equal(s.n, 20);
+    int types[4] = {0};
+    int bands[3] = {0};
+    int definitional = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const qgen_question *q = &s.items[i];
+        if (getenv("QGEN_VERBOSE") != NULL) {
+            fprintf(stderr, "[%s %.2f] %s\n", qgen_type_name(q->type), q->difficulty, q->stem);
+            for (size_t k = 0; k < q->n_options; k++)
+                fprintf(stderr, "    %c %s\n", strcmp(q->options[k], q->answer) == 0 ? '*' : '-',
+                        q->options[k]);
+            if (q->type == QGEN_CLOZE)
+                fprintf(stderr, "    * %s\n", q->answer);
+        }
+        assert_sound(m.ix, q);
+        types[q->type]++;
+        bands[q->difficulty < 1.0 / 3 ? 0 : q->difficulty < 2.0 / 3 ? 1 : 2]++;
+        const retrieve_passage *p = retrieve_index_passage(m.ix, q->passage);
+        char *quote = flatten(p->text + q->quote_offset, q->quote_len);
+        if (strstr(quote, " is a") != NULL || strstr(quote, " are ") != NULL ||
+            strstr(quote, "called") != NULL || strstr(quote, "known as") != NULL ||
+            strstr(quote, " refers to") != NULL || strstr(quote, " means ") != NULL)
+            definitional++;
+        free(quote);
+        /* one question per sentence */
+        for (size_t j = 0; j < i; j++)
+            assert_false(s.items[j].passage == q->passage && s.items[j].quote_offset == q->quote_offset);
+    }
+    /* all four kinds, at least two difficulty bands, definitional sentences among the quotes */
+    for (int t = 0; t < 4; t++)
+        assert_true(types[t] >= 1);
+    assert_true((bands[0] > 0) + (bands[1] > 0) + (bands[2] > 0) >= 2);
+    assert_true(definitional >= 5);
+    qgen_set_cleanup(&s);
+    material_free(&m);
+}
+
+static void learn_qgen_no_near_duplicates_in_a_set(void **state)
+{
+    (void)state;
+    material m = load_fixture();
+    qgen_input in = input_of(&m, QGEN_MAX, 3);
+    qgen_set s = generate(&in);
+    assert_true(s.n >= 20);
+    for (size_t i = 0; i < s.n; i++) {
+        assert_sound(m.ix, &s.items[i]);
+        for (size_t j = 0; j < i; j++) {
+            const char *a = s.items[i].stem, *b = s.items[j].stem;
+            double sim = qgen_similarity(a, strlen(a), b, strlen(b));
+            if (sim >= QGEN_NEAR_DUPLICATE)
+                fail_msg("near-duplicates (%.2f):\n  %s\n  %s", sim, a, b);
+        }
+    }
+    qgen_set_cleanup(&s);
+    material_free(&m);
+}
+
+static void learn_qgen_same_seed_same_set(void **state)
+{
+    (void)state;
+    material m = load_fixture();
+    qgen_input in = input_of(&m, 20, 42);
+    qgen_set a = generate(&in), b = generate(&in);
+    in.seed = 43;
+    qgen_set c = generate(&in);
+    assert_int_equal(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) {
+        assert_string_equal(a.items[i].stem, b.items[i].stem);
+        assert_string_equal(a.items[i].answer, b.items[i].answer);
+        assert_int_equal(a.items[i].n_options, b.items[i].n_options);
+        for (size_t k = 0; k < a.items[i].n_options; k++)
+            assert_string_equal(a.items[i].options[k], b.items[i].options[k]);
+    }
+    /* another seed: another set (at least a quarter of its stems are new) */
+    size_t fresh = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < a.n && !seen; j++)
+            seen = strcmp(c.items[i].stem, a.items[j].stem) == 0;
+        fresh += !seen;
+    }
+    assert_true(fresh * 4 >= c.n);
+    qgen_set_cleanup(&a);
+    qgen_set_cleanup(&b);
+    qgen_set_cleanup(&c);
+    material_free(&m);
+}
+
+static void learn_qgen_focus_and_section(void **state)
+{
+    (void)state;
+    material m = load_fixture();
+    /* "inode" is a key term far from the top; asked for first */
+    const char *focus[] = {"inode"};
+    qgen_input in = input_of(&m, 5, 7);
+    in.focus_terms = focus;
+    in.n_focus = 1;
+    qgen_set s = generate(&in);
+    assert_true(s.n >= 1);
+    assert_string_equal(s.items[0].term, "inode");
+    qgen_set_cleanup(&s);
+    /* one section only */
+    in = input_of(&m, 10, 7);
+    in.section = "1.2.7. Links";
+    s = generate(&in);
+    assert_true(s.n >= 2);
+    for (size_t i = 0; i < s.n; i++) {
+        assert_string_equal(retrieve_index_passage(m.ix, s.items[i].passage)->section, "1.2.7. Links");
+        assert_sound(m.ix, &s.items[i]);
+    }
+    qgen_set_cleanup(&s);
+    in.section = "No such section";
+    s = generate(&in);
+    assert_int_equal(s.n, 0);
+    assert_null(s.items);
+    qgen_set_cleanup(&s);
+    material_free(&m);
+}
+
+/* A material past the scan budget (the fixture's paragraphs eight times, about 200 KB): a
+ * seeded sample of it is read, plus the passages retrieve finds for the focus terms. */
+static void learn_qgen_big_material_sampled(void **state)
+{
+    (void)state;
+    material m = load_fixture();
+    retrieve_index *big = retrieve_index_new((retrieve_limits){0});
+    em_error err = {0};
+    size_t n = retrieve_index_count(m.ix);
+    for (int copy = 0; copy < 8; copy++)
+        for (size_t i = 0; i < n; i++) {
+            const retrieve_passage *p = retrieve_index_passage(m.ix, i);
+            retrieve_passage q = *p;
+            q.page_start = q.page_end = copy + 1;
+            assert_int_equal(retrieve_index_add(big, &q, &err), EM_OK);
+        }
+    assert_int_equal(retrieve_index_build(big, &err), EM_OK);
+    const char *focus[] = {"named pipe"};
+    qgen_input in = input_of(&m, 30, 11);
+    in.ix = big;
+    in.focus_terms = focus;
+    in.n_focus = 1;
+    qgen_set a = generate(&in), b = generate(&in);
+    assert_int_equal(a.n, 30);
+    assert_int_equal(b.n, a.n);
+    assert_string_equal(a.items[0].term, "named pipe");
+    for (size_t i = 0; i < a.n; i++) {
+        assert_sound(big, &a.items[i]);
+        assert_string_equal(a.items[i].stem, b.items[i].stem);
+    }
+    /* questions come from all over the material, not from its first pages */
+    size_t last_half = 0;
+    for (size_t i = 0; i < a.n; i++)
+        last_half += a.items[i].passage >= 4 * n;
+    assert_true(last_half >= 5);
+    qgen_set_cleanup(&a);
+    qgen_set_cleanup(&b);
+    retrieve_index_free(big);
+    material_free(&m);
+}
+
+/* ---- passages that give nothing ------------------------------------------------ */
+
+static void learn_qgen_empty_one_word_heading_list_code(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "",
+        "Directories",
+        "# Directories and files",
+        "Directories and the root directory",
+        "## Links\n### Hard links and symbolic links",
+        "- A symbolic link points to a file by its name in the directory tree.\n"
+        "- A hard link is another directory entry for the same file.",
+        "    ln -s /usr/share/doc/directory/file.txt link; echo directory file\n"
+        "    if [ -d directory ]; then rm -r directory; fi",
+        "Files and directories.",
+        /* the one usable passage */
+        "A directory is a file that lists the names of other files and where their data lives. "
+        "Every file has an inode that records its owner, its permissions and its timestamps.",
+    };
+    const char *sections[] = {
+        "Directories", "Directories", "Directories", "Directories and the root directory", "Links", "Links",
+        "Links",       "Links",       "Links"};
+    retrieve_index *ix = index_of(texts, sections, 9);
+    const char *terms[] = {"directory",   "file",  "inode",      "link",
+                           "permissions", "owner", "timestamps", "data"};
+    qgen_input in = {.ix = ix, .terms = terms, .n_terms = 8, .max = 10, .seed = 5};
+    qgen_set s = generate(&in);
+    assert_true(s.n >= 1);
+    for (size_t i = 0; i < s.n; i++) {
+        assert_int_equal(s.items[i].passage, 8);
+        assert_sound(ix, &s.items[i]);
+    }
+    qgen_set_cleanup(&s);
+    retrieve_index_free(ix);
+
+    /* without the usable passage: nothing at all, and no error */
+    ix = index_of(texts, sections, 8);
+    in.ix = ix;
+    s = generate(&in);
+    assert_int_equal(s.n, 0);
+    qgen_set_cleanup(&s);
+    retrieve_index_free(ix);
+}
+
+/* ---- near-duplicates ------------------------------------------------------------- */
+
+static void learn_qgen_similarity_threshold(void **state)
+{
+    (void)state;
+    /* content words: mount, command, attach, filesystem, found, devic, big, file, tree (9);
+     * the second swaps "big" for "whole": 8 shared of 9 -> 0.89 >= 0.8 */
+    const char *a = "The mount command attaches the filesystem found on some device to the big file tree.";
+    const char *b = "The mount command attaches the filesystem found on some device to the whole file tree.";
+    double s = qgen_similarity(a, strlen(a), b, strlen(b));
+    assert_true(s > 0.88 && s < 0.9);
+    assert_true(s >= QGEN_NEAR_DUPLICATE);
+    /* stop words and case do not count: identical content words score 1 */
+    const char *c = "THE MOUNT COMMAND attaches a filesystem found on a device to the big file tree!";
+    assert_true(qgen_similarity(a, strlen(a), c, strlen(c)) == 1.0);
+    /* another fact of the same topic: content words unmount, filesystem, detach, mount, point;
+     * mount and filesystem shared of min(9, 5) -> 2/5 = 0.4 */
+    const char *d = "Unmounting a filesystem detaches it from the mount point.";
+    double e = qgen_similarity(a, strlen(a), d, strlen(d));
+    assert_true(e > 0.39 && e < 0.41);
+    assert_true(qgen_similarity("", 0, "", 0) == 1.0);
+    assert_true(qgen_similarity("the", 3, "a", 1) == 0.0);
+    assert_true(qgen_similarity(a, strlen(a), "", 0) == 0.0);
+}
+
+static void learn_qgen_near_duplicate_sentences_asked_once(void **state)
+{
+    (void)state;
+    /* the same sentence twice in a material but for one word: one question */
+    const char *texts[] = {
+        "The kernel keeps an inode for every file stored on the disk partition of the system.",
+        "The kernel keeps an inode for every file stored on the disk partition of the machine.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, 2);
+    const char *terms[] = {"inode"};
+    for (uint64_t seed = 0; seed < 8; seed++) {
+        qgen_input in = {.ix = ix, .terms = terms, .n_terms = 1, .max = 5, .seed = seed};
+        qgen_set s = generate(&in);
+        assert_int_equal(s.n, 1);
+        assert_sound(ix, &s.items[0]);
+        qgen_set_cleanup(&s);
+    }
+    retrieve_index_free(ix);
+}
+
+/* ---- sister terms ------------------------------------------------------------------ */
+
+typedef struct fake_wordnet {
+    int calls;
+} fake_wordnet;
+
+static size_t fake_sisters(void *ctx, const char *term, char **out, size_t max)
+{
+    fake_wordnet *f = ctx;
+    f->calls++;
+    /* the term itself (another case), a word of the quote, then four good ones */
+    const char *all[] = {"Inodes", "disk", "superblock", "journal", "bitmap", "extent"};
+    size_t n = 0;
+    (void)term;
+    for (size_t i = 0; i < 6 && n < max; i++)
+        out[n++] = strdup(all[i]);
+    return n;
+}
+
+static void learn_qgen_sisters_only_when_short(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "An inode is a data structure that records the owner and the permissions of a file on a disk.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, 1);
+    const char *terms[] = {"inode"};
+    fake_wordnet f = {0};
+    bool choice = false;
+    for (uint64_t seed = 0; seed < 12; seed++) {
+        qgen_input in = {.ix = ix,
+                         .terms = terms,
+                         .n_terms = 1,
+                         .max = 1,
+                         .seed = seed,
+                         .sisters = fake_sisters,
+                         .sisters_ctx = &f};
+        qgen_set s = generate(&in);
+        assert_int_equal(s.n, 1);
+        const qgen_question *q = &s.items[0];
+        assert_sound(ix, q);
+        if (q->type == QGEN_CHOICE || q->type == QGEN_DEFINITION) {
+            choice = true;
+            /* "Inodes" is the key again and "disk" stands in the sentence: neither is offered */
+            for (size_t k = 0; k < q->n_options; k++) {
+                assert_string_not_equal(q->options[k], "Inodes");
+                assert_string_not_equal(q->options[k], "disk");
+            }
+        }
+        qgen_set_cleanup(&s);
+    }
+    assert_true(choice);
+    assert_true(f.calls > 0);
+    retrieve_index_free(ix);
+
+    /* the fixture has enough terms of each kind: far fewer calls than questions */
+    material m = load_fixture();
+    f.calls = 0;
+    qgen_input in = input_of(&m, 20, 1);
+    in.sisters = fake_sisters;
+    in.sisters_ctx = &f;
+    qgen_set s = generate(&in);
+    assert_int_equal(s.n, 20);
+    assert_true(f.calls <= 5);
+    qgen_set_cleanup(&s);
+    material_free(&m);
+}
+
+/* ---- true/false swaps ------------------------------------------------------------ */
+
+static void learn_qgen_false_statements_swap_a_term(void **state)
+{
+    (void)state;
+    material m = load_fixture();
+    int falses = 0;
+    for (uint64_t seed = 0; seed < 6; seed++) {
+        qgen_input in = input_of(&m, 30, seed);
+        qgen_set s = generate(&in);
+        for (size_t i = 0; i < s.n; i++) {
+            const qgen_question *q = &s.items[i];
+            assert_sound(m.ix, q);
+            if (q->type == QGEN_TRUE_FALSE && strcmp(q->answer, "False") == 0) {
+                falses++;
+                /* an article agrees with the swapped-in word */
+                assert_null(strstr(q->stem, " a inode"));
+                assert_null(strstr(q->stem, " an file"));
+            }
+        }
+        qgen_set_cleanup(&s);
+    }
+    assert_true(falses >= 3);
+    material_free(&m);
+}
+
+/* ---- input ------------------------------------------------------------------------- */
+
+static void learn_qgen_refuses_bad_input(void **state)
+{
+    (void)state;
+    const char *texts[] = {"A directory is a file that lists the names of other files in it."};
+    retrieve_index *ix = index_of(texts, NULL, 1);
+    const char *terms[] = {"directory"};
+    qgen_set s;
+    em_error err = {0};
+    qgen_input in = {.ix = ix, .terms = terms, .n_terms = 1, .max = 0};
+    assert_int_equal(qgen_generate(&in, &s, &err), EM_E_INVAL);
+    qgen_set_cleanup(&s);
+    in.max = QGEN_MAX + 1;
+    assert_int_equal(qgen_generate(&in, &s, &err), EM_E_INVAL);
+    qgen_set_cleanup(&s);
+    in.max = 1;
+    in.ix = NULL;
+    assert_int_equal(qgen_generate(&in, &s, &err), EM_E_INVAL);
+    qgen_set_cleanup(&s);
+    in.ix = ix;
+    in.terms = NULL;
+    assert_int_equal(qgen_generate(&in, &s, &err), EM_E_INVAL);
+    qgen_set_cleanup(&s);
+    /* no terms: no questions, no error */
+    in.n_terms = 0;
+    assert_int_equal(qgen_generate(&in, &s, &err), EM_OK);
+    assert_int_equal(s.n, 0);
+    qgen_set_cleanup(&s);
+    assert_string_equal(qgen_type_name(QGEN_CLOZE), "cloze");
+    assert_string_equal(qgen_type_name(QGEN_CHOICE), "multiple_choice");
+    assert_string_equal(qgen_type_name(QGEN_TRUE_FALSE), "true_false");
+    assert_string_equal(qgen_type_name(QGEN_DEFINITION), "definition");
+    retrieve_index_free(ix);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(learn_qgen_fixture_questions_sound),
+        cmocka_unit_test(learn_qgen_no_near_duplicates_in_a_set),
+        cmocka_unit_test(learn_qgen_same_seed_same_set),
+        cmocka_unit_test(learn_qgen_focus_and_section),
+        cmocka_unit_test(learn_qgen_big_material_sampled),
+        cmocka_unit_test(learn_qgen_empty_one_word_heading_list_code),
+        cmocka_unit_test(learn_qgen_similarity_threshold),
+        cmocka_unit_test(learn_qgen_near_duplicate_sentences_asked_once),
+        cmocka_unit_test(learn_qgen_sisters_only_when_short),
+        cmocka_unit_test(learn_qgen_false_statements_swap_a_term),
+        cmocka_unit_test(learn_qgen_refuses_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
