@@ -482,13 +482,15 @@ int mc_detect(const bkt_params *p, const mc_attempt *a, size_t n, const mc_key *
     for (size_t i = 0; i < n; i++) {
         at[i].a = &a[i];
         at[i].i = i;
+        by_topic[i] = &at[i];
+        if (a[i].correct)
+            continue; /* only wrong answers are compared */
         rc = compared_form(st, given_shown(&a[i]), &at[i].g);
         if (rc == EM_OK)
             rc = compared_form(st, a[i].expected_text, &at[i].e);
         if (rc != EM_OK)
             goto done;
-        by_topic[i] = &at[i];
-        if (a[i].correct || at[i].g == NULL)
+        if (at[i].g == NULL)
             continue;
         if (a[i].choice)
             choice[n_choice++] = &at[i];
