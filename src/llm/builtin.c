@@ -188,8 +188,41 @@ static int builtin_draft_plan(const llm_provider *p, const plan_input *in, plan 
     return plan_make(in, out, why, err);
 }
 
+static int builtin_generate_questions(const llm_provider *p, const llm_quiz_input *in, qgen_set *out,
+                                      em_error *err)
+{
+    (void)p;
+    qgen_input q = {
+        .ix = in->source->index,
+        .terms = in->terms,
+        .n_terms = in->n_terms,
+        .section = in->section,
+        .focus_terms = in->focus_terms,
+        .n_focus = in->n_focus,
+        .max = in->max,
+        .seed = in->seed,
+        .sisters = in->sisters,
+        .sisters_ctx = in->sisters_ctx,
+    };
+    return qgen_generate(&q, out, err);
+}
+
+static int builtin_analyze_performance(const llm_provider *p, const llm_performance_input *in,
+                                       perf_report *report, mc_list *found, em_error *err)
+{
+    (void)p;
+    memset(report, 0, sizeof *report);
+    memset(found, 0, sizeof *found);
+    int rc = perf_analyze(in->bkt, in->attempts, in->n_attempts, report, err);
+    if (rc == EM_OK)
+        rc = mc_detect(in->bkt, in->attempts, in->n_attempts, in->keys, in->n_keys, found, err);
+    return rc;
+}
+
 const llm_provider llm_builtin = {
     .name = "builtin",
     .explain = builtin_explain,
     .draft_plan = builtin_draft_plan,
+    .generate_questions = builtin_generate_questions,
+    .analyze_performance = builtin_analyze_performance,
 };

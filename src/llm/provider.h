@@ -23,9 +23,12 @@
  * the plans use case (study/plans.h) checks it against its constraints
  * (learn/verify.h) before anyone sees it: a provider is not trusted to.
  *
- * Generating quiz questions and analysing a student's performance will be
- * members of llm_provider too, added with the quiz work; they are left out
- * rather than stubbed.
+ * A provider writes quiz questions from a material (learn/qgen.h's
+ * questions: each cites the sentence of a passage it comes from) and analyses
+ * a student's answers (learn/performance.h's report and learn/
+ * misconceptions.h's findings). Questions are checked against their passage
+ * by the quiz use case (study/quizzes.h) before anyone sees them, whoever
+ * wrote them.
  *
  * Providers are immutable values shared by every thread: a call keeps its
  * state on its own stack and heap. */
@@ -34,9 +37,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
+#include "learn/bkt.h"
+#include "learn/misconceptions.h"
+#include "learn/performance.h"
 #include "learn/plan.h"
+#include "learn/qgen.h"
 #include "learn/retrieve.h"
 #include "learn/verify.h"
 
@@ -90,6 +98,31 @@ typedef struct llm_explain_result {
     double answer_ms;            /* composing and writing the answer */
 } llm_explain_result;
 
+/* What to write quiz questions from: one material. Everything is borrowed
+ * for the call. */
+typedef struct llm_quiz_input {
+    const llm_source *source;       /* the material */
+    const char *const *terms;       /* its key terms, best first */
+    size_t n_terms;
+    const char *section;            /* only this section's passages; NULL: all */
+    const char *const *focus_terms; /* terms to test first (weak topics, misconceptions); may be NULL */
+    size_t n_focus;
+    size_t max;                     /* questions wanted, 1..QGEN_MAX */
+    uint64_t seed;                  /* variety between quizzes */
+    qgen_sisters_fn sisters;        /* more distractors of the same kind; may be NULL */
+    void *sisters_ctx;
+} llm_quiz_input;
+
+/* A student's answers to analyse (learn/misconceptions.h's attempts, in time
+ * order) and the keys of the other questions the student has seen. */
+typedef struct llm_performance_input {
+    const bkt_params *bkt;
+    const mc_attempt *attempts;
+    size_t n_attempts;
+    const mc_key *keys;
+    size_t n_keys;
+} llm_performance_input;
+
 typedef struct llm_provider llm_provider;
 
 struct llm_provider {
@@ -106,6 +139,16 @@ struct llm_provider {
      * PLAN_REASON_INFEASIBLE and *why filled (why may be NULL). */
     int (*draft_plan)(const llm_provider *p, const plan_input *in, plan *out /* OUT */,
                       plan_infeasible *why /* OUT */, em_error *err);
+    /* Up to in->max questions from in->source into *out (free with
+     * qgen_set_cleanup, also on failure); fewer, even none, when the material
+     * does not give more. */
+    int (*generate_questions)(const llm_provider *p, const llm_quiz_input *in, qgen_set *out /* OUT */,
+                              em_error *err);
+    /* Per-topic mastery, trends and weakest topics into *report, and the
+     * misconceptions the answers show into *found (free both, also on
+     * failure: perf_report_cleanup, mc_list_cleanup). */
+    int (*analyze_performance)(const llm_provider *p, const llm_performance_input *in,
+                               perf_report *report /* OUT */, mc_list *found /* OUT */, em_error *err);
 };
 
 /* ---- the registry ---- */
