@@ -7,6 +7,7 @@
 #include "auth/authz.h"
 #include "core/ids.h"
 #include "core/mem.h"
+#include "learn/bkt.h"
 
 /* EM_OK when the account user_id exists, else EM_E_NOT_FOUND "no such user"
  * (an admin may name any id; a tutor's students and the caller exist). */
@@ -237,4 +238,85 @@ int mastery_add(db *d, const principal *who, const char *user_id, const char *na
     if (rc != EM_OK)
         return rc;
     return mastery_insert(d, user_id, name, mastery, NULL, id_out, err);
+}
+
+/* ---- a student's mastery by topic name ---- */
+
+int mastery_of(db *d, const char *user_id, const char *name, double *mastery, bool *found, em_error *err)
+{
+    *mastery = 0;
+    *found = false;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, "SELECT max(mastery_score), count(*) FROM topics WHERE user_id = $1 AND name = $2",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, name);
+    if (db_next(st, &rc, err) && db_column_int64(st, 1) > 0) {
+        *mastery = db_column_double(st, 0);
+        *found = true;
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int mastery_record(db *d, const char *user_id, const char *name, double mastery, em_error *err)
+{
+    if (!(mastery >= 0.0 && mastery <= 1.0))
+        return em_error_set(err, EM_E_INVAL, "mastery must be a number from 0 to 1");
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, "UPDATE topics SET mastery_score = $1 WHERE user_id = $2 AND name = $3", &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_double(st, 1, mastery);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, name);
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    if (db_changes(d) > 0 || strlen(name) == 0 || strlen(name) > MASTERY_NAME_MAX)
+        return EM_OK;
+    char id[37];
+    return mastery_insert(d, user_id, name, mastery, NULL, id, err);
+}
+
+int mastery_user_topics(db *d, const char *user_id, mastery_visit visit, void *ctx, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT id, user_id, name, mastery_score, next_review_at FROM topics "
+                               "WHERE user_id = $1 ORDER BY id",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    while (db_next(st, &rc, err)) {
+        mastery_topic t = {db_column_text(st, 0), db_column_text(st, 1), db_column_text(st, 2),
+                           db_column_double(st, 3), db_column_text(st, 4)};
+        visit(ctx, &t);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int mastery_observe(db *d, const char *user_id, const char *name, bool correct, double *before, double *after,
+                    em_error *err)
+{
+    bkt_params p = bkt_default_params();
+    double known = 0;
+    bool found = false;
+    int rc = mastery_of(d, user_id, name, &known, &found, err);
+    if (rc != EM_OK)
+        return rc;
+    if (!found)
+        known = p.prior;
+    double next = bkt_update(&p, known, correct);
+    if (before != NULL)
+        *before = known;
+    if (after != NULL)
+        *after = next;
+    return mastery_record(d, user_id, name, next, err);
 }

@@ -9,6 +9,7 @@
 #ifndef EM_STUDY_MASTERY_H
 #define EM_STUDY_MASTERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "auth/token.h"
@@ -61,5 +62,29 @@ int mastery_session_topics(db *d, const char *session_id, mastery_visit visit, v
 /* Set the mastery (0..1) of session_id's topic `name`; EM_E_NOT_FOUND when
  * the session has no such topic. */
 int mastery_set_session_topic(db *d, const char *session_id, const char *name, double mastery, em_error *err);
+
+/* ---- a student's mastery by topic name ----
+ *
+ * What the student knows of a topic is one number whichever session lists
+ * it: quizzes and reviews write it to every row of the student by that name,
+ * and plans read it from the session's row. No caller: the quiz and review
+ * use cases have checked who may ask. */
+
+/* The student's mastery of `name` (the highest of its rows); *found false and
+ * *mastery 0 when the student has no topic by that name. */
+int mastery_of(db *d, const char *user_id, const char *name, double *mastery /* OUT */, bool *found /* OUT */,
+               em_error *err);
+/* Set the mastery (0..1) of every row of user_id named `name`; when there is
+ * none, add one of the student's own (no session), unless the name is empty
+ * or longer than MASTERY_NAME_MAX. */
+int mastery_record(db *d, const char *user_id, const char *name, double mastery, em_error *err);
+/* One observed answer on `name`: its mastery moves by Bayesian Knowledge
+ * Tracing (learn/bkt.h, default parameters) from where it was (the prior
+ * when the student has no such topic yet) and is recorded as
+ * mastery_record does. *before and *after (may be NULL) receive both. */
+int mastery_observe(db *d, const char *user_id, const char *name, bool correct, double *before /* OUT */,
+                    double *after /* OUT */, em_error *err);
+/* Visit all of user_id's topic rows (every session's and the student's own). */
+int mastery_user_topics(db *d, const char *user_id, mastery_visit visit, void *ctx, em_error *err);
 
 #endif

@@ -829,3 +829,41 @@ int session_materials(db *d, const principal *who, const char *session_id, bool 
     *n = count;
     return EM_OK;
 }
+
+/* ---- the autopilot's state ---- */
+
+int sessions__agent_state(db *d, const char *session_id, char state[SESSION_STATE_MAX + 1], char **history_json,
+                          em_error *err)
+{
+    *history_json = NULL;
+    state[0] = '\0';
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d, "SELECT current_state, agent_history FROM study_sessions WHERE id = $1", &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, session_id);
+    bool found = false;
+    if (db_next(st, &rc, err)) {
+        snprintf(state, SESSION_STATE_MAX + 1, "%s", db_column_text(st, 0));
+        *history_json = db_column_strdup(st, 1);
+        found = true;
+    }
+    db_finalize(st);
+    if (rc == EM_OK && !found)
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such session");
+    return rc;
+}
+
+int sessions__set_agent_state(db *d, const char *session_id, const char *state, const char *context_json,
+                              const char *history_json, int64_t now_ms, em_error *err)
+{
+    char now[32];
+    clock_iso8601(now_ms, now);
+    const char *params[] = {state, context_json, history_json, now, session_id};
+    int rc = db_run_cached(d,
+                           "UPDATE study_sessions SET current_state = $1, current_context = $2, agent_history = $3, "
+                           "updated_at = $4 WHERE id = $5",
+                           params, 5, err);
+    if (rc == DB_DONE && db_changes(d) == 0)
+        return em_error_set(err, EM_E_NOT_FOUND, "no such session");
+    return rc == DB_DONE ? EM_OK : rc;
+}

@@ -130,4 +130,13 @@ int sessions__topics(db *d, const char *session_id, void (*visit)(void *ctx, con
 /* The session row without a caller ("no such session" when absent). */
 int sessions__get(db *d, const char *session_id, session *out /* OUT */, em_error *err);
 
+/* The autopilot's state machine as stored (the seeds' current_state and
+ * agent_history, a JSON array; *history_json owned). */
+#define SESSION_STATE_MAX 32
+int sessions__agent_state(db *d, const char *session_id, char state[SESSION_STATE_MAX + 1] /* OUT */,
+                          char **history_json /* OUT */, em_error *err);
+/* Store a new state, context (a JSON object) and history (a JSON array). */
+int sessions__set_agent_state(db *d, const char *session_id, const char *state, const char *context_json,
+                              const char *history_json, int64_t now_ms, em_error *err);
+
 #endif

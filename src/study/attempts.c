@@ -1,0 +1,216 @@
+/* attempts: see attempts.h. */
+#include "study/attempts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/mem.h"
+#include "learn/grade.h"
+
+int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error *err)
+{
+    char id[ID_UUID_LEN + 1], at[32];
+    id_uuid7(id);
+    clock_iso8601(a->at_ms, at);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "INSERT INTO attempts (id, user_id, quiz_id, position, question_id, topic, term, kind, "
+                               "given, given_option, expected, correct, seconds, answered_at) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                               &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, id);
+        db_bind_text(st, 2, user_id);
+        a->quiz_id != NULL ? db_bind_text(st, 3, a->quiz_id) : db_bind_null(st, 3);
+        a->position >= 0 ? db_bind_int64(st, 4, a->position) : db_bind_null(st, 4);
+        a->question_id != NULL ? db_bind_text(st, 5, a->question_id) : db_bind_null(st, 5);
+        db_bind_text(st, 6, a->topic);
+        a->term != NULL ? db_bind_text(st, 7, a->term) : db_bind_null(st, 7);
+        db_bind_text(st, 8, a->kind);
+        db_bind_text(st, 9, a->given);
+        db_bind_int64(st, 10, a->given_option);
+        db_bind_text(st, 11, a->expected);
+        db_bind_bool(st, 12, a->correct);
+        a->seconds >= 0 ? db_bind_double(st, 13, a->seconds) : db_bind_null(st, 13);
+        rc = db_bind_text(st, 14, at);
+    }
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+/* ---- reading back ---- */
+
+/* Keep a copy of s (NULL stays NULL) in the list of owned strings. */
+static const char *keep(char ***owned, size_t *n, size_t *cap, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *owned = em_realloc(*owned, *cap * sizeof **owned);
+    }
+    char *c = em_strdup(s);
+    (*owned)[(*n)++] = c;
+    return c;
+}
+
+static void free_strings(char **owned, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(owned[i]);
+    free(owned);
+}
+
+void attempt_history_cleanup(attempt_history *h)
+{
+    if (h == NULL)
+        return;
+    free(h->items);
+    free_strings(h->owned, h->n_owned);
+    memset(h, 0, sizeof *h);
+}
+
+void key_history_cleanup(key_history *h)
+{
+    if (h == NULL)
+        return;
+    free(h->items);
+    free_strings(h->owned, h->n_owned);
+    memset(h, 0, sizeof *h);
+}
+
+/* ISO-8601 text (as the database hands it out) to Unix ms, 0 when unreadable. */
+static int64_t iso_ms(const char *s)
+{
+    int64_t ms = 0;
+    return clock_parse_iso8601(s, &ms) == EM_OK ? ms : 0;
+}
+
+int attempts__history(db *d, const char *user_id, const char *session_id, size_t limit, attempt_history *out,
+                      em_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (limit < 1 || limit > ATTEMPTS_HISTORY_MAX)
+        return em_error_set(err, EM_E_INVAL, "limit must be 1 to %d", ATTEMPTS_HISTORY_MAX);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(
+        d,
+        "SELECT a.question_id, a.topic, a.term, a.correct, a.given_option, a.given, a.expected, a.answered_at, "
+        "a.seconds, i.type FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = a.quiz_id AND i.position = a.position "
+        "LEFT JOIN quizzes z ON z.id = a.quiz_id "
+        "WHERE a.user_id = $1 AND a.kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR z.session_id = $2) "
+        "ORDER BY a.answered_at DESC, a.id DESC LIMIT $3",
+        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = session_id != NULL ? db_bind_text(st, 2, session_id) : db_bind_null(st, 2);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 3, (int64_t)limit);
+    size_t cap_items = 0, cap_owned = 0;
+    while (db_next(st, &rc, err)) {
+        if (out->n == cap_items) {
+            cap_items = cap_items ? cap_items * 2 : 64;
+            out->items = em_realloc(out->items, cap_items * sizeof *out->items);
+        }
+        mc_attempt *a = &out->items[out->n++];
+        memset(a, 0, sizeof *a);
+        const char *given = db_column_text(st, 5);
+        const char *type = db_column_text(st, 9);
+        char norm[512];
+        grade_normalize(given != NULL ? given : "", given != NULL ? strlen(given) : 0, norm, sizeof norm);
+        a->question_id = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 0));
+        a->topic = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 1));
+        a->term = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 2));
+        a->correct = db_column_bool(st, 3);
+        a->option = (int)db_column_int64(st, 4);
+        a->choice = type != NULL && (strcmp(type, "multiple_choice") == 0 || strcmp(type, "true_false") == 0 ||
+                                     strcmp(type, "definition") == 0);
+        a->given_text = keep(&out->owned, &out->n_owned, &cap_owned, given);
+        a->given_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm);
+        a->expected_text = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 6));
+        a->at_ms = iso_ms(db_column_text(st, 7));
+        a->seconds = db_column_is_null(st, 8) ? -1 : db_column_double(st, 8);
+    }
+    db_finalize(st);
+    if (rc != EM_OK) {
+        attempt_history_cleanup(out);
+        return rc;
+    }
+    /* newest first from the query: turn to time order */
+    for (size_t i = 0; i < out->n / 2; i++) {
+        mc_attempt t = out->items[i];
+        out->items[i] = out->items[out->n - 1 - i];
+        out->items[out->n - 1 - i] = t;
+    }
+    return EM_OK;
+}
+
+int attempts__keys(db *d, const char *user_id, size_t limit, key_history *out, em_error *err)
+{
+    memset(out, 0, sizeof *out);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT i.question_id, i.topic, i.term, i.answer FROM quiz_items i "
+                               "JOIN quizzes z ON z.id = i.quiz_id WHERE z.user_id = $1 "
+                               "ORDER BY z.created_at DESC, i.position LIMIT $2",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, (int64_t)limit);
+    size_t cap_items = 0, cap_owned = 0;
+    while (db_next(st, &rc, err)) {
+        if (out->n == cap_items) {
+            cap_items = cap_items ? cap_items * 2 : 64;
+            out->items = em_realloc(out->items, cap_items * sizeof *out->items);
+        }
+        mc_key *k = &out->items[out->n++];
+        const char *answer = db_column_text(st, 3);
+        char norm[512];
+        grade_normalize(answer, strlen(answer), norm, sizeof norm);
+        k->question_id = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 0));
+        k->topic = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 1));
+        k->term = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 2));
+        k->key_text = keep(&out->owned, &out->n_owned, &cap_owned, answer);
+        k->key_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm);
+    }
+    db_finalize(st);
+    if (rc != EM_OK)
+        key_history_cleanup(out);
+    return rc;
+}
+
+int attempts__since(db *d, const char *user_id, const char *topic, int64_t since_ms, int64_t *count,
+                    double *minutes, em_error *err)
+{
+    char since[32];
+    clock_iso8601(since_ms, since);
+    *count = 0;
+    if (minutes != NULL)
+        *minutes = 0;
+    db_stmt *st = NULL;
+    /* an answer without a time counts as a minute */
+    int rc = db_prepare_cached(d,
+                               "SELECT count(*), coalesce(sum(coalesce(seconds, 60)), 0) FROM attempts "
+                               "WHERE user_id = $1 AND answered_at >= $2 AND (CAST($3 AS TEXT) IS NULL OR topic = $3)",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, since);
+    if (rc == EM_OK)
+        rc = topic != NULL ? db_bind_text(st, 3, topic) : db_bind_null(st, 3);
+    if (db_next(st, &rc, err)) {
+        *count = db_column_int64(st, 0);
+        if (minutes != NULL)
+            *minutes = db_column_double(st, 1) / 60.0;
+    }
+    db_finalize(st);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/* attempts: every answer a student gave (the `attempts` table), to quizzes
+ * and to reviews, with how it was judged; and the history the student model
+ * reads back (learn/misconceptions.h's attempts and the keys of the
+ * questions the student has seen). The home of that table's SQL. No caller:
+ * the quiz, review and analysis use cases decide who may ask. */
+#ifndef EM_STUDY_ATTEMPTS_H
+#define EM_STUDY_ATTEMPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "db/db.h"
+#include "learn/misconceptions.h"
+
+#define ATTEMPTS_HISTORY_MAX 2000 /* answers the model reads back at most */
+
+/* One answer to store (everything borrowed). */
+typedef struct attempt_row {
+    const char *quiz_id;     /* NULL for a review */
+    int position;            /* in its quiz, -1 for a review */
+    const char *question_id; /* may be NULL */
+    const char *topic;
+    const char *term;        /* may be NULL */
+    const char *kind;        /* "quiz" or "review" */
+    const char *given;
+    int given_option;        /* -1: none */
+    const char *expected;
+    bool correct;
+    double seconds;          /* < 0: unknown */
+    int64_t at_ms;
+} attempt_row;
+int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error *err);
+
+/* A student's answers as the model reads them, oldest first; strings are
+ * owned by the list. */
+typedef struct attempt_history {
+    mc_attempt *items;
+    size_t n;
+    char **owned; /* every string the items point to */
+    size_t n_owned;
+} attempt_history;
+void attempt_history_cleanup(attempt_history *h);
+
+/* The latest `limit` (1..ATTEMPTS_HISTORY_MAX) quiz answers of user_id, or
+ * only those to session_id's quizzes when it is not NULL; oldest first. */
+int attempts__history(db *d, const char *user_id, const char *session_id, size_t limit,
+                      attempt_history *out /* OUT */, em_error *err);
+
+/* The keys of the latest `limit` questions served to user_id in quizzes. */
+typedef struct key_history {
+    mc_key *items;
+    size_t n;
+    char **owned;
+    size_t n_owned;
+} key_history;
+void key_history_cleanup(key_history *h);
+int attempts__keys(db *d, const char *user_id, size_t limit, key_history *out /* OUT */, em_error *err);
+
+/* How many answers user_id gave since since_ms (on `topic` only, when it is
+ * not NULL), and the minutes they took (*minutes may be NULL; an answer
+ * without a time counts as one minute). */
+int attempts__since(db *d, const char *user_id, const char *topic, int64_t since_ms, int64_t *count /* OUT */,
+                    double *minutes /* OUT */, em_error *err);
+
+#endif

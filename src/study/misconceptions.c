@@ -1,0 +1,216 @@
+/* misconceptions: see misconceptions.h. */
+#include "study/misconceptions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/authz.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/mem.h"
+#include "study/mastery.h"
+
+#define COLUMNS "id, topic, kind, description, advice, detected_at, resolved_at, mastery_at_detection"
+
+static json_t *row_json(db_stmt *st)
+{
+    const char *resolved = db_column_text(st, 6);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id", db_column_text(st, 0), "topic",
+                     db_column_text(st, 1), "kind", db_column_text(st, 2), "description", db_column_text(st, 3),
+                     "advice", db_column_text(st, 4), "detected_at", db_column_text(st, 5), "resolved_at",
+                     resolved != NULL ? json_string(resolved) : json_null(), "status",
+                     resolved != NULL ? "resolved" : "open");
+}
+
+int misconceptions_list(db *d, const principal *who, const char *user_id, const char *status, int limit,
+                        json_t **out, em_error *err)
+{
+    *out = NULL;
+    if (user_id == NULL)
+        user_id = who->user_id;
+    if (!id_is_uuid(user_id))
+        return em_error_set(err, EM_E_INVAL, "user_id must be a user id (UUID)");
+    if (status == NULL)
+        status = "open";
+    if (strcmp(status, "open") != 0 && strcmp(status, "resolved") != 0 && strcmp(status, "all") != 0)
+        return em_error_set(err, EM_E_INVAL, "status must be open, resolved or all");
+    if (limit < 1 || limit > MISCONCEPTIONS_PAGE_MAX)
+        return em_error_set(err, EM_E_INVAL, "limit must be a whole number from 1 to %d", MISCONCEPTIONS_PAGE_MAX);
+    int rc = authz_require_view(d, who, user_id, "user", err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d,
+                           "SELECT " COLUMNS " FROM misconceptions WHERE user_id = $1 "
+                           "AND ($2 = 'all' OR ($2 = 'open' AND resolved_at IS NULL) "
+                           "OR ($2 = 'resolved' AND resolved_at IS NOT NULL)) "
+                           "ORDER BY detected_at DESC, id DESC LIMIT $3",
+                           &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, status);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 3, limit);
+    json_t *items = json_array();
+    while (db_next(st, &rc, err))
+        json_array_append_new(items, row_json(st));
+    db_finalize(st);
+    if (rc != EM_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return EM_OK;
+}
+
+/* Insert one finding unless the same one is open; *row receives it when new. */
+static int add_one(db *d, const char *user_id, const mc_found *f, int64_t now_ms, json_t **row, em_error *err)
+{
+    *row = NULL;
+    double mastery = 0;
+    bool known = false;
+    int rc = mastery_of(d, user_id, f->topic, &mastery, &known, err);
+    if (rc != EM_OK)
+        return rc;
+    char id[ID_UUID_LEN + 1], now[32];
+    id_uuid7(id);
+    clock_iso8601(now_ms, now);
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d,
+                           "INSERT INTO misconceptions (id, user_id, topic_id, topic, kind, description, advice, "
+                           "key, mastery_at_detection, detected_at) "
+                           "VALUES ($1, $2, (SELECT min(id) FROM topics WHERE user_id = $2 AND name = $3), $3, $4, "
+                           "$5, $6, $7, $8, $9) "
+                           "ON CONFLICT (user_id, key) WHERE resolved_at IS NULL DO NOTHING",
+                           &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, id);
+        db_bind_text(st, 2, user_id);
+        db_bind_text(st, 3, f->topic);
+        db_bind_text(st, 4, mc_kind_name(f->kind));
+        db_bind_text(st, 5, f->description);
+        db_bind_text(st, 6, f->advice != NULL ? f->advice : "");
+        db_bind_text(st, 7, f->key);
+        db_bind_double(st, 8, mastery);
+        rc = db_bind_text(st, 9, now);
+    }
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    if (db_changes(d) == 1)
+        *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "id", id, "topic", f->topic, "kind",
+                         mc_kind_name(f->kind), "description", f->description, "advice",
+                         f->advice != NULL ? f->advice : "", "detected_at", now, "resolved_at", "status", "open");
+    return EM_OK;
+}
+
+int misconceptions__update(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
+                           const attempt_history *h, int64_t now_ms, json_t **added, json_t **resolved,
+                           em_error *err)
+{
+    json_t *new_ones = json_array(), *gone = json_array();
+    int rc = EM_OK;
+    for (size_t i = 0; rc == EM_OK && found != NULL && i < found->n; i++) {
+        json_t *row = NULL;
+        rc = add_one(d, user_id, &found->items[i], now_ms, &row, err);
+        if (row != NULL)
+            json_array_append_new(new_ones, row);
+    }
+    /* the open ones that later answers show mastered */
+    db_stmt *st = NULL;
+    if (rc == EM_OK)
+        rc = db_prepare_cached(d,
+                               "SELECT " COLUMNS " FROM misconceptions WHERE user_id = $1 AND resolved_at IS NULL "
+                               "ORDER BY detected_at",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    char(*ids)[37] = NULL;
+    size_t n_ids = 0, cap = 0;
+    while (db_next(st, &rc, err)) {
+        int64_t detected = 0;
+        clock_parse_iso8601(db_column_text(st, 5), &detected);
+        if (!mc_resolved(p, db_column_text(st, 1), detected, db_column_double(st, 7), h->items, h->n))
+            continue;
+        if (n_ids == cap) {
+            cap = cap ? cap * 2 : 8;
+            ids = em_realloc(ids, cap * sizeof *ids);
+        }
+        snprintf(ids[n_ids++], 37, "%s", db_column_text(st, 0));
+        json_t *row = row_json(st);
+        char now[32];
+        clock_iso8601(now_ms, now);
+        json_object_set_new(row, "resolved_at", json_string(now));
+        json_object_set_new(row, "status", json_string("resolved"));
+        json_array_append_new(gone, row);
+    }
+    db_finalize(st);
+    for (size_t i = 0; rc == EM_OK && i < n_ids; i++) {
+        char now[32];
+        clock_iso8601(now_ms, now);
+        const char *params[] = {now, ids[i]};
+        rc = db_run_cached(d, "UPDATE misconceptions SET resolved_at = $1 WHERE id = $2", params, 2, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+    }
+    free(ids);
+    if (rc != EM_OK) {
+        json_decref(new_ones);
+        json_decref(gone);
+        return rc;
+    }
+    if (added != NULL)
+        *added = new_ones;
+    else
+        json_decref(new_ones);
+    if (resolved != NULL)
+        *resolved = gone;
+    else
+        json_decref(gone);
+    return EM_OK;
+}
+
+void misconceptions__free(open_misconception *m, size_t n)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(m[i].topic);
+        free(m[i].description);
+    }
+    free(m);
+}
+
+int misconceptions__open(db *d, const char *user_id, size_t max, open_misconception **out, size_t *n,
+                         em_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT id, topic, description FROM misconceptions WHERE user_id = $1 "
+                               "AND resolved_at IS NULL ORDER BY detected_at, id LIMIT $2",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, (int64_t)max);
+    open_misconception *m = em_calloc(max > 0 ? max : 1, sizeof *m);
+    while (db_next(st, &rc, err) && *n < max) {
+        snprintf(m[*n].id, sizeof m[*n].id, "%s", db_column_text(st, 0));
+        m[*n].topic = db_column_strdup(st, 1);
+        m[*n].description = db_column_strdup(st, 2);
+        (*n)++;
+    }
+    db_finalize(st);
+    if (rc != EM_OK) {
+        misconceptions__free(m, *n);
+        *n = 0;
+        return rc;
+    }
+    *out = m;
+    return EM_OK;
+}
