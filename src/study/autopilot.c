@@ -1,0 +1,272 @@
+/* autopilot: see autopilot.h. */
+#include "study/autopilot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/users.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "learn/autopilot.h"
+#include "study/attempts.h"
+#include "study/misconceptions.h"
+#include "study/plans.h"
+#include "study/reviews.h"
+#include "study/sessions.h"
+#include "study/today.h"
+
+/* Today's planned topics from the session's newest plan (an owned JSON array
+ * of {"topic", "minutes"}; empty without a plan or a day for today). */
+static json_t *planned_today(db *d, const principal *who, const char *session_id, const char *today)
+{
+    plan_record r = {0};
+    em_error e = {0};
+    json_t *out = json_array();
+    if (plans_latest(d, who, session_id, &r, &e) == EM_OK) {
+        json_t *plan = json_loads(r.plan_json, 0, NULL);
+        json_t *days = json_object_get(plan, "days");
+        for (size_t i = 0; i < json_array_size(days); i++) {
+            json_t *day = json_array_get(days, i);
+            if (!json_is_string(json_object_get(day, "date")) ||
+                strcmp(json_string_value(json_object_get(day, "date")), today) != 0)
+                continue;
+            json_t *items = json_object_get(day, "items");
+            for (size_t k = 0; k < json_array_size(items); k++) {
+                json_t *it = json_array_get(items, k);
+                if (json_is_string(json_object_get(it, "topic")))
+                    json_array_append_new(out, json_pack("{s:O, s:I}", "topic", json_object_get(it, "topic"),
+                                                         "minutes",
+                                                         (json_int_t)json_integer_value(json_object_get(it, "minutes"))));
+            }
+        }
+        json_decref(plan);
+    }
+    plan_record_cleanup(&r);
+    return out;
+}
+
+/* The weakest topics of the session that are not mastered, when it has no
+ * plan for today: the same array as planned_today. */
+typedef struct weakest {
+    json_t *items;
+    double worst;
+} weakest;
+
+static void note_weak(void *ctx, const session_topic *t)
+{
+    weakest *w = ctx;
+    if (t->mastery >= 0.95)
+        return;
+    json_t *row = json_pack("{s:s, s:i}", "topic", t->name, "minutes", (json_int_t)AUTOPILOT_LEARN_MINUTES);
+    if (t->mastery < w->worst) {
+        json_array_insert_new(w->items, 0, row);
+        w->worst = t->mastery;
+    } else {
+        json_array_append_new(w->items, row);
+    }
+}
+
+/* Whether the history holds a "learn" step on topic at or after since_ms. */
+static bool learned_since(json_t *history, const char *topic, int64_t since_ms)
+{
+    for (size_t i = 0; i < json_array_size(history); i++) {
+        json_t *h = json_array_get(history, i);
+        const char *act = json_string_value(json_object_get(h, "activity"));
+        const char *t = json_string_value(json_object_get(h, "topic"));
+        int64_t at = 0;
+        if (act != NULL && strcmp(act, "learn") == 0 && t != NULL && strcmp(t, topic) == 0 &&
+            clock_parse_iso8601(json_string_value(json_object_get(h, "at")), &at) == EM_OK && at >= since_ms)
+            return true;
+    }
+    return false;
+}
+
+/* Minutes of learning steps the history holds since since_ms. */
+static double learn_minutes_since(json_t *history, int64_t since_ms)
+{
+    double m = 0;
+    for (size_t i = 0; i < json_array_size(history); i++) {
+        json_t *h = json_array_get(history, i);
+        const char *act = json_string_value(json_object_get(h, "activity"));
+        int64_t at = 0;
+        if (act != NULL && strcmp(act, "learn") == 0 &&
+            clock_parse_iso8601(json_string_value(json_object_get(h, "at")), &at) == EM_OK && at >= since_ms)
+            m += (double)json_integer_value(json_object_get(h, "minutes"));
+    }
+    return m;
+}
+
+/* The topic of the newest learning step that no answer on it has followed. */
+static int learned_unquizzed(db *d, const char *user_id, json_t *history, char *out, size_t n, em_error *err)
+{
+    out[0] = '\0';
+    for (size_t i = json_array_size(history); i-- > 0;) {
+        json_t *h = json_array_get(history, i);
+        const char *act = json_string_value(json_object_get(h, "activity"));
+        const char *t = json_string_value(json_object_get(h, "topic"));
+        int64_t at = 0;
+        if (act == NULL || t == NULL || strcmp(act, "learn") != 0 ||
+            clock_parse_iso8601(json_string_value(json_object_get(h, "at")), &at) != EM_OK)
+            continue;
+        int64_t count = 0;
+        int rc = attempts__since(d, user_id, t, at, &count, NULL, err);
+        if (rc != EM_OK)
+            return rc;
+        if (count == 0)
+            snprintf(out, n, "%s", t);
+        return EM_OK; /* only the newest learning step counts */
+    }
+    return EM_OK;
+}
+
+static json_t *next_request(const ap_decision *dec, const char *session_id)
+{
+    switch (dec->activity) {
+    case AP_REVIEW:
+        return json_pack("{s:s, s:s, s:n}", "method", "GET", "path", "/api/reviews/due", "body");
+    case AP_MISCONCEPTION:
+    case AP_QUIZ:
+        return json_pack("{s:s, s:s, s:{s:s, s:o, s:i}}", "method", "POST", "path", "/api/quiz/generate", "body",
+                         "session_id", session_id, "topic", dec->topic[0] ? json_string(dec->topic) : json_null(),
+                         "count", (json_int_t)(dec->activity == AP_QUIZ ? 5 : 3));
+    case AP_LEARN:
+        return json_pack("{s:s, s:s, s:{s:s, s:s}}", "method", "POST", "path", "/api/tutor/stream", "body",
+                         "session_id", session_id, "topic", dec->topic);
+    default:
+        return json_null();
+    }
+}
+
+int autopilot_session_next(db *d, const principal *who, const char *session_id, int64_t now_ms, json_t **out,
+                           em_error *err)
+{
+    *out = NULL;
+    char owner[37];
+    int rc = sessions__owner(d, who, session_id, true, owner, err);
+    session s = {0};
+    user u;
+    if (rc == EM_OK)
+        rc = sessions__get(d, session_id, &s, err);
+    if (rc == EM_OK)
+        rc = users_get_by_id(d, owner, &u, err);
+    if (rc != EM_OK) {
+        session_cleanup(&s);
+        return rc;
+    }
+    civil_date today, review_day, exam;
+    int64_t day_ends = 0;
+    char today_text[CIVIL_TEXT_MAX];
+    rc = today_local_date(u.time_zone, now_ms, &today, err);
+    if (rc == EM_OK)
+        rc = today_review_day(u.time_zone, u.day_rollover_hour, now_ms, &review_day, &day_ends, err);
+    civil_format(today, today_text);
+    int64_t day_start = day_ends - 86400000LL;
+    int due = 0, overdue = 0;
+    if (rc == EM_OK)
+        rc = reviews__counts(d, owner, now_ms, &due, &overdue, err);
+    open_misconception *mis = NULL;
+    size_t n_mis = 0;
+    if (rc == EM_OK)
+        rc = misconceptions__open(d, owner, 1, &mis, &n_mis, err);
+    char state_text[SESSION_STATE_MAX + 1] = "";
+    char *history_text = NULL;
+    if (rc == EM_OK)
+        rc = sessions__agent_state(d, session_id, state_text, &history_text, err);
+    json_t *history = history_text != NULL ? json_loads(history_text, 0, NULL) : NULL;
+    if (!json_is_array(history)) {
+        json_decref(history);
+        history = json_array();
+    }
+    ap_state state = AP_STATE_CREATED;
+    if (rc == EM_OK && ap_state_parse(state_text, &state) != EM_OK) {
+        log_msg(LOG_WARN, "autopilot: session %s had an unknown state; starting again", session_id);
+        state = AP_STATE_CREATED;
+    }
+    /* today's topics: the plan's, else the weakest of the session */
+    json_t *planned = rc == EM_OK ? planned_today(d, who, session_id, today_text) : json_array();
+    weakest w = {json_array(), 2.0};
+    if (rc == EM_OK)
+        rc = sessions__topics(d, session_id, note_weak, &w, err);
+    if (rc == EM_OK && json_array_size(planned) == 0) /* no plan for today: the weakest topics */
+        json_array_extend(planned, w.items);
+    const char *weakest_topic = json_string_value(json_object_get(json_array_get(w.items, 0), "topic"));
+    const char *planned_topic = NULL;
+    int planned_minutes = AUTOPILOT_LEARN_MINUTES;
+    for (size_t i = 0; rc == EM_OK && i < json_array_size(planned) && planned_topic == NULL; i++) {
+        json_t *p = json_array_get(planned, i);
+        const char *t = json_string_value(json_object_get(p, "topic"));
+        if (t != NULL && !learned_since(history, t, day_start)) {
+            planned_topic = t;
+            if (json_integer_value(json_object_get(p, "minutes")) > 0)
+                planned_minutes = (int)json_integer_value(json_object_get(p, "minutes"));
+        }
+    }
+    char learned[256] = "";
+    if (rc == EM_OK)
+        rc = learned_unquizzed(d, owner, history, learned, sizeof learned, err);
+    int64_t answers = 0;
+    double answer_minutes = 0;
+    if (rc == EM_OK)
+        rc = attempts__since(d, owner, NULL, day_start, &answers, &answer_minutes, err);
+    bool exam_over = civil_parse(s.exam_date, strlen(s.exam_date), &exam) == EM_OK && civil_cmp(exam, today) < 0;
+    ap_decision dec = {0};
+    int minutes_today = (int)(answer_minutes + learn_minutes_since(history, day_start) + 0.5);
+    if (rc == EM_OK) {
+        ap_snapshot snap = {
+            .state = state,
+            .due_reviews = due,
+            .overdue_reviews = overdue,
+            .misconception_topic = n_mis > 0 ? mis[0].topic : NULL,
+            .misconception_description = n_mis > 0 ? mis[0].description : NULL,
+            .planned_topic = planned_topic,
+            .learned_topic = learned[0] ? learned : NULL,
+            .minutes_today = minutes_today,
+            .daily_minutes = s.daily_minutes,
+            .exam_over = exam_over,
+            .weakest_topic = weakest_topic,
+        };
+        rc = autopilot_next(&snap, &dec, err);
+    }
+    json_t *next = NULL;
+    if (rc == EM_OK) {
+        char now[32];
+        clock_iso8601(now_ms, now);
+        json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "at", now, "from", ap_state_name(state),
+                                  "to", ap_state_name(dec.next_state), "activity", ap_activity_name(dec.activity),
+                                  "topic", dec.topic, "reason", dec.reason, "minutes",
+                                  (json_int_t)(dec.activity == AP_LEARN ? planned_minutes : 0));
+        json_array_append(history, entry);
+        while (json_array_size(history) > AUTOPILOT_HISTORY_MAX)
+            json_array_remove(history, 0);
+        char *hist = json_dumps(history, JSON_COMPACT);
+        char *ctx = json_dumps(entry, JSON_COMPACT);
+        json_decref(entry);
+        rc = db_begin(d, err);
+        if (rc == EM_OK)
+            rc = sessions__set_agent_state(d, session_id, ap_state_name(dec.next_state), ctx, hist, now_ms, err);
+        if (rc == EM_OK)
+            rc = db_commit(d, err);
+        else
+            db_rollback(d);
+        free(hist);
+        free(ctx);
+        next = next_request(&dec, session_id);
+    }
+    if (rc == EM_OK)
+        *out = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:o}", "session_id", session_id,
+                         "activity", ap_activity_name(dec.activity), "topic",
+                         dec.topic[0] ? json_string(dec.topic) : json_null(), "reason", dec.reason, "state",
+                         ap_state_name(dec.next_state), "previous_state", ap_state_name(state), "due_reviews",
+                         (json_int_t)due, "overdue_reviews", (json_int_t)overdue, "minutes_today",
+                         (json_int_t)minutes_today, "daily_minutes", (json_int_t)s.daily_minutes, "next", next);
+    else
+        json_decref(next);
+    json_decref(planned);
+    json_decref(w.items);
+    json_decref(history);
+    free(history_text);
+    misconceptions__free(mis, n_mis);
+    session_cleanup(&s);
+    return rc;
+}

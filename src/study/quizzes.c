@@ -1,0 +1,1147 @@
+/* quizzes: see quizzes.h. */
+#include "study/quizzes.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth/authz.h"
+#include "content/terms.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/mem.h"
+#include "learn/grade.h"
+#include "learn/qgen.h"
+#include "materials/curricula.h"
+#include "materials/quiz_pool.h"
+#include "study/attempts.h"
+#include "study/mastery.h"
+#include "study/misconceptions.h"
+#include "study/reviews.h"
+#include "study/sessions.h"
+
+#define KEY_TERMS 60        /* key terms of a material the generator draws on */
+#define FOCUS_MAX 16        /* misconceptions and weak topics that steer a quiz */
+#define TOPIC_SPREAD 0.7    /* each further question on a topic weighs this much less */
+#define MISCONCEPTION_BOOST 0.5
+#define FINGERPRINT_MAX 400
+
+/* ---- the request ---- */
+
+typedef struct request {
+    const char *session_id, *topic, *code;
+    const char **material_ids; /* borrowed from the JSON; owned array */
+    size_t n_materials;
+    int count;
+} request;
+
+static int text_field(const json_t *fields, const char *name, size_t max, const char **out, em_error *err)
+{
+    json_t *v = json_object_get(fields, name);
+    *out = NULL;
+    if (v == NULL || json_is_null(v))
+        return EM_OK;
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max)
+        return em_error_set(err, EM_E_INVAL, "%s must be text of 1 to %zu bytes", name, max);
+    *out = json_string_value(v);
+    return EM_OK;
+}
+
+static int parse_request(const json_t *fields, request *r, em_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->count = QUIZ_DEFAULT_QUESTIONS;
+    if (!json_is_object(fields))
+        return em_error_set(err, EM_E_INVAL, "the body must be a JSON object");
+    int rc = text_field(fields, "session_id", 36, &r->session_id, err);
+    if (rc == EM_OK)
+        rc = text_field(fields, "topic", QUIZ_TOPIC_MAX, &r->topic, err);
+    if (rc == EM_OK)
+        rc = text_field(fields, "code", QUIZ_TOPIC_MAX, &r->code, err);
+    if (rc != EM_OK)
+        return rc;
+    json_t *count = json_object_get(fields, "count");
+    if (count != NULL && !json_is_null(count)) {
+        if (!json_is_integer(count) || json_integer_value(count) < 1 ||
+            json_integer_value(count) > QUIZ_MAX_QUESTIONS)
+            return em_error_set(err, EM_E_INVAL, "count must be a whole number from 1 to %d", QUIZ_MAX_QUESTIONS);
+        r->count = (int)json_integer_value(count);
+    }
+    json_t *ids = json_object_get(fields, "material_ids");
+    if (ids != NULL && !json_is_null(ids)) {
+        if (!json_is_array(ids) || json_array_size(ids) > QUIZ_MATERIALS_MAX)
+            return em_error_set(err, EM_E_INVAL, "material_ids must be an array of at most %d material ids",
+                                QUIZ_MATERIALS_MAX);
+        r->material_ids = em_calloc(json_array_size(ids) + 1, sizeof *r->material_ids);
+        for (size_t i = 0; i < json_array_size(ids); i++) {
+            const char *id = json_string_value(json_array_get(ids, i));
+            if (id == NULL || !id_is_uuid(id)) {
+                free(r->material_ids);
+                r->material_ids = NULL;
+                return em_error_set(err, EM_E_INVAL, "material_ids must be an array of material ids");
+            }
+            r->material_ids[r->n_materials++] = id;
+        }
+    }
+    return EM_OK;
+}
+
+/* ---- what steers a quiz: mastery and misconceptions ---- */
+
+typedef struct topic_weight {
+    const char *name; /* owned */
+    double mastery;
+    bool misconception;
+} topic_weight;
+
+typedef struct steering {
+    topic_weight *topics; /* sorted by name (strcmp) */
+    size_t n, cap;
+    char *focus[FOCUS_MAX]; /* owned: topics and terms of open misconceptions, then the weakest topics */
+    size_t n_focus;
+} steering;
+
+static void add_topic(void *ctx, const mastery_topic *t)
+{
+    steering *s = ctx;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 32;
+        s->topics = em_realloc(s->topics, s->cap * sizeof *s->topics);
+    }
+    s->topics[s->n++] = (topic_weight){em_strdup(t->name), t->mastery, false};
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const topic_weight *)a)->name, ((const topic_weight *)b)->name);
+}
+
+static int by_mastery(const void *a, const void *b)
+{
+    double x = ((const topic_weight *)a)->mastery, y = ((const topic_weight *)b)->mastery;
+    return x < y ? -1 : x > y;
+}
+
+static topic_weight *find_topic(const steering *s, const char *name)
+{
+    if (name == NULL || s->n == 0)
+        return NULL;
+    topic_weight key = {name, 0, false};
+    return bsearch(&key, s->topics, s->n, sizeof *s->topics, by_name);
+}
+
+static void steering_cleanup(steering *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free((char *)s->topics[i].name);
+    free(s->topics);
+    for (size_t i = 0; i < s->n_focus; i++)
+        free(s->focus[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static void add_focus(steering *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_focus; i++)
+        if (strcasecmp(s->focus[i], name) == 0)
+            return;
+    if (s->n_focus < FOCUS_MAX)
+        s->focus[s->n_focus++] = em_strdup(name);
+}
+
+static int load_steering(db *d, const char *user_id, steering *s, em_error *err)
+{
+    memset(s, 0, sizeof *s);
+    int rc = mastery_user_topics(d, user_id, add_topic, s, err);
+    open_misconception *open = NULL;
+    size_t n_open = 0;
+    if (rc == EM_OK)
+        rc = misconceptions__open(d, user_id, FOCUS_MAX / 2, &open, &n_open, err);
+    if (rc != EM_OK)
+        return rc;
+    /* the weakest topics first, then by name for lookups */
+    qsort(s->topics, s->n, sizeof *s->topics, by_mastery);
+    for (size_t i = 0; i < n_open; i++)
+        add_focus(s, open[i].topic);
+    for (size_t i = 0; i < s->n && s->n_focus < FOCUS_MAX; i++)
+        if (s->topics[i].mastery < 0.95)
+            add_focus(s, s->topics[i].name);
+    qsort(s->topics, s->n, sizeof *s->topics, by_name);
+    for (size_t i = 0; i < n_open; i++) {
+        topic_weight *t = find_topic(s, open[i].topic);
+        if (t != NULL)
+            t->misconception = true;
+    }
+    misconceptions__free(open, n_open);
+    return EM_OK;
+}
+
+/* ---- the student's recent questions ---- */
+
+typedef struct recent {
+    char (*ids)[37];
+    char **stems;
+    size_t n;
+} recent;
+
+static void recent_cleanup(recent *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->stems[i]);
+    free(r->stems);
+    free(r->ids);
+    memset(r, 0, sizeof *r);
+}
+
+static int load_recent(db *d, const char *user_id, recent *r, em_error *err)
+{
+    memset(r, 0, sizeof *r);
+    size_t max = (size_t)QUIZ_RECENT * QUIZ_MAX_QUESTIONS;
+    r->ids = em_calloc(max, sizeof *r->ids);
+    r->stems = em_calloc(max, sizeof *r->stems);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT i.question_id, i.stem FROM quiz_items i WHERE i.quiz_id IN "
+                               "(SELECT id FROM quizzes WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, QUIZ_RECENT);
+    while (db_next(st, &rc, err) && r->n < max) {
+        const char *id = db_column_text(st, 0);
+        snprintf(r->ids[r->n], 37, "%s", id != NULL ? id : "");
+        r->stems[r->n++] = db_column_strdup(st, 1);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+static bool near_any(const char *stem, char *const *stems, size_t n)
+{
+    size_t len = strlen(stem);
+    for (size_t i = 0; i < n; i++)
+        if (stems[i] != NULL && qgen_similarity(stem, len, stems[i], strlen(stems[i])) >= QGEN_NEAR_DUPLICATE)
+            return true;
+    return false;
+}
+
+static bool recent_has(const recent *r, const char *id)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* ---- generating from the materials ---- */
+
+static size_t sisters(void *ctx, const char *term, char **out, size_t max)
+{
+    return wordnet_sisters(ctx, term, out, max);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+/* Whether needle occurs in hay[0..len) ignoring ASCII case. */
+static bool contains_ci(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0 || n > len)
+        return false;
+    for (size_t i = 0; i + n <= len; i++) {
+        size_t k = 0;
+        while (k < n && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+/* The check every generated question passes before it joins the bank: it
+ * cites a sentence inside its passage, its key term stands in that sentence,
+ * and a choice's key is one of its options, which are distinct. */
+static bool question_checks_out(const retrieve_index *ix, const qgen_question *q)
+{
+    if (q->stem == NULL || q->answer == NULL || q->term == NULL || q->stem[0] == '\0' || q->answer[0] == '\0')
+        return false;
+    if (q->passage >= retrieve_index_count(ix))
+        return false;
+    const retrieve_passage *p = retrieve_index_passage(ix, q->passage);
+    if (q->quote_len == 0 || q->quote_offset > p->len || q->quote_len > p->len - q->quote_offset)
+        return false;
+    const char *quote = p->text + q->quote_offset;
+    if (!contains_ci(quote, q->quote_len, q->term))
+        return false;
+    if (q->type == QGEN_CLOZE)
+        return contains_ci(quote, q->quote_len, q->answer);
+    bool key_listed = false;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (q->options[i] == NULL || q->options[i][0] == '\0')
+            return false;
+        key_listed = key_listed || strcmp(q->options[i], q->answer) == 0;
+        for (size_t j = 0; j < i; j++)
+            if (same_text(q->options[i], q->options[j]))
+                return false;
+    }
+    return key_listed && q->n_options >= 2;
+}
+
+/* A generated question ready for the bank (owned strings). */
+typedef struct generated {
+    char material_id[37];
+    char *format, *stem, *options_json, *answer, *topic, *term, *section, *quote, *fingerprint;
+    int page;
+    double difficulty;
+} generated;
+
+static void generated_cleanup(generated *g)
+{
+    free(g->format);
+    free(g->stem);
+    free(g->options_json);
+    free(g->answer);
+    free(g->topic);
+    free(g->term);
+    free(g->section);
+    free(g->quote);
+    free(g->fingerprint);
+}
+
+static char *strndup_em(const char *s, size_t n)
+{
+    char *c = em_malloc(n + 1);
+    memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
+}
+
+static char *options_json(const qgen_question *q)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < q->n_options; i++)
+        json_array_append_new(a, json_string(q->options[i]));
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+static void to_generated(const passages_material *m, const qgen_question *q, const char *topic_override,
+                         generated *g)
+{
+    const retrieve_passage *p = retrieve_index_passage(m->index, q->passage);
+    memset(g, 0, sizeof *g);
+    snprintf(g->material_id, sizeof g->material_id, "%s", m->id);
+    g->format = q->type == QGEN_CLOZE        ? em_strdup("cloze")
+                : q->type == QGEN_TRUE_FALSE ? em_strdup("true_false")
+                : q->type == QGEN_DEFINITION ? em_strdup("definition")
+                                             : NULL;
+    g->stem = em_strdup(q->stem);
+    g->options_json = options_json(q);
+    g->answer = em_strdup(q->answer);
+    g->term = em_strdup(q->term);
+    g->section = p->section != NULL ? em_strdup(p->section) : NULL;
+    g->topic = em_strdup(topic_override != NULL ? topic_override : p->section != NULL ? p->section : m->title);
+    g->quote = strndup_em(p->text + q->quote_offset, q->quote_len);
+    g->page = p->page_start;
+    g->difficulty = q->difficulty;
+    /* One copy per material of a question and its key, however it is worded
+     * in case and punctuation. */
+    char stem[FINGERPRINT_MAX], key[FINGERPRINT_MAX / 2];
+    grade_normalize(q->stem, strlen(q->stem), stem, sizeof stem);
+    grade_normalize(q->answer, strlen(q->answer), key, sizeof key);
+    size_t n = strlen(stem) + strlen(key) + 16;
+    g->fingerprint = em_malloc(n);
+    snprintf(g->fingerprint, n, "%s|%s|%s", g->format != NULL ? g->format : "choice", stem, key);
+}
+
+/* The section of m a topic names, or NULL. */
+static const char *section_named(const passages_material *m, const char *topic)
+{
+    size_t n = retrieve_index_count(m->index);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = retrieve_index_passage(m->index, i)->section;
+        if (s != NULL && strcasecmp(s, topic) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* Key terms of m (of one section when section is not NULL). */
+static int material_terms(const passages_material *m, const char *section, key_term **terms, size_t *n,
+                          em_error *err)
+{
+    size_t count = retrieve_index_count(m->index), used = 0;
+    const char **docs = em_calloc(count + 1, sizeof *docs);
+    size_t *lens = em_calloc(count + 1, sizeof *lens);
+    for (size_t i = 0; i < count; i++) {
+        const retrieve_passage *p = retrieve_index_passage(m->index, i);
+        if (section != NULL && (p->section == NULL || strcmp(p->section, section) != 0))
+            continue;
+        docs[used] = p->text;
+        lens[used++] = p->len;
+    }
+    int rc = terms_key_terms(docs, lens, used, KEY_TERMS, terms, n, err);
+    free(docs);
+    free(lens);
+    return rc;
+}
+
+/* Generate from one material, appending checked questions to *out. */
+static int generate_from(const quiz_env *env, const passages_material *m, const request *r, const steering *s,
+                         uint64_t seed, generated **out, size_t *n, size_t *cap, bool *topic_found, em_error *err)
+{
+    const char *section = NULL, *topic_term = NULL;
+    if (r->topic != NULL) {
+        section = section_named(m, r->topic);
+        if (section == NULL)
+            topic_term = r->topic;
+    }
+    key_term *terms = NULL;
+    size_t n_terms = 0;
+    int rc = material_terms(m, section, &terms, &n_terms, err);
+    if (rc != EM_OK)
+        return rc;
+    const char **names = em_calloc(n_terms + 1, sizeof *names);
+    for (size_t i = 0; i < n_terms; i++) {
+        names[i] = terms[i].term;
+        if (topic_term != NULL && strcasecmp(terms[i].term, topic_term) == 0)
+            section = NULL, *topic_found = true;
+    }
+    if (section != NULL)
+        *topic_found = true;
+    if (r->topic != NULL && section == NULL && !*topic_found) {
+        /* this material does not cover the topic */
+        free(names);
+        key_terms_free(terms, n_terms);
+        return EM_OK;
+    }
+    const char *focus[FOCUS_MAX + 1];
+    size_t n_focus = 0;
+    if (topic_term != NULL)
+        focus[n_focus++] = topic_term;
+    for (size_t i = 0; i < s->n_focus && n_focus < FOCUS_MAX; i++)
+        focus[n_focus++] = s->focus[i];
+    size_t want = (size_t)r->count * 2;
+    llm_quiz_input in = {
+        .source = &(llm_source){m->id, m->title, m->index},
+        .terms = names,
+        .n_terms = n_terms,
+        .section = section,
+        .focus_terms = focus,
+        .n_focus = n_focus,
+        .max = want > QGEN_MAX ? QGEN_MAX : want,
+        .seed = seed,
+        .sisters = env->wordnet != NULL ? sisters : NULL,
+        .sisters_ctx = (void *)env->wordnet,
+    };
+    qgen_set set = {0};
+    rc = n_terms > 0 ? env->provider->generate_questions(env->provider, &in, &set, err) : EM_OK;
+    for (size_t i = 0; rc == EM_OK && i < set.n; i++) {
+        if (!question_checks_out(m->index, &set.items[i]))
+            continue;
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 32;
+            *out = em_realloc(*out, *cap * sizeof **out);
+        }
+        to_generated(m, &set.items[i], topic_term, &(*out)[(*n)++]);
+    }
+    qgen_set_cleanup(&set);
+    free(names);
+    key_terms_free(terms, n_terms);
+    return rc;
+}
+
+/* ---- choosing the questions ---- */
+
+static int bucket_of(double difficulty)
+{
+    if (difficulty < 0)
+        return 1;
+    return difficulty < 0.34 ? 0 : difficulty < 0.67 ? 1 : 2;
+}
+
+/* How much a candidate is wanted: weak topics and open misconceptions first,
+ * with a little noise so that equal candidates take turns. */
+static double base_weight(const steering *s, const pool_question *q, uint64_t *rng)
+{
+    const topic_weight *t = find_topic(s, q->topic);
+    double w = 1.0 - (t != NULL ? t->mastery : 0.0);
+    if (t != NULL && t->misconception)
+        w += MISCONCEPTION_BOOST;
+    for (size_t i = 0; i < s->n_focus; i++)
+        if (same_text(s->focus[i], q->term) || same_text(s->focus[i], q->topic)) {
+            w += 0.25;
+            break;
+        }
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    return w + (double)(*rng % 1000) / 10000.0;
+}
+
+/* Pick up to `count` of the candidates into chosen[] (indexes), in turn
+ * from the medium, easy and hard buckets, each time the best weighted
+ * candidate left there (weights shrink by TOPIC_SPREAD for each question
+ * already on the same topic), skipping questions of recent quizzes and
+ * near-duplicates of recent and chosen ones. */
+static size_t choose(const pool_question *cand, size_t n, const steering *s, const recent *rec, int count,
+                     uint64_t seed, size_t *chosen)
+{
+    double *w = em_calloc(n + 1, sizeof *w);
+    bool *out = em_calloc(n + 1, sizeof *out);
+    uint64_t rng = seed | 1;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = base_weight(s, &cand[i], &rng);
+        out[i] = recent_has(rec, cand[i].id) || near_any(cand[i].stem, rec->stems, rec->n);
+    }
+    static const int order[] = {1, 0, 2};
+    char **picked_stems = em_calloc((size_t)count + 1, sizeof *picked_stems);
+    size_t k = 0;
+    for (int turn = 0; k < (size_t)count; turn++) {
+        int want = order[turn % 3];
+        size_t best = n;
+        double best_w = -1;
+        for (int pass = 0; pass < 2 && best == n; pass++) {
+            for (size_t i = 0; i < n; i++) {
+                if (out[i] || (pass == 0 && bucket_of(cand[i].difficulty) != want))
+                    continue;
+                size_t same = 0;
+                for (size_t j = 0; j < k; j++)
+                    same += same_text(cand[chosen[j]].topic, cand[i].topic);
+                double x = w[i] * pow(TOPIC_SPREAD, (double)same);
+                if (x > best_w) {
+                    best_w = x;
+                    best = i;
+                }
+            }
+        }
+        if (best == n)
+            break;
+        out[best] = true;
+        if (near_any(cand[best].stem, picked_stems, k))
+            continue;
+        picked_stems[k] = cand[best].stem;
+        chosen[k++] = best;
+    }
+    free(picked_stems);
+    free(w);
+    free(out);
+    return k;
+}
+
+/* ---- storing a quiz ---- */
+
+static bool is_choice(const char *type)
+{
+    return strcmp(type, "multiple_choice") == 0 || strcmp(type, "true_false") == 0 ||
+           strcmp(type, "definition") == 0;
+}
+
+static int insert_quiz(db *d, const char *id, const char *user_id, const request *r, const json_t *fields,
+                       size_t n, int64_t now_ms, em_error *err)
+{
+    char now[32];
+    clock_iso8601(now_ms, now);
+    json_t *req = json_deep_copy(fields);
+    json_object_set_new(req, "count", json_integer(r->count));
+    char *req_text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(req);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "INSERT INTO quizzes (id, user_id, session_id, request, question_count, created_at) "
+                               "VALUES ($1, $2, $3, $4, $5, $6)",
+                               &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, id);
+        db_bind_text(st, 2, user_id);
+        r->session_id != NULL ? db_bind_text(st, 3, r->session_id) : db_bind_null(st, 3);
+        db_bind_text(st, 4, req_text);
+        db_bind_int64(st, 5, (int64_t)n);
+        rc = db_bind_text(st, 6, now);
+    }
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    free(req_text);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+static int insert_item(db *d, const char *quiz_id, int position, const pool_question *q, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "INSERT INTO quiz_items (quiz_id, position, question_id, type, stem, options, answer, "
+                               "topic, term, material_id, section, page, quote, difficulty) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                               &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, quiz_id);
+        db_bind_int64(st, 2, position);
+        db_bind_text(st, 3, q->id);
+        db_bind_text(st, 4, q->type);
+        db_bind_text(st, 5, q->stem);
+        db_bind_text(st, 6, q->options_json);
+        db_bind_text(st, 7, q->answer);
+        db_bind_text(st, 8, q->topic != NULL ? q->topic : "");
+        q->term != NULL ? db_bind_text(st, 9, q->term) : db_bind_null(st, 9);
+        db_bind_text(st, 10, q->material_id);
+        q->section != NULL ? db_bind_text(st, 11, q->section) : db_bind_null(st, 11);
+        q->page >= 0 ? db_bind_int64(st, 12, q->page) : db_bind_null(st, 12);
+        q->quote != NULL ? db_bind_text(st, 13, q->quote) : db_bind_null(st, 13);
+        rc = q->difficulty >= 0 ? db_bind_double(st, 14, q->difficulty) : db_bind_null(st, 14);
+    }
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+static json_t *served_json(const pool_question *q)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", q->id, "type", q->type, "stem", q->stem, "topic",
+                          q->topic != NULL ? q->topic : "");
+    if (is_choice(q->type)) {
+        json_t *opts = json_loads(q->options_json, 0, NULL);
+        json_object_set_new(o, "options", json_is_array(opts) ? opts : json_array());
+        if (!json_is_array(opts))
+            json_decref(opts);
+    }
+    json_object_set_new(o, "difficulty", q->difficulty >= 0 ? json_real(q->difficulty) : json_null());
+    return o;
+}
+
+/* The materials a quiz draws on: those named, else the session's, else all
+ * of the student's (NULL ids, n 0). *owned is what to free. */
+static int quiz_materials(db *d, const principal *who, const request *r, char ***owned, size_t *n_owned,
+                          const char *const **ids, size_t *n, bool *skip_not_ready, em_error *err)
+{
+    *owned = NULL;
+    *n_owned = 0;
+    *ids = r->material_ids;
+    *n = r->n_materials;
+    *skip_not_ready = false;
+    if (r->session_id == NULL)
+        return EM_OK;
+    char owner[37];
+    char **mine = NULL;
+    size_t n_mine = 0;
+    int rc = session_materials(d, who, r->session_id, true, owner, &mine, &n_mine, err);
+    if (rc != EM_OK)
+        return rc;
+    *owned = mine;
+    *n_owned = n_mine;
+    if (r->n_materials == 0) {
+        *ids = (const char *const *)mine;
+        *n = n_mine;
+        *skip_not_ready = true;
+        if (n_mine == 0)
+            return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                                   "the session has no materials: add material_ids to it or name them");
+    }
+    return EM_OK;
+}
+
+int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t *fields, int64_t now_ms,
+                  json_t **out, em_error *err)
+{
+    *out = NULL;
+    request r;
+    int rc = parse_request(fields, &r, err);
+    if (rc != EM_OK)
+        return rc;
+    if (r.code != NULL)
+        for (const char *p = r.code; *p; p++)
+            if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == '_')) {
+                free(r.material_ids);
+                return em_error_set(err, EM_E_INVAL, "code must be a curriculum code (letters, digits, . - _)");
+            }
+    char **session_ids = NULL;
+    size_t n_session_ids = 0, n_ids = 0;
+    const char *const *ids = NULL;
+    bool skip = false;
+    rc = quiz_materials(d, who, &r, &session_ids, &n_session_ids, &ids, &n_ids, &skip, err);
+    passages_set set = {0};
+    if (rc == EM_OK)
+        rc = passages_load(d, env->passages, who, ids, n_ids, skip, &set, err);
+    if (rc == EM_OK && set.n == 0)
+        rc = em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                             "there is no ready material to quiz on: upload material and wait until it is ready");
+    steering s = {0};
+    recent rec = {0};
+    if (rc == EM_OK)
+        rc = load_steering(d, who->user_id, &s, err);
+    if (rc == EM_OK)
+        rc = load_recent(d, who->user_id, &rec, err);
+
+    uint64_t seed = 0;
+    id_random_bytes(&seed, sizeof seed);
+    generated *gen = NULL;
+    size_t n_gen = 0, cap_gen = 0;
+    bool topic_found = r.topic == NULL;
+    for (size_t i = 0; rc == EM_OK && i < set.n; i++)
+        rc = generate_from(env, &set.items[i], &r, &s, seed + i, &gen, &n_gen, &cap_gen, &topic_found, err);
+    if (rc == EM_OK && !topic_found)
+        rc = em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                             "no section or key term of these materials is called \"%s\"", r.topic);
+
+    /* the bank, the new questions with it, and the quiz: one transaction */
+    size_t pending = 0;
+    pool_question *cand = NULL;
+    size_t n_cand = 0;
+    char quiz_id[ID_UUID_LEN + 1];
+    id_uuid7(quiz_id);
+    size_t *chosen = em_calloc((size_t)r.count + 1, sizeof *chosen);
+    size_t k = 0;
+    bool began = false;
+    if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
+        began = true;
+    for (size_t i = 0; rc == EM_OK && i < n_gen; i++) {
+        bool review = false, approved = false;
+        char qid[37];
+        rc = quiz_pool_needs_review(d, gen[i].material_id, &review, err);
+        pool_generated g = {gen[i].format, gen[i].stem,    gen[i].options_json, gen[i].answer,
+                            gen[i].topic,  gen[i].term,    gen[i].section,      gen[i].quote,
+                            gen[i].page,   gen[i].difficulty, gen[i].fingerprint};
+        if (rc == EM_OK)
+            rc = quiz_pool_store_generated(d, who->user_id, gen[i].material_id, &g, review, qid, &approved, err);
+        pending += rc == EM_OK && !approved;
+    }
+    const char **set_ids = em_calloc(set.n + 1, sizeof *set_ids);
+    for (size_t i = 0; i < set.n; i++)
+        set_ids[i] = set.items[i].id;
+    /* asked for a code: the new questions get their suggested codes first */
+    for (size_t i = 0; rc == EM_OK && r.code != NULL && n_gen > 0 && i < set.n; i++) {
+        size_t suggested = 0;
+        rc = curricula_suggest_material(d, set.items[i].id, &suggested, err);
+    }
+    if (rc == EM_OK) {
+        /* a topic that is a section or a term of it: bank questions match it by topic */
+        pool_filter f = {who->user_id, set_ids, set.n, r.topic, r.code};
+        rc = quiz_pool_candidates(d, &f, &cand, &n_cand, err);
+    }
+    if (rc == EM_OK)
+        k = choose(cand, n_cand, &s, &rec, r.count, seed, chosen);
+    if (rc == EM_OK && k == 0)
+        rc = pending > 0 ? em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                                           "no questions are ready yet: %zu generated questions wait for a "
+                                           "tutor's review",
+                                           pending)
+                         : em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                                           "these materials give no new questions%s: add material or try "
+                                           "another topic",
+                                           r.code != NULL ? " for that code" : "");
+    if (rc == EM_OK)
+        rc = insert_quiz(d, quiz_id, who->user_id, &r, fields, k, now_ms, err);
+    for (size_t i = 0; rc == EM_OK && i < k; i++)
+        rc = insert_item(d, quiz_id, (int)i, &cand[chosen[i]], err);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK && began)
+        db_rollback(d);
+    if (rc == EM_OK) {
+        char now[32];
+        clock_iso8601(now_ms, now);
+        json_t *qs = json_array();
+        for (size_t i = 0; i < k; i++)
+            json_array_append_new(qs, served_json(&cand[chosen[i]]));
+        *out = json_pack("{s:s, s:o, s:s, s:i, s:o, s:i}", "id", quiz_id, "session_id",
+                         r.session_id != NULL ? json_string(r.session_id) : json_null(), "created_at", now,
+                         "requested", (json_int_t)r.count, "questions", qs, "pending_review", (json_int_t)pending);
+    }
+    free(set_ids);
+    free(chosen);
+    quiz_pool_free(cand, n_cand);
+    for (size_t i = 0; i < n_gen; i++)
+        generated_cleanup(&gen[i]);
+    free(gen);
+    recent_cleanup(&rec);
+    steering_cleanup(&s);
+    passages_release(env->passages, &set);
+    session_ids_free(session_ids, n_session_ids);
+    free(r.material_ids);
+    return rc;
+}
+
+/* ---- a quiz as stored ---- */
+
+typedef struct item {
+    int position;
+    char question_id[37];
+    char *type, *stem, *options_json, *answer, *topic, *term, *material_id, *section, *quote;
+    int page;
+    double difficulty;
+} item;
+
+typedef struct stored_quiz {
+    char id[37], user_id[37], created_at[40], submitted_at[40];
+    char *session_id;
+    double score;
+    item *items;
+    size_t n;
+} stored_quiz;
+
+static void stored_quiz_cleanup(stored_quiz *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        item *it = &q->items[i];
+        free(it->type);
+        free(it->stem);
+        free(it->options_json);
+        free(it->answer);
+        free(it->topic);
+        free(it->term);
+        free(it->material_id);
+        free(it->section);
+        free(it->quote);
+    }
+    free(q->items);
+    free(q->session_id);
+    memset(q, 0, sizeof *q);
+}
+
+/* Read a quiz `who` may see (write: only its student). */
+static int load_quiz(db *d, const principal *who, const char *quiz_id, bool write, stored_quiz *q, em_error *err)
+{
+    memset(q, 0, sizeof *q);
+    if (quiz_id == NULL || !id_is_uuid(quiz_id))
+        return em_error_set(err, EM_E_NOT_FOUND, "no such quiz");
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT user_id, session_id, created_at, submitted_at, score FROM quizzes WHERE id = $1",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, quiz_id);
+    bool found = false;
+    if (db_next(st, &rc, err)) {
+        found = true;
+        snprintf(q->id, sizeof q->id, "%s", quiz_id);
+        snprintf(q->user_id, sizeof q->user_id, "%s", db_column_text(st, 0));
+        q->session_id = db_column_strdup(st, 1);
+        snprintf(q->created_at, sizeof q->created_at, "%s", db_column_text(st, 2));
+        const char *sub = db_column_text(st, 3);
+        snprintf(q->submitted_at, sizeof q->submitted_at, "%s", sub != NULL ? sub : "");
+        q->score = db_column_is_null(st, 4) ? -1 : db_column_double(st, 4);
+    }
+    db_finalize(st);
+    if (rc == EM_OK && !found)
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such quiz");
+    if (rc == EM_OK && write && strcmp(q->user_id, who->user_id) != 0)
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such quiz");
+    if (rc == EM_OK && !write)
+        rc = authz_require_view(d, who, q->user_id, "quiz", err);
+    if (rc == EM_OK)
+        rc = db_prepare_cached(d,
+                               "SELECT position, question_id, type, stem, options, answer, topic, term, material_id, "
+                               "section, page, quote, difficulty FROM quiz_items WHERE quiz_id = $1 ORDER BY position",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, quiz_id);
+    size_t cap = 0;
+    while (rc == EM_OK && db_next(st, &rc, err)) {
+        if (q->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            q->items = em_realloc(q->items, cap * sizeof *q->items);
+        }
+        item *it = &q->items[q->n++];
+        memset(it, 0, sizeof *it);
+        it->position = (int)db_column_int64(st, 0);
+        const char *qid = db_column_text(st, 1);
+        snprintf(it->question_id, sizeof it->question_id, "%s", qid != NULL ? qid : "");
+        it->type = db_column_strdup(st, 2);
+        it->stem = db_column_strdup(st, 3);
+        it->options_json = db_column_strdup(st, 4);
+        it->answer = db_column_strdup(st, 5);
+        it->topic = db_column_strdup(st, 6);
+        it->term = db_column_strdup(st, 7);
+        it->material_id = db_column_strdup(st, 8);
+        it->section = db_column_strdup(st, 9);
+        it->page = db_column_is_null(st, 10) ? -1 : (int)db_column_int64(st, 10);
+        it->quote = db_column_strdup(st, 11);
+        it->difficulty = db_column_is_null(st, 12) ? -1 : db_column_double(st, 12);
+    }
+    if (st != NULL)
+        db_finalize(st);
+    if (rc != EM_OK)
+        stored_quiz_cleanup(q);
+    return rc;
+}
+
+/* The grading key of an item; *opts is owned (free with json_decref). */
+static grade_key key_of(const item *it, json_t **opts, const char **texts, size_t max)
+{
+    grade_key k = {.answer = it->answer};
+    *opts = json_loads(it->options_json != NULL ? it->options_json : "[]", 0, NULL);
+    size_t n = 0;
+    for (size_t i = 0; json_is_array(*opts) && i < json_array_size(*opts) && n < max; i++)
+        if (json_is_string(json_array_get(*opts, i)))
+            texts[n++] = json_string_value(json_array_get(*opts, i));
+    if (strcmp(it->type, "true_false") == 0) {
+        k.kind = GRADE_TRUE_FALSE;
+        k.options = texts;
+        k.n_options = n;
+    } else if (is_choice(it->type)) {
+        k.kind = GRADE_CHOICE;
+        k.options = texts;
+        k.n_options = n;
+    } else {
+        k.kind = GRADE_SHORT;
+    }
+    return k;
+}
+
+static int grade_item(const item *it, const char *given, size_t len, grade_result *res, em_error *err)
+{
+    json_t *opts = NULL;
+    const char *texts[16];
+    grade_key k = key_of(it, &opts, texts, sizeof texts / sizeof texts[0]);
+    int rc = grade_answer(&k, given, len, res, err);
+    json_decref(opts);
+    return rc;
+}
+
+static json_t *source_json(const item *it)
+{
+    return json_pack("{s:o, s:o, s:o, s:o}", "material_id",
+                     it->material_id != NULL ? json_string(it->material_id) : json_null(), "section",
+                     it->section != NULL ? json_string(it->section) : json_null(), "page",
+                     it->page >= 0 ? json_integer(it->page) : json_null(), "quote",
+                     it->quote != NULL ? json_string(it->quote) : json_null());
+}
+
+static json_t *result_json(const item *it, const char *given, const grade_result *g)
+{
+    return json_pack("{s:s, s:o, s:b, s:s, s:s, s:b, s:b, s:o}", "question_id", it->question_id, "given",
+                     given != NULL ? json_string(given) : json_null(), "correct", g != NULL && g->correct, "expected",
+                     it->answer, "feedback",
+                     g != NULL ? g->feedback : "Not answered.", "typo_forgiven", g != NULL && g->typo_forgiven,
+                     "synonym", g != NULL && g->synonym, "source", source_json(it));
+}
+
+static json_t *item_json(const item *it)
+{
+    pool_question q = {.type = it->type, .stem = it->stem, .options_json = it->options_json, .topic = it->topic,
+                       .difficulty = it->difficulty};
+    snprintf(q.id, sizeof q.id, "%s", it->question_id);
+    return served_json(&q);
+}
+
+int quiz_get(db *d, const principal *who, const char *quiz_id, json_t **out, em_error *err)
+{
+    *out = NULL;
+    stored_quiz q;
+    int rc = load_quiz(d, who, quiz_id, false, &q, err);
+    if (rc != EM_OK)
+        return rc;
+    json_t *qs = json_array(), *results = json_array();
+    for (size_t i = 0; i < q.n; i++)
+        json_array_append_new(qs, item_json(&q.items[i]));
+    bool submitted = q.submitted_at[0] != '\0';
+    if (submitted) {
+        /* each item with its stored answer, graded again for its feedback */
+        char **given = em_calloc(q.n + 1, sizeof *given);
+        db_stmt *st = NULL;
+        rc = db_prepare_cached(d, "SELECT position, given FROM attempts WHERE quiz_id = $1 AND kind = 'quiz'", &st,
+                               err);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 1, quiz_id);
+        while (db_next(st, &rc, err)) {
+            int64_t pos = db_column_int64(st, 0);
+            if (pos >= 0 && (size_t)pos < q.n && given[pos] == NULL)
+                given[pos] = db_column_strdup(st, 1);
+        }
+        db_finalize(st);
+        for (size_t i = 0; i < q.n; i++) {
+            grade_result g;
+            em_error e = {0};
+            bool graded = given[i] != NULL && grade_item(&q.items[i], given[i], strlen(given[i]), &g, &e) == EM_OK;
+            json_array_append_new(results, result_json(&q.items[i], given[i], graded ? &g : NULL));
+            free(given[i]);
+        }
+        free(given);
+    }
+    if (rc == EM_OK)
+        *out = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", q.id, "user_id", q.user_id, "session_id",
+                         q.session_id != NULL ? json_string(q.session_id) : json_null(), "created_at", q.created_at,
+                         "submitted_at", submitted ? json_string(q.submitted_at) : json_null(), "score",
+                         submitted && q.score >= 0 ? json_real(q.score) : json_null(), "questions", qs);
+    else
+        json_decref(qs);
+    if (rc == EM_OK && submitted)
+        json_object_set_new(*out, "results", results);
+    else
+        json_decref(results);
+    stored_quiz_cleanup(&q);
+    return rc;
+}
+
+/* ---- submitting ---- */
+
+typedef struct answer_in {
+    const char *given; /* borrowed from the body; NULL: not answered */
+    double seconds;
+    grade_result g;
+} answer_in;
+
+/* Check and grade every answer before anything is stored. */
+static int read_answers(const stored_quiz *q, const json_t *fields, answer_in *in, em_error *err)
+{
+    json_t *answers = json_is_object(fields) ? json_object_get(fields, "answers") : NULL;
+    if (!json_is_array(answers))
+        return em_error_set(err, EM_E_INVAL, "answers must be an array of {question_id, answer, seconds}");
+    if (json_array_size(answers) > q->n)
+        return em_error_set(err, EM_E_INVAL, "the quiz has %zu questions", q->n);
+    for (size_t i = 0; i < json_array_size(answers); i++) {
+        json_t *a = json_array_get(answers, i);
+        const char *qid = json_string_value(json_object_get(a, "question_id"));
+        json_t *given = json_object_get(a, "answer");
+        json_t *secs = json_object_get(a, "seconds");
+        if (!json_is_object(a) || qid == NULL)
+            return em_error_set(err, EM_E_INVAL, "answers[%zu] needs a question_id", i);
+        size_t pos = q->n;
+        for (size_t k = 0; k < q->n && pos == q->n; k++)
+            if (strcmp(q->items[k].question_id, qid) == 0)
+                pos = k;
+        if (pos == q->n)
+            return em_error_set(err, EM_E_INVAL, "answers[%zu]: question %s is not in this quiz", i, qid);
+        if (in[pos].given != NULL)
+            return em_error_set(err, EM_E_INVAL, "answers[%zu]: question %s is answered twice", i, qid);
+        if (!json_is_string(given))
+            return em_error_set(err, EM_E_INVAL, "answers[%zu]: answer must be text", i);
+        if (secs != NULL && !json_is_null(secs) &&
+            (!json_is_number(secs) || json_number_value(secs) < 0 || json_number_value(secs) > 86400))
+            return em_error_set(err, EM_E_INVAL, "answers[%zu]: seconds must be a number from 0 to 86400", i);
+        em_error e = {0};
+        int rc = grade_item(&q->items[pos], json_string_value(given), json_string_length(given), &in[pos].g, &e);
+        if (rc != EM_OK) /* empty, too long, not UTF-8: the answer's fault */
+            return em_error_set(err, EM_E_INVAL, "answers[%zu]: %s", i, e.msg);
+        in[pos].given = json_string_value(given);
+        in[pos].seconds = secs != NULL && json_is_number(secs) ? json_number_value(secs) : -1;
+    }
+    return EM_OK;
+}
+
+/* The grade a quiz answer gives the question's review card. */
+static fsrs_grade card_grade(const grade_result *g)
+{
+    if (!g->correct)
+        return FSRS_AGAIN;
+    return g->typo_forgiven ? FSRS_HARD : FSRS_GOOD;
+}
+
+/* Per-topic mastery before the first and after the last answer of a quiz. */
+typedef struct topic_change {
+    const char *topic;
+    double before, after;
+} topic_change;
+
+static void note_change(topic_change *c, size_t *n, const char *topic, double before, double after)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(c[i].topic, topic) == 0) {
+            c[i].after = after;
+            return;
+        }
+    c[(*n)++] = (topic_change){topic, before, after};
+}
+
+int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *fields, int64_t now_ms,
+                json_t **out, em_error *err)
+{
+    *out = NULL;
+    stored_quiz q;
+    int rc = load_quiz(d, who, quiz_id, true, &q, err);
+    if (rc != EM_OK)
+        return rc;
+    answer_in *in = em_calloc(q.n + 1, sizeof *in);
+    topic_change *changes = em_calloc(q.n + 1, sizeof *changes);
+    size_t n_changes = 0;
+    rc = read_answers(&q, fields, in, err);
+    size_t correct = 0;
+    for (size_t i = 0; i < q.n; i++)
+        correct += in[i].given != NULL && in[i].g.correct;
+    double score = q.n > 0 ? (double)correct / (double)q.n : 0;
+    bool began = false;
+    if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
+        began = true;
+    if (rc == EM_OK) {
+        char now[32], score_text[32];
+        clock_iso8601(now_ms, now);
+        snprintf(score_text, sizeof score_text, "%.17g", score);
+        const char *params[] = {now, score_text, quiz_id};
+        rc = db_run_cached(d,
+                           "UPDATE quizzes SET submitted_at = $1, score = CAST($2 AS DOUBLE PRECISION) "
+                           "WHERE id = $3 AND submitted_at IS NULL",
+                           params, 3, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+        if (rc == EM_OK && db_changes(d) != 1)
+            rc = em_error_set(err, EM_E_CONFLICT, "the quiz was submitted already");
+    }
+    for (size_t i = 0; rc == EM_OK && i < q.n; i++) {
+        const item *it = &q.items[i];
+        if (in[i].given == NULL)
+            continue;
+        attempt_row a = {.quiz_id = quiz_id, .position = it->position,
+                         .question_id = it->question_id[0] ? it->question_id : NULL, .topic = it->topic,
+                         .term = it->term, .kind = "quiz", .given = in[i].given,
+                         .given_option = is_choice(it->type) ? in[i].g.option : -1,
+                         .expected = it->answer, .correct = in[i].g.correct, .seconds = in[i].seconds,
+                         .at_ms = now_ms};
+        rc = attempts__insert(d, who->user_id, &a, err);
+        double before = 0, after = 0;
+        if (rc == EM_OK)
+            rc = mastery_observe(d, who->user_id, it->topic, in[i].g.correct, &before, &after, err);
+        if (rc == EM_OK)
+            note_change(changes, &n_changes, it->topic, before, after);
+        if (rc == EM_OK && it->question_id[0] != '\0')
+            rc = reviews__record(d, who->user_id, it->question_id, it->topic, card_grade(&in[i].g), "quiz", now_ms,
+                                 NULL, err);
+    }
+    /* what the answers so far show the student misunderstands, or no longer does */
+    attempt_history h = {0};
+    key_history keys = {0};
+    mc_list found = {0};
+    json_t *added = NULL, *resolved = NULL;
+    bkt_params p = bkt_default_params();
+    if (rc == EM_OK)
+        rc = attempts__history(d, who->user_id, NULL, 500, &h, err);
+    if (rc == EM_OK)
+        rc = attempts__keys(d, who->user_id, 1000, &keys, err);
+    if (rc == EM_OK)
+        rc = mc_detect(&p, h.items, h.n, keys.items, keys.n, &found, err);
+    if (rc == EM_OK)
+        rc = misconceptions__update(d, who->user_id, &p, &found, &h, now_ms, &added, &resolved, err);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK && began)
+        db_rollback(d);
+    if (rc == EM_OK) {
+        json_t *results = json_array(), *mastery = json_array();
+        for (size_t i = 0; i < q.n; i++)
+            json_array_append_new(results, result_json(&q.items[i], in[i].given, in[i].given ? &in[i].g : NULL));
+        for (size_t i = 0; i < n_changes; i++)
+            json_array_append_new(mastery, json_pack("{s:s, s:f, s:f, s:b}", "topic", changes[i].topic, "before",
+                                                     changes[i].before, "after", changes[i].after, "mastered",
+                                                     changes[i].after >= BKT_MASTERED));
+        *out = json_pack("{s:s, s:f, s:i, s:i, s:o, s:o, s:{s:o, s:o}}", "quiz_id", quiz_id, "score", score,
+                         "correct", (json_int_t)correct, "total", (json_int_t)q.n, "results", results, "mastery",
+                         mastery, "misconceptions", "detected", added, "resolved", resolved);
+        added = resolved = NULL;
+    }
+    json_decref(added);
+    json_decref(resolved);
+    mc_list_cleanup(&found);
+    attempt_history_cleanup(&h);
+    key_history_cleanup(&keys);
+    free(changes);
+    free(in);
+    stored_quiz_cleanup(&q);
+    return rc;
+}
