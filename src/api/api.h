@@ -63,6 +63,7 @@ typedef struct api_ctx {
     void *wake_ctx;
     const struct llm_provider *llm;  /* the tutor's engine (LLM_PROVIDER) */
     struct passages_cache *passages; /* built indexes of materials (TUTOR_INDEX_CACHE_MB) */
+    const struct wordnet *wordnet;   /* quiz distractors (WORDNET_DIR); may be NULL */
     api_tutor *tutor;                /* the stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
 } api_ctx;
 
@@ -190,5 +191,14 @@ void api_workers_stats(http_req *req, http_res *res);
 void api_workers_dashboard(http_req *req, http_res *res);
 void api_admin_job_retry(http_req *req, http_res *res);
 void api_admin_job_delete(http_req *req, http_res *res);
+/* api/quizzes.c */
+void api_quiz_generate(http_req *req, http_res *res);
+void api_quiz_get(http_req *req, http_res *res);
+void api_quiz_submit(http_req *req, http_res *res);
+void api_reviews_due(http_req *req, http_res *res);
+void api_reviews_grade(http_req *req, http_res *res);
+void api_analyze_performance(http_req *req, http_res *res);
+void api_misconceptions_list(http_req *req, http_res *res);
+void api_sessions_autopilot_next(http_req *req, http_res *res);
 
 #endif

@@ -62,6 +62,17 @@ static const http_route routes[] = {
     {"GET", "/api/curricula", api_curricula_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/curricula/{id}", api_curricula_get, HTTP_SIGNED_IN, 0},
     {"PUT", "/api/materials/{id}/curricula", api_materials_curricula, HTTP_SIGNED_IN, 0},
+    /* Practice: a quiz, a card, a session's autopilot are their student's to
+     * take and drive; tutors and admins read them by the one rule. Making a
+     * quiz indexes and generates, so it runs off the I/O threads. */
+    {"POST", "/api/quiz/generate", api_quiz_generate, HTTP_SIGNED_IN, ROUTE_SLOW},
+    {"GET", "/api/quiz/{id}", api_quiz_get, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/quiz/{id}/submit", api_quiz_submit, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/reviews/due", api_reviews_due, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/reviews/{card_id}/grade", api_reviews_grade, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/analyze/performance", api_analyze_performance, HTTP_SIGNED_IN, ROUTE_SLOW},
+    {"GET", "/api/misconceptions", api_misconceptions_list, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/sessions/{id}/autopilot/next", api_sessions_autopilot_next, HTTP_SIGNED_IN, 0},
 };
 
 const http_route *api_routes(size_t *n)

@@ -13,6 +13,7 @@
 #include "db/migrate.h"
 #include "jobs/worker.h"
 #include "llm/provider.h"
+#include "content/wordnet.h"
 #include "materials/passages.h"
 #include "net/http_client.h"
 
@@ -106,6 +107,7 @@ static void build_settings(app *a)
         .wake_ctx = a,
         .llm = a->llm,
         .passages = a->passages,
+        .wordnet = a->wordnet,
         .tutor = a->tutor,
     };
 }
@@ -117,6 +119,19 @@ static bool needs_outbound(const config *c)
 {
     return (c->storage_url != NULL && strncmp(c->storage_url, "s3://", 5) == 0) ||
            (c->llm_provider != NULL && strcmp(c->llm_provider, "builtin") != 0) || c->smtp_host != NULL;
+}
+
+/* WordNet gives quizzes distractors where a material has too few terms of
+ * a kind; without it quizzes still work, with fewer choice questions. */
+static void open_wordnet(app *a)
+{
+    const char *dir = a->cfg.wordnet_dir;
+    if (dir != NULL && strcmp(dir, "none") == 0)
+        return;
+    em_error e = {0};
+    int rc = wordnet_open(dir != NULL && dir[0] ? dir : NULL, &a->wordnet, &e);
+    if (rc != EM_OK)
+        log_msg(rc == EM_E_NOT_FOUND ? LOG_INFO : LOG_WARN, "WordNet not used for quiz distractors: %s", e.msg);
 }
 
 int app_init(app *a, config *cfg, em_error *err)
@@ -169,6 +184,7 @@ int app_init(app *a, config *cfg, em_error *err)
         goto fail_storage;
     }
     a->passages = passages_cache_new((size_t)c->tutor_index_cache_mb * 1024 * 1024);
+    open_wordnet(a);
     a->tutor = api_tutor_new(a->db, c->tutor_threads, c->tutor_max_streams);
     build_settings(a);
     return EM_OK;
@@ -189,6 +205,7 @@ void app_cleanup(app *a)
 {
     api_tutor_free(a->tutor); /* waits for producers still finishing */
     passages_cache_free(a->passages);
+    wordnet_free(a->wordnet);
     storage_close(a->files);
     dbpool_free(a->db);
     accounts_free(a->accounts);

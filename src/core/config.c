@@ -397,6 +397,7 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->worker_shutdown_s = 30;
     c->job_retry_base_ms = 2000;
     c->worker_queues = dup_or(&l, "WORKER_QUEUES", "default");
+    c->wordnet_dir = dup_or(&l, "WORDNET_DIR", NULL);
     c->storage_url = dup_or(&l, "STORAGE_URL", NULL);
     c->s3_endpoint = dup_or(&l, "S3_ENDPOINT", NULL);
     c->s3_region = dup_or(&l, "S3_REGION", "us-east-1");
@@ -523,7 +524,8 @@ void config_cleanup(config *c)
                       &c->s3_secret_access_key, &c->llm_provider, &c->openai_api_key,
                       &c->openai_base_url, &c->openai_model, &c->gemini_api_key,
                       &c->gemini_model, &c->anthropic_api_key, &c->redis_url, &c->smtp_host,
-                      &c->smtp_user, &c->smtp_password, &c->emails_from_email, &c->worker_queues};
+                      &c->smtp_user, &c->smtp_password, &c->emails_from_email, &c->worker_queues,
+                      &c->wordnet_dir};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
         free(*owned[i]);
         *owned[i] = NULL;

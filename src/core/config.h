@@ -51,6 +51,8 @@ typedef struct config {
     int worker_shutdown_s;            /* WORKER_SHUTDOWN_SECONDS: grace for running jobs, default 30 */
     int job_retry_base_ms;            /* JOB_RETRY_BASE_MS: first retry delay, doubling; default 2000 */
     char *worker_queues;              /* WORKER_QUEUES: comma-separated, default "default" */
+    char *wordnet_dir;                /* WORDNET_DIR: WordNet's database for quiz distractors, default
+                                         Debian's wordnet-base; "none" to do without */
     char *storage_url;                /* STORAGE_URL: "" = DATA_DIR/files, file:///dir, or s3://bucket[/prefix] */
     char *s3_endpoint;                /* S3_ENDPOINT: e.g. http://127.0.0.1:9000 (path-style requests) */
     char *s3_region;                  /* S3_REGION, default us-east-1 */
