@@ -1,0 +1,268 @@
+/* Handler tests for src/api/quizzes.c through the real route table in
+ * process, over a section of the Debian Reference extracted as the worker
+ * would: a quiz of generated questions, each citing the passage it comes
+ * from, with no near-duplicates; its submission once (409 after), with every
+ * result's source; the 400s of bad answers; review cards due and graded; the
+ * analysis and misconceptions; the autopilot; and who may do what. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <ctype.h>
+
+#include "api_fixture.h"
+#include "core/buf.h"
+#include "learn/qgen.h"
+
+static void stock_reference(api_fx *t, char id[MATERIAL_ID_LEN + 1])
+{
+    char path[1024];
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(path, sizeof path, "%.*s/../fixtures/qgen/unix_filesystem.md", (int)(slash - __FILE__), __FILE__);
+    buf b;
+    buf_init(&b, 1 << 20);
+    em_error err = {0};
+    assert_int_equal(buf_read_file(&b, path, &err), EM_OK);
+    json_t *j = json_pack("{s:s, s:s, s:s}", "title", "Debian Reference 1.2", "format", "markdown", "text", b.data);
+    char *body = json_dumps(j, JSON_COMPACT);
+    upload_json(t, WHO_STUDENT, body, id);
+    free(body);
+    json_decref(j);
+    buf_cleanup(&b);
+    ingest_ready(t, id);
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        size_t k = 0;
+        while (k < n && p[k] && tolower((unsigned char)p[k]) == tolower((unsigned char)needle[k]))
+            k++;
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+/* POST /api/quiz/generate for the material: 201 and the quiz. */
+static json_t *new_quiz(api_fx *t, api_who w, const char *material, int count, int status)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"count\":%d}", material, count);
+    return call_json(t, "POST", "/api/quiz/generate", w, body, status);
+}
+
+static void api_quiz_generated_cites_its_sources(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char material[MATERIAL_ID_LEN + 1];
+    stock_reference(t, material);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, material, 12, 201);
+    json_t *qs = json_object_get(quiz, "questions");
+    size_t n = json_array_size(qs);
+    assert_true(n >= 8);
+    assert_true(n <= 12);
+    for (size_t i = 0; i < n; i++) {
+        json_t *q = json_array_get(qs, i);
+        const char *type = jstr(q, "type");
+        assert_true(strcmp(type, "cloze") == 0 || strcmp(type, "multiple_choice") == 0 ||
+                    strcmp(type, "true_false") == 0 || strcmp(type, "definition") == 0);
+        if (strcmp(type, "cloze") != 0)
+            assert_true(json_array_size(json_object_get(q, "options")) >= 2);
+        assert_null(json_object_get(q, "answer"));
+        /* no near-duplicates in one quiz */
+        for (size_t k = 0; k < i; k++) {
+            const char *a = jstr(q, "stem"), *b = jstr(json_array_get(qs, k), "stem");
+            assert_true(qgen_similarity(a, strlen(a), b, strlen(b)) < QGEN_NEAR_DUPLICATE);
+        }
+    }
+    /* answer every question with its first option (or a word) */
+    json_t *answers = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *q = json_array_get(qs, i);
+        json_t *opts = json_object_get(q, "options");
+        json_array_append_new(answers, json_pack("{s:s, s:s, s:i}", "question_id", jstr(q, "id"), "answer",
+                                                 opts != NULL ? json_string_value(json_array_get(opts, 0)) : "tree",
+                                                 "seconds", 10));
+    }
+    json_t *sub = json_pack("{s:o}", "answers", answers);
+    char *body = json_dumps(sub, JSON_COMPACT);
+    char target[128];
+    snprintf(target, sizeof target, "/api/quiz/%s/submit", jstr(quiz, "id"));
+    json_t *out = call_json(t, "POST", target, WHO_STUDENT, body, 200);
+    json_t *results = json_object_get(out, "results");
+    assert_int_equal(json_array_size(results), n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_array_get(results, i), *q = json_array_get(qs, i);
+        json_t *src = json_object_get(r, "source");
+        assert_string_equal(jstr(src, "material_id"), material);
+        const char *quote = jstr(src, "quote");
+        const char *expected = jstr(r, "expected");
+        const char *type = jstr(q, "type");
+        /* the key stands in its quoted source, and is an option of a choice */
+        if (strcmp(type, "true_false") != 0)
+            assert_true(contains_ci(quote, expected));
+        if (strcmp(type, "cloze") != 0) {
+            bool listed = false;
+            json_t *opts = json_object_get(q, "options");
+            for (size_t k = 0; k < json_array_size(opts); k++)
+                listed = listed || strcmp(json_string_value(json_array_get(opts, k)), expected) == 0;
+            assert_true(listed);
+        }
+        assert_true(strlen(jstr(r, "feedback")) > 0);
+    }
+    json_decref(out);
+    /* once only */
+    call_error(t, "POST", target, WHO_STUDENT, body, 409, "conflict");
+    free(body);
+    json_decref(sub);
+    /* the student's next quiz brings other questions */
+    json_t *again = new_quiz(t, WHO_STUDENT, material, 12, 201);
+    json_t *qs2 = json_object_get(again, "questions");
+    for (size_t i = 0; i < json_array_size(qs2); i++)
+        for (size_t k = 0; k < n; k++)
+            assert_string_not_equal(jstr(json_array_get(qs2, i), "id"), jstr(json_array_get(qs, k), "id"));
+    json_decref(again);
+    json_decref(quiz);
+}
+
+static void api_quiz_refusals_and_access(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char material[MATERIAL_ID_LEN + 1];
+    stock_reference(t, material);
+    /* another student's material, and the student's tutor: 404 as if absent */
+    char body[256];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", material);
+    call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT2, body, 404, "not_found");
+    call_error(t, "POST", "/api/quiz/generate", WHO_TUTOR, body, 404, "not_found");
+    call_error(t, "POST", "/api/quiz/generate", WHO_ANON, body, 401, "unauthorized");
+    call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT, "{\"count\":0}", 400, "invalid_request");
+    call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT, "not json", 400, "invalid_json");
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"topic\":\"Quantum chromodynamics\"}", material);
+    call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT, body, 422, "validation_error");
+
+    json_t *quiz = new_quiz(t, WHO_STUDENT, material, 3, 201);
+    const char *qid = jstr(json_array_get(json_object_get(quiz, "questions"), 0), "id");
+    char target[128];
+    snprintf(target, sizeof target, "/api/quiz/%s", jstr(quiz, "id"));
+    json_t *got = call_json(t, "GET", target, WHO_TUTOR, NULL, 200);
+    json_decref(got);
+    got = call_json(t, "GET", target, WHO_ADMIN, NULL, 200);
+    json_decref(got);
+    call_error(t, "GET", target, WHO_STUDENT2, NULL, 404, "not_found");
+    call_error(t, "GET", "/api/quiz/not-a-quiz", WHO_STUDENT, NULL, 404, "not_found");
+
+    snprintf(target, sizeof target, "/api/quiz/%s/submit", jstr(quiz, "id"));
+    char *big = malloc(2000);
+    memset(big, 'x', 1999);
+    big[1999] = '\0';
+    const char *fmt[] = {"{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"\"}]}",
+                         "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"%s\"}]}",
+                         "{\"answers\":[{\"question_id\":\"%s\"}]}", "{\"answers\":\"%s\"}"};
+    char *b = malloc(4096);
+    for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+        snprintf(b, 4096, fmt[i], qid, big);
+        call_error(t, "POST", target, WHO_STUDENT, b, 400, "invalid_request");
+    }
+    snprintf(b, 4096, "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"tree\"}]}", qid);
+    call_error(t, "POST", target, WHO_TUTOR, b, 404, "not_found");
+    json_t *out = call_json(t, "POST", target, WHO_STUDENT, b, 200);
+    json_decref(out);
+    call_error(t, "POST", target, WHO_STUDENT, b, 409, "conflict");
+    free(b);
+    free(big);
+    json_decref(quiz);
+}
+
+static void api_reviews_analysis_and_autopilot(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char material[MATERIAL_ID_LEN + 1];
+    stock_reference(t, material);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, material, 5, 201);
+    json_t *qs = json_object_get(quiz, "questions");
+    json_t *answers = json_array();
+    for (size_t i = 0; i < json_array_size(qs); i++)
+        json_array_append_new(answers, json_pack("{s:s, s:s}", "question_id", jstr(json_array_get(qs, i), "id"),
+                                                 "answer", "none of these"));
+    json_t *sub = json_pack("{s:o}", "answers", answers);
+    char *body = json_dumps(sub, JSON_COMPACT);
+    char target[160];
+    snprintf(target, sizeof target, "/api/quiz/%s/submit", jstr(quiz, "id"));
+    json_t *out = call_json(t, "POST", target, WHO_STUDENT, body, 200);
+    json_decref(out);
+    free(body);
+    json_decref(sub);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM review_cards"), (int64_t)json_array_size(qs));
+
+    /* the cards are the student's: listed with their grades' next dates */
+    json_t *due = call_json(t, "GET", "/api/reviews/due?limit=10", WHO_STUDENT, NULL, 200);
+    assert_non_null(json_object_get(due, "cards"));
+    assert_non_null(json_object_get(due, "day"));
+    json_decref(due);
+    due = call_json(t, "GET", "/api/reviews/due", WHO_STUDENT2, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(due, "cards")), 0);
+    json_decref(due);
+    call_error(t, "GET", "/api/reviews/due?limit=0", WHO_STUDENT, NULL, 400, "invalid_request");
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(api_fx_db(t), "SELECT id FROM review_cards LIMIT 1", &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    char card[64];
+    snprintf(card, sizeof card, "%s", db_column_text(st, 0));
+    db_finalize(st);
+    snprintf(target, sizeof target, "/api/reviews/%s/grade", card);
+    call_error(t, "POST", target, WHO_STUDENT, "{\"grade\":\"meh\"}", 400, "invalid_request");
+    call_error(t, "POST", target, WHO_STUDENT, "{\"grade\":5}", 400, "invalid_request");
+    call_error(t, "POST", target, WHO_STUDENT2, "{\"grade\":\"good\"}", 404, "not_found");
+    call_error(t, "POST", target, WHO_TUTOR, "{\"grade\":\"good\"}", 404, "not_found");
+    json_t *g = call_json(t, "POST", target, WHO_STUDENT, "{\"grade\":\"good\"}", 200);
+    assert_non_null(json_object_get(g, "due_at"));
+    assert_true(jint(g, "scheduled_days") >= 1);
+    json_decref(g);
+
+    /* the analysis: for the student, by the student's tutor; not by another */
+    json_t *a = call_json(t, "POST", "/api/analyze/performance", WHO_STUDENT, "{}", 200);
+    assert_int_equal(jint(a, "attempts"), (json_int_t)json_array_size(qs));
+    assert_true(json_array_size(json_object_get(a, "topics")) >= 1);
+    json_decref(a);
+    char who[128];
+    snprintf(who, sizeof who, "{\"user_id\":\"%s\"}", api_fx_id(t, WHO_STUDENT));
+    a = call_json(t, "POST", "/api/analyze/performance", WHO_TUTOR, who, 200);
+    json_decref(a);
+    call_error(t, "POST", "/api/analyze/performance", WHO_STUDENT2, who, 404, "not_found");
+    json_t *m = call_json(t, "GET", "/api/misconceptions?status=all", WHO_STUDENT, NULL, 200);
+    assert_non_null(json_object_get(m, "items"));
+    json_decref(m);
+    call_error(t, "GET", "/api/misconceptions?status=sometimes", WHO_STUDENT, NULL, 400, "invalid_request");
+
+    /* the autopilot of a session: the student's to drive */
+    char sbody[256];
+    snprintf(sbody, sizeof sbody,
+             "{\"title\":\"Unix\",\"exam_date\":\"2027-06-01\",\"daily_minutes\":45,\"material_ids\":[\"%s\"]}",
+             material);
+    json_t *session = call_json(t, "POST", "/api/sessions", WHO_STUDENT, sbody, 201);
+    snprintf(target, sizeof target, "/api/sessions/%s/autopilot/next", jstr(session, "id"));
+    json_t *next = call_json(t, "POST", target, WHO_STUDENT, NULL, 200);
+    assert_true(strlen(jstr(next, "reason")) > 0);
+    assert_true(strlen(jstr(next, "activity")) > 0);
+    json_decref(next);
+    call_error(t, "POST", target, WHO_TUTOR, NULL, 404, "not_found");
+    call_error(t, "POST", target, WHO_STUDENT2, NULL, 404, "not_found");
+    json_decref(session);
+    json_decref(quiz);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        API_BOTH(api_quiz_generated_cites_its_sources),
+        API_BOTH(api_quiz_refusals_and_access),
+        API_BOTH(api_reviews_analysis_and_autopilot),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
