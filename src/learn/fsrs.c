@@ -3,7 +3,7 @@
  * the formulas are those of the FSRS wiki "The Algorithm", FSRS-6), made to
  * give bit-for-bit the same memory states and intervals: every place where
  * ts-fsrs rounds a value with toFixed(8) rounds it here the same way
- * (round_fixed8), Math.round is round_half_up, and elapsed days are UTC
+ * (fsrs_round_fixed8), Math.round is round_half_up, and elapsed days are UTC
  * calendar days. docs/internals/fsrs.md lists each formula. */
 #include "learn/fsrs.h"
 
@@ -52,7 +52,7 @@ static double round_half_up(double x)
  * correctly rounded and 1e8 exact. n comes from x * 1e8, whose rounding can
  * only matter when it lands near a half; there the exact decimal expansion
  * of x (glibc prints it exactly) decides. */
-static double round_fixed8(double x)
+double fsrs_round_fixed8(double x)
 {
     if (!isfinite(x))
         return x;
@@ -157,7 +157,7 @@ int fsrs_parse_weights(const char *text, double w[FSRS_PARAMS], em_error *err)
 static void decay_factor(const fsrs_params *p, double *decay, double *factor)
 {
     *decay = -p->w[20];
-    *factor = round_fixed8(exp((1.0 / *decay) * log(0.9)) - 1);
+    *factor = fsrs_round_fixed8(exp((1.0 / *decay) * log(0.9)) - 1);
 }
 
 /* R(t, S) = (1 + FACTOR * t / S)^DECAY (ts-fsrs forgetting_curve). */
@@ -165,7 +165,7 @@ static double forgetting_curve(const fsrs_params *p, double t, double s)
 {
     double decay, factor;
     decay_factor(p, &decay, &factor);
-    return round_fixed8(pow(1 + factor * t / s, decay));
+    return fsrs_round_fixed8(pow(1 + factor * t / s, decay));
 }
 
 /* I(r) = (r^(1/DECAY) - 1) / FACTOR: the interval, as a multiple of S, after
@@ -174,13 +174,13 @@ static double interval_modifier(const fsrs_params *p)
 {
     double decay, factor;
     decay_factor(p, &decay, &factor);
-    return round_fixed8((pow(p->request_retention, 1 / decay) - 1) / factor);
+    return fsrs_round_fixed8((pow(p->request_retention, 1 / decay) - 1) / factor);
 }
 
 /* D0(G) = w4 - e^(w5 (G - 1)) + 1 (not yet clamped to 1..10). */
 static double init_difficulty(const fsrs_params *p, int g)
 {
-    return round_fixed8(p->w[4] - exp((g - 1) * p->w[5]) + 1);
+    return fsrs_round_fixed8(p->w[4] - exp((g - 1) * p->w[5]) + 1);
 }
 
 /* S0(G) = w[G-1], at least 0.1. */
@@ -194,9 +194,9 @@ static double init_stability(const fsrs_params *p, int g)
 static double next_difficulty(const fsrs_params *p, double d, int g)
 {
     double delta_d = -p->w[6] * (g - 3);
-    double damped = round_fixed8(delta_d * (10 - d) / 9);
+    double damped = fsrs_round_fixed8(delta_d * (10 - d) / 9);
     double next_d = d + damped;
-    double reverted = round_fixed8(p->w[7] * init_difficulty(p, 4) + (1 - p->w[7]) * next_d);
+    double reverted = fsrs_round_fixed8(p->w[7] * init_difficulty(p, 4) + (1 - p->w[7]) * next_d);
     return clampd(reverted, 1, 10);
 }
 
@@ -208,14 +208,14 @@ static double next_recall_stability(const fsrs_params *p, double d, double s, do
     double easy_bonus = g == FSRS_EASY ? p->w[16] : 1;
     double v = s * (1 + exp(p->w[8]) * (11 - d) * pow(s, -p->w[9]) * (exp((1 - r) * p->w[10]) - 1) *
                             hard_penalty * easy_bonus);
-    return round_fixed8(clampd(v, S_MIN, S_MAX));
+    return fsrs_round_fixed8(clampd(v, S_MIN, S_MAX));
 }
 
 /* S'f = w11 D^-w12 ((S + 1)^w13 - 1) e^(w14 (1 - R)): stability after a lapse. */
 static double next_forget_stability(const fsrs_params *p, double d, double s, double r)
 {
     double v = p->w[11] * pow(d, -p->w[12]) * (pow(s + 1, p->w[13]) - 1) * exp((1 - r) * p->w[14]);
-    return round_fixed8(clampd(v, S_MIN, S_MAX));
+    return fsrs_round_fixed8(clampd(v, S_MIN, S_MAX));
 }
 
 void fsrs_fuzz_range(double interval, int32_t elapsed_days, int maximum_interval, int32_t *min_ivl,

@@ -71,6 +71,9 @@ int fsrs_review(const fsrs_params *p, const fsrs_card *c, int64_t now_ms, fsrs_g
  * curve at the whole UTC calendar days since the last review, rounded to 8
  * decimals, the very R that fsrs_review feeds its stability update. */
 double fsrs_retrievability(const fsrs_params *p, const fsrs_card *c, int64_t now_ms);
+/* JavaScript's +x.toFixed(8): x rounded to 8 decimals, a tie away from zero,
+ * exactly as ts-fsrs rounds its memory states (no binary-to-decimal drift). */
+double fsrs_round_fixed8(double x);
 /* Whole UTC calendar days from a to b (b's date minus a's date; negative
  * when b is on an earlier day): the elapsed days of a review. */
 int64_t fsrs_days_between(int64_t a_ms, int64_t b_ms);
