@@ -3,7 +3,9 @@
 # `exammentor fsrs replay` and with ts-fsrs under node (ref.cjs), and compares
 # every review field by field (diff.cjs): scheduled days and due dates exactly,
 # stability and difficulty within 1e-6. Runs with the defaults, with
-# --retention 0.8, and with custom --weights.
+# --retention 0.8, and with custom --weights. `exammentor fsrs evaluate` is
+# checked against evaluate.cjs (ts-fsrs's predictions, the metrics written
+# again in JavaScript) within 1e-9.
 #
 #   tests/fsrs/compare.sh EXAMMENTOR WORKDIR [CARDS]
 #
@@ -54,8 +56,27 @@ run defaults
 run retention-0.8 --retention 0.8
 run weights --weights "$weights"
 run weights-retention-0.95 --retention 0.95 --weights "$weights"
+# evaluate: the metrics against evaluate.cjs (ts-fsrs's R, the benchmark's formulas), within 1e-9.
+run_evaluate() {
+  local name=$1
+  shift
+  local ours ref
+  ours=$("$bin" fsrs evaluate "$@" <"$log") || { echo "compare.sh: FAIL (evaluate $name): exited $?" >&2; status=1; return; }
+  ref=$(node "$here/evaluate.cjs" "$@" <"$log") || { echo "compare.sh: FAIL (evaluate $name): evaluate.cjs exited $?" >&2; status=1; return; }
+  if node -e '
+    const [a, b] = process.argv.slice(1).map(JSON.parse);
+    const bad = ["count", "log_loss", "rmse_bins", "auc"].filter((k) => !(Math.abs(a[k] - b[k]) <= 1e-9));
+    process.exit(bad.length === 0 && a.count > 0 ? 0 : 1);' "$ours" "$ref"; then
+    echo "ok (evaluate $name): $ours"
+  else
+    echo "FAIL (evaluate $name): ours $ours, reference $ref" >&2
+    status=1
+  fi
+}
+run_evaluate defaults
+run_evaluate weights --retention 0.8 --weights "$weights"
 if [[ $status == 0 ]]; then
-  echo "4 passed, 0 failed"
+  echo "6 passed, 0 failed"
 else
   echo "compare.sh: the replay differs from ts-fsrs" >&2
 fi
