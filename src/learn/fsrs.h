@@ -45,7 +45,9 @@ void fsrs_default_params(fsrs_params *out /* OUT */);
  * 1..10, ... w[20] 0.1..0.8; fsrs.c lists them all), a retention outside
  * (0,1), a maximum interval outside 1..36500. */
 int fsrs_params_check(const fsrs_params *p, em_error *err);
-/* Parse "w0,w1,...,w20" (exactly 21 finite numbers) into w. EM_E_INVAL otherwise. */
+/* Parse "w0,w1,...,w20" (exactly 21 finite numbers) into w. EM_E_INVAL otherwise.
+ * Plain decimals, spaces allowed around the commas; w is written only on success;
+ * the range of each weight is fsrs_params_check's business. */
 int fsrs_parse_weights(const char *text, double w[FSRS_PARAMS] /* OUT */, em_error *err);
 
 /* ---- cards and reviews ---- */
