@@ -19,6 +19,7 @@ static const char usage[] =
     "  jobs           list, show, retry or enqueue jobs (list | show ID | retry ID | enqueue KIND)\n"
     "  ingest         add study material files (PDF, text, Markdown) and extract them\n"
     "  users          create accounts, set a password or a role, list (create | set-password | set-role | list)\n"
+    "  fsrs           replay or evaluate the FSRS-6 scheduler over a review log (replay | evaluate)\n"
     "  seed-data      create demo users and topics (ENVIRONMENT=local only)\n"
     "  version        print the version\n"
     "\n"
@@ -39,6 +40,7 @@ static const command commands[] = {
     {"jobs", cmd_jobs},
     {"ingest", cmd_ingest},
     {"users", cmd_users},
+    {"fsrs", cmd_fsrs},
     {"seed-data", cmd_seed_data},
     {"version", cmd_version},
 };
