@@ -301,6 +301,7 @@ static const char *const opposites[][2] = {
     {"for", "against"},  {"same", "different"}, {"inside", "outside"},
 };
 #define N_OPPOSITES (sizeof opposites / sizeof opposites[0])
+#define MARK_MAX 9 /* bytes of the longest word above, "different" */
 
 typedef struct gword {
     char text[WORDS_MAX + 1];      /* as core/words reads it ("" when overlong) */
@@ -371,21 +372,29 @@ static bool all_digits(const char *s, size_t n)
     return n > 0;
 }
 
+/* strcmp(a, b) == 0, quicker on the usual first-letter miss. */
+static bool same_word(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 /* Note what a word says for the negation, opposite and list rules. */
 static void list_mark(glist *l, const char *w, size_t n)
 {
-    for (size_t i = 0; i < sizeof negations / sizeof negations[0]; i++)
-        l->negated = l->negated || strcmp(w, negations[i]) == 0;
     if (n >= 3 && memcmp(w + n - 3, "n't", 3) == 0)
         l->negated = true;
+    if (n > MARK_MAX)
+        return;
+    for (size_t i = 0; i < sizeof negations / sizeof negations[0]; i++)
+        l->negated = l->negated || same_word(w, negations[i]);
     for (size_t i = 0; i < N_OPPOSITES; i++) {
-        if (strcmp(w, opposites[i][0]) == 0)
+        if (same_word(w, opposites[i][0]))
             l->opposite |= (uint32_t)1 << (2 * i);
-        if (strcmp(w, opposites[i][1]) == 0)
+        if (same_word(w, opposites[i][1]))
             l->opposite |= (uint32_t)1 << (2 * i + 1);
     }
-    l->has_and = l->has_and || strcmp(w, "and") == 0;
-    l->has_or = l->has_or || strcmp(w, "or") == 0;
+    l->has_and = l->has_and || same_word(w, "and");
+    l->has_or = l->has_or || same_word(w, "or");
 }
 
 /* Read s[0..len) into l. A number written with thousands commas ("1,547",
@@ -767,6 +776,22 @@ done:
     return rc;
 }
 
+/* Feedback quotes the key's bytes; a key of invalid UTF-8 (or a sentence
+ * cut short) must not make the sentence invalid: each byte that does not
+ * start a well-formed character becomes '?'. */
+static void make_valid(char *f)
+{
+    size_t n = strlen(f);
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_decode(f + i, n - i, NULL);
+        if (l == 0) {
+            f[i] = '?';
+            l = 1;
+        }
+        i += l;
+    }
+}
+
 /* ---- the API -------------------------------------------------------------- */
 
 int grade_answer(const grade_key *k, const char *given, size_t len, grade_result *out, em_error *err)
@@ -797,6 +822,7 @@ int grade_answer(const grade_key *k, const char *given, size_t len, grade_result
         memset(out, 0, sizeof *out);
         out->option = -1;
     }
+    make_valid(out->feedback);
     return rc;
 }
 

@@ -460,6 +460,11 @@ static void grade_feedback_long_key(void **state)
     assert_true(utf8_validate(r.feedback, n, NULL));
     assert_memory_equal(r.feedback, "Not quite: the answer is 'word word", 35);
     assert_string_equal(r.feedback + n - 5, "\xe2\x80\xa6'.");
+
+    /* a key that is not UTF-8 (Latin-1 "café") still gives a valid sentence */
+    grade_key latin1 = short_key("caf\xe9");
+    r = grade_ok(&latin1, "tea");
+    assert_string_equal(r.feedback, "Not quite: the answer is 'caf?'.");
 }
 
 /* ---- grade_normalize ------------------------------------------------------- */
