@@ -472,17 +472,14 @@ static bool same_cps(const uint32_t *a, const uint32_t *b, size_t n)
     return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
 }
 
-/* Whether b is a[0..an) with one typo: a character inserted, deleted or
- * replaced, or two neighbours swapped (Damerau-Levenshtein distance 1).
- * The first character must stay: a swap of the first two is a typo, but a
- * first letter added, dropped or changed usually makes another word
- * ("asymmetric", "abiotic", "effect"), and misspellings seldom start there. */
-static bool one_typo(const char *a, size_t an, const char *b, size_t bn)
+/* Whether y[0..ny) is x[0..nx) with one typo: a character inserted,
+ * deleted or replaced, or two neighbours swapped (Damerau-Levenshtein
+ * distance 1). The first character must stay: a swap of the first two is a
+ * typo, but a first letter added, dropped or changed usually makes another
+ * word ("asymmetric", "abiotic", "effect"), and misspellings seldom start
+ * there. */
+static bool one_typo(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny)
 {
-    uint32_t x[WORDS_MAX], y[WORDS_MAX];
-    assert(an <= WORDS_MAX && bn <= WORDS_MAX);
-    size_t nx = code_points(a, an, x);
-    size_t ny = code_points(b, bn, y);
     if (nx == ny) {
         size_t i = 0;
         while (i < nx && x[i] == y[i])
@@ -504,32 +501,38 @@ static bool one_typo(const char *a, size_t an, const char *b, size_t bn)
     return i > 0 && same_cps(lng + i + 1, sht + i, ns - i);
 }
 
-/* How long w[0..n) is without a plural ending: n, n - 1 after "s", n - 2
- * after "es"; forms[] gets the distinct ones, returns how many. */
-static size_t plural_forms(const char *w, size_t n, size_t forms[3])
+/* How long the word w[0..n) (code points) is without a plural ending: n,
+ * n - 1 after an "s" (not "ss": "glass"), n - 2 after "es"; forms[] gets
+ * them, returns how many. */
+static size_t plural_forms(const uint32_t *w, size_t n, size_t forms[3])
 {
     size_t k = 0;
     forms[k++] = n;
-    if (n > 1 && w[n - 1] == 's')
+    if (n > 2 && w[n - 1] == 's' && w[n - 2] != 's')
         forms[k++] = n - 1;
     if (n > 2 && w[n - 1] == 's' && w[n - 2] == 'e')
         forms[k++] = n - 2;
     return k;
 }
 
-/* Whether the answer word a is one typo away from the key word k, either
- * as written or without a plural ending on either ("ribosme" for
- * "ribosomes"): a plural is not a typo, and the stems cannot be compared
- * for typos instead, because the stemmer treats a misspelt word's ending
- * differently (it takes the "e" off "membrane" but nothing off "membrain",
- * which would make two typos one). */
+/* Whether the answer word a[0..an) is one typo away from the key word
+ * k[0..kn), either as written or without a plural ending on either
+ * ("ribosme" for "ribosomes"): a plural is not a typo. Stems are not
+ * compared for typos instead, because the stemmer treats a misspelt word's
+ * ending differently (it takes the "e" off "membrane" but nothing off
+ * "membrain", which would make two typos one). */
 static bool typo_or_plural(const char *k, size_t kn, const char *a, size_t an)
 {
+    uint32_t x[WORDS_MAX], y[WORDS_MAX];
+    assert(kn <= WORDS_MAX && an <= WORDS_MAX);
+    size_t nx = code_points(k, kn, x), ny = code_points(a, an, y);
+    if (nx > ny + 3 || ny > nx + 3)
+        return false; /* two endings off and one typo make at most 3 */
     size_t kf[3], af[3];
-    size_t nk = plural_forms(k, kn, kf), na = plural_forms(a, an, af);
+    size_t nk = plural_forms(x, nx, kf), na = plural_forms(y, ny, af);
     for (size_t i = 0; i < nk; i++) {
         for (size_t j = 0; j < na; j++) {
-            if (one_typo(k, kf[i], a, af[j]))
+            if (one_typo(x, kf[i], y, af[j]))
                 return true;
         }
     }

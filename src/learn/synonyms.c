@@ -100,9 +100,10 @@ const char *const *synonyms_group_stems(size_t g)
     return g < N_GROUPS ? groups[g].stems : NULL;
 }
 
+/* Whether the entry is w[0..n), n > 0 (the first letter tells most apart). */
 static bool same(const char *entry, const char *w, size_t n)
 {
-    return strlen(entry) == n && memcmp(entry, w, n) == 0;
+    return entry[0] == w[0] && strncmp(entry, w, n) == 0 && entry[n] == '\0';
 }
 
 /* Whether w[0..n) is one of group g's words or stems. */
