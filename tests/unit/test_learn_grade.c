@@ -136,6 +136,8 @@ static void grade_short_two_typos(void **state)
        the stem "membran" of "membrane", which is why typos are not counted on stems */
     assert_wrong("membrane", "membrain");
     assert_wrong("membrane", "membrains");
+    /* "ss" is no plural ending: "gla" is two letters off "glass" */
+    assert_wrong("glass", "gla");
 }
 
 static void grade_short_first_letter(void **state)
