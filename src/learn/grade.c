@@ -301,6 +301,10 @@ static const char *const opposites[][2] = {
     {"for", "against"},  {"same", "different"}, {"inside", "outside"},
 };
 #define N_OPPOSITES (sizeof opposites / sizeof opposites[0])
+_Static_assert(N_OPPOSITES <= 16, "glist.opposite has two bits per pair");
+/* Stop words that name a kind of thing in programming: "for loop" is not a
+ * "while loop", though both have the one content word "loop". */
+static const char *const keywords[] = {"do", "for", "if", "until", "while"};
 #define MARK_MAX 9 /* bytes of the longest word above, "different" */
 
 typedef struct gword {
@@ -311,6 +315,7 @@ typedef struct gword {
     bool stop;         /* an English stop word */
     bool digit;        /* holds an ASCII digit: exact only */
     bool overlong;     /* over WORDS_MAX bytes: compared as raw bytes */
+    bool joined;       /* only white space or a hyphen since the word before (words_word.joined) */
     signed char table; /* in the synonym table: 1, 0, -1 not yet looked up */
     bool taken;        /* matching: an answer word matched to a key word, a key word matched */
     size_t match;      /* matching: a key word's answer word */
@@ -424,6 +429,7 @@ static int list_read(glist *l, words_stemmer *st, const char *s, size_t len)
         g->start = w.start;
         g->end = w.end;
         g->overlong = w.overlong;
+        g->joined = w.joined;
         if (w.overlong) {
             l->n_content++;
             continue;
@@ -569,6 +575,25 @@ static bool words_match(int pass, const glist *kl, gword *k, const glist *al, gw
     }
 }
 
+static bool is_keyword(const gword *w)
+{
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+        if (same_word(w->text, keywords[i]))
+            return true;
+    }
+    return false;
+}
+
+/* Whether key word i stands right after a keyword ("for loop") and its
+ * answer word j right after another one ("while loop"). */
+static bool keyword_swapped(const glist *kl, size_t i, const glist *al, size_t j)
+{
+    if (i == 0 || j == 0 || !kl->w[i].joined || !al->w[j].joined)
+        return false;
+    const gword *kb = &kl->w[i - 1], *ab = &al->w[j - 1];
+    return is_keyword(kb) && is_keyword(ab) && strcmp(kb->text, ab->text) != 0;
+}
+
 typedef enum verdict_kind {
     V_RIGHT,
     V_MISSING,  /* a key word is not in the answer, or its numbers are out of order */
@@ -624,6 +649,10 @@ static verdict judge(glist *kl, glist *al)
         const gword *k = &kl->w[i];
         if (key_all || !k->stop) {
             if (!k->taken) {
+                v.kind = V_MISSING;
+                return v;
+            }
+            if (keyword_swapped(kl, i, al, k->match)) {
                 v.kind = V_MISSING;
                 return v;
             }

@@ -12,8 +12,9 @@
  * from learn/synonyms; the answer may add at most as many content words as
  * the key has, and none when it joins words with "and" or "or" where the key
  * does not (a list or a hedge: "mitochondria or ribosomes"). A negation or
- * an opposite the key does not have ("not", "without", "before" for "after")
- * makes it wrong. docs/internals/learn.md, "Grading answers", gives every
+ * an opposite the key does not have ("not", "without", "before" for "after"),
+ * or another programming keyword before a key word ("while loop" for "for
+ * loop"), makes it wrong. docs/internals/learn.md, "Grading answers", gives every
  * rule and why.
  *
  * Pure and reentrant: no I/O, no globals; each call makes its own stemmer

@@ -1,10 +1,10 @@
 /* grade: short answers (case, punctuation, plurals, one typo and not two, a
- * swap, numbers exact, synonyms, extra words, lists and hedges, negations and
- * opposites, keys of stop words, other accepted answers); multiple choice by
- * letter in every form and by text, wrong, and naming no option; true/false;
- * refused answers and keys; the feedback; grade_normalize; the synonym table
- * and its stems; grading from several threads at once. Every expected value
- * is written by hand. */
+ * swap, numbers exact, synonyms, extra words, lists and hedges, negations,
+ * opposites and programming keywords, keys of stop words, other accepted
+ * answers); multiple choice by letter in every form and by text, wrong, and
+ * naming no option; true/false; refused answers and keys; the feedback;
+ * grade_normalize; the synonym table and its stems; grading from several
+ * threads at once. Every expected value is written by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,7 +205,7 @@ static void grade_short_extra_words(void **state)
     assert_right("salt and pepper", "pepper and salt");   /* the key has "and" */
 }
 
-static void grade_short_negations_opposites(void **state)
+static void grade_short_negations_opposites_keywords(void **state)
 {
     (void)state;
     assert_wrong("mitosis", "not mitosis"); /* "not" is a stop word, yet it turns the answer */
@@ -217,6 +217,11 @@ static void grade_short_negations_opposites(void **state)
     assert_wrong("more oxygen", "less oxygen");
     assert_wrong("with oxygen", "without oxygen");
     assert_right("in the nucleus", "nucleus");
+    /* a keyword before the same word: "for" and "while" are stop words, "loop" matches */
+    assert_wrong("for loop", "while loop");
+    assert_wrong("if statement", "a while-statement");
+    assert_right("for loop", "a for-loop");
+    assert_right("if statement", "an if statement for branching");
     assert_wrong("in the nucleus", "out of the nucleus");
 }
 
@@ -609,7 +614,7 @@ int main(void)
         cmocka_unit_test(grade_short_numbers),
         cmocka_unit_test(grade_short_synonyms),
         cmocka_unit_test(grade_short_extra_words),
-        cmocka_unit_test(grade_short_negations_opposites),
+        cmocka_unit_test(grade_short_negations_opposites_keywords),
         cmocka_unit_test(grade_short_stop_words_only),
         cmocka_unit_test(grade_short_also_accepted),
         cmocka_unit_test(grade_short_long_words),
