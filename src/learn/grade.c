@@ -10,8 +10,9 @@
  * words, or all its words when it has no other) are matched to distinct
  * counted words of the answer in three passes: same stem, then synonyms,
  * then one typo. The answer is right when every counted key word is matched,
- * its numbers in the key's order, the answer adds few enough words, and it
- * has no negation or opposite the key lacks. docs/internals/learn.md,
+ * its numbers in the key's order and no other programming keyword before
+ * it, the answer adds few enough words, and it has no negation or opposite
+ * the key lacks. docs/internals/learn.md,
  * "Grading answers", says why each rule is what it is. */
 #include "learn/grade.h"
 
@@ -52,8 +53,8 @@ static size_t space_at(const char *s, size_t i, size_t end)
     size_t n = utf8_decode(s + i, end - i, &cp);
     if (n == 0)
         return 0;
-    if (cp < 0xa0 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 ||
-        cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff)
+    if (cp <= 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 || cp == 0x2029 ||
+        cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff)
         return n;
     return 0;
 }
