@@ -25,6 +25,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/words.h"
+#include "learn/synonyms.h"
 
 /* ---- constants (docs/internals/learn.md says why) ------------------------ */
 
@@ -70,70 +71,6 @@ static const char *const frame_words[] = {
 static const char *const pronouns[] = {
     "it", "its", "it's", "this", "that", "these", "those", "they", "them", "their", "there", "he", "she",
 };
-
-/* Common English synonym groups, the everyday word a learner reaches for
- * beside the one a textbook uses. General language only: nothing here is
- * about one subject. Matched by stem, so inflections come along. */
-static const char *const synonyms[][6] = {
-    {"begin", "start", "commence", "initiate", NULL},
-    {"end", "finish", "terminate", "complete", NULL},
-    {"leave", "exit", "quit", "break", NULL},
-    {"stop", "halt", "abort", "terminate", NULL},
-    {"run", "execute", "invoke", "launch", NULL},
-    {"show", "display", "print", "list", NULL},
-    {"remove", "delete", "erase", "clear", NULL},
-    {"change", "modify", "alter", "edit", "update", NULL},
-    {"create", "build", "construct", "generate", NULL},
-    {"find", "search", "locate", "look", NULL},
-    {"mistake", "error", "fault", "failure", NULL},
-    {"fail", "failure", "unsuccessful", NULL},
-    {"repeat", "loop", "iterate", "iteration", "cycle", NULL},
-    {"choose", "select", "pick", NULL},
-    {"combine", "join", "merge", "concatenate", NULL},
-    {"split", "divide", "separate", NULL},
-    {"copy", "duplicate", "replicate", NULL},
-    {"move", "transfer", "relocate", NULL},
-    {"compare", "comparison", "contrast", NULL},
-    {"check", "test", "verify", "examine", NULL},
-    {"save", "store", "keep", "preserve", NULL},
-    {"send", "transmit", "pass", NULL},
-    {"argument", "parameter", NULL},
-    {"folder", "directory", NULL},
-    {"command", "instruction", NULL},
-    {"fast", "quick", "rapid", "speed", NULL},
-    {"big", "large", "huge", NULL},
-    {"small", "little", "tiny", NULL},
-    {"allow", "permit", "enable", NULL},
-    {"prevent", "block", "forbid", "disable", NULL},
-    {"wait", "pause", "delay", NULL},
-    {"ignore", "skip", "omit", "disregard", NULL},
-    {"hide", "conceal", "suppress", NULL},
-    {"cause", "reason", NULL},
-    {"occur", "arise", NULL},
-    {"answer", "reply", "response", NULL},
-    {"kind", "type", "category", NULL},
-    {"part", "piece", "component", "portion", NULL},
-    {"many", "multiple", "several", NULL},
-    {"require", "necessary", "mandatory", NULL},
-    {"help", "assist", "aid", NULL},
-    {"increase", "grow", "raise", NULL},
-    {"decrease", "reduce", "shrink", "lower", NULL},
-    {"previous", "prior", "earlier", NULL},
-    {"later", "subsequent", "following", NULL},
-    {"ask", "prompt", "request", NULL},
-    {"name", "label", "identifier", NULL},
-    {"rule", "law", "principle", NULL},
-    {"buy", "purchase", NULL},
-    {"energy", "power", NULL},
-    {"same", "identical", "equal", NULL},
-    {"value", "amount", "quantity", NULL},
-    {"forever", "indefinitely", "infinite", NULL},
-    {"background", "behind", NULL},
-    {"replace", "substitute", "swap", NULL},
-    {"shorten", "abbreviate", "alias", NULL},
-};
-
-#define N_SYNONYM_GROUPS (sizeof synonyms / sizeof synonyms[0])
 
 static bool in_list(const char *const *list, size_t n, const char *w)
 {
@@ -589,21 +526,19 @@ static int read_question(retrieve_query *q, words_stemmer *st, const char *text,
     return EM_OK;
 }
 
-/* Add the synonyms of the asked words, each in its word's group. */
-static int add_synonyms(retrieve_query *q, words_stemmer *st, em_error *err)
+/* Add the synonyms of the asked words, each in its word's group (the table
+ * and its stems are learn/synonyms'). */
+static void add_synonyms(retrieve_query *q)
 {
     size_t asked = q->n;
-    char stem[WORDS_STEM_MAX + 1];
-    for (size_t g = 0; g < N_SYNONYM_GROUPS; g++) {
+    for (size_t g = 0; g < synonyms_count(); g++) {
+        const char *const *words = synonyms_group(g);
+        const char *const *stems = synonyms_group_stems(g);
         /* is any word of the group asked? */
         int hit = -1;
-        for (size_t k = 0; synonyms[g][k] != NULL && hit < 0; k++) {
-            size_t sl;
-            int rc = words_stem(st, synonyms[g][k], strlen(synonyms[g][k]), stem, &sl);
-            if (rc != EM_OK)
-                return em_error_set(err, rc, "stemming failed");
+        for (size_t k = 0; stems[k] != NULL && hit < 0; k++) {
             for (size_t i = 0; i < asked; i++) {
-                if (q->terms[i].origin == RETRIEVE_ASKED && strcmp(q->terms[i].stem, stem) == 0) {
+                if (q->terms[i].origin == RETRIEVE_ASKED && strcmp(q->terms[i].stem, stems[k]) == 0) {
                     hit = (int)i;
                     break;
                 }
@@ -612,22 +547,17 @@ static int add_synonyms(retrieve_query *q, words_stemmer *st, em_error *err)
         if (hit < 0)
             continue;
         retrieve_term base = q->terms[hit];
-        for (size_t k = 0; synonyms[g][k] != NULL; k++) {
-            size_t sl;
-            int rc = words_stem(st, synonyms[g][k], strlen(synonyms[g][k]), stem, &sl);
-            if (rc != EM_OK)
-                return em_error_set(err, rc, "stemming failed");
-            if (strcmp(stem, base.stem) == 0)
+        for (size_t k = 0; stems[k] != NULL; k++) {
+            if (strcmp(stems[k], base.stem) == 0)
                 continue;
             bool known = false;
             for (size_t i = 0; i < q->n; i++)
-                known = known || strcmp(q->terms[i].stem, stem) == 0;
+                known = known || strcmp(q->terms[i].stem, stems[k]) == 0;
             if (!known)
-                query_add(q, stem, synonyms[g][k], SYNONYM_WEIGHT * base.weight, RETRIEVE_SYNONYM, base.group,
+                query_add(q, stems[k], words[k], SYNONYM_WEIGHT * base.weight, RETRIEVE_SYNONYM, base.group,
                           base.pos);
         }
     }
-    return EM_OK;
 }
 
 int retrieve_query_build(const char *question, size_t len, const char *const *history, size_t n_history,
@@ -655,7 +585,7 @@ int retrieve_query_build(const char *question, size_t len, const char *const *hi
     int rc =
         read_question(out, st, question, len, 1.0, RETRIEVE_ASKED, true, &content, &pronoun, &leading, err);
     if (rc == EM_OK)
-        rc = add_synonyms(out, st, err);
+        add_synonyms(out);
     if (rc == EM_OK && n_history > from && (content <= FOLLOW_UP_WORDS || pronoun || leading)) {
         double w = CARRY_WEIGHT;
         size_t before = out->n;
