@@ -1,6 +1,7 @@
 /* attempts: see attempts.h. */
 #include "study/attempts.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
     int rc = db_prepare_cached(
         d,
         "SELECT a.question_id, a.topic, a.term, a.correct, a.given_option, a.given, a.expected, a.answered_at, "
-        "a.seconds, i.type FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = a.quiz_id AND i.position = a.position "
+        "a.seconds, i.type, i.options FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = a.quiz_id AND i.position = a.position "
         "LEFT JOIN quizzes z ON z.id = a.quiz_id "
         "WHERE a.user_id = $1 AND a.kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR z.session_id = $2) "
         "ORDER BY a.answered_at DESC, a.id DESC LIMIT $3",
@@ -122,6 +123,15 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         memset(a, 0, sizeof *a);
         const char *given = db_column_text(st, 5);
         const char *type = db_column_text(st, 9);
+        /* a choice answered by its letter is read as the option's text */
+        json_t *options = NULL;
+        int chosen = (int)db_column_int64(st, 4);
+        if (chosen >= 0 && db_column_text(st, 10) != NULL) {
+            options = json_loads(db_column_text(st, 10), 0, NULL);
+            const char *text = json_string_value(json_array_get(options, (size_t)chosen));
+            if (text != NULL)
+                given = text;
+        }
         char norm[512];
         grade_normalize(given != NULL ? given : "", given != NULL ? strlen(given) : 0, norm, sizeof norm);
         a->question_id = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 0));
@@ -136,6 +146,7 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         a->expected_text = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 6));
         a->at_ms = iso_ms(db_column_text(st, 7));
         a->seconds = db_column_is_null(st, 8) ? -1 : db_column_double(st, 8);
+        json_decref(options);
     }
     db_finalize(st);
     if (rc != EM_OK) {

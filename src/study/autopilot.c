@@ -24,8 +24,8 @@ static json_t *planned_today(db *d, const principal *who, const char *session_id
     em_error e = {0};
     json_t *out = json_array();
     if (plans_latest(d, who, session_id, &r, &e) == EM_OK) {
-        json_t *plan = json_loads(r.plan_json, 0, NULL);
-        json_t *days = json_object_get(plan, "days");
+        json_t *doc = json_loads(r.plan_json, 0, NULL);
+        json_t *days = json_object_get(doc, "days");
         for (size_t i = 0; i < json_array_size(days); i++) {
             json_t *day = json_array_get(days, i);
             if (!json_is_string(json_object_get(day, "date")) ||
@@ -40,7 +40,7 @@ static json_t *planned_today(db *d, const principal *who, const char *session_id
                                                          (json_int_t)json_integer_value(json_object_get(it, "minutes"))));
             }
         }
-        json_decref(plan);
+        json_decref(doc);
     }
     plan_record_cleanup(&r);
     return out;

@@ -47,20 +47,20 @@ static bool contains_ci(const char *hay, const char *needle)
     return false;
 }
 
-/* POST /api/quiz/generate for the material: 201 and the quiz. */
-static json_t *new_quiz(api_fx *t, api_who w, const char *material, int count, int status)
+/* POST /api/quiz/generate for the material: the quiz, with the status checked. */
+static json_t *new_quiz(api_fx *t, api_who w, const char *mat, int count, int status)
 {
     char body[256];
-    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"count\":%d}", material, count);
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"count\":%d}", mat, count);
     return call_json(t, "POST", "/api/quiz/generate", w, body, status);
 }
 
 static void api_quiz_generated_cites_its_sources(void **state)
 {
     api_fx *t = api_fx_of(state);
-    char material[MATERIAL_ID_LEN + 1];
-    stock_reference(t, material);
-    json_t *quiz = new_quiz(t, WHO_STUDENT, material, 12, 201);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 12, 201);
     json_t *qs = json_object_get(quiz, "questions");
     size_t n = json_array_size(qs);
     assert_true(n >= 8);
@@ -98,7 +98,7 @@ static void api_quiz_generated_cites_its_sources(void **state)
     for (size_t i = 0; i < n; i++) {
         json_t *r = json_array_get(results, i), *q = json_array_get(qs, i);
         json_t *src = json_object_get(r, "source");
-        assert_string_equal(jstr(src, "material_id"), material);
+        assert_string_equal(jstr(src, "material_id"), mat);
         const char *quote = jstr(src, "quote");
         const char *expected = jstr(r, "expected");
         const char *type = jstr(q, "type");
@@ -120,7 +120,7 @@ static void api_quiz_generated_cites_its_sources(void **state)
     free(body);
     json_decref(sub);
     /* the student's next quiz brings other questions */
-    json_t *again = new_quiz(t, WHO_STUDENT, material, 12, 201);
+    json_t *again = new_quiz(t, WHO_STUDENT, mat, 12, 201);
     json_t *qs2 = json_object_get(again, "questions");
     for (size_t i = 0; i < json_array_size(qs2); i++)
         for (size_t k = 0; k < n; k++)
@@ -132,20 +132,20 @@ static void api_quiz_generated_cites_its_sources(void **state)
 static void api_quiz_refusals_and_access(void **state)
 {
     api_fx *t = api_fx_of(state);
-    char material[MATERIAL_ID_LEN + 1];
-    stock_reference(t, material);
-    /* another student's material, and the student's tutor: 404 as if absent */
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    /* another student's mat, and the student's tutor: 404 as if absent */
     char body[256];
-    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", material);
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", mat);
     call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT2, body, 404, "not_found");
     call_error(t, "POST", "/api/quiz/generate", WHO_TUTOR, body, 404, "not_found");
     call_error(t, "POST", "/api/quiz/generate", WHO_ANON, body, 401, "unauthorized");
     call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT, "{\"count\":0}", 400, "invalid_request");
     call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT, "not json", 400, "invalid_json");
-    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"topic\":\"Quantum chromodynamics\"}", material);
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"topic\":\"Quantum chromodynamics\"}", mat);
     call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT, body, 422, "validation_error");
 
-    json_t *quiz = new_quiz(t, WHO_STUDENT, material, 3, 201);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 3, 201);
     const char *qid = jstr(json_array_get(json_object_get(quiz, "questions"), 0), "id");
     char target[128];
     snprintf(target, sizeof target, "/api/quiz/%s", jstr(quiz, "id"));
@@ -160,14 +160,19 @@ static void api_quiz_refusals_and_access(void **state)
     char *big = malloc(2000);
     memset(big, 'x', 1999);
     big[1999] = '\0';
-    const char *fmt[] = {"{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"\"}]}",
-                         "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"%s\"}]}",
-                         "{\"answers\":[{\"question_id\":\"%s\"}]}", "{\"answers\":\"%s\"}"};
-    char *b = malloc(4096);
-    for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
-        snprintf(b, 4096, fmt[i], qid, big);
-        call_error(t, "POST", target, WHO_STUDENT, b, 400, "invalid_request");
+    json_t *bad[] = {
+        json_pack("{s:[{s:s, s:s}]}", "answers", "question_id", qid, "answer", ""),
+        json_pack("{s:[{s:s, s:s}]}", "answers", "question_id", qid, "answer", big),
+        json_pack("{s:[{s:s}]}", "answers", "question_id", qid),
+        json_pack("{s:s}", "answers", qid),
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *text = json_dumps(bad[i], JSON_COMPACT);
+        call_error(t, "POST", target, WHO_STUDENT, text, 400, "invalid_request");
+        free(text);
+        json_decref(bad[i]);
     }
+    char *b = malloc(4096);
     snprintf(b, 4096, "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"tree\"}]}", qid);
     call_error(t, "POST", target, WHO_TUTOR, b, 404, "not_found");
     json_t *out = call_json(t, "POST", target, WHO_STUDENT, b, 200);
@@ -181,9 +186,9 @@ static void api_quiz_refusals_and_access(void **state)
 static void api_reviews_analysis_and_autopilot(void **state)
 {
     api_fx *t = api_fx_of(state);
-    char material[MATERIAL_ID_LEN + 1];
-    stock_reference(t, material);
-    json_t *quiz = new_quiz(t, WHO_STUDENT, material, 5, 201);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 5, 201);
     json_t *qs = json_object_get(quiz, "questions");
     json_t *answers = json_array();
     for (size_t i = 0; i < json_array_size(qs); i++)
@@ -244,7 +249,7 @@ static void api_reviews_analysis_and_autopilot(void **state)
     char sbody[256];
     snprintf(sbody, sizeof sbody,
              "{\"title\":\"Unix\",\"exam_date\":\"2027-06-01\",\"daily_minutes\":45,\"material_ids\":[\"%s\"]}",
-             material);
+             mat);
     json_t *session = call_json(t, "POST", "/api/sessions", WHO_STUDENT, sbody, 201);
     snprintf(target, sizeof target, "/api/sessions/%s/autopilot/next", jstr(session, "id"));
     json_t *next = call_json(t, "POST", target, WHO_STUDENT, NULL, 200);

@@ -101,18 +101,6 @@ static int submit(db *d, const principal *who, const char *quiz_id, const char *
     return rc;
 }
 
-/* The question of a served quiz whose stem starts with `start`, or NULL. */
-static json_t *served(json_t *quiz, const char *start)
-{
-    json_t *qs = json_object_get(quiz, "questions");
-    for (size_t i = 0; i < json_array_size(qs); i++) {
-        const char *stem = json_string_value(json_object_get(json_array_get(qs, i), "stem"));
-        if (stem != NULL && strncmp(stem, start, strlen(start)) == 0)
-            return json_array_get(qs, i);
-    }
-    return NULL;
-}
-
 static void study_quiz_from_the_bank(void **state)
 {
     db *d = area_db(state)->d;
@@ -181,17 +169,21 @@ static void study_quiz_submit_grades_once(void **state)
     const char *quiz_id = json_string_value(json_object_get(quiz, "id"));
 
     /* refused answers change nothing */
-    const char *refused[] = {
-        "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"\"}]}",
-        "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"   \"}]}",
-        "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"B\"},{\"question_id\":\"%s\",\"answer\":\"B\"}]}",
-        "{\"answers\":[{\"question_id\":\"%s\",\"answer\":7}]}",
-        "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"B\",\"seconds\":-1}]}",
-        "{\"answers\":{}}",
+    /* each refused body: what follows {"answers": */
+    const char *q = b.q_division;
+    json_t *refused[] = {
+        json_pack("[{s:s, s:s}]", "question_id", q, "answer", ""),
+        json_pack("[{s:s, s:s}]", "question_id", q, "answer", "   "),
+        json_pack("[{s:s, s:s}, {s:s, s:s}]", "question_id", q, "answer", "B", "question_id", q, "answer", "B"),
+        json_pack("[{s:s, s:i}]", "question_id", q, "answer", 7),
+        json_pack("[{s:s, s:s, s:i}]", "question_id", q, "answer", "B", "seconds", -1),
+        json_object(),
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-        snprintf(body, sizeof body, refused[i], b.q_division, b.q_division);
-        assert_int_equal(submit(d, &c.p_owner, quiz_id, body, NOW_MS, &out, &err), EM_E_INVAL);
+        json_t *fields = json_pack("{s:o}", "answers", refused[i]);
+        memset(&err, 0, sizeof err);
+        assert_int_equal(quiz_submit(d, &c.p_owner, quiz_id, fields, NOW_MS, &out, &err), EM_E_INVAL);
+        json_decref(fields);
     }
     snprintf(body, sizeof body, "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"x\"}]}", NOBODY);
     assert_int_equal(submit(d, &c.p_owner, quiz_id, body, NOW_MS, &out, &err), EM_E_INVAL);
@@ -419,15 +411,15 @@ static void study_autopilot_chooses_and_records(void **state)
     make_cast(d, &c);
     bank b;
     make_bank(d, &c, &b);
-    char session[37], body[512];
+    char sid[37], body[512];
     snprintf(body, sizeof body,
              "{\"title\":\"Biology\",\"exam_date\":\"2027-01-20\",\"daily_minutes\":60,\"material_ids\":[\"%s\"]}",
              b.material);
-    make_session(d, &c.p_owner, body, session);
+    make_session(d, &c.p_owner, body, sid);
     json_t *out = NULL;
     em_error err;
     /* a fresh session: learn its (only) topic */
-    assert_int_equal(autopilot_session_next(d, &c.p_owner, session, NOW_MS, &out, &err), EM_OK);
+    assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS, &out, &err), EM_OK);
     assert_string_equal(json_string_value(json_object_get(out, "activity")), "learn");
     assert_string_equal(json_string_value(json_object_get(out, "topic")), "Cells");
     assert_string_equal(json_string_value(json_object_get(out, "previous_state")), "created");
@@ -437,26 +429,26 @@ static void study_autopilot_chooses_and_records(void **state)
     snprintf(first_state, sizeof first_state, "%s", state_after);
     json_decref(out);
     assert_int_equal(count_of(d, "SELECT count(*) FROM study_sessions WHERE id = $1 AND current_state <> 'created'",
-                              session),
+                              sid),
                      1);
     /* then a quiz on what was just learned */
-    assert_int_equal(autopilot_session_next(d, &c.p_owner, session, NOW_MS + 60000, &out, &err), EM_OK);
+    assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS + 60000, &out, &err), EM_OK);
     assert_string_equal(json_string_value(json_object_get(out, "activity")), "quiz");
     assert_string_equal(json_string_value(json_object_get(out, "previous_state")), first_state);
     json_t *next = json_object_get(out, "next");
     assert_string_equal(json_string_value(json_object_get(next, "path")), "/api/quiz/generate");
     json_decref(out);
     char *history = area_text(d, "SELECT agent_history FROM study_sessions WHERE id = $1",
-                              (const char *const[]){session}, 1);
+                              (const char *const[]){sid}, 1);
     json_t *h = parse(history);
     assert_int_equal(json_array_size(h), 2);
     json_decref(h);
     free(history);
     /* only the student drives it */
-    assert_int_equal(autopilot_session_next(d, &c.p_tutor, session, NOW_MS, &out, &err), EM_E_NOT_FOUND);
-    assert_int_equal(autopilot_session_next(d, &c.p_stranger, session, NOW_MS, &out, &err), EM_E_NOT_FOUND);
+    assert_int_equal(autopilot_session_next(d, &c.p_tutor, sid, NOW_MS, &out, &err), EM_E_NOT_FOUND);
+    assert_int_equal(autopilot_session_next(d, &c.p_stranger, sid, NOW_MS, &out, &err), EM_E_NOT_FOUND);
     /* past the exam: done */
-    assert_int_equal(autopilot_session_next(d, &c.p_owner, session, NOW_MS + 60 * DAY_MS, &out, &err), EM_OK);
+    assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS + 60 * DAY_MS, &out, &err), EM_OK);
     assert_string_equal(json_string_value(json_object_get(out, "activity")), "done");
     json_decref(out);
 }
