@@ -52,7 +52,7 @@
               "WHERE tag = $3 OR (tag >= $4 AND tag < $5))) "                                                \
               "AND (CAST($6 AS TEXT) IS NULL OR " stem_lower " LIKE $6 ESCAPE '!') "                         \
               "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                        \
-              "ORDER BY q.material_id, q.number, q.id LIMIT $8 OFFSET $9"
+              "ORDER BY q.material_id, q.number IS NULL, q.number, q.id LIMIT $8 OFFSET $9"
 
 static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE, TAG_DETAILS_SQLITE) QUESTION_FILTER(STEM_LOWER_SQLITE);
 static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG, TAG_DETAILS_PG) QUESTION_FILTER(STEM_LOWER_PG);

@@ -85,7 +85,8 @@ typedef struct question_query {
 } question_query;
 
 /* Visit the page of questions `who` may see that match q, ordered by
- * material, number and id; *count receives how many were visited.
+ * material, number (questions without one, such as generated ones, after the
+ * numbered, alike on both databases) and id; *count receives how many were visited.
  * EM_E_INVAL (reason "validation_error" style message) for a malformed tag,
  * text, material id or review status. */
 int questions_list(db *d, const principal *who, const question_query *q, question_visit visit, void *ctx,
