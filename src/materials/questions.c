@@ -43,16 +43,18 @@
 #define STEM_LOWER_SQLITE "lower(q.stem)"
 #define STEM_LOWER_PG "lower(q.stem COLLATE \"C\")"
 
-/* $1 the caller's role, $2 the caller's id. */
+/* $1 the caller's role, $2 the caller's id, $10 a review status or NULL. */
+/* clang-format off */
 #define QUESTION_FILTER(stem_lower)                                                                          \
-    "WHERE " AUTHZ_VISIBLE_SQL("q.user_id", "$2", "$1") " AND " QUESTION_SEEN_SQL(                           \
-        "$1") " "                                                                                            \
-              "AND (CAST($10 AS TEXT) IS NULL OR q.review_status = $10) "                                    \
-              "AND (CAST($3 AS TEXT) IS NULL OR q.id IN (SELECT question_id FROM question_tags "             \
-              "WHERE tag = $3 OR (tag >= $4 AND tag < $5))) "                                                \
-              "AND (CAST($6 AS TEXT) IS NULL OR " stem_lower " LIKE $6 ESCAPE '!') "                         \
-              "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                        \
-              "ORDER BY q.material_id, q.number IS NULL, q.number, q.id LIMIT $8 OFFSET $9"
+    "WHERE " AUTHZ_VISIBLE_SQL("q.user_id", "$2", "$1") " "                                                  \
+    "AND " QUESTION_SEEN_SQL("$1") " "                                                                       \
+    "AND (CAST($10 AS TEXT) IS NULL OR q.review_status = $10) "                                              \
+    "AND (CAST($3 AS TEXT) IS NULL OR q.id IN (SELECT question_id FROM question_tags "                       \
+    "WHERE tag = $3 OR (tag >= $4 AND tag < $5))) "                                                          \
+    "AND (CAST($6 AS TEXT) IS NULL OR " stem_lower " LIKE $6 ESCAPE '!') "                                   \
+    "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                                  \
+    "ORDER BY q.material_id, q.number IS NULL, q.number, q.id LIMIT $8 OFFSET $9"
+/* clang-format on */
 
 static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE, TAG_DETAILS_SQLITE) QUESTION_FILTER(STEM_LOWER_SQLITE);
 static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG, TAG_DETAILS_PG) QUESTION_FILTER(STEM_LOWER_PG);
