@@ -154,6 +154,7 @@ void api_topics_create(http_req *req, http_res *res);
 void api_materials_upload(http_req *req, http_res *res);
 void api_materials_list(http_req *req, http_res *res);
 void api_materials_get(http_req *req, http_res *res);
+void api_materials_update(http_req *req, http_res *res);
 void api_materials_delete(http_req *req, http_res *res);
 void api_materials_topics(http_req *req, http_res *res);
 void api_materials_download_url(http_req *req, http_res *res);
@@ -168,6 +169,8 @@ void api_questions_list(http_req *req, http_res *res);
 void api_questions_get(http_req *req, http_res *res);
 void api_questions_update(http_req *req, http_res *res);
 void api_questions_confirm_tag(http_req *req, http_res *res);
+void api_questions_review(http_req *req, http_res *res);
+void api_questions_versions(http_req *req, http_res *res);
 /* curricula.c */
 void api_curricula_import(http_req *req, http_res *res);
 void api_curricula_list(http_req *req, http_res *res);

@@ -1,5 +1,6 @@
-/* Study material: upload (202 + extraction job), list, detail, delete, topics,
- * signed download links and the download they lead to.
+/* Study material: upload (202 + extraction job), list, detail, settings
+ * (PATCH: review_generated), delete, topics, signed download links and the
+ * download they lead to.
  *
  * Materials belong to a user; the one authorization rule (auth/authz.h),
  * applied by the materials area, decides who else sees them, and everyone
@@ -57,6 +58,8 @@ static void material_fields(jsonw *w, const material *m)
     jsonw_string(w, m->sha256);
     jsonw_key(w, "is_worksheet");
     jsonw_bool(w, m->is_worksheet);
+    jsonw_key(w, "review_generated");
+    jsonw_bool(w, m->review_generated);
     jsonw_key(w, "tags");
     jsonw_raw(w, m->tags_json != NULL ? m->tags_json : "[]");
     jsonw_key(w, "status");
@@ -379,6 +382,59 @@ void api_materials_get(http_req *req, http_res *res)
         http_res_jsonw(res, 200, &w);
     buf_cleanup(&out);
     material_cleanup(&m);
+}
+
+/* ---- PATCH /api/materials/{id} ---- */
+
+/* The settings in a PATCH body: unknown members are ignored, at least one
+ * known one is needed; false after answering 400. */
+static bool read_settings(http_res *res, json_t *body, material_settings *s)
+{
+    if (!json_is_object(body)) {
+        http_res_error(res, 400, "invalid_request", "the body must be a JSON object");
+        return false;
+    }
+    json_t *review = json_object_get(body, "review_generated");
+    if (review == NULL) {
+        http_res_error(res, 400, "invalid_request", "nothing to change: the settings are review_generated");
+        return false;
+    }
+    if (!json_is_boolean(review)) {
+        http_res_error(res, 400, "invalid_request", "review_generated must be true or false");
+        return false;
+    }
+    s->has_review_generated = true;
+    s->review_generated = json_is_true(review);
+    return true;
+}
+
+void api_materials_update(http_req *req, http_res *res)
+{
+    json_t *body = NULL;
+    if (http_req_json(req, &body, res) != EM_OK)
+        return;
+    material_settings s = {0};
+    db *d = NULL;
+    material m;
+    if (read_settings(res, body, &s) && (d = api_db(req, res)) != NULL) {
+        em_error err = {0};
+        int rc = material_update_settings(d, &api_caller_of(req)->who, http_req_param(req, "id"), &s, &err);
+        if (rc != EM_OK) {
+            api_error(res, rc, &err);
+        } else if (load_visible(req, res, d, &m)) {
+            buf out;
+            buf_init(&out, MATERIAL_JSON_MAX);
+            jsonw w;
+            jsonw_init(&w, &out);
+            jsonw_object_begin(&w);
+            material_fields(&w, &m);
+            jsonw_object_end(&w);
+            http_res_jsonw(res, 200, &w);
+            buf_cleanup(&out);
+            material_cleanup(&m);
+        }
+    }
+    json_decref(body);
 }
 
 /* ---- DELETE /api/materials/{id} ---- */

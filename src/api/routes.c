@@ -31,6 +31,8 @@ static const http_route routes[] = {
     {"POST", "/api/materials", api_materials_upload, HTTP_SIGNED_IN, ROUTE_SLOW | ROUTE_UPLOAD},
     {"GET", "/api/materials", api_materials_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/materials/{id}", api_materials_get, HTTP_SIGNED_IN, 0},
+    /* Settings: the one rule (owner, the owner's tutors, admins). */
+    {"PATCH", "/api/materials/{id}", api_materials_update, HTTP_SIGNED_IN, 0},
     {"DELETE", "/api/materials/{id}", api_materials_delete, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/materials/{id}/topics", api_materials_topics, HTTP_SIGNED_IN, 0},
     {"GET", "/api/materials/{id}/download-url", api_materials_download_url, HTTP_SIGNED_IN, 0},
@@ -56,6 +58,10 @@ static const http_route routes[] = {
     {"GET", "/api/questions/{id}", api_questions_get, HTTP_SIGNED_IN, 0},
     {"PATCH", "/api/questions/{id}", api_questions_update, HTTP_SIGNED_IN, 0},
     {"POST", "/api/questions/{id}/tags/{tag}/confirm", api_questions_confirm_tag, HTTP_SIGNED_IN, 0},
+    /* Review: the area admits the owner's tutors and admins (the owner: 403);
+     * versions: whoever sees the question. */
+    {"POST", "/api/questions/{id}/review", api_questions_review, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/questions/{id}/versions", api_questions_versions, HTTP_SIGNED_IN, 0},
     /* Curriculum standards: admins import, everyone signed in reads; a
      * material's links follow the one rule, as its questions' corrections. */
     {"POST", "/api/admin/curricula", api_curricula_import, HTTP_ADMIN, 0},

@@ -96,10 +96,10 @@ int material_create(db *d, const char *id, const material_new *m, bool enqueue, 
 
 /* ---- read ---- */
 
-#define MATERIAL_COLUMNS                                                                               \
-    "id, user_id, title, filename, kind, mime, sha256, storage_key, tags, status, error, job_id, "     \
-    "size_bytes, is_worksheet, page_count, section_count, chunk_count, question_count, created_at, " \
-    "updated_at, ready_at, pages_done"
+#define MATERIAL_COLUMNS                                                                                     \
+    "id, user_id, title, filename, kind, mime, sha256, storage_key, tags, status, error, job_id, "           \
+    "size_bytes, is_worksheet, page_count, section_count, chunk_count, question_count, created_at, "         \
+    "updated_at, ready_at, pages_done, review_generated"
 
 static void read_row(db_stmt *st, material *m)
 {
@@ -126,6 +126,7 @@ static void read_row(db_stmt *st, material *m)
     copy_col(st, 19, m->updated_at, sizeof m->updated_at);
     copy_col(st, 20, m->ready_at, sizeof m->ready_at);
     m->pages_done = (int)db_column_int64(st, 21);
+    m->review_generated = db_column_bool(st, 22);
 }
 
 void material_cleanup(material *m)
@@ -574,6 +575,32 @@ int material_list_visible(db *d, const principal *who, const char *owner_id, int
     if (rc != EM_OK)
         return rc;
     return material_list(d, owner_id, limit, offset, items, n, total, err);
+}
+
+int material_update_settings(db *d, const principal *who, const char *id, const material_settings *s,
+                             em_error *err)
+{
+    material m;
+    int rc = material_get_visible(d, who, id, &m, err);
+    if (rc != EM_OK)
+        return rc;
+    bool changed = s->has_review_generated && s->review_generated != m.review_generated;
+    material_cleanup(&m);
+    if (!changed)
+        return EM_OK;
+    char now[32];
+    now_iso(now);
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d, "UPDATE materials SET review_generated = $1, updated_at = $2 WHERE id = $3",
+                           &st, err);
+    if (rc != EM_OK)
+        return rc;
+    db_bind_bool(st, 1, s->review_generated);
+    db_bind_text(st, 2, now);
+    db_bind_text(st, 3, id);
+    rc = db_step(st, err);
+    db_finalize(st);
+    return rc == DB_DONE ? EM_OK : rc;
 }
 
 int material_sections(db *d, const char *material_id, void (*visit)(void *ctx, const material_section *s), void *ctx,

@@ -51,6 +51,7 @@ typedef struct material {
     char *job_id;
     int64_t size_bytes;
     bool is_worksheet;
+    bool review_generated; /* its generated questions wait for a tutor's review (questions.h) */
     int page_count, section_count, chunk_count, question_count;
     int pages_done;            /* extraction progress (page_count once ready) */
     char created_at[40], updated_at[40], ready_at[40]; /* ISO-8601; ready_at "" until ready */
@@ -81,6 +82,19 @@ int material_get_visible(db *d, const principal *who, const char *id, material *
  * may not see them. */
 int material_list_visible(db *d, const principal *who, const char *owner_id, int limit, int offset,
                           material **items /* OUT */, size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
+
+/* The material's settings; has_ false keeps one as it is. */
+typedef struct material_settings {
+    bool has_review_generated;
+    bool review_generated; /* generated questions start pending until a tutor approves them */
+} material_settings;
+
+/* Change the settings of material `id` as `who` (the one rule: the owner, the
+ * owner's tutors, admins; EM_E_NOT_FOUND "no such material" for anyone else
+ * and for an id that is not one). updated_at moves when something changes.
+ * Questions already in the bank keep their review status. */
+int material_update_settings(db *d, const principal *who, const char *id, const material_settings *s,
+                             em_error *err);
 
 /* A heading found by extraction, borrowed for the visit. */
 typedef struct material_section {

@@ -3,6 +3,7 @@
  * and everything under it, tags.h). */
 #include "materials/questions.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,15 @@
     "(SELECT coalesce(json_agg(json_build_object('tag', tag, 'source', source, 'score', score, "             \
     "'confirmed', confirmed) ORDER BY tag), '[]'::json) FROM question_tags WHERE question_id = q.id)"
 
-#define QUESTION_COLUMNS(tags, details)                                                                 \
-    "SELECT q.id, q.user_id, q.material_id, q.number, q.page, q.type, q.stem, q.options, q.answer, "    \
-    "q.explanation, q.source, q.created_at, q.updated_at, " tags ", " details " FROM questions q "
+#define QUESTION_COLUMNS(tags, details)                                                                      \
+    "SELECT q.id, q.user_id, q.material_id, q.number, q.page, q.type, q.stem, q.options, q.answer, "         \
+    "q.explanation, q.source, q.created_at, q.updated_at, " tags ", " details ", q.review_status, "          \
+    "q.version, q.format, q.topic, q.term, q.section, q.quote, q.difficulty FROM questions q "
+
+/* The review rule (questions.h), the one place it is written: on top of the
+ * one rule, a caller whose role (the placeholder `role`) is neither tutor nor
+ * admin sees approved questions only. Every read of the bank applies it. */
+#define QUESTION_SEEN_SQL(role) "(q.review_status = 'approved' OR " role " IN ('tutor', 'admin'))"
 
 /* The stem with its ASCII letters lowercased, as like_pattern lowercases the
  * words: SQLite's lower() folds ASCII only, PostgreSQL's folds every letter
@@ -36,14 +43,18 @@
 #define STEM_LOWER_SQLITE "lower(q.stem)"
 #define STEM_LOWER_PG "lower(q.stem COLLATE \"C\")"
 
-/* $1 the caller's role, $2 the caller's id. */
-#define QUESTION_FILTER(stem_lower)                                                                      \
-    "WHERE " AUTHZ_VISIBLE_SQL("q.user_id", "$2", "$1") " "                                              \
-    "AND (CAST($3 AS TEXT) IS NULL OR q.id IN (SELECT question_id FROM question_tags "                   \
-    "WHERE tag = $3 OR (tag >= $4 AND tag < $5))) "                                                      \
-    "AND (CAST($6 AS TEXT) IS NULL OR " stem_lower " LIKE $6 ESCAPE '!') "                               \
-    "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                              \
-    "ORDER BY q.material_id, q.number, q.id LIMIT $8 OFFSET $9"
+/* $1 the caller's role, $2 the caller's id, $10 a review status or NULL. */
+/* clang-format off */
+#define QUESTION_FILTER(stem_lower)                                                                          \
+    "WHERE " AUTHZ_VISIBLE_SQL("q.user_id", "$2", "$1") " "                                                  \
+    "AND " QUESTION_SEEN_SQL("$1") " "                                                                       \
+    "AND (CAST($10 AS TEXT) IS NULL OR q.review_status = $10) "                                              \
+    "AND (CAST($3 AS TEXT) IS NULL OR q.id IN (SELECT question_id FROM question_tags "                       \
+    "WHERE tag = $3 OR (tag >= $4 AND tag < $5))) "                                                          \
+    "AND (CAST($6 AS TEXT) IS NULL OR " stem_lower " LIKE $6 ESCAPE '!') "                                   \
+    "AND (CAST($7 AS TEXT) IS NULL OR q.material_id = $7) "                                                  \
+    "ORDER BY q.material_id, q.number IS NULL, q.number, q.id LIMIT $8 OFFSET $9"
+/* clang-format on */
 
 static const char list_sqlite[] = QUESTION_COLUMNS(TAGS_SQLITE, TAG_DETAILS_SQLITE) QUESTION_FILTER(STEM_LOWER_SQLITE);
 static const char list_pg[] = QUESTION_COLUMNS(TAGS_PG, TAG_DETAILS_PG) QUESTION_FILTER(STEM_LOWER_PG);
@@ -69,6 +80,15 @@ static void read_question(db_stmt *st, question *q)
     q->updated_at = db_column_text(st, 12);
     q->tags_json = db_column_text(st, 13) != NULL ? db_column_text(st, 13) : "[]";
     q->tag_details_json = db_column_text(st, 14) != NULL ? db_column_text(st, 14) : "[]";
+    q->review_status = db_column_text(st, 15);
+    q->version = db_column_int64(st, 16);
+    q->format = db_column_text(st, 17);
+    q->topic = db_column_text(st, 18);
+    q->term = db_column_text(st, 19);
+    q->section = db_column_text(st, 20);
+    q->quote = db_column_text(st, 21);
+    q->has_difficulty = !db_column_is_null(st, 22);
+    q->difficulty = db_column_double(st, 22);
 }
 
 /* "%text%" for LIKE, lowercased (ASCII), with '!' escaping LIKE's wildcards.
@@ -115,6 +135,9 @@ int questions_list(db *d, const principal *who, const question_query *q, questio
         return em_error_set(err, EM_E_INVAL, "q must be 1 to %d characters", QUESTION_SEARCH_MAX);
     if (q->material_id != NULL && !id_is_uuid(q->material_id))
         return em_error_set(err, EM_E_INVAL, "material_id must be a material id");
+    if (q->review_status != NULL && strcmp(q->review_status, "pending") != 0 &&
+        strcmp(q->review_status, "approved") != 0 && strcmp(q->review_status, "rejected") != 0)
+        return em_error_set(err, EM_E_INVAL, "review_status must be pending, approved or rejected");
     char *like = q->text != NULL ? like_pattern(q->text) : NULL;
     db_stmt *st = NULL;
     int rc = db_prepare_cached(d, db_dialect_of(d) == DB_SQLITE ? list_sqlite : list_pg, &st, err);
@@ -140,6 +163,10 @@ int questions_list(db *d, const principal *who, const question_query *q, questio
             db_bind_null(st, 7);
         db_bind_int64(st, 8, q->limit);
         db_bind_int64(st, 9, q->offset);
+        if (q->review_status != NULL)
+            db_bind_text(st, 10, q->review_status);
+        else
+            db_bind_null(st, 10);
     }
     while (db_next(st, &rc, err)) {
         question row;
@@ -152,15 +179,25 @@ int questions_list(db *d, const principal *who, const question_query *q, questio
     return rc;
 }
 
-/* The owner of question `id` when `who` may see it; EM_E_NOT_FOUND otherwise. */
-static int visible_owner(db *d, const principal *who, const char *id, char owner[ID_UUID_LEN + 1], em_error *err)
+/* The owner of question `id` into owner: when seen_by is not NULL, only if
+ * the review rule lets that caller see it (the one rule is the caller's to
+ * apply); EM_E_NOT_FOUND otherwise. */
+static int find_owner(db *d, const principal *seen_by, const char *id, char owner[ID_UUID_LEN + 1],
+                      em_error *err)
 {
     if (id == NULL || !id_is_uuid(id))
         return em_error_set(err, EM_E_NOT_FOUND, "no such question");
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d, "SELECT user_id FROM questions WHERE id = $1", &st, err);
+    int rc = db_prepare_cached(d,
+                               "SELECT q.user_id FROM questions q WHERE q.id = $1 "
+                               "AND (CAST($2 AS TEXT) IS NULL OR " QUESTION_SEEN_SQL("$2") ")",
+                               &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, id);
+        if (seen_by != NULL)
+            db_bind_text(st, 2, seen_by->role);
+        else
+            db_bind_null(st, 2);
         rc = db_step(st, err);
         if (rc == DB_ROW)
             snprintf(owner, ID_UUID_LEN + 1, "%s", db_column_text(st, 0));
@@ -168,7 +205,16 @@ static int visible_owner(db *d, const principal *who, const char *id, char owner
     db_finalize(st);
     if (rc == DB_DONE)
         return em_error_set(err, EM_E_NOT_FOUND, "no such question");
-    if (rc != DB_ROW)
+    return rc == DB_ROW ? EM_OK : rc;
+}
+
+/* The owner of question `id` when `who` may see it (the one rule and the
+ * review rule); EM_E_NOT_FOUND otherwise. */
+static int visible_owner(db *d, const principal *who, const char *id, char owner[ID_UUID_LEN + 1],
+                         em_error *err)
+{
+    int rc = find_owner(d, who, id, owner, err);
+    if (rc != EM_OK)
         return rc;
     return authz_require_view(d, who, owner, "question", err);
 }
@@ -304,19 +350,67 @@ static int replace_tags(db *d, const char *id, const char *tags_json, const char
     return rc;
 }
 
-int questions_update(db *d, const principal *who, const char *id, const question_patch *p, em_error *err)
+/* Keep the text of question `id` as it is now as a version, edited_by
+ * editor at now, and count its version up. The bump comes first: on
+ * PostgreSQL it locks the row, so a concurrent edit waits and then copies the
+ * text this one leaves, under the next number. Inside the caller's
+ * transaction. */
+static int keep_version(db *d, const char *id, const char *editor, const char *now, em_error *err)
 {
-    char *options_json = NULL, *tags_json = NULL;
-    char owner[ID_UUID_LEN + 1], now[32];
-    int rc = check_patch(p, &options_json, &tags_json, err);
-    if (rc == EM_OK)
-        rc = visible_owner(d, who, id, owner, err);
-    if (rc == EM_OK)
-        rc = db_begin(d, err);
-    if (rc != EM_OK)
-        goto out;
-    clock_iso8601(clock_now_ms(), now);
-    if (p->has_stem)
+    const char *bump[] = {id};
+    int rc = db_run_cached(d, "UPDATE questions SET version = version + 1 WHERE id = $1", bump, 1, err);
+    if (rc != DB_DONE)
+        return rc;
+    if (db_changes(d) == 0)
+        return em_error_set(err, EM_E_NOT_FOUND, "no such question");
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(
+        d, "SELECT version - 1, stem, options, answer, explanation FROM questions WHERE id = $1", &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, id);
+        rc = db_step(st, err);
+    }
+    if (rc == DB_ROW) {
+        char version[24];
+        snprintf(version, sizeof version, "%lld", (long long)db_column_int64(st, 0));
+        const char *params[] = {id,
+                                version,
+                                db_column_text(st, 1),
+                                db_column_text(st, 2),
+                                db_column_text(st, 3),
+                                db_column_text(st, 4),
+                                editor,
+                                now};
+        rc = db_run_cached(
+            d,
+            "INSERT INTO question_versions (question_id, version, stem, options, answer, "
+            "explanation, edited_by, edited_at) VALUES ($1, CAST($2 AS INTEGER), $3, $4, $5, $6, "
+            "$7, $8)",
+            params, 8, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+    } else if (rc == DB_DONE) {
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such question");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+/* Whether a patch changes the text of a question (and so makes a version). */
+static bool touches_text(const question_patch *p)
+{
+    return p->has_stem || p->has_answer || p->has_explanation || p->options != NULL;
+}
+
+/* Apply a checked patch (options_json and tags_json from check_patch) to
+ * question `id`, keeping a version first when it touches the text. Inside the
+ * caller's transaction. */
+static int apply_patch(db *d, const principal *who, const char *id, const question_patch *p,
+                       const char *options_json, const char *tags_json, const char *now, em_error *err)
+{
+    int rc = EM_OK;
+    if (touches_text(p))
+        rc = keep_version(d, id, who->user_id, now, err);
+    if (rc == EM_OK && p->has_stem)
         rc = set_column(d, "UPDATE questions SET stem = $1, updated_at = $2 WHERE id = $3", p->stem, now, id, err);
     if (rc == EM_OK && p->has_answer)
         rc = set_column(d, "UPDATE questions SET answer = $1, updated_at = $2 WHERE id = $3", p->answer, now, id,
@@ -333,6 +427,22 @@ int questions_update(db *d, const principal *who, const char *id, const question
     }
     if (rc == EM_OK && tags_json != NULL)
         rc = replace_tags(d, id, tags_json, now, err);
+    return rc;
+}
+
+int questions_update(db *d, const principal *who, const char *id, const question_patch *p, em_error *err)
+{
+    char *options_json = NULL, *tags_json = NULL;
+    char owner[ID_UUID_LEN + 1], now[32];
+    int rc = check_patch(p, &options_json, &tags_json, err);
+    if (rc == EM_OK)
+        rc = visible_owner(d, who, id, owner, err);
+    if (rc == EM_OK)
+        rc = db_begin(d, err);
+    if (rc != EM_OK)
+        goto out;
+    clock_iso8601(clock_now_ms(), now);
+    rc = apply_patch(d, who, id, p, options_json, tags_json, now, err);
     if (rc == EM_OK)
         rc = db_commit(d, err);
     if (rc != EM_OK)
@@ -372,5 +482,100 @@ int questions_confirm_tag(db *d, const principal *who, const char *id, const cha
         rc = db_commit(d, err);
     if (rc != EM_OK)
         db_rollback(d);
+    return rc;
+}
+
+/* ---- review ---- */
+
+/* Whether `who`'s role reviews questions (of the owners the one rule lets
+ * them see). */
+static bool is_reviewer(const principal *who)
+{
+    return strcmp(who->role, "tutor") == 0 || strcmp(who->role, "admin") == 0;
+}
+
+int questions_review(db *d, const principal *who, const char *id, question_decision decision,
+                     const question_patch *edit, em_error *err)
+{
+    assert(decision != QUESTION_EDIT || edit != NULL);
+    char owner[ID_UUID_LEN + 1], now[32];
+    char *options_json = NULL, *tags_json = NULL;
+    /* Whoever may see it under the one rule learns that it exists: the owner
+       is refused, not told it is missing. */
+    int rc = find_owner(d, NULL, id, owner, err);
+    if (rc == EM_OK)
+        rc = authz_require_view(d, who, owner, "question", err);
+    if (rc == EM_OK && !is_reviewer(who))
+        rc = em_error_set(err, EM_E_FORBIDDEN, "only the student's tutors and admins review questions");
+    if (rc == EM_OK && decision == QUESTION_EDIT) {
+        if (edit->tags != NULL || !touches_text(edit))
+            rc = em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                                 "an edit sets stem, options, answer or explanation (and nothing else)");
+        else
+            rc = check_patch(edit, &options_json, &tags_json, err);
+    }
+    if (rc == EM_OK)
+        rc = db_begin(d, err);
+    if (rc != EM_OK)
+        goto out;
+    clock_iso8601(clock_now_ms(), now);
+    if (decision == QUESTION_EDIT)
+        rc = apply_patch(d, who, id, edit, options_json, NULL, now, err);
+    if (rc == EM_OK) {
+        const char *status = decision == QUESTION_REJECT ? "rejected" : "approved";
+        const char *params[] = {status, now, id};
+        rc = db_run_cached(d,
+                           "UPDATE questions SET review_status = $1, updated_at = $2 "
+                           "WHERE id = $3 AND review_status <> $1",
+                           params, 3, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+    }
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK)
+        db_rollback(d);
+out:
+    free(options_json);
+    free(tags_json);
+    return rc;
+}
+
+/* ---- versions ---- */
+
+int questions_versions(db *d, const principal *who, const char *id, int limit, int offset,
+                       question_version_visit visit, void *ctx, size_t *count, em_error *err)
+{
+    *count = 0;
+    char owner[ID_UUID_LEN + 1];
+    if (limit < 1 || limit > QUESTIONS_PAGE_MAX || offset < 0)
+        return em_error_set(err, EM_E_INVAL, "limit must be 1-%d and offset 0 or more", QUESTIONS_PAGE_MAX);
+    int rc = visible_owner(d, who, id, owner, err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(
+        d,
+        "SELECT version, stem, options, answer, explanation, edited_by, edited_at "
+        "FROM question_versions WHERE question_id = $1 ORDER BY version DESC LIMIT $2 OFFSET $3",
+        &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, id);
+        db_bind_int64(st, 2, limit);
+        db_bind_int64(st, 3, offset);
+    }
+    while (db_next(st, &rc, err)) {
+        question_version v = {
+            .version = db_column_int64(st, 0),
+            .stem = db_column_text(st, 1),
+            .options_json = db_column_text(st, 2),
+            .answer = db_column_text(st, 3),
+            .explanation = db_column_text(st, 4),
+            .edited_by = db_column_text(st, 5),
+            .edited_at = db_column_text(st, 6),
+        };
+        visit(ctx, &v);
+        (*count)++;
+    }
+    db_finalize(st);
     return rc;
 }

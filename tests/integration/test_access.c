@@ -1,8 +1,9 @@
 /* The access matrix: every endpoint that serves something owned by a user,
  * called by the owner, an assigned tutor, an unassigned tutor, another
  * student and an admin. Whoever the rule does not admit gets the same 404 as
- * for a resource that does not exist. Extend the table with every new
- * endpoint. */
+ * for a resource that does not exist; an owner who may see a thing but not do
+ * this to it (review their own question) gets 403 (the second table). Extend
+ * the tables with every new endpoint. */
 #include "it_common.h"
 
 #include <stdio.h>
@@ -54,6 +55,9 @@ static const endpoint endpoints[] = {
     {"PATCH", "/api/questions/%s", "{\"explanation\":\"checked\"}", ARG_QUESTION, true, true, true},
     {"PATCH", "/api/questions/%s", "{\"tags\":[\"biology.cells\"]}", ARG_QUESTION, true, true, true},
     {"POST", "/api/questions/%s/tags/biology.cells/confirm", NULL, ARG_QUESTION, true, true, true},
+    {"GET", "/api/questions/%s/versions", NULL, ARG_QUESTION, true, true, true},
+    /* A material's settings follow its rule. */
+    {"PATCH", "/api/materials/%s", "{\"review_generated\":true}", ARG_MATERIAL, true, true, true},
     /* Curricula: a material's links follow its rule; only admins import (the
      * list and the trees are for everyone signed in: below the matrix). */
     {"PUT", "/api/materials/%s/curricula", "{\"curriculum_ids\":[]}", ARG_MATERIAL, true, true, true},
@@ -74,6 +78,15 @@ static const endpoint endpoints[] = {
     {"POST", "/api/plan/generate-verified", "{\"session_id\":\"%s\"}", ARG_SESSION, true, false, false},
     /* a DELETE is called by the owner last: the others are refused while it exists */
     {"DELETE", "/api/sessions/%s", NULL, ARG_DOOMED, true, false, false},
+};
+
+/* Endpoints the owner is refused with 403 (they see what it acts on), the
+ * others as in the first table. */
+static const endpoint owner_forbidden[] = {
+    /* Review: the owner's tutors and admins. */
+    {"POST", "/api/questions/%s/review", "{\"decision\":\"approve\"}", ARG_QUESTION, false, true, true},
+    {"POST", "/api/questions/%s/review", "{\"decision\":\"edit\",\"explanation\":\"reviewed\"}", ARG_QUESTION,
+     false, true, true},
 };
 
 /* pattern with its "%s" (if any) replaced by value. */
@@ -239,20 +252,24 @@ static void access_matrix(void **state)
         {&c.owner, "owner", 0}, {&c.tutor, "assigned tutor", 1}, {&c.other_tutor, "other tutor", 2},
         {&c.stranger, "other student", 2}, {&c.admin, "admin", 3},
     };
-    for (size_t e = 0; e < sizeof endpoints / sizeof endpoints[0]; e++) {
+    size_t n_endpoints = sizeof endpoints / sizeof endpoints[0];
+    size_t n_forbidden = sizeof owner_forbidden / sizeof owner_forbidden[0];
+    for (size_t e = 0; e < n_endpoints + n_forbidden; e++) {
         size_t n_callers = sizeof callers / sizeof callers[0];
         for (size_t i = 0; i < n_callers; i++) {
-            const endpoint *ep = &endpoints[e];
+            const endpoint *ep = e < n_endpoints ? &endpoints[e] : &owner_forbidden[e - n_endpoints];
             size_t k = strcmp(ep->method, "DELETE") == 0 ? (i + 1) % n_callers : i; /* the owner (0) last */
             bool ok = callers[k].kind == 0 ? ep->owner_ok
                     : callers[k].kind == 1 ? ep->tutor_ok
                     : callers[k].kind == 3 ? ep->admin_ok : false;
+            long refused = e >= n_endpoints && callers[k].kind == 0 ? 403 : 404;
             char *body = NULL;
             long status = call(&s, callers[k].who, ep, &c, &body);
             if (ok && (status < 200 || status > 299))
                 fail_msg("%s %s as %s: expected 2xx, got %ld %s", ep->method, ep->path, callers[k].name, status, body);
-            if (!ok && status != 404)
-                fail_msg("%s %s as %s: expected 404, got %ld %s", ep->method, ep->path, callers[k].name, status, body);
+            if (!ok && status != refused)
+                fail_msg("%s %s as %s: expected %ld, got %ld %s", ep->method, ep->path, callers[k].name,
+                         refused, status, body);
             if (!ok && e == 0 && strcmp(body, missing) != 0)
                 fail_msg("a refusal differs from a missing owner: %s vs %s", body, missing);
             free(body);

@@ -6,7 +6,8 @@
  * rule for someone else's material, deletion, and signed download links:
  * valid, tampered, for another material, expired; the upload limits' answers
  * (429 rate_limited with Retry-After, 413 quota_exceeded, 507
- * insufficient_storage), each with nothing stored. */
+ * insufficient_storage), each with nothing stored; the review_generated
+ * setting (PATCH) by the owner, the owner's tutor and admins. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,7 +135,7 @@ static const char *const material_keys[] = {
     "id",         "owner_id",   "title",         "filename",    "kind",           "mime",
     "size_bytes", "sha256",     "is_worksheet",  "tags",        "status",         "error",
     "page_count", "pages_done", "section_count", "chunk_count", "question_count", "job_id",
-    "created_at", "updated_at", "ready_at",
+    "created_at", "updated_at", "ready_at",      "review_generated",
 };
 #define N_MATERIAL_KEYS (sizeof material_keys / sizeof material_keys[0])
 
@@ -764,6 +765,76 @@ static void api_materials_signed_download(void **state)
     http_fake_free(f);
 }
 
+static void api_materials_review_setting(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char id[MATERIAL_ID_LEN + 1], ghost[ID_UUID_LEN + 1], target[128], missing[128];
+    upload_json(t, WHO_STUDENT, "{\"title\":\"Mine\",\"text\":\"# Cells\\n\\nCells are small.\\n\"}", id);
+    ingest_ready(t, id);
+    snprintf(target, sizeof target, "/api/materials/%s", id);
+    id_uuid7(ghost);
+    snprintf(missing, sizeof missing, "/api/materials/%s", ghost);
+    /* off until someone turns it on */
+    json_t *m = get_material(t, WHO_STUDENT, id);
+    assert_true(json_is_false(json_object_get(m, "review_generated")));
+    char before[40];
+    snprintf(before, sizeof before, "%s", jstr(m, "updated_at"));
+    json_decref(m);
+    /* the owner, the owner's tutor, an admin: each answer is the material as it is now */
+    static const struct {
+        api_who who;
+        const char *body;
+        bool on;
+    } turns[] = {
+        {WHO_STUDENT, "{\"review_generated\":true}", true},
+        {WHO_TUTOR, "{\"review_generated\":false,\"title\":\"ignored\"}", false},
+        {WHO_ADMIN, "{\"review_generated\":true}", true},
+        {WHO_TUTOR, "{\"review_generated\":true}", true}, /* again: no error */
+    };
+    for (size_t i = 0; i < sizeof turns / sizeof turns[0]; i++) {
+        m = call_json(t, "PATCH", target, turns[i].who, turns[i].body, 200);
+        expect_material_keys(m, 0);
+        assert_true(json_is_boolean(json_object_get(m, "review_generated")));
+        assert_int_equal(json_is_true(json_object_get(m, "review_generated")), turns[i].on);
+        assert_string_equal(jstr(m, "title"), "Mine");
+        assert_true(strcmp(jstr(m, "updated_at"), before) >= 0);
+        json_decref(m);
+        m = get_material(t, WHO_STUDENT, id);
+        assert_int_equal(json_is_true(json_object_get(m, "review_generated")), turns[i].on);
+        json_decref(m);
+    }
+    snprintf(target, sizeof target, "/api/materials?user_id=%s", api_fx_id(t, WHO_STUDENT));
+    m = call_json(t, "GET", target, WHO_TUTOR, NULL, 200);
+    assert_true(
+        json_is_true(json_object_get(json_array_get(json_object_get(m, "items"), 0), "review_generated")));
+    json_decref(m);
+    snprintf(target, sizeof target, "/api/materials/%s", id);
+    /* someone else: the 404 of a material that does not exist */
+    http_fake *f = call(t, "PATCH", target, WHO_STUDENT2, "{\"review_generated\":false}");
+    http_fake *g = call(t, "PATCH", missing, WHO_STUDENT2, "{\"review_generated\":false}");
+    expect_error(f, 404, "not_found");
+    expect_error(g, 404, "not_found");
+    assert_string_equal(http_fake_body(f, NULL), http_fake_body(g, NULL));
+    http_fake_free(f);
+    http_fake_free(g);
+    call_error(t, "PATCH", "/api/materials/not-an-id", WHO_ADMIN, "{\"review_generated\":false}", 404,
+               "not_found");
+    /* bodies that are not settings */
+    static const char *const bad[] = {
+        "{\"review_generated\":\"yes\"}", "{\"review_generated\":1}",
+        "{\"review_generated\":null}",    "{}",
+        "{\"title\":\"only unknown\"}",   "[true]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        call_error(t, "PATCH", target, WHO_STUDENT, bad[i], 400, "invalid_request");
+    call_error(t, "PATCH", target, WHO_STUDENT, "{\"review_generated\":", 400, "invalid_json");
+    call_error(t, "PATCH", target, WHO_STUDENT, "true", 400, "invalid_json");
+    /* nothing refused changed it */
+    m = get_material(t, WHO_STUDENT, id);
+    assert_true(json_is_true(json_object_get(m, "review_generated")));
+    json_decref(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -771,6 +842,7 @@ int main(void)
         API_BOTH(api_materials_upload_refused),   API_BOTH(api_materials_list_pages),
         API_BOTH(api_materials_visibility),       API_BOTH(api_materials_delete_removes_everything),
         API_BOTH(api_materials_signed_download),  API_BOTH(api_materials_upload_limits),
+        API_BOTH(api_materials_review_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@
  * field by field and every refused one (leaving the question as it was), and
  * the one rule: the owner, the owner's tutor and admins see a question; a
  * stranger gets the 404 of a question that does not exist, and so does a tutor
- * whose role was taken away. */
+ * whose role was taken away. Review: a pending question is not there for its
+ * student (list, filters, get) until the tutor approves it; the student may
+ * not review (403); versions of every edit, newest first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,7 +133,9 @@ static void api_questions_list_and_get(void **state)
     assert_int_equal(jint(j, "limit"), 50);
     assert_int_equal(jint(j, "offset"), 0);
     json_t *q = json_array_get(json_object_get(j, "items"), 0);
-    assert_int_equal(json_object_size(q), 15);
+    assert_int_equal(json_object_size(q), 17); /* a worksheet question says nothing of generation */
+    assert_string_equal(jstr(q, "review_status"), "approved");
+    assert_int_equal(jint(q, "version"), 1);
     /* every tag with where it comes from: the uploader's, the headings' (topic.*) */
     json_t *details = json_object_get(q, "tag_details");
     assert_int_equal(json_array_size(details), json_array_size(json_object_get(q, "tags")));
@@ -548,6 +552,213 @@ static void api_questions_visibility(void **state)
     expect_listed(t, WHO_TUTOR, "/api/questions", students);
 }
 
+/* ---- review and versions ---- */
+
+/* A generated question of the student's on material_id, `status`, tagged
+ * biology.cells (a test writes it as the quiz generator will). */
+static void add_generated(api_fx *t, const char *material_id, const char *stem, const char *status,
+                          char id[MATERIAL_ID_LEN + 1])
+{
+    id_uuid7(id);
+    const char *p[] = {id, api_fx_id(t, WHO_STUDENT), material_id, stem, status};
+    em_error err = {0};
+    db *d = api_fx_db(t);
+    if (db_run(d,
+               "INSERT INTO questions (id, user_id, material_id, type, stem, options, answer, source, "
+               "review_status, format, topic, term, section, quote, difficulty) "
+               "VALUES ($1, $2, $3, 'short_answer', $4, '[]', 'ATP', 'generated', $5, 'cloze', 'Cells', "
+               "'mitochondrion', 'Organelles', 'Mitochondria make ATP for the cell.', 0.5)",
+               p, 5, &err) < 0)
+        fail_msg("insert: %s", err.msg);
+    const char *tp[] = {id};
+    if (db_run(d, "INSERT INTO question_tags (tag, question_id) VALUES ('biology.cells', $1)", tp, 1, &err) <
+        0)
+        fail_msg("insert tag: %s", err.msg);
+}
+
+static json_t *review_call(api_fx *t, api_who w, const char *id, const char *body, int status)
+{
+    char target[128];
+    snprintf(target, sizeof target, "/api/questions/%s/review", id);
+    return call_json(t, "POST", target, w, body, status);
+}
+
+static void review_error(api_fx *t, api_who w, const char *id, const char *body, int status, const char *code)
+{
+    char target[128];
+    snprintf(target, sizeof target, "/api/questions/%s/review", id);
+    call_error(t, "POST", target, w, body, status, code);
+}
+
+static void api_questions_review_flow(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    bank b;
+    stock(t, &b);
+    char pending[MATERIAL_ID_LEN + 1], doomed[MATERIAL_ID_LEN + 1], want[512], target[128];
+    add_generated(t, b.cells, "Mitochondria make ____.", "pending", pending);
+    add_generated(t, b.cells, "Ribosomes make ____.", "pending", doomed);
+    const char *students = list3(want, sizeof want, b.atp, b.nucleus, b.solve);
+
+    /* The student: not listed (nor by tag, material or status), and missing by id. */
+    expect_listed(t, WHO_STUDENT, "/api/questions", students);
+    expect_listed(t, WHO_STUDENT, "/api/questions?tag=biology.cells",
+                  list3(want, sizeof want, b.atp, b.nucleus, NULL));
+    snprintf(target, sizeof target, "/api/questions?material_id=%s", b.cells);
+    expect_listed(t, WHO_STUDENT, target, list3(want, sizeof want, b.atp, b.nucleus, NULL));
+    expect_listed(t, WHO_STUDENT, "/api/questions?review_status=pending", "");
+    snprintf(target, sizeof target, "/api/questions/%s", pending);
+    call_error(t, "GET", target, WHO_STUDENT, NULL, 404, "not_found");
+    call_error(t, "PATCH", target, WHO_STUDENT, "{\"stem\":\"Changed\"}", 404, "not_found");
+    call_error(t, "GET", "/api/questions?review_status=waiting", WHO_TUTOR, NULL, 400, "invalid_request");
+
+    /* The tutor: listed, with the review status and what the generator said. */
+    json_t *j = call_json(t, "GET", "/api/questions?review_status=pending", WHO_TUTOR, NULL, 200);
+    assert_int_equal(jint(j, "count"), 2);
+    json_decref(j);
+    j = get_question(t, WHO_TUTOR, pending);
+    assert_string_equal(jstr(j, "review_status"), "pending");
+    assert_int_equal(jint(j, "version"), 1);
+    assert_string_equal(jstr(j, "source"), "generated");
+    assert_string_equal(jstr(j, "format"), "cloze");
+    assert_string_equal(jstr(j, "topic"), "Cells");
+    assert_string_equal(jstr(j, "term"), "mitochondrion");
+    assert_string_equal(jstr(j, "section"), "Organelles");
+    assert_string_equal(jstr(j, "quote"), "Mitochondria make ATP for the cell.");
+    assert_true(json_real_value(json_object_get(j, "difficulty")) == 0.5);
+    json_decref(j);
+    j = call_json(t, "GET", "/api/questions?tag=biology.cells", WHO_ADMIN, NULL, 200);
+    assert_int_equal(jint(j, "count"), 5); /* the student's 2 + 2 pending, student2's 1 */
+    json_decref(j);
+
+    /* Who may review: the student is refused, the stranger is told it is missing. */
+    review_error(t, WHO_STUDENT, pending, "{\"decision\":\"approve\"}", 403, "forbidden");
+    review_error(t, WHO_STUDENT, b.atp, "{\"decision\":\"reject\"}", 403, "forbidden");
+    char ghost[ID_UUID_LEN + 1];
+    id_uuid7(ghost);
+    snprintf(target, sizeof target, "/api/questions/%s/review", pending);
+    char missing[128];
+    snprintf(missing, sizeof missing, "/api/questions/%s/review", ghost);
+    http_fake *f = call(t, "POST", target, WHO_STUDENT2, "{\"decision\":\"approve\"}");
+    http_fake *g = call(t, "POST", missing, WHO_STUDENT2, "{\"decision\":\"approve\"}");
+    expect_error(f, 404, "not_found");
+    assert_string_equal(http_fake_body(f, NULL), http_fake_body(g, NULL));
+    http_fake_free(f);
+    http_fake_free(g);
+    /* Bad decisions and bodies. */
+    static const char *const bad[] = {
+        "{\"decision\":\"maybe\"}",
+        "{\"decision\":true}",
+        "{}",
+        "[\"approve\"]",
+        "{\"decision\":\"edit\"}",
+        "{\"decision\":\"edit\",\"stem\":3}",
+        "{\"decision\":\"edit\",\"options\":\"A\"}",
+        "{\"decision\":\"edit\",\"stem\":\"Fine\",\"tags\":[\"x\"]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        review_error(t, WHO_TUTOR, pending, bad[i], 400, "invalid_request");
+    review_error(t, WHO_TUTOR, pending, "{\"decision\":", 400, "invalid_json");
+    review_error(t, WHO_TUTOR, pending, "{\"decision\":\"edit\",\"stem\":\"\"}", 422, "validation_error");
+    j = get_question(t, WHO_TUTOR, pending);
+    assert_string_equal(jstr(j, "review_status"), "pending");
+    assert_string_equal(jstr(j, "stem"), "Mitochondria make ____.");
+    json_decref(j);
+
+    /* Approved by the tutor: the answer is the question as it is now, and the student sees it. */
+    j = review_call(t, WHO_TUTOR, pending, "{\"decision\":\"approve\"}", 200);
+    assert_string_equal(jstr(j, "id"), pending);
+    assert_string_equal(jstr(j, "review_status"), "approved");
+    json_decref(j);
+    j = get_question(t, WHO_STUDENT, pending);
+    assert_string_equal(jstr(j, "review_status"), "approved");
+    json_decref(j);
+    expect_listed(t, WHO_STUDENT, "/api/questions?tag=biology.cells",
+                  list3(want, sizeof want, b.atp, b.nucleus, pending));
+    json_decref(review_call(t, WHO_ADMIN, pending, "{\"decision\":\"approve\"}", 200)); /* again: no error */
+
+    /* Rejected: never the student's to see. */
+    j = review_call(t, WHO_ADMIN, doomed, "{\"decision\":\"reject\"}", 200);
+    assert_string_equal(jstr(j, "review_status"), "rejected");
+    json_decref(j);
+    snprintf(target, sizeof target, "/api/questions/%s", doomed);
+    call_error(t, "GET", target, WHO_STUDENT, NULL, 404, "not_found");
+    expect_listed(t, WHO_STUDENT, "/api/questions?review_status=rejected", "");
+    expect_listed(t, WHO_TUTOR, "/api/questions?review_status=rejected", doomed);
+}
+
+static void api_questions_versions_listed(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    bank b;
+    stock(t, &b);
+    char pending[MATERIAL_ID_LEN + 1], target[128];
+    add_generated(t, b.cells, "Mitochondria make ____.", "pending", pending);
+    snprintf(target, sizeof target, "/api/questions/%s/versions", b.atp);
+    json_t *j = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    assert_int_equal(jint(j, "count"), 0);
+    json_decref(j);
+
+    /* A correction by the student, then one by the tutor: two versions, newest first. */
+    json_decref(patch(t, WHO_STUDENT, b.atp, "{\"stem\":\"Which organelle makes most ATP?\"}", 200));
+    j = patch(t, WHO_TUTOR, b.atp, "{\"answer\":\"Mitochondrion\",\"tags\":[\"biology.cells\"]}", 200);
+    assert_int_equal(jint(j, "version"), 3);
+    json_decref(j);
+    json_decref(patch(t, WHO_STUDENT, b.atp, "{\"tags\":[\"biology\"]}", 200)); /* tags alone: no version */
+    j = call_json(t, "GET", target, WHO_TUTOR, NULL, 200);
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 2);
+    json_t *v2 = json_array_get(items, 0), *v1 = json_array_get(items, 1);
+    assert_int_equal(jint(v2, "version"), 2);
+    assert_string_equal(jstr(v2, "stem"), "Which organelle makes most ATP?");
+    assert_string_equal(jstr(v2, "answer"), "B");
+    assert_string_equal(jstr(v2, "edited_by"), api_fx_id(t, WHO_TUTOR));
+    assert_int_equal(jint(v1, "version"), 1);
+    assert_string_equal(jstr(v1, "stem"), "Which organelle makes ATP?");
+    assert_int_equal(json_array_size(json_object_get(v1, "options")), 3);
+    assert_string_equal(jstr(v1, "edited_by"), api_fx_id(t, WHO_STUDENT));
+    assert_true(json_is_null(json_object_get(v1, "explanation")));
+    assert_true(strcmp(jstr(v1, "edited_at"), jstr(v2, "edited_at")) <= 0);
+    assert_int_equal(json_object_size(v1), 7);
+    json_decref(j);
+    j = get_question(t, WHO_STUDENT, b.atp);
+    assert_int_equal(jint(j, "version"), 3);
+    json_decref(j);
+    snprintf(target, sizeof target, "/api/questions/%s/versions?limit=1&offset=1", b.atp);
+    j = call_json(t, "GET", target, WHO_ADMIN, NULL, 200);
+    assert_int_equal(jint(json_array_get(json_object_get(j, "items"), 0), "version"), 1);
+    json_decref(j);
+
+    /* A review's edit corrects and approves, with a version of the generated text. */
+    j = review_call(
+        t, WHO_TUTOR, pending,
+        "{\"decision\":\"edit\",\"stem\":\"What do mitochondria make?\",\"options\":[\"ATP\",\"DNA\"],"
+        "\"answer\":\"A\",\"explanation\":null}",
+        200);
+    assert_string_equal(jstr(j, "review_status"), "approved");
+    assert_string_equal(jstr(j, "type"), "multiple_choice");
+    assert_string_equal(jstr(j, "stem"), "What do mitochondria make?");
+    assert_int_equal(jint(j, "version"), 2);
+    json_decref(j);
+    snprintf(target, sizeof target, "/api/questions/%s/versions", pending);
+    j = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(jstr(json_array_get(items, 0), "stem"), "Mitochondria make ____.");
+    assert_string_equal(jstr(json_array_get(items, 0), "answer"), "ATP");
+    assert_string_equal(jstr(json_array_get(items, 0), "edited_by"), api_fx_id(t, WHO_TUTOR));
+    json_decref(j);
+
+    /* Who may read them: whoever sees the question. */
+    call_error(t, "GET", target, WHO_STUDENT2, NULL, 404, "not_found");
+    json_decref(review_call(t, WHO_TUTOR, pending, "{\"decision\":\"reject\"}", 200));
+    call_error(t, "GET", target, WHO_STUDENT, NULL, 404, "not_found");
+    json_decref(call_json(t, "GET", target, WHO_TUTOR, NULL, 200));
+    call_error(t, "GET", "/api/questions/not-an-id/versions", WHO_ADMIN, NULL, 404, "not_found");
+    snprintf(target, sizeof target, "/api/questions/%s/versions?limit=0", b.atp);
+    call_error(t, "GET", target, WHO_STUDENT, NULL, 400, "invalid_request");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +768,8 @@ int main(void)
         API_BOTH(api_questions_patch_fields),
         API_BOTH(api_questions_patch_refused),
         API_BOTH(api_questions_visibility),
+        API_BOTH(api_questions_review_flow),
+        API_BOTH(api_questions_versions_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,14 @@
 /* questions: the question bank on SQLite and PostgreSQL: listing with its
  * filters (a tag and everything under it, words of the stem taken literally,
- * one material), pages in material/number/id order, visibility by the one
- * rule (a demoted tutor included), get, and corrections: each field, checked
- * first, the tag set replaced, all in one transaction, so a refused or failed
- * correction leaves the question as it was. */
+ * one material, a review status), pages in material/number/id order,
+ * visibility by the one rule (a demoted tutor included), get, and
+ * corrections: each field, checked first, the tag set replaced, all in one
+ * transaction, so a refused or failed correction leaves the question as it
+ * was. Review: students see approved questions only, in every read; tutors
+ * and admins see and review them all, the owner is refused. Versions: every
+ * edit of the text keeps the text it replaced, numbered one after the other,
+ * also when two connections edit at once. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -586,6 +591,440 @@ static void materials_questions_refused_corrections_change_nothing(void **state)
     json_decref(good_tags);
 }
 
+/* ---- review ---- */
+
+/* A generated question of owner's on material_id, waiting with `status`,
+ * tagged `tag`, with what a generated question says of itself. */
+static void add_generated(db *d, const char *owner, const char *material_id, const char *number,
+                          const char *stem, const char *status, const char *tag, char id[37])
+{
+    id_uuid7(id);
+    const char *p[] = {id, owner, material_id, number, stem, status};
+    area_run(d,
+             "INSERT INTO questions (id, user_id, material_id, number, type, stem, options, answer, source, "
+             "review_status, format, topic, term, section, quote, difficulty, fingerprint) "
+             "VALUES ($1, $2, $3, CAST($4 AS INTEGER), 'short_answer', $5, '[]', 'ATP', 'generated', $6, "
+             "'cloze', 'Cells', 'mitochondrion', 'Organelles', 'Mitochondria make ATP.', 0.25, $1)",
+             p, 6);
+    const char *tp[] = {tag, id};
+    area_run(d, "INSERT INTO question_tags (tag, question_id) VALUES ($1, $2)", tp, 2);
+}
+
+/* What a get says of one question's review and generation. */
+typedef struct review_view {
+    int visits;
+    char status[16], format[16], topic[32], quote[64];
+    int64_t version;
+    bool has_difficulty;
+    double difficulty;
+    char stem[256];
+    char updated_at[40];
+} review_view;
+
+static void take_review(void *ctx, const question *q)
+{
+    review_view *v = ctx;
+    v->visits++;
+    snprintf(v->status, sizeof v->status, "%s", q->review_status);
+    snprintf(v->format, sizeof v->format, "%s", q->format ? q->format : "-");
+    snprintf(v->topic, sizeof v->topic, "%s", q->topic ? q->topic : "-");
+    snprintf(v->quote, sizeof v->quote, "%s", q->quote ? q->quote : "-");
+    v->version = q->version;
+    v->has_difficulty = q->has_difficulty;
+    v->difficulty = q->difficulty;
+    snprintf(v->stem, sizeof v->stem, "%s", q->stem);
+    snprintf(v->updated_at, sizeof v->updated_at, "%s", q->updated_at);
+}
+
+static review_view view(db *d, const principal *who, const char *id)
+{
+    review_view v;
+    memset(&v, 0, sizeof v);
+    em_error err = {0};
+    if (questions_get(d, who, id, take_review, &v, &err) != EM_OK)
+        fail_msg("questions_get: %s", err.msg);
+    return v;
+}
+
+/* The ids listed for who with a review status filter (NULL: none). */
+static size_t list_status(db *d, const principal *who, const char *status, const char *tag, seen *s)
+{
+    memset(s, 0, sizeof *s);
+    question_query q = {.tag = tag, .review_status = status, .limit = 50};
+    size_t count = 0;
+    em_error err = {0};
+    if (questions_list(d, who, &q, collect, s, &count, &err) != EM_OK)
+        fail_msg("list: %s", err.msg);
+    return count;
+}
+
+static bool listed(const seen *s, const char *id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+static int review(db *d, const principal *who, const char *id, question_decision decision,
+                  const question_patch *edit, em_error *err)
+{
+    em_error_clear(err);
+    return questions_review(d, who, id, decision, edit, err);
+}
+
+static void materials_questions_students_see_approved_only(void **state)
+{
+    fixture *f = area_db(state);
+    bank b;
+    make_bank(f->d, &b);
+    char pending[37], doomed[37];
+    add_generated(f->d, b.owner, b.m1, "4", "Mitochondria make ____.", "pending", "math.algebra", pending);
+    add_generated(f->d, b.owner, b.m1, "5", "Ribosomes make ____.", "pending", "math.algebra", doomed);
+    principal owner = area_principal(b.owner, "student");
+    principal tutor = area_principal(b.tutor, "tutor");
+    principal admin = area_principal(b.admin, "admin");
+    principal stranger = area_principal(b.stranger, "student");
+    principal idle = area_principal(b.idle_tutor, "tutor");
+    principal demoted = area_principal(b.tutor, "student");
+    em_error err = {0};
+    seen s;
+    /* the owner: not in the list, by tag, by material, nor by status; get is 404 */
+    expect_list(f->d, &owner, &b, NULL, NULL, NULL, 50, 0, WANT(0, 1, 2, 3, 4));
+    expect_list(f->d, &owner, &b, "math.algebra", NULL, NULL, 50, 0, WANT(0, 1));
+    expect_list(f->d, &owner, &b, NULL, NULL, b.m1, 50, 0, WANT(0, 1, 2));
+    expect_list(f->d, &owner, &b, NULL, "make", NULL, 50, 0, NONE);
+    assert_int_equal(list_status(f->d, &owner, "pending", NULL, &s), 0);
+    assert_int_equal(list_status(f->d, &owner, "approved", NULL, &s), 5);
+    review_view v = {0};
+    assert_int_equal(questions_get(f->d, &owner, pending, take_review, &v, &err), EM_E_NOT_FOUND);
+    assert_string_equal(err.msg, "no such question");
+    assert_int_equal(v.visits, 0);
+    /* nor may the owner change what they cannot see */
+    question_patch p = {.has_stem = true, .stem = "Mitochondria make what?"};
+    em_error_clear(&err);
+    assert_int_equal(questions_update(f->d, &owner, pending, &p, &err), EM_E_NOT_FOUND);
+    assert_int_equal(questions_confirm_tag(f->d, &owner, pending, "math.algebra", &err), EM_E_NOT_FOUND);
+    /* the tutor and the admin see it everywhere, with what it says of itself */
+    assert_int_equal(list_status(f->d, &tutor, NULL, NULL, &s), 7);
+    assert_true(listed(&s, pending) && listed(&s, doomed));
+    assert_int_equal(list_status(f->d, &tutor, NULL, "math.algebra", &s), 4);
+    assert_true(listed(&s, pending));
+    assert_int_equal(list_status(f->d, &tutor, "pending", NULL, &s), 2);
+    assert_int_equal(list_status(f->d, &admin, "pending", NULL, &s), 2);
+    assert_int_equal(list_status(f->d, &tutor, "rejected", NULL, &s), 0);
+    v = view(f->d, &tutor, pending);
+    assert_string_equal(v.status, "pending");
+    assert_string_equal(v.format, "cloze");
+    assert_string_equal(v.topic, "Cells");
+    assert_string_equal(v.quote, "Mitochondria make ATP.");
+    assert_int_equal(v.version, 1);
+    assert_true(v.has_difficulty);
+    assert_true(v.difficulty == 0.25);
+    v = view(f->d, &owner, b.q[0]); /* a worksheet question: approved, nothing generated */
+    assert_string_equal(v.status, "approved");
+    assert_string_equal(v.format, "-");
+    assert_false(v.has_difficulty);
+    /* a status that is not one */
+    question_query bad = {.review_status = "waiting", .limit = 10};
+    size_t count = 0;
+    assert_int_equal(questions_list(f->d, &tutor, &bad, collect, &s, &count, &err), EM_E_INVAL);
+    /* those the one rule refuses see nothing of it */
+    assert_int_equal(list_status(f->d, &idle, "pending", NULL, &s), 0);
+    assert_int_equal(list_status(f->d, &demoted, NULL, NULL, &s), 0);
+    assert_int_equal(list_status(f->d, &stranger, "pending", NULL, &s), 0);
+    /* review: the owner is refused, those who cannot see it are told it is missing */
+    assert_int_equal(review(f->d, &owner, pending, QUESTION_APPROVE, NULL, &err), EM_E_FORBIDDEN);
+    assert_int_equal(review(f->d, &owner, b.q[0], QUESTION_REJECT, NULL, &err), EM_E_FORBIDDEN);
+    const principal *refused[] = {&stranger, &idle, &demoted};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_int_equal(review(f->d, refused[i], pending, QUESTION_APPROVE, NULL, &err), EM_E_NOT_FOUND);
+        assert_string_equal(err.msg, "no such question");
+    }
+    assert_int_equal(review(f->d, &tutor, NOBODY, QUESTION_APPROVE, NULL, &err), EM_E_NOT_FOUND);
+    assert_int_equal(review(f->d, &tutor, "nope", QUESTION_APPROVE, NULL, &err), EM_E_NOT_FOUND);
+    assert_string_equal(view(f->d, &tutor, pending).status, "pending");
+    /* approved by the tutor: the owner sees it, in the list and by tag */
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_APPROVE, NULL, &err), EM_OK);
+    v = view(f->d, &owner, pending);
+    assert_string_equal(v.status, "approved");
+    assert_int_equal(v.version, 1); /* a decision is not an edit */
+    assert_int_equal(list_status(f->d, &owner, NULL, "math.algebra", &s), 3);
+    assert_true(listed(&s, pending));
+    /* approving again changes nothing, not even updated_at */
+    assert_int_equal(review(f->d, &admin, pending, QUESTION_APPROVE, NULL, &err), EM_OK);
+    review_view again = view(f->d, &owner, pending);
+    assert_string_equal(again.updated_at, v.updated_at);
+    /* rejected by the admin: the owner never sees it, the tutor does */
+    assert_int_equal(review(f->d, &admin, doomed, QUESTION_REJECT, NULL, &err), EM_OK);
+    assert_int_equal(questions_get(f->d, &owner, doomed, take_review, &v, &err), EM_E_NOT_FOUND);
+    assert_int_equal(list_status(f->d, &owner, NULL, NULL, &s), 6);
+    assert_false(listed(&s, doomed));
+    assert_int_equal(list_status(f->d, &owner, "rejected", NULL, &s), 0);
+    assert_int_equal(list_status(f->d, &tutor, "rejected", NULL, &s), 1);
+    assert_string_equal(s.ids[0], doomed);
+    assert_string_equal(view(f->d, &tutor, doomed).status, "rejected");
+    /* and an approved question can be rejected (and comes back when approved) */
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_REJECT, NULL, &err), EM_OK);
+    assert_int_equal(questions_get(f->d, &owner, pending, take_review, &v, &err), EM_E_NOT_FOUND);
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_APPROVE, NULL, &err), EM_OK);
+    assert_string_equal(view(f->d, &owner, pending).status, "approved");
+}
+
+/* ---- versions ---- */
+
+typedef struct versions_seen {
+    size_t n;
+    int64_t version[16];
+    char stem[16][128], edited_by[16][37], answer[16][32];
+    char edited_at[16][40];
+} versions_seen;
+
+static void collect_version(void *ctx, const question_version *v)
+{
+    versions_seen *s = ctx;
+    assert_true(s->n < 16);
+    s->version[s->n] = v->version;
+    snprintf(s->stem[s->n], sizeof s->stem[0], "%s", v->stem);
+    snprintf(s->edited_by[s->n], sizeof s->edited_by[0], "%s", v->edited_by ? v->edited_by : "-");
+    snprintf(s->answer[s->n], sizeof s->answer[0], "%s", v->answer ? v->answer : "(null)");
+    snprintf(s->edited_at[s->n], sizeof s->edited_at[0], "%s", v->edited_at);
+    s->n++;
+}
+
+static versions_seen versions_of(db *d, const principal *who, const char *id)
+{
+    versions_seen s;
+    memset(&s, 0, sizeof s);
+    size_t count = 99;
+    em_error err = {0};
+    if (questions_versions(d, who, id, QUESTIONS_PAGE_MAX, 0, collect_version, &s, &count, &err) != EM_OK)
+        fail_msg("questions_versions: %s", err.msg);
+    assert_int_equal(count, s.n);
+    return s;
+}
+
+static int64_t version_rows(db *d, const char *id)
+{
+    const char *p[] = {id};
+    return area_int(d, "SELECT count(*) FROM question_versions WHERE question_id = $1", p, 1);
+}
+
+static void materials_questions_edits_keep_versions(void **state)
+{
+    fixture *f = area_db(state);
+    bank b;
+    make_bank(f->d, &b);
+    char pending[37];
+    add_generated(f->d, b.owner, b.m1, "4", "Mitochondria make ____.", "pending", "math.algebra", pending);
+    principal owner = area_principal(b.owner, "student");
+    principal tutor = area_principal(b.tutor, "tutor");
+    principal admin = area_principal(b.admin, "admin");
+    principal stranger = area_principal(b.stranger, "student");
+    em_error err = {0};
+    /* a correction of the stem: version 1 kept with the old text, by the owner */
+    assert_int_equal(versions_of(f->d, &owner, b.q[0]).n, 0);
+    question_patch p = {.has_stem = true, .stem = "What is 50% of 12?"};
+    assert_int_equal(update(f->d, &owner, b.q[0], &p, &err), EM_OK);
+    review_view v = view(f->d, &owner, b.q[0]);
+    assert_int_equal(v.version, 2);
+    versions_seen vs = versions_of(f->d, &owner, b.q[0]);
+    assert_int_equal(vs.n, 1);
+    assert_int_equal(vs.version[0], 1);
+    assert_string_equal(vs.stem[0], "What is 50% of 10?");
+    assert_string_equal(vs.answer[0], "A");
+    assert_string_equal(vs.edited_by[0], b.owner);
+    assert_int_equal(strlen(vs.edited_at[0]), 24);
+    /* tags alone are not the text: no version */
+    json_t *tags = json_pack("[s]", "physics");
+    p = (question_patch){.tags = tags};
+    assert_int_equal(update(f->d, &owner, b.q[0], &p, &err), EM_OK);
+    json_decref(tags);
+    assert_int_equal(view(f->d, &owner, b.q[0]).version, 2);
+    assert_int_equal(version_rows(f->d, b.q[0]), 1);
+    /* the tutor's correction of the answer: version 2 kept, newest first */
+    p = (question_patch){.has_answer = true, .answer = "B"};
+    assert_int_equal(update(f->d, &tutor, b.q[0], &p, &err), EM_OK);
+    vs = versions_of(f->d, &admin, b.q[0]);
+    assert_int_equal(vs.n, 2);
+    assert_int_equal(vs.version[0], 2);
+    assert_int_equal(vs.version[1], 1);
+    assert_string_equal(vs.stem[0], "What is 50% of 12?");
+    assert_string_equal(vs.answer[0], "A");
+    assert_string_equal(vs.edited_by[0], b.tutor);
+    assert_int_equal(view(f->d, &owner, b.q[0]).version, 3);
+    /* a review's edit: the pending question corrected and approved, its text kept */
+    json_t *opts = json_pack("[s, s]", "ATP", "DNA");
+    p = (question_patch){.has_stem = true, .stem = "What do mitochondria make?", .options = opts};
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_EDIT, &p, &err), EM_OK);
+    json_decref(opts);
+    v = view(f->d, &owner, pending);
+    assert_string_equal(v.status, "approved");
+    assert_string_equal(v.stem, "What do mitochondria make?");
+    assert_int_equal(v.version, 2);
+    vs = versions_of(f->d, &owner, pending);
+    assert_int_equal(vs.n, 1);
+    assert_int_equal(vs.version[0], 1);
+    assert_string_equal(vs.stem[0], "Mitochondria make ____.");
+    assert_string_equal(vs.edited_by[0], b.tutor);
+    /* an approved question may be edited through review too */
+    p = (question_patch){.has_explanation = true, .explanation = "They make ATP."};
+    assert_int_equal(review(f->d, &admin, pending, QUESTION_EDIT, &p, &err), EM_OK);
+    vs = versions_of(f->d, &tutor, pending);
+    assert_int_equal(vs.n, 2);
+    assert_int_equal(vs.version[0], 2);
+    assert_string_equal(vs.stem[0], "What do mitochondria make?");
+    assert_string_equal(vs.edited_by[0], b.admin);
+    /* refused edits change nothing and keep no version */
+    p = (question_patch){.has_stem = true, .stem = ""};
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_EDIT, &p, &err), EM_E_INVAL);
+    assert_string_equal(err.reason, EM_REASON_VALIDATION);
+    tags = json_pack("[s]", "physics");
+    p = (question_patch){.has_stem = true, .stem = "Fine", .tags = tags};
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_EDIT, &p, &err), EM_E_INVAL);
+    json_decref(tags);
+    p = (question_patch){0};
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_EDIT, &p, &err), EM_E_INVAL);
+    p = (question_patch){.has_stem = true, .stem = "Fine"};
+    assert_int_equal(review(f->d, &owner, pending, QUESTION_EDIT, &p, &err), EM_E_FORBIDDEN);
+    assert_int_equal(version_rows(f->d, pending), 2);
+    assert_int_equal(view(f->d, &tutor, pending).version, 3);
+    assert_string_equal(view(f->d, &tutor, pending).stem, "What do mitochondria make?");
+    /* a correction the database fails half-way keeps no version either */
+    refuse_tag(f->d, "boom");
+    json_t *boom = json_pack("[s]", "boom");
+    p = (question_patch){.has_stem = true, .stem = "Lost stem", .tags = boom};
+    assert_int_not_equal(update(f->d, &owner, b.q[0], &p, &err), EM_OK);
+    json_decref(boom);
+    assert_false(db_in_transaction(f->d));
+    assert_int_equal(version_rows(f->d, b.q[0]), 2);
+    assert_int_equal(view(f->d, &owner, b.q[0]).version, 3);
+    /* who may read versions: whoever sees the question */
+    size_t count = 0;
+    versions_seen none;
+    memset(&none, 0, sizeof none);
+    assert_int_equal(questions_versions(f->d, &stranger, b.q[0], 10, 0, collect_version, &none, &count, &err),
+                     EM_E_NOT_FOUND);
+    assert_int_equal(questions_versions(f->d, &owner, NOBODY, 10, 0, collect_version, &none, &count, &err),
+                     EM_E_NOT_FOUND);
+    assert_int_equal(questions_versions(f->d, &owner, b.q[0], 0, 0, collect_version, &none, &count, &err),
+                     EM_E_INVAL);
+    assert_int_equal(none.n, 0);
+    /* pages, newest first */
+    assert_int_equal(questions_versions(f->d, &owner, b.q[0], 1, 1, collect_version, &none, &count, &err),
+                     EM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(none.version[0], 1);
+    /* a student sees no versions of a question that is not approved */
+    assert_int_equal(review(f->d, &tutor, pending, QUESTION_REJECT, NULL, &err), EM_OK);
+    assert_int_equal(questions_versions(f->d, &owner, pending, 10, 0, collect_version, &none, &count, &err),
+                     EM_E_NOT_FOUND);
+    assert_int_equal(versions_of(f->d, &tutor, pending).n, 2);
+}
+
+/* Two connections edit one question at once, each EDITS times: every edit
+ * keeps the text it replaced under its own number, so the versions are 1..2
+ * EDITS and their texts with the current one are the first text and every
+ * text written, each once. */
+#define EDITS 12
+
+typedef struct editor {
+    const char *url, *question, *user_id;
+    char tag; /* 'a' or 'b': its texts are "<tag> <i>" */
+    int failures;
+    char msg[512];
+} editor;
+
+static void *edit_loop(void *arg)
+{
+    editor *e = arg;
+    db *d = NULL;
+    em_error err = {0};
+    if (db_open(e->url, NULL, &d, &err) != EM_OK) {
+        e->failures = EDITS;
+        snprintf(e->msg, sizeof e->msg, "open: %s", err.msg);
+        return NULL;
+    }
+    principal who = area_principal(e->user_id, "student");
+    for (int i = 0; i < EDITS; i++) {
+        char stem[16];
+        snprintf(stem, sizeof stem, "%c %d", e->tag, i);
+        question_patch p = {.has_stem = true, .stem = stem};
+        em_error_clear(&err);
+        int rc = questions_update(d, &who, e->question, &p, &err);
+        for (int tries = 0; rc == EM_E_BUSY && tries < 100; tries++)
+            rc = questions_update(d, &who, e->question, &p, &err);
+        if (rc != EM_OK) {
+            e->failures++;
+            snprintf(e->msg, sizeof e->msg, "%s: %d %s", stem, rc, err.msg);
+        }
+    }
+    db_close(d);
+    return NULL;
+}
+
+static void materials_questions_concurrent_edits_number_versions(void **state)
+{
+    fixture *f = area_db(state);
+    bank b;
+    make_bank(f->d, &b);
+    editor e[2] = {{.url = f->url, .question = b.q[0], .user_id = b.owner, .tag = 'a'},
+                   {.url = f->url, .question = b.q[0], .user_id = b.owner, .tag = 'b'}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, edit_loop, &e[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (int i = 0; i < 2; i++)
+        if (e[i].failures != 0)
+            fail_msg("editor %c: %d failures, last %s", e[i].tag, e[i].failures, e[i].msg);
+    principal owner = area_principal(b.owner, "student");
+    /* 2 * EDITS = 24 edits: the question is at version 25, versions 1..24 kept */
+    review_view v = view(f->d, &owner, b.q[0]);
+    assert_int_equal(v.version, 2 * EDITS + 1);
+    const char *p[] = {b.q[0]};
+    assert_int_equal(area_int(f->d, "SELECT count(*) FROM question_versions WHERE question_id = $1", p, 1),
+                     2 * EDITS);
+    assert_int_equal(
+        area_int(f->d, "SELECT count(DISTINCT version) FROM question_versions WHERE question_id = $1", p, 1),
+        2 * EDITS);
+    assert_int_equal(
+        area_int(f->d, "SELECT min(version) FROM question_versions WHERE question_id = $1", p, 1), 1);
+    assert_int_equal(
+        area_int(f->d, "SELECT max(version) FROM question_versions WHERE question_id = $1", p, 1), 2 * EDITS);
+    /* no edit was lost: the kept texts and the current one are the first text and each written one, once */
+    assert_int_equal(area_int(f->d,
+                              "SELECT count(DISTINCT stem) FROM question_versions WHERE question_id = $1 "
+                              "AND stem <> 'What is 50% of 10?'",
+                              p, 1),
+                     2 * EDITS - 1);
+    const char *first[] = {b.q[0], "What is 50% of 10?"};
+    assert_int_equal(area_int(f->d,
+                              "SELECT version FROM question_versions WHERE question_id = $1 AND stem = $2",
+                              first, 2),
+                     1);
+    const char *current[] = {b.q[0], v.stem};
+    assert_int_equal(area_int(f->d,
+                              "SELECT count(*) FROM question_versions WHERE question_id = $1 AND stem = $2",
+                              current, 2),
+                     0);
+    /* each editor's texts follow one another in its own order */
+    for (int t = 0; t < 2; t++) {
+        int64_t last = 0;
+        for (int i = 0; i < EDITS; i++) {
+            char stem[16];
+            snprintf(stem, sizeof stem, "%c %d", e[t].tag, i);
+            if (strcmp(stem, v.stem) == 0)
+                continue; /* the current text */
+            const char *q[] = {b.q[0], stem};
+            int64_t at = area_int(
+                f->d, "SELECT version FROM question_versions WHERE question_id = $1 AND stem = $2", q, 2);
+            assert_true(at > last);
+            last = at;
+        }
+    }
+}
+
 int main(void)
 {
     area_log_setup();
@@ -596,6 +1035,9 @@ int main(void)
         BOTH(materials_questions_get),
         BOTH(materials_questions_update_each_field),
         BOTH(materials_questions_refused_corrections_change_nothing),
+        BOTH(materials_questions_students_see_approved_only),
+        BOTH(materials_questions_edits_keep_versions),
+        BOTH(materials_questions_concurrent_edits_number_versions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
