@@ -39,7 +39,7 @@ static void expect_page(api_fx *t, const char *target, const char *emails, json_
     json_t *items = json_object_get(j, "items");
     for (size_t i = 0; i < json_array_size(items); i++) {
         json_t *u = json_array_get(items, i);
-        assert_int_equal(json_object_size(u), 8);
+        assert_int_equal(json_object_size(u), 10);
         assert_null(json_object_get(u, "password_hash"));
     }
     json_decref(j);
@@ -117,7 +117,7 @@ static void api_admin_users_update_role_and_activity(void **state)
     assert_string_equal(jstr(j, "role"), "tutor");
     assert_string_equal(jstr(j, "email"), "student2@example.org");
     assert_true(json_is_true(json_object_get(j, "is_active")));
-    assert_int_equal(json_object_size(j), 8);
+    assert_int_equal(json_object_size(j), 10);
     json_decref(j);
     expect_page(t, "/api/admin/users?role=tutor", "tutor@example.org,student2@example.org", 2, 50, 0);
     assert_int_equal(sql_int(t, "SELECT count(*) FROM audit_log WHERE event = 'role_changed'"), 1);

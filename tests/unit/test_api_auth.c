@@ -34,7 +34,7 @@ static void expect_tokens(http_fake *f, int status, const char *email, const cha
     assert_int_equal(jint(j, "expires_in"), API_FX_ACCESS_TTL_S);
     assert_int_equal(strlen(jstr(j, "refresh_token")), REFRESH_TOKEN_LEN);
     json_t *u = json_object_get(j, "user");
-    assert_int_equal(json_object_size(u), 8); /* never the password hash */
+    assert_int_equal(json_object_size(u), 10); /* never the password hash */
     assert_true(id_is_uuid(jstr(u, "id")));
     assert_string_equal(jstr(u, "email"), email);
     assert_string_equal(jstr(u, "role"), role);

@@ -122,7 +122,7 @@ static void api_common_user_json_public_view(void **state)
     snprintf(u.updated_at, sizeof u.updated_at, "2026-01-02T03:04:05.007Z");
     snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$v=19$secret");
     json_t *j = api_user_json(&u);
-    assert_int_equal(json_object_size(j), 8);
+    assert_int_equal(json_object_size(j), 10);
     assert_string_equal(jstr(j, "time_zone"), "UTC"); /* none stored: the default */
     assert_string_equal(jstr(j, "id"), u.id);
     assert_string_equal(jstr(j, "email"), "someone@example.org");
