@@ -61,8 +61,8 @@ void api_quiz_submit(http_req *req, http_res *res)
     if (d != NULL) {
         json_t *out = NULL;
         em_error err = {0};
-        int rc = quiz_submit(d, &api_caller_of(req)->who, http_req_param(req, "id"), body, api_now_ms(req), &out,
-                             &err);
+        int rc = quiz_submit(d, &api_caller_of(req)->who, http_req_param(req, "id"), body, api_now_ms(req),
+                             &out, &err);
         respond(res, rc, 200, out, &err);
     }
     json_decref(body);
@@ -72,7 +72,8 @@ void api_reviews_due(http_req *req, http_res *res)
 {
     long limit = api_query_long(req, "limit", 1, REVIEWS_DUE_MAX, REVIEWS_DEFAULT_LIMIT);
     if (limit < 0) {
-        http_res_error(res, 400, "invalid_request", "limit must be a whole number from 1 to %d", REVIEWS_DUE_MAX);
+        http_res_error(res, 400, "invalid_request", "limit must be a whole number from 1 to %d",
+                       REVIEWS_DUE_MAX);
         return;
     }
     db *d = api_db(req, res);
@@ -96,8 +97,8 @@ void api_reviews_grade(http_req *req, http_res *res)
         http_res_error(res, 400, "invalid_request", "%s", err.msg);
     } else if ((d = api_db(req, res)) != NULL) {
         json_t *out = NULL;
-        int rc = reviews_grade(d, &api_caller_of(req)->who, http_req_param(req, "card_id"), g, api_now_ms(req),
-                               &out, &err);
+        int rc = reviews_grade(d, &api_caller_of(req)->who, http_req_param(req, "card_id"), g,
+                               api_now_ms(req), &out, &err);
         respond(res, rc, 200, out, &err);
     }
     json_decref(body);
@@ -144,7 +145,7 @@ void api_sessions_autopilot_next(http_req *req, http_res *res)
         return;
     json_t *out = NULL;
     em_error err = {0};
-    int rc = autopilot_session_next(d, &api_caller_of(req)->who, http_req_param(req, "id"), api_now_ms(req), &out,
-                                    &err);
+    int rc = autopilot_session_next(d, &api_caller_of(req)->who, http_req_param(req, "id"), api_now_ms(req),
+                                    &out, &err);
     respond(res, rc, 200, out, &err);
 }

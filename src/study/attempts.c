@@ -17,11 +17,12 @@ int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error 
     id_uuid7(id);
     clock_iso8601(a->at_ms, at);
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "INSERT INTO attempts (id, user_id, quiz_id, position, question_id, topic, term, kind, "
-                               "given, given_option, expected, correct, seconds, answered_at) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d,
+        "INSERT INTO attempts (id, user_id, quiz_id, position, question_id, topic, term, kind, "
+        "given, given_option, expected, correct, seconds, answered_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, id);
         db_bind_text(st, 2, user_id);
@@ -101,8 +102,10 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
     db_stmt *st = NULL;
     int rc = db_prepare_cached(
         d,
-        "SELECT a.question_id, a.topic, a.term, a.correct, a.given_option, a.given, a.expected, a.answered_at, "
-        "a.seconds, i.type, i.options FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = a.quiz_id AND i.position = a.position "
+        "SELECT a.question_id, a.topic, a.term, a.correct, a.given_option, a.given, a.expected, "
+        "a.answered_at, "
+        "a.seconds, i.type, i.options FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = a.quiz_id AND "
+        "i.position = a.position "
         "LEFT JOIN quizzes z ON z.id = a.quiz_id "
         "WHERE a.user_id = $1 AND a.kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR z.session_id = $2) "
         "ORDER BY a.answered_at DESC, a.id DESC LIMIT $3",
@@ -139,8 +142,8 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         a->term = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 2));
         a->correct = db_column_bool(st, 3);
         a->option = (int)db_column_int64(st, 4);
-        a->choice = type != NULL && (strcmp(type, "multiple_choice") == 0 || strcmp(type, "true_false") == 0 ||
-                                     strcmp(type, "definition") == 0);
+        a->choice = type != NULL && (strcmp(type, "multiple_choice") == 0 ||
+                                     strcmp(type, "true_false") == 0 || strcmp(type, "definition") == 0);
         a->given_text = keep(&out->owned, &out->n_owned, &cap_owned, given);
         a->given_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm);
         a->expected_text = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 6));
@@ -207,10 +210,11 @@ int attempts__since(db *d, const char *user_id, const char *topic, int64_t since
         *minutes = 0;
     db_stmt *st = NULL;
     /* an answer without a time counts as a minute */
-    int rc = db_prepare_cached(d,
-                               "SELECT count(*), coalesce(sum(coalesce(seconds, 60)), 0) FROM attempts "
-                               "WHERE user_id = $1 AND answered_at >= $2 AND (CAST($3 AS TEXT) IS NULL OR topic = $3)",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d,
+        "SELECT count(*), coalesce(sum(coalesce(seconds, 60)), 0) FROM attempts "
+        "WHERE user_id = $1 AND answered_at >= $2 AND (CAST($3 AS TEXT) IS NULL OR topic = $3)",
+        &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)

@@ -22,13 +22,13 @@ typedef struct attempt_row {
     int position;            /* in its quiz, -1 for a review */
     const char *question_id; /* may be NULL */
     const char *topic;
-    const char *term;        /* may be NULL */
-    const char *kind;        /* "quiz" or "review" */
+    const char *term; /* may be NULL */
+    const char *kind; /* "quiz" or "review" */
     const char *given;
-    int given_option;        /* -1: none */
+    int given_option; /* -1: none */
     const char *expected;
     bool correct;
-    double seconds;          /* < 0: unknown */
+    double seconds; /* < 0: unknown */
     int64_t at_ms;
 } attempt_row;
 int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error *err);

@@ -35,9 +35,9 @@ static json_t *planned_today(db *d, const principal *who, const char *session_id
             for (size_t k = 0; k < json_array_size(items); k++) {
                 json_t *it = json_array_get(items, k);
                 if (json_is_string(json_object_get(it, "topic")))
-                    json_array_append_new(out, json_pack("{s:O, s:I}", "topic", json_object_get(it, "topic"),
-                                                         "minutes",
-                                                         (json_int_t)json_integer_value(json_object_get(it, "minutes"))));
+                    json_array_append_new(
+                        out, json_pack("{s:O, s:I}", "topic", json_object_get(it, "topic"), "minutes",
+                                       (json_int_t)json_integer_value(json_object_get(it, "minutes"))));
             }
         }
         json_decref(doc);
@@ -123,18 +123,17 @@ static int learned_unquizzed(db *d, const char *user_id, json_t *history, char *
 static json_t *next_request(const ap_decision *dec, const char *session_id)
 {
     switch (dec->activity) {
-    case AP_REVIEW:
-        return json_pack("{s:s, s:s, s:n}", "method", "GET", "path", "/api/reviews/due", "body");
+    case AP_REVIEW: return json_pack("{s:s, s:s, s:n}", "method", "GET", "path", "/api/reviews/due", "body");
     case AP_MISCONCEPTION:
     case AP_QUIZ:
-        return json_pack("{s:s, s:s, s:{s:s, s:o, s:i}}", "method", "POST", "path", "/api/quiz/generate", "body",
-                         "session_id", session_id, "topic", dec->topic[0] ? json_string(dec->topic) : json_null(),
-                         "count", (json_int_t)(dec->activity == AP_QUIZ ? 5 : 3));
+        return json_pack("{s:s, s:s, s:{s:s, s:o, s:i}}", "method", "POST", "path", "/api/quiz/generate",
+                         "body", "session_id", session_id, "topic",
+                         dec->topic[0] ? json_string(dec->topic) : json_null(), "count",
+                         (json_int_t)(dec->activity == AP_QUIZ ? 5 : 3));
     case AP_LEARN:
         return json_pack("{s:s, s:s, s:{s:s, s:s}}", "method", "POST", "path", "/api/tutor/stream", "body",
                          "session_id", session_id, "topic", dec->topic);
-    default:
-        return json_null();
+    default: return json_null();
     }
 }
 
@@ -209,7 +208,8 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     double answer_minutes = 0;
     if (rc == EM_OK)
         rc = attempts__since(d, owner, NULL, day_start, &answers, &answer_minutes, err);
-    bool exam_over = civil_parse(s.exam_date, strlen(s.exam_date), &exam) == EM_OK && civil_cmp(exam, today) < 0;
+    bool exam_over =
+        civil_parse(s.exam_date, strlen(s.exam_date), &exam) == EM_OK && civil_cmp(exam, today) < 0;
     ap_decision dec = {0};
     int minutes_today = (int)(answer_minutes + learn_minutes_since(history, day_start) + 0.5);
     if (rc == EM_OK) {
@@ -232,10 +232,10 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     if (rc == EM_OK) {
         char now[32];
         clock_iso8601(now_ms, now);
-        json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "at", now, "from", ap_state_name(state),
-                                  "to", ap_state_name(dec.next_state), "activity", ap_activity_name(dec.activity),
-                                  "topic", dec.topic, "reason", dec.reason, "minutes",
-                                  (json_int_t)(dec.activity == AP_LEARN ? planned_minutes : 0));
+        json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "at", now, "from",
+                                  ap_state_name(state), "to", ap_state_name(dec.next_state), "activity",
+                                  ap_activity_name(dec.activity), "topic", dec.topic, "reason", dec.reason,
+                                  "minutes", (json_int_t)(dec.activity == AP_LEARN ? planned_minutes : 0));
         json_array_append(history, entry);
         while (json_array_size(history) > AUTOPILOT_HISTORY_MAX)
             json_array_remove(history, 0);
@@ -244,7 +244,8 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
         json_decref(entry);
         rc = db_begin(d, err);
         if (rc == EM_OK)
-            rc = sessions__set_agent_state(d, session_id, ap_state_name(dec.next_state), ctx, hist, now_ms, err);
+            rc = sessions__set_agent_state(d, session_id, ap_state_name(dec.next_state), ctx, hist, now_ms,
+                                           err);
         if (rc == EM_OK)
             rc = db_commit(d, err);
         else
@@ -254,12 +255,13 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
         next = next_request(&dec, session_id);
     }
     if (rc == EM_OK)
-        *out = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:o}", "session_id", session_id,
-                         "activity", ap_activity_name(dec.activity), "topic",
-                         dec.topic[0] ? json_string(dec.topic) : json_null(), "reason", dec.reason, "state",
-                         ap_state_name(dec.next_state), "previous_state", ap_state_name(state), "due_reviews",
-                         (json_int_t)due, "overdue_reviews", (json_int_t)overdue, "minutes_today",
-                         (json_int_t)minutes_today, "daily_minutes", (json_int_t)s.daily_minutes, "next", next);
+        *out =
+            json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:o}", "session_id", session_id,
+                      "activity", ap_activity_name(dec.activity), "topic",
+                      dec.topic[0] ? json_string(dec.topic) : json_null(), "reason", dec.reason, "state",
+                      ap_state_name(dec.next_state), "previous_state", ap_state_name(state), "due_reviews",
+                      (json_int_t)due, "overdue_reviews", (json_int_t)overdue, "minutes_today",
+                      (json_int_t)minutes_today, "daily_minutes", (json_int_t)s.daily_minutes, "next", next);
     else
         json_decref(next);
     json_decref(planned);

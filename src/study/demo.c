@@ -18,7 +18,8 @@ static int seed_topics(db *d, const char *user_id, long user_index, long count, 
         char id[37], name[96], when[32];
         snprintf(name, sizeof name, "Topic %ld of student %ld: %s", t, user_index, subjects[t % 5]);
         clock_iso8601(now + t * 3600 * 1000, when);
-        rc = mastery_insert(d, user_id, name, (double)((user_index * 7 + t * 13) % 100) / 100.0, when, id, err);
+        rc = mastery_insert(d, user_id, name, (double)((user_index * 7 + t * 13) % 100) / 100.0, when, id,
+                            err);
     }
     return rc;
 }

@@ -60,8 +60,8 @@ static int check_topic(const char *name, double mastery, em_error *err)
 {
     size_t len = name != NULL ? strlen(name) : 0;
     if (len == 0 || len > MASTERY_NAME_MAX)
-        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "name must be a string of 1 to %d characters",
-                               MASTERY_NAME_MAX);
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                               "name must be a string of 1 to %d characters", MASTERY_NAME_MAX);
     if (!(mastery >= 0.0 && mastery <= 1.0))
         return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "mastery must be a number from 0 to 1");
     return EM_OK;
@@ -76,9 +76,9 @@ int mastery_insert(db *d, const char *user_id, const char *name, double mastery,
     id_uuid7(id_out);
     db_stmt *st = NULL;
     rc = db_prepare_cached(d,
-                               "INSERT INTO topics (id, user_id, name, mastery_score, next_review_at) "
-                               "VALUES ($1, $2, $3, $4, $5)",
-                               &st, err);
+                           "INSERT INTO topics (id, user_id, name, mastery_score, next_review_at) "
+                           "VALUES ($1, $2, $3, $4, $5)",
+                           &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, id_out);
     if (rc == EM_OK)
@@ -224,11 +224,12 @@ int mastery_set_session_topic(db *d, const char *session_id, const char *name, d
     return db_changes(d) == 0 ? em_error_set(err, EM_E_NOT_FOUND, "no such topic") : EM_OK;
 }
 
-int mastery_add(db *d, const principal *who, const char *user_id, const char *name, double mastery, char id_out[37],
-                em_error *err)
+int mastery_add(db *d, const principal *who, const char *user_id, const char *name, double mastery,
+                char id_out[37], em_error *err)
 {
     if (user_id == NULL || !id_is_uuid(user_id))
-        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION, "user_id, when given, must be a user id (UUID)");
+        return em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
+                               "user_id, when given, must be a user id (UUID)");
     int rc = check_topic(name, mastery, err);
     if (rc == EM_OK)
         rc = authz_require_view(d, who, user_id, "user", err);
@@ -247,8 +248,8 @@ int mastery_of(db *d, const char *user_id, const char *name, double *mastery, bo
     *mastery = 0;
     *found = false;
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d, "SELECT max(mastery_score), count(*) FROM topics WHERE user_id = $1 AND name = $2",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d, "SELECT max(mastery_score), count(*) FROM topics WHERE user_id = $1 AND name = $2", &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)
@@ -266,7 +267,8 @@ int mastery_record(db *d, const char *user_id, const char *name, double mastery,
     if (!(mastery >= 0.0 && mastery <= 1.0))
         return em_error_set(err, EM_E_INVAL, "mastery must be a number from 0 to 1");
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d, "UPDATE topics SET mastery_score = $1 WHERE user_id = $2 AND name = $3", &st, err);
+    int rc = db_prepare_cached(d, "UPDATE topics SET mastery_score = $1 WHERE user_id = $2 AND name = $3",
+                               &st, err);
     if (rc == EM_OK)
         rc = db_bind_double(st, 1, mastery);
     if (rc == EM_OK)

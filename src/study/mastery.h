@@ -17,13 +17,13 @@
 #include "db/db.h"
 
 #define MASTERY_PAGE_MAX 200
-#define MASTERY_NAME_MAX 200   /* bytes of a topic name */
+#define MASTERY_NAME_MAX 200 /* bytes of a topic name */
 
 /* One topic of a student. Strings borrowed for the visit only. */
 typedef struct mastery_topic {
     const char *id, *user_id, *name;
-    double mastery;              /* 0..1 */
-    const char *next_review_at;  /* ISO-8601, NULL when none is due */
+    double mastery;             /* 0..1 */
+    const char *next_review_at; /* ISO-8601, NULL when none is due */
 } mastery_topic;
 
 typedef void (*mastery_visit)(void *ctx, const mastery_topic *t);

@@ -17,8 +17,9 @@ static json_t *row_json(db_stmt *st)
 {
     const char *resolved = db_column_text(st, 6);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id", db_column_text(st, 0), "topic",
-                     db_column_text(st, 1), "kind", db_column_text(st, 2), "description", db_column_text(st, 3),
-                     "advice", db_column_text(st, 4), "detected_at", db_column_text(st, 5), "resolved_at",
+                     db_column_text(st, 1), "kind", db_column_text(st, 2), "description",
+                     db_column_text(st, 3), "advice", db_column_text(st, 4), "detected_at",
+                     db_column_text(st, 5), "resolved_at",
                      resolved != NULL ? json_string(resolved) : json_null(), "status",
                      resolved != NULL ? "resolved" : "open");
 }
@@ -36,7 +37,8 @@ int misconceptions_list(db *d, const principal *who, const char *user_id, const 
     if (strcmp(status, "open") != 0 && strcmp(status, "resolved") != 0 && strcmp(status, "all") != 0)
         return em_error_set(err, EM_E_INVAL, "status must be open, resolved or all");
     if (limit < 1 || limit > MISCONCEPTIONS_PAGE_MAX)
-        return em_error_set(err, EM_E_INVAL, "limit must be a whole number from 1 to %d", MISCONCEPTIONS_PAGE_MAX);
+        return em_error_set(err, EM_E_INVAL, "limit must be a whole number from 1 to %d",
+                            MISCONCEPTIONS_PAGE_MAX);
     int rc = authz_require_view(d, who, user_id, "user", err);
     if (rc != EM_OK)
         return rc;
@@ -78,13 +80,14 @@ static int add_one(db *d, const char *user_id, const mc_found *f, int64_t now_ms
     id_uuid7(id);
     clock_iso8601(now_ms, now);
     db_stmt *st = NULL;
-    rc = db_prepare_cached(d,
-                           "INSERT INTO misconceptions (id, user_id, topic_id, topic, kind, description, advice, "
-                           "key, mastery_at_detection, detected_at) "
-                           "VALUES ($1, $2, (SELECT min(id) FROM topics WHERE user_id = $2 AND name = $3), $3, $4, "
-                           "$5, $6, $7, $8, $9) "
-                           "ON CONFLICT (user_id, key) WHERE resolved_at IS NULL DO NOTHING",
-                           &st, err);
+    rc = db_prepare_cached(
+        d,
+        "INSERT INTO misconceptions (id, user_id, topic_id, topic, kind, description, advice, "
+        "key, mastery_at_detection, detected_at) "
+        "VALUES ($1, $2, (SELECT min(id) FROM topics WHERE user_id = $2 AND name = $3), $3, $4, "
+        "$5, $6, $7, $8, $9) "
+        "ON CONFLICT (user_id, key) WHERE resolved_at IS NULL DO NOTHING",
+        &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, id);
         db_bind_text(st, 2, user_id);
@@ -104,7 +107,8 @@ static int add_one(db *d, const char *user_id, const mc_found *f, int64_t now_ms
     if (db_changes(d) == 1)
         *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "id", id, "topic", f->topic, "kind",
                          mc_kind_name(f->kind), "description", f->description, "advice",
-                         f->advice != NULL ? f->advice : "", "detected_at", now, "resolved_at", "status", "open");
+                         f->advice != NULL ? f->advice : "", "detected_at", now, "resolved_at", "status",
+                         "open");
     return EM_OK;
 }
 
@@ -124,7 +128,8 @@ int misconceptions__update(db *d, const char *user_id, const bkt_params *p, cons
     db_stmt *st = NULL;
     if (rc == EM_OK)
         rc = db_prepare_cached(d,
-                               "SELECT " COLUMNS " FROM misconceptions WHERE user_id = $1 AND resolved_at IS NULL "
+                               "SELECT " COLUMNS
+                               " FROM misconceptions WHERE user_id = $1 AND resolved_at IS NULL "
                                "ORDER BY detected_at",
                                &st, err);
     if (rc == EM_OK)

@@ -25,8 +25,8 @@ static json_t *topic_json(db *d, const char *user_id, const perf_topic *t)
     if (mastery_of(d, user_id, t->topic, &stored, &found, &e) != EM_OK)
         found = false;
     double mastery = found ? stored : t->mastery;
-    return json_pack("{s:s, s:f, s:f, s:b, s:i, s:i, s:f, s:f, s:o, s:f}", "topic", t->topic, "mastery", mastery,
-                     "model_mastery", t->mastery, "mastered", mastery >= BKT_MASTERED, "attempts",
+    return json_pack("{s:s, s:f, s:f, s:b, s:i, s:i, s:f, s:f, s:o, s:f}", "topic", t->topic, "mastery",
+                     mastery, "model_mastery", t->mastery, "mastered", mastery >= BKT_MASTERED, "attempts",
                      (json_int_t)t->attempts, "correct", (json_int_t)t->correct, "accuracy", t->accuracy,
                      "accuracy_trend", t->accuracy_trend, "mean_seconds", number_or_null(t->mean_seconds),
                      "speed_trend", t->speed_trend);
@@ -86,13 +86,13 @@ int performance_analyze(db *d, const llm_provider *llm, const principal *who, co
             json_array_append_new(topics, topic_json(d, owner, &report.topics[i]));
         for (size_t i = 0; i < report.n_weakest; i++)
             json_array_append_new(weakest, json_string(report.topics[report.weakest[i]].topic));
-        *out = json_pack("{s:s, s:o, s:i, s:i, s:f, s:f, s:o, s:f, s:o, s:o, s:{s:o, s:o, s:o}, s:s}", "user_id",
-                         owner, "session_id", session_id != NULL ? json_string(session_id) : json_null(), "attempts",
-                         (json_int_t)report.attempts, "correct", (json_int_t)report.correct, "accuracy",
-                         report.accuracy, "accuracy_trend", report.accuracy_trend, "mean_seconds",
-                         number_or_null(report.mean_seconds), "speed_trend", report.speed_trend, "topics", topics,
-                         "weakest", weakest, "misconceptions", "open", open, "detected", added, "resolved", resolved,
-                         "engine", llm->name);
+        *out = json_pack(
+            "{s:s, s:o, s:i, s:i, s:f, s:f, s:o, s:f, s:o, s:o, s:{s:o, s:o, s:o}, s:s}", "user_id", owner,
+            "session_id", session_id != NULL ? json_string(session_id) : json_null(), "attempts",
+            (json_int_t)report.attempts, "correct", (json_int_t)report.correct, "accuracy", report.accuracy,
+            "accuracy_trend", report.accuracy_trend, "mean_seconds", number_or_null(report.mean_seconds),
+            "speed_trend", report.speed_trend, "topics", topics, "weakest", weakest, "misconceptions", "open",
+            open, "detected", added, "resolved", resolved, "engine", llm->name);
         open = added = resolved = NULL;
     }
     json_decref(open);

@@ -407,8 +407,9 @@ static int store_plan(db *d, const plan_record *r, const char *key, int64_t now_
     return rc == DB_DONE ? EM_OK : rc;
 }
 
-static int make_plan(db *d, const llm_provider *llm, const input *x, const char *owner, const char *session_id,
-                     const char *key, int64_t now_ms, plan_record *out, plan_infeasible *why, em_error *err)
+static int make_plan(db *d, const llm_provider *llm, const input *x, const char *owner,
+                     const char *session_id, const char *key, int64_t now_ms, plan_record *out,
+                     plan_infeasible *why, em_error *err)
 {
     plan p;
     memset(&p, 0, sizeof p);
@@ -439,9 +440,8 @@ static int make_plan(db *d, const llm_provider *llm, const input *x, const char 
     return rc;
 }
 
-int plans_generate(db *d, const llm_provider *llm, const principal *who, const char *session_id, int64_t now_ms,
-                   plan_record *out,
-                   plan_infeasible *why, em_error *err)
+int plans_generate(db *d, const llm_provider *llm, const principal *who, const char *session_id,
+                   int64_t now_ms, plan_record *out, plan_infeasible *why, em_error *err)
 {
     memset(out, 0, sizeof *out);
     if (why != NULL)

@@ -51,13 +51,13 @@ void plan_record_cleanup(plan_record *r);
 /* Make (or take from the cache) the verified plan of session_id at now_ms
  * (Unix milliseconds; the local today comes from it), owner only, in one
  * transaction. The provider llm drafts it (its name is part of the cache
- * key) and learn/verify.h checks it here, whoever drafted it. Refusals: EM_E_INVAL with reason PLANS_INFEASIBLE (and *why,
- * may be NULL, filled), PLANS_EXAM_PAST or PLANS_NO_MATERIAL, or
+ * key) and learn/verify.h checks it here, whoever drafted it. Refusals: EM_E_INVAL with reason
+ * PLANS_INFEASIBLE (and *why, may be NULL, filled), PLANS_EXAM_PAST or PLANS_NO_MATERIAL, or
  * EM_REASON_VALIDATION for a session out of the planner's ranges (an exam
  * more than ten years away, too many topics). Free *out with
  * plan_record_cleanup. */
-int plans_generate(db *d, const llm_provider *llm, const principal *who, const char *session_id, int64_t now_ms,
-                   plan_record *out /* OUT */, plan_infeasible *why /* OUT */, em_error *err);
+int plans_generate(db *d, const llm_provider *llm, const principal *who, const char *session_id,
+                   int64_t now_ms, plan_record *out /* OUT */, plan_infeasible *why /* OUT */, em_error *err);
 /* The plan plan_id when `who` may see it ("no such plan" otherwise). */
 int plans_get(db *d, const principal *who, const char *plan_id, plan_record *out /* OUT */, em_error *err);
 /* The session's newest plan when `who` may see the session; EM_E_NOT_FOUND

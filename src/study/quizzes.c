@@ -23,9 +23,9 @@
 #include "study/reviews.h"
 #include "study/sessions.h"
 
-#define KEY_TERMS 60        /* key terms of a material the generator draws on */
-#define FOCUS_MAX 16        /* misconceptions and weak topics that steer a quiz */
-#define TOPIC_SPREAD 0.7    /* each further question on a topic weighs this much less */
+#define KEY_TERMS 60     /* key terms of a material the generator draws on */
+#define FOCUS_MAX 16     /* misconceptions and weak topics that steer a quiz */
+#define TOPIC_SPREAD 0.7 /* each further question on a topic weighs this much less */
 #define MISCONCEPTION_BOOST 0.5
 #define FINGERPRINT_MAX 400
 
@@ -67,7 +67,8 @@ static int parse_request(const json_t *fields, request *r, em_error *err)
     if (count != NULL && !json_is_null(count)) {
         if (!json_is_integer(count) || json_integer_value(count) < 1 ||
             json_integer_value(count) > QUIZ_MAX_QUESTIONS)
-            return em_error_set(err, EM_E_INVAL, "count must be a whole number from 1 to %d", QUIZ_MAX_QUESTIONS);
+            return em_error_set(err, EM_E_INVAL, "count must be a whole number from 1 to %d",
+                                QUIZ_MAX_QUESTIONS);
         r->count = (int)json_integer_value(count);
     }
     json_t *ids = json_object_get(fields, "material_ids");
@@ -203,10 +204,11 @@ static int load_recent(db *d, const char *user_id, recent *r, em_error *err)
     r->ids = em_calloc(max, sizeof *r->ids);
     r->stems = em_calloc(max, sizeof *r->stems);
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "SELECT i.question_id, i.stem FROM quiz_items i WHERE i.quiz_id IN "
-                               "(SELECT id FROM quizzes WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d,
+        "SELECT i.question_id, i.stem FROM quiz_items i WHERE i.quiz_id IN "
+        "(SELECT id FROM quizzes WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)",
+        &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)
@@ -348,7 +350,9 @@ static void to_generated(const passages_material *m, const qgen_question *q, con
     g->answer = em_strdup(q->answer);
     g->term = em_strdup(q->term);
     g->section = p->section != NULL ? em_strdup(p->section) : NULL;
-    g->topic = em_strdup(topic_override != NULL ? topic_override : p->section != NULL ? p->section : m->title);
+    g->topic = em_strdup(topic_override != NULL ? topic_override
+                         : p->section != NULL   ? p->section
+                                                : m->title);
     g->quote = strndup_em(p->text + q->quote_offset, q->quote_len);
     g->page = p->page_start;
     g->difficulty = q->difficulty;
@@ -396,7 +400,8 @@ static int material_terms(const passages_material *m, const char *section, key_t
 
 /* Generate from one material, appending checked questions to *out. */
 static int generate_from(const quiz_env *env, const passages_material *m, const request *r, const steering *s,
-                         uint64_t seed, generated **out, size_t *n, size_t *cap, bool *topic_found, em_error *err)
+                         uint64_t seed, generated **out, size_t *n, size_t *cap, bool *topic_found,
+                         em_error *err)
 {
     const char *section = NULL, *topic_term = NULL;
     if (r->topic != NULL) {
@@ -555,10 +560,11 @@ static int insert_quiz(db *d, const char *id, const char *user_id, const request
     char *req_text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(req);
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "INSERT INTO quizzes (id, user_id, session_id, request, question_count, created_at) "
-                               "VALUES ($1, $2, $3, $4, $5, $6)",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d,
+        "INSERT INTO quizzes (id, user_id, session_id, request, question_count, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, id);
         db_bind_text(st, 2, user_id);
@@ -577,11 +583,12 @@ static int insert_quiz(db *d, const char *id, const char *user_id, const request
 static int insert_item(db *d, const char *quiz_id, int position, const pool_question *q, em_error *err)
 {
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "INSERT INTO quiz_items (quiz_id, position, question_id, type, stem, options, answer, "
-                               "topic, term, material_id, section, page, quote, difficulty) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d,
+        "INSERT INTO quiz_items (quiz_id, position, question_id, type, stem, options, answer, "
+        "topic, term, material_id, section, page, quote, difficulty) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, quiz_id);
         db_bind_int64(st, 2, position);
@@ -661,7 +668,8 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
         for (const char *p = r.code; *p; p++)
             if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == '_')) {
                 free(r.material_ids);
-                return em_error_set(err, EM_E_INVAL, "code must be a curriculum code (letters, digits, . - _)");
+                return em_error_set(err, EM_E_INVAL,
+                                    "code must be a curriculum code (letters, digits, . - _)");
             }
     char **session_ids = NULL;
     size_t n_session_ids = 0, n_ids = 0;
@@ -672,8 +680,9 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
     if (rc == EM_OK)
         rc = passages_load(d, env->passages, who, ids, n_ids, skip, &set, err);
     if (rc == EM_OK && set.n == 0)
-        rc = em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
-                             "there is no ready material to quiz on: upload material and wait until it is ready");
+        rc = em_error_refuse(
+            err, EM_E_INVAL, EM_REASON_VALIDATION,
+            "there is no ready material to quiz on: upload material and wait until it is ready");
     steering s = {0};
     recent rec = {0};
     if (rc == EM_OK)
@@ -692,7 +701,8 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
         rc = em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
                              "no section or key term of these materials is called \"%s\"", r.topic);
 
-    /* the bank, the new questions with it, and the quiz: one transaction */
+    /* The new questions join the bank in their own transaction: a quiz that
+     * cannot be served yet (its questions wait for review) keeps them. */
     size_t pending = 0;
     pool_question *cand = NULL;
     size_t n_cand = 0;
@@ -701,19 +711,29 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
     size_t *chosen = em_calloc((size_t)r.count + 1, sizeof *chosen);
     size_t k = 0;
     bool began = false;
-    if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
+    if (rc == EM_OK && n_gen > 0 && (rc = db_begin(d, err)) == EM_OK)
         began = true;
     for (size_t i = 0; rc == EM_OK && i < n_gen; i++) {
         bool review = false, approved = false;
         char qid[37];
         rc = quiz_pool_needs_review(d, gen[i].material_id, &review, err);
-        pool_generated g = {gen[i].format, gen[i].stem,    gen[i].options_json, gen[i].answer,
-                            gen[i].topic,  gen[i].term,    gen[i].section,      gen[i].quote,
+        pool_generated g = {gen[i].format, gen[i].stem,       gen[i].options_json, gen[i].answer,
+                            gen[i].topic,  gen[i].term,       gen[i].section,      gen[i].quote,
                             gen[i].page,   gen[i].difficulty, gen[i].fingerprint};
         if (rc == EM_OK)
-            rc = quiz_pool_store_generated(d, who->user_id, gen[i].material_id, &g, review, qid, &approved, err);
+            rc = quiz_pool_store_generated(d, who->user_id, gen[i].material_id, &g, review, qid, &approved,
+                                           err);
         pending += rc == EM_OK && !approved;
     }
+    if (began) {
+        rc = rc == EM_OK ? db_commit(d, err) : rc;
+        if (rc != EM_OK)
+            db_rollback(d);
+        began = false;
+    }
+    /* then the bank as it is now, and the quiz: one transaction */
+    if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
+        began = true;
     const char **set_ids = em_calloc(set.n + 1, sizeof *set_ids);
     for (size_t i = 0; i < set.n; i++)
         set_ids[i] = set.items[i].id;
@@ -754,7 +774,8 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
             json_array_append_new(qs, served_json(&cand[chosen[i]]));
         *out = json_pack("{s:s, s:o, s:s, s:i, s:o, s:i}", "id", quiz_id, "session_id",
                          r.session_id != NULL ? json_string(r.session_id) : json_null(), "created_at", now,
-                         "requested", (json_int_t)r.count, "questions", qs, "pending_review", (json_int_t)pending);
+                         "requested", (json_int_t)r.count, "questions", qs, "pending_review",
+                         (json_int_t)pending);
     }
     free(set_ids);
     free(chosen);
@@ -808,15 +829,16 @@ static void stored_quiz_cleanup(stored_quiz *q)
 }
 
 /* Read a quiz `who` may see (write: only its student). */
-static int load_quiz(db *d, const principal *who, const char *quiz_id, bool write, stored_quiz *q, em_error *err)
+static int load_quiz(db *d, const principal *who, const char *quiz_id, bool write, stored_quiz *q,
+                     em_error *err)
 {
     memset(q, 0, sizeof *q);
     if (quiz_id == NULL || !id_is_uuid(quiz_id))
         return em_error_set(err, EM_E_NOT_FOUND, "no such quiz");
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "SELECT user_id, session_id, created_at, submitted_at, score FROM quizzes WHERE id = $1",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d, "SELECT user_id, session_id, created_at, submitted_at, score FROM quizzes WHERE id = $1", &st,
+        err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, quiz_id);
     bool found = false;
@@ -838,10 +860,11 @@ static int load_quiz(db *d, const principal *who, const char *quiz_id, bool writ
     if (rc == EM_OK && !write)
         rc = authz_require_view(d, who, q->user_id, "quiz", err);
     if (rc == EM_OK)
-        rc = db_prepare_cached(d,
-                               "SELECT position, question_id, type, stem, options, answer, topic, term, material_id, "
-                               "section, page, quote, difficulty FROM quiz_items WHERE quiz_id = $1 ORDER BY position",
-                               &st, err);
+        rc = db_prepare_cached(
+            d,
+            "SELECT position, question_id, type, stem, options, answer, topic, term, material_id, "
+            "section, page, quote, difficulty FROM quiz_items WHERE quiz_id = $1 ORDER BY position",
+            &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, quiz_id);
     size_t cap = 0;
@@ -919,15 +942,18 @@ static json_t *source_json(const item *it)
 static json_t *result_json(const item *it, const char *given, const grade_result *g)
 {
     return json_pack("{s:s, s:o, s:b, s:s, s:s, s:b, s:b, s:o}", "question_id", it->question_id, "given",
-                     given != NULL ? json_string(given) : json_null(), "correct", g != NULL && g->correct, "expected",
-                     it->answer, "feedback",
-                     g != NULL ? g->feedback : "Not answered.", "typo_forgiven", g != NULL && g->typo_forgiven,
-                     "synonym", g != NULL && g->synonym, "source", source_json(it));
+                     given != NULL ? json_string(given) : json_null(), "correct", g != NULL && g->correct,
+                     "expected", it->answer, "feedback", g != NULL ? g->feedback : "Not answered.",
+                     "typo_forgiven", g != NULL && g->typo_forgiven, "synonym", g != NULL && g->synonym,
+                     "source", source_json(it));
 }
 
 static json_t *item_json(const item *it)
 {
-    pool_question q = {.type = it->type, .stem = it->stem, .options_json = it->options_json, .topic = it->topic,
+    pool_question q = {.type = it->type,
+                       .stem = it->stem,
+                       .options_json = it->options_json,
+                       .topic = it->topic,
                        .difficulty = it->difficulty};
     snprintf(q.id, sizeof q.id, "%s", it->question_id);
     return served_json(&q);
@@ -948,8 +974,8 @@ int quiz_get(db *d, const principal *who, const char *quiz_id, json_t **out, em_
         /* each item with its stored answer, graded again for its feedback */
         char **given = em_calloc(q.n + 1, sizeof *given);
         db_stmt *st = NULL;
-        rc = db_prepare_cached(d, "SELECT position, given FROM attempts WHERE quiz_id = $1 AND kind = 'quiz'", &st,
-                               err);
+        rc = db_prepare_cached(d, "SELECT position, given FROM attempts WHERE quiz_id = $1 AND kind = 'quiz'",
+                               &st, err);
         if (rc == EM_OK)
             rc = db_bind_text(st, 1, quiz_id);
         while (db_next(st, &rc, err)) {
@@ -961,17 +987,19 @@ int quiz_get(db *d, const principal *who, const char *quiz_id, json_t **out, em_
         for (size_t i = 0; i < q.n; i++) {
             grade_result g;
             em_error e = {0};
-            bool graded = given[i] != NULL && grade_item(&q.items[i], given[i], strlen(given[i]), &g, &e) == EM_OK;
+            bool graded =
+                given[i] != NULL && grade_item(&q.items[i], given[i], strlen(given[i]), &g, &e) == EM_OK;
             json_array_append_new(results, result_json(&q.items[i], given[i], graded ? &g : NULL));
             free(given[i]);
         }
         free(given);
     }
     if (rc == EM_OK)
-        *out = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", q.id, "user_id", q.user_id, "session_id",
-                         q.session_id != NULL ? json_string(q.session_id) : json_null(), "created_at", q.created_at,
-                         "submitted_at", submitted ? json_string(q.submitted_at) : json_null(), "score",
-                         submitted && q.score >= 0 ? json_real(q.score) : json_null(), "questions", qs);
+        *out =
+            json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", q.id, "user_id", q.user_id, "session_id",
+                      q.session_id != NULL ? json_string(q.session_id) : json_null(), "created_at",
+                      q.created_at, "submitted_at", submitted ? json_string(q.submitted_at) : json_null(),
+                      "score", submitted && q.score >= 0 ? json_real(q.score) : json_null(), "questions", qs);
     else
         json_decref(qs);
     if (rc == EM_OK && submitted)
@@ -1019,7 +1047,8 @@ static int read_answers(const stored_quiz *q, const json_t *fields, answer_in *i
             (!json_is_number(secs) || json_number_value(secs) < 0 || json_number_value(secs) > 86400))
             return em_error_set(err, EM_E_INVAL, "answers[%zu]: seconds must be a number from 0 to 86400", i);
         em_error e = {0};
-        int rc = grade_item(&q->items[pos], json_string_value(given), json_string_length(given), &in[pos].g, &e);
+        int rc =
+            grade_item(&q->items[pos], json_string_value(given), json_string_length(given), &in[pos].g, &e);
         if (rc != EM_OK) /* empty, too long, not UTF-8: the answer's fault */
             return em_error_set(err, EM_E_INVAL, "answers[%zu]: %s", i, e.msg);
         in[pos].given = json_string_value(given);
@@ -1088,11 +1117,17 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         const item *it = &q.items[i];
         if (in[i].given == NULL)
             continue;
-        attempt_row a = {.quiz_id = quiz_id, .position = it->position,
-                         .question_id = it->question_id[0] ? it->question_id : NULL, .topic = it->topic,
-                         .term = it->term, .kind = "quiz", .given = in[i].given,
+        attempt_row a = {.quiz_id = quiz_id,
+                         .position = it->position,
+                         .question_id = it->question_id[0] ? it->question_id : NULL,
+                         .topic = it->topic,
+                         .term = it->term,
+                         .kind = "quiz",
+                         .given = in[i].given,
                          .given_option = is_choice(it->type) ? in[i].g.option : -1,
-                         .expected = it->answer, .correct = in[i].g.correct, .seconds = in[i].seconds,
+                         .expected = it->answer,
+                         .correct = in[i].g.correct,
+                         .seconds = in[i].seconds,
                          .at_ms = now_ms};
         rc = attempts__insert(d, who->user_id, &a, err);
         double before = 0, after = 0;
@@ -1101,8 +1136,8 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         if (rc == EM_OK)
             note_change(changes, &n_changes, it->topic, before, after);
         if (rc == EM_OK && it->question_id[0] != '\0')
-            rc = reviews__record(d, who->user_id, it->question_id, it->topic, card_grade(&in[i].g), "quiz", now_ms,
-                                 NULL, err);
+            rc = reviews__record(d, who->user_id, it->question_id, it->topic, card_grade(&in[i].g), "quiz",
+                                 now_ms, NULL, err);
     }
     /* what the answers so far show the student misunderstands, or no longer does */
     attempt_history h = {0};
@@ -1125,14 +1160,15 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     if (rc == EM_OK) {
         json_t *results = json_array(), *mastery = json_array();
         for (size_t i = 0; i < q.n; i++)
-            json_array_append_new(results, result_json(&q.items[i], in[i].given, in[i].given ? &in[i].g : NULL));
+            json_array_append_new(results,
+                                  result_json(&q.items[i], in[i].given, in[i].given ? &in[i].g : NULL));
         for (size_t i = 0; i < n_changes; i++)
-            json_array_append_new(mastery, json_pack("{s:s, s:f, s:f, s:b}", "topic", changes[i].topic, "before",
-                                                     changes[i].before, "after", changes[i].after, "mastered",
-                                                     changes[i].after >= BKT_MASTERED));
+            json_array_append_new(mastery, json_pack("{s:s, s:f, s:f, s:b}", "topic", changes[i].topic,
+                                                     "before", changes[i].before, "after", changes[i].after,
+                                                     "mastered", changes[i].after >= BKT_MASTERED));
         *out = json_pack("{s:s, s:f, s:i, s:i, s:o, s:o, s:{s:o, s:o}}", "quiz_id", quiz_id, "score", score,
-                         "correct", (json_int_t)correct, "total", (json_int_t)q.n, "results", results, "mastery",
-                         mastery, "misconceptions", "detected", added, "resolved", resolved);
+                         "correct", (json_int_t)correct, "total", (json_int_t)q.n, "results", results,
+                         "mastery", mastery, "misconceptions", "detected", added, "resolved", resolved);
         added = resolved = NULL;
     }
     json_decref(added);

@@ -36,8 +36,8 @@
 
 #define QUIZ_MAX_QUESTIONS 50
 #define QUIZ_DEFAULT_QUESTIONS 10
-#define QUIZ_RECENT 5       /* latest quizzes whose questions a new quiz avoids */
-#define QUIZ_TOPIC_MAX 200  /* bytes of a topic or a code */
+#define QUIZ_RECENT 5      /* latest quizzes whose questions a new quiz avoids */
+#define QUIZ_TOPIC_MAX 200 /* bytes of a topic or a code */
 #define QUIZ_MATERIALS_MAX PASSAGES_MATERIALS_MAX
 
 /* What quizzes are made with, shared by every request (borrowed). */

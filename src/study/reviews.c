@@ -58,7 +58,7 @@ static uint64_t fuzz_seed(const char *card_id, int reps)
 /* ---- card rows ---- */
 
 #define CARD_COLUMNS                                                                                         \
-    "c.id, c.question_id, c.topic, c.state, c.stability, c.difficulty, c.reps, c.lapses, c.scheduled_days, "  \
+    "c.id, c.question_id, c.topic, c.state, c.stability, c.difficulty, c.reps, c.lapses, c.scheduled_days, " \
     "c.elapsed_days, c.due_at, c.last_review_at"
 
 static int64_t iso_ms(const char *s)
@@ -87,11 +87,12 @@ static int write_card(db *d, const char *card_id, const fsrs_card *c, em_error *
     clock_iso8601(c->due_ms, due);
     clock_iso8601(c->last_review_ms, last);
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "UPDATE review_cards SET state = $1, stability = $2, difficulty = $3, reps = $4, "
-                               "lapses = $5, scheduled_days = $6, elapsed_days = $7, due_at = $8, last_review_at = $9 "
-                               "WHERE id = $10",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d,
+        "UPDATE review_cards SET state = $1, stability = $2, difficulty = $3, reps = $4, "
+        "lapses = $5, scheduled_days = $6, elapsed_days = $7, due_at = $8, last_review_at = $9 "
+        "WHERE id = $10",
+        &st, err);
     if (rc == EM_OK) {
         db_bind_int64(st, 1, c->state);
         db_bind_double(st, 2, c->stability);
@@ -117,11 +118,12 @@ static int write_log(db *d, const char *card_id, const char *user_id, fsrs_grade
     id_uuid7(id);
     clock_iso8601(now_ms, at);
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "INSERT INTO review_logs (id, card_id, user_id, grade, source, retrievability, "
-                               "stability, difficulty, scheduled_days, state, reviewed_at) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                               &st, err);
+    int rc =
+        db_prepare_cached(d,
+                          "INSERT INTO review_logs (id, card_id, user_id, grade, source, retrievability, "
+                          "stability, difficulty, scheduled_days, state, reviewed_at) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                          &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, id);
         db_bind_text(st, 2, card_id);
@@ -143,7 +145,8 @@ static int write_log(db *d, const char *card_id, const char *user_id, fsrs_grade
 
 /* Review one card (its row already read into *c) and store the outcome. */
 static int review_card(db *d, const char *user_id, const char *card_id, const fsrs_params *p, fsrs_card *c,
-                       fsrs_grade g, const char *source, int64_t now_ms, double *retrievability, em_error *err)
+                       fsrs_grade g, const char *source, int64_t now_ms, double *retrievability,
+                       em_error *err)
 {
     double r = c->state == FSRS_NEW ? -1 : fsrs_retrievability(p, c, now_ms);
     if (now_ms < c->last_review_ms) /* a clock that went back: review as of the last review */
@@ -180,9 +183,9 @@ int reviews__record(db *d, const char *user_id, const char *question_id, const c
     if (rc < 0)
         return rc;
     db_stmt *st = NULL;
-    rc = db_prepare_cached(d,
-                           "SELECT " CARD_COLUMNS " FROM review_cards c WHERE c.user_id = $1 AND c.question_id = $2",
-                           &st, err);
+    rc = db_prepare_cached(
+        d, "SELECT " CARD_COLUMNS " FROM review_cards c WHERE c.user_id = $1 AND c.question_id = $2", &st,
+        err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)
@@ -209,7 +212,8 @@ int reviews__record(db *d, const char *user_id, const char *question_id, const c
 
 /* ---- the review day ---- */
 
-static int review_day(db *d, const char *user_id, int64_t now_ms, civil_date *day, int64_t *ends_ms, em_error *err)
+static int review_day(db *d, const char *user_id, int64_t now_ms, civil_date *day, int64_t *ends_ms,
+                      em_error *err)
 {
     user u;
     int rc = users_get_by_id(d, user_id, &u, err);
@@ -263,8 +267,9 @@ static json_t *preview(const fsrs_params *p, const char *card_id, const fsrs_car
             continue;
         char due[32];
         clock_iso8601(next.due_ms, due);
-        json_object_set_new(o, grade_names[g],
-                            json_pack("{s:s, s:i}", "due_at", due, "scheduled_days", (json_int_t)next.scheduled_days));
+        json_object_set_new(
+            o, grade_names[g],
+            json_pack("{s:s, s:i}", "due_at", due, "scheduled_days", (json_int_t)next.scheduled_days));
     }
     return o;
 }
@@ -317,13 +322,14 @@ int reviews_due(db *d, const principal *who, int limit, int64_t now_ms, json_t *
         const char *due_at = db_column_text(st, 10);
         double r = c.state == FSRS_NEW ? 1.0 : fsrs_retrievability(&p, &c, now_ms);
         json_array_append_new(
-            cards, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:s, s:f, s:f, s:f, s:i, s:i, s:o}", "id", id,
-                             "question_id", db_column_text(st, 1), "topic", db_column_text(st, 2), "type",
-                             db_column_text(st, 14), "stem", db_column_text(st, 12), "options",
-                             json_is_array(options) ? options : json_array(), "due_at", due_at, "overdue",
-                             strcmp(due_at, start_text) < 0, "state", state_name(c.state), "stability", c.stability,
-                             "difficulty", c.difficulty, "retrievability", r, "reps", (json_int_t)c.reps, "lapses",
-                             (json_int_t)c.lapses, "next", preview(&p, id, &c, now_ms)));
+            cards,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:s, s:f, s:f, s:f, s:i, s:i, s:o}", "id", id,
+                      "question_id", db_column_text(st, 1), "topic", db_column_text(st, 2), "type",
+                      db_column_text(st, 14), "stem", db_column_text(st, 12), "options",
+                      json_is_array(options) ? options : json_array(), "due_at", due_at, "overdue",
+                      strcmp(due_at, start_text) < 0, "state", state_name(c.state), "stability", c.stability,
+                      "difficulty", c.difficulty, "retrievability", r, "reps", (json_int_t)c.reps, "lapses",
+                      (json_int_t)c.lapses, "next", preview(&p, id, &c, now_ms)));
         if (!json_is_array(options))
             json_decref(options);
     }
@@ -332,13 +338,13 @@ int reviews_due(db *d, const principal *who, int limit, int64_t now_ms, json_t *
         json_decref(cards);
         return rc;
     }
-    *out = json_pack("{s:s, s:s, s:i, s:i, s:o}", "day", day_text, "ends_at", end_text, "due_count", (json_int_t)due,
-                     "overdue_count", (json_int_t)overdue, "cards", cards);
+    *out = json_pack("{s:s, s:s, s:i, s:i, s:o}", "day", day_text, "ends_at", end_text, "due_count",
+                     (json_int_t)due, "overdue_count", (json_int_t)overdue, "cards", cards);
     return EM_OK;
 }
 
-int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g, int64_t now_ms, json_t **out,
-                  em_error *err)
+int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g, int64_t now_ms,
+                  json_t **out, em_error *err)
 {
     *out = NULL;
     if (card_id == NULL || !id_is_uuid(card_id))
@@ -379,9 +385,16 @@ int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g
         rc = review_card(d, who->user_id, card_id, &p, &c, g, "review", now_ms, &r, err);
     }
     if (rc == EM_OK) {
-        attempt_row a = {.position = -1, .question_id = question_id, .topic = topic, .kind = "review",
-                         .given = grade_names[g], .given_option = -1, .expected = answer != NULL ? answer : "",
-                         .correct = g > FSRS_AGAIN, .seconds = -1, .at_ms = now_ms};
+        attempt_row a = {.position = -1,
+                         .question_id = question_id,
+                         .topic = topic,
+                         .kind = "review",
+                         .given = grade_names[g],
+                         .given_option = -1,
+                         .expected = answer != NULL ? answer : "",
+                         .correct = g > FSRS_AGAIN,
+                         .seconds = -1,
+                         .at_ms = now_ms};
         rc = attempts__insert(d, who->user_id, &a, err);
     }
     if (rc == EM_OK)
@@ -401,12 +414,12 @@ int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g
     /* the review day the card falls due on, in the student's calendar */
     if (review_day(d, who->user_id, c.due_ms, &day, &ends, err) == EM_OK)
         civil_format(day, due_day);
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:o, s:s, s:i, s:i, s:{s:s, s:f, s:f}}", "card_id", card_id,
-                     "grade", grade_names[g], "due_at", due, "due_day", due_day, "scheduled_days",
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:o, s:s, s:i, s:i, s:{s:s, s:f, s:f}}", "card_id",
+                     card_id, "grade", grade_names[g], "due_at", due, "due_day", due_day, "scheduled_days",
                      (json_int_t)c.scheduled_days, "stability", c.stability, "difficulty", c.difficulty,
-                     "retrievability", r >= 0 ? json_real(r) : json_null(), "state", state_name(c.state), "reps",
-                     (json_int_t)c.reps, "lapses", (json_int_t)c.lapses, "mastery", "topic", topic, "before", before,
-                     "after", after);
+                     "retrievability", r >= 0 ? json_real(r) : json_null(), "state", state_name(c.state),
+                     "reps", (json_int_t)c.reps, "lapses", (json_int_t)c.lapses, "mastery", "topic", topic,
+                     "before", before, "after", after);
     free(topic);
     free(answer);
     return EM_OK;

@@ -35,7 +35,8 @@ const char *reviews_grade_name(fsrs_grade g);
  * "options", "due_at", "overdue", "state", "stability", "difficulty",
  * "retrievability", "reps", "lapses", "next": {"again": {"due_at",
  * "scheduled_days"}, ...}}]}. *out is owned. */
-int reviews_due(db *d, const principal *who, int limit, int64_t now_ms, json_t **out /* OUT */, em_error *err);
+int reviews_due(db *d, const principal *who, int limit, int64_t now_ms, json_t **out /* OUT */,
+                em_error *err);
 
 /* Grade the caller's card at now_ms, in one transaction: the card's next
  * state, its log, the attempt and the topic's mastery. *out (owned):

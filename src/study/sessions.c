@@ -832,13 +832,14 @@ int session_materials(db *d, const principal *who, const char *session_id, bool 
 
 /* ---- the autopilot's state ---- */
 
-int sessions__agent_state(db *d, const char *session_id, char state[SESSION_STATE_MAX + 1], char **history_json,
-                          em_error *err)
+int sessions__agent_state(db *d, const char *session_id, char state[SESSION_STATE_MAX + 1],
+                          char **history_json, em_error *err)
 {
     *history_json = NULL;
     state[0] = '\0';
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d, "SELECT current_state, agent_history FROM study_sessions WHERE id = $1", &st, err);
+    int rc = db_prepare_cached(d, "SELECT current_state, agent_history FROM study_sessions WHERE id = $1",
+                               &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, session_id);
     bool found = false;
@@ -859,10 +860,11 @@ int sessions__set_agent_state(db *d, const char *session_id, const char *state, 
     char now[32];
     clock_iso8601(now_ms, now);
     const char *params[] = {state, context_json, history_json, now, session_id};
-    int rc = db_run_cached(d,
-                           "UPDATE study_sessions SET current_state = $1, current_context = $2, agent_history = $3, "
-                           "updated_at = $4 WHERE id = $5",
-                           params, 5, err);
+    int rc = db_run_cached(
+        d,
+        "UPDATE study_sessions SET current_state = $1, current_context = $2, agent_history = $3, "
+        "updated_at = $4 WHERE id = $5",
+        params, 5, err);
     if (rc == DB_DONE && db_changes(d) == 0)
         return em_error_set(err, EM_E_NOT_FOUND, "no such session");
     return rc == DB_DONE ? EM_OK : rc;

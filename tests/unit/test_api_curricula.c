@@ -115,7 +115,7 @@ static void api_curricula_import_and_read(void **state)
     assert_int_equal(json_array_size(roots), 1);
     json_t *top = child(roots, "cs1");
     json_t *kids = json_object_get(top, "children");
-    const char *const order[] = {"cs1.basics", "cs1.control",  "cs1.functions", "cs1.data",
+    const char *const order[] = {"cs1.basics",     "cs1.control",  "cs1.functions", "cs1.data",
                                  "cs1.algorithms", "cs1.practice", "cs1.oop",       "cs1.files"};
     assert_int_equal(json_array_size(kids), 8);
     for (size_t i = 0; i < 8; i++)
@@ -130,10 +130,11 @@ static void api_curricula_import_and_read(void **state)
                "not_found");
 
     /* the same standard from JSON, under another slug: a second standard */
-    json_t *r2 = call_json(t, "POST", "/api/admin/curricula", WHO_ADMIN,
-                           "{\"title\":\"Tiny\",\"codes\":[{\"code\":\"Tiny.A\",\"title\":\"A\"},"
-                           "{\"code\":\"tiny.a.b\",\"title\":\"B\",\"description\":\"bee\",\"parent_code\":\"tiny.a\"}]}",
-                           201);
+    json_t *r2 = call_json(
+        t, "POST", "/api/admin/curricula", WHO_ADMIN,
+        "{\"title\":\"Tiny\",\"codes\":[{\"code\":\"Tiny.A\",\"title\":\"A\"},"
+        "{\"code\":\"tiny.a.b\",\"title\":\"B\",\"description\":\"bee\",\"parent_code\":\"tiny.a\"}]}",
+        201);
     assert_string_equal(jstr(r2, "slug"), "tiny");
     assert_int_equal(jint(r2, "codes"), 2);
     json_decref(r2);
@@ -154,8 +155,10 @@ static void api_curricula_import_refused(void **state)
                 "line 4: code a.b appears again (first at line 2)");
     csv_refused(t, "code,title,parent_code\na,A,\nb,B,zzz\n", 422, "validation_error",
                 "line 3: parent_code zzz is not a code");
-    csv_refused(t, "code,title,parent_code\nr,Root,\na,A,c\nb,B,a\nc,C,b\n", 422, "validation_error", "cycle");
-    csv_refused(t, "code,title,parent_code\na,A,a\n", 422, "validation_error", "line 2: code a is its own ancestor");
+    csv_refused(t, "code,title,parent_code\nr,Root,\na,A,c\nb,B,a\nc,C,b\n", 422, "validation_error",
+                "cycle");
+    csv_refused(t, "code,title,parent_code\na,A,a\n", 422, "validation_error",
+                "line 2: code a is its own ancestor");
     /* the line of a record after a quoted line break */
     csv_refused(t, "code,title,description\na,A,\"two\nlines\"\nb,,\n", 422, "validation_error",
                 "line 4: title is missing");
@@ -163,12 +166,13 @@ static void api_curricula_import_refused(void **state)
     expect_error(f, 422, "validation_error");
     assert_non_null(strstr(error_message(f), "?title="));
     http_fake_free(f);
-    json_refused(t, "{\"title\":\"T\",\"codes\":[{\"code\":\"a\",\"title\":\"A\"},{\"code\":\"a\",\"title\":\"B\"}]}",
-                 422, "validation_error", "codes[1]: code a appears again (first at codes[0])");
+    json_refused(
+        t, "{\"title\":\"T\",\"codes\":[{\"code\":\"a\",\"title\":\"A\"},{\"code\":\"a\",\"title\":\"B\"}]}",
+        422, "validation_error", "codes[1]: code a appears again (first at codes[0])");
     json_refused(t, "{\"title\":\"T\",\"codes\":[{\"title\":\"A\"}]}", 422, "validation_error",
                  "codes[0]: code is missing");
-    json_refused(t, "{\"title\":\"T\",\"codes\":[{\"code\":\"a\",\"title\":\"A\",\"parent_code\":\"b\"}]}", 422,
-                 "validation_error", "codes[0]: parent_code b");
+    json_refused(t, "{\"title\":\"T\",\"codes\":[{\"code\":\"a\",\"title\":\"A\",\"parent_code\":\"b\"}]}",
+                 422, "validation_error", "codes[0]: parent_code b");
     json_refused(t, "{\"title\":\"T\",\"codes\":[]}", 422, "validation_error", "at least one code");
     json_refused(t, "{\"title\":\"T\",\"codes\":[", 400, "invalid_json", NULL);
     /* nothing was written by any of them */
@@ -285,6 +289,31 @@ static void api_curricula_link_suggest_confirm(void **state)
     assert_string_equal(jstr(json_array_get(json_object_get(j, "items"), 0), "id"), q1_id);
     json_decref(j);
 
+    /* a quiz asked for a code serves questions tagged with it or a code under it */
+    char qbody[200];
+    snprintf(qbody, sizeof qbody, "{\"material_ids\":[\"%s\"],\"code\":\"cs1.control\"}", mat);
+    j = call_json(t, "POST", "/api/quiz/generate", WHO_STUDENT, qbody, 201);
+    json_t *served = json_object_get(j, "questions");
+    assert_true(json_array_size(served) >= 1);
+    bool has_q1 = false;
+    for (size_t i = 0; i < json_array_size(served); i++) {
+        const char *id = jstr(json_array_get(served, i), "id");
+        has_q1 = has_q1 || strcmp(id, q1_id) == 0;
+        char qt[120];
+        snprintf(qt, sizeof qt, "/api/questions/%s", id);
+        json_t *q = call_json(t, "GET", qt, WHO_STUDENT, NULL, 200);
+        bool under = false;
+        json_t *tags = json_object_get(q, "tags");
+        for (size_t k = 0; k < json_array_size(tags); k++)
+            under = under || strncmp(json_string_value(json_array_get(tags, k)), "cs1.control", 11) == 0;
+        assert_true(under);
+        json_decref(q);
+    }
+    assert_true(has_q1);
+    json_decref(j);
+    snprintf(qbody, sizeof qbody, "{\"material_ids\":[\"%s\"],\"code\":\"cs1.nowhere\"}", mat);
+    call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT, qbody, 422, "validation_error");
+
     /* the tutor confirms a suggestion; a stranger cannot; a missing tag is 404 */
     char confirm[200];
     snprintf(confirm, sizeof confirm, "/api/questions/%s/tags/cs1.control.loops/confirm", q1_id);
@@ -299,7 +328,8 @@ static void api_curricula_link_suggest_confirm(void **state)
     /* the tutor sets q2's tags: kept ones are confirmed as they were, new ones are the tutor's */
     char patch[200];
     snprintf(patch, sizeof patch, "/api/questions/%s", q2_id);
-    j = call_json(t, "PATCH", patch, WHO_TUTOR, "{\"tags\":[\"cs1.data.dictionaries\",\"exam.unit-3\"]}", 200);
+    j = call_json(t, "PATCH", patch, WHO_TUTOR, "{\"tags\":[\"cs1.data.dictionaries\",\"exam.unit-3\"]}",
+                  200);
     assert_int_equal(json_array_size(json_object_get(j, "tag_details")), 2);
     assert_string_equal(jstr(detail(j, "cs1.data.dictionaries"), "source"), "suggested");
     assert_true(json_is_true(json_object_get(detail(j, "cs1.data.dictionaries"), "confirmed")));
@@ -314,7 +344,8 @@ static void api_curricula_link_suggest_confirm(void **state)
     assert_true(json_is_true(json_object_get(detail(q1, "cs1.control.loops"), "confirmed")));
     json_decref(q1);
     q2 = question_n(t, WHO_STUDENT, mat, 2);
-    /* the tutor's two, unchanged (a suggestion the tutor removed may be made again: rejections are not kept) */
+    /* the tutor's two, unchanged (a suggestion the tutor removed may be made again: rejections are not kept)
+     */
     assert_true(json_is_true(json_object_get(detail(q2, "cs1.data.dictionaries"), "confirmed")));
     assert_string_equal(jstr(detail(q2, "exam.unit-3"), "source"), "tutor");
     json_decref(q2);
@@ -357,7 +388,8 @@ static void api_curricula_link_suggest_confirm(void **state)
     json_t *d = json_object_get(q1, "tag_details");
     for (size_t i = 0; i < json_array_size(d); i++) {
         json_t *td = json_array_get(d, i);
-        assert_false(strcmp(jstr(td, "source"), "suggested") == 0 && json_is_false(json_object_get(td, "confirmed")));
+        assert_false(strcmp(jstr(td, "source"), "suggested") == 0 &&
+                     json_is_false(json_object_get(td, "confirmed")));
     }
     assert_non_null(detail(q1, "cs1.control.loops"));
     json_decref(q1);

@@ -20,12 +20,14 @@ static void stock_reference(api_fx *t, char id[MATERIAL_ID_LEN + 1])
 {
     char path[1024];
     const char *slash = strrchr(__FILE__, '/');
-    snprintf(path, sizeof path, "%.*s/../fixtures/qgen/unix_filesystem.md", (int)(slash - __FILE__), __FILE__);
+    snprintf(path, sizeof path, "%.*s/../fixtures/qgen/unix_filesystem.md", (int)(slash - __FILE__),
+             __FILE__);
     buf b;
     buf_init(&b, 1 << 20);
     em_error err = {0};
     assert_int_equal(buf_read_file(&b, path, &err), EM_OK);
-    json_t *j = json_pack("{s:s, s:s, s:s}", "title", "Debian Reference 1.2", "format", "markdown", "text", b.data);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s}", "title", "Debian Reference 1.2", "format", "markdown", "text", b.data);
     char *body = json_dumps(j, JSON_COMPACT);
     upload_json(t, WHO_STUDENT, body, id);
     free(body);
@@ -84,9 +86,10 @@ static void api_quiz_generated_cites_its_sources(void **state)
     for (size_t i = 0; i < n; i++) {
         json_t *q = json_array_get(qs, i);
         json_t *opts = json_object_get(q, "options");
-        json_array_append_new(answers, json_pack("{s:s, s:s, s:i}", "question_id", jstr(q, "id"), "answer",
-                                                 opts != NULL ? json_string_value(json_array_get(opts, 0)) : "tree",
-                                                 "seconds", 10));
+        json_array_append_new(answers,
+                              json_pack("{s:s, s:s, s:i}", "question_id", jstr(q, "id"), "answer",
+                                        opts != NULL ? json_string_value(json_array_get(opts, 0)) : "tree",
+                                        "seconds", 10));
     }
     json_t *sub = json_pack("{s:o}", "answers", answers);
     char *body = json_dumps(sub, JSON_COMPACT);
@@ -192,8 +195,9 @@ static void api_reviews_analysis_and_autopilot(void **state)
     json_t *qs = json_object_get(quiz, "questions");
     json_t *answers = json_array();
     for (size_t i = 0; i < json_array_size(qs); i++)
-        json_array_append_new(answers, json_pack("{s:s, s:s}", "question_id", jstr(json_array_get(qs, i), "id"),
-                                                 "answer", "none of these"));
+        json_array_append_new(answers,
+                              json_pack("{s:s, s:s}", "question_id", jstr(json_array_get(qs, i), "id"),
+                                        "answer", "none of these"));
     json_t *sub = json_pack("{s:o}", "answers", answers);
     char *body = json_dumps(sub, JSON_COMPACT);
     char target[160];
@@ -247,9 +251,10 @@ static void api_reviews_analysis_and_autopilot(void **state)
 
     /* the autopilot of a session: the student's to drive */
     char sbody[256];
-    snprintf(sbody, sizeof sbody,
-             "{\"title\":\"Unix\",\"exam_date\":\"2027-06-01\",\"daily_minutes\":45,\"material_ids\":[\"%s\"]}",
-             mat);
+    snprintf(
+        sbody, sizeof sbody,
+        "{\"title\":\"Unix\",\"exam_date\":\"2027-06-01\",\"daily_minutes\":45,\"material_ids\":[\"%s\"]}",
+        mat);
     json_t *session = call_json(t, "POST", "/api/sessions", WHO_STUDENT, sbody, 201);
     snprintf(target, sizeof target, "/api/sessions/%s/autopilot/next", jstr(session, "id"));
     json_t *next = call_json(t, "POST", target, WHO_STUDENT, NULL, 200);
@@ -262,12 +267,63 @@ static void api_reviews_analysis_and_autopilot(void **state)
     json_decref(quiz);
 }
 
+/* A material whose generated questions wait for a tutor: no quiz until the
+ * tutor approves some, then those and only those. */
+static void api_quiz_waits_for_review(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    char target[160];
+    snprintf(target, sizeof target, "/api/materials/%s", mat);
+    json_t *m = call_json(t, "PATCH", target, WHO_TUTOR, "{\"review_generated\":true}", 200);
+    assert_true(json_is_true(json_object_get(m, "review_generated")));
+    json_decref(m);
+    char body[256];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"count\":10}", mat);
+    http_fake *f = call(t, "POST", "/api/quiz/generate", WHO_STUDENT, body);
+    expect_error(f, 422, "validation_error");
+    json_t *e = fake_json(f);
+    assert_non_null(strstr(jstr(json_object_get(e, "error"), "message"), "review"));
+    json_decref(e);
+    http_fake_free(f);
+    /* the student sees none of them; the tutor sees them waiting */
+    snprintf(target, sizeof target, "/api/questions?material_id=%s&review_status=pending", mat);
+    json_t *mine = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(mine, "items")), 0);
+    json_decref(mine);
+    json_t *pending = call_json(t, "GET", target, WHO_TUTOR, NULL, 200);
+    json_t *items = json_object_get(pending, "items");
+    assert_true(json_array_size(items) >= 5);
+    const char *approved[3];
+    for (size_t i = 0; i < 3; i++) {
+        approved[i] = jstr(json_array_get(items, i), "id");
+        assert_string_equal(jstr(json_array_get(items, i), "source"), "generated");
+        char review[160];
+        snprintf(review, sizeof review, "/api/questions/%s/review", approved[i]);
+        json_t *r = call_json(t, "POST", review, WHO_TUTOR, "{\"decision\":\"approve\"}", 200);
+        json_decref(r);
+    }
+    json_t *quiz = call_json(t, "POST", "/api/quiz/generate", WHO_STUDENT, body, 201);
+    json_t *qs = json_object_get(quiz, "questions");
+    assert_int_equal(json_array_size(qs), 3);
+    for (size_t i = 0; i < 3; i++) {
+        const char *id = jstr(json_array_get(qs, i), "id");
+        assert_true(strcmp(id, approved[0]) == 0 || strcmp(id, approved[1]) == 0 ||
+                    strcmp(id, approved[2]) == 0);
+    }
+    assert_true(jint(quiz, "pending_review") >= 1);
+    json_decref(quiz);
+    json_decref(pending);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         API_BOTH(api_quiz_generated_cites_its_sources),
         API_BOTH(api_quiz_refusals_and_access),
         API_BOTH(api_reviews_analysis_and_autopilot),
+        API_BOTH(api_quiz_waits_for_review),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

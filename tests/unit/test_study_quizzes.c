@@ -52,8 +52,8 @@ static void make_bank(db *d, const cast *c, bank *b)
 {
     const fx_topic topics[] = {{"Cells", 200}};
     make_material(d, c->owner, "Biology worksheet", "ready", topics, 1, b->material);
-    add_question(d, c->owner, b->material, 1, "short_answer", "Which organelle makes the cell's energy?", "[]",
-                 "mitochondria", b->q_organelle);
+    add_question(d, c->owner, b->material, 1, "short_answer", "Which organelle makes the cell's energy?",
+                 "[]", "mitochondria", b->q_organelle);
     add_question(d, c->owner, b->material, 2, "multiple_choice", "Which process makes two identical cells?",
                  "[\"Meiosis\",\"Mitosis\",\"Osmosis\",\"Diffusion\"]", "B", b->q_division);
     add_question(d, c->owner, b->material, 3, "multiple_choice", "Which process makes sex cells?",
@@ -91,8 +91,8 @@ static int generate(db *d, const env *e, const principal *who, const char *body,
     return rc;
 }
 
-static int submit(db *d, const principal *who, const char *quiz_id, const char *body, int64_t now, json_t **out,
-                  em_error *err)
+static int submit(db *d, const principal *who, const char *quiz_id, const char *body, int64_t now,
+                  json_t **out, em_error *err)
 {
     json_t *fields = parse(body);
     memset(err, 0, sizeof *err);
@@ -142,8 +142,14 @@ static void study_quiz_from_the_bank(void **state)
     assert_int_equal(generate(d, &e, &c.p_stranger, body, NOW_MS, &got, &err), EM_E_NOT_FOUND);
     assert_int_equal(generate(d, &e, &c.p_tutor, body, NOW_MS, &got, &err), EM_E_NOT_FOUND);
     /* malformed requests */
-    const char *bad[] = {"{\"count\":0}", "{\"count\":51}", "{\"count\":\"ten\"}", "{\"material_ids\":\"x\"}",
-                         "{\"material_ids\":[\"not-an-id\"]}", "{\"topic\":\"\"}", "{\"code\":\"a b\"}", "[]"};
+    const char *bad[] = {"{\"count\":0}",
+                         "{\"count\":51}",
+                         "{\"count\":\"ten\"}",
+                         "{\"material_ids\":\"x\"}",
+                         "{\"material_ids\":[\"not-an-id\"]}",
+                         "{\"topic\":\"\"}",
+                         "{\"code\":\"a b\"}",
+                         "[]"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(generate(d, &e, &c.p_owner, bad[i], NOW_MS, &got, &err), EM_E_INVAL);
     /* only the student submits */
@@ -174,7 +180,8 @@ static void study_quiz_submit_grades_once(void **state)
     json_t *refused[] = {
         json_pack("[{s:s, s:s}]", "question_id", q, "answer", ""),
         json_pack("[{s:s, s:s}]", "question_id", q, "answer", "   "),
-        json_pack("[{s:s, s:s}, {s:s, s:s}]", "question_id", q, "answer", "B", "question_id", q, "answer", "B"),
+        json_pack("[{s:s, s:s}, {s:s, s:s}]", "question_id", q, "answer", "B", "question_id", q, "answer",
+                  "B"),
         json_pack("[{s:s, s:i}]", "question_id", q, "answer", 7),
         json_pack("[{s:s, s:s, s:i}]", "question_id", q, "answer", "B", "seconds", -1),
         json_object(),
@@ -191,7 +198,8 @@ static void study_quiz_submit_grades_once(void **state)
     memset(big, 'a', 1099);
     big[1099] = '\0';
     char *big_body = malloc(1400);
-    snprintf(big_body, 1400, "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"%s\"}]}", b.q_organelle, big);
+    snprintf(big_body, 1400, "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"%s\"}]}", b.q_organelle,
+             big);
     assert_int_equal(submit(d, &c.p_owner, quiz_id, big_body, NOW_MS, &out, &err), EM_E_INVAL);
     free(big);
     free(big_body);
@@ -288,8 +296,9 @@ static void study_quiz_finds_misconceptions(void **state)
              "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"Mitosis\"},"
              "{\"question_id\":\"%s\",\"answer\":\"A\"}]}",
              b.q_meiosis, q2);
-    assert_int_equal(submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
-                     EM_OK);
+    assert_int_equal(
+        submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
+        EM_OK);
     json_t *detected = json_object_get(json_object_get(out, "misconceptions"), "detected");
     assert_true(json_array_size(detected) >= 1);
     bool repeated = false;
@@ -351,8 +360,9 @@ static void study_reviews_due_and_graded(void **state)
              "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"mitochondria\"},"
              "{\"question_id\":\"%s\",\"answer\":\"A\"}]}",
              b.q_organelle, b.q_division);
-    assert_int_equal(submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
-                     EM_OK);
+    assert_int_equal(
+        submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
+        EM_OK);
     json_decref(out);
     /* nothing is due the same day: a wrong answer comes back after a day at least */
     json_t *due = NULL;
@@ -382,7 +392,8 @@ static void study_reviews_due_and_graded(void **state)
                      EM_E_NOT_FOUND);
     assert_int_equal(reviews_grade(d, &c.p_tutor, card_id, FSRS_EASY, NOW_MS + 10 * DAY_MS, &graded, &err),
                      EM_E_NOT_FOUND);
-    assert_int_equal(reviews_grade(d, &c.p_owner, card_id, FSRS_EASY, NOW_MS + 10 * DAY_MS, &graded, &err), EM_OK);
+    assert_int_equal(reviews_grade(d, &c.p_owner, card_id, FSRS_EASY, NOW_MS + 10 * DAY_MS, &graded, &err),
+                     EM_OK);
     assert_int_equal(json_integer_value(json_object_get(graded, "scheduled_days")), easy);
     assert_true(json_real_value(json_object_get(graded, "retrievability")) == r);
     assert_true(json_real_value(json_object_get(graded, "stability")) > 0);
@@ -391,7 +402,8 @@ static void study_reviews_due_and_graded(void **state)
     assert_int_equal(reviews_due(d, &c.p_owner, 50, NOW_MS + 10 * DAY_MS, &due, &err), EM_OK);
     assert_int_equal(json_array_size(json_object_get(due, "cards")), 1);
     json_decref(due);
-    assert_int_equal(count_of(d, "SELECT count(*) FROM attempts WHERE user_id = $1 AND kind = 'review'", c.owner), 1);
+    assert_int_equal(
+        count_of(d, "SELECT count(*) FROM attempts WHERE user_id = $1 AND kind = 'review'", c.owner), 1);
     json_t *g = json_string("so-so");
     fsrs_grade grade;
     assert_int_equal(reviews_parse_grade(g, &grade, &err), EM_E_INVAL);
@@ -412,9 +424,10 @@ static void study_autopilot_chooses_and_records(void **state)
     bank b;
     make_bank(d, &c, &b);
     char sid[37], body[512];
-    snprintf(body, sizeof body,
-             "{\"title\":\"Biology\",\"exam_date\":\"2027-01-20\",\"daily_minutes\":60,\"material_ids\":[\"%s\"]}",
-             b.material);
+    snprintf(
+        body, sizeof body,
+        "{\"title\":\"Biology\",\"exam_date\":\"2027-01-20\",\"daily_minutes\":60,\"material_ids\":[\"%s\"]}",
+        b.material);
     make_session(d, &c.p_owner, body, sid);
     json_t *out = NULL;
     em_error err;
@@ -428,9 +441,9 @@ static void study_autopilot_chooses_and_records(void **state)
     char first_state[32];
     snprintf(first_state, sizeof first_state, "%s", state_after);
     json_decref(out);
-    assert_int_equal(count_of(d, "SELECT count(*) FROM study_sessions WHERE id = $1 AND current_state <> 'created'",
-                              sid),
-                     1);
+    assert_int_equal(
+        count_of(d, "SELECT count(*) FROM study_sessions WHERE id = $1 AND current_state <> 'created'", sid),
+        1);
     /* then a quiz on what was just learned */
     assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS + 60000, &out, &err), EM_OK);
     assert_string_equal(json_string_value(json_object_get(out, "activity")), "quiz");
@@ -438,8 +451,8 @@ static void study_autopilot_chooses_and_records(void **state)
     json_t *next = json_object_get(out, "next");
     assert_string_equal(json_string_value(json_object_get(next, "path")), "/api/quiz/generate");
     json_decref(out);
-    char *history = area_text(d, "SELECT agent_history FROM study_sessions WHERE id = $1",
-                              (const char *const[]){sid}, 1);
+    char *history =
+        area_text(d, "SELECT agent_history FROM study_sessions WHERE id = $1", (const char *const[]){sid}, 1);
     json_t *h = parse(history);
     assert_int_equal(json_array_size(h), 2);
     json_decref(h);
