@@ -15,23 +15,35 @@ static const char *const env[] = {IT_FAST_HASH, "FIRST_SUPERUSER=boss@example.or
 
 typedef struct cast {
     it_account owner, tutor, other_tutor, stranger, admin;
-    char material_id[64];   /* the owner's worksheet material */
-    char question_id[64];   /* one of its questions */
-    char session_id[64];    /* the owner's study session over the material, with a plan */
-    char doomed_id[64];     /* another session of the owner's, for DELETE */
-    char plan_id[64];       /* the session's plan */
+    char material_id[64]; /* the owner's worksheet material */
+    char question_id[64]; /* one of its questions */
+    char session_id[64];  /* the owner's study session over the material, with a plan */
+    char doomed_id[64];   /* another session of the owner's, for DELETE */
+    char plan_id[64];     /* the session's plan */
+    char quiz_id[64];     /* a quiz of the owner's, not submitted */
+    char card_id[64];     /* a review card of the owner's */
 } cast;
 
 /* What the %s of an endpoint's path stands for. */
-enum path_arg { ARG_OWNER, ARG_TUTOR, ARG_MATERIAL, ARG_QUESTION, ARG_SESSION, ARG_DOOMED, ARG_PLAN };
+enum path_arg {
+    ARG_OWNER,
+    ARG_TUTOR,
+    ARG_MATERIAL,
+    ARG_QUESTION,
+    ARG_SESSION,
+    ARG_DOOMED,
+    ARG_PLAN,
+    ARG_QUIZ,
+    ARG_CARD
+};
 
 /* One endpoint: method, path (with one %s, see path_arg), body (with %s for
  * the material's id when arg is ARG_MATERIAL, the session's for a session
  * endpoint, else the owner's id), and who may use it. */
 typedef struct endpoint {
     const char *method;
-    const char *path;       /* printf format with one %s, or none */
-    const char *body;       /* printf format: the owner's, material's or session's id, or NULL */
+    const char *path; /* printf format with one %s, or none */
+    const char *body; /* printf format: the owner's, material's or session's id, or NULL */
     enum path_arg arg;
     bool owner_ok, tutor_ok, admin_ok; /* who gets a 2xx; everyone else 404 */
 } endpoint;
@@ -65,8 +77,8 @@ static const endpoint endpoints[] = {
      ARG_OWNER, false, false, true},
     /* The tutor answers from the caller's own materials: a tutor or an admin who may see
      * a student's material does not ask about it. */
-    {"POST", "/api/tutor/explain", "{\"question\":\"What makes ATP?\",\"material_ids\":[\"%s\"]}", ARG_MATERIAL,
-     true, false, false},
+    {"POST", "/api/tutor/explain", "{\"question\":\"What makes ATP?\",\"material_ids\":[\"%s\"]}",
+     ARG_MATERIAL, true, false, false},
     /* Study sessions, plans and chat: the owner writes; the owner's tutor and admins read. */
     {"GET", "/api/sessions?user_id=%s", NULL, ARG_OWNER, true, true, true},
     {"GET", "/api/sessions/%s", NULL, ARG_SESSION, true, true, true},
@@ -76,7 +88,15 @@ static const endpoint endpoints[] = {
     {"GET", "/api/plans/%s", NULL, ARG_PLAN, true, true, true},
     {"PATCH", "/api/sessions/%s", "{\"daily_minutes\":150}", ARG_SESSION, true, false, false},
     {"POST", "/api/plan/generate-verified", "{\"session_id\":\"%s\"}", ARG_SESSION, true, false, false},
-    /* a DELETE is called by the owner last: the others are refused while it exists */
+    /* practice: a quiz is read by the one rule, taken by its student only;
+     * cards and the autopilot are the student's own */
+    {"GET", "/api/quiz/%s", NULL, ARG_QUIZ, true, true, true},
+    {"POST", "/api/reviews/%s/grade", "{\"grade\":\"good\"}", ARG_CARD, true, false, false},
+    {"GET", "/api/misconceptions?user_id=%s", NULL, ARG_OWNER, true, true, true},
+    {"POST", "/api/analyze/performance", "{\"user_id\":\"%s\"}", ARG_OWNER, true, true, true},
+    {"POST", "/api/sessions/%s/autopilot/next", NULL, ARG_SESSION, true, false, false},
+    /* a DELETE or a submit is called by the owner last: the others are refused while it can be */
+    {"POST", "/api/quiz/%s/submit", "{\"answers\":[]}", ARG_QUIZ, true, false, false},
     {"DELETE", "/api/sessions/%s", NULL, ARG_DOOMED, true, false, false},
 };
 
@@ -103,12 +123,14 @@ static long call(const it_server *s, const it_account *as, const endpoint *e, co
 {
     char path[256], body[256], auth[1100];
     const char *path_arg = e->arg == ARG_TUTOR      ? c->tutor.id
-                         : e->arg == ARG_MATERIAL ? c->material_id
-                         : e->arg == ARG_QUESTION ? c->question_id
-                         : e->arg == ARG_SESSION  ? c->session_id
-                         : e->arg == ARG_DOOMED   ? c->doomed_id
-                         : e->arg == ARG_PLAN     ? c->plan_id
-                                                  : c->owner.id;
+                           : e->arg == ARG_MATERIAL ? c->material_id
+                           : e->arg == ARG_QUESTION ? c->question_id
+                           : e->arg == ARG_SESSION  ? c->session_id
+                           : e->arg == ARG_DOOMED   ? c->doomed_id
+                           : e->arg == ARG_PLAN     ? c->plan_id
+                           : e->arg == ARG_QUIZ     ? c->quiz_id
+                           : e->arg == ARG_CARD     ? c->card_id
+                                                    : c->owner.id;
     fill(path, sizeof path, e->path, path_arg);
     if (e->body != NULL)
         fill(body, sizeof body, e->body,
@@ -131,7 +153,8 @@ static void owner_worksheet(const it_server *s, cast *c)
 {
     static const char body[] =
         "{\"title\":\"Cells\",\"worksheet\":true,\"text\":\"Mitochondria make ATP for the cell.\\n\\n"
-        "1. Which organelle makes ATP?\\nA. Ribosome\\nB. Mitochondrion\\nC. Nucleus\\n\\nAnswer Key\\n1. B\\n\"}";
+        "1. Which organelle makes ATP?\\nA. Ribosome\\nB. Mitochondrion\\nC. Nucleus\\n\\nAnswer Key\\n1. "
+        "B\\n\"}";
     char auth[1100];
     const char *h[] = {"Content-Type: application/json", it_bearer(&c->owner, auth, sizeof auth), NULL};
     it_response r;
@@ -215,6 +238,35 @@ static void owner_sessions(const it_server *s, const it_backend *b, cast *c)
     it_backend_sql(b, false, sql);
 }
 
+/* A quiz of the owner's over the worksheet (no one else may make one from
+ * it), and a review card of its question. */
+static void owner_practice(const it_server *s, const it_backend *b, cast *c)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", c->material_id);
+    const it_account *others[] = {&c->tutor, &c->other_tutor, &c->stranger, &c->admin};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        char auth[1100];
+        const char *h[] = {"Content-Type: application/json", it_bearer(others[i], auth, sizeof auth), NULL};
+        it_response r;
+        it_http(s, "POST", "/api/quiz/generate", h, body, strlen(body), &r);
+        if (r.status != 404)
+            fail_msg("POST /api/quiz/generate as %s: expected 404, got %ld %s", others[i]->email, r.status,
+                     r.body);
+        it_response_free(&r);
+    }
+    json_t *j = owner_post(s, c, "/api/quiz/generate", body, 201);
+    snprintf(c->quiz_id, sizeof c->quiz_id, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    snprintf(c->card_id, sizeof c->card_id, "01900000-0000-7000-8000-0000000000ca");
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO review_cards (id, user_id, question_id, topic, due_at, created_at) "
+             "VALUES ('%s', '%s', '%s', 'Cells', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+             c->card_id, c->owner.id, c->question_id);
+    it_backend_sql(b, false, sql);
+}
+
 static void access_matrix(void **state)
 {
     it_backend b;
@@ -233,11 +285,12 @@ static void access_matrix(void **state)
     it_set_role(&b, &c.tutor, "tutor");
     it_set_role(&b, &c.other_tutor, "tutor");
     char sql[256];
-    snprintf(sql, sizeof sql, "INSERT INTO tutor_students (tutor_id, student_id) VALUES ('%s', '%s')", c.tutor.id,
-             c.owner.id);
+    snprintf(sql, sizeof sql, "INSERT INTO tutor_students (tutor_id, student_id) VALUES ('%s', '%s')",
+             c.tutor.id, c.owner.id);
     it_backend_sql(&b, false, sql);
     owner_worksheet(&s, &c);
     owner_sessions(&s, &b, &c);
+    owner_practice(&s, &b, &c);
 
     /* What a refusal looks like: exactly what a missing owner gets. */
     char *missing = NULL;
@@ -248,9 +301,16 @@ static void access_matrix(void **state)
         (void)call(&s, &c.stranger, &probe, &ghost, &missing);
     }
 
-    struct { const it_account *who; const char *name; int kind; } callers[] = {
-        {&c.owner, "owner", 0}, {&c.tutor, "assigned tutor", 1}, {&c.other_tutor, "other tutor", 2},
-        {&c.stranger, "other student", 2}, {&c.admin, "admin", 3},
+    struct {
+        const it_account *who;
+        const char *name;
+        int kind;
+    } callers[] = {
+        {&c.owner, "owner", 0},
+        {&c.tutor, "assigned tutor", 1},
+        {&c.other_tutor, "other tutor", 2},
+        {&c.stranger, "other student", 2},
+        {&c.admin, "admin", 3},
     };
     size_t n_endpoints = sizeof endpoints / sizeof endpoints[0];
     size_t n_forbidden = sizeof owner_forbidden / sizeof owner_forbidden[0];
@@ -258,15 +318,18 @@ static void access_matrix(void **state)
         size_t n_callers = sizeof callers / sizeof callers[0];
         for (size_t i = 0; i < n_callers; i++) {
             const endpoint *ep = e < n_endpoints ? &endpoints[e] : &owner_forbidden[e - n_endpoints];
-            size_t k = strcmp(ep->method, "DELETE") == 0 ? (i + 1) % n_callers : i; /* the owner (0) last */
-            bool ok = callers[k].kind == 0 ? ep->owner_ok
-                    : callers[k].kind == 1 ? ep->tutor_ok
-                    : callers[k].kind == 3 ? ep->admin_ok : false;
+            bool once = strcmp(ep->method, "DELETE") == 0 || strstr(ep->path, "/submit") != NULL;
+            size_t k = once ? (i + 1) % n_callers : i; /* the owner (0) last */
+            bool ok = callers[k].kind == 0   ? ep->owner_ok
+                      : callers[k].kind == 1 ? ep->tutor_ok
+                      : callers[k].kind == 3 ? ep->admin_ok
+                                             : false;
             long refused = e >= n_endpoints && callers[k].kind == 0 ? 403 : 404;
             char *body = NULL;
             long status = call(&s, callers[k].who, ep, &c, &body);
             if (ok && (status < 200 || status > 299))
-                fail_msg("%s %s as %s: expected 2xx, got %ld %s", ep->method, ep->path, callers[k].name, status, body);
+                fail_msg("%s %s as %s: expected 2xx, got %ld %s", ep->method, ep->path, callers[k].name,
+                         status, body);
             if (!ok && status != refused)
                 fail_msg("%s %s as %s: expected %ld, got %ld %s", ep->method, ep->path, callers[k].name,
                          refused, status, body);
