@@ -164,13 +164,15 @@ static int load_steering(db *d, const char *user_id, steering *s, em_error *err)
     if (rc != EM_OK)
         return rc;
     /* the weakest topics first, then by name for lookups */
-    qsort(s->topics, s->n, sizeof *s->topics, by_mastery);
+    if (s->n > 0)
+        qsort(s->topics, s->n, sizeof *s->topics, by_mastery);
     for (size_t i = 0; i < n_open; i++)
         add_focus(s, open[i].topic);
     for (size_t i = 0; i < s->n && s->n_focus < FOCUS_MAX; i++)
         if (s->topics[i].mastery < 0.95)
             add_focus(s, s->topics[i].name);
-    qsort(s->topics, s->n, sizeof *s->topics, by_name);
+    if (s->n > 0)
+        qsort(s->topics, s->n, sizeof *s->topics, by_name);
     for (size_t i = 0; i < n_open; i++) {
         topic_weight *t = find_topic(s, open[i].topic);
         if (t != NULL)
