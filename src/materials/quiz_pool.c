@@ -54,7 +54,10 @@ static char *choice_key(const char *options_json, const char *answer)
 
 static const char candidates_sql[] =
     "SELECT q.id, q.material_id, COALESCE(q.format, q.type), q.stem, q.options, q.answer, "
-    "COALESCE(q.topic, q.section, m.title), q.term, q.section, q.quote, q.explanation, q.page, q.difficulty, "
+    "COALESCE(q.topic, (SELECT mt.name FROM question_tags t JOIN material_topics mt "
+    "ON mt.material_id = q.material_id AND t.tag = 'topic.' || mt.slug WHERE t.question_id = q.id "
+    "ORDER BY mt.position LIMIT 1), q.section, m.title), "
+    "q.term, q.section, q.quote, q.explanation, q.page, q.difficulty, "
     "q.source, q.type "
     "FROM questions q JOIN materials m ON m.id = q.material_id "
     "WHERE q.user_id = $1 AND q.material_id = $2 AND q.review_status = 'approved' "

@@ -29,7 +29,9 @@ typedef struct pool_question {
     char *options_json; /* JSON array of option texts ("[]" for none) */
     char *answer;       /* the key as text: the correct option's text for choices (a worksheet's
                            letter key is turned into its option), else the expected answer */
-    char *topic;        /* what it is about: its topic, else its section, else its material's title */
+    char *topic;        /* what it is about: its topic, else the material's topic its heading tag
+                           ("topic.<slug>", a worksheet's) names, else its section, else its
+                           material's title */
     char *term;         /* the key term tested, NULL when unknown */
     char *section;      /* NULL when unknown */
     char *quote;        /* the source sentence, NULL for worksheet questions */

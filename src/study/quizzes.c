@@ -16,6 +16,7 @@
 #include "learn/grade.h"
 #include "learn/qgen.h"
 #include "materials/curricula.h"
+#include "materials/material.h"
 #include "materials/quiz_pool.h"
 #include "study/attempts.h"
 #include "study/mastery.h"
@@ -337,8 +338,47 @@ static char *options_json(const qgen_question *q)
     return s;
 }
 
+/* The key-term topics of a material without headings (content/topics.h): a
+ * generated question on one of them is about that topic. */
+typedef struct term_topics {
+    char **names;
+    size_t n;
+} term_topics;
+
+static void note_term_topic(void *ctx, const material_topic *t)
+{
+    term_topics *tt = ctx;
+    if (strcmp(t->source, "terms") != 0)
+        return;
+    tt->names = em_realloc(tt->names, (tt->n + 1) * sizeof *tt->names);
+    tt->names[tt->n++] = em_strdup(t->name);
+}
+
+static void term_topics_cleanup(term_topics *tt)
+{
+    for (size_t i = 0; i < tt->n; i++)
+        free(tt->names[i]);
+    free(tt->names);
+}
+
+/* What a generated question is about, so that answering it moves the mastery
+ * the planner reads: the topic asked for, else its passage's section (a
+ * heading topic), else the key-term topic it tests, else the material. */
+static const char *topic_of(const passages_material *m, const retrieve_passage *p, const qgen_question *q,
+                            const char *topic_override, const term_topics *tt)
+{
+    if (topic_override != NULL)
+        return topic_override;
+    if (p->section != NULL)
+        return p->section;
+    for (size_t i = 0; i < tt->n; i++)
+        if (strcasecmp(tt->names[i], q->term) == 0)
+            return tt->names[i];
+    return m->title;
+}
+
 static void to_generated(const passages_material *m, const qgen_question *q, const char *topic_override,
-                         generated *g)
+                         const term_topics *tt, generated *g)
 {
     const retrieve_passage *p = retrieve_index_passage(m->index, q->passage);
     memset(g, 0, sizeof *g);
@@ -352,9 +392,7 @@ static void to_generated(const passages_material *m, const qgen_question *q, con
     g->answer = em_strdup(q->answer);
     g->term = em_strdup(q->term);
     g->section = p->section != NULL ? em_strdup(p->section) : NULL;
-    g->topic = em_strdup(topic_override != NULL ? topic_override
-                         : p->section != NULL   ? p->section
-                                                : m->title);
+    g->topic = em_strdup(topic_of(m, p, q, topic_override, tt));
     g->quote = strndup_em(p->text + q->quote_offset, q->quote_len);
     g->page = p->page_start;
     g->difficulty = q->difficulty;
@@ -369,12 +407,12 @@ static void to_generated(const passages_material *m, const qgen_question *q, con
 }
 
 /* The section of m a topic names, or NULL. */
-static const char *section_named(const passages_material *m, const char *topic)
+static const char *section_named(const passages_material *m, const char *name)
 {
     size_t n = retrieve_index_count(m->index);
     for (size_t i = 0; i < n; i++) {
         const char *s = retrieve_index_passage(m->index, i)->section;
-        if (s != NULL && strcasecmp(s, topic) == 0)
+        if (s != NULL && strcasecmp(s, name) == 0)
             return s;
     }
     return NULL;
@@ -401,9 +439,9 @@ static int material_terms(const passages_material *m, const char *section, key_t
 }
 
 /* Generate from one material, appending checked questions to *out. */
-static int generate_from(const quiz_env *env, const passages_material *m, const request *r, const steering *s,
-                         uint64_t seed, generated **out, size_t *n, size_t *cap, bool *topic_found,
-                         em_error *err)
+static int generate_from(db *d, const quiz_env *env, const passages_material *m, const request *r,
+                         const steering *s, uint64_t seed, generated **out, size_t *n, size_t *cap,
+                         bool *topic_found, em_error *err)
 {
     const char *section = NULL, *topic_term = NULL;
     if (r->topic != NULL) {
@@ -450,7 +488,11 @@ static int generate_from(const quiz_env *env, const passages_material *m, const 
         .sisters_ctx = (void *)env->wordnet,
     };
     qgen_set set = {0};
+    term_topics tt = {0};
+    size_t n_topics = 0;
     rc = n_terms > 0 ? env->provider->generate_questions(env->provider, &in, &set, err) : EM_OK;
+    if (rc == EM_OK && set.n > 0)
+        rc = material_topics(d, m->id, note_term_topic, &tt, &n_topics, err);
     for (size_t i = 0; rc == EM_OK && i < set.n; i++) {
         if (!question_checks_out(m->index, &set.items[i]))
             continue;
@@ -458,8 +500,9 @@ static int generate_from(const quiz_env *env, const passages_material *m, const 
             *cap = *cap ? *cap * 2 : 32;
             *out = em_realloc(*out, *cap * sizeof **out);
         }
-        to_generated(m, &set.items[i], topic_term, &(*out)[(*n)++]);
+        to_generated(m, &set.items[i], topic_term, &tt, &(*out)[(*n)++]);
     }
+    term_topics_cleanup(&tt);
     qgen_set_cleanup(&set);
     free(names);
     key_terms_free(terms, n_terms);
@@ -698,7 +741,8 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
     size_t n_gen = 0, cap_gen = 0;
     bool topic_found = r.topic == NULL;
     for (size_t i = 0; rc == EM_OK && i < set.n; i++)
-        rc = generate_from(env, &set.items[i], &r, &s, seed + i, &gen, &n_gen, &cap_gen, &topic_found, err);
+        rc =
+            generate_from(d, env, &set.items[i], &r, &s, seed + i, &gen, &n_gen, &cap_gen, &topic_found, err);
     if (rc == EM_OK && !topic_found)
         rc = em_error_refuse(err, EM_E_INVAL, EM_REASON_VALIDATION,
                              "no section or key term of these materials is called \"%s\"", r.topic);
@@ -1073,14 +1117,14 @@ typedef struct topic_change {
     double before, after;
 } topic_change;
 
-static void note_change(topic_change *c, size_t *n, const char *topic, double before, double after)
+static void note_change(topic_change *c, size_t *n, const char *name, double before, double after)
 {
     for (size_t i = 0; i < *n; i++)
-        if (strcmp(c[i].topic, topic) == 0) {
+        if (strcmp(c[i].topic, name) == 0) {
             c[i].after = after;
             return;
         }
-    c[(*n)++] = (topic_change){topic, before, after};
+    c[(*n)++] = (topic_change){name, before, after};
 }
 
 int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *fields, int64_t now_ms,

@@ -19,6 +19,7 @@
 #include "study/mastery.h"
 #include "study/misconceptions.h"
 #include "study/performance.h"
+#include "study/plans.h"
 #include "study/quizzes.h"
 #include "study/reviews.h"
 
@@ -44,6 +45,10 @@ static void add_question(db *d, const char *user_id, const char *material, int n
              "INSERT INTO questions (id, user_id, material_id, number, type, stem, options, answer, source) "
              "VALUES ($1, $2, $3, CAST($4 AS INTEGER), $5, $6, $7, $8, 'worksheet')",
              p, 8);
+    /* under the worksheet's heading, as extraction tags it (the fixture's topics' slug) */
+    const char *t[] = {id};
+    area_run(d, "INSERT INTO question_tags (tag, question_id, source) VALUES ('topic.slug', $1, 'heading')",
+             t, 1);
 }
 
 /* A ready worksheet of the owner's with four keyed questions (two lettered
@@ -247,12 +252,12 @@ static void study_quiz_submit_grades_once(void **state)
     assert_int_equal(count_of(d, "SELECT count(*) FROM review_cards WHERE user_id = $1", c.owner), 3);
     assert_int_equal(count_of(d, "SELECT count(*) FROM review_logs WHERE user_id = $1", c.owner), 3);
     json_t *mastery = json_object_get(out, "mastery");
-    assert_int_equal(json_array_size(mastery), 1); /* one topic: the worksheet's title */
+    assert_int_equal(json_array_size(mastery), 1); /* one topic: the worksheet's heading */
     json_t *m = json_array_get(mastery, 0);
-    assert_string_equal(json_string_value(json_object_get(m, "topic")), "Biology worksheet");
+    assert_string_equal(json_string_value(json_object_get(m, "topic")), "Cells");
     double mastered = 0;
     bool found = false;
-    assert_int_equal(mastery_of(d, c.owner, "Biology worksheet", &mastered, &found, &err), EM_OK);
+    assert_int_equal(mastery_of(d, c.owner, "Cells", &mastered, &found, &err), EM_OK);
     assert_true(found);
     assert_true(mastered == json_real_value(json_object_get(m, "after")));
     json_decref(out);
@@ -416,6 +421,51 @@ static void study_reviews_due_and_graded(void **state)
     passages_cache_free(e.cache);
 }
 
+/* What quizzes do to mastery is what the planner reads: the session's topic
+ * moves, and the same session asks for a new plan. */
+static void study_mastery_reaches_the_planner(void **state)
+{
+    db *d = area_db(state)->d;
+    cast c;
+    make_cast(d, &c);
+    bank b;
+    make_bank(d, &c, &b);
+    char sid[37], body[512];
+    snprintf(
+        body, sizeof body,
+        "{\"title\":\"Biology\",\"exam_date\":\"2027-01-20\",\"daily_minutes\":60,\"material_ids\":[\"%s\"]}",
+        b.material);
+    make_session(d, &c.p_owner, body, sid);
+    plan_record before, after;
+    em_error err = {0};
+    assert_int_equal(plans_generate(d, &llm_builtin, &c.p_owner, sid, NOW_MS, &before, NULL, &err), EM_OK);
+    env e;
+    env_open(&e);
+    json_t *quiz = NULL, *out = NULL;
+    snprintf(body, sizeof body, "{\"session_id\":\"%s\"}", sid);
+    assert_int_equal(generate(d, &e, &c.p_owner, body, NOW_MS, &quiz, &err), EM_OK);
+    snprintf(body, sizeof body,
+             "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"mitochondria\"},"
+             "{\"question_id\":\"%s\",\"answer\":\"Meiosis\"}]}",
+             b.q_organelle, b.q_meiosis);
+    assert_int_equal(
+        submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
+        EM_OK);
+    json_decref(out);
+    assert_int_equal(
+        count_of(d,
+                 "SELECT count(*) FROM topics WHERE session_id = $1 AND name = 'Cells' AND mastery_score > 0",
+                 sid),
+        1);
+    assert_int_equal(plans_generate(d, &llm_builtin, &c.p_owner, sid, NOW_MS, &after, NULL, &err), EM_OK);
+    assert_false(after.cached);
+    assert_string_not_equal(before.id, after.id);
+    plan_record_cleanup(&before);
+    plan_record_cleanup(&after);
+    json_decref(quiz);
+    passages_cache_free(e.cache);
+}
+
 static void study_autopilot_chooses_and_records(void **state)
 {
     db *d = area_db(state)->d;
@@ -470,11 +520,9 @@ int main(void)
 {
     area_log_setup();
     const struct CMUnitTest tests[] = {
-        BOTH(study_quiz_from_the_bank),
-        BOTH(study_quiz_submit_grades_once),
-        BOTH(study_quiz_finds_misconceptions),
-        BOTH(study_reviews_due_and_graded),
-        BOTH(study_autopilot_chooses_and_records),
+        BOTH(study_quiz_from_the_bank),          BOTH(study_quiz_submit_grades_once),
+        BOTH(study_quiz_finds_misconceptions),   BOTH(study_reviews_due_and_graded),
+        BOTH(study_mastery_reaches_the_planner), BOTH(study_autopilot_chooses_and_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
