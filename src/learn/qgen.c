@@ -421,8 +421,13 @@ static pattern pattern_of(const char *text, const tok *toks, size_t n, size_t a,
     bool at_start = a == 0 || (a == 1 && word_in(text, &toks[0], DETERMINERS));
     if (!at_start || b >= n)
         return P_USE;
+    static const char *const article[] = {"a", "an", "the", "one", "any", NULL};
     size_t d = 0;
-    if (word_in(text, &toks[b], be))
+    /* "X is a ...", "X are the ...": a definition; "X are inserted ..." only
+     * says something of X */
+    if (word_in(text, &toks[b], be) && b + 1 < n &&
+        (!(word_is(text, &toks[b], "is") || word_is(text, &toks[b], "are")) ||
+         word_in(text, &toks[b + 1], article)))
         d = b + 1;
     else if (b + 1 < n && word_is(text, &toks[b], "refers") && word_is(text, &toks[b + 1], "to"))
         d = b + 2;
@@ -922,6 +927,25 @@ static char *pluralize(const char *s)
     return b.s;
 }
 
+/* A plural noun made singular by the regular rules ("libraries", "boxes",
+ * "files"), or NULL when its ending gives no safe singular. */
+static char *singularize(const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= 4 && strcmp(s + n - 3, "ies") == 0) {
+        char *out = em_malloc(n);
+        memcpy(out, s, n - 3);
+        memcpy(out + n - 3, "y", 2);
+        return out;
+    }
+    if (n >= 4 && (strcmp(s + n - 3, "xes") == 0 || strcmp(s + n - 4, "ches") == 0 ||
+                   strcmp(s + n - 4, "shes") == 0 || strcmp(s + n - 4, "sses") == 0))
+        return em_strndup(s, n - 2);
+    if (n >= 3 && s[n - 1] == 's')
+        return em_strndup(s, n - 1);
+    return NULL;
+}
+
 /* Up to want distractors for t in sentence c into o (after the key): terms
  * of the material of the same kind, nearest in rank first with a seeded
  * shuffle; then, when fewer than want, the caller's sister terms. */
@@ -966,9 +990,19 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
         if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, q->surface))
             continue;
         char *text_u = option_text(g, q);
+        bool proper = q->caps > q->lower;
         if (looks_plural(text_u) != plural) {
+            /* a common noun takes the key's number; a name is left as it is */
+            char *fixed = proper ? NULL : plural ? pluralize(text_u) : singularize(text_u);
             free(text_u);
-            continue;
+            if (fixed == NULL)
+                continue;
+            text_u = fixed;
+            n = stems_of(g, text_u, ids);
+            if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, text_u)) {
+                free(text_u);
+                continue;
+            }
         }
         opts_add(o, text_u, ids, n);
     }
@@ -988,8 +1022,10 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
             while (words_next(&tk, &w))
                 words++;
         }
-        /* as many words as the key, give or take one */
-        bool fits = n > 0 && words <= (size_t)t->n_words + 1 && words + 1 >= (size_t)t->n_words;
+        /* as many words as the key; a name only for a name */
+        bool key_proper = t->caps > t->lower;
+        bool sister_proper = sis[k] != NULL && sis[k][0] >= 'A' && sis[k][0] <= 'Z';
+        bool fits = n > 0 && words == (size_t)t->n_words && sister_proper == key_proper;
         if (o->n < 1 + want && fits && !looks_plural(sis[k]) && !opts_clash(o, ids, n) &&
             !holds(g, text, c->off, c->off + c->len, sis[k])) {
             char *sister = sis[k];
@@ -1186,6 +1222,8 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
                 q->stem = b.s;
                 if (oc.n > 1)
                     ok = false; /* the term again inside its definition */
+            } else if (oc.n > 1) {
+                ok = false; /* the term used again: the sentence describes, it does not define */
             } else {
                 char *blanked = replace_occs(text, c, &oc, BLANK, false);
                 sbuf b = {0};

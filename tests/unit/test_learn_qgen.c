@@ -49,14 +49,14 @@ typedef struct material {
     char *text;
 } material;
 
-static material load_fixture(void)
+/* A fixture under tests/fixtures, read as paragraphs under their headings. */
+static material load_text(const char *name)
 {
     char path[1024];
     const char *slash = strrchr(__FILE__, '/');
-    snprintf(path, sizeof path, "%.*s/../fixtures/qgen/unix_filesystem.md", (int)(slash - __FILE__),
-             __FILE__);
+    snprintf(path, sizeof path, "%.*s/../fixtures/%s", (int)(slash - __FILE__), __FILE__, name);
     buf b;
-    buf_init(&b, 1 << 20);
+    buf_init(&b, 4 << 20);
     em_error err = {0};
     assert_int_equal(buf_read_file(&b, path, &err), EM_OK);
     material m = {0};
@@ -97,6 +97,11 @@ static material load_fixture(void)
     m.n_terms = nk;
     key_terms_free(kt, nk);
     return m;
+}
+
+static material load_fixture(void)
+{
+    return load_text("qgen/unix_filesystem.md");
 }
 
 static void material_free(material *m)
@@ -310,11 +315,50 @@ static void learn_qgen_fixture_questions_sound(void **state)
         for (size_t j = 0; j < i; j++)
             assert_false(s.items[j].passage == q->passage && s.items[j].quote_offset == q->quote_offset);
     }
-    /* all four kinds, at least two difficulty bands, definitional sentences among the quotes */
-    for (int t = 0; t < 4; t++)
-        assert_true(types[t] >= 1);
+    /* cloze, choice and true/false (this text defines few of its terms: definitions are
+     * tested on the Bash manual), at least two difficulty bands, definitional sentences
+     * among the quotes */
+    assert_true(types[QGEN_CLOZE] >= 1 && types[QGEN_CHOICE] >= 1 && types[QGEN_TRUE_FALSE] >= 1);
     assert_true((bands[0] > 0) + (bands[1] > 0) + (bands[2] > 0) >= 2);
     assert_true(definitional >= 5);
+    qgen_set_cleanup(&s);
+    material_free(&m);
+}
+
+/* "Which term matches this definition?" only from a sentence that defines
+ * its term: "X is a/an/the ...", "X means ...", "... is called X", with the
+ * term once. */
+static void learn_qgen_definitions_define(void **state)
+{
+    (void)state;
+    material m = load_text("bashref.md");
+    qgen_input in = input_of(&m, 60, 5);
+    qgen_set s = generate(&in);
+    int definitions = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const qgen_question *q = &s.items[i];
+        assert_sound(m.ix, q);
+        if (q->type != QGEN_DEFINITION)
+            continue;
+        definitions++;
+        const retrieve_passage *p = retrieve_index_passage(m.ix, q->passage);
+        char *quote = flatten(p->text + q->quote_offset, q->quote_len);
+        bool defines = strstr(quote, " is a ") != NULL || strstr(quote, " is an ") != NULL ||
+                       strstr(quote, " is the ") != NULL || strstr(quote, " are the ") != NULL ||
+                       strstr(quote, " are a ") != NULL || strstr(quote, " is one ") != NULL ||
+                       strstr(quote, " are any ") != NULL || strstr(quote, " is any ") != NULL ||
+                       strstr(quote, " means ") != NULL || strstr(quote, " denotes ") != NULL ||
+                       strstr(quote, " refers to ") != NULL || strstr(quote, "called") != NULL ||
+                       strstr(quote, "termed") != NULL || strstr(quote, "dubbed") != NULL ||
+                       strstr(quote, "known as") != NULL || strstr(quote, "referred to as") != NULL;
+        if (!defines)
+            fail_msg("not a definition: %s", quote);
+        /* the blanked form blanks the term once */
+        const char *blank = strstr(q->stem, "_____");
+        assert_true(blank == NULL || strstr(blank + 5, "_____") == NULL);
+        free(quote);
+    }
+    assert_true(definitions >= 1);
     qgen_set_cleanup(&s);
     material_free(&m);
 }
@@ -666,6 +710,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learn_qgen_fixture_questions_sound),
+        cmocka_unit_test(learn_qgen_definitions_define),
         cmocka_unit_test(learn_qgen_no_near_duplicates_in_a_set),
         cmocka_unit_test(learn_qgen_same_seed_same_set),
         cmocka_unit_test(learn_qgen_focus_and_section),
