@@ -27,7 +27,9 @@
 #define MIN_CONTENT 3    /* content words of a usable sentence besides the term */
 #define TERM_WORDS_MAX 3 /* words of a term */
 #define CANDS 6          /* sentences kept per term */
-#define MAX_OCC 3        /* occurrences of a term in a sentence it is asked from */
+#define MAX_OCC                                                                                              \
+    2 /* occurrences of a term in a sentence it is asked from (a third blank reads as a puzzle)              \
+       */
 #define N_DISTRACTORS 3  /* wrong options of a choice or definition question */
 #define SISTERS_ASKED 16 /* sister terms asked of the caller's function */
 #define DEF_MIN_WORDS 4  /* words of a definition after "is" */
@@ -340,6 +342,14 @@ static bool prose_shape(const char *s, size_t len)
         e--;
     if (e == 0 || s[e - 1] != '.' || (e >= 2 && s[e - 2] == '.'))
         return false;
+    /* a word lost in extraction leaves its punctuation behind: "and ." ", , ," "a ( )" */
+    for (size_t i = 0; i + 2 < len; i++)
+        if (s[i + 1] == ' ' && (s[i] == ',' || s[i] == '(') &&
+            (s[i + 2] == ',' || s[i + 2] == '.' || s[i + 2] == ')'))
+            return false;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == ' ' && (s[i + 1] == '.' || s[i + 1] == ',') && (i + 2 == len || s[i + 2] == ' '))
+            return false;
     size_t symbols = 0;
     for (size_t i = 0; i < len; i++) {
         switch (s[i]) {
@@ -529,6 +539,16 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
     static const char *const pronouns[] = {"it",    "it's", "its", "this", "these", "they", "that",
                                            "those", "he",   "she", "such", "there", "here", NULL};
     bool anaphoric = word_in(text, &toks[0], pronouns);
+    /* an instruction ("Refer to ...", "Use ...") states nothing to be true or false, and a
+     * blank in it tests the reader's grammar more than the material */
+    static const char *const imperatives[] = {
+        "refer",  "see",      "use",     "type",  "enter",    "press",   "click",   "run",     "try",
+        "note",   "consider", "display", "print", "list",     "set",     "add",     "remove",  "delete",
+        "insert", "select",   "make",    "read",  "write",    "check",   "open",    "close",   "move",
+        "turn",   "let",      "do",      "don't", "remember", "imagine", "suppose", "install", "edit",
+        "save",   "copy",     "define",  "give",  NULL};
+    if (word_in(text, &toks[0], imperatives))
+        return;
     /* a term standing inside a compound ("pseudo-filesystem", "GNU/Linux")
      * or in another word class ("linked" for "link") anywhere in the
      * sentence is not asked from it */

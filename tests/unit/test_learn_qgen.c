@@ -502,28 +502,34 @@ static void learn_qgen_empty_one_word_heading_list_code(void **state)
         "    ln -s /usr/share/doc/directory/file.txt link; echo directory file\n"
         "    if [ -d directory ]; then rm -r directory; fi",
         "Files and directories.",
+        /* instructions, and sentences whose words extraction lost */
+        "Use the directory listing to find the file you want and its owner and permissions. "
+        "Refer to the directory entry of a file to learn its inode and the owner of the data.",
+        "Specifically, , , and the directory all stand for the file itself in this listing of data. "
+        "A directory records the inode of every file, its owner and its timestamps, and .",
         /* the one usable passage */
         "A directory is a file that lists the names of other files and where their data lives. "
         "Every file has an inode that records its owner, its permissions and its timestamps.",
     };
     const char *sections[] = {
-        "Directories", "Directories", "Directories", "Directories and the root directory", "Links", "Links",
+        "Directories", "Directories", "Directories", "Directories and the root directory",
+        "Links",       "Links",       "Links",       "Links",
         "Links",       "Links",       "Links"};
-    retrieve_index *ix = index_of(texts, sections, 9);
+    retrieve_index *ix = index_of(texts, sections, 11);
     const char *terms[] = {"directory",   "file",  "inode",      "link",
                            "permissions", "owner", "timestamps", "data"};
     qgen_input in = {.ix = ix, .terms = terms, .n_terms = 8, .max = 10, .seed = 5};
     qgen_set s = generate(&in);
     assert_true(s.n >= 1);
     for (size_t i = 0; i < s.n; i++) {
-        assert_int_equal(s.items[i].passage, 8);
+        assert_int_equal(s.items[i].passage, 10);
         assert_sound(ix, &s.items[i]);
     }
     qgen_set_cleanup(&s);
     retrieve_index_free(ix);
 
     /* without the usable passage: nothing at all, and no error */
-    ix = index_of(texts, sections, 8);
+    ix = index_of(texts, sections, 10);
     in.ix = ix;
     s = generate(&in);
     assert_int_equal(s.n, 0);
