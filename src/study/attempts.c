@@ -20,8 +20,8 @@ int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error 
     int rc = db_prepare_cached(
         d,
         "INSERT INTO attempts (id, user_id, quiz_id, position, question_id, topic, term, kind, "
-        "given, given_option, expected, correct, seconds, answered_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "given, given_option, expected, correct, seconds, answered_at, given_norm) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, id);
@@ -37,7 +37,11 @@ int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error 
         db_bind_text(st, 11, a->expected);
         db_bind_bool(st, 12, a->correct);
         a->seconds >= 0 ? db_bind_double(st, 13, a->seconds) : db_bind_null(st, 13);
-        rc = db_bind_text(st, 14, at);
+        db_bind_text(st, 14, at);
+        /* stemmed once here, so the model reads answers back without stemming them again */
+        char norm[ATTEMPTS_NORM_MAX];
+        grade_normalize(a->given, strlen(a->given), norm, sizeof norm);
+        rc = db_bind_text(st, 15, norm);
     }
     if (rc == EM_OK)
         rc = db_step(st, err);
@@ -104,7 +108,8 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         d,
         "SELECT a.question_id, a.topic, a.term, a.correct, a.given_option, a.given, a.expected, "
         "a.answered_at, "
-        "a.seconds, i.type, i.options FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = a.quiz_id AND "
+        "a.seconds, i.type, i.options, a.given_norm FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = "
+        "a.quiz_id AND "
         "i.position = a.position "
         "LEFT JOIN quizzes z ON z.id = a.quiz_id "
         "WHERE a.user_id = $1 AND a.kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR z.session_id = $2) "
@@ -126,17 +131,20 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         memset(a, 0, sizeof *a);
         const char *given = db_column_text(st, 5);
         const char *type = db_column_text(st, 9);
+        const char *norm = db_column_text(st, 11); /* stemmed when stored */
         /* a choice answered by its letter is read as the option's text */
         json_t *options = NULL;
+        char option_norm[ATTEMPTS_NORM_MAX];
         int chosen = (int)db_column_int64(st, 4);
         if (chosen >= 0 && db_column_text(st, 10) != NULL) {
             options = json_loads(db_column_text(st, 10), 0, NULL);
             const char *text = json_string_value(json_array_get(options, (size_t)chosen));
-            if (text != NULL)
+            if (text != NULL) {
                 given = text;
+                grade_normalize(text, strlen(text), option_norm, sizeof option_norm);
+                norm = option_norm;
+            }
         }
-        char norm[512];
-        grade_normalize(given != NULL ? given : "", given != NULL ? strlen(given) : 0, norm, sizeof norm);
         a->question_id = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 0));
         a->topic = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 1));
         a->term = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 2));
@@ -145,7 +153,7 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         a->choice = type != NULL && (strcmp(type, "multiple_choice") == 0 ||
                                      strcmp(type, "true_false") == 0 || strcmp(type, "definition") == 0);
         a->given_text = keep(&out->owned, &out->n_owned, &cap_owned, given);
-        a->given_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm);
+        a->given_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm != NULL ? norm : "");
         a->expected_text = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 6));
         a->at_ms = iso_ms(db_column_text(st, 7));
         a->seconds = db_column_is_null(st, 8) ? -1 : db_column_double(st, 8);
@@ -169,11 +177,12 @@ int attempts__keys(db *d, const char *user_id, size_t limit, key_history *out, e
 {
     memset(out, 0, sizeof *out);
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "SELECT i.question_id, i.topic, i.term, i.answer FROM quiz_items i "
-                               "JOIN quizzes z ON z.id = i.quiz_id WHERE z.user_id = $1 "
-                               "ORDER BY z.created_at DESC, i.position LIMIT $2",
-                               &st, err);
+    int rc =
+        db_prepare_cached(d,
+                          "SELECT i.question_id, i.topic, i.term, i.answer, i.answer_norm FROM quiz_items i "
+                          "JOIN quizzes z ON z.id = i.quiz_id WHERE z.user_id = $1 "
+                          "ORDER BY z.created_at DESC, i.position LIMIT $2",
+                          &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)
@@ -186,13 +195,12 @@ int attempts__keys(db *d, const char *user_id, size_t limit, key_history *out, e
         }
         mc_key *k = &out->items[out->n++];
         const char *answer = db_column_text(st, 3);
-        char norm[512];
-        grade_normalize(answer, strlen(answer), norm, sizeof norm);
+        const char *norm = db_column_text(st, 4); /* stemmed when the quiz was made */
         k->question_id = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 0));
         k->topic = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 1));
         k->term = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 2));
         k->key_text = keep(&out->owned, &out->n_owned, &cap_owned, answer);
-        k->key_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm);
+        k->key_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm != NULL ? norm : "");
     }
     db_finalize(st);
     if (rc != EM_OK)

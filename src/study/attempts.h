@@ -15,6 +15,7 @@
 #include "learn/misconceptions.h"
 
 #define ATTEMPTS_HISTORY_MAX 2000 /* answers the model reads back at most */
+#define ATTEMPTS_NORM_MAX 512     /* bytes of an answer's stems as stored (learn/grade.h's grade_normalize) */
 
 /* One answer to store (everything borrowed). */
 typedef struct attempt_row {

@@ -631,8 +631,8 @@ static int insert_item(db *d, const char *quiz_id, int position, const pool_ques
     int rc = db_prepare_cached(
         d,
         "INSERT INTO quiz_items (quiz_id, position, question_id, type, stem, options, answer, "
-        "topic, term, material_id, section, page, quote, difficulty) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "topic, term, material_id, section, page, quote, difficulty, answer_norm) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, quiz_id);
@@ -648,7 +648,10 @@ static int insert_item(db *d, const char *quiz_id, int position, const pool_ques
         q->section != NULL ? db_bind_text(st, 11, q->section) : db_bind_null(st, 11);
         q->page >= 0 ? db_bind_int64(st, 12, q->page) : db_bind_null(st, 12);
         q->quote != NULL ? db_bind_text(st, 13, q->quote) : db_bind_null(st, 13);
-        rc = q->difficulty >= 0 ? db_bind_double(st, 14, q->difficulty) : db_bind_null(st, 14);
+        q->difficulty >= 0 ? db_bind_double(st, 14, q->difficulty) : db_bind_null(st, 14);
+        char norm[ATTEMPTS_NORM_MAX];
+        grade_normalize(q->answer, strlen(q->answer), norm, sizeof norm);
+        rc = db_bind_text(st, 15, norm);
     }
     if (rc == EM_OK)
         rc = db_step(st, err);
@@ -1143,6 +1146,9 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     for (size_t i = 0; i < q.n; i++)
         correct += in[i].given != NULL && in[i].g.correct;
     double score = q.n > 0 ? (double)correct / (double)q.n : 0;
+    fsrs_params fsrs;
+    if (rc == EM_OK)
+        rc = reviews__params(d, who->user_id, &fsrs, err);
     bool began = false;
     if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
         began = true;
@@ -1182,8 +1188,8 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         if (rc == EM_OK)
             note_change(changes, &n_changes, it->topic, before, after);
         if (rc == EM_OK && it->question_id[0] != '\0')
-            rc = reviews__record(d, who->user_id, it->question_id, it->topic, card_grade(&in[i].g), "quiz",
-                                 now_ms, NULL, err);
+            rc = reviews__record(d, who->user_id, &fsrs, it->question_id, it->topic, card_grade(&in[i].g),
+                                 "quiz", now_ms, NULL, err);
     }
     /* what the answers so far show the student misunderstands, or no longer does */
     attempt_history h = {0};
@@ -1192,9 +1198,9 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     json_t *added = NULL, *resolved = NULL;
     bkt_params p = bkt_default_params();
     if (rc == EM_OK)
-        rc = attempts__history(d, who->user_id, NULL, 500, &h, err);
+        rc = attempts__history(d, who->user_id, NULL, QUIZ_MODEL_ATTEMPTS, &h, err);
     if (rc == EM_OK)
-        rc = attempts__keys(d, who->user_id, 1000, &keys, err);
+        rc = attempts__keys(d, who->user_id, QUIZ_MODEL_KEYS, &keys, err);
     if (rc == EM_OK)
         rc = mc_detect(&p, h.items, h.n, keys.items, keys.n, &found, err);
     if (rc == EM_OK)

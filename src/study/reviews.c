@@ -165,21 +165,18 @@ static int review_card(db *d, const char *user_id, const char *card_id, const fs
     return rc;
 }
 
-int reviews__record(db *d, const char *user_id, const char *question_id, const char *topic, fsrs_grade g,
-                    const char *source, int64_t now_ms, fsrs_card *card, em_error *err)
+int reviews__record(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
+                    const char *topic, fsrs_grade g, const char *source, int64_t now_ms, fsrs_card *card,
+                    em_error *err)
 {
-    fsrs_params p;
-    int rc = reviews__params(d, user_id, &p, err);
-    if (rc != EM_OK)
-        return rc;
     char id[ID_UUID_LEN + 1], now[32];
     id_uuid7(id);
     clock_iso8601(now_ms, now);
     const char *ins[] = {id, user_id, question_id, topic, now};
-    rc = db_run_cached(d,
-                       "INSERT INTO review_cards (id, user_id, question_id, topic, due_at, created_at) "
-                       "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (user_id, question_id) DO NOTHING",
-                       ins, 5, err);
+    int rc = db_run_cached(d,
+                           "INSERT INTO review_cards (id, user_id, question_id, topic, due_at, created_at) "
+                           "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (user_id, question_id) DO NOTHING",
+                           ins, 5, err);
     if (rc < 0)
         return rc;
     db_stmt *st = NULL;
@@ -204,7 +201,7 @@ int reviews__record(db *d, const char *user_id, const char *question_id, const c
         return em_error_set(err, EM_E_INTERNAL, "a review card vanished");
     if (c.state == FSRS_NEW)
         fsrs_card_init(&c, now_ms);
-    rc = review_card(d, user_id, id, &p, &c, g, source, now_ms, NULL, err);
+    rc = review_card(d, user_id, id, p, &c, g, source, now_ms, NULL, err);
     if (rc == EM_OK && card != NULL)
         *card = c;
     return rc;

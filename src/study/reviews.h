@@ -50,9 +50,11 @@ int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g
 
 /* Review user_id's card of question_id at now_ms with grade g inside the
  * caller's transaction, making the card when the question has none; source
- * "quiz" or "review". *card (may be NULL) receives the state after. */
-int reviews__record(db *d, const char *user_id, const char *question_id, const char *topic, fsrs_grade g,
-                    const char *source, int64_t now_ms, fsrs_card *card /* OUT */, em_error *err);
+ * "quiz" or "review"; p: the student's parameters (reviews__params). *card
+ * (may be NULL) receives the state after. */
+int reviews__record(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
+                    const char *topic, fsrs_grade g, const char *source, int64_t now_ms,
+                    fsrs_card *card /* OUT */, em_error *err);
 /* user_id's FSRS parameters: the defaults with the student's retention. */
 int reviews__params(db *d, const char *user_id, fsrs_params *out /* OUT */, em_error *err);
 /* How many of user_id's cards are due by the end of the review day at

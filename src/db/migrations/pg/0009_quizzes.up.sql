@@ -71,6 +71,7 @@ CREATE TABLE quiz_items (
     stem            TEXT NOT NULL,
     options         JSONB NOT NULL DEFAULT '[]',
     answer          TEXT NOT NULL,
+    answer_norm     TEXT NOT NULL DEFAULT '',               -- the key's stems (learn/grade.h), compared with answers
     topic           TEXT NOT NULL,
     term            TEXT,
     material_id     TEXT,
@@ -93,6 +94,7 @@ CREATE TABLE attempts (
     term            TEXT,
     kind            TEXT NOT NULL CHECK (kind IN ('quiz', 'review')),
     given           TEXT NOT NULL,
+    given_norm      TEXT NOT NULL DEFAULT '',               -- its stems, as the misconception rules compare them
     given_option    INTEGER,                                -- the option chosen, -1 none
     expected        TEXT NOT NULL,
     correct         BOOLEAN NOT NULL,

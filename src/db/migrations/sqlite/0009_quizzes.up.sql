@@ -72,6 +72,7 @@ CREATE TABLE quiz_items (
     stem            TEXT NOT NULL,
     options         TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(options)),
     answer          TEXT NOT NULL,
+    answer_norm     TEXT NOT NULL DEFAULT '',               -- the key's stems (learn/grade.h), compared with answers
     topic           TEXT NOT NULL,
     term            TEXT,
     material_id     TEXT,
@@ -94,6 +95,7 @@ CREATE TABLE attempts (
     term            TEXT,
     kind            TEXT NOT NULL CHECK (kind IN ('quiz', 'review')),
     given           TEXT NOT NULL,
+    given_norm      TEXT NOT NULL DEFAULT '',               -- its stems, as the misconception rules compare them
     given_option    INTEGER,                                -- the option chosen, -1 none
     expected        TEXT NOT NULL,
     correct         INTEGER NOT NULL CHECK (correct IN (0, 1)),
