@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/terms.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "materials/material.h"
@@ -19,6 +20,9 @@ typedef struct passages_entry {
     char id[37];
     char stamp[STAMP_MAX];
     retrieve_index *index;
+    char **terms; /* the material's key terms, best first, once asked (under the lock) */
+    size_t n_terms;
+    bool has_terms;
     size_t bytes; /* estimated */
     int refs;     /* sets holding it */
     bool cached;  /* in the list */
@@ -45,9 +49,17 @@ passages_cache *passages_cache_new(size_t budget_bytes)
     return c;
 }
 
+static void free_terms(char **terms, size_t n)
+{
+    for (size_t i = 0; terms != NULL && i < n; i++)
+        free(terms[i]);
+    free(terms);
+}
+
 static void entry_free(passages_entry *e)
 {
     retrieve_index_free(e->index);
+    free_terms(e->terms, e->n_terms);
     free(e);
 }
 
@@ -261,6 +273,52 @@ static int own_ready(db *d, const principal *who, char ***ids, size_t *n, em_err
     }
     *ids = out;
     *n = k;
+    return EM_OK;
+}
+
+int passages_key_terms(passages_cache *c, const passages_material *m, const char *const **terms, size_t *n,
+                       em_error *err)
+{
+    passages_entry *e = m->hold;
+    *terms = NULL;
+    *n = 0;
+    pthread_mutex_lock(&c->lock);
+    bool have = e->has_terms;
+    pthread_mutex_unlock(&c->lock);
+    if (!have) {
+        /* read outside the lock; two threads may both read, the first kept */
+        size_t count = retrieve_index_count(e->index);
+        const char **docs = em_calloc(count + 1, sizeof *docs);
+        size_t *lens = em_calloc(count + 1, sizeof *lens);
+        for (size_t i = 0; i < count; i++) {
+            const retrieve_passage *p = retrieve_index_passage(e->index, i);
+            docs[i] = p->text;
+            lens[i] = p->len;
+        }
+        key_term *kt = NULL;
+        size_t nk = 0;
+        int rc = terms_key_terms(docs, lens, count, PASSAGES_KEY_TERMS, &kt, &nk, err);
+        free(docs);
+        free(lens);
+        if (rc != EM_OK)
+            return rc;
+        char **names = em_calloc(nk + 1, sizeof *names);
+        for (size_t i = 0; i < nk; i++)
+            names[i] = em_strdup(kt[i].term);
+        key_terms_free(kt, nk);
+        pthread_mutex_lock(&c->lock);
+        if (!e->has_terms) {
+            e->terms = names;
+            e->n_terms = nk;
+            e->has_terms = true;
+            names = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        free_terms(names, nk);
+    }
+    /* set once, never changed while the entry is held */
+    *terms = (const char *const *)e->terms;
+    *n = e->n_terms;
     return EM_OK;
 }
 

@@ -83,4 +83,12 @@ int passages_load(db *d, passages_cache *c, const principal *who, const char *co
                   bool skip_not_ready, passages_set *out /* OUT */, em_error *err);
 void passages_release(passages_cache *c, passages_set *s);
 
+#define PASSAGES_KEY_TERMS 60 /* key terms kept per material */
+/* The key terms of a loaded material (content/terms.h over its passages, best
+ * first, at most PASSAGES_KEY_TERMS), read on first asking and kept with its
+ * index: a quiz does not read a whole textbook again. *terms is borrowed from
+ * the set and valid until passages_release. */
+int passages_key_terms(passages_cache *c, const passages_material *m, const char *const **terms /* OUT */,
+                       size_t *n /* OUT */, em_error *err);
+
 #endif

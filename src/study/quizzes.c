@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/mem.h"
+#include "core/words.h"
 #include "learn/grade.h"
 #include "learn/qgen.h"
 #include "materials/curricula.h"
@@ -24,7 +25,6 @@
 #include "study/reviews.h"
 #include "study/sessions.h"
 
-#define KEY_TERMS 60     /* key terms of a material the generator draws on */
 #define FOCUS_MAX 16     /* misconceptions and weak topics that steer a quiz */
 #define TOPIC_SPREAD 0.7 /* each further question on a topic weighs this much less */
 #define MISCONCEPTION_BOOST 0.5
@@ -185,9 +185,49 @@ static int load_steering(db *d, const char *user_id, steering *s, em_error *err)
 
 /* ---- the student's recent questions ---- */
 
+/* A stem's words as bits: each content word sets the bit its first four
+ * letters hash to (words of one stem share their first letters). Two stems
+ * whose bits barely overlap cannot be near-duplicates, so the exact
+ * similarity (which reads both into stems) runs only for those that do. */
+typedef struct signature {
+    uint64_t bits[2];
+} signature;
+
+static signature signature_of(const char *text)
+{
+    signature sig = {{0, 0}};
+    words_tokenizer tk = words_tokenizer_make(text, strlen(text));
+    words_word w;
+    while (words_next(&tk, &w)) {
+        if (w.len == 0 || words_is_stop(w.text, w.len))
+            continue;
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < w.len && i < 4; i++)
+            h = (h ^ (unsigned char)w.text[i]) * 1099511628211ULL;
+        sig.bits[(h >> 7) & 1] |= 1ULL << (h & 63);
+    }
+    return sig;
+}
+
+static int popcount2(const uint64_t b[2])
+{
+    return __builtin_popcountll(b[0]) + __builtin_popcountll(b[1]);
+}
+
+/* Whether a and b may be near-duplicates: their bits overlap by at least half
+ * of the smaller set (QGEN_NEAR_DUPLICATE is 0.8 of it in words). */
+static bool may_be_near(const signature *a, const signature *b)
+{
+    uint64_t both[2] = {a->bits[0] & b->bits[0], a->bits[1] & b->bits[1]};
+    int na = popcount2(a->bits), nb = popcount2(b->bits), n = popcount2(both);
+    int least = na < nb ? na : nb;
+    return least == 0 || 2 * n >= least;
+}
+
 typedef struct recent {
     char (*ids)[37];
     char **stems;
+    signature *sigs;
     size_t n;
 } recent;
 
@@ -196,6 +236,7 @@ static void recent_cleanup(recent *r)
     for (size_t i = 0; i < r->n; i++)
         free(r->stems[i]);
     free(r->stems);
+    free(r->sigs);
     free(r->ids);
     memset(r, 0, sizeof *r);
 }
@@ -206,6 +247,7 @@ static int load_recent(db *d, const char *user_id, recent *r, em_error *err)
     size_t max = (size_t)QUIZ_RECENT * QUIZ_MAX_QUESTIONS;
     r->ids = em_calloc(max, sizeof *r->ids);
     r->stems = em_calloc(max, sizeof *r->stems);
+    r->sigs = em_calloc(max, sizeof *r->sigs);
     db_stmt *st = NULL;
     int rc = db_prepare_cached(
         d,
@@ -219,17 +261,23 @@ static int load_recent(db *d, const char *user_id, recent *r, em_error *err)
     while (db_next(st, &rc, err) && r->n < max) {
         const char *id = db_column_text(st, 0);
         snprintf(r->ids[r->n], 37, "%s", id != NULL ? id : "");
-        r->stems[r->n++] = db_column_strdup(st, 1);
+        r->stems[r->n] = db_column_strdup(st, 1);
+        r->sigs[r->n] = signature_of(r->stems[r->n]);
+        r->n++;
     }
     db_finalize(st);
     return rc;
 }
 
-static bool near_any(const char *stem, char *const *stems, size_t n)
+/* Whether stem is a near-duplicate of one of stems[0..n) (sigs: theirs, may
+ * be NULL to compare each exactly). */
+static bool near_any(const char *stem, char *const *stems, const signature *sigs, size_t n)
 {
     size_t len = strlen(stem);
+    signature mine = signature_of(stem);
     for (size_t i = 0; i < n; i++)
-        if (stems[i] != NULL && qgen_similarity(stem, len, stems[i], strlen(stems[i])) >= QGEN_NEAR_DUPLICATE)
+        if (stems[i] != NULL && (sigs == NULL || may_be_near(&mine, &sigs[i])) &&
+            qgen_similarity(stem, len, stems[i], strlen(stems[i])) >= QGEN_NEAR_DUPLICATE)
             return true;
     return false;
 }
@@ -432,7 +480,7 @@ static int material_terms(const passages_material *m, const char *section, key_t
         docs[used] = p->text;
         lens[used++] = p->len;
     }
-    int rc = terms_key_terms(docs, lens, used, KEY_TERMS, terms, n, err);
+    int rc = terms_key_terms(docs, lens, used, PASSAGES_KEY_TERMS, terms, n, err);
     free(docs);
     free(lens);
     return rc;
@@ -449,23 +497,26 @@ static int generate_from(db *d, const quiz_env *env, const passages_material *m,
         if (section == NULL)
             topic_term = r->topic;
     }
-    key_term *terms = NULL;
+    /* the whole material's key terms are kept with its index; a section's are read here */
+    key_term *own = NULL;
     size_t n_terms = 0;
-    int rc = material_terms(m, section, &terms, &n_terms, err);
+    const char *const *cached = NULL;
+    const char **names = NULL;
+    int rc = section != NULL ? material_terms(m, section, &own, &n_terms, err)
+                             : passages_key_terms(env->passages, m, &cached, &n_terms, err);
     if (rc != EM_OK)
         return rc;
-    const char **names = em_calloc(n_terms + 1, sizeof *names);
+    names = em_calloc(n_terms + 1, sizeof *names);
+    bool covered = section != NULL; /* this material has the topic asked for */
     for (size_t i = 0; i < n_terms; i++) {
-        names[i] = terms[i].term;
-        if (topic_term != NULL && strcasecmp(terms[i].term, topic_term) == 0)
-            section = NULL, *topic_found = true;
+        names[i] = own != NULL ? own[i].term : cached[i];
+        covered = covered || (topic_term != NULL && strcasecmp(names[i], topic_term) == 0);
     }
-    if (section != NULL)
-        *topic_found = true;
-    if (r->topic != NULL && section == NULL && !*topic_found) {
+    *topic_found = *topic_found || covered;
+    if (r->topic != NULL && !covered) {
         /* this material does not cover the topic */
         free(names);
-        key_terms_free(terms, n_terms);
+        key_terms_free(own, own != NULL ? n_terms : 0);
         return EM_OK;
     }
     const char *focus[FOCUS_MAX + 1];
@@ -505,7 +556,7 @@ static int generate_from(db *d, const quiz_env *env, const passages_material *m,
     term_topics_cleanup(&tt);
     qgen_set_cleanup(&set);
     free(names);
-    key_terms_free(terms, n_terms);
+    key_terms_free(own, own != NULL ? n_terms : 0);
     return rc;
 }
 
@@ -550,7 +601,7 @@ static size_t choose(const pool_question *cand, size_t n, const steering *s, con
     uint64_t rng = seed | 1;
     for (size_t i = 0; i < n; i++) {
         w[i] = base_weight(s, &cand[i], &rng);
-        out[i] = recent_has(rec, cand[i].id) || near_any(cand[i].stem, rec->stems, rec->n);
+        out[i] = recent_has(rec, cand[i].id);
     }
     static const int order[] = {1, 0, 2};
     char **picked_stems = em_calloc((size_t)count + 1, sizeof *picked_stems);
@@ -576,7 +627,9 @@ static size_t choose(const pool_question *cand, size_t n, const steering *s, con
         if (best == n)
             break;
         out[best] = true;
-        if (near_any(cand[best].stem, picked_stems, k))
+        /* similarity is dear (it reads both stems into words): only for the one picked */
+        if (near_any(cand[best].stem, picked_stems, NULL, k) ||
+            near_any(cand[best].stem, rec->stems, rec->sigs, rec->n))
             continue;
         picked_stems[k] = cand[best].stem;
         chosen[k++] = best;

@@ -163,6 +163,39 @@ static void study_quiz_from_the_bank(void **state)
     passages_cache_free(e.cache);
 }
 
+/* A question worded like another (one word more) is not served beside it,
+ * nor in the next quiz after it. */
+static void study_quiz_no_near_duplicates(void **state)
+{
+    db *d = area_db(state)->d;
+    cast c;
+    make_cast(d, &c);
+    bank b;
+    make_bank(d, &c, &b);
+    char twin[37];
+    add_question(d, c.owner, b.material, 6, "short_answer", "Which organelle makes the cell's energy supply?",
+                 "[]", "mitochondria", twin);
+    env e;
+    env_open(&e);
+    json_t *quiz = NULL;
+    em_error err;
+    char body[256];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"count\":10}", b.material);
+    assert_int_equal(generate(d, &e, &c.p_owner, body, NOW_MS, &quiz, &err), EM_OK);
+    json_t *qs = json_object_get(quiz, "questions");
+    assert_int_equal(json_array_size(qs), 4); /* five in the bank, two of them twins */
+    size_t organelle = 0;
+    for (size_t i = 0; i < json_array_size(qs); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(qs, i), "id"));
+        organelle += strcmp(id, b.q_organelle) == 0 || strcmp(id, twin) == 0;
+    }
+    assert_int_equal(organelle, 1);
+    json_decref(quiz);
+    /* the twin left out is as good as served: nothing new for the next quiz */
+    assert_int_equal(generate(d, &e, &c.p_owner, body, NOW_MS + 60000, &quiz, &err), EM_E_INVAL);
+    passages_cache_free(e.cache);
+}
+
 static void study_quiz_submit_grades_once(void **state)
 {
     db *d = area_db(state)->d;
@@ -520,9 +553,13 @@ int main(void)
 {
     area_log_setup();
     const struct CMUnitTest tests[] = {
-        BOTH(study_quiz_from_the_bank),          BOTH(study_quiz_submit_grades_once),
-        BOTH(study_quiz_finds_misconceptions),   BOTH(study_reviews_due_and_graded),
-        BOTH(study_mastery_reaches_the_planner), BOTH(study_autopilot_chooses_and_records),
+        BOTH(study_quiz_from_the_bank),
+        BOTH(study_quiz_no_near_duplicates),
+        BOTH(study_quiz_submit_grades_once),
+        BOTH(study_quiz_finds_misconceptions),
+        BOTH(study_reviews_due_and_graded),
+        BOTH(study_mastery_reaches_the_planner),
+        BOTH(study_autopilot_chooses_and_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
