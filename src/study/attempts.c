@@ -1,7 +1,6 @@
 /* attempts: see attempts.h. */
 #include "study/attempts.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +19,8 @@ int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error 
     int rc = db_prepare_cached(
         d,
         "INSERT INTO attempts (id, user_id, quiz_id, position, question_id, topic, term, kind, "
-        "given, given_option, expected, correct, seconds, answered_at, given_norm) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        "given, given_option, expected, correct, seconds, answered_at, given_norm, chosen, choice) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, id);
@@ -38,10 +37,14 @@ int attempts__insert(db *d, const char *user_id, const attempt_row *a, em_error 
         db_bind_bool(st, 12, a->correct);
         a->seconds >= 0 ? db_bind_double(st, 13, a->seconds) : db_bind_null(st, 13);
         db_bind_text(st, 14, at);
-        /* stemmed once here, so the model reads answers back without stemming them again */
+        /* stemmed once here, so the model reads answers back without stemming them again;
+           a choice answered by its letter is compared by the option's text */
+        const char *compared = a->chosen != NULL ? a->chosen : a->given;
         char norm[ATTEMPTS_NORM_MAX];
-        grade_normalize(a->given, strlen(a->given), norm, sizeof norm);
-        rc = db_bind_text(st, 15, norm);
+        grade_normalize(compared, strlen(compared), norm, sizeof norm);
+        db_bind_text(st, 15, norm);
+        a->chosen != NULL ? db_bind_text(st, 16, a->chosen) : db_bind_null(st, 16);
+        rc = db_bind_bool(st, 17, a->choice);
     }
     if (rc == EM_OK)
         rc = db_step(st, err);
@@ -106,14 +109,12 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
     db_stmt *st = NULL;
     int rc = db_prepare_cached(
         d,
-        "SELECT a.question_id, a.topic, a.term, a.correct, a.given_option, a.given, a.expected, "
-        "a.answered_at, "
-        "a.seconds, i.type, i.options, a.given_norm FROM attempts a LEFT JOIN quiz_items i ON i.quiz_id = "
-        "a.quiz_id AND "
-        "i.position = a.position "
-        "LEFT JOIN quizzes z ON z.id = a.quiz_id "
-        "WHERE a.user_id = $1 AND a.kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR z.session_id = $2) "
-        "ORDER BY a.answered_at DESC, a.id DESC LIMIT $3",
+        "SELECT question_id, topic, term, correct, given_option, given, expected, answered_at, "
+        "seconds, choice, chosen, given_norm FROM attempts "
+        "WHERE user_id = $1 AND kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR quiz_id IN "
+        "(SELECT id FROM quizzes WHERE session_id = $2)) "
+        /* the index's order: no sort of the whole history */
+        "ORDER BY answered_at DESC LIMIT $3",
         &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
@@ -129,35 +130,20 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         }
         mc_attempt *a = &out->items[out->n++];
         memset(a, 0, sizeof *a);
-        const char *given = db_column_text(st, 5);
-        const char *type = db_column_text(st, 9);
+        /* a choice is read as the option chosen */
+        const char *given = db_column_text(st, 10) != NULL ? db_column_text(st, 10) : db_column_text(st, 5);
         const char *norm = db_column_text(st, 11); /* stemmed when stored */
-        /* a choice answered by its letter is read as the option's text */
-        json_t *options = NULL;
-        char option_norm[ATTEMPTS_NORM_MAX];
-        int chosen = (int)db_column_int64(st, 4);
-        if (chosen >= 0 && db_column_text(st, 10) != NULL) {
-            options = json_loads(db_column_text(st, 10), 0, NULL);
-            const char *text = json_string_value(json_array_get(options, (size_t)chosen));
-            if (text != NULL) {
-                given = text;
-                grade_normalize(text, strlen(text), option_norm, sizeof option_norm);
-                norm = option_norm;
-            }
-        }
         a->question_id = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 0));
         a->topic = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 1));
         a->term = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 2));
         a->correct = db_column_bool(st, 3);
         a->option = (int)db_column_int64(st, 4);
-        a->choice = type != NULL && (strcmp(type, "multiple_choice") == 0 ||
-                                     strcmp(type, "true_false") == 0 || strcmp(type, "definition") == 0);
+        a->choice = db_column_bool(st, 9);
         a->given_text = keep(&out->owned, &out->n_owned, &cap_owned, given);
         a->given_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm != NULL ? norm : "");
         a->expected_text = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 6));
         a->at_ms = iso_ms(db_column_text(st, 7));
         a->seconds = db_column_is_null(st, 8) ? -1 : db_column_double(st, 8);
-        json_decref(options);
     }
     db_finalize(st);
     if (rc != EM_OK) {
@@ -180,13 +166,17 @@ int attempts__keys(db *d, const char *user_id, size_t limit, key_history *out, e
     int rc =
         db_prepare_cached(d,
                           "SELECT i.question_id, i.topic, i.term, i.answer, i.answer_norm FROM quiz_items i "
-                          "JOIN quizzes z ON z.id = i.quiz_id WHERE z.user_id = $1 "
-                          "ORDER BY z.created_at DESC, i.position LIMIT $2",
+                          /* the latest quizzes first, through their index: never every quiz
+                             the student ever took */
+                          "WHERE i.quiz_id IN (SELECT id FROM quizzes WHERE user_id = $1 "
+                          "ORDER BY created_at DESC LIMIT $3) LIMIT $2",
                           &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 2, (int64_t)limit);
+    if (rc == EM_OK) /* quizzes have at most QUIZ_MAX_QUESTIONS; a few questions each is usual */
+        rc = db_bind_int64(st, 3, (int64_t)limit / 2 + 1);
     size_t cap_items = 0, cap_owned = 0;
     while (db_next(st, &rc, err)) {
         if (out->n == cap_items) {

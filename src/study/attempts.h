@@ -26,7 +26,9 @@ typedef struct attempt_row {
     const char *term; /* may be NULL */
     const char *kind; /* "quiz" or "review" */
     const char *given;
-    int given_option; /* -1: none */
+    int given_option;   /* -1: none */
+    const char *chosen; /* that option's text, NULL when none */
+    bool choice;        /* asked as a choice (multiple choice, true/false, definition) */
     const char *expected;
     bool correct;
     double seconds; /* < 0: unknown */
@@ -49,7 +51,8 @@ void attempt_history_cleanup(attempt_history *h);
 int attempts__history(db *d, const char *user_id, const char *session_id, size_t limit,
                       attempt_history *out /* OUT */, em_error *err);
 
-/* The keys of the latest `limit` questions served to user_id in quizzes. */
+/* The keys of up to `limit` questions served to user_id in the latest
+ * quizzes (the latest limit / 2 + 1 of them). */
 typedef struct key_history {
     mc_key *items;
     size_t n;

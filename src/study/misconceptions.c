@@ -71,21 +71,18 @@ int misconceptions_list(db *d, const principal *who, const char *user_id, const 
 static int add_one(db *d, const char *user_id, const mc_found *f, int64_t now_ms, json_t **row, em_error *err)
 {
     *row = NULL;
-    double mastery = 0;
-    bool known = false;
-    int rc = mastery_of(d, user_id, f->topic, &mastery, &known, err);
-    if (rc != EM_OK)
-        return rc;
     char id[ID_UUID_LEN + 1], now[32];
     id_uuid7(id);
     clock_iso8601(now_ms, now);
     db_stmt *st = NULL;
-    rc = db_prepare_cached(
+    /* the topic's row and mastery now (study/mastery.h's rule: the highest of its rows) */
+    int rc = db_prepare_cached(
         d,
         "INSERT INTO misconceptions (id, user_id, topic_id, topic, kind, description, advice, "
         "key, mastery_at_detection, detected_at) "
         "VALUES ($1, $2, (SELECT min(id) FROM topics WHERE user_id = $2 AND name = $3), $3, $4, "
-        "$5, $6, $7, $8, $9) "
+        "$5, $6, $7, (SELECT coalesce(max(mastery_score), 0) FROM topics WHERE user_id = $2 AND name = $3), "
+        "$8) "
         "ON CONFLICT (user_id, key) WHERE resolved_at IS NULL DO NOTHING",
         &st, err);
     if (rc == EM_OK) {
@@ -96,8 +93,7 @@ static int add_one(db *d, const char *user_id, const mc_found *f, int64_t now_ms
         db_bind_text(st, 5, f->description);
         db_bind_text(st, 6, f->advice != NULL ? f->advice : "");
         db_bind_text(st, 7, f->key);
-        db_bind_double(st, 8, mastery);
-        rc = db_bind_text(st, 9, now);
+        rc = db_bind_text(st, 8, now);
     }
     if (rc == EM_OK)
         rc = db_step(st, err);
@@ -113,47 +109,57 @@ static int add_one(db *d, const char *user_id, const mc_found *f, int64_t now_ms
 }
 
 int misconceptions__update(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
-                           const attempt_history *h, int64_t now_ms, json_t **added, json_t **resolved,
-                           em_error *err)
+                           const attempt_history *h, const char *const *topics, size_t n_topics,
+                           int64_t now_ms, json_t **added, json_t **resolved, em_error *err)
 {
     json_t *new_ones = json_array(), *gone = json_array();
     int rc = EM_OK;
     for (size_t i = 0; rc == EM_OK && found != NULL && i < found->n; i++) {
+        /* a finding on a topic not answered now was made, and stored, before */
+        bool touched = topics == NULL;
+        for (size_t t = 0; !touched && t < n_topics; t++)
+            touched = strcmp(topics[t], found->items[i].topic) == 0;
+        if (!touched)
+            continue;
         json_t *row = NULL;
         rc = add_one(d, user_id, &found->items[i], now_ms, &row, err);
         if (row != NULL)
             json_array_append_new(new_ones, row);
     }
-    /* the open ones that later answers show mastered */
-    db_stmt *st = NULL;
-    if (rc == EM_OK)
+    /* the open ones that later answers show mastered: of the topics answered now (or all) */
+    char(*ids)[37] = NULL;
+    size_t n_ids = 0, cap = 0;
+    size_t rounds = topics != NULL ? n_topics : 1;
+    for (size_t t = 0; rc == EM_OK && t < rounds; t++) {
+        db_stmt *st = NULL;
         rc = db_prepare_cached(d,
                                "SELECT " COLUMNS
                                " FROM misconceptions WHERE user_id = $1 AND resolved_at IS NULL "
-                               "ORDER BY detected_at",
+                               "AND (CAST($2 AS TEXT) IS NULL OR topic = $2) ORDER BY detected_at",
                                &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, user_id);
-    char(*ids)[37] = NULL;
-    size_t n_ids = 0, cap = 0;
-    while (db_next(st, &rc, err)) {
-        int64_t detected = 0;
-        clock_parse_iso8601(db_column_text(st, 5), &detected);
-        if (!mc_resolved(p, db_column_text(st, 1), detected, db_column_double(st, 7), h->items, h->n))
-            continue;
-        if (n_ids == cap) {
-            cap = cap ? cap * 2 : 8;
-            ids = em_realloc(ids, cap * sizeof *ids);
+        if (rc == EM_OK)
+            rc = db_bind_text(st, 1, user_id);
+        if (rc == EM_OK)
+            rc = topics != NULL ? db_bind_text(st, 2, topics[t]) : db_bind_null(st, 2);
+        while (db_next(st, &rc, err)) {
+            int64_t detected = 0;
+            clock_parse_iso8601(db_column_text(st, 5), &detected);
+            if (!mc_resolved(p, db_column_text(st, 1), detected, db_column_double(st, 7), h->items, h->n))
+                continue;
+            if (n_ids == cap) {
+                cap = cap ? cap * 2 : 8;
+                ids = em_realloc(ids, cap * sizeof *ids);
+            }
+            snprintf(ids[n_ids++], 37, "%s", db_column_text(st, 0));
+            json_t *row = row_json(st);
+            char now[32];
+            clock_iso8601(now_ms, now);
+            json_object_set_new(row, "resolved_at", json_string(now));
+            json_object_set_new(row, "status", json_string("resolved"));
+            json_array_append_new(gone, row);
         }
-        snprintf(ids[n_ids++], 37, "%s", db_column_text(st, 0));
-        json_t *row = row_json(st);
-        char now[32];
-        clock_iso8601(now_ms, now);
-        json_object_set_new(row, "resolved_at", json_string(now));
-        json_object_set_new(row, "status", json_string("resolved"));
-        json_array_append_new(gone, row);
+        db_finalize(st);
     }
-    db_finalize(st);
     for (size_t i = 0; rc == EM_OK && i < n_ids; i++) {
         char now[32];
         clock_iso8601(now_ms, now);

@@ -36,11 +36,14 @@ int misconceptions_list(db *d, const principal *who, const char *user_id, const 
 
 /* Inside the caller's transaction: store what `found` holds that is not open
  * already (mastery at detection: the topic's now), and resolve the open ones
- * the history shows mastered since. *added and *resolved (owned JSON arrays,
- * may be NULL) receive them as misconceptions_list shows them. */
+ * the history shows mastered since: those on topics[0..n_topics) (the topics
+ * just answered: no other can have changed), or all when topics is NULL.
+ * *added and *resolved (owned JSON arrays, may be NULL) receive them as
+ * misconceptions_list shows them. */
 int misconceptions__update(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
-                           const attempt_history *h, int64_t now_ms, json_t **added /* OUT */,
-                           json_t **resolved /* OUT */, em_error *err);
+                           const attempt_history *h, const char *const *topics, size_t n_topics,
+                           int64_t now_ms, json_t **added /* OUT */, json_t **resolved /* OUT */,
+                           em_error *err);
 
 /* One open misconception (owned strings). */
 typedef struct open_misconception {

@@ -73,7 +73,7 @@ int performance_analyze(db *d, const llm_provider *llm, const principal *who, co
     if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
         began = true;
     if (rc == EM_OK)
-        rc = misconceptions__update(d, owner, &p, &found, &h, now_ms, &added, &resolved, err);
+        rc = misconceptions__update(d, owner, &p, &found, &h, NULL, 0, now_ms, &added, &resolved, err);
     if (rc == EM_OK)
         rc = db_commit(d, err);
     if (rc != EM_OK && began)

@@ -1159,6 +1159,18 @@ static int read_answers(const stored_quiz *q, const json_t *fields, answer_in *i
     return EM_OK;
 }
 
+/* The text of option `option` of an item, owned; NULL when none. */
+static char *option_text(const item *it, int option)
+{
+    if (option < 0 || !is_choice(it->type))
+        return NULL;
+    json_t *opts = json_loads(it->options_json != NULL ? it->options_json : "[]", 0, NULL);
+    const char *t = json_string_value(json_array_get(opts, (size_t)option));
+    char *out = t != NULL ? em_strdup(t) : NULL;
+    json_decref(opts);
+    return out;
+}
+
 /* The grade a quiz answer gives the question's review card. */
 static fsrs_grade card_grade(const grade_result *g)
 {
@@ -1222,6 +1234,7 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         const item *it = &q.items[i];
         if (in[i].given == NULL)
             continue;
+        char *chosen = option_text(it, in[i].g.option);
         attempt_row a = {.quiz_id = quiz_id,
                          .position = it->position,
                          .question_id = it->question_id[0] ? it->question_id : NULL,
@@ -1230,11 +1243,14 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
                          .kind = "quiz",
                          .given = in[i].given,
                          .given_option = is_choice(it->type) ? in[i].g.option : -1,
+                         .chosen = chosen,
+                         .choice = is_choice(it->type),
                          .expected = it->answer,
                          .correct = in[i].g.correct,
                          .seconds = in[i].seconds,
                          .at_ms = now_ms};
         rc = attempts__insert(d, who->user_id, &a, err);
+        free(chosen);
         double before = 0, after = 0;
         if (rc == EM_OK)
             rc = mastery_observe(d, who->user_id, it->topic, in[i].g.correct, &before, &after, err);
@@ -1256,8 +1272,14 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         rc = attempts__keys(d, who->user_id, QUIZ_MODEL_KEYS, &keys, err);
     if (rc == EM_OK)
         rc = mc_detect(&p, h.items, h.n, keys.items, keys.n, &found, err);
+    /* only the topics answered now can have been mastered now */
+    const char **touched = em_calloc(n_changes + 1, sizeof *touched);
+    for (size_t i = 0; i < n_changes; i++)
+        touched[i] = changes[i].topic;
     if (rc == EM_OK)
-        rc = misconceptions__update(d, who->user_id, &p, &found, &h, now_ms, &added, &resolved, err);
+        rc = misconceptions__update(d, who->user_id, &p, &found, &h, touched, n_changes, now_ms, &added,
+                                    &resolved, err);
+    free(touched);
     if (rc == EM_OK)
         rc = db_commit(d, err);
     if (rc != EM_OK && began)

@@ -9,6 +9,7 @@ ALTER TABLE users DROP COLUMN day_rollover_hour;
 ALTER TABLE users DROP COLUMN desired_retention;
 ALTER TABLE materials DROP COLUMN review_generated;
 DROP TABLE question_versions;
+DROP INDEX topics_user_id_name_idx;
 DROP INDEX questions_fingerprint_idx;
 ALTER TABLE questions DROP COLUMN fingerprint;
 ALTER TABLE questions DROP COLUMN difficulty;

@@ -23,6 +23,9 @@ ALTER TABLE questions ADD COLUMN fingerprint TEXT;
 CREATE UNIQUE INDEX questions_fingerprint_idx ON questions (material_id, fingerprint)
     WHERE fingerprint IS NOT NULL;
 
+-- Mastery is read and written by topic name (quizzes, reviews, plans).
+CREATE INDEX topics_user_id_name_idx ON topics (user_id, name);
+
 -- Earlier versions of a question, kept when it is edited (the current one is
 -- the questions row, whose version counts edits from 1).
 CREATE TABLE question_versions (
@@ -97,6 +100,8 @@ CREATE TABLE attempts (
     given           TEXT NOT NULL,
     given_norm      TEXT NOT NULL DEFAULT '',               -- its stems, as the misconception rules compare them
     given_option    INTEGER,                                -- the option chosen, -1 none
+    chosen          TEXT,                                   -- that option's text
+    choice          INTEGER NOT NULL DEFAULT 0 CHECK (choice IN (0, 1)),
     expected        TEXT NOT NULL,
     correct         INTEGER NOT NULL CHECK (correct IN (0, 1)),
     seconds         REAL,
@@ -159,3 +164,5 @@ CREATE TABLE misconceptions (
 );
 CREATE UNIQUE INDEX misconceptions_open_key_idx ON misconceptions (user_id, key) WHERE resolved_at IS NULL;
 CREATE INDEX misconceptions_user_id_idx ON misconceptions (user_id, detected_at);
+-- the open ones of a topic, read after every quiz on it
+CREATE INDEX misconceptions_open_topic_idx ON misconceptions (user_id, topic) WHERE resolved_at IS NULL;
