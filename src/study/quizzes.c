@@ -1214,6 +1214,51 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     fsrs_params fsrs;
     if (rc == EM_OK)
         rc = reviews__params(d, who->user_id, &fsrs, err);
+    /* What the answers so far show the student misunderstands, or no longer
+     * does: read and worked out before the transaction, so the database's
+     * write lock is held for the writes alone. The history read here plus
+     * this quiz's answers is what the transaction would have read. */
+    attempt_history h = {0};
+    key_history keys = {0};
+    mc_list found = {0};
+    json_t *added = NULL, *resolved = NULL;
+    bkt_params p = bkt_default_params();
+    char(*norms)[ATTEMPTS_NORM_MAX] = em_calloc(q.n + 1, sizeof *norms);
+    char **chosen = em_calloc(q.n + 1, sizeof *chosen);
+    const char **touched = em_calloc(q.n + 1, sizeof *touched);
+    size_t n_touched = 0;
+    if (rc == EM_OK)
+        rc = attempts__history(d, who->user_id, NULL, QUIZ_MODEL_ATTEMPTS, &h, err);
+    if (rc == EM_OK)
+        rc = attempts__keys(d, who->user_id, QUIZ_MODEL_KEYS, &keys, err);
+    if (rc == EM_OK) {
+        h.items = em_realloc(h.items, (h.n + q.n + 1) * sizeof *h.items);
+        for (size_t i = 0; i < q.n; i++) {
+            const item *it = &q.items[i];
+            if (in[i].given == NULL)
+                continue;
+            chosen[i] = option_text(it, in[i].g.option);
+            const char *compared = chosen[i] != NULL ? chosen[i] : in[i].given;
+            grade_normalize(compared, strlen(compared), norms[i], sizeof norms[i]);
+            h.items[h.n++] = (mc_attempt){.question_id = it->question_id[0] ? it->question_id : NULL,
+                                          .topic = it->topic,
+                                          .term = it->term,
+                                          .correct = in[i].g.correct,
+                                          .choice = is_choice(it->type),
+                                          .option = is_choice(it->type) ? in[i].g.option : -1,
+                                          .given_text = compared,
+                                          .given_norm = norms[i],
+                                          .expected_text = it->answer,
+                                          .at_ms = now_ms,
+                                          .seconds = in[i].seconds};
+            bool seen = false;
+            for (size_t t = 0; t < n_touched && !seen; t++)
+                seen = strcmp(touched[t], it->topic) == 0;
+            if (!seen)
+                touched[n_touched++] = it->topic;
+        }
+        rc = mc_detect(&p, h.items, h.n, keys.items, keys.n, &found, err);
+    }
     bool began = false;
     if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
         began = true;
@@ -1234,7 +1279,6 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         const item *it = &q.items[i];
         if (in[i].given == NULL)
             continue;
-        char *chosen = option_text(it, in[i].g.option);
         attempt_row a = {.quiz_id = quiz_id,
                          .position = it->position,
                          .question_id = it->question_id[0] ? it->question_id : NULL,
@@ -1243,14 +1287,13 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
                          .kind = "quiz",
                          .given = in[i].given,
                          .given_option = is_choice(it->type) ? in[i].g.option : -1,
-                         .chosen = chosen,
+                         .chosen = chosen[i],
                          .choice = is_choice(it->type),
                          .expected = it->answer,
                          .correct = in[i].g.correct,
                          .seconds = in[i].seconds,
                          .at_ms = now_ms};
         rc = attempts__insert(d, who->user_id, &a, err);
-        free(chosen);
         double before = 0, after = 0;
         if (rc == EM_OK)
             rc = mastery_observe(d, who->user_id, it->topic, in[i].g.correct, &before, &after, err);
@@ -1260,26 +1303,10 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
             rc = reviews__record(d, who->user_id, &fsrs, it->question_id, it->topic, card_grade(&in[i].g),
                                  "quiz", now_ms, NULL, err);
     }
-    /* what the answers so far show the student misunderstands, or no longer does */
-    attempt_history h = {0};
-    key_history keys = {0};
-    mc_list found = {0};
-    json_t *added = NULL, *resolved = NULL;
-    bkt_params p = bkt_default_params();
-    if (rc == EM_OK)
-        rc = attempts__history(d, who->user_id, NULL, QUIZ_MODEL_ATTEMPTS, &h, err);
-    if (rc == EM_OK)
-        rc = attempts__keys(d, who->user_id, QUIZ_MODEL_KEYS, &keys, err);
-    if (rc == EM_OK)
-        rc = mc_detect(&p, h.items, h.n, keys.items, keys.n, &found, err);
     /* only the topics answered now can have been mastered now */
-    const char **touched = em_calloc(n_changes + 1, sizeof *touched);
-    for (size_t i = 0; i < n_changes; i++)
-        touched[i] = changes[i].topic;
     if (rc == EM_OK)
-        rc = misconceptions__update(d, who->user_id, &p, &found, &h, touched, n_changes, now_ms, &added,
+        rc = misconceptions__update(d, who->user_id, &p, &found, &h, touched, n_touched, now_ms, &added,
                                     &resolved, err);
-    free(touched);
     if (rc == EM_OK)
         rc = db_commit(d, err);
     if (rc != EM_OK && began)
@@ -1303,6 +1330,11 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     mc_list_cleanup(&found);
     attempt_history_cleanup(&h);
     key_history_cleanup(&keys);
+    for (size_t i = 0; i < q.n; i++)
+        free(chosen[i]);
+    free(chosen);
+    free(norms);
+    free(touched);
     free(changes);
     free(in);
     stored_quiz_cleanup(&q);
