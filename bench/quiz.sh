@@ -345,12 +345,12 @@ fi
   echo "| run | rps | p50 ms | p99 ms | srv CPU us/req | errors (non-2xx, socket) | 409 | exhausted |"
   echo "|---|---|---|---|---|---|---|---|"
   jq -rs 'map(select(.name)) | group_by(.name) | .[] |
-    def med(f): (map(f) | sort) as $a | $a[(($a | length) - 1) / 2 | floor];
+    def med(f): (map(f) | sort) as $a | ($a | length) as $n | ($a[($n - 1) / 2 | floor] + $a[$n / 2 | floor]) / 2;
     "| \(.[0].name) | \(med(.rps) | round) | \(med(.p50_us) / 1000 * 100 | round / 100) | \(med(.p99_us) / 1000 * 100 | round / 100) | \(med(.srv_cpu_us_per_req) | round) | \(map(.err_status + .err_connect + .err_read + .err_write + .err_timeout) | add) | \(if .[0].quiz then (map(.quiz.s409) | add) else "-" end) | \(if .[0].quiz then (map(.quiz.exhausted) | add) else "-" end) |"' "$jsonl"
   echo
   jq -rs '([.[] | select(.quiz) | .quiz.exhausted] | add // 0) as $ex | [.[] | select(.name)] | group_by(.name) |
-    map({key: .[0].name, value: {rps: (map(.rps) | sort | .[(length - 1) / 2 | floor]),
-                                 p99: (map(.p99_us) | sort | .[(length - 1) / 2 | floor])}}) | from_entries |
+    def med(f): (map(f) | sort) as $a | ($a | length) as $n | ($a[($n - 1) / 2 | floor] + $a[$n / 2 | floor]) / 2;
+    map({key: .[0].name, value: {rps: med(.rps), p99: med(.p99_us)}}) | from_entries |
     .exammentor_quiz_submit as $s | .exammentor_health as $h | .fastapi_quiz_submit as $f | .fastapi_health as $fh |
     "RATIOS" + (if $ex > 0 then " (INVALID for submit: the pool ran out, \($ex) requests were GET /api/quiz/exhausted; raise POOL_QUIZZES)" else "" end),
     "  exammentor submit rps / exammentor /health rps: \($s.rps / $h.rps * 10000 | round / 10000)",
