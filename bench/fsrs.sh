@@ -8,7 +8,7 @@
 #   bench/fsrs.sh [BUILD_DIR]        default: build (scripts/build.sh build -DCMAKE_BUILD_TYPE=Release)
 #   CARDS=100000 REVIEWS=5 bench/fsrs.sh     (ts-fsrs takes about 100 s a million reviews here)
 #
-# ts-fsrs comes from tests/fsrs/package-lock.json through `npm ci` into BUILD_DIR/fsrs-ref
+# ts-fsrs is the copy tests/fsrs/vendor keeps (the version tests/fsrs/package-lock.json pins)
 # (the directory tests/fsrs/compare.sh uses), once.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,22 +18,18 @@ cards=${CARDS:-1000000}
 reviews=${REVIEWS:-1}
 [[ -f $bdir/libem_learn.a && -f $bdir/libem_core.a ]] ||
   { echo "no libem_learn.a in $bdir: build it first (scripts/build.sh build -DCMAKE_BUILD_TYPE=Release)" >&2; exit 1; }
-for tool in node npm; do
+for tool in node; do
   command -v "$tool" >/dev/null || { echo "bench/fsrs.sh: $tool is not installed (scripts/deps.sh test)" >&2; exit 1; }
 done
 work=$bdir/fsrs-ref
 mkdir -p "$work"
-if ! cmp -s "$repo/tests/fsrs/package-lock.json" "$work/package-lock.json" || [[ ! -f $work/node_modules/ts-fsrs/package.json ]]; then
-  cp "$repo/tests/fsrs/package.json" "$repo/tests/fsrs/package-lock.json" "$work/"
-  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck disable=SC2046
 cc -O2 -I"$repo/src" "$here/fsrs_bench.c" "$bdir/libem_learn.a" "$bdir/libem_core.a" \
   $(pkg-config --libs jansson) -lm -lpthread -o "$tmp/fsrs_bench"
 ours=$("$tmp/fsrs_bench" "$cards" "$reviews")
-theirs=$(NODE_PATH=$work/node_modules node "$here/fsrs_bench.cjs" "$cards" "$reviews")
+theirs=$(NODE_PATH=$repo/tests/fsrs/vendor node "$here/fsrs_bench.cjs" "$cards" "$reviews")
 echo "$ours"
 echo "$theirs"
 field() { sed -E "s/.*\"$1\":\"?([^,\"}]*).*/\1/" <<<"$2"; }

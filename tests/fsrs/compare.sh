@@ -9,29 +9,23 @@
 #
 #   tests/fsrs/compare.sh EXAMMENTOR WORKDIR [CARDS]
 #
-# WORKDIR (under the build directory) receives ts-fsrs through `npm ci` from
-# package-lock.json, once: a later run reuses it. node and npm are required:
-# without them this fails (scripts/deps.sh installs them).
+# WORKDIR (under the build directory) receives the logs. node is required: without it
+# this fails (scripts/deps.sh installs it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:?usage: compare.sh EXAMMENTOR WORKDIR [CARDS]}
 work=${2:?usage: compare.sh EXAMMENTOR WORKDIR [CARDS]}
 cards=${3:-600}
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null ||
-    { echo "compare.sh: FAIL: $tool is not installed (scripts/deps.sh installs nodejs and npm)" >&2; exit 1; }
-done
+command -v node >/dev/null ||
+  { echo "compare.sh: FAIL: node is not installed (scripts/deps.sh installs nodejs)" >&2; exit 1; }
 [[ -x $bin ]] || { echo "compare.sh: FAIL: no executable $bin" >&2; exit 1; }
 
-# Install the pinned reference once; reinstall when the lock file changed.
+# The reference: ts-fsrs as published on npm at the version package-lock.json pins, its
+# CommonJS build kept in vendor/ with its license (vendor/README), so the check needs no
+# network: a machine with Debian's packages only runs it.
 mkdir -p "$work"
-if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [[ ! -f $work/node_modules/ts-fsrs/package.json ]]; then
-  cp "$here/package.json" "$here/package-lock.json" "$work/"
-  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
-    { echo "compare.sh: FAIL: npm ci of ts-fsrs did not succeed" >&2; exit 1; }
-fi
-export NODE_PATH=$work/node_modules
+export NODE_PATH=$here/vendor
 
 log=$work/log.jsonl
 node "$here/gen.cjs" "$cards" 20261207 >"$log"
