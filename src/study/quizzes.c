@@ -368,14 +368,6 @@ static void generated_cleanup(generated *g)
     free(g->fingerprint);
 }
 
-static char *strndup_em(const char *s, size_t n)
-{
-    char *c = em_malloc(n + 1);
-    memcpy(c, s, n);
-    c[n] = '\0';
-    return c;
-}
-
 static char *options_json(const qgen_question *q)
 {
     json_t *a = json_array();
@@ -441,7 +433,7 @@ static void to_generated(const passages_material *m, const qgen_question *q, con
     g->term = em_strdup(q->term);
     g->section = p->section != NULL ? em_strdup(p->section) : NULL;
     g->topic = em_strdup(topic_of(m, p, q, topic_override, tt));
-    g->quote = strndup_em(p->text + q->quote_offset, q->quote_len);
+    g->quote = em_strndup(p->text + q->quote_offset, q->quote_len);
     g->page = p->page_start;
     g->difficulty = q->difficulty;
     /* One copy per material of a question and its key, however it is worded
