@@ -14,6 +14,7 @@
 #include "jobs/worker.h"
 #include "llm/provider.h"
 #include "content/wordnet.h"
+#include "web/store.h"
 #include "materials/passages.h"
 #include "net/http_client.h"
 
@@ -114,6 +115,7 @@ static void build_settings(app *a)
         .passages = a->passages,
         .wordnet = a->wordnet,
         .tutor = a->tutor,
+        .web = a->web,
     };
 }
 
@@ -194,6 +196,15 @@ int app_init(app *a, config *cfg, em_error *err)
                           strerror(e));
         goto fail_storage;
     }
+    if (c->web_dir != NULL && c->web_dir[0] != '\0') {
+        rc = webstore_open_dir(c->web_dir, &a->web, err);
+        if (rc != EM_OK)
+            goto fail_storage;
+        log_emit(LOG_INFO, "web UI read from a directory per request (no caching)",
+                 json_pack("{s:s}", "web_dir", c->web_dir));
+    } else {
+        a->web = webstore_new_embedded();
+    }
     a->passages = passages_cache_new((size_t)c->tutor_index_cache_mb * 1024 * 1024);
     open_wordnet(a);
     a->tutor = api_tutor_new(a->db, c->tutor_threads, c->tutor_max_streams);
@@ -217,6 +228,7 @@ void app_cleanup(app *a)
     api_tutor_free(a->tutor); /* waits for producers still finishing */
     passages_cache_free(a->passages);
     wordnet_free(a->wordnet);
+    webstore_free(a->web);
     storage_close(a->files);
     dbpool_free(a->db);
     accounts_free(a->accounts);
