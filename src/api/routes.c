@@ -84,7 +84,7 @@ static const http_route routes[] = {
      * answers /api/... and /assets/... paths as routes that do not exist). */
     {"GET", "/assets/{hash}/{path...}", api_web_asset, HTTP_PUBLIC, 0},
     {"GET", "/", api_web_page, HTTP_PUBLIC, 0},
-    {"GET", "/{path...}", api_web_page, HTTP_PUBLIC, 0},
+    {"GET", "/{path...}", api_web_page, HTTP_PUBLIC, ROUTE_FALLBACK},
 };
 
 const http_route *api_routes(size_t *n)
