@@ -203,5 +203,8 @@ void api_reviews_grade(http_req *req, http_res *res);
 void api_analyze_performance(http_req *req, http_res *res);
 void api_misconceptions_list(http_req *req, http_res *res);
 void api_sessions_autopilot_next(http_req *req, http_res *res);
+/* roster.c */
+void api_tutor_students_list(http_req *req, http_res *res);
+void api_tutor_students_get(http_req *req, http_res *res);
 
 #endif

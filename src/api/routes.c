@@ -79,6 +79,10 @@ static const http_route routes[] = {
     {"POST", "/api/analyze/performance", api_analyze_performance, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/misconceptions", api_misconceptions_list, HTTP_SIGNED_IN, 0},
     {"POST", "/api/sessions/{id}/autopilot/next", api_sessions_autopilot_next, HTTP_SIGNED_IN, 0},
+    /* The tutor's room: tutors and admins (a student: 403); each student by
+     * the one rule. */
+    {"GET", "/api/tutor/students", api_tutor_students_list, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/tutor/students/{id}", api_tutor_students_get, HTTP_SIGNED_IN, 0},
 };
 
 const http_route *api_routes(size_t *n)
