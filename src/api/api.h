@@ -206,5 +206,7 @@ void api_sessions_autopilot_next(http_req *req, http_res *res);
 /* roster.c */
 void api_tutor_students_list(http_req *req, http_res *res);
 void api_tutor_students_get(http_req *req, http_res *res);
+/* jobs.c */
+void api_admin_jobs_list(http_req *req, http_res *res);
 
 #endif

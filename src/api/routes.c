@@ -21,6 +21,7 @@ static const http_route routes[] = {
     {"PATCH", "/api/admin/users/{id}", api_admin_users_update, HTTP_ADMIN, 0},
     {"POST", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students, HTTP_ADMIN, 0},
     {"DELETE", "/api/admin/tutors/{tutor_id}/students/{student_id}", api_admin_tutor_unassign, HTTP_ADMIN, 0},
+    {"GET", "/api/admin/jobs", api_admin_jobs_list, HTTP_ADMIN, 0},
     {"POST", "/api/admin/jobs/{id}/retry", api_admin_job_retry, HTTP_ADMIN, 0},
     {"DELETE", "/api/admin/jobs/{id}", api_admin_job_delete, HTTP_ADMIN, 0},
     {"GET", "/api/workers/health", api_workers_health, HTTP_ADMIN, 0},
