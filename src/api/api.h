@@ -208,5 +208,7 @@ void api_tutor_students_list(http_req *req, http_res *res);
 void api_tutor_students_get(http_req *req, http_res *res);
 /* jobs.c */
 void api_admin_jobs_list(http_req *req, http_res *res);
+/* quiz_list.c */
+void api_quizzes_list(http_req *req, http_res *res);
 
 #endif

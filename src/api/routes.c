@@ -73,6 +73,7 @@ static const http_route routes[] = {
      * take and drive; tutors and admins read them by the one rule. Making a
      * quiz indexes and generates, so it runs off the I/O threads. */
     {"POST", "/api/quiz/generate", api_quiz_generate, HTTP_SIGNED_IN, ROUTE_SLOW},
+    {"GET", "/api/quizzes", api_quizzes_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/quiz/{id}", api_quiz_get, HTTP_SIGNED_IN, 0},
     {"POST", "/api/quiz/{id}/submit", api_quiz_submit, HTTP_SIGNED_IN, 0},
     {"GET", "/api/reviews/due", api_reviews_due, HTTP_SIGNED_IN, 0},
