@@ -210,5 +210,8 @@ void api_tutor_students_get(http_req *req, http_res *res);
 void api_admin_jobs_list(http_req *req, http_res *res);
 /* quiz_list.c */
 void api_quizzes_list(http_req *req, http_res *res);
+/* passages.c */
+void api_materials_passages_list(http_req *req, http_res *res);
+void api_materials_passage_get(http_req *req, http_res *res);
 
 #endif

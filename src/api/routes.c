@@ -37,6 +37,9 @@ static const http_route routes[] = {
     {"DELETE", "/api/materials/{id}", api_materials_delete, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/materials/{id}/topics", api_materials_topics, HTTP_SIGNED_IN, 0},
     {"GET", "/api/materials/{id}/download-url", api_materials_download_url, HTTP_SIGNED_IN, 0},
+    /* A material's passages as text (opening a search hit or a citation): the one rule. */
+    {"GET", "/api/materials/{id}/passages", api_materials_passages_list, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/materials/{id}/passages/{n}", api_materials_passage_get, HTTP_SIGNED_IN, 0},
     /* The signed link in the query is the permission. */
     {"GET", "/api/materials/{id}/download", api_materials_download, HTTP_PUBLIC, ROUTE_SLOW},
     {"GET", "/api/search", api_search, HTTP_SIGNED_IN, 0},
