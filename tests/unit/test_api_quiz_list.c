@@ -36,7 +36,7 @@ static void stored_quiz(api_fx *t, const char *session_id, const char *at, const
                         char id[ID_UUID_LEN + 1])
 {
     id_uuid7(id);
-    char count[8];
+    char count[16];
     snprintf(count, sizeof count, "%d", n);
     const char *q[] = {id, api_fx_id(t, WHO_STUDENT), session_id, count, at};
     sql_run(t,
@@ -44,7 +44,7 @@ static void stored_quiz(api_fx *t, const char *session_id, const char *at, const
             "VALUES ($1, $2, $3, $4, $5)",
             q, 5);
     for (int i = 0; i < n; i++) {
-        char pos[8];
+        char pos[16];
         snprintf(pos, sizeof pos, "%d", i);
         const char *p[] = {id, pos, topics[i]};
         sql_run(t,
