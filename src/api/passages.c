@@ -1,7 +1,7 @@
 /* A material's passages as text, for opening a search hit or a citation:
  * GET /api/materials/{id}/passages (in order; ?page= only those covering a
- * page, as citations give pages) and GET /api/materials/{id}/passages/{n}
- * (the passage at position n, as search hits give it), by the one rule
+ * page and ?section= only those of a section, as citations give them) and GET
+ * /api/materials/{id}/passages/{n} (the passage at position n, as search hits give it), by the one rule
  * (materials/passages.h). */
 #include <string.h>
 
@@ -41,8 +41,8 @@ void api_materials_passages_list(http_req *req, http_res *res)
     size_t n = 0;
     int64_t total = 0;
     em_error err = {0};
-    int rc = passages_list(d, &api_caller_of(req)->who, id, page, (int)pg.limit, (int)pg.offset, &items, &n,
-                           &total, &err);
+    int rc = passages_list(d, &api_caller_of(req)->who, id, page, http_req_query(req, "section"),
+                           (int)pg.limit, (int)pg.offset, &items, &n, &total, &err);
     if (rc != EM_OK) {
         api_error(res, rc, &err);
         return;

@@ -432,6 +432,9 @@ static int require_material(db *d, const principal *who, const char *material_id
 }
 
 #define PASSAGE_COLUMNS "id, position, section, page_start, page_end, words, body"
+/* $2 a page (<= 0: any), $3 a section (NULL: any). */
+#define PASSAGES_MATCH                                                                                       \
+    "AND ($2 <= 0 OR (page_start <= $2 AND page_end >= $2)) AND (CAST($3 AS TEXT) IS NULL OR section = $3)"
 
 static void read_passage(db_stmt *st, passage *p)
 {
@@ -475,8 +478,8 @@ int passages_get(db *d, const principal *who, const char *material_id, int64_t p
     return rc;
 }
 
-int passages_list(db *d, const principal *who, const char *material_id, int64_t page, int limit, int offset,
-                  passage **items, size_t *n, int64_t *total, em_error *err)
+int passages_list(db *d, const principal *who, const char *material_id, int64_t page, const char *section,
+                  int limit, int offset, passage **items, size_t *n, int64_t *total, em_error *err)
 {
     *items = NULL;
     *n = 0;
@@ -488,32 +491,34 @@ int passages_list(db *d, const principal *who, const char *material_id, int64_t 
     if (rc != EM_OK)
         return rc;
     db_stmt *st = NULL;
-    rc = db_prepare_cached(d,
-                           "SELECT count(*) FROM material_chunks WHERE material_id = $1 "
-                           "AND ($2 <= 0 OR (page_start <= $2 AND page_end >= $2))",
+    rc = db_prepare_cached(d, "SELECT count(*) FROM material_chunks WHERE material_id = $1 " PASSAGES_MATCH,
                            &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, material_id);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 2, page);
+    if (rc == EM_OK)
+        rc = section != NULL ? db_bind_text(st, 3, section) : db_bind_null(st, 3);
     if (db_next(st, &rc, err))
         *total = db_column_int64(st, 0);
     db_finalize(st);
     if (rc != EM_OK)
         return rc;
     rc = db_prepare_cached(d,
-                           "SELECT " PASSAGE_COLUMNS " FROM material_chunks WHERE material_id = $1 "
-                           "AND ($2 <= 0 OR (page_start <= $2 AND page_end >= $2)) "
-                           "ORDER BY position LIMIT $3 OFFSET $4",
+                           "SELECT " PASSAGE_COLUMNS
+                           " FROM material_chunks WHERE material_id = $1 " PASSAGES_MATCH
+                           " ORDER BY position LIMIT $4 OFFSET $5",
                            &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, material_id);
     if (rc == EM_OK)
         rc = db_bind_int64(st, 2, page);
     if (rc == EM_OK)
-        rc = db_bind_int64(st, 3, limit);
+        rc = section != NULL ? db_bind_text(st, 3, section) : db_bind_null(st, 3);
     if (rc == EM_OK)
-        rc = db_bind_int64(st, 4, offset);
+        rc = db_bind_int64(st, 4, limit);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 5, offset);
     passage *list = em_calloc((size_t)limit, sizeof *list);
     size_t k = 0;
     while (db_next(st, &rc, err))

@@ -119,11 +119,13 @@ void passage_cleanup(passage *p);
 int passages_get(db *d, const principal *who, const char *material_id, int64_t position,
                  passage *out /* OUT */, em_error *err);
 /* The passages of material_id in order, only those covering page `page`
- * (page_start <= page <= page_end) when page > 0; limit
- * 1..PASSAGES_PAGE_MAX from offset >= 0 (else EM_E_INVAL). *items is owned:
- * free with passages_free; *total counts all that match. */
-int passages_list(db *d, const principal *who, const char *material_id, int64_t page, int limit, int offset,
-                  passage **items /* OUT */, size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
+ * (page_start <= page <= page_end) when page > 0, and only those of
+ * `section` (its title exactly) when it is not NULL: a citation's pages and
+ * section; limit 1..PASSAGES_PAGE_MAX from offset >= 0 (else EM_E_INVAL).
+ * *items is owned: free with passages_free; *total counts all that match. */
+int passages_list(db *d, const principal *who, const char *material_id, int64_t page, const char *section,
+                  int limit, int offset, passage **items /* OUT */, size_t *n /* OUT */,
+                  int64_t *total /* OUT */, em_error *err);
 void passages_free(passage *items, size_t n);
 
 #endif

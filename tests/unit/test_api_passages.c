@@ -80,6 +80,21 @@ static void api_passages_open_a_search_hit(void **state)
     assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
     assert_int_equal(jint(json_array_get(json_object_get(l, "items"), 0), "position"), 1);
     json_decref(l);
+    /* and the section a citation names */
+    snprintf(target, sizeof target, "/api/materials/%s/passages?page=1&section=Cells", mat);
+    l = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    assert_int_equal(jint(l, "total"), 1);
+    assert_string_equal(jstr(json_array_get(json_object_get(l, "items"), 0), "section"), "Cells");
+    json_decref(l);
+    snprintf(target, sizeof target, "/api/materials/%s/passages?section=Plants&limit=50", mat);
+    l = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    assert_int_equal(jint(l, "total"), chunks - 1);
+    assert_int_equal(jint(json_array_get(json_object_get(l, "items"), 0), "position"), 1);
+    json_decref(l);
+    snprintf(target, sizeof target, "/api/materials/%s/passages?section=Animals", mat);
+    l = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    assert_int_equal(jint(l, "total"), 0);
+    json_decref(l);
     snprintf(target, sizeof target, "/api/materials/%s/passages?page=2", mat);
     l = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
     assert_int_equal(jint(l, "total"), 0);
