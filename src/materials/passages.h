@@ -95,8 +95,9 @@ int passages_key_terms(passages_cache *c, const passages_material *m, const char
  *
  * What a search hit or a citation opens: the whole passage (a chunk of the
  * material: whole sentences, a few hundred words), with its section and
- * pages. Search hits carry the passage's position; citations carry pages,
- * so the passages can be read by the page they cover. Whoever may see the
+ * pages. Search hits carry the passage's position; citations carry pages
+ * and a section, so the passages can be read by the page they cover and
+ * their section. Whoever may see the
  * material by the one rule may read them (a tutor, an admin too); anyone
  * else, and a material that does not exist, is EM_E_NOT_FOUND "no such
  * material". A material not yet extracted has none. */
