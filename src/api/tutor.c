@@ -236,6 +236,7 @@ static void citation_fields(json_t *o, const llm_citation *c)
     json_object_set_new(o, "section", c->section != NULL ? json_string(c->section) : json_null());
     json_object_set_new(o, "page_start", json_integer(c->page_start));
     json_object_set_new(o, "page_end", json_integer(c->page_end));
+    json_object_set_new(o, "position", json_integer(c->position));
     json_object_set_new(o, "quote", json_string(c->quote));
 }
 

@@ -104,6 +104,8 @@ static int write_answer(const llm_source *src, const answer *a, const llm_sink *
             .section = qt->section,
             .page_start = qt->page_start,
             .page_end = qt->page_end,
+            /* the index holds the material's chunks in position order */
+            .position = (int)qt->passage,
             .quote = quote.data != NULL ? quote.data : "",
         };
         if (sink->on_citation(sink->ctx, &c))

@@ -78,6 +78,8 @@ typedef struct llm_citation {
     const char *material_title;
     const char *section; /* may be NULL: outside any heading */
     int page_start, page_end;
+    int position;      /* the passage's number in its material (GET
+                          /api/materials/{id}/passages/{position} gives its text) */
     const char *quote; /* the words of the source the answer quotes */
 } llm_citation;
 
@@ -101,15 +103,15 @@ typedef struct llm_explain_result {
 /* What to write quiz questions from: one material. Everything is borrowed
  * for the call. */
 typedef struct llm_quiz_input {
-    const llm_source *source;       /* the material */
-    const char *const *terms;       /* its key terms, best first */
+    const llm_source *source; /* the material */
+    const char *const *terms; /* its key terms, best first */
     size_t n_terms;
     const char *section;            /* only this section's passages; NULL: all */
     const char *const *focus_terms; /* terms to test first (weak topics, misconceptions); may be NULL */
     size_t n_focus;
-    size_t max;                     /* questions wanted, 1..QGEN_MAX */
-    uint64_t seed;                  /* variety between quizzes */
-    qgen_sisters_fn sisters;        /* more distractors of the same kind; may be NULL */
+    size_t max;              /* questions wanted, 1..QGEN_MAX */
+    uint64_t seed;           /* variety between quizzes */
+    qgen_sisters_fn sisters; /* more distractors of the same kind; may be NULL */
     void *sisters_ctx;
 } llm_quiz_input;
 

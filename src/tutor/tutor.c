@@ -54,10 +54,10 @@ static bool keep_delta(void *ctx, const char *text, size_t len)
 static bool keep_citation(void *ctx, const llm_citation *c)
 {
     keep *k = ctx;
-    json_t *o = json_pack("{s:i, s:s, s:s, s:o, s:i, s:i, s:s}", "n", c->n, "material_id", c->material_id,
-                          "material_title", c->material_title, "section",
+    json_t *o = json_pack("{s:i, s:s, s:s, s:o, s:i, s:i, s:i, s:s}", "n", c->n, "material_id",
+                          c->material_id, "material_title", c->material_title, "section",
                           c->section != NULL ? json_string(c->section) : json_null(), "page_start",
-                          c->page_start, "page_end", c->page_end, "quote", c->quote);
+                          c->page_start, "page_end", c->page_end, "position", c->position, "quote", c->quote);
     if (o != NULL)
         json_array_append_new(k->citations, o);
     return k->inner->on_citation(k->inner->ctx, c);

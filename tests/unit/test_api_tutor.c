@@ -177,6 +177,22 @@ static void api_tutor_stream_is_the_explained_answer(void **state)
     assert_string_equal(jstr(c, "section"), "Energy");
     assert_true(jint(c, "page_start") >= 1 && jint(c, "page_end") >= jint(c, "page_start"));
     assert_non_null(strstr(jstr(c, "quote"), "Mitochondria make ATP"));
+    /* the passage it carries is the one quoted: a reader opens it whole */
+    char path[160];
+    snprintf(path, sizeof path, "/api/materials/%s/passages/%d", cells, (int)jint(c, "position"));
+    json_t *opened = call_json(t, "GET", path, WHO_STUDENT, NULL, 200);
+    assert_non_null(strstr(jstr(opened, "text"), "Mitochondria make ATP for the cell."));
+    assert_string_equal(jstr(opened, "section"), "Energy");
+    json_decref(opened);
+    json_t *plants =
+        call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, "{\"topic\":\"chlorophyll\"}", 200);
+    json_t *pc = json_array_get(json_object_get(plants, "citations"), 0);
+    assert_string_equal(jstr(pc, "section"), "Plants");
+    snprintf(path, sizeof path, "/api/materials/%s/passages/%d", cells, (int)jint(pc, "position"));
+    opened = call_json(t, "GET", path, WHO_STUDENT, NULL, 200);
+    assert_non_null(strstr(jstr(opened, "text"), "Chlorophyll absorbs light"));
+    json_decref(opened);
+    json_decref(plants);
     json_t *tm = json_object_get(e, "timings");
     assert_true(json_is_number(json_object_get(tm, "total_ms")));
     json_decref(e);
