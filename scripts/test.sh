@@ -39,7 +39,7 @@ fi
 if [[ ${SKIP_WEB:-0} != 1 ]]; then
   echo "== web UI: node unit tests and browser journeys"
   (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
-  node --test tests/web/unit/
+  node --test tests/web/unit/*.test.mjs
   rm -rf build/web-test-output
   # The harness's own checks on the fixture bundle first (they must catch what they promise),
   # then every journey on the UI compiled into the binary. run.sh stops the server and
