@@ -8,7 +8,9 @@
 #
 # Serves the UI compiled into BUILD_DIR/exammentor; WEB_DIR=DIR serves DIR from
 # disk instead (serve --web-dir). EM_WEB_JOURNEYS=a,b runs those journeys only.
-# Screenshots and the server's log (server.log) go to OUT_DIR. Needs node,
+# Screenshots and the server's log (server.log) go to OUT_DIR. The journeys get
+# EM_WEB_BASE_URL, EM_WEB_OUT_DIR, EM_WEB_ADMIN_EMAIL/PASSWORD, EM_WEB_BIN,
+# EM_WEB_DATABASE_URL and EM_WEB_DATA_DIR. Needs node,
 # /usr/bin/chromium (scripts/deps.sh test) and `npm ci` run in tests/web.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -76,6 +78,9 @@ echo "run.sh: serving on http://127.0.0.1:$port (${WEB_DIR:+web dir $WEB_DIR, }l
 
 export EM_WEB_BASE_URL="http://127.0.0.1:$port" EM_WEB_OUT_DIR="$out"
 export EM_WEB_ADMIN_EMAIL="$admin_email" EM_WEB_ADMIN_PASSWORD="$admin_password"
+# What a journey needs to set the stage as an operator would (`exammentor jobs
+# enqueue`, a card made due): the binary and the server's database and files.
+export EM_WEB_BIN="$bin" EM_WEB_DATABASE_URL="sqlite:///$tmp/exammentor.db" EM_WEB_DATA_DIR="$tmp/data"
 # Its own process group, so that the trap can stop chromium with it.
 setsid node "$here/lib/runner.mjs" "$@" &
 runner=$!
