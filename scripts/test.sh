@@ -5,7 +5,7 @@
 #      asserts, AddressSanitizer + UBSan)
 #   3. a throwaway PostgreSQL 15 on 127.0.0.1, started here and stopped on exit
 #   4. ctest in both builds: unit + integration, each on SQLite and PostgreSQL
-#   5. the web UI's tests (tests/web): `npm ci` there (playwright-core, axe-core), the UI's
+#   5. the web UI's tests (tests/web, with its vendored playwright-core and axe-core): the UI's
 #      pure modules under `node --test`, and the browser journeys in headless chromium
 #      against the Release build (tests/web/run.sh; screenshots in build/web-test-output)
 #   6. the libFuzzer targets for FUZZ_SECONDS each (default 20) over fuzz/corpus
@@ -38,7 +38,6 @@ fi
 
 if [[ ${SKIP_WEB:-0} != 1 ]]; then
   echo "== web UI: node unit tests and browser journeys"
-  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
   node --test tests/web/unit/*.test.mjs
   rm -rf build/web-test-output
   # The harness's own checks on the fixture bundle first (they must catch what they promise),

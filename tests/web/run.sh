@@ -11,7 +11,7 @@
 # Screenshots and the server's log (server.log) go to OUT_DIR. The journeys get
 # EM_WEB_BASE_URL, EM_WEB_OUT_DIR, EM_WEB_ADMIN_EMAIL/PASSWORD, EM_WEB_BIN,
 # EM_WEB_DATABASE_URL and EM_WEB_DATA_DIR. Needs node,
-# /usr/bin/chromium (scripts/deps.sh test) and `npm ci` run in tests/web.
+# /usr/bin/chromium (scripts/deps.sh test); playwright-core and axe-core are in vendor/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run.sh BUILD_DIR OUT_DIR [JOURNEY...]}
@@ -22,8 +22,8 @@ bin=$(cd "$build" && pwd)/exammentor
 command -v node >/dev/null || { echo "run.sh: node is not installed (scripts/deps.sh test)" >&2; exit 1; }
 [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] ||
   { echo "run.sh: no chromium at ${CHROMIUM:-/usr/bin/chromium} (scripts/deps.sh test)" >&2; exit 1; }
-[[ -d $here/node_modules/playwright-core && -d $here/node_modules/axe-core ]] ||
-  { echo "run.sh: run 'npm ci' in tests/web first" >&2; exit 1; }
+[[ -d $here/vendor/node_modules/playwright-core && -d $here/vendor/node_modules/axe-core ]] ||
+  { echo "run.sh: tests/web/vendor/node_modules is missing (see tests/web/vendor/README)" >&2; exit 1; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 web_args=()

@@ -21,9 +21,12 @@
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 
-const require = createRequire(import.meta.url);
+// playwright-core and axe-core come from ../vendor/node_modules (the versions
+// package-lock.json pins, as npm publishes them: vendor/README), so the tests
+// need no registry; an `npm ci` in tests/web is found after them.
+const require = createRequire(new URL('../vendor/resolve.cjs', import.meta.url));
+const { chromium } = require('playwright-core');
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export const baseUrl = (process.env.EM_WEB_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
