@@ -35,8 +35,7 @@ void api_admin_users_list(http_req *req, http_res *res)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, api_user_json(&page[i]));
-    http_res_json(res, 200, json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total,
-                                      "limit", (int)limit, "offset", (int)offset));
+    api_page_respond(res, &pg, items, total);
 }
 
 void api_admin_users_update(http_req *req, http_res *res)
@@ -51,7 +50,8 @@ void api_admin_users_update(http_req *req, http_res *res)
     if (!json_is_object(body) || (role == NULL && active == NULL)) {
         http_res_error(res, 422, "validation_error", "give role and/or is_active");
     } else if ((role != NULL && !json_is_string(role)) || (active != NULL && !json_is_boolean(active))) {
-        http_res_error(res, 422, "validation_error", "role must be student, tutor or admin; is_active a boolean");
+        http_res_error(res, 422, "validation_error",
+                       "role must be student, tutor or admin; is_active a boolean");
     } else if ((d = api_db(req, res)) != NULL) {
         user u;
         em_error err = {0};
@@ -102,8 +102,9 @@ void api_admin_tutor_students(http_req *req, http_res *res)
         if (rc != EM_OK)
             api_error(res, rc, &err);
         else
-            http_res_json(res, added > 0 ? 201 : 200,
-                          json_pack("{s:s, s:O, s:i}", "tutor_id", tutor_id, "student_ids", list, "added", added));
+            http_res_json(
+                res, added > 0 ? 201 : 200,
+                json_pack("{s:s, s:O, s:i}", "tutor_id", tutor_id, "student_ids", list, "added", added));
     }
     json_decref(list);
     json_decref(body);
@@ -116,8 +117,9 @@ void api_admin_tutor_unassign(http_req *req, http_res *res)
     if (d == NULL)
         return;
     em_error err = {0};
-    int rc = accounts_unassign_student(c->accounts, d, &api_caller_of(req)->who, http_req_param(req, "tutor_id"),
-                                       http_req_param(req, "student_id"), http_req_client_ip(req), &err);
+    int rc =
+        accounts_unassign_student(c->accounts, d, &api_caller_of(req)->who, http_req_param(req, "tutor_id"),
+                                  http_req_param(req, "student_id"), http_req_client_ip(req), &err);
     if (rc != EM_OK)
         api_error(res, rc, &err);
     else

@@ -20,10 +20,10 @@
 #include "materials/links.h"
 #include "materials/submit.h"
 
-struct job_kind; /* jobs/worker.h */
-struct llm_provider; /* llm/provider.h */
+struct job_kind;       /* jobs/worker.h */
+struct llm_provider;   /* llm/provider.h */
 struct passages_cache; /* materials/passages.h */
-struct webstore; /* web/store.h */
+struct webstore;       /* web/store.h */
 
 /* The producers of tutor streams (api/tutor.c): `threads` threads, started
  * with the first stream, each with its own connection from `pool`, and at most
@@ -44,15 +44,15 @@ void api_tutor_free(api_tutor *t);
  * handles and narrow settings, never the configuration itself. Read-only
  * while serving. */
 typedef struct api_ctx {
-    dbpool *db;                  /* one connection per thread */
-    accounts *accounts;          /* the account use cases (auth/accounts.h) */
-    bool secure_cookies;         /* Secure on the session cookies (outside local) */
-    storage *files;              /* uploaded originals */
-    links_settings links;        /* signed download links */
-    size_t max_download;         /* largest original handed back (MAX_UPLOAD_MB) */
-    int worker_alive_s;          /* a worker whose heartbeat is older is not alive (JOB_LEASE_SECONDS) */
-    submit_limits upload_limits; /* MIN_FREE_DISK_MB under DATA_DIR, MAX_PENDING_EXTRACTIONS and
-                                    USER_STORAGE_MB per user (zeros: none) */
+    dbpool *db;                       /* one connection per thread */
+    accounts *accounts;               /* the account use cases (auth/accounts.h) */
+    bool secure_cookies;              /* Secure on the session cookies (outside local) */
+    storage *files;                   /* uploaded originals */
+    links_settings links;             /* signed download links */
+    size_t max_download;              /* largest original handed back (MAX_UPLOAD_MB) */
+    int worker_alive_s;               /* a worker whose heartbeat is older is not alive (JOB_LEASE_SECONDS) */
+    submit_limits upload_limits;      /* MIN_FREE_DISK_MB under DATA_DIR, MAX_PENDING_EXTRACTIONS and
+                                         USER_STORAGE_MB per user (zeros: none) */
     const struct job_kind *job_kinds; /* the application's job kinds (borrowed, may be NULL): the steps an
                                     operator's retry or delete of a job runs (jobs/worker.h) */
     size_t n_job_kinds;
@@ -76,9 +76,9 @@ const http_route *api_routes(size_t *n /* OUT */);
 
 /* Who is calling a route that is not public. */
 typedef struct api_caller {
-    principal who;      /* the account's id and current role */
-    user account;       /* the account row, as read for this request */
-    bool via_cookie;    /* the credential came in the web UI's cookie */
+    principal who;   /* the account's id and current role */
+    user account;    /* the account row, as read for this request */
+    bool via_cookie; /* the credential came in the web UI's cookie */
 } api_caller;
 
 /* The site's authenticator (http.h): an access token from Authorization:
@@ -117,6 +117,9 @@ bool api_page_read(const http_req *req, http_res *res, long max, long dflt, api_
  * are), "limit" and "offset". */
 void api_page_begin(jsonw *w);
 void api_page_end(jsonw *w, const api_page *p, int64_t total, size_t count);
+/* The same envelope around a JSON array (taken): answers 200 with {"items",
+ * "total", "limit", "offset"}. */
+void api_page_respond(http_res *res, const api_page *p, json_t *items, int64_t total);
 /* Answer a use case's refusal or failure: the status and code that its rc and
  * em_error reason stand for (404 not_found, 409 conflict, 422
  * validation_error, 401/403 with the reason as code, 429 with Retry-After,

@@ -67,6 +67,13 @@ void api_page_end(jsonw *w, const api_page *p, int64_t total, size_t count)
     jsonw_object_end(w);
 }
 
+void api_page_respond(http_res *res, const api_page *p, json_t *items, int64_t total)
+{
+    http_res_json(res, 200,
+                  json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total, "limit",
+                            (json_int_t)p->limit, "offset", (json_int_t)p->offset));
+}
+
 /* Reasons answered with another status than their code's. */
 static int reason_status(const char *reason, int status)
 {

@@ -95,7 +95,5 @@ void api_admin_jobs_list(http_req *req, http_res *res)
         json_array_append_new(items, job_json(&rows[i]));
         job_info_cleanup(&rows[i]);
     }
-    http_res_json(res, 200,
-                  json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "limit",
-                            (int)pg.limit, "offset", (int)pg.offset));
+    api_page_respond(res, &pg, items, total);
 }

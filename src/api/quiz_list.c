@@ -25,7 +25,5 @@ void api_quizzes_list(http_req *req, http_res *res)
         api_error(res, rc, &err);
         return;
     }
-    http_res_json(res, 200,
-                  json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "limit",
-                            (int)pg.limit, "offset", (int)pg.offset));
+    api_page_respond(res, &pg, items, total);
 }

@@ -25,9 +25,7 @@ void api_tutor_students_list(http_req *req, http_res *res)
         api_error(res, rc, &err);
         return;
     }
-    http_res_json(res, 200,
-                  json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "limit",
-                            (int)pg.limit, "offset", (int)pg.offset));
+    api_page_respond(res, &pg, items, total);
 }
 
 void api_tutor_students_get(http_req *req, http_res *res)
