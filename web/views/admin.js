@@ -354,6 +354,7 @@ async function renderWorkers(view, signal) {
 }
 
 export async function render(view, { query, signal }) {
+  view.classList.add('room');
   const path = window.location.pathname.replace(/\/+$/, '');
   if (path.endsWith('/users')) {
     await renderUsers(view, query || {}, signal);

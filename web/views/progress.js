@@ -69,6 +69,7 @@ function tutorLink(topic) {
 }
 
 export async function render(view, { signal }) {
+  view.classList.add('room');
   const sessionId = getSessionId();
   view.append(pageHeader('Progress'), loading('Analysing your answers…'));
   const body = sessionId ? { session_id: sessionId } : {};
@@ -121,7 +122,7 @@ export async function render(view, { signal }) {
     if (!perf.attempts) {
       accuracy.append(emptyState('No answers yet. Your accuracy shows here day by day once you take quizzes and reviews.'));
     } else {
-      accuracy.append(overall);
+      if (overall) accuracy.append(overall);
       if (series.length) {
         accuracy.append(line(series, { title: 'Accuracy per day' }));
       } else {
@@ -160,7 +161,7 @@ export async function render(view, { signal }) {
           h('p', null, m.description),
           m.advice ? h('p', { class: 'hint' }, 'What to do: ', m.advice) : null,
           h('div', { class: 'actions' },
-            button('Quiz on it', () => startQuiz(m.topic, 3, slot, signal), { label: `Start a quiz on ${m.topic}` }),
+            button('Quiz on this', () => startQuiz(m.topic, 3, slot, signal), { label: `Quiz on this: ${m.topic}` }),
             tutorLink(m.topic)),
           slot);
       })));

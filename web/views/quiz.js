@@ -306,6 +306,7 @@ function takeQuiz(view, quiz, signal, onSubmitted) {
 }
 
 export async function render(view, { params, signal }) {
+  view.classList.add('room');
   view.append(h('h1', null, 'Quiz'), loading('Loading the quiz…'));
   let quiz;
   try {

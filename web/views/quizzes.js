@@ -59,6 +59,7 @@ function pastList(slot, items) {
 }
 
 export async function render(view, { query, signal }) {
+  view.classList.add('room');
   const sessionId = getSessionId();
   view.append(pageHeader('Quizzes'));
 

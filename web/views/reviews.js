@@ -1,7 +1,7 @@
 // /reviews: the due cards one at a time, Anki-like. Space shows the answer; the
 // four grade buttons (keys 1-4) each say when the card would come back.
 
-import { h, clear } from '../lib/dom.js';
+import { h, clear, replace } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { relativeTime } from '../lib/dates.js';
 import { button, errorBox, showError, emptyState, loading, announce, pageHeader } from '../lib/ui.js';
@@ -50,6 +50,7 @@ async function loadDue(signal) {
 }
 
 export async function render(view, { signal }) {
+  view.classList.add('room');
   view.append(pageHeader('Reviews'), loading('Loading due cards…'));
   const graded = new Map(); // card id -> when graded (this sitting)
   let queue = [];
@@ -126,10 +127,9 @@ export async function render(view, { signal }) {
     const buttons = GRADES.map((g) => {
       const b = h('button', { type: 'button', class: ['btn', 'grade', `grade-${g.grade}`], 'aria-keyshortcuts': g.key,
         'on:click': () => grade(g.grade) },
-      h('span', { class: 'grade-name' }, g.label),
+      h('span', { class: 'grade-name' }, g.label), ' ',
       h('span', { class: 'grade-when' }, labels[g.grade] || ''),
       h('span', { class: 'grade-key', 'aria-hidden': 'true' }, g.key));
-      if (labels[g.grade]) b.setAttribute('aria-label', `${g.label}, next ${labels[g.grade]} (key ${g.key})`);
       return b;
     });
     clear(actions).append(h('div', { class: 'grades', role: 'group', 'aria-label': 'How well did you recall it?' }, buttons));
@@ -138,7 +138,7 @@ export async function render(view, { signal }) {
     slot.append(loading('Loading the answer…'));
     try {
       const q = await questionOf(card);
-      clear(slot).append(h('p', { class: 'review-key' }, h('strong', null, 'Answer: '), q.answer || '—'),
+      replace(slot, h('p', { class: 'review-key' }, h('strong', null, 'Answer: '), q.answer || '—'),
         q.explanation ? h('p', { class: 'hint' }, q.explanation) : null,
         q.quote ? h('blockquote', { class: 'review-quote' }, q.quote) : null);
       announce(`Answer: ${q.answer || 'none given'}`);

@@ -3,7 +3,7 @@
 // /tutor-room/questions is the queue of generated questions awaiting review
 // (approve, edit then approve, reject; earlier versions on demand).
 
-import { h, clear, uid } from '../lib/dom.js';
+import { h, clear, replace, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { bars } from '../lib/chart.js';
 import { relativeTime } from '../lib/dates.js';
@@ -211,7 +211,7 @@ function questionCard(q, ctx) {
   const matTitle = ctx.materials.get(q.material_id);
 
   function show() {
-    clear(card).append(
+    replace(card,
       h('h2', { id: headId, class: 'question-review-stem' }, q.stem),
       h('p', { class: 'meta' },
         h('span', null, owner ? name(owner) : 'Student'),
@@ -230,7 +230,7 @@ function questionCard(q, ctx) {
         button('Approve', () => decide({ decision: 'approve' }, 'Approved'), { kind: 'primary', label: `Approve: ${q.stem}` }),
         button('Edit', () => edit(), { label: `Edit: ${q.stem}` }),
         button('Reject', () => decide({ decision: 'reject' }, 'Rejected'), { kind: 'danger', label: `Reject: ${q.stem}` }),
-        button('Versions', () => versions(), { kind: 'ghost', label: `Earlier versions of: ${q.stem}` })),
+        button('Versions', () => versions(), { kind: 'ghost', label: `Versions of: ${q.stem}` })),
       slot, history);
   }
 
@@ -363,6 +363,7 @@ async function renderQuestions(view, signal) {
 }
 
 export async function render(view, { params, signal }) {
+  view.classList.add('room');
   const path = window.location.pathname.replace(/\/+$/, '');
   if (params && params.id) await renderStudent(view, params.id, signal);
   else if (path.endsWith('/questions')) await renderQuestions(view, signal);
