@@ -3,8 +3,8 @@
 // bottom tab bar on phones).
 
 import { h, clear, replace } from './lib/dom.js';
-import { api, onUnauthorized } from './lib/api.js';
-import { route, start, navigate, setGuard, onNavigated } from './lib/router.js';
+import { api, onUnauthorized, hasSession, noteAccessExpiry } from './lib/api.js';
+import { route, start, navigate, setGuard, onNavigated, safeNext } from './lib/router.js';
 import { getState, getUser, setUser, setSessionId, setSessions, subscribe } from './lib/store.js';
 import { reloadSessions } from './lib/sessions.js';
 import { whatNextControl } from './lib/nextstep.js';
@@ -45,12 +45,6 @@ setGuard((found, user) => {
   }
   return null;
 });
-
-/** Only same-site paths are followed after login. */
-export function safeNext(next) {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login') || next.startsWith('/signup')) return '/';
-  return next;
-}
 
 onUnauthorized((next) => {
   setUser(null);
@@ -188,6 +182,7 @@ async function logout() {
   } catch {
     // the cookies are cleared by the server when it can; the page forgets the user anyway
   }
+  noteAccessExpiry(0);
   setUser(null);
   setSessions([]);
   navigate('/login');
@@ -224,10 +219,12 @@ document.addEventListener('keydown', (e) => {
 
 async function boot() {
   let user = null;
-  try {
-    user = await api('GET', '/api/users/me', { redirect401: false });
-  } catch {
-    user = null;
+  if (hasSession()) {
+    try {
+      user = await api('GET', '/api/users/me', { redirect401: false });
+    } catch {
+      user = null;
+    }
   }
   setUser(user);
   renderShell();

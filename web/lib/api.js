@@ -41,6 +41,32 @@ export function buildUrl(path, query) {
   return text ? `${path}${path.includes('?') ? '&' : '?'}${text}` : path;
 }
 
+/** Whether this browser holds a session at all (the em_csrf cookie lives with it). */
+export function hasSession() {
+  return csrfToken() !== '';
+}
+
+const EXPIRY_KEY = 'exammentor.access_until';
+
+/** Notes when the access cookie lapses (expires_in seconds from now). */
+export function noteAccessExpiry(expiresIn) {
+  try {
+    if (expiresIn > 0) window.localStorage.setItem(EXPIRY_KEY, String(Date.now() + expiresIn * 1000));
+    else window.localStorage.removeItem(EXPIRY_KEY);
+  } catch {
+    // without storage the 401 path still refreshes
+  }
+}
+
+function accessLapsed() {
+  try {
+    const until = Number(window.localStorage.getItem(EXPIRY_KEY));
+    return until > 0 && Date.now() > until - 20000;
+  } catch {
+    return false;
+  }
+}
+
 let refreshing = null;
 function refreshSession() {
   if (!refreshing) {
@@ -50,7 +76,15 @@ function refreshSession() {
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
       body: '{}',
     })
-      .then((r) => r.ok)
+      .then(async (r) => {
+        if (!r.ok) {
+          noteAccessExpiry(0);
+          return false;
+        }
+        const body = await r.json().catch(() => null);
+        if (body && body.expires_in) noteAccessExpiry(body.expires_in);
+        return true;
+      })
       .catch(() => false)
       .finally(() => {
         setTimeout(() => { refreshing = null; }, 0);
@@ -90,6 +124,7 @@ export async function apiFetch(method, path, opts = {}) {
     payload = JSON.stringify(body);
   }
   const url = buildUrl(path, query);
+  if (!NO_REFRESH.includes(path) && hasSession() && accessLapsed()) await refreshSession();
   const send = () => fetch(url, { method, headers, body: payload, signal, credentials: 'same-origin' });
   let res;
   try {
@@ -119,7 +154,9 @@ export async function api(method, path, opts = {}) {
   if (res.status === 204) return null;
   const type = res.headers.get('Content-Type') || '';
   if (!type.includes('json')) return res.text();
-  return res.json();
+  const data = await res.json();
+  if (data && data.expires_in && NO_REFRESH.includes(path)) noteAccessExpiry(data.expires_in);
+  return data;
 }
 
 /**

@@ -95,7 +95,7 @@ export function timeline(days, opts = {}) {
   const width = Math.max(colW, days.length * (colW + gap));
   const summary = days.map((d) => `${d.date}: ${d.minutes} min${d.date === opts.today ? ' (today)' : ''}`).join('; ');
   const svg = s('svg', {
-    class: 'chart chart-timeline', viewBox: `0 0 ${width} ${height}`, role: 'img',
+    class: 'chart chart-timeline', viewBox: `0 0 ${width} ${height}`, role: 'img', preserveAspectRatio: 'xMinYMax meet',
     'aria-label': `${opts.title || 'Plan'}: ${summary}`,
   }, s('title', null, opts.title || 'Plan'));
   days.forEach((d, i) => {

@@ -58,6 +58,12 @@ export function s(tag, attrs, ...children) {
   return el;
 }
 
+/** Appends children to el, skipping null, undefined and booleans (Element.append would write "null"). */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 /** Removes every child of el; returns el. */
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);

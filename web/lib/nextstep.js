@@ -3,7 +3,7 @@
 // there at once, the reason in a toast) and on the dashboard and session page (the
 // reason in a sentence with a button to start).
 
-import { h, clear } from './dom.js';
+import { h, clear, add } from './dom.js';
 import { button, errorBox, announce, toast } from './ui.js';
 import { navigate } from './router.js';
 
@@ -27,7 +27,7 @@ export function whatNextControl(opts) {
         toast(msg, 'warning');
         navigate('/sessions/new');
       } else {
-        result.append(h('p', null, msg, ' ', h('a', { href: '/sessions/new', 'data-link': '' }, 'New session')));
+        add(result, h('p', null, msg, ' ', h('a', { href: '/sessions/new', 'data-link': '' }, 'New session')));
       }
       return;
     }
@@ -40,7 +40,7 @@ export function whatNextControl(opts) {
         if (next.href) navigate(next.href);
         return;
       }
-      result.append(
+      add(result, 
         h('p', { class: 'reason' }, reason),
         next.href
           ? h('a', { class: 'btn btn-primary', href: next.href, 'data-link': '' }, next.label || actionLabel(next.action))
@@ -48,7 +48,7 @@ export function whatNextControl(opts) {
       );
     } catch (err) {
       if (mode === 'go') toast(err.message || String(err), 'danger');
-      else result.append(errorBox(err));
+      else add(result, errorBox(err));
     }
   }, { kind: opts.kind || 'primary', class: opts.large ? 'btn-large' : null });
   return mode === 'go' ? btn : h('div', { class: 'next-step' }, btn, result);

@@ -2,7 +2,7 @@
 //   async function render(main, {params, query, user, signal}) -> optional cleanup
 // and the router swaps views, sets document.title and moves focus to the view's h1.
 
-import { h, clear } from './dom.js';
+import { h, clear, add } from './dom.js';
 import { getUser } from './store.js';
 
 const routes = [];
@@ -75,7 +75,7 @@ function focusHeading(container) {
 }
 
 function notFound(container) {
-  container.append(
+  add(container, 
     h('h1', null, 'Page not found'),
     h('p', null, 'There is nothing at this address. ', h('a', { href: '/', 'data-link': '' }, 'Go to the dashboard'), '.'),
   );
@@ -108,7 +108,7 @@ async function renderCurrent() {
   if (!found) {
     notFound(container);
   } else if (found.route.roles && (!user || !found.route.roles.includes(user.role))) {
-    container.append(h('h1', null, 'Not available'), h('p', null, 'Your account cannot open this page.'));
+    add(container, h('h1', null, 'Not available'), h('p', null, 'Your account cannot open this page.'));
     title = 'Not available';
   } else {
     container.classList.add('is-loading');
@@ -146,6 +146,12 @@ function onClick(e) {
   if (url.origin !== window.location.origin) return;
   e.preventDefault();
   navigate(url.pathname + url.search);
+}
+
+/** The path to follow after login: only same-site paths, never the auth pages. */
+export function safeNext(next) {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login') || next.startsWith('/signup')) return '/';
+  return next;
 }
 
 /** Starts routing: renders the current URL into outletEl and listens for changes. */

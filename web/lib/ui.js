@@ -75,7 +75,7 @@ export function field(opts) {
     if (opts.value !== undefined && opts.value !== null) input.value = opts.value;
   }
   const wrapper = h('div', { class: ['field', opts.class] },
-    h('label', { for: id }, opts.label, opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+    h('label', { for: id }, opts.label),
     input,
     opts.hint ? h('p', { class: 'hint', id: hintId }, opts.hint) : null,
     h('p', { class: 'field-error', id: errorId, hidden: true }),
