@@ -286,12 +286,12 @@ async function renderWorkers(view, signal) {
     else {
       const jobs = dR.value.items || [];
       put(deadBox, 'Dead jobs', 'dead-h', jobs.length ? table([
-        { key: 'kind', label: 'Job', render: (j) => h('div', null, h('strong', null, j.kind), h('div', { class: 'small muted' }, h('code', null, j.id))) },
+        { key: 'kind', label: 'Job', render: (j) => h('div', { class: 'job-cell' }, h('strong', null, j.kind),
+          h('div', { class: 'small muted' }, h('code', null, j.id)), jobActions(j)) },
         { key: 'attempts', label: 'Attempts', numeric: true, render: (j) => `${j.attempts} of ${j.max_attempts}` },
         { key: 'last_error', label: 'Last error', render: (j) => j.last_error || '—' },
         { key: 'updated_at', label: 'Died', render: (j) => (j.finished_at || j.updated_at ? relativeTime(j.finished_at || j.updated_at, new Date()) : '') },
         { key: 'material_id', label: 'Material', render: (j) => (j.material_id ? h('a', { href: `/materials/${encodeURIComponent(j.material_id)}`, 'data-link': '' }, 'Open') : '—') },
-        { key: 'actions', label: 'Actions', render: (j) => jobActions(j) },
       ], jobs, { caption: 'Dead jobs', captionHidden: true })
         : emptyState('No dead jobs. A job that fails all its attempts is kept here to retry or delete.'), jobSlot);
     }

@@ -185,7 +185,7 @@ function takeQuiz(view, quiz, signal, onSubmitted) {
   const prevBtn = button('Previous', () => go(state.index - 1), { label: 'Previous question' });
   const nextBtn = button('Next', () => go(state.index + 1), { label: 'Next question' });
   const pager = h('div', { class: 'quiz-pager' }, prevBtn, nextBtn);
-  const toggle = h('button', { type: 'button', class: 'btn btn-ghost', 'aria-pressed': 'false',
+  const toggle = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-pressed': 'false',
     'on:click': () => setAll(!state.all) }, 'Show all questions on one page');
   const submitBtn = button('Submit answers', () => submit(), { kind: 'primary' });
 

@@ -19,10 +19,15 @@ export function generateBody({ sessionId, topic, materialIds, count }) {
   return body;
 }
 
-/** The topics of a quiz list row as text (the API may give topics or topic). */
-export function topicsText(q) {
-  if (Array.isArray(q.topics)) return q.topics.filter(Boolean).join(', ');
-  return q.topic || '';
+/**
+ * The topics of a quiz list row as text (the API may give topics or topic):
+ * the first `max`, then how many more.
+ */
+export function topicsText(q, max = 3) {
+  if (!Array.isArray(q.topics)) return q.topic || '';
+  const list = q.topics.filter(Boolean);
+  if (list.length <= max) return list.join(', ');
+  return `${list.slice(0, max).join(', ')} and ${list.length - max} more`;
 }
 
 function questionCount(q) {
@@ -67,7 +72,7 @@ export async function render(view, { query, signal }) {
     hint: 'Leave blank for a mix weighted to your weakest topics and open misconceptions.' });
   const count = field({ label: 'Number of questions', name: 'count', type: 'number', min: 1, max: 50, step: 1,
     value: query.count || '10', required: true });
-  const matBox = h('fieldset', { class: 'materials-pick' },
+  const matBox = h('fieldset', { class: 'fieldset materials-pick' },
     h('legend', null, 'Materials'), loading('Loading your materials…'));
   const formError = h('div', { class: 'error-slot' });
   const startBtn = button('Start quiz', null, { kind: 'primary', type: 'submit' });

@@ -48,4 +48,5 @@ test('topics of a list row', () => {
   assert.equal(topicsText({ topics: ['A', null, 'B'] }), 'A, B');
   assert.equal(topicsText({ topic: 'C' }), 'C');
   assert.equal(topicsText({}), '');
+  assert.equal(topicsText({ topics: ['A', 'B', 'C', 'D', 'E'] }), 'A, B, C and 2 more');
 });
