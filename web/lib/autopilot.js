@@ -81,7 +81,8 @@ export const NO_SESSION = Object.freeze({
  * Asks the autopilot of session sessionId for the next step: Promise<{action,
  * reason, href, label, topic}>. A quiz step makes the quiz (POST
  * /api/quiz/generate with the autopilot's body) and points at it; when none can
- * be made, href is the quiz form prefilled and note says why. opts: {signal,
+ * be made, href is the quiz form prefilled and note (also appended to reason)
+ * says why. opts: {signal,
  * makeQuiz (default true)}. Throws ApiError when the autopilot call fails.
  */
 export async function whatNext(sessionId, opts = {}) {
@@ -101,6 +102,7 @@ export async function whatNext(sessionId, opts = {}) {
     } catch (err) {
       if (err && err.name === 'AbortError') throw err;
       out.note = err && err.message ? err.message : 'The quiz could not be made.';
+      out.reason = `${out.reason} The quiz could not be made yet (${out.note}): the form is ready to try another way.`.trim();
     }
   }
   return out;

@@ -60,3 +60,39 @@ test('without a session whatNext asks for one and calls nothing', async () => {
   assert.equal(r.href, NO_SESSION.href);
   assert.equal(r.action, 'none');
 });
+
+test('a quiz step makes the quiz and points at it; a refusal leaves the prefilled form and says why', async (t) => {
+  const calls = [];
+  let refuse = false;
+  const decision = {
+    activity: 'quiz', topic: 'Inodes', reason: 'Inodes is your weakest topic.',
+    next: { method: 'POST', path: '/api/quiz/generate', body: { session_id: SID, topic: 'Inodes', count: 5 } },
+  };
+  const realFetch = globalThis.fetch;
+  globalThis.document = { cookie: 'em_csrf=tok' };
+  globalThis.fetch = async (url, init) => {
+    calls.push({ url, method: init.method, body: init.body && JSON.parse(init.body), csrf: init.headers['X-CSRF-Token'] });
+    const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+    if (url.endsWith('/autopilot/next')) return json(200, decision);
+    if (refuse) return json(422, { error: { code: 'validation_error', message: 'no questions are ready yet' } });
+    return json(201, { id: 'q-1', questions: [] });
+  };
+  t.after(() => { globalThis.fetch = realFetch; delete globalThis.document; });
+
+  const made = await whatNext(SID);
+  assert.equal(made.href, '/quizzes/q-1');
+  assert.equal(made.reason, 'Inodes is your weakest topic.');
+  assert.equal(calls[0].url, `/api/sessions/${SID}/autopilot/next`);
+  assert.equal(calls[0].csrf, 'tok');
+  assert.deepEqual(calls[1].body, { session_id: SID, topic: 'Inodes', count: 5 });
+
+  refuse = true;
+  const refused = await whatNext(SID);
+  assert.equal(refused.href, '/quizzes?topic=Inodes&count=5');
+  assert.equal(refused.note, 'no questions are ready yet');
+  assert.match(refused.reason, /^Inodes is your weakest topic\. The quiz could not be made yet \(no questions are ready yet\)/);
+
+  const plain = await whatNext(SID, { makeQuiz: false });
+  assert.equal(plain.href, '/quizzes?topic=Inodes&count=5');
+  assert.equal(calls.length, 5); // two calls each for the first two, one for the last
+});
