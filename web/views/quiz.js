@@ -305,7 +305,16 @@ function takeQuiz(view, quiz, signal, onSubmitted) {
   return () => document.removeEventListener('keydown', onKey);
 }
 
-export async function render(view, { params, signal }) {
+function readOnly(view, quiz) {
+  clear(view).append(pageHeader('Quiz'),
+    h('p', { class: 'notice', role: 'note' }, 'This quiz belongs to a student and is not submitted yet: its questions are shown as they were served.'),
+    h('ol', { class: 'quiz-results' }, quiz.questions.map((q) => h('li', { class: 'result' },
+      h('p', { class: 'meta' }, h('span', null, typeName(q)), q.topic ? h('span', null, q.topic) : null),
+      h('p', { class: 'result-stem' }, q.stem),
+      isChoice(q) ? h('ol', { type: 'A' }, (q.options || []).map((o) => h('li', null, o))) : null))));
+}
+
+export async function render(view, { params, user, signal }) {
   view.classList.add('room');
   view.append(h('h1', null, 'Quiz'), loading('Loading the quiz…'));
   let quiz;
@@ -324,6 +333,10 @@ export async function render(view, { params, signal }) {
   }
   if (quiz.submitted_at) {
     await renderResults(view, quiz, quiz.results || [], null, signal);
+    return null;
+  }
+  if (user && quiz.user_id && quiz.user_id !== user.id) {
+    readOnly(view, quiz);
     return null;
   }
   let cleanup = null;
