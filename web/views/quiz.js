@@ -5,6 +5,7 @@
 import { h, clear, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { button, confirmDialog, errorBox, showError, loading, announce, pageHeader } from '../lib/ui.js';
+import { openPassage } from '../lib/passage.js';
 
 const CHOICE_TYPES = new Set(['multiple_choice', 'true_false', 'definition']);
 const LETTERS = 'ABCDEFGHIJKLMNOP';
@@ -124,8 +125,11 @@ async function renderResults(view, quiz, results, extra, signal) {
         r.feedback ? h('p', { class: 'result-feedback' }, r.feedback) : null,
         src.quote ? h('figure', { class: 'result-source' },
           h('blockquote', null, src.quote),
-          h('figcaption', null, 'Source: ',
-            src.material_id ? h('a', { href: `/materials/${encodeURIComponent(src.material_id)}`, 'data-link': '' }, label) : label))
+          h('figcaption', null, 'Source: ', label, ' ',
+            src.material_id ? button('Open the passage', () => openPassage({
+              material_id: src.material_id, material_title: titles.get(src.material_id), section: src.section,
+              page: src.page, quote: src.quote,
+            }), { kind: 'ghost', label: `Open the passage of question ${i + 1}` }) : null))
           : null)));
   });
   view.append(list);

@@ -5,6 +5,7 @@ import { h, clear, replace } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { relativeTime } from '../lib/dates.js';
 import { button, errorBox, showError, emptyState, loading, announce, pageHeader } from '../lib/ui.js';
+import { openPassage } from '../lib/passage.js';
 
 export const GRADES = [
   { grade: 'again', label: 'Again', key: '1' },
@@ -140,7 +141,10 @@ export async function render(view, { signal }) {
       const q = await questionOf(card);
       replace(slot, h('p', { class: 'review-key' }, h('strong', null, 'Answer: '), q.answer || '—'),
         q.explanation ? h('p', { class: 'hint' }, q.explanation) : null,
-        q.quote ? h('blockquote', { class: 'review-quote' }, q.quote) : null);
+        q.quote ? h('blockquote', { class: 'review-quote' }, q.quote) : null,
+        q.quote && q.material_id ? button('Open the passage', () => openPassage({
+          material_id: q.material_id, section: q.section, page: q.page, quote: q.quote,
+        }), { kind: 'ghost' }) : null);
       announce(`Answer: ${q.answer || 'none given'}`);
     } catch (err) {
       if (err && err.name === 'AbortError') return;
