@@ -10,6 +10,7 @@ import { relativeTime } from '../lib/dates.js';
 import {
   button, field, table, errorBox, showError, emptyState, loading, announce, toast, pageHeader,
 } from '../lib/ui.js';
+import { openPassage } from '../lib/passage.js';
 
 const RISK_TEXT = {
   idle_before_exam: 'No activity lately, with an exam coming',
@@ -225,7 +226,9 @@ function questionCard(q, ctx) {
         q.explanation ? h('dt', null, 'Explanation') : null, q.explanation ? h('dd', null, q.explanation) : null),
       q.quote ? h('figure', { class: 'result-source' }, h('blockquote', null, q.quote),
         h('figcaption', null, 'Source: ', [matTitle || 'Material', q.section ? `section ${q.section}` : null,
-          q.page !== null && q.page !== undefined ? `page ${q.page}` : null].filter(Boolean).join(', '))) : null,
+          q.page !== null && q.page !== undefined ? `page ${q.page}` : null].filter(Boolean).join(', '), ' ',
+        button('Open the passage', () => openPassage({ material_id: q.material_id, material_title: matTitle, section: q.section,
+          page: q.page, quote: q.quote }), { kind: 'ghost', label: `Open the passage of: ${q.stem}` }))) : null,
       h('div', { class: 'actions' },
         button('Approve', () => decide({ decision: 'approve' }, 'Approved'), { kind: 'primary', label: `Approve: ${q.stem}` }),
         button('Edit', () => edit(), { label: `Edit: ${q.stem}` }),
