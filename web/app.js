@@ -105,11 +105,11 @@ function renderNav() {
   const link = (it, cls) => h('a', {
     class: cls, href: it.href, 'data-link': '', 'aria-current': it.href === current ? 'page' : null,
   }, cls === 'tab' ? [h('span', { class: 'tab-icon', 'aria-hidden': 'true' }, it.icon), h('span', null, it.label === 'Dashboard' ? 'Home' : it.label)] : it.label);
-  replace(navEl,
+  replace(navEl, h('div', { class: 'nav-inner' },
     h('ul', null, NAV.map((it) => h('li', null, link(it, 'nav-link')))),
     rooms.length ? h('p', { class: 'nav-group', id: 'nav-rooms' }, 'Rooms') : null,
     rooms.length ? h('ul', { 'aria-labelledby': 'nav-rooms' }, rooms.map((it) => h('li', null, link(it, 'nav-link')))) : null,
-    h('ul', { class: 'nav-account' }, h('li', null, link({ href: '/account', label: 'Account' }, 'nav-link'))));
+    h('ul', { class: 'nav-account' }, h('li', null, link({ href: '/account', label: 'Account' }, 'nav-link')))));
   const more = h('button', {
     type: 'button', class: 'tab', 'aria-controls': 'nav', 'aria-expanded': navEl.classList.contains('is-open') ? 'true' : 'false',
     'on:click': () => {

@@ -13,12 +13,12 @@ import { formatDateTime } from '../lib/dates.js';
 
 function citationLabel(c) {
   const pages = c.page_start ? (c.page_end && c.page_end !== c.page_start ? `pp. ${c.page_start}–${c.page_end}` : `p. ${c.page_start}`) : null;
-  return [`[${c.n}]`, c.material_title, c.section, pages].filter(Boolean).join(' · ');
+  return `[${c.n}] ${[c.material_title, c.section, pages].filter(Boolean).join(' · ')}`;
 }
 
 function chip(c) {
   return h('li', null, h('button', {
-    type: 'button', class: 'chip', 'aria-label': `Source ${c.n}: ${[c.material_title, c.section, c.page_start ? `page ${c.page_start}` : null].filter(Boolean).join(', ')}`,
+    type: 'button', class: 'chip',
     'on:click': () => openPassage(c),
   }, citationLabel(c)));
 }
