@@ -144,6 +144,8 @@ export default async function adminJourney({ outDir, admin, browser }) {
   assert(users.items.find((u) => u.id === student.id).is_active === true, 'the student was not activated again');
 
   // ---- workers and dead jobs ----
+  // The in-process worker has sent its first heartbeat (else health is 503).
+  await until('a live worker', async () => adminApi.get('/api/workers/health').then(() => true, () => false));
   const cli = serverCli();
   const retryId = deadJob(cli);
   const deleteId = deadJob(cli);
