@@ -4,7 +4,7 @@
 
 import { h, clear, replace } from './lib/dom.js';
 import { api, onUnauthorized, hasSession, noteAccessExpiry } from './lib/api.js';
-import { route, start, navigate, setGuard, onNavigated, safeNext } from './lib/router.js';
+import { route, start, navigate, setGuard, onNavigated, safeNext, prefetch } from './lib/router.js';
 import { getState, getUser, setUser, setSessionId, setSessions, subscribe } from './lib/store.js';
 import { reloadSessions } from './lib/sessions.js';
 import { whatNextControl } from './lib/nextstep.js';
@@ -219,6 +219,8 @@ document.addEventListener('keydown', (e) => {
 
 async function boot() {
   let user = null;
+  // The view's module loads while the account is asked for.
+  prefetch(window.location.pathname);
   if (hasSession()) {
     try {
       user = await api('GET', '/api/users/me', { redirect401: false });

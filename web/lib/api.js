@@ -163,7 +163,8 @@ export async function api(method, path, opts = {}) {
  * Upload with byte progress (XMLHttpRequest): onProgress(loaded, total).
  * Resolves with the parsed JSON answer, rejects with ApiError.
  */
-export function uploadWithProgress(path, formData, onProgress) {
+export async function uploadWithProgress(path, formData, onProgress) {
+  if (hasSession() && accessLapsed()) await refreshSession();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);

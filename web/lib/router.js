@@ -57,6 +57,12 @@ export function match(pathname) {
   return null;
 }
 
+/** Starts loading the view module of pathname (to overlap it with other work). */
+export function prefetch(pathname) {
+  const found = match(pathname);
+  if (found) found.route.loader().catch(() => {});
+}
+
 /** Go to path (pushState unless replace), then render it. */
 export function navigate(path, { replace = false } = {}) {
   const here = window.location.pathname + window.location.search;
@@ -135,6 +141,7 @@ async function renderCurrent() {
   }
   document.title = title ? `${title} · exammentor` : 'exammentor';
   focusHeading(container);
+  if (window.performance && performance.mark) performance.mark('view-rendered', { detail: path });
   if (afterRender) afterRender(path);
 }
 

@@ -4,7 +4,8 @@
 import { h, add } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { emptyState, errorBox } from '../lib/ui.js';
-import { getState } from '../lib/store.js';
+import { getState, subscribe } from '../lib/store.js';
+import { refresh } from '../lib/router.js';
 import { reloadSessions } from '../lib/sessions.js';
 import { whatNextControl } from '../lib/nextstep.js';
 import { localDate, countdownDays, formatDay, relativeDays } from '../lib/dates.js';
@@ -112,4 +113,8 @@ export async function render(main, { user, signal }) {
       bars(session.topics.slice(0, 12).map((t) => ({ label: t.name, value: t.mastery || 0 })), { title: 'Mastery by topic' }),
       h('a', { href: '/progress', 'data-link': '' }, 'All topics and accuracy')));
   }
+  // Another session picked in the top bar: show its day instead.
+  return subscribe((state) => {
+    if (state.sessionId && state.sessionId !== sessionId) refresh();
+  });
 }
