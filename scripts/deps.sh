@@ -3,7 +3,10 @@
 #   scripts/deps.sh run    build and run the server
 #   scripts/deps.sh test   also the test tools: cmocka, curl, PostgreSQL 15, clang (libFuzzer), wrk,
 #                          mutool and PyPDF (the ingestion benchmark's references), nodejs (runs
-#                          the vendored ts-fsrs, the FSRS scheduler's reference: tests/fsrs/compare.sh)
+#                          the vendored ts-fsrs, the FSRS scheduler's reference: tests/fsrs/compare.sh),
+#                          and the browser tests' (tests/web): npm (installs playwright-core and
+#                          axe-core there), chromium and fonts-dejavu-core (screenshots with text);
+#                          ca-certificates (npm over TLS) is in the run set already
 # Needs root (or sudo) on Debian 12. Prints what it installs; silent when nothing is missing.
 set -euo pipefail
 what=${1:-run}
@@ -13,7 +16,7 @@ run_pkgs=(cmake make gcc libc6-dev pkg-config
           libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libjpeg-dev
           libfreetype-dev libharfbuzz-dev ca-certificates tzdata wordnet-base)
 test_pkgs=(libcmocka-dev curl postgresql clang libclang-rt-14-dev
-           procps wrk mupdf-tools python3-pypdf nodejs)
+           procps wrk mupdf-tools python3-pypdf nodejs npm chromium fonts-dejavu-core)
 case $what in
   run) pkgs=("${run_pkgs[@]}") ;;
   test) pkgs=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
@@ -21,6 +24,9 @@ case $what in
 esac
 missing=()
 for p in "${pkgs[@]}"; do
+  # npm ships inside some nodejs builds (NodeSource's, which conflict with Debian's npm): a working
+  # command counts as installed.
+  [[ $p == npm ]] && command -v npm >/dev/null && continue
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$p")
 done

@@ -5,8 +5,11 @@
 #      asserts, AddressSanitizer + UBSan)
 #   3. a throwaway PostgreSQL 15 on 127.0.0.1, started here and stopped on exit
 #   4. ctest in both builds: unit + integration, each on SQLite and PostgreSQL
-#   5. the libFuzzer targets for FUZZ_SECONDS each (default 20) over fuzz/corpus
-# Knobs: SKIP_ASAN=1, SKIP_FUZZ=1, FUZZ_SECONDS=N, CTEST_ARGS="-R unit".
+#   5. the web UI's tests (tests/web): `npm ci` there (playwright-core, axe-core), the UI's
+#      pure modules under `node --test`, and the browser journeys in headless chromium
+#      against the Release build (tests/web/run.sh; screenshots in build/web-test-output)
+#   6. the libFuzzer targets for FUZZ_SECONDS each (default 20) over fuzz/corpus
+# Knobs: SKIP_ASAN=1, SKIP_WEB=1, SKIP_FUZZ=1, FUZZ_SECONDS=N, CTEST_ARGS="-R unit".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -31,6 +34,19 @@ if [[ ${SKIP_ASAN:-0} != 1 ]]; then
   echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
   # shellcheck disable=SC2086
   ctest --test-dir build-asan --output-on-failure ${CTEST_ARGS:-}
+fi
+
+if [[ ${SKIP_WEB:-0} != 1 ]]; then
+  echo "== web UI: node unit tests and browser journeys"
+  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+  node --test tests/web/unit/
+  rm -rf build/web-test-output
+  # The harness's own checks on the fixture bundle first (they must catch what they promise),
+  # then every journey on the UI compiled into the binary. run.sh stops the server and
+  # chromium however it ends.
+  EM_WEB_JOURNEYS=smoke WEB_DIR=tests/fixtures/web \
+    bash tests/web/run.sh build build/web-test-output/fixture
+  bash tests/web/run.sh build build/web-test-output
 fi
 
 if [[ ${SKIP_FUZZ:-0} != 1 ]]; then

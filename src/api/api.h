@@ -23,6 +23,7 @@
 struct job_kind; /* jobs/worker.h */
 struct llm_provider; /* llm/provider.h */
 struct passages_cache; /* materials/passages.h */
+struct webstore; /* web/store.h */
 
 /* The producers of tutor streams (api/tutor.c): `threads` threads, started
  * with the first stream, each with its own connection from `pool`, and at most
@@ -65,6 +66,7 @@ typedef struct api_ctx {
     struct passages_cache *passages; /* built indexes of materials (TUTOR_INDEX_CACHE_MB) */
     const struct wordnet *wordnet;   /* quiz distractors (WORDNET_DIR); may be NULL */
     api_tutor *tutor;                /* the stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
+    const struct webstore *web;      /* the web UI's files (compiled in, or serve --web-dir); NULL: none */
 } api_ctx;
 
 /* Every route, with its access and flags. */
@@ -194,6 +196,10 @@ void api_workers_stats(http_req *req, http_res *res);
 void api_workers_dashboard(http_req *req, http_res *res);
 void api_admin_job_retry(http_req *req, http_res *res);
 void api_admin_job_delete(http_req *req, http_res *res);
+/* web.c: the web UI (GET /assets/{hash}/{path...}, and index.html for / and
+ * every other GET path that is not the API's) */
+void api_web_asset(http_req *req, http_res *res);
+void api_web_page(http_req *req, http_res *res);
 /* api/quizzes.c */
 void api_quiz_generate(http_req *req, http_res *res);
 void api_quiz_get(http_req *req, http_res *res);

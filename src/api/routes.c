@@ -79,6 +79,12 @@ static const http_route routes[] = {
     {"POST", "/api/analyze/performance", api_analyze_performance, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/misconceptions", api_misconceptions_list, HTTP_SIGNED_IN, 0},
     {"POST", "/api/sessions/{id}/autopilot/next", api_sessions_autopilot_next, HTTP_SIGNED_IN, 0},
+    /* The web UI: its files under the bundle's hash, and its page for / and
+     * every other GET path (the UI routes in the browser; the handler
+     * answers /api/... and /assets/... paths as routes that do not exist). */
+    {"GET", "/assets/{hash}/{path...}", api_web_asset, HTTP_PUBLIC, 0},
+    {"GET", "/", api_web_page, HTTP_PUBLIC, 0},
+    {"GET", "/{path...}", api_web_page, HTTP_PUBLIC, 0},
 };
 
 const http_route *api_routes(size_t *n)

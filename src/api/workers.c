@@ -1,15 +1,13 @@
 /* Workers and jobs for operators (admin routes: 404 to anyone else):
- * GET /api/workers/health, /api/workers/stats, /api/workers/dashboard (the
- * same as an HTML page), POST /api/admin/jobs/{id}/retry, DELETE
- * /api/admin/jobs/{id}. */
+ * GET /api/workers/health, /api/workers/stats, /api/workers/dashboard (a
+ * redirect to the web UI's /admin/workers), POST /api/admin/jobs/{id}/retry,
+ * DELETE /api/admin/jobs/{id}. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "auth/audit.h"
-#include "core/buf.h"
 #include "core/clock.h"
-#include "core/html.h"
 #include "jobs/queue.h"
 #include "jobs/worker.h"
 
@@ -95,91 +93,12 @@ void api_workers_stats(http_req *req, http_res *res)
     http_res_json(res, 200, json_pack("{s:s, s:o}", "generated_at", now, "queues", queues));
 }
 
-/* Text for HTML (the page's buffer is large; a cut page shows as such). */
-static void html_text(buf *out, const char *s)
-{
-    html_append_text(out, s, strlen(s));
-}
-
-/* One queue's counts as a horizontal stacked bar (SVG presentation attributes
- * only: the page's CSP allows no inline style). */
-static void svg_bar(buf *out, const queue_stats *q, int y)
-{
-    static const struct { const char *label, *color; } parts[] = {
-        {"queued", "#6b8ec7"}, {"running", "#e0a43a"}, {"succeeded", "#4caf6a"}, {"failed", "#d9822b"},
-        {"dead", "#c0392b"},
-    };
-    int64_t values[] = {q->queued, q->running, q->succeeded, q->failed, q->dead};
-    int64_t total = 0;
-    for (int i = 0; i < 5; i++)
-        total += values[i];
-    double x = 160.0;
-    buf_printf(out, "<text x=\"0\" y=\"%d\" font-size=\"14\">", y + 15);
-    html_text(out, q->queue);
-    buf_append_str(out, "</text>");
-    for (int i = 0; i < 5 && total > 0; i++) {
-        double w = 560.0 * (double)values[i] / (double)total;
-        if (w <= 0.0)
-            continue;
-        buf_printf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"20\" fill=\"%s\"><title>%s: %lld</title></rect>",
-                   x, y, w, parts[i].color, parts[i].label, (long long)values[i]);
-        x += w;
-    }
-}
-
+/* The page of workers and queues is the web UI's /admin/workers now; the old
+ * address sends there (303, so a bookmark's GET stays a GET). */
 void api_workers_dashboard(http_req *req, http_res *res)
 {
-    api_ctx *c = req->ctx;
-    queue_stats *stats = arena_calloc(req->arena, sizeof *stats * MAX_QUEUES);
-    worker_info *workers = arena_calloc(req->arena, sizeof *workers * MAX_WORKERS);
-    size_t n = 0, nw = 0;
-    if (!load_stats(req, res, stats, &n))
-        return;
-    db *d = api_db(req, res);
-    em_error err = {0};
-    if (d == NULL)
-        return;
-    int rc = queue_workers(d, clock_now_ms(), WORKERS_WINDOW_S, workers, MAX_WORKERS, &nw, &err);
-    if (rc != EM_OK) {
-        api_error(res, rc, &err);
-        return;
-    }
-    buf page;
-    buf_init(&page, 1024 * 1024);
-    buf_append_str(&page, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                          "<meta http-equiv=\"refresh\" content=\"5\"><title>exammentor workers</title></head><body>"
-                          "<h1>Workers</h1><table><tr><th>worker</th><th>queues</th><th>threads</th>"
-                          "<th>heartbeat</th><th>state</th></tr>");
-    for (size_t i = 0; i < nw; i++) {
-        buf_append_str(&page, "<tr><td>");
-        html_text(&page, workers[i].id);
-        buf_append_str(&page, "</td><td>");
-        html_text(&page, workers[i].queues);
-        buf_printf(&page, "</td><td>%d</td><td>%.0f s ago</td><td>%s</td></tr>", workers[i].concurrency,
-                   workers[i].heartbeat_age_s, workers[i].stopped ? "stopped" : alive(c, &workers[i]) ? "alive" : "silent");
-    }
-    buf_append_str(&page, "</table><h1>Queues</h1><table><tr><th>queue</th><th>queued</th><th>running</th>"
-                          "<th>succeeded</th><th>failed</th><th>dead</th><th>per minute</th><th>p50 ms</th>"
-                          "<th>p95 ms</th></tr>");
-    for (size_t i = 0; i < n; i++) {
-        const queue_stats *q = &stats[i];
-        buf_append_str(&page, "<tr><td>");
-        html_text(&page, q->queue);
-        buf_printf(&page, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%.1f</td>"
-                          "<td>%.1f</td><td>%.1f</td></tr>",
-                   (long long)q->queued, (long long)q->running, (long long)q->succeeded, (long long)q->failed,
-                   (long long)q->dead, q->throughput_per_min, q->p50_ms, q->p95_ms);
-    }
-    buf_printf(&page, "</table><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"740\" height=\"%zu\" role=\"img\" "
-                      "aria-label=\"jobs per queue by status\">",
-               30 * n + 10);
-    for (size_t i = 0; i < n; i++)
-        svg_bar(&page, &stats[i], (int)(30 * i + 5));
-    buf_append_str(&page, "</svg><p>Bars: queued (blue), running (amber), succeeded (green), failed (orange), "
-                          "dead (red). The page refreshes every 5 s.</p></body></html>");
-    http_res_header(res, "Cache-Control", "no-store");
-    http_res_body(res, 200, "text/html; charset=utf-8", page.data, page.len);
-    buf_cleanup(&page);
+    http_res_header(res, "Location", "/admin/workers");
+    http_res_body(res, 303, NULL, NULL, 0);
 }
 
 /* What an operator's retry or delete runs: the kinds' steps (a deleted

@@ -14,10 +14,15 @@
 #include "jobs/worker.h"
 #include "llm/provider.h"
 #include "content/wordnet.h"
+#include "web/store.h"
 #include "materials/passages.h"
 #include "net/http_client.h"
 
 extern char **environ;
+
+/* How often the serving pool copies SQLite's WAL back: often enough that the
+ * WAL stays small (a few hundred pages at full write load). */
+#define APP_CHECKPOINT_MS 100
 
 int app_load_config(config *cfg, em_error *err)
 {
@@ -55,7 +60,8 @@ size_t app_check_config(const config *cfg, config_problem *out, size_t max, size
     em_error pe = {0};
     if (cfg->first_superuser_password != NULL && !cfg->first_superuser_password_generated &&
         password_check_policy(cfg->first_superuser_password, email[0] != '\0' ? email : NULL, &pe) != EM_OK) {
-        snprintf(msg, sizeof msg, "FIRST_SUPERUSER_PASSWORD does not pass the password policy: %.130s", pe.msg);
+        snprintf(msg, sizeof msg, "FIRST_SUPERUSER_PASSWORD does not pass the password policy: %.130s",
+                 pe.msg);
         add_finding(out, max, &n, fatal, "FIRST_SUPERUSER_PASSWORD", strict, msg);
     }
     bool named = false;
@@ -109,6 +115,7 @@ static void build_settings(app *a)
         .passages = a->passages,
         .wordnet = a->wordnet,
         .tutor = a->tutor,
+        .web = a->web,
     };
 }
 
@@ -131,7 +138,8 @@ static void open_wordnet(app *a)
     em_error e = {0};
     int rc = wordnet_open(dir != NULL && dir[0] ? dir : NULL, &a->wordnet, &e);
     if (rc != EM_OK)
-        log_msg(rc == EM_E_NOT_FOUND ? LOG_INFO : LOG_WARN, "WordNet not used for quiz distractors: %s", e.msg);
+        log_msg(rc == EM_E_NOT_FOUND ? LOG_INFO : LOG_WARN, "WordNet not used for quiz distractors: %s",
+                e.msg);
 }
 
 int app_init(app *a, config *cfg, em_error *err)
@@ -157,7 +165,11 @@ int app_init(app *a, config *cfg, em_error *err)
         .s3_access_key = c->s3_access_key_id,
         .s3_secret_key = c->s3_secret_access_key,
     };
-    db_options dbo = {.timeout_ms = c->db_timeout_ms, .sqlite_sync_normal = c->sqlite_sync_normal};
+    /* SQLite's WAL is copied back by the pool's own thread, never by a commit
+     * that answers a request (db.h, checkpoint_ms). */
+    db_options dbo = {.timeout_ms = c->db_timeout_ms,
+                      .sqlite_sync_normal = c->sqlite_sync_normal,
+                      .checkpoint_ms = APP_CHECKPOINT_MS};
     /* Before any thread exists: libcurl's global set-up must not race its users. */
     if (needs_outbound(c) && net_global_init() != EM_OK) {
         config_cleanup(&a->cfg);
@@ -180,8 +192,18 @@ int app_init(app *a, config *cfg, em_error *err)
     snprintf(a->spool_dir, sizeof a->spool_dir, "%s/tmp", c->data_dir);
     int e = files_mkdirs(a->spool_dir, strlen(a->spool_dir));
     if (e != 0) {
-        rc = em_error_set(err, EM_E_IO, "cannot make the upload spool directory DATA_DIR/tmp: %s", strerror(e));
+        rc = em_error_set(err, EM_E_IO, "cannot make the upload spool directory DATA_DIR/tmp: %s",
+                          strerror(e));
         goto fail_storage;
+    }
+    if (c->web_dir != NULL && c->web_dir[0] != '\0') {
+        rc = webstore_open_dir(c->web_dir, &a->web, err);
+        if (rc != EM_OK)
+            goto fail_storage;
+        log_emit(LOG_INFO, "web UI read from a directory per request (no caching)",
+                 json_pack("{s:s}", "web_dir", c->web_dir));
+    } else {
+        a->web = webstore_new_embedded();
     }
     a->passages = passages_cache_new((size_t)c->tutor_index_cache_mb * 1024 * 1024);
     open_wordnet(a);
@@ -206,6 +228,7 @@ void app_cleanup(app *a)
     api_tutor_free(a->tutor); /* waits for producers still finishing */
     passages_cache_free(a->passages);
     wordnet_free(a->wordnet);
+    webstore_free(a->web);
     storage_close(a->files);
     dbpool_free(a->db);
     accounts_free(a->accounts);
@@ -249,13 +272,14 @@ static bool show_on_terminal(const char *email, const char *password)
     if (fd < 0)
         return false;
     char text[768];
-    int n = snprintf(text, sizeof text,
-                     "\n  The first admin account was created:\n"
-                     "      email     %s\n"
-                     "      password  %s\n"
-                     "  It is shown only this once. Change it after logging in, or set FIRST_SUPERUSER_PASSWORD\n"
-                     "  before the first start. `exammentor users set-password %s` sets a new one.\n\n",
-                     email, password, email);
+    int n =
+        snprintf(text, sizeof text,
+                 "\n  The first admin account was created:\n"
+                 "      email     %s\n"
+                 "      password  %s\n"
+                 "  It is shown only this once. Change it after logging in, or set FIRST_SUPERUSER_PASSWORD\n"
+                 "  before the first start. `exammentor users set-password %s` sets a new one.\n\n",
+                 email, password, email);
     bool ok = n > 0 && write(fd, text, (size_t)n) == n;
     close(fd);
     return ok;
@@ -277,8 +301,8 @@ int app_ensure_superuser(app *a, em_error *err)
         return rc;
     bool generated = c->first_superuser_password_generated;
     superuser_state state = SUPERUSER_EXISTS;
-    rc = accounts_ensure_superuser(a->accounts, d, c->first_superuser, c->first_superuser_password, !generated,
-                                   &state, err);
+    rc = accounts_ensure_superuser(a->accounts, d, c->first_superuser, c->first_superuser_password,
+                                   !generated, &state, err);
     app_disconnect(d);
     if (rc != EM_OK)
         return rc;
@@ -287,29 +311,34 @@ int app_ensure_superuser(app *a, em_error *err)
     case SUPERUSER_CREATED:
         log_emit(LOG_INFO, "first superuser created", json_pack("{s:s}", "email", email));
         if (generated && show_on_terminal(email, c->first_superuser_password))
-            log_msg(LOG_WARN, "the first superuser's password was generated and shown once on the terminal "
-                              "(not in this log); `exammentor users set-password %s` sets another",
+            log_msg(LOG_WARN,
+                    "the first superuser's password was generated and shown once on the terminal "
+                    "(not in this log); `exammentor users set-password %s` sets another",
                     email);
         else if (generated)
-            log_msg(LOG_WARN, "the first superuser's password was generated and there is no terminal to show "
-                              "it on: set one with `exammentor users set-password %s`",
+            log_msg(LOG_WARN,
+                    "the first superuser's password was generated and there is no terminal to show "
+                    "it on: set one with `exammentor users set-password %s`",
                     email);
         break;
     case SUPERUSER_PASSWORD_DIFFERS:
-        log_msg(LOG_WARN, "FIRST_SUPERUSER_PASSWORD does not match the existing account %s: the variable only "
-                          "creates the first admin and is ignored now; `exammentor users set-password %s` "
-                          "changes the password",
+        log_msg(LOG_WARN,
+                "FIRST_SUPERUSER_PASSWORD does not match the existing account %s: the variable only "
+                "creates the first admin and is ignored now; `exammentor users set-password %s` "
+                "changes the password",
                 email, email);
         break;
     case SUPERUSER_NOT_ADMIN:
-        log_msg(LOG_WARN, "FIRST_SUPERUSER %s is an account without the admin role: "
-                          "`exammentor users set-role %s admin` makes it one",
+        log_msg(LOG_WARN,
+                "FIRST_SUPERUSER %s is an account without the admin role: "
+                "`exammentor users set-role %s admin` makes it one",
                 email, email);
         break;
     case SUPERUSER_EXISTS:
         if (generated)
-            log_msg(LOG_INFO, "the first superuser %s exists; FIRST_SUPERUSER_PASSWORD is not set, so its "
-                              "password is unchanged (`exammentor users set-password %s` sets one)",
+            log_msg(LOG_INFO,
+                    "the first superuser %s exists; FIRST_SUPERUSER_PASSWORD is not set, so its "
+                    "password is unchanged (`exammentor users set-password %s` sets one)",
                     email, email);
         break;
     }

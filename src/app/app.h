@@ -32,6 +32,7 @@ typedef struct app {
     const struct llm_provider *llm; /* the tutor's engine (LLM_PROVIDER), static */
     struct passages_cache *passages; /* owned: built material indexes (TUTOR_INDEX_CACHE_MB) */
     struct wordnet *wordnet;         /* owned, NULL without one: sister terms for quiz distractors (WORDNET_DIR) */
+    struct webstore *web;       /* owned: the web UI's files (compiled in, or WEB_DIR / serve --web-dir) */
     api_tutor *tutor;           /* owned: the tutor's stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
     api_ctx api;                /* what the handlers get as req->ctx */
     jobs_table jobs;            /* what a started worker runs (its options point in here) */

@@ -14,16 +14,19 @@
 #include "http/server.h"
 
 static const char usage[] =
-    "Usage: exammentor serve [--host ADDR] [--port N] [--no-worker]\n"
+    "Usage: exammentor serve [--host ADDR] [--port N] [--web-dir DIR] [--no-worker]\n"
     "\n"
     "Serve the HTTP API, and run background jobs in the same process (one command\n"
     "runs everything on one machine). Pending database migrations are applied first.\n"
     "Stops gracefully on SIGTERM or SIGINT: no new connections, in-flight\n"
     "requests finish within SHUTDOWN_GRACE_SECONDS, the database is closed.\n"
     "\n"
-    "Options (override HOST and PORT from the configuration):\n"
+    "Options (override HOST, PORT and WEB_DIR from the configuration):\n"
     "  --host ADDR   address to bind (default 127.0.0.1 in local, else 0.0.0.0)\n"
     "  --port N      port to listen on; 0 picks a free one (default 8000)\n"
+    "  --web-dir DIR serve the web UI from DIR, read at every request and never\n"
+    "                cached for long (working on the UI without rebuilding), instead\n"
+    "                of the copy of web/ compiled into the binary\n"
     "  --no-worker   do not run jobs here (run `exammentor worker` processes instead)\n"
     "  -h, --help    show this help\n";
 
@@ -44,11 +47,13 @@ int cmd_serve(int argc, char **argv)
     static const struct option opts[] = {
         {"host", required_argument, NULL, 'H'},
         {"port", required_argument, NULL, 'p'},
+        {"web-dir", required_argument, NULL, 'D'},
         {"no-worker", no_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *host = NULL;
+    const char *web_dir = NULL;
     long port = -1;
     bool with_worker = true;
     int c;
@@ -63,6 +68,9 @@ int cmd_serve(int argc, char **argv)
             port = strcmp(optarg, "0") == 0 ? 0 : cli_parse_count(optarg, 65535);
             if (port < 0)
                 return cli_usage_error("serve", "--port must be a number from 0 to 65535");
+            break;
+        case 'D':
+            web_dir = optarg;
             break;
         case 'W':
             with_worker = false;
@@ -91,6 +99,10 @@ int cmd_serve(int argc, char **argv)
     }
     if (port >= 0)
         cfg.port = (int)port;
+    if (web_dir != NULL) {
+        free(cfg.web_dir);
+        cfg.web_dir = em_strdup(web_dir);
+    }
     log_level level = LOG_INFO;
     log_level_parse(cfg.log_level, &level);
     log_configure(level, 1);

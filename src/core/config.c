@@ -398,6 +398,7 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->job_retry_base_ms = 2000;
     c->worker_queues = dup_or(&l, "WORKER_QUEUES", "default");
     c->wordnet_dir = dup_or(&l, "WORDNET_DIR", NULL);
+    c->web_dir = dup_or(&l, "WEB_DIR", NULL);
     c->storage_url = dup_or(&l, "STORAGE_URL", NULL);
     c->s3_endpoint = dup_or(&l, "S3_ENDPOINT", NULL);
     c->s3_region = dup_or(&l, "S3_REGION", "us-east-1");
@@ -525,7 +526,7 @@ void config_cleanup(config *c)
                       &c->openai_base_url, &c->openai_model, &c->gemini_api_key,
                       &c->gemini_model, &c->anthropic_api_key, &c->redis_url, &c->smtp_host,
                       &c->smtp_user, &c->smtp_password, &c->emails_from_email, &c->worker_queues,
-                      &c->wordnet_dir};
+                      &c->wordnet_dir, &c->web_dir};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
         free(*owned[i]);
         *owned[i] = NULL;

@@ -53,6 +53,8 @@ typedef struct config {
     char *worker_queues;              /* WORKER_QUEUES: comma-separated, default "default" */
     char *wordnet_dir;                /* WORDNET_DIR: WordNet's database for quiz distractors, default
                                          Debian's wordnet-base; "none" to do without */
+    char *web_dir;                    /* WEB_DIR: serve the web UI from this directory, read per request,
+                                         instead of the compiled-in one (serve --web-dir); NULL: compiled-in */
     char *storage_url;                /* STORAGE_URL: "" = DATA_DIR/files, file:///dir, or s3://bucket[/prefix] */
     char *s3_endpoint;                /* S3_ENDPOINT: e.g. http://127.0.0.1:9000 (path-style requests) */
     char *s3_region;                  /* S3_REGION, default us-east-1 */

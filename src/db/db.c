@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -25,39 +26,54 @@
 #define DB_CACHE_MAX 48
 
 typedef struct cached_stmt {
-    const char *sql;        /* the key: the caller's static string */
-    db_stmt *st;            /* owned by the connection */
-    bool busy;              /* handed out and not yet given back */
+    const char *sql; /* the key: the caller's static string */
+    db_stmt *st;     /* owned by the connection */
+    bool busy;       /* handed out and not yet given back */
 } cached_stmt;
 
 struct db {
-    const db_backend *be;   /* chosen once at open, never changes */
-    void *conn;             /* owned by the backend, freed with be->close */
-    int open_stmts;         /* statements not yet finalized (must be 0 at close) */
-    int tx_depth;           /* open db_begin levels: 1 the transaction, more its savepoints */
+    const db_backend *be; /* chosen once at open, never changes */
+    void *conn;           /* owned by the backend, freed with be->close */
+    int open_stmts;       /* statements not yet finalized (must be 0 at close) */
+    int tx_depth;         /* open db_begin levels: 1 the transaction, more its savepoints */
     cached_stmt cache[DB_CACHE_MAX];
     int ncache;
+    /* SQLite connections of one pool share the pool's writer lock: the
+     * outermost db_begin takes it before BEGIN IMMEDIATE and the end of the
+     * transaction gives it back, so the pool's writers queue on a mutex
+     * (woken the moment the writer before them ends) instead of polling
+     * SQLite's lock in the busy handler. NULL elsewhere. */
+    pthread_mutex_t *writer;
+    bool holds_writer;
 };
+
+static void tx_ended(db *d);
 
 /* A statement moves READY -> ROWS -> DONE; db_reset brings it back to READY. */
 enum { STMT_READY = 0, STMT_ROWS = 1, STMT_DONE = 2 };
 
 struct db_stmt {
-    db *d;                  /* borrowed; outlives the statement */
-    void *impl;             /* owned by the backend, freed with be->finalize */
-    int state;              /* STMT_READY, STMT_ROWS or STMT_DONE */
-    int last_rc;            /* DB_DONE or the error that ended the run */
-    int cache_slot;         /* index in d->cache, or -1 */
+    db *d;          /* borrowed; outlives the statement */
+    void *impl;     /* owned by the backend, freed with be->finalize */
+    int state;      /* STMT_READY, STMT_ROWS or STMT_DONE */
+    int last_rc;    /* DB_DONE or the error that ended the run */
+    int cache_slot; /* index in d->cache, or -1 */
 };
 
 struct dbpool {
-    char *url;              /* owned copy of the URL */
+    char *url; /* owned copy of the URL */
     db_options opts;
     db_dialect dialect;
-    pthread_key_t key;      /* the calling thread's db *, or NULL */
-    pthread_mutex_t mu;     /* guards conns/n/cap */
-    db **conns;             /* owned: every connection opened through the pool */
+    pthread_key_t key;  /* the calling thread's db *, or NULL */
+    pthread_mutex_t mu; /* guards conns/n/cap */
+    db **conns;         /* owned: every connection opened through the pool */
     size_t n, cap;
+    /* The checkpoint thread (SQLite with opts.checkpoint_ms > 0). */
+    bool checkpointing;  /* the thread runs */
+    bool stopping;       /* guarded by mu: dbpool_free asks the thread to end */
+    pthread_cond_t wake; /* signalled on stopping (CLOCK_MONOTONIC waits) */
+    pthread_t checkpointer;
+    pthread_mutex_t writer; /* SQLite: the writer lock of the pool's connections (struct db) */
 };
 
 /* ---- helpers shared with the backends ---- */
@@ -221,8 +237,7 @@ int db_open(const char *url, const db_options *opts, db **out, em_error *err)
         target = url;
         break;
     default:
-        rc = em_error_set(err, EM_E_INVAL,
-                          "unsupported database URL: expected sqlite: or postgres://");
+        rc = em_error_set(err, EM_E_INVAL, "unsupported database URL: expected sqlite: or postgres://");
         goto done;
     }
     rc = be->open(target, opts, &conn, err);
@@ -247,6 +262,7 @@ void db_close(db *d)
     }
     d->ncache = 0;
     assert(d->open_stmts == 0 && "finalize every statement before db_close");
+    tx_ended(d); /* closing ends a transaction left open */
     d->be->close(d->conn);
     free(d);
 }
@@ -338,15 +354,30 @@ static int savepoint(db *d, const char *verb, int level, em_error *err)
     return d->be->exec(d->conn, sql, err);
 }
 
+/* The transaction is over (tx_depth 0): give the writer lock back. */
+static void tx_ended(db *d)
+{
+    if (d->holds_writer) {
+        d->holds_writer = false;
+        pthread_mutex_unlock(d->writer);
+    }
+}
+
 int db_begin(db *d, em_error *err)
 {
     assert(d != NULL);
     if (d->tx_depth == 0) {
         if (d->be->in_tx(d->conn))
             return em_error_set(err, EM_E_INVAL, "a transaction is already open outside db_begin");
+        if (d->writer != NULL) {
+            pthread_mutex_lock(d->writer);
+            d->holds_writer = true;
+        }
         int rc = d->be->begin(d->conn, err);
         if (rc == EM_OK)
             d->tx_depth = 1;
+        else
+            tx_ended(d);
         return rc;
     }
     if (d->tx_depth >= DB_MAX_TX_DEPTH)
@@ -373,6 +404,8 @@ int db_commit(db *d, em_error *err)
      * for the caller's db_rollback. */
     if (rc == EM_OK || !d->be->in_tx(d->conn))
         d->tx_depth = level - 1;
+    if (d->tx_depth == 0)
+        tx_ended(d);
     return rc;
 }
 
@@ -383,10 +416,12 @@ void db_rollback(db *d)
     int level = d->tx_depth--;
     if (!d->be->in_tx(d->conn)) {
         d->tx_depth = 0;
+        tx_ended(d);
         return;
     }
     if (level == 1) {
         d->be->rollback(d->conn);
+        tx_ended(d);
         return;
     }
     /* Back to the savepoint, then drop it: the outer levels go on. */
@@ -589,6 +624,65 @@ bool db_column_is_null(db_stmt *st, int col)
 
 /* ---- per-thread pool ---- */
 
+/* ---- the checkpoint thread ----
+ * Commits leave the WAL to grow (up to DB_WAL_BACKSTOP_PAGES); this thread
+ * copies it back into the database every checkpoint_ms with a connection of
+ * its own, so no request waits for a checkpoint. */
+
+static void *checkpointer_main(void *arg)
+{
+    dbpool *p = arg;
+    db *d = NULL;
+    bool warned = false;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        int64_t ns = until.tv_nsec + (int64_t)p->opts.checkpoint_ms * 1000000;
+        until.tv_sec += (time_t)(ns / 1000000000);
+        until.tv_nsec = (long)(ns % 1000000000);
+        while (!p->stopping && pthread_cond_timedwait(&p->wake, &p->mu, &until) != ETIMEDOUT) {
+        }
+        if (p->stopping)
+            break;
+        pthread_mutex_unlock(&p->mu);
+        em_error err = {0};
+        int rc = EM_OK;
+        if (d == NULL) {
+            db_options opts = p->opts;
+            opts.must_exist = true;
+            rc = db_open(p->url, &opts, &d, &err);
+        }
+        if (rc == EM_OK)
+            rc = d->be->checkpoint(d->conn, &err);
+        if (rc != EM_OK && !warned) /* once: the next rounds retry */
+            log_msg(LOG_WARN, "db: background checkpoint failed: %s", err.msg);
+        warned = warned || rc != EM_OK;
+        pthread_mutex_lock(&p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+    db_close(d);
+    return NULL;
+}
+
+static int checkpointer_start(dbpool *p, em_error *err)
+{
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0)
+        return em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int prc = pthread_cond_init(&p->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if (prc != 0)
+        return em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
+    if (pthread_create(&p->checkpointer, NULL, checkpointer_main, p) != 0) {
+        pthread_cond_destroy(&p->wake);
+        return em_error_set(err, EM_E_INTERNAL, "cannot start the checkpoint thread");
+    }
+    p->checkpointing = true;
+    return EM_OK;
+}
+
 int dbpool_new(const char *url, const db_options *opts, dbpool **out, em_error *err)
 {
     int rc = EM_OK;
@@ -598,8 +692,7 @@ int dbpool_new(const char *url, const db_options *opts, dbpool **out, em_error *
         return em_error_set(err, EM_E_INVAL, "invalid database URL");
     int dialect = db_dialect_of_url(url);
     if (dialect < 0)
-        return em_error_set(err, EM_E_INVAL,
-                            "unsupported database URL: expected sqlite: or postgres://");
+        return em_error_set(err, EM_E_INVAL, "unsupported database URL: expected sqlite: or postgres://");
     if (dialect == DB_SQLITE && sqlite_target(url) == NULL)
         return em_error_set(err, EM_E_INVAL,
                             "invalid SQLite URL: use sqlite:///absolute/path, "
@@ -614,13 +707,27 @@ int dbpool_new(const char *url, const db_options *opts, dbpool **out, em_error *
         rc = em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
         goto fail_mutex; /* the key exists */
     }
+    if (pthread_mutex_init(&p->writer, NULL) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
+        goto fail_mutex;
+    }
     p->url = em_strdup(url);
     p->dialect = (db_dialect)dialect;
     if (opts != NULL)
         p->opts = *opts;
+    if (p->dialect == DB_SQLITE && p->opts.checkpoint_ms > 0 && strcmp(sqlite_target(url), ":memory:") != 0) {
+        rc = checkpointer_start(p, err);
+        if (rc != EM_OK)
+            goto fail_thread;
+    }
     *out = p;
     return EM_OK;
 
+fail_thread:
+    free(p->url);
+    pthread_mutex_destroy(&p->writer);
+    pthread_mutex_destroy(&p->mu);
 fail_mutex:
     pthread_key_delete(p->key);
 fail_key:
@@ -632,6 +739,14 @@ void dbpool_free(dbpool *p)
 {
     if (p == NULL)
         return;
+    if (p->checkpointing) {
+        pthread_mutex_lock(&p->mu);
+        p->stopping = true;
+        pthread_cond_signal(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->checkpointer, NULL);
+        pthread_cond_destroy(&p->wake);
+    }
     pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < p->n; i++)
         db_close(p->conns[i]);
@@ -639,6 +754,7 @@ void dbpool_free(dbpool *p)
     p->conns = NULL;
     p->n = p->cap = 0;
     pthread_mutex_unlock(&p->mu);
+    pthread_mutex_destroy(&p->writer);
     pthread_mutex_destroy(&p->mu);
     pthread_setspecific(p->key, NULL);
     pthread_key_delete(p->key);
@@ -684,6 +800,8 @@ int dbpool_get(dbpool *p, db **out, em_error *err)
         rc = db_open(p->url, &opts, &d, err);
         if (rc != EM_OK)
             return rc;
+        if (p->dialect == DB_SQLITE)
+            d->writer = &p->writer;
         pool_register(p, d);
         if (pthread_setspecific(p->key, d) != 0) {
             pool_unregister(p, d);
@@ -697,6 +815,7 @@ int dbpool_get(dbpool *p, db **out, em_error *err)
         log_msg(LOG_WARN, "db: a pooled connection still had a transaction open; rolled back");
         d->tx_depth = 0;
         d->be->rollback(d->conn);
+        tx_ended(d);
     }
     rc = d->be->check(d->conn, err);
     if (rc != EM_OK)

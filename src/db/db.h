@@ -10,8 +10,8 @@
  * A `db` is one connection and is used by one thread at a time. A `dbpool` hands
  * each thread its own connection (opened on first use and kept until
  * dbpool_free): SQLite connections are opened with WAL, synchronous=FULL
- * (unless asked for NORMAL), foreign keys on and a busy timeout; a PostgreSQL connection that was lost is re-established on the
- * next dbpool_get. */
+ * (unless asked for NORMAL), foreign keys on and a busy timeout; a PostgreSQL connection that was lost is
+ * re-established on the next dbpool_get. */
 #ifndef EM_DB_DB_H
 #define EM_DB_DB_H
 
@@ -32,13 +32,23 @@ typedef enum db_dialect { DB_SQLITE = 1, DB_POSTGRES = 2 } db_dialect;
 
 /* Options for opening connections. */
 typedef struct db_options {
-    int timeout_ms;   /* SQLite busy timeout; PostgreSQL connect timeout (rounded up to s) */
+    int timeout_ms;          /* SQLite busy timeout; PostgreSQL connect timeout (rounded up to s) */
     bool sqlite_sync_normal; /* SQLite: synchronous=NORMAL (WAL's fast mode: a power cut may lose the
                                 last commits) instead of FULL (every acknowledged commit is on disk) */
-    bool must_exist;  /* SQLite: fail instead of creating a missing database file. The pool
-                         sets it: the file is made once at start (migrations), so a file that
-                         is gone later is a lost database, not a new empty one. */
+    bool must_exist;         /* SQLite: fail instead of creating a missing database file. The pool
+                                sets it: the file is made once at start (migrations), so a file that
+                                is gone later is a lost database, not a new empty one. */
+    int checkpoint_ms;       /* SQLite: > 0 takes WAL checkpoints out of the commits that answer
+                                requests: a pool made with it checkpoints from a thread of its own
+                                every checkpoint_ms, and a commit checkpoints only when the WAL
+                                has grown past DB_WAL_BACKSTOP_PAGES (the thread fell behind).
+                                0: SQLite's default, the commit that fills 1,000 pages copies
+                                them back while its caller waits. */
 } db_options;
+
+/* The WAL size (pages) at which a commit checkpoints anyway when checkpoints
+ * are moved off the commits (db_options.checkpoint_ms). */
+#define DB_WAL_BACKSTOP_PAGES 20000
 
 /* ---- connections ---- */
 
@@ -156,8 +166,10 @@ int db_run_cached(db *d, const char *sql, const char *const *params, int n, em_e
 int64_t db_changes(db *d);
 
 /* ---- per-thread pool ---- */
-/* A pool opens nothing until a thread asks. Free with dbpool_free, after every
- * thread that used it has stopped; dbpool_free(NULL) is a no-op. */
+/* A pool opens nothing until a thread asks (its checkpoint thread, when
+ * opts->checkpoint_ms > 0 on SQLite, opens its own connection on its first
+ * round). Free with dbpool_free, after every thread that used it has stopped;
+ * dbpool_free(NULL) is a no-op. */
 int dbpool_new(const char *url, const db_options *opts, dbpool **out /* OUT */, em_error *err);
 void dbpool_free(dbpool *p);
 /* The calling thread's connection (borrowed; valid until dbpool_free). A

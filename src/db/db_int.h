@@ -19,13 +19,12 @@
 
 /* The operations of one backend. `conn` and `stmt` are the backend's own objects. */
 typedef struct db_backend {
-    const char *name;       /* "sqlite" or "postgres", for logs */
+    const char *name; /* "sqlite" or "postgres", for logs */
     db_dialect dialect;
 
     /* Open a connection described by `target` (SQLite: a file path or
      * ":memory:"; PostgreSQL: the whole URL). *conn is owned, free with close. */
-    int (*open)(const char *target, const db_options *opts, void **conn /* OUT */,
-                em_error *err);
+    int (*open)(const char *target, const db_options *opts, void **conn /* OUT */, em_error *err);
     void (*close)(void *conn);
     int (*exec)(void *conn, const char *sql, em_error *err);
     /* Liveness beyond a query: SQLite checks its file is still there, PostgreSQL
@@ -37,6 +36,9 @@ typedef struct db_backend {
     int (*commit)(void *conn, em_error *err);
     void (*rollback)(void *conn);
     int64_t (*changes)(void *conn);
+    /* Copy what the WAL holds back into the database without waiting for
+     * readers or writers (SQLite); NULL where there is nothing to do. */
+    int (*checkpoint)(void *conn, em_error *err);
 
     /* *stmt is owned, free with finalize. */
     int (*prepare)(void *conn, const char *sql, void **stmt /* OUT */, em_error *err);

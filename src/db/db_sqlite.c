@@ -26,16 +26,16 @@
 #include "db/db_int.h"
 
 typedef struct sqlite_conn {
-    sqlite3 *h;             /* owned */
-    int timeout_ms;         /* how long a writer waits for the lock */
-    char *path;             /* owned absolute path of the file; NULL for :memory: */
-    dev_t dev;              /* device and inode of the file at open */
+    sqlite3 *h;     /* owned */
+    int timeout_ms; /* how long a writer waits for the lock */
+    char *path;     /* owned absolute path of the file; NULL for :memory: */
+    dev_t dev;      /* device and inode of the file at open */
     ino_t ino;
 } sqlite_conn;
 
 typedef struct sqlite_stmt {
-    sqlite_conn *c;         /* borrowed */
-    sqlite3_stmt *h;        /* owned */
+    sqlite_conn *c;  /* borrowed */
+    sqlite3_stmt *h; /* owned */
 } sqlite_stmt;
 
 /* The longest SQL excerpt copied into a log line. */
@@ -51,8 +51,7 @@ static int map_code(int ext)
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
     case SQLITE_IOERR: return EM_E_UNAVAILABLE;
-    case SQLITE_READONLY:
-        return ext == SQLITE_READONLY_DBMOVED ? EM_E_UNAVAILABLE : EM_E_DB;
+    case SQLITE_READONLY: return ext == SQLITE_READONLY_DBMOVED ? EM_E_UNAVAILABLE : EM_E_DB;
     case SQLITE_FULL: return EM_E_IO;
     case SQLITE_TOOBIG: return EM_E_TOO_LARGE;
     case SQLITE_NOMEM: return EM_E_NOMEM;
@@ -188,6 +187,15 @@ static int sq_open(const char *target, const db_options *opts, void **out, em_er
     }
     if (!memory && strcmp(mode, "wal") != 0)
         log_msg(LOG_WARN, "db: SQLite journal mode is %s, not wal", mode);
+    if (opts->checkpoint_ms > 0) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint = %d", DB_WAL_BACKSTOP_PAGES);
+        if (sqlite3_exec(c->h, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+            fail(c->h, "open", NULL, NULL);
+            rc = em_error_set(err, EM_E_UNAVAILABLE, "cannot open the database");
+            goto fail;
+        }
+    }
     if (!memory) {
         c->path = realpath(target, NULL);
         if (c->path == NULL || stat(c->path, &sb) != 0) {
@@ -244,8 +252,7 @@ static int sq_check(void *conn, em_error *err)
         log_msg(LOG_ERROR, "db: SQLite database file %s was replaced", c->path);
         return em_error_set(err, EM_E_UNAVAILABLE, "database unavailable");
     }
-    if (sqlite3_file_control(c->h, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
-        moved) {
+    if (sqlite3_file_control(c->h, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
         log_msg(LOG_ERROR, "db: SQLite database file %s has moved", c->path);
         return em_error_set(err, EM_E_UNAVAILABLE, "database unavailable");
     }
@@ -279,6 +286,17 @@ static int64_t sq_changes(void *conn)
 {
     sqlite_conn *c = conn;
     return sqlite3_changes64(c->h);
+}
+
+/* PASSIVE: copies what no reader still needs and never waits, so it cannot
+ * hold up a request; a busy database is no error (the next round catches up). */
+static int sq_checkpoint(void *conn, em_error *err)
+{
+    sqlite_conn *c = conn;
+    int src = sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (src != SQLITE_OK && src != SQLITE_BUSY && src != SQLITE_LOCKED)
+        return fail(c->h, "checkpoint", NULL, err);
+    return EM_OK;
 }
 
 static int sq_prepare(void *conn, const char *sql, void **out, em_error *err)
@@ -342,8 +360,7 @@ static int bind_result(sqlite_stmt *s, int src)
 static int sq_bind_text(void *stmt, int idx, const char *value)
 {
     sqlite_stmt *s = stmt;
-    return bind_result(s, sqlite3_bind_text(s->h, param_index(s, idx), value, -1,
-                                            SQLITE_TRANSIENT));
+    return bind_result(s, sqlite3_bind_text(s->h, param_index(s, idx), value, -1, SQLITE_TRANSIENT));
 }
 
 static int sq_bind_int64(void *stmt, int idx, int64_t value)
@@ -449,6 +466,7 @@ const db_backend db__sqlite_backend = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .changes = sq_changes,
+    .checkpoint = sq_checkpoint,
     .prepare = sq_prepare,
     .finalize = sq_finalize,
     .reset = sq_reset,

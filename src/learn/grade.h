@@ -88,5 +88,8 @@ int grade_answer(const grade_key *k, const char *given, size_t len, grade_result
  * written when n is 0. text may be NULL when len is 0. Words of invalid
  * UTF-8 are punctuation, as in core/words. */
 size_t grade_normalize(const char *text, size_t len, char *out /* OUT */, size_t n);
+/* Room for a normalised form as it is stored and compared (bytes, NUL
+ * included): longer forms are cut there, alike everywhere. */
+#define GRADE_NORM_MAX 512
 
 #endif

@@ -15,7 +15,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
-#include "core/words.h"
+#include "learn/grade.h"
 
 const char *mc_kind_name(mc_kind k)
 {
@@ -48,52 +48,32 @@ void mc_list_cleanup(mc_list *l)
     l->n = 0;
 }
 
-/* ---- compared forms ---- */
-
-/* Appends the stems of s's words to b, space-separated, at most
- * MC_COMPARE_WORDS of them, stop words left out when skip_stop. */
-static int stems_into(words_stemmer *st, const char *s, bool skip_stop, buf *b)
+void mc_list_keep_since(mc_list *l, size_t first)
 {
-    words_tokenizer t = words_tokenizer_make(s, strlen(s));
-    words_word w;
     size_t kept = 0;
-    while (kept < MC_COMPARE_WORDS && words_next(&t, &w)) {
-        if (w.overlong || w.len == 0)
-            continue;
-        if (skip_stop && words_is_stop(w.text, w.len))
-            continue;
-        char stem[WORDS_STEM_MAX + 1];
-        size_t stem_len = 0;
-        int rc = words_stem(st, w.text, w.len, stem, &stem_len);
-        if (rc != EM_OK)
-            return rc;
-        if (kept > 0)
-            rc = buf_append(b, " ", 1);
-        if (rc == EM_OK)
-            rc = buf_append(b, stem, stem_len);
-        if (rc != EM_OK)
-            return rc;
-        kept++;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->items[i].latest >= first)
+            l->items[kept++] = l->items[i];
+        else
+            found_cleanup(&l->items[i]);
     }
-    return EM_OK;
+    l->n = kept;
 }
 
-/* The compared form of s into *out: owned, or NULL when s is NULL or has no
- * words. Stop words count only when s has nothing else ("not" stays "not"). */
-static int compared_form(words_stemmer *st, const char *s, char **out /* OUT */)
+/* ---- compared forms ---- */
+
+/* The compared form of an answer or key into *out: owned, or NULL when it
+ * has no words. `norm` is its form as given (stored with it), used as is;
+ * without one the form is worked out from `text`. */
+static char *compared_form(const char *norm, const char *text)
 {
-    *out = NULL;
-    if (s == NULL)
-        return EM_OK;
-    buf b;
-    buf_init(&b, (size_t)MC_COMPARE_WORDS * (WORDS_STEM_MAX + 1) + 1);
-    int rc = stems_into(st, s, true, &b);
-    if (rc == EM_OK && b.len == 0)
-        rc = stems_into(st, s, false, &b);
-    if (rc == EM_OK && b.len > 0)
-        *out = buf_steal(&b);
-    buf_cleanup(&b);
-    return rc;
+    if (norm != NULL)
+        return norm[0] != '\0' ? em_strdup(norm) : NULL;
+    if (text == NULL)
+        return NULL;
+    char form[GRADE_NORM_MAX];
+    size_t len = grade_normalize(text, strlen(text), form, sizeof form);
+    return len > 0 ? em_strdup(form) : NULL;
 }
 
 /* s quoted for the student: at most MC_QUOTE_MAX bytes (cut on a character,
@@ -173,9 +153,9 @@ static int cmp_key(const void *pa, const void *pb)
     return strcmp(x->c, y->c);
 }
 
-/* The first of v[0..n) (sorted by cmp_tge_i) whose (topic, answer, key) is
- * (topic, g, e), or NULL. */
-static const att *find_tge(att *const *v, size_t n, const char *topic, const char *g, const char *e)
+/* The position of the first of v[0..n) (sorted by cmp_tge_i) whose (topic,
+ * answer, key) is (topic, g, e), or n when there is none. */
+static size_t find_tge(att *const *v, size_t n, const char *topic, const char *g, const char *e)
 {
     const mc_attempt probe_a = {.topic = topic};
     const att probe = {.a = &probe_a, .g = (char *)g, .e = (char *)e};
@@ -187,7 +167,17 @@ static const att *find_tge(att *const *v, size_t n, const char *topic, const cha
         else
             hi = mid;
     }
-    return lo < n && cmp_tge(v[lo], &probe) == 0 ? v[lo] : NULL;
+    return lo < n && cmp_tge(v[lo], &probe) == 0 ? lo : n;
+}
+
+/* The latest attempt of the run of equal (topic, answer, key) starting at
+ * v[s] (sorted by cmp_tge_i: the run's last). */
+static size_t run_latest(att *const *v, size_t n, size_t s)
+{
+    size_t e = s;
+    while (e + 1 < n && cmp_tge(v[e + 1], v[s]) == 0)
+        e++;
+    return v[e]->i;
 }
 
 /* ---- findings of one rule, ordered by the attempt that completes each ---- */
@@ -202,14 +192,16 @@ typedef struct pending {
     size_t n, cap;
 } pending;
 
-static void pending_push(pending *p, size_t order, mc_kind kind, const char *topic, char *description,
-                         char *advice, char *key)
+/* order: the attempt completing the finding (findings come out in that
+ * order); latest: the latest attempt of its evidence (mc_found.latest). */
+static void pending_push(pending *p, size_t order, size_t latest, mc_kind kind, const char *topic,
+                         char *description, char *advice, char *key)
 {
     if (p->n == p->cap) {
         p->cap = p->cap == 0 ? 8 : 2 * p->cap;
         p->v = em_realloc(p->v, p->cap * sizeof *p->v);
     }
-    p->v[p->n++] = (pend){order, {kind, em_strdup(topic), description, advice, key}};
+    p->v[p->n++] = (pend){order, {kind, em_strdup(topic), description, advice, key, latest}};
 }
 
 static int cmp_pend(const void *pa, const void *pb)
@@ -227,14 +219,6 @@ static void pending_flush(pending *p, mc_list *out)
         for (size_t i = 0; i < p->n; i++)
             out->items[out->n++] = p->v[i].f;
     }
-    free(p->v);
-    *p = (pending){0};
-}
-
-static void pending_cleanup(pending *p)
-{
-    for (size_t i = 0; i < p->n; i++)
-        found_cleanup(&p->v[i].f);
     free(p->v);
     *p = (pending){0};
 }
@@ -314,8 +298,11 @@ static void rule_repeated(att *const *v, size_t n, pending *out)
                 advice = em_asprintf("Reread '%s' and check what '%s' means before choosing it again.", t, g);
             }
             char *key = em_asprintf("%s|%s|%s", mc_kind_name(MC_REPEATED_WRONG_OPTION), v[s]->g, a->topic);
-            pending_push(out, first[MC_REPEAT_MIN - 1], MC_REPEATED_WRONG_OPTION, a->topic, buf_steal(&d),
-                         advice, key);
+            size_t latest = 0;
+            for (size_t j = s; j < e; j++)
+                latest = v[j]->i > latest ? v[j]->i : latest;
+            pending_push(out, first[MC_REPEAT_MIN - 1], latest, MC_REPEATED_WRONG_OPTION, a->topic,
+                         buf_steal(&d), advice, key);
             buf_cleanup(&d);
             free(g);
             free(t);
@@ -333,9 +320,10 @@ static void rule_swapped(att *const *v, size_t n, pending *out)
             continue; /* the first of each run only */
         if (strcmp(v[s]->g, v[s]->e) >= 0)
             continue; /* each pair once, from its smaller side */
-        const att *back = find_tge(v, n, v[s]->a->topic, v[s]->e, v[s]->g);
-        if (back == NULL)
+        size_t b = find_tge(v, n, v[s]->a->topic, v[s]->e, v[s]->g);
+        if (b == n)
             continue;
+        const att *back = v[b];
         const mc_attempt *a = v[s]->a;
         char *x = quote(given_shown(a)), *y = quote(a->expected_text), *t = quote(a->topic);
         char *description = em_asprintf(
@@ -345,7 +333,9 @@ static void rule_swapped(att *const *v, size_t n, pending *out)
                                    x, y, t);
         char *key = em_asprintf("%s|%s|%s|%s", mc_kind_name(MC_SWAPPED_TERMS), v[s]->g, v[s]->e, a->topic);
         size_t order = v[s]->i > back->i ? v[s]->i : back->i;
-        pending_push(out, order, MC_SWAPPED_TERMS, a->topic, description, advice, key);
+        size_t here = run_latest(v, n, s), there = run_latest(v, n, b);
+        pending_push(out, order, here > there ? here : there, MC_SWAPPED_TERMS, a->topic, description, advice,
+                     key);
         free(x);
         free(y);
         free(t);
@@ -377,7 +367,8 @@ static void rule_forgotten(const bkt_params *p, att *const *v, size_t n, pending
                                                "than learning it anew later.",
                                                t);
                     char *key = em_asprintf("%s|%s", mc_kind_name(MC_FORGOTTEN_AFTER_MASTERY), topic);
-                    pending_push(out, v[j]->i, MC_FORGOTTEN_AFTER_MASTERY, topic, description, advice, key);
+                    pending_push(out, v[j]->i, v[j]->i, MC_FORGOTTEN_AFTER_MASTERY, topic, description,
+                                 advice, key);
                     free(t);
                     break;
                 }
@@ -399,7 +390,7 @@ static void rule_other_key(att *const *all, size_t n_all, att *const *w, size_t 
         if (s > 0 && cmp_tge(w[s], w[s - 1]) == 0)
             continue;
         const mc_attempt *a = w[s]->a;
-        if (find_tge(all, n_all, a->topic, w[s]->e, w[s]->g) != NULL)
+        if (find_tge(all, n_all, a->topic, w[s]->e, w[s]->g) != n_all)
             continue; /* swapped both ways: the swapped rule names it */
         size_t lo = 0, hi = n_keys;
         while (lo < hi) {
@@ -437,7 +428,8 @@ static void rule_other_key(att *const *all, size_t n_all, att *const *w, size_t 
             "Look up '%s' and '%s' in '%s' and note what each one means: they are not the same.", x, y, t);
         char *key =
             em_asprintf("%s|%s|%s|%s", mc_kind_name(MC_OTHER_QUESTIONS_KEY), w[s]->g, w[s]->e, a->topic);
-        pending_push(out, w[s]->i, MC_OTHER_QUESTIONS_KEY, a->topic, description, advice, key);
+        pending_push(out, w[s]->i, run_latest(w, n, s), MC_OTHER_QUESTIONS_KEY, a->topic, description, advice,
+                     key);
         free(x);
         free(y);
         free(t);
@@ -466,10 +458,7 @@ int mc_detect(const bkt_params *p, const mc_attempt *a, size_t n, const mc_key *
     if (n == 0)
         return EM_OK;
 
-    /* Taken in stages; everything below is freed at `done`. */
-    words_stemmer *st = words_stemmer_new(err);
-    if (st == NULL)
-        return EM_E_INTERNAL;
+    /* Taken in stages; everything below is freed at the end. */
     att *at = em_calloc(n, sizeof *at);
     keyc *kc = em_calloc(n_keys == 0 ? 1 : n_keys, sizeof *kc);
     att **by_topic = em_calloc(n, sizeof *by_topic);
@@ -485,11 +474,8 @@ int mc_detect(const bkt_params *p, const mc_attempt *a, size_t n, const mc_key *
         by_topic[i] = &at[i];
         if (a[i].correct)
             continue; /* only wrong answers are compared */
-        rc = compared_form(st, given_shown(&a[i]), &at[i].g);
-        if (rc == EM_OK)
-            rc = compared_form(st, a[i].expected_text, &at[i].e);
-        if (rc != EM_OK)
-            goto done;
+        at[i].g = compared_form(a[i].given_norm, given_shown(&a[i]));
+        at[i].e = compared_form(a[i].expected_norm, a[i].expected_text);
         if (at[i].g == NULL)
             continue;
         if (a[i].choice)
@@ -498,11 +484,7 @@ int mc_detect(const bkt_params *p, const mc_attempt *a, size_t n, const mc_key *
             wrong[n_wrong++] = &at[i];
     }
     for (size_t i = 0; i < n_keys; i++) {
-        const char *text = keys[i].key_text != NULL ? keys[i].key_text : keys[i].key_norm;
-        char *c = NULL;
-        rc = compared_form(st, text, &c);
-        if (rc != EM_OK)
-            goto done;
+        char *c = compared_form(keys[i].key_norm, keys[i].key_text);
         if (c != NULL)
             kc[n_kc++] = (keyc){&keys[i], c};
     }
@@ -523,12 +505,6 @@ int mc_detect(const bkt_params *p, const mc_attempt *a, size_t n, const mc_key *
     rule_other_key(wrong, n_wrong, written, n_written, kc, n_kc, &found);
     pending_flush(&found, out);
 
-done:
-    pending_cleanup(&found);
-    if (rc != EM_OK) {
-        mc_list_cleanup(out);
-        em_error_set(err, rc, "could not compare the answers: %s", em_strerror(rc));
-    }
     for (size_t i = 0; i < n; i++) {
         free(at[i].g);
         free(at[i].e);
@@ -541,7 +517,6 @@ done:
     free(by_topic);
     free(kc);
     free(at);
-    words_stemmer_free(st);
     return rc;
 }
 

@@ -19,10 +19,11 @@
  *   choice says nothing more than a wrong answer; its repetition is the first
  *   rule. A pair already reported as swapped terms is not reported again here.
  *
- * Answers and keys are compared by their words' Snowball stems with stop
- * words left out ("The Mitochondria." and "mitochondrion" match), from the
- * text when there is text, else from the normalised form given. Pure: no I/O;
- * a stemmer is made per call. docs/internals/model.md has the reasons. */
+ * Answers and keys are compared in learn/grade.h's normalised form (their
+ * words' Snowball stems, stop words left out: "The Mitochondria." and
+ * "mitochondria" match): the form given with an attempt or key when there is
+ * one (stored forms spare the stemming), else worked out from its text.
+ * Pure: no I/O. docs/internals/model.md has the reasons. */
 #ifndef EM_LEARN_MISCONCEPTIONS_H
 #define EM_LEARN_MISCONCEPTIONS_H
 
@@ -41,7 +42,6 @@
 #define MC_FORGOTTEN_WRONG 2   /* wrong answers in a row after mastery */
 #define MC_RESOLVE_CORRECT 2   /* correct answers after detection needed to resolve */
 #define MC_QUOTE_MAX 80        /* bytes of an answer or topic quoted in the words */
-#define MC_COMPARE_WORDS 32    /* words of an answer compared (the rest ignored) */
 
 /* ---- input ---- */
 
@@ -55,8 +55,9 @@ typedef struct mc_attempt {
     int option;                /* choice: index chosen, -1 none */
     const char *given_text;    /* borrowed; the option text chosen or the answer written, as
                                   given; may be NULL */
-    const char *given_norm;    /* borrowed; normalised (stemmed) answer, may be NULL */
+    const char *given_norm;    /* borrowed; grade_normalize of the answer shown, may be NULL */
     const char *expected_text; /* borrowed; the key as text; may be NULL */
+    const char *expected_norm; /* borrowed; grade_normalize of the key, may be NULL */
     int64_t at_ms;             /* when answered (attempts come in time order) */
     double seconds;            /* time taken, <0 unknown */
 } mc_attempt;
@@ -88,6 +89,10 @@ typedef struct mc_found {
     char *advice;      /* owned: what to do about it */
     char *key;         /* owned: a stable identity, "<kind>|<topic>|<compared forms of the
                           terms>", so the same misconception is stored once */
+    size_t latest;     /* index (in the attempts given) of the latest attempt among its
+                          evidence: a caller adding new attempts to a history keeps the
+                          findings with latest >= the first new one, as the others were
+                          found before */
 } mc_found;
 
 typedef struct mc_list {
@@ -97,6 +102,10 @@ typedef struct mc_list {
 
 /* Frees the items; the list is empty afterwards (cleaning twice is fine). */
 void mc_list_cleanup(mc_list *l);
+/* Keeps the findings whose evidence reaches attempt `first` or later
+ * (mc_found.latest >= first), in order, and frees the others: with `first`
+ * the first new attempt, what the new attempts found or confirmed. */
+void mc_list_keep_since(mc_list *l, size_t first);
 
 /* ---- detection ---- */
 

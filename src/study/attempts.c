@@ -109,12 +109,13 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
     db_stmt *st = NULL;
     int rc = db_prepare_cached(
         d,
-        "SELECT question_id, topic, term, correct, given_option, given, expected, answered_at, "
-        "seconds, choice, chosen, given_norm FROM attempts "
-        "WHERE user_id = $1 AND kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR quiz_id IN "
+        "SELECT a.question_id, a.topic, a.term, a.correct, a.given_option, a.given, a.expected, "
+        "a.answered_at, a.seconds, a.choice, a.chosen, a.given_norm, i.answer_norm FROM attempts a "
+        "LEFT JOIN quiz_items i ON i.quiz_id = a.quiz_id AND i.position = a.position "
+        "WHERE a.user_id = $1 AND a.kind = 'quiz' AND (CAST($2 AS TEXT) IS NULL OR a.quiz_id IN "
         "(SELECT id FROM quizzes WHERE session_id = $2)) "
         /* the index's order: no sort of the whole history */
-        "ORDER BY answered_at DESC LIMIT $3",
+        "ORDER BY a.answered_at DESC LIMIT $3",
         &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
@@ -142,6 +143,9 @@ int attempts__history(db *d, const char *user_id, const char *session_id, size_t
         a->given_text = keep(&out->owned, &out->n_owned, &cap_owned, given);
         a->given_norm = keep(&out->owned, &out->n_owned, &cap_owned, norm != NULL ? norm : "");
         a->expected_text = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 6));
+        /* the key's stems as the quiz stored them; NULL (worked out from the
+           text) when the question is gone */
+        a->expected_norm = keep(&out->owned, &out->n_owned, &cap_owned, db_column_text(st, 12));
         a->at_ms = iso_ms(db_column_text(st, 7));
         a->seconds = db_column_is_null(st, 8) ? -1 : db_column_double(st, 8);
     }

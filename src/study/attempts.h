@@ -12,10 +12,11 @@
 
 #include "core/err.h"
 #include "db/db.h"
+#include "learn/grade.h"
 #include "learn/misconceptions.h"
 
-#define ATTEMPTS_HISTORY_MAX 2000 /* answers the model reads back at most */
-#define ATTEMPTS_NORM_MAX 512     /* bytes of an answer's stems as stored (learn/grade.h's grade_normalize) */
+#define ATTEMPTS_HISTORY_MAX 2000        /* answers the model reads back at most */
+#define ATTEMPTS_NORM_MAX GRADE_NORM_MAX /* bytes of an answer's stems as stored */
 
 /* One answer to store (everything borrowed). */
 typedef struct attempt_row {

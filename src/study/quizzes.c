@@ -891,6 +891,7 @@ typedef struct item {
     int position;
     char question_id[37];
     char *type, *stem, *options_json, *answer, *topic, *term, *material_id, *section, *quote;
+    char *answer_norm; /* the key's stems (learn/grade.h), as the misconception rules compare it */
     int page;
     double difficulty;
 } item;
@@ -916,6 +917,7 @@ static void stored_quiz_cleanup(stored_quiz *q)
         free(it->material_id);
         free(it->section);
         free(it->quote);
+        free(it->answer_norm);
     }
     free(q->items);
     free(q->session_id);
@@ -957,7 +959,8 @@ static int load_quiz(db *d, const principal *who, const char *quiz_id, bool writ
         rc = db_prepare_cached(
             d,
             "SELECT position, question_id, type, stem, options, answer, topic, term, material_id, "
-            "section, page, quote, difficulty FROM quiz_items WHERE quiz_id = $1 ORDER BY position",
+            "section, page, quote, difficulty, answer_norm FROM quiz_items WHERE quiz_id = $1 "
+            "ORDER BY position",
             &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, quiz_id);
@@ -983,6 +986,7 @@ static int load_quiz(db *d, const principal *who, const char *quiz_id, bool writ
         it->page = db_column_is_null(st, 10) ? -1 : (int)db_column_int64(st, 10);
         it->quote = db_column_strdup(st, 11);
         it->difficulty = db_column_is_null(st, 12) ? -1 : db_column_double(st, 12);
+        it->answer_norm = db_column_strdup(st, 13);
     }
     if (st != NULL)
         db_finalize(st);
@@ -1221,8 +1225,14 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     size_t n_touched = 0;
     if (rc == EM_OK)
         rc = attempts__history(d, who->user_id, NULL, QUIZ_MODEL_ATTEMPTS, &h, err);
-    if (rc == EM_OK)
+    /* Another question's key matters only for a wrong written answer among
+     * these (the findings kept are those the new answers complete). */
+    bool written_wrong = false;
+    for (size_t i = 0; i < q.n; i++)
+        written_wrong |= in[i].given != NULL && !in[i].g.correct && !is_choice(q.items[i].type);
+    if (rc == EM_OK && written_wrong)
         rc = attempts__keys(d, who->user_id, QUIZ_MODEL_KEYS, &keys, err);
+    size_t n_before = h.n;
     if (rc == EM_OK) {
         h.items = em_realloc(h.items, (h.n + q.n + 1) * sizeof *h.items);
         for (size_t i = 0; i < q.n; i++) {
@@ -1241,6 +1251,7 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
                                           .given_text = compared,
                                           .given_norm = norms[i],
                                           .expected_text = it->answer,
+                                          .expected_norm = it->answer_norm,
                                           .at_ms = now_ms,
                                           .seconds = in[i].seconds};
             bool seen = false;
@@ -1251,6 +1262,8 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         }
         rc = mc_detect(&p, h.items, h.n, keys.items, keys.n, &found, err);
     }
+    if (rc == EM_OK)
+        mc_list_keep_since(&found, n_before);
     bool began = false;
     if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
         began = true;

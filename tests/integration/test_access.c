@@ -56,7 +56,6 @@ static const endpoint endpoints[] = {
     {"POST", "/api/admin/tutors/%s/students", "{\"student_id\":\"%s\"}", ARG_TUTOR, false, false, true},
     {"GET", "/api/workers/health", NULL, ARG_OWNER, false, false, true},
     {"GET", "/api/workers/stats", NULL, ARG_OWNER, false, false, true},
-    {"GET", "/api/workers/dashboard", NULL, ARG_OWNER, false, false, true},
     {"GET", "/api/materials?user_id=%s", NULL, ARG_OWNER, true, true, true},
     {"GET", "/api/materials/%s", NULL, ARG_MATERIAL, true, true, true},
     {"GET", "/api/materials/%s/topics", NULL, ARG_MATERIAL, true, true, true},

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/ids.h"
@@ -87,14 +88,20 @@ static void test_db_bind_and_columns(void **state)
     em_error err = {0};
     const char *unicode = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac "
                           "\xf0\x9f\x8e\x93 'quoted' \"double\" $1 back\\slash";
-    struct { const char *id; int64_t n; double x; bool b; const char *s; } rows[] = {
+    struct {
+        const char *id;
+        int64_t n;
+        double x;
+        bool b;
+        const char *s;
+    } rows[] = {
         {"min", INT64_MIN, -1e300, false, unicode},
         {"max", INT64_MAX, 3.141592653589793, true, ""},
         {"zero", 0, 0.1, true, "plain"},
     };
     make_items(f->d);
-    assert_int_equal(db_prepare(f->d, "INSERT INTO items (id, n, x, b, s) VALUES ($1, $2, $3, $4, $5)",
-                                &st, &err), EM_OK);
+    assert_int_equal(
+        db_prepare(f->d, "INSERT INTO items (id, n, x, b, s) VALUES ($1, $2, $3, $4, $5)", &st, &err), EM_OK);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         assert_int_equal(db_bind_text(st, 1, rows[i].id), EM_OK);
         assert_int_equal(db_bind_int64(st, 2, rows[i].n), EM_OK);
@@ -107,8 +114,7 @@ static void test_db_bind_and_columns(void **state)
     }
     db_finalize(st);
 
-    assert_int_equal(db_prepare(f->d, "SELECT id, n, x, b, s FROM items WHERE id = $1", &st, &err),
-                     EM_OK);
+    assert_int_equal(db_prepare(f->d, "SELECT id, n, x, b, s FROM items WHERE id = $1", &st, &err), EM_OK);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         assert_int_equal(db_bind_text(st, 1, rows[i].id), EM_OK);
         assert_int_equal(db_step(st, &err), DB_ROW);
@@ -137,8 +143,8 @@ static void test_db_nulls(void **state)
     db_stmt *st = NULL;
     em_error err = {0};
     make_items(f->d);
-    assert_int_equal(db_prepare(f->d, "INSERT INTO items (id, n, x, b, s) VALUES ($1, $2, $3, $4, $5)",
-                                &st, &err), EM_OK);
+    assert_int_equal(
+        db_prepare(f->d, "INSERT INTO items (id, n, x, b, s) VALUES ($1, $2, $3, $4, $5)", &st, &err), EM_OK);
     assert_int_equal(db_bind_text(st, 1, "n"), EM_OK);
     assert_int_equal(db_bind_null(st, 2), EM_OK);
     assert_int_equal(db_bind_null(st, 3), EM_OK);
@@ -188,14 +194,13 @@ static void test_db_placeholder_reuse(void **state)
     db_stmt *st = NULL;
     em_error err = {0};
     make_items(f->d);
-    assert_int_equal(db_prepare(f->d, "INSERT INTO items (id, s, n) VALUES ($1, $1, $2)", &st, &err),
-                     EM_OK);
+    assert_int_equal(db_prepare(f->d, "INSERT INTO items (id, s, n) VALUES ($1, $1, $2)", &st, &err), EM_OK);
     assert_int_equal(db_bind_text(st, 1, "same"), EM_OK);
     assert_int_equal(db_bind_int64(st, 2, 7), EM_OK);
     assert_int_equal(db_step(st, &err), DB_DONE);
     db_finalize(st);
-    assert_int_equal(db_prepare(f->d, "SELECT count(*) FROM items WHERE id = $1 AND s = $1 AND n = $2",
-                                &st, &err), EM_OK);
+    assert_int_equal(
+        db_prepare(f->d, "SELECT count(*) FROM items WHERE id = $1 AND s = $1 AND n = $2", &st, &err), EM_OK);
     assert_int_equal(db_bind_text(st, 1, "same"), EM_OK);
     assert_int_equal(db_bind_int64(st, 2, 7), EM_OK);
     assert_int_equal(db_step(st, &err), DB_ROW);
@@ -210,8 +215,8 @@ static void test_db_bind_errors(void **state)
     em_error err = {0};
     make_items(f->d);
     /* $2 only in a string literal and a comment: not a placeholder. */
-    assert_int_equal(db_prepare(f->d, "SELECT id FROM items WHERE id = $1 AND s <> '$2' -- $3",
-                                &st, &err), EM_OK);
+    assert_int_equal(db_prepare(f->d, "SELECT id FROM items WHERE id = $1 AND s <> '$2' -- $3", &st, &err),
+                     EM_OK);
     assert_int_equal(db_bind_text(st, 0, "x"), EM_E_INVAL);
     assert_int_equal(db_bind_text(st, 2, "x"), EM_E_INVAL);
     assert_int_equal(db_bind_int64(st, 3, 1), EM_E_INVAL);
@@ -375,9 +380,9 @@ static void test_db_timestamps_read_as_iso8601(void **state)
 
 typedef struct pool_probe {
     dbpool *pool;
-    db *got;                /* OUT: the thread's connection */
-    int rc;                 /* OUT */
-    int64_t one;            /* OUT: SELECT 1 on it */
+    db *got;     /* OUT: the thread's connection */
+    int rc;      /* OUT */
+    int64_t one; /* OUT: SELECT 1 on it */
 } pool_probe;
 
 static void *pool_thread(void *arg)
@@ -443,6 +448,80 @@ static void test_db_pool_per_thread(void **state)
     dbpool_free(pool);
     dbpool_free(other);
     dbpool_free(NULL);
+}
+
+typedef struct writer_probe {
+    dbpool *pool;
+    int rc;    /* OUT: the second writer's db_begin */
+    int64_t n; /* OUT: the rows it saw once in */
+} writer_probe;
+
+static void *second_writer(void *arg)
+{
+    writer_probe *w = arg;
+    em_error err = {0};
+    db *d = NULL;
+    w->rc = dbpool_get(w->pool, &d, &err);
+    if (w->rc == EM_OK)
+        w->rc = db_begin(d, &err);
+    if (w->rc == EM_OK) {
+        w->n = query_int(d, "SELECT count(*) FROM t");
+        w->rc = db_exec(d, "INSERT INTO t VALUES ('second')", &err);
+        if (w->rc == EM_OK)
+            w->rc = db_commit(d, &err);
+        else
+            db_rollback(d);
+    }
+    return NULL;
+}
+
+/* Writers of one SQLite pool queue on the pool's writer lock: a second
+ * writer waits for the first to end however long it takes, where SQLite's
+ * busy timeout alone (1 ms here) would have refused it. */
+static void test_db_pool_writers_queue(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/em-writers-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char url[128], path[96], side[128];
+    snprintf(path, sizeof path, "%s/w.db", dir);
+    snprintf(url, sizeof url, "sqlite://%s", path);
+    em_error err = {0};
+    db_options o = {.timeout_ms = 1};
+    db *creator = NULL;
+    assert_int_equal(db_open(url, &o, &creator, &err), EM_OK);
+    assert_int_equal(db_exec(creator, "CREATE TABLE t (x TEXT)", &err), EM_OK);
+    db_close(creator);
+
+    dbpool *p = NULL;
+    assert_int_equal(dbpool_new(url, &o, &p, &err), EM_OK);
+    db *d = NULL;
+    assert_int_equal(dbpool_get(p, &d, &err), EM_OK);
+    assert_int_equal(db_begin(d, &err), EM_OK);
+    assert_int_equal(db_exec(d, "INSERT INTO t VALUES ('first')", &err), EM_OK);
+    writer_probe w = {.pool = p};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, second_writer, &w), 0);
+    struct timespec ts = {0, 50 * 1000 * 1000}; /* the second writer is waiting by now */
+    nanosleep(&ts, NULL);
+    assert_int_equal(db_commit(d, &err), EM_OK);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rc, EM_OK);
+    assert_int_equal(w.n, 1); /* it began after the first committed */
+    assert_int_equal(query_int(d, "SELECT count(*) FROM t"), 2);
+    /* a rolled-back or failed transaction gives the lock back too */
+    assert_int_equal(db_begin(d, &err), EM_OK);
+    db_rollback(d);
+    assert_int_equal(pthread_create(&th, NULL, second_writer, &w), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rc, EM_OK);
+    dbpool_free(p);
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    rmdir(dir);
 }
 
 /* End the server session of `victim` from another connection. */
@@ -533,8 +612,9 @@ static void test_db_open_failure(void **state)
     assert_null(d);
 
     db_options opts = {.timeout_ms = 1000};
-    assert_int_equal(db_open("postgres://someone:Sup3rSecretPw@127.0.0.1:1/x?password=Pw2nd",
-                             &opts, &d, &err), EM_E_UNAVAILABLE);
+    assert_int_equal(
+        db_open("postgres://someone:Sup3rSecretPw@127.0.0.1:1/x?password=Pw2nd", &opts, &d, &err),
+        EM_E_UNAVAILABLE);
     assert_string_equal(err.msg, "database unavailable");
     assert_null(d);
 
@@ -625,6 +705,55 @@ static void test_db_sqlite_synchronous(void **state)
     unlink(wal);
     snprintf(wal, sizeof wal, "%s-shm", path);
     unlink(wal);
+    rmdir(dir);
+}
+
+/* checkpoint_ms: the pool's connections leave the WAL alone up to the
+ * backstop, and the pool's thread copies it back: rows committed through the
+ * pool reach the database file without another commit. */
+static void test_db_pool_checkpoints_in_background(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/em-ckpt-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char url[128], path[96], wal[128], shm[128];
+    snprintf(path, sizeof path, "%s/c.db", dir);
+    snprintf(url, sizeof url, "sqlite://%s", path);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    em_error err = {0};
+    db_options o = {.timeout_ms = 1000, .checkpoint_ms = 10};
+    db *creator = NULL;
+    assert_int_equal(db_open(url, &o, &creator, &err), EM_OK);
+    assert_int_equal(query_int(creator, "PRAGMA wal_autocheckpoint"), DB_WAL_BACKSTOP_PAGES);
+    assert_int_equal(db_exec(creator, "CREATE TABLE t (x TEXT)", &err), EM_OK);
+    db_close(creator);
+    struct stat before;
+    assert_int_equal(stat(path, &before), 0);
+
+    dbpool *p = NULL;
+    assert_int_equal(dbpool_new(url, &o, &p, &err), EM_OK);
+    db *d = NULL;
+    assert_int_equal(dbpool_get(p, &d, &err), EM_OK);
+    /* about 2 MB in one transaction: it all sits in the WAL at commit */
+    assert_int_equal(db_exec(d,
+                             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                             "INSERT INTO t SELECT printf('%01000d', i) FROM n",
+                             &err),
+                     EM_OK);
+    /* the thread copies it into the file; wait for that, however slow the machine */
+    struct stat after = before;
+    for (int i = 0; i < 6000 && after.st_size < before.st_size + 2000 * 1000; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        assert_int_equal(stat(path, &after), 0);
+    }
+    assert_true(after.st_size >= before.st_size + 2000 * 1000);
+    assert_int_equal(query_int(d, "SELECT count(*) FROM t"), 2000);
+    dbpool_free(p);
+    unlink(path);
+    unlink(wal);
+    unlink(shm);
     rmdir(dir);
 }
 
@@ -769,7 +898,9 @@ static void test_db_urls(void **state)
     assert_int_equal(db_ping(d, &err), EM_OK);
     db_close(d);
 
-    struct { const char *in, *out; } cases[] = {
+    struct {
+        const char *in, *out;
+    } cases[] = {
         {"postgres://u:secret@h:5432/db", "postgres://u:***@h:5432/db"},
         {"postgresql://u@h/db", "postgresql://u@h/db"},
         {"postgres://u:p%40ss@h/db?sslmode=require&password=x&a=b",
@@ -784,9 +915,11 @@ static void test_db_urls(void **state)
     }
 }
 
-#define BOTH(fn)                                                                       \
-    {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                        \
-    {"pg_" #fn, fn, setup, teardown, (void *)&kind_pg}
+#define BOTH(fn)                                                                                             \
+    {"sqlite_" #fn, fn, setup, teardown, (void *)&kind_sqlite},                                              \
+    {                                                                                                        \
+        "pg_" #fn, fn, setup, teardown, (void *)&kind_pg                                                     \
+    }
 
 int main(void)
 {
@@ -799,6 +932,8 @@ int main(void)
         cmocka_unit_test(test_db_open_failure),
         cmocka_unit_test(test_db_pool_does_not_create_sqlite_file),
         cmocka_unit_test(test_db_sqlite_synchronous),
+        cmocka_unit_test(test_db_pool_checkpoints_in_background),
+        cmocka_unit_test(test_db_pool_writers_queue),
         BOTH(test_db_exec_several_statements),
         BOTH(test_db_bind_and_columns),
         BOTH(test_db_nulls),

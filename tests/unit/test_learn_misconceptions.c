@@ -395,6 +395,57 @@ static void test_resolved_after_mastery_not_before(void **state)
     assert_false(mc_resolved(&p, CELL, 1000, 0.3, again, N(again)));
 }
 
+/* What a submission keeps: the findings its new answers complete or confirm
+ * (latest), not those older answers made (stored already). */
+static void test_latest_and_keep_since(void **state)
+{
+    (void)state;
+    mc_attempt a[] = {
+        C("q1", CELL, false, 1, "Mitosis", "Meiosis", 1000),     /* 0 */
+        C("q1", CELL, false, 1, "Mitosis", "Meiosis", 2000),     /* 1: repeated, complete */
+        W("q5", "Osmosis", false, "diffusion", "osmosis", 3000), /* 2 */
+        C("q1", CELL, false, 2, "mitosis", "Meiosis", 4000),     /* 3: repeated again */
+        W("q6", "Osmosis", false, "osmosis", "diffusion", 5000), /* 4: swapped, complete */
+    };
+    mc_list l = detect(a, N(a), NULL, 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.items[0].kind, MC_REPEATED_WRONG_OPTION);
+    assert_int_equal(l.items[0].latest, 3); /* its third choice of 'Mitosis' */
+    assert_int_equal(l.items[1].kind, MC_SWAPPED_TERMS);
+    assert_int_equal(l.items[1].latest, 4);
+    /* a submission whose new answers are 4 only: the swap, not the repetition */
+    mc_list_keep_since(&l, 4);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.items[0].kind, MC_SWAPPED_TERMS);
+    mc_list_keep_since(&l, 5);
+    assert_int_equal(l.n, 0);
+    mc_list_cleanup(&l);
+}
+
+/* A normalised form given with an attempt or key is compared as it is (no
+ * stemming of the text again), so stored forms decide. */
+static void test_given_norms_are_used(void **state)
+{
+    (void)state;
+    mc_attempt a[] = {
+        C("q1", CELL, false, 1, "Mitosis", "Meiosis", 1000),
+        C("q2", CELL, false, 0, "Binary fission", "Meiosis", 2000),
+    };
+    /* the texts differ, the stored forms say they are the same answer */
+    a[0].given_norm = "x";
+    a[1].given_norm = "x";
+    mc_list l = detect(a, N(a), NULL, 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].key, "repeated_wrong_option|x|Cell division");
+    mc_list_cleanup(&l);
+    /* an empty form is an answer without words: compared with nothing */
+    a[0].given_norm = "";
+    a[1].given_norm = "";
+    l = detect(a, N(a), NULL, 0);
+    assert_int_equal(l.n, 0);
+    mc_list_cleanup(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +460,8 @@ int main(void)
         cmocka_unit_test(test_rules_in_order),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_resolved_after_mastery_not_before),
+        cmocka_unit_test(test_latest_and_keep_since),
+        cmocka_unit_test(test_given_norms_are_used),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
