@@ -269,9 +269,16 @@ function takeQuiz(view, quiz, signal, onSubmitted) {
     const typing = t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type === 'text'));
     if (document.querySelector('dialog[open]')) return;
     if (typing) {
-      if (e.key === 'Enter' && !state.all) {
-        e.preventDefault();
+      if (e.key !== 'Enter') return;
+      // Enter goes on to the next question (never submits the whole quiz).
+      e.preventDefault();
+      if (!state.all) {
         if (state.index < n - 1) go(state.index + 1);
+        else submitBtn.focus();
+      } else {
+        const blocks = [...body.querySelectorAll('fieldset.question')];
+        const at = blocks.findIndex((b) => b.contains(t));
+        if (at >= 0 && at < blocks.length - 1) focusFirstControl(blocks[at + 1]);
         else submitBtn.focus();
       }
       return;
