@@ -157,7 +157,7 @@ function onClick(e) {
 
 /** The path to follow after login: only same-site paths, never the auth pages. */
 export function safeNext(next) {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login') || next.startsWith('/signup')) return '/';
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.startsWith('/login') || next.startsWith('/signup')) return '/';
   return next;
 }
 

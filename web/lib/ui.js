@@ -105,16 +105,16 @@ export function setFieldError(wrapper, message) {
 
 /**
  * table(columns, rows, {caption}): columns [{key, label, render?(row) -> Node|string,
- * numeric?}], a scrollable wrapper around a <table>.
+ * numeric?, hideOnPhone?}], a scrollable wrapper around a <table>.
  */
 export function table(columns, rows, opts = {}) {
   return h('div', { class: 'table-wrap' },
     h('table', { class: 'table' },
       opts.caption ? h('caption', { class: opts.captionHidden ? 'visually-hidden' : null }, opts.caption) : null,
-      h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, c.label)))),
+      h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: [c.numeric ? 'num' : null, c.hideOnPhone ? 'hide-phone' : null] }, c.label)))),
       h('tbody', null, rows.map((row) => h('tr', null, columns.map((c, i) => {
         const value = c.render ? c.render(row) : row[c.key];
-        const props = { class: c.numeric ? 'num' : null };
+        const props = { class: [c.numeric ? 'num' : null, c.hideOnPhone ? 'hide-phone' : null] };
         return i === 0 && opts.rowHeader ? h('th', { ...props, scope: 'row' }, value) : h('td', props, value);
       })))),
     ));

@@ -104,7 +104,7 @@ export async function render(main, { query }) {
   const otherHref = next ? `${other}?next=${encodeURIComponent(next)}` : other;
   add(main, 
     h('h1', null, isSignup ? 'Create your account' : 'Log in'),
-    next && !isSignup ? h('p', { class: 'muted' }, 'Log in to continue where you were.') : null,
+    next && next !== '/' && !isSignup ? h('p', { class: 'muted' }, 'Log in to continue where you were.') : null,
     isSignup ? signupForm(next) : loginForm(next),
     h('p', { class: 'small' }, isSignup ? 'Have an account already? ' : 'No account yet? ',
       h('a', { href: otherHref, 'data-link': '' }, isSignup ? 'Log in' : 'Sign up')),

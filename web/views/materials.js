@@ -45,10 +45,10 @@ export async function render(main, { user, signal }) {
       { key: 'title', label: 'Title', render: (m) => h('a', { href: `/materials/${m.id}`, 'data-link': '' }, m.title || m.filename || 'Untitled') },
       { key: 'status', label: 'Status', render: (m) => h('span', null, statusBadge(m), m.status === 'failed' && m.error ? h('div', { class: 'small error-text' }, m.error) : null) },
       { key: 'page_count', label: 'Pages', numeric: true, render: (m) => (m.page_count ?? '') },
-      { key: 'section_count', label: 'Sections', numeric: true, render: (m) => (m.section_count ?? '') },
-      { key: 'question_count', label: 'Questions', numeric: true, render: (m) => (m.question_count ?? '') },
-      { key: 'size_bytes', label: 'Size', numeric: true, render: (m) => sizeText(m.size_bytes) },
-      { key: 'created_at', label: 'Uploaded', render: (m) => formatDateTime(m.created_at, user.time_zone) },
+      { key: 'section_count', label: 'Sections', numeric: true, hideOnPhone: true, render: (m) => (m.section_count ?? '') },
+      { key: 'question_count', label: 'Questions', numeric: true, hideOnPhone: true, render: (m) => (m.question_count ?? '') },
+      { key: 'size_bytes', label: 'Size', numeric: true, hideOnPhone: true, render: (m) => sizeText(m.size_bytes) },
+      { key: 'created_at', label: 'Uploaded', hideOnPhone: true, render: (m) => formatDateTime(m.created_at, user.time_zone) },
       { key: 'actions', label: 'Actions', render: (m) => button('Delete', () => remove(m), { kind: 'ghost', label: `Delete ${m.title || m.filename}` }) },
     ], rows, { caption: 'Your materials', captionHidden: true }));
   }

@@ -35,9 +35,9 @@ async function renderList(main, { user, signal }) {
   replace(slot, table([
     { key: 'title', label: 'Session', render: (x) => h('a', { href: `/sessions/${x.id}`, 'data-link': '' }, x.title) },
     { key: 'exam_date', label: 'Exam', render: (x) => `${formatDay(x.exam_date, { refYear: Number(today.slice(0, 4)) })} (${relativeDays(countdownDays(x.exam_date, today))})` },
-    { key: 'exam_type', label: 'Type', render: (x) => (EXAM_TYPES.find((t) => t.value === x.exam_type) || { label: x.exam_type || '' }).label },
+    { key: 'exam_type', label: 'Type', hideOnPhone: true, render: (x) => (EXAM_TYPES.find((t) => t.value === x.exam_type) || { label: x.exam_type || '' }).label },
     { key: 'daily_minutes', label: 'Daily minutes', numeric: true },
-    { key: 'materials', label: 'Materials', numeric: true, render: (x) => (x.material_ids || []).length },
+    { key: 'materials', label: 'Materials', numeric: true, hideOnPhone: true, render: (x) => (x.material_ids || []).length },
   ], items, { caption: 'Your study sessions', captionHidden: true }));
 }
 
