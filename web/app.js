@@ -8,7 +8,7 @@ import { route, start, navigate, setGuard, onNavigated, safeNext, prefetch } fro
 import { getState, getUser, setUser, setSessionId, setSessions, subscribe } from './lib/store.js';
 import { reloadSessions } from './lib/sessions.js';
 import { whatNextControl } from './lib/nextstep.js';
-import { toast } from './lib/ui.js';
+import { toast, closePanel } from './lib/ui.js';
 
 const STUDENT = null; // any signed-in role
 const TUTOR_ROOM = ['tutor', 'admin'];
@@ -202,6 +202,7 @@ subscribe((state) => {
 
 onNavigated(() => {
   closeSheets();
+  closePanel();
   renderNav();
   renderUserMenu();
 });

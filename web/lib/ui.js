@@ -212,13 +212,17 @@ export function openPanel(title, content) {
   dlg.addEventListener('keydown', onKey);
   dlg.addEventListener('close', () => {
     dlg.remove();
+    document.body.classList.remove('has-panel');
     if (panelState && panelState.dialog === dlg) panelState = null;
     if (opener && opener.isConnected) opener.focus();
   });
   document.body.appendChild(dlg);
   panelState = { dialog: dlg };
-  if (window.matchMedia('(min-width: 900px)').matches) dlg.show();
-  else dlg.showModal();
+  if (window.matchMedia('(min-width: 900px)').matches) {
+    // Beside the page: the page narrows so nothing hides under the panel.
+    document.body.classList.add('has-panel');
+    dlg.show();
+  } else dlg.showModal();
   closeBtn.focus();
   return dlg;
 }
