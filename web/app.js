@@ -88,8 +88,11 @@ function closeSheets() {
   navEl.classList.remove('is-open');
   const more = tabbarEl.querySelector('[aria-controls="nav"]');
   if (more) more.setAttribute('aria-expanded', 'false');
-  const menu = userEl.querySelector('details');
-  if (menu) menu.open = false;
+  const menu = userEl.querySelector('.menu-body');
+  if (menu && !menu.hidden) {
+    menu.hidden = true;
+    userEl.querySelector('[aria-controls="user-menu-body"]').setAttribute('aria-expanded', 'false');
+  }
 }
 
 function renderNav() {
@@ -134,12 +137,21 @@ function renderUserMenu() {
       : h('a', { href: '/signup', 'data-link': '' }, 'Sign up'));
     return;
   }
-  replace(userEl, h('details', { class: 'menu' },
-    h('summary', { class: 'btn btn-ghost', 'aria-label': `Account menu for ${user.display_name || user.email}` }, user.display_name || user.email, ' ▾'),
-    h('div', { class: 'menu-body' },
-      h('p', { class: 'menu-who' }, user.email, h('br'), `Role: ${user.role}`),
-      h('a', { class: 'btn btn-ghost', href: '/account', 'data-link': '' }, 'Account settings'),
-      h('button', { type: 'button', class: 'btn btn-ghost', 'on:click': logout }, 'Log out'))));
+  const body = h('div', { class: 'menu-body', id: 'user-menu-body', hidden: true },
+    h('p', { class: 'menu-who' }, user.email, h('br'), `Role: ${user.role}`),
+    h('a', { class: 'btn btn-ghost', href: '/account', 'data-link': '' }, 'Account settings'),
+    h('button', { type: 'button', class: 'btn btn-ghost', 'on:click': logout }, 'Log out'));
+  const toggle = h('button', {
+    type: 'button', class: 'btn btn-ghost', 'aria-expanded': 'false', 'aria-controls': 'user-menu-body',
+    'aria-label': `Account menu for ${user.display_name || user.email}`,
+    'on:click': () => {
+      const open = body.hidden;
+      body.hidden = !open;
+      toggle.setAttribute('aria-expanded', String(open));
+      if (open) body.querySelector('a').focus();
+    },
+  }, user.display_name || user.email, h('span', { 'aria-hidden': 'true' }, ' ▾'));
+  replace(userEl, h('div', { class: 'menu' }, toggle, body));
 }
 
 let lastSwitcherKey = '';
@@ -216,6 +228,9 @@ document.getElementById('skip-link').addEventListener('click', (e) => {
 
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') closeSheets();
+});
+document.addEventListener('click', (e) => {
+  if (!userEl.contains(e.target) && !navEl.contains(e.target) && !tabbarEl.contains(e.target)) closeSheets();
 });
 
 async function boot() {

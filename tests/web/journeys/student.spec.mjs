@@ -212,5 +212,27 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   assert((await reason.textContent()).trim().length > 0, 'What next? gave no reason');
   await done('what-next');
 
+  // 9. Account settings, then log out; a page asked for while signed out comes
+  // back after logging in.
+  await page.getByRole('button', { name: /^Account menu for Ada Lovelace/ }).click();
+  await page.getByRole('link', { name: 'Account settings' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
+  assert(await page.getByLabel('Time zone').inputValue() === 'UTC', 'the time zone is not the account\'s');
+  await page.getByLabel('Desired retention').fill('0.85');
+  await main.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByRole('status').getByText('Settings saved.').first().waitFor();
+  await done('account');
+  await page.getByRole('button', { name: /^Account menu for/ }).click();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.goto('/sessions');
+  await page.waitForURL(/\/login\?next=%2Fsessions$/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(testPassword);
+  await main.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Study sessions' }).waitFor();
+  await main.getByRole('link', { name: 'Python classes' }).waitFor();
+  await done('back-after-login');
+
   await page.context().close();
 }
