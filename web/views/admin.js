@@ -90,7 +90,7 @@ async function renderUsers(view, query, signal) {
       { key: 'email', label: 'Account', render: (u) => h('div', null, h('strong', null, u.display_name || u.email), h('div', { class: 'small muted' }, u.email)) },
       { key: 'role', label: 'Role', render: (u) => roleControl(u) },
       { key: 'is_active', label: 'Active', render: (u) => activeControl(u) },
-      { key: 'created_at', label: 'Joined', render: (u) => (u.created_at ? new Date(u.created_at).toLocaleDateString() : '') },
+      { key: 'created_at', label: 'Joined', hideOnPhone: true, render: (u) => (u.created_at ? new Date(u.created_at).toLocaleDateString() : '') },
     ], items, { caption: `Users${role ? ` (${role}s)` : ''}: ${out.total} in all`, rowHeader: false }));
     const pager = h('div', { class: 'actions' });
     if (offset > 0) pager.append(button('Previous page', () => { offset = Math.max(0, offset - PAGE); return loadList(); }));
@@ -259,8 +259,8 @@ async function renderWorkers(view, signal) {
       put(workersBox, 'Workers', 'workers-h', h('p', null, `${hR.value.alive} alive`),
         table([
           { key: 'id', label: 'Worker', render: (w) => h('code', null, w.id) },
-          { key: 'queues', label: 'Queues' },
-          { key: 'concurrency', label: 'Threads', numeric: true, render: (w) => String(w.concurrency) },
+          { key: 'queues', label: 'Queues', hideOnPhone: true },
+          { key: 'concurrency', label: 'Threads', numeric: true, hideOnPhone: true, render: (w) => String(w.concurrency) },
           { key: 'heartbeat_age_s', label: 'Heartbeat', render: (w) => `${Math.max(0, Math.round(w.heartbeat_age_s))} s ago` },
           { key: 'alive', label: 'State', render: (w) => (w.alive ? 'alive' : 'silent') },
         ], ws, { caption: 'Workers', captionHidden: true }));
@@ -273,12 +273,12 @@ async function renderWorkers(view, signal) {
         { key: 'queue', label: 'Queue' },
         { key: 'queued', label: 'Queued', numeric: true, render: (q) => String(q.queued) },
         { key: 'running', label: 'Running', numeric: true, render: (q) => String(q.running) },
-        { key: 'succeeded', label: 'Done', numeric: true, render: (q) => String(q.succeeded) },
-        { key: 'failed', label: 'Failed', numeric: true, render: (q) => String(q.failed) },
+        { key: 'succeeded', label: 'Done', numeric: true, hideOnPhone: true, render: (q) => String(q.succeeded) },
+        { key: 'failed', label: 'Failed', numeric: true, hideOnPhone: true, render: (q) => String(q.failed) },
         { key: 'dead', label: 'Dead', numeric: true, render: (q) => String(q.dead) },
-        { key: 'throughput_per_min', label: 'Per minute', numeric: true, render: (q) => (q.throughput_per_min || 0).toFixed(1) },
-        { key: 'p50_ms', label: 'p50', numeric: true, render: (q) => msText(q.p50_ms) },
-        { key: 'p95_ms', label: 'p95', numeric: true, render: (q) => msText(q.p95_ms) },
+        { key: 'throughput_per_min', label: 'Per minute', numeric: true, hideOnPhone: true, render: (q) => (q.throughput_per_min || 0).toFixed(1) },
+        { key: 'p50_ms', label: 'p50', numeric: true, hideOnPhone: true, render: (q) => msText(q.p50_ms) },
+        { key: 'p95_ms', label: 'p95', numeric: true, hideOnPhone: true, render: (q) => msText(q.p95_ms) },
       ], qs, { caption: 'Queues', captionHidden: true }) : emptyState('No job has run yet. Jobs appear here when materials are uploaded.'));
     }
 
@@ -288,10 +288,10 @@ async function renderWorkers(view, signal) {
       put(deadBox, 'Dead jobs', 'dead-h', jobs.length ? table([
         { key: 'kind', label: 'Job', render: (j) => h('div', { class: 'job-cell' }, h('strong', null, j.kind),
           h('div', { class: 'small muted' }, h('code', null, j.id)), jobActions(j)) },
-        { key: 'attempts', label: 'Attempts', numeric: true, render: (j) => `${j.attempts} of ${j.max_attempts}` },
+        { key: 'attempts', label: 'Attempts', numeric: true, hideOnPhone: true, render: (j) => `${j.attempts} of ${j.max_attempts}` },
         { key: 'last_error', label: 'Last error', render: (j) => j.last_error || '—' },
-        { key: 'updated_at', label: 'Died', render: (j) => (j.finished_at || j.updated_at ? relativeTime(j.finished_at || j.updated_at, new Date()) : '') },
-        { key: 'material_id', label: 'Material', render: (j) => (j.material_id ? h('a', { href: `/materials/${encodeURIComponent(j.material_id)}`, 'data-link': '' }, 'Open') : '—') },
+        { key: 'updated_at', label: 'Died', hideOnPhone: true, render: (j) => (j.finished_at || j.updated_at ? relativeTime(j.finished_at || j.updated_at, new Date()) : '') },
+        { key: 'material_id', label: 'Material', hideOnPhone: true, render: (j) => (j.material_id ? h('a', { href: `/materials/${encodeURIComponent(j.material_id)}`, 'data-link': '' }, 'Open') : '—') },
       ], jobs, { caption: 'Dead jobs', captionHidden: true })
         : emptyState('No dead jobs. A job that fails all its attempts is kept here to retry or delete.'), jobSlot);
     }

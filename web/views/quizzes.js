@@ -55,7 +55,7 @@ function pastList(slot, items) {
   slot.append(table([
     { key: 'created_at', label: 'Started', render: (q) => h('a', { href: `/quizzes/${encodeURIComponent(q.id)}`, 'data-link': '' }, when(q.created_at)) },
     { key: 'topics', label: 'Topics', render: (q) => topicsText(q) || 'Mixed' },
-    { key: 'n', label: 'Questions', numeric: true, render: (q) => String(questionCount(q) ?? '') },
+    { key: 'n', label: 'Questions', numeric: true, hideOnPhone: true, render: (q) => String(questionCount(q) ?? '') },
     { key: 'score', label: 'Score', numeric: true, render: (q) => (q.submitted_at && q.score !== null && q.score !== undefined ? `${Math.round(q.score * 100)} %` : '') },
     { key: 'state', label: 'State', render: (q) => (q.submitted_at
       ? h('a', { href: `/quizzes/${encodeURIComponent(q.id)}`, 'data-link': '' }, 'See results')

@@ -99,12 +99,12 @@ async function renderStudents(view, signal) {
         { key: 'mean_mastery', label: 'Mastery', render: (s) => h('div', null, h('span', { class: 'figure' }, pct(s.mean_mastery)),
           (s.weakest_topics || []).length ? h('div', { class: 'small muted' }, 'weakest: ',
             s.weakest_topics.map((t) => `${t.name} ${pct(t.mastery)}`).join(', ')) : null) },
-        { key: 'last_activity', label: 'Last active', render: (s) => ago(s.last_activity) },
-        { key: 'next_exam_date', label: 'Next exam', render: (s) => (s.next_exam_date
+        { key: 'last_activity', label: 'Last active', hideOnPhone: true, render: (s) => ago(s.last_activity) },
+        { key: 'next_exam_date', label: 'Next exam', hideOnPhone: true, render: (s) => (s.next_exam_date
           ? h('span', null, h('span', { class: 'nowrap' }, s.next_exam_date),
             Number.isInteger(s.days_to_exam) ? ` (in ${s.days_to_exam} d)` : '') : '—') },
-        { key: 'open_misconceptions', label: 'Misconceptions', numeric: true, render: (s) => String(s.open_misconceptions ?? 0) },
-        { key: 'due_reviews', label: 'Due reviews', numeric: true, render: (s) => String(s.due_reviews ?? 0) },
+        { key: 'open_misconceptions', label: 'Misconceptions', numeric: true, hideOnPhone: true, render: (s) => String(s.open_misconceptions ?? 0) },
+        { key: 'due_reviews', label: 'Due reviews', numeric: true, hideOnPhone: true, render: (s) => String(s.due_reviews ?? 0) },
         { key: 'at_risk', label: 'At risk', render: riskCell },
       ], items, { caption: 'Your students', captionHidden: true }))
     : emptyState('No students are assigned to you yet. An admin assigns students to tutors on the Users page of the admin room.');
