@@ -78,7 +78,7 @@ function misconceptionsCard(res) {
 }
 
 export async function render(main, { user, signal }) {
-  const today = localDate(new Date(), user.time_zone);
+  // The requests go out first; the local date (Intl) is worked out while they run.
   let sessionId = getState().sessionId;
   const reviews = settle(api('GET', '/api/reviews/due', { query: { limit: 50 }, signal }));
   const misconceptions = settle(api('GET', '/api/misconceptions', { query: { status: 'open', limit: 20 }, signal }));
@@ -86,12 +86,14 @@ export async function render(main, { user, signal }) {
     const list = await reloadSessions();
     sessionId = list.length ? list[0].id : null;
   }
-  const [sessionRes, planRes, reviewsRes, miscRes] = await Promise.all([
+  const pending = Promise.all([
     sessionId ? settle(api('GET', `/api/sessions/${sessionId}`, { signal })) : Promise.resolve({ value: null }),
     sessionId ? settle(api('GET', `/api/sessions/${sessionId}/plan`, { signal })) : Promise.resolve({ value: null }),
     reviews,
     misconceptions,
   ]);
+  const today = localDate(new Date(), user.time_zone);
+  const [sessionRes, planRes, reviewsRes, miscRes] = await pending;
   const name = user.display_name ? `, ${user.display_name.split(' ')[0]}` : '';
   add(main, h('h1', null, `Today${name}`));
   const session = sessionRes.value;
