@@ -209,5 +209,15 @@ void api_reviews_grade(http_req *req, http_res *res);
 void api_analyze_performance(http_req *req, http_res *res);
 void api_misconceptions_list(http_req *req, http_res *res);
 void api_sessions_autopilot_next(http_req *req, http_res *res);
+/* roster.c */
+void api_tutor_students_list(http_req *req, http_res *res);
+void api_tutor_students_get(http_req *req, http_res *res);
+/* jobs.c */
+void api_admin_jobs_list(http_req *req, http_res *res);
+/* quiz_list.c */
+void api_quizzes_list(http_req *req, http_res *res);
+/* passages.c */
+void api_materials_passages_list(http_req *req, http_res *res);
+void api_materials_passage_get(http_req *req, http_res *res);
 
 #endif

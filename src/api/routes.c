@@ -21,6 +21,7 @@ static const http_route routes[] = {
     {"PATCH", "/api/admin/users/{id}", api_admin_users_update, HTTP_ADMIN, 0},
     {"POST", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students, HTTP_ADMIN, 0},
     {"DELETE", "/api/admin/tutors/{tutor_id}/students/{student_id}", api_admin_tutor_unassign, HTTP_ADMIN, 0},
+    {"GET", "/api/admin/jobs", api_admin_jobs_list, HTTP_ADMIN, 0},
     {"POST", "/api/admin/jobs/{id}/retry", api_admin_job_retry, HTTP_ADMIN, 0},
     {"DELETE", "/api/admin/jobs/{id}", api_admin_job_delete, HTTP_ADMIN, 0},
     {"GET", "/api/workers/health", api_workers_health, HTTP_ADMIN, 0},
@@ -36,6 +37,9 @@ static const http_route routes[] = {
     {"DELETE", "/api/materials/{id}", api_materials_delete, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/materials/{id}/topics", api_materials_topics, HTTP_SIGNED_IN, 0},
     {"GET", "/api/materials/{id}/download-url", api_materials_download_url, HTTP_SIGNED_IN, 0},
+    /* A material's passages as text (opening a search hit or a citation): the one rule. */
+    {"GET", "/api/materials/{id}/passages", api_materials_passages_list, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/materials/{id}/passages/{n}", api_materials_passage_get, HTTP_SIGNED_IN, 0},
     /* The signed link in the query is the permission. */
     {"GET", "/api/materials/{id}/download", api_materials_download, HTTP_PUBLIC, ROUTE_SLOW},
     {"GET", "/api/search", api_search, HTTP_SIGNED_IN, 0},
@@ -72,6 +76,7 @@ static const http_route routes[] = {
      * take and drive; tutors and admins read them by the one rule. Making a
      * quiz indexes and generates, so it runs off the I/O threads. */
     {"POST", "/api/quiz/generate", api_quiz_generate, HTTP_SIGNED_IN, ROUTE_SLOW},
+    {"GET", "/api/quizzes", api_quizzes_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/quiz/{id}", api_quiz_get, HTTP_SIGNED_IN, 0},
     {"POST", "/api/quiz/{id}/submit", api_quiz_submit, HTTP_SIGNED_IN, 0},
     {"GET", "/api/reviews/due", api_reviews_due, HTTP_SIGNED_IN, 0},
@@ -79,12 +84,16 @@ static const http_route routes[] = {
     {"POST", "/api/analyze/performance", api_analyze_performance, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/misconceptions", api_misconceptions_list, HTTP_SIGNED_IN, 0},
     {"POST", "/api/sessions/{id}/autopilot/next", api_sessions_autopilot_next, HTTP_SIGNED_IN, 0},
+    /* The tutor's room: tutors and admins (a student: 403); each student by
+     * the one rule. */
+    {"GET", "/api/tutor/students", api_tutor_students_list, HTTP_SIGNED_IN, 0},
+    {"GET", "/api/tutor/students/{id}", api_tutor_students_get, HTTP_SIGNED_IN, 0},
     /* The web UI: its files under the bundle's hash, and its page for / and
      * every other GET path (the UI routes in the browser; the handler
      * answers /api/... and /assets/... paths as routes that do not exist). */
     {"GET", "/assets/{hash}/{path...}", api_web_asset, HTTP_PUBLIC, 0},
     {"GET", "/", api_web_page, HTTP_PUBLIC, 0},
-    {"GET", "/{path...}", api_web_page, HTTP_PUBLIC, 0},
+    {"GET", "/{path...}", api_web_page, HTTP_PUBLIC, ROUTE_FALLBACK},
 };
 
 const http_route *api_routes(size_t *n)

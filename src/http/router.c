@@ -33,7 +33,7 @@
 #define ROUTER_MAX_ALLOW 16
 
 typedef struct route {
-    http_route def;               /* the row; its method and pattern point at the copies below */
+    http_route def; /* the row; its method and pattern point at the copies below */
     char method[ROUTER_MAX_METHOD + 1];
     char *pattern;                /* owned copy */
     char *names[HTTP_MAX_PARAMS]; /* owned: parameter names, in path order (a rest last) */
@@ -43,17 +43,17 @@ typedef struct route {
 typedef struct node node;
 
 typedef struct literal_edge {
-    char *seg;          /* owned */
+    char *seg; /* owned */
     size_t len;
-    node *child;        /* owned */
+    node *child; /* owned */
 } literal_edge;
 
 struct node {
     literal_edge *lits; /* owned array */
     size_t nlits;
-    node *param;        /* owned; NULL when no pattern has a parameter here */
-    node *rest;         /* owned; NULL when no pattern ends with a rest here */
-    route **routes;     /* owned array of owned routes: the patterns ending at this node */
+    node *param;    /* owned; NULL when no pattern has a parameter here */
+    node *rest;     /* owned; NULL when no pattern ends with a rest here */
+    route **routes; /* owned array of owned routes: the patterns ending at this node */
     size_t nroutes;
 };
 
@@ -74,8 +74,8 @@ typedef struct match_state {
     int nsegs;
     const seg *vals[HTTP_MAX_PARAMS]; /* parameter segments on the current branch */
     int nvals;
-    seg rest;                         /* the span a rest parameter matched */
-    const route *found;               /* the winner, when found */
+    seg rest;           /* the span a rest parameter matched */
+    const route *found; /* the winner, when found */
     const seg *found_vals[HTTP_MAX_PARAMS];
     const char *allow[ROUTER_MAX_ALLOW]; /* methods of every pattern matching the path */
     int nallow;
@@ -369,11 +369,14 @@ static void visit_end(match_state *st, const node *n)
     const route *exact = NULL, *get = NULL;
     for (size_t i = 0; i < n->nroutes; i++) {
         const route *rt = n->routes[i];
-        allow_add(st, rt->method);
-        if (strcmp(rt->method, "GET") == 0) {
-            allow_add(st, "HEAD");
-            get = rt;
+        /* a fallback answers its method only: it makes no other method 405 */
+        if ((rt->def.flags & ROUTE_FALLBACK) == 0) {
+            allow_add(st, rt->method);
+            if (strcmp(rt->method, "GET") == 0)
+                allow_add(st, "HEAD");
         }
+        if (strcmp(rt->method, "GET") == 0)
+            get = rt;
         if (strcmp(rt->method, st->method) == 0)
             exact = rt;
     }

@@ -16,11 +16,7 @@
 
 #include "http/http.h"
 
-typedef enum route_result {
-    ROUTE_FOUND = 0,
-    ROUTE_NOT_FOUND = 1,
-    ROUTE_METHOD_NOT_ALLOWED = 2
-} route_result;
+typedef enum route_result { ROUTE_FOUND = 0, ROUTE_NOT_FOUND = 1, ROUTE_METHOD_NOT_ALLOWED = 2 } route_result;
 
 /* Free with router_free; router_free(NULL) is a no-op. */
 router *router_new(void);
@@ -33,14 +29,18 @@ void router_free(router *r);
 /* ROUTE_UPLOAD: the route takes file uploads; its body limit is the server's
  * max_upload (MAX_UPLOAD_MB) instead of max_body. */
 #define ROUTE_UPLOAD 2u
+/* ROUTE_FALLBACK: a catch-all (the web UI's page for every other GET path)
+ * that answers its own method and stays out of the Allow list, so another
+ * method on a path nothing else routes is 404, not 405. */
+#define ROUTE_FALLBACK 4u
 
 /* One row of a route table. */
 typedef struct http_route {
-    const char *method;     /* "GET", "POST", ... */
-    const char *pattern;    /* "/api/materials/{id}" */
+    const char *method;  /* "GET", "POST", ... */
+    const char *pattern; /* "/api/materials/{id}" */
     http_handler handler;
-    http_access access;     /* who may call it; HTTP_ACCESS_UNSET is refused */
-    unsigned flags;         /* ROUTE_SLOW | ROUTE_UPLOAD */
+    http_access access; /* who may call it; HTTP_ACCESS_UNSET is refused */
+    unsigned flags;     /* ROUTE_SLOW | ROUTE_UPLOAD | ROUTE_FALLBACK */
 } http_route;
 
 /* Register a route (copied). EM_E_INVAL for a malformed pattern, a missing

@@ -868,6 +868,24 @@ int queue_list(db *d, const char *status, const char *queue, int limit, int offs
     return rc == DB_DONE ? EM_OK : rc;
 }
 
+int queue_count(db *d, const char *status, const char *queue, int64_t *n, em_error *err)
+{
+    *n = 0;
+    db_stmt *st = NULL;
+    int rc = db_prepare(d,
+                        "SELECT count(*) FROM jobs WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) "
+                        "AND (CAST($2 AS TEXT) IS NULL OR queue = $2)",
+                        &st, err);
+    if (rc == EM_OK)
+        rc = status ? db_bind_text(st, 1, status) : db_bind_null(st, 1);
+    if (rc == EM_OK)
+        rc = queue ? db_bind_text(st, 2, queue) : db_bind_null(st, 2);
+    if (db_next(st, &rc, err))
+        *n = db_column_int64(st, 0);
+    db_finalize(st);
+    return rc;
+}
+
 /* EM_E_CONFLICT when the job exists (it was in the wrong state), else EM_E_NOT_FOUND. */
 static int why_unchanged(db *d, const char *id, const char *doing, em_error *err)
 {

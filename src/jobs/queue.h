@@ -185,6 +185,9 @@ void job_info_cleanup(job_info *j);
 /* Newest first; status and queue filters may be NULL. */
 int queue_list(db *d, const char *status, const char *queue, int limit, int offset, job_info *out /* OUT */,
                size_t max, size_t *n /* OUT */, em_error *err);
+/* How many jobs queue_list would list without limit and offset (the same
+ * filters, either may be NULL). */
+int queue_count(db *d, const char *status, const char *queue, int64_t *n /* OUT */, em_error *err);
 /* A failed or dead job back to queued now with attempts reset, and its kind's
  * requeued step (hooks, may be NULL), in one transaction (EM_E_CONFLICT for a
  * queued, running or succeeded one, EM_E_NOT_FOUND when absent; the step's

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/authz.h"
 #include "content/terms.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -400,4 +401,135 @@ int passages_load(db *d, passages_cache *c, const principal *who, const char *co
     if (rc != EM_OK)
         passages_release(c, out);
     return rc;
+}
+
+/* ---- reading one material's passages, as text ---- */
+
+void passage_cleanup(passage *p)
+{
+    if (p != NULL) {
+        free(p->section);
+        free(p->text);
+        p->section = p->text = NULL;
+    }
+}
+
+void passages_free(passage *items, size_t n)
+{
+    for (size_t i = 0; items != NULL && i < n; i++)
+        passage_cleanup(&items[i]);
+    free(items);
+}
+
+/* material_id, when `who` may see it. */
+static int require_material(db *d, const principal *who, const char *material_id, em_error *err)
+{
+    material m;
+    int rc = material_get_visible(d, who, material_id, &m, err);
+    if (rc == EM_OK)
+        material_cleanup(&m);
+    return rc;
+}
+
+#define PASSAGE_COLUMNS "id, position, section, page_start, page_end, words, body"
+/* $2 a page (<= 0: any), $3 a section (NULL: any). */
+#define PASSAGES_MATCH                                                                                       \
+    "AND ($2 <= 0 OR (page_start <= $2 AND page_end >= $2)) AND (CAST($3 AS TEXT) IS NULL OR section = $3)"
+
+static void read_passage(db_stmt *st, passage *p)
+{
+    p->chunk_id = db_column_int64(st, 0);
+    p->position = (int)db_column_int64(st, 1);
+    p->section = db_column_strdup(st, 2);
+    p->page_start = (int)db_column_int64(st, 3);
+    p->page_end = (int)db_column_int64(st, 4);
+    p->words = (int)db_column_int64(st, 5);
+    p->text = db_column_strdup(st, 6);
+    if (p->text == NULL)
+        p->text = em_strdup("");
+}
+
+int passages_get(db *d, const principal *who, const char *material_id, int64_t position, passage *out,
+                 em_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = require_material(d, who, material_id, err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d,
+                           "SELECT " PASSAGE_COLUMNS " FROM material_chunks "
+                           "WHERE material_id = $1 AND position = $2",
+                           &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, material_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, position);
+    bool found = false;
+    if (db_next(st, &rc, err)) {
+        read_passage(st, out);
+        found = true;
+    }
+    db_finalize(st);
+    if (rc == EM_OK && !found)
+        rc = em_error_set(err, EM_E_NOT_FOUND, "no such passage");
+    if (rc != EM_OK)
+        passage_cleanup(out);
+    return rc;
+}
+
+int passages_list(db *d, const principal *who, const char *material_id, int64_t page, const char *section,
+                  int limit, int offset, passage **items, size_t *n, int64_t *total, em_error *err)
+{
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (limit < 1 || limit > PASSAGES_PAGE_MAX || offset < 0)
+        return em_error_set(err, EM_E_INVAL, "limit must be a whole number from 1 to %d, offset 0 or more",
+                            PASSAGES_PAGE_MAX);
+    int rc = require_material(d, who, material_id, err);
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d, "SELECT count(*) FROM material_chunks WHERE material_id = $1 " PASSAGES_MATCH,
+                           &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, material_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, page);
+    if (rc == EM_OK)
+        rc = section != NULL ? db_bind_text(st, 3, section) : db_bind_null(st, 3);
+    if (db_next(st, &rc, err))
+        *total = db_column_int64(st, 0);
+    db_finalize(st);
+    if (rc != EM_OK)
+        return rc;
+    rc = db_prepare_cached(d,
+                           "SELECT " PASSAGE_COLUMNS
+                           " FROM material_chunks WHERE material_id = $1 " PASSAGES_MATCH
+                           " ORDER BY position LIMIT $4 OFFSET $5",
+                           &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, material_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, page);
+    if (rc == EM_OK)
+        rc = section != NULL ? db_bind_text(st, 3, section) : db_bind_null(st, 3);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 4, limit);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 5, offset);
+    passage *list = em_calloc((size_t)limit, sizeof *list);
+    size_t k = 0;
+    while (db_next(st, &rc, err))
+        if (k < (size_t)limit)
+            read_passage(st, &list[k++]);
+    db_finalize(st);
+    if (rc != EM_OK) {
+        passages_free(list, k);
+        return rc;
+    }
+    *items = list;
+    *n = k;
+    return EM_OK;
 }

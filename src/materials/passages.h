@@ -91,4 +91,42 @@ void passages_release(passages_cache *c, passages_set *s);
 int passages_key_terms(passages_cache *c, const passages_material *m, const char *const **terms /* OUT */,
                        size_t *n /* OUT */, em_error *err);
 
+/* ---- reading one material's passages, as text ----
+ *
+ * What a search hit or a citation opens: the whole passage (a chunk of the
+ * material: whole sentences, a few hundred words), with its section and
+ * pages. Search hits carry the passage's position; citations carry pages
+ * and a section, so the passages can be read by the page they cover and
+ * their section. Whoever may see the
+ * material by the one rule may read them (a tutor, an admin too); anyone
+ * else, and a material that does not exist, is EM_E_NOT_FOUND "no such
+ * material". A material not yet extracted has none. */
+
+#define PASSAGES_PAGE_MAX 50
+
+/* One passage (owned strings; free with passage_cleanup). */
+typedef struct passage {
+    int64_t chunk_id; /* as search hits give it */
+    int position;     /* its place in the material, from 0 */
+    char *section;    /* NULL outside any heading */
+    int page_start, page_end;
+    int words;
+    char *text;
+} passage;
+void passage_cleanup(passage *p);
+
+/* The passage at `position` of material_id for `who`: EM_E_NOT_FOUND "no
+ * such passage" when the material has none there. */
+int passages_get(db *d, const principal *who, const char *material_id, int64_t position,
+                 passage *out /* OUT */, em_error *err);
+/* The passages of material_id in order, only those covering page `page`
+ * (page_start <= page <= page_end) when page > 0, and only those of
+ * `section` (its title exactly) when it is not NULL: a citation's pages and
+ * section; limit 1..PASSAGES_PAGE_MAX from offset >= 0 (else EM_E_INVAL).
+ * *items is owned: free with passages_free; *total counts all that match. */
+int passages_list(db *d, const principal *who, const char *material_id, int64_t page, const char *section,
+                  int limit, int offset, passage **items /* OUT */, size_t *n /* OUT */,
+                  int64_t *total /* OUT */, em_error *err);
+void passages_free(passage *items, size_t n);
+
 #endif

@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "auth/authz.h"
+#include "auth/users.h"
+#include "core/mem.h"
 #include "core/ids.h"
 #include "learn/bkt.h"
 #include "study/attempts.h"
 #include "study/mastery.h"
 #include "study/misconceptions.h"
 #include "study/sessions.h"
+#include "study/today.h"
 
 static json_t *number_or_null(double v)
 {
@@ -30,6 +33,40 @@ static json_t *topic_json(db *d, const char *user_id, const perf_topic *t)
                      (json_int_t)t->attempts, "correct", (json_int_t)t->correct, "accuracy", t->accuracy,
                      "accuracy_trend", t->accuracy_trend, "mean_seconds", number_or_null(t->mean_seconds),
                      "speed_trend", t->speed_trend);
+}
+
+/* The answers of h per local date of the student's zone, oldest first:
+ * [{"date", "answered", "correct", "accuracy"}] (owned). History comes oldest
+ * first, so one day's answers are consecutive. */
+static int daily_json(const char *zone, const attempt_history *h, json_t **out, em_error *err)
+{
+    *out = NULL;
+    int64_t *at = em_calloc(h->n + 1, sizeof *at);
+    civil_date *days = em_calloc(h->n + 1, sizeof *days);
+    for (size_t i = 0; i < h->n; i++)
+        at[i] = h->items[i].at_ms;
+    int rc = today_local_dates(zone, at, h->n, days, err);
+    json_t *list = json_array();
+    for (size_t i = 0; rc == EM_OK && i < h->n;) {
+        size_t j = i;
+        json_int_t correct = 0;
+        for (; j < h->n && civil_cmp(days[j], days[i]) == 0; j++)
+            correct += h->items[j].correct;
+        char date[CIVIL_TEXT_MAX];
+        civil_format(days[i], date);
+        json_array_append_new(list,
+                              json_pack("{s:s, s:I, s:I, s:f}", "date", date, "answered", (json_int_t)(j - i),
+                                        "correct", correct, "accuracy", (double)correct / (double)(j - i)));
+        i = j;
+    }
+    free(at);
+    free(days);
+    if (rc != EM_OK) {
+        json_decref(list);
+        return rc;
+    }
+    *out = list;
+    return EM_OK;
 }
 
 int performance_analyze(db *d, const llm_provider *llm, const principal *who, const json_t *fields,
@@ -61,8 +98,13 @@ int performance_analyze(db *d, const llm_provider *llm, const principal *who, co
     key_history keys = {0};
     perf_report report = {0};
     mc_list found = {0};
-    json_t *added = NULL, *resolved = NULL, *open = NULL;
+    json_t *added = NULL, *resolved = NULL, *open = NULL, *daily = NULL;
+    user student;
     rc = attempts__history(d, owner, session_id, PERFORMANCE_ATTEMPTS, &h, err);
+    if (rc == EM_OK)
+        rc = users_get_by_id(d, owner, &student, err);
+    if (rc == EM_OK)
+        rc = daily_json(student.time_zone, &h, &daily, err);
     if (rc == EM_OK)
         rc = attempts__keys(d, owner, 1000, &keys, err);
     if (rc == EM_OK) {
@@ -93,8 +135,12 @@ int performance_analyze(db *d, const llm_provider *llm, const principal *who, co
             "accuracy_trend", report.accuracy_trend, "mean_seconds", number_or_null(report.mean_seconds),
             "speed_trend", report.speed_trend, "topics", topics, "weakest", weakest, "misconceptions", "open",
             open, "detected", added, "resolved", resolved, "engine", llm->name);
-        open = added = resolved = NULL;
+        json_object_set_new(*out, "daily", daily);
+        json_object_set_new(*out, "time_zone",
+                            json_string(student.time_zone[0] != '\0' ? student.time_zone : "UTC"));
+        open = added = resolved = daily = NULL;
     }
+    json_decref(daily);
     json_decref(open);
     json_decref(added);
     json_decref(resolved);

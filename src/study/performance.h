@@ -27,8 +27,11 @@
  * "mastery", "model_mastery", "mastered", "attempts", "correct", "accuracy",
  * "accuracy_trend", "mean_seconds", "speed_trend"}], "weakest": [topic...],
  * "misconceptions": {"open": [...], "detected": [...], "resolved": [...]},
+ * "daily": [{"date", "answered", "correct", "accuracy"}], "time_zone",
  * "engine"}. mastery is the stored one the planner reads; model_mastery what
- * these answers alone give. */
+ * these answers alone give. daily is accuracy over time for charts: the
+ * answers analysed, per local date ("YYYY-MM-DD" in the student's time zone,
+ * time_zone), oldest first, days without answers left out. */
 int performance_analyze(db *d, const llm_provider *llm, const principal *who, const json_t *fields,
                         int64_t now_ms, json_t **out /* OUT */, em_error *err);
 

@@ -1108,6 +1108,99 @@ int quiz_get(db *d, const principal *who, const char *quiz_id, json_t **out, em_
     return rc;
 }
 
+/* ---- listing ---- */
+
+/* The topics of quiz_id, in the order the quiz first asks them, into `out`. */
+static int quiz_topics(db *d, const char *quiz_id, json_t *out, em_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT topic, min(position) AS first FROM quiz_items WHERE quiz_id = $1 "
+                               "GROUP BY topic ORDER BY first, topic",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, quiz_id);
+    while (db_next(st, &rc, err))
+        json_array_append_new(out, json_string(db_column_text(st, 0)));
+    db_finalize(st);
+    return rc;
+}
+
+int quiz_list(db *d, const principal *who, const char *user_id, const char *session_id, int limit, int offset,
+              json_t **items, int64_t *total, em_error *err)
+{
+    *items = NULL;
+    *total = 0;
+    if (limit < 1 || limit > QUIZ_PAGE_MAX || offset < 0)
+        return em_error_set(err, EM_E_INVAL, "limit must be a whole number from 1 to %d, offset 0 or more",
+                            QUIZ_PAGE_MAX);
+    if (user_id != NULL && !id_is_uuid(user_id))
+        return em_error_set(err, EM_E_INVAL, "user_id must be a user id (UUID)");
+    char owner[ID_UUID_LEN + 1];
+    int rc = EM_OK;
+    if (session_id != NULL) {
+        /* the session's student; a session of someone else is none of user_id's */
+        rc = sessions__owner(d, who, session_id, false, owner, err);
+        if (rc == EM_OK && user_id != NULL && strcmp(user_id, owner) != 0)
+            rc = em_error_set(err, EM_E_NOT_FOUND, "no such session");
+    } else {
+        snprintf(owner, sizeof owner, "%s", user_id != NULL ? user_id : who->user_id);
+        rc = authz_require_view(d, who, owner, "user", err);
+    }
+    if (rc != EM_OK)
+        return rc;
+    db_stmt *st = NULL;
+    rc = db_prepare_cached(d,
+                           "SELECT count(*) FROM quizzes WHERE user_id = $1 "
+                           "AND (CAST($2 AS TEXT) IS NULL OR session_id = $2)",
+                           &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, owner);
+    if (rc == EM_OK)
+        rc = session_id != NULL ? db_bind_text(st, 2, session_id) : db_bind_null(st, 2);
+    if (db_next(st, &rc, err))
+        *total = db_column_int64(st, 0);
+    db_finalize(st);
+    if (rc != EM_OK)
+        return rc;
+    rc = db_prepare_cached(
+        d,
+        "SELECT id, session_id, created_at, submitted_at, score, question_count FROM quizzes "
+        "WHERE user_id = $1 AND (CAST($2 AS TEXT) IS NULL OR session_id = $2) "
+        "ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, owner);
+    if (rc == EM_OK)
+        rc = session_id != NULL ? db_bind_text(st, 2, session_id) : db_bind_null(st, 2);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 3, limit);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 4, offset);
+    json_t *list = json_array();
+    while (db_next(st, &rc, err)) {
+        const char *sid = db_column_text(st, 1), *sub = db_column_text(st, 3);
+        json_array_append_new(
+            list, json_pack("{s:s, s:o, s:s, s:o, s:o, s:I, s:[]}", "id", db_column_text(st, 0), "session_id",
+                            sid != NULL ? json_string(sid) : json_null(), "created_at", db_column_text(st, 2),
+                            "submitted_at", sub != NULL ? json_string(sub) : json_null(), "score",
+                            db_column_is_null(st, 4) ? json_null() : json_real(db_column_double(st, 4)),
+                            "question_count", (json_int_t)db_column_int64(st, 5), "topics"));
+    }
+    db_finalize(st);
+    /* the topics after the page is read: one statement at a time on the connection */
+    for (size_t i = 0; rc == EM_OK && i < json_array_size(list); i++) {
+        json_t *q = json_array_get(list, i);
+        rc = quiz_topics(d, json_string_value(json_object_get(q, "id")), json_object_get(q, "topics"), err);
+    }
+    if (rc != EM_OK) {
+        json_decref(list);
+        return rc;
+    }
+    *items = list;
+    return EM_OK;
+}
+
 /* ---- submitting ---- */
 
 typedef struct answer_in {

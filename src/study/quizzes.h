@@ -65,6 +65,19 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
  * with its score and every answer's result (as quiz_submit gives them). */
 int quiz_get(db *d, const principal *who, const char *quiz_id, json_t **out /* OUT */, em_error *err);
 
+/* user_id's quizzes (NULL: the caller's; with session_id and no user_id,
+ * the session's student's), newest first, only session_id's when it is not
+ * NULL; limit 1..QUIZ_PAGE_MAX from offset >= 0 (else EM_E_INVAL). Whoever
+ * may see the student by the one rule may list them (else EM_E_NOT_FOUND "no
+ * such user"; a session the caller may not see, or one that is not
+ * user_id's: "no such session"). *items (owned) is a JSON array of {"id",
+ * "session_id", "created_at", "submitted_at", "score", "question_count",
+ * "topics": [name...] (in the order the quiz first asks them)}; *total the
+ * count of all of them. */
+#define QUIZ_PAGE_MAX 100
+int quiz_list(db *d, const principal *who, const char *user_id, const char *session_id, int limit, int offset,
+              json_t **items /* OUT */, int64_t *total /* OUT */, em_error *err);
+
 /* Submit `fields` {"answers": [{"question_id", "answer", "seconds"?}]}: every
  * answer is checked before anything is stored (an unknown or repeated
  * question, an empty answer or one over GRADE_ANSWER_MAX bytes: EM_E_INVAL);

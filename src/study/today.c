@@ -35,6 +35,17 @@ int today_local_date(const char *zone_name, int64_t now_ms, civil_date *out, em_
     return rc == EM_OK ? EM_OK : em_error_set(err, EM_E_INVAL, "today is outside the calendar");
 }
 
+int today_local_dates(const char *zone_name, const int64_t *ms, size_t n, civil_date *out, em_error *err)
+{
+    tz_zone *zone = NULL;
+    int rc = load_zone(zone_name, &zone, err);
+    for (size_t i = 0; rc == EM_OK && i < n; i++)
+        if (tz_local_date(zone, floor_secs(ms[i]), &out[i]) != EM_OK)
+            rc = em_error_set(err, EM_E_INVAL, "a date is outside the calendar");
+    tz_free(zone);
+    return rc;
+}
+
 int today_review_day(const char *zone_name, int rollover_hour, int64_t now_ms, civil_date *day,
                      int64_t *ends_ms, em_error *err)
 {

@@ -8,6 +8,7 @@
 #ifndef EM_STUDY_TODAY_H
 #define EM_STUDY_TODAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/civil.h"
@@ -18,6 +19,11 @@
 /* The local date at now_ms in zone_name. EM_E_INTERNAL when the zone cannot be
  * read, EM_E_INVAL for a date outside the calendar. */
 int today_local_date(const char *zone_name, int64_t now_ms, civil_date *out /* OUT */, em_error *err);
+
+/* The local dates of instants ms[0..n) (Unix ms) in zone_name, read once,
+ * into out[0..n). Errors as today_local_date. */
+int today_local_dates(const char *zone_name, const int64_t *ms, size_t n, civil_date *out /* OUT */,
+                      em_error *err);
 
 /* The review day at now_ms: the local date of the instant rollover_hour (0..23)
  * hours earlier, and when it ends (the next local rollover, Unix ms, at or

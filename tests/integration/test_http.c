@@ -31,6 +31,16 @@ static void http_unknown_route_is_json_404(void **state)
     it_http(&s, "GET", "/health/", NULL, NULL, 0, &r); /* strict: no trailing-slash alias */
     it_assert_error(&r, 404, "not_found");
     it_response_free(&r);
+    /* The UI's catch-all page is for GET: another method on a path nothing
+     * routes is not found, not "GET only". */
+    const char *const json[] = {"Content-Type: application/json", NULL};
+    it_http(&s, "POST", "/api/nope", json, "{}", 2, &r);
+    it_assert_error(&r, 404, "not_found");
+    assert_null(it_header(&r, "Allow", v, sizeof v));
+    it_response_free(&r);
+    it_http(&s, "DELETE", "/materials/12", NULL, NULL, 0, &r);
+    it_assert_error(&r, 404, "not_found");
+    it_response_free(&r);
     assert_int_equal(it_server_stop(&s), 0);
     it_backend_teardown(&b);
 }
@@ -289,7 +299,8 @@ static void raw_refused(const it_server *s, const char *request, const char *sta
     bool closed = raw_closed_within(fd, 2000, answer, sizeof answer);
     close(fd);
     if (!closed || strncmp(answer, status_line, strlen(status_line)) != 0)
-        fail_msg("%s: closed=%d after %lld ms, answer: %.200s", request, closed, (long long)(now_ms() - t0), answer);
+        fail_msg("%s: closed=%d after %lld ms, answer: %.200s", request, closed, (long long)(now_ms() - t0),
+                 answer);
     assert_non_null(strstr(answer, code)); /* our JSON error */
     assert_non_null(strcasestr(answer, "\r\nConnection: close\r\n"));
 }
@@ -379,11 +390,13 @@ static void http_slow_clients_are_limited_and_cut(void **state)
     it_response_free(&r);
 
     /* framing that a proxy in front could read otherwise: refused at once */
-    raw_refused(&s, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    "Content-Length: 2\r\nContent-Length: 30\r\n\r\n{}",
+    raw_refused(&s,
+                "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Content-Length: 2\r\nContent-Length: 30\r\n\r\n{}",
                 "HTTP/1.1 400", "invalid_request");
-    raw_refused(&s, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    raw_refused(&s,
+                "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
                 "HTTP/1.1 501", "not_implemented");
     /* a request line ended by a bare CR: libmicrohttpd waits for the line
      * feed; the header deadline closes it */

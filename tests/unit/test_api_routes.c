@@ -1,16 +1,20 @@
 /* Handler tests for src/api/routes.c: the access column of every route of
  * api_routes(), walked from the table itself so that a new route is covered
- * as soon as it is added. Each route is called anonymously, as a student and
- * as an admin, with {parameters} filled with random UUIDs and an empty JSON
- * object as the body of POST, PUT and PATCH:
+ * as soon as it is added. Each route is called anonymously, as a student, as
+ * a tutor and as an admin, with {parameters} filled with random UUIDs and an
+ * empty JSON object as the body of POST, PUT and PATCH:
  *
  *   HTTP_PUBLIC     never 401 for anyone;
- *   HTTP_SIGNED_IN  401 with WWW-Authenticate anonymously; for a student and
- *                   an admin never 401, 405, a 5xx, or the router's "no route"
- *                   404 (a 404 for the random id is the resource's);
- *   HTTP_ADMIN      401 anonymously; to a student exactly the answer of a
- *                   route that does not exist; to an admin never 401, 405,
- *                   500 or "no route".
+ *   HTTP_SIGNED_IN  401 with WWW-Authenticate anonymously; for a student, a
+ *                   tutor and an admin never 401, 405, a 5xx, or the
+ *                   router's "no route" 404 (a 404 for the random id is the
+ *                   resource's);
+ *   HTTP_ADMIN      401 anonymously; to a student and a tutor exactly the
+ *                   answer of a route that does not exist; to an admin never
+ *                   401, 405, 500 or "no route".
+ *
+ * Routes whose answer depends on the caller's role or relation to a real
+ * resource have a row of expected statuses per caller (the role matrix).
  *
  * And across the table: a cookie session must send X-CSRF-Token on every
  * state-changing route (403 csrf_failed without it, past the check with it,
@@ -135,27 +139,29 @@ static void check_anonymous(api_fx *t, const http_route *r, const char *path, co
     http_fake_free(f);
 }
 
-static void check_student(api_fx *t, const http_route *r, const char *path, const char *body,
-                          const http_site *nowhere)
+/* A caller who is not an admin (a student, a tutor). */
+static void check_not_admin(api_fx *t, const http_route *r, const char *path, const char *body,
+                            const http_site *nowhere, api_who w)
 {
-    http_fake *f = call(t, r->method, path, WHO_STUDENT, body);
+    const char *who = w == WHO_TUTOR ? "tutor" : "student";
+    http_fake *f = call(t, r->method, path, w, body);
     int status = http_fake_status(f);
     if (r->access == HTTP_ADMIN) {
         /* Exactly what a route that does not exist answers. */
-        http_fake *g = http_fake_new(r->method, path, t->acct[WHO_STUDENT].h_bearer[body != NULL], body,
+        http_fake *g = http_fake_new(r->method, path, t->acct[w].h_bearer[body != NULL], body,
                                      body != NULL ? strlen(body) : 0);
         http_fake_run(g, nowhere);
         expect_error(g, 404, "not_found");
         if (status != 404 || strcmp(http_fake_body(f, NULL), http_fake_body(g, NULL)) != 0)
-            ROUTE_FAIL(r, "student", f, "expected the answer of a route that does not exist");
+            ROUTE_FAIL(r, who, f, "expected the answer of a route that does not exist");
         assert_null(http_fake_header(f, "WWW-Authenticate"));
         assert_null(http_fake_header(f, "Allow"));
         http_fake_free(g);
     } else {
         if (status == 401 || status == 405 || status >= 500)
-            ROUTE_FAIL(r, "student", f, "expected the handler's answer");
+            ROUTE_FAIL(r, who, f, "expected the handler's answer");
         if (no_route(f))
-            ROUTE_FAIL(r, "student", f, "the route is not served");
+            ROUTE_FAIL(r, who, f, "the route is not served");
     }
     http_fake_free(f);
 }
@@ -190,7 +196,8 @@ static void api_routes_access_column(void **state)
         fill_path(r->pattern, path);
         const char *body = has_body(r->method) ? "{}" : NULL;
         check_anonymous(t, r, path, body);
-        check_student(t, r, path, body, &nowhere);
+        check_not_admin(t, r, path, body, &nowhere, WHO_STUDENT);
+        check_not_admin(t, r, path, body, &nowhere, WHO_TUTOR);
         check_admin(t, r, path, body);
         by_access[r->access]++;
     }
@@ -335,11 +342,54 @@ static void api_routes_refuse_bad_tokens(void **state)
     all_refuse(t, t->acct[WHO_STUDENT].bearer, "a session that logged out");
 }
 
+/* One row of the role matrix: a target and the status each caller gets. */
+typedef struct role_row {
+    const char *method;
+    char target[TARGET_MAX];
+    int status[WHO_COUNT]; /* [WHO_ANON] .. [WHO_ADMIN] */
+} role_row;
+
+/* Routes whose answer depends on who calls, over real resources: the first
+ * student's material (the tutor is theirs; the second student is nobody's). */
+static void api_routes_role_matrix(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1], question[MATERIAL_ID_LEN + 1];
+    worksheet_ready(t, WHO_STUDENT, mat, question);
+    role_row rows[] = {
+        /*                                          anon student student2 tutor admin */
+        {"GET", "/api/tutor/students", {401, 403, 403, 200, 200}},
+        {"GET", "", {401, 403, 403, 200, 200}}, /* /api/tutor/students/{student} */
+        {"GET", "", {401, 403, 403, 404, 200}}, /* /api/tutor/students/{student2} */
+        {"GET", "/api/admin/jobs", {401, 404, 404, 404, 200}},
+        {"GET", "/api/admin/jobs?state=dead", {401, 404, 404, 404, 200}},
+        {"GET", "/api/quizzes", {401, 200, 200, 200, 200}},
+        {"GET", "", {401, 200, 404, 200, 200}}, /* /api/quizzes?user_id={student} */
+        {"GET", "", {401, 200, 404, 200, 200}}, /* /api/materials/{mat}/passages */
+        {"GET", "", {401, 200, 404, 200, 200}}, /* /api/materials/{mat}/passages/0 */
+    };
+    snprintf(rows[1].target, TARGET_MAX, "/api/tutor/students/%s", api_fx_id(t, WHO_STUDENT));
+    snprintf(rows[2].target, TARGET_MAX, "/api/tutor/students/%s", api_fx_id(t, WHO_STUDENT2));
+    snprintf(rows[6].target, TARGET_MAX, "/api/quizzes?user_id=%s", api_fx_id(t, WHO_STUDENT));
+    snprintf(rows[7].target, TARGET_MAX, "/api/materials/%s/passages", mat);
+    snprintf(rows[8].target, TARGET_MAX, "/api/materials/%s/passages/0", mat);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (int w = WHO_ANON; w < WHO_COUNT; w++) {
+            http_fake *f = call(t, rows[i].method, rows[i].target, (api_who)w, NULL);
+            if (http_fake_status(f) != rows[i].status[w])
+                fail_msg("%s %s as %s: expected %d, got %d %s", rows[i].method, rows[i].target,
+                         w == WHO_ANON ? "anonymous" : api_fx_emails[w], rows[i].status[w],
+                         http_fake_status(f), http_fake_body(f, NULL));
+            http_fake_free(f);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         API_BOTH(api_routes_table_complete),
         API_BOTH(api_routes_access_column),
+        API_BOTH(api_routes_role_matrix),
         API_BOTH(api_routes_cookie_csrf),
         API_BOTH(api_routes_refuse_bad_tokens),
     };
