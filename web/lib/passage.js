@@ -69,17 +69,27 @@ export function wordRanges(text, words) {
   return ranges;
 }
 
-/** Ranges of text covered by a quote (whole, else sentence by sentence). */
+/**
+ * Ranges of text covered by a quote: the whole quote, else its paragraphs and
+ * sentences found in order (a quote joins sentences of a passage by spaces and
+ * leaves out what lies between them).
+ */
 export function quoteRanges(text, quote) {
   if (!quote) return [];
-  const norm = (s) => s.replace(/\s+/g, ' ').trim();
   const whole = text.indexOf(quote);
   if (whole !== -1) return [[whole, whole + quote.length]];
   const ranges = [];
-  for (const sentence of norm(quote).split(/(?<=[.!?:])\s+/)) {
-    if (sentence.length < 12) continue;
-    const i = text.indexOf(sentence);
-    if (i !== -1) ranges.push([i, i + sentence.length]);
+  let from = 0;
+  for (const paragraph of quote.split(/\n\s*\n/)) {
+    for (const raw of paragraph.split(/(?<=[.!?:])\s+/)) {
+      const sentence = raw.trim();
+      if (sentence.length < 4) continue;
+      const i = text.indexOf(sentence, from);
+      if (i !== -1) {
+        ranges.push([i, i + sentence.length]);
+        from = i + sentence.length;
+      }
+    }
   }
   return ranges;
 }
@@ -96,7 +106,7 @@ async function fullText(info) {
     return api('GET', `/api/materials/${info.material_id}/passages/${info.position}`);
   }
   const page = info.page_start ?? info.page;
-  const res = await api('GET', `/api/materials/${info.material_id}/passages`, { query: { page, limit: 50 } });
+  const res = await api('GET', `/api/materials/${info.material_id}/passages`, { query: { page, section: info.section, limit: 50 } });
   const items = (res && res.items) || [];
   const quote = info.quote || '';
   const head = quote.slice(0, 40);
@@ -130,7 +140,7 @@ export function openPassage(info) {
     if (!ranges.length && info.snippet) {
       ranges = wordRanges(p.text, snippetSegments(info.snippet).filter((s) => s.marked).map((s) => s.text));
     }
-    replace(body, h('div', { class: 'passage', tabindex: '0', 'aria-label': 'Passage text' }, markRanges(p.text, ranges)));
+    replace(body, h('div', { class: 'passage', tabindex: '0', role: 'region', 'aria-label': 'Passage text' }, markRanges(p.text, ranges)));
     const first = body.querySelector('mark');
     if (first && first.scrollIntoView) first.scrollIntoView({ block: 'center' });
   }).catch((err) => {

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  assert, checkPage, expectHttpError, newPage, shot, testPassword, uniqueEmail,
+  assert, checkPage, newPage, shot, testPassword, uniqueEmail,
 } from '../lib/harness.mjs';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/print/manual_short.pdf', import.meta.url));
@@ -51,11 +51,6 @@ function makeCardsDue(email) {
 
 export default async function studentJourney({ baseUrl, outDir, browser }) {
   const page = await newPage(browser, { width: 1280, height: 800 });
-  // Until the passage and quiz-list endpoints are on main, the side panel shows
-  // what the hit carries and the quiz page lists no past quizzes: their 404s are
-  // expected, nothing else is.
-  expectHttpError(page, /^\/api\/materials\/[^/]+\/passages(\/\d+)?$/, 404, 'GET');
-  expectHttpError(page, '/api/quizzes', 404, 'GET');
   const main = page.locator('main');
   const nav = page.getByRole('navigation', { name: 'Main' });
   let step = 0;
@@ -107,7 +102,8 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await hit.getByRole('button').click();
   const panel = page.getByRole('dialog', { name: 'manual_short' });
   await panel.waitFor();
-  await panel.locator('.passage mark, blockquote.passage, .passage').first().waitFor();
+  // The passage's full text, the query's words marked in it.
+  await panel.getByLabel('Passage text').locator('mark').first().waitFor();
   await done('search-passage');
   await panel.getByRole('button', { name: 'Close panel' }).click();
 
@@ -153,6 +149,10 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   const citation = page.getByRole('dialog', { name: 'manual_short' });
   await citation.waitFor();
   await citation.getByText('Class attributes').first().waitFor();
+  // The quote is marked in the passage's full text.
+  const quoted = citation.getByLabel('Passage text').locator('mark').first();
+  await quoted.waitFor();
+  assert(/class/i.test(await quoted.textContent()), 'the citation\'s quote is not marked in its passage');
   await done('tutor');
   await citation.getByRole('button', { name: 'Close panel' }).click();
 

@@ -25,6 +25,11 @@ test('quoteRanges finds the whole quote, else its sentences', () => {
   // two sentences joined differently than in the text: found one by one
   assert.deepEqual(quoteRanges(text, 'A class is a template.\n\nMethods share state.'), [[7, 29], [30, 50]]);
   assert.deepEqual(quoteRanges(text, ''), []);
+  // paragraphs and sentences of the quote are found one after the other:
+  // 'class Counter:' is 0-14; then '\n' + '  n = 0' + '\n\n' (10) puts 'Note' at 24-28;
+  // '\n\n' puts 'A list is shared.' (17 characters) at 30-47
+  const code = 'class Counter:\n  n = 0\n\nNote\n\nA list is shared. Later text.';
+  assert.deepEqual(quoteRanges(code, 'class Counter: Note\n\nA list is shared.'), [[0, 14], [24, 28], [30, 47]]);
 });
 
 test('wordRanges marks every occurrence, case-insensitively', () => {
