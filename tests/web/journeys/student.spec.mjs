@@ -70,6 +70,11 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   const email = uniqueEmail('student');
   await page.getByLabel('Your name').fill('Ada Lovelace');
   await page.getByLabel('Email').fill(email);
+  // A short password is refused next to its field, before anything is sent.
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await main.getByText('The password needs at least 10 characters.').waitFor();
+  assert(await page.getByLabel('Password').getAttribute('aria-invalid') === 'true', 'the password field is not marked invalid');
   await page.getByLabel('Password').fill(testPassword);
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.getByRole('heading', { level: 1, name: 'Today, Ada' }).waitFor();
@@ -86,6 +91,21 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await row.getByText('Ready').waitFor();
   assert((await row.textContent()).includes('Ready'), 'the material is not listed as ready');
   await done('materials');
+
+  // A file dropped on the zone uploads too; deleting it asks first.
+  await page.locator('.dropzone').evaluate((zone) => {
+    const data = new DataTransfer();
+    data.items.add(new File(['# Scratch notes\n\nA scratch note about loops and lists.\n'], 'scratch.md', { type: 'text/markdown' }));
+    zone.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
+  });
+  await main.getByRole('link', { name: 'Open scratch' }).waitFor({ timeout: 60000 });
+  await main.getByRole('button', { name: 'Delete scratch' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete material?' });
+  await confirm.waitFor();
+  await done('materials-delete-confirm');
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await main.getByRole('row', { name: /scratch/ }).waitFor({ state: 'detached' });
+  assert(await main.getByRole('row', { name: /manual_short/ }).count() === 1, 'the other material went too');
 
   // The material's page: its outline and topics.
   await main.getByRole('link', { name: 'manual_short', exact: true }).click();
@@ -126,6 +146,9 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await main.getByText('all checks pass').waitFor();
   await main.getByRole('link', { name: 'Download .ics' }).waitFor();
   await done('session-plan');
+  // The same inputs give the same plan back.
+  await main.getByRole('button', { name: 'Regenerate plan' }).click();
+  await page.getByRole('status').getByText(/plan is unchanged|new plan is ready/).first().waitFor();
 
   // The dashboard now has today's plan and the countdown.
   await nav.getByRole('link', { name: 'Dashboard' }).click();
