@@ -6,7 +6,7 @@ import { api } from '../lib/api.js';
 import { button, errorBox, emptyState, confirmDialog, toast, pageHeader } from '../lib/ui.js';
 import { navigate } from '../lib/router.js';
 import { formatDateTime } from '../lib/dates.js';
-import { statusBadge } from './materials.js';
+import { statusBadge, plural } from './materials.js';
 
 function settle(p) {
   return p.then((value) => ({ value }), (error) => ({ error }));
@@ -69,10 +69,10 @@ export async function render(main, { params, user, signal }) {
     h('p', { class: 'meta' },
       h('span', null, statusBadge(m)),
       h('span', null, m.filename),
-      m.page_count ? h('span', null, `${m.page_count} pages`) : null,
-      h('span', null, `${m.section_count || 0} sections`),
-      h('span', null, `${m.chunk_count || 0} passages`),
-      m.is_worksheet ? h('span', null, `worksheet, ${m.question_count || 0} questions`) : null,
+      m.page_count ? h('span', null, plural(m.page_count, 'page')) : null,
+      h('span', null, plural(m.section_count || 0, 'section')),
+      h('span', null, plural(m.chunk_count || 0, 'passage')),
+      m.is_worksheet ? h('span', null, `worksheet, ${plural(m.question_count || 0, 'question')}`) : null,
       h('span', null, `uploaded ${formatDateTime(m.created_at, user.time_zone)}`)),
     m.status === 'failed' ? errorBox({ message: m.error || 'Extraction failed.' }) : null,
   );

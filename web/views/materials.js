@@ -19,6 +19,10 @@ export function statusBadge(m) {
   }
 }
 
+export function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function sizeText(bytes) {
   if (!bytes && bytes !== 0) return '';
   if (bytes < 1024) return `${bytes} B`;
@@ -103,7 +107,7 @@ export async function render(main, { user, signal }) {
         if (m.status === 'processing' && m.page_count) {
           bar.set(m.pages_done || 0, m.page_count, `Extracting: page ${m.pages_done || 0} of ${m.page_count}`);
         } else if (m.status === 'ready') {
-          bar.set(1, 1, `Ready: ${m.page_count || 0} pages, ${m.section_count || 0} sections`);
+          bar.set(1, 1, `Ready: ${plural(m.page_count || 0, 'page')}, ${plural(m.section_count || 0, 'section')}`);
           replace(status, h('a', { href: `/materials/${m.id}`, 'data-link': '' }, `Open ${m.title || file.name}`));
           announce(`${file.name} is ready.`);
         } else if (m.status === 'failed') {

@@ -112,7 +112,7 @@ export async function render(main, { params, user, signal }) {
     const studyDays = (plan.days || []).filter((d) => d.minutes > 0);
     replace(planSlot,
       h('p', { class: 'meta' },
-        h('span', null, `${studyDays.length} study days`),
+        h('span', null, `${studyDays.length} study day${studyDays.length === 1 ? '' : 's'}`),
         plan.study_minutes !== undefined ? h('span', null, `${plan.study_minutes} min study`) : null,
         plan.review_minutes !== undefined ? h('span', null, `${plan.review_minutes} min reviews`) : null,
         plan.revision_minutes !== undefined ? h('span', null, `${plan.revision_minutes} min revision`) : null,
@@ -156,7 +156,7 @@ export async function render(main, { params, user, signal }) {
       s.exam_type ? h('span', null, s.exam_type.replace('_', ' ')) : null,
       h('span', null, `${s.daily_minutes} min a day`),
       h('span', null, (s.study_days || []).join(', ')),
-      s.free_dates && s.free_dates.length ? h('span', null, `${s.free_dates.length} days off`) : null),
+      s.free_dates && s.free_dates.length ? h('span', null, `${s.free_dates.length} day${s.free_dates.length === 1 ? '' : 's'} off`) : null),
     whatNextControl({ getSessionId: () => id, mode: 'inline', large: true }),
     h('section', { class: 'card', 'aria-labelledby': 'plan-h' }, h('h2', { id: 'plan-h' }, 'Plan'), planSlot),
     verifySlot);
