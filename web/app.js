@@ -227,7 +227,14 @@ document.getElementById('skip-link').addEventListener('click', (e) => {
 });
 
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') closeSheets();
+  if (e.key !== 'Escape') return;
+  // Focus goes back to the control that opened the sheet or menu it was in.
+  const active = document.activeElement;
+  let back = null;
+  if (navEl.classList.contains('is-open') && navEl.contains(active)) back = tabbarEl.querySelector('[aria-controls="nav"]');
+  else if (userEl.querySelector('.menu-body') && userEl.querySelector('.menu-body').contains(active)) back = userEl.querySelector('[aria-controls="user-menu-body"]');
+  closeSheets();
+  if (back) back.focus();
 });
 document.addEventListener('click', (e) => {
   if (!userEl.contains(e.target) && !navEl.contains(e.target) && !tabbarEl.contains(e.target)) closeSheets();
