@@ -50,6 +50,14 @@ export function editBody(q, values) {
   return body;
 }
 
+/** Students at risk first (by how many reasons), then as the API listed them. */
+export function byRisk(students) {
+  return students.map((s, i) => ({ s, i }))
+    .sort((a, b) => (Number(Boolean(b.s.at_risk)) - Number(Boolean(a.s.at_risk)))
+      || ((b.s.risk_reasons || []).length - (a.s.risk_reasons || []).length) || a.i - b.i)
+    .map((x) => x.s);
+}
+
 function pct(v) {
   return v === null || v === undefined ? '—' : `${Math.round(Number(v) * 100)} %`;
 }
@@ -88,7 +96,7 @@ async function renderStudents(view, signal) {
     view.lastChild.replaceWith(errorBox(err, { prefix: 'Your students could not be loaded' }));
     return;
   }
-  const items = out.items || [];
+  const items = byRisk(out.items || []);
   const body = items.length
     ? h('div', null,
       h('p', { class: 'hint' }, `${items.length} student${items.length === 1 ? '' : 's'}; ${items.filter((s) => s.at_risk).length} at risk.`),

@@ -1,7 +1,7 @@
 // Pure helpers of the tutor and admin rooms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { riskReasons, parseOptions, editBody } from '../../../web/views/tutor_room.js';
+import { riskReasons, parseOptions, editBody, byRisk } from '../../../web/views/tutor_room.js';
 import { msText, assignBody } from '../../../web/views/admin.js';
 
 test('risk reasons: the message when given, a sentence per known code otherwise', () => {
@@ -32,4 +32,12 @@ test('run times: ms below a second, tenths of seconds above, a dash for none', (
 test('assignment body: one id, or the set without repeats', () => {
   assert.deepEqual(assignBody(['a']), { student_id: 'a' });
   assert.deepEqual(assignBody(['a', 'b', 'a', '']), { student_ids: ['a', 'b'] });
+});
+
+test('students at risk come first, more reasons first, the rest in the API order', () => {
+  const list = [
+    { id: 'a' }, { id: 'b', at_risk: true, risk_reasons: [{ code: 'x' }] }, { id: 'c' },
+    { id: 'd', at_risk: true, risk_reasons: [{ code: 'x' }, { code: 'y' }] },
+  ];
+  assert.deepEqual(byRisk(list).map((s) => s.id), ['d', 'b', 'a', 'c']);
 });
