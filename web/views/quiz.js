@@ -236,7 +236,6 @@ function takeQuiz(view, quiz, signal, onSubmitted) {
     countTime();
     state.all = all;
     toggle.setAttribute('aria-pressed', String(all));
-    toggle.textContent = all ? 'Show one question at a time' : 'Show all questions on one page';
     draw(false);
     announce(all ? 'All questions are shown' : `Question ${state.index + 1} of ${n}`);
   }
