@@ -123,10 +123,11 @@ async function renderStudents(view, signal) {
 
 async function renderStudent(view, id, signal) {
   view.append(pageHeader('Student'), roomNav(null), loading('Loading the student…'));
-  const [stR, matR, misR] = await Promise.allSettled([
+  const [stR, matR, misR, quizR] = await Promise.allSettled([
     api('GET', `/api/tutor/students/${encodeURIComponent(id)}`, { signal }),
     api('GET', '/api/materials', { query: { user_id: id, limit: 100 }, signal }),
     api('GET', '/api/misconceptions', { query: { user_id: id, status: 'open', limit: 50 }, signal }),
+    api('GET', '/api/quizzes', { query: { user_id: id, limit: 10 }, signal }),
   ]);
   if (signal && signal.aborted) return;
   if (stR.status === 'rejected') {
@@ -162,6 +163,19 @@ async function renderStudent(view, id, signal) {
       { key: 'exam_date', label: 'Exam date' },
     ], sessions, { caption: 'Study sessions', captionHidden: true })
       : emptyState('No study session yet. The student creates one from their Sessions page.')));
+
+  const quizBox = h('section', { 'aria-labelledby': 'st-quiz-h' }, h('h2', { id: 'st-quiz-h' }, 'Recent quizzes'));
+  if (quizR.status === 'rejected') quizBox.append(errorBox(quizR.reason));
+  else if (!(quizR.value.items || []).length) quizBox.append(emptyState('No quiz yet.'));
+  else {
+    quizBox.append(table([
+      { key: 'created_at', label: 'Started', render: (x) => h('a', { href: `/quizzes/${encodeURIComponent(x.id)}`, 'data-link': '' },
+        new Date(x.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })) },
+      { key: 'topics', label: 'Topics', hideOnPhone: true, render: (x) => (x.topics || []).slice(0, 3).join(', ') || 'Mixed' },
+      { key: 'score', label: 'Score', numeric: true, render: (x) => (x.submitted_at && x.score !== null && x.score !== undefined ? pct(x.score) : 'not submitted') },
+    ], quizR.value.items, { caption: 'Recent quizzes', captionHidden: true }));
+  }
+  view.append(quizBox);
 
   const misBox = h('section', { 'aria-labelledby': 'st-mis-h' }, h('h2', { id: 'st-mis-h' }, 'Open misconceptions'));
   if (misR.status === 'rejected') misBox.append(errorBox(misR.reason));
