@@ -4,6 +4,18 @@
 
 const DAY_MS = 86400000;
 const formatters = new Map();
+const displayFormatters = new Map();
+
+/** Intl.DateTimeFormat is slow to make: one per locale and options, kept. */
+function displayFormatter(locale, opts) {
+  const key = `${locale}|${JSON.stringify(opts)}`;
+  let f = displayFormatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, opts);
+    displayFormatters.set(key, f);
+  }
+  return f;
+}
 
 function ymdFormatter(timeZone) {
   let f = formatters.get(timeZone);
@@ -108,7 +120,7 @@ export function formatDay(ymd, { locale = 'en-GB', refYear } = {}) {
   const d = new Date(t);
   const opts = { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' };
   if (refYear !== undefined && d.getUTCFullYear() !== refYear) opts.year = 'numeric';
-  const parts = new Intl.DateTimeFormat(locale, opts).formatToParts(d);
+  const parts = displayFormatter(locale, opts).formatToParts(d);
   const pick = (type) => (parts.find((p) => p.type === type) || {}).value;
   return [pick('weekday'), pick('day'), pick('month'), pick('year')].filter(Boolean).join(' ');
 }
@@ -118,5 +130,5 @@ export function formatDateTime(instant, timeZone = 'UTC', locale = 'en-GB') {
   const d = instant instanceof Date ? instant : new Date(instant);
   if (Number.isNaN(d.getTime())) return '';
   const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
-  return new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
+  return displayFormatter(locale, { timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
 }
