@@ -1,7 +1,8 @@
 // The tutor journey: an admin makes an account a tutor and assigns a student to
 // it; the student's material asks for review of generated questions and a quiz
 // writes some; the tutor logs in, sees the student, and reviews a question:
-// edits it, then approves it. Every page is checked and shot at desktop and
+// edits it, then approves it. The student then gets it in a quiz and takes the
+// quiz with the keyboard alone. Every page is checked and shot at desktop and
 // phone widths.
 import { readFileSync } from 'node:fs';
 import {
@@ -134,13 +135,51 @@ export default async function tutor({ outDir, admin, browser }) {
   await checkPage(tp, 'question review queue after review');
   await shot(tp, outDir, 'tutor-06-reviewed');
 
-  // The student now gets the approved questions in a quiz.
+  // The student now gets the approved questions in a quiz (only approved ones:
+  // the rest still wait), and takes it with the keyboard alone.
   const quiz = await studentApi.post('/api/quiz/generate', { count: 5 });
-  assert(quiz.questions.some((x) => x.id === target.id || x.stem === edited) || quiz.questions.length > 0,
-    'the student gets no approved question');
-  // A student has no tutor room (the route guard says so without calling the API).
+  assert(quiz.questions.length > 0, 'the student gets no approved question');
+  assert(quiz.questions.some((x) => x.id === target.id), 'the edited and approved question is not served');
   const sp = await newPage(browser);
   await logIn(sp, studentEmail, testPassword);
+  await sp.goto(`/quizzes/${quiz.id}`);
+  await sp.getByText(`Question 1 of ${quiz.questions.length} · 0 of ${quiz.questions.length} answered`).waitFor();
+  const focusIs = (pred) => sp.evaluate(pred);
+  async function tabTo(pred, what) {
+    for (let i = 0; i < 40; i += 1) {
+      if (await focusIs(pred)) return;
+      await sp.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${what}`);
+  }
+  for (let i = 0; i < quiz.questions.length; i += 1) {
+    const q = quiz.questions[i];
+    if (Array.isArray(q.options) && q.options.length) {
+      await sp.keyboard.press('1'); // the first option
+    } else {
+      await tabTo(() => document.activeElement && document.activeElement.matches('input[type=text]'), 'the answer box');
+      await sp.keyboard.type('inode');
+    }
+    if (i < quiz.questions.length - 1) {
+      if (Array.isArray(q.options) && q.options.length) await sp.keyboard.press('n');
+      else await sp.keyboard.press('Enter');
+      await sp.getByText(`Question ${i + 2} of ${quiz.questions.length}`, { exact: false }).first().waitFor();
+    }
+  }
+  const n = quiz.questions.length;
+  await sp.getByText(`${n} of ${n} answered`, { exact: false }).first().waitFor();
+  await tabTo(() => document.activeElement && document.activeElement.textContent === 'Submit answers', 'Submit answers');
+  await checkPage(sp, 'quiz taken by keyboard');
+  await shot(sp, outDir, 'tutor-07-student-quiz-keyboard');
+  await sp.keyboard.press('Enter');
+  await sp.getByRole('heading', { level: 1, name: 'Quiz results' }).waitFor();
+  const verdicts = await sp.locator('.result-verdict').allTextContents();
+  assert(verdicts.length === n && verdicts.every((v) => v === 'Correct' || v === 'Incorrect'),
+    `the results say ${JSON.stringify(verdicts)}`);
+  await checkPage(sp, 'quiz results');
+  await shot(sp, outDir, 'tutor-08-student-results');
+
+  // A student has no tutor room (the route guard says so without calling the API).
   await sp.goto('/tutor-room');
   await sp.getByRole('heading', { level: 1, name: 'Not available' }).waitFor();
   await checkPage(sp, 'tutor room as a student');
