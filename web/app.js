@@ -251,8 +251,7 @@ async function boot() {
       user = null;
     }
   }
-  setUser(user);
-  renderShell();
+  setUser(user); // draws the shell (subscribe above)
   await start(document.getElementById('main'));
 }
 
