@@ -136,8 +136,10 @@ async function renderCurrent() {
       );
     }
     container.classList.remove('is-loading');
+    // A page of one thing (/sessions/:id) is named by its heading, others by the route.
     const h1 = container.querySelector('h1');
-    title = found.route.title || (h1 ? h1.textContent : '');
+    const heading = h1 ? h1.textContent.trim() : '';
+    title = (found.route.keys.length && heading) || found.route.title || heading;
   }
   document.title = title ? `${title} · exammentor` : 'exammentor';
   focusHeading(container);
