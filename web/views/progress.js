@@ -62,6 +62,20 @@ async function startQuiz(topic, count, slot, signal) {
   }
 }
 
+/**
+ * Search words for a topic: its heading numbering dropped ("1.2.8. Named pipes
+ * (FIFOs)" -> "Named pipes FIFOs"), punctuation as spaces; every word must match.
+ */
+export function searchTerms(topic) {
+  return String(topic || '').replace(/^(?:\d+\.)+\d*\s*(?=\p{L})/u, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+function readLink(topic) {
+  const q = searchTerms(topic);
+  return q ? h('a', { class: 'btn btn-ghost', href: `/search?q=${encodeURIComponent(q)}`, 'data-link': '',
+    'aria-label': `Read about it: ${topic}` }, 'Read about it') : null;
+}
+
 function tutorLink(topic) {
   return h('a', { class: 'btn btn-secondary', href: `/tutor?topic=${encodeURIComponent(topic)}`, 'data-link': '',
     'aria-label': `Ask the tutor about ${topic}` },
@@ -141,7 +155,7 @@ export async function render(view, { signal }) {
           h('p', null, h('strong', null, topic), t ? ` · mastery ${pct(t.mastery)}` : ''),
           h('div', { class: 'actions' },
             button('Practise', () => startQuiz(topic, 5, slot, signal), { label: `Practise ${topic} in a quiz` }),
-            tutorLink(topic)),
+            tutorLink(topic), readLink(topic)),
           slot);
       })));
     }
@@ -162,7 +176,7 @@ export async function render(view, { signal }) {
           m.advice ? h('p', { class: 'hint' }, 'What to do: ', m.advice) : null,
           h('div', { class: 'actions' },
             button('Quiz on this', () => startQuiz(m.topic, 3, slot, signal), { label: `Quiz on this: ${m.topic}` }),
-            tutorLink(m.topic)),
+            tutorLink(m.topic), readLink(m.topic)),
           slot);
       })));
     }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { intervalLabels, dueNow } from '../../../web/views/reviews.js';
-import { accuracySeries, masteryItems } from '../../../web/views/progress.js';
+import { accuracySeries, masteryItems, searchTerms } from '../../../web/views/progress.js';
 
 const now = new Date('2026-12-07T10:00:00Z');
 
@@ -49,4 +49,12 @@ test('accuracy per day: correct/answered, sorted, empty days dropped', () => {
 test('mastery bars: weakest first', () => {
   const items = masteryItems([{ topic: 'B', mastery: 0.9 }, { topic: 'A', mastery: 0.2, mastered: false }, { mastery: 1 }]);
   assert.deepEqual(items.map((i) => i.label), ['A', 'B']);
+});
+
+test('search words for a topic: numbering and punctuation dropped', () => {
+  assert.equal(searchTerms('1.2.8. Named pipes (FIFOs)'), 'Named pipes FIFOs');
+  assert.equal(searchTerms('Control of permissions: umask'), 'Control of permissions umask');
+  assert.equal(searchTerms('2024 elections'), '2024 elections');
+  assert.equal(searchTerms('Évolution & sélection'), 'Évolution sélection');
+  assert.equal(searchTerms(''), '');
 });
