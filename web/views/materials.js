@@ -19,6 +19,10 @@ export function statusBadge(m) {
   }
 }
 
+function rowKey(m) {
+  return [m.status, m.pages_done, m.page_count, m.section_count, m.question_count, m.title, m.error].join('|');
+}
+
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -40,6 +44,15 @@ export async function render(main, { user, signal }) {
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true, id: 'upload-files', 'aria-label': 'Files to upload', accept: '.pdf,.txt,.md,.markdown,application/pdf,text/plain,text/markdown' });
 
   function renderList() {
+    const focused = document.activeElement && listSlot.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') || document.activeElement.textContent : null;
+    drawList();
+    if (focused) {
+      const again = [...listSlot.querySelectorAll('a, button')].find((el) => (el.getAttribute('aria-label') || el.textContent) === focused);
+      if (again) again.focus();
+    }
+  }
+
+  function drawList() {
     const rows = [...materials.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
     if (!rows.length) {
       replace(listSlot, emptyState('No materials yet. Upload your first PDF: drop it above or choose files.'));
@@ -77,8 +90,10 @@ export async function render(main, { user, signal }) {
       try {
         const m = await api('GET', `/api/materials/${id}`);
         if (stopped) return;
+        const before = materials.get(id);
         materials.set(id, m);
-        renderList();
+        // The table is drawn again only when a row changed, so focus in it stays put.
+        if (!before || rowKey(before) !== rowKey(m)) renderList();
         if (onUpdate) onUpdate(m);
         if (FINAL.has(m.status)) return;
       } catch (err) {
