@@ -95,9 +95,14 @@ function closeSheets() {
   }
 }
 
+let lastNavKey = '';
 function renderNav() {
   const user = getUser();
   const path = window.location.pathname;
+  // Drawn again only when what it shows changes (focus in it stays put otherwise).
+  const key = user ? `${user.id}|${user.role}|${path}` : '';
+  if (key === lastNavKey) return;
+  lastNavKey = key;
   if (!user) {
     clear(navEl);
     clear(tabbarEl);
@@ -128,8 +133,12 @@ function renderNav() {
   replace(tabbarEl, TABS.map((href) => link(NAV.find((it) => it.href === href), 'tab')), more);
 }
 
+let lastMenuKey = '';
 function renderUserMenu() {
   const user = getUser();
+  const key = user ? `${user.id}|${user.display_name}|${user.email}|${user.role}` : `out|${window.location.pathname}`;
+  if (key === lastMenuKey) return;
+  lastMenuKey = key;
   if (!user) {
     const path = window.location.pathname;
     replace(userEl, path === '/signup'
