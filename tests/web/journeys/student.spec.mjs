@@ -155,6 +155,14 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await main.getByRole('heading', { name: 'Exam countdown' }).waitFor();
   await main.getByText('21 days').waitFor();
   await done('dashboard-plan');
+  // The dark scheme passes the same checks (axe's contrast among them).
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await done('dashboard-dark');
+  await nav.getByRole('link', { name: 'Sessions' }).click();
+  await main.getByRole('link', { name: 'Python classes' }).click();
+  await main.getByRole('heading', { name: 'Plan', exact: true }).waitFor();
+  await done('session-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // 4. The tutor: the answer streams in, with a citation that opens its passage.
   await nav.getByRole('link', { name: 'Tutor' }).click();
