@@ -19,10 +19,12 @@ export function scaleStep(value) {
  */
 export function bars(items, opts = {}) {
   const format = opts.format || ((v) => `${Math.round(clamp01(v) * 100)} %`);
-  const rowH = 28;
-  const labelW = 180;
-  const barW = 300;
-  const width = labelW + barW + 64;
+  // Sized near a phone's width, so the text stays legible there; wider screens
+  // scale it up a little (styles.css caps the width).
+  const rowH = 24;
+  const labelW = 124;
+  const barW = 160;
+  const width = labelW + barW + 48;
   const height = Math.max(rowH, items.length * rowH);
   const summary = items.map((it) => `${it.label}: ${format(it.value)}`).join('; ');
   const svg = s('svg', {
@@ -32,12 +34,12 @@ export function bars(items, opts = {}) {
   items.forEach((it, i) => {
     const y = i * rowH;
     const v = clamp01(it.value);
-    const label = it.label.length > 26 ? `${it.label.slice(0, 25)}…` : it.label;
+    const label = it.label.length > 19 ? `${it.label.slice(0, 18)}…` : it.label;
     svg.append(
-      s('text', { x: labelW - 8, y: y + rowH / 2 + 5, class: 'chart-label', 'text-anchor': 'end' }, label),
+      s('text', { x: labelW - 8, y: y + rowH / 2 + 4, class: 'chart-label', 'text-anchor': 'end' }, label, s('title', null, it.label)),
       s('rect', { x: labelW, y: y + 6, width: barW, height: rowH - 12, rx: 3, class: 'chart-track' }),
       s('rect', { x: labelW, y: y + 6, width: Math.max(v * barW, v > 0 ? 2 : 0), height: rowH - 12, rx: 3, class: `chart-bar scale-${scaleStep(v)}` }),
-      s('text', { x: labelW + barW + 8, y: y + rowH / 2 + 5, class: 'chart-value' }, format(it.value)),
+      s('text', { x: labelW + barW + 6, y: y + rowH / 2 + 4, class: 'chart-value' }, format(it.value)),
     );
   });
   return h('figure', { class: 'chart-figure' }, svg, opts.caption ? h('figcaption', null, opts.caption) : null);
