@@ -95,11 +95,13 @@ export async function render(main, { params, user, signal }) {
   const materialTitles = new Map(((mRes.value && mRes.value.items) || []).map((m) => [m.id, m.title || m.filename]));
   const days = countdownDays(s.exam_date, today);
 
+  const ics = h('a', { class: 'btn', href: `/api/sessions/${id}/plan.ics`, download: `${s.title.replace(/[^\w.-]+/g, '_')}.ics` }, 'Download .ics');
   const planSlot = h('div', { class: 'plan-slot' });
   const verifySlot = h('div');
 
   function showPlan(result) {
     replace(verifySlot);
+    ics.hidden = Boolean(result.error); // the calendar is the plan's
     if (result.error) {
       if (result.error.status === 404) {
         replace(planSlot, emptyState('No plan yet. Make one: it spreads your topics over your study days and checks itself.',
@@ -116,7 +118,7 @@ export async function render(main, { params, user, signal }) {
         plan.study_minutes !== undefined ? h('span', null, `${plan.study_minutes} min study`) : null,
         plan.review_minutes !== undefined ? h('span', null, `${plan.review_minutes} min reviews`) : null,
         plan.revision_minutes !== undefined ? h('span', null, `${plan.revision_minutes} min revision`) : null,
-        plan.created_at ? h('span', null, `made ${plan.created_at.slice(0, 10)}`) : null),
+        plan.created_at ? h('span', null, `made ${formatDay(localDate(new Date(plan.created_at), user.time_zone))}`) : null),
       timeline(plan.days || [], { today, budget: s.daily_minutes, title: 'Minutes planned per day' }),
       planDays(plan, today, materialTitles));
     replace(verifySlot, verificationReport(data.verification));
@@ -147,7 +149,6 @@ export async function render(main, { params, user, signal }) {
     }
   }
 
-  const ics = h('a', { class: 'btn', href: `/api/sessions/${id}/plan.ics`, download: `${s.title.replace(/[^\w.-]+/g, '_')}.ics` }, 'Download .ics');
   add(main,
     h('p', { class: 'small' }, h('a', { href: '/sessions', 'data-link': '' }, '← Study sessions')),
     pageHeader(s.title, button('Regenerate plan', regenerate), ics, button('Delete', remove, { kind: 'ghost', label: `Delete session ${s.title}` })),
