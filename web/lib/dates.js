@@ -37,9 +37,13 @@ export function isValidTimeZone(timeZone) {
   }
 }
 
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT']);
+
 /** The local calendar date ("YYYY-MM-DD") of an instant in an IANA zone (default UTC). */
 export function localDate(instant = new Date(), timeZone = 'UTC') {
   const d = instant instanceof Date ? instant : new Date(instant);
+  // UTC needs no Intl (whose first time-zone formatter costs tens of milliseconds).
+  if (!timeZone || UTC_NAMES.has(timeZone)) return d.toISOString().slice(0, 10);
   const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
   const parts = {};
   for (const p of ymdFormatter(zone).formatToParts(d)) parts[p.type] = p.value;
@@ -113,16 +117,19 @@ export function weekday(ymd) {
   return WEEKDAYS[new Date(parseYmd(ymd)).getUTCDay()];
 }
 
-/** A local date for people: "Mon 7 Dec" (with the year when it differs from refYear). */
-export function formatDay(ymd, { locale = 'en-GB', refYear } = {}) {
+const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A local date for people: "Mon 7 Dec" (with the year when it differs from
+ * refYear). English names, no Intl: the dashboard draws these on first load.
+ */
+export function formatDay(ymd, { refYear } = {}) {
   const t = parseYmd(ymd);
   if (Number.isNaN(t)) return ymd || '';
   const d = new Date(t);
-  const opts = { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' };
-  if (refYear !== undefined && d.getUTCFullYear() !== refYear) opts.year = 'numeric';
-  const parts = displayFormatter(locale, opts).formatToParts(d);
-  const pick = (type) => (parts.find((p) => p.type === type) || {}).value;
-  return [pick('weekday'), pick('day'), pick('month'), pick('year')].filter(Boolean).join(' ');
+  const text = `${WEEKDAY_NAMES[d.getUTCDay()]} ${d.getUTCDate()} ${MONTH_NAMES[d.getUTCMonth()]}`;
+  return refYear !== undefined && d.getUTCFullYear() !== refYear ? `${text} ${d.getUTCFullYear()}` : text;
 }
 
 /** An instant for people, in the zone: "7 Dec 2026, 14:05". */
