@@ -79,7 +79,7 @@ export async function render(main, { params, user, signal }) {
   const grid = h('div', { class: 'grid' });
   const sections = m.sections || [];
   add(grid, section('Outline', sections.length
-    ? h('ol', { class: 'outline' }, sections.map((s) => h('li', { class: `level-${s.level}` }, s.title, s.page ? h('span', { class: 'muted small' }, ` · p. ${s.page}`) : null)))
+    ? h('ul', { class: 'outline' }, sections.map((s) => h('li', { class: `level-${s.level}` }, s.title, s.page ? h('span', { class: 'muted small' }, ` · p. ${s.page}`) : null)))
     : h('p', { class: 'muted' }, m.status === 'ready' ? 'No headings were found.' : 'The outline appears once extraction is done.')));
   const topics = topicsRes.value ? topicsRes.value.items || [] : [];
   add(grid, section('Topics', topicsRes.error ? errorBox(topicsRes.error) : topics.length
