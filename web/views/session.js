@@ -5,7 +5,8 @@
 import { h, add, replace } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { button, errorBox, emptyState, confirmDialog, toast, announce, pageHeader } from '../lib/ui.js';
-import { navigate } from '../lib/router.js';
+import { navigate, refresh } from '../lib/router.js';
+import { sessionForm, makePlanFor } from './sessions.js';
 import { setSessionId } from '../lib/store.js';
 import { reloadSessions } from '../lib/sessions.js';
 import { whatNextControl } from '../lib/nextstep.js';
@@ -149,9 +150,37 @@ export async function render(main, { params, user, signal }) {
     }
   }
 
+  // Changing the session: the same form, then a new plan for the new inputs.
+  const editSlot = h('div');
+  const editBtn = button('Edit session', () => {
+    editBtn.hidden = true;
+    const cancel = button('Cancel', () => {
+      replace(editSlot);
+      editBtn.hidden = false;
+      editBtn.focus();
+    }, { kind: 'ghost' });
+    replace(editSlot, h('section', { 'aria-labelledby': 'edit-h' }, h('h2', { id: 'edit-h' }, 'Edit session'),
+      sessionForm({
+        today,
+        materialsRes: mRes,
+        initial: s,
+        submitLabel: 'Save and make a new plan',
+        cancel,
+        onSubmit: async (body) => {
+          await api('PATCH', `/api/sessions/${id}`, { body });
+          reloadSessions().catch(() => {});
+          await makePlanFor(id);
+          toast('Session saved.', 'success');
+          refresh();
+        },
+      })));
+    const first = editSlot.querySelector('input');
+    if (first) first.focus();
+  });
   add(main,
     h('p', { class: 'small' }, h('a', { href: '/sessions', 'data-link': '' }, '← Study sessions')),
-    pageHeader(s.title, button('Regenerate plan', regenerate), ics, button('Delete', remove, { kind: 'ghost', label: `Delete session ${s.title}` })),
+    pageHeader(s.title, button('Regenerate plan', regenerate), ics, editBtn, button('Delete', remove, { kind: 'ghost', label: `Delete session ${s.title}` })),
+    editSlot,
     h('p', { class: 'meta' },
       h('span', null, `Exam ${formatDay(s.exam_date, { refYear: Number(today.slice(0, 4)) })} (${relativeDays(days)})`),
       s.exam_type ? h('span', null, s.exam_type.replace('_', ' ')) : null,

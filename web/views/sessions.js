@@ -41,8 +41,8 @@ async function renderList(main, { user, signal }) {
   ], items, { caption: 'Your study sessions', captionHidden: true }));
 }
 
-function freeDatesControl(today) {
-  const dates = new Set();
+function freeDatesControl(today, initial) {
+  const dates = new Set(initial || []);
   const list = h('ul', { class: 'chips', 'aria-label': 'Free dates' });
   const input = field({ label: 'Day off (no study)', name: 'free_date', type: 'date', min: today });
   const draw = () => {
@@ -59,48 +59,56 @@ function freeDatesControl(today) {
     input.input.value = '';
     draw();
   });
+  draw();
   const el = h('fieldset', { class: 'fieldset' }, h('legend', null, 'Free dates'),
     h('p', { class: 'hint' }, 'Days you cannot study (holidays, other exams).'),
     h('div', { class: 'composer' }, input, addBtn), list);
   return { el, values: () => [...dates].sort() };
 }
 
-async function renderNew(main, { user, signal }) {
-  const today = localDate(new Date(), user.time_zone);
-  add(main, h('p', { class: 'small' }, h('a', { href: '/sessions', 'data-link': '' }, '← Study sessions')), h('h1', null, 'New study session'));
-  const materialsRes = await api('GET', '/api/materials', { query: { limit: 100 }, signal }).then((v) => ({ value: v }), (error) => ({ error }));
-  const title = field({ label: 'Exam', name: 'title', required: true, placeholder: 'e.g. Python 101 final', hint: 'What you are studying for.' });
-  const type = field({ label: 'Exam type', name: 'exam_type', type: 'select', value: 'written', options: EXAM_TYPES });
-  const date = field({ label: 'Exam date', name: 'exam_date', type: 'date', required: true, min: today });
-  const minutes = field({ label: 'Minutes a day', name: 'daily_minutes', type: 'number', min: 1, max: 1440, step: 1, value: 60, required: true });
-  const dayBoxes = DAYS.map(([value, label], i) => h('input', { type: 'checkbox', name: 'study_days', value, id: `day-${value}`, checked: i < 5 }));
+/**
+ * The session form, for a new session and for changing one:
+ * sessionForm({today, materialsRes ({value}|{error}), initial (a session or null),
+ * submitLabel, cancel (a Node), onSubmit(body) -> Promise}). Checks what it can
+ * before sending; errors of onSubmit appear above its buttons.
+ */
+export function sessionForm({ today, materialsRes, initial, submitLabel, cancel, onSubmit }) {
+  const init = initial || {};
+  const title = field({ label: 'Exam', name: 'title', required: true, value: init.title || '', placeholder: 'e.g. Python 101 final', hint: 'What you are studying for.' });
+  const type = field({ label: 'Exam type', name: 'exam_type', type: 'select', value: init.exam_type || 'written', options: EXAM_TYPES });
+  const date = field({ label: 'Exam date', name: 'exam_date', type: 'date', required: true, min: today, value: init.exam_date || '' });
+  const minutes = field({ label: 'Minutes a day', name: 'daily_minutes', type: 'number', min: 1, max: 1440, step: 1, value: init.daily_minutes || 60, required: true });
+  const chosenDays = init.study_days ? new Set(init.study_days) : new Set(['mon', 'tue', 'wed', 'thu', 'fri']);
+  const dayBoxes = DAYS.map(([value]) => h('input', { type: 'checkbox', name: 'study_days', value, id: `day-${value}`, checked: chosenDays.has(value) }));
+  const daysError = h('p', { class: 'field-error', id: 'days-error', hidden: true });
   const daysSet = h('fieldset', { class: 'fieldset' }, h('legend', null, 'Study days'),
     DAYS.map(([value, label], i) => h('label', { class: 'check', for: `day-${value}` }, dayBoxes[i], label)),
-    h('p', { class: 'field-error', id: 'days-error', hidden: true }));
-  const free = freeDatesControl(today);
+    daysError);
+  const free = freeDatesControl(today, init.free_dates);
   let materialBoxes = [];
   let materialsSet;
   if (materialsRes.error) {
     materialsSet = errorBox(materialsRes.error);
   } else {
     const items = materialsRes.value.items || [];
-    materialBoxes = items.map((m) => h('input', { type: 'checkbox', name: 'material_ids', value: m.id, id: `mat-${m.id}`, checked: m.status === 'ready', disabled: m.status === 'failed' }));
+    const chosen = init.material_ids ? new Set(init.material_ids) : null;
+    materialBoxes = items.map((m) => h('input', {
+      type: 'checkbox', name: 'material_ids', value: m.id, id: `mat-${m.id}`,
+      checked: chosen ? chosen.has(m.id) : m.status === 'ready', disabled: m.status === 'failed',
+    }));
     materialsSet = h('fieldset', { class: 'fieldset' }, h('legend', null, 'Materials'),
       items.length
         ? items.map((m, i) => h('div', null, h('label', { class: 'check', for: `mat-${m.id}` }, materialBoxes[i], m.title || m.filename,
           m.status !== 'ready' ? h('span', { class: 'muted small' }, ` (${m.status})`) : null)))
-        : emptyState('No materials yet: the plan is made from them.', h('a', { href: '/materials', 'data-link': '' }, 'Upload materials first')),
-      h('p', { class: 'field-error', id: 'materials-error', hidden: true }));
+        : emptyState('No materials yet: the plan is made from them.', h('a', { href: '/materials', 'data-link': '' }, 'Upload materials first')));
   }
   const errors = h('div');
+  const submit = button(submitLabel, null, { kind: 'primary', type: 'submit' });
   const form = h('form', { class: 'card', novalidate: true },
     h('div', { class: 'form-grid' }, title, type, date, minutes),
     daysSet, free.el, materialsSet, errors,
-    h('div', { class: 'actions' }, button('Create session', null, { kind: 'primary', type: 'submit' }),
-      h('a', { class: 'btn btn-ghost', href: '/sessions', 'data-link': '' }, 'Cancel')));
-  add(main, form);
+    h('div', { class: 'actions' }, submit, cancel || null));
 
-  const daysError = daysSet.querySelector('#days-error');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(errors, null);
@@ -114,26 +122,14 @@ async function renderNew(main, { user, signal }) {
     if (!Number.isInteger(mins) || mins < 1 || mins > 1440) { setFieldError(minutes, 'A whole number of minutes from 1 to 1440.'); bad = bad || minutes.input; }
     if (!studyDays.length) { daysError.textContent = 'Pick at least one study day.'; daysError.hidden = false; bad = bad || dayBoxes[0]; }
     if (bad) { bad.focus(); return; }
-    const submit = form.querySelector('button[type="submit"]');
     submit.disabled = true;
     submit.setAttribute('aria-busy', 'true');
     try {
-      const session = await api('POST', '/api/sessions', {
-        body: {
-          title: title.input.value.trim(), exam_type: type.input.value, exam_date: date.input.value,
-          daily_minutes: mins, study_days: studyDays, free_dates: free.values(),
-          material_ids: materialBoxes.filter((b) => b.checked).map((b) => b.value),
-        },
+      await onSubmit({
+        title: title.input.value.trim(), exam_type: type.input.value, exam_date: date.input.value,
+        daily_minutes: mins, study_days: studyDays, free_dates: free.values(),
+        material_ids: materialBoxes.filter((b) => b.checked).map((b) => b.value),
       });
-      setSessionId(session.id);
-      reloadSessions().catch(() => {});
-      announce('Session created; making the plan.');
-      try {
-        primePlan(session.id, { value: await api('POST', '/api/plan/generate-verified', { body: { session_id: session.id } }) });
-      } catch (err) {
-        primePlan(session.id, { error: err });
-      }
-      navigate(`/sessions/${session.id}`);
     } catch (err) {
       showError(errors, err);
     } finally {
@@ -141,6 +137,37 @@ async function renderNew(main, { user, signal }) {
       submit.removeAttribute('aria-busy');
     }
   });
+  return form;
+}
+
+/** Makes the session's plan and keeps it for the session page about to open. */
+export async function makePlanFor(sessionId) {
+  try {
+    primePlan(sessionId, { value: await api('POST', '/api/plan/generate-verified', { body: { session_id: sessionId } }) });
+  } catch (err) {
+    primePlan(sessionId, { error: err });
+  }
+}
+
+async function renderNew(main, { user, signal }) {
+  const today = localDate(new Date(), user.time_zone);
+  add(main, h('p', { class: 'small' }, h('a', { href: '/sessions', 'data-link': '' }, '← Study sessions')), h('h1', null, 'New study session'));
+  const materialsRes = await api('GET', '/api/materials', { query: { limit: 100 }, signal }).then((v) => ({ value: v }), (error) => ({ error }));
+  add(main, sessionForm({
+    today,
+    materialsRes,
+    initial: null,
+    submitLabel: 'Create session',
+    cancel: h('a', { class: 'btn btn-ghost', href: '/sessions', 'data-link': '' }, 'Cancel'),
+    onSubmit: async (body) => {
+      const session = await api('POST', '/api/sessions', { body });
+      setSessionId(session.id);
+      reloadSessions().catch(() => {});
+      announce('Session created; making the plan.');
+      await makePlanFor(session.id);
+      navigate(`/sessions/${session.id}`);
+    },
+  }));
 }
 
 export async function render(main, ctx) {

@@ -149,6 +149,15 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   // The same inputs give the same plan back.
   await main.getByRole('button', { name: 'Regenerate plan' }).click();
   await page.getByRole('status').getByText(/plan is unchanged|new plan is ready/).first().waitFor();
+  // Changing the session makes a new plan for it.
+  await main.getByRole('button', { name: 'Edit session' }).click();
+  assert(await page.getByLabel('Minutes a day').inputValue() === '45', 'the form does not show the session');
+  await page.getByLabel('Minutes a day').fill('50');
+  await done('session-edit');
+  await main.getByRole('button', { name: 'Save and make a new plan' }).click();
+  await page.getByRole('status').getByText('Session saved.').first().waitFor();
+  await main.getByText('50 min a day').waitFor();
+  await main.locator('.plan-day[aria-current="date"]').waitFor();
 
   // The dashboard now has today's plan and the countdown.
   await nav.getByRole('link', { name: 'Dashboard' }).click();
