@@ -43,7 +43,7 @@ export async function render(main, { user, signal, query }) {
   let sessionId = getState().sessionId;
   let controller = null;
   let nextBefore = null;
-  const log = h('div', { class: 'chat', 'aria-label': 'Conversation' });
+  const log = h('div', { class: 'chat', role: 'region', 'aria-label': 'Conversation' });
   const older = h('div');
   const live = h('div', { class: 'visually-hidden', 'aria-live': 'polite', id: 'tutor-live' });
   const question = field({ label: 'Your question', name: 'question', type: 'textarea', rows: 2, required: true, hint: 'Answers quote your materials; Enter sends, Shift+Enter starts a new line.' });
