@@ -1,0 +1,189 @@
+// The admin journey: the first superuser logs in, makes an account a tutor and
+// assigns a student to it, deactivates and reactivates an account, watches the
+// workers, and retries one dead job and deletes another. Every page is checked
+// and shot at desktop and phone widths.
+//
+// Dead jobs are made the way README's "Background jobs" and `exammentor jobs
+// enqueue --help` document: a debug.flaky job that fails its first attempts,
+// enqueued with --max-attempts 1 by the jobs command on the server's database.
+// tests/web/run.sh starts the server next to this runner; its database is read
+// from EM_WEB_DATABASE_URL (and EM_WEB_DATA_DIR, EM_WEB_BIN) when set, else
+// from the environment of the serving process that shares the runner's parent.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import {
+  apiClient, assert, checkPage, newPage, shot, testPassword, uniqueEmail,
+} from '../lib/harness.mjs';
+
+function envOf(pid) {
+  const out = {};
+  for (const kv of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+    const i = kv.indexOf('=');
+    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+/** {bin, env} to run the CLI on the server's database. */
+function serverCli() {
+  if (process.env.EM_WEB_DATABASE_URL && process.env.EM_WEB_BIN) {
+    return {
+      bin: process.env.EM_WEB_BIN,
+      env: { DATABASE_URL: process.env.EM_WEB_DATABASE_URL, DATA_DIR: process.env.EM_WEB_DATA_DIR || '' },
+    };
+  }
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.ppid || Number(pid) === process.pid) continue;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!argv.includes('serve')) continue;
+      const env = envOf(pid);
+      if (!env.DATABASE_URL) continue;
+      return {
+        bin: readlinkSync(`/proc/${pid}/exe`),
+        env: { DATABASE_URL: env.DATABASE_URL, DATA_DIR: env.DATA_DIR || '', EXAMMENTOR_ENV_FILE: env.EXAMMENTOR_ENV_FILE || '' },
+      };
+    } catch {
+      // a process that ended, or one not ours to read
+    }
+  }
+  throw new Error('admin journey: the server\'s database was not found (set EM_WEB_DATABASE_URL and EM_WEB_BIN)');
+}
+
+/** Enqueue a job that fails its first attempt and may make only one: it dies. Returns its id. */
+function deadJob(cli) {
+  const out = execFileSync(cli.bin, ['jobs', 'enqueue', 'debug.flaky', '--payload', '{"fail_times":1}', '--max-attempts', '1'], {
+    env: { PATH: process.env.PATH, ENVIRONMENT: 'local', LOG_LEVEL: 'error', ...cli.env },
+    encoding: 'utf8',
+  });
+  const id = (out.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/) || [])[0];
+  assert(id, `jobs enqueue printed no id: ${out}`);
+  return id;
+}
+
+async function jobState(adminApi, id) {
+  for (const state of ['dead', 'queued', 'running', 'failed', 'done']) {
+    const r = await adminApi.get(`/api/admin/jobs?state=${state}&limit=200`);
+    const j = (r.items || []).find((x) => x.id === id);
+    if (j) return j;
+  }
+  return null;
+}
+
+async function until(what, fn, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export default async function adminJourney({ outDir, admin, browser }) {
+  const adminApi = apiClient();
+  await adminApi.login(admin.email, admin.password);
+  const tutorEmail = uniqueEmail('tutor');
+  const tutorApi = apiClient();
+  const tutorUser = await tutorApi.register(tutorEmail, testPassword, 'Theo Tutor');
+  const studentEmail = uniqueEmail('student');
+  const student = await apiClient().register(studentEmail, testPassword, 'Sara Student');
+
+  // ---- the first superuser logs in through the form ----
+  const page = await newPage(browser);
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+
+  await page.goto('/admin');
+  await page.getByRole('heading', { level: 1, name: 'Admin' }).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Dead jobs' }).waitFor();
+  await checkPage(page, 'admin overview');
+  await shot(page, outDir, 'admin-01-overview');
+
+  // ---- users: make a tutor, assign a student ----
+  await page.getByRole('link', { name: 'Users' }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  const roleSelect = page.getByLabel(`Role of ${tutorEmail}`);
+  await roleSelect.waitFor();
+  await checkPage(page, 'users');
+  await shot(page, outDir, 'admin-02-users');
+  await roleSelect.selectOption('tutor');
+  const dlg = page.getByRole('dialog');
+  await dlg.getByRole('button', { name: 'Make tutor' }).waitFor();
+  await checkPage(page, 'role change dialog');
+  await dlg.getByRole('button', { name: 'Make tutor' }).click();
+  await page.getByText(`${tutorEmail} is now a tutor.`).first().waitFor();
+
+  const tutorPick = page.getByLabel('Tutor', { exact: true });
+  await tutorPick.waitFor();
+  await tutorPick.selectOption({ value: tutorUser.id });
+  await page.getByLabel('Student', { exact: true }).selectOption({ value: student.id });
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
+  await page.getByText('Student assigned.').first().waitFor();
+  // The tutor now sees the student (the tutor's token carries the old role: sign in again).
+  await tutorApi.login(tutorEmail, testPassword);
+  const roster = await tutorApi.get('/api/tutor/students');
+  assert((roster.items || []).some((s) => s.id === student.id), 'the tutor does not see the assigned student');
+  await checkPage(page, 'users after assigning');
+  await shot(page, outDir, 'admin-03-assigned');
+
+  // Deactivate the student (confirmed in a dialog), then activate again.
+  await page.getByRole('button', { name: `Deactivate ${studentEmail}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByRole('button', { name: `Activate ${studentEmail}` }).waitFor();
+  let users = await adminApi.get('/api/admin/users?role=student&limit=200');
+  assert(users.items.find((u) => u.id === student.id).is_active === false, 'the student is still active');
+  await page.getByRole('button', { name: `Activate ${studentEmail}` }).click();
+  await page.getByRole('button', { name: `Deactivate ${studentEmail}` }).waitFor();
+  users = await adminApi.get('/api/admin/users?role=student&limit=200');
+  assert(users.items.find((u) => u.id === student.id).is_active === true, 'the student was not activated again');
+
+  // ---- workers and dead jobs ----
+  // The in-process worker has sent its first heartbeat (else health is 503).
+  await until('a live worker', async () => adminApi.get('/api/workers/health').then(() => true, () => false));
+  const cli = serverCli();
+  const retryId = deadJob(cli);
+  const deleteId = deadJob(cli);
+  const died = await until('both jobs to die', async () => {
+    const a = await jobState(adminApi, retryId);
+    const b = await jobState(adminApi, deleteId);
+    return a && b && a.state === 'dead' && b.state === 'dead' ? a : null;
+  });
+
+  await page.getByRole('link', { name: 'Workers and jobs' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Workers and jobs' }).waitFor();
+  const retryBtn = page.getByRole('button', { name: `Retry debug.flaky ${retryId}` });
+  await retryBtn.waitFor();
+  await page.getByText(/alive/).first().waitFor();
+  await checkPage(page, 'workers and dead jobs');
+  await shot(page, outDir, 'admin-04-workers');
+
+  // The page refreshes itself every 5 s: the figures' time stamp moves on.
+  const stamp = await page.getByText(/^Updated /).textContent();
+  await page.waitForFunction((s) => {
+    const p = [...document.querySelectorAll('p')].find((x) => x.textContent.startsWith('Updated '));
+    return p && p.textContent !== s;
+  }, stamp, { timeout: 12000 });
+
+  // Retry: the job runs again (and, failing its first attempt once more, dies again later).
+  await retryBtn.click();
+  await page.getByText('Job debug.flaky queued again.').first().waitFor();
+  await until('the retried job to run again', async () => {
+    const j = await jobState(adminApi, retryId);
+    return j && (j.state !== 'dead' || (j.finished_at || j.updated_at) !== (died.finished_at || died.updated_at));
+  });
+
+  // Delete: asked first, then gone.
+  await page.getByRole('button', { name: `Delete debug.flaky ${deleteId}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('Job debug.flaky deleted.').first().waitFor();
+  await until('the deleted job to be gone', async () => (await jobState(adminApi, deleteId)) === null);
+  await page.getByRole('button', { name: `Delete debug.flaky ${deleteId}` }).waitFor({ state: 'detached' });
+  await checkPage(page, 'workers after retry and delete');
+  await shot(page, outDir, 'admin-05-jobs-handled');
+}
