@@ -6,10 +6,12 @@
 #include "api/api.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/buf.h"
 #include "core/jsonw.h"
 #include "study/chat.h"
+#include "study/plans.h"
 #include "study/sessions.h"
 
 #define SESSIONS_DEFAULT_LIMIT 20
@@ -53,13 +55,23 @@ static void session_fields(jsonw *w, const session *s)
     jsonw_string(w, s->created_at);
     jsonw_key(w, "updated_at");
     jsonw_string(w, s->updated_at);
+    jsonw_key(w, "plan_id");
+    jsonw_string(w, s->plan_id[0] ? s->plan_id : NULL);
 }
 
-/* Answer one session (and its topics' JSON array text, when given). */
-static void respond_session(http_res *res, int status, const session *s, const char *topics_json)
+/* What GET /api/sessions/{id}?include=plan adds: the current plan, or none. */
+typedef struct plan_part {
+    bool asked;
+    const plan_record *plan; /* NULL: no plan yet */
+} plan_part;
+
+/* Answer one session (and its topics' JSON array text, when given; and its
+ * current plan when asked). */
+static void respond_session(http_res *res, int status, const session *s, const char *topics_json,
+                            const plan_part *with)
 {
     buf out;
-    buf_init(&out, SESSION_JSON_MAX);
+    buf_init(&out, SESSION_JSON_MAX + (with != NULL && with->asked ? 2 * PLANS_JSON_MAX + 64 : 0));
     jsonw w;
     jsonw_init(&w, &out);
     jsonw_object_begin(&w);
@@ -67,6 +79,20 @@ static void respond_session(http_res *res, int status, const session *s, const c
     if (topics_json != NULL) {
         jsonw_key(&w, "topics");
         jsonw_raw(&w, topics_json);
+    }
+    if (with != NULL && with->asked) {
+        /* as GET /api/sessions/{id}/plan answers it, null before the first */
+        jsonw_key(&w, "current_plan");
+        if (with->plan == NULL) {
+            jsonw_null(&w);
+        } else {
+            jsonw_object_begin(&w);
+            jsonw_key(&w, "plan");
+            jsonw_raw(&w, with->plan->plan_json);
+            jsonw_key(&w, "verification");
+            jsonw_raw(&w, with->plan->report_json);
+            jsonw_object_end(&w);
+        }
     }
     jsonw_object_end(&w);
     http_res_jsonw(res, status, &w);
@@ -107,7 +133,7 @@ void api_sessions_create(http_req *req, http_res *res)
         if (rc != EM_OK) {
             api_error(res, rc, &err);
         } else {
-            respond_session(res, 201, &s, NULL);
+            respond_session(res, 201, &s, NULL, NULL);
             session_cleanup(&s);
         }
     }
@@ -153,6 +179,11 @@ void api_sessions_list(http_req *req, http_res *res)
 
 void api_sessions_get(http_req *req, http_res *res)
 {
+    const char *include = http_req_query(req, "include");
+    if (include != NULL && strcmp(include, "plan") != 0) {
+        http_res_error(res, 400, "invalid_request", "include must be plan");
+        return;
+    }
     db *d = api_db(req, res);
     if (d == NULL)
         return;
@@ -172,7 +203,18 @@ void api_sessions_get(http_req *req, http_res *res)
         http_res_error(res, 500, "internal", "the session is too large to answer");
         session_cleanup(&s);
     } else {
-        respond_session(res, 200, &s, topics.data);
+        plan_record r = {0};
+        plan_part part = {.asked = include != NULL};
+        if (part.asked) {
+            rc = plans_latest(d, &api_caller_of(req)->who, s.id, &r, &err);
+            part.plan = rc == EM_OK ? &r : NULL;
+            rc = rc == EM_E_NOT_FOUND ? EM_OK : rc;
+        }
+        if (rc != EM_OK)
+            api_error(res, rc, &err);
+        else
+            respond_session(res, 200, &s, topics.data, &part);
+        plan_record_cleanup(&r);
         session_cleanup(&s);
     }
     buf_cleanup(&topics);
@@ -191,7 +233,7 @@ void api_sessions_update(http_req *req, http_res *res)
         if (rc != EM_OK) {
             api_error(res, rc, &err);
         } else {
-            respond_session(res, 200, &s, NULL);
+            respond_session(res, 200, &s, NULL, NULL);
             session_cleanup(&s);
         }
     }

@@ -17,7 +17,8 @@
 
 #define SESSION_COLUMNS                                                                                      \
     "id, user_id, title, exam_type, exam_date, daily_minutes, study_days, free_dates, created_at, "          \
-    "updated_at"
+    "updated_at, (SELECT p.id FROM plans p WHERE p.session_id = study_sessions.id "                          \
+    "ORDER BY p.created_at DESC LIMIT 1) AS plan_id"
 
 static const char *const weekday_names[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 static const char *const weekday_long[7] = {"sunday",   "monday", "tuesday", "wednesday",
@@ -278,6 +279,8 @@ static void read_session(db_stmt *st, session *s)
     s->free_dates_json = em_strdup(db_column_text(st, 7) != NULL ? db_column_text(st, 7) : "[]");
     snprintf(s->created_at, sizeof s->created_at, "%s", db_column_text(st, 8));
     snprintf(s->updated_at, sizeof s->updated_at, "%s", db_column_text(st, 9));
+    const char *plan = db_column_text(st, 10);
+    snprintf(s->plan_id, sizeof s->plan_id, "%s", plan != NULL ? plan : "");
 }
 
 static int read_material_ids(db *d, session *s, em_error *err)

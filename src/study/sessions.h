@@ -52,6 +52,7 @@ typedef struct session {
     char **material_ids;            /* owned, in the student's order */
     size_t n_materials;
     char created_at[40], updated_at[40];
+    char plan_id[37]; /* its newest plan (GET /api/sessions/{id}/plan), "" when none yet */
 } session;
 void session_cleanup(session *s);
 

@@ -74,6 +74,20 @@ static void api_plans_generate_verify_and_cache(void **state)
     char m[MATERIAL_ID_LEN + 1], id[64];
     ready_material(t, WHO_STUDENT, 600, m);
     session_of(t, WHO_STUDENT, m, "2027-01-20", 60, id);
+    /* the session says whether it has a plan: none yet */
+    char session_path[160];
+    snprintf(session_path, sizeof session_path, "/api/sessions/%s", id);
+    json_t *before = call_json(t, "GET", session_path, WHO_STUDENT, NULL, 200);
+    assert_true(json_is_null(json_object_get(before, "plan_id")));
+    assert_null(json_object_get(before, "current_plan")); /* only when asked */
+    json_decref(before);
+    char with_plan[200];
+    snprintf(with_plan, sizeof with_plan, "%s?include=plan", session_path);
+    before = call_json(t, "GET", with_plan, WHO_STUDENT, NULL, 200);
+    json_t *none = json_object_get(before, "current_plan");
+    assert_true(none != NULL && json_is_null(none)); /* asked, none yet: null, not a 404 */
+    json_decref(before);
+    call_error(t, "GET", "/api/sessions/x?include=everything", WHO_STUDENT, NULL, 400, "invalid_request");
 
     json_t *a = generate(t, WHO_STUDENT, id, 201);
     assert_int_equal(json_object_size(a), 3);
@@ -82,6 +96,15 @@ static void api_plans_generate_verify_and_cache(void **state)
     const char *plan_id = jstr(jplan, "id");
     assert_true(id_is_uuid(plan_id));
     assert_string_equal(jstr(jplan, "session_id"), id);
+    json_t *after = call_json(t, "GET", session_path, WHO_STUDENT, NULL, 200);
+    assert_string_equal(jstr(after, "plan_id"), plan_id);
+    json_decref(after);
+    /* with the plan: the current one as GET .../plan answers it, in the same call */
+    after = call_json(t, "GET", with_plan, WHO_STUDENT, NULL, 200);
+    json_t *current = json_object_get(after, "current_plan");
+    assert_string_equal(jstr(json_object_get(current, "plan"), "id"), plan_id);
+    assert_true(json_is_true(json_object_get(json_object_get(current, "verification"), "ok")));
+    json_decref(after);
     assert_non_null(jstr(jplan, "created_at"));
     assert_string_equal(jstr(jplan, "today"), "2026-12-06");
     json_t *days = json_object_get(jplan, "days");

@@ -45,7 +45,8 @@ static void api_sessions_create_read_change_delete(void **state)
              "\"material_ids\":[\"%s\"]}",
              m);
     json_t *s = create(t, WHO_STUDENT, body);
-    assert_int_equal(json_object_size(s), 11);
+    assert_int_equal(json_object_size(s), 12);
+    assert_true(json_is_null(json_object_get(s, "plan_id"))); /* none made yet */
     assert_true(id_is_uuid(jstr(s, "id")));
     assert_string_equal(jstr(s, "user_id"), api_fx_id(t, WHO_STUDENT));
     assert_string_equal(jstr(s, "title"), "Biology final");
