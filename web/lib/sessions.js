@@ -11,3 +11,16 @@ export async function reloadSessions() {
   setSessions(items);
   return items;
 }
+
+/**
+ * The plan part of GET /api/sessions/{id}?include=plan, settled ({value} or
+ * {error}), as the plan views read it: {value: {plan, verification}} for the
+ * current plan, {none: true} before the first, {error} when the session
+ * itself could not be read. One request answers both, and a session without
+ * a plan is no failed request.
+ */
+export function currentPlan(sessionResult) {
+  if (sessionResult.error) return { error: sessionResult.error };
+  const current = sessionResult.value && sessionResult.value.current_plan;
+  return current ? { value: current } : { none: true };
+}

@@ -6,7 +6,7 @@ import { api } from '../lib/api.js';
 import { emptyState, errorBox } from '../lib/ui.js';
 import { getState, subscribe } from '../lib/store.js';
 import { refresh } from '../lib/router.js';
-import { reloadSessions } from '../lib/sessions.js';
+import { reloadSessions, currentPlan } from '../lib/sessions.js';
 import { whatNextControl } from '../lib/nextstep.js';
 import { localDate, countdownDays, formatDay, relativeDays } from '../lib/dates.js';
 import { bars } from '../lib/chart.js';
@@ -35,8 +35,8 @@ function countdownCard(session, today) {
 }
 
 function todayCard(planRes, session, today) {
-  if (planRes.error) {
-    if (planRes.error.status === 404) {
+  if (planRes.error || planRes.none) {
+    if (planRes.none || planRes.error.status === 404) {
       return card('Today\'s plan', emptyState('No plan yet for this session.',
         h('a', { class: 'btn btn-primary', href: `/sessions/${session.id}`, 'data-link': '' }, 'Make the plan')));
     }
@@ -87,13 +87,13 @@ export async function render(main, { user, signal }) {
     sessionId = list.length ? list[0].id : null;
   }
   const pending = Promise.all([
-    sessionId ? settle(api('GET', `/api/sessions/${sessionId}`, { signal })) : Promise.resolve({ value: null }),
-    sessionId ? settle(api('GET', `/api/sessions/${sessionId}/plan`, { signal })) : Promise.resolve({ value: null }),
+    sessionId ? settle(api('GET', `/api/sessions/${sessionId}`, { query: { include: 'plan' }, signal })) : Promise.resolve({ value: null }),
     reviews,
     misconceptions,
   ]);
   const today = localDate(new Date(), user.time_zone);
-  const [sessionRes, planRes, reviewsRes, miscRes] = await pending;
+  const [sessionRes, reviewsRes, miscRes] = await pending;
+  const planRes = currentPlan(sessionRes);
   const name = user.display_name ? `, ${user.display_name.split(' ')[0]}` : '';
   add(main, h('h1', null, `Today${name}`));
   const session = sessionRes.value;

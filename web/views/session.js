@@ -8,7 +8,7 @@ import { button, errorBox, emptyState, confirmDialog, toast, announce, pageHeade
 import { navigate, refresh } from '../lib/router.js';
 import { sessionForm, makePlanFor } from './sessions.js';
 import { setSessionId } from '../lib/store.js';
-import { reloadSessions } from '../lib/sessions.js';
+import { reloadSessions, currentPlan } from '../lib/sessions.js';
 import { whatNextControl } from '../lib/nextstep.js';
 import { localDate, countdownDays, formatDay, relativeDays } from '../lib/dates.js';
 import { timeline, bars } from '../lib/chart.js';
@@ -77,10 +77,11 @@ function planError(err) {
 export async function render(main, { params, user, signal }) {
   const id = params.id;
   const today = localDate(new Date(), user.time_zone);
-  const planPromise = primed.has(id) ? Promise.resolve(primed.get(id)) : settle(api('GET', `/api/sessions/${id}/plan`, { signal }));
+  const sessionPromise = settle(api('GET', `/api/sessions/${id}`, { query: { include: 'plan' }, signal }));
+  const planPromise = primed.has(id) ? Promise.resolve(primed.get(id)) : sessionPromise.then(currentPlan);
   primed.delete(id);
   const [sRes, planRes, mRes] = await Promise.all([
-    settle(api('GET', `/api/sessions/${id}`, { signal })),
+    sessionPromise,
     planPromise,
     settle(api('GET', '/api/materials', { query: { limit: 100 }, signal })),
   ]);
@@ -102,9 +103,9 @@ export async function render(main, { params, user, signal }) {
 
   function showPlan(result) {
     replace(verifySlot);
-    ics.hidden = Boolean(result.error); // the calendar is the plan's
-    if (result.error) {
-      if (result.error.status === 404) {
+    ics.hidden = Boolean(result.error || result.none); // the calendar is the plan's
+    if (result.error || result.none) {
+      if (result.none || result.error.status === 404) {
         replace(planSlot, emptyState('No plan yet. Make one: it spreads your topics over your study days and checks itself.',
           button('Make the plan', regenerate, { kind: 'primary' })));
       } else replace(planSlot, planError(result.error));

@@ -6,50 +6,18 @@
 // Dead jobs are made the way README's "Background jobs" and `exammentor jobs
 // enqueue --help` document: a debug.flaky job that fails its first attempts,
 // enqueued with --max-attempts 1 by the jobs command on the server's database.
-// tests/web/run.sh starts the server next to this runner; its database is read
-// from EM_WEB_DATABASE_URL (and EM_WEB_DATA_DIR, EM_WEB_BIN) when set, else
-// from the environment of the serving process that shares the runner's parent.
+// tests/web/run.sh names the binary and the server's database and files
+// (EM_WEB_BIN, EM_WEB_DATABASE_URL, EM_WEB_DATA_DIR).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import {
   apiClient, assert, checkPage, newPage, shot, testPassword, uniqueEmail,
 } from '../lib/harness.mjs';
 
-function envOf(pid) {
-  const out = {};
-  for (const kv of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
-    const i = kv.indexOf('=');
-    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return out;
-}
-
-/** {bin, env} to run the CLI on the server's database. */
+/** {bin, env} to run the CLI on the server's database (tests/web/run.sh exports them). */
 function serverCli() {
-  if (process.env.EM_WEB_DATABASE_URL && process.env.EM_WEB_BIN) {
-    return {
-      bin: process.env.EM_WEB_BIN,
-      env: { DATABASE_URL: process.env.EM_WEB_DATABASE_URL, DATA_DIR: process.env.EM_WEB_DATA_DIR || '' },
-    };
-  }
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.ppid || Number(pid) === process.pid) continue;
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!argv.includes('serve')) continue;
-      const env = envOf(pid);
-      if (!env.DATABASE_URL) continue;
-      return {
-        bin: readlinkSync(`/proc/${pid}/exe`),
-        env: { DATABASE_URL: env.DATABASE_URL, DATA_DIR: env.DATA_DIR || '', EXAMMENTOR_ENV_FILE: env.EXAMMENTOR_ENV_FILE || '' },
-      };
-    } catch {
-      // a process that ended, or one not ours to read
-    }
-  }
-  throw new Error('admin journey: the server\'s database was not found (set EM_WEB_DATABASE_URL and EM_WEB_BIN)');
+  const { EM_WEB_BIN: bin, EM_WEB_DATABASE_URL: url, EM_WEB_DATA_DIR: dataDir } = process.env;
+  if (!bin || !url) throw new Error('admin journey: EM_WEB_BIN and EM_WEB_DATABASE_URL are not set (run it with tests/web/run.sh)');
+  return { bin, env: { DATABASE_URL: url, DATA_DIR: dataDir || '' } };
 }
 
 /** Enqueue a job that fails its first attempt and may make only one: it dies. Returns its id. */
