@@ -11,7 +11,7 @@
 #   BUILD=build-release bench/web.sh
 #
 # Output: bench/results/web-<stamp>/ (summary.txt, web-bench.jsonl, server.log, meta.txt).
-# Needs node, chromium (scripts/deps.sh test) and `npm ci` in tests/web (done here when missing).
+# Needs node and chromium (scripts/deps.sh test); playwright-core is in tests/web/vendor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,7 +19,6 @@ build=${BUILD:-build}
 if [[ ! -x $build/exammentor ]]; then
   BUILD_TYPE=Release scripts/build.sh "$build"
 fi
-[[ -d tests/web/node_modules/playwright-core ]] || (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 out=$root/bench/results/web-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 {
