@@ -101,13 +101,13 @@ export default async function adminJourney({ outDir, admin, browser }) {
   await shot(page, outDir, 'admin-03-assigned');
 
   // Deactivate the student (confirmed in a dialog), then activate again.
-  await page.getByRole('button', { name: `Deactivate ${studentEmail}` }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
-  await page.getByRole('button', { name: `Activate ${studentEmail}` }).waitFor();
+  await page.getByRole('button', { name: `Deactivate ${studentEmail}`, exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Deactivate', exact: true }).click();
+  await page.getByRole('button', { name: `Activate ${studentEmail}`, exact: true }).waitFor();
   let users = await adminApi.get('/api/admin/users?role=student&limit=200');
   assert(users.items.find((u) => u.id === student.id).is_active === false, 'the student is still active');
-  await page.getByRole('button', { name: `Activate ${studentEmail}` }).click();
-  await page.getByRole('button', { name: `Deactivate ${studentEmail}` }).waitFor();
+  await page.getByRole('button', { name: `Activate ${studentEmail}`, exact: true }).click();
+  await page.getByRole('button', { name: `Deactivate ${studentEmail}`, exact: true }).waitFor();
   users = await adminApi.get('/api/admin/users?role=student&limit=200');
   assert(users.items.find((u) => u.id === student.id).is_active === true, 'the student was not activated again');
 
