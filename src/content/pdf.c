@@ -328,8 +328,8 @@ typedef struct worker {
     bool page_tree;      /* the document's page map is loaded (pdf_load_page_tree) */
     ctx_mem *mem;        /* what ctx allocates through: own_mem, or stage 1's */
     ctx_mem own_mem;
-    bool out_of_memory;  /* MuPDF gave up on something for want of memory */
-    fz_font *last_font;  /* the font whose boldness is in last_bold */
+    bool out_of_memory; /* MuPDF gave up on something for want of memory */
+    fz_font *last_font; /* the font whose boldness is in last_bold */
     bool last_bold;
     bool last_mono; /* and whether it is monospace */
     pthread_t tid;
@@ -1311,7 +1311,8 @@ static bool number_tracks_page(const repeat_key *keys, size_t a, size_t b)
 static bool starts_like_content(const char *t, size_t len)
 {
     const char *end = t + len;
-    if (text_starts_with_ci(t, end, "question") || (len >= 2 && (t[0] == 'Q' || t[0] == 'q') && text_is_digit(t[1])))
+    if (text_starts_with_ci(t, end, "question") ||
+        (len >= 2 && (t[0] == 'Q' || t[0] == 'q') && text_is_digit(t[1])))
         return true;
     char c = (char)ascii_tolower(t[0]);
     if (len >= 2 && c >= 'a' && c <= 'h' && (t[1] == '.' || t[1] == ')') && (len == 2 || t[2] == ' '))
@@ -1968,7 +1969,8 @@ static void deadline_timespec(int64_t deadline_us, struct timespec *ts)
 static void run_workers(job *j, worker *workers, int n)
 {
     struct timespec ts;
-    int64_t tick_us = j->opt->tick == NULL ? 0 : (int64_t)(j->opt->tick_ms > 0 ? j->opt->tick_ms : 500) * 1000;
+    int64_t tick_us =
+        j->opt->tick == NULL ? 0 : (int64_t)(j->opt->tick_ms > 0 ? j->opt->tick_ms : 500) * 1000;
     int64_t next_tick = tick_us > 0 ? clock_mono_us() + tick_us : INT64_MAX;
     pthread_mutex_lock(&j->mu);
     for (int i = 0; i < n; i++) {
@@ -2201,7 +2203,10 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
     n_workers = 0;
 
     bool mem_hit = atomic_load(&mem.hit);
-    if (atomic_load(&j.timed_out)) {
+    /* A page the deadline stopped inside MuPDF comes back as a failed page or
+     * a worker that stopped early: past the deadline, that is the timeout. */
+    bool late = deadline_check_now(&dl);
+    if (atomic_load(&j.timed_out) || (late && atomic_load(&j.done) < j.n_pages)) {
         rc = timeout_error(opt, timeout_ms, err);
         goto done;
     }
@@ -2226,6 +2231,10 @@ int pdf_extract(const void *data, size_t len, const pdf_options *opt, doc_text *
         lines += j.pages[p].n_lines;
         if (j.pages[p].failed && first_failed < 0)
             first_failed = p;
+    }
+    if (late && first_failed >= 0) {
+        rc = timeout_error(opt, timeout_ms, err);
+        goto done;
     }
     if (first_failed >= 0 && mem_hit) {
         /* A page MuPDF gave up on for want of memory: what text is left of
