@@ -148,7 +148,7 @@ export async function render(view, { signal }) {
       weakest.append(emptyState('No weak topic found yet: answer a few quizzes first.'));
     } else {
       const byTopic = new Map((perf.topics || []).map((t) => [t.topic, t]));
-      weakest.append(h('ul', { class: 'todo-list' }, weak.map((topic) => {
+      weakest.append(h('ul', { class: 'next-steps' }, weak.map((topic) => {
         const slot = h('div', { class: 'error-slot' });
         const t = byTopic.get(topic);
         return h('li', null,
@@ -168,7 +168,7 @@ export async function render(view, { signal }) {
     if (!items.length) {
       mis.append(emptyState('No open misconception. When your answers show the same confusion twice, it is listed here with what to do.'));
     } else {
-      mis.append(h('ul', { class: 'todo-list' }, items.map((m) => {
+      mis.append(h('ul', { class: 'next-steps' }, items.map((m) => {
         const slot = h('div', { class: 'error-slot' });
         return h('li', null,
           h('p', null, h('strong', null, m.topic), m.kind ? h('span', { class: 'badge badge-warning' }, m.kind.replaceAll('_', ' ')) : null),

@@ -181,7 +181,7 @@ async function renderStudent(view, id, signal) {
   if (misR.status === 'rejected') misBox.append(errorBox(misR.reason));
   else if (!(misR.value.items || []).length) misBox.append(emptyState('No open misconception.'));
   else {
-    misBox.append(h('ul', { class: 'todo-list' }, misR.value.items.map((m) => h('li', null,
+    misBox.append(h('ul', { class: 'next-steps' }, misR.value.items.map((m) => h('li', null,
       h('strong', null, m.topic), `: ${m.description}`, m.advice ? h('p', { class: 'hint' }, m.advice) : null))));
   }
   view.append(misBox);
