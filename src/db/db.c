@@ -45,6 +45,7 @@ struct db {
      * SQLite's lock in the busy handler. NULL elsewhere. */
     pthread_mutex_t *writer;
     bool holds_writer;
+    struct dbpool *pool; /* SQLite connections of a pool: where db_write_grouped queues */
 };
 
 static void tx_ended(db *d);
@@ -74,6 +75,16 @@ struct dbpool {
     pthread_cond_t wake; /* signalled on stopping (CLOCK_MONOTONIC waits) */
     pthread_t checkpointer;
     pthread_mutex_t writer; /* SQLite: the writer lock of the pool's connections (struct db) */
+    /* db_write_grouped's queue (SQLite): writes wait here for a leader, a
+     * writer of the pool that takes every queued write into its transaction. */
+    pthread_mutex_t group_mu;
+    pthread_cond_t group_done; /* broadcast when a group is committed */
+    struct group_job *group_head, **group_tail;
+    bool group_leading; /* a leader is running a group */
+    /* The connection every group runs on, whichever thread leads it (the
+     * leader's alone while it leads): its page cache stays warm, where a
+     * connection that another one wrote after must read its pages again. */
+    db *group_conn;
 };
 
 /* ---- helpers shared with the backends ---- */
@@ -436,6 +447,118 @@ bool db_in_transaction(const db *d)
     return d != NULL && d->tx_depth > 0;
 }
 
+/* ---- group commit ---- */
+
+typedef struct group_job {
+    db_work_fn fn;
+    void *ctx;
+    em_error *err;
+    int rc;
+    bool done; /* guarded by the pool's group_mu */
+    struct group_job *next;
+} group_job;
+
+/* fn in a transaction level of its own on d. */
+static int run_level(db *d, db_work_fn fn, void *ctx, em_error *err)
+{
+    int rc = db_begin(d, err);
+    if (rc != EM_OK)
+        return rc;
+    rc = fn(d, ctx, err);
+    if (rc == EM_OK)
+        rc = db_commit(d, err);
+    if (rc != EM_OK)
+        db_rollback(d);
+    return rc;
+}
+
+static void job_failed(group_job *j, int rc, const em_error *e)
+{
+    j->rc = rc;
+    if (j->err != NULL)
+        *j->err = *e;
+}
+
+/* One group on the leader's connection: one transaction, a savepoint each. */
+static void run_group(db *d, group_job *group)
+{
+    em_error e = {0};
+    int rc = db_begin(d, &e);
+    for (group_job *j = group; j != NULL; j = j->next) {
+        if (rc != EM_OK)
+            job_failed(j, rc, &e);
+        else
+            j->rc = run_level(d, j->fn, j->ctx, j->err);
+    }
+    if (rc == EM_OK)
+        rc = db_commit(d, &e);
+    if (rc == EM_OK)
+        return;
+    db_rollback(d);
+    for (group_job *j = group; j != NULL; j = j->next)
+        if (j->rc == EM_OK) /* written, then lost with the group */
+            job_failed(j, rc, &e);
+}
+
+/* The pool's group connection, opened on first use; d (the leader's own)
+ * when it cannot be opened. Called by the leader alone. */
+static db *group_connection(dbpool *p, db *d)
+{
+    if (p->group_conn == NULL) {
+        db_options opts = p->opts;
+        opts.must_exist = true;
+        em_error e = {0};
+        if (db_open(p->url, &opts, &p->group_conn, &e) != EM_OK) {
+            log_msg(LOG_WARN, "db: cannot open the group commit connection: %s", e.msg);
+            return d;
+        }
+        p->group_conn->writer = &p->writer;
+    }
+    return p->group_conn;
+}
+
+int db_write_grouped(db *d, db_work_fn fn, void *ctx, em_error *err)
+{
+    assert(d != NULL && fn != NULL);
+    dbpool *p = d->pool;
+    if (p == NULL || d->tx_depth > 0)
+        return run_level(d, fn, ctx, err);
+    group_job j = {.fn = fn, .ctx = ctx, .err = err, .rc = EM_OK};
+    pthread_mutex_lock(&p->group_mu);
+    *p->group_tail = &j;
+    p->group_tail = &j.next;
+    while (!j.done) {
+        if (p->group_leading) {
+            pthread_cond_wait(&p->group_done, &p->group_mu);
+            continue;
+        }
+        /* lead: take what is queued (this write among it, unless the queue
+           is longer than a group) */
+        p->group_leading = true;
+        group_job *group = p->group_head, **cut = &p->group_head;
+        for (size_t n = 0; *cut != NULL && n < DB_GROUP_MAX; n++)
+            cut = &(*cut)->next;
+        p->group_head = *cut;
+        *cut = NULL;
+        if (p->group_head == NULL)
+            p->group_tail = &p->group_head;
+        pthread_mutex_unlock(&p->group_mu);
+        run_group(group_connection(p, d), group);
+        pthread_mutex_lock(&p->group_mu);
+        /* a waiter leaves (and its job with its stack) once it sees done: read
+           next first */
+        for (group_job *g = group; g != NULL;) {
+            group_job *next = g->next;
+            g->done = true;
+            g = next;
+        }
+        p->group_leading = false;
+        pthread_cond_broadcast(&p->group_done);
+    }
+    pthread_mutex_unlock(&p->group_mu);
+    return j.rc;
+}
+
 /* ---- statements ---- */
 
 int db_prepare(db *d, const char *sql, db_stmt **out, em_error *err)
@@ -712,6 +835,20 @@ int dbpool_new(const char *url, const db_options *opts, dbpool **out, em_error *
         rc = em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
         goto fail_mutex;
     }
+    if (pthread_mutex_init(&p->group_mu, NULL) != 0) {
+        pthread_mutex_destroy(&p->writer);
+        pthread_mutex_destroy(&p->mu);
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
+        goto fail_mutex;
+    }
+    if (pthread_cond_init(&p->group_done, NULL) != 0) {
+        pthread_mutex_destroy(&p->group_mu);
+        pthread_mutex_destroy(&p->writer);
+        pthread_mutex_destroy(&p->mu);
+        rc = em_error_set(err, EM_E_INTERNAL, "cannot create the connection pool");
+        goto fail_mutex;
+    }
+    p->group_tail = &p->group_head;
     p->url = em_strdup(url);
     p->dialect = (db_dialect)dialect;
     if (opts != NULL)
@@ -726,6 +863,8 @@ int dbpool_new(const char *url, const db_options *opts, dbpool **out, em_error *
 
 fail_thread:
     free(p->url);
+    pthread_cond_destroy(&p->group_done);
+    pthread_mutex_destroy(&p->group_mu);
     pthread_mutex_destroy(&p->writer);
     pthread_mutex_destroy(&p->mu);
 fail_mutex:
@@ -754,6 +893,9 @@ void dbpool_free(dbpool *p)
     p->conns = NULL;
     p->n = p->cap = 0;
     pthread_mutex_unlock(&p->mu);
+    db_close(p->group_conn);
+    pthread_cond_destroy(&p->group_done);
+    pthread_mutex_destroy(&p->group_mu);
     pthread_mutex_destroy(&p->writer);
     pthread_mutex_destroy(&p->mu);
     pthread_setspecific(p->key, NULL);
@@ -800,8 +942,13 @@ int dbpool_get(dbpool *p, db **out, em_error *err)
         rc = db_open(p->url, &opts, &d, err);
         if (rc != EM_OK)
             return rc;
-        if (p->dialect == DB_SQLITE)
+        if (p->dialect == DB_SQLITE) {
             d->writer = &p->writer;
+            /* each connection to :memory: is a database of its own: its
+               writes are never another connection's to run */
+            if (strcmp(sqlite_target(p->url), ":memory:") != 0)
+                d->pool = p;
+        }
         pool_register(p, d);
         if (pthread_setspecific(p->key, d) != 0) {
             pool_unregister(p, d);

@@ -99,6 +99,27 @@ void db_rollback(db *d);
 /* True inside db_begin ... db_commit. */
 bool db_in_transaction(const db *d);
 
+/* ---- group commit ----
+ * A write that must be durable before its caller answers, and is short and
+ * frequent (a quiz submission), can share its commit with the writes that
+ * arrive meanwhile: db_write_grouped runs fn(d', ctx, err) in a transaction
+ * level of its own (a savepoint) inside one transaction that holds every
+ * write queued on the pool at that moment, and one commit (one WAL fsync, and
+ * each page the group changes written once) makes them all durable. fn may
+ * run on another thread and connection (d' is the one to use: never the
+ * caller's db, its thread's state, or anything but ctx); it is called once.
+ * It returns EM_OK (its writes are kept) or an error (its writes alone are
+ * undone: the others go on). The call returns when the group is committed:
+ * fn's result, or the commit's error when the group could not be committed
+ * (then nothing of fn is kept, though fn returned EM_OK). At most
+ * DB_GROUP_MAX writes share a commit.
+ * SQLite connections of a pool only; elsewhere (PostgreSQL, which takes
+ * concurrent writers itself; a connection opened alone) and inside an open
+ * transaction, fn runs at once on d in db_begin ... db_commit. */
+typedef int (*db_work_fn)(db *d, void *ctx, em_error *err);
+#define DB_GROUP_MAX 64
+int db_write_grouped(db *d, db_work_fn fn, void *ctx, em_error *err);
+
 /* ---- statements ---- */
 /* Prepare `sql` (placeholders $1..$N). The statement belongs to `d` and must be
  * finalized before db_close. Free with db_finalize; db_finalize(NULL) is a no-op. */

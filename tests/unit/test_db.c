@@ -524,6 +524,112 @@ static void test_db_pool_writers_queue(void **state)
     rmdir(dir);
 }
 
+/* ---- group commit ---- */
+
+typedef struct group_row {
+    const char *first, *second; /* inserted in turn; a second equal to an earlier row fails */
+    int calls;                  /* OUT: how often the unit ran */
+} group_row;
+
+static int insert_pair(db *d, void *ctx, em_error *err)
+{
+    group_row *r = ctx;
+    r->calls++;
+    const char *a[] = {r->first}, *b[] = {r->second};
+    int rc = db_run(d, "INSERT INTO g (x) VALUES ($1)", a, 1, err);
+    if (rc == DB_DONE)
+        rc = db_run(d, "INSERT INTO g (x) VALUES ($1)", b, 1, err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
+#define GROUP_THREADS 8
+#define GROUP_WRITES 40
+
+typedef struct group_thread {
+    dbpool *pool;
+    int t;
+    int ok, conflicts, other; /* OUT: the results */
+    int bad_calls;            /* OUT: units not run exactly once */
+} group_thread;
+
+/* Each thread writes GROUP_WRITES pairs; every fifth pair's second row is a
+ * row written before (by this thread), so that unit fails. */
+static void *group_writer(void *arg)
+{
+    group_thread *g = arg;
+    db *d = NULL;
+    em_error err = {0};
+    if (dbpool_get(g->pool, &d, &err) != EM_OK) {
+        g->other = GROUP_WRITES;
+        return NULL;
+    }
+    for (int k = 0; k < GROUP_WRITES; k++) {
+        char first[32], second[32];
+        snprintf(first, sizeof first, "t%d-%d", g->t, k);
+        if (k % 5 == 4)
+            snprintf(second, sizeof second, "t%d-0", g->t); /* taken */
+        else
+            snprintf(second, sizeof second, "t%d-%d-b", g->t, k);
+        group_row r = {first, second, 0};
+        int rc = db_write_grouped(d, insert_pair, &r, &err);
+        g->ok += rc == EM_OK;
+        g->conflicts += rc == EM_E_CONFLICT;
+        g->other += rc != EM_OK && rc != EM_E_CONFLICT;
+        g->bad_calls += r.calls != 1;
+    }
+    dbpool_release(g->pool);
+    return NULL;
+}
+
+/* Writes from many threads share commits; each keeps its own outcome: a unit
+ * that fails leaves nothing (not even its first row) and the others in its
+ * group are kept. Inside an open transaction a unit runs on the spot, as a
+ * level of that transaction. */
+static void test_db_write_grouped(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    assert_int_equal(db_exec(f->d, "CREATE TABLE g (x TEXT PRIMARY KEY)", &err), EM_OK);
+    dbpool *pool = NULL;
+    db_options opts = {.timeout_ms = 5000};
+    assert_int_equal(dbpool_new(f->url, &opts, &pool, &err), EM_OK);
+
+    group_thread g[GROUP_THREADS];
+    pthread_t th[GROUP_THREADS];
+    for (int t = 0; t < GROUP_THREADS; t++) {
+        g[t] = (group_thread){.pool = pool, .t = t};
+        assert_int_equal(pthread_create(&th[t], NULL, group_writer, &g[t]), 0);
+    }
+    for (int t = 0; t < GROUP_THREADS; t++)
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+    for (int t = 0; t < GROUP_THREADS; t++) {
+        assert_int_equal(g[t].ok, GROUP_WRITES * 4 / 5);
+        assert_int_equal(g[t].conflicts, GROUP_WRITES / 5);
+        assert_int_equal(g[t].other, 0);
+        assert_int_equal(g[t].bad_calls, 0);
+    }
+    /* two rows per unit kept, none of a failed one: seen from another connection */
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM g"), GROUP_THREADS * GROUP_WRITES * 4 / 5 * 2);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM g WHERE x = 't3-4' OR x = 't0-9'"), 0);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM g WHERE x = 't3-3-b'"), 1);
+
+    /* inside a transaction: a level of it, undone with it */
+    db *d = NULL;
+    assert_int_equal(dbpool_get(pool, &d, &err), EM_OK);
+    assert_int_equal(db_begin(d, &err), EM_OK);
+    group_row r = {"inner-1", "inner-2", 0};
+    assert_int_equal(db_write_grouped(d, insert_pair, &r, &err), EM_OK);
+    assert_int_equal(query_int(d, "SELECT count(*) FROM g WHERE x LIKE 'inner-%'"), 2);
+    db_rollback(d);
+    assert_int_equal(query_int(d, "SELECT count(*) FROM g WHERE x LIKE 'inner-%'"), 0);
+    /* a failing unit alone: its error, nothing kept */
+    group_row bad = {"alone-1", "alone-1", 0};
+    assert_int_equal(db_write_grouped(d, insert_pair, &bad, &err), EM_E_CONFLICT);
+    assert_int_equal(query_int(d, "SELECT count(*) FROM g WHERE x = 'alone-1'"), 0);
+    assert_false(db_in_transaction(d));
+    dbpool_free(pool);
+}
+
 /* End the server session of `victim` from another connection. */
 static void terminate_backend(db *victim)
 {
@@ -950,6 +1056,7 @@ int main(void)
         BOTH(test_db_open_creates_dirs),
         BOTH(test_db_next_loops),
         BOTH(test_db_prepare_cached),
+        BOTH(test_db_write_grouped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
