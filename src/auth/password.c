@@ -4,8 +4,10 @@
 #include "auth/password.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -42,6 +44,38 @@ int password_init(void)
     return EM_OK;
 }
 
+/* ---- how many hashes at once ----
+ * Each hash holds its whole memory cost (64 MiB by default) while it runs,
+ * and the server has more request threads than cores (they wait on the
+ * database too). A hash only runs as fast as a core allows anyway, so at most
+ * one per core runs at a time and the others wait their turn: a flood of
+ * logins costs cores x 64 MiB at most, however many threads it occupies. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_free = PTHREAD_COND_INITIALIZER;
+static long gate_running;
+
+static void gate_enter(void)
+{
+    static long most;
+    pthread_mutex_lock(&gate_mu);
+    if (most == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        most = cores > 0 ? cores : 1;
+    }
+    while (gate_running >= most)
+        pthread_cond_wait(&gate_free, &gate_mu);
+    gate_running++;
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate_running--;
+    pthread_cond_signal(&gate_free);
+    pthread_mutex_unlock(&gate_mu);
+}
+
 static bool cost_is_valid(password_cost cost)
 {
     return cost.ops >= crypto_pwhash_OPSLIMIT_MIN && cost.ops <= crypto_pwhash_OPSLIMIT_MAX &&
@@ -76,8 +110,11 @@ int password_hash(const char *password, password_cost cost, char out[PASSWORD_HA
         return EM_E_INVAL;
     }
     /* The only failure left is argon2 not getting its memory. */
-    if (crypto_pwhash_str_alg(out, password, len, cost.ops, cost.mem_kb * 1024,
-                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    gate_enter();
+    int hrc =
+        crypto_pwhash_str_alg(out, password, len, cost.ops, cost.mem_kb * 1024, crypto_pwhash_ALG_ARGON2ID13);
+    gate_leave();
+    if (hrc != 0) {
         out[0] = '\0';
         return EM_E_NOMEM;
     }
@@ -94,7 +131,10 @@ bool password_verify(const char *hash, const char *password)
     if (len > PASSWORD_MAX_BYTES)
         return false;
     /* Constant time in the password; a malformed hash makes it return -1. */
-    return crypto_pwhash_str_verify(hash, password, len) == 0;
+    gate_enter();
+    bool ok = crypto_pwhash_str_verify(hash, password, len) == 0;
+    gate_leave();
+    return ok;
 }
 
 bool password_needs_rehash(const char *hash, password_cost cost)

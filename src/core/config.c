@@ -382,7 +382,11 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->max_upload_mb = 25;
     c->max_body_kb = 1024;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    c->http_threads = cores > 0 ? (int)cores : 2;
+    /* Request threads wait on the database as well as compute (a commit waits
+     * for its group, db_write_grouped), so more threads than cores keep the
+     * cores busy: four a core, at least 8. Password hashes, the memory-hungry
+     * work, run at most one a core whatever the count (auth/password.c). */
+    c->http_threads = cores > 0 && cores * 4 > 8 ? (int)(cores * 4 > 256 ? 256 : cores * 4) : 8;
     c->shutdown_grace_s = 10;
     c->db_timeout_ms = 5000;
     c->access_token_minutes = 15;

@@ -35,7 +35,7 @@ typedef struct config {
     char *log_level;                  /* LOG_LEVEL, default info */
     long max_upload_mb;               /* MAX_UPLOAD_MB, default 25 */
     long max_body_kb;                 /* MAX_BODY_KB: JSON request bodies, default 1024 */
-    int http_threads;                 /* HTTP_THREADS, default: number of cores */
+    int http_threads;                 /* HTTP_THREADS, default: 4 a core, at least 8 */
     int shutdown_grace_s;             /* SHUTDOWN_GRACE_SECONDS, default 10 */
     int db_timeout_ms;                /* DB_TIMEOUT_MS: busy timeout / connect timeout, default 5000 */
     int access_token_minutes;         /* ACCESS_TOKEN_MINUTES: JWT lifetime, default 15 */
