@@ -31,6 +31,8 @@ typedef struct attempt_row {
     const char *chosen; /* that option's text, NULL when none */
     bool choice;        /* asked as a choice (multiple choice, true/false, definition) */
     const char *expected;
+    const char *given_norm;    /* the stems of chosen (or given), NULL: worked out here */
+    const char *expected_norm; /* the stems of expected, NULL: worked out here */
     bool correct;
     double seconds; /* < 0: unknown */
     int64_t at_ms;
@@ -62,6 +64,23 @@ typedef struct key_history {
 } key_history;
 void key_history_cleanup(key_history *h);
 int attempts__keys(db *d, const char *user_id, size_t limit, key_history *out /* OUT */, em_error *err);
+
+/* What a quiz submission reads to find misconceptions, by index, instead of
+ * the whole history: the latest `per_topic` (1..ATTEMPTS_HISTORY_MAX) quiz
+ * answers of user_id on each of topics[0..n_topics) (a topic named twice is
+ * read once), together in time order. The misconception rules are about one
+ * topic at a time, except "another question's key", which reads the keys
+ * below. */
+int attempts__topic_history(db *d, const char *user_id, const char *const *topics, size_t n_topics,
+                            size_t per_topic, attempt_history *out /* OUT */, em_error *err);
+/* The keys of questions served to user_id (in any of their quizzes) whose
+ * stems are norms[i], other than question question_ids[i] itself (NULL or a
+ * NULL entry: none left out), at most per_norm for each i; empty norms are
+ * skipped. What "a wrong answer that is another question's key" compares a
+ * written answer with. */
+int attempts__keys_matching(db *d, const char *user_id, const char *const *norms,
+                            const char *const *question_ids, size_t n, size_t per_norm,
+                            key_history *out /* OUT */, em_error *err);
 
 /* How many answers user_id gave since since_ms (on `topic` only, when it is
  * not NULL), and the minutes they took (*minutes may be NULL; an answer

@@ -670,14 +670,15 @@ static int insert_quiz(db *d, const char *id, const char *user_id, const request
     return rc == DB_DONE ? EM_OK : rc;
 }
 
-static int insert_item(db *d, const char *quiz_id, int position, const pool_question *q, em_error *err)
+static int insert_item(db *d, const char *quiz_id, const char *user_id, int position, const pool_question *q,
+                       em_error *err)
 {
     db_stmt *st = NULL;
     int rc = db_prepare_cached(
         d,
         "INSERT INTO quiz_items (quiz_id, position, question_id, type, stem, options, answer, "
-        "topic, term, material_id, section, page, quote, difficulty, answer_norm) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        "topic, term, material_id, section, page, quote, difficulty, answer_norm, user_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         &st, err);
     if (rc == EM_OK) {
         db_bind_text(st, 1, quiz_id);
@@ -696,7 +697,8 @@ static int insert_item(db *d, const char *quiz_id, int position, const pool_ques
         q->difficulty >= 0 ? db_bind_double(st, 14, q->difficulty) : db_bind_null(st, 14);
         char norm[ATTEMPTS_NORM_MAX];
         grade_normalize(q->answer, strlen(q->answer), norm, sizeof norm);
-        rc = db_bind_text(st, 15, norm);
+        db_bind_text(st, 15, norm);
+        rc = db_bind_text(st, 16, user_id);
     }
     if (rc == EM_OK)
         rc = db_step(st, err);
@@ -855,7 +857,7 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
     if (rc == EM_OK)
         rc = insert_quiz(d, quiz_id, who->user_id, &r, fields, k, now_ms, err);
     for (size_t i = 0; rc == EM_OK && i < k; i++)
-        rc = insert_item(d, quiz_id, (int)i, &cand[chosen[i]], err);
+        rc = insert_item(d, quiz_id, who->user_id, (int)i, &cand[chosen[i]], err);
     if (rc == EM_OK)
         rc = db_commit(d, err);
     if (rc != EM_OK && began)
@@ -1284,6 +1286,88 @@ static void note_change(topic_change *c, size_t *n, const char *name, double bef
     c[(*n)++] = (topic_change){name, before, after};
 }
 
+/* What a submission writes, worked out before: one unit of a group commit
+ * (db_write_grouped), so it reads nothing of the caller's but this. */
+typedef struct submit_writes {
+    const char *user_id, *quiz_id;
+    const stored_quiz *q;
+    const answer_in *in;
+    char *const *chosen;
+    const char (*norms)[ATTEMPTS_NORM_MAX];
+    double score;
+    const fsrs_params *fsrs;
+    const bkt_params *bkt;
+    const mc_list *found;
+    const attempt_history *h;
+    const char *const *touched;
+    size_t n_touched;
+    int64_t now_ms;
+    /* out: the topics' mastery moves and the misconceptions detected and
+       resolved (owned; left for the caller to free, also on failure) */
+    topic_change *changes;
+    size_t n_changes;
+    json_t *added, *resolved;
+} submit_writes;
+
+/* The quiz marked submitted, its answers stored, each topic's mastery
+ * moved, each question's card reviewed, misconceptions stored and resolved. */
+static int write_submission(db *d, void *ctx, em_error *err)
+{
+    submit_writes *w = ctx;
+    const stored_quiz *q = w->q;
+    const answer_in *in = w->in;
+    w->n_changes = 0;
+    json_decref(w->added);
+    json_decref(w->resolved);
+    w->added = w->resolved = NULL;
+    char now[32], score_text[32];
+    clock_iso8601(w->now_ms, now);
+    snprintf(score_text, sizeof score_text, "%.17g", w->score);
+    const char *params[] = {now, score_text, w->quiz_id};
+    int rc = db_run_cached(d,
+                           "UPDATE quizzes SET submitted_at = $1, score = CAST($2 AS DOUBLE PRECISION) "
+                           "WHERE id = $3 AND submitted_at IS NULL",
+                           params, 3, err);
+    rc = rc == DB_DONE ? EM_OK : rc;
+    if (rc == EM_OK && db_changes(d) != 1)
+        rc = em_error_set(err, EM_E_CONFLICT, "the quiz was submitted already");
+    for (size_t i = 0; rc == EM_OK && i < q->n; i++) {
+        const item *it = &q->items[i];
+        if (in[i].given == NULL)
+            continue;
+        attempt_row a = {.quiz_id = w->quiz_id,
+                         .position = it->position,
+                         .question_id = it->question_id[0] ? it->question_id : NULL,
+                         .topic = it->topic,
+                         .term = it->term,
+                         .kind = "quiz",
+                         .given = in[i].given,
+                         .given_option = is_choice(it->type) ? in[i].g.option : -1,
+                         .chosen = w->chosen[i],
+                         .choice = is_choice(it->type),
+                         .expected = it->answer,
+                         .given_norm = w->norms[i],
+                         .expected_norm = it->answer_norm,
+                         .correct = in[i].g.correct,
+                         .seconds = in[i].seconds,
+                         .at_ms = w->now_ms};
+        rc = attempts__insert(d, w->user_id, &a, err);
+        double before = 0, after = 0;
+        if (rc == EM_OK)
+            rc = mastery_observe(d, w->user_id, it->topic, in[i].g.correct, &before, &after, err);
+        if (rc == EM_OK)
+            note_change(w->changes, &w->n_changes, it->topic, before, after);
+        if (rc == EM_OK && it->question_id[0] != '\0')
+            rc = reviews__record(d, w->user_id, w->fsrs, it->question_id, it->topic, card_grade(&in[i].g),
+                                 "quiz", w->now_ms, NULL, err);
+    }
+    /* only the topics answered now can have been mastered now */
+    if (rc == EM_OK)
+        rc = misconceptions__update(d, w->user_id, w->bkt, w->found, w->h, w->touched, w->n_touched,
+                                    w->now_ms, &w->added, &w->resolved, err);
+    return rc;
+}
+
 int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *fields, int64_t now_ms,
                 json_t **out, em_error *err)
 {
@@ -1316,15 +1400,36 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     char **chosen = em_calloc(q.n + 1, sizeof *chosen);
     const char **touched = em_calloc(q.n + 1, sizeof *touched);
     size_t n_touched = 0;
+    /* the answers' stems, and the topics answered now: only these topics'
+       misconceptions can appear or go */
+    const char **wrong_norms = em_calloc(q.n + 1, sizeof *wrong_norms);
+    const char **wrong_ids = em_calloc(q.n + 1, sizeof *wrong_ids);
+    size_t n_wrong = 0;
+    for (size_t i = 0; rc == EM_OK && i < q.n; i++) {
+        const item *it = &q.items[i];
+        if (in[i].given == NULL)
+            continue;
+        chosen[i] = option_text(it, in[i].g.option);
+        const char *compared = chosen[i] != NULL ? chosen[i] : in[i].given;
+        grade_normalize(compared, strlen(compared), norms[i], sizeof norms[i]);
+        /* another question's key matters only for a wrong written answer */
+        if (!in[i].g.correct && !is_choice(it->type)) {
+            wrong_norms[n_wrong] = norms[i];
+            wrong_ids[n_wrong++] = it->question_id[0] ? it->question_id : NULL;
+        }
+        bool seen = false;
+        for (size_t t = 0; t < n_touched && !seen; t++)
+            seen = strcmp(touched[t], it->topic) == 0;
+        if (!seen)
+            touched[n_touched++] = it->topic;
+    }
     if (rc == EM_OK)
-        rc = attempts__history(d, who->user_id, NULL, QUIZ_MODEL_ATTEMPTS, &h, err);
-    /* Another question's key matters only for a wrong written answer among
-     * these (the findings kept are those the new answers complete). */
-    bool written_wrong = false;
-    for (size_t i = 0; i < q.n; i++)
-        written_wrong |= in[i].given != NULL && !in[i].g.correct && !is_choice(q.items[i].type);
-    if (rc == EM_OK && written_wrong)
-        rc = attempts__keys(d, who->user_id, QUIZ_MODEL_KEYS, &keys, err);
+        rc = attempts__topic_history(d, who->user_id, touched, n_touched, QUIZ_MODEL_TOPIC_ATTEMPTS, &h, err);
+    if (rc == EM_OK && n_wrong > 0)
+        rc = attempts__keys_matching(d, who->user_id, wrong_norms, wrong_ids, n_wrong,
+                                     QUIZ_MODEL_KEYS_PER_ANSWER, &keys, err);
+    free(wrong_norms);
+    free(wrong_ids);
     size_t n_before = h.n;
     if (rc == EM_OK) {
         h.items = em_realloc(h.items, (h.n + q.n + 1) * sizeof *h.items);
@@ -1332,83 +1437,43 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
             const item *it = &q.items[i];
             if (in[i].given == NULL)
                 continue;
-            chosen[i] = option_text(it, in[i].g.option);
-            const char *compared = chosen[i] != NULL ? chosen[i] : in[i].given;
-            grade_normalize(compared, strlen(compared), norms[i], sizeof norms[i]);
             h.items[h.n++] = (mc_attempt){.question_id = it->question_id[0] ? it->question_id : NULL,
                                           .topic = it->topic,
                                           .term = it->term,
                                           .correct = in[i].g.correct,
                                           .choice = is_choice(it->type),
                                           .option = is_choice(it->type) ? in[i].g.option : -1,
-                                          .given_text = compared,
+                                          .given_text = chosen[i] != NULL ? chosen[i] : in[i].given,
                                           .given_norm = norms[i],
                                           .expected_text = it->answer,
                                           .expected_norm = it->answer_norm,
                                           .at_ms = now_ms,
                                           .seconds = in[i].seconds};
-            bool seen = false;
-            for (size_t t = 0; t < n_touched && !seen; t++)
-                seen = strcmp(touched[t], it->topic) == 0;
-            if (!seen)
-                touched[n_touched++] = it->topic;
         }
         rc = mc_detect(&p, h.items, h.n, keys.items, keys.n, &found, err);
     }
     if (rc == EM_OK)
         mc_list_keep_since(&found, n_before);
-    bool began = false;
-    if (rc == EM_OK && (rc = db_begin(d, err)) == EM_OK)
-        began = true;
-    if (rc == EM_OK) {
-        char now[32], score_text[32];
-        clock_iso8601(now_ms, now);
-        snprintf(score_text, sizeof score_text, "%.17g", score);
-        const char *params[] = {now, score_text, quiz_id};
-        rc = db_run_cached(d,
-                           "UPDATE quizzes SET submitted_at = $1, score = CAST($2 AS DOUBLE PRECISION) "
-                           "WHERE id = $3 AND submitted_at IS NULL",
-                           params, 3, err);
-        rc = rc == DB_DONE ? EM_OK : rc;
-        if (rc == EM_OK && db_changes(d) != 1)
-            rc = em_error_set(err, EM_E_CONFLICT, "the quiz was submitted already");
-    }
-    for (size_t i = 0; rc == EM_OK && i < q.n; i++) {
-        const item *it = &q.items[i];
-        if (in[i].given == NULL)
-            continue;
-        attempt_row a = {.quiz_id = quiz_id,
-                         .position = it->position,
-                         .question_id = it->question_id[0] ? it->question_id : NULL,
-                         .topic = it->topic,
-                         .term = it->term,
-                         .kind = "quiz",
-                         .given = in[i].given,
-                         .given_option = is_choice(it->type) ? in[i].g.option : -1,
-                         .chosen = chosen[i],
-                         .choice = is_choice(it->type),
-                         .expected = it->answer,
-                         .correct = in[i].g.correct,
-                         .seconds = in[i].seconds,
-                         .at_ms = now_ms};
-        rc = attempts__insert(d, who->user_id, &a, err);
-        double before = 0, after = 0;
-        if (rc == EM_OK)
-            rc = mastery_observe(d, who->user_id, it->topic, in[i].g.correct, &before, &after, err);
-        if (rc == EM_OK)
-            note_change(changes, &n_changes, it->topic, before, after);
-        if (rc == EM_OK && it->question_id[0] != '\0')
-            rc = reviews__record(d, who->user_id, &fsrs, it->question_id, it->topic, card_grade(&in[i].g),
-                                 "quiz", now_ms, NULL, err);
-    }
-    /* only the topics answered now can have been mastered now */
+    submit_writes w = {.user_id = who->user_id,
+                       .quiz_id = quiz_id,
+                       .q = &q,
+                       .in = in,
+                       .chosen = chosen,
+                       .norms = norms,
+                       .score = score,
+                       .fsrs = &fsrs,
+                       .bkt = &p,
+                       .found = &found,
+                       .h = &h,
+                       .touched = touched,
+                       .n_touched = n_touched,
+                       .now_ms = now_ms,
+                       .changes = changes};
     if (rc == EM_OK)
-        rc = misconceptions__update(d, who->user_id, &p, &found, &h, touched, n_touched, now_ms, &added,
-                                    &resolved, err);
-    if (rc == EM_OK)
-        rc = db_commit(d, err);
-    if (rc != EM_OK && began)
-        db_rollback(d);
+        rc = db_write_grouped(d, write_submission, &w, err);
+    n_changes = w.n_changes;
+    added = w.added;
+    resolved = w.resolved;
     if (rc == EM_OK) {
         json_t *results = json_array(), *mastery = json_array();
         for (size_t i = 0; i < q.n; i++)

@@ -39,8 +39,11 @@
 #define QUIZ_RECENT 5      /* latest quizzes whose questions a new quiz avoids */
 #define QUIZ_TOPIC_MAX 200 /* bytes of a topic or a code */
 #define QUIZ_MATERIALS_MAX PASSAGES_MATERIALS_MAX
-#define QUIZ_MODEL_ATTEMPTS 200 /* latest answers the misconception rules read at a submission */
-#define QUIZ_MODEL_KEYS 300     /* keys of the latest questions served that answers are compared with */
+/* What the misconception rules read at a submission: the latest answers on
+ * each topic answered now, and, for each wrong written answer, the keys of
+ * other questions served to the student that equal it. */
+#define QUIZ_MODEL_TOPIC_ATTEMPTS 24
+#define QUIZ_MODEL_KEYS_PER_ANSWER 4
 
 /* What quizzes are made with, shared by every request (borrowed). */
 typedef struct quiz_env {

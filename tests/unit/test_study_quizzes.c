@@ -380,6 +380,71 @@ static void study_quiz_finds_misconceptions(void **state)
     passages_cache_free(e.cache);
 }
 
+/* The kinds in a submission's "misconceptions.detected". */
+static bool detected_kind(const json_t *out, const char *kind)
+{
+    json_t *detected = json_object_get(json_object_get(out, "misconceptions"), "detected");
+    for (size_t i = 0; i < json_array_size(detected); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(detected, i), "kind")), kind) == 0)
+            return true;
+    return false;
+}
+
+/* What an earlier quiz showed counts at the next one: the same wrong option
+ * chosen again on the topic (read from the topic's stored answers), and a
+ * written answer that is the key of a question served in an earlier quiz
+ * (found by the stored keys' stems). */
+static void study_quiz_misconceptions_across_quizzes(void **state)
+{
+    db *d = area_db(state)->d;
+    cast c;
+    make_cast(d, &c);
+    bank b;
+    make_bank(d, &c, &b);
+    char q_golgi[37], q_gametes[37], q_power[37];
+    add_question(d, c.owner, b.material, 5, "short_answer", "Which organelle packages proteins?", "[]",
+                 "Golgi apparatus", q_golgi);
+    env e;
+    env_open(&e);
+    json_t *quiz = NULL, *out = NULL;
+    em_error err;
+    char body[1024];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", b.material);
+    assert_int_equal(generate(d, &e, &c.p_owner, body, NOW_MS, &quiz, &err), EM_OK);
+    /* Mitosis where the answer was Meiosis, once: no pattern yet */
+    snprintf(body, sizeof body,
+             "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"Mitosis\"},"
+             "{\"question_id\":\"%s\",\"answer\":\"golgi apparatus\"}]}",
+             b.q_meiosis, q_golgi);
+    assert_int_equal(
+        submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
+        EM_OK);
+    assert_false(detected_kind(out, "repeated_wrong_option"));
+    json_decref(out);
+    json_decref(quiz);
+
+    /* a week later, new questions on the same topic */
+    add_question(d, c.owner, b.material, 6, "multiple_choice", "Which process makes gametes?",
+                 "[\"Mitosis\",\"Meiosis\",\"Osmosis\"]", "B", q_gametes);
+    add_question(d, c.owner, b.material, 7, "short_answer", "Which organelle is the cell's powerhouse?", "[]",
+                 "mitochondria", q_power);
+    int64_t later = NOW_MS + 7 * 86400000LL;
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", b.material);
+    assert_int_equal(generate(d, &e, &c.p_owner, body, later, &quiz, &err), EM_OK);
+    snprintf(body, sizeof body,
+             "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"A\"},"
+             "{\"question_id\":\"%s\",\"answer\":\"The Golgi apparatus\"}]}",
+             q_gametes, q_power);
+    assert_int_equal(
+        submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, later, &out, &err),
+        EM_OK);
+    assert_true(detected_kind(out, "repeated_wrong_option"));
+    assert_true(detected_kind(out, "other_questions_key"));
+    json_decref(out);
+    json_decref(quiz);
+    passages_cache_free(e.cache);
+}
+
 static void study_reviews_due_and_graded(void **state)
 {
     db *d = area_db(state)->d;
@@ -557,6 +622,7 @@ int main(void)
         BOTH(study_quiz_no_near_duplicates),
         BOTH(study_quiz_submit_grades_once),
         BOTH(study_quiz_finds_misconceptions),
+        BOTH(study_quiz_misconceptions_across_quizzes),
         BOTH(study_reviews_due_and_graded),
         BOTH(study_mastery_reaches_the_planner),
         BOTH(study_autopilot_chooses_and_records),
