@@ -42,7 +42,7 @@
 /* What the misconception rules read at a submission: the latest answers on
  * each topic answered now, and, for each wrong written answer, the keys of
  * other questions served to the student that equal it. */
-#define QUIZ_MODEL_TOPIC_ATTEMPTS 24
+#define QUIZ_MODEL_TOPIC_ATTEMPTS 16
 #define QUIZ_MODEL_KEYS_PER_ANSWER 4
 
 /* What quizzes are made with, shared by every request (borrowed). */

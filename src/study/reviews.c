@@ -172,21 +172,26 @@ int reviews__record(db *d, const char *user_id, const fsrs_params *p, const char
     char id[ID_UUID_LEN + 1], now[32];
     id_uuid7(id);
     clock_iso8601(now_ms, now);
-    const char *ins[] = {id, user_id, question_id, topic, now};
-    int rc = db_run_cached(d,
-                           "INSERT INTO review_cards (id, user_id, question_id, topic, due_at, created_at) "
-                           "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (user_id, question_id) DO NOTHING",
-                           ins, 5, err);
-    if (rc < 0)
-        return rc;
     db_stmt *st = NULL;
-    rc = db_prepare_cached(
-        d, "SELECT " CARD_COLUMNS " FROM review_cards c WHERE c.user_id = $1 AND c.question_id = $2", &st,
-        err);
+    int rc = db_prepare_cached(
+        d,
+        "INSERT INTO review_cards (id, user_id, question_id, topic, due_at, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $5) "
+        /* the card as it is, new or not: a no-op update so that it is returned either way */
+        "ON CONFLICT (user_id, question_id) DO UPDATE SET user_id = excluded.user_id "
+        "RETURNING id, question_id, topic, state, stability, difficulty, reps, lapses, scheduled_days, "
+        "elapsed_days, due_at, last_review_at",
+        &st, err);
     if (rc == EM_OK)
-        rc = db_bind_text(st, 1, user_id);
+        rc = db_bind_text(st, 1, id);
     if (rc == EM_OK)
-        rc = db_bind_text(st, 2, question_id);
+        rc = db_bind_text(st, 2, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, question_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 4, topic);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 5, now);
     fsrs_card c;
     bool found = false;
     if (db_next(st, &rc, err)) {
