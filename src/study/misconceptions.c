@@ -108,66 +108,115 @@ static int add_one(db *d, const char *user_id, const mc_found *f, int64_t now_ms
     return EM_OK;
 }
 
-int misconceptions__update(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
-                           const attempt_history *h, const char *const *topics, size_t n_topics,
-                           int64_t now_ms, json_t **added, json_t **resolved, em_error *err)
+void misconceptions__changes_cleanup(mc_changes *c)
 {
-    json_t *new_ones = json_array(), *gone = json_array();
+    if (c == NULL)
+        return;
+    free(c->add);
+    free(c->resolve);
+    json_decref(c->resolve_rows);
+    memset(c, 0, sizeof *c);
+}
+
+/* Whether `key` is among the open ones read so far. */
+static bool is_open(char **keys, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+int misconceptions__plan(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
+                         const attempt_history *h, const char *const *topics, size_t n_topics, int64_t now_ms,
+                         mc_changes *out, em_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->resolve_rows = json_array();
+    char **open_keys = NULL;
+    size_t n_open = 0, cap_open = 0, cap_resolve = 0;
     int rc = EM_OK;
-    for (size_t i = 0; rc == EM_OK && found != NULL && i < found->n; i++) {
-        /* a finding on a topic not answered now was made, and stored, before */
-        bool touched = topics == NULL;
-        for (size_t t = 0; !touched && t < n_topics; t++)
-            touched = strcmp(topics[t], found->items[i].topic) == 0;
-        if (!touched)
-            continue;
-        json_t *row = NULL;
-        rc = add_one(d, user_id, &found->items[i], now_ms, &row, err);
-        if (row != NULL)
-            json_array_append_new(new_ones, row);
-    }
-    /* the open ones that later answers show mastered: of the topics answered now (or all) */
-    char(*ids)[37] = NULL;
-    size_t n_ids = 0, cap = 0;
+    /* the open ones of the topics answered now (or all): what is open already
+       is not stored again, and those later answers show mastered are resolved */
     size_t rounds = topics != NULL ? n_topics : 1;
     for (size_t t = 0; rc == EM_OK && t < rounds; t++) {
         db_stmt *st = NULL;
         rc = db_prepare_cached(d,
-                               "SELECT " COLUMNS
-                               " FROM misconceptions WHERE user_id = $1 AND resolved_at IS NULL "
-                               "AND (CAST($2 AS TEXT) IS NULL OR topic = $2) ORDER BY detected_at",
+                               "SELECT " COLUMNS ", key FROM misconceptions WHERE user_id = $1 "
+                               "AND resolved_at IS NULL AND (CAST($2 AS TEXT) IS NULL OR topic = $2) "
+                               "ORDER BY detected_at",
                                &st, err);
         if (rc == EM_OK)
             rc = db_bind_text(st, 1, user_id);
         if (rc == EM_OK)
             rc = topics != NULL ? db_bind_text(st, 2, topics[t]) : db_bind_null(st, 2);
         while (db_next(st, &rc, err)) {
+            if (n_open == cap_open) {
+                cap_open = cap_open ? cap_open * 2 : 8;
+                open_keys = em_realloc(open_keys, cap_open * sizeof *open_keys);
+            }
+            open_keys[n_open++] = em_strdup(db_column_text(st, 8));
             int64_t detected = 0;
             clock_parse_iso8601(db_column_text(st, 5), &detected);
             if (!mc_resolved(p, db_column_text(st, 1), detected, db_column_double(st, 7), h->items, h->n))
                 continue;
-            if (n_ids == cap) {
-                cap = cap ? cap * 2 : 8;
-                ids = em_realloc(ids, cap * sizeof *ids);
+            if (out->n_resolve == cap_resolve) {
+                cap_resolve = cap_resolve ? cap_resolve * 2 : 8;
+                out->resolve = em_realloc(out->resolve, cap_resolve * sizeof *out->resolve);
             }
-            snprintf(ids[n_ids++], 37, "%s", db_column_text(st, 0));
+            snprintf(out->resolve[out->n_resolve++], 37, "%s", db_column_text(st, 0));
             json_t *row = row_json(st);
             char now[32];
             clock_iso8601(now_ms, now);
             json_object_set_new(row, "resolved_at", json_string(now));
             json_object_set_new(row, "status", json_string("resolved"));
-            json_array_append_new(gone, row);
+            json_array_append_new(out->resolve_rows, row);
         }
         db_finalize(st);
     }
-    for (size_t i = 0; rc == EM_OK && i < n_ids; i++) {
-        char now[32];
-        clock_iso8601(now_ms, now);
-        const char *params[] = {now, ids[i]};
-        rc = db_run_cached(d, "UPDATE misconceptions SET resolved_at = $1 WHERE id = $2", params, 2, err);
-        rc = rc == DB_DONE ? EM_OK : rc;
+    for (size_t i = 0; rc == EM_OK && found != NULL && i < found->n; i++) {
+        /* a finding on a topic not answered now was made, and stored, before */
+        bool touched = topics == NULL;
+        for (size_t t = 0; !touched && t < n_topics; t++)
+            touched = strcmp(topics[t], found->items[i].topic) == 0;
+        if (!touched || is_open(open_keys, n_open, found->items[i].key))
+            continue;
+        out->add = em_realloc(out->add, (out->n_add + 1) * sizeof *out->add);
+        out->add[out->n_add++] = &found->items[i];
     }
-    free(ids);
+    for (size_t i = 0; i < n_open; i++)
+        free(open_keys[i]);
+    free(open_keys);
+    if (rc != EM_OK)
+        misconceptions__changes_cleanup(out);
+    return rc;
+}
+
+int misconceptions__apply(db *d, const char *user_id, const mc_changes *c, int64_t now_ms, json_t **added,
+                          json_t **resolved, em_error *err)
+{
+    json_t *new_ones = json_array(), *gone = json_array();
+    int rc = EM_OK;
+    /* the checks made before may be stale (another submission of the same
+       student in between): the insert skips one open meanwhile, the update
+       one resolved meanwhile */
+    for (size_t i = 0; rc == EM_OK && i < c->n_add; i++) {
+        json_t *row = NULL;
+        rc = add_one(d, user_id, c->add[i], now_ms, &row, err);
+        if (row != NULL)
+            json_array_append_new(new_ones, row);
+    }
+    char now[32];
+    clock_iso8601(now_ms, now);
+    for (size_t i = 0; rc == EM_OK && i < c->n_resolve; i++) {
+        const char *params[] = {now, c->resolve[i]};
+        rc = db_run_cached(d,
+                           "UPDATE misconceptions SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL",
+                           params, 2, err);
+        rc = rc == DB_DONE ? EM_OK : rc;
+        if (rc == EM_OK && db_changes(d) == 1)
+            json_array_append(gone, json_array_get(c->resolve_rows, i));
+    }
     if (rc != EM_OK) {
         json_decref(new_ones);
         json_decref(gone);
@@ -182,6 +231,18 @@ int misconceptions__update(db *d, const char *user_id, const bkt_params *p, cons
     else
         json_decref(gone);
     return EM_OK;
+}
+
+int misconceptions__update(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
+                           const attempt_history *h, const char *const *topics, size_t n_topics,
+                           int64_t now_ms, json_t **added, json_t **resolved, em_error *err)
+{
+    mc_changes c;
+    int rc = misconceptions__plan(d, user_id, p, found, h, topics, n_topics, now_ms, &c, err);
+    if (rc == EM_OK)
+        rc = misconceptions__apply(d, user_id, &c, now_ms, added, resolved, err);
+    misconceptions__changes_cleanup(&c);
+    return rc;
 }
 
 void misconceptions__free(open_misconception *m, size_t n)

@@ -34,12 +34,35 @@ int misconceptions_list(db *d, const principal *who, const char *user_id, const 
 
 /* ---- inside the study area ---- */
 
-/* Inside the caller's transaction: store what `found` holds that is not open
- * already (mastery at detection: the topic's now), and resolve the open ones
- * the history shows mastered since: those on topics[0..n_topics) (the topics
- * just answered: no other can have changed), or all when topics is NULL.
- * *added and *resolved (owned JSON arrays, may be NULL) receive them as
- * misconceptions_list shows them. */
+/* What a set of findings changes, worked out before the transaction that
+ * stores it (misconceptions__plan), so the write lock is held for the writes
+ * alone: the findings not open already (borrowed from the mc_list given),
+ * and the open ones to resolve with their rows as misconceptions_list shows
+ * them. Clean with misconceptions__changes_cleanup. */
+typedef struct mc_changes {
+    const mc_found **add;
+    size_t n_add;
+    char (*resolve)[37];
+    size_t n_resolve;
+    json_t *resolve_rows; /* owned array, one row each of resolve */
+} mc_changes;
+void misconceptions__changes_cleanup(mc_changes *c);
+
+/* What `found` holds that is not open already, and the open ones the history
+ * shows mastered since: those on topics[0..n_topics) (the topics just
+ * answered: no other can have changed), or all when topics is NULL. Reads
+ * only. */
+int misconceptions__plan(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
+                         const attempt_history *h, const char *const *topics, size_t n_topics, int64_t now_ms,
+                         mc_changes *out /* OUT */, em_error *err);
+/* Inside the caller's transaction: store the new ones (mastery at detection:
+ * the topic's now; one opened meanwhile is left alone) and resolve the others
+ * (one resolved meanwhile is left alone). *added and *resolved (owned JSON
+ * arrays, may be NULL) receive what changed as misconceptions_list shows
+ * them. */
+int misconceptions__apply(db *d, const char *user_id, const mc_changes *c, int64_t now_ms,
+                          json_t **added /* OUT */, json_t **resolved /* OUT */, em_error *err);
+/* Both, in the caller's transaction. */
 int misconceptions__update(db *d, const char *user_id, const bkt_params *p, const mc_list *found,
                            const attempt_history *h, const char *const *topics, size_t n_topics,
                            int64_t now_ms, json_t **added /* OUT */, json_t **resolved /* OUT */,

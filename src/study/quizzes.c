@@ -1296,11 +1296,7 @@ typedef struct submit_writes {
     const char (*norms)[ATTEMPTS_NORM_MAX];
     double score;
     const fsrs_params *fsrs;
-    const bkt_params *bkt;
-    const mc_list *found;
-    const attempt_history *h;
-    const char *const *touched;
-    size_t n_touched;
+    const mc_changes *mc;
     int64_t now_ms;
     /* out: the topics' mastery moves and the misconceptions detected and
        resolved (owned; left for the caller to free, also on failure) */
@@ -1361,10 +1357,8 @@ static int write_submission(db *d, void *ctx, em_error *err)
             rc = reviews__record(d, w->user_id, w->fsrs, it->question_id, it->topic, card_grade(&in[i].g),
                                  "quiz", w->now_ms, NULL, err);
     }
-    /* only the topics answered now can have been mastered now */
     if (rc == EM_OK)
-        rc = misconceptions__update(d, w->user_id, w->bkt, w->found, w->h, w->touched, w->n_touched,
-                                    w->now_ms, &w->added, &w->resolved, err);
+        rc = misconceptions__apply(d, w->user_id, w->mc, w->now_ms, &w->added, &w->resolved, err);
     return rc;
 }
 
@@ -1454,6 +1448,10 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     }
     if (rc == EM_OK)
         mc_list_keep_since(&found, n_before);
+    /* only the topics answered now can have been mastered now */
+    mc_changes mc = {0};
+    if (rc == EM_OK)
+        rc = misconceptions__plan(d, who->user_id, &p, &found, &h, touched, n_touched, now_ms, &mc, err);
     submit_writes w = {.user_id = who->user_id,
                        .quiz_id = quiz_id,
                        .q = &q,
@@ -1462,11 +1460,7 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
                        .norms = norms,
                        .score = score,
                        .fsrs = &fsrs,
-                       .bkt = &p,
-                       .found = &found,
-                       .h = &h,
-                       .touched = touched,
-                       .n_touched = n_touched,
+                       .mc = &mc,
                        .now_ms = now_ms,
                        .changes = changes};
     if (rc == EM_OK)
@@ -1490,6 +1484,7 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     }
     json_decref(added);
     json_decref(resolved);
+    misconceptions__changes_cleanup(&mc);
     mc_list_cleanup(&found);
     attempt_history_cleanup(&h);
     key_history_cleanup(&keys);

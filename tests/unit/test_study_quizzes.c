@@ -442,6 +442,47 @@ static void study_quiz_misconceptions_across_quizzes(void **state)
     assert_true(detected_kind(out, "other_questions_key"));
     json_decref(out);
     json_decref(quiz);
+
+    /* then the topic mastered: eight right answers resolve what was open on it */
+    static const char *const stems[] = {
+        "Name the organelle that makes ATP.",
+        "Where in the cell does respiration happen?",
+        "Which organelle has its own DNA and a double membrane?",
+        "What is the powerhouse of a muscle cell?",
+        "Which structure turns glucose into usable energy?",
+        "In which organelle does the Krebs cycle run?",
+        "Which organelle is most numerous in heart cells?",
+        "What do sperm cells pack near their tail for swimming?",
+    };
+    char extra[8][37];
+    for (int i = 0; i < 8; i++)
+        add_question(d, c.owner, b.material, 8 + i, "short_answer", stems[i], "[]", "mitochondria", extra[i]);
+    int64_t last = later + 86400000LL;
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", b.material);
+    assert_int_equal(generate(d, &e, &c.p_owner, body, last, &quiz, &err), EM_OK);
+    json_t *fields = json_pack("{s:[]}", "answers");
+    json_t *served = json_object_get(quiz, "questions");
+    for (size_t i = 0; i < json_array_size(served); i++)
+        json_array_append_new(json_object_get(fields, "answers"),
+                              json_pack("{s:O, s:s}", "question_id",
+                                        json_object_get(json_array_get(served, i), "id"), "answer",
+                                        "mitochondria"));
+    assert_true(json_array_size(served) >= 6);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(
+        quiz_submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), fields, last, &out, &err),
+        EM_OK);
+    json_decref(fields);
+    json_t *gone = json_object_get(json_object_get(out, "misconceptions"), "resolved");
+    assert_true(json_array_size(gone) >= 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(gone, 0), "status")), "resolved");
+    /* what the submission said is what is stored */
+    json_t *list = NULL;
+    assert_int_equal(misconceptions_list(d, &c.p_owner, NULL, "resolved", 50, &list, &err), EM_OK);
+    assert_int_equal(json_array_size(list), json_array_size(gone));
+    json_decref(list);
+    json_decref(out);
+    json_decref(quiz);
     passages_cache_free(e.cache);
 }
 
