@@ -54,14 +54,26 @@ static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_free = PTHREAD_COND_INITIALIZER;
 static long gate_running;
 
+long password_hashes_at_once(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? cores : 1;
+}
+
+long password_hashes_running(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    long n = gate_running;
+    pthread_mutex_unlock(&gate_mu);
+    return n;
+}
+
 static void gate_enter(void)
 {
     static long most;
     pthread_mutex_lock(&gate_mu);
-    if (most == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        most = cores > 0 ? cores : 1;
-    }
+    if (most == 0)
+        most = password_hashes_at_once();
     while (gate_running >= most)
         pthread_cond_wait(&gate_free, &gate_mu);
     gate_running++;

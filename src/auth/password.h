@@ -40,6 +40,12 @@ int password_hash(const char *password, password_cost cost, char out[PASSWORD_HA
 bool password_verify(const char *hash, const char *password);
 /* True when `hash` was made with parameters other than `cost`. */
 bool password_needs_rehash(const char *hash, password_cost cost);
+/* password_hash and password_verify run at most this many at once (one a
+ * core), whatever the number of threads calling them: each holds its memory
+ * cost while it runs. The others wait their turn. */
+long password_hashes_at_once(void);
+/* How many are running now (for tests and diagnostics). */
+long password_hashes_running(void);
 
 /* The policy: at least PASSWORD_MIN_LEN characters, at most PASSWORD_MAX_BYTES
  * bytes, valid UTF-8 without control characters, not one of the most common

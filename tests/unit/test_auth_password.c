@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/password.h"
 #include "core/err.h"
@@ -20,6 +22,50 @@ static const password_cost fast = {1, 8192};
 static bool starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* ---- one hash a core at most ---- */
+
+#define FLOOD_THREADS 12
+#define FLOOD_HASHES 3
+
+static void *hash_flood(void *arg)
+{
+    int *failures = arg;
+    password_cost cheap = {.ops = 1, .mem_kb = 8192};
+    char h[PASSWORD_HASH_MAX];
+    for (int i = 0; i < FLOOD_HASHES; i++) {
+        if (password_hash("a flood of logins", cheap, h) != EM_OK || !password_verify(h, "a flood of logins"))
+            (*failures)++;
+    }
+    return NULL;
+}
+
+/* Many threads hashing at once: never more than one a core runs, each gets
+ * its answer, and none is left running. */
+static void password_hashes_wait_their_turn(void **state)
+{
+    (void)state;
+    long most = password_hashes_at_once();
+    assert_true(most >= 1);
+    pthread_t th[FLOOD_THREADS];
+    int failures[FLOOD_THREADS] = {0};
+    for (int i = 0; i < FLOOD_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, hash_flood, &failures[i]), 0);
+    long seen = 0;
+    for (int k = 0; k < 400; k++) { /* sample while they run */
+        long n = password_hashes_running();
+        seen = n > seen ? n : seen;
+        struct timespec ts = {0, 250 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < FLOOD_THREADS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(failures[i], 0);
+    }
+    assert_true(seen >= 1); /* the sampling saw them run */
+    assert_true(seen <= most);
+    assert_int_equal(password_hashes_running(), 0);
 }
 
 static void password_hash_then_verify(void **state)
@@ -382,6 +428,7 @@ static void email_normalize_enforces_lengths(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(password_hashes_wait_their_turn),
         cmocka_unit_test(password_hash_then_verify),
         cmocka_unit_test(password_hash_is_salted),
         cmocka_unit_test(password_hash_limits),
