@@ -386,7 +386,8 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
      * for its group, db_write_grouped), so more threads than cores keep the
      * cores busy: four a core, at least 8. Password hashes, the memory-hungry
      * work, run at most one a core whatever the count (auth/password.c). */
-    c->http_threads = cores > 0 && cores * 4 > 8 ? (int)(cores * 4 > 256 ? 256 : cores * 4) : 8;
+    long threads = cores * 4;
+    c->http_threads = threads < 8 ? 8 : threads > 256 ? 256 : (int)threads;
     c->shutdown_grace_s = 10;
     c->db_timeout_ms = 5000;
     c->access_token_minutes = 15;

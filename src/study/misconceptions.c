@@ -113,8 +113,7 @@ void misconceptions__changes_cleanup(mc_changes *c)
     if (c == NULL)
         return;
     free(c->add);
-    free(c->resolve);
-    json_decref(c->resolve_rows);
+    json_decref(c->resolve);
     memset(c, 0, sizeof *c);
 }
 
@@ -132,9 +131,9 @@ int misconceptions__plan(db *d, const char *user_id, const bkt_params *p, const 
                          mc_changes *out, em_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->resolve_rows = json_array();
+    out->resolve = json_array();
     char **open_keys = NULL;
-    size_t n_open = 0, cap_open = 0, cap_resolve = 0;
+    size_t n_open = 0, cap_open = 0;
     int rc = EM_OK;
     /* the open ones of the topics answered now (or all): what is open already
        is not stored again, and those later answers show mastered are resolved */
@@ -160,17 +159,12 @@ int misconceptions__plan(db *d, const char *user_id, const bkt_params *p, const 
             clock_parse_iso8601(db_column_text(st, 5), &detected);
             if (!mc_resolved(p, db_column_text(st, 1), detected, db_column_double(st, 7), h->items, h->n))
                 continue;
-            if (out->n_resolve == cap_resolve) {
-                cap_resolve = cap_resolve ? cap_resolve * 2 : 8;
-                out->resolve = em_realloc(out->resolve, cap_resolve * sizeof *out->resolve);
-            }
-            snprintf(out->resolve[out->n_resolve++], 37, "%s", db_column_text(st, 0));
             json_t *row = row_json(st);
             char now[32];
             clock_iso8601(now_ms, now);
             json_object_set_new(row, "resolved_at", json_string(now));
             json_object_set_new(row, "status", json_string("resolved"));
-            json_array_append_new(out->resolve_rows, row);
+            json_array_append_new(out->resolve, row);
         }
         db_finalize(st);
     }
@@ -208,14 +202,15 @@ int misconceptions__apply(db *d, const char *user_id, const mc_changes *c, int64
     }
     char now[32];
     clock_iso8601(now_ms, now);
-    for (size_t i = 0; rc == EM_OK && i < c->n_resolve; i++) {
-        const char *params[] = {now, c->resolve[i]};
+    for (size_t i = 0; rc == EM_OK && i < json_array_size(c->resolve); i++) {
+        json_t *row = json_array_get(c->resolve, i);
+        const char *params[] = {now, json_string_value(json_object_get(row, "id"))};
         rc = db_run_cached(d,
                            "UPDATE misconceptions SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL",
                            params, 2, err);
         rc = rc == DB_DONE ? EM_OK : rc;
         if (rc == EM_OK && db_changes(d) == 1)
-            json_array_append(gone, json_array_get(c->resolve_rows, i));
+            json_array_append(gone, row);
     }
     if (rc != EM_OK) {
         json_decref(new_ones);

@@ -37,14 +37,12 @@ int misconceptions_list(db *d, const principal *who, const char *user_id, const 
 /* What a set of findings changes, worked out before the transaction that
  * stores it (misconceptions__plan), so the write lock is held for the writes
  * alone: the findings not open already (borrowed from the mc_list given),
- * and the open ones to resolve with their rows as misconceptions_list shows
- * them. Clean with misconceptions__changes_cleanup. */
+ * and the open ones to resolve, as misconceptions_list shows them once
+ * resolved. Clean with misconceptions__changes_cleanup. */
 typedef struct mc_changes {
     const mc_found **add;
     size_t n_add;
-    char (*resolve)[37];
-    size_t n_resolve;
-    json_t *resolve_rows; /* owned array, one row each of resolve */
+    json_t *resolve; /* owned array of rows (their "id" names the row to resolve) */
 } mc_changes;
 void misconceptions__changes_cleanup(mc_changes *c);
 
