@@ -1296,6 +1296,7 @@ typedef struct submit_writes {
     const char (*norms)[ATTEMPTS_NORM_MAX];
     double score;
     const fsrs_params *fsrs;
+    const review_plan *reviews; /* per item; question_id NULL: none */
     const mc_changes *mc;
     int64_t now_ms;
     /* out: the topics' mastery moves and the misconceptions detected and
@@ -1353,9 +1354,8 @@ static int write_submission(db *d, void *ctx, em_error *err)
             rc = mastery_observe(d, w->user_id, it->topic, in[i].g.correct, &before, &after, err);
         if (rc == EM_OK)
             note_change(w->changes, &w->n_changes, it->topic, before, after);
-        if (rc == EM_OK && it->question_id[0] != '\0')
-            rc = reviews__record(d, w->user_id, w->fsrs, it->question_id, it->topic, card_grade(&in[i].g),
-                                 "quiz", w->now_ms, NULL, err);
+        if (rc == EM_OK && w->reviews[i].question_id != NULL)
+            rc = reviews__apply(d, w->user_id, w->fsrs, &w->reviews[i], "quiz", err);
     }
     if (rc == EM_OK)
         rc = misconceptions__apply(d, w->user_id, w->mc, w->now_ms, &w->added, &w->resolved, err);
@@ -1448,6 +1448,12 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
     }
     if (rc == EM_OK)
         mc_list_keep_since(&found, n_before);
+    /* each answered question's card, scheduled now, written in the transaction */
+    review_plan *reviews = em_calloc(q.n + 1, sizeof *reviews);
+    for (size_t i = 0; rc == EM_OK && i < q.n; i++)
+        if (in[i].given != NULL && q.items[i].question_id[0] != '\0')
+            rc = reviews__plan(d, who->user_id, &fsrs, q.items[i].question_id, q.items[i].topic,
+                               card_grade(&in[i].g), now_ms, &reviews[i], err);
     /* only the topics answered now can have been mastered now */
     mc_changes mc = {0};
     if (rc == EM_OK)
@@ -1460,6 +1466,7 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
                        .norms = norms,
                        .score = score,
                        .fsrs = &fsrs,
+                       .reviews = reviews,
                        .mc = &mc,
                        .now_ms = now_ms,
                        .changes = changes};
@@ -1492,6 +1499,7 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
         free(chosen[i]);
     free(chosen);
     free(norms);
+    free(reviews);
     free(touched);
     free(changes);
     free(in);

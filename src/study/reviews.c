@@ -165,9 +165,12 @@ static int review_card(db *d, const char *user_id, const char *card_id, const fs
     return rc;
 }
 
-int reviews__record(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
-                    const char *topic, fsrs_grade g, const char *source, int64_t now_ms, fsrs_card *card,
-                    em_error *err)
+/* Review user_id's card of question_id at now_ms with grade g inside the
+ * caller's transaction, making the card when the question has none: what a
+ * planned review (reviews__plan) falls back on when its card changed in between. */
+static int review_in_transaction(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
+                                 const char *topic, fsrs_grade g, const char *source, int64_t now_ms,
+                                 em_error *err)
 {
     char id[ID_UUID_LEN + 1], now[32];
     id_uuid7(id);
@@ -206,9 +209,133 @@ int reviews__record(db *d, const char *user_id, const fsrs_params *p, const char
         return em_error_set(err, EM_E_INTERNAL, "a review card vanished");
     if (c.state == FSRS_NEW)
         fsrs_card_init(&c, now_ms);
-    rc = review_card(d, user_id, id, p, &c, g, source, now_ms, NULL, err);
-    if (rc == EM_OK && card != NULL)
-        *card = c;
+    return review_card(d, user_id, id, p, &c, g, source, now_ms, NULL, err);
+}
+
+int reviews__plan(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
+                  const char *topic, fsrs_grade g, int64_t now_ms, review_plan *out, em_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->question_id = question_id;
+    out->topic = topic;
+    out->grade = g;
+    out->now_ms = now_ms;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT " CARD_COLUMNS " FROM review_cards c "
+                               "WHERE c.user_id = $1 AND c.question_id = $2",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, question_id);
+    fsrs_card c = {.state = FSRS_NEW};
+    if (db_next(st, &rc, err)) {
+        snprintf(out->card_id, sizeof out->card_id, "%s", db_column_text(st, 0));
+        read_card(st, &c);
+        out->seen_reps = c.reps;
+    } else {
+        id_uuid7(out->card_id);
+        out->made = true;
+    }
+    db_finalize(st);
+    if (rc != EM_OK)
+        return rc;
+    if (c.state == FSRS_NEW)
+        fsrs_card_init(&c, now_ms);
+    out->retrievability = c.state == FSRS_NEW ? -1 : fsrs_retrievability(p, &c, now_ms);
+    if (now_ms < c.last_review_ms) /* a clock that went back: review as of the last review */
+        now_ms = c.last_review_ms;
+    out->review_ms = now_ms;
+    return fsrs_review(p, &c, now_ms, g, fuzz_seed(out->card_id, c.reps), &out->after, err);
+}
+
+/* The planned card written as a new row; false (and no error) when the
+ * question got its card in between. */
+static int insert_planned_card(db *d, const char *user_id, const review_plan *r, bool *written, em_error *err)
+{
+    char due[32], last[32], now[32];
+    clock_iso8601(r->after.due_ms, due);
+    clock_iso8601(r->after.last_review_ms, last);
+    clock_iso8601(r->now_ms, now);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(
+        d,
+        "INSERT INTO review_cards (id, user_id, question_id, topic, state, stability, difficulty, reps, "
+        "lapses, scheduled_days, elapsed_days, due_at, last_review_at, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+        "ON CONFLICT (user_id, question_id) DO NOTHING",
+        &st, err);
+    if (rc == EM_OK) {
+        db_bind_text(st, 1, r->card_id);
+        db_bind_text(st, 2, user_id);
+        db_bind_text(st, 3, r->question_id);
+        db_bind_text(st, 4, r->topic);
+        db_bind_int64(st, 5, r->after.state);
+        db_bind_double(st, 6, r->after.stability);
+        db_bind_double(st, 7, r->after.difficulty);
+        db_bind_int64(st, 8, r->after.reps);
+        db_bind_int64(st, 9, r->after.lapses);
+        db_bind_int64(st, 10, r->after.scheduled_days);
+        db_bind_int64(st, 11, r->after.elapsed_days);
+        db_bind_text(st, 12, due);
+        db_bind_text(st, 13, last);
+        rc = db_bind_text(st, 14, now);
+    }
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    rc = rc == DB_DONE ? EM_OK : rc;
+    *written = rc == EM_OK && db_changes(d) == 1;
+    return rc;
+}
+
+/* The planned state written over the card as it was read (same reps); false
+ * (and no error) when it was reviewed in between. */
+static int update_planned_card(db *d, const review_plan *r, bool *written, em_error *err)
+{
+    char due[32], last[32];
+    clock_iso8601(r->after.due_ms, due);
+    clock_iso8601(r->after.last_review_ms, last);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(
+        d,
+        "UPDATE review_cards SET state = $1, stability = $2, difficulty = $3, reps = $4, "
+        "lapses = $5, scheduled_days = $6, elapsed_days = $7, due_at = $8, last_review_at = $9 "
+        "WHERE id = $10 AND reps = $11",
+        &st, err);
+    if (rc == EM_OK) {
+        db_bind_int64(st, 1, r->after.state);
+        db_bind_double(st, 2, r->after.stability);
+        db_bind_double(st, 3, r->after.difficulty);
+        db_bind_int64(st, 4, r->after.reps);
+        db_bind_int64(st, 5, r->after.lapses);
+        db_bind_int64(st, 6, r->after.scheduled_days);
+        db_bind_int64(st, 7, r->after.elapsed_days);
+        db_bind_text(st, 8, due);
+        db_bind_text(st, 9, last);
+        db_bind_text(st, 10, r->card_id);
+        rc = db_bind_int64(st, 11, r->seen_reps);
+    }
+    if (rc == EM_OK)
+        rc = db_step(st, err);
+    db_finalize(st);
+    rc = rc == DB_DONE ? EM_OK : rc;
+    *written = rc == EM_OK && db_changes(d) == 1;
+    return rc;
+}
+
+int reviews__apply(db *d, const char *user_id, const fsrs_params *p, const review_plan *r, const char *source,
+                   em_error *err)
+{
+    bool written = false;
+    int rc = r->made ? insert_planned_card(d, user_id, r, &written, err)
+                     : update_planned_card(d, r, &written, err);
+    if (rc == EM_OK && written)
+        return write_log(d, r->card_id, user_id, r->grade, source, r->retrievability, &r->after, r->review_ms,
+                         err);
+    if (rc == EM_OK) /* the card changed since it was read: review it as it is now */
+        rc = review_in_transaction(d, user_id, p, r->question_id, r->topic, r->grade, source, r->now_ms, err);
     return rc;
 }
 

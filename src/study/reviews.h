@@ -14,10 +14,12 @@
 #define EM_STUDY_REVIEWS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "auth/token.h"
 #include "core/err.h"
+#include "core/ids.h"
 #include "db/db.h"
 #include "learn/fsrs.h"
 
@@ -48,13 +50,33 @@ int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g
 
 /* ---- inside the study area ---- */
 
-/* Review user_id's card of question_id at now_ms with grade g inside the
- * caller's transaction, making the card when the question has none; source
- * "quiz" or "review"; p: the student's parameters (reviews__params). *card
- * (may be NULL) receives the state after. */
-int reviews__record(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
-                    const char *topic, fsrs_grade g, const char *source, int64_t now_ms,
-                    fsrs_card *card /* OUT */, em_error *err);
+/* One answer's review of its question's card, worked out before the
+ * transaction (reviews__plan reads the card, or picks the id of a new one,
+ * and schedules it), so that the transaction only writes it
+ * (reviews__apply). */
+typedef struct review_plan {
+    const char *question_id, *topic; /* borrowed */
+    char card_id[ID_UUID_LEN + 1];
+    bool made;         /* the question had no card: one is inserted */
+    int32_t seen_reps; /* the card's reps as read: the write's guard */
+    fsrs_grade grade;
+    int64_t now_ms;        /* when it was answered */
+    int64_t review_ms;     /* the review's time (not before the last review) */
+    double retrievability; /* the recall predicted at the review, -1 for a new card */
+    fsrs_card after;       /* the card's state after the review */
+} review_plan;
+
+/* Plan the review of user_id's card of question_id with grade g at now_ms;
+ * p: the student's parameters (reviews__params). Reads only. */
+int reviews__plan(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
+                  const char *topic, fsrs_grade g, int64_t now_ms, review_plan *out /* OUT */, em_error *err);
+/* Store a planned review inside the caller's transaction, source "quiz" or
+ * "review": the card written and its review logged. When the card changed
+ * since it was planned (reviewed, or made, by another request), it is
+ * reviewed again as it is now, so no review is lost or applied to a stale
+ * state. */
+int reviews__apply(db *d, const char *user_id, const fsrs_params *p, const review_plan *r, const char *source,
+                   em_error *err);
 /* user_id's FSRS parameters: the defaults with the student's retention. */
 int reviews__params(db *d, const char *user_id, fsrs_params *out /* OUT */, em_error *err);
 /* How many of user_id's cards are due by the end of the review day at

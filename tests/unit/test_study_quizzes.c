@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "llm/provider.h"
 #include "materials/passages.h"
 #include "study/autopilot.h"
@@ -655,6 +656,91 @@ static void study_autopilot_chooses_and_records(void **state)
     json_decref(out);
 }
 
+/* A card is read and scheduled before the transaction that writes it; when
+ * another request reviewed or made the card in between, the write does not
+ * overwrite that review but reviews the card as it is now: every review is
+ * counted, on the latest state. */
+static void study_review_plan_meets_a_changed_card(void **state)
+{
+    db *d = area_db(state)->d;
+    cast c;
+    make_cast(d, &c);
+    bank b;
+    make_bank(d, &c, &b);
+    env e;
+    env_open(&e);
+    json_t *quiz = NULL, *out = NULL;
+    em_error err;
+    char body[512];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"]}", b.material);
+    assert_int_equal(generate(d, &e, &c.p_owner, body, NOW_MS, &quiz, &err), EM_OK);
+    snprintf(body, sizeof body, "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"mitochondria\"}]}",
+             b.q_organelle);
+    assert_int_equal(
+        submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
+        EM_OK);
+    json_decref(out);
+    json_decref(quiz);
+    const char *sql = "SELECT count(*) FROM review_logs l JOIN review_cards c ON c.id = l.card_id "
+                      "WHERE c.question_id = $1";
+    assert_int_equal(count_of(d, sql, b.q_organelle), 1);
+    fsrs_params p;
+    fsrs_default_params(&p);
+    /* planned on the card as it is (one review) ... */
+    review_plan planned;
+    assert_int_equal(reviews__plan(d, c.owner, &p, b.q_organelle, "Cells", FSRS_GOOD, NOW_MS + 10 * DAY_MS,
+                                   &planned, &err),
+                     EM_OK);
+    assert_false(planned.made);
+    assert_int_equal(planned.seen_reps, 1);
+    assert_int_equal(planned.after.reps, 2);
+    /* ... which is graded before the plan is written */
+    char *card_id = area_text(d, "SELECT id FROM review_cards WHERE question_id = $1",
+                              (const char *const[]){b.q_organelle}, 1);
+    json_t *graded = NULL;
+    assert_int_equal(reviews_grade(d, &c.p_owner, card_id, FSRS_EASY, NOW_MS + 10 * DAY_MS, &graded, &err),
+                     EM_OK);
+    json_decref(graded);
+    assert_int_equal(db_begin(d, &err), EM_OK);
+    assert_int_equal(reviews__apply(d, c.owner, &p, &planned, "quiz", &err), EM_OK);
+    assert_int_equal(db_commit(d, &err), EM_OK);
+    assert_int_equal(count_of(d, sql, b.q_organelle), 3);
+    assert_int_equal(count_of(d, "SELECT reps FROM review_cards WHERE question_id = $1", b.q_organelle), 3);
+    free(card_id);
+    /* two plans for a question without a card: the first written makes it,
+       the second reviews that card rather than making another */
+    review_plan first, second;
+    assert_int_equal(reviews__plan(d, c.owner, &p, b.q_capital, "Cells", FSRS_GOOD, NOW_MS, &first, &err),
+                     EM_OK);
+    assert_int_equal(reviews__plan(d, c.owner, &p, b.q_capital, "Cells", FSRS_AGAIN, NOW_MS, &second, &err),
+                     EM_OK);
+    assert_true(first.made && second.made);
+    assert_string_not_equal(first.card_id, second.card_id);
+    assert_int_equal(db_begin(d, &err), EM_OK);
+    assert_int_equal(reviews__apply(d, c.owner, &p, &second, "quiz", &err), EM_OK);
+    assert_int_equal(reviews__apply(d, c.owner, &p, &first, "quiz", &err), EM_OK);
+    assert_int_equal(db_commit(d, &err), EM_OK);
+    assert_int_equal(count_of(d, "SELECT count(*) FROM review_cards WHERE question_id = $1", b.q_capital), 1);
+    assert_int_equal(count_of(d, "SELECT reps FROM review_cards WHERE question_id = $1", b.q_capital), 2);
+    assert_int_equal(count_of(d, "SELECT lapses FROM review_cards WHERE question_id = $1", b.q_capital), 0);
+    assert_int_equal(count_of(d, sql, b.q_capital), 2);
+    /* a plan nobody raced is written as planned */
+    review_plan alone;
+    assert_int_equal(reviews__plan(d, c.owner, &p, b.q_division, "Cells", FSRS_HARD, NOW_MS, &alone, &err),
+                     EM_OK);
+    assert_int_equal(db_begin(d, &err), EM_OK);
+    assert_int_equal(reviews__apply(d, c.owner, &p, &alone, "quiz", &err), EM_OK);
+    assert_int_equal(db_commit(d, &err), EM_OK);
+    char due[32];
+    clock_iso8601(alone.after.due_ms, due);
+    char *stored = area_text(d, "SELECT due_at FROM review_cards WHERE question_id = $1",
+                             (const char *const[]){b.q_division}, 1);
+    assert_string_equal(stored, due);
+    free(stored);
+    assert_int_equal(count_of(d, "SELECT reps FROM review_cards WHERE question_id = $1", b.q_division), 1);
+    passages_cache_free(e.cache);
+}
+
 int main(void)
 {
     area_log_setup();
@@ -665,6 +751,7 @@ int main(void)
         BOTH(study_quiz_finds_misconceptions),
         BOTH(study_quiz_misconceptions_across_quizzes),
         BOTH(study_reviews_due_and_graded),
+        BOTH(study_review_plan_meets_a_changed_card),
         BOTH(study_mastery_reaches_the_planner),
         BOTH(study_autopilot_chooses_and_records),
     };
