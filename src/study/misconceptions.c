@@ -140,15 +140,21 @@ int misconceptions__plan(db *d, const char *user_id, const bkt_params *p, const 
     size_t rounds = topics != NULL ? n_topics : 1;
     for (size_t t = 0; rc == EM_OK && t < rounds; t++) {
         db_stmt *st = NULL;
-        rc = db_prepare_cached(d,
-                               "SELECT " COLUMNS ", key FROM misconceptions WHERE user_id = $1 "
-                               "AND resolved_at IS NULL AND (CAST($2 AS TEXT) IS NULL OR topic = $2) "
-                               "ORDER BY detected_at",
-                               &st, err);
+        /* by misconceptions_open_topic_idx, in the order they were detected
+           (their ids are time-ordered): a student's resolved ones, however
+           many, are not read */
+        rc = topics != NULL ? db_prepare_cached(d,
+                                                "SELECT " COLUMNS ", key FROM misconceptions WHERE user_id = $1 "
+                                                "AND topic = $2 AND resolved_at IS NULL ORDER BY id",
+                                                &st, err)
+                            : db_prepare_cached(d,
+                                                "SELECT " COLUMNS ", key FROM misconceptions WHERE user_id = $1 "
+                                                "AND resolved_at IS NULL ORDER BY id",
+                                                &st, err);
         if (rc == EM_OK)
             rc = db_bind_text(st, 1, user_id);
-        if (rc == EM_OK)
-            rc = topics != NULL ? db_bind_text(st, 2, topics[t]) : db_bind_null(st, 2);
+        if (rc == EM_OK && topics != NULL)
+            rc = db_bind_text(st, 2, topics[t]);
         while (db_next(st, &rc, err)) {
             if (n_open == cap_open) {
                 cap_open = cap_open ? cap_open * 2 : 8;
@@ -259,7 +265,7 @@ int misconceptions__open(db *d, const char *user_id, size_t max, open_misconcept
     db_stmt *st = NULL;
     int rc = db_prepare_cached(d,
                                "SELECT id, topic, description FROM misconceptions WHERE user_id = $1 "
-                               "AND resolved_at IS NULL ORDER BY detected_at, id LIMIT $2",
+                               "AND resolved_at IS NULL ORDER BY id LIMIT $2" /* detection order: ids are time-ordered */,
                                &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
