@@ -36,6 +36,7 @@ struct db {
     void *conn;           /* owned by the backend, freed with be->close */
     int open_stmts;       /* statements not yet finalized (must be 0 at close) */
     int tx_depth;         /* open db_begin levels: 1 the transaction, more its savepoints */
+    bool reading;         /* inside db_read_begin ... db_read_end */
     cached_stmt cache[DB_CACHE_MAX];
     int ncache;
     /* SQLite connections of one pool share the pool's writer lock: the
@@ -377,6 +378,8 @@ static void tx_ended(db *d)
 int db_begin(db *d, em_error *err)
 {
     assert(d != NULL);
+    if (d->reading)
+        return em_error_set(err, EM_E_INTERNAL, "a write begun inside reads (db_read_end first)");
     if (d->tx_depth == 0) {
         if (d->be->in_tx(d->conn))
             return em_error_set(err, EM_E_INVAL, "a transaction is already open outside db_begin");
@@ -445,6 +448,40 @@ void db_rollback(db *d)
 bool db_in_transaction(const db *d)
 {
     return d != NULL && d->tx_depth > 0;
+}
+
+int db_read_begin(db *d, em_error *err)
+{
+    assert(d != NULL);
+    if (d->tx_depth > 0) /* inside a transaction: its reads are one snapshot already */
+        return EM_OK;
+    if (d->reading)
+        return em_error_set(err, EM_E_INTERNAL, "reads begun twice");
+    if (d->be->in_tx(d->conn))
+        return em_error_set(err, EM_E_INVAL, "a transaction is already open outside db_begin");
+    /* SQLite: a deferred transaction, whose first read takes the snapshot and
+       whose statements share the page cache; PostgreSQL: one snapshot for all */
+    int rc = d->be->exec(d->conn,
+                         db_dialect_of(d) == DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                                         : "BEGIN DEFERRED",
+                         err);
+    if (rc == EM_OK)
+        d->reading = true;
+    return rc;
+}
+
+void db_read_end(db *d)
+{
+    if (d == NULL || !d->reading)
+        return;
+    d->reading = false;
+    if (!d->be->in_tx(d->conn))
+        return;
+    em_error e = {0};
+    if (d->be->exec(d->conn, "COMMIT", &e) != EM_OK) {
+        log_msg(LOG_WARN, "db: ending reads failed: %s", e.msg);
+        d->be->rollback(d->conn);
+    }
 }
 
 /* ---- group commit ---- */
@@ -520,6 +557,8 @@ static db *group_connection(dbpool *p, db *d)
 int db_write_grouped(db *d, db_work_fn fn, void *ctx, em_error *err)
 {
     assert(d != NULL && fn != NULL);
+    if (d->reading)
+        return em_error_set(err, EM_E_INTERNAL, "a write begun inside reads (db_read_end first)");
     dbpool *p = d->pool;
     if (p == NULL || d->tx_depth > 0)
         return run_level(d, fn, ctx, err);
@@ -961,6 +1000,7 @@ int dbpool_get(dbpool *p, db **out, em_error *err)
     if (d->tx_depth > 0 || d->be->in_tx(d->conn)) {
         log_msg(LOG_WARN, "db: a pooled connection still had a transaction open; rolled back");
         d->tx_depth = 0;
+        d->reading = false;
         d->be->rollback(d->conn);
         tx_ended(d);
     }

@@ -98,6 +98,15 @@ int db_commit(db *d, em_error *err);
 void db_rollback(db *d);
 /* True inside db_begin ... db_commit. */
 bool db_in_transaction(const db *d);
+/* Reads that belong together, on one snapshot of the database: what a
+ * request reads before it decides what to write (and writes with
+ * db_write_grouped, after db_read_end). On SQLite the statements between also
+ * share the connection's page cache, which a commit by any other connection
+ * empties at the start of each read otherwise. No write, db_begin or
+ * db_write_grouped inside (refused). Inside an open transaction both calls do
+ * nothing. db_read_end never fails: reads have nothing to keep. */
+int db_read_begin(db *d, em_error *err);
+void db_read_end(db *d);
 
 /* ---- group commit ----
  * A write that must be durable before its caller answers, and is short and

@@ -1366,10 +1366,17 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
                 json_t **out, em_error *err)
 {
     *out = NULL;
-    stored_quiz q;
-    int rc = load_quiz(d, who, quiz_id, true, &q, err);
+    /* everything the submission reads, on one snapshot (and, on SQLite, one
+       warm page cache), before its writes */
+    int rc = db_read_begin(d, err);
     if (rc != EM_OK)
         return rc;
+    stored_quiz q;
+    rc = load_quiz(d, who, quiz_id, true, &q, err);
+    if (rc != EM_OK) {
+        db_read_end(d);
+        return rc;
+    }
     answer_in *in = em_calloc(q.n + 1, sizeof *in);
     topic_change *changes = em_calloc(q.n + 1, sizeof *changes);
     size_t n_changes = 0;
@@ -1470,6 +1477,7 @@ int quiz_submit(db *d, const principal *who, const char *quiz_id, const json_t *
                        .mc = &mc,
                        .now_ms = now_ms,
                        .changes = changes};
+    db_read_end(d);
     if (rc == EM_OK)
         rc = db_write_grouped(d, write_submission, &w, err);
     n_changes = w.n_changes;

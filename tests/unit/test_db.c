@@ -630,6 +630,43 @@ static void test_db_write_grouped(void **state)
     dbpool_free(pool);
 }
 
+/* Reads between db_read_begin and db_read_end see one snapshot: a row
+ * another connection commits meanwhile appears only after; nothing may be
+ * written inside; inside a transaction both calls do nothing. */
+static void test_db_read_snapshot(void **state)
+{
+    fixture *f = fx(state);
+    em_error err = {0};
+    make_items(f->d);
+    assert_int_equal(insert_item(f->d, "a", 1, &err), DB_DONE);
+    db *other = NULL;
+    db_options opts = {.timeout_ms = 5000};
+    assert_int_equal(db_open(f->url, &opts, &other, &err), EM_OK);
+
+    assert_int_equal(db_read_begin(f->d, &err), EM_OK);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 1);
+    assert_int_equal(insert_item(other, "b", 2, &err), DB_DONE);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 1);
+    assert_int_equal(db_read_begin(f->d, &err), EM_E_INTERNAL);
+    assert_int_equal(db_begin(f->d, &err), EM_E_INTERNAL);
+    group_row r = {"inside-1", "inside-2", 0};
+    assert_int_equal(db_write_grouped(f->d, insert_pair, &r, &err), EM_E_INTERNAL);
+    assert_false(db_in_transaction(f->d));
+    db_read_end(f->d);
+    assert_int_equal(query_int(f->d, "SELECT count(*) FROM items"), 2);
+    db_read_end(f->d); /* again: nothing */
+
+    /* inside a transaction: its own reads, and its writes go on */
+    assert_int_equal(db_begin(f->d, &err), EM_OK);
+    assert_int_equal(db_read_begin(f->d, &err), EM_OK);
+    assert_int_equal(insert_item(f->d, "c", 3, &err), DB_DONE);
+    db_read_end(f->d);
+    assert_true(db_in_transaction(f->d));
+    assert_int_equal(db_commit(f->d, &err), EM_OK);
+    assert_int_equal(query_int(other, "SELECT count(*) FROM items"), 3);
+    db_close(other);
+}
+
 /* End the server session of `victim` from another connection. */
 static void terminate_backend(db *victim)
 {
@@ -1057,6 +1094,7 @@ int main(void)
         BOTH(test_db_next_loops),
         BOTH(test_db_prepare_cached),
         BOTH(test_db_write_grouped),
+        BOTH(test_db_read_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
