@@ -202,7 +202,10 @@ static void jobs_schedule_fires_once_per_slot(void **state)
             print_log(&w[i]);
     assert_int_equal(orphan_jobs, 0);
     assert_int_equal(jobs, slots);
-    assert_int_equal(it_query_int(&b, "SELECT count(DISTINCT job_id) FROM schedule_runs"), slots);
+    /* (the workers run the other schedules too: only this one's slots count) */
+    assert_int_equal(it_query_int(&b, "SELECT count(DISTINCT job_id) FROM schedule_runs "
+                                      "WHERE name = 'auth.purge_refresh_tokens'"),
+                     slots);
     it_backend_teardown(&b);
 }
 
