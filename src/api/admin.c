@@ -1,5 +1,5 @@
 /* Admin endpoints: GET /api/admin/users, PATCH /api/admin/users/{id},
- * POST /api/admin/tutors/{tutor_id}/students, DELETE
+ * GET and POST /api/admin/tutors/{tutor_id}/students, DELETE
  * /api/admin/tutors/{tutor_id}/students/{student_id}. The route table makes them
  * admin-only (404 to anyone else). */
 #include <stdlib.h>
@@ -8,6 +8,20 @@
 
 #define ADMIN_PAGE_MAX 200
 #define ADMIN_ASSIGN_MAX 1000
+
+/* A page of users as GET /api/admin/users answers it, or the error. */
+static void respond_users(http_res *res, const api_page *pg, int rc, const em_error *err, const user *page,
+                          size_t n, int64_t total)
+{
+    if (rc != EM_OK) {
+        api_error(res, rc, err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, api_user_json(&page[i]));
+    api_page_respond(res, pg, items, total);
+}
 
 void api_admin_users_list(http_req *req, http_res *res)
 {
@@ -27,15 +41,26 @@ void api_admin_users_list(http_req *req, http_res *res)
     size_t n = 0;
     int64_t total = 0;
     em_error err = {0};
-    int rc = users_list(d, role, (int)limit, (int)offset, page, (size_t)limit, &n, &total, &err);
-    if (rc != EM_OK) {
-        api_error(res, rc, &err);
+    int rc = users_list(d, &(users_filter){.role = role}, (int)limit, (int)offset, page, (size_t)limit, &n,
+                        &total, &err);
+    respond_users(res, &pg, rc, &err, page, n, total);
+}
+
+void api_admin_tutor_students_list(http_req *req, http_res *res)
+{
+    api_page pg;
+    if (!api_page_read(req, res, ADMIN_PAGE_MAX, 50, &pg))
         return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, api_user_json(&page[i]));
-    api_page_respond(res, &pg, items, total);
+    db *d = api_db(req, res);
+    if (d == NULL)
+        return;
+    user *page = arena_alloc(req->arena, sizeof *page * (size_t)pg.limit);
+    size_t n = 0;
+    int64_t total = 0;
+    em_error err = {0};
+    int rc = accounts_tutor_students(d, http_req_param(req, "tutor_id"), (int)pg.limit, (int)pg.offset, page,
+                                     (size_t)pg.limit, &n, &total, &err);
+    respond_users(res, &pg, rc, &err, page, n, total);
 }
 
 void api_admin_users_update(http_req *req, http_res *res)

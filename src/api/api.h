@@ -149,6 +149,7 @@ void api_users_me_update(http_req *req, http_res *res);
 void api_users_me_password(http_req *req, http_res *res);
 /* admin.c */
 void api_admin_users_list(http_req *req, http_res *res);
+void api_admin_tutor_students_list(http_req *req, http_res *res);
 void api_admin_users_update(http_req *req, http_res *res);
 void api_admin_tutor_students(http_req *req, http_res *res);
 void api_admin_tutor_unassign(http_req *req, http_res *res);

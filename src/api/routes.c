@@ -19,6 +19,7 @@ static const http_route routes[] = {
     {"POST", "/api/users/me/password", api_users_me_password, HTTP_SIGNED_IN, ROUTE_SLOW},
     {"GET", "/api/admin/users", api_admin_users_list, HTTP_ADMIN, 0},
     {"PATCH", "/api/admin/users/{id}", api_admin_users_update, HTTP_ADMIN, 0},
+    {"GET", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students_list, HTTP_ADMIN, 0},
     {"POST", "/api/admin/tutors/{tutor_id}/students", api_admin_tutor_students, HTTP_ADMIN, 0},
     {"DELETE", "/api/admin/tutors/{tutor_id}/students/{student_id}", api_admin_tutor_unassign, HTTP_ADMIN, 0},
     {"GET", "/api/admin/jobs", api_admin_jobs_list, HTTP_ADMIN, 0},

@@ -541,6 +541,22 @@ int accounts_assign_students(accounts *a, db *d, const principal *admin, const c
     return rc;
 }
 
+int accounts_tutor_students(db *d, const char *tutor_id, int limit, int offset, user *out, size_t max,
+                            size_t *n, int64_t *total, em_error *err)
+{
+    *n = 0;
+    *total = 0;
+    user tutor;
+    int rc = users_get_by_id(d, tutor_id, &tutor, err);
+    if (rc == EM_OK && strcmp(tutor.role, "tutor") != 0) {
+        rc = em_error_set(err, EM_E_INVAL, "the account %s is not a tutor", tutor_id);
+        err->reason = ACCOUNTS_VALIDATION;
+    }
+    if (rc == EM_OK)
+        rc = users_list(d, &(users_filter){.tutor_id = tutor_id}, limit, offset, out, max, n, total, err);
+    return rc;
+}
+
 int accounts_unassign_student(accounts *a, db *d, const principal *admin, const char *tutor_id,
                               const char *student_id, const char *ip, em_error *err)
 {

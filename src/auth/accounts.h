@@ -141,6 +141,11 @@ int accounts_assign_students(accounts *a, db *d, const principal *admin, const c
                              const char *const *student_ids, size_t n, const char *ip, int *added /* OUT */,
                              em_error *err);
 
+/* A page of the students assigned to tutor_id, newest account first (as
+ * users_list). EM_E_NOT_FOUND for no such account, EM_E_INVAL (reason
+ * ACCOUNTS_VALIDATION) for an account that is not a tutor. */
+int accounts_tutor_students(db *d, const char *tutor_id, int limit, int offset, user *out /* OUT */,
+                            size_t max, size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
 /* End a tutor's assignment to a student; EM_E_NOT_FOUND when there is none. */
 int accounts_unassign_student(accounts *a, db *d, const principal *admin, const char *tutor_id,
                               const char *student_id, const char *ip, em_error *err);

@@ -209,31 +209,42 @@ int users_set_role_active(db *d, const char *id, const char *role, int active, e
     return db_changes(d) == 0 ? em_error_set(err, EM_E_NOT_FOUND, "no such user") : EM_OK;
 }
 
-int users_list(db *d, const char *role, int limit, int offset, user *out, size_t max, size_t *n,
+/* the filter of users_list: $1 a role or NULL, $2 a tutor or NULL */
+#define USERS_FILTER                                                                                         \
+    "(CAST($1 AS TEXT) IS NULL OR role = $1) AND (CAST($2 AS TEXT) IS NULL OR id IN "                        \
+    "(SELECT student_id FROM tutor_students WHERE tutor_id = $2))"
+
+static int bind_filter(db_stmt *st, const users_filter *f)
+{
+    int rc = f->role != NULL ? db_bind_text(st, 1, f->role) : db_bind_null(st, 1);
+    if (rc == EM_OK)
+        rc = f->tutor_id != NULL ? db_bind_text(st, 2, f->tutor_id) : db_bind_null(st, 2);
+    return rc;
+}
+
+int users_list(db *d, const users_filter *f, int limit, int offset, user *out, size_t max, size_t *n,
                int64_t *total, em_error *err)
 {
     *n = 0;
     *total = 0;
     db_stmt *st = NULL;
-    int rc =
-        db_prepare(d, "SELECT count(*) FROM users WHERE (CAST($1 AS TEXT) IS NULL OR role = $1)", &st, err);
+    int rc = db_prepare(d, "SELECT count(*) FROM users WHERE " USERS_FILTER, &st, err);
     if (rc == EM_OK)
-        rc = role != NULL ? db_bind_text(st, 1, role) : db_bind_null(st, 1);
+        rc = bind_filter(st, f);
     if (db_next(st, &rc, err))
         *total = db_column_int64(st, 0);
     db_finalize(st);
     if (rc != EM_OK)
         return rc;
-    rc = db_prepare(d,
-                    "SELECT " USER_COLUMNS " FROM users WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
-                    "ORDER BY id DESC LIMIT $2 OFFSET $3",
-                    &st, err);
+    rc = db_prepare(
+        d, "SELECT " USER_COLUMNS " FROM users WHERE " USERS_FILTER " ORDER BY id DESC LIMIT $3 OFFSET $4",
+        &st, err);
     if (rc == EM_OK)
-        rc = role != NULL ? db_bind_text(st, 1, role) : db_bind_null(st, 1);
+        rc = bind_filter(st, f);
     if (rc == EM_OK)
-        rc = db_bind_int64(st, 2, limit);
+        rc = db_bind_int64(st, 3, limit);
     if (rc == EM_OK)
-        rc = db_bind_int64(st, 3, offset);
+        rc = db_bind_int64(st, 4, offset);
     while (db_next(st, &rc, err)) {
         if (*n < max)
             read_row(st, &out[(*n)++]);

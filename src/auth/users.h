@@ -61,9 +61,15 @@ int users_set_password(db *d, const char *id, const char *password_hash, em_erro
 /* Change role (NULL keeps it) and/or is_active (-1 keeps it). */
 int users_set_role_active(db *d, const char *id, const char *role, int active, em_error *err);
 
-/* A page of users, newest first, optionally only one role. *n rows go to out
- * (at most max), *total is the count of all matching rows. */
-int users_list(db *d, const char *role, int limit, int offset, user *out /* OUT */, size_t max,
+/* Which users users_list lists: NULL fields do not filter. */
+typedef struct users_filter {
+    const char *role;     /* of this role */
+    const char *tutor_id; /* assigned to this tutor */
+} users_filter;
+
+/* A page of users, newest first, as *f selects. *n rows go to out (at most
+ * max), *total is the count of all matching rows. */
+int users_list(db *d, const users_filter *f, int limit, int offset, user *out /* OUT */, size_t max,
                size_t *n /* OUT */, int64_t *total /* OUT */, em_error *err);
 
 #endif

@@ -157,7 +157,8 @@ static int list_users(db *d, const users_args *a, em_error *err)
         return em_error_set(err, EM_E_NOMEM, "out of memory");
     size_t n = 0;
     int64_t total = 0;
-    int rc = users_list(d, a->role, (int)a->limit, 0, page, (size_t)a->limit, &n, &total, err);
+    int rc = users_list(d, &(users_filter){.role = a->role}, (int)a->limit, 0, page, (size_t)a->limit, &n,
+                        &total, err);
     for (size_t i = 0; rc == EM_OK && i < n; i++)
         printf("%s  %-40s %-8s %s\n", page[i].id, page[i].email, page[i].role,
                page[i].is_active ? "active" : "disabled");

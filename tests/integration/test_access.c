@@ -54,6 +54,7 @@ static const endpoint endpoints[] = {
     {"GET", "/api/admin/users", NULL, ARG_OWNER, false, false, true},
     {"PATCH", "/api/admin/users/%s", "{\"is_active\":true}", ARG_OWNER, false, false, true},
     {"POST", "/api/admin/tutors/%s/students", "{\"student_id\":\"%s\"}", ARG_TUTOR, false, false, true},
+    {"GET", "/api/admin/tutors/%s/students", NULL, ARG_TUTOR, false, false, true},
     {"GET", "/api/workers/health", NULL, ARG_OWNER, false, false, true},
     {"GET", "/api/workers/stats", NULL, ARG_OWNER, false, false, true},
     {"GET", "/api/materials?user_id=%s", NULL, ARG_OWNER, true, true, true},

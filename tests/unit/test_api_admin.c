@@ -1,5 +1,5 @@
 /* Handler tests for src/api/admin.c: GET /api/admin/users, PATCH
- * /api/admin/users/{id} and POST /api/admin/tutors/{tutor_id}/students
+ * /api/admin/users/{id} and GET, POST /api/admin/tutors/{tutor_id}/students
  * through the real route table in process: pages and filters, role and
  * activity changes and what they do to the account's sessions, assignments
  * and the visibility they give, every refusal with the state unchanged after
@@ -228,6 +228,37 @@ static void api_admin_tutor_students_assign(void **state)
     assert_int_equal(sql_int(t, "SELECT count(*) FROM tutor_students"), 2);
 }
 
+/* GET lists a tutor's students as the admin's user list does (newest
+ * first, paged), following assignments as they come and go; a user who is
+ * not a tutor is 422, no such user 404. */
+static void api_admin_tutor_students_listed(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char target[160], body[256], ghost[ID_UUID_LEN + 1];
+    snprintf(target, sizeof target, "/api/admin/tutors/%s/students", api_fx_id(t, WHO_TUTOR));
+    expect_page(t, target, "student@example.org", 1, 50, 0);
+    snprintf(body, sizeof body, "{\"student_id\":\"%s\"}", api_fx_id(t, WHO_STUDENT2));
+    json_decref(call_json(t, "POST", target, WHO_ADMIN, body, 201));
+    expect_page(t, target, "student2@example.org,student@example.org", 2, 50, 0);
+    char paged[200];
+    snprintf(paged, sizeof paged, "%s?limit=1&offset=1", target);
+    expect_page(t, paged, "student@example.org", 2, 1, 1);
+    char one[256];
+    snprintf(one, sizeof one, "%s/%s", target, api_fx_id(t, WHO_STUDENT));
+    http_fake *f = call(t, "DELETE", one, WHO_ADMIN, NULL);
+    expect_status(f, 204);
+    http_fake_free(f);
+    expect_page(t, target, "student2@example.org", 1, 50, 0);
+
+    snprintf(target, sizeof target, "/api/admin/tutors/%s/students", api_fx_id(t, WHO_STUDENT));
+    call_error(t, "GET", target, WHO_ADMIN, NULL, 422, "validation_error");
+    id_uuid7(ghost);
+    snprintf(target, sizeof target, "/api/admin/tutors/%s/students", ghost);
+    call_error(t, "GET", target, WHO_ADMIN, NULL, 404, "not_found");
+    snprintf(target, sizeof target, "/api/admin/tutors/%s/students?limit=0", api_fx_id(t, WHO_TUTOR));
+    call_error(t, "GET", target, WHO_ADMIN, NULL, 400, "invalid_request");
+}
+
 /* A tutor's status code for GET /api/topics?user_id=<the first student>. */
 static int tutor_sees_student(api_fx *t)
 {
@@ -342,10 +373,14 @@ static void api_admin_tutor_students_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_admin_users_list_pages),       API_BOTH(api_admin_users_update_role_and_activity),
-        API_BOTH(api_admin_users_update_refused),   API_BOTH(api_admin_tutor_students_assign),
-        API_BOTH(api_admin_tutor_students_refused), API_BOTH(api_admin_tutor_students_unassign),
+        API_BOTH(api_admin_users_list_pages),
+        API_BOTH(api_admin_users_update_role_and_activity),
+        API_BOTH(api_admin_users_update_refused),
+        API_BOTH(api_admin_tutor_students_assign),
+        API_BOTH(api_admin_tutor_students_refused),
+        API_BOTH(api_admin_tutor_students_unassign),
         API_BOTH(api_admin_role_change_ends_assignments),
+        API_BOTH(api_admin_tutor_students_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,33 +177,86 @@ async function renderUsers(view, query, signal) {
     const tutor = field({ label: 'Tutor', name: 'tutor', type: 'select', options: tutors.map((t) => ({ value: t.id, label: who(t) })) });
     const student = field({ label: 'Student', name: 'student', type: 'select', options: students.map((s) => ({ value: s.id, label: who(s) })) });
     const slot = h('div', { class: 'error-slot' });
+    const assignedSlot = h('div', {'aria-live' : 'polite'});
+    const tutorPath = () => `/api/admin/tutors/${encodeURIComponent(tutor.input.value)}/students`;
+    const tutorName = () => tutor.input.selectedOptions[0]?.textContent || 'this tutor';
+
+    // The chosen tutor's students, each with its own Unassign button.
+    async function loadAssigned()
+    {
+        const path = tutorPath();
+        clear(assignedSlot).append(loading('Loading the tutor\'s students…'));
+        let out;
+        try {
+            out = await api('GET', path, {query : {limit : 200}, signal});
+        } catch (err) {
+            if (err && err.name === 'AbortError')
+                return;
+            clear(assignedSlot).append(errorBox(err, {prefix : 'The tutor\'s students could not be loaded'}));
+            return;
+        }
+        if (path !== tutorPath())
+            return; // another tutor was chosen meanwhile
+        const items = out.items || [];
+        const heading = h('h3', {id : 'assigned-h'}, `Students of ${tutorName()} (${out.total || 0})`);
+        clear(assignedSlot).append(heading);
+        if (!items.length) {
+            assignedSlot.append(emptyState('No students assigned yet: choose one above and press Assign.'));
+            return;
+        }
+        const list = h('ul', {class : 'assigned-students', 'aria-labelledby' : 'assigned-h'});
+        for (const s of items) {
+            const rowSlot = h('div', {class : 'error-slot'});
+            const unassign = button('Unassign', async () => {
+                const ok = await confirmDialog(
+                    `End the assignment of ${who(s)}? ${tutorName()} no longer sees their work.`,
+                    {title : 'Unassign the student?', confirmLabel : 'Unassign'});
+                if (!ok)
+                    return;
+                showError(rowSlot, null);
+                try {
+                    await api('DELETE', `${path}/${encodeURIComponent(s.id)}`, {signal});
+                    toast('Assignment ended.', 'success');
+                    announce(`${s.email} unassigned.`);
+                } catch (err) {
+                    if (err.status !== 404) {
+                        showError(rowSlot, err, {prefix : 'Not unassigned'});
+                        return;
+                    }
+                }
+                await loadAssigned();
+            }, {label : `Unassign ${s.email}`});
+            list.append(h('li', {class : 'row'}, h('span', null, who(s)), unassign, rowSlot));
+        }
+        assignedSlot.append(list);
+        if ((out.total || 0) > items.length)
+            assignedSlot.append(h('p', {class : 'hint'}, `The first ${items.length} are shown.`));
+    }
+
     const assign = button('Assign', async () => {
       showError(slot, null);
       try {
-        const out = await api('POST', `/api/admin/tutors/${encodeURIComponent(tutor.input.value)}/students`,
-          { body: assignBody([student.input.value]), signal });
-        const text = out && out.added === 0 ? 'That student was already assigned to this tutor.' : 'Student assigned.';
-        toast(text, 'success');
-        announce(text);
+          const out = await api('POST', tutorPath(), {body : assignBody([ student.input.value ]), signal});
+          const text = out && out.added === 0 ? 'That student was already assigned to this tutor.'
+                                              : 'Student assigned.';
+          toast(text, 'success');
+          announce(text);
       } catch (err) {
         showError(slot, err, { prefix: 'Not assigned' });
+        return;
       }
+      await loadAssigned();
     }, { kind: 'primary' });
-    const unassign = button('Unassign', async () => {
-      showError(slot, null);
-      const ok = await confirmDialog('End this assignment? The tutor no longer sees the student\'s work.',
-        { title: 'Unassign the student?', confirmLabel: 'Unassign' });
-      if (!ok) return;
-      try {
-        await api('DELETE', `/api/admin/tutors/${encodeURIComponent(tutor.input.value)}/students/${encodeURIComponent(student.input.value)}`, { signal });
-        toast('Assignment ended.', 'success');
-        announce('Assignment ended.');
-      } catch (err) {
-        showError(slot, err.status === 404 ? new Error('That student is not assigned to this tutor.') : err, { prefix: 'Not unassigned' });
-      }
+    tutor.input.addEventListener('change', () => {
+        showError(slot, null);
+        loadAssigned();
     });
-    assignSlot.append(h('p', { class: 'hint' }, 'A tutor sees the work of the students assigned to them and reviews their generated questions.'),
-      h('div', { class: 'form-grid' }, tutor, student), h('div', { class: 'actions' }, assign, unassign), slot);
+    assignSlot.append(
+        h('p', {class : 'hint'},
+          'A tutor sees the work of the students assigned to them and reviews their generated questions.'),
+        h('div', {class : 'form-grid'}, tutor, student), h('div', {class : 'actions'}, assign), slot,
+        assignedSlot);
+    await loadAssigned();
   }
 
   filter.input.addEventListener('change', () => {

@@ -97,7 +97,21 @@ export default async function adminJourney({ outDir, admin, browser }) {
   await tutorApi.login(tutorEmail, testPassword);
   const roster = await tutorApi.get('/api/tutor/students');
   assert((roster.items || []).some((s) => s.id === student.id), 'the tutor does not see the assigned student');
+  // The tutor's students are listed under the form, each with its Unassign button:
+  // ending the assignment there empties the list (and the API's), assigning again fills it.
+  const unassign = page.getByRole('button', { name: `Unassign ${studentEmail}`, exact: true });
+  await unassign.waitFor();
+  await page.getByRole('heading', { level: 3, name: /^Students of .*\(1\)$/ }).waitFor();
   await checkPage(page, 'users after assigning');
+  await unassign.click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Unassign', exact: true }).click();
+  await page.getByText('No students assigned yet').first().waitFor();
+  let assigned = await adminApi.get(`/api/admin/tutors/${tutorUser.id}/students`);
+  assert(assigned.total === 0, `the assignment did not end: ${assigned.total} students`);
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
+  await unassign.waitFor();
+  assigned = await adminApi.get(`/api/admin/tutors/${tutorUser.id}/students`);
+  assert(assigned.total === 1 && assigned.items[0].id === student.id, 'the student is not assigned again');
   await shot(page, outDir, 'admin-03-assigned');
 
   // Deactivate the student (confirmed in a dialog), then activate again.
