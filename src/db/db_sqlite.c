@@ -36,6 +36,10 @@ typedef struct sqlite_conn {
 typedef struct sqlite_stmt {
     sqlite_conn *c;  /* borrowed */
     sqlite3_stmt *h; /* owned */
+    /* SQLite's index of the parameter "$N" at slot[N] (0: the SQL has no $N),
+       read once at prepare: binds are the hot path */
+    int nslots;
+    int *slot; /* owned */
 } sqlite_stmt;
 
 /* The longest SQL excerpt copied into a log line. */
@@ -305,6 +309,36 @@ static int sq_checkpoint(void *conn, em_error *err)
     return EM_OK;
 }
 
+/* The number N of a parameter named "$N", or 0. */
+static int param_number(const char *name)
+{
+    if (name == NULL || name[0] != '$' || name[1] < '1' || name[1] > '9')
+        return 0;
+    long n = 0;
+    for (const char *p = name + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || n > 100000)
+            return 0;
+        n = n * 10 + (*p - '0');
+    }
+    return (int)n;
+}
+
+static void map_params(sqlite_stmt *s)
+{
+    int count = sqlite3_bind_parameter_count(s->h), max = 0;
+    for (int i = 1; i <= count; i++) {
+        int n = param_number(sqlite3_bind_parameter_name(s->h, i));
+        max = n > max ? n : max;
+    }
+    s->nslots = max;
+    s->slot = em_calloc((size_t)max + 1, sizeof *s->slot);
+    for (int i = 1; i <= count; i++) {
+        int n = param_number(sqlite3_bind_parameter_name(s->h, i));
+        if (n > 0)
+            s->slot[n] = i;
+    }
+}
+
 static int sq_prepare(void *conn, const char *sql, void **out, em_error *err)
 {
     sqlite_conn *c = conn;
@@ -325,6 +359,7 @@ static int sq_prepare(void *conn, const char *sql, void **out, em_error *err)
     sqlite_stmt *s = em_calloc(1, sizeof *s);
     s->c = c;
     s->h = h;
+    map_params(s);
     *out = s;
     return EM_OK;
 }
@@ -333,6 +368,7 @@ static void sq_finalize(void *stmt)
 {
     sqlite_stmt *s = stmt;
     sqlite3_finalize(s->h);
+    free(s->slot);
     free(s);
 }
 
@@ -346,9 +382,7 @@ static void sq_reset(void *stmt)
 /* SQLite's index of the parameter named "$idx" (0 when the SQL has none). */
 static int param_index(sqlite_stmt *s, int idx)
 {
-    char name[16];
-    snprintf(name, sizeof name, "$%d", idx);
-    return sqlite3_bind_parameter_index(s->h, name);
+    return idx >= 1 && idx <= s->nslots ? s->slot[idx] : 0;
 }
 
 static bool sq_has_param(void *stmt, int idx)
