@@ -81,34 +81,48 @@ static void read_card(db_stmt *st, fsrs_card *c)
     c->last_review_ms = iso_ms(db_column_text(st, 11));
 }
 
-static int write_card(db *d, const char *card_id, const fsrs_card *c, em_error *err)
+/* c's state bound at $first..$first+8: state, stability, difficulty, reps,
+ * lapses, scheduled_days, elapsed_days, due_at, last_review_at. */
+static int bind_state(db_stmt *st, int first, const fsrs_card *c)
 {
     char due[32], last[32];
     clock_iso8601(c->due_ms, due);
     clock_iso8601(c->last_review_ms, last);
+    db_bind_int64(st, first, c->state);
+    db_bind_double(st, first + 1, c->stability);
+    db_bind_double(st, first + 2, c->difficulty);
+    db_bind_int64(st, first + 3, c->reps);
+    db_bind_int64(st, first + 4, c->lapses);
+    db_bind_int64(st, first + 5, c->scheduled_days);
+    db_bind_int64(st, first + 6, c->elapsed_days);
+    db_bind_text(st, first + 7, due);
+    return db_bind_text(st, first + 8, last);
+}
+
+/* c written over the card as it was read, with seen_reps reviews; *written
+ * false (and no error) when it was reviewed since. */
+static int write_card(db *d, const char *card_id, int32_t seen_reps, const fsrs_card *c, bool *written,
+                      em_error *err)
+{
     db_stmt *st = NULL;
     int rc = db_prepare_cached(
         d,
         "UPDATE review_cards SET state = $1, stability = $2, difficulty = $3, reps = $4, "
         "lapses = $5, scheduled_days = $6, elapsed_days = $7, due_at = $8, last_review_at = $9 "
-        "WHERE id = $10",
+        "WHERE id = $10 AND reps = $11",
         &st, err);
-    if (rc == EM_OK) {
-        db_bind_int64(st, 1, c->state);
-        db_bind_double(st, 2, c->stability);
-        db_bind_double(st, 3, c->difficulty);
-        db_bind_int64(st, 4, c->reps);
-        db_bind_int64(st, 5, c->lapses);
-        db_bind_int64(st, 6, c->scheduled_days);
-        db_bind_int64(st, 7, c->elapsed_days);
-        db_bind_text(st, 8, due);
-        db_bind_text(st, 9, last);
+    if (rc == EM_OK)
+        rc = bind_state(st, 1, c);
+    if (rc == EM_OK)
         rc = db_bind_text(st, 10, card_id);
-    }
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 11, seen_reps);
     if (rc == EM_OK)
         rc = db_step(st, err);
     db_finalize(st);
-    return rc == DB_DONE ? EM_OK : rc;
+    rc = rc == DB_DONE ? EM_OK : rc;
+    *written = rc == EM_OK && db_changes(d) == 1;
+    return rc;
 }
 
 static int write_log(db *d, const char *card_id, const char *user_id, fsrs_grade g, const char *source,
@@ -153,8 +167,11 @@ static int review_card(db *d, const char *user_id, const char *card_id, const fs
         now_ms = c->last_review_ms;
     fsrs_card next;
     int rc = fsrs_review(p, c, now_ms, g, fuzz_seed(card_id, c->reps), &next, err);
+    bool written = false;
     if (rc == EM_OK)
-        rc = write_card(d, card_id, &next, err);
+        rc = write_card(d, card_id, c->reps, &next, &written, err);
+    if (rc == EM_OK && !written) /* read in this very transaction */
+        rc = em_error_set(err, EM_E_INTERNAL, "a review card changed inside its transaction");
     if (rc == EM_OK)
         rc = write_log(d, card_id, user_id, g, source, r, &next, now_ms, err);
     if (rc == EM_OK) {
@@ -254,9 +271,7 @@ int reviews__plan(db *d, const char *user_id, const fsrs_params *p, const char *
  * question got its card in between. */
 static int insert_planned_card(db *d, const char *user_id, const review_plan *r, bool *written, em_error *err)
 {
-    char due[32], last[32], now[32];
-    clock_iso8601(r->after.due_ms, due);
-    clock_iso8601(r->after.last_review_ms, last);
+    char now[32];
     clock_iso8601(r->now_ms, now);
     db_stmt *st = NULL;
     int rc = db_prepare_cached(
@@ -271,51 +286,8 @@ static int insert_planned_card(db *d, const char *user_id, const review_plan *r,
         db_bind_text(st, 2, user_id);
         db_bind_text(st, 3, r->question_id);
         db_bind_text(st, 4, r->topic);
-        db_bind_int64(st, 5, r->after.state);
-        db_bind_double(st, 6, r->after.stability);
-        db_bind_double(st, 7, r->after.difficulty);
-        db_bind_int64(st, 8, r->after.reps);
-        db_bind_int64(st, 9, r->after.lapses);
-        db_bind_int64(st, 10, r->after.scheduled_days);
-        db_bind_int64(st, 11, r->after.elapsed_days);
-        db_bind_text(st, 12, due);
-        db_bind_text(st, 13, last);
+        bind_state(st, 5, &r->after);
         rc = db_bind_text(st, 14, now);
-    }
-    if (rc == EM_OK)
-        rc = db_step(st, err);
-    db_finalize(st);
-    rc = rc == DB_DONE ? EM_OK : rc;
-    *written = rc == EM_OK && db_changes(d) == 1;
-    return rc;
-}
-
-/* The planned state written over the card as it was read (same reps); false
- * (and no error) when it was reviewed in between. */
-static int update_planned_card(db *d, const review_plan *r, bool *written, em_error *err)
-{
-    char due[32], last[32];
-    clock_iso8601(r->after.due_ms, due);
-    clock_iso8601(r->after.last_review_ms, last);
-    db_stmt *st = NULL;
-    int rc = db_prepare_cached(
-        d,
-        "UPDATE review_cards SET state = $1, stability = $2, difficulty = $3, reps = $4, "
-        "lapses = $5, scheduled_days = $6, elapsed_days = $7, due_at = $8, last_review_at = $9 "
-        "WHERE id = $10 AND reps = $11",
-        &st, err);
-    if (rc == EM_OK) {
-        db_bind_int64(st, 1, r->after.state);
-        db_bind_double(st, 2, r->after.stability);
-        db_bind_double(st, 3, r->after.difficulty);
-        db_bind_int64(st, 4, r->after.reps);
-        db_bind_int64(st, 5, r->after.lapses);
-        db_bind_int64(st, 6, r->after.scheduled_days);
-        db_bind_int64(st, 7, r->after.elapsed_days);
-        db_bind_text(st, 8, due);
-        db_bind_text(st, 9, last);
-        db_bind_text(st, 10, r->card_id);
-        rc = db_bind_int64(st, 11, r->seen_reps);
     }
     if (rc == EM_OK)
         rc = db_step(st, err);
@@ -330,7 +302,7 @@ int reviews__apply(db *d, const char *user_id, const fsrs_params *p, const revie
 {
     bool written = false;
     int rc = r->made ? insert_planned_card(d, user_id, r, &written, err)
-                     : update_planned_card(d, r, &written, err);
+                     : write_card(d, r->card_id, r->seen_reps, &r->after, &written, err);
     if (rc == EM_OK && written)
         return write_log(d, r->card_id, user_id, r->grade, source, r->retrievability, &r->after, r->review_ms,
                          err);
