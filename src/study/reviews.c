@@ -157,114 +157,24 @@ static int write_log(db *d, const char *card_id, const char *user_id, fsrs_grade
     return rc == DB_DONE ? EM_OK : rc;
 }
 
-/* Review one card (its row already read into *c) and store the outcome. */
-static int review_card(db *d, const char *user_id, const char *card_id, const fsrs_params *p, fsrs_card *c,
-                       fsrs_grade g, const char *source, int64_t now_ms, double *retrievability,
-                       em_error *err)
+/* The review of a card at now_ms with grade g, worked out from its row
+ * alone: *read as read (NULL: the question has no card yet, one is made with
+ * the id already in out->card_id). out->card_id, question_id and topic are
+ * the caller's. */
+static int plan_review(const fsrs_params *p, const fsrs_card *read, fsrs_grade g, int64_t now_ms,
+                       review_plan *out, em_error *err)
 {
-    double r = c->state == FSRS_NEW ? -1 : fsrs_retrievability(p, c, now_ms);
-    if (now_ms < c->last_review_ms) /* a clock that went back: review as of the last review */
-        now_ms = c->last_review_ms;
-    fsrs_card next;
-    int rc = fsrs_review(p, c, now_ms, g, fuzz_seed(card_id, c->reps), &next, err);
-    bool written = false;
-    if (rc == EM_OK)
-        rc = write_card(d, card_id, c->reps, &next, &written, err);
-    if (rc == EM_OK && !written) /* read in this very transaction */
-        rc = em_error_set(err, EM_E_INTERNAL, "a review card changed inside its transaction");
-    if (rc == EM_OK)
-        rc = write_log(d, card_id, user_id, g, source, r, &next, now_ms, err);
-    if (rc == EM_OK) {
-        *c = next;
-        if (retrievability != NULL)
-            *retrievability = r;
-    }
-    return rc;
-}
-
-/* Review user_id's card of question_id at now_ms with grade g inside the
- * caller's transaction, making the card when the question has none: what a
- * planned review (reviews__plan) falls back on when its card changed in between. */
-static int review_in_transaction(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
-                                 const char *topic, fsrs_grade g, const char *source, int64_t now_ms,
-                                 em_error *err)
-{
-    char id[ID_UUID_LEN + 1], now[32];
-    id_uuid7(id);
-    clock_iso8601(now_ms, now);
-    db_stmt *st = NULL;
-    int rc = db_prepare_cached(
-        d,
-        "INSERT INTO review_cards (id, user_id, question_id, topic, due_at, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $5) "
-        /* the card as it is, new or not: a no-op update so that it is returned either way */
-        "ON CONFLICT (user_id, question_id) DO UPDATE SET user_id = excluded.user_id "
-        "RETURNING id, question_id, topic, state, stability, difficulty, reps, lapses, scheduled_days, "
-        "elapsed_days, due_at, last_review_at",
-        &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 2, user_id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 3, question_id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 4, topic);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 5, now);
-    fsrs_card c;
-    bool found = false;
-    if (db_next(st, &rc, err)) {
-        snprintf(id, sizeof id, "%s", db_column_text(st, 0));
-        read_card(st, &c);
-        found = true;
-    }
-    db_finalize(st);
-    if (rc != EM_OK)
-        return rc;
-    if (!found)
-        return em_error_set(err, EM_E_INTERNAL, "a review card vanished");
-    if (c.state == FSRS_NEW)
-        fsrs_card_init(&c, now_ms);
-    return review_card(d, user_id, id, p, &c, g, source, now_ms, NULL, err);
-}
-
-int reviews__plan(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
-                  const char *topic, fsrs_grade g, int64_t now_ms, review_plan *out, em_error *err)
-{
-    memset(out, 0, sizeof *out);
-    out->question_id = question_id;
-    out->topic = topic;
+    fsrs_card c = read != NULL ? *read : (fsrs_card){.state = FSRS_NEW};
+    out->made = read == NULL;
+    out->seen_reps = c.reps;
     out->grade = g;
     out->now_ms = now_ms;
-    db_stmt *st = NULL;
-    int rc = db_prepare_cached(d,
-                               "SELECT " CARD_COLUMNS " FROM review_cards c "
-                               "WHERE c.user_id = $1 AND c.question_id = $2",
-                               &st, err);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 1, user_id);
-    if (rc == EM_OK)
-        rc = db_bind_text(st, 2, question_id);
-    fsrs_card c = {.state = FSRS_NEW};
-    if (db_next(st, &rc, err)) {
-        snprintf(out->card_id, sizeof out->card_id, "%s", db_column_text(st, 0));
-        read_card(st, &c);
-        out->seen_reps = c.reps;
-    } else {
-        id_uuid7(out->card_id);
-        out->made = true;
-    }
-    db_finalize(st);
-    if (rc != EM_OK)
-        return rc;
     if (c.state == FSRS_NEW)
         fsrs_card_init(&c, now_ms);
     out->retrievability = c.state == FSRS_NEW ? -1 : fsrs_retrievability(p, &c, now_ms);
-    if (now_ms < c.last_review_ms) /* a clock that went back: review as of the last review */
-        now_ms = c.last_review_ms;
-    out->review_ms = now_ms;
-    return fsrs_review(p, &c, now_ms, g, fuzz_seed(out->card_id, c.reps), &out->after, err);
+    /* a clock that went back: review as of the last review */
+    out->review_ms = now_ms < c.last_review_ms ? c.last_review_ms : now_ms;
+    return fsrs_review(p, &c, out->review_ms, g, fuzz_seed(out->card_id, c.reps), &out->after, err);
 }
 
 /* The planned card written as a new row; false (and no error) when the
@@ -297,16 +207,115 @@ static int insert_planned_card(db *d, const char *user_id, const review_plan *r,
     return rc;
 }
 
+/* A planned review stored: the card inserted (a made one) or written over
+ * the row it was planned from, and the review logged. *written false, and
+ * nothing stored, when the card changed since it was read. */
+static int store_review(db *d, const char *user_id, const review_plan *r, const char *source, bool *written,
+                        em_error *err)
+{
+    int rc = r->made ? insert_planned_card(d, user_id, r, written, err)
+                     : write_card(d, r->card_id, r->seen_reps, &r->after, written, err);
+    if (rc == EM_OK && *written)
+        rc = write_log(d, r->card_id, user_id, r->grade, source, r->retrievability, &r->after, r->review_ms,
+                       err);
+    return rc;
+}
+
+/* A review planned from a row read in this very transaction, stored. */
+static int store_review_now(db *d, const char *user_id, const review_plan *r, const char *source,
+                            em_error *err)
+{
+    bool written = false;
+    int rc = store_review(d, user_id, r, source, &written, err);
+    if (rc == EM_OK && !written)
+        rc = em_error_set(err, EM_E_INTERNAL, "a review card changed inside its transaction");
+    return rc;
+}
+
+/* Review user_id's card of question_id at now_ms with grade g inside the
+ * caller's transaction, making the card when the question has none: what a
+ * planned review falls back on when its card changed in between. */
+static int review_in_transaction(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
+                                 const char *topic, fsrs_grade g, const char *source, int64_t now_ms,
+                                 em_error *err)
+{
+    review_plan r = {.question_id = question_id, .topic = topic};
+    char now[32];
+    id_uuid7(r.card_id);
+    clock_iso8601(now_ms, now);
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(
+        d,
+        "INSERT INTO review_cards (id, user_id, question_id, topic, due_at, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $5) "
+        /* the card as it is, new or not: a no-op update so that it is returned either way */
+        "ON CONFLICT (user_id, question_id) DO UPDATE SET user_id = excluded.user_id "
+        "RETURNING id, question_id, topic, state, stability, difficulty, reps, lapses, scheduled_days, "
+        "elapsed_days, due_at, last_review_at",
+        &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, r.card_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 3, question_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 4, topic);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 5, now);
+    fsrs_card c;
+    bool found = false;
+    if (db_next(st, &rc, err)) {
+        snprintf(r.card_id, sizeof r.card_id, "%s", db_column_text(st, 0));
+        read_card(st, &c);
+        found = true;
+    }
+    db_finalize(st);
+    if (rc == EM_OK && !found)
+        rc = em_error_set(err, EM_E_INTERNAL, "a review card vanished");
+    if (rc == EM_OK)
+        rc = plan_review(p, &c, g, now_ms, &r, err);
+    if (rc == EM_OK)
+        rc = store_review_now(d, user_id, &r, source, err);
+    return rc;
+}
+
+int reviews__plan(db *d, const char *user_id, const fsrs_params *p, const char *question_id,
+                  const char *topic, fsrs_grade g, int64_t now_ms, review_plan *out, em_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->question_id = question_id;
+    out->topic = topic;
+    db_stmt *st = NULL;
+    int rc = db_prepare_cached(d,
+                               "SELECT " CARD_COLUMNS " FROM review_cards c "
+                               "WHERE c.user_id = $1 AND c.question_id = $2",
+                               &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 2, question_id);
+    fsrs_card c;
+    bool found = false;
+    if (db_next(st, &rc, err)) {
+        snprintf(out->card_id, sizeof out->card_id, "%s", db_column_text(st, 0));
+        read_card(st, &c);
+        found = true;
+    }
+    db_finalize(st);
+    if (rc != EM_OK)
+        return rc;
+    if (!found)
+        id_uuid7(out->card_id);
+    return plan_review(p, found ? &c : NULL, g, now_ms, out, err);
+}
+
 int reviews__apply(db *d, const char *user_id, const fsrs_params *p, const review_plan *r, const char *source,
                    em_error *err)
 {
     bool written = false;
-    int rc = r->made ? insert_planned_card(d, user_id, r, &written, err)
-                     : write_card(d, r->card_id, r->seen_reps, &r->after, &written, err);
-    if (rc == EM_OK && written)
-        return write_log(d, r->card_id, user_id, r->grade, source, r->retrievability, &r->after, r->review_ms,
-                         err);
-    if (rc == EM_OK) /* the card changed since it was read: review it as it is now */
+    int rc = store_review(d, user_id, r, source, &written, err);
+    if (rc == EM_OK && !written) /* the card changed since it was read: review it as it is now */
         rc = review_in_transaction(d, user_id, p, r->question_id, r->topic, r->grade, source, r->now_ms, err);
     return rc;
 }
@@ -479,12 +488,15 @@ int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g
     db_finalize(st);
     if (rc == EM_OK && !found)
         rc = em_error_set(err, EM_E_NOT_FOUND, "no such card");
-    double r = -1, before = 0, after = 0;
-    if (rc == EM_OK) {
-        if (c.state == FSRS_NEW)
-            fsrs_card_init(&c, now_ms);
-        rc = review_card(d, who->user_id, card_id, &p, &c, g, "review", now_ms, &r, err);
-    }
+    double before = 0, after = 0;
+    review_plan rv = {.question_id = question_id, .topic = topic};
+    snprintf(rv.card_id, sizeof rv.card_id, "%s", card_id);
+    if (rc == EM_OK)
+        rc = plan_review(&p, &c, g, now_ms, &rv, err);
+    if (rc == EM_OK)
+        rc = store_review_now(d, who->user_id, &rv, "review", err);
+    c = rv.after;
+    double r = rv.retrievability;
     if (rc == EM_OK) {
         attempt_row a = {.position = -1,
                          .question_id = question_id,
