@@ -694,8 +694,13 @@ static void orphans_swept(void **state)
         usleep(50 * 1000);
     assert_int_equal(stat(path, &sb), -1);
     assert_int_equal(stored_files(&c), 1); /* the material's own */
-    assert_true(it_query_int(&c.b, "SELECT count(*) FROM jobs WHERE kind = 'materials.sweep_orphans' "
-                                   "AND status = 'succeeded'") >= 1);
+    /* the sweep that removed it is marked done once it has finished (a moment
+       after the file went) */
+    const char *done_sql = "SELECT count(*) FROM jobs WHERE kind = 'materials.sweep_orphans' "
+                           "AND status = 'succeeded'";
+    for (int i = 0; i < 200 && it_query_int(&c.b, done_sql) < 1; i++)
+        usleep(50 * 1000);
+    assert_true(it_query_int(&c.b, done_sql) >= 1);
     stop(&c);
 }
 
