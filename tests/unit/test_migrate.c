@@ -173,7 +173,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 10);
+    assert_int_equal(migrate_latest(DB_SQLITE), 11);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
