@@ -60,6 +60,12 @@ double bkt_update(const bkt_params *p, double p_known, bool correct)
     return post + (1.0 - post) * p->learn;
 }
 
+double bkt_start(const bkt_params *p, double stored, bool found)
+{
+    assert(p != NULL);
+    return found && stored != 0.0 ? stored : p->prior;
+}
+
 double bkt_predict(const bkt_params *p, double p_known)
 {
     assert(p != NULL);

@@ -49,6 +49,15 @@ int bkt_params_check(const bkt_params *p, em_error *err);
  * pass bkt_params_check. */
 double bkt_update(const bkt_params *p, double p_known, bool correct);
 
+/* Where the next answer's update starts from a topic's stored mastery:
+ * `stored` itself, or the prior when there is no row (found false) or the
+ * row holds exactly 0. A topic is stored at 0 before it is answered (a
+ * session's topics, a material's), and no answer leaves it there (the
+ * learning transition leaves at least `learn`); from 0 the posterior of a
+ * first answer would be 0 whatever the answer, so right and wrong would move
+ * the topic alike. */
+double bkt_start(const bkt_params *p, double stored, bool found);
+
 /* The probability that the next answer is correct: p(1-slip) + (1-p)guess
  * (p_known clamped as above). */
 double bkt_predict(const bkt_params *p, double p_known);

@@ -313,8 +313,7 @@ int mastery_observe(db *d, const char *user_id, const char *name, bool correct, 
     int rc = mastery_of(d, user_id, name, &known, &found, err);
     if (rc != EM_OK)
         return rc;
-    if (!found)
-        known = p.prior;
+    known = bkt_start(&p, known, found);
     double next = bkt_update(&p, known, correct);
     if (before != NULL)
         *before = known;

@@ -80,7 +80,8 @@ int mastery_of(db *d, const char *user_id, const char *name, double *mastery /* 
 int mastery_record(db *d, const char *user_id, const char *name, double mastery, em_error *err);
 /* One observed answer on `name`: its mastery moves by Bayesian Knowledge
  * Tracing (learn/bkt.h, default parameters) from where it was (the prior
- * when the student has no such topic yet) and is recorded as
+ * when the student has no such topic yet or has never answered it:
+ * bkt_start) and is recorded as
  * mastery_record does. *before and *after (may be NULL) receive both. */
 int mastery_observe(db *d, const char *user_id, const char *name, bool correct, double *before /* OUT */,
                     double *after /* OUT */, em_error *err);

@@ -58,6 +58,24 @@ static void test_updates_by_hand(void **state)
     assert_false(bkt_mastered(k4));
 }
 
+/* A topic stored at 0 (a session's topic never answered) starts from the
+ * prior, so a right first answer lifts it to 0.6927 and a wrong one to
+ * 0.3*0.1/(0.03+0.7*0.8) = 0.0508..., + 0.9492*0.1 = 0.1457: from 0 itself
+ * both would give 0.1. Any other stored value is where it starts. */
+static void test_start_from_stored(void **state)
+{
+    (void)state;
+    bkt_params p = bkt_default_params();
+    assert_true(fabs(bkt_start(&p, 0.0, true) - 0.3) < EPS);
+    assert_true(fabs(bkt_start(&p, 0.42, false) - 0.3) < EPS);
+    assert_true(fabs(bkt_start(&p, 0.42, true) - 0.42) < EPS);
+    double right = bkt_update(&p, bkt_start(&p, 0.0, true), true);
+    double wrong = bkt_update(&p, bkt_start(&p, 0.0, true), false);
+    assert_true(fabs(right - 0.6926829268292684) < EPS);
+    assert_true(fabs(wrong - 0.14576271186440679) < EPS);
+    assert_true(fabs(bkt_update(&p, 0.0, true) - bkt_update(&p, 0.0, false)) < EPS);
+}
+
 static void test_predict(void **state)
 {
     (void)state;
@@ -129,6 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_pass_the_check),
         cmocka_unit_test(test_updates_by_hand),
+        cmocka_unit_test(test_start_from_stored),
         cmocka_unit_test(test_predict),
         cmocka_unit_test(test_params_check),
         cmocka_unit_test(test_mastered_threshold),

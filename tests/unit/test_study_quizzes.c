@@ -6,6 +6,7 @@
  * review cards and finds misconceptions, once; the next quiz avoids the
  * questions just served; due cards are graded on the student's day; the
  * autopilot chooses and records the next activity. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "llm/provider.h"
 #include "materials/passages.h"
 #include "study/autopilot.h"
+#include "learn/bkt.h"
 #include "study/mastery.h"
 #include "study/misconceptions.h"
 #include "study/performance.h"
@@ -591,6 +593,15 @@ static void study_mastery_reaches_the_planner(void **state)
     assert_int_equal(
         submit(d, &c.p_owner, json_string_value(json_object_get(quiz, "id")), body, NOW_MS, &out, &err),
         EM_OK);
+    /* the session's topic, stored at 0 until answered, starts from the prior:
+       two right answers lift it as they would any topic (from 0 itself the
+       first answer would count for nothing) */
+    json_t *moved = json_array_get(json_object_get(out, "mastery"), 0);
+    bkt_params p = bkt_default_params();
+    assert_string_equal(json_string_value(json_object_get(moved, "topic")), "Cells");
+    assert_true(fabs(json_real_value(json_object_get(moved, "before")) - p.prior) < 1e-9);
+    assert_true(fabs(json_real_value(json_object_get(moved, "after")) -
+                     bkt_update(&p, bkt_update(&p, p.prior, true), true)) < 1e-9);
     json_decref(out);
     assert_int_equal(
         count_of(d,
