@@ -125,7 +125,7 @@ static double start_of(const bkt_params *p, const start_ref *v, size_t n, const 
         else
             hi = mid;
     }
-    return lo < n && strcmp(v[lo].s->topic, topic) == 0 ? v[lo].s->mastery : p->prior;
+    return lo < n && strcmp(v[lo].s->topic, topic) == 0 ? bkt_start(p, v[lo].s->mastery, true) : p->prior;
 }
 
 /* Weakest first: lower mastery, then lower accuracy, then earlier first attempt (index). */

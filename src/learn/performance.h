@@ -64,7 +64,7 @@ int perf_analyze(const bkt_params *p, const mc_attempt *a, size_t n, perf_report
                  em_error *err);
 
 /* The same with start[0..n_start) giving topics' mastery before the
- * attempts (a topic not listed starts at the prior; a topic listed twice
+ * attempts (a topic not listed, or listed at 0, starts at the prior: bkt_start; a topic listed twice
  * takes the first). EM_E_INVAL also for a start mastery outside 0..1 or a
  * start without a topic. */
 int perf_analyze_from(const bkt_params *p, const mc_attempt *a, size_t n, const perf_start *start,
