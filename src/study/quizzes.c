@@ -10,6 +10,7 @@
 
 #include "auth/authz.h"
 #include "content/terms.h"
+#include "content/topics.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/mem.h"
@@ -378,47 +379,94 @@ static char *options_json(const qgen_question *q)
     return s;
 }
 
-/* The key-term topics of a material without headings (content/topics.h): a
- * generated question on one of them is about that topic. */
-typedef struct term_topics {
-    char **names;
-    size_t n;
-} term_topics;
+/* A material's topics (content/topics.h), by where they come from: a
+ * generated question is about one of them when it can be. */
+typedef struct known_topics {
+    char **headings, **terms;
+    size_t n_headings, n_terms;
+} known_topics;
 
-static void note_term_topic(void *ctx, const material_topic *t)
+static void note_topic(void *ctx, const material_topic *t)
 {
-    term_topics *tt = ctx;
-    if (strcmp(t->source, "terms") != 0)
-        return;
-    tt->names = em_realloc(tt->names, (tt->n + 1) * sizeof *tt->names);
-    tt->names[tt->n++] = em_strdup(t->name);
+    known_topics *kt = ctx;
+    bool term = strcmp(t->source, "terms") == 0;
+    char ***names = term ? &kt->terms : &kt->headings;
+    size_t *n = term ? &kt->n_terms : &kt->n_headings;
+    *names = em_realloc(*names, (*n + 1) * sizeof **names);
+    (*names)[(*n)++] = em_strdup(t->name);
 }
 
-static void term_topics_cleanup(term_topics *tt)
+static void known_topics_cleanup(known_topics *kt)
 {
-    for (size_t i = 0; i < tt->n; i++)
-        free(tt->names[i]);
-    free(tt->names);
+    for (size_t i = 0; i < kt->n_headings; i++)
+        free(kt->headings[i]);
+    for (size_t i = 0; i < kt->n_terms; i++)
+        free(kt->terms[i]);
+    free(kt->headings);
+    free(kt->terms);
+}
+
+static const char *listed(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* The heading topic of a section of m (by its name with numbering off), or
+ * NULL; *seen remembers the section last looked at (passages in a row share
+ * it). */
+static const char *topic_of_section(const char *section, const known_topics *kt, const char **seen)
+{
+    char name[TOPICS_NAME_MAX + 1];
+    if (section == NULL || (*seen != NULL && strcmp(section, *seen) == 0))
+        return NULL;
+    *seen = section;
+    if (topics_clean_name(section, name, sizeof name) != EM_OK)
+        return NULL;
+    return listed(kt->headings, kt->n_headings, name);
+}
+
+/* The heading topic passage `at` of m falls under: its section's, or that of
+ * the nearest section before it that is a topic (a subsection deeper than
+ * the topics' levels belongs to the topic above it); text before the first
+ * topic (a title's introduction) counts for the first. NULL when the
+ * material has no heading topics. */
+static const char *heading_topic(const passages_material *m, size_t at, const known_topics *kt)
+{
+    const char *seen = NULL, *found = NULL;
+    for (size_t i = at + 1; found == NULL && i-- > 0;)
+        found = topic_of_section(retrieve_index_passage(m->index, i)->section, kt, &seen);
+    size_t n = retrieve_index_count(m->index);
+    for (size_t i = at + 1; found == NULL && i < n; i++)
+        found = topic_of_section(retrieve_index_passage(m->index, i)->section, kt, &seen);
+    return found;
 }
 
 /* What a generated question is about, so that answering it moves the mastery
- * the planner reads: the topic asked for, else its passage's section (a
- * heading topic), else the key-term topic it tests, else the material. */
-static const char *topic_of(const passages_material *m, const retrieve_passage *p, const qgen_question *q,
-                            const char *topic_override, const term_topics *tt)
+ * the planner reads: the topic asked for, else the heading topic its passage
+ * falls under (named as the material's topics are: "2.3 Simple parsing" is
+ * "Simple parsing"), else the key-term topic it tests, else its passage's
+ * section, else the material. buf holds a section's name. */
+static const char *topic_of(const passages_material *m, const qgen_question *q, const char *topic_override,
+                            const known_topics *kt, char *buf, size_t len)
 {
     if (topic_override != NULL)
         return topic_override;
-    if (p->section != NULL)
-        return p->section;
-    for (size_t i = 0; i < tt->n; i++)
-        if (strcasecmp(tt->names[i], q->term) == 0)
-            return tt->names[i];
+    const char *named = heading_topic(m, q->passage, kt);
+    if (named == NULL)
+        named = listed(kt->terms, kt->n_terms, q->term);
+    if (named != NULL)
+        return named;
+    const char *section = retrieve_index_passage(m->index, q->passage)->section;
+    if (section != NULL)
+        return topics_clean_name(section, buf, len) == EM_OK ? buf : section;
     return m->title;
 }
 
 static void to_generated(const passages_material *m, const qgen_question *q, const char *topic_override,
-                         const term_topics *tt, generated *g)
+                         const known_topics *kt, generated *g)
 {
     const retrieve_passage *p = retrieve_index_passage(m->index, q->passage);
     memset(g, 0, sizeof *g);
@@ -432,7 +480,8 @@ static void to_generated(const passages_material *m, const qgen_question *q, con
     g->answer = em_strdup(q->answer);
     g->term = em_strdup(q->term);
     g->section = p->section != NULL ? em_strdup(p->section) : NULL;
-    g->topic = em_strdup(topic_of(m, p, q, topic_override, tt));
+    char name[TOPICS_NAME_MAX + 1];
+    g->topic = em_strdup(topic_of(m, q, topic_override, kt, name, sizeof name));
     g->quote = em_strndup(p->text + q->quote_offset, q->quote_len);
     g->page = p->page_start;
     g->difficulty = q->difficulty;
@@ -446,13 +495,18 @@ static void to_generated(const passages_material *m, const qgen_question *q, con
     snprintf(g->fingerprint, n, "%s|%s|%s", g->format != NULL ? g->format : "choice", stem, key);
 }
 
-/* The section of m a topic names, or NULL. */
+/* The section of m a topic names (as it is written, or as its topic is
+ * named: numbering off), or NULL. */
 static const char *section_named(const passages_material *m, const char *name)
 {
     size_t n = retrieve_index_count(m->index);
+    char clean[TOPICS_NAME_MAX + 1];
     for (size_t i = 0; i < n; i++) {
         const char *s = retrieve_index_passage(m->index, i)->section;
-        if (s != NULL && strcasecmp(s, name) == 0)
+        if (s == NULL)
+            continue;
+        if (strcasecmp(s, name) == 0 ||
+            (topics_clean_name(s, clean, sizeof clean) == EM_OK && strcasecmp(clean, name) == 0))
             return s;
     }
     return NULL;
@@ -531,11 +585,11 @@ static int generate_from(db *d, const quiz_env *env, const passages_material *m,
         .sisters_ctx = (void *)env->wordnet,
     };
     qgen_set set = {0};
-    term_topics tt = {0};
+    known_topics kt = {0};
     size_t n_topics = 0;
     rc = n_terms > 0 ? env->provider->generate_questions(env->provider, &in, &set, err) : EM_OK;
     if (rc == EM_OK && set.n > 0)
-        rc = material_topics(d, m->id, note_term_topic, &tt, &n_topics, err);
+        rc = material_topics(d, m->id, note_topic, &kt, &n_topics, err);
     for (size_t i = 0; rc == EM_OK && i < set.n; i++) {
         if (!question_checks_out(m->index, &set.items[i]))
             continue;
@@ -543,9 +597,9 @@ static int generate_from(db *d, const quiz_env *env, const passages_material *m,
             *cap = *cap ? *cap * 2 : 32;
             *out = em_realloc(*out, *cap * sizeof **out);
         }
-        to_generated(m, &set.items[i], topic_term, &tt, &(*out)[(*n)++]);
+        to_generated(m, &set.items[i], topic_term, &kt, &(*out)[(*n)++]);
     }
-    term_topics_cleanup(&tt);
+    known_topics_cleanup(&kt);
     qgen_set_cleanup(&set);
     free(names);
     key_terms_free(own, own != NULL ? n_terms : 0);

@@ -98,6 +98,23 @@ static void api_quiz_generated_cites_its_sources(void **state)
     json_t *out = call_json(t, "POST", target, WHO_STUDENT, body, 200);
     json_t *results = json_object_get(out, "results");
     assert_int_equal(json_array_size(results), n);
+    /* the answers move the material's own topics, named as the planner names
+       them ("Filesystem permissions", not "1.2.3. Filesystem permissions") */
+    char topics_target[128];
+    snprintf(topics_target, sizeof topics_target, "/api/materials/%s/topics", mat);
+    json_t *topics = call_json(t, "GET", topics_target, WHO_STUDENT, NULL, 200);
+    json_t *moved = json_object_get(out, "mastery");
+    assert_true(json_array_size(moved) > 0);
+    for (size_t i = 0; i < json_array_size(moved); i++) {
+        const char *name = jstr(json_array_get(moved, i), "topic");
+        bool listed = false;
+        json_t *items = json_object_get(topics, "items");
+        for (size_t k = 0; k < json_array_size(items) && !listed; k++)
+            listed = strcmp(jstr(json_array_get(items, k), "name"), name) == 0;
+        if (!listed)
+            fail_msg("the answers moved \"%s\", not one of the material's topics", name);
+    }
+    json_decref(topics);
     for (size_t i = 0; i < n; i++) {
         json_t *r = json_array_get(results, i), *q = json_array_get(qs, i);
         json_t *src = json_object_get(r, "source");
@@ -129,6 +146,13 @@ static void api_quiz_generated_cites_its_sources(void **state)
         for (size_t k = 0; k < n; k++)
             assert_string_not_equal(jstr(json_array_get(qs2, i), "id"), jstr(json_array_get(qs, k), "id"));
     json_decref(again);
+    /* a quiz on one topic by the name the plan shows */
+    char on_topic[256];
+    snprintf(on_topic, sizeof on_topic,
+             "{\"material_ids\":[\"%s\"],\"topic\":\"Filesystem permissions\",\"count\":3}", mat);
+    json_t *focused = call_json(t, "POST", "/api/quiz/generate", WHO_STUDENT, on_topic, 201);
+    assert_true(json_array_size(json_object_get(focused, "questions")) > 0);
+    json_decref(focused);
     json_decref(quiz);
 }
 
