@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "learn/autopilot.h"
 #include "study/attempts.h"
+#include "study/chat.h"
 #include "study/misconceptions.h"
 #include "study/plans.h"
 #include "study/reviews.h"
@@ -51,11 +52,13 @@ static json_t *planned_today(db *d, const principal *who, const char *session_id
 typedef struct weakest {
     json_t *items;
     double worst;
+    json_t *names; /* every topic of the session, mastered or not: {name: true} */
 } weakest;
 
 static void note_weak(void *ctx, const session_topic *t)
 {
     weakest *w = ctx;
+    json_object_set_new(w->names, t->name, json_true());
     if (t->mastery >= 0.95)
         return;
     json_t *row = json_pack("{s:s, s:i}", "topic", t->name, "minutes", (json_int_t)AUTOPILOT_LEARN_MINUTES);
@@ -67,48 +70,65 @@ static void note_weak(void *ctx, const session_topic *t)
     }
 }
 
-/* Whether the history holds a "learn" step on topic at or after since_ms. */
-static bool learned_since(json_t *history, const char *topic, int64_t since_ms)
+/* The student's questions to the tutor in the session, oldest first: a
+ * learning step the autopilot suggested counts as taken only when the
+ * student asked the tutor something between it and the next step. */
+typedef struct asked {
+    int64_t *times;
+    size_t n;
+} asked;
+
+/* When history step i was taken, or -1: its time when it is a "learn" step
+ * (on topic, unless NULL) followed by a question before the next step. */
+static int64_t learn_taken(json_t *history, size_t i, const char *topic, const asked *q)
 {
-    for (size_t i = 0; i < json_array_size(history); i++) {
-        json_t *h = json_array_get(history, i);
-        const char *act = json_string_value(json_object_get(h, "activity"));
-        const char *t = json_string_value(json_object_get(h, "topic"));
-        int64_t at = 0;
-        if (act != NULL && strcmp(act, "learn") == 0 && t != NULL && strcmp(t, topic) == 0 &&
-            clock_parse_iso8601(json_string_value(json_object_get(h, "at")), &at) == EM_OK && at >= since_ms)
+    json_t *h = json_array_get(history, i);
+    const char *act = json_string_value(json_object_get(h, "activity"));
+    const char *t = json_string_value(json_object_get(h, "topic"));
+    int64_t at = 0, until = INT64_MAX;
+    if (act == NULL || strcmp(act, "learn") != 0 || t == NULL || (topic != NULL && strcmp(t, topic) != 0) ||
+        clock_parse_iso8601(json_string_value(json_object_get(h, "at")), &at) != EM_OK)
+        return -1;
+    if (i + 1 < json_array_size(history) &&
+        clock_parse_iso8601(json_string_value(json_object_get(json_array_get(history, i + 1), "at")),
+                            &until) != EM_OK)
+        until = INT64_MAX;
+    for (size_t k = 0; k < q->n; k++)
+        if (q->times[k] >= at && q->times[k] < until)
+            return at;
+    return -1;
+}
+
+/* Whether a learning step on topic was taken at or after since_ms. */
+static bool learned_since(json_t *history, const asked *q, const char *topic, int64_t since_ms)
+{
+    for (size_t i = 0; i < json_array_size(history); i++)
+        if (learn_taken(history, i, topic, q) >= since_ms)
             return true;
-    }
     return false;
 }
 
-/* Minutes of learning steps the history holds since since_ms. */
-static double learn_minutes_since(json_t *history, int64_t since_ms)
+/* Minutes of the learning steps taken since since_ms. */
+static double learn_minutes_since(json_t *history, const asked *q, int64_t since_ms)
 {
     double m = 0;
-    for (size_t i = 0; i < json_array_size(history); i++) {
-        json_t *h = json_array_get(history, i);
-        const char *act = json_string_value(json_object_get(h, "activity"));
-        int64_t at = 0;
-        if (act != NULL && strcmp(act, "learn") == 0 &&
-            clock_parse_iso8601(json_string_value(json_object_get(h, "at")), &at) == EM_OK && at >= since_ms)
-            m += (double)json_integer_value(json_object_get(h, "minutes"));
-    }
+    for (size_t i = 0; i < json_array_size(history); i++)
+        if (learn_taken(history, i, NULL, q) >= since_ms)
+            m += (double)json_integer_value(json_object_get(json_array_get(history, i), "minutes"));
     return m;
 }
 
-/* The topic of the newest learning step that no answer on it has followed. */
-static int learned_unquizzed(db *d, const char *user_id, json_t *history, char *out, size_t n, em_error *err)
+/* The topic of the newest learning step taken that no answer on it has
+ * followed. */
+static int learned_unquizzed(db *d, const char *user_id, json_t *history, const asked *q, char *out, size_t n,
+                             em_error *err)
 {
     out[0] = '\0';
     for (size_t i = json_array_size(history); i-- > 0;) {
-        json_t *h = json_array_get(history, i);
-        const char *act = json_string_value(json_object_get(h, "activity"));
-        const char *t = json_string_value(json_object_get(h, "topic"));
-        int64_t at = 0;
-        if (act == NULL || t == NULL || strcmp(act, "learn") != 0 ||
-            clock_parse_iso8601(json_string_value(json_object_get(h, "at")), &at) != EM_OK)
+        int64_t at = learn_taken(history, i, NULL, q);
+        if (at < 0)
             continue;
+        const char *t = json_string_value(json_object_get(json_array_get(history, i), "topic"));
         int64_t count = 0;
         int rc = attempts__since(d, user_id, t, at, &count, NULL, err);
         if (rc != EM_OK)
@@ -167,7 +187,7 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     open_misconception *mis = NULL;
     size_t n_mis = 0;
     if (rc == EM_OK)
-        rc = misconceptions__open(d, owner, 1, &mis, &n_mis, err);
+        rc = misconceptions__open(d, owner, AUTOPILOT_MISCONCEPTIONS_READ, &mis, &n_mis, err);
     char state_text[SESSION_STATE_MAX + 1] = "";
     char *history_text = NULL;
     if (rc == EM_OK)
@@ -184,9 +204,25 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     }
     /* today's topics: the plan's, else the weakest of the session */
     json_t *planned = rc == EM_OK ? planned_today(d, who, session_id, today_text) : json_array();
-    weakest w = {json_array(), 2.0};
+    weakest w = {json_array(), 2.0, json_object()};
     if (rc == EM_OK)
         rc = sessions__topics(d, session_id, note_weak, &w, err);
+    /* the oldest open misconception on a topic of this session: another
+       session's material is no remedy here */
+    const open_misconception *remedy = NULL;
+    for (size_t i = 0; i < n_mis && remedy == NULL; i++)
+        if (json_object_get(w.names, mis[i].topic) != NULL)
+            remedy = &mis[i];
+    /* the questions put to the tutor since the oldest step remembered */
+    asked questions = {0};
+    int64_t oldest_step = 0;
+    if (rc == EM_OK && json_array_size(history) > 0 &&
+        clock_parse_iso8601(json_string_value(json_object_get(json_array_get(history, 0), "at")),
+                            &oldest_step) != EM_OK)
+        oldest_step = 0;
+    if (rc == EM_OK)
+        rc = chat__asked_since(d, session_id, oldest_step, AUTOPILOT_HISTORY_MAX, &questions.times,
+                               &questions.n, err);
     if (rc == EM_OK && json_array_size(planned) == 0) /* no plan for today: the weakest topics */
         json_array_extend(planned, w.items);
     const char *weakest_topic = json_string_value(json_object_get(json_array_get(w.items, 0), "topic"));
@@ -195,7 +231,7 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     for (size_t i = 0; rc == EM_OK && i < json_array_size(planned) && planned_topic == NULL; i++) {
         json_t *p = json_array_get(planned, i);
         const char *t = json_string_value(json_object_get(p, "topic"));
-        if (t != NULL && !learned_since(history, t, day_start)) {
+        if (t != NULL && !learned_since(history, &questions, t, day_start)) {
             planned_topic = t;
             if (json_integer_value(json_object_get(p, "minutes")) > 0)
                 planned_minutes = (int)json_integer_value(json_object_get(p, "minutes"));
@@ -203,7 +239,7 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     }
     char learned[256] = "";
     if (rc == EM_OK)
-        rc = learned_unquizzed(d, owner, history, learned, sizeof learned, err);
+        rc = learned_unquizzed(d, owner, history, &questions, learned, sizeof learned, err);
     int64_t answers = 0;
     double answer_minutes = 0;
     if (rc == EM_OK)
@@ -211,14 +247,14 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     bool exam_over =
         civil_parse(s.exam_date, strlen(s.exam_date), &exam) == EM_OK && civil_cmp(exam, today) < 0;
     ap_decision dec = {0};
-    int minutes_today = (int)(answer_minutes + learn_minutes_since(history, day_start) + 0.5);
+    int minutes_today = (int)(answer_minutes + learn_minutes_since(history, &questions, day_start) + 0.5);
     if (rc == EM_OK) {
         ap_snapshot snap = {
             .state = state,
             .due_reviews = due,
             .overdue_reviews = overdue,
-            .misconception_topic = n_mis > 0 ? mis[0].topic : NULL,
-            .misconception_description = n_mis > 0 ? mis[0].description : NULL,
+            .misconception_topic = remedy != NULL ? remedy->topic : NULL,
+            .misconception_description = remedy != NULL ? remedy->description : NULL,
             .planned_topic = planned_topic,
             .learned_topic = learned[0] ? learned : NULL,
             .minutes_today = minutes_today,
@@ -266,6 +302,8 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
         json_decref(next);
     json_decref(planned);
     json_decref(w.items);
+    json_decref(w.names);
+    free(questions.times);
     json_decref(history);
     free(history_text);
     misconceptions__free(mis, n_mis);

@@ -1,7 +1,8 @@
 /* autopilot: the next best thing for a student to do in a study session,
  * now (the seeds' session orchestration). It looks at the student's day (due
- * and overdue review cards, open misconceptions, today's planned topics, what
- * the autopilot sent the student to learn and whether a quiz followed, the
+ * and overdue review cards, open misconceptions on the session's topics,
+ * today's planned topics, what the autopilot sent the student to learn,
+ * whether the student then asked the tutor and whether a quiz followed, the
  * minutes spent against the daily budget, whether the exam is over), asks
  * learn/autopilot.h for the activity and the reason, and moves the session's
  * state machine: current_state, current_context (the decision) and
@@ -21,6 +22,8 @@
 
 #define AUTOPILOT_HISTORY_MAX 200
 #define AUTOPILOT_LEARN_MINUTES 20 /* a learning step when the plan gives no length */
+#define AUTOPILOT_MISCONCEPTIONS_READ                                                                        \
+    64 /* open misconceptions looked through for one of the session's topics */
 
 /* Decide and record the next activity of session_id at now_ms. *out (owned):
  * {"session_id", "activity", "topic", "reason", "state", "previous_state",

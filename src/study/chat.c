@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/mem.h"
 #include "study/sessions.h"
@@ -183,5 +184,42 @@ int chat_list(db *d, const principal *who, const char *session_id, int limit, co
     if (rc < 0)
         return rc;
     *more = rc == DB_ROW;
+    return EM_OK;
+}
+
+int chat__asked_since(db *d, const char *session_id, int64_t since_ms, size_t max, int64_t **times, size_t *n,
+                      em_error *err)
+{
+    *times = NULL;
+    *n = 0;
+    db_stmt *st = NULL;
+    int rc =
+        db_prepare_cached(d,
+                          "SELECT created_at FROM chat_messages WHERE session_id = $1 AND role = 'user' "
+                          "ORDER BY id DESC LIMIT $2" /* by chat_messages_session_id_idx, newest first */,
+                          &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, session_id);
+    if (rc == EM_OK)
+        rc = db_bind_int64(st, 2, (int64_t)max);
+    int64_t *t = em_calloc(max + 1, sizeof *t);
+    size_t got = 0;
+    while (db_next(st, &rc, err)) {
+        int64_t at = 0;
+        if (got < max && clock_parse_iso8601(db_column_text(st, 0), &at) == EM_OK && at >= since_ms)
+            t[got++] = at;
+    }
+    db_finalize(st);
+    if (rc != EM_OK || got == 0) {
+        free(t);
+        return rc;
+    }
+    for (size_t i = 0; i < got / 2; i++) { /* newest first from the query: turn it around */
+        int64_t x = t[i];
+        t[i] = t[got - 1 - i];
+        t[got - 1 - i] = x;
+    }
+    *times = t;
+    *n = got;
     return EM_OK;
 }

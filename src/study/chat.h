@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auth/token.h"
 #include "core/err.h"
@@ -52,5 +53,12 @@ typedef struct chat_message {
 int chat_list(db *d, const principal *who, const char *session_id, int limit, const char *before,
               void (*visit)(void *ctx, const chat_message *m), void *ctx, size_t *count /* OUT */,
               bool *more /* OUT */, em_error *err);
+
+/* The times (ms since the epoch, oldest first) of the student's questions in
+ * the session at or after since_ms, of its latest `max` questions: what the
+ * autopilot reads to tell a learning step taken from one only suggested.
+ * *times owned (NULL when none). No caller check: the session's own use. */
+int chat__asked_since(db *d, const char *session_id, int64_t since_ms, size_t max, int64_t **times /* OUT */,
+                      size_t *n /* OUT */, em_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include "materials/passages.h"
 #include "study/autopilot.h"
 #include "learn/bkt.h"
+#include "study/chat.h"
 #include "study/mastery.h"
 #include "study/misconceptions.h"
 #include "study/performance.h"
@@ -645,9 +646,20 @@ static void study_autopilot_chooses_and_records(void **state)
     assert_int_equal(
         count_of(d, "SELECT count(*) FROM study_sessions WHERE id = $1 AND current_state <> 'created'", sid),
         1);
-    /* then a quiz on what was just learned */
+    /* asked again before going to the tutor: the same step, and no minutes
+       counted for a step not taken */
+    assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS + 30000, &out, &err), EM_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "activity")), "learn");
+    assert_string_equal(json_string_value(json_object_get(out, "topic")), "Cells");
+    assert_int_equal(json_integer_value(json_object_get(out, "minutes_today")), 0);
+    json_decref(out);
+    /* the student asks the tutor; then a quiz on what was just learned */
+    assert_int_equal(
+        chat_append(d, &c.p_owner, sid, "What do mitochondria do?", "They make energy.", NULL, true, &err),
+        EM_OK);
     assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS + 60000, &out, &err), EM_OK);
     assert_string_equal(json_string_value(json_object_get(out, "activity")), "quiz");
+    assert_true(json_integer_value(json_object_get(out, "minutes_today")) > 0);
     assert_string_equal(json_string_value(json_object_get(out, "previous_state")), first_state);
     json_t *next = json_object_get(out, "next");
     assert_string_equal(json_string_value(json_object_get(next, "path")), "/api/quiz/generate");
@@ -655,9 +667,31 @@ static void study_autopilot_chooses_and_records(void **state)
     char *history =
         area_text(d, "SELECT agent_history FROM study_sessions WHERE id = $1", (const char *const[]){sid}, 1);
     json_t *h = parse(history);
-    assert_int_equal(json_array_size(h), 2);
+    assert_int_equal(json_array_size(h), 3);
     json_decref(h);
     free(history);
+    /* an open misconception on a topic of none of this session's materials is
+       no remedy here (its quiz could not be made); one on the session's is */
+    char mid[37];
+    id_uuid7(mid);
+    area_run(d,
+             "INSERT INTO misconceptions (id, user_id, topic, kind, description, key, detected_at) "
+             "VALUES ($1, $2, 'Thermodynamics', 'repeated_option', 'Picks heat for work', 'k-other', "
+             "'2026-12-07T09:00:00Z')",
+             (const char *const[]){mid, c.owner}, 2);
+    assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS + 120000, &out, &err), EM_OK);
+    assert_string_not_equal(json_string_value(json_object_get(out, "activity")), "misconception");
+    json_decref(out);
+    id_uuid7(mid);
+    area_run(d,
+             "INSERT INTO misconceptions (id, user_id, topic, kind, description, key, detected_at) "
+             "VALUES ($1, $2, 'Cells', 'repeated_option', 'Takes meiosis for mitosis', 'k-cells', "
+             "'2026-12-07T09:30:00Z')",
+             (const char *const[]){mid, c.owner}, 2);
+    assert_int_equal(autopilot_session_next(d, &c.p_owner, sid, NOW_MS + 180000, &out, &err), EM_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "activity")), "misconception");
+    assert_string_equal(json_string_value(json_object_get(out, "topic")), "Cells");
+    json_decref(out);
     /* only the student drives it */
     assert_int_equal(autopilot_session_next(d, &c.p_tutor, sid, NOW_MS, &out, &err), EM_E_NOT_FOUND);
     assert_int_equal(autopilot_session_next(d, &c.p_stranger, sid, NOW_MS, &out, &err), EM_E_NOT_FOUND);
