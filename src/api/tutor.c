@@ -301,6 +301,17 @@ void api_tutor_stream(http_req *req, http_res *res)
     ask *a = parse(req, res);
     if (a == NULL)
         return;
+    /* a session that is not the caller's is refused before the stream starts */
+    db *d = NULL;
+    em_error err = {0};
+    int rc = dbpool_get(c->db, &d, &err);
+    if (rc == EM_OK)
+        rc = tutor_session_check(d, &a->who, a->session_id, &err);
+    if (rc != EM_OK) {
+        api_error(res, rc, &err);
+        ask_free(a);
+        return;
+    }
     http_stream_options o = {.heartbeat_ms = TUTOR_HEARTBEAT_MS};
     a->stream = http_res_stream(req, res, 200, "application/x-ndjson", &o);
     (void)http_stream_json(a->stream, json_pack("{s:s, s:s, s:s}", "type", "start", "engine", c->llm->name,

@@ -123,9 +123,9 @@ static int validate(const plan_input *in, em_error *err)
 {
     if (!civil_valid(in->today) || in->today.year > CIVIL_YEAR_MAX - 30)
         return invalid(err, "today is not a date");
-    if (!civil_valid(in->exam) || in->exam.year > CIVIL_YEAR_MAX - 30)
+    if (!civil_valid(in->exam))
         return invalid(err, "the exam date is not a date");
-    if (civil_days_between(in->today, in->exam) > PLAN_MAX_DAYS)
+    if (in->exam.year > CIVIL_YEAR_MAX - 30 || civil_days_between(in->today, in->exam) > PLAN_MAX_DAYS)
         return invalid(err, "the exam is more than ten years away");
     if (in->daily_minutes < 1 || in->daily_minutes > PLAN_DAY_MINUTES)
         return invalid(err, "the daily budget must be 1 to 1440 minutes");

@@ -1273,6 +1273,9 @@ static int read_answers(const stored_quiz *q, const json_t *fields, answer_in *i
         return em_error_set(err, EM_E_INVAL, "answers must be an array of {question_id, answer, seconds}");
     if (json_array_size(answers) > q->n)
         return em_error_set(err, EM_E_INVAL, "the quiz has %zu questions", q->n);
+    /* a quiz is submitted once: an empty submission would close it unanswered */
+    if (json_array_size(answers) == 0)
+        return em_error_set(err, EM_E_INVAL, "answers must hold at least one answer");
     for (size_t i = 0; i < json_array_size(answers); i++) {
         json_t *a = json_array_get(answers, i);
         const char *qid = json_string_value(json_object_get(a, "question_id"));

@@ -80,6 +80,18 @@ static int session_load(db *d, const principal *who, const char *session_id, ses
     return rc;
 }
 
+int tutor_session_check(db *d, const principal *who, const char *session_id, em_error *err)
+{
+    if (session_id == NULL)
+        return EM_OK;
+    char owner[37];
+    char **ids = NULL;
+    size_t n = 0;
+    int rc = session_materials(d, who, session_id, true, owner, &ids, &n, err);
+    session_ids_free(ids, n);
+    return rc;
+}
+
 static void session_part_cleanup(session_part *sp)
 {
     session_ids_free(sp->ids, sp->n_ids);

@@ -46,6 +46,12 @@ typedef struct tutor_request {
  * EM_E_INVAL with a message safe to show. */
 int tutor_request_check(const tutor_request *rq, em_error *err);
 
+/* Whether `who` may ask in session_id (NULL: no session, EM_OK): EM_OK, or
+ * EM_E_NOT_FOUND "no such session", as tutor_ask would find. A stream checks
+ * it before it starts, so that a wrong session is a 404, not an error line
+ * inside a 200. */
+int tutor_session_check(db *d, const principal *who, const char *session_id, em_error *err);
+
 /* Answer rq for `who` through sink. Timings in *out include loading the
  * passages (retrieval_ms). EM_E_NOT_FOUND "no such session" / "no such
  * material", EM_E_INVAL for a material not ready, EM_E_CANCELED when the sink

@@ -4,7 +4,8 @@
  * manual): every streamed line is a JSON object with a type, the first is
  * "start", the deltas put together are the explain route's answer and the
  * citations the same; refusals; the 400s of bad bodies; another student's
- * materials and sessions are 404 (an "error" line in the stream); a material
+ * materials are 404 (an "error" line in the stream) and sessions 404 (before
+ * the stream starts); a material
  * not ready; a client that leaves. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -311,7 +312,8 @@ static void api_tutor_other_students_materials(void **state)
     const char *sess =
         "{\"question\":\"What makes ATP?\",\"session_id\":\"01900000-0000-7000-8000-00000000dead\"}";
     call_error(t, "POST", "/api/tutor/explain", WHO_STUDENT2, sess, 404, "not_found");
-    expect_error_line(t, WHO_STUDENT2, sess, "not_found");
+    /* refused before the stream starts: a 404, not an error line in a 200 */
+    call_error(t, "POST", "/api/tutor/stream", WHO_STUDENT2, sess, 404, "not_found");
     call_error(t, "POST", "/api/tutor/explain", WHO_STUDENT,
                "{\"question\":\"x\",\"material_ids\":[\"nope\"]}", 404, "not_found");
 }
@@ -427,7 +429,7 @@ static void api_tutor_session(void **state)
     snprintf(body, sizeof body, "{\"question\":\"What is its pH?\",\"session_id\":\"%s\"}", sess);
     call_error(t, "POST", "/api/tutor/explain", WHO_TUTOR, body, 404, "not_found");
     call_error(t, "POST", "/api/tutor/explain", WHO_STUDENT2, body, 404, "not_found");
-    expect_error_line(t, WHO_TUTOR, body, "not_found");
+    call_error(t, "POST", "/api/tutor/stream", WHO_TUTOR, body, 404, "not_found");
     assert_int_equal(messages_of(t, sess), 8);
 }
 
