@@ -192,6 +192,7 @@ static void api_quiz_refusals_and_access(void **state)
         json_pack("{s:[{s:s, s:s}]}", "answers", "question_id", qid, "answer", big),
         json_pack("{s:[{s:s}]}", "answers", "question_id", qid),
         json_pack("{s:s}", "answers", qid),
+        json_pack("{s:[]}", "answers"), /* nothing answered: the quiz stays open */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *text = json_dumps(bad[i], JSON_COMPACT);

@@ -535,6 +535,9 @@ static void learn_plan_invalid_input(void **state)
     in.exam = D(2037, 2, 1); /* more than ten years */
     assert_int_equal(refuse(&in, &why, &err), EM_E_INVAL);
     assert_string_equal(err.msg, "the exam is more than ten years away");
+    in.exam = D(9999, 12, 31); /* a date, past the planner's years */
+    assert_int_equal(refuse(&in, &why, &err), EM_E_INVAL);
+    assert_string_equal(err.msg, "the exam is more than ten years away");
     in = base;
     in.weekdays = 0x80;
     assert_int_equal(refuse(&in, &why, &err), EM_E_INVAL);
