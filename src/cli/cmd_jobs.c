@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/jobs_table.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -31,6 +32,33 @@ static const char usage[] =
     "           (an extraction's material is marked failed)\n"
     "  enqueue  add jobs of KIND (COUNT of them, default 1); prints the id of one,\n"
     "           or the count of many, committed N at a time (default: all at once)\n";
+
+/* Whether a worker of this application runs jobs of `kind`. */
+static bool known_kind(const char *kind)
+{
+    job_kind kinds[JOBS_TABLE_MAX];
+    size_t n = jobs_table_kinds(kinds, JOBS_TABLE_MAX, NULL);
+    for (size_t i = 0; i < n && i < JOBS_TABLE_MAX; i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return true;
+    return false;
+}
+
+/* The kinds a worker runs, comma-separated (static storage). */
+static const char *kind_names(void)
+{
+    static char names[1024];
+    job_kind kinds[JOBS_TABLE_MAX];
+    size_t n = jobs_table_kinds(kinds, JOBS_TABLE_MAX, NULL), used = 0;
+    names[0] = '\0';
+    for (size_t i = 0; i < n && i < JOBS_TABLE_MAX && used < sizeof names; i++) {
+        int w = snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? ", " : "", kinds[i].kind);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return names;
+}
 
 static json_t *info_json(const job_info *j)
 {
@@ -129,6 +157,9 @@ int cmd_jobs(int argc, char **argv)
         return cli_usage_error("jobs", "%s needs %s", action, strcmp(action, "enqueue") == 0 ? "a KIND" : "a job ID");
     if (optind + (needs_arg ? 2 : 1) < argc)
         return cli_usage_error("jobs", "unexpected argument '%s'", argv[optind + (needs_arg ? 2 : 1)]);
+    if (strcmp(action, "enqueue") == 0 && !known_kind(arg))
+        return cli_usage_error("jobs", "unknown job kind '%s' (no worker would run it): expected one of %s",
+                               arg, kind_names());
     if (status != NULL && strcmp(status, "queued") != 0 && strcmp(status, "running") != 0 &&
         strcmp(status, "succeeded") != 0 && strcmp(status, "failed") != 0 && strcmp(status, "dead") != 0)
         return cli_usage_error("jobs", "--status must be queued, running, succeeded, failed or dead");

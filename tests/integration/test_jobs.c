@@ -75,6 +75,12 @@ static void jobs_two_workers_drain_exactly_once(void **state)
     it_backend b;
     it_backend_setup(&b, IT_PG(state));
     char *out = NULL;
+    /* a kind no worker runs is refused, naming the kinds there are */
+    const char *unknown[] = {"x", "jobs", "enqueue", "nosuchkind", NULL};
+    assert_int_equal(it_run(unknown, &b, NULL, &out), 2);
+    assert_non_null(strstr(out, "unknown job kind 'nosuchkind'"));
+    assert_non_null(strstr(out, "extraction"));
+    free(out);
     const char *argv[] = {"x", "jobs", "enqueue", "system.noop", "--count", "10000", NULL};
     assert_int_equal(it_run(argv, &b, NULL, &out), 0);
     assert_non_null(strstr(out, "enqueued 10000 jobs"));
