@@ -193,8 +193,29 @@ static int letter_form(const char *s, size_t n, size_t *rest /* OUT */)
     return s[at] - 'a';
 }
 
+/* The one option whose stemmed words (grade_normalize) are those of text
+ * v: "entries" names the option "entry"; -1 for none, or for two. */
+static int option_stemmed(const grade_key *k, view v)
+{
+    char given[GRADE_NORM_MAX], opt[GRADE_NORM_MAX];
+    if (grade_normalize(v.s + v.pos, v.end - v.pos, given, sizeof given) == 0)
+        return -1;
+    int found = -1;
+    for (size_t i = 0; i < k->n_options; i++) {
+        grade_normalize(k->options[i], strlen(k->options[i]), opt, sizeof opt);
+        if (strcmp(given, opt) != 0)
+            continue;
+        if (found >= 0)
+            return -1;
+        found = (int)i;
+    }
+    return found;
+}
+
 /* The option the text v names: an option's whole text first, then a letter
- * form (alone, or followed by that same option's text); -1 for none. */
+ * form (alone, or followed by that same option's text), then the one option
+ * with the same stemmed words (plurals, case and punctuation aside); -1 for
+ * none. */
 static int option_named(const grade_key *k, view v)
 {
     for (size_t i = 0; i < k->n_options; i++) {
@@ -209,7 +230,7 @@ static int option_named(const grade_key *k, view v)
     size_t rest;
     int l = letter_form(buf, n, &rest);
     if (l < 0 || (size_t)l >= k->n_options)
-        return -1;
+        return option_stemmed(k, v);
     if (rest == n)
         return l;
     const char *o = k->options[l];

@@ -1,11 +1,12 @@
 /* grade: whether a student's quiz answer is right, and one sentence saying so.
  *
- * Three kinds of question. A multiple choice answer is exact: the option's
- * letter ("B", "b", "(b)", "B)", "b.") or its full text, case (ASCII),
- * surrounding white space, runs of white space inside and one final period
- * aside; an answer that names no option is not an error but "not one of the
- * options". A true/false answer is "true", "t", "yes" or "y", or "false",
- * "f", "no" or "n", in any case. A short answer is compared word by word on
+ * Three kinds of question. A multiple choice answer names one option: the
+ * option's letter ("B", "b", "(b)", "B)", "b.") or its full text, case
+ * (ASCII), surrounding white space, runs of white space inside and one final
+ * period aside, or else the one option with the same stemmed words
+ * (grade_normalize: "entries" names "entry"; no typo allowed); an answer
+ * that names no option is not an error but "not one of the options". A true/false answer is "true", "t",
+ * "yes" or "y", or "false", "f", "no" or "n", in any case. A short answer is compared word by word on
  * core/words' Snowball stems, so case, punctuation and plurals do not
  * matter: every content word of the key must be in the answer (in any
  * order), allowing one typo in a word of 4 or more letters, or a synonym

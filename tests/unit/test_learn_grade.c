@@ -319,6 +319,31 @@ static void grade_choice_by_text(void **state)
     assert_true(r.correct);
 }
 
+/* An option's text in another form of its words (plural, singular: the
+ * same Snowball stems) names it, unless two options share the stems. */
+static void grade_choice_by_stems(void **state)
+{
+    (void)state;
+    const char *git[] = {"entry", "commits", "branch", "merge request"};
+    grade_key k = {GRADE_CHOICE, "entry", git, 4, NULL, 0};
+    grade_result r = grade_ok(&k, "entries");
+    assert_true(r.correct);
+    assert_int_equal(r.option, 0);
+    r = grade_ok(&k, "Commit");
+    assert_false(r.correct);
+    assert_int_equal(r.option, 1);
+    assert_int_equal(grade_ok(&k, "merge requests").option, 3);
+    assert_int_equal(grade_ok(&k, "branches.").option, 2);
+    /* "Pari" has the stem of "Paris" */
+    grade_key paris = {GRADE_CHOICE, "Paris", capitals, 4, NULL, 0};
+    assert_true(grade_ok(&paris, "Pari").correct);
+    /* two options with the same stems: the text names neither */
+    const char *twins[] = {"organ", "organs", "tissue", "cell"};
+    grade_key t = {GRADE_CHOICE, "organ", twins, 4, NULL, 0};
+    assert_int_equal(grade_ok(&t, "organ").option, 0); /* the exact text still names its option */
+    assert_int_equal(grade_ok(&t, "Organ's").option, -1);
+}
+
 static void grade_choice_wrong(void **state)
 {
     (void)state;
@@ -336,7 +361,7 @@ static void grade_choice_no_option(void **state)
 {
     (void)state;
     grade_key k = {GRADE_CHOICE, "Paris", capitals, 4, NULL, 0};
-    const char *none[] = {"E", "Rome", "Pari", "B) London", "B Paris", "option b", "bb", "(b", "."};
+    const char *none[] = {"E", "Rome", "Par", "B) London", "B Paris", "option b", "bb", "(b", "."};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         grade_result r = grade_ok(&k, none[i]);
         if (r.correct || r.option != -1)
@@ -620,6 +645,7 @@ int main(void)
         cmocka_unit_test(grade_short_long_words),
         cmocka_unit_test(grade_choice_by_letter),
         cmocka_unit_test(grade_choice_by_text),
+        cmocka_unit_test(grade_choice_by_stems),
         cmocka_unit_test(grade_choice_wrong),
         cmocka_unit_test(grade_choice_no_option),
         cmocka_unit_test(grade_choice_text_before_letter),
