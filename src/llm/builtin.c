@@ -62,6 +62,20 @@ static const char *separator(const answer *a, size_t i)
     return "\n\n";
 }
 
+/* What joins quote i to the one before it in a citation's quote, which
+ * shows the passage's own words: the answer's separator when the two are
+ * next to each other in the passage (white space apart), " … " when words of
+ * the passage were left out between them. */
+static const char *quote_separator(const answer *a, size_t i, const char *sep)
+{
+    const answer_quote *prev = &a->quotes[i - 1], *cur = &a->quotes[i];
+    size_t prev_end = prev->offset + prev->len;
+    /* sentences of one paragraph or a paragraph break apart: at most a few
+       bytes of white space between them */
+    bool next_to = cur->offset >= prev_end && cur->offset - prev_end <= 3 && !prev->truncated;
+    return next_to ? sep : " \xe2\x80\xa6 ";
+}
+
 static bool emit_delta(const llm_sink *sink, const char *sep, const char *text)
 {
     size_t ls = strlen(sep), lt = strlen(text);
@@ -92,7 +106,7 @@ static int write_answer(const llm_source *src, const answer *a, const llm_sink *
             break;
         }
         if (i > 0 && a->quotes[i - 1].passage == qt->passage)
-            (void)buf_append_str(&quote, sep);
+            (void)buf_append_str(&quote, quote_separator(a, i, sep));
         (void)buf_append_str(&quote, qt->text); /* past the cap the quote is cut: it is a reminder */
         bool last_of_passage = i + 1 == a->n_quotes || a->quotes[i + 1].passage != qt->passage;
         if (!last_of_passage)

@@ -146,6 +146,32 @@ static void llm_builtin_deltas_make_the_answer(void **state)
     retrieve_index_free(bio);
 }
 
+/* A citation quotes the passage's own words: sentences the answer takes
+ * from one passage with others left out between them are joined by " … ",
+ * never run together as if the passage said them in a row. */
+static void llm_builtin_quote_marks_what_it_leaves_out(void **state)
+{
+    (void)state;
+    static const doc plants[] = {
+        {"Leaves", 4,
+         "Photosynthesis makes glucose from light. Farmers sell the crops at markets in town. "
+         "Photosynthesis needs chlorophyll and light."},
+    };
+    retrieve_index *ix = index_of("m-plants", plants, 1);
+    llm_source src[] = {{"m-plants", "Plants", ix}};
+    seen s = {0};
+    llm_explain_result r;
+    assert_int_equal(explain(src, 1, "What does photosynthesis make and what does photosynthesis need?", NULL,
+                             0, false, &s, &r),
+                     EM_OK);
+    assert_true(r.answerable);
+    assert_null(strstr(s.answer, "Farmers"));
+    assert_string_equal(s.events[s.n_events - 1],
+                        "C1:m-plants|Plants|Leaves|4-5|Photosynthesis makes glucose from light. \xe2\x80\xa6 "
+                        "Photosynthesis needs chlorophyll and light.");
+    retrieve_index_free(ix);
+}
+
 /* Citations are numbered 1, 2, ... in the order the answer uses them, each
  * right after the sentences it covers. */
 static void llm_builtin_citations_in_order(void **state)
@@ -317,6 +343,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(llm_builtin_deltas_make_the_answer),
+        cmocka_unit_test(llm_builtin_quote_marks_what_it_leaves_out),
         cmocka_unit_test(llm_builtin_citations_in_order),
         cmocka_unit_test(llm_builtin_best_material_answers),
         cmocka_unit_test(llm_builtin_refuses_off_subject),
