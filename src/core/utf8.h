@@ -53,4 +53,13 @@ size_t utf8_cut(const char *s, size_t len, size_t n);
  * whole character or on bytes no continuation could make valid. */
 size_t utf8_complete(const char *s, size_t n);
 
+/* ---- legacy 8-bit text ---- */
+
+/* The code point of byte c in Windows-1252, the encoding of most 8-bit
+ * text (it is ISO-8859-1 with printable characters in 0x80..0x9F, which
+ * HTML also reads character references of): c itself below 0x80 and from
+ * 0xA0, the Windows-1252 character in 0x80..0x9F, U+FFFD for the five
+ * bytes it leaves undefined. */
+uint32_t utf8_cp1252_code_point(unsigned char c);
+
 #endif

@@ -184,6 +184,23 @@ static void core_utf8_cut(void **state)
     assert_int_equal(utf8_cut("\x80\x80", 2, 1), 0);
 }
 
+/* Windows-1252: ASCII and Latin-1 as they are, its own characters in
+ * 0x80..0x9F (the euro sign, curly quotes, dashes), U+FFFD for its holes. */
+static void core_utf8_cp1252(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_cp1252_code_point('A'), 'A');
+    assert_int_equal(utf8_cp1252_code_point(0xe9), 0xe9); /* e acute */
+    assert_int_equal(utf8_cp1252_code_point(0xa0), 0xa0);
+    assert_int_equal(utf8_cp1252_code_point(0x80), 0x20ac);
+    assert_int_equal(utf8_cp1252_code_point(0x93), 0x201c);
+    assert_int_equal(utf8_cp1252_code_point(0x96), 0x2013);
+    assert_int_equal(utf8_cp1252_code_point(0x9f), 0x178);
+    const unsigned char holes[] = {0x81, 0x8d, 0x8f, 0x90, 0x9d};
+    for (size_t i = 0; i < sizeof holes; i++)
+        assert_int_equal(utf8_cp1252_code_point(holes[i]), UTF8_REPLACEMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +209,7 @@ int main(void)
         cmocka_unit_test(core_utf8_validate_reports_first_bad_byte),
         cmocka_unit_test(core_utf8_count),
         cmocka_unit_test(core_utf8_cut),
+        cmocka_unit_test(core_utf8_cp1252),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
