@@ -230,12 +230,16 @@ static bool read_json_upload(http_req *req, http_res *res, upload *u)
     }
     json_t *format = json_object_get(u->json, "format");
     const char *fmt = json_string_value(format);
-    if (format != NULL && (fmt == NULL || (strcmp(fmt, "markdown") != 0 && strcmp(fmt, "text") != 0))) {
-        http_res_error(res, 422, "validation_error", "format must be \"markdown\" or \"text\"");
+    if (format != NULL && (fmt == NULL || (strcmp(fmt, "markdown") != 0 && strcmp(fmt, "text") != 0 &&
+                                           strcmp(fmt, "html") != 0))) {
+        http_res_error(res, 422, "validation_error", "format must be \"markdown\", \"text\" or \"html\"");
         return false;
     }
-    /* The format only tells Markdown from plain text; the content decides the rest. */
-    u->filename = fmt != NULL && strcmp(fmt, "markdown") == 0 ? "text.md" : "text.txt";
+    /* The format is a name's hint (Markdown, plain text or a page); the content decides the rest. */
+    u->filename = fmt == NULL                    ? "text.txt"
+                  : strcmp(fmt, "markdown") == 0 ? "text.md"
+                  : strcmp(fmt, "html") == 0     ? "text.html"
+                                                 : "text.txt";
     json_t *ws = json_object_get(u->json, "worksheet");
     if (ws != NULL && !json_is_boolean(ws)) {
         http_res_error(res, 422, "validation_error", "worksheet must be true or false");

@@ -11,9 +11,11 @@
 #include <assert.h>
 #include <magic.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "content/html.h"
 #include "core/ascii.h"
 #include "core/log.h"
 #include "core/utf8.h"
@@ -75,6 +77,7 @@ const char *content_type_name(content_type t)
     case CONTENT_PDF: return "pdf";
     case CONTENT_TEXT: return "text";
     case CONTENT_MARKDOWN: return "markdown";
+    case CONTENT_HTML: return "html";
     case CONTENT_UNSUPPORTED: break;
     }
     return "unsupported";
@@ -82,9 +85,8 @@ const char *content_type_name(content_type t)
 
 /* ---- checks of our own ---- */
 
-/* Valid UTF-8 (after an optional BOM) with no control bytes other than tab,
- * line ends, vertical tab and form feed. */
-bool sniff_text_piece(const void *data, size_t len)
+/* No control bytes other than tab, line ends, vertical tab and form feed. */
+bool sniff_text_piece_8bit(const void *data, size_t len)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < len; i++) {
@@ -92,7 +94,22 @@ bool sniff_text_piece(const void *data, size_t len)
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
             return false;
     }
-    return utf8_validate(data, len, NULL);
+    return true;
+}
+
+/* The same, and valid UTF-8 (after an optional BOM). */
+bool sniff_text_piece(const void *data, size_t len)
+{
+    return sniff_text_piece_8bit(data, len) && utf8_validate(data, len, NULL);
+}
+
+bool sniff_mime_8bit(const char *mime)
+{
+    const char *cs = mime != NULL ? strstr(mime, "charset=") : NULL;
+    if (cs == NULL)
+        return false;
+    cs += 8;
+    return ascii_casecmp(cs, "utf-8") != 0 && ascii_casecmp(cs, "us-ascii") != 0;
 }
 
 /* The whole text, after a byte order mark if there is one. */
@@ -176,6 +193,16 @@ static void copy_mime(char *mime, size_t mime_len, const char *s, size_t n)
     mime[n] = '\0';
 }
 
+/* "; charset=..." of libmagic's answer found, after mime (cut to fit). */
+static void append_charset(char *mime, size_t mime_len, const char *found)
+{
+    const char *cs = strstr(found, "charset=");
+    if (mime == NULL || mime_len == 0 || cs == NULL)
+        return;
+    size_t at = strlen(mime);
+    snprintf(mime + at, mime_len - at, "%s%s", at > 0 && mime[at - 1] == ' ' ? "" : "; ", cs);
+}
+
 int sniff_content(const void *data, size_t len, const char *filename_hint, content_type *type /* OUT */,
                   char *mime, size_t mime_len, em_error *err)
 {
@@ -208,13 +235,24 @@ int sniff_content(const void *data, size_t len, const char *filename_hint, conte
         return EM_OK;
     }
     bool textual = strncmp(mtype, "text/", 5) == 0 || strcmp(mtype, "application/octet-stream") == 0;
-    if (!textual || !is_utf8_text(p, len)) {
-        /* Text in another encoding keeps its charset: "text/plain;
-         * charset=iso-8859-1" says why it was refused. */
+    bool utf8 = textual && is_utf8_text(p, len);
+    /* text in another encoding: only what libmagic itself calls text */
+    bool eight_bit = !utf8 && strncmp(mtype, "text/", 5) == 0 && sniff_text_piece_8bit(p, len);
+    if (!utf8 && !eight_bit) {
         if (strncmp(mtype, "text/", 5) == 0)
             copy_mime(mime, mime_len, found, strlen(found));
         else
             copy_mime(mime, mime_len, mtype, strlen(mtype));
+        return EM_OK;
+    }
+    if (strcmp(mtype, "text/html") == 0 || html_looks_like((const char *)p, len) ||
+        (filename_hint != NULL &&
+         (ends_with_ci(filename_hint, ".html") || ends_with_ci(filename_hint, ".htm") ||
+          ends_with_ci(filename_hint, ".xhtml")))) {
+        *type = CONTENT_HTML;
+        copy_mime(mime, mime_len, "text/html", 9);
+        if (eight_bit) /* "text/html; charset=iso-8859-1": read as 8-bit */
+            append_charset(mime, mime_len, found);
         return EM_OK;
     }
     bool md;
@@ -231,5 +269,7 @@ int sniff_content(const void *data, size_t len, const char *filename_hint, conte
         copy_mime(mime, mime_len, "text/markdown", 13);
     else
         copy_mime(mime, mime_len, "text/plain", 10);
+    if (eight_bit)
+        append_charset(mime, mime_len, found);
     return EM_OK;
 }

@@ -154,3 +154,16 @@ uint32_t utf8_cp1252_code_point(unsigned char c)
     };
     return c >= 0x80 && c < 0xa0 ? high[c - 0x80] : c;
 }
+
+size_t utf8_from_cp1252(const char *in, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c < 0x80)
+            out[o++] = (char)c;
+        else
+            o += utf8_encode(utf8_cp1252_code_point(c), out + o);
+    }
+    return o;
+}

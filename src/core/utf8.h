@@ -62,4 +62,8 @@ size_t utf8_complete(const char *s, size_t n);
  * bytes it leaves undefined. */
 uint32_t utf8_cp1252_code_point(unsigned char c);
 
+/* Windows-1252 text in[0..n) as UTF-8 into out, which holds at least 3 * n
+ * bytes (no character takes more); returns the length written. */
+size_t utf8_from_cp1252(const char *in, size_t n, char *out /* OUT */);
+
 #endif

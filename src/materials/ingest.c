@@ -6,12 +6,14 @@
 
 #include "content/chunk.h"
 #include "content/doctext.h"
+#include "content/html.h"
 #include "content/pdf.h"
 #include "content/terms.h"
 #include "content/topics.h"
 #include "content/worksheet.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "materials/material.h"
 
 /* Whether a failure comes from the file (fail the material) rather than from
@@ -41,6 +43,10 @@ static void write_progress(void *ctx, int pages_done, int pages_total)
         log_msg(LOG_DEBUG, "material %s: progress not recorded: %s", w->material_id, err.msg);
 }
 
+/* Room for a page's title made its heading (content/html.h), past three
+ * times the page. */
+#define HTML_TITLE_ROOM 4096
+
 static int extract(db *d, const material *m, const void *data, size_t len, const ingest_options *o,
                    deadline *dl, doc_text *doc, em_error *err)
 {
@@ -59,7 +65,29 @@ static int extract(db *d, const material *m, const void *data, size_t len, const
         };
         return pdf_extract(data, len, &po, doc, err);
     }
-    int rc = doc_text_from_plain_until(data, len, strcmp(m->kind, "markdown") == 0, dl, doc, err);
+    /* A text that is not UTF-8 throughout was taken as 8-bit text
+       (materials/submit.c), read as Windows-1252; an HTML page is read as
+       the Markdown written of it (its MIME type says it is one). */
+    const char *text = data;
+    size_t n = len;
+    char *utf8 = NULL;
+    int rc = EM_OK;
+    if (!utf8_validate(text, n, NULL)) {
+        utf8 = em_malloc(3 * n + 1);
+        n = utf8_from_cp1252(text, n, utf8);
+        text = utf8;
+    }
+    buf md;
+    buf_init(&md, 3 * n + HTML_TITLE_ROOM);
+    if (m->mime != NULL && strncmp(m->mime, "text/html", 9) == 0) {
+        rc = html_to_markdown(text, n, dl, &md, err);
+        text = md.data != NULL ? md.data : "";
+        n = md.len;
+    }
+    if (rc == EM_OK)
+        rc = doc_text_from_plain_until(text, n, strcmp(m->kind, "markdown") == 0, dl, doc, err);
+    buf_cleanup(&md);
+    free(utf8);
     if (rc == EM_OK && o->progress != NULL)
         o->progress(o->progress_ctx, 1, 1);
     return rc;

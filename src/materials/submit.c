@@ -110,9 +110,13 @@ static int scan(const submit_input *in, bool text, char sha[65], em_error *err)
         size_t whole = at < in->len ? utf8_complete((const char *)piece, have) : have;
         /* The byte order mark was judged by sniff_content. */
         size_t skip = at == n && whole >= 3 && memcmp(piece, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-        if (text && !sniff_text_piece(piece + skip, whole - skip))
+        /* text in UTF-8, or in an 8-bit encoding read as Windows-1252 when it
+           is not UTF-8 throughout (materials/ingest.c): control bytes are
+           what is not text */
+        if (text && !sniff_text_piece_8bit(piece + skip, whole - skip))
             rc = em_error_set(err, EM_E_UNSUPPORTED,
-                              "the text is not UTF-8 throughout (a bad piece near byte %zu): upload it in UTF-8",
+                              "the text holds control characters (near byte %zu): upload plain text, "
+                              "Markdown or HTML",
                               at - n);
         carry = have - whole;
         memmove(piece, piece + whole, carry);
@@ -280,9 +284,12 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
         return rc;
     if (type == CONTENT_UNSUPPORTED)
         return em_error_set(err, EM_E_UNSUPPORTED,
-                            "unsupported file type %s: upload a PDF, plain text or Markdown file",
+                            "unsupported file type %s: upload a PDF, plain text, Markdown or HTML file",
                             out->mime[0] ? out->mime : "(unknown)");
-    snprintf(out->kind, sizeof out->kind, "%s", content_type_name(type));
+    /* an HTML page is read as the Markdown written of it (content/html.h);
+       its MIME type, text/html, tells ingestion to write it */
+    snprintf(out->kind, sizeof out->kind, "%s",
+             content_type_name(type == CONTENT_HTML ? CONTENT_MARKDOWN : type));
 
     char filename[256] = "";
     const char *base = in->filename != NULL ? base_name(in->filename) : NULL;

@@ -339,6 +339,69 @@ static void api_materials_upload_multipart(void **state)
     assert_int_equal(t->wakes, 3);
 }
 
+/* A saved web page and a text in Latin-1 are read as the reader sees them:
+ * the page's headings are its sections, without its navigation; the 8-bit
+ * text's letters are the letters it meant. */
+static void api_materials_upload_pages_and_8bit_text(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    static const char page[] =
+        "<!DOCTYPE html><html><head><title>Cells &amp; tissues</title><style>h1{}</style></head><body>"
+        "<div class=\"navheader\"><a href=\"prev.html\">Prev</a></div>"
+        "<h1>Cells</h1><p>Cells are the units of life. Each cell has a membrane.</p>"
+        "<h2>1.1. The nucleus</h2><p>The nucleus holds the <b>DNA</b> of the cell.</p>"
+        "<h2>1.2. Mitochondria</h2><p>Mitochondria make ATP &ndash; the cell&rsquo;s energy.</p>"
+        "</body></html>";
+    part parts[] = {{"file", "cells.html", page, sizeof page - 1}};
+    http_fake *f = upload_parts(t, WHO_STUDENT, parts, 1);
+    expect_status(f, 202);
+    json_t *j = fake_json(f);
+    assert_string_equal(jstr(j, "kind"), "markdown");
+    assert_string_equal(jstr(j, "mime"), "text/html");
+    char id[MATERIAL_ID_LEN + 1];
+    snprintf(id, sizeof id, "%s", jstr(j, "id"));
+    json_decref(j);
+    http_fake_free(f);
+    ingest_ready(t, id);
+    json_t *m = get_material(t, WHO_STUDENT, id);
+    assert_string_equal(jstr(m, "status"), "ready");
+    json_t *sections = json_object_get(m, "sections");
+    assert_int_equal(json_array_size(sections), 3);
+    assert_string_equal(jstr(json_array_get(sections, 0), "title"), "Cells");
+    assert_string_equal(jstr(json_array_get(sections, 1), "title"), "1.1. The nucleus");
+    assert_string_equal(jstr(json_array_get(sections, 2), "title"), "1.2. Mitochondria");
+    json_decref(m);
+    json_t *hits = call_json(t, "GET", "/api/search?q=energy", WHO_STUDENT, NULL, 200);
+    char *text = json_dumps(hits, 0);
+    assert_non_null(strstr(text, "Mitochondria make ATP \u2013 the cell\u2019s "));
+    assert_null(strstr(text, "Prev"));
+    free(text);
+    json_decref(hits);
+
+    static const char latin1[] = "1 Caf\xe9 culture\n\nThe caf\xe9 serves cr\xe8me br\xfbl\xe9"
+                                 "e and \x93"
+                                 "fresh\x94 bread.\n";
+    part text_part[] = {{"file", "menu.txt", latin1, sizeof latin1 - 1}};
+    f = upload_parts(t, WHO_STUDENT, text_part, 1);
+    expect_status(f, 202);
+    j = fake_json(f);
+    assert_string_equal(jstr(j, "kind"), "text");
+    snprintf(id, sizeof id, "%s", jstr(j, "id"));
+    json_decref(j);
+    http_fake_free(f);
+    ingest_ready(t, id);
+    m = get_material(t, WHO_STUDENT, id);
+    assert_string_equal(jstr(m, "status"), "ready");
+    assert_string_equal(jstr(json_array_get(json_object_get(m, "sections"), 0), "title"),
+                        "1 Caf\u00e9 culture");
+    json_decref(m);
+    hits = call_json(t, "GET", "/api/search?q=bread", WHO_STUDENT, NULL, 200);
+    text = json_dumps(hits, JSON_ENSURE_ASCII);
+    assert_non_null(strstr(text, "cr\\u00E8me br\\u00FBl\\u00E9e and \\u201Cfresh\\u201D "));
+    free(text);
+    json_decref(hits);
+}
+
 /* Every refused upload: its status and code, and nothing stored, no row, no
  * job, no worker woken. */
 static void api_materials_upload_refused(void **state)
@@ -838,10 +901,15 @@ static void api_materials_review_setting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_materials_upload_json_text), API_BOTH(api_materials_upload_multipart),
-        API_BOTH(api_materials_upload_refused),   API_BOTH(api_materials_list_pages),
-        API_BOTH(api_materials_visibility),       API_BOTH(api_materials_delete_removes_everything),
-        API_BOTH(api_materials_signed_download),  API_BOTH(api_materials_upload_limits),
+        API_BOTH(api_materials_upload_json_text),
+        API_BOTH(api_materials_upload_multipart),
+        API_BOTH(api_materials_upload_pages_and_8bit_text),
+        API_BOTH(api_materials_upload_refused),
+        API_BOTH(api_materials_list_pages),
+        API_BOTH(api_materials_visibility),
+        API_BOTH(api_materials_delete_removes_everything),
+        API_BOTH(api_materials_signed_download),
+        API_BOTH(api_materials_upload_limits),
         API_BOTH(api_materials_review_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

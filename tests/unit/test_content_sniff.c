@@ -129,17 +129,49 @@ static void content_sniff_plain_text(void **state)
     assert_int_equal(s.type, CONTENT_TEXT);
 }
 
-static void content_sniff_not_utf8(void **state)
+/* Text libmagic names in an 8-bit encoding is text (read later as
+ * Windows-1252), its charset kept in the MIME type; UTF-16 and text with
+ * control bytes are not. */
+static void content_sniff_8bit_text(void **state)
 {
     (void)state;
     sniffed s = sniff_str("Caf\xe9 au lait, cr\xe8me br\xfbl\xe9"
                           "e et g\xe2teau.\n",
                           "menu.txt");
-    assert_int_equal(s.type, CONTENT_UNSUPPORTED);
-    assert_true(strncmp(s.mime, "text/plain", 10) == 0);
+    assert_int_equal(s.type, CONTENT_TEXT);
+    assert_true(strncmp(s.mime, "text/plain; charset=", 20) == 0);
+    assert_true(sniff_mime_8bit(s.mime));
+    assert_false(sniff_mime_8bit("text/plain"));
+    assert_false(sniff_mime_8bit("text/plain; charset=utf-8"));
+    assert_false(sniff_mime_8bit("text/plain; charset=us-ascii"));
     static const char utf16[] = "\xff\xfeH\0e\0l\0l\0o\0\n\0";
     s = sniff(utf16, sizeof utf16 - 1, "hello.txt");
     assert_int_equal(s.type, CONTENT_UNSUPPORTED);
+    assert_true(sniff_text_piece_8bit("caf\xe9\tau lait\r\n", 14));
+    assert_false(sniff_text_piece_8bit("caf\xe9\x1b[1m", 8));
+    assert_false(sniff_text_piece("caf\xe9", 4));
+}
+
+/* Pages: by libmagic's text/html, by their start, or by their name. */
+static void content_sniff_html(void **state)
+{
+    (void)state;
+    const char *page = "<!DOCTYPE html>\n<html><head><title>Shells</title></head>\n"
+                       "<body><h1>Shells</h1><p>A shell reads commands.</p></body></html>\n";
+    sniffed s = sniff_str(page, "notes.txt");
+    assert_int_equal(s.type, CONTENT_HTML);
+    assert_string_equal(s.mime, "text/html");
+    s = sniff_str("<p>A fragment of a page, saved.</p>\n", "part.html");
+    assert_int_equal(s.type, CONTENT_HTML);
+    s = sniff_str(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML "
+        "1.0 Strict//EN\">\n<html><body><p>Caf\xe9</p></body></html>\n",
+        NULL);
+    assert_int_equal(s.type, CONTENT_HTML);
+    /* Markdown with a tag in it stays Markdown */
+    s = sniff_str("# Title\n\nSome <b>bold</b> words.\n", NULL);
+    assert_int_equal(s.type, CONTENT_MARKDOWN);
+    assert_string_equal(content_type_name(CONTENT_HTML), "html");
 }
 
 static void content_sniff_arguments(void **state)
@@ -217,7 +249,8 @@ int main(void)
         cmocka_unit_test(content_sniff_other_binaries),
         cmocka_unit_test(content_sniff_markdown),
         cmocka_unit_test(content_sniff_plain_text),
-        cmocka_unit_test(content_sniff_not_utf8),
+        cmocka_unit_test(content_sniff_8bit_text),
+        cmocka_unit_test(content_sniff_html),
         cmocka_unit_test(content_sniff_arguments),
         cmocka_unit_test(content_sniff_threads),
     };

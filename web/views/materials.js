@@ -41,7 +41,14 @@ export async function render(main, { user, signal }) {
   const listSlot = h('div', { 'aria-live': 'off' });
   const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
   const worksheet = h('input', { type: 'checkbox', id: 'upload-worksheet', name: 'worksheet' });
-  const fileInput = h('input', { type: 'file', multiple: true, hidden: true, id: 'upload-files', 'aria-label': 'Files to upload', accept: '.pdf,.txt,.md,.markdown,application/pdf,text/plain,text/markdown' });
+  const fileInput = h('input', {
+      type : 'file',
+      multiple : true,
+      hidden : true,
+      id : 'upload-files',
+      'aria-label' : 'Files to upload',
+      accept : '.pdf,.txt,.md,.markdown,.html,.htm,application/pdf,text/plain,text/markdown,text/html'
+  });
 
   function renderList() {
     const focused = document.activeElement && listSlot.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') || document.activeElement.textContent : null;
@@ -150,7 +157,7 @@ export async function render(main, { user, signal }) {
     fileInput.value = '';
   });
   const zone = h('div', { class: 'dropzone' },
-    h('p', null, 'Drop PDF, text or Markdown files here, several at once.'),
+    h('p', null, 'Drop PDF, text, Markdown or HTML files here, several at once.'),
     h('div', { class: 'actions row' },
       button('Choose files', () => fileInput.click(), { kind: 'primary' }),
       h('label', { class: 'check', for: 'upload-worksheet' }, worksheet, 'These are worksheets (questions with answers)')),
