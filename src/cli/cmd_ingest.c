@@ -25,7 +25,7 @@
 static const char usage[] =
     "Usage: exammentor ingest FILE... [--user EMAIL] [--worksheet] [--tags a,b] [--title T]\n"
     "\n"
-    "Add each FILE (PDF, plain text or Markdown; the type is read from the content)\n"
+    "Add each FILE (PDF, plain text, Markdown or HTML; the type is read from the content)\n"
     "as study material of the user, extract it, and print one line per file:\n"
     "  <material id> ready|failed <file> pages=N sections=N chunks=N topics=N questions=N\n"
     "Pending migrations are applied first. Exit status 1 when any file failed.\n"

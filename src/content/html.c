@@ -96,6 +96,13 @@ static void put_text(writer *w, const char *s, size_t n)
             w->space = true;
             continue;
         }
+        /* a no-break space (&nbsp; indents, "10&nbsp;kg") is a space to a
+           reader of the words */
+        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xa0) {
+            w->space = true;
+            i++;
+            continue;
+        }
         open_text(w);
         /* "-", "+" or "=" first on a line, "." or ")" after its first digits */
         bool opens_block = w->digits_only && (c == '-' || c == '+' || c == '=' || c == '.' || c == ')');

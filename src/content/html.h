@@ -20,7 +20,7 @@
  *
  * Character references (&amp;, &#233;, &#xE9;, and the named ones pages use
  * most) are decoded; an unknown one stays as written. Outside <pre>, runs of
- * white space are one space and the characters Markdown would read as markup
+ * white space (no-break spaces too) are one space and the characters Markdown would read as markup
  * are escaped, so the text reads as the page shows it. Malformed markup is
  * never an error: what is not a tag is text.
  *

@@ -74,7 +74,7 @@ static const char manual[] =
     "<p>Use <code>chmod</code> to change the mode &ndash; the bits r&#119;x &#x2192; 7.</p>\n"
     "<ul><li>read</li><li>write</li>\n<li>execute</li></ul>\n"
     "<pre class=\"screen\">\n$ ls -l <b>notes</b>\n-rw-r--r-- 1 me me 0 notes\n</pre>\n"
-    "<h3>Special *characters*</h3><p>a_b [c] #d 1. e &lt;tag&gt;</p>\n"
+    "<h3>&nbsp;&nbsp;Special *characters*</h3><p>a_b [c] #d 1. e &lt;tag&gt; 10&nbsp;kg</p>\n"
     "<div class=\"navfooter\">Home | Up</div></body></html>\n";
 
 static void html_headings_text_lists_code(void **state)
@@ -95,7 +95,7 @@ static void html_headings_text_lists_code(void **state)
     assert_has(text, "read");
     assert_has(text, "execute");
     assert_has(text, "$ ls -l notes\n-rw-r--r-- 1 me me 0 notes");
-    assert_has(text, "a_b [c] #d 1. e <tag>");
+    assert_has(text, "a_b [c] #d 1. e <tag> 10 kg");
     /* left out: head, style, script, navigation, comments */
     assert_lacks(text, "color");
     assert_lacks(text, "var x");
