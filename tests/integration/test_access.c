@@ -21,6 +21,7 @@ typedef struct cast {
     char doomed_id[64];   /* another session of the owner's, for DELETE */
     char plan_id[64];     /* the session's plan */
     char quiz_id[64];     /* a quiz of the owner's, not submitted */
+    char quiz_question[64]; /* its first question */
     char card_id[64];     /* a review card of the owner's */
 } cast;
 
@@ -96,7 +97,8 @@ static const endpoint endpoints[] = {
     {"POST", "/api/analyze/performance", "{\"user_id\":\"%s\"}", ARG_OWNER, true, true, true},
     {"POST", "/api/sessions/%s/autopilot/next", NULL, ARG_SESSION, true, false, false},
     /* a DELETE or a submit is called by the owner last: the others are refused while it can be */
-    {"POST", "/api/quiz/%s/submit", "{\"answers\":[]}", ARG_QUIZ, true, false, false},
+    {"POST", "/api/quiz/%s/submit", "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"mitochondria\"}]}",
+     ARG_QUIZ, true, false, false},
     {"DELETE", "/api/sessions/%s", NULL, ARG_DOOMED, true, false, false},
 };
 
@@ -136,6 +138,7 @@ static long call(const it_server *s, const it_account *as, const endpoint *e, co
         fill(body, sizeof body, e->body,
              e->arg == ARG_MATERIAL  ? c->material_id
              : e->arg == ARG_SESSION ? c->session_id
+             : e->arg == ARG_QUIZ    ? c->quiz_question
                                      : c->owner.id);
     const char *h[] = {"Content-Type: application/json", it_bearer(as, auth, sizeof auth), NULL};
     it_response r;
@@ -257,6 +260,8 @@ static void owner_practice(const it_server *s, const it_backend *b, cast *c)
     }
     json_t *j = owner_post(s, c, "/api/quiz/generate", body, 201);
     snprintf(c->quiz_id, sizeof c->quiz_id, "%s", json_string_value(json_object_get(j, "id")));
+    snprintf(c->quiz_question, sizeof c->quiz_question, "%s",
+             json_string_value(json_object_get(json_array_get(json_object_get(j, "questions"), 0), "id")));
     json_decref(j);
     snprintf(c->card_id, sizeof c->card_id, "01900000-0000-7000-8000-0000000000ca");
     char sql[512];

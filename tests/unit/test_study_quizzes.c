@@ -299,8 +299,10 @@ static void study_quiz_submit_grades_once(void **state)
     assert_true(mastered == json_real_value(json_object_get(m, "after")));
     json_decref(out);
 
-    /* once */
-    assert_int_equal(submit(d, &c.p_owner, quiz_id, "{\"answers\":[]}", NOW_MS, &out, &err), EM_E_CONFLICT);
+    /* once (nothing answered is refused before that) */
+    assert_int_equal(submit(d, &c.p_owner, quiz_id, "{\"answers\":[]}", NOW_MS, &out, &err), EM_E_INVAL);
+    snprintf(body, sizeof body, "{\"answers\":[{\"question_id\":\"%s\",\"answer\":\"Paris\"}]}", b.q_capital);
+    assert_int_equal(submit(d, &c.p_owner, quiz_id, body, NOW_MS, &out, &err), EM_E_CONFLICT);
     assert_int_equal(count_of(d, "SELECT count(*) FROM attempts WHERE quiz_id = $1", quiz_id), 3);
     /* the quiz now shows its results, to its tutor too */
     json_t *got = NULL;
