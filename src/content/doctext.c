@@ -27,6 +27,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "content/apparatus.h"
 #include "content/text.h"
 
 #define MAX_LEVEL 6
@@ -253,6 +254,9 @@ static int plain_heading(const char *p, const char *end)
     p = text_skip_blanks(p, end);
     end = trim_end(p, end);
     if (p == end || strchr(".,;?!", end[-1]) != NULL || count_words(p, end) > PLAIN_HEADING_MAX_WORDS)
+        return 0;
+    /* "1. Introduction ........ 1" lists a heading; it heads nothing */
+    if (apparatus_is_toc_entry(p, (size_t)(end - p)))
         return 0;
     if (text_starts_with_ci(p, end, "chapter") && p + 7 < end && text_is_blank(p[7])) {
         const char *q = text_skip_blanks(p + 7, end);

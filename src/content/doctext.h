@@ -63,7 +63,8 @@ void doc_text_cleanup(doc_text *d);
  * Plain text: a line after a blank line (or at the top of a page) is a
  * heading when it is numbered ("1 Introduction", "2.3 Forces", "4. Energy",
  * "Chapter 4 Waves"), has at most 12 words, has a word of two letters or
- * more after the number, and does not end in . , ; ? or !. Its level is the
+ * more after the number, does not end in . , ; ? or ! and is no entry of a
+ * table of contents ("1. Introduction ........ 1": apparatus.h). Its level is the
  * depth of the number ("2.3" is 2; "Chapter" is 1). The title keeps the
  * number.
  *

@@ -69,6 +69,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "content/apparatus.h"
 #include "content/codeline.h"
 #include "content/deadline.h"
 #include "content/text.h"
@@ -1640,7 +1641,7 @@ static bool heading_words(const char *p, size_t len)
     if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',')
         return false;
     return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end) &&
-           !codeline_is_code(p, len) && !codeline_is_label(p, len);
+           !codeline_is_code(p, len) && !codeline_is_label(p, len) && !apparatus_is_toc_entry(p, len);
 }
 
 /* A heading found by the layout pass: a run of 1..3 lines of one block. */

@@ -38,15 +38,17 @@
  * Headings come from the look of a line. The body size is the font size that
  * carries the most characters in the document. A line of at most 14 words,
  * not ending in '.' or ',', not monospace, that does not read as code
- * (codeline.h: "class Dog:", "import x", "for i in range(3):") and is not a
- * box's label ("Note", "Warning", "See also", "Footnotes"), is a heading
+ * (codeline.h: "class Dog:", "import x", "for i in range(3):"), is not a
+ * box's label ("Note", "Warning", "See also", "Footnotes") nor an entry of a
+ * table of contents ("1 Introduction . . . . 1": apparatus.h), is a heading
  * when its size is at least 1.15 times the body size; or it is bold, at
- * least the body size, and stands alone in its block; or it starts with a section number ("2", "2.3", "Chapter 3") and
- * is bold or larger than the body. Up to three consecutive heading lines of
- * the same style in one block are one heading (a title that wraps); more are
- * a paragraph set large, not a heading. Levels follow the distinct heading
- * sizes, largest first (level 1); within one size, a section number deeper
- * than the shallowest one at that size adds the difference.
+ * least the body size, and stands alone in its block; or it starts with a
+ * section number ("2", "2.3", "Chapter 3") and is bold or larger than the
+ * body. Up to three consecutive heading lines of the same style in one
+ * block are one heading (a title that wraps); more are a paragraph set
+ * large, not a heading. Levels follow the distinct heading sizes, largest
+ * first (level 1); within one size, a section number deeper than the
+ * shallowest one at that size adds the difference.
  *
  * Pages are extracted in parallel: each thread has its own MuPDF context
  * and its own copy of the document opened from the same bytes, and takes the

@@ -236,6 +236,25 @@ static void content_doctext_plain_headings(void **state)
     /* Plain text is kept as it is. */
     assert_non_null(strstr(d.pages[0].text, "  6.1.2 Deep Section  "));
     doc_text_cleanup(&d);
+    /* A table of contents lists headings; its lines head nothing (man-db's
+     * manual as text, its contents at the end). */
+    d = parse("7.4 Credits\n"
+              "Thanks to all.\n"
+              "\n"
+              "                                     Contents\n"
+              "1.  Introduction ........................................................    1\n"
+              "    1.1  man-db .........................................................    1\n"
+              "\n"
+              "2.  The specifics of Sections ...........................................    5\n"
+              "    3.5.3  Viewing ASCII pages formatted for latin1 output device\n"
+              "         ................................................................   11\n"
+              "\n"
+              "6.4  Limitations . . . . . . . . . . . . . . . . . . . . 22\n",
+              false);
+    assert_int_equal(d.n_headings, 1);
+    check_heading(&d, 0, "7.4 Credits", 2, 1);
+    assert_non_null(strstr(d.pages[0].text, "1.  Introduction ......"));
+    doc_text_cleanup(&d);
     /* The same text as Markdown has none of these headings. */
     d = parse("Notes\n\n1 Introduction\nText.\n", true);
     assert_int_equal(d.n_headings, 0);
