@@ -403,6 +403,84 @@ static char *manual_page(int page, const char *header, const char *heading)
     return buf_steal(&b);
 }
 
+/* A Texinfo manual's running header names the current chapter on every
+ * page after the chapter's first: "Chapter 2: Structures" on two pages,
+ * "Chapter 3: Utilities" on the next two. Each repeats on two pages only,
+ * but together they hold the same place on most pages: they are furniture,
+ * and the chapters' headings stay. */
+static void content_pdf_running_chapter_titles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *header, *heading;
+    } layout[] = {
+        {NULL, "1 Introduction"},        {NULL, "2 Structures"}, {"Chapter 2: Structures", NULL},
+        {"Chapter 2: Structures", NULL}, {NULL, "3 Utilities"},  {"Chapter 3: Utilities", NULL},
+        {"Chapter 3: Utilities", NULL},  {NULL, "4 Reference"},  {"Chapter 4: Reference", NULL},
+        {"Chapter 4: Reference", NULL},
+    };
+    enum { N = sizeof layout / sizeof layout[0] };
+    char *contents[N];
+    for (int i = 0; i < N; i++)
+        contents[i] = manual_page(i + 1, layout[i].header, layout[i].heading);
+    blob b = pages_pdf(contents, N);
+    doc_text d = extract(&b, 2);
+    assert_int_equal(d.page_count, N);
+    assert_int_equal(pages_with(&d, "Chapter 2:"), 0);
+    assert_int_equal(pages_with(&d, "Chapter 3:"), 0);
+    assert_int_equal(pages_with(&d, "Chapter 4:"), 0);
+    const char *want[] = {"1 Introduction", "2 Structures", "3 Utilities", "4 Reference"};
+    assert_int_equal(d.n_headings, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(d.headings[i].title, want[i]);
+    assert_non_null(strstr(d.pages[3].text, "Line 0 of page 4 says"));
+    doc_text_cleanup(&d);
+    free(b.data);
+
+    /* A chapter of one page more keeps its lone header: one page is no
+     * repeat. */
+    free(contents[9]);
+    contents[9] = manual_page(10, "Chapter 5: Limits", NULL);
+    b = pages_pdf(contents, N);
+    d = extract(&b, 1);
+    assert_int_equal(pages_with(&d, "Chapter 2:") | pages_with(&d, "Chapter 3:"), 0);
+    assert_int_equal(pages_with(&d, "Chapter 5: Limits"), 1u << 10);
+    doc_text_cleanup(&d);
+    free(b.data);
+    for (int i = 0; i < N; i++)
+        free(contents[i]);
+}
+
+/* The running header is the chapter's title, and the chapter's first page
+ * sets the same title as its heading in the same place, larger and bold:
+ * that first one is the heading, not a repeat of the header. */
+static void content_pdf_chapter_title_under_running_header(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    char *contents[N];
+    contents[0] = manual_page(1, NULL, "Introduction");
+    /* baseline 745 at 16 points: the same top as the header's at 750 at 11 */
+    char *body = manual_page(2, NULL, NULL);
+    buf b2;
+    buf_init(&b2, 1 << 16);
+    assert_int_equal(buf_printf(&b2, "BT /F2 16 Tf 72 745 Td (Reference) Tj ET\n%s", body), 0);
+    free(body);
+    contents[1] = buf_steal(&b2);
+    for (int i = 2; i < N; i++)
+        contents[i] = manual_page(i + 1, "Reference", NULL);
+    blob b = pages_pdf(contents, N);
+    doc_text d = extract(&b, 1);
+    assert_int_equal(pages_with(&d, "Reference"), 1u << 2);
+    assert_int_equal(d.n_headings, 2);
+    assert_string_equal(d.headings[1].title, "Reference");
+    assert_int_equal(d.headings[1].page, 2);
+    doc_text_cleanup(&d);
+    free(b.data);
+    for (int i = 0; i < N; i++)
+        free(contents[i]);
+}
+
 /* A table of contents whose chapter entries are set bold, like numbered
  * headings: an entry with its dot leader and page number is no heading.
  * (A leader of spaced dots, ". . . .", is too many words for one.) */
@@ -858,6 +936,8 @@ int main(void)
         cmocka_unit_test(content_pdf_chunks_keep_pages),
         cmocka_unit_test(content_pdf_worksheet_questions),
         cmocka_unit_test(content_pdf_repeated_content_kept),
+        cmocka_unit_test(content_pdf_running_chapter_titles),
+        cmocka_unit_test(content_pdf_chapter_title_under_running_header),
         cmocka_unit_test(content_pdf_contents_entries_no_headings),
         cmocka_unit_test(content_pdf_max_pages),
         cmocka_unit_test(content_pdf_timeout),
