@@ -83,13 +83,17 @@ const char *content_type_name(content_type t)
 /* ---- checks of our own ---- */
 
 /* Valid UTF-8 (after an optional BOM) with no control bytes other than tab,
- * line ends, vertical tab and form feed. */
+ * line ends, vertical tab and form feed, and the backspace and escape of
+ * text written for a terminal (a manual page saved from man or nroff: bold
+ * and underline as overstrike, SGR escapes), which the text reader strips
+ * (doctext.h). */
 bool sniff_text_piece(const void *data, size_t len)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = p[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != '\b' &&
+            c != 0x1b)
             return false;
     }
     return utf8_validate(data, len, NULL);

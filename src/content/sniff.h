@@ -27,8 +27,9 @@ typedef enum content_type {
  *   application/pdf, or a "%PDF-" header within the first 1024 bytes of
  *   data that starts with '%' or that libmagic cannot name -> CONTENT_PDF;
  *   text (text/... or content libmagic cannot name that is plain text) that
- *   is valid UTF-8 -> CONTENT_MARKDOWN when filename_hint ends in ".md" or
- *   ".markdown", or when the hint is not ".txt"/".text" and the text looks
+ *   is valid UTF-8 (control bytes: see sniff_text_piece) -> CONTENT_MARKDOWN
+ *   when filename_hint ends in ".md" or ".markdown", or when the hint is
+ *   not ".txt"/".text" and the text looks
  *   like Markdown (ATX headings, fenced code, setext underlines, or several
  *   links, list items and emphasis); CONTENT_TEXT otherwise;
  *   anything else -> CONTENT_UNSUPPORTED, still EM_OK.
@@ -44,8 +45,10 @@ int sniff_content(const void *data, size_t len, const char *filename_hint, conte
 
 /* The text rule sniff_content applies to the whole of what it accepts as
  * text, for checking a file too large to hold in pieces: true when data[0..len)
- * has no control bytes but tab, newlines, form and vertical feed, and is valid
- * UTF-8. Feed pieces cut at character boundaries (core/utf8.h utf8_cut). */
+ * has no control bytes but tab, newlines, form and vertical feed, backspace
+ * and escape (a manual page saved from a terminal: overstrike and SGR
+ * escapes, which doc_text_from_plain strips), and is valid UTF-8. Feed
+ * pieces cut at character boundaries (core/utf8.h utf8_cut). */
 bool sniff_text_piece(const void *data, size_t len);
 /* How much of the start of a file sniff_content looks at for its type. */
 #define SNIFF_PREFIX (256u * 1024)

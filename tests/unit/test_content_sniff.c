@@ -129,6 +129,29 @@ static void content_sniff_plain_text(void **state)
     assert_int_equal(s.type, CONTENT_TEXT);
 }
 
+/* A manual page saved from man or nroff: bold and underline as overstrike,
+ * SGR escapes. It is text (the reader strips the formatting); other
+ * control bytes still are not. */
+static void content_sniff_terminal_text(void **state)
+{
+    (void)state;
+    const char *man = "\x1b[1mNAME\x1b[0m\n"
+                      "       man - an interface to the system reference manuals\n"
+                      "\n"
+                      "N\bNA\bAM\bME\bE\n"
+                      "       _\bm_\ba_\bn - an interface to the system reference manuals\n";
+    sniffed s = sniff_str(man, "man.txt");
+    assert_int_equal(s.type, CONTENT_TEXT);
+    assert_string_equal(s.mime, "text/plain");
+    s = sniff_str(man, NULL);
+    assert_int_equal(s.type, CONTENT_TEXT);
+    assert_true(sniff_text_piece(man, strlen(man)));
+    const char *bell = "Some text that rings a bell \x07 in the middle of it.\n";
+    assert_false(sniff_text_piece(bell, strlen(bell)));
+    s = sniff_str(bell, "bell.txt");
+    assert_int_equal(s.type, CONTENT_UNSUPPORTED);
+}
+
 static void content_sniff_not_utf8(void **state)
 {
     (void)state;
@@ -217,6 +240,7 @@ int main(void)
         cmocka_unit_test(content_sniff_other_binaries),
         cmocka_unit_test(content_sniff_markdown),
         cmocka_unit_test(content_sniff_plain_text),
+        cmocka_unit_test(content_sniff_terminal_text),
         cmocka_unit_test(content_sniff_not_utf8),
         cmocka_unit_test(content_sniff_arguments),
         cmocka_unit_test(content_sniff_threads),
