@@ -6,11 +6,10 @@
  * every step: none, already passed, or 0 to 31 microseconds away (so it
  * passes in whichever step is running, as a server's does). Checks what
  * callers rely on: pages numbered from 1 with their lengths right, no NUL
- * in the text, headings inside their page in document order with a level of
- * 1..6 and a non-empty title, a title that is a level-1 heading's; chunks
- * and topics made from it without error but the deadline; errors leave
- * nothing allocated, EM_E_TIMEOUT only with a deadline. Leaks show up under
- * ASan. */
+ * in the text nor a terminal's backspace or escape, headings inside their page in document order with a level
+ * of 1..6 and a non-empty title, a title that is a level-1 heading's; chunks and topics made from it without
+ * error but the deadline; errors leave nothing allocated, EM_E_TIMEOUT only with a deadline. Leaks show up
+ * under ASan. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,7 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (d.n_pages == 0 || (int)d.n_pages != d.page_count)
         abort();
     for (size_t i = 0; i < d.n_pages; i++)
-        if (d.pages[i].number != (int)i + 1 || strlen(d.pages[i].text) != d.pages[i].len)
+        if (d.pages[i].number != (int)i + 1 || strlen(d.pages[i].text) != d.pages[i].len ||
+            memchr(d.pages[i].text, '\b', d.pages[i].len) != NULL ||
+            memchr(d.pages[i].text, 0x1b, d.pages[i].len) != NULL)
             abort();
     for (size_t i = 0; i < d.n_headings; i++) {
         const chunk_heading *h = &d.headings[i];

@@ -19,6 +19,7 @@
 #include "content/doctext.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "content/apparatus.h"
 #include "content/text.h"
 
 #define MAX_LEVEL 6
@@ -254,6 +256,9 @@ static int plain_heading(const char *p, const char *end)
     end = trim_end(p, end);
     if (p == end || strchr(".,;?!", end[-1]) != NULL || count_words(p, end) > PLAIN_HEADING_MAX_WORDS)
         return 0;
+    /* "1. Introduction ........ 1" lists a heading; it heads nothing */
+    if (apparatus_is_toc_entry(p, (size_t)(end - p)))
+        return 0;
     if (text_starts_with_ci(p, end, "chapter") && p + 7 < end && text_is_blank(p[7])) {
         const char *q = text_skip_blanks(p + 7, end);
         return q < end ? 1 : 0;
@@ -449,6 +454,87 @@ int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *o
     return doc_text_from_plain_until(data, len, markdown, NULL, out, err);
 }
 
+/* ---- text written for a terminal ---- */
+
+#define ESC 0x1b
+
+/* Where the escape sequence at s[i] (ESC) ends (see doc_text_strip_terminal). */
+static size_t escape_end(const char *s, size_t len, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    i++;
+    if (i >= len)
+        return len;
+    if (u[i] == '[') { /* CSI: parameters and intermediates, then a final byte */
+        i++;
+        while (i < len && u[i] >= 0x20 && u[i] <= 0x3f)
+            i++;
+        return i < len && u[i] >= 0x40 && u[i] <= 0x7e ? i + 1 : i;
+    }
+    if (u[i] == ']' || u[i] == 'P' || u[i] == 'X' || u[i] == '^' || u[i] == '_') {
+        /* OSC, DCS, SOS, PM, APC: a string up to BEL or ESC '\' */
+        for (i++; i < len && u[i] != '\n'; i++) {
+            if (u[i] == 0x07)
+                return i + 1;
+            if (u[i] == ESC && i + 1 < len && u[i + 1] == '\\')
+                return i + 2;
+        }
+        return i;
+    }
+    while (i < len && u[i] >= 0x20 && u[i] <= 0x2f) /* intermediates, then a final byte */
+        i++;
+    return i < len && u[i] >= 0x30 && u[i] <= 0x7e ? i + 1 : i;
+}
+
+/* The length of the UTF-8 character at s[i] (1 for a byte that starts none). */
+static size_t char_len(const char *s, size_t len, size_t i)
+{
+    size_t n = utf8_decode(s + i, len - i, NULL);
+    return n > 0 ? n : 1;
+}
+
+size_t doc_text_strip_terminal(const char *data, size_t len, char *out)
+{
+    size_t i = 0, o = 0;
+    size_t last = SIZE_MAX; /* where the last character written on this line starts */
+    while (i < len) {
+        char c = data[i];
+        if (c == ESC) {
+            i = escape_end(data, len, i);
+            continue;
+        }
+        if (c != '\b') {
+            size_t n = char_len(data, len, i);
+            last = c == '\n' || c == '\r' || c == '\f' ? SIZE_MAX : o;
+            memmove(out + o, data + i, n); /* out may be data: o never passes i */
+            o += n;
+            i += n;
+            continue;
+        }
+        /* Overstrike: the character after the backspace is struck over the
+         * last one written. */
+        i++;
+        if (last == SIZE_MAX || i >= len || data[i] == '\b' || data[i] == ESC || data[i] == '\n' ||
+            data[i] == '\r' || data[i] == '\f')
+            continue; /* nothing to strike, or nothing struck over it */
+        size_t n = char_len(data, len, i);
+        bool next_underscore = n == 1 && data[i] == '_';
+        bool last_underscore = o - last == 1 && out[last] == '_';
+        if (!next_underscore || last_underscore) {
+            memmove(out + last, data + i, n);
+            o = last + n;
+        }
+        i += n;
+    }
+    return o;
+}
+
+/* Whether data holds a backspace or an escape: terminal formatting. */
+static bool has_terminal_bytes(const char *data, size_t len)
+{
+    return data != NULL && len > 0 && (memchr(data, '\b', len) != NULL || memchr(data, ESC, len) != NULL);
+}
+
 /* ---- Markdown through CommonMark ---- */
 
 /* Walking one page's CommonMark tree into its text. */
@@ -617,8 +703,25 @@ static int read_markdown(builder *b, const char *p, const char *end)
     return EM_OK;
 }
 
+static int read_text(const char *data, size_t len, bool markdown, deadline *dl, doc_text *out /* OUT */,
+                     em_error *err);
+
 int doc_text_from_plain_until(const char *data, size_t len, bool markdown, deadline *dl,
                               doc_text *out /* OUT */, em_error *err)
+{
+    if (!has_terminal_bytes(data, len))
+        return read_text(data, len, markdown, dl, out, err);
+    /* A manual page saved from a terminal: read the text it shows. */
+    char *shown = em_malloc(len);
+    size_t n = doc_text_strip_terminal(data, len, shown);
+    int rc = read_text(shown, n, markdown, dl, out, err);
+    free(shown);
+    return rc;
+}
+
+/* doc_text_from_plain_until on text without terminal formatting. */
+static int read_text(const char *data, size_t len, bool markdown, deadline *dl, doc_text *out /* OUT */,
+                     em_error *err)
 {
     assert(out != NULL);
     if (markdown) {

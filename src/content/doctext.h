@@ -46,7 +46,10 @@ void doc_text_cleanup(doc_text *d);
  * data must be UTF-8 (a leading byte-order mark is skipped): invalid UTF-8
  * is EM_E_UNSUPPORTED "text is not UTF-8", a NUL byte EM_E_UNSUPPORTED "the
  * text contains NUL bytes". Line ends (CRLF, CR) become '\n'. A form feed
- * starts a new page; a form feed at the very end adds no empty page.
+ * starts a new page; a form feed at the very end adds no empty page. Text
+ * written for a terminal (a manual page saved from man or nroff, with its
+ * overstrike and escape sequences) is read as it shows: see
+ * doc_text_strip_terminal.
  *
  * Markdown is read as CommonMark (libcmark), and the text is what the
  * document reads as: headings without their '#' markers or setext
@@ -63,7 +66,8 @@ void doc_text_cleanup(doc_text *d);
  * Plain text: a line after a blank line (or at the top of a page) is a
  * heading when it is numbered ("1 Introduction", "2.3 Forces", "4. Energy",
  * "Chapter 4 Waves"), has at most 12 words, has a word of two letters or
- * more after the number, and does not end in . , ; ? or !. Its level is the
+ * more after the number, does not end in . , ; ? or ! and is no entry of a
+ * table of contents ("1. Introduction ........ 1": apparatus.h). Its level is the
  * depth of the number ("2.3" is 2; "Chapter" is 1). The title keeps the
  * number.
  *
@@ -83,12 +87,30 @@ void doc_text_cleanup(doc_text *d);
  * headings and the titles (at most 300 bytes) are bounded by DOC_MAX_PAGES
  * and DOC_MAX_HEADINGS, about 40 MB at worst. With the caller's copy of
  * data, the peak is twice len plus those records (and, for Markdown, the
- * tree of the largest page). */
+ * tree of the largest page); a text with a backspace or an escape is first
+ * copied without its terminal formatting, len bytes more. */
 int doc_text_from_plain(const char *data, size_t len, bool markdown, doc_text *out /* OUT */, em_error *err);
 
 /* The same under a deadline (deadline.h; NULL: none), checked every few
  * lines: past it, EM_E_TIMEOUT (deadline_error) and *out is left zeroed. */
 int doc_text_from_plain_until(const char *data, size_t len, bool markdown, deadline *dl,
                               doc_text *out /* OUT */, em_error *err);
+
+/* Text written for a terminal as it reads, into out (room for len bytes;
+ * out may be data itself): returns the bytes written.
+ *
+ * Overstrike, as nroff writes bold and underline for a printer, keeps one
+ * character: "N\bNA\bAM\bME\bE" is "NAME", "_\bx" and "x\b_" are "x",
+ * otherwise the character struck last ("+\bo", a bullet, is "o"); a
+ * backspace steps back over one whole UTF-8 character, never past a line
+ * break, and one with nothing to strike is dropped. Escape sequences are
+ * dropped: CSI ("\x1b[1m", "\x1b[22m", the SGR styles of man's output),
+ * OSC and the other strings up to their terminator, BEL or "\x1b\\", or
+ * the line's end (a hyperlink's "\x1b]8;;URL\x1b\\" goes, the text it
+ * links stays), and
+ * the two-byte escapes ("\x1b=", "\x1b(B" with its intermediate). A lone
+ * ESC at the end is dropped. Everything else is copied as it is, so valid
+ * UTF-8 stays valid. Pure, linear in len. */
+size_t doc_text_strip_terminal(const char *data, size_t len, char *out /* OUT */);
 
 #endif

@@ -69,6 +69,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "content/apparatus.h"
 #include "content/codeline.h"
 #include "content/deadline.h"
 #include "content/text.h"
@@ -1207,12 +1208,17 @@ static bool in_margin(const page_result *pr, const pline *l)
     return l->y1 <= pr->box.y0 + band || l->y0 >= pr->box.y1 - band;
 }
 
-/* A line in a margin band, keyed for finding repeats. */
+/* A line in a margin band, keyed for finding repeats: its text and its
+ * look (size and boldness), so that a chapter's title set as its heading at
+ * the top of its first page never joins the running header that repeats
+ * the title, smaller or plainer, on the pages after it. */
 typedef struct repeat_key {
     char *text;      /* owned: digit runs as '#', for "page 3" = "page 4" */
     const char *raw; /* borrowed: the line's own text */
     float y;
     int page;
+    int bucket; /* size in half points */
+    bool bold;
     pline *line; /* borrowed */
 } repeat_key;
 
@@ -1222,9 +1228,21 @@ static int repeat_cmp(const void *a, const void *b)
     int c = strcmp(x->text, y->text);
     if (c != 0)
         return c;
+    if (x->bucket != y->bucket)
+        return x->bucket < y->bucket ? -1 : 1;
+    if (x->bold != y->bold)
+        return x->bold ? 1 : -1;
     if (x->y != y->y)
         return x->y < y->y ? -1 : 1;
     return x->page - y->page;
+}
+
+/* Whether b continues the run of repeats that starts at a: the same text,
+ * set alike, within the tolerance of the run's first height. */
+static bool same_repeat(const repeat_key *a, const repeat_key *b)
+{
+    return strcmp(a->text, b->text) == 0 && a->bucket == b->bucket && a->bold == b->bold &&
+           b->y - a->y <= REPEAT_Y_TOLERANCE;
 }
 
 static char *digits_folded(const char *p, size_t n)
@@ -1424,8 +1442,9 @@ static void slots_merge(slot_list *slots)
 }
 
 /* Whether a merged slot of the line's size within the tolerance of its
- * height holds furniture on at least a quarter of the pages. */
-static bool in_busy_slot(const slot_list *slots, const pline *l, int n_pages)
+ * height holds furniture on at least a quarter of the pages, and on
+ * min_pages at least. */
+static bool in_busy_slot(const slot_list *slots, const pline *l, int n_pages, int min_pages)
 {
     furniture_slot key = {.y = l->y0 - REPEAT_Y_TOLERANCE, .bucket = size_bucket(l->size)};
     size_t lo = 0, hi = slots->n;
@@ -1442,7 +1461,7 @@ static bool in_busy_slot(const slot_list *slots, const pline *l, int n_pages)
         const furniture_slot *fs = &slots->items[s];
         if (fs->y > l->y0 + REPEAT_Y_TOLERANCE)
             break;
-        if (fs->pages * 4 >= n_pages && fabsf(l->y0 - fs->y) <= REPEAT_Y_TOLERANCE)
+        if (fs->pages * 4 >= n_pages && fs->pages >= min_pages && fabsf(l->y0 - fs->y) <= REPEAT_Y_TOLERANCE)
             return true;
     }
     return false;
@@ -1466,9 +1485,22 @@ static bool has_cell_beside(const page_result *pr, size_t i)
     return false;
 }
 
+/* Runs of repeats, keys[a..b), on too few pages to be furniture alone. */
+typedef struct short_run {
+    size_t a, b;
+} short_run;
+
 /* Mark page numbers and repeated lines in the margin bands as furniture,
  * and note where the repeated ones sit in slots (merged). Sorting the
- * margin lines by text brings the repeats together: n log n. EM_OK or
+ * margin lines by text brings the repeats together: n log n.
+ *
+ * A running header that names the current chapter ("Chapter 2: ASN.1
+ * structure handling" above the second and third pages of a chapter,
+ * "Chapter 3: Utilities" above the next two) repeats on too few pages to
+ * be caught alone. A line set alike on two pages at the same height is
+ * furniture too when that place (size and height) holds furniture and
+ * such pairs on at least a quarter of the pages, and on REPEAT_MIN_PAGES:
+ * it is where the document sets its running header. EM_OK or
  * EM_E_TIMEOUT. */
 static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
 {
@@ -1476,6 +1508,9 @@ static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
     size_t n = 0, cap = 0;
     repeat_key *keys = NULL;
     unsigned char *marks = NULL;
+    short_run *shorts = NULL;
+    size_t n_shorts = 0;
+    slot_list places = {0}; /* the slots and the short runs' places together */
     for (int p = 0; p < j->n_pages; p++) {
         page_result *pr = &j->pages[p];
         for (size_t i = 0; i < pr->n_lines; i++) {
@@ -1495,8 +1530,13 @@ static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
                 cap = cap == 0 ? 64 : cap * 2;
                 keys = em_realloc(keys, cap * sizeof keys[0]);
             }
-            keys[n++] =
-                (repeat_key){.text = digits_folded(t, l->len), .raw = t, .y = l->y0, .page = p, .line = l};
+            keys[n++] = (repeat_key){.text = digits_folded(t, l->len),
+                                     .raw = t,
+                                     .y = l->y0,
+                                     .page = p,
+                                     .bucket = size_bucket(l->size),
+                                     .bold = l->bold,
+                                     .line = l};
         }
     }
     if (n > 0)
@@ -1512,15 +1552,32 @@ static int mark_furniture(job *j, float body, slot_list *slots, deadline *dl)
             goto done;
         }
         size_t b = a + 1;
-        while (b < n && strcmp(keys[b].text, keys[a].text) == 0 &&
-               keys[b].y - keys[a].y <= REPEAT_Y_TOLERANCE)
+        while (b < n && same_repeat(&keys[a], &keys[b]))
             b++;
         if (on_enough_pages(keys, a, b, min_pages) && repeat_is_furniture(keys, a, b, body)) {
             for (size_t k = a; k < b; k++)
                 keys[k].line->furniture = true;
-            add_slot(slots, keys[a].y, keys[a].line->size, distinct_pages(keys, a, b, marks));
+            int pages = distinct_pages(keys, a, b, marks);
+            add_slot(slots, keys[a].y, keys[a].line->size, pages);
+            add_slot(&places, keys[a].y, keys[a].line->size, pages);
+        } else if (min_pages > REPEAT_MIN_PAGES_SHORT &&
+                   on_enough_pages(keys, a, b, REPEAT_MIN_PAGES_SHORT) &&
+                   repeat_is_furniture(keys, a, b, body)) {
+            if (n_shorts % 64 == 0)
+                shorts = em_realloc(shorts, (n_shorts + 64) * sizeof shorts[0]);
+            shorts[n_shorts++] = (short_run){a, b};
+            add_slot(&places, keys[a].y, keys[a].line->size, distinct_pages(keys, a, b, marks));
         }
         a = b;
+    }
+    slots_merge(&places);
+    for (size_t r = 0; r < n_shorts; r++) {
+        const repeat_key *first = &keys[shorts[r].a];
+        if (!in_busy_slot(&places, first->line, j->n_pages, REPEAT_MIN_PAGES))
+            continue;
+        for (size_t k = shorts[r].a; k < shorts[r].b; k++)
+            keys[k].line->furniture = true;
+        add_slot(slots, first->y, first->line->size, distinct_pages(keys, shorts[r].a, shorts[r].b, marks));
     }
     slots_merge(slots);
 done:
@@ -1528,6 +1585,8 @@ done:
         free(keys[k].text);
     free(keys);
     free(marks);
+    free(shorts);
+    free(places.items);
     return rc;
 }
 
@@ -1547,7 +1606,7 @@ static int mark_slot_furniture(job *j, const slot_list *slots, float body, deadl
             if (l->furniture || l->size >= body * 0.95f || !in_margin(pr, l) ||
                 starts_like_content(line_text(pr, l), l->len))
                 continue;
-            l->furniture = in_busy_slot(slots, l, j->n_pages);
+            l->furniture = in_busy_slot(slots, l, j->n_pages, 0);
         }
     }
     return EM_OK;
@@ -1640,7 +1699,7 @@ static bool heading_words(const char *p, size_t len)
     if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',')
         return false;
     return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end) &&
-           !codeline_is_code(p, len) && !codeline_is_label(p, len);
+           !codeline_is_code(p, len) && !codeline_is_label(p, len) && !apparatus_is_toc_entry(p, len);
 }
 
 /* A heading found by the layout pass: a run of 1..3 lines of one block. */

@@ -27,26 +27,34 @@
  * letters or more, or two runs of digits (a date, a time), not monospace,
  * repeated on at least three pages at the same height (within 3 points),
  * or on both pages of a document of two.
- * Repeats must be identical, or differ only in their numbers while set
- * smaller than the body or with a number that counts pages ("Biology
- * Revision - page 3"). Lines that start like a numbered question, section
- * or option ("3.", "Question 3", "B. True") are never furniture. Where
- * furniture sits on a quarter of the pages or more, other lines at that
- * height and size, smaller than the body, go too (a running header naming
- * a chapter of two pages).
+ * Repeats must be set alike (size, boldness) and be identical, or differ
+ * only in their numbers while set smaller than the body or with a number
+ * that counts pages ("Biology Revision - page 3"): a chapter's title set as
+ * its heading at the top of its first page is not the running header that
+ * repeats it on the next pages. Lines that start like a numbered question,
+ * section or option ("3.", "Question 3", "B. True") are never furniture.
+ * Where furniture, and lines repeated alike on two pages, sit on a quarter
+ * of the pages or more (and three at least), at one height and size, those
+ * repeated on two pages go too (a Texinfo manual's "Chapter 2: ASN.1
+ * structure handling" above the two pages after the chapter's first, then
+ * "Chapter 3: Utilities" above the next two), and so do other lines there
+ * set smaller than the body (a running header naming a chapter of two
+ * pages).
  *
  * Headings come from the look of a line. The body size is the font size that
  * carries the most characters in the document. A line of at most 14 words,
  * not ending in '.' or ',', not monospace, that does not read as code
- * (codeline.h: "class Dog:", "import x", "for i in range(3):") and is not a
- * box's label ("Note", "Warning", "See also", "Footnotes"), is a heading
+ * (codeline.h: "class Dog:", "import x", "for i in range(3):"), is not a
+ * box's label ("Note", "Warning", "See also", "Footnotes") nor an entry of a
+ * table of contents ("1 Introduction . . . . 1": apparatus.h), is a heading
  * when its size is at least 1.15 times the body size; or it is bold, at
- * least the body size, and stands alone in its block; or it starts with a section number ("2", "2.3", "Chapter 3") and
- * is bold or larger than the body. Up to three consecutive heading lines of
- * the same style in one block are one heading (a title that wraps); more are
- * a paragraph set large, not a heading. Levels follow the distinct heading
- * sizes, largest first (level 1); within one size, a section number deeper
- * than the shallowest one at that size adds the difference.
+ * least the body size, and stands alone in its block; or it starts with a
+ * section number ("2", "2.3", "Chapter 3") and is bold or larger than the
+ * body. Up to three consecutive heading lines of the same style in one
+ * block are one heading (a title that wraps); more are a paragraph set
+ * large, not a heading. Levels follow the distinct heading sizes, largest
+ * first (level 1); within one size, a section number deeper than the
+ * shallowest one at that size adds the difference.
  *
  * Pages are extracted in parallel: each thread has its own MuPDF context
  * and its own copy of the document opened from the same bytes, and takes the

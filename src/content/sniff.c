@@ -85,13 +85,17 @@ const char *content_type_name(content_type t)
 
 /* ---- checks of our own ---- */
 
-/* No control bytes other than tab, line ends, vertical tab and form feed. */
+/* No control bytes other than tab, line ends, vertical tab and form feed,
+ * and the backspace and escape of text written for a terminal (a manual page
+ * saved from man or nroff: bold and underline as overstrike, SGR escapes),
+ * which the text reader strips (doctext.h). */
 bool sniff_text_piece_8bit(const void *data, size_t len)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = p[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != '\b' &&
+            c != 0x1b)
             return false;
     }
     return true;
@@ -101,15 +105,6 @@ bool sniff_text_piece_8bit(const void *data, size_t len)
 bool sniff_text_piece(const void *data, size_t len)
 {
     return sniff_text_piece_8bit(data, len) && utf8_validate(data, len, NULL);
-}
-
-bool sniff_mime_8bit(const char *mime)
-{
-    const char *cs = mime != NULL ? strstr(mime, "charset=") : NULL;
-    if (cs == NULL)
-        return false;
-    cs += 8;
-    return ascii_casecmp(cs, "utf-8") != 0 && ascii_casecmp(cs, "us-ascii") != 0;
 }
 
 /* The whole text, after a byte order mark if there is one. */

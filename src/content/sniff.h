@@ -28,7 +28,8 @@ typedef enum content_type {
  *   application/pdf, or a "%PDF-" header within the first 1024 bytes of
  *   data that starts with '%' or that libmagic cannot name -> CONTENT_PDF;
  *   text (text/... or content libmagic cannot name that is plain text) that
- *   is valid UTF-8, or that libmagic names text in another encoding (read
+ *   is valid UTF-8 (control bytes: see sniff_text_piece), or that libmagic
+ *   names text in another encoding (read
  *   later as Windows-1252, of which ISO-8859-1 is a part; see
  *   sniff_text_piece_8bit) -> CONTENT_HTML when libmagic names it text/html,
  *   it starts like a page (content/html.h html_looks_like) or filename_hint
@@ -42,7 +43,7 @@ typedef enum content_type {
  * mime (mime_len bytes, may be NULL/0) receives the MIME type found, e.g.
  * "image/png" ("application/pdf", "text/plain", "text/markdown" or
  * "text/html" for what is accepted; text in another encoding keeps its
- * charset, "text/plain; charset=iso-8859-1", see sniff_mime_8bit), cut to
+ * charset, "text/plain; charset=iso-8859-1"), cut to
  * fit and NUL-terminated, so the caller can name it when it refuses the
  * upload. filename_hint may be NULL. Empty data is
  * EM_E_INVAL; a magic database that cannot be loaded is EM_E_INTERNAL. */
@@ -51,16 +52,15 @@ int sniff_content(const void *data, size_t len, const char *filename_hint, conte
 
 /* The text rule sniff_content applies to the whole of what it accepts as
  * text, for checking a file too large to hold in pieces: true when data[0..len)
- * has no control bytes but tab, newlines, form and vertical feed, and is valid
- * UTF-8. Feed pieces cut at character boundaries (core/utf8.h utf8_cut). */
+ * has no control bytes but tab, newlines, form and vertical feed, backspace
+ * and escape (a manual page saved from a terminal: overstrike and SGR
+ * escapes, which doc_text_from_plain strips), and is valid UTF-8. Feed
+ * pieces cut at character boundaries (core/utf8.h utf8_cut). */
 bool sniff_text_piece(const void *data, size_t len);
-/* The same rule for a text in an 8-bit encoding: no control bytes but those;
- * any other byte is a character. */
+/* The same rule for a text in an 8-bit encoding (read as Windows-1252 when
+ * it is not UTF-8 throughout): no control bytes but those; any other byte is
+ * a character. What an upload is checked with to its end. */
 bool sniff_text_piece_8bit(const void *data, size_t len);
-/* Whether mime, as sniff_content gave it for an accepted text, names an
- * 8-bit encoding (a charset other than UTF-8 and US-ASCII): its pieces are
- * then checked with sniff_text_piece_8bit. */
-bool sniff_mime_8bit(const char *mime);
 /* How much of the start of a file sniff_content looks at for its type. */
 #define SNIFF_PREFIX (256u * 1024)
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "content/codeline.h"
+#include "content/apparatus.h"
 #include "content/terms.h"
 #include "core/ascii.h"
 #include "core/err.h"
@@ -375,8 +375,12 @@ static bool is_topic(const chunk_heading *hs, size_t i, char **names, const int 
     return false;
 }
 
-static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names, const text_chunk *cs,
-                                size_t nc, deadline *dl, topic_list *out, em_error *err)
+/* lost[i]: heading i opens text that is no topic's (apparatus.h): a table
+ * of contents, an index, a list of figures, a licence with its clauses, and
+ * the labels right after one of them (an index's letter groups). Its words
+ * count for no topic, nor for whether a heading above it has text. */
+static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names, const bool *lost,
+                                const text_chunk *cs, size_t nc, deadline *dl, topic_list *out, em_error *err)
 {
     int levels[TOPICS_LEVELS];
     size_t n_levels = 0;
@@ -403,12 +407,13 @@ static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names
         size_t top = 0;
         uint64_t placed = 0; /* words tied to some heading */
         for (size_t i = nh; i-- > 0;) {
-            uint64_t sum = words[i];
+            uint64_t own = lost[i] ? 0 : words[i];
+            uint64_t sum = own;
             while (top > 0 && hs[stack[top - 1]].level > hs[i].level)
                 sum += below[stack[--top]];
             below[i] = sum;
             has_text[i] = sum > 0;
-            placed += words[i];
+            placed += own;
             stack[top++] = i;
         }
         /* No words under any heading (no chunks yet, or none naming a
@@ -436,7 +441,9 @@ static int topics_from_headings(const chunk_heading *hs, size_t nh, char **names
     out->items = em_calloc(TOPICS_MAX, sizeof *out->items);
     size_t current = SIZE_MAX; /* the topic that collects words */
     for (size_t i = 0; i < nh; i++) {
-        if (is_topic(hs, i, names, levels, depth) && has_text[i]) {
+        if (lost[i]) {
+            current = SIZE_MAX; /* a table of contents, an index, a licence: nobody's words */
+        } else if (is_topic(hs, i, names, levels, depth) && has_text[i]) {
             current = find_topic(out, names[i]);
             if (current == SIZE_MAX && out->n < TOPICS_MAX) {
                 current = out->n++;
@@ -501,30 +508,53 @@ int topics_extract_until(const chunk_heading *headings, size_t n_headings, const
         return em_error_set(err, EM_E_INVAL, "missing headings or chunks");
 
     char **names = em_calloc(n_headings + 1, sizeof *names);
+    bool *lost = em_calloc(n_headings + 1, sizeof *lost);
     size_t n_named = 0;
     char buf[TOPICS_NAME_MAX + 1];
+    int licence_level = 0;   /* inside a licence: its level, else 0 */
+    bool after_list = false; /* since a table of contents, an index or a licence */
     int rc = EM_OK;
     for (size_t i = 0; i < n_headings; i++) {
         if (deadline_check(dl)) {
             rc = deadline_error(err);
             goto done;
         }
-        /* A box's label set as a heading ("## See also", "Footnotes") names
-         * no topic; its words count for the topic before it. */
-        if (topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK &&
-            !codeline_is_label(buf, strlen(buf))) {
+        /* A licence's clauses are the licence. */
+        if (licence_level > 0 && headings[i].level > licence_level) {
+            lost[i] = true;
+            continue;
+        }
+        licence_level = 0;
+        apparatus_kind kind = APPARATUS_NONE;
+        bool named = topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK;
+        if (named)
+            kind = apparatus_heading(buf, strlen(buf));
+        if (kind == APPARATUS_LIST || kind == APPARATUS_LICENCE) {
+            /* Its text is nobody's, up to the next heading that may name a
+             * topic (labels in between, an index's "A", "B", stay in it). */
+            lost[i] = after_list = true;
+            if (kind == APPARATUS_LICENCE)
+                licence_level = headings[i].level;
+        } else if (named && kind == APPARATUS_NONE) {
             names[i] = em_strdup(buf);
             n_named++;
+            after_list = false;
+        } else {
+            /* A box's label set as a heading ("## See also", "Footnotes"),
+             * one character, an author's line: no topic; its words count
+             * for the topic before it. */
+            lost[i] = after_list;
         }
     }
     if (n_named >= 2)
-        rc = topics_from_headings(headings, n_headings, names, chunks, n_chunks, dl, out, err);
+        rc = topics_from_headings(headings, n_headings, names, lost, chunks, n_chunks, dl, out, err);
     else
         rc = topics_from_terms(chunks, n_chunks, dl, out, err);
 done:
     for (size_t i = 0; i < n_headings; i++)
         free(names[i]);
     free(names);
+    free(lost);
     if (rc != EM_OK)
         topic_list_cleanup(out);
     return rc;

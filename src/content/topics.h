@@ -46,8 +46,15 @@ typedef struct topic_list {
  * not count. A heading is a topic only when some text sits under it, in its
  * own section or in one below it (a part whose text is all in its sections
  * is one; a heading over nothing is not), unless no words sit under any
- * heading. A heading that is a box's label ("See also", "Footnotes", "Note";
- * codeline.h) is no topic, its words going to the topic before it. Names
+ * heading. A heading about the document rather than its subject
+ * (apparatus.h) is no topic: a box's label ("See also", "Note"), a heading
+ * of one character (an index's "A") or an author's line (an e-mail address)
+ * leaves its words to the topic before it; a table of contents and its
+ * dot-leader entries, an index or a list of figures leaves its words to no
+ * topic, up to the next heading that names one; a named licence ("GNU Free
+ * Documentation License") does so with the headings below it (its clauses).
+ * Words that go to no topic give no heading above them text either: an
+ * appendix that holds only a licence is no topic. Names
  * lose leading numbering ("1.2 ", "3) ", "IV. ", "Chapter 3:
  * ", "Part II - ") and a trailing colon, and keep their order; names equal
  * but for ASCII case are merged into the first (weights added), so names

@@ -236,6 +236,25 @@ static void content_doctext_plain_headings(void **state)
     /* Plain text is kept as it is. */
     assert_non_null(strstr(d.pages[0].text, "  6.1.2 Deep Section  "));
     doc_text_cleanup(&d);
+    /* A table of contents lists headings; its lines head nothing (man-db's
+     * manual as text, its contents at the end). */
+    d = parse("7.4 Credits\n"
+              "Thanks to all.\n"
+              "\n"
+              "                                     Contents\n"
+              "1.  Introduction ........................................................    1\n"
+              "    1.1  man-db .........................................................    1\n"
+              "\n"
+              "2.  The specifics of Sections ...........................................    5\n"
+              "    3.5.3  Viewing ASCII pages formatted for latin1 output device\n"
+              "         ................................................................   11\n"
+              "\n"
+              "6.4  Limitations . . . . . . . . . . . . . . . . . . . . 22\n",
+              false);
+    assert_int_equal(d.n_headings, 1);
+    check_heading(&d, 0, "7.4 Credits", 2, 1);
+    assert_non_null(strstr(d.pages[0].text, "1.  Introduction ......"));
+    doc_text_cleanup(&d);
     /* The same text as Markdown has none of these headings. */
     d = parse("Notes\n\n1 Introduction\nText.\n", true);
     assert_int_equal(d.n_headings, 0);
@@ -244,6 +263,74 @@ static void content_doctext_plain_headings(void **state)
 }
 
 /* ---- bytes, pages and line ends ---- */
+
+static void assert_stripped(const char *in, const char *want)
+{
+    size_t len = strlen(in);
+    char out[256];
+    assert_true(len < sizeof out);
+    size_t n = doc_text_strip_terminal(in, len, out);
+    out[n] = '\0';
+    if (strcmp(out, want) != 0)
+        fail_msg("stripped \"%s\": got \"%s\", want \"%s\"", in, out, want);
+    /* in place, as well */
+    char copy[256];
+    memcpy(copy, in, len + 1);
+    n = doc_text_strip_terminal(copy, len, copy);
+    copy[n] = '\0';
+    assert_string_equal(copy, want);
+}
+
+/* A manual page saved from a terminal reads as its words: nroff's overstrike
+ * (bold, underline, bullets) and man's SGR escapes are gone. */
+static void content_doctext_terminal_text(void **state)
+{
+    (void)state;
+    assert_stripped("N\bNA\bAM\bME\bE", "NAME");        /* bold */
+    assert_stripped("_\bm_\ba_\bn", "man");             /* underline */
+    assert_stripped("b\b_o\b_x\b_", "box");             /* underline, struck after */
+    assert_stripped("+\bo file names", "o file names"); /* a bullet */
+    assert_stripped("B\bB\bBold", "Bold");              /* struck three times */
+    assert_stripped("_\b_", "_");
+    assert_stripped("\xc3\xa9\b\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9"); /* é in bold: one character */
+    assert_stripped("_\b\xc3\xa9", "\xc3\xa9");
+    assert_stripped("\bstart", "start");           /* nothing to strike */
+    assert_stripped("line\n\bnext", "line\nnext"); /* never past a line break */
+    assert_stripped("end\b", "end");
+    assert_stripped("\x1b[1mman-db\x1b[0m - the database", "man-db - the database");
+    assert_stripped("\x1b[4mGraeme\x1b[24m \x1b[22m\x1b[38;5;12mW.\x1b[m", "Graeme W.");
+    assert_stripped("see \x1b]8;;https://example.org/\x1b\\the site\x1b]8;;\x1b\\.", "see the site.");
+    assert_stripped("bell \x1b]0;title\x07"
+                    "ends",
+                    "bell ends");
+    assert_stripped("\x1b(Bplain\x1b=", "plain");
+    assert_stripped("broken \x1b]8;;no end\nnext line", "broken \nnext line");
+    assert_stripped("lone\x1b", "lone");
+    assert_stripped("Plain text, tabs\tand all.", "Plain text, tabs\tand all.");
+
+    /* man-db's manual as man and nroff write it: its numbered headings are
+     * bold, and found */
+    const char *page = "\n"
+                       "               \x1b[1mman-db - the database cached manual pager suite\x1b[0m\n"
+                       "\n"
+                       "                      \x1b[4mColin\x1b[24m \x1b[4mWatson\x1b[24m\n"
+                       "\n"
+                       "\x1b[1m1.  Introduction\x1b[0m\n"
+                       "\n"
+                       "\x1b[1m1\b1.\b.1\b1.\b.  T\bTh\bhe\be c\bco\bon\bnc\bce\bep\bpt\bt\x1b[0m\n"
+                       "\n"
+                       "The  following  manual pages are provided: \x1b[1mman\x1b[22m(1).\n"
+                       " +\bo program names in \x1b[1mbold\x1b[22m\n";
+    doc_text d = parse(page, false);
+    assert_int_equal(d.n_headings, 2);
+    check_heading(&d, 0, "1.  Introduction", 1, 1);
+    check_heading(&d, 1, "1.1.  The concept", 2, 1);
+    assert_non_null(strstr(d.pages[0].text, "man-db - the database cached manual pager suite\n"));
+    assert_non_null(strstr(d.pages[0].text, "provided: man(1).\n o program names in bold"));
+    assert_null(strchr(d.pages[0].text, '\b'));
+    assert_null(strchr(d.pages[0].text, '\x1b'));
+    doc_text_cleanup(&d);
+}
 
 static void content_doctext_utf8(void **state)
 {
@@ -515,6 +602,7 @@ int main(void)
         cmocka_unit_test(content_doctext_fences),
         cmocka_unit_test(content_doctext_front_matter),
         cmocka_unit_test(content_doctext_plain_headings),
+        cmocka_unit_test(content_doctext_terminal_text),
         cmocka_unit_test(content_doctext_utf8),
         cmocka_unit_test(content_doctext_empty),
         cmocka_unit_test(content_doctext_form_feeds),

@@ -22,6 +22,7 @@
 #include "content/deadline.h"
 #include "content/pdf.h"
 #include "content/worksheet.h"
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "fixtures.h"
@@ -329,6 +330,181 @@ static void content_pdf_repeated_content_kept(void **state)
     ws_list_cleanup(&l);
     doc_text_cleanup(&d);
     free(b.data);
+}
+
+/* ---- running titles and contents, PDFs written here ---- */
+
+/* A PDF of n pages of 612 x 792 points drawing contents[i] on page i + 1,
+ * with Helvetica as /F1 and Helvetica-Bold as /F2. */
+static blob pages_pdf(char *const *contents, int n)
+{
+    buf b;
+    buf_init(&b, 1 << 22);
+    int n_objs = 4 + 2 * n;
+    size_t *off = em_malloc(((size_t)n_objs + 1) * sizeof *off);
+    assert_int_equal(buf_printf(&b, "%%PDF-1.4\n"), 0);
+    off[0] = b.len;
+    assert_int_equal(buf_printf(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"), 0);
+    off[1] = b.len;
+    assert_int_equal(buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(buf_printf(&b, " %d 0 R", 5 + 2 * i), 0);
+    assert_int_equal(buf_printf(&b, " ] >>\nendobj\n"), 0);
+    off[2] = b.len;
+    assert_int_equal(
+        buf_printf(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n"), 0);
+    off[3] = b.len;
+    assert_int_equal(
+        buf_printf(&b, "4 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>\nendobj\n"), 0);
+    for (int i = 0; i < n; i++) {
+        off[4 + 2 * i] = b.len;
+        assert_int_equal(
+            buf_printf(&b,
+                       "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                       "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>\nendobj\n",
+                       5 + 2 * i, 6 + 2 * i),
+            0);
+        off[5 + 2 * i] = b.len;
+        assert_int_equal(buf_printf(&b, "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n",
+                                    6 + 2 * i, strlen(contents[i]) + 1, contents[i]),
+                         0);
+    }
+    size_t xref = b.len;
+    assert_int_equal(buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", n_objs + 1), 0);
+    for (int i = 0; i < n_objs; i++)
+        assert_int_equal(buf_printf(&b, "%010zu 00000 n \n", off[i]), 0);
+    assert_int_equal(
+        buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n_objs + 1, xref),
+        0);
+    free(off);
+    blob out = {NULL, b.len};
+    out.data = (unsigned char *)buf_steal(&b);
+    return out;
+}
+
+/* A page of a manual: its running header (NULL: none) and page number at
+ * the top, a heading (NULL: none) set large and bold, thirty lines of body
+ * text. */
+static char *manual_page(int page, const char *header, const char *heading)
+{
+    buf b;
+    buf_init(&b, 1 << 16);
+    if (header != NULL)
+        assert_int_equal(buf_printf(&b, "BT /F1 11 Tf 72 750 Td (%s) Tj ET\n", header), 0);
+    assert_int_equal(buf_printf(&b, "BT /F1 11 Tf 530 750 Td (%d) Tj ET\n", page), 0);
+    int y = 640;
+    if (heading != NULL)
+        assert_int_equal(buf_printf(&b, "BT /F2 18 Tf 72 660 Td (%s) Tj ET\n", heading), 0);
+    assert_int_equal(buf_printf(&b, "BT /F1 11 Tf 72 %d Td 14 TL\n", heading != NULL ? y - 20 : y), 0);
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(
+            buf_printf(&b, "(Line %d of page %d says what the manual teaches here.) Tj T*\n", i, page), 0);
+    assert_int_equal(buf_printf(&b, "ET\n"), 0);
+    return buf_steal(&b);
+}
+
+/* A Texinfo manual's running header names the current chapter on every
+ * page after the chapter's first: "Chapter 2: Structures" on two pages,
+ * "Chapter 3: Utilities" on the next two. Each repeats on two pages only,
+ * but together they hold the same place on most pages: they are furniture,
+ * and the chapters' headings stay. */
+static void content_pdf_running_chapter_titles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *header, *heading;
+    } layout[] = {
+        {NULL, "1 Introduction"},        {NULL, "2 Structures"}, {"Chapter 2: Structures", NULL},
+        {"Chapter 2: Structures", NULL}, {NULL, "3 Utilities"},  {"Chapter 3: Utilities", NULL},
+        {"Chapter 3: Utilities", NULL},  {NULL, "4 Reference"},  {"Chapter 4: Reference", NULL},
+        {"Chapter 4: Reference", NULL},
+    };
+    enum { N = sizeof layout / sizeof layout[0] };
+    char *contents[N];
+    for (int i = 0; i < N; i++)
+        contents[i] = manual_page(i + 1, layout[i].header, layout[i].heading);
+    blob b = pages_pdf(contents, N);
+    doc_text d = extract(&b, 2);
+    assert_int_equal(d.page_count, N);
+    assert_int_equal(pages_with(&d, "Chapter 2:"), 0);
+    assert_int_equal(pages_with(&d, "Chapter 3:"), 0);
+    assert_int_equal(pages_with(&d, "Chapter 4:"), 0);
+    const char *want[] = {"1 Introduction", "2 Structures", "3 Utilities", "4 Reference"};
+    assert_int_equal(d.n_headings, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(d.headings[i].title, want[i]);
+    assert_non_null(strstr(d.pages[3].text, "Line 0 of page 4 says"));
+    doc_text_cleanup(&d);
+    free(b.data);
+
+    /* A chapter of one page more keeps its lone header: one page is no
+     * repeat. */
+    free(contents[9]);
+    contents[9] = manual_page(10, "Chapter 5: Limits", NULL);
+    b = pages_pdf(contents, N);
+    d = extract(&b, 1);
+    assert_int_equal(pages_with(&d, "Chapter 2:") | pages_with(&d, "Chapter 3:"), 0);
+    assert_int_equal(pages_with(&d, "Chapter 5: Limits"), 1u << 10);
+    doc_text_cleanup(&d);
+    free(b.data);
+    for (int i = 0; i < N; i++)
+        free(contents[i]);
+}
+
+/* The running header is the chapter's title, and the chapter's first page
+ * sets the same title as its heading in the same place, larger and bold:
+ * that first one is the heading, not a repeat of the header. */
+static void content_pdf_chapter_title_under_running_header(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    char *contents[N];
+    contents[0] = manual_page(1, NULL, "Introduction");
+    /* baseline 745 at 16 points: the same top as the header's at 750 at 11 */
+    char *body = manual_page(2, NULL, NULL);
+    buf b2;
+    buf_init(&b2, 1 << 16);
+    assert_int_equal(buf_printf(&b2, "BT /F2 16 Tf 72 745 Td (Reference) Tj ET\n%s", body), 0);
+    free(body);
+    contents[1] = buf_steal(&b2);
+    for (int i = 2; i < N; i++)
+        contents[i] = manual_page(i + 1, "Reference", NULL);
+    blob b = pages_pdf(contents, N);
+    doc_text d = extract(&b, 1);
+    assert_int_equal(pages_with(&d, "Reference"), 1u << 2);
+    assert_int_equal(d.n_headings, 2);
+    assert_string_equal(d.headings[1].title, "Reference");
+    assert_int_equal(d.headings[1].page, 2);
+    doc_text_cleanup(&d);
+    free(b.data);
+    for (int i = 0; i < N; i++)
+        free(contents[i]);
+}
+
+/* A table of contents whose chapter entries are set bold, like numbered
+ * headings: an entry with its dot leader and page number is no heading.
+ * (A leader of spaced dots, ". . . .", is too many words for one.) */
+static void content_pdf_contents_entries_no_headings(void **state)
+{
+    (void)state;
+    char *contents[2];
+    contents[0] =
+        em_strdup("BT /F2 18 Tf 72 700 Td (Table of Contents) Tj ET\n"
+                  "BT /F2 11 Tf 72 660 Td (1 Introduction ................................ 2) Tj ET\n"
+                  "BT /F1 11 Tf 90 640 Td (1.1 Scope ..................................... 2) Tj ET\n"
+                  "BT /F2 11 Tf 72 610 Td (2 Methods ...................................... 2) Tj ET\n");
+    contents[1] = manual_page(2, NULL, "1 Introduction");
+    blob b = pages_pdf(contents, 2);
+    doc_text d = extract(&b, 1);
+    assert_non_null(strstr(d.pages[0].text, "2 Methods ......"));
+    assert_int_equal(d.n_headings, 2);
+    assert_string_equal(d.headings[0].title, "Table of Contents");
+    assert_string_equal(d.headings[1].title, "1 Introduction");
+    assert_int_equal(d.headings[1].page, 2);
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+    free(contents[1]);
 }
 
 /* ---- limits and errors ---- */
@@ -760,6 +936,9 @@ int main(void)
         cmocka_unit_test(content_pdf_chunks_keep_pages),
         cmocka_unit_test(content_pdf_worksheet_questions),
         cmocka_unit_test(content_pdf_repeated_content_kept),
+        cmocka_unit_test(content_pdf_running_chapter_titles),
+        cmocka_unit_test(content_pdf_chapter_title_under_running_header),
+        cmocka_unit_test(content_pdf_contents_entries_no_headings),
         cmocka_unit_test(content_pdf_max_pages),
         cmocka_unit_test(content_pdf_timeout),
         cmocka_unit_test(content_pdf_encrypted),

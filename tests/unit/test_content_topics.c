@@ -341,6 +341,116 @@ static void content_topics_repeated_titles(void **state)
     topic_list_cleanup(&l);
 }
 
+/* A Texinfo manual as the PDF reader gives it (libtasn1's): its author line,
+ * table of contents, licence appendix and indexes with their letter groups
+ * are no topics, and the words of all but the author line are no topic's:
+ * the licence, a third of the manual, does not become the plan's biggest
+ * block, nor go to the chapter before it. */
+static void content_topics_document_apparatus(void **state)
+{
+    chunk_heading h[] = {
+        {1, 0, 1, "Libtasn1"},
+        {1, 20, 3, "Fabio Fiorina Simon Josefsson Nikos Mavrogiannopoulos (help-libtasn1@gnu.org)"},
+        {3, 0, 2, "Table of Contents"},
+        {4, 0, 2, "1 Introduction"},
+        {5, 0, 2, "2 ASN.1 structure handling"},
+        {5, 30, 3, "2.1 ASN.1 syntax"},
+        {6, 0, 3, "2.2 Naming"},
+        {27, 0, 2, "Appendix A Copying Information"},
+        {27, 10, 3, "A.1 GNU Free Documentation License"},
+        {34, 0, 3, "ADDENDUM: How to use this License for your documents"},
+        {35, 0, 2, "Concept Index"},
+        {35, 10, 3, "A"},
+        {35, 20, 3, "F"},
+        {36, 0, 2, "Function and Data Index"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Libtasn1", 10, 1, "a"),
+        mk_chunk(h[1].title, 20, 1, "b"),
+        mk_chunk("Table of Contents", 100, 3, "c"),
+        mk_chunk("1 Introduction", 50, 4, "d"),
+        mk_chunk("2.1 ASN.1 syntax", 60, 5, "e"),
+        mk_chunk("2.2 Naming", 40, 6, "f"),
+        mk_chunk("A.1 GNU Free Documentation License", 300, 27, "g"),
+        mk_chunk("ADDENDUM: How to use this License for your documents", 20, 34, "h"),
+        mk_chunk("Concept Index", 5, 35, "i"),
+        mk_chunk("A", 10, 35, "j"),
+        mk_chunk("F", 10, 35, "k"),
+        mk_chunk("Function and Data Index", 100, 36, "l"),
+    };
+    topic_list l = extract(h, 14, c, 12);
+    const char *want[] = {"Introduction", "ASN.1 structure handling", "ASN.1 syntax", "Naming"};
+    const double weights[] = {50.0 / 725, 0.0, 60.0 / 725, 40.0 / 725};
+    assert_int_equal(l.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(l.items[i].name, want[i]);
+        assert_near(l.items[i].weight, weights[i]);
+    }
+    topic_list_cleanup(&l);
+
+    /* Markdown notes whose contents sit between the chapters, at their
+     * level: the contents' lines are nobody's, "Index structures" is a
+     * chapter */
+    chunk_heading md[] = {
+        {1, 0, 1, "Contents"},
+        {1, 50, 1, "Index structures"},
+        {2, 0, 1, "Index"},
+        {2, 40, 1, "Query plans"},
+    };
+    text_chunk mc[] = {
+        mk_chunk("Contents", 30, 1, "a"),
+        mk_chunk("Index structures", 40, 1, "b"),
+        mk_chunk("Index", 10, 2, "c"),
+        mk_chunk("Query plans", 20, 2, "d"),
+    };
+    l = extract(md, 4, mc, 4);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.items[0].name, "Index structures");
+    assert_near(l.items[0].weight, 0.4);
+    assert_string_equal(l.items[1].name, "Query plans");
+    assert_near(l.items[1].weight, 0.2);
+    topic_list_cleanup(&l);
+}
+
+/* A heading of one character or an author's line is no topic but its words
+ * stay with the topic before it, as a box's label's do; a licence takes
+ * its clauses with it, and a part that holds nothing but licences is no
+ * topic either. */
+static void content_topics_apparatus_words(void **state)
+{
+    chunk_heading h[] = {
+        {1, 0, 1, "Languages"},
+        {1, 30, 2, "Python"},
+        {2, 0, 2, "C"},
+        {3, 0, 1, "Articles"},
+        {3, 10, 2, "On proofs"},
+        {3, 20, 3, "Jane Doe <jane@uni.example.org>"},
+        {4, 0, 1, "Licences"},
+        {4, 10, 2, "GNU General Public License"},
+        {4, 20, 3, "Preamble"},
+        {5, 0, 3, "TERMS AND CONDITIONS"},
+        {6, 0, 2, "Apache terms"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Languages", 10, 1, "a"),
+        mk_chunk("Python", 20, 1, "b"),
+        mk_chunk("C", 30, 2, "c"),
+        mk_chunk("On proofs", 10, 3, "d"),
+        mk_chunk(h[5].title, 30, 3, "e"),
+        mk_chunk("Preamble", 50, 4, "f"),
+        mk_chunk("TERMS AND CONDITIONS", 50, 5, "g"),
+    };
+    topic_list l = extract(h, 11, c, 7);
+    const char *want[] = {"Languages", "Python", "Articles", "On proofs"};
+    const double weights[] = {0.05, 0.25, 0.0, 0.2};
+    assert_int_equal(l.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(l.items[i].name, want[i]);
+        assert_near(l.items[i].weight, weights[i]);
+    }
+    topic_list_cleanup(&l);
+}
+
 static void content_topics_cap(void **state)
 {
     enum { N = TOPICS_MAX + 10 };
@@ -421,7 +531,7 @@ static void content_topics_empty_and_invalid(void **state)
     topic_list_cleanup(NULL);
 
     /* headings but no chunks: topics with no weight */
-    chunk_heading h[] = {{1, 0, 1, "A"}, {2, 0, 1, "B"}};
+    chunk_heading h[] = {{1, 0, 1, "Alpha"}, {2, 0, 1, "Beta"}};
     l = extract(h, 2, NULL, 0);
     assert_int_equal(l.n, 2);
     assert_near(l.items[0].weight, 0.0);
@@ -513,6 +623,8 @@ int main(void)
         cmocka_unit_test(content_topics_two_levels),
         cmocka_unit_test(content_topics_merge_case_insensitive),
         cmocka_unit_test(content_topics_repeated_titles),
+        cmocka_unit_test(content_topics_document_apparatus),
+        cmocka_unit_test(content_topics_apparatus_words),
         cmocka_unit_test(content_topics_cap),
         cmocka_unit_test(content_topics_levels),
         cmocka_unit_test(content_topics_from_chunker),

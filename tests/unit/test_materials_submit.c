@@ -357,8 +357,8 @@ static void materials_submit_from_a_file_range(void **state)
     assert_int_equal(pwrite(fd, big + 500 * 1024, 1, (off_t)(sizeof junk + 500 * 1024)), 1);
     submit_output latin1 = submit_ok(f->d, &st, &in);
     assert_string_equal(latin1.kind, "text");
-    /* an escape byte there: not text */
-    big[500 * 1024] = 0x1b;
+    /* a bell byte there: not text */
+    big[500 * 1024] = 0x07;
     assert_int_equal(pwrite(fd, big + 500 * 1024, 1, (off_t)(sizeof junk + 500 * 1024)), 1);
     int64_t before = count(f->d, "materials");
     submit_output bad;

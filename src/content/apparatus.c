@@ -1,0 +1,224 @@
+/* apparatus: see apparatus.h.
+ *
+ * Each rule is a scan of the trimmed title: whole-title phrases ("Table of
+ * Contents"), phrases found anywhere ("GNU Free Documentation License"),
+ * titles made only of words from a short list around "Index" or after
+ * "List of", one character, an e-mail address; a table-of-contents entry
+ * is read backwards from its page number over its leader. */
+#include "content/apparatus.h"
+
+#include <string.h>
+
+#include "content/codeline.h"
+#include "content/text.h"
+#include "core/ascii.h"
+#include "core/utf8.h"
+
+/* Titles that are a table of contents, whole. */
+static const char *const contents_titles[] = {
+    "contents",      "table of contents", "short contents",       "brief contents",
+    "full contents", "detailed contents", "contents at a glance", "summary of contents",
+};
+
+/* Phrases that name a licence, or an addendum to one, anywhere in a title
+ * ("A.1 GNU Free Documentation License"); "licen" takes both spellings. */
+static const char *const licence_phrases[] = {
+    "gnu free documentation licen",
+    "general public licen", /* GNU General, Lesser, Library, Affero General Public License */
+    "how to use this licen",
+    "how to apply these terms to your new programs",
+};
+
+/* Titles of the Texinfo appendix that holds a manual's licence, whole. */
+static const char *const licence_titles[] = {"copying this manual", "copying information"};
+
+/* What an index lists: the words of "Concept Index", "Function and Data
+ * Index", "Index of Names" (a plural 's' or "es" is allowed). "Body Mass
+ * Index" or "Clustered Index" has a word not here: a subject. */
+static const char *const index_words[] = {
+    "alphabetical", "author",   "class",   "combined",  "command",   "concept",  "constant", "data",
+    "file",         "function", "general", "key",       "keystroke", "keyword",  "library",  "macro",
+    "member",       "method",   "module",  "name",      "namespace", "operator", "option",   "procedure",
+    "program",      "subject",  "symbol",  "structure", "term",      "topic",    "type",     "variable",
+};
+
+/* What a list at the front of a book lists: "List of Figures", "List of
+ * Tables and Figures". */
+static const char *const list_words[] = {
+    "abbreviation", "acronym",      "algorithm", "box", "chart", "example", "exhibit",
+    "figure",       "illustration", "listing",   "map", "plate", "symbol",  "table",
+};
+
+static bool equals_ci(const char *p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+    return (size_t)(end - p) == n && ascii_ncasecmp(p, s, n) == 0;
+}
+
+static bool contains_ci(const char *p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+    for (; (size_t)(end - p) >= n; p++)
+        if (ascii_ncasecmp(p, s, n) == 0)
+            return true;
+    return false;
+}
+
+static bool any_equal(const char *p, const char *end, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (equals_ci(p, end, list[i]))
+            return true;
+    return false;
+}
+
+/* Whether the word p..end is one of list[0..n), or one of them with 's'
+ * or "es" added. */
+static bool word_in(const char *p, const char *end, const char *const *list, size_t n)
+{
+    if (any_equal(p, end, list, n))
+        return true;
+    if (end - p > 1 && (end[-1] == 's' || end[-1] == 'S') && any_equal(p, end - 1, list, n))
+        return true;
+    return end - p > 2 && ascii_ncasecmp(end - 2, "es", 2) == 0 && any_equal(p, end - 2, list, n);
+}
+
+/* Whether every word of p..end (blank separated, a trailing ',' dropped;
+ * "and" and "&" join) is in list[0..n), and there is at least one. */
+static bool all_words_in(const char *p, const char *end, const char *const *list, size_t n)
+{
+    size_t words = 0;
+    for (;;) {
+        p = text_skip_blanks(p, end);
+        if (p == end)
+            return words > 0;
+        const char *w = p;
+        while (p < end && !text_is_blank(*p))
+            p++;
+        const char *we = p;
+        if (we > w && we[-1] == ',')
+            we--;
+        if (we == w || equals_ci(w, we, "and") || equals_ci(w, we, "&"))
+            continue;
+        if (!word_in(w, we, list, n))
+            return false;
+        words++;
+    }
+}
+
+/* "Index", "Concept Index", "Function and Data Index", "Index of Names". */
+static bool is_index(const char *p, const char *end)
+{
+    static const size_t n = sizeof index_words / sizeof index_words[0];
+    if (equals_ci(p, end, "index"))
+        return true;
+    if (text_starts_with_ci(p, end, "index of "))
+        return all_words_in(p + 9, end, index_words, n);
+    return end - p > 6 && ascii_ncasecmp(end - 6, " index", 6) == 0 &&
+           all_words_in(p, end - 6, index_words, n);
+}
+
+static bool is_list(const char *p, const char *end)
+{
+    return text_starts_with_ci(p, end, "list of ") &&
+           all_words_in(p + 8, end, list_words, sizeof list_words / sizeof list_words[0]);
+}
+
+static bool is_licence(const char *p, const char *end)
+{
+    for (size_t i = 0; i < sizeof licence_phrases / sizeof licence_phrases[0]; i++)
+        if (contains_ci(p, end, licence_phrases[i]))
+            return true;
+    return any_equal(p, end, licence_titles, sizeof licence_titles / sizeof licence_titles[0]);
+}
+
+static bool email_byte(char c)
+{
+    return text_is_alpha(c) || text_is_digit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+/* An e-mail address somewhere in p..end: a local part, '@', and a domain
+ * with a dot followed by a letter ("help-libtasn1@gnu.org"). "@property"
+ * has no local part, "user@host" no dot. */
+static bool has_email(const char *p, const char *end)
+{
+    for (const char *at = p; at < end; at++) {
+        if (*at != '@' || at == p || !email_byte(at[-1]))
+            continue;
+        const char *d = at + 1;
+        bool dot = false;
+        for (; d < end && (text_is_alpha(*d) || text_is_digit(*d) || *d == '-' || *d == '.'); d++)
+            dot |= *d == '.' && d > at + 1 && d + 1 < end && text_is_alpha(d[1]);
+        if (dot)
+            return true;
+    }
+    return false;
+}
+
+static bool is_roman_letter(char c)
+{
+    return c != '\0' && strchr("ivxlcIVXLC", c) != NULL;
+}
+
+bool apparatus_is_toc_entry(const char *line, size_t len)
+{
+    const char *p = line, *end = line + len;
+    while (end > p && (text_is_blank(end[-1]) || end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    /* the page number */
+    const char *q = end;
+    while (q > p && text_is_digit(q[-1]))
+        q--;
+    if (q == end) {
+        while (q > p && is_roman_letter(q[-1]))
+            q--;
+        if (q == end || end - q > 7)
+            return false;
+    } else if (end - q > 4) {
+        return false;
+    }
+    /* the leader: dots, middle dots (U+00B7), one- and two-dot leaders
+     * (U+2024, U+2025) and ellipses (U+2026), with blanks among them */
+    int dots = 0;
+    while (q > p) {
+        const unsigned char *u = (const unsigned char *)q;
+        if (q[-1] == '.') {
+            dots++;
+            q--;
+        } else if (text_is_blank(q[-1])) {
+            q--;
+        } else if (q - p >= 2 && u[-2] == 0xc2 && u[-1] == 0xb7) {
+            dots++;
+            q -= 2;
+        } else if (q - p >= 3 && u[-3] == 0xe2 && u[-2] == 0x80 && u[-1] >= 0xa4 && u[-1] <= 0xa6) {
+            dots += u[-1] - 0xa3; /* one, two or three dots */
+            q -= 3;
+        } else {
+            break;
+        }
+    }
+    return dots >= 3;
+}
+
+apparatus_kind apparatus_heading(const char *title, size_t len)
+{
+    if (title == NULL)
+        return APPARATUS_NONE;
+    if (codeline_is_label(title, len))
+        return APPARATUS_LABEL;
+    const char *p = text_skip_blanks(title, title + len), *end = title + len;
+    while (end > p && (text_is_blank(end[-1]) || end[-1] == ':'))
+        end--;
+    if (p == end)
+        return APPARATUS_NONE;
+    if (apparatus_is_toc_entry(p, (size_t)(end - p)))
+        return APPARATUS_LIST;
+    if (is_licence(p, end))
+        return APPARATUS_LICENCE;
+    if (any_equal(p, end, contents_titles, sizeof contents_titles / sizeof contents_titles[0]) ||
+        is_index(p, end) || is_list(p, end))
+        return APPARATUS_LIST;
+    if (utf8_count(p, (size_t)(end - p)) == 1 || has_email(p, end))
+        return APPARATUS_LABEL;
+    return APPARATUS_NONE;
+}

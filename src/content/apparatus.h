@@ -1,0 +1,62 @@
+/* apparatus: the parts of a document that are about the document rather
+ * than its subject: its table of contents and the entries in it, its
+ * indexes and lists of figures, its authors' addresses, the licence it is
+ * published under.
+ *
+ * The readers keep their text (it is part of the document, and a search may
+ * want it), but nothing in them is to be studied: a heading of one names no
+ * topic (topics.h), and a line of a table of contents is no heading at all
+ * (doctext.h, pdf.h): "Introduction ........ 1" heads nothing that follows
+ * it. The rules live here, once, so the readers and topics agree.
+ *
+ * The rules are narrow on purpose, so that the subject's own headings stay:
+ * "Index structures" and "Body Mass Index" are subjects, "Concept Index" is
+ * not; "The GNU General Public License" in a course on software licences is
+ * lost, the price of dropping the licence appendix of every GNU manual.
+ * Pure functions, ASCII case-insensitive, linear in the line. */
+#ifndef EM_CONTENT_APPARATUS_H
+#define EM_CONTENT_APPARATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a heading is, as far as topics care. */
+typedef enum apparatus_kind {
+    APPARATUS_NONE = 0, /* a heading of the subject: it may name a topic */
+    APPARATUS_LABEL,    /* names no topic, and the text under it belongs to the
+                           section around it: a box's label ("Note", "See also":
+                           codeline_is_label), a heading of one character (an
+                           index's letter group "A", a stray glyph; a chapter
+                           named "C" alone is lost with them), an author's line
+                           (it holds an e-mail address) */
+    APPARATUS_LIST,     /* names no topic, and the text under it (up to the next
+                           heading) is nobody's: a table of contents ("Contents",
+                           "Table of Contents") and its entries (a title, a dot
+                           leader and a page number), an index ("Index",
+                           "Concept Index", "Function and Data Index", "Index of
+                           Names"), a list of figures or tables */
+    APPARATUS_LICENCE   /* as APPARATUS_LIST, and so are the headings below it
+                           (its clauses): a named licence ("GNU Free
+                           Documentation License", the GNU General, Lesser,
+                           Library and Affero General Public Licenses), the
+                           licences' own addenda ("ADDENDUM: How to use this
+                           License for your documents", "How to Apply These
+                           Terms to Your New Programs"), and the Texinfo
+                           appendix that holds them ("Copying This Manual",
+                           "Copying Information") */
+} apparatus_kind;
+
+/* The kind of the heading title[0..len): a name as topics_clean_name gives
+ * it (numbering off: "2 Contents" is "Contents"; a licence or an e-mail
+ * address is found anywhere in it), blanks and a trailing ':' ignored. */
+apparatus_kind apparatus_heading(const char *title, size_t len);
+
+/* Whether line[0..len) is an entry of a table of contents: it ends in a
+ * page number (up to four digits, or a Roman numeral "vii") after a dot
+ * leader of three dots or more, spaced or not ("Introduction ..... 1",
+ * "2.1 Naming . . . . . . 6", "Preface ……… vii"; "·" and "…" count as
+ * leader dots). What comes before the leader does not matter: a title that
+ * wraps leaves a line of leader and number alone. */
+bool apparatus_is_toc_entry(const char *line, size_t len);
+
+#endif

@@ -1,0 +1,143 @@
+/* test_content_apparatus: which headings are about the document rather than
+ * its subject (contents, indexes, lists, author lines, licences, one
+ * character), which lines are table-of-contents entries, and the subjects'
+ * headings that look like them but stay. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "content/apparatus.h"
+
+static void assert_kind(const char *title, apparatus_kind want)
+{
+    apparatus_kind got = apparatus_heading(title, strlen(title));
+    if (got != want)
+        fail_msg("\"%s\": kind %d, want %d", title, (int)got, (int)want);
+}
+
+static void assert_toc(const char *line, bool want)
+{
+    if (apparatus_is_toc_entry(line, strlen(line)) != want)
+        fail_msg("\"%s\" %s a table-of-contents entry", line, want ? "is" : "is not");
+}
+
+static void content_apparatus_toc_entries(void **state)
+{
+    (void)state;
+    assert_toc("Introduction ........................................................ 1", true);
+    assert_toc("Limitations .................................................... 22", true);
+    assert_toc("    1.1  man-db .........................................................    1", true);
+    assert_toc("2.1 ASN.1 syntax . . . . . . . . . . . . . . . . . . 5", true);
+    assert_toc("Preface ........ vii", true);
+    assert_toc("Preface \xe2\x80\xa6\xe2\x80\xa6 xii", true);          /* ellipses */
+    assert_toc("Preface \xc2\xb7 \xc2\xb7 \xc2\xb7 \xc2\xb7 3", true); /* middle dots */
+    assert_toc("Introduction.....1", true);
+    /* a title that wrapped leaves its leader and number alone */
+    assert_toc("         ................................................................   11", true);
+    assert_toc("Introduction ........ 1   ", true);
+
+    assert_toc("Introduction", false);
+    assert_toc("Python 3.11.1", false); /* a version, not a leader */
+    assert_toc("Chapter 2. Methods", false);
+    assert_toc("Wait.. 3", false); /* two dots are no leader */
+    assert_toc("Introduction ........ page", false);
+    assert_toc("Introduction ........ 12345", false); /* five digits: no page number */
+    assert_toc("A note on C", false);
+    assert_toc("", false);
+    assert_toc("...", false);
+}
+
+static void content_apparatus_contents_and_indexes(void **state)
+{
+    (void)state;
+    assert_kind("Contents", APPARATUS_LIST);
+    assert_kind("Table of Contents", APPARATUS_LIST);
+    assert_kind("TABLE OF CONTENTS", APPARATUS_LIST);
+    assert_kind("Short Contents", APPARATUS_LIST);
+    assert_kind("Contents:", APPARATUS_LIST);
+    assert_kind("Index", APPARATUS_LIST);
+    assert_kind("Concept Index", APPARATUS_LIST);
+    assert_kind("Function and Data Index", APPARATUS_LIST);
+    assert_kind("Variable, Function and Command Index", APPARATUS_LIST);
+    assert_kind("Subject Index", APPARATUS_LIST);
+    assert_kind("Index of Names", APPARATUS_LIST);
+    assert_kind("Class Index", APPARATUS_LIST);
+    assert_kind("List of Figures", APPARATUS_LIST);
+    assert_kind("List of Tables", APPARATUS_LIST);
+    assert_kind("List of Figures and Tables", APPARATUS_LIST);
+    assert_kind("Introduction ........ 1", APPARATUS_LIST);
+
+    /* subjects that share the words */
+    assert_kind("Index structures", APPARATUS_NONE);
+    assert_kind("Indexes", APPARATUS_NONE);
+    assert_kind("Body Mass Index", APPARATUS_NONE);
+    assert_kind("Clustered Index", APPARATUS_NONE);
+    assert_kind("Consumer Price Index", APPARATUS_NONE);
+    assert_kind("Index of Refraction", APPARATUS_NONE);
+    assert_kind("Contents of an index database", APPARATUS_NONE);
+    assert_kind("Stomach contents", APPARATUS_NONE);
+    assert_kind("List of prime numbers", APPARATUS_NONE);
+    assert_kind("Lists of tuples", APPARATUS_NONE);
+}
+
+static void content_apparatus_licences(void **state)
+{
+    (void)state;
+    assert_kind("GNU Free Documentation License", APPARATUS_LICENCE);
+    assert_kind("A.1 GNU Free Documentation License", APPARATUS_LICENCE);
+    assert_kind("GNU GENERAL PUBLIC LICENSE", APPARATUS_LICENCE);
+    assert_kind("GNU Lesser General Public License", APPARATUS_LICENCE);
+    assert_kind("ADDENDUM: How to use this License for your documents", APPARATUS_LICENCE);
+    assert_kind("How to Apply These Terms to Your New Programs", APPARATUS_LICENCE);
+    assert_kind("Copying This Manual", APPARATUS_LICENCE);
+    assert_kind("Copying Information", APPARATUS_LICENCE);
+
+    /* narrow: named licences only */
+    assert_kind("Licensing", APPARATUS_NONE);
+    assert_kind("Software licenses", APPARATUS_NONE);
+    assert_kind("Copying files", APPARATUS_NONE);
+    assert_kind("Copying", APPARATUS_NONE);
+    assert_kind("Terms and conditions", APPARATUS_NONE);
+}
+
+static void content_apparatus_labels(void **state)
+{
+    (void)state;
+    /* an index's letter groups, one character of any script */
+    assert_kind("A", APPARATUS_LABEL);
+    assert_kind("T", APPARATUS_LABEL);
+    assert_kind(" F ", APPARATUS_LABEL);
+    assert_kind("#", APPARATUS_LABEL);
+    assert_kind("\xc3\x84", APPARATUS_LABEL); /* Ä */
+    /* an author's line */
+    assert_kind("Fabio Fiorina Simon Josefsson Nikos Mavrogiannopoulos (help-libtasn1@gnu.org)",
+                APPARATUS_LABEL);
+    assert_kind("Colin Watson <cjwatson@debian.org>", APPARATUS_LABEL);
+    /* a box's label (codeline_is_label) */
+    assert_kind("See also", APPARATUS_LABEL);
+    assert_kind("Note:", APPARATUS_LABEL);
+
+    assert_kind("C++", APPARATUS_NONE);
+    assert_kind("Go", APPARATUS_NONE);
+    assert_kind("The @property decorator", APPARATUS_NONE);
+    assert_kind("Mail to user@host", APPARATUS_NONE);
+    assert_kind("Photosynthesis", APPARATUS_NONE);
+    assert_kind("", APPARATUS_NONE);
+    assert_int_equal(apparatus_heading(NULL, 0), APPARATUS_NONE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(content_apparatus_toc_entries),
+        cmocka_unit_test(content_apparatus_contents_and_indexes),
+        cmocka_unit_test(content_apparatus_licences),
+        cmocka_unit_test(content_apparatus_labels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
