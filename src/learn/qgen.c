@@ -378,6 +378,106 @@ static bool prose_shape(const char *s, size_t len)
     return symbols * 40 <= len; /* at most one in 40 bytes */
 }
 
+/* ---- boilerplate ---- */
+
+/* Whether s[0, n) holds needle (lowercase ASCII), ignoring ASCII case. */
+static bool contains_ci(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k) {
+            char c = s[i + j];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            if (c != needle[j])
+                break;
+            j++;
+        }
+        if (j == k)
+            return true;
+    }
+    return false;
+}
+
+static bool word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Whether s[0, n) holds an e-mail address: word characters, "@", word
+ * characters (or dots, hyphens) with a dot among them ("help-libtasn1@gnu.org"). */
+static bool has_email(const char *s, size_t n)
+{
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (s[i] != '@' || !word_char(s[i - 1]))
+            continue;
+        size_t j = i + 1;
+        bool dot = false;
+        while (j < n &&
+               (word_char(s[j]) || s[j] == '-' || (s[j] == '.' && j + 1 < n && word_char(s[j + 1])))) {
+            dot = dot || s[j] == '.';
+            j++;
+        }
+        if (dot && j > i + 3)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a sentence is licence or copyright boilerplate, or an author line:
+ * "Copyright", a copyright sign (also as PDFs draw it: "c" and a combining
+ * circle), "(c) 2001", "All rights reserved", "Permission is granted", a
+ * licence named ("GNU Free Documentation License", "General Public
+ * License", "Creative Commons", "licensed under"), or an e-mail address.
+ * It says nothing of the subject a student studies. */
+static bool boilerplate_sentence(const char *s, size_t n)
+{
+    static const char *const marks[] = {"copyright",
+                                        "\xc2\xa9",      /* © */
+                                        "c\xe2\x83\x9d", /* c and U+20DD, a PDF's © */
+                                        "all rights reserved",
+                                        "permission is granted",
+                                        "permission to use, copy",
+                                        "free documentation license",
+                                        "general public license",
+                                        "creative commons",
+                                        "licensed under",
+                                        NULL};
+    for (const char *const *m = marks; *m; m++)
+        if (contains_ci(s, n, *m))
+            return true;
+    for (size_t i = 0; i + 4 < n; i++)
+        if (s[i] == '(' && (s[i + 1] == 'c' || s[i + 1] == 'C') && s[i + 2] == ')' && s[i + 3] == ' ' &&
+            s[i + 4] >= '0' && s[i + 4] <= '9')
+            return true;
+    return has_email(s, n);
+}
+
+/* Whether a section's title says it is a licence appendix or a title
+ * page's author line: it holds an e-mail address, "copying" or
+ * "copyright", or "license"/"licence" with a licence's name or "this"
+ * ("A.1 GNU Free Documentation License", "ADDENDUM: How to use this License
+ * for your documents", "Copying Information"). A chapter on licences as a
+ * subject ("Software licences") keeps its questions. */
+static bool boilerplate_section(const char *title)
+{
+    if (title == NULL)
+        return false;
+    size_t n = strlen(title);
+    if (has_email(title, n) || contains_ci(title, n, "copying") || contains_ci(title, n, "copyright"))
+        return true;
+    if (!contains_ci(title, n, "license") && !contains_ci(title, n, "licence"))
+        return false;
+    static const char *const names[] = {
+        "gnu",       "free documentation", "general public", "creative commons", "apache",
+        "mit licen", "bsd licen",          "mozilla public", "this licen",       NULL};
+    for (const char *const *m = names; *m; m++)
+        if (contains_ci(title, n, *m))
+            return true;
+    return false;
+}
+
 /* ---- the scan ---- */
 
 typedef struct gen {
@@ -483,7 +583,7 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
 /* Offer the sentence text[from, to) of passage p to the terms it holds. */
 static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_t to)
 {
-    if (!prose_shape(text + from, to - from))
+    if (!prose_shape(text + from, to - from) || boilerplate_sentence(text + from, to - from))
         return;
     tok toks[MAX_WORDS + 2];
     size_t n = read_words(&g->lx, text, from, to, toks);
@@ -701,7 +801,7 @@ static void scan_one(gen *g, size_t p, bool *done)
     const retrieve_passage *rp = retrieve_index_passage(g->in->ix, p);
     if (g->in->section != NULL && (rp->section == NULL || strcmp(rp->section, g->in->section) != 0))
         return;
-    if (!passage_usable(rp->text, rp->len, rp->section))
+    if (boilerplate_section(rp->section) || !passage_usable(rp->text, rp->len, rp->section))
         return;
     scan_passage(g, p, rp->text, rp->len);
 }

@@ -18,8 +18,10 @@
  *     definitional sentence ("X is a ...", "X refers to ...", "... called X")
  *     says of the term, with four options.
  * Sentences are chosen among real prose: 6 to 60 words, ending in a full
- * stop, not headings, list items or code lines, and definitional sentences
- * first. Passages that are empty, one word or only headings give nothing.
+ * stop, not headings, list items or code lines, not licence or copyright
+ * boilerplate, and definitional sentences first. Passages that are empty,
+ * one word or only headings, or under a licence appendix's title, give
+ * nothing.
  * Before a question is returned its key is checked against its quote (the
  * term's stems stand in it; no distractor's do), and a question whose stem
  * is a near-duplicate (qgen_similarity >= QGEN_NEAR_DUPLICATE) of one

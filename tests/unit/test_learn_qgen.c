@@ -676,6 +676,81 @@ static void learn_qgen_false_statements_swap_a_term(void **state)
     material_free(&m);
 }
 
+/* ---- what a question must not be made from ------------------------------------------ */
+
+/* Every question generated from ix with seeds 0..seeds-1 (10 asked each time), each
+ * checked sound and handed to fn; how many there were. */
+static size_t each_question(const retrieve_index *ix, const char *const *terms, size_t n_terms,
+                            uint64_t seeds,
+                            void (*fn)(const retrieve_index *ix, const qgen_question *q, void *ctx),
+                            void *ctx)
+{
+    size_t total = 0;
+    for (uint64_t seed = 0; seed < seeds; seed++) {
+        qgen_input in = {.ix = ix, .terms = terms, .n_terms = n_terms, .max = 10, .seed = seed};
+        qgen_set s = generate(&in);
+        for (size_t i = 0; i < s.n; i++) {
+            assert_sound(ix, &s.items[i]);
+            if (fn != NULL)
+                fn(ix, &s.items[i], ctx);
+        }
+        total += s.n;
+        qgen_set_cleanup(&s);
+    }
+    return total;
+}
+
+/* The quote of q, flattened (owned). */
+static char *quote_of(const retrieve_index *ix, const qgen_question *q)
+{
+    const retrieve_passage *p = retrieve_index_passage(ix, q->passage);
+    return flatten(p->text + q->quote_offset, q->quote_len);
+}
+
+static void from_passage_zero(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ctx;
+    if (q->passage != 0) {
+        char *quote = quote_of(ix, q);
+        fail_msg("asked from passage %zu: %s", q->passage, quote);
+    }
+}
+
+/* Licence and copyright lines, an author line with an e-mail address and a
+ * licence appendix say nothing of the subject: no question comes from them. */
+static void learn_qgen_no_licence_or_copyright_stems(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        /* the one passage to ask from */
+        "The library encodes every structure of the document as DER data for the network. "
+        "A structure holds the values of the document that the library reads from the data.",
+        "Copyright (c) 2001-2022 Free Software Foundation, Inc. and the authors of the library.",
+        "Copyright \xc2\xa9 2001\xe2\x80\x93"
+        "2022 Free Software Foundation, Inc. for the library and its manual.",
+        "Permission is granted to copy, distribute and modify this document and its structure as the data.",
+        "Fabio Fiorina and Simon Josefsson (help-libtasn1@gnu.org) wrote this manual for the library.",
+        "This manual of the library is covered by the GNU Free Documentation License, as its data is.",
+        "The Document may be copied by anyone who keeps the license notice and the structure of the "
+        "Document.",
+        "A Transparent copy of the Document means a copy whose structure and data are available to the "
+        "public.",
+    };
+    const char *sections[] = {"Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "A.1 GNU Free Documentation License",
+                              "ADDENDUM: How to use this License for your documents"};
+    retrieve_index *ix = index_of(texts, sections, 8);
+    const char *terms[] = {"library",    "structure", "document", "data", "software",
+                           "foundation", "manual",    "license",  "copy", "network"};
+    assert_true(each_question(ix, terms, 10, 16, from_passage_zero, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -726,6 +801,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_near_duplicate_sentences_asked_once),
         cmocka_unit_test(learn_qgen_sisters_only_when_short),
         cmocka_unit_test(learn_qgen_false_statements_swap_a_term),
+        cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
