@@ -327,15 +327,245 @@ static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, 
     return n;
 }
 
-/* Whether a sentence has the shape of prose to ask from: opening with a
- * capital letter, a digit or a quote, ending in a full stop, and few
- * symbols prose does not use (its words are counted after). */
-static bool prose_shape(const char *s, size_t len)
+/* Whether c is an ASCII letter or digit. */
+static bool word_char(char c)
 {
-    if (len < 2)
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool is_upper_or_digit(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* The byte length of the quotation mark opening s[0, n) (" ' “ ‘), or 0. */
+static size_t opening_quote(const char *s, size_t n)
+{
+    if (n >= 1 && (s[0] == '"' || s[0] == '\''))
+        return 1;
+    if (n >= 3 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+        ((unsigned char)s[2] == 0x9c || (unsigned char)s[2] == 0x98))
+        return 3;
+    return 0;
+}
+
+/* Whether a sentence opens like one: with a capital letter or a digit (not
+ * a list item's letter, "C. State ..."), a letter of another script, or a
+ * quotation mark around a phrase that opens with a capital or a digit and
+ * is not the first item of a list of quotations ("\"OpenDocument
+ * Spreadsheet\", \"GEnealogical ...\", and ..."). A sentence opening in
+ * lowercase or with other punctuation ("'gzip compressed data') and ...")
+ * is the tail of one cut in two. */
+static bool starts_like_sentence(const char *s, size_t n)
+{
+    if (n < 2)
         return false;
     unsigned char c0 = (unsigned char)s[0];
-    if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9') || c0 == '"' || c0 >= 0x80))
+    if (is_upper_or_digit(c0))
+        return !(c0 >= 'A' && c0 <= 'Z' && (s[1] == '.' || s[1] == ')') && n > 2 && s[2] == ' ');
+    if (c0 >= 0xc3 && c0 <= 0xdf)
+        return true; /* a letter beyond ASCII: Latin, Greek, Cyrillic */
+    size_t q = opening_quote(s, n);
+    if (q == 0 || q >= n || !is_upper_or_digit((unsigned char)s[q]))
+        return false;
+    /* the quotation's end: the same mark for " and ', else ” or ’ */
+    for (size_t i = q; i < n; i++) {
+        size_t close = 0;
+        if (q == 1 && s[i] == s[0])
+            close = 1;
+        else if (q == 3 && i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
+                 (unsigned char)s[i + 2] == (unsigned char)s[2] + 1)
+            close = 3;
+        if (close > 0)
+            return i + close < n && s[i + close] != ',' && s[i + close] != ';';
+    }
+    return false;
+}
+
+/* Whether the quotation marks and brackets of a sentence are whole: an even
+ * number of ", as many ” as “, a ’ closing every ‘ (a ’ inside a word is an
+ * apostrophe), as many ) as ( and ] as [. A sentence that opens or closes
+ * inside a quotation or a bracket is a piece of a longer one. */
+static bool quotes_balanced(const char *s, size_t n)
+{
+    size_t straight = 0;
+    long curly = 0, single = 0, paren = 0, bracket = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"')
+            straight++;
+        else if (c == '(')
+            paren++;
+        else if (c == ')')
+            paren--;
+        else if (c == '[')
+            bracket++;
+        else if (c == ']')
+            bracket--;
+        else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80) {
+            unsigned char d = (unsigned char)s[i + 2];
+            bool in_word = i > 0 && word_char(s[i - 1]) && i + 3 < n && word_char(s[i + 3]);
+            if (d == 0x9c)
+                curly++;
+            else if (d == 0x9d)
+                curly--;
+            else if (d == 0x98)
+                single++;
+            else if (d == 0x99 && !in_word && single > 0)
+                single--;
+            i += 2;
+        }
+        if (paren < 0 || bracket < 0)
+            return false;
+    }
+    return straight % 2 == 0 && curly == 0 && single == 0 && paren == 0 && bracket == 0;
+}
+
+/* Whether a sentence opens with a label: a colon after its first word or
+ * two ("Returns: the type ...", "OBJECT IDENTIFIER: VALUE must ..."). What
+ * follows a label is a fragment of a reference entry, not a sentence. */
+static bool label_led(const char *s, size_t n)
+{
+    size_t words = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < n && words <= 2; i++) {
+        bool w = word_char(s[i]) || (unsigned char)s[i] >= 0x80;
+        if (w && !in_word)
+            words++;
+        in_word = w;
+        if (s[i] == ':' && i + 1 < n && s[i + 1] == ' ')
+            return words <= 2;
+    }
+    return false;
+}
+
+/* Whether a sentence holds a control character (an escape sequence of a
+ * terminal's bold, a backspace of overstriking): text extracted from a
+ * formatted manual that would show as noise. */
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < ' ' && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a word of four or more lowercase letters has one or two digits
+ * glued to its end ("capable6", "whatis2"): a footnote mark that extraction
+ * joined to the word. It cannot be told safely from a name with a version
+ * ("latin1", "python3"), so the sentence is not asked from at all; shorter
+ * stems with digits ("utf8", "ipv6", "ext4", "asn1") are names and stay. */
+static bool footnote_glued(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (!word_char(s[i]) && (unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t a = i, letters = 0, digits = 0;
+        while (i < n && s[i] >= 'a' && s[i] <= 'z') {
+            letters++;
+            i++;
+        }
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            digits++;
+            i++;
+        }
+        bool ends = i == n || (!word_char(s[i]) && (unsigned char)s[i] < 0x80);
+        if (ends && i - a == letters + digits && letters >= 4 && digits >= 1 && digits <= 2)
+            return true;
+        while (i < n && (word_char(s[i]) || (unsigned char)s[i] >= 0x80))
+            i++;
+    }
+    return false;
+}
+
+/* Whether a sentence reads whole (see the functions above): it opens like
+ * one, its quotations and brackets are whole, it opens with no label and
+ * holds no control character or glued footnote mark. */
+static bool whole_sentence(const char *s, size_t n)
+{
+    return starts_like_sentence(s, n) && quotes_balanced(s, n) && !label_led(s, n) && !has_control(s, n) &&
+           !footnote_glued(s, n);
+}
+
+/* Whether a sentence is the tail of one cut in two: its first comma comes
+ * after one to three content words that are not a connective ("However,",
+ * "Secondly,", "Here,") and is followed by a determiner or a pronoun ("XML
+ * file, these rules allow ..."): the words before it end a clause that
+ * began in the sentence before. */
+static bool cut_tail(const char *text, const tok *toks, size_t n)
+{
+    static const char *const connectives[] = {"however",
+                                              "thus",
+                                              "therefore",
+                                              "otherwise",
+                                              "also",
+                                              "hence",
+                                              "instead",
+                                              "meanwhile",
+                                              "moreover",
+                                              "furthermore",
+                                              "nevertheless",
+                                              "nonetheless",
+                                              "still",
+                                              "yet",
+                                              "again",
+                                              "finally",
+                                              "first",
+                                              "second",
+                                              "third",
+                                              "besides",
+                                              "consequently",
+                                              "indeed",
+                                              "now",
+                                              "then",
+                                              "today",
+                                              "next",
+                                              "later",
+                                              "similarly",
+                                              "likewise",
+                                              "conversely",
+                                              "alternatively",
+                                              "additionally",
+                                              "afterwards",
+                                              "sometimes",
+                                              "often",
+                                              "usually",
+                                              "normally",
+                                              "traditionally",
+                                              "historically",
+                                              "ideally",
+                                              "unfortunately",
+                                              "fortunately",
+                                              NULL};
+    static const char *const openers[] = {"the", "a",   "an", "these", "this", "those", "that",  "it", "they",
+                                          "we",  "you", "he", "she",   "its",  "their", "there", NULL};
+    for (size_t k = 0; k + 1 < n && k < 3; k++) {
+        if (toks[k].stem < 0)
+            return false;
+        bool comma = memchr(text + toks[k].end, ',', toks[k + 1].start - toks[k].end) != NULL;
+        if (!comma)
+            continue;
+        if (word_in(text, &toks[0], connectives))
+            return false;
+        size_t l = toks[0].end - toks[0].start;
+        if (l > 2 && text[toks[0].end - 2] == 'l' && text[toks[0].end - 1] == 'y')
+            return false;
+        return word_in(text, &toks[k + 1], openers);
+    }
+    return false;
+}
+
+/* Whether a sentence has the shape of prose to ask from: opening like a
+ * sentence, ending in a full stop, and few symbols prose does not use (its
+ * words are counted after). */
+static bool prose_shape(const char *s, size_t len)
+{
+    if (len < 2 || !starts_like_sentence(s, len))
         return false;
     size_t e = len;
     while (e > 0 && (s[e - 1] == '"' || s[e - 1] == ')' || s[e - 1] == '\''))
@@ -398,11 +628,6 @@ static bool contains_ci(const char *s, size_t n, const char *needle)
             return true;
     }
     return false;
-}
-
-static bool word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 /* Whether s[0, n) holds an e-mail address: word characters, "@", word
@@ -583,11 +808,12 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
 /* Offer the sentence text[from, to) of passage p to the terms it holds. */
 static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_t to)
 {
-    if (!prose_shape(text + from, to - from) || boilerplate_sentence(text + from, to - from))
+    if (!prose_shape(text + from, to - from) || !whole_sentence(text + from, to - from) ||
+        boilerplate_sentence(text + from, to - from))
         return;
     tok toks[MAX_WORDS + 2];
     size_t n = read_words(&g->lx, text, from, to, toks);
-    if (n < MIN_WORDS || n > MAX_WORDS)
+    if (n < MIN_WORDS || n > MAX_WORDS || cut_tail(text, toks, n))
         return;
     g->scanned += to - from;
     size_t content = 0;

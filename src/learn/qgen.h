@@ -17,9 +17,11 @@
  *   - definition: "Which term matches this definition?" over what a
  *     definitional sentence ("X is a ...", "X refers to ...", "... called X")
  *     says of the term, with four options.
- * Sentences are chosen among real prose: 6 to 60 words, ending in a full
- * stop, not headings, list items or code lines, not licence or copyright
- * boilerplate, and definitional sentences first. Passages that are empty,
+ * Sentences are chosen among real prose: whole sentences of 6 to 60 words
+ * (opening like one, ending in a full stop, quotations and brackets whole,
+ * no label, control character or glued footnote mark), not headings, list
+ * items or code lines, not licence or copyright boilerplate, and
+ * definitional sentences first. Passages that are empty,
  * one word or only headings, or under a licence appendix's title, give
  * nothing.
  * Before a question is returned its key is checked against its quote (the

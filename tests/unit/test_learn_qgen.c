@@ -751,6 +751,39 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
     retrieve_index_free(ix);
 }
 
+/* A stem is a whole sentence: it starts like one (a capital letter or a digit, a quote
+ * only around a capitalised phrase that is not a list item), ends in a full stop, holds
+ * its quotes and brackets whole, is not a list item ("C. ..."), a labelled fragment
+ * ("Returns: ...") or the tail of a sentence cut in two ("XML file, these rules ..."),
+ * and holds no control characters or footnote numbers glued to a word ("capable6"). */
+static void learn_qgen_stems_are_whole_sentences(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        /* the one passage to ask from */
+        "The database holds the type of every file in the system. "
+        "A rule of the database matches the data of a file with its type.",
+        "\"OpenDocument Spreadsheet\", \"GEnealogical Data COMmunication\", and \"eXtensible Markup "
+        "Language\" are formats the database knows by their rules.",
+        "\"foo.doc\" from MS-Word files with the same extension are matched by the database rules.",
+        "XML file, these rules allow a more specific type to be chosen from the database data.",
+        "Returns: the type of the file that the database rules give for its data.",
+        "C. State on the title page the name of the database that holds the file type.",
+        "The database keeps every file type\" and its rules for the data of each file.",
+        "The \x1b[1mdatabase\x1b[22m keeps the type of every file for the data rules of the system and its "
+        "users.",
+        "The database is capable6 of matching the type of every file by its data rules.",
+        "The database (which holds every file type keeps the rules for the data of each file.",
+    };
+    const char *terms[] = {"database", "type", "file", "rule", "data", "extension", "format", "system"};
+    for (size_t i = 1; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *two[] = {texts[0], texts[i]};
+        retrieve_index *ix = index_of(two, NULL, 2);
+        assert_true(each_question(ix, terms, 8, 16, from_passage_zero, NULL) >= 1);
+        retrieve_index_free(ix);
+    }
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -802,6 +835,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_sisters_only_when_short),
         cmocka_unit_test(learn_qgen_false_statements_swap_a_term),
         cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
+        cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
