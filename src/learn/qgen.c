@@ -772,18 +772,39 @@ static pattern pattern_of(const char *text, const tok *toks, size_t n, size_t a,
     return P_IS;
 }
 
+/* Whether the byte before a word, c, leaves it standing apart: white space,
+ * an opening bracket or quotation mark, or punctuation beyond ASCII
+ * (dashes, curly quotes); not a symbol or a digit ("$HOME", "*pointer",
+ * "5-node"), a hyphen, slash or dot ("pseudo-filesystem", ".so"). */
+static bool apart_before(char c)
+{
+    return (unsigned char)c <= ' ' || (unsigned char)c >= 0x80 || c == '(' || c == '[' || c == '"' ||
+           c == '\'';
+}
+
+/* The same for the byte after a word: white space, closing punctuation, a
+ * quotation mark or punctuation beyond ASCII; not a symbol or a digit
+ * ("LEN=5", "pointer+4"), a hyphen, slash or underscore, nor a dot inside
+ * a name ("us.map"). */
+static bool apart_after(const char *text, size_t e, size_t to)
+{
+    char c = text[e];
+    if (c == '.')
+        return e + 1 >= to || (unsigned char)text[e + 1] <= ' ' || strchr("\"')", text[e + 1]) != NULL;
+    return (unsigned char)c <= ' ' || (unsigned char)c >= 0x80 || strchr(",;:!?)]\"'", c) != NULL;
+}
+
 /* Whether the occurrence toks[a, b) of a term of class k in the sentence
- * text[from, to) stands alone: no hyphen, slash or dot joins it to a
- * neighbour, and its last word has the term's ending class. */
+ * text[from, to) stands alone: no symbol, digit, hyphen, slash or dot
+ * joins it to a neighbour (a blank put there would read "$_____" or
+ * "_____=5"), and its last word has the term's ending class. */
 static bool plain_occurrence(const char *text, size_t from, size_t to, const tok *toks, size_t n_toks,
                              size_t a, size_t b, kind k)
 {
     size_t s = toks[a].start, e = toks[b - 1].end;
-    if (s > from && strchr("-/._", text[s - 1]) != NULL)
+    if (s > from && !apart_before(text[s - 1]))
         return false;
-    if (e < to && (text[e] == '-' || text[e] == '/' || text[e] == '_'))
-        return false;
-    if (e + 1 < to && text[e] == '.' && (unsigned char)text[e + 1] > ' ')
+    if (e < to && !apart_after(text, e, to))
         return false;
     /* "is read", "to link", "can access": a verb; "links the": a verb */
     static const char *const before_verb[] = {"to",     "is",    "are",  "was",   "were", "be",    "been",

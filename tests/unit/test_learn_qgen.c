@@ -784,6 +784,41 @@ static void learn_qgen_stems_are_whole_sentences(void **state)
     }
 }
 
+static void blanks_stand_apart(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    size_t *blanks = ctx;
+    for (const char *b = strstr(q->stem, "_____"); b != NULL; b = strstr(b + 5, "_____")) {
+        (*blanks)++;
+        char before = b > q->stem ? b[-1] : ' ', after = b[5] != '\0' ? b[5] : ' ';
+        if (strchr(" (\"'", before) == NULL && (unsigned char)before < 0x80)
+            fail_msg("a blank after '%c': %s", before, q->stem);
+        if (strchr(" .,;:!?)\"'", after) == NULL && (unsigned char)after < 0x80)
+            fail_msg("a blank before '%c': %s", after, q->stem);
+    }
+}
+
+/* A blank never touches a symbol or a digit ("$_____", "*_____", "_____=5"): the term is
+ * not asked from a sentence that glues it to one. */
+static void learn_qgen_blanks_not_glued_to_symbols(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The pointer of a structure holds the address of the node in the tree of the library.",
+        "The encoding sets LEN=5 for a true value and LEN=6 for a false value of the node.",
+        "The shell replaces $HOME with the home directory of the user before the command runs.",
+        "The function writes the encoding of the name structure into the *pointer of the node.",
+        "The library reads the value of a node into the structure at pointer+4 in the tree.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, 5);
+    const char *terms[] = {"pointer", "structure", "node",     "tree",   "len",
+                           "home",    "value",     "encoding", "library"};
+    size_t blanks = 0;
+    assert_true(each_question(ix, terms, 9, 24, blanks_stand_apart, &blanks) >= 1);
+    assert_true(blanks >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -836,6 +871,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_false_statements_swap_a_term),
         cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
         cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
+        cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
