@@ -1491,16 +1491,34 @@ static void question_cleanup(qgen_question *q)
     memset(q, 0, sizeof *q);
 }
 
+/* Whether a question's stem still shows its key: the term's words (any
+ * case, any form with the same stems) stand in it in a row. A blank that
+ * hides one occurrence while another stays in sight gives the answer
+ * away; so does a false statement that kept the term. A true statement is
+ * the sentence itself and holds the term by design. */
+static bool key_in_stem(gen *g, const qgen_question *q)
+{
+    if (q->type == QGEN_TRUE_FALSE && strcmp(q->answer, "True") == 0)
+        return false;
+    /* the words of the question's frame ("Which term matches this definition?") are not the stem's */
+    const char *prefix = q->type == QGEN_TRUE_FALSE   ? TF_PREFIX
+                         : q->type == QGEN_DEFINITION ? DEF_PREFIX
+                                                      : "";
+    size_t skip = strncmp(q->stem, prefix, strlen(prefix)) == 0 ? strlen(prefix) : 0;
+    return holds(g, q->stem, skip, strlen(q->stem), q->term);
+}
+
 /* The key check: the cited sentence lies in its passage, the key's stems
- * stand in it, every wrong option's do not, the options differ and the
- * answer is one of them once. A true/false statement's swapped-in term is
- * absent from the sentence. */
+ * stand in it and nowhere else in the stem, every wrong option's do not
+ * stand in the sentence, the options differ and the answer is one of them
+ * once. A true/false statement's swapped-in term is absent from the
+ * sentence. */
 static bool check(gen *g, const qgen_question *q, const char *text, size_t len, const char *swapped)
 {
     if (q->quote_offset > len || q->quote_len > len - q->quote_offset || q->quote_len == 0)
         return false;
     size_t a = q->quote_offset, b = a + q->quote_len;
-    if (!holds(g, text, a, b, q->term))
+    if (!holds(g, text, a, b, q->term) || key_in_stem(g, q))
         return false;
     if (q->type == QGEN_TRUE_FALSE) {
         if (q->n_options != 2)

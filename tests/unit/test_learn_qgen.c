@@ -819,6 +819,24 @@ static void learn_qgen_blanks_not_glued_to_symbols(void **state)
     retrieve_index_free(ix);
 }
 
+/* The key is nowhere else in its stem: a sentence holding the term more often than it
+ * can be blanked ("page" twice alone and once in "manual page") gives no question on it,
+ * and every stem is checked for the key (assert_sound). */
+static void learn_qgen_key_not_left_in_the_stem(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The page cache keeps every manual page that the page reader formats for the screen of a user.",
+        "The man program finds a page in the manual hierarchy of the system and shows it on the screen.",
+        "A manual page is a document that describes one program of the system for its users.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, 3);
+    const char *terms[] = {"page",    "manual page", "screen",    "system",
+                           "program", "user",        "hierarchy", "cache"};
+    assert_true(each_question(ix, terms, 8, 24, NULL, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -872,6 +890,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
         cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
         cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
+        cmocka_unit_test(learn_qgen_key_not_left_in_the_stem),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
