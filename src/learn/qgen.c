@@ -711,8 +711,36 @@ typedef struct gen {
     qterm *terms; /* owned */
     size_t n_terms;
     smap first;     /* stem id (as 4 bytes) -> first term with that first stem (val) */
+    smap seen;      /* the lowercase words of the sentences asked from: what the material writes */
     size_t scanned; /* bytes of sentences read */
 } gen;
+
+/* Note the words of the sentence text[from, to) as written in the material. */
+static void note_seen(gen *g, const char *text, size_t from, size_t to)
+{
+    words_tokenizer tk = words_tokenizer_make(text + from, to - from);
+    words_word w;
+    while (words_next(&tk, &w))
+        if (!w.overlong)
+            smap_put(&g->seen, w.text, w.len, 0);
+}
+
+/* Whether every word of s (an option) is written in the material as it
+ * stands in s, in that form: a plural made by rule ("magics", "globs"),
+ * a singular cut from a name ("nodej" of "nodejs") or a word only ever
+ * read inside a longer one is not. */
+static bool written_in_material(const gen *g, const char *s)
+{
+    words_tokenizer tk = words_tokenizer_make(s, strlen(s));
+    words_word w;
+    size_t n = 0;
+    while (words_next(&tk, &w)) {
+        if (w.overlong || smap_find(&g->seen, w.text, w.len) < 0)
+            return false;
+        n++;
+    }
+    return n > 0;
+}
 
 static long first_term(const gen *g, int32_t stem)
 {
@@ -836,6 +864,7 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
     size_t n = read_words(&g->lx, text, from, to, toks);
     if (n < MIN_WORDS || n > MAX_WORDS || cut_tail(text, toks, n))
         return;
+    note_seen(g, text, from, to);
     g->scanned += to - from;
     size_t content = 0;
     for (size_t i = 0; i < n; i++)
@@ -866,19 +895,22 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
             continue;
         hits[n_hits++] = (struct hit){best, i, i + (size_t)best_len};
         qterm *q = &g->terms[best];
+        /* a capital and a determiner count where the term stands alone: "Node" of
+         * "Node.js" is no name of its own */
+        bool plain = plain_occurrence(text, from, to, toks, n, i, i + (size_t)best_len, q->kind);
         if (i > 0) {
-            if (toks[i].cap) {
+            if (toks[i].cap && plain) {
                 q->caps++;
                 if (q->s_b == 0) {
                     q->s_passage = p;
                     q->s_a = toks[i].start;
                     q->s_b = toks[i + (size_t)best_len - 1].end;
                 }
-            } else {
+            } else if (!toks[i].cap) {
                 q->lower++;
             }
         }
-        if (i > 0 && word_in(text, &toks[i - 1], DETERMINERS))
+        if (plain && i > 0 && word_in(text, &toks[i - 1], DETERMINERS))
             q->det++;
         i += (size_t)best_len - 1;
     }
@@ -1358,12 +1390,19 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
             continue;
         char *text_u = option_text(g, q);
         bool proper = q->caps > q->lower;
+        if (!written_in_material(g, text_u)) {
+            free(text_u);
+            continue;
+        }
         if (looks_plural(text_u) != plural) {
-            /* a common noun takes the key's number; a name is left as it is */
+            /* a common noun takes the key's number when the material writes it so; a name is
+             * left as it is */
             char *fixed = proper ? NULL : plural ? pluralize(text_u) : singularize(text_u);
             free(text_u);
-            if (fixed == NULL)
+            if (fixed == NULL || !written_in_material(g, fixed)) {
+                free(fixed);
                 continue;
+            }
             text_u = fixed;
             n = stems_of(g, text_u, ids);
             if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, text_u)) {
@@ -1379,6 +1418,15 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
     size_t ns = g->in->sisters(g->in->sisters_ctx, t->surface, sis, SISTERS_ASKED);
     if (ns > SISTERS_ASKED)
         ns = SISTERS_ASKED;
+    /* those the material writes first, in WordNet's order: they belong to its subject */
+    size_t front = 0;
+    for (size_t k = 0; k < ns; k++) {
+        if (sis[k] != NULL && written_in_material(g, sis[k])) {
+            char *tmp = sis[k];
+            memmove(&sis[front + 1], &sis[front], (k - front) * sizeof *sis);
+            sis[front++] = tmp;
+        }
+    }
     for (size_t k = 0; k < ns; k++) {
         int32_t ids[TERM_WORDS_MAX + 2];
         size_t n = sis[k] != NULL ? stems_of(g, sis[k], ids) : 0;
@@ -1397,8 +1445,13 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
             !holds(g, text, c->off, c->off + c->len, sis[k])) {
             char *sister = sis[k];
             if (plural) {
+                /* a plural only as the material writes it: WordNet gives no number */
                 sister = pluralize(sis[k]);
                 free(sis[k]);
+                if (!written_in_material(g, sister)) {
+                    free(sister);
+                    continue;
+                }
             }
             opts_add(o, sister, ids, n);
             continue;
@@ -1967,6 +2020,7 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
     }
     free(g.terms);
     smap_cleanup(&g.first);
+    smap_cleanup(&g.seen);
     smap_cleanup(&g.lx.stems);
     smap_cleanup(&g.lx.words);
     words_stemmer_free(g.lx.st);

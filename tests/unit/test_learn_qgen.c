@@ -13,9 +13,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "content/terms.h"
 #include "core/buf.h"
@@ -837,6 +839,105 @@ static void learn_qgen_key_not_left_in_the_stem(void **state)
     retrieve_index_free(ix);
 }
 
+/* Whether word (any case) stands in text as a whole word: not glued to letters or
+ * digits, nor joined to them by a dot, slash, hyphen, "@" or "_" ("Node" of "Node.js"). */
+static bool has_word(const char *text, const char *word, size_t len)
+{
+    for (const char *p = text; (p = strcasestr(p, word)) != NULL; p++) {
+        bool before = p == text || (!isalnum((unsigned char)p[-1]) && strchr("@/.-_", p[-1]) == NULL);
+        bool after = !isalnum((unsigned char)p[len]) && !(p[len] != '\0' && strchr("@/.-_", p[len]) != NULL &&
+                                                          isalnum((unsigned char)p[len + 1]));
+        if (before && after && strncasecmp(p, word, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether every word of s stands in the material as written. */
+static bool written_in(const char *all, const char *s)
+{
+    char w[128];
+    for (const char *p = s; *p != '\0';) {
+        while (*p != '\0' && !isalnum((unsigned char)*p))
+            p++;
+        size_t n = 0;
+        while (p[n] != '\0' && (isalnum((unsigned char)p[n]) || p[n] == '.') && n < sizeof w - 1)
+            n++;
+        while (n > 0 && p[n - 1] == '.')
+            n--;
+        if (n == 0)
+            break;
+        memcpy(w, p, n);
+        w[n] = '\0';
+        if (!has_word(all, w, n))
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+static void options_written_in_material(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    const char *all = ctx;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (q->type == QGEN_TRUE_FALSE)
+            break;
+        if (!written_in(all, q->options[i]))
+            fail_msg("option '%s' is not written in the material: %s", q->options[i], q->stem);
+    }
+    if (q->type != QGEN_TRUE_FALSE || strcmp(q->answer, "False") != 0)
+        return;
+    /* the words swapped in: those of the statement that its quote does not hold */
+    char *quote = quote_of(ix, q);
+    char w[128];
+    for (const char *p = q->stem + 15; *p != '\0';) {
+        while (*p != '\0' && !isalnum((unsigned char)*p))
+            p++;
+        size_t n = 0;
+        while (isalnum((unsigned char)p[n]) && n < sizeof w - 1)
+            n++;
+        if (n == 0)
+            break;
+        memcpy(w, p, n);
+        w[n] = '\0';
+        if (strcasestr(quote, w) == NULL && !has_word(all, w, n))
+            fail_msg("'%s' is not written in the material: %s", w, q->stem);
+        p += n;
+    }
+    free(quote);
+}
+
+/* A wrong option is written in the material as it stands: no plural made of a word the
+ * material only writes in the singular ("magics", "globs"), no singular cut from a name
+ * ("nodej" from "nodejs"), no name taken from inside a longer one ("Node" of "Node.js"). */
+static void learn_qgen_distractors_written_in_material(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The database matches the patterns of a file name against each glob it knows.",
+        "A glob is a pattern that the database matches against the name of a file.",
+        "The magic of a file is read from its first bytes by the database when it opens.",
+        "An icon of a type is shown by the file manager for every file of that type.",
+        "Applications may define their own patterns for the files that they write to the disk.",
+        "The team of the project is @nodejs/tsc and the Node.js collaborators review the patterns.",
+        "Changes to the database need the approval of two collaborators of the project.",
+        "The Node.js project keeps the names of its collaborators in the database of the team.",
+        "The collaborators of the project meet on GitHub every week to review the changes.",
+        "Every change of the project is reviewed on GitHub by the collaborators of the team.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    char all[4096] = "";
+    for (size_t i = 0; i < n; i++) {
+        strcat(all, texts[i]);
+        strcat(all, " ");
+    }
+    const char *terms[] = {"patterns", "glob",          "magic", "icon", "database", "file", "nodejs", "node",
+                           "changes",  "collaborators", "type",  "name", "project",  "team", "github"};
+    assert_true(each_question(ix, terms, 15, 32, options_written_in_material, all) >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -891,6 +992,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
         cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
         cmocka_unit_test(learn_qgen_key_not_left_in_the_stem),
+        cmocka_unit_test(learn_qgen_distractors_written_in_material),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
