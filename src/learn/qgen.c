@@ -182,6 +182,15 @@ static int32_t lex_id(lexicon *lx, const char *w, size_t n)
 
 typedef enum kind { K_NOUN, K_ADJ, K_ADV, K_PAST, K_ING } kind;
 
+/* How a term is written mid-sentence: options of one question, and a term
+ * swapped for another, are written alike. */
+typedef enum style {
+    ST_LOWER,   /* a common noun: "inode" */
+    ST_CAPITAL, /* capitalised mostly but also lowercase: "Document", "License" */
+    ST_NAME,    /* capitalised and never lowercase: "Josefsson", "Linux", "GitHub" */
+    ST_ACRONYM  /* all capitals: "DER", "TSC", "ASN1" */
+} style;
+
 typedef enum pattern {
     P_USE,    /* the term used in a sentence */
     P_CALLED, /* "... called X", "known as X", "named X", "termed X" */
@@ -206,6 +215,9 @@ typedef struct qterm {
     size_t rank;                /* place in the input (focus terms not among them: after) */
     int caps, lower, det;       /* mid-sentence capitalised and lowercase occurrences;
                                    occurrences after a determiner */
+    int head, det_head;         /* occurrences heading their phrase (see stands_as_head);
+                                   of those, after a determiner */
+    style style;                /* set after the scan */
     int next;                   /* next term with the same first stem, -1 */
     size_t s_passage, s_a, s_b; /* a capitalised mid-sentence occurrence (s_b > s_a when one) */
     cand cands[CANDS];          /* best first */
@@ -854,6 +866,31 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
     return kind_of(w, n) == k;
 }
 
+/* Whether the occurrence of a term ending with word toks[b - 1] of the
+ * sentence text[.., to) heads its phrase: what follows it is the
+ * sentence's end, closing punctuation (. , ; : ! ? ) ] quotation marks,
+ * a dash) or a stop word ("the proposal.", "a collaborator of", "the file
+ * is"), not a content word it would qualify ("the public issue", "a new
+ * collaborator") nor an opening bracket ("the read (r) permission"). A
+ * noun heads its phrase somewhere in a material; an adjective or a word
+ * used only to qualify others does not. */
+static bool stands_as_head(const char *text, size_t to, const tok *toks, size_t n, size_t b)
+{
+    size_t e = toks[b - 1].end;
+    while (e < to && (text[e] == ' ' || text[e] == '\t' || text[e] == '\n' || text[e] == '\r'))
+        e++;
+    if (e >= to)
+        return true;
+    unsigned char c = (unsigned char)text[e];
+    if (strchr(".,;:!?)]\"'", (char)c) != NULL && c != '\0')
+        return true;
+    if (c == 0xe2 && e + 2 < to && (unsigned char)text[e + 1] == 0x80) {
+        unsigned char d = (unsigned char)text[e + 2];
+        return d == 0x9d || d == 0x99 || d == 0x93 || d == 0x94; /* ” ’ – — */
+    }
+    return b < n && toks[b].start == e && toks[b].stem < 0;
+}
+
 /* Offer the sentence text[from, to) of passage p to the terms it holds. */
 static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_t to)
 {
@@ -910,8 +947,13 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
                 q->lower++;
             }
         }
-        if (plain && i > 0 && word_in(text, &toks[i - 1], DETERMINERS))
-            q->det++;
+        bool det = i > 0 && word_in(text, &toks[i - 1], DETERMINERS);
+        bool head = stands_as_head(text, to, toks, n, i + (size_t)best_len);
+        if (plain) {
+            q->det += det;
+            q->head += head;
+            q->det_head += det && head;
+        }
         i += (size_t)best_len - 1;
     }
     /* "It is ...", "This ...": a sentence leaning on the one before reads worse alone */
@@ -1248,12 +1290,17 @@ static void opts_add(opts *o, char *text, const int32_t *ids, size_t n)
     o->n++;
 }
 
-/* Whether a one-word term reads as a noun in the material: a determiner
- * stands before at least one in six of its occurrences ("the inode", "a
- * socket"; not "allows", "write"). */
+/* Whether a term reads as a noun in the material: a determiner stands
+ * before it somewhere, and it heads its phrase somewhere (stands_as_head).
+ * A one-word term needs both at once at least once ("the proposal.", "a
+ * socket is"; not "the public issue", "a new collaborator", which use
+ * adjectives), and a determiner before at least one in six of its
+ * occurrences (not "allows", "write"). */
 static bool noun_use(const qterm *q)
 {
-    return q->det > 0 && (q->n_words > 1 || 6 * q->det >= q->caps + q->lower);
+    if (q->det == 0 || q->head == 0)
+        return false;
+    return q->n_words > 1 || (q->det_head > 0 && 6 * q->det >= q->caps + q->lower);
 }
 
 /* Whether a one-word term is a word of framing rather than of the subject
@@ -1272,13 +1319,14 @@ static bool vague(gen *g, const qterm *q)
 }
 
 /* Whether term u can stand in for t as a wrong option in a sentence: same
- * kind (words, number or not, word class, proper name or not, noun-like),
- * other words, and absent from the sentence. */
+ * kind (words, number or not, word class, proper name or not and written
+ * alike: see style; noun-like), other words, and absent from the
+ * sentence. */
 static bool same_kind(const qterm *t, const qterm *u)
 {
     bool tp = t->caps > t->lower, up = u->caps > u->lower;
     return u->n_words == t->n_words && u->number == t->number && u->kind == t->kind && tp == up &&
-           (noun_use(u) || up);
+           t->style == u->style && (noun_use(u) || up);
 }
 
 /* How a term is written as an option: a proper name as the material
@@ -1293,6 +1341,41 @@ static char *option_text(const gen *g, const qterm *q)
         if ((unsigned char)*c < ' ')
             *c = ' ';
     return s;
+}
+
+/* Whether the letters of s are all capitals, two or more of them ("DER",
+ * "ASN1", "TCP header" is not). */
+static bool all_capitals(const char *s)
+{
+    size_t letters = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c >= 'a' && *c <= 'z')
+            return false;
+        letters += *c >= 'A' && *c <= 'Z';
+    }
+    return letters >= 2;
+}
+
+/* How term q is written (see style): lowercase unless mostly capitalised
+ * mid-sentence; then all capitals, never lowercase (a name) or
+ * capitalised common noun. */
+static style style_of(const gen *g, const qterm *q)
+{
+    if (q->caps <= q->lower)
+        return ST_LOWER;
+    char *s = option_text(g, q);
+    bool acronym = all_capitals(s);
+    free(s);
+    return acronym ? ST_ACRONYM : q->lower == 0 ? ST_NAME : ST_CAPITAL;
+}
+
+/* The same for a word from elsewhere (a WordNet lemma): all capitals, a
+ * name when capitalised, else lowercase. */
+static style text_style(const char *s)
+{
+    if (all_capitals(s))
+        return ST_ACRONYM;
+    return s[0] >= 'A' && s[0] <= 'Z' ? ST_NAME : ST_LOWER;
 }
 
 /* Whether the last word of s looks plural: it ends in "s" but not in
@@ -1437,10 +1520,8 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
             while (words_next(&tk, &w))
                 words++;
         }
-        /* as many words as the key; a name only for a name */
-        bool key_proper = t->caps > t->lower;
-        bool sister_proper = sis[k] != NULL && sis[k][0] >= 'A' && sis[k][0] <= 'Z';
-        bool fits = n > 0 && words == (size_t)t->n_words && sister_proper == key_proper;
+        /* as many words as the key, written alike (a name only for a name) */
+        bool fits = n > 0 && words == (size_t)t->n_words && text_style(sis[k]) == t->style;
         if (o->n < 1 + want && fits && !looks_plural(sis[k]) && !opts_clash(o, ids, n) &&
             !holds(g, text, c->off, c->off + c->len, sis[k])) {
             char *sister = sis[k];
@@ -1935,6 +2016,8 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
         add_term(&g, in->focus_terms[i], true, in->n_terms + i);
 
     scan(&g);
+    for (size_t t = 0; t < g.n_terms; t++)
+        g.terms[t].style = style_of(&g, &g.terms[t]);
 
     /* the order terms are asked in: focus first, then rank shuffled among neighbours */
     order *ord = em_calloc(g.n_terms + 1, sizeof *ord);

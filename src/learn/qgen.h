@@ -8,7 +8,9 @@
  *     answer;
  *   - multiple choice: the same blank with four options, the term and three
  *     distractors of the same kind (other key terms of the material with as
- *     many words, noun-like, proper names with proper names; WordNet sister
+ *     many words, used as nouns in it, written alike: acronyms with acronyms,
+ *     names with names, lowercase with lowercase; in the form the material
+ *     writes them, never a plural or singular made by rule; WordNet sister
  *     terms through the caller's sisters function only when the material has
  *     fewer than three);
  *   - true/false: "True or false: " and the sentence as it stands, or with the

@@ -938,6 +938,128 @@ static void learn_qgen_distractors_written_in_material(void **state)
     retrieve_index_free(ix);
 }
 
+static const char *const ADJECTIVES[] = {"optional", "public", "private", "new", "important", NULL};
+
+static bool is_adjective(const char *w)
+{
+    for (const char *const *a = ADJECTIVES; *a; a++)
+        if (strcasecmp(w, *a) == 0)
+            return true;
+    return false;
+}
+
+static void no_adjective_offered(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ctx;
+    if (is_adjective(q->term))
+        fail_msg("asked on '%s': %s", q->term, q->stem);
+    for (size_t i = 0; q->type != QGEN_TRUE_FALSE && i < q->n_options; i++)
+        if (is_adjective(q->options[i]))
+            fail_msg("'%s' offered among nouns: %s", q->options[i], q->stem);
+    if (q->type == QGEN_TRUE_FALSE && strcmp(q->answer, "False") == 0) {
+        char *quote = quote_of(ix, q);
+        for (const char *const *a = ADJECTIVES; *a; a++)
+            if (has_word(q->stem, *a, strlen(*a)) && !has_word(quote, *a, strlen(*a)))
+                fail_msg("'%s' swapped in: %s", *a, q->stem);
+        free(quote);
+    }
+}
+
+/* A term is asked, offered and swapped in only when the material uses it as a noun: at
+ * least once after a determiner and at the head of its phrase ("the proposal.", "a
+ * collaborator of"); "the public issue", "a new collaborator", "an optional review" use
+ * adjectives, which never stand among nouns ("proposal | optional | commit | chair"). */
+static void learn_qgen_adjectives_not_among_nouns(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The chair of the meeting reads the proposal to every collaborator of the project.",
+        "A commit needs the approval of a collaborator before the proposal can land in the project.",
+        "While such suggestions are technically optional, the chair encourages them for every proposal.",
+        "An optional review of the proposal happens in the private discussion of the collaborators.",
+        "The public issue is opened after the private discussion of the nomination ends for the chair.",
+        "An important rule is that the nomination of a new collaborator is approved by the chair.",
+        "A new collaborator joins the project after the nomination passes the review of the chair.",
+        "The objection of a collaborator to the nomination is discussed in the public issue of the project.",
+        "The chair counts every objection to the commit before the review of the proposal ends.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    const char *terms[] = {"proposal",   "optional",  "commit",       "chair",      "public", "private",
+                           "new",        "important", "collaborator", "nomination", "issue",  "objection",
+                           "discussion", "review",    "project",      "meeting"};
+    assert_true(each_question(ix, terms, 16, 32, no_adjective_offered, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
+typedef enum caps_style { CS_LOWER, CS_ACRONYM, CS_CAPITAL } caps_style;
+
+/* How an option is written: all capitals ("DER", "ASN1"), capitalised ("Document"), or
+ * lowercase. */
+static caps_style caps_of(const char *s)
+{
+    size_t letters = 0, upper = 0;
+    for (const char *p = s; *p; p++) {
+        if (isalpha((unsigned char)*p)) {
+            letters++;
+            upper += isupper((unsigned char)*p) != 0;
+        }
+    }
+    if (letters >= 2 && upper == letters)
+        return CS_ACRONYM;
+    return isupper((unsigned char)s[0]) ? CS_CAPITAL : CS_LOWER;
+}
+
+static void options_of_one_style(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    (void)ctx;
+    if (q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION)
+        return;
+    caps_style want = caps_of(q->answer);
+    bool name = false, common_capital = false;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (caps_of(q->options[i]) != want)
+            fail_msg("options of mixed styles ('%s' with '%s'): %s", q->options[i], q->answer, q->stem);
+        name = name || strcmp(q->options[i], "Josefsson") == 0;
+        common_capital =
+            common_capital || strcmp(q->options[i], "Document") == 0 || strcmp(q->options[i], "License") == 0;
+    }
+    if (name && common_capital)
+        fail_msg("a person's name among capitalised nouns: %s", q->stem);
+}
+
+/* Options are written alike: acronyms with acronyms ("DER", "BER", "LEN"), lowercase
+ * nouns with lowercase nouns, and a name the material never writes in lowercase
+ * ("Josefsson") only with other names, not with a noun it capitalises ("Document",
+ * "License"): "DER | License | LEN | Document" is not a set. */
+static void learn_qgen_options_of_one_style(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The encoder writes the DER of a value into the buffer, and the LEN of it in octets.",
+        "The decoder reads the BER of a value from the buffer, and the TAG of it before the LEN.",
+        "The decoder checks the TAG of the value before it reads the DER of the structure.",
+        "The Document keeps its title on the first page of the Document for every reader of it.",
+        "A License of the Document is given by the publisher of the book to each reader of it.",
+        "The license of a book is a document that the publisher gives to each reader of the book.",
+        "The first version of the library was written by Josefsson for the encoder of the project.",
+        "The encoder of the project was reviewed by Fiorina before the library was released.",
+        "The tests of the library were written by Mavrogiannopoulos for the decoder of the project.",
+        "The publisher keeps a License for every book that a reader of the library may copy.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    const char *terms[] = {"der",       "ber",      "len",
+                           "tag",       "document", "license",
+                           "josefsson", "fiorina",  "mavrogiannopoulos",
+                           "encoder",   "decoder",  "buffer",
+                           "value",     "library",  "publisher",
+                           "reader",    "book",     "project"};
+    assert_true(each_question(ix, terms, 18, 32, options_of_one_style, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -993,6 +1115,8 @@ int main(void)
         cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
         cmocka_unit_test(learn_qgen_key_not_left_in_the_stem),
         cmocka_unit_test(learn_qgen_distractors_written_in_material),
+        cmocka_unit_test(learn_qgen_adjectives_not_among_nouns),
+        cmocka_unit_test(learn_qgen_options_of_one_style),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
