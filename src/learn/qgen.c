@@ -1261,18 +1261,40 @@ static void opts_cleanup(opts *o)
     o->n = 0;
 }
 
-/* Whether a candidate option reads as the same words as one already in o. */
+/* Whether two options (their words' stem ids, stop words left out) are
+ * too close to stand in one question, as both may then be right:
+ *   - the words of one all stand in the other ("page", "manual page"; the
+ *     same words);
+ *   - both have two or more words and share the first ("cat page", "cat
+ *     file"): a material names one thing in other words this way as often
+ *     as not, and when it does not the two are different kinds of thing
+ *     ("file system", "file name") and no fair set anyway.
+ * Options sharing their last word, the head, are kinds of one thing ("TCP
+ * header", "IP header", "UDP header") and stay: that is the set a question
+ * on one of them needs. */
+static bool near_synonyms(const int32_t *a, size_t na, const int32_t *b, size_t nb)
+{
+    if (na >= 2 && nb >= 2 && a[0] == b[0])
+        return true;
+    const int32_t *s = na <= nb ? a : b, *l = na <= nb ? b : a;
+    size_t ns = na <= nb ? na : nb, nl = na <= nb ? nb : na;
+    for (size_t i = 0; i < ns; i++) {
+        bool found = false;
+        for (size_t j = 0; j < nl && !found; j++)
+            found = s[i] == l[j];
+        if (!found)
+            return false;
+    }
+    return ns > 0;
+}
+
+/* Whether a candidate option reads as the same words as one already in o,
+ * or too close to one (near_synonyms). */
 static bool opts_clash(const opts *o, const int32_t *ids, size_t n)
 {
-    for (size_t i = 0; i < o->n; i++) {
-        if (o->n_ids[i] != n)
-            continue;
-        bool same = true;
-        for (size_t k = 0; k < n && same; k++)
-            same = o->ids[i][k] == ids[k];
-        if (same)
+    for (size_t i = 0; i < o->n; i++)
+        if (near_synonyms(o->ids[i], o->n_ids[i], ids, n))
             return true;
-    }
     /* a candidate sharing a word with the key is too close to it */
     for (size_t k = 0; k < n; k++)
         for (size_t j = 0; j < o->n_ids[0]; j++)
@@ -1642,11 +1664,31 @@ static bool key_in_stem(gen *g, const qgen_question *q)
     return holds(g, q->stem, skip, strlen(q->stem), q->term);
 }
 
+/* Whether words (a swapped-in term) bring a word the sentence text[a, b)
+ * does not hold: a false statement made only of the sentence's own words
+ * rearranged ("the source file of a cat file" from "the source file of a
+ * manual page ... no cat page") reads as a trick, not as a claim to weigh. */
+static bool brings_new_word(gen *g, const char *text, size_t a, size_t b, const char *words)
+{
+    int32_t ids[TERM_WORDS_MAX + 2];
+    size_t n = stems_of(g, words, ids);
+    tok toks[MAX_WORDS + 2];
+    size_t nt = read_words(&g->lx, text, a, b, toks);
+    for (size_t i = 0; i < n; i++) {
+        bool held = false;
+        for (size_t k = 0; k < nt && !held; k++)
+            held = toks[k].stem == ids[i];
+        if (!held)
+            return true;
+    }
+    return false;
+}
+
 /* The key check: the cited sentence lies in its passage, the key's stems
  * stand in it and nowhere else in the stem, every wrong option's do not
  * stand in the sentence, the options differ and the answer is one of them
  * once. A true/false statement's swapped-in term is absent from the
- * sentence. */
+ * sentence and brings a word of its own. */
 static bool check(gen *g, const qgen_question *q, const char *text, size_t len, const char *swapped)
 {
     if (q->quote_offset > len || q->quote_len > len - q->quote_offset || q->quote_len == 0)
@@ -1658,7 +1700,8 @@ static bool check(gen *g, const qgen_question *q, const char *text, size_t len, 
         if (q->n_options != 2)
             return false;
         return swapped == NULL ? strcmp(q->answer, "True") == 0
-                               : strcmp(q->answer, "False") == 0 && !holds(g, text, a, b, swapped);
+                               : strcmp(q->answer, "False") == 0 && !holds(g, text, a, b, swapped) &&
+                                     brings_new_word(g, text, a, b, swapped);
     }
     if (!holds(g, text, a, b, q->answer))
         return false;

@@ -1060,6 +1060,83 @@ static void learn_qgen_options_of_one_style(void **state)
     retrieve_index_free(ix);
 }
 
+/* The first word of s into w (at most n bytes with its NUL), lowercased. */
+static void first_word(const char *s, char *w, size_t n)
+{
+    size_t k = 0;
+    while (s[k] != '\0' && s[k] != ' ' && k + 1 < n) {
+        w[k] = (char)tolower((unsigned char)s[k]);
+        k++;
+    }
+    w[k] = '\0';
+}
+
+static void no_options_sharing_a_modifier(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    size_t *shared_head = ctx;
+    if (q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION)
+        return;
+    for (size_t i = 0; i < q->n_options; i++) {
+        for (size_t j = 0; j < i; j++) {
+            const char *a = q->options[i], *b = q->options[j];
+            if (strchr(a, ' ') == NULL || strchr(b, ' ') == NULL)
+                continue;
+            char wa[64], wb[64];
+            first_word(a, wa, sizeof wa);
+            first_word(b, wb, sizeof wb);
+            if (strcmp(wa, wb) == 0)
+                fail_msg("'%s' and '%s' both offered: %s", a, b, q->stem);
+            if (strcasecmp(strrchr(a, ' '), strrchr(b, ' ')) == 0)
+                (*shared_head)++;
+        }
+    }
+}
+
+/* Two options sharing their first word ("cat page", "cat file") name one thing in other
+ * words as often as not, and then both are right: never both in one question. Options
+ * sharing their last word, the head ("TCP header", "IP header"), are kinds of one thing
+ * and make a fair set. */
+static void learn_qgen_no_near_synonym_options(void **state)
+{
+    (void)state;
+    const char *man[] = {
+        "A cat page is a formatted manual page that the man program keeps in the cache.",
+        "The cat file of a manual page is created when the page is first shown to a user.",
+        "When a cat file is created, its time stamp is set to that of the manual page.",
+        "The index database holds the location of every manual page on the system.",
+        "A cat page is stored under the cat hierarchy of the system when the user reads it.",
+        "The man program looks in the index database before it reads a cat file from the disk.",
+        "The cat hierarchy keeps a cat page for every manual page of the system in the cache.",
+        "Every source file of the system is kept in the manual hierarchy of its package.",
+        "The source file of a manual page is read by the formatter when no cat page exists.",
+    };
+    retrieve_index *ix = index_of(man, NULL, sizeof man / sizeof man[0]);
+    const char *man_terms[] = {"cat page",      "cat file",    "manual page",      "index database",
+                               "cat hierarchy", "source file", "manual hierarchy", "system",
+                               "cache",         "user"};
+    size_t shared_head = 0;
+    assert_true(each_question(ix, man_terms, 10, 32, no_options_sharing_a_modifier, &shared_head) >= 1);
+    retrieve_index_free(ix);
+
+    const char *net[] = {
+        "The TCP header holds the port numbers of the connection between two hosts.",
+        "The IP header holds the addresses of the two hosts of a packet on the network.",
+        "The UDP header is smaller than the TCP header, as it holds no sequence numbers.",
+        "An Ethernet header carries the hardware addresses of a frame on the local network.",
+        "The ARP header names the hardware type and the protocol type of the request.",
+        "Every packet carries an IP header in front of the data of the segment it holds.",
+        "A router reads the IP header of a packet and forwards it to the next host.",
+    };
+    ix = index_of(net, NULL, sizeof net / sizeof net[0]);
+    const char *net_terms[] = {"TCP header", "IP header", "UDP header", "Ethernet header", "ARP header",
+                               "packet",     "host",      "network",    "router"};
+    shared_head = 0;
+    assert_true(each_question(ix, net_terms, 9, 32, no_options_sharing_a_modifier, &shared_head) >= 1);
+    assert_true(shared_head >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -1117,6 +1194,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_distractors_written_in_material),
         cmocka_unit_test(learn_qgen_adjectives_not_among_nouns),
         cmocka_unit_test(learn_qgen_options_of_one_style),
+        cmocka_unit_test(learn_qgen_no_near_synonym_options),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
