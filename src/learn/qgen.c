@@ -504,6 +504,26 @@ static bool whole_sentence(const char *s, size_t n)
            !footnote_glued(s, n);
 }
 
+/* Words that open a sentence to link it to the one before ("However,",
+ * "Thus the ..."): no subject, no verb, no noun phrase. */
+static const char *const CONNECTIVES[] = {
+    "however",       "thus",          "therefore",    "otherwise",   "also",          "hence",
+    "instead",       "meanwhile",     "moreover",     "furthermore", "nevertheless",  "nonetheless",
+    "still",         "yet",           "again",        "finally",     "first",         "second",
+    "third",         "besides",       "consequently", "indeed",      "now",           "then",
+    "today",         "next",          "later",        "similarly",   "likewise",      "conversely",
+    "alternatively", "additionally",  "afterwards",   "sometimes",   "often",         "usually",
+    "normally",      "traditionally", "historically", "ideally",     "unfortunately", "fortunately",
+    "here",          "there",         "so",           NULL};
+
+/* Whether the word t links its sentence to the one before: a connective or
+ * an adverb in -ly ("Secondly", "Specifically"). */
+static bool connective(const char *text, const tok *t)
+{
+    size_t l = t->end - t->start;
+    return word_in(text, t, CONNECTIVES) || (l > 3 && text[t->end - 2] == 'l' && text[t->end - 1] == 'y');
+}
+
 /* Whether a sentence is the tail of one cut in two: its first comma comes
  * after one to three content words that are not a connective ("However,",
  * "Secondly,", "Here,") and is followed by a determiner or a pronoun ("XML
@@ -511,49 +531,6 @@ static bool whole_sentence(const char *s, size_t n)
  * began in the sentence before. */
 static bool cut_tail(const char *text, const tok *toks, size_t n)
 {
-    static const char *const connectives[] = {"however",
-                                              "thus",
-                                              "therefore",
-                                              "otherwise",
-                                              "also",
-                                              "hence",
-                                              "instead",
-                                              "meanwhile",
-                                              "moreover",
-                                              "furthermore",
-                                              "nevertheless",
-                                              "nonetheless",
-                                              "still",
-                                              "yet",
-                                              "again",
-                                              "finally",
-                                              "first",
-                                              "second",
-                                              "third",
-                                              "besides",
-                                              "consequently",
-                                              "indeed",
-                                              "now",
-                                              "then",
-                                              "today",
-                                              "next",
-                                              "later",
-                                              "similarly",
-                                              "likewise",
-                                              "conversely",
-                                              "alternatively",
-                                              "additionally",
-                                              "afterwards",
-                                              "sometimes",
-                                              "often",
-                                              "usually",
-                                              "normally",
-                                              "traditionally",
-                                              "historically",
-                                              "ideally",
-                                              "unfortunately",
-                                              "fortunately",
-                                              NULL};
     static const char *const openers[] = {"the", "a",   "an", "these", "this", "those", "that",  "it", "they",
                                           "we",  "you", "he", "she",   "its",  "their", "there", NULL};
     for (size_t k = 0; k + 1 < n && k < 3; k++) {
@@ -562,12 +539,7 @@ static bool cut_tail(const char *text, const tok *toks, size_t n)
         bool comma = memchr(text + toks[k].end, ',', toks[k + 1].start - toks[k].end) != NULL;
         if (!comma)
             continue;
-        if (word_in(text, &toks[0], connectives))
-            return false;
-        size_t l = toks[0].end - toks[0].start;
-        if (l > 2 && text[toks[0].end - 2] == 'l' && text[toks[0].end - 1] == 'y')
-            return false;
-        return word_in(text, &toks[k + 1], openers);
+        return !connective(text, &toks[0]) && word_in(text, &toks[k + 1], openers);
     }
     return false;
 }
@@ -1170,6 +1142,7 @@ typedef struct occs {
     size_t a[MAX_OCC], b[MAX_OCC];
     size_t n;
     bool at_start; /* the first one opens the sentence */
+    bool heads;    /* each one heads its phrase (stands_as_head) */
 } occs;
 
 static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, occs *o)
@@ -1178,6 +1151,7 @@ static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, o
     size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
     o->n = 0;
     o->at_start = false;
+    o->heads = true;
     for (size_t i = 0; i + (size_t)t->n_words <= n && o->n < MAX_OCC; i++) {
         bool ok = true;
         for (int k = 0; k < t->n_words && ok; k++)
@@ -1190,6 +1164,7 @@ static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, o
         }
         if (o->n == 0)
             o->at_start = i == 0;
+        o->heads = o->heads && stands_as_head(text, c->off + c->len, toks, n, i + (size_t)t->n_words);
         o->a[o->n] = toks[i].start;
         o->b[o->n] = toks[i + (size_t)t->n_words - 1].end;
         o->n++;
@@ -1719,6 +1694,64 @@ static bool check(gen *g, const qgen_question *q, const char *text, size_t len, 
     return answers == 1 && q->n_options == 1 + N_DISTRACTORS;
 }
 
+/* Whether the sentence c states something that can be true or false: it
+ * holds a finite verb. A heuristic, not a parse:
+ *   - a sentence opening with a content word and then an article or
+ *     determiner ("Returns the value ...", "Extract a length field ...",
+ *     "Search the structure that is defined ...") is a reference entry's
+ *     summary or an instruction, not a claim, whatever follows;
+ *   - otherwise a form of "be", "have" or "do" or a modal ("is", "are",
+ *     "was", "has", "can", "must", "does", "should", ...) counts, and so
+ *     does a word past the first ending in -s (not -ss, -us, -is) right
+ *     after a content word or a subject pronoun ("the kernel keeps", "it
+ *     holds"), or in -ed right after a subject pronoun ("they created");
+ *   - but not right after a relative pronoun ("that", "which", "who"):
+ *     "Function that generates a C structure ..." names a thing and says
+ *     nothing of it.
+ * A plural noun after another noun ("DER encoding rules") passes for a
+ * verb: some phrases without one are let through, which the other checks
+ * (a whole sentence, a noun swapped) keep rare. */
+static bool is_claim(gen *g, const char *text, const cand *c)
+{
+    static const char *const finite[] = {
+        "is",      "are",      "was",       "were",    "has",    "have",   "had",     "does",
+        "do",      "did",      "can",       "could",   "may",    "might",  "must",    "shall",
+        "should",  "will",     "would",     "isn't",   "aren't", "wasn't", "weren't", "hasn't",
+        "haven't", "hadn't",   "doesn't",   "don't",   "didn't", "can't",  "cannot",  "couldn't",
+        "won't",   "wouldn't", "shouldn't", "mustn't", NULL};
+    static const char *const relative[] = {"that", "which", "who", "whom", "whose", NULL};
+    static const char *const subjects[] = {"it",   "he",         "she",      "they",   "we",      "i",
+                                           "you",  "one",        "everyone", "anyone", "someone", "nobody",
+                                           "this", "everything", "nothing",  NULL};
+    static const char *const articles[] = {"the", "a",     "an",   "each",  "every", "all", "any",
+                                           "its", "their", "this", "these", "those", NULL};
+    tok toks[MAX_WORDS + 2];
+    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+    if (n < 2)
+        return false;
+    if (toks[0].stem >= 0 && !connective(text, &toks[0]) && word_in(text, &toks[1], articles))
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        if (k > 0 && word_in(text, &toks[k - 1], relative))
+            continue;
+        if (word_in(text, &toks[k], finite))
+            return true;
+        if (k == 0)
+            continue;
+        const char *w = text + toks[k].start;
+        size_t l = toks[k].end - toks[k].start;
+        char last = (char)(w[l - 1] | 0x20), before = l >= 2 ? (char)(w[l - 2] | 0x20) : ' ';
+        bool after_subject = word_in(text, &toks[k - 1], subjects);
+        bool after_content = toks[k - 1].stem >= 0;
+        if (l >= 3 && last == 's' && before != 's' && before != 'u' && before != 'i' && before != '\'' &&
+            (after_subject || after_content))
+            return true;
+        if (l >= 4 && last == 'd' && before == 'e' && after_subject)
+            return true;
+    }
+    return false;
+}
+
 /* The difficulty of a question, 0..1: 0.4 for its kind (true/false 0.1,
  * choice 0.4, definition 0.6, cloze 0.9: recognising is easier than
  * recalling), 0.3 for the term's rarity (its place among the key terms,
@@ -1807,7 +1840,13 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
             shuffle_options(g, &o, q, salt);
         break;
     case QGEN_TRUE_FALSE: {
-        bool want_false = unit(g->in->seed, salt, 7) < 0.5;
+        if (!is_claim(g, text, c)) {
+            ok = false;
+            break;
+        }
+        /* a swap only where the term heads its phrase: in "the structure field" another
+         * term would name another thing, not state a falsehood */
+        bool want_false = unit(g->in->seed, salt, 7) < 0.5 && oc.heads;
         if (want_false) {
             pick_distractors(g, ti, text, c, 1, true, salt, &o);
             want_false = o.n == 2;

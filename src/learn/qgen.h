@@ -14,8 +14,9 @@
  *     terms through the caller's sisters function only when the material has
  *     fewer than three);
  *   - true/false: "True or false: " and the sentence as it stands, or with the
- *     term swapped for another term of the material that the sentence does
- *     not hold;
+ *     term swapped for another term of the material of the same kind that
+ *     the sentence does not hold, where the term heads its phrase; only from
+ *     a sentence that makes a claim (a finite verb, by a heuristic: qgen.md);
  *   - definition: "Which term matches this definition?" over what a
  *     definitional sentence ("X is a ...", "X refers to ...", "... called X")
  *     says of the term, with four options.

@@ -1137,6 +1137,60 @@ static void learn_qgen_no_near_synonym_options(void **state)
     retrieve_index_free(ix);
 }
 
+typedef struct tf_count {
+    size_t statements, falses;
+} tf_count;
+
+static void statements_are_claims(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    tf_count *c = ctx;
+    if (q->type != QGEN_TRUE_FALSE)
+        return;
+    c->statements++;
+    char *quote = quote_of(ix, q);
+    if (q->passage < 4)
+        fail_msg("a true/false that states nothing: %s", q->stem);
+    if (strcmp(q->answer, "False") == 0) {
+        c->falses++;
+        /* "structure" and "node" qualify the next word in these two: a swap there would
+         * name another thing ("the nomination process"), not state a falsehood */
+        if ((q->passage == 7 && strcmp(q->term, "structure") == 0) ||
+            (q->passage == 8 && strcmp(q->term, "node") == 0))
+            fail_msg("swapped where the term qualifies a noun: %s (%s)", q->stem, quote);
+    }
+    free(quote);
+}
+
+/* A true/false statement is a claim: a sentence with a finite verb ("is", "can",
+ * "reads", "holds"), not a summary line ("Function that generates ...", "Returns the
+ * value ...") or an instruction ("Search the structure that is defined ...", "Extract a
+ * length field ..."). A term is swapped only where it heads its phrase, so a false
+ * statement never names another thing by chance ("the structure field" to "the node
+ * field"). */
+static void learn_qgen_true_false_states_a_claim(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "Function that generates a C structure from an ASN1 file of definitions.",
+        "Returns the value of a data node inside a structure of the tree.",
+        "Search the structure that is defined just after an object identifier in the file.",
+        "Extract a length field from the data of a node in the tree of the parser.",
+        "The decoder reads the length of every node from the data of the file.",
+        "A structure holds the nodes of the tree that the parser builds from a file.",
+        "The parser writes a structure for every definition that it reads in the file.",
+        "The structure field of a node holds the name of the element in the tree.",
+        "The node list of a structure is freed by the library when the program ends.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    const char *terms[] = {"structure",  "node",    "tree",  "file", "data",  "length",  "decoder", "parser",
+                           "definition", "element", "field", "name", "value", "library", "program"};
+    tf_count c = {0};
+    assert_true(each_question(ix, terms, 15, 48, statements_are_claims, &c) >= 1);
+    assert_true(c.statements >= 1 && c.falses >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -1195,6 +1249,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_adjectives_not_among_nouns),
         cmocka_unit_test(learn_qgen_options_of_one_style),
         cmocka_unit_test(learn_qgen_no_near_synonym_options),
+        cmocka_unit_test(learn_qgen_true_false_states_a_claim),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
