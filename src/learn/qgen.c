@@ -841,9 +841,11 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
 /* Whether the occurrence of a term ending with word toks[b - 1] of the
  * sentence text[.., to) heads its phrase: what follows it is the
  * sentence's end, closing punctuation (. , ; : ! ? ) ] quotation marks,
- * a dash) or a stop word ("the proposal.", "a collaborator of", "the file
- * is"), not a content word it would qualify ("the public issue", "a new
- * collaborator") nor an opening bracket ("the read (r) permission"). A
+ * a dash) or a stop word other than a conjunction ("the proposal.", "a
+ * collaborator of", "the file is"), not a content word it would qualify
+ * ("the public issue", "a new collaborator"), a conjunction joining it to
+ * another qualifier ("the Optional but recommended steps") nor an opening
+ * bracket ("the read (r) permission"). A
  * noun heads its phrase somewhere in a material; an adjective or a word
  * used only to qualify others does not. */
 static bool stands_as_head(const char *text, size_t to, const tok *toks, size_t n, size_t b)
@@ -860,7 +862,10 @@ static bool stands_as_head(const char *text, size_t to, const tok *toks, size_t 
         unsigned char d = (unsigned char)text[e + 2];
         return d == 0x9d || d == 0x99 || d == 0x93 || d == 0x94; /* ” ’ – — */
     }
-    return b < n && toks[b].start == e && toks[b].stem < 0;
+    /* a stop word, but not "and", "or", "but": "the Optional but recommended steps", "the
+     * public and private keys" coordinate adjectives before their noun */
+    static const char *const conjunctions[] = {"and", "or", "but", "nor", NULL};
+    return b < n && toks[b].start == e && toks[b].stem < 0 && !word_in(text, &toks[b], conjunctions);
 }
 
 /* Offer the sentence text[from, to) of passage p to the terms it holds. */

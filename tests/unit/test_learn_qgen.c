@@ -967,8 +967,9 @@ static void no_adjective_offered(const retrieve_index *ix, const qgen_question *
 
 /* A term is asked, offered and swapped in only when the material uses it as a noun: at
  * least once after a determiner and at the head of its phrase ("the proposal.", "a
- * collaborator of"); "the public issue", "a new collaborator", "an optional review" use
- * adjectives, which never stand among nouns ("proposal | optional | commit | chair"). */
+ * collaborator of"); "the public issue", "a new collaborator", "an optional review", "the
+ * Optional but recommended steps" use adjectives, which never stand among nouns
+ * ("proposal | optional | commit | chair"). */
 static void learn_qgen_adjectives_not_among_nouns(void **state)
 {
     (void)state;
@@ -982,6 +983,7 @@ static void learn_qgen_adjectives_not_among_nouns(void **state)
         "A new collaborator joins the project after the nomination passes the review of the chair.",
         "The objection of a collaborator to the nomination is discussed in the public issue of the project.",
         "The chair counts every objection to the commit before the review of the proposal ends.",
+        "The Optional but recommended steps of a nomination are optional for the chair of the project.",
     };
     size_t n = sizeof texts / sizeof texts[0];
     retrieve_index *ix = index_of(texts, NULL, n);
