@@ -339,6 +339,26 @@ static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, 
     return n;
 }
 
+/* Whether s[0, n) holds needle (lowercase ASCII), ignoring ASCII case. */
+static bool contains_ci(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k) {
+            char c = s[i + j];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            if (c != needle[j])
+                break;
+            j++;
+        }
+        if (j == k)
+            return true;
+    }
+    return false;
+}
+
 /* Whether c is an ASCII letter or digit. */
 static bool word_char(char c)
 {
@@ -495,13 +515,42 @@ static bool footnote_glued(const char *s, size_t n)
     return false;
 }
 
+/* Whether a sentence is two run together: a full stop inside it followed
+ * by a lowercase word ("... through this pointer. flags: flags controlling
+ * ...", "... an integer. if len=0 ..."), where core/sentence, rightly, did
+ * not cut. A stop after an abbreviation ("e.g. a string", "etc. and") or
+ * an initial does not count. */
+static bool run_together(const char *s, size_t n)
+{
+    static const char *const abbreviations[] = {"etc", "vs",   "cf",  "al",  "approx", "ca",  "resp",
+                                                "viz", "incl", "esp", "fig", "eq",     "sec", "ch",
+                                                "vol", "no",   "pp",  "ed",  NULL};
+    for (size_t i = 1; i + 2 < n; i++) {
+        if (s[i] != '.' || s[i + 1] != ' ' || !(s[i + 2] >= 'a' && s[i + 2] <= 'z'))
+            continue;
+        size_t w = i;
+        while (w > 0 && (word_char(s[w - 1]) || s[w - 1] == '.'))
+            w--;
+        size_t len = i - w;
+        if (len <= 1 || memchr(s + w, '.', len) != NULL)
+            continue; /* an initial, "e.g." */
+        bool abbreviation = false;
+        for (const char *const *a = abbreviations; *a && !abbreviation; a++)
+            abbreviation = strlen(*a) == len && contains_ci(s + w, len, *a);
+        if (!abbreviation)
+            return true;
+    }
+    return false;
+}
+
 /* Whether a sentence reads whole (see the functions above): it opens like
- * one, its quotations and brackets are whole, it opens with no label and
- * holds no control character or glued footnote mark. */
+ * one, its quotations and brackets are whole, it is not two run together,
+ * opens with no label and holds no control character or glued footnote
+ * mark. */
 static bool whole_sentence(const char *s, size_t n)
 {
-    return starts_like_sentence(s, n) && quotes_balanced(s, n) && !label_led(s, n) && !has_control(s, n) &&
-           !footnote_glued(s, n);
+    return starts_like_sentence(s, n) && quotes_balanced(s, n) && !run_together(s, n) && !label_led(s, n) &&
+           !has_control(s, n) && !footnote_glued(s, n);
 }
 
 /* Words that open a sentence to link it to the one before ("However,",
@@ -594,26 +643,6 @@ static bool prose_shape(const char *s, size_t len)
 
 /* ---- boilerplate ---- */
 
-/* Whether s[0, n) holds needle (lowercase ASCII), ignoring ASCII case. */
-static bool contains_ci(const char *s, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++) {
-        size_t j = 0;
-        while (j < k) {
-            char c = s[i + j];
-            if (c >= 'A' && c <= 'Z')
-                c = (char)(c - 'A' + 'a');
-            if (c != needle[j])
-                break;
-            j++;
-        }
-        if (j == k)
-            return true;
-    }
-    return false;
-}
-
 /* Whether s[0, n) holds an e-mail address: word characters, "@", word
  * characters (or dots, hyphens) with a dot among them ("help-libtasn1@gnu.org"). */
 static bool has_email(const char *s, size_t n)
@@ -638,7 +667,8 @@ static bool has_email(const char *s, size_t n)
  * "Copyright", a copyright sign (also as PDFs draw it: "c" and a combining
  * circle), "(c) 2001", "All rights reserved", "Permission is granted", a
  * licence named ("GNU Free Documentation License", "General Public
- * License", "Creative Commons", "licensed under"), or an e-mail address.
+ * License", "Creative Commons", "licensed under"), a licence's version
+ * ("License version 3.0 or later"), or an e-mail address.
  * It says nothing of the subject a student studies. */
 static bool boilerplate_sentence(const char *s, size_t n)
 {
@@ -656,6 +686,10 @@ static bool boilerplate_sentence(const char *s, size_t n)
     for (const char *const *m = marks; *m; m++)
         if (contains_ci(s, n, *m))
             return true;
+    /* a licence's version line: "License version 3.0 or later" */
+    if ((contains_ci(s, n, "license") || contains_ci(s, n, "licence")) &&
+        (contains_ci(s, n, "or later") || contains_ci(s, n, "any later version")))
+        return true;
     for (size_t i = 0; i + 4 < n; i++)
         if (s[i] == '(' && (s[i + 1] == 'c' || s[i + 1] == 'C') && s[i + 2] == ')' && s[i + 3] == ' ' &&
             s[i + 4] >= '0' && s[i + 4] <= '9')

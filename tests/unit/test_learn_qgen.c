@@ -737,6 +737,7 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
         "Document.",
         "A Transparent copy of the Document means a copy whose structure and data are available to the "
         "public.",
+        "The library and its structure data are under the License version 3.0 or later.",
     };
     const char *sections[] = {"Encoding",
                               "Encoding",
@@ -745,8 +746,9 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
                               "Encoding",
                               "Encoding",
                               "A.1 GNU Free Documentation License",
-                              "ADDENDUM: How to use this License for your documents"};
-    retrieve_index *ix = index_of(texts, sections, 8);
+                              "ADDENDUM: How to use this License for your documents",
+                              "Encoding"};
+    retrieve_index *ix = index_of(texts, sections, 9);
     const char *terms[] = {"library",    "structure", "document", "data", "software",
                            "foundation", "manual",    "license",  "copy", "network"};
     assert_true(each_question(ix, terms, 10, 16, from_passage_zero, NULL) >= 1);
@@ -776,6 +778,8 @@ static void learn_qgen_stems_are_whole_sentences(void **state)
         "users.",
         "The database is capable6 of matching the type of every file by its data rules.",
         "The database (which holds every file type keeps the rules for the data of each file.",
+        "The database keeps the type of every file in the system. if the type is unknown the rules read "
+        "the data.",
     };
     const char *terms[] = {"database", "type", "file", "rule", "data", "extension", "format", "system"};
     for (size_t i = 1; i < sizeof texts / sizeof texts[0]; i++) {
