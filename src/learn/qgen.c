@@ -220,6 +220,9 @@ typedef struct qterm {
     style style;                /* set after the scan */
     int next;                   /* next term with the same first stem, -1 */
     size_t s_passage, s_a, s_b; /* a capitalised mid-sentence occurrence (s_b > s_a when one) */
+    size_t h_passage, h_a, h_b; /* an occurrence used as a noun (after a determiner, heading its
+                                   phrase) written otherwise than surface (h_b > h_a when one) */
+    bool surface_noun;          /* surface itself is so used somewhere */
     cand cands[CANDS];          /* best first */
     size_t n_cands;
     int uses; /* questions asked on it so far */
@@ -293,6 +296,19 @@ typedef struct tok {
     bool joined;       /* see words_word */
     bool cap;          /* starts with an ASCII capital */
 } tok;
+
+/* Where the word t ends in the text, a possessive "'s" or "’s" left out
+ * ("user" of "the user's choice"): a blank or a swap goes before it. */
+static size_t word_end(const char *text, const tok *t)
+{
+    size_t e = t->end;
+    if (e - t->start > 2 && text[e - 1] == 's' && text[e - 2] == '\'')
+        return e - 2;
+    if (e - t->start > 4 && text[e - 1] == 's' && (unsigned char)text[e - 2] == 0x99 &&
+        (unsigned char)text[e - 3] == 0x80 && (unsigned char)text[e - 4] == 0xe2)
+        return e - 4;
+    return e;
+}
 
 /* Whether text[s, e) is the lowercase ASCII word w (case-insensitively). */
 static bool word_is(const char *text, const tok *t, const char *w)
@@ -902,6 +918,39 @@ static bool stands_as_head(const char *text, size_t to, const tok *toks, size_t 
     return b < n && toks[b].start == e && toks[b].stem < 0 && !word_in(text, &toks[b], conjunctions);
 }
 
+/* Whether text[0, n) reads as s: the same letters in any ASCII case, any
+ * white space for a space. */
+static bool written_as(const char *text, size_t n, const char *s)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        char c = text[k], d = s[k];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (d >= 'A' && d <= 'Z')
+            d = (char)(d - 'A' + 'a');
+        if (c != d && !((unsigned char)c <= ' ' && (unsigned char)d <= ' '))
+            return false;
+    }
+    return true;
+}
+
+/* Note that term q is used as a noun as text[a, b) of passage p writes it:
+ * whether that is its surface form, else the first other form so used
+ * ("locale" for the surface "local": one stem, and the surface the
+ * adjective). */
+static void note_noun_form(qterm *q, size_t p, const char *text, size_t a, size_t b)
+{
+    if (written_as(text + a, b - a, q->surface)) {
+        q->surface_noun = true;
+    } else if (q->h_b == 0) {
+        q->h_passage = p;
+        q->h_a = a;
+        q->h_b = b;
+    }
+}
+
 /* Offer the sentence text[from, to) of passage p to the terms it holds. */
 static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_t to)
 {
@@ -952,7 +1001,7 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
                 if (q->s_b == 0) {
                     q->s_passage = p;
                     q->s_a = toks[i].start;
-                    q->s_b = toks[i + (size_t)best_len - 1].end;
+                    q->s_b = word_end(text, &toks[i + (size_t)best_len - 1]);
                 }
             } else if (!toks[i].cap) {
                 q->lower++;
@@ -964,6 +1013,8 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
             q->det += det;
             q->head += head;
             q->det_head += det && head;
+            if (det && head)
+                note_noun_form(q, p, text, toks[i].start, word_end(text, &toks[i + (size_t)best_len - 1]));
         }
         i += (size_t)best_len - 1;
     }
@@ -1205,7 +1256,7 @@ static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, o
             o->at_start = i == 0;
         o->heads = o->heads && stands_as_head(text, c->off + c->len, toks, n, i + (size_t)t->n_words);
         o->a[o->n] = toks[i].start;
-        o->b[o->n] = toks[i + (size_t)t->n_words - 1].end;
+        o->b[o->n] = word_end(text, &toks[i + (size_t)t->n_words - 1]);
         o->n++;
         i += (size_t)t->n_words - 1;
     }
@@ -1366,16 +1417,24 @@ static bool same_kind(const qterm *t, const qterm *u)
 }
 
 /* How a term is written as an option: a proper name as the material
- * writes it mid-sentence, anything else as its surface form. */
+ * writes it mid-sentence; anything else as its surface form (its most
+ * frequent), unless the material never uses that form as a noun but uses
+ * another one so: then that one, lowercased ("locale", not "local"). */
 static char *option_text(const gen *g, const qterm *q)
 {
-    if (q->caps <= q->lower || q->s_b == 0)
+    bool proper = q->caps > q->lower && q->s_b != 0;
+    if (!proper && (q->surface_noun || q->h_b == 0))
         return em_strdup(q->surface);
-    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, q->s_passage);
-    char *s = em_strndup(rp->text + q->s_a, q->s_b - q->s_a);
-    for (char *c = s; *c; c++)
+    size_t p = proper ? q->s_passage : q->h_passage, a = proper ? q->s_a : q->h_a,
+           b = proper ? q->s_b : q->h_b;
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, p);
+    char *s = em_strndup(rp->text + a, b - a);
+    for (char *c = s; *c; c++) {
         if ((unsigned char)*c < ' ')
             *c = ' ';
+        else if (!proper && *c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    }
     return s;
 }
 
@@ -1575,6 +1634,18 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
         }
         free(sis[k]);
     }
+}
+
+/* Whether the key as a sentence writes it is a form the material uses as a
+ * noun, so that nouns can stand beside it as options: any form when the
+ * term's surface is used so, else only the form that is ("locale", not
+ * "local" in "a local filesystem": one stem, two words). */
+static bool key_form_fits(const gen *g, const qterm *t, const char *key)
+{
+    if (t->surface_noun || t->h_b == 0)
+        return true;
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, t->h_passage);
+    return written_as(rp->text + t->h_a, t->h_b - t->h_a, key);
 }
 
 /* The key as the sentence writes it: lowercase unless a proper name. */
@@ -1871,6 +1942,8 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
         } else {
             q->stem = replace_occs(text, c, &oc, BLANK, false);
         }
+        if (ok && !key_form_fits(g, t, key))
+            ok = false;
         if (ok) {
             pick_distractors(g, ti, text, c, N_DISTRACTORS, false, salt, &o);
             ok = o.n == 1 + N_DISTRACTORS;

@@ -1197,6 +1197,48 @@ static void learn_qgen_true_false_states_a_claim(void **state)
     retrieve_index_free(ix);
 }
 
+static void noun_forms_only(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    size_t *locales = ctx;
+    if (q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION)
+        return;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (strcmp(q->options[i], "local") == 0)
+            fail_msg("'local' offered among nouns: %s", q->stem);
+        if (strstr(q->options[i], "'s") != NULL)
+            fail_msg("a possessive option '%s': %s", q->options[i], q->stem);
+        *locales += strcmp(q->options[i], "locale") == 0;
+    }
+}
+
+/* One stem, two words: "local" (an adjective, "a local disk") and "locale" (a noun, "the
+ * locale of a user") stem alike, and the surface a material's key terms give may be the
+ * adjective. An option is written as the material uses the term as a noun ("locale"),
+ * and a sentence using the other word is not asked with options. A possessive stays in
+ * the stem ("the _____'s choice"), not in the options. */
+static void learn_qgen_options_in_their_noun_form(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The locale of a user names the language and the country of the messages.",
+        "Every program reads the locale of the user before it prints a message on the screen.",
+        "The messages are stored on a local disk of the system for every user of the program.",
+        "A local copy of the manual is kept on the local system of each user.",
+        "The system picks the language of the messages from the locale of the program.",
+        "The language of a message is chosen by the program for the user's screen.",
+        "A program of the system prints its messages in the language of the user's locale.",
+        "The manual of a program is kept on the disk of the system for every user.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, sizeof texts / sizeof texts[0]);
+    const char *terms[] = {"local",   "user", "system", "program", "language",
+                           "message", "disk", "copy",   "manual",  "screen"};
+    size_t locales = 0;
+    assert_true(each_question(ix, terms, 10, 48, noun_forms_only, &locales) >= 1);
+    assert_true(locales >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -1256,6 +1298,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_options_of_one_style),
         cmocka_unit_test(learn_qgen_no_near_synonym_options),
         cmocka_unit_test(learn_qgen_true_false_states_a_claim),
+        cmocka_unit_test(learn_qgen_options_in_their_noun_form),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
