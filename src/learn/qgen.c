@@ -936,6 +936,23 @@ static bool written_as(const char *text, size_t n, const char *s)
     return true;
 }
 
+/* Verbs that open an instruction ("Refer to ...", "Use ..."): such a
+ * sentence states nothing to be true or false, and a blank in it tests the
+ * reader's grammar more than the material. Not asked from at all. */
+static const char *const IMPERATIVES[] = {
+    "refer",  "see",      "use",     "type",  "enter",    "press",   "click",   "run",     "try",
+    "note",   "consider", "display", "print", "list",     "set",     "add",     "remove",  "delete",
+    "insert", "select",   "make",    "read",  "write",    "check",   "open",    "close",   "move",
+    "turn",   "let",      "do",      "don't", "remember", "imagine", "suppose", "install", "edit",
+    "save",   "copy",     "define",  "give",  NULL};
+
+/* More verbs and words that open an instruction or a plea ("Refrain from
+ * ...", "Extract a ...", "Please note ..."): a sentence opening with one is
+ * still asked with a blank, but is no claim for a true/false statement. */
+static const char *const ORDERS[] = {"refrain", "avoid",  "ensure", "please",  "never",  "always", "fill",
+                                     "specify", "follow", "decode", "extract", "create", "take",   "keep",
+                                     "search",  "find",   "look",   "ask",     "pass",   "call",   NULL};
+
 /* Note that term q is used as a noun as text[a, b) of passage p writes it:
  * whether that is its surface form, else the first other form so used
  * ("locale" for the surface "local": one stem, and the surface the
@@ -1024,13 +1041,7 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
     bool anaphoric = word_in(text, &toks[0], pronouns);
     /* an instruction ("Refer to ...", "Use ...") states nothing to be true or false, and a
      * blank in it tests the reader's grammar more than the material */
-    static const char *const imperatives[] = {
-        "refer",  "see",      "use",     "type",  "enter",    "press",   "click",   "run",     "try",
-        "note",   "consider", "display", "print", "list",     "set",     "add",     "remove",  "delete",
-        "insert", "select",   "make",    "read",  "write",    "check",   "open",    "close",   "move",
-        "turn",   "let",      "do",      "don't", "remember", "imagine", "suppose", "install", "edit",
-        "save",   "copy",     "define",  "give",  NULL};
-    if (word_in(text, &toks[0], imperatives))
+    if (word_in(text, &toks[0], IMPERATIVES))
         return;
     /* a term standing inside a compound ("pseudo-filesystem", "GNU/Linux")
      * or in another word class ("linked" for "link") anywhere in the
@@ -1809,7 +1820,9 @@ static bool check(gen *g, const qgen_question *q, const char *text, size_t len, 
  *   - a sentence opening with a content word and then an article or
  *     determiner ("Returns the value ...", "Extract a length field ...",
  *     "Search the structure that is defined ...") is a reference entry's
- *     summary or an instruction, not a claim, whatever follows;
+ *     summary or an instruction, not a claim, whatever follows; so is one
+ *     opening with a word of ORDERS ("Refrain from ...", "Please note
+ *     ...");
  *   - otherwise a form of "be", "have" or "do" or a modal ("is", "are",
  *     "was", "has", "can", "must", "does", "should", ...) counts, and so
  *     does a word past the first ending in -s (not -ss, -us, -is) right
@@ -1840,6 +1853,8 @@ static bool is_claim(gen *g, const char *text, const cand *c)
     if (n < 2)
         return false;
     if (toks[0].stem >= 0 && !connective(text, &toks[0]) && word_in(text, &toks[1], articles))
+        return false;
+    if (word_in(text, &toks[0], ORDERS) || word_in(text, &toks[0], IMPERATIVES))
         return false;
     for (size_t k = 0; k < n; k++) {
         if (k > 0 && word_in(text, &toks[k - 1], relative))

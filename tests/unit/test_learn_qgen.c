@@ -1154,14 +1154,14 @@ static void statements_are_claims(const retrieve_index *ix, const qgen_question 
         return;
     c->statements++;
     char *quote = quote_of(ix, q);
-    if (q->passage < 4)
+    if (q->passage < 5)
         fail_msg("a true/false that states nothing: %s", q->stem);
     if (strcmp(q->answer, "False") == 0) {
         c->falses++;
         /* "structure" and "node" qualify the next word in these two: a swap there would
          * name another thing ("the nomination process"), not state a falsehood */
-        if ((q->passage == 7 && strcmp(q->term, "structure") == 0) ||
-            (q->passage == 8 && strcmp(q->term, "node") == 0))
+        if ((q->passage == 8 && strcmp(q->term, "structure") == 0) ||
+            (q->passage == 9 && strcmp(q->term, "node") == 0))
             fail_msg("swapped where the term qualifies a noun: %s (%s)", q->stem, quote);
     }
     free(quote);
@@ -1170,9 +1170,8 @@ static void statements_are_claims(const retrieve_index *ix, const qgen_question 
 /* A true/false statement is a claim: a sentence with a finite verb ("is", "can",
  * "reads", "holds"), not a summary line ("Function that generates ...", "Returns the
  * value ...") or an instruction ("Search the structure that is defined ...", "Extract a
- * length field ..."). A term is swapped only where it heads its phrase, so a false
- * statement never names another thing by chance ("the structure field" to "the node
- * field"). */
+ * length field ...", "Refrain from discussing ..."). A term is swapped only where it heads its phrase, so a
+ * false statement never names another thing by chance ("the structure field" to "the node field"). */
 static void learn_qgen_true_false_states_a_claim(void **state)
 {
     (void)state;
@@ -1181,6 +1180,7 @@ static void learn_qgen_true_false_states_a_claim(void **state)
         "Returns the value of a data node inside a structure of the tree.",
         "Search the structure that is defined just after an object identifier in the file.",
         "Extract a length field from the data of a node in the tree of the parser.",
+        "Refrain from discussing aspects of the structure in the nodes of a public tree.",
         "The decoder reads the length of every node from the data of the file.",
         "A structure holds the nodes of the tree that the parser builds from a file.",
         "The parser writes a structure for every definition that it reads in the file.",
