@@ -401,7 +401,8 @@ static size_t opening_quote(const char *s, size_t n)
  * a list item's letter, "C. State ..."), a letter of another script, or a
  * quotation mark around a phrase that opens with a capital or a digit and
  * is not the first item of a list of quotations ("\"OpenDocument
- * Spreadsheet\", \"GEnealogical ...\", and ..."). A sentence opening in
+ * Spreadsheet\", \"GEnealogical ...\", and ...") nor a label before a
+ * capitalised fragment ("'BASH_LINENO' An array variable whose ..."). A sentence opening in
  * lowercase or with other punctuation ("'gzip compressed data') and ...")
  * is the tail of one cut in two. */
 static bool starts_like_sentence(const char *s, size_t n)
@@ -424,8 +425,14 @@ static bool starts_like_sentence(const char *s, size_t n)
         else if (q == 3 && i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
                  (unsigned char)s[i + 2] == (unsigned char)s[2] + 1)
             close = 3;
-        if (close > 0)
-            return i + close < n && s[i + close] != ',' && s[i + close] != ';';
+        if (close > 0) {
+            /* a quoted name labelling what follows, "'BASH_LINENO' An array variable whose ..." */
+            size_t k = i + close;
+            while (k < n && s[k] == ' ')
+                k++;
+            bool label = k > i + close && k < n && s[k] >= 'A' && s[k] <= 'Z';
+            return i + close < n && s[i + close] != ',' && s[i + close] != ';' && !label;
+        }
     }
     return false;
 }

@@ -758,8 +758,8 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
 /* A stem is a whole sentence: it starts like one (a capital letter or a digit, a quote
  * only around a capitalised phrase that is not a list item), ends in a full stop, holds
  * its quotes and brackets whole, is not a list item ("C. ..."), a labelled fragment
- * ("Returns: ...") or the tail of a sentence cut in two ("XML file, these rules ..."),
- * and holds no control characters or footnote numbers glued to a word ("capable6"). */
+ * ("Returns: ...", "'BASH_LINENO' An array variable ...") or the tail of a sentence cut in two ("XML file,
+ * these rules ..."), and holds no control characters or footnote numbers glued to a word ("capable6"). */
 static void learn_qgen_stems_are_whole_sentences(void **state)
 {
     (void)state;
@@ -780,6 +780,7 @@ static void learn_qgen_stems_are_whole_sentences(void **state)
         "The database (which holds every file type keeps the rules for the data of each file.",
         "The database keeps the type of every file in the system. if the type is unknown the rules read "
         "the data.",
+        "'FILE_TYPES' The types of every file that the rules of the database give for its data.",
     };
     const char *terms[] = {"database", "type", "file", "rule", "data", "extension", "format", "system"};
     for (size_t i = 1; i < sizeof texts / sizeof texts[0]; i++) {
