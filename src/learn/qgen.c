@@ -753,6 +753,7 @@ typedef struct gen {
     size_t n_terms;
     smap first;     /* stem id (as 4 bytes) -> first term with that first stem (val) */
     smap seen;      /* the lowercase words of the sentences asked from: what the material writes */
+    smap pairs;     /* two stem ids (8 bytes) of neighbouring content words in those sentences */
     size_t scanned; /* bytes of sentences read */
 } gen;
 
@@ -764,6 +765,14 @@ static void note_seen(gen *g, const char *text, size_t from, size_t to)
     while (words_next(&tk, &w))
         if (!w.overlong)
             smap_put(&g->seen, w.text, w.len, 0);
+}
+
+/* Whether the material writes the content word of stem a right before that
+ * of stem b ("return status"). */
+static bool pair_seen(const gen *g, int32_t a, int32_t b)
+{
+    int32_t pair[2] = {a, b};
+    return smap_find(&g->pairs, (const char *)pair, sizeof pair) >= 0;
 }
 
 /* Whether every word of s (an option) is written in the material as it
@@ -986,6 +995,12 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
     if (n < MIN_WORDS || n > MAX_WORDS || cut_tail(text, toks, n))
         return;
     note_seen(g, text, from, to);
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (toks[i].stem >= 0 && toks[i + 1].stem >= 0 && toks[i + 1].joined) {
+            int32_t pair[2] = {toks[i].stem, toks[i + 1].stem};
+            smap_put(&g->pairs, (const char *)pair, sizeof pair, 0);
+        }
+    }
     g->scanned += to - from;
     size_t content = 0;
     for (size_t i = 0; i < n; i++)
@@ -1249,8 +1264,9 @@ static void sb_text(sbuf *b, const char *text, size_t from, size_t to)
 typedef struct occs {
     size_t a[MAX_OCC], b[MAX_OCC];
     size_t n;
-    bool at_start; /* the first one opens the sentence */
-    bool heads;    /* each one heads its phrase (stands_as_head) */
+    bool at_start;         /* the first one opens the sentence */
+    bool heads;            /* each one heads its phrase (stands_as_head) */
+    int32_t next[MAX_OCC]; /* the stem id of the content word right after each, -1 */
 } occs;
 
 static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, occs *o)
@@ -1273,6 +1289,8 @@ static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, o
         if (o->n == 0)
             o->at_start = i == 0;
         o->heads = o->heads && stands_as_head(text, c->off + c->len, toks, n, i + (size_t)t->n_words);
+        size_t after = i + (size_t)t->n_words;
+        o->next[o->n] = after < n && toks[after].joined ? toks[after].stem : -1;
         o->a[o->n] = toks[i].start;
         o->b[o->n] = word_end(text, &toks[i + (size_t)t->n_words - 1]);
         o->n++;
@@ -1541,10 +1559,25 @@ static char *singularize(const char *s)
     return NULL;
 }
 
-/* Up to want distractors for t in sentence c into o (after the key): terms
- * of the material of the same kind, nearest in rank first with a seeded
- * shuffle; then, when fewer than want, the caller's sister terms. */
-static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c, size_t want,
+/* Whether an option (its stem ids) would fit the blank by the material's
+ * own words: where the key qualifies the word after it ("an _____ status"),
+ * an option the material writes before that word ("return status" beside
+ * "exit status") makes a phrase the material uses, and may be as right as
+ * the key. */
+static bool fits_by_material(const gen *g, const occs *oc, const int32_t *ids, size_t n)
+{
+    for (size_t k = 0; k < oc->n && n > 0; k++)
+        if (oc->next[k] >= 0 && pair_seen(g, ids[n - 1], oc->next[k]))
+            return true;
+    return false;
+}
+
+/* Up to want distractors for t in sentence c (the term standing there at
+ * oc) into o (after the key): terms of the material of the same kind,
+ * nearest in rank first with a seeded shuffle; then, when fewer than want,
+ * the caller's sister terms. None fits the blank by the material's own
+ * words (fits_by_material). */
+static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c, const occs *oc, size_t want,
                              bool material_only, uint64_t salt, opts *o)
 {
     const qterm *t = &g->terms[ti];
@@ -1582,7 +1615,8 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
         best[m] = best[--nb];
         int32_t ids[TERM_WORDS_MAX + 2];
         size_t n = stems_of(g, q->surface, ids);
-        if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, q->surface))
+        if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, q->surface) ||
+            fits_by_material(g, oc, ids, n))
             continue;
         char *text_u = option_text(g, q);
         bool proper = q->caps > q->lower;
@@ -1601,7 +1635,8 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
             }
             text_u = fixed;
             n = stems_of(g, text_u, ids);
-            if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, text_u)) {
+            if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, text_u) ||
+                fits_by_material(g, oc, ids, n)) {
                 free(text_u);
                 continue;
             }
@@ -1636,7 +1671,7 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
         /* as many words as the key, written alike (a name only for a name) */
         bool fits = n > 0 && words == (size_t)t->n_words && text_style(sis[k]) == t->style;
         if (o->n < 1 + want && fits && !looks_plural(sis[k]) && !opts_clash(o, ids, n) &&
-            !holds(g, text, c->off, c->off + c->len, sis[k])) {
+            !holds(g, text, c->off, c->off + c->len, sis[k]) && !fits_by_material(g, oc, ids, n)) {
             char *sister = sis[k];
             if (plural) {
                 /* a plural only as the material writes it: WordNet gives no number */
@@ -1967,7 +2002,7 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
         if (ok && !key_form_fits(g, t, key))
             ok = false;
         if (ok) {
-            pick_distractors(g, ti, text, c, N_DISTRACTORS, false, salt, &o);
+            pick_distractors(g, ti, text, c, &oc, N_DISTRACTORS, false, salt, &o);
             ok = o.n == 1 + N_DISTRACTORS;
         }
         if (ok)
@@ -1982,7 +2017,7 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
          * term would name another thing, not state a falsehood */
         bool want_false = unit(g->in->seed, salt, 7) < 0.5 && oc.heads;
         if (want_false) {
-            pick_distractors(g, ti, text, c, 1, true, salt, &o);
+            pick_distractors(g, ti, text, c, &oc, 1, true, salt, &o);
             want_false = o.n == 2;
         }
         sbuf b = {0};
@@ -2320,6 +2355,7 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
     free(g.terms);
     smap_cleanup(&g.first);
     smap_cleanup(&g.seen);
+    smap_cleanup(&g.pairs);
     smap_cleanup(&g.lx.stems);
     smap_cleanup(&g.lx.words);
     words_stemmer_free(g.lx.st);

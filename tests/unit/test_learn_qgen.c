@@ -1240,6 +1240,45 @@ static void learn_qgen_options_in_their_noun_form(void **state)
     retrieve_index_free(ix);
 }
 
+static void no_option_the_material_writes_there(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    (void)ctx;
+    if ((q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION) || strstr(q->stem, "_____ status") == NULL)
+        return;
+    bool exit = false, ret = false;
+    for (size_t i = 0; i < q->n_options; i++) {
+        exit = exit || strcmp(q->options[i], "exit") == 0;
+        ret = ret || strcmp(q->options[i], "return") == 0;
+    }
+    if (exit && ret)
+        fail_msg("both 'exit' and 'return' before 'status', both written so: %s", q->stem);
+}
+
+/* A blank that qualifies the next word ("an _____ status") is not offered a word that
+ * the material itself writes before that word: "return status" and "exit status" are
+ * both in it, so either would be right. */
+static void learn_qgen_no_option_fitting_the_blank_by_the_material(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "Every command has an exit status of zero when it succeeds in the shell.",
+        "The return status of a function is the exit status of its last command.",
+        "The shell reads the exit status of a command from the process that ran it.",
+        "A function has a return status that the shell reads after the call ends.",
+        "After the exit of the last command, the shell reads the status of the process.",
+        "A function ends with a return of its value to the shell that called it.",
+        "The default of a variable is read by the shell when the function starts.",
+        "A variable keeps its default until the shell gives the variable a value.",
+        "The shell starts a process for every command and waits for the process to end.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, sizeof texts / sizeof texts[0]);
+    const char *terms[] = {"exit",     "return",  "default",  "command", "shell",
+                           "function", "process", "variable", "value",   "status"};
+    assert_true(each_question(ix, terms, 10, 64, no_option_the_material_writes_there, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -1300,6 +1339,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_no_near_synonym_options),
         cmocka_unit_test(learn_qgen_true_false_states_a_claim),
         cmocka_unit_test(learn_qgen_options_in_their_noun_form),
+        cmocka_unit_test(learn_qgen_no_option_fitting_the_blank_by_the_material),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
