@@ -428,7 +428,7 @@ static bool starts_like_sentence(const char *s, size_t n)
         if (close > 0) {
             /* a quoted name labelling what follows, "'BASH_LINENO' An array variable whose ..." */
             size_t k = i + close;
-            while (k < n && s[k] == ' ')
+            while (k < n && (unsigned char)s[k] <= ' ')
                 k++;
             bool label = k > i + close && k < n && s[k] >= 'A' && s[k] <= 'Z';
             return i + close < n && s[i + close] != ',' && s[i + close] != ';' && !label;

@@ -781,6 +781,7 @@ static void learn_qgen_stems_are_whole_sentences(void **state)
         "The database keeps the type of every file in the system. if the type is unknown the rules read "
         "the data.",
         "'FILE_TYPES' The types of every file that the rules of the database give for its data.",
+        "'FILE_RULES'\nThe rules of every file that the database reads for the type of its data.",
     };
     const char *terms[] = {"database", "type", "file", "rule", "data", "extension", "format", "system"};
     for (size_t i = 1; i < sizeof texts / sizeof texts[0]; i++) {
