@@ -488,7 +488,7 @@ static bool label_led(const char *s, size_t n)
         if (w && !in_word)
             words++;
         in_word = w;
-        if (s[i] == ':' && i + 1 < n && s[i + 1] == ' ')
+        if (s[i] == ':' && i + 1 < n && (unsigned char)s[i + 1] <= ' ')
             return words <= 2;
     }
     return false;
@@ -549,7 +549,12 @@ static bool run_together(const char *s, size_t n)
                                                 "viz", "incl", "esp", "fig", "eq",     "sec", "ch",
                                                 "vol", "no",   "pp",  "ed",  NULL};
     for (size_t i = 1; i + 2 < n; i++) {
-        if (s[i] != '.' || s[i + 1] != ' ' || !(s[i + 2] >= 'a' && s[i + 2] <= 'z'))
+        if (s[i] != '.' || (unsigned char)s[i + 1] > ' ')
+            continue;
+        size_t next = i + 1;
+        while (next < n && (unsigned char)s[next] <= ' ')
+            next++;
+        if (next == n || !(s[next] >= 'a' && s[next] <= 'z'))
             continue;
         size_t w = i;
         while (w > 0 && (word_char(s[w - 1]) || s[w - 1] == '.'))

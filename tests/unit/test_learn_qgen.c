@@ -782,6 +782,9 @@ static void learn_qgen_stems_are_whole_sentences(void **state)
         "the data.",
         "'FILE_TYPES' The types of every file that the rules of the database give for its data.",
         "'FILE_RULES'\nThe rules of every file that the database reads for the type of its data.",
+        "FileTypes:\nthe types of every file that the database rules give for the data of the system.",
+        "The database keeps the type of every file in a list.\nrules: the rules that read the data of the "
+        "system.",
     };
     const char *terms[] = {"database", "type", "file", "rule", "data", "extension", "format", "system"};
     for (size_t i = 1; i < sizeof texts / sizeof texts[0]; i++) {
