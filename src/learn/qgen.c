@@ -381,6 +381,7 @@ static bool word_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* Whether c is an ASCII capital or digit: how a sentence may open. */
 static bool is_upper_or_digit(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -402,9 +403,10 @@ static size_t opening_quote(const char *s, size_t n)
  * quotation mark around a phrase that opens with a capital or a digit and
  * is not the first item of a list of quotations ("\"OpenDocument
  * Spreadsheet\", \"GEnealogical ...\", and ...") nor a label before a
- * capitalised fragment ("'BASH_LINENO' An array variable whose ..."). A sentence opening in
- * lowercase or with other punctuation ("'gzip compressed data') and ...")
- * is the tail of one cut in two. */
+ * capitalised fragment ("'BASH_LINENO' An array variable whose ...", an
+ * entry of a definition list). A sentence opening in lowercase or with
+ * other punctuation ("'gzip compressed data') and ...") is the tail of
+ * one cut in two. */
 static bool starts_like_sentence(const char *s, size_t n)
 {
     if (n < 2)
@@ -571,14 +573,14 @@ static bool run_together(const char *s, size_t n)
     return false;
 }
 
-/* Whether a sentence reads whole (see the functions above): it opens like
- * one, its quotations and brackets are whole, it is not two run together,
- * opens with no label and holds no control character or glued footnote
- * mark. */
+/* Whether a sentence that opens like one (prose_shape) reads whole (see
+ * the functions above): its quotations and brackets are whole, it is not
+ * two run together, opens with no label and holds no control character or
+ * glued footnote mark. */
 static bool whole_sentence(const char *s, size_t n)
 {
-    return starts_like_sentence(s, n) && quotes_balanced(s, n) && !run_together(s, n) && !label_led(s, n) &&
-           !has_control(s, n) && !footnote_glued(s, n);
+    return quotes_balanced(s, n) && !run_together(s, n) && !label_led(s, n) && !has_control(s, n) &&
+           !footnote_glued(s, n);
 }
 
 /* Words that open a sentence to link it to the one before ("However,",

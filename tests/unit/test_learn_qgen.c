@@ -937,10 +937,8 @@ static void learn_qgen_distractors_written_in_material(void **state)
     size_t n = sizeof texts / sizeof texts[0];
     retrieve_index *ix = index_of(texts, NULL, n);
     char all[4096] = "";
-    for (size_t i = 0; i < n; i++) {
-        strcat(all, texts[i]);
-        strcat(all, " ");
-    }
+    for (size_t i = 0, k = 0; i < n; i++)
+        k += (size_t)snprintf(all + k, sizeof all - k, "%s ", texts[i]);
     const char *terms[] = {"patterns", "glob",          "magic", "icon", "database", "file", "nodejs", "node",
                            "changes",  "collaborators", "type",  "name", "project",  "team", "github"};
     assert_true(each_question(ix, terms, 15, 32, options_written_in_material, all) >= 1);
