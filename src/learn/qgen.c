@@ -313,6 +313,11 @@ static size_t word_end(const char *text, const tok *t)
 /* Whether text[s, e) is the lowercase ASCII word w (case-insensitively). */
 static bool word_is(const char *text, const tok *t, const char *w)
 {
+    char c0 = text[t->start];
+    if (c0 >= 'A' && c0 <= 'Z')
+        c0 = (char)(c0 - 'A' + 'a');
+    if (c0 != w[0]) /* most words of a list differ at once */
+        return false;
     size_t n = strlen(w);
     if (t->end - t->start != n)
         return false;
@@ -337,9 +342,11 @@ static bool word_in(const char *text, const tok *t, const char *const *list)
 static const char *const DETERMINERS[] = {"a",    "an",  "the", "each", "every", "its",
                                           "your", "our", "his", "her",  "their", NULL};
 
-/* Read text[from, to) (one sentence) into toks; its word count, or 0 when
- * it has no more than MAX_WORDS (the caller refuses it). */
-static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, tok *toks)
+/* Read text[from, to) (one sentence) into toks; its word count, or
+ * MAX_WORDS + 1 when it has more than MAX_WORDS (the caller refuses it).
+ * With seen not NULL, each word read goes into it as written (lowercase):
+ * what the material writes. */
+static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, tok *toks, smap *seen)
 {
     words_tokenizer tk = words_tokenizer_make(text + from, to - from);
     words_word w;
@@ -347,6 +354,8 @@ static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, 
     while (words_next(&tk, &w)) {
         if (n == MAX_WORDS + 1)
             return MAX_WORDS + 1;
+        if (seen != NULL && !w.overlong)
+            smap_put(seen, w.text, w.len, 0);
         char c = text[from + w.start];
         toks[n] = (tok){from + w.start, from + w.end, w.overlong ? -1 : lex_id(lx, w.text, w.len), w.joined,
                         c >= 'A' && c <= 'Z'};
@@ -355,22 +364,36 @@ static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, 
     return n;
 }
 
-/* Whether s[0, n) holds needle (lowercase ASCII), ignoring ASCII case. */
+/* Whether s[0, n) holds needle (lowercase ASCII, not empty) at i,
+ * ignoring ASCII case. */
+static bool at_ci(const char *s, size_t n, size_t i, const char *needle, size_t k)
+{
+    if (i + k > n)
+        return false;
+    for (size_t j = 0; j < k; j++) {
+        char c = s[i + j];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != needle[j])
+            return false;
+    }
+    return true;
+}
+
+/* Whether s[0, n) holds needle (lowercase ASCII, not empty), ignoring
+ * ASCII case. The first byte is sought with memchr in each case: every
+ * sentence is searched for a dozen marks (boilerplate_sentence). */
 static bool contains_ci(const char *s, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++) {
-        size_t j = 0;
-        while (j < k) {
-            char c = s[i + j];
-            if (c >= 'A' && c <= 'Z')
-                c = (char)(c - 'A' + 'a');
-            if (c != needle[j])
-                break;
-            j++;
+    char first[2] = {needle[0],
+                     needle[0] >= 'a' && needle[0] <= 'z' ? (char)(needle[0] - 'a' + 'A') : needle[0]};
+    for (int v = 0; v < (first[1] != first[0] ? 2 : 1); v++) {
+        for (const char *p = memchr(s, first[v], n); p != NULL;
+             p = memchr(p + 1, first[v], n - (size_t)(p + 1 - s))) {
+            if (at_ci(s, n, (size_t)(p - s), needle, k))
+                return true;
         }
-        if (j == k)
-            return true;
     }
     return false;
 }
@@ -759,20 +782,11 @@ typedef struct gen {
     qterm *terms; /* owned */
     size_t n_terms;
     smap first;     /* stem id (as 4 bytes) -> first term with that first stem (val) */
-    smap seen;      /* the lowercase words of the sentences asked from: what the material writes */
+    smap seen;      /* the lowercase words of its prose sentences (not boilerplate): what the
+                       material writes */
     smap pairs;     /* two stem ids (8 bytes) of neighbouring content words in those sentences */
     size_t scanned; /* bytes of sentences read */
 } gen;
-
-/* Note the words of the sentence text[from, to) as written in the material. */
-static void note_seen(gen *g, const char *text, size_t from, size_t to)
-{
-    words_tokenizer tk = words_tokenizer_make(text + from, to - from);
-    words_word w;
-    while (words_next(&tk, &w))
-        if (!w.overlong)
-            smap_put(&g->seen, w.text, w.len, 0);
-}
 
 /* Whether the material writes the content word of stem a right before that
  * of stem b ("return status"). */
@@ -918,9 +932,8 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
  * collaborator of", "the file is"), not a content word it would qualify
  * ("the public issue", "a new collaborator"), a conjunction joining it to
  * another qualifier ("the Optional but recommended steps") nor an opening
- * bracket ("the read (r) permission"). A
- * noun heads its phrase somewhere in a material; an adjective or a word
- * used only to qualify others does not. */
+ * bracket ("the read (r) permission"). A noun heads its phrase somewhere in
+ * a material; an adjective or a word used only to qualify others does not. */
 static bool stands_as_head(const char *text, size_t to, const tok *toks, size_t n, size_t b)
 {
     size_t e = toks[b - 1].end;
@@ -998,10 +1011,9 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
         boilerplate_sentence(text + from, to - from))
         return;
     tok toks[MAX_WORDS + 2];
-    size_t n = read_words(&g->lx, text, from, to, toks);
+    size_t n = read_words(&g->lx, text, from, to, toks, &g->seen);
     if (n < MIN_WORDS || n > MAX_WORDS || cut_tail(text, toks, n))
         return;
-    note_seen(g, text, from, to);
     for (size_t i = 0; i + 1 < n; i++) {
         if (toks[i].stem >= 0 && toks[i + 1].stem >= 0 && toks[i + 1].joined) {
             int32_t pair[2] = {toks[i].stem, toks[i + 1].stem};
@@ -1068,8 +1080,7 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
     static const char *const pronouns[] = {"it",    "it's", "its", "this", "these", "they", "that",
                                            "those", "he",   "she", "such", "there", "here", NULL};
     bool anaphoric = word_in(text, &toks[0], pronouns);
-    /* an instruction ("Refer to ...", "Use ...") states nothing to be true or false, and a
-     * blank in it tests the reader's grammar more than the material */
+    /* an instruction (IMPERATIVES) */
     if (word_in(text, &toks[0], IMPERATIVES))
         return;
     /* a term standing inside a compound ("pseudo-filesystem", "GNU/Linux")
@@ -1279,7 +1290,7 @@ typedef struct occs {
 static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, occs *o)
 {
     tok toks[MAX_WORDS + 2];
-    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks, NULL);
     o->n = 0;
     o->at_start = false;
     o->heads = true;
@@ -1323,7 +1334,7 @@ static bool holds(gen *g, const char *text, size_t from, size_t to, const char *
     if (nw == 0)
         return false;
     tok toks[MAX_WORDS + 2];
-    size_t n = read_words(&g->lx, text, from, to, toks);
+    size_t n = read_words(&g->lx, text, from, to, toks, NULL);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (toks[i].stem < 0)
@@ -1818,7 +1829,7 @@ static bool brings_new_word(gen *g, const char *text, size_t a, size_t b, const 
     int32_t ids[TERM_WORDS_MAX + 2];
     size_t n = stems_of(g, words, ids);
     tok toks[MAX_WORDS + 2];
-    size_t nt = read_words(&g->lx, text, a, b, toks);
+    size_t nt = read_words(&g->lx, text, a, b, toks, NULL);
     for (size_t i = 0; i < n; i++) {
         bool held = false;
         for (size_t k = 0; k < nt && !held; k++)
@@ -1898,7 +1909,7 @@ static bool is_claim(gen *g, const char *text, const cand *c)
     static const char *const articles[] = {"the", "a",     "an",   "each",  "every", "all", "any",
                                            "its", "their", "this", "these", "those", NULL};
     tok toks[MAX_WORDS + 2];
-    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks, NULL);
     if (n < 2)
         return false;
     if (toks[0].stem >= 0 && !connective(text, &toks[0]) && word_in(text, &toks[1], articles))
@@ -2048,7 +2059,7 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
     }
     if (ok) {
         tok toks[MAX_WORDS + 2];
-        size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+        size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks, NULL);
         q->difficulty = difficulty(g, t, type, c, n);
         ok = check(g, q, text, rp->len, swapped);
     }
