@@ -24,13 +24,16 @@
  * (opening like one, ending in a full stop, quotations and brackets whole,
  * no label, control character or glued footnote mark), not headings, list
  * items or code lines, not licence or copyright boilerplate, and
- * definitional sentences first. Passages that are empty,
- * one word or only headings, or under a licence appendix's title, give
- * nothing.
- * Before a question is returned its key is checked against its quote (the
- * term's stems stand in it; no distractor's do), and a question whose stem
- * is a near-duplicate (qgen_similarity >= QGEN_NEAR_DUPLICATE) of one
- * already in the set is dropped. docs/internals/qgen.md gives the scores,
+ * definitional sentences first. Passages that are empty, one word or only
+ * headings, or under a licence appendix's title, give nothing. Options of
+ * one question are never near-synonyms (one holding the other's
+ * words, or two sharing their first word: "cat page", "cat file"), nor a
+ * word the material writes where the blank stands ("return" before
+ * "status" beside "exit status"). Before a question is returned its key is
+ * checked against its quote (the term's stems stand in it and nowhere else
+ * in the stem; no distractor's do), and a question whose stem is a
+ * near-duplicate (qgen_similarity >= QGEN_NEAR_DUPLICATE) of one already in
+ * the set is dropped. docs/internals/qgen.md gives the rules, the scores,
  * the difficulty estimate and the threshold with their reasons.
  *
  * Pure: no I/O. Reentrant: every call makes its own stemmer; the index and
