@@ -182,6 +182,15 @@ static int32_t lex_id(lexicon *lx, const char *w, size_t n)
 
 typedef enum kind { K_NOUN, K_ADJ, K_ADV, K_PAST, K_ING } kind;
 
+/* How a term is written mid-sentence: options of one question, and a term
+ * swapped for another, are written alike. */
+typedef enum style {
+    ST_LOWER,   /* a common noun: "inode" */
+    ST_CAPITAL, /* capitalised mostly but also lowercase: "Document", "License" */
+    ST_NAME,    /* capitalised and never lowercase: "Josefsson", "Linux", "GitHub" */
+    ST_ACRONYM  /* all capitals: "DER", "TSC", "ASN1" */
+} style;
+
 typedef enum pattern {
     P_USE,    /* the term used in a sentence */
     P_CALLED, /* "... called X", "known as X", "named X", "termed X" */
@@ -206,8 +215,14 @@ typedef struct qterm {
     size_t rank;                /* place in the input (focus terms not among them: after) */
     int caps, lower, det;       /* mid-sentence capitalised and lowercase occurrences;
                                    occurrences after a determiner */
+    int head, det_head;         /* occurrences heading their phrase (see stands_as_head);
+                                   of those, after a determiner */
+    style style;                /* set after the scan */
     int next;                   /* next term with the same first stem, -1 */
     size_t s_passage, s_a, s_b; /* a capitalised mid-sentence occurrence (s_b > s_a when one) */
+    size_t h_passage, h_a, h_b; /* an occurrence used as a noun (after a determiner, heading its
+                                   phrase) written otherwise than surface (h_b > h_a when one) */
+    bool surface_noun;          /* surface itself is so used somewhere */
     cand cands[CANDS];          /* best first */
     size_t n_cands;
     int uses; /* questions asked on it so far */
@@ -282,9 +297,27 @@ typedef struct tok {
     bool cap;          /* starts with an ASCII capital */
 } tok;
 
+/* Where the word t ends in the text, a possessive "'s" or "’s" left out
+ * ("user" of "the user's choice"): a blank or a swap goes before it. */
+static size_t word_end(const char *text, const tok *t)
+{
+    size_t e = t->end;
+    if (e - t->start > 2 && text[e - 1] == 's' && text[e - 2] == '\'')
+        return e - 2;
+    if (e - t->start > 4 && text[e - 1] == 's' && (unsigned char)text[e - 2] == 0x99 &&
+        (unsigned char)text[e - 3] == 0x80 && (unsigned char)text[e - 4] == 0xe2)
+        return e - 4;
+    return e;
+}
+
 /* Whether text[s, e) is the lowercase ASCII word w (case-insensitively). */
 static bool word_is(const char *text, const tok *t, const char *w)
 {
+    char c0 = text[t->start];
+    if (c0 >= 'A' && c0 <= 'Z')
+        c0 = (char)(c0 - 'A' + 'a');
+    if (c0 != w[0]) /* most words of a list differ at once */
+        return false;
     size_t n = strlen(w);
     if (t->end - t->start != n)
         return false;
@@ -309,9 +342,11 @@ static bool word_in(const char *text, const tok *t, const char *const *list)
 static const char *const DETERMINERS[] = {"a",    "an",  "the", "each", "every", "its",
                                           "your", "our", "his", "her",  "their", NULL};
 
-/* Read text[from, to) (one sentence) into toks; its word count, or 0 when
- * it has no more than MAX_WORDS (the caller refuses it). */
-static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, tok *toks)
+/* Read text[from, to) (one sentence) into toks; its word count, or
+ * MAX_WORDS + 1 when it has more than MAX_WORDS (the caller refuses it).
+ * With seen not NULL, each word read goes into it as written (lowercase):
+ * what the material writes. */
+static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, tok *toks, smap *seen)
 {
     words_tokenizer tk = words_tokenizer_make(text + from, to - from);
     words_word w;
@@ -319,6 +354,8 @@ static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, 
     while (words_next(&tk, &w)) {
         if (n == MAX_WORDS + 1)
             return MAX_WORDS + 1;
+        if (seen != NULL && !w.overlong)
+            smap_put(seen, w.text, w.len, 0);
         char c = text[from + w.start];
         toks[n] = (tok){from + w.start, from + w.end, w.overlong ? -1 : lex_id(lx, w.text, w.len), w.joined,
                         c >= 'A' && c <= 'Z'};
@@ -327,15 +364,294 @@ static size_t read_words(lexicon *lx, const char *text, size_t from, size_t to, 
     return n;
 }
 
-/* Whether a sentence has the shape of prose to ask from: opening with a
- * capital letter, a digit or a quote, ending in a full stop, and few
- * symbols prose does not use (its words are counted after). */
-static bool prose_shape(const char *s, size_t len)
+/* Whether s[0, n) holds needle (lowercase ASCII, not empty) at i,
+ * ignoring ASCII case. */
+static bool at_ci(const char *s, size_t n, size_t i, const char *needle, size_t k)
 {
-    if (len < 2)
+    if (i + k > n)
+        return false;
+    for (size_t j = 0; j < k; j++) {
+        char c = s[i + j];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != needle[j])
+            return false;
+    }
+    return true;
+}
+
+/* Whether s[0, n) holds needle (lowercase ASCII, not empty), ignoring
+ * ASCII case. The first byte is sought with memchr in each case: every
+ * sentence is searched for a dozen marks (boilerplate_sentence). */
+static bool contains_ci(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    char first[2] = {needle[0],
+                     needle[0] >= 'a' && needle[0] <= 'z' ? (char)(needle[0] - 'a' + 'A') : needle[0]};
+    for (int v = 0; v < (first[1] != first[0] ? 2 : 1); v++) {
+        for (const char *p = memchr(s, first[v], n); p != NULL;
+             p = memchr(p + 1, first[v], n - (size_t)(p + 1 - s))) {
+            if (at_ci(s, n, (size_t)(p - s), needle, k))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Whether c is an ASCII letter or digit. */
+static bool word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Whether c is an ASCII capital or digit: how a sentence may open. */
+static bool is_upper_or_digit(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* The byte length of the quotation mark opening s[0, n) (" ' “ ‘), or 0. */
+static size_t opening_quote(const char *s, size_t n)
+{
+    if (n >= 1 && (s[0] == '"' || s[0] == '\''))
+        return 1;
+    if (n >= 3 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+        ((unsigned char)s[2] == 0x9c || (unsigned char)s[2] == 0x98))
+        return 3;
+    return 0;
+}
+
+/* Whether a sentence opens like one: with a capital letter or a digit (not
+ * a list item's letter, "C. State ..."), a letter of another script, or a
+ * quotation mark around a phrase that opens with a capital or a digit and
+ * is not the first item of a list of quotations ("\"OpenDocument
+ * Spreadsheet\", \"GEnealogical ...\", and ...") nor a label before a
+ * capitalised fragment ("'BASH_LINENO' An array variable whose ...", an
+ * entry of a definition list). A sentence opening in lowercase or with
+ * other punctuation ("'gzip compressed data') and ...") is the tail of
+ * one cut in two. */
+static bool starts_like_sentence(const char *s, size_t n)
+{
+    if (n < 2)
         return false;
     unsigned char c0 = (unsigned char)s[0];
-    if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9') || c0 == '"' || c0 >= 0x80))
+    if (is_upper_or_digit(c0))
+        return !(c0 >= 'A' && c0 <= 'Z' && (s[1] == '.' || s[1] == ')') && n > 2 && s[2] == ' ');
+    if (c0 >= 0xc3 && c0 <= 0xdf)
+        return true; /* a letter beyond ASCII: Latin, Greek, Cyrillic */
+    size_t q = opening_quote(s, n);
+    if (q == 0 || q >= n || !is_upper_or_digit((unsigned char)s[q]))
+        return false;
+    /* the quotation's end: the same mark for " and ', else ” or ’ */
+    for (size_t i = q; i < n; i++) {
+        size_t close = 0;
+        if (q == 1 && s[i] == s[0])
+            close = 1;
+        else if (q == 3 && i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
+                 (unsigned char)s[i + 2] == (unsigned char)s[2] + 1)
+            close = 3;
+        if (close > 0) {
+            /* a quoted name labelling what follows, "'BASH_LINENO' An array variable whose ..." */
+            size_t k = i + close;
+            while (k < n && (unsigned char)s[k] <= ' ')
+                k++;
+            bool label = k > i + close && k < n && s[k] >= 'A' && s[k] <= 'Z';
+            return i + close < n && s[i + close] != ',' && s[i + close] != ';' && !label;
+        }
+    }
+    return false;
+}
+
+/* Whether the quotation marks and brackets of a sentence are whole: an even
+ * number of ", as many ” as “, a ’ closing every ‘ (a ’ inside a word is an
+ * apostrophe), as many ) as ( and ] as [. A sentence that opens or closes
+ * inside a quotation or a bracket is a piece of a longer one. */
+static bool quotes_balanced(const char *s, size_t n)
+{
+    size_t straight = 0;
+    long curly = 0, single = 0, paren = 0, bracket = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"')
+            straight++;
+        else if (c == '(')
+            paren++;
+        else if (c == ')')
+            paren--;
+        else if (c == '[')
+            bracket++;
+        else if (c == ']')
+            bracket--;
+        else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80) {
+            unsigned char d = (unsigned char)s[i + 2];
+            bool in_word = i > 0 && word_char(s[i - 1]) && i + 3 < n && word_char(s[i + 3]);
+            if (d == 0x9c)
+                curly++;
+            else if (d == 0x9d)
+                curly--;
+            else if (d == 0x98)
+                single++;
+            else if (d == 0x99 && !in_word && single > 0)
+                single--;
+            i += 2;
+        }
+        if (paren < 0 || bracket < 0)
+            return false;
+    }
+    return straight % 2 == 0 && curly == 0 && single == 0 && paren == 0 && bracket == 0;
+}
+
+/* Whether a sentence opens with a label: a colon after its first word or
+ * two ("Returns: the type ...", "OBJECT IDENTIFIER: VALUE must ..."). What
+ * follows a label is a fragment of a reference entry, not a sentence. */
+static bool label_led(const char *s, size_t n)
+{
+    size_t words = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < n && words <= 2; i++) {
+        bool w = word_char(s[i]) || (unsigned char)s[i] >= 0x80;
+        if (w && !in_word)
+            words++;
+        in_word = w;
+        if (s[i] == ':' && i + 1 < n && (unsigned char)s[i + 1] <= ' ')
+            return words <= 2;
+    }
+    return false;
+}
+
+/* Whether a sentence holds a control character (an escape sequence of a
+ * terminal's bold, a backspace of overstriking): text extracted from a
+ * formatted manual that would show as noise. */
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < ' ' && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a word of four or more lowercase letters has one or two digits
+ * glued to its end ("capable6", "whatis2"): a footnote mark that extraction
+ * joined to the word. It cannot be told safely from a name with a version
+ * ("latin1", "python3"), so the sentence is not asked from at all; shorter
+ * stems with digits ("utf8", "ipv6", "ext4", "asn1") are names and stay. */
+static bool footnote_glued(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (!word_char(s[i]) && (unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t a = i, letters = 0, digits = 0;
+        while (i < n && s[i] >= 'a' && s[i] <= 'z') {
+            letters++;
+            i++;
+        }
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            digits++;
+            i++;
+        }
+        bool ends = i == n || (!word_char(s[i]) && (unsigned char)s[i] < 0x80);
+        if (ends && i - a == letters + digits && letters >= 4 && digits >= 1 && digits <= 2)
+            return true;
+        while (i < n && (word_char(s[i]) || (unsigned char)s[i] >= 0x80))
+            i++;
+    }
+    return false;
+}
+
+/* Whether a sentence is two run together: a full stop inside it followed
+ * by a lowercase word ("... through this pointer. flags: flags controlling
+ * ...", "... an integer. if len=0 ..."), where core/sentence, rightly, did
+ * not cut. A stop after an abbreviation ("e.g. a string", "etc. and") or
+ * an initial does not count. */
+static bool run_together(const char *s, size_t n)
+{
+    static const char *const abbreviations[] = {"etc", "vs",   "cf",  "al",  "approx", "ca",  "resp",
+                                                "viz", "incl", "esp", "fig", "eq",     "sec", "ch",
+                                                "vol", "no",   "pp",  "ed",  NULL};
+    for (size_t i = 1; i + 2 < n; i++) {
+        if (s[i] != '.' || (unsigned char)s[i + 1] > ' ')
+            continue;
+        size_t next = i + 1;
+        while (next < n && (unsigned char)s[next] <= ' ')
+            next++;
+        if (next == n || !(s[next] >= 'a' && s[next] <= 'z'))
+            continue;
+        size_t w = i;
+        while (w > 0 && (word_char(s[w - 1]) || s[w - 1] == '.'))
+            w--;
+        size_t len = i - w;
+        if (len <= 1 || memchr(s + w, '.', len) != NULL)
+            continue; /* an initial, "e.g." */
+        bool abbreviation = false;
+        for (const char *const *a = abbreviations; *a && !abbreviation; a++)
+            abbreviation = strlen(*a) == len && contains_ci(s + w, len, *a);
+        if (!abbreviation)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a sentence that opens like one (prose_shape) reads whole (see
+ * the functions above): its quotations and brackets are whole, it is not
+ * two run together, opens with no label and holds no control character or
+ * glued footnote mark. */
+static bool whole_sentence(const char *s, size_t n)
+{
+    return quotes_balanced(s, n) && !run_together(s, n) && !label_led(s, n) && !has_control(s, n) &&
+           !footnote_glued(s, n);
+}
+
+/* Words that open a sentence to link it to the one before ("However,",
+ * "Thus the ..."): no subject, no verb, no noun phrase. */
+static const char *const CONNECTIVES[] = {
+    "however",       "thus",          "therefore",    "otherwise",   "also",          "hence",
+    "instead",       "meanwhile",     "moreover",     "furthermore", "nevertheless",  "nonetheless",
+    "still",         "yet",           "again",        "finally",     "first",         "second",
+    "third",         "besides",       "consequently", "indeed",      "now",           "then",
+    "today",         "next",          "later",        "similarly",   "likewise",      "conversely",
+    "alternatively", "additionally",  "afterwards",   "sometimes",   "often",         "usually",
+    "normally",      "traditionally", "historically", "ideally",     "unfortunately", "fortunately",
+    "here",          "there",         "so",           NULL};
+
+/* Whether the word t links its sentence to the one before: a connective or
+ * an adverb in -ly ("Secondly", "Specifically"). */
+static bool connective(const char *text, const tok *t)
+{
+    size_t l = t->end - t->start;
+    return word_in(text, t, CONNECTIVES) || (l > 3 && text[t->end - 2] == 'l' && text[t->end - 1] == 'y');
+}
+
+/* Whether a sentence is the tail of one cut in two: its first comma comes
+ * after one to three content words that are not a connective ("However,",
+ * "Secondly,", "Here,") and is followed by a determiner or a pronoun ("XML
+ * file, these rules allow ..."): the words before it end a clause that
+ * began in the sentence before. */
+static bool cut_tail(const char *text, const tok *toks, size_t n)
+{
+    static const char *const openers[] = {"the", "a",   "an", "these", "this", "those", "that",  "it", "they",
+                                          "we",  "you", "he", "she",   "its",  "their", "there", NULL};
+    for (size_t k = 0; k + 1 < n && k < 3; k++) {
+        if (toks[k].stem < 0)
+            return false;
+        bool comma = memchr(text + toks[k].end, ',', toks[k + 1].start - toks[k].end) != NULL;
+        if (!comma)
+            continue;
+        return !connective(text, &toks[0]) && word_in(text, &toks[k + 1], openers);
+    }
+    return false;
+}
+
+/* Whether a sentence has the shape of prose to ask from: opening like a
+ * sentence, ending in a full stop, and few symbols prose does not use (its
+ * words are counted after). */
+static bool prose_shape(const char *s, size_t len)
+{
+    if (len < 2 || !starts_like_sentence(s, len))
         return false;
     size_t e = len;
     while (e > 0 && (s[e - 1] == '"' || s[e - 1] == ')' || s[e - 1] == '\''))
@@ -378,6 +694,86 @@ static bool prose_shape(const char *s, size_t len)
     return symbols * 40 <= len; /* at most one in 40 bytes */
 }
 
+/* ---- boilerplate ---- */
+
+/* Whether s[0, n) holds an e-mail address: word characters, "@", word
+ * characters (or dots, hyphens) with a dot among them ("help-libtasn1@gnu.org"). */
+static bool has_email(const char *s, size_t n)
+{
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (s[i] != '@' || !word_char(s[i - 1]))
+            continue;
+        size_t j = i + 1;
+        bool dot = false;
+        while (j < n &&
+               (word_char(s[j]) || s[j] == '-' || (s[j] == '.' && j + 1 < n && word_char(s[j + 1])))) {
+            dot = dot || s[j] == '.';
+            j++;
+        }
+        if (dot && j > i + 3)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a sentence is licence or copyright boilerplate, or an author line:
+ * "Copyright", a copyright sign (also as PDFs draw it: "c" and a combining
+ * circle), "(c) 2001", "All rights reserved", "Permission is granted", a
+ * licence named ("GNU Free Documentation License", "General Public
+ * License", "Creative Commons", "licensed under"), a licence's version
+ * ("License version 3.0 or later"), or an e-mail address.
+ * It says nothing of the subject a student studies. */
+static bool boilerplate_sentence(const char *s, size_t n)
+{
+    static const char *const marks[] = {"copyright",
+                                        "\xc2\xa9",      /* © */
+                                        "c\xe2\x83\x9d", /* c and U+20DD, a PDF's © */
+                                        "all rights reserved",
+                                        "permission is granted",
+                                        "permission to use, copy",
+                                        "free documentation license",
+                                        "general public license",
+                                        "creative commons",
+                                        "licensed under",
+                                        NULL};
+    for (const char *const *m = marks; *m; m++)
+        if (contains_ci(s, n, *m))
+            return true;
+    /* a licence's version line: "License version 3.0 or later" */
+    if ((contains_ci(s, n, "license") || contains_ci(s, n, "licence")) &&
+        (contains_ci(s, n, "or later") || contains_ci(s, n, "any later version")))
+        return true;
+    for (size_t i = 0; i + 4 < n; i++)
+        if (s[i] == '(' && (s[i + 1] == 'c' || s[i + 1] == 'C') && s[i + 2] == ')' && s[i + 3] == ' ' &&
+            s[i + 4] >= '0' && s[i + 4] <= '9')
+            return true;
+    return has_email(s, n);
+}
+
+/* Whether a section's title says it is a licence appendix or a title
+ * page's author line: it holds an e-mail address, "copying" or
+ * "copyright", or "license"/"licence" with a licence's name or "this"
+ * ("A.1 GNU Free Documentation License", "ADDENDUM: How to use this License
+ * for your documents", "Copying Information"). A chapter on licences as a
+ * subject ("Software licences") keeps its questions. */
+static bool boilerplate_section(const char *title)
+{
+    if (title == NULL)
+        return false;
+    size_t n = strlen(title);
+    if (has_email(title, n) || contains_ci(title, n, "copying") || contains_ci(title, n, "copyright"))
+        return true;
+    if (!contains_ci(title, n, "license") && !contains_ci(title, n, "licence"))
+        return false;
+    static const char *const names[] = {
+        "gnu",       "free documentation", "general public", "creative commons", "apache",
+        "mit licen", "bsd licen",          "mozilla public", "this licen",       NULL};
+    for (const char *const *m = names; *m; m++)
+        if (contains_ci(title, n, *m))
+            return true;
+    return false;
+}
+
 /* ---- the scan ---- */
 
 typedef struct gen {
@@ -386,8 +782,36 @@ typedef struct gen {
     qterm *terms; /* owned */
     size_t n_terms;
     smap first;     /* stem id (as 4 bytes) -> first term with that first stem (val) */
+    smap seen;      /* the lowercase words of its prose sentences (not boilerplate): what the
+                       material writes */
+    smap pairs;     /* two stem ids (8 bytes) of neighbouring content words in those sentences */
     size_t scanned; /* bytes of sentences read */
 } gen;
+
+/* Whether the material writes the content word of stem a right before that
+ * of stem b ("return status"). */
+static bool pair_seen(const gen *g, int32_t a, int32_t b)
+{
+    int32_t pair[2] = {a, b};
+    return smap_find(&g->pairs, (const char *)pair, sizeof pair) >= 0;
+}
+
+/* Whether every word of s (an option) is written in the material as it
+ * stands in s, in that form: a plural made by rule ("magics", "globs"),
+ * a singular cut from a name ("nodej" of "nodejs") or a word only ever
+ * read inside a longer one is not. */
+static bool written_in_material(const gen *g, const char *s)
+{
+    words_tokenizer tk = words_tokenizer_make(s, strlen(s));
+    words_word w;
+    size_t n = 0;
+    while (words_next(&tk, &w)) {
+        if (w.overlong || smap_find(&g->seen, w.text, w.len) < 0)
+            return false;
+        n++;
+    }
+    return n > 0;
+}
 
 static long first_term(const gen *g, int32_t stem)
 {
@@ -447,18 +871,39 @@ static pattern pattern_of(const char *text, const tok *toks, size_t n, size_t a,
     return P_IS;
 }
 
+/* Whether the byte before a word, c, leaves it standing apart: white space,
+ * an opening bracket or quotation mark, or punctuation beyond ASCII
+ * (dashes, curly quotes); not a symbol or a digit ("$HOME", "*pointer",
+ * "5-node"), a hyphen, slash or dot ("pseudo-filesystem", ".so"). */
+static bool apart_before(char c)
+{
+    return (unsigned char)c <= ' ' || (unsigned char)c >= 0x80 || c == '(' || c == '[' || c == '"' ||
+           c == '\'';
+}
+
+/* The same for the byte after a word: white space, closing punctuation, a
+ * quotation mark or punctuation beyond ASCII; not a symbol or a digit
+ * ("LEN=5", "pointer+4"), a hyphen, slash or underscore, nor a dot inside
+ * a name ("us.map"). */
+static bool apart_after(const char *text, size_t e, size_t to)
+{
+    char c = text[e];
+    if (c == '.')
+        return e + 1 >= to || (unsigned char)text[e + 1] <= ' ' || strchr("\"')", text[e + 1]) != NULL;
+    return (unsigned char)c <= ' ' || (unsigned char)c >= 0x80 || strchr(",;:!?)]\"'", c) != NULL;
+}
+
 /* Whether the occurrence toks[a, b) of a term of class k in the sentence
- * text[from, to) stands alone: no hyphen, slash or dot joins it to a
- * neighbour, and its last word has the term's ending class. */
+ * text[from, to) stands alone: no symbol, digit, hyphen, slash or dot
+ * joins it to a neighbour (a blank put there would read "$_____" or
+ * "_____=5"), and its last word has the term's ending class. */
 static bool plain_occurrence(const char *text, size_t from, size_t to, const tok *toks, size_t n_toks,
                              size_t a, size_t b, kind k)
 {
     size_t s = toks[a].start, e = toks[b - 1].end;
-    if (s > from && strchr("-/._", text[s - 1]) != NULL)
+    if (s > from && !apart_before(text[s - 1]))
         return false;
-    if (e < to && (text[e] == '-' || text[e] == '/' || text[e] == '_'))
-        return false;
-    if (e + 1 < to && text[e] == '.' && (unsigned char)text[e + 1] > ' ')
+    if (e < to && !apart_after(text, e, to))
         return false;
     /* "is read", "to link", "can access": a verb; "links the": a verb */
     static const char *const before_verb[] = {"to",     "is",    "are",  "was",   "were", "be",    "been",
@@ -480,15 +925,101 @@ static bool plain_occurrence(const char *text, size_t from, size_t to, const tok
     return kind_of(w, n) == k;
 }
 
+/* Whether the occurrence of a term ending with word toks[b - 1] of the
+ * sentence text[.., to) heads its phrase: what follows it is the
+ * sentence's end, closing punctuation (. , ; : ! ? ) ] quotation marks,
+ * a dash) or a stop word other than a conjunction ("the proposal.", "a
+ * collaborator of", "the file is"), not a content word it would qualify
+ * ("the public issue", "a new collaborator"), a conjunction joining it to
+ * another qualifier ("the Optional but recommended steps") nor an opening
+ * bracket ("the read (r) permission"). A noun heads its phrase somewhere in
+ * a material; an adjective or a word used only to qualify others does not. */
+static bool stands_as_head(const char *text, size_t to, const tok *toks, size_t n, size_t b)
+{
+    size_t e = toks[b - 1].end;
+    while (e < to && (text[e] == ' ' || text[e] == '\t' || text[e] == '\n' || text[e] == '\r'))
+        e++;
+    if (e >= to)
+        return true;
+    unsigned char c = (unsigned char)text[e];
+    if (strchr(".,;:!?)]\"'", (char)c) != NULL && c != '\0')
+        return true;
+    if (c == 0xe2 && e + 2 < to && (unsigned char)text[e + 1] == 0x80) {
+        unsigned char d = (unsigned char)text[e + 2];
+        return d == 0x9d || d == 0x99 || d == 0x93 || d == 0x94; /* ” ’ – — */
+    }
+    /* a stop word, but not "and", "or", "but": "the Optional but recommended steps", "the
+     * public and private keys" coordinate adjectives before their noun */
+    static const char *const conjunctions[] = {"and", "or", "but", "nor", NULL};
+    return b < n && toks[b].start == e && toks[b].stem < 0 && !word_in(text, &toks[b], conjunctions);
+}
+
+/* Whether text[0, n) reads as s: the same letters in any ASCII case, any
+ * white space for a space. */
+static bool written_as(const char *text, size_t n, const char *s)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        char c = text[k], d = s[k];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (d >= 'A' && d <= 'Z')
+            d = (char)(d - 'A' + 'a');
+        if (c != d && !((unsigned char)c <= ' ' && (unsigned char)d <= ' '))
+            return false;
+    }
+    return true;
+}
+
+/* Verbs that open an instruction ("Refer to ...", "Use ..."): such a
+ * sentence states nothing to be true or false, and a blank in it tests the
+ * reader's grammar more than the material. Not asked from at all. */
+static const char *const IMPERATIVES[] = {
+    "refer",  "see",      "use",     "type",  "enter",    "press",   "click",   "run",     "try",
+    "note",   "consider", "display", "print", "list",     "set",     "add",     "remove",  "delete",
+    "insert", "select",   "make",    "read",  "write",    "check",   "open",    "close",   "move",
+    "turn",   "let",      "do",      "don't", "remember", "imagine", "suppose", "install", "edit",
+    "save",   "copy",     "define",  "give",  NULL};
+
+/* More verbs and words that open an instruction or a plea ("Refrain from
+ * ...", "Extract a ...", "Please note ..."): a sentence opening with one is
+ * still asked with a blank, but is no claim for a true/false statement. */
+static const char *const ORDERS[] = {"refrain", "avoid",  "ensure", "please",  "never",  "always", "fill",
+                                     "specify", "follow", "decode", "extract", "create", "take",   "keep",
+                                     "search",  "find",   "look",   "ask",     "pass",   "call",   NULL};
+
+/* Note that term q is used as a noun as text[a, b) of passage p writes it:
+ * whether that is its surface form, else the first other form so used
+ * ("locale" for the surface "local": one stem, and the surface the
+ * adjective). */
+static void note_noun_form(qterm *q, size_t p, const char *text, size_t a, size_t b)
+{
+    if (written_as(text + a, b - a, q->surface)) {
+        q->surface_noun = true;
+    } else if (q->h_b == 0) {
+        q->h_passage = p;
+        q->h_a = a;
+        q->h_b = b;
+    }
+}
+
 /* Offer the sentence text[from, to) of passage p to the terms it holds. */
 static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_t to)
 {
-    if (!prose_shape(text + from, to - from))
+    if (!prose_shape(text + from, to - from) || !whole_sentence(text + from, to - from) ||
+        boilerplate_sentence(text + from, to - from))
         return;
     tok toks[MAX_WORDS + 2];
-    size_t n = read_words(&g->lx, text, from, to, toks);
-    if (n < MIN_WORDS || n > MAX_WORDS)
+    size_t n = read_words(&g->lx, text, from, to, toks, &g->seen);
+    if (n < MIN_WORDS || n > MAX_WORDS || cut_tail(text, toks, n))
         return;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (toks[i].stem >= 0 && toks[i + 1].stem >= 0 && toks[i + 1].joined) {
+            int32_t pair[2] = {toks[i].stem, toks[i + 1].stem};
+            smap_put(&g->pairs, (const char *)pair, sizeof pair, 0);
+        }
+    }
     g->scanned += to - from;
     size_t content = 0;
     for (size_t i = 0; i < n; i++)
@@ -519,35 +1050,38 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
             continue;
         hits[n_hits++] = (struct hit){best, i, i + (size_t)best_len};
         qterm *q = &g->terms[best];
+        /* a capital and a determiner count where the term stands alone: "Node" of
+         * "Node.js" is no name of its own */
+        bool plain = plain_occurrence(text, from, to, toks, n, i, i + (size_t)best_len, q->kind);
         if (i > 0) {
-            if (toks[i].cap) {
+            if (toks[i].cap && plain) {
                 q->caps++;
                 if (q->s_b == 0) {
                     q->s_passage = p;
                     q->s_a = toks[i].start;
-                    q->s_b = toks[i + (size_t)best_len - 1].end;
+                    q->s_b = word_end(text, &toks[i + (size_t)best_len - 1]);
                 }
-            } else {
+            } else if (!toks[i].cap) {
                 q->lower++;
             }
         }
-        if (i > 0 && word_in(text, &toks[i - 1], DETERMINERS))
-            q->det++;
+        bool det = i > 0 && word_in(text, &toks[i - 1], DETERMINERS);
+        bool head = stands_as_head(text, to, toks, n, i + (size_t)best_len);
+        if (plain) {
+            q->det += det;
+            q->head += head;
+            q->det_head += det && head;
+            if (det && head)
+                note_noun_form(q, p, text, toks[i].start, word_end(text, &toks[i + (size_t)best_len - 1]));
+        }
         i += (size_t)best_len - 1;
     }
     /* "It is ...", "This ...": a sentence leaning on the one before reads worse alone */
     static const char *const pronouns[] = {"it",    "it's", "its", "this", "these", "they", "that",
                                            "those", "he",   "she", "such", "there", "here", NULL};
     bool anaphoric = word_in(text, &toks[0], pronouns);
-    /* an instruction ("Refer to ...", "Use ...") states nothing to be true or false, and a
-     * blank in it tests the reader's grammar more than the material */
-    static const char *const imperatives[] = {
-        "refer",  "see",      "use",     "type",  "enter",    "press",   "click",   "run",     "try",
-        "note",   "consider", "display", "print", "list",     "set",     "add",     "remove",  "delete",
-        "insert", "select",   "make",    "read",  "write",    "check",   "open",    "close",   "move",
-        "turn",   "let",      "do",      "don't", "remember", "imagine", "suppose", "install", "edit",
-        "save",   "copy",     "define",  "give",  NULL};
-    if (word_in(text, &toks[0], imperatives))
+    /* an instruction (IMPERATIVES) */
+    if (word_in(text, &toks[0], IMPERATIVES))
         return;
     /* a term standing inside a compound ("pseudo-filesystem", "GNU/Linux")
      * or in another word class ("linked" for "link") anywhere in the
@@ -701,7 +1235,7 @@ static void scan_one(gen *g, size_t p, bool *done)
     const retrieve_passage *rp = retrieve_index_passage(g->in->ix, p);
     if (g->in->section != NULL && (rp->section == NULL || strcmp(rp->section, g->in->section) != 0))
         return;
-    if (!passage_usable(rp->text, rp->len, rp->section))
+    if (boilerplate_section(rp->section) || !passage_usable(rp->text, rp->len, rp->section))
         return;
     scan_passage(g, p, rp->text, rp->len);
 }
@@ -748,15 +1282,18 @@ static void sb_text(sbuf *b, const char *text, size_t from, size_t to)
 typedef struct occs {
     size_t a[MAX_OCC], b[MAX_OCC];
     size_t n;
-    bool at_start; /* the first one opens the sentence */
+    bool at_start;         /* the first one opens the sentence */
+    bool heads;            /* each one heads its phrase (stands_as_head) */
+    int32_t next[MAX_OCC]; /* the stem id of the content word right after each, -1 */
 } occs;
 
 static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, occs *o)
 {
     tok toks[MAX_WORDS + 2];
-    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks, NULL);
     o->n = 0;
     o->at_start = false;
+    o->heads = true;
     for (size_t i = 0; i + (size_t)t->n_words <= n && o->n < MAX_OCC; i++) {
         bool ok = true;
         for (int k = 0; k < t->n_words && ok; k++)
@@ -769,8 +1306,11 @@ static void find_occs(gen *g, const qterm *t, const char *text, const cand *c, o
         }
         if (o->n == 0)
             o->at_start = i == 0;
+        o->heads = o->heads && stands_as_head(text, c->off + c->len, toks, n, i + (size_t)t->n_words);
+        size_t after = i + (size_t)t->n_words;
+        o->next[o->n] = after < n && toks[after].joined ? toks[after].stem : -1;
         o->a[o->n] = toks[i].start;
-        o->b[o->n] = toks[i + (size_t)t->n_words - 1].end;
+        o->b[o->n] = word_end(text, &toks[i + (size_t)t->n_words - 1]);
         o->n++;
         i += (size_t)t->n_words - 1;
     }
@@ -794,7 +1334,7 @@ static bool holds(gen *g, const char *text, size_t from, size_t to, const char *
     if (nw == 0)
         return false;
     tok toks[MAX_WORDS + 2];
-    size_t n = read_words(&g->lx, text, from, to, toks);
+    size_t n = read_words(&g->lx, text, from, to, toks, NULL);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (toks[i].stem < 0)
@@ -840,18 +1380,40 @@ static void opts_cleanup(opts *o)
     o->n = 0;
 }
 
-/* Whether a candidate option reads as the same words as one already in o. */
+/* Whether two options (their words' stem ids, stop words left out) are
+ * too close to stand in one question, as both may then be right:
+ *   - the words of one all stand in the other ("page", "manual page"; the
+ *     same words);
+ *   - both have two or more words and share the first ("cat page", "cat
+ *     file"): a material names one thing in other words this way as often
+ *     as not, and when it does not the two are different kinds of thing
+ *     ("file system", "file name") and no fair set anyway.
+ * Options sharing their last word, the head, are kinds of one thing ("TCP
+ * header", "IP header", "UDP header") and stay: that is the set a question
+ * on one of them needs. */
+static bool near_synonyms(const int32_t *a, size_t na, const int32_t *b, size_t nb)
+{
+    if (na >= 2 && nb >= 2 && a[0] == b[0])
+        return true;
+    const int32_t *s = na <= nb ? a : b, *l = na <= nb ? b : a;
+    size_t ns = na <= nb ? na : nb, nl = na <= nb ? nb : na;
+    for (size_t i = 0; i < ns; i++) {
+        bool found = false;
+        for (size_t j = 0; j < nl && !found; j++)
+            found = s[i] == l[j];
+        if (!found)
+            return false;
+    }
+    return ns > 0;
+}
+
+/* Whether a candidate option reads as the same words as one already in o,
+ * or too close to one (near_synonyms). */
 static bool opts_clash(const opts *o, const int32_t *ids, size_t n)
 {
-    for (size_t i = 0; i < o->n; i++) {
-        if (o->n_ids[i] != n)
-            continue;
-        bool same = true;
-        for (size_t k = 0; k < n && same; k++)
-            same = o->ids[i][k] == ids[k];
-        if (same)
+    for (size_t i = 0; i < o->n; i++)
+        if (near_synonyms(o->ids[i], o->n_ids[i], ids, n))
             return true;
-    }
     /* a candidate sharing a word with the key is too close to it */
     for (size_t k = 0; k < n; k++)
         for (size_t j = 0; j < o->n_ids[0]; j++)
@@ -869,12 +1431,17 @@ static void opts_add(opts *o, char *text, const int32_t *ids, size_t n)
     o->n++;
 }
 
-/* Whether a one-word term reads as a noun in the material: a determiner
- * stands before at least one in six of its occurrences ("the inode", "a
- * socket"; not "allows", "write"). */
+/* Whether a term reads as a noun in the material: a determiner stands
+ * before it somewhere, and it heads its phrase somewhere (stands_as_head).
+ * A one-word term needs both at once at least once ("the proposal.", "a
+ * socket is"; not "the public issue", "a new collaborator", which use
+ * adjectives), and a determiner before at least one in six of its
+ * occurrences (not "allows", "write"). */
 static bool noun_use(const qterm *q)
 {
-    return q->det > 0 && (q->n_words > 1 || 6 * q->det >= q->caps + q->lower);
+    if (q->det == 0 || q->head == 0)
+        return false;
+    return q->n_words > 1 || (q->det_head > 0 && 6 * q->det >= q->caps + q->lower);
 }
 
 /* Whether a one-word term is a word of framing rather than of the subject
@@ -893,27 +1460,71 @@ static bool vague(gen *g, const qterm *q)
 }
 
 /* Whether term u can stand in for t as a wrong option in a sentence: same
- * kind (words, number or not, word class, proper name or not, noun-like),
- * other words, and absent from the sentence. */
+ * kind (words, number or not, word class, proper name or not and written
+ * alike: see style; noun-like), other words, and absent from the
+ * sentence. */
 static bool same_kind(const qterm *t, const qterm *u)
 {
     bool tp = t->caps > t->lower, up = u->caps > u->lower;
     return u->n_words == t->n_words && u->number == t->number && u->kind == t->kind && tp == up &&
-           (noun_use(u) || up);
+           t->style == u->style && (noun_use(u) || up);
 }
 
 /* How a term is written as an option: a proper name as the material
- * writes it mid-sentence, anything else as its surface form. */
+ * writes it mid-sentence; anything else as its surface form (its most
+ * frequent), unless the material never uses that form as a noun but uses
+ * another one so: then that one, lowercased ("locale", not "local"). */
 static char *option_text(const gen *g, const qterm *q)
 {
-    if (q->caps <= q->lower || q->s_b == 0)
+    bool proper = q->caps > q->lower && q->s_b != 0;
+    if (!proper && (q->surface_noun || q->h_b == 0))
         return em_strdup(q->surface);
-    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, q->s_passage);
-    char *s = em_strndup(rp->text + q->s_a, q->s_b - q->s_a);
-    for (char *c = s; *c; c++)
+    size_t p = proper ? q->s_passage : q->h_passage, a = proper ? q->s_a : q->h_a,
+           b = proper ? q->s_b : q->h_b;
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, p);
+    char *s = em_strndup(rp->text + a, b - a);
+    for (char *c = s; *c; c++) {
         if ((unsigned char)*c < ' ')
             *c = ' ';
+        else if (!proper && *c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    }
     return s;
+}
+
+/* Whether the letters of s are all capitals, two or more of them ("DER",
+ * "ASN1", "TCP header" is not). */
+static bool all_capitals(const char *s)
+{
+    size_t letters = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c >= 'a' && *c <= 'z')
+            return false;
+        letters += *c >= 'A' && *c <= 'Z';
+    }
+    return letters >= 2;
+}
+
+/* How term q is written (see style): lowercase unless mostly capitalised
+ * mid-sentence; then all capitals, never lowercase (a name) or
+ * capitalised common noun. */
+static style style_of(const gen *g, const qterm *q)
+{
+    if (q->caps <= q->lower)
+        return ST_LOWER;
+    char *s = option_text(g, q);
+    bool acronym = all_capitals(s);
+    free(s);
+    return acronym ? ST_ACRONYM : q->lower == 0 ? ST_NAME : ST_CAPITAL;
+}
+
+/* The same for a word from elsewhere (a WordNet lemma): all capitals, a
+ * name when capitalised, else lowercase. */
+static style text_style(const char *s)
+{
+    if (all_capitals(s))
+        return ST_ACRONYM;
+    return s[0] >= 'A' && s[0] <= 'Z' ? ST_NAME : ST_LOWER;
 }
 
 /* Whether the last word of s looks plural: it ends in "s" but not in
@@ -966,10 +1577,25 @@ static char *singularize(const char *s)
     return NULL;
 }
 
-/* Up to want distractors for t in sentence c into o (after the key): terms
- * of the material of the same kind, nearest in rank first with a seeded
- * shuffle; then, when fewer than want, the caller's sister terms. */
-static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c, size_t want,
+/* Whether an option (its stem ids) would fit the blank by the material's
+ * own words: where the key qualifies the word after it ("an _____ status"),
+ * an option the material writes before that word ("return status" beside
+ * "exit status") makes a phrase the material uses, and may be as right as
+ * the key. */
+static bool fits_by_material(const gen *g, const occs *oc, const int32_t *ids, size_t n)
+{
+    for (size_t k = 0; k < oc->n && n > 0; k++)
+        if (oc->next[k] >= 0 && pair_seen(g, ids[n - 1], oc->next[k]))
+            return true;
+    return false;
+}
+
+/* Up to want distractors for t in sentence c (the term standing there at
+ * oc) into o (after the key): terms of the material of the same kind,
+ * nearest in rank first with a seeded shuffle; then, when fewer than want,
+ * the caller's sister terms. None fits the blank by the material's own
+ * words (fits_by_material). */
+static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c, const occs *oc, size_t want,
                              bool material_only, uint64_t salt, opts *o)
 {
     const qterm *t = &g->terms[ti];
@@ -1007,19 +1633,28 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
         best[m] = best[--nb];
         int32_t ids[TERM_WORDS_MAX + 2];
         size_t n = stems_of(g, q->surface, ids);
-        if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, q->surface))
+        if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, q->surface) ||
+            fits_by_material(g, oc, ids, n))
             continue;
         char *text_u = option_text(g, q);
         bool proper = q->caps > q->lower;
+        if (!written_in_material(g, text_u)) {
+            free(text_u);
+            continue;
+        }
         if (looks_plural(text_u) != plural) {
-            /* a common noun takes the key's number; a name is left as it is */
+            /* a common noun takes the key's number when the material writes it so; a name is
+             * left as it is */
             char *fixed = proper ? NULL : plural ? pluralize(text_u) : singularize(text_u);
             free(text_u);
-            if (fixed == NULL)
+            if (fixed == NULL || !written_in_material(g, fixed)) {
+                free(fixed);
                 continue;
+            }
             text_u = fixed;
             n = stems_of(g, text_u, ids);
-            if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, text_u)) {
+            if (n == 0 || opts_clash(o, ids, n) || holds(g, text, c->off, c->off + c->len, text_u) ||
+                fits_by_material(g, oc, ids, n)) {
                 free(text_u);
                 continue;
             }
@@ -1032,6 +1667,15 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
     size_t ns = g->in->sisters(g->in->sisters_ctx, t->surface, sis, SISTERS_ASKED);
     if (ns > SISTERS_ASKED)
         ns = SISTERS_ASKED;
+    /* those the material writes first, in WordNet's order: they belong to its subject */
+    size_t front = 0;
+    for (size_t k = 0; k < ns; k++) {
+        if (sis[k] != NULL && written_in_material(g, sis[k])) {
+            char *tmp = sis[k];
+            memmove(&sis[front + 1], &sis[front], (k - front) * sizeof *sis);
+            sis[front++] = tmp;
+        }
+    }
     for (size_t k = 0; k < ns; k++) {
         int32_t ids[TERM_WORDS_MAX + 2];
         size_t n = sis[k] != NULL ? stems_of(g, sis[k], ids) : 0;
@@ -1042,22 +1686,37 @@ static void pick_distractors(gen *g, size_t ti, const char *text, const cand *c,
             while (words_next(&tk, &w))
                 words++;
         }
-        /* as many words as the key; a name only for a name */
-        bool key_proper = t->caps > t->lower;
-        bool sister_proper = sis[k] != NULL && sis[k][0] >= 'A' && sis[k][0] <= 'Z';
-        bool fits = n > 0 && words == (size_t)t->n_words && sister_proper == key_proper;
+        /* as many words as the key, written alike (a name only for a name) */
+        bool fits = n > 0 && words == (size_t)t->n_words && text_style(sis[k]) == t->style;
         if (o->n < 1 + want && fits && !looks_plural(sis[k]) && !opts_clash(o, ids, n) &&
-            !holds(g, text, c->off, c->off + c->len, sis[k])) {
+            !holds(g, text, c->off, c->off + c->len, sis[k]) && !fits_by_material(g, oc, ids, n)) {
             char *sister = sis[k];
             if (plural) {
+                /* a plural only as the material writes it: WordNet gives no number */
                 sister = pluralize(sis[k]);
                 free(sis[k]);
+                if (!written_in_material(g, sister)) {
+                    free(sister);
+                    continue;
+                }
             }
             opts_add(o, sister, ids, n);
             continue;
         }
         free(sis[k]);
     }
+}
+
+/* Whether the key as a sentence writes it is a form the material uses as a
+ * noun, so that nouns can stand beside it as options: any form when the
+ * term's surface is used so, else only the form that is ("locale", not
+ * "local" in "a local filesystem": one stem, two words). */
+static bool key_form_fits(const gen *g, const qterm *t, const char *key)
+{
+    if (t->surface_noun || t->h_b == 0)
+        return true;
+    const retrieve_passage *rp = retrieve_index_passage(g->in->ix, t->h_passage);
+    return written_as(rp->text + t->h_a, t->h_b - t->h_a, key);
 }
 
 /* The key as the sentence writes it: lowercase unless a proper name. */
@@ -1144,22 +1803,61 @@ static void question_cleanup(qgen_question *q)
     memset(q, 0, sizeof *q);
 }
 
+/* Whether a question's stem still shows its key: the term's words (any
+ * case, any form with the same stems) stand in it in a row. A blank that
+ * hides one occurrence while another stays in sight gives the answer
+ * away; so does a false statement that kept the term. A true statement is
+ * the sentence itself and holds the term by design. */
+static bool key_in_stem(gen *g, const qgen_question *q)
+{
+    if (q->type == QGEN_TRUE_FALSE && strcmp(q->answer, "True") == 0)
+        return false;
+    /* the words of the question's frame ("Which term matches this definition?") are not the stem's */
+    const char *prefix = q->type == QGEN_TRUE_FALSE   ? TF_PREFIX
+                         : q->type == QGEN_DEFINITION ? DEF_PREFIX
+                                                      : "";
+    size_t skip = strncmp(q->stem, prefix, strlen(prefix)) == 0 ? strlen(prefix) : 0;
+    return holds(g, q->stem, skip, strlen(q->stem), q->term);
+}
+
+/* Whether words (a swapped-in term) bring a word the sentence text[a, b)
+ * does not hold: a false statement made only of the sentence's own words
+ * rearranged ("the source file of a cat file" from "the source file of a
+ * manual page ... no cat page") reads as a trick, not as a claim to weigh. */
+static bool brings_new_word(gen *g, const char *text, size_t a, size_t b, const char *words)
+{
+    int32_t ids[TERM_WORDS_MAX + 2];
+    size_t n = stems_of(g, words, ids);
+    tok toks[MAX_WORDS + 2];
+    size_t nt = read_words(&g->lx, text, a, b, toks, NULL);
+    for (size_t i = 0; i < n; i++) {
+        bool held = false;
+        for (size_t k = 0; k < nt && !held; k++)
+            held = toks[k].stem == ids[i];
+        if (!held)
+            return true;
+    }
+    return false;
+}
+
 /* The key check: the cited sentence lies in its passage, the key's stems
- * stand in it, every wrong option's do not, the options differ and the
- * answer is one of them once. A true/false statement's swapped-in term is
- * absent from the sentence. */
+ * stand in it and nowhere else in the stem, every wrong option's do not
+ * stand in the sentence, the options differ and the answer is one of them
+ * once. A true/false statement's swapped-in term is absent from the
+ * sentence and brings a word of its own. */
 static bool check(gen *g, const qgen_question *q, const char *text, size_t len, const char *swapped)
 {
     if (q->quote_offset > len || q->quote_len > len - q->quote_offset || q->quote_len == 0)
         return false;
     size_t a = q->quote_offset, b = a + q->quote_len;
-    if (!holds(g, text, a, b, q->term))
+    if (!holds(g, text, a, b, q->term) || key_in_stem(g, q))
         return false;
     if (q->type == QGEN_TRUE_FALSE) {
         if (q->n_options != 2)
             return false;
         return swapped == NULL ? strcmp(q->answer, "True") == 0
-                               : strcmp(q->answer, "False") == 0 && !holds(g, text, a, b, swapped);
+                               : strcmp(q->answer, "False") == 0 && !holds(g, text, a, b, swapped) &&
+                                     brings_new_word(g, text, a, b, swapped);
     }
     if (!holds(g, text, a, b, q->answer))
         return false;
@@ -1175,6 +1873,68 @@ static bool check(gen *g, const qgen_question *q, const char *text, size_t len, 
             return false;
     }
     return answers == 1 && q->n_options == 1 + N_DISTRACTORS;
+}
+
+/* Whether the sentence c states something that can be true or false: it
+ * holds a finite verb. A heuristic, not a parse:
+ *   - a sentence opening with a content word and then an article or
+ *     determiner ("Returns the value ...", "Extract a length field ...",
+ *     "Search the structure that is defined ...") is a reference entry's
+ *     summary or an instruction, not a claim, whatever follows; so is one
+ *     opening with a word of ORDERS ("Refrain from ...", "Please note
+ *     ...");
+ *   - otherwise a form of "be", "have" or "do" or a modal ("is", "are",
+ *     "was", "has", "can", "must", "does", "should", ...) counts, and so
+ *     does a word past the first ending in -s (not -ss, -us, -is) right
+ *     after a content word or a subject pronoun ("the kernel keeps", "it
+ *     holds"), or in -ed right after a subject pronoun ("they created");
+ *   - but not right after a relative pronoun ("that", "which", "who"):
+ *     "Function that generates a C structure ..." names a thing and says
+ *     nothing of it.
+ * A plural noun after another noun ("DER encoding rules") passes for a
+ * verb: some phrases without one are let through, which the other checks
+ * (a whole sentence, a noun swapped) keep rare. */
+static bool is_claim(gen *g, const char *text, const cand *c)
+{
+    static const char *const finite[] = {
+        "is",      "are",      "was",       "were",    "has",    "have",   "had",     "does",
+        "do",      "did",      "can",       "could",   "may",    "might",  "must",    "shall",
+        "should",  "will",     "would",     "isn't",   "aren't", "wasn't", "weren't", "hasn't",
+        "haven't", "hadn't",   "doesn't",   "don't",   "didn't", "can't",  "cannot",  "couldn't",
+        "won't",   "wouldn't", "shouldn't", "mustn't", NULL};
+    static const char *const relative[] = {"that", "which", "who", "whom", "whose", NULL};
+    static const char *const subjects[] = {"it",   "he",         "she",      "they",   "we",      "i",
+                                           "you",  "one",        "everyone", "anyone", "someone", "nobody",
+                                           "this", "everything", "nothing",  NULL};
+    static const char *const articles[] = {"the", "a",     "an",   "each",  "every", "all", "any",
+                                           "its", "their", "this", "these", "those", NULL};
+    tok toks[MAX_WORDS + 2];
+    size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks, NULL);
+    if (n < 2)
+        return false;
+    if (toks[0].stem >= 0 && !connective(text, &toks[0]) && word_in(text, &toks[1], articles))
+        return false;
+    if (word_in(text, &toks[0], ORDERS) || word_in(text, &toks[0], IMPERATIVES))
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        if (k > 0 && word_in(text, &toks[k - 1], relative))
+            continue;
+        if (word_in(text, &toks[k], finite))
+            return true;
+        if (k == 0)
+            continue;
+        const char *w = text + toks[k].start;
+        size_t l = toks[k].end - toks[k].start;
+        char last = (char)(w[l - 1] | 0x20), before = l >= 2 ? (char)(w[l - 2] | 0x20) : ' ';
+        bool after_subject = word_in(text, &toks[k - 1], subjects);
+        bool after_content = toks[k - 1].stem >= 0;
+        if (l >= 3 && last == 's' && before != 's' && before != 'u' && before != 'i' && before != '\'' &&
+            (after_subject || after_content))
+            return true;
+        if (l >= 4 && last == 'd' && before == 'e' && after_subject)
+            return true;
+    }
+    return false;
 }
 
 /* The difficulty of a question, 0..1: 0.4 for its kind (true/false 0.1,
@@ -1257,17 +2017,25 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
         } else {
             q->stem = replace_occs(text, c, &oc, BLANK, false);
         }
+        if (ok && !key_form_fits(g, t, key))
+            ok = false;
         if (ok) {
-            pick_distractors(g, ti, text, c, N_DISTRACTORS, false, salt, &o);
+            pick_distractors(g, ti, text, c, &oc, N_DISTRACTORS, false, salt, &o);
             ok = o.n == 1 + N_DISTRACTORS;
         }
         if (ok)
             shuffle_options(g, &o, q, salt);
         break;
     case QGEN_TRUE_FALSE: {
-        bool want_false = unit(g->in->seed, salt, 7) < 0.5;
+        if (!is_claim(g, text, c)) {
+            ok = false;
+            break;
+        }
+        /* a swap only where the term heads its phrase: in "the structure field" another
+         * term would name another thing, not state a falsehood */
+        bool want_false = unit(g->in->seed, salt, 7) < 0.5 && oc.heads;
         if (want_false) {
-            pick_distractors(g, ti, text, c, 1, true, salt, &o);
+            pick_distractors(g, ti, text, c, &oc, 1, true, salt, &o);
             want_false = o.n == 2;
         }
         sbuf b = {0};
@@ -1291,7 +2059,7 @@ static bool write_question(gen *g, size_t ti, const cand *c, qgen_type type, uin
     }
     if (ok) {
         tok toks[MAX_WORDS + 2];
-        size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks);
+        size_t n = read_words(&g->lx, text, c->off, c->off + c->len, toks, NULL);
         q->difficulty = difficulty(g, t, type, c, n);
         ok = check(g, q, text, rp->len, swapped);
     }
@@ -1517,6 +2285,8 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
         add_term(&g, in->focus_terms[i], true, in->n_terms + i);
 
     scan(&g);
+    for (size_t t = 0; t < g.n_terms; t++)
+        g.terms[t].style = style_of(&g, &g.terms[t]);
 
     /* the order terms are asked in: focus first, then rank shuffled among neighbours */
     order *ord = em_calloc(g.n_terms + 1, sizeof *ord);
@@ -1602,6 +2372,8 @@ int qgen_generate(const qgen_input *in, qgen_set *out, em_error *err)
     }
     free(g.terms);
     smap_cleanup(&g.first);
+    smap_cleanup(&g.seen);
+    smap_cleanup(&g.pairs);
     smap_cleanup(&g.lx.stems);
     smap_cleanup(&g.lx.words);
     words_stemmer_free(g.lx.st);

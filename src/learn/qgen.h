@@ -8,22 +8,32 @@
  *     answer;
  *   - multiple choice: the same blank with four options, the term and three
  *     distractors of the same kind (other key terms of the material with as
- *     many words, noun-like, proper names with proper names; WordNet sister
+ *     many words, used as nouns in it, written alike: acronyms with acronyms,
+ *     names with names, lowercase with lowercase; in the form the material
+ *     writes them, never a plural or singular made by rule; WordNet sister
  *     terms through the caller's sisters function only when the material has
  *     fewer than three);
  *   - true/false: "True or false: " and the sentence as it stands, or with the
- *     term swapped for another term of the material that the sentence does
- *     not hold;
+ *     term swapped for another term of the material of the same kind that
+ *     the sentence does not hold, where the term heads its phrase; only from
+ *     a sentence that makes a claim (a finite verb, by a heuristic: qgen.md);
  *   - definition: "Which term matches this definition?" over what a
  *     definitional sentence ("X is a ...", "X refers to ...", "... called X")
  *     says of the term, with four options.
- * Sentences are chosen among real prose: 6 to 60 words, ending in a full
- * stop, not headings, list items or code lines, and definitional sentences
- * first. Passages that are empty, one word or only headings give nothing.
- * Before a question is returned its key is checked against its quote (the
- * term's stems stand in it; no distractor's do), and a question whose stem
- * is a near-duplicate (qgen_similarity >= QGEN_NEAR_DUPLICATE) of one
- * already in the set is dropped. docs/internals/qgen.md gives the scores,
+ * Sentences are chosen among real prose: whole sentences of 6 to 60 words
+ * (opening like one, ending in a full stop, quotations and brackets whole,
+ * no label, control character or glued footnote mark), not headings, list
+ * items or code lines, not licence or copyright boilerplate, and
+ * definitional sentences first. Passages that are empty, one word or only
+ * headings, or under a licence appendix's title, give nothing. Options of
+ * one question are never near-synonyms (one holding the other's
+ * words, or two sharing their first word: "cat page", "cat file"), nor a
+ * word the material writes where the blank stands ("return" before
+ * "status" beside "exit status"). Before a question is returned its key is
+ * checked against its quote (the term's stems stand in it and nowhere else
+ * in the stem; no distractor's do), and a question whose stem is a
+ * near-duplicate (qgen_similarity >= QGEN_NEAR_DUPLICATE) of one already in
+ * the set is dropped. docs/internals/qgen.md gives the rules, the scores,
  * the difficulty estimate and the threshold with their reasons.
  *
  * Pure: no I/O. Reentrant: every call makes its own stemmer; the index and

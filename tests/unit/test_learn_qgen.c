@@ -13,9 +13,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "content/terms.h"
 #include "core/buf.h"
@@ -676,6 +678,609 @@ static void learn_qgen_false_statements_swap_a_term(void **state)
     material_free(&m);
 }
 
+/* ---- what a question must not be made from ------------------------------------------ */
+
+/* Every question generated from ix with seeds 0..seeds-1 (10 asked each time), each
+ * checked sound and handed to fn; how many there were. */
+static size_t each_question(const retrieve_index *ix, const char *const *terms, size_t n_terms,
+                            uint64_t seeds,
+                            void (*fn)(const retrieve_index *ix, const qgen_question *q, void *ctx),
+                            void *ctx)
+{
+    size_t total = 0;
+    for (uint64_t seed = 0; seed < seeds; seed++) {
+        qgen_input in = {.ix = ix, .terms = terms, .n_terms = n_terms, .max = 10, .seed = seed};
+        qgen_set s = generate(&in);
+        for (size_t i = 0; i < s.n; i++) {
+            assert_sound(ix, &s.items[i]);
+            if (fn != NULL)
+                fn(ix, &s.items[i], ctx);
+        }
+        total += s.n;
+        qgen_set_cleanup(&s);
+    }
+    return total;
+}
+
+/* The quote of q, flattened (owned). */
+static char *quote_of(const retrieve_index *ix, const qgen_question *q)
+{
+    const retrieve_passage *p = retrieve_index_passage(ix, q->passage);
+    return flatten(p->text + q->quote_offset, q->quote_len);
+}
+
+static void from_passage_zero(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ctx;
+    if (q->passage != 0) {
+        char *quote = quote_of(ix, q);
+        fail_msg("asked from passage %zu: %s", q->passage, quote);
+    }
+}
+
+/* Licence and copyright lines, an author line with an e-mail address and a
+ * licence appendix say nothing of the subject: no question comes from them. */
+static void learn_qgen_no_licence_or_copyright_stems(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        /* the one passage to ask from */
+        "The library encodes every structure of the document as DER data for the network. "
+        "A structure holds the values of the document that the library reads from the data.",
+        "Copyright (c) 2001-2022 Free Software Foundation, Inc. and the authors of the library.",
+        "Copyright \xc2\xa9 2001\xe2\x80\x93"
+        "2022 Free Software Foundation, Inc. for the library and its manual.",
+        "Permission is granted to copy, distribute and modify this document and its structure as the data.",
+        "Fabio Fiorina and Simon Josefsson (help-libtasn1@gnu.org) wrote this manual for the library.",
+        "This manual of the library is covered by the GNU Free Documentation License, as its data is.",
+        "The Document may be copied by anyone who keeps the license notice and the structure of the "
+        "Document.",
+        "A Transparent copy of the Document means a copy whose structure and data are available to the "
+        "public.",
+        "The library and its structure data are under the License version 3.0 or later.",
+    };
+    const char *sections[] = {"Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "A.1 GNU Free Documentation License",
+                              "ADDENDUM: How to use this License for your documents",
+                              "Encoding"};
+    retrieve_index *ix = index_of(texts, sections, 9);
+    const char *terms[] = {"library",    "structure", "document", "data", "software",
+                           "foundation", "manual",    "license",  "copy", "network"};
+    assert_true(each_question(ix, terms, 10, 16, from_passage_zero, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
+/* A stem is a whole sentence: it starts like one (a capital letter or a digit, a quote
+ * only around a capitalised phrase that is not a list item), ends in a full stop, holds
+ * its quotes and brackets whole, is not a list item ("C. ..."), a labelled fragment
+ * ("Returns: ...", "'BASH_LINENO' An array variable ...") or the tail of a sentence cut in two ("XML file,
+ * these rules ..."), and holds no control characters or footnote numbers glued to a word ("capable6"). */
+static void learn_qgen_stems_are_whole_sentences(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        /* the one passage to ask from */
+        "The database holds the type of every file in the system. "
+        "A rule of the database matches the data of a file with its type.",
+        "\"OpenDocument Spreadsheet\", \"GEnealogical Data COMmunication\", and \"eXtensible Markup "
+        "Language\" are formats the database knows by their rules.",
+        "\"foo.doc\" from MS-Word files with the same extension are matched by the database rules.",
+        "XML file, these rules allow a more specific type to be chosen from the database data.",
+        "Returns: the type of the file that the database rules give for its data.",
+        "C. State on the title page the name of the database that holds the file type.",
+        "The database keeps every file type\" and its rules for the data of each file.",
+        "The \x1b[1mdatabase\x1b[22m keeps the type of every file for the data rules of the system and its "
+        "users.",
+        "The database is capable6 of matching the type of every file by its data rules.",
+        "The database (which holds every file type keeps the rules for the data of each file.",
+        "The database keeps the type of every file in the system. if the type is unknown the rules read "
+        "the data.",
+        "'FILE_TYPES' The types of every file that the rules of the database give for its data.",
+        "'FILE_RULES'\nThe rules of every file that the database reads for the type of its data.",
+        "FileTypes:\nthe types of every file that the database rules give for the data of the system.",
+        "The database keeps the type of every file in a list.\nrules: the rules that read the data of the "
+        "system.",
+    };
+    const char *terms[] = {"database", "type", "file", "rule", "data", "extension", "format", "system"};
+    for (size_t i = 1; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *two[] = {texts[0], texts[i]};
+        retrieve_index *ix = index_of(two, NULL, 2);
+        assert_true(each_question(ix, terms, 8, 16, from_passage_zero, NULL) >= 1);
+        retrieve_index_free(ix);
+    }
+}
+
+static void blanks_stand_apart(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    size_t *blanks = ctx;
+    for (const char *b = strstr(q->stem, "_____"); b != NULL; b = strstr(b + 5, "_____")) {
+        (*blanks)++;
+        char before = b > q->stem ? b[-1] : ' ', after = b[5] != '\0' ? b[5] : ' ';
+        if (strchr(" (\"'", before) == NULL && (unsigned char)before < 0x80)
+            fail_msg("a blank after '%c': %s", before, q->stem);
+        if (strchr(" .,;:!?)\"'", after) == NULL && (unsigned char)after < 0x80)
+            fail_msg("a blank before '%c': %s", after, q->stem);
+    }
+}
+
+/* A blank never touches a symbol or a digit ("$_____", "*_____", "_____=5"): the term is
+ * not asked from a sentence that glues it to one. */
+static void learn_qgen_blanks_not_glued_to_symbols(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The pointer of a structure holds the address of the node in the tree of the library.",
+        "The encoding sets LEN=5 for a true value and LEN=6 for a false value of the node.",
+        "The shell replaces $HOME with the home directory of the user before the command runs.",
+        "The function writes the encoding of the name structure into the *pointer of the node.",
+        "The library reads the value of a node into the structure at pointer+4 in the tree.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, 5);
+    const char *terms[] = {"pointer", "structure", "node",     "tree",   "len",
+                           "home",    "value",     "encoding", "library"};
+    size_t blanks = 0;
+    assert_true(each_question(ix, terms, 9, 24, blanks_stand_apart, &blanks) >= 1);
+    assert_true(blanks >= 1);
+    retrieve_index_free(ix);
+}
+
+/* The key is nowhere else in its stem: a sentence holding the term more often than it
+ * can be blanked ("page" twice alone and once in "manual page") gives no question on it,
+ * and every stem is checked for the key (assert_sound). */
+static void learn_qgen_key_not_left_in_the_stem(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The page cache keeps every manual page that the page reader formats for the screen of a user.",
+        "The man program finds a page in the manual hierarchy of the system and shows it on the screen.",
+        "A manual page is a document that describes one program of the system for its users.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, 3);
+    const char *terms[] = {"page",    "manual page", "screen",    "system",
+                           "program", "user",        "hierarchy", "cache"};
+    assert_true(each_question(ix, terms, 8, 24, NULL, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
+/* Whether word (any case) stands in text as a whole word: not glued to letters or
+ * digits, nor joined to them by a dot, slash, hyphen, "@" or "_" ("Node" of "Node.js"). */
+static bool has_word(const char *text, const char *word, size_t len)
+{
+    for (const char *p = text; (p = strcasestr(p, word)) != NULL; p++) {
+        bool before = p == text || (!isalnum((unsigned char)p[-1]) && strchr("@/.-_", p[-1]) == NULL);
+        bool after = !isalnum((unsigned char)p[len]) && !(p[len] != '\0' && strchr("@/.-_", p[len]) != NULL &&
+                                                          isalnum((unsigned char)p[len + 1]));
+        if (before && after && strncasecmp(p, word, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether every word of s stands in the material as written. */
+static bool written_in(const char *all, const char *s)
+{
+    char w[128];
+    for (const char *p = s; *p != '\0';) {
+        while (*p != '\0' && !isalnum((unsigned char)*p))
+            p++;
+        size_t n = 0;
+        while (p[n] != '\0' && (isalnum((unsigned char)p[n]) || p[n] == '.') && n < sizeof w - 1)
+            n++;
+        while (n > 0 && p[n - 1] == '.')
+            n--;
+        if (n == 0)
+            break;
+        memcpy(w, p, n);
+        w[n] = '\0';
+        if (!has_word(all, w, n))
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+static void options_written_in_material(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    const char *all = ctx;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (q->type == QGEN_TRUE_FALSE)
+            break;
+        if (!written_in(all, q->options[i]))
+            fail_msg("option '%s' is not written in the material: %s", q->options[i], q->stem);
+    }
+    if (q->type != QGEN_TRUE_FALSE || strcmp(q->answer, "False") != 0)
+        return;
+    /* the words swapped in: those of the statement that its quote does not hold */
+    char *quote = quote_of(ix, q);
+    char w[128];
+    for (const char *p = q->stem + 15; *p != '\0';) {
+        while (*p != '\0' && !isalnum((unsigned char)*p))
+            p++;
+        size_t n = 0;
+        while (isalnum((unsigned char)p[n]) && n < sizeof w - 1)
+            n++;
+        if (n == 0)
+            break;
+        memcpy(w, p, n);
+        w[n] = '\0';
+        if (strcasestr(quote, w) == NULL && !has_word(all, w, n))
+            fail_msg("'%s' is not written in the material: %s", w, q->stem);
+        p += n;
+    }
+    free(quote);
+}
+
+/* A wrong option is written in the material as it stands: no plural made of a word the
+ * material only writes in the singular ("magics", "globs"), no singular cut from a name
+ * ("nodej" from "nodejs"), no name taken from inside a longer one ("Node" of "Node.js"). */
+static void learn_qgen_distractors_written_in_material(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The database matches the patterns of a file name against each glob it knows.",
+        "A glob is a pattern that the database matches against the name of a file.",
+        "The magic of a file is read from its first bytes by the database when it opens.",
+        "An icon of a type is shown by the file manager for every file of that type.",
+        "Applications may define their own patterns for the files that they write to the disk.",
+        "The team of the project is @nodejs/tsc and the Node.js collaborators review the patterns.",
+        "Changes to the database need the approval of two collaborators of the project.",
+        "The Node.js project keeps the names of its collaborators in the database of the team.",
+        "The collaborators of the project meet on GitHub every week to review the changes.",
+        "Every change of the project is reviewed on GitHub by the collaborators of the team.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    char all[4096] = "";
+    for (size_t i = 0, k = 0; i < n; i++)
+        k += (size_t)snprintf(all + k, sizeof all - k, "%s ", texts[i]);
+    const char *terms[] = {"patterns", "glob",          "magic", "icon", "database", "file", "nodejs", "node",
+                           "changes",  "collaborators", "type",  "name", "project",  "team", "github"};
+    assert_true(each_question(ix, terms, 15, 32, options_written_in_material, all) >= 1);
+    retrieve_index_free(ix);
+}
+
+static const char *const ADJECTIVES[] = {"optional", "public", "private", "new", "important", NULL};
+
+static bool is_adjective(const char *w)
+{
+    for (const char *const *a = ADJECTIVES; *a; a++)
+        if (strcasecmp(w, *a) == 0)
+            return true;
+    return false;
+}
+
+static void no_adjective_offered(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ctx;
+    if (is_adjective(q->term))
+        fail_msg("asked on '%s': %s", q->term, q->stem);
+    for (size_t i = 0; q->type != QGEN_TRUE_FALSE && i < q->n_options; i++)
+        if (is_adjective(q->options[i]))
+            fail_msg("'%s' offered among nouns: %s", q->options[i], q->stem);
+    if (q->type == QGEN_TRUE_FALSE && strcmp(q->answer, "False") == 0) {
+        char *quote = quote_of(ix, q);
+        for (const char *const *a = ADJECTIVES; *a; a++)
+            if (has_word(q->stem, *a, strlen(*a)) && !has_word(quote, *a, strlen(*a)))
+                fail_msg("'%s' swapped in: %s", *a, q->stem);
+        free(quote);
+    }
+}
+
+/* A term is asked, offered and swapped in only when the material uses it as a noun: at
+ * least once after a determiner and at the head of its phrase ("the proposal.", "a
+ * collaborator of"); "the public issue", "a new collaborator", "an optional review", "the
+ * Optional but recommended steps" use adjectives, which never stand among nouns
+ * ("proposal | optional | commit | chair"). */
+static void learn_qgen_adjectives_not_among_nouns(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The chair of the meeting reads the proposal to every collaborator of the project.",
+        "A commit needs the approval of a collaborator before the proposal can land in the project.",
+        "While such suggestions are technically optional, the chair encourages them for every proposal.",
+        "An optional review of the proposal happens in the private discussion of the collaborators.",
+        "The public issue is opened after the private discussion of the nomination ends for the chair.",
+        "An important rule is that the nomination of a new collaborator is approved by the chair.",
+        "A new collaborator joins the project after the nomination passes the review of the chair.",
+        "The objection of a collaborator to the nomination is discussed in the public issue of the project.",
+        "The chair counts every objection to the commit before the review of the proposal ends.",
+        "The Optional but recommended steps of a nomination are optional for the chair of the project.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    const char *terms[] = {"proposal",   "optional",  "commit",       "chair",      "public", "private",
+                           "new",        "important", "collaborator", "nomination", "issue",  "objection",
+                           "discussion", "review",    "project",      "meeting"};
+    assert_true(each_question(ix, terms, 16, 32, no_adjective_offered, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
+typedef enum caps_style { CS_LOWER, CS_ACRONYM, CS_CAPITAL } caps_style;
+
+/* How an option is written: all capitals ("DER", "ASN1"), capitalised ("Document"), or
+ * lowercase. */
+static caps_style caps_of(const char *s)
+{
+    size_t letters = 0, upper = 0;
+    for (const char *p = s; *p; p++) {
+        if (isalpha((unsigned char)*p)) {
+            letters++;
+            upper += isupper((unsigned char)*p) != 0;
+        }
+    }
+    if (letters >= 2 && upper == letters)
+        return CS_ACRONYM;
+    return isupper((unsigned char)s[0]) ? CS_CAPITAL : CS_LOWER;
+}
+
+static void options_of_one_style(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    (void)ctx;
+    if (q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION)
+        return;
+    caps_style want = caps_of(q->answer);
+    bool name = false, common_capital = false;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (caps_of(q->options[i]) != want)
+            fail_msg("options of mixed styles ('%s' with '%s'): %s", q->options[i], q->answer, q->stem);
+        name = name || strcmp(q->options[i], "Josefsson") == 0;
+        common_capital =
+            common_capital || strcmp(q->options[i], "Document") == 0 || strcmp(q->options[i], "License") == 0;
+    }
+    if (name && common_capital)
+        fail_msg("a person's name among capitalised nouns: %s", q->stem);
+}
+
+/* Options are written alike: acronyms with acronyms ("DER", "BER", "LEN"), lowercase
+ * nouns with lowercase nouns, and a name the material never writes in lowercase
+ * ("Josefsson") only with other names, not with a noun it capitalises ("Document",
+ * "License"): "DER | License | LEN | Document" is not a set. */
+static void learn_qgen_options_of_one_style(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The encoder writes the DER of a value into the buffer, and the LEN of it in octets.",
+        "The decoder reads the BER of a value from the buffer, and the TAG of it before the LEN.",
+        "The decoder checks the TAG of the value before it reads the DER of the structure.",
+        "The Document keeps its title on the first page of the Document for every reader of it.",
+        "A License of the Document is given by the publisher of the book to each reader of it.",
+        "The license of a book is a document that the publisher gives to each reader of the book.",
+        "The first version of the library was written by Josefsson for the encoder of the project.",
+        "The encoder of the project was reviewed by Fiorina before the library was released.",
+        "The tests of the library were written by Mavrogiannopoulos for the decoder of the project.",
+        "The publisher keeps a License for every book that a reader of the library may copy.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    const char *terms[] = {"der",       "ber",      "len",
+                           "tag",       "document", "license",
+                           "josefsson", "fiorina",  "mavrogiannopoulos",
+                           "encoder",   "decoder",  "buffer",
+                           "value",     "library",  "publisher",
+                           "reader",    "book",     "project"};
+    assert_true(each_question(ix, terms, 18, 32, options_of_one_style, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
+/* The first word of s into w (at most n bytes with its NUL), lowercased. */
+static void first_word(const char *s, char *w, size_t n)
+{
+    size_t k = 0;
+    while (s[k] != '\0' && s[k] != ' ' && k + 1 < n) {
+        w[k] = (char)tolower((unsigned char)s[k]);
+        k++;
+    }
+    w[k] = '\0';
+}
+
+static void no_options_sharing_a_modifier(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    size_t *shared_head = ctx;
+    if (q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION)
+        return;
+    for (size_t i = 0; i < q->n_options; i++) {
+        for (size_t j = 0; j < i; j++) {
+            const char *a = q->options[i], *b = q->options[j];
+            if (strchr(a, ' ') == NULL || strchr(b, ' ') == NULL)
+                continue;
+            char wa[64], wb[64];
+            first_word(a, wa, sizeof wa);
+            first_word(b, wb, sizeof wb);
+            if (strcmp(wa, wb) == 0)
+                fail_msg("'%s' and '%s' both offered: %s", a, b, q->stem);
+            if (strcasecmp(strrchr(a, ' '), strrchr(b, ' ')) == 0)
+                (*shared_head)++;
+        }
+    }
+}
+
+/* Two options sharing their first word ("cat page", "cat file") name one thing in other
+ * words as often as not, and then both are right: never both in one question. Options
+ * sharing their last word, the head ("TCP header", "IP header"), are kinds of one thing
+ * and make a fair set. */
+static void learn_qgen_no_near_synonym_options(void **state)
+{
+    (void)state;
+    const char *man[] = {
+        "A cat page is a formatted manual page that the man program keeps in the cache.",
+        "The cat file of a manual page is created when the page is first shown to a user.",
+        "When a cat file is created, its time stamp is set to that of the manual page.",
+        "The index database holds the location of every manual page on the system.",
+        "A cat page is stored under the cat hierarchy of the system when the user reads it.",
+        "The man program looks in the index database before it reads a cat file from the disk.",
+        "The cat hierarchy keeps a cat page for every manual page of the system in the cache.",
+        "Every source file of the system is kept in the manual hierarchy of its package.",
+        "The source file of a manual page is read by the formatter when no cat page exists.",
+    };
+    retrieve_index *ix = index_of(man, NULL, sizeof man / sizeof man[0]);
+    const char *man_terms[] = {"cat page",      "cat file",    "manual page",      "index database",
+                               "cat hierarchy", "source file", "manual hierarchy", "system",
+                               "cache",         "user"};
+    size_t shared_head = 0;
+    assert_true(each_question(ix, man_terms, 10, 32, no_options_sharing_a_modifier, &shared_head) >= 1);
+    retrieve_index_free(ix);
+
+    const char *net[] = {
+        "The TCP header holds the port numbers of the connection between two hosts.",
+        "The IP header holds the addresses of the two hosts of a packet on the network.",
+        "The UDP header is smaller than the TCP header, as it holds no sequence numbers.",
+        "An Ethernet header carries the hardware addresses of a frame on the local network.",
+        "The ARP header names the hardware type and the protocol type of the request.",
+        "Every packet carries an IP header in front of the data of the segment it holds.",
+        "A router reads the IP header of a packet and forwards it to the next host.",
+    };
+    ix = index_of(net, NULL, sizeof net / sizeof net[0]);
+    const char *net_terms[] = {"TCP header", "IP header", "UDP header", "Ethernet header", "ARP header",
+                               "packet",     "host",      "network",    "router"};
+    shared_head = 0;
+    assert_true(each_question(ix, net_terms, 9, 32, no_options_sharing_a_modifier, &shared_head) >= 1);
+    assert_true(shared_head >= 1);
+    retrieve_index_free(ix);
+}
+
+typedef struct tf_count {
+    size_t statements, falses;
+} tf_count;
+
+static void statements_are_claims(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    tf_count *c = ctx;
+    if (q->type != QGEN_TRUE_FALSE)
+        return;
+    c->statements++;
+    char *quote = quote_of(ix, q);
+    if (q->passage < 5)
+        fail_msg("a true/false that states nothing: %s", q->stem);
+    if (strcmp(q->answer, "False") == 0) {
+        c->falses++;
+        /* "structure" and "node" qualify the next word in these two: a swap there would
+         * name another thing ("the nomination process"), not state a falsehood */
+        if ((q->passage == 8 && strcmp(q->term, "structure") == 0) ||
+            (q->passage == 9 && strcmp(q->term, "node") == 0))
+            fail_msg("swapped where the term qualifies a noun: %s (%s)", q->stem, quote);
+    }
+    free(quote);
+}
+
+/* A true/false statement is a claim: a sentence with a finite verb ("is", "can",
+ * "reads", "holds"), not a summary line ("Function that generates ...", "Returns the
+ * value ...") or an instruction ("Search the structure that is defined ...", "Extract a
+ * length field ...", "Refrain from discussing ..."). A term is swapped only where it heads its phrase, so a
+ * false statement never names another thing by chance ("the structure field" to "the node field"). */
+static void learn_qgen_true_false_states_a_claim(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "Function that generates a C structure from an ASN1 file of definitions.",
+        "Returns the value of a data node inside a structure of the tree.",
+        "Search the structure that is defined just after an object identifier in the file.",
+        "Extract a length field from the data of a node in the tree of the parser.",
+        "Refrain from discussing aspects of the structure in the nodes of a public tree.",
+        "The decoder reads the length of every node from the data of the file.",
+        "A structure holds the nodes of the tree that the parser builds from a file.",
+        "The parser writes a structure for every definition that it reads in the file.",
+        "The structure field of a node holds the name of the element in the tree.",
+        "The node list of a structure is freed by the library when the program ends.",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    retrieve_index *ix = index_of(texts, NULL, n);
+    const char *terms[] = {"structure",  "node",    "tree",  "file", "data",  "length",  "decoder", "parser",
+                           "definition", "element", "field", "name", "value", "library", "program"};
+    tf_count c = {0};
+    assert_true(each_question(ix, terms, 15, 48, statements_are_claims, &c) >= 1);
+    assert_true(c.statements >= 1 && c.falses >= 1);
+    retrieve_index_free(ix);
+}
+
+static void noun_forms_only(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    size_t *locales = ctx;
+    if (q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION)
+        return;
+    for (size_t i = 0; i < q->n_options; i++) {
+        if (strcmp(q->options[i], "local") == 0)
+            fail_msg("'local' offered among nouns: %s", q->stem);
+        if (strstr(q->options[i], "'s") != NULL)
+            fail_msg("a possessive option '%s': %s", q->options[i], q->stem);
+        *locales += strcmp(q->options[i], "locale") == 0;
+    }
+}
+
+/* One stem, two words: "local" (an adjective, "a local disk") and "locale" (a noun, "the
+ * locale of a user") stem alike, and the surface a material's key terms give may be the
+ * adjective. An option is written as the material uses the term as a noun ("locale"),
+ * and a sentence using the other word is not asked with options. A possessive stays in
+ * the stem ("the _____'s choice"), not in the options. */
+static void learn_qgen_options_in_their_noun_form(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The locale of a user names the language and the country of the messages.",
+        "Every program reads the locale of the user before it prints a message on the screen.",
+        "The messages are stored on a local disk of the system for every user of the program.",
+        "A local copy of the manual is kept on the local system of each user.",
+        "The system picks the language of the messages from the locale of the program.",
+        "The language of a message is chosen by the program for the user's screen.",
+        "A program of the system prints its messages in the language of the user's locale.",
+        "The manual of a program is kept on the disk of the system for every user.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, sizeof texts / sizeof texts[0]);
+    const char *terms[] = {"local",   "user", "system", "program", "language",
+                           "message", "disk", "copy",   "manual",  "screen"};
+    size_t locales = 0;
+    assert_true(each_question(ix, terms, 10, 48, noun_forms_only, &locales) >= 1);
+    assert_true(locales >= 1);
+    retrieve_index_free(ix);
+}
+
+static void no_option_the_material_writes_there(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    (void)ctx;
+    if ((q->type != QGEN_CHOICE && q->type != QGEN_DEFINITION) || strstr(q->stem, "_____ status") == NULL)
+        return;
+    bool exit = false, ret = false;
+    for (size_t i = 0; i < q->n_options; i++) {
+        exit = exit || strcmp(q->options[i], "exit") == 0;
+        ret = ret || strcmp(q->options[i], "return") == 0;
+    }
+    if (exit && ret)
+        fail_msg("both 'exit' and 'return' before 'status', both written so: %s", q->stem);
+}
+
+/* A blank that qualifies the next word ("an _____ status") is not offered a word that
+ * the material itself writes before that word: "return status" and "exit status" are
+ * both in it, so either would be right. */
+static void learn_qgen_no_option_fitting_the_blank_by_the_material(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "Every command has an exit status of zero when it succeeds in the shell.",
+        "The return status of a function is the exit status of its last command.",
+        "The shell reads the exit status of a command from the process that ran it.",
+        "A function has a return status that the shell reads after the call ends.",
+        "After the exit of the last command, the shell reads the status of the process.",
+        "A function ends with a return of its value to the shell that called it.",
+        "The default of a variable is read by the shell when the function starts.",
+        "A variable keeps its default until the shell gives the variable a value.",
+        "The shell starts a process for every command and waits for the process to end.",
+    };
+    retrieve_index *ix = index_of(texts, NULL, sizeof texts / sizeof texts[0]);
+    const char *terms[] = {"exit",     "return",  "default",  "command", "shell",
+                           "function", "process", "variable", "value",   "status"};
+    assert_true(each_question(ix, terms, 10, 64, no_option_the_material_writes_there, NULL) >= 1);
+    retrieve_index_free(ix);
+}
+
 /* ---- input ------------------------------------------------------------------------- */
 
 static void learn_qgen_refuses_bad_input(void **state)
@@ -726,6 +1331,17 @@ int main(void)
         cmocka_unit_test(learn_qgen_near_duplicate_sentences_asked_once),
         cmocka_unit_test(learn_qgen_sisters_only_when_short),
         cmocka_unit_test(learn_qgen_false_statements_swap_a_term),
+        cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
+        cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
+        cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
+        cmocka_unit_test(learn_qgen_key_not_left_in_the_stem),
+        cmocka_unit_test(learn_qgen_distractors_written_in_material),
+        cmocka_unit_test(learn_qgen_adjectives_not_among_nouns),
+        cmocka_unit_test(learn_qgen_options_of_one_style),
+        cmocka_unit_test(learn_qgen_no_near_synonym_options),
+        cmocka_unit_test(learn_qgen_true_false_states_a_claim),
+        cmocka_unit_test(learn_qgen_options_in_their_noun_form),
+        cmocka_unit_test(learn_qgen_no_option_fitting_the_blank_by_the_material),
         cmocka_unit_test(learn_qgen_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
