@@ -2,7 +2,7 @@
  * reader (doc_text_from_plain) on what it writes, as an HTML upload goes.
  * Besides the sanitizers' findings, a broken invariant aborts: the page is
  * always read (EM_OK: malformed markup is text), the Markdown is at most
- * three times the page plus a title's heading, html_looks_like never reads
+ * HTML_MARKDOWN_MAX of the page, html_looks_like never reads
  * past its input, and the reader refuses the Markdown of a page in UTF-8
  * without NUL for nothing but its size or its lack of text.
  *
@@ -25,11 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *page = (const char *)data;
     (void)html_looks_like(page, size);
     buf md;
-    buf_init(&md, 3 * size + 4096);
+    buf_init(&md, HTML_MARKDOWN_MAX(size) + 1);
     em_error err = {0};
     if (html_to_markdown(page, size, NULL, &md, &err) != EM_OK)
         abort();
-    if (md.len > 3 * size + 2048)
+    if (md.len > HTML_MARKDOWN_MAX(size))
         abort();
     doc_text d;
     int rc = doc_text_from_plain(md.data != NULL ? md.data : "", md.len, true, &d, &err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/text.h"
 #include "core/ascii.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -35,7 +36,7 @@ static bool is_space(unsigned char c)
 
 static bool is_alnum(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return text_is_alpha((char)c) || text_is_digit((char)c);
 }
 
 static void put(writer *w, const char *s, size_t n)
@@ -109,7 +110,7 @@ static void put_text(writer *w, const char *s, size_t n)
         if (strchr("\\`*_[]<>#|&~!", (int)c) != NULL || opens_block)
             put_char(w, '\\');
         put_char(w, (char)c);
-        w->digits_only = w->digits_only && c >= '0' && c <= '9';
+        w->digits_only = w->digits_only && text_is_digit((char)c);
     }
 }
 
@@ -197,14 +198,6 @@ static bool named_reference(const char *name, size_t n, uint32_t *cp)
     return false;
 }
 
-static int hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (unsigned char)ascii_tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The reference at s[0..n) (s[0] is '&'): its length, its code point in
  * *cp (0: nothing); 0 when it is no reference, and the '&' is text. */
 static size_t reference(const char *s, size_t n, uint32_t *cp)
@@ -216,7 +209,7 @@ static size_t reference(const char *s, size_t n, uint32_t *cp)
         size_t first = i;
         uint32_t v = 0;
         for (; i < n && i - first < 8; i++) {
-            int d = hex ? hex_digit((unsigned char)s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+            int d = hex ? ascii_hex_value((unsigned char)s[i]) : (text_is_digit(s[i]) ? s[i] - '0' : -1);
             if (d < 0)
                 break;
             v = v * (hex ? 16u : 10u) + (uint32_t)d;
@@ -413,7 +406,7 @@ static size_t past_tag(const char *s, size_t n, size_t at)
 static bool starts_tag(const char *s, size_t n)
 {
     size_t at = n > 1 && s[1] == '/' ? 2 : 1;
-    return at < n && ((s[at] >= 'a' && s[at] <= 'z') || (s[at] >= 'A' && s[at] <= 'Z'));
+    return at < n && text_is_alpha(s[at]);
 }
 
 /* A <pre>'s text: a fenced code block, the fence longer than any run of

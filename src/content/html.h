@@ -24,8 +24,8 @@
  * are escaped, so the text reads as the page shows it. Malformed markup is
  * never an error: what is not a tag is text.
  *
- * Time and output are linear in the input (the output is at most about
- * twice it). Pure function but for the deadline: no I/O. */
+ * Time and output are linear in the input (the output is at most
+ * HTML_MARKDOWN_MAX of it). Pure function but for the deadline: no I/O. */
 #ifndef EM_CONTENT_HTML_H
 #define EM_CONTENT_HTML_H
 
@@ -35,6 +35,10 @@
 #include "content/deadline.h"
 #include "core/buf.h"
 #include "core/err.h"
+
+/* The most Markdown a page of n bytes gives: each byte at most twice
+ * (escaped), a little more around a short tag, and the title's heading. */
+#define HTML_MARKDOWN_MAX(n) (3 * (size_t)(n) + 2048)
 
 /* Append the Markdown of html[0..len) (UTF-8; other bytes pass through as
  * they are) to out. EM_OK; EM_E_TOO_LARGE when out's maximum is reached

@@ -43,10 +43,6 @@ static void write_progress(void *ctx, int pages_done, int pages_total)
         log_msg(LOG_DEBUG, "material %s: progress not recorded: %s", w->material_id, err.msg);
 }
 
-/* Room for a page's title made its heading (content/html.h), past three
- * times the page. */
-#define HTML_TITLE_ROOM 4096
-
 static int extract(db *d, const material *m, const void *data, size_t len, const ingest_options *o,
                    deadline *dl, doc_text *doc, em_error *err)
 {
@@ -78,7 +74,7 @@ static int extract(db *d, const material *m, const void *data, size_t len, const
         text = utf8;
     }
     buf md;
-    buf_init(&md, 3 * n + HTML_TITLE_ROOM);
+    buf_init(&md, HTML_MARKDOWN_MAX(n));
     if (m->mime != NULL && strncmp(m->mime, "text/html", 9) == 0) {
         rc = html_to_markdown(text, n, dl, &md, err);
         text = md.data != NULL ? md.data : "";

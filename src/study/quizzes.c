@@ -384,6 +384,7 @@ static char *options_json(const qgen_question *q)
 typedef struct known_topics {
     char **headings, **terms;
     size_t n_headings, n_terms;
+    const char **by_passage; /* the heading topic each passage falls under (place_passages) */
 } known_topics;
 
 static void note_topic(void *ctx, const material_topic *t)
@@ -404,6 +405,7 @@ static void known_topics_cleanup(known_topics *kt)
         free(kt->terms[i]);
     free(kt->headings);
     free(kt->terms);
+    free(kt->by_passage);
 }
 
 static const char *listed(char *const *names, size_t n, const char *name)
@@ -414,34 +416,42 @@ static const char *listed(char *const *names, size_t n, const char *name)
     return NULL;
 }
 
-/* The heading topic of a section of m (by its name with numbering off), or
- * NULL; *seen remembers the section last looked at (passages in a row share
- * it). */
-static const char *topic_of_section(const char *section, const known_topics *kt, const char **seen)
+/* The heading topic of a section (by its name with numbering off), or NULL. */
+static const char *topic_of_section(const char *section, const known_topics *kt)
 {
     char name[TOPICS_NAME_MAX + 1];
-    if (section == NULL || (*seen != NULL && strcmp(section, *seen) == 0))
-        return NULL;
-    *seen = section;
-    if (topics_clean_name(section, name, sizeof name) != EM_OK)
+    if (section == NULL || topics_clean_name(section, name, sizeof name) != EM_OK)
         return NULL;
     return listed(kt->headings, kt->n_headings, name);
 }
 
-/* The heading topic passage `at` of m falls under: its section's, or that of
- * the nearest section before it that is a topic (a subsection deeper than
- * the topics' levels belongs to the topic above it); text before the first
- * topic (a title's introduction) counts for the first. NULL when the
- * material has no heading topics. */
-static const char *heading_topic(const passages_material *m, size_t at, const known_topics *kt)
+/* The heading topic each passage of m falls under, in one pass: its
+ * section's, or that of the nearest section before it that is a topic (a
+ * subsection deeper than the topics' levels belongs to the topic above it);
+ * text before the first topic (a title's introduction) counts for the first.
+ * Left NULL when the material has no heading topics. */
+static void place_passages(const passages_material *m, known_topics *kt)
 {
-    const char *seen = NULL, *found = NULL;
-    for (size_t i = at + 1; found == NULL && i-- > 0;)
-        found = topic_of_section(retrieve_index_passage(m->index, i)->section, kt, &seen);
     size_t n = retrieve_index_count(m->index);
-    for (size_t i = at + 1; found == NULL && i < n; i++)
-        found = topic_of_section(retrieve_index_passage(m->index, i)->section, kt, &seen);
-    return found;
+    if (kt->n_headings == 0 || n == 0)
+        return;
+    kt->by_passage = em_calloc(n, sizeof *kt->by_passage);
+    const char *current = NULL, *section = NULL;
+    size_t first_placed = n;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = retrieve_index_passage(m->index, i)->section;
+        /* passages in a row share their section: look its name up once */
+        if (s != NULL && (section == NULL || strcmp(s, section) != 0)) {
+            section = s;
+            const char *t = topic_of_section(s, kt);
+            current = t != NULL ? t : current;
+        }
+        kt->by_passage[i] = current;
+        if (current != NULL && first_placed == n)
+            first_placed = i;
+    }
+    for (size_t i = 0; i < first_placed && first_placed < n; i++)
+        kt->by_passage[i] = kt->by_passage[first_placed];
 }
 
 /* What a generated question is about, so that answering it moves the mastery
@@ -454,7 +464,7 @@ static const char *topic_of(const passages_material *m, const qgen_question *q, 
 {
     if (topic_override != NULL)
         return topic_override;
-    const char *named = heading_topic(m, q->passage, kt);
+    const char *named = kt->by_passage != NULL ? kt->by_passage[q->passage] : NULL;
     if (named == NULL)
         named = listed(kt->terms, kt->n_terms, q->term);
     if (named != NULL)
@@ -590,6 +600,8 @@ static int generate_from(db *d, const quiz_env *env, const passages_material *m,
     rc = n_terms > 0 ? env->provider->generate_questions(env->provider, &in, &set, err) : EM_OK;
     if (rc == EM_OK && set.n > 0)
         rc = material_topics(d, m->id, note_topic, &kt, &n_topics, err);
+    if (rc == EM_OK && set.n > 0)
+        place_passages(m, &kt);
     for (size_t i = 0; rc == EM_OK && i < set.n; i++) {
         if (!question_checks_out(m->index, &set.items[i]))
             continue;
