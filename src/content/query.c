@@ -432,6 +432,79 @@ int query_to_tsquery(const search_query *q, buf *out)
     return render(q, &tsquery_dialect, out);
 }
 
+/* ---- widening ----------------------------------------------------------- */
+
+/* The suffixes Porter's stemmer (SQLite's FTS5 'porter') and the Snowball
+ * English stemmer (PostgreSQL's 'english') remove or rewrite, from their
+ * published rule lists (step 1a to step 5). Only their beginnings matter: a
+ * typed prefix can end anywhere inside one. */
+static const char *const stem_suffixes[] = {
+    "s",       "es",    "ies",   "sses",    "ed",      "eed",   "ing",    "edly",    "ingly",   "eedly",
+    "ly",      "y",     "e",     "ational", "tional",  "enci",  "anci",   "izer",    "abli",    "alli",
+    "bli",     "entli", "eli",   "ousli",   "ization", "ation", "ator",   "alism",   "iveness", "fulness",
+    "ousness", "aliti", "iviti", "biliti",  "logi",    "fulli", "lessli", "li",      "icate",   "ative",
+    "alize",   "iciti", "ical",  "ful",     "ness",    "al",    "ance",   "ence",    "er",      "ic",
+    "able",    "ible",  "ant",   "ement",   "ment",    "ent",   "ion",    "ou",      "ism",     "ate",
+    "iti",     "ous",   "ive",   "ize",     "ise",     "ity",   "ist",    "ization", "isation",
+};
+
+/* Whether tail[0..n) begins one of the stemmers' suffixes. */
+static bool begins_suffix(const char *tail, size_t n)
+{
+    for (size_t i = 0; i < sizeof stem_suffixes / sizeof *stem_suffixes; i++)
+        if (strlen(stem_suffixes[i]) >= n && strncmp(stem_suffixes[i], tail, n) == 0)
+            return true;
+    return false;
+}
+
+#define WIDEN_KEEP 3 /* letters a widened prefix keeps at least */
+
+/* The length word (NUL-terminated, lowercase) keeps when widened. */
+static size_t widened_length(const char *word)
+{
+    size_t len = strlen(word);
+    for (size_t i = 0; i < len; i++)
+        if (!(word[i] >= 'a' && word[i] <= 'z'))
+            return len; /* digits and non-ASCII: no English suffix to undo */
+    size_t keep = len;
+    for (size_t cut = WIDEN_KEEP; cut < len; cut++)
+        if (begins_suffix(word + cut, len - cut)) {
+            keep = cut; /* the earliest cut is the widest */
+            break;
+        }
+    /* runni(ng) is stored as "run": the stemmers undouble a final consonant */
+    if (keep < len && keep > WIDEN_KEEP && word[keep - 1] == word[keep - 2] &&
+        strchr("aeiouy", word[keep - 1]) == NULL)
+        keep--;
+    return keep;
+}
+
+search_query *query_widened(const search_query *q)
+{
+    assert(q != NULL);
+    search_query *w = em_malloc(sizeof *w);
+    memcpy(w, q, sizeof *w);
+    bool changed = false;
+    for (size_t i = 0; i < w->n_terms; i++) {
+        const q_term *t = &w->terms[i];
+        if (t->excluded || !t->prefix)
+            continue;
+        /* the word is cut in place: its NUL moves left, the bytes after it
+           are never read (word_off gives each word's start) */
+        char *word = w->text + w->word_off[t->first + t->n - 1];
+        size_t keep = widened_length(word);
+        if (keep < strlen(word)) {
+            word[keep] = '\0';
+            changed = true;
+        }
+    }
+    if (!changed) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
 /* ---- the words ----------------------------------------------------------- */
 
 size_t query_word_count(const search_query *q)

@@ -69,6 +69,21 @@ int query_to_fts5(const search_query *q, buf *out);
  *   (mitosis | meiosis) & (cell <-> s) & !plant:* */
 int query_to_tsquery(const search_query *q, buf *out);
 
+/* ---- widening ----
+ * Both engines stem what they index ("extension" is stored as "extens",
+ * "relativity" as "rel") but match a prefix against those stems as typed, so
+ * a prefix longer than the stem of the words it begins finds nothing:
+ * extensi* misses "extension". */
+
+/* An owned copy of q whose prefix words (the last word of every term that is
+ * not excluded and has a *) are cut back past the end of a possible stem: the
+ * trailing ASCII letters that begin a suffix the English stemmers remove
+ * ("i" of -ion, "at" of -ation), and one letter of a doubled consonant left at
+ * the end (runn -> run), keeping at least 3 letters. Every word the prefix
+ * began still begins with the cut one, so the copy finds at least what q
+ * finds. NULL when no prefix word changes. Free with query_free. */
+search_query *query_widened(const search_query *q);
+
 /* ---- the words ---- */
 
 /* The number of words in the terms that are not excluded, for highlighting. */

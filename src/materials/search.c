@@ -90,22 +90,15 @@ static int search_owner(db *d, const principal *who, const char *material_id, ch
     return rc;
 }
 
-int search_passages(db *d, const principal *who, const search_query *q, const char *material_id, int limit,
-                    int offset, search_hit **hits, size_t *n, em_error *err)
+/* One page of the engine's answer to q, into out (room for limit hits). */
+static int run_query(db *d, const search_query *q, const char *owner, const char *material_id, int limit,
+                     int offset, search_hit *out, size_t *n, em_error *err)
 {
-    *hits = NULL;
     *n = 0;
-    if (limit < 1 || limit > SEARCH_LIMIT_MAX || offset < 0 || offset > SEARCH_OFFSET_MAX)
-        return em_error_set(err, EM_E_INVAL, "limit must be 1-%d and offset 0-%d", SEARCH_LIMIT_MAX,
-                            SEARCH_OFFSET_MAX);
-    char owner[ID_UUID_LEN + 1];
-    int rc = search_owner(d, who, material_id, owner, err);
-    if (rc != EM_OK)
-        return rc;
     bool sqlite = db_dialect_of(d) == DB_SQLITE;
     buf expr;
     buf_init(&expr, ENGINE_QUERY_MAX);
-    rc = sqlite ? query_to_fts5(q, &expr) : query_to_tsquery(q, &expr);
+    int rc = sqlite ? query_to_fts5(q, &expr) : query_to_tsquery(q, &expr);
     if (rc != EM_OK || expr.data == NULL) {
         buf_cleanup(&expr);
         return em_error_set(err, EM_E_TOO_LARGE, "the query is too long");
@@ -124,7 +117,6 @@ int search_passages(db *d, const principal *who, const search_query *q, const ch
         db_bind_null(st, 3);
     db_bind_int64(st, 4, limit);
     db_bind_int64(st, 5, offset);
-    search_hit *out = em_calloc((size_t)(limit > 0 ? limit : 1), sizeof *out);
     size_t k = 0;
     while (k < (size_t)limit && db_next(st, &rc, err)) {
         search_hit *h = &out[k++];
@@ -143,7 +135,44 @@ int search_passages(db *d, const principal *who, const search_query *q, const ch
     }
     db_finalize(st);
     buf_cleanup(&expr);
-    if (rc != DB_DONE && rc != DB_ROW) {
+    *n = k;
+    return rc == DB_DONE || rc == DB_ROW ? EM_OK : rc;
+}
+
+int search_passages(db *d, const principal *who, const search_query *q, const char *material_id, int limit,
+                    int offset, search_hit **hits, size_t *n, em_error *err)
+{
+    *hits = NULL;
+    *n = 0;
+    if (limit < 1 || limit > SEARCH_LIMIT_MAX || offset < 0 || offset > SEARCH_OFFSET_MAX)
+        return em_error_set(err, EM_E_INVAL, "limit must be 1-%d and offset 0-%d", SEARCH_LIMIT_MAX,
+                            SEARCH_OFFSET_MAX);
+    char owner[ID_UUID_LEN + 1];
+    int rc = search_owner(d, who, material_id, owner, err);
+    if (rc != EM_OK)
+        return rc;
+    search_hit *out = em_calloc((size_t)limit, sizeof *out);
+    size_t k = 0;
+    rc = run_query(d, q, owner, material_id, limit, offset, out, &k, err);
+    /* A prefix that found nothing may be longer than the stems it should
+     * match (query_widened): the query is asked again with the prefixes cut
+     * back, but only when the query as typed finds nothing at all, so that
+     * its pages never mix the two. */
+    search_query *wide = rc == EM_OK && k == 0 ? query_widened(q) : NULL;
+    if (wide != NULL && offset > 0) {
+        search_hit *first = em_calloc(1, sizeof *first);
+        size_t any = 0;
+        rc = run_query(d, q, owner, material_id, 1, 0, first, &any, err);
+        search_hits_free(first, any);
+        if (rc != EM_OK || any > 0) {
+            query_free(wide);
+            wide = NULL;
+        }
+    }
+    if (wide != NULL)
+        rc = run_query(d, wide, owner, material_id, limit, offset, out, &k, err);
+    query_free(wide);
+    if (rc != EM_OK) {
         search_hits_free(out, k);
         return rc;
     }

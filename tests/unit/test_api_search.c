@@ -30,7 +30,7 @@ static void stock(api_fx *t, library *l)
     upload_json(
         t, WHO_STUDENT,
         "{\"title\":\"Water\",\"format\":\"markdown\",\"text\":\"# Water\\n\\nOsmosis moves water across a "
-        "membrane. Light warms the pond.\\n\"}",
+        "membrane. Light warms the pond. Diffusion spreads heat.\\n\"}",
         l->water);
     upload_json(t, WHO_STUDENT2,
                 "{\"title\":\"Secret\",\"text\":\"Chlorophyll is green and absorbs light.\"}", l->secret);
@@ -101,6 +101,11 @@ static void api_search_ranked_passages(void **state)
     expect_found(t, WHO_STUDENT, "/api/search?q=%22water%20moves%22", "");
     expect_found(t, WHO_STUDENT, "/api/search?q=mitochon*", l.cells);
     expect_found(t, WHO_STUDENT, "/api/search?q=xylophone", "");
+    /* a prefix longer than the stem the engines store ("diffus"), on both
+       databases; not widened past the first page of a query that finds */
+    expect_found(t, WHO_STUDENT, "/api/search?q=diffusi*", l.water);
+    expect_found(t, WHO_STUDENT, "/api/search?q=diffusi*&offset=1", "");
+    expect_found(t, WHO_STUDENT, "/api/search?q=mitochondri*", l.cells);
     j = search(t, WHO_STUDENT, "/api/search?q=osmosis%20OR%20mitochondria", got, sizeof got);
     assert_int_equal(jint(j, "count"), 2);
     json_decref(j);

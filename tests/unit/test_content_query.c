@@ -346,6 +346,49 @@ static void content_query_render_bound(void **state)
     buf_cleanup(&b);
 }
 
+/* text widened, rendered for FTS5 (want NULL: nothing to widen). */
+static void assert_widened(const char *text, const char *want_fts5)
+{
+    search_query *q = NULL;
+    assert_int_equal(query_parse(text, strlen(text), &q, NULL), EM_OK);
+    search_query *w = query_widened(q);
+    if (want_fts5 == NULL) {
+        if (w != NULL)
+            fail_msg("\"%s\" was widened", text);
+    } else {
+        if (w == NULL)
+            fail_msg("\"%s\" was not widened", text);
+        buf b;
+        buf_init(&b, QUERY_RENDER_MAX);
+        assert_int_equal(query_to_fts5(w, &b), EM_OK);
+        if (strcmp(b.data, want_fts5) != 0)
+            fail_msg("\"%s\" widened: got %s, want %s", text, b.data, want_fts5);
+        buf_cleanup(&b);
+    }
+    query_free(w);
+    query_free(q);
+}
+
+/* Prefixes cut back past what the stemmers may have removed: the stems
+ * Porter stores for extension, relativity, running, general, national. */
+static void content_query_widened(void **state)
+{
+    (void)state;
+    assert_widened("extensi*", "\"extens\"*");
+    assert_widened("relat*", "\"rel\"*");
+    assert_widened("runni*", "\"run\"*");
+    assert_widened("genera*", "\"gener\"*");
+    assert_widened("nationa* park", "\"nation\"* AND \"park\"");
+    /* the last word of a phrase; other terms and exclusions as typed */
+    assert_widened("\"light reactio\"* cell -mechanis*", "\"light reac\"* AND \"cell\" NOT \"mechanis\"*");
+    /* nothing a stemmer removes, too short, not a prefix, not English letters */
+    assert_widened("pond*", NULL);
+    assert_widened("abi*", NULL);
+    assert_widened("extensi", NULL);
+    assert_widened("x2i*", NULL);
+    assert_widened("\xce\xb1\xce\xb2\xce\xb3\xce\xb4*", NULL);
+}
+
 static void content_query_output_buffer(void **state)
 {
     search_query *q = NULL;
@@ -496,6 +539,7 @@ int main(void)
         cmocka_unit_test(content_query_term_limit),
         cmocka_unit_test(content_query_render_bound),
         cmocka_unit_test(content_query_output_buffer),
+        cmocka_unit_test(content_query_widened),
         cmocka_unit_test(content_query_word_list),
         cmocka_unit_test(content_query_hostile_input),
     };
