@@ -476,12 +476,30 @@ static int query_add(retrieve_query *q, const char *stem, const char *word, doub
     return (int)q->n++;
 }
 
+/* Whether a question opening with word asks something whole by itself
+ * ("What is a runlevel?", "Explain osmosis"), unlike a fragment that leans on
+ * the question before ("In plants?", "Give an example"). */
+static bool opens_question(const char *word)
+{
+    static const char *const openers[] = {
+        "what",   "how",   "why",  "when",    "where",  "which",    "who",     "whom",      "whose",
+        "is",     "are",   "was",  "were",    "do",     "does",     "did",     "can",       "could",
+        "should", "would", "will", "explain", "define", "describe", "compare", "summarize", "summarise",
+    };
+    for (size_t i = 0; i < sizeof openers / sizeof *openers; i++)
+        if (strcmp(word, openers[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Read a question's words: content words (as asked or carried) into q with
  * weight, frame words when frames is true. Sets *content to the number of
- * content words and *pronoun when one of the pronouns is there. */
+ * content words, *pronoun when one of the pronouns is there, *leading when
+ * it opens as a continuation ("and", "but", "what about", "how about") and
+ * *whole when it opens as a question of its own (opens_question). */
 static int read_question(retrieve_query *q, words_stemmer *st, const char *text, size_t len, double weight,
                          retrieve_origin origin, bool frames, int *content /* OUT */, bool *pronoun /* OUT */,
-                         bool *leading /* OUT */, em_error *err)
+                         bool *leading /* OUT */, bool *whole /* OUT */, em_error *err)
 {
     words_tokenizer t = words_tokenizer_make(text, len);
     words_word w;
@@ -491,17 +509,22 @@ static int read_question(retrieve_query *q, words_stemmer *st, const char *text,
     *content = 0;
     *pronoun = false;
     *leading = false;
+    *whole = false;
     while (words_next(&t, &w)) {
         int here = pos++;
         if (w.overlong || w.len == 0)
             continue;
-        if (here == 0)
+        if (here == 0) {
             snprintf(first, sizeof first, "%s", w.text);
+            *whole = opens_question(first);
+        }
         if (here == 0 && (strcmp(w.text, "and") == 0 || strcmp(w.text, "but") == 0))
             *leading = true;
         if (here == 1 && strcmp(w.text, "about") == 0 &&
-            (strcmp(first, "what") == 0 || strcmp(first, "how") == 0))
+            (strcmp(first, "what") == 0 || strcmp(first, "how") == 0)) {
             *leading = true;
+            *whole = false;
+        }
         if (is_pronoun(w.text))
             *pronoun = true;
         if (words_is_stop(w.text, w.len))
@@ -581,21 +604,24 @@ int retrieve_query_build(const char *question, size_t len, const char *const *hi
         return EM_E_INTERNAL;
 
     int content;
-    bool pronoun, leading;
-    int rc =
-        read_question(out, st, question, len, 1.0, RETRIEVE_ASKED, true, &content, &pronoun, &leading, err);
+    bool pronoun, leading, whole;
+    int rc = read_question(out, st, question, len, 1.0, RETRIEVE_ASKED, true, &content, &pronoun, &leading,
+                           &whole, err);
     if (rc == EM_OK)
         add_synonyms(out);
-    if (rc == EM_OK && n_history > from && (content <= FOLLOW_UP_WORDS || pronoun || leading)) {
+    /* a short question leans on the one before unless it asks something
+       whole of its own: "In plants?" does, "What is a runlevel?" does not */
+    bool short_fragment = content == 0 || (content <= FOLLOW_UP_WORDS && !whole);
+    if (rc == EM_OK && n_history > from && (short_fragment || pronoun || leading)) {
         double w = CARRY_WEIGHT;
         size_t before = out->n;
         for (size_t h = n_history; h-- > from && rc == EM_OK; w /= 2) {
             if (history[h] == NULL)
                 continue;
             int c;
-            bool p, l;
+            bool p, l, o;
             rc = read_question(out, st, history[h], strlen(history[h]), w, RETRIEVE_CARRIED, false, &c, &p,
-                               &l, err);
+                               &l, &o, err);
         }
         out->follow_up = out->n > before;
     }

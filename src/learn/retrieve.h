@@ -120,10 +120,12 @@ typedef struct retrieve_query {
  *
  * The question's content words weigh 1, its frame words 0.3 (and count for
  * nothing in coverage), synonyms of a content word 0.5. A question reads as
- * a follow-up when it has at most two content words, a pronoun ("it",
- * "this", "they", ...), or opens with "and", "but", "what about" or "how
- * about"; then the content words of the earlier questions are carried at
- * 0.5 for the latest, halved for each one before it, unless the question
+ * a follow-up when it has no content word, at most two and does not open as
+ * a question of its own ("In plants?", "Give an example"; but not "What is a
+ * runlevel?", which opens with a question word, an auxiliary or "explain",
+ * "define", "describe", "compare", "summarize"), a pronoun ("it", "this",
+ * "they", ...), or opens with "and", "but", "what about" or "how about"; then the content words of the
+ * earlier questions are carried at 0.5 for the latest, halved for each one before it, unless the question
  * asks for them itself. Stems past RETRIEVE_QUERY_TERMS_MAX are dropped,
  * carried and synonym ones first. EM_E_TOO_LARGE for a question or an
  * earlier one over RETRIEVE_QUESTION_MAX bytes; a question without content

@@ -153,6 +153,21 @@ static void learn_retrieve_query_follow_up(void **state)
     assert_false(q.follow_up);
     assert_null(term_of(&q, "glucos"));
 
+    /* nor does a short one that opens as a question: only a fragment leans
+       on the question before */
+    q = query_of("What is a runlevel?", history, 2);
+    assert_false(q.follow_up);
+    assert_null(term_of(&q, "glucos"));
+    q = query_of("Define osmosis", history, 2);
+    assert_false(q.follow_up);
+    q = query_of("In plants?", history, 2);
+    assert_true(q.follow_up);
+    assert_non_null(term_of(&q, "glucos"));
+    q = query_of("Why?", history, 2);
+    assert_true(q.follow_up);
+    q = query_of("What about mitochondria?", history, 2);
+    assert_true(q.follow_up);
+
     /* a word asked again keeps its full weight */
     q = query_of("and energy?", history, 2);
     assert_true(term_of(&q, "energi")->weight == 1.0);
