@@ -23,6 +23,12 @@
 #define UNIT_FLOOR 0.5        /* units under half the best unit's score are not quoted */
 #define MAX_UNITS 4096        /* units read from the passages looked at */
 #define CODE_NEIGHBOUR 0.9    /* a code block scores 0.9 of the prose next to it, if more than its own */
+/* A fragment (a heading, a label such as "Warning", a table cell: a short
+ * piece of a paragraph that ends no sentence) says less than a sentence with
+ * the same words: it is quoted only when no sentence comes close. */
+#define FRAGMENT_WEIGHT 0.4
+#define FRAGMENT_MAX 120 /* bytes: a longer paragraph without an end is prose cut short */
+#define LABEL_MAX 60     /* bytes: a paragraph's first line this short and without an end is its label */
 
 bool answer_line_is_code(const char *line, size_t len)
 {
@@ -46,6 +52,7 @@ typedef struct unit {
     size_t offset, len; /* in the passage text */
     double score;
     bool code;
+    bool fragment; /* no sentence: a heading, a label, a table cell */
     bool chosen;
 } unit;
 
@@ -54,7 +61,8 @@ typedef struct units {
     size_t n, cap;
 } units;
 
-static void units_add(units *u, size_t rank, const char *text, size_t from, size_t to, bool code)
+static void units_add(units *u, size_t rank, const char *text, size_t from, size_t to, bool code,
+                      bool fragment)
 {
     /* trim white space at both ends (code keeps its indentation) */
     while (!code && from < to && (unsigned char)text[from] <= ' ')
@@ -69,7 +77,7 @@ static void units_add(units *u, size_t rank, const char *text, size_t from, size
         u->cap = u->cap == 0 ? 64 : u->cap * 2;
         u->items = em_realloc(u->items, u->cap * sizeof *u->items);
     }
-    u->items[u->n++] = (unit){rank, from, to - from, 0, code, false};
+    u->items[u->n++] = (unit){rank, from, to - from, 0, code, fragment, false};
 }
 
 /* Sentences of the prose text[from, to). */
@@ -84,14 +92,85 @@ static void add_sentences(units *u, size_t rank, const char *text, size_t from, 
         size_t n = sentence_len(text + p, to - p);
         if (n == 0)
             n = to - p;
-        units_add(u, rank, text, p, p + n, false);
+        units_add(u, rank, text, p, p + n, false, false);
         p += n;
+    }
+}
+
+/* Whether text[from, to), white space trimmed, ends as a sentence does:
+ * with . ! ? : or an ellipsis, and any closing quotes or brackets. */
+static bool ends_sentence(const char *text, size_t from, size_t to)
+{
+    while (to > from && (unsigned char)text[to - 1] <= ' ')
+        to--;
+    while (to > from && strchr("\"')]", text[to - 1]) != NULL)
+        to--;
+    if (to >= from + 3 && memcmp(text + to - 3, "\xE2\x80\x9D", 3) == 0) /* a closing ” */
+        return ends_sentence(text, from, to - 3);
+    if (to >= from + 3 && memcmp(text + to - 3, "\xE2\x80\xA6", 3) == 0) /* … */
+        return true;
+    return to > from && strchr(".!?:", text[to - 1]) != NULL;
+}
+
+/* Whether the line at text[from, to) (indentation skipped) starts as a
+ * sentence does, with an ASCII capital or a digit: a wrapped line of prose
+ * goes on in lowercase. */
+static bool starts_sentence(const char *text, size_t from, size_t to)
+{
+    while (from < to && (text[from] == ' ' || text[from] == '\t'))
+        from++;
+    return from < to &&
+           ((text[from] >= 'A' && text[from] <= 'Z') || (text[from] >= '0' && text[from] <= '9'));
+}
+
+/* The prose text[from, to), paragraph by paragraph (blank lines between
+ * them): a short paragraph that ends no sentence is one fragment, and so is a
+ * short first line without an end ("Warning", "2.7.8 Automatic upgrades")
+ * before a line that starts a sentence; the rest is sentences. */
+static void add_prose(units *u, size_t rank, const char *text, size_t from, size_t to)
+{
+    size_t p = from;
+    while (p < to) {
+        /* the paragraph: up to a line holding white space only */
+        size_t end = p;
+        for (;;) {
+            const char *nl = memchr(text + end, '\n', to - end);
+            if (nl == NULL) {
+                end = to;
+                break;
+            }
+            size_t next = (size_t)(nl - text) + 1, q = next;
+            while (q < to && (text[q] == ' ' || text[q] == '\t' || text[q] == '\r'))
+                q++;
+            if (q >= to || text[q] == '\n') {
+                end = (size_t)(nl - text);
+                break;
+            }
+            end = next;
+        }
+        size_t a = p;
+        while (a < end && (unsigned char)text[a] <= ' ')
+            a++;
+        if (a < end) {
+            const char *nl = memchr(text + a, '\n', end - a);
+            size_t line_end = nl != NULL ? (size_t)(nl - text) : end;
+            if (end - a <= FRAGMENT_MAX && !ends_sentence(text, a, end)) {
+                units_add(u, rank, text, a, end, false, true);
+            } else if (nl != NULL && line_end - a <= LABEL_MAX && !ends_sentence(text, a, line_end) &&
+                       starts_sentence(text, line_end + 1, end)) {
+                units_add(u, rank, text, a, line_end, false, true);
+                add_sentences(u, rank, text, line_end + 1, end);
+            } else {
+                add_sentences(u, rank, text, a, end);
+            }
+        }
+        p = end < to ? end + 1 : to;
     }
 }
 
 /* Cut a passage into units from start on: without line breaks, sentences;
  * with them, runs of code lines as one unit each and the prose between them
- * as sentences. */
+ * paragraph by paragraph (add_prose). */
 static void cut_units(units *u, size_t rank, const char *text, size_t start, size_t len)
 {
     if (memchr(text + start, '\n', len - start) == NULL) {
@@ -104,19 +183,19 @@ static void cut_units(units *u, size_t rank, const char *text, size_t start, siz
         size_t end = nl != NULL ? (size_t)(nl - text) : len;
         bool code = answer_line_is_code(text + p, end - p);
         if (code && code_from == SIZE_MAX) {
-            add_sentences(u, rank, text, prose, p);
+            add_prose(u, rank, text, prose, p);
             code_from = p;
         } else if (!code && code_from != SIZE_MAX) {
-            units_add(u, rank, text, code_from, p, true);
+            units_add(u, rank, text, code_from, p, true, false);
             code_from = SIZE_MAX;
             prose = p;
         }
         p = nl != NULL ? end + 1 : len;
     }
     if (code_from != SIZE_MAX)
-        units_add(u, rank, text, code_from, len, true);
+        units_add(u, rank, text, code_from, len, true, false);
     else
-        add_sentences(u, rank, text, prose, len);
+        add_prose(u, rank, text, prose, len);
 }
 
 static int unit_by_score(const void *a, const void *b)
@@ -240,7 +319,8 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
                 /* a unit is quoted at most max_chars long: scoring reads no further */
                 const char *t = p->text + u.items[i].offset;
                 size_t n = utf8_cut(t, u.items[i].len, ANSWER_MAX_CHARS);
-                u.items[i].score = rank_weight * retrieve_coverage_of_text(ix, q, t, n);
+                u.items[i].score = rank_weight * retrieve_coverage_of_text(ix, q, t, n) *
+                                   (u.items[i].fragment ? FRAGMENT_WEIGHT : 1);
             }
             /* an example goes with the sentence that introduces or explains
                it: code shares few words with a question */
