@@ -90,6 +90,43 @@ static void learn_answer_sentences_with_citations(void **state)
     retrieve_index_free(ix);
 }
 
+/* A manual's page as PDF extraction gives it: a numbered heading left in the
+ * text, a "Warning" label over its paragraph, a table's cells one a
+ * paragraph. Fragments are not glued to the sentence after them, and a
+ * sentence that answers wins over cells holding the same words. */
+static const doc manual_page[] = {
+    {"ref", "Package management", 98,
+     "There is no need to set a pin priority for experimental packages.\n"
+     "2.7.8\nAutomatic upgrade of packages\n\n"
+     "Warning\nPinning packages by a novice user calls for major troubles.\n\n"
+     "apt upgrade\n\naptitude safe-upgrade\n\nupgrade installed packages\n\n"
+     "The apt upgrade command installs the newest versions of the installed packages."},
+    {"ref", "Networking", 120, "The network is set up by systemd-networkd. Each interface has a file."},
+};
+
+static void learn_answer_fragments(void **state)
+{
+    (void)state;
+    retrieve_index *ix = index_of(manual_page, 2);
+    answer a =
+        ask(ix, "What does apt upgrade do to installed packages?", (answer_limits){.max_sentences = 1});
+    assert_true(a.answerable);
+    assert_int_equal(a.n_quotes, 1);
+    assert_string_equal(a.quotes[0].text,
+                        "The apt upgrade command installs the newest versions of the installed packages.");
+    answer_cleanup(&a);
+
+    /* the label is not part of the sentence under it, nor the heading of
+       the sentence before it */
+    a = ask(ix, "Why is pinning packages trouble for a novice user?", (answer_limits){0});
+    assert_true(a.answerable);
+    assert_string_equal(a.quotes[0].text, "Pinning packages by a novice user calls for major troubles.");
+    for (size_t i = 0; i < a.n_quotes; i++)
+        assert_null(strstr(a.quotes[i].text, "2.7.8"));
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
+}
+
 static void learn_answer_limits(void **state)
 {
     (void)state;
@@ -243,6 +280,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learn_answer_sentences_with_citations),
+        cmocka_unit_test(learn_answer_fragments),
         cmocka_unit_test(learn_answer_limits),
         cmocka_unit_test(learn_answer_refusal),
         cmocka_unit_test(learn_answer_refuses_names_not_held),
