@@ -128,3 +128,32 @@ size_t sentence_len(const char *text, size_t len)
     }
     return len;
 }
+
+bool sentence_line_is_label(const char *line, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)line;
+    size_t a = 0, e = len;
+    while (a < e && is_space(s[a]))
+        a++;
+    while (e > a && is_space(s[e - 1]))
+        e--;
+    if (a == e || e - a > SENTENCE_LABEL_BYTES)
+        return false;
+    /* words of letters and digits, "2.7.8" too; quotes, underscores and the
+       like make an identifier, whose line introduces a definition instead */
+    if (!(s[a] >= 0x80 || (s[a] >= 'A' && s[a] <= 'Z') || (s[a] >= '0' && s[a] <= '9')))
+        return false;
+    size_t words = 0;
+    for (size_t i = a; i < e; i++) {
+        unsigned char c = s[i];
+        bool word_char = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '.';
+        if (!word_char && c != ' ')
+            return false;
+        words += c != ' ' && (i == a || s[i - 1] == ' ');
+    }
+    if (words > SENTENCE_LABEL_WORDS || s[e - 1] == '.')
+        return false;
+    /* an ellipsis ends a sentence too */
+    return !(e - a >= 3 && s[e - 3] == 0xe2 && s[e - 2] == 0x80 && s[e - 1] == 0xa6);
+}

@@ -124,9 +124,10 @@ static bool starts_sentence(const char *text, size_t from, size_t to)
 }
 
 /* The prose text[from, to), paragraph by paragraph (blank lines between
- * them): a short paragraph that ends no sentence is one fragment, and so is a
- * short first line without an end ("Warning", "2.7.8 Automatic upgrades")
- * before a line that starts a sentence; the rest is sentences. */
+ * them): a short paragraph that ends no sentence is one fragment, and so is
+ * every label line in it ("Warning", "Tip": core/sentence) and a short first
+ * line without an end ("2.7.8 Automatic upgrades") before a line that starts
+ * a sentence; the prose between them is sentences. */
 static void add_prose(units *u, size_t rank, const char *text, size_t from, size_t to)
 {
     size_t p = from;
@@ -151,18 +152,26 @@ static void add_prose(units *u, size_t rank, const char *text, size_t from, size
         size_t a = p;
         while (a < end && (unsigned char)text[a] <= ' ')
             a++;
-        if (a < end) {
-            const char *nl = memchr(text + a, '\n', end - a);
-            size_t line_end = nl != NULL ? (size_t)(nl - text) : end;
-            if (end - a <= FRAGMENT_MAX && !ends_sentence(text, a, end)) {
-                units_add(u, rank, text, a, end, false, true);
-            } else if (nl != NULL && line_end - a <= LABEL_MAX && !ends_sentence(text, a, line_end) &&
-                       starts_sentence(text, line_end + 1, end)) {
-                units_add(u, rank, text, a, line_end, false, true);
-                add_sentences(u, rank, text, line_end + 1, end);
-            } else {
-                add_sentences(u, rank, text, a, end);
+        if (a < end && end - a <= FRAGMENT_MAX && !ends_sentence(text, a, end)) {
+            units_add(u, rank, text, a, end, false, true);
+        } else if (a < end) {
+            /* its lines: labels apart, the prose between them as sentences */
+            size_t prose = a, line = a;
+            while (line < end) {
+                const char *nl = memchr(text + line, '\n', end - line);
+                size_t line_end = nl != NULL ? (size_t)(nl - text) : end;
+                bool label = nl != NULL && (sentence_line_is_label(text + line, line_end - line) ||
+                                            (line == a && line_end - line <= LABEL_MAX &&
+                                             !ends_sentence(text, line, line_end) &&
+                                             starts_sentence(text, line_end + 1, end)));
+                if (label) {
+                    add_sentences(u, rank, text, prose, line);
+                    units_add(u, rank, text, line, line_end, false, true);
+                    prose = line_end + 1;
+                }
+                line = nl != NULL ? line_end + 1 : end;
             }
+            add_sentences(u, rank, text, prose, end);
         }
         p = end < to ? end + 1 : to;
     }

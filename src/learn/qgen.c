@@ -1143,7 +1143,8 @@ static bool skip_line(const char *s, size_t n)
         d++;
     if (d > i && d < n && (s[d] == '.' || s[d] == ')') && (d + 1 == n || s[d + 1] == ' '))
         return true; /* "1. " "2) " */
-    return answer_line_is_code(s, n);
+    /* "Tip", "Warning", "2.7.8" over the sentence they introduce */
+    return answer_line_is_code(s, n) || sentence_line_is_label(s, n);
 }
 
 /* Whether passage text has at least MIN_WORDS words outside headings:

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "content/chunk.h"
+#include "core/sentence.h"
 #include "content/deadline.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -277,6 +278,34 @@ static char *make_sentences(int n, unsigned seed)
         assert_int_equal(buf_append_str(&b, "."), 0);
     }
     return buf_steal(&b);
+}
+
+/* Label lines over the sentence they introduce, told from prose and from
+ * identifiers that introduce a definition. */
+static void content_chunk_label_lines(void **state)
+{
+    (void)state;
+    static const char *const labels[] = {"Tip",  "Warning", "  Note ",  "2.7.8",
+                                         "NAME", "Table 3", "Übersicht"};
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+        if (!sentence_line_is_label(labels[i], strlen(labels[i])))
+            fail_msg("\"%s\" is a label", labels[i]);
+    static const char *const not_labels[] = {
+        "",
+        "   ",
+        "Use it.",
+        "See also:",
+        "'FILE_RULES'",
+        "--verbose",
+        "a b",
+        "x_y",
+        "Three words here",
+        "Wait…",
+        "A very long heading word beyond",
+    };
+    for (size_t i = 0; i < sizeof not_labels / sizeof *not_labels; i++)
+        if (sentence_line_is_label(not_labels[i], strlen(not_labels[i])))
+            fail_msg("\"%s\" is no label", not_labels[i]);
 }
 
 static void content_chunk_sizes_near_target(void **state)
@@ -794,6 +823,7 @@ int main(void)
         cmocka_unit_test(content_chunk_sentence_stops),
         cmocka_unit_test(content_chunk_sentence_abbreviations),
         cmocka_unit_test(content_chunk_sentence_decimals_initials_ellipsis),
+        cmocka_unit_test(content_chunk_label_lines),
         cmocka_unit_test(content_chunk_sizes_near_target),
         cmocka_unit_test(content_chunk_overlong_sentence_is_cut),
         cmocka_unit_test(content_chunk_pages),

@@ -795,6 +795,31 @@ static void learn_qgen_stems_are_whole_sentences(void **state)
     }
 }
 
+static void no_label_in_stem(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    (*(size_t *)ctx)++;
+    if (strstr(q->stem, "Tip") != NULL || strstr(q->stem, "Warning") != NULL)
+        fail_msg("a label in the stem: %s", q->stem);
+}
+
+/* "Tip" and "Warning" on lines of their own (as PDF extraction leaves them)
+ * are no part of the sentence under them. */
+static void learn_qgen_label_lines_left_out(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "Tip\nThe database rules read the data of every file type in the system.\n"
+        "Warning\nA rule of the database matches the data of a file with its type.",
+    };
+    const char *terms[] = {"database", "type", "file", "rule", "data", "system"};
+    retrieve_index *ix = index_of(texts, NULL, 1);
+    size_t asked = 0;
+    assert_true(each_question(ix, terms, 6, 8, no_label_in_stem, &asked) >= 1);
+    assert_true(asked >= 1);
+    retrieve_index_free(ix);
+}
+
 static void blanks_stand_apart(const retrieve_index *ix, const qgen_question *q, void *ctx)
 {
     (void)ix;
@@ -1333,6 +1358,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_false_statements_swap_a_term),
         cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
         cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
+        cmocka_unit_test(learn_qgen_label_lines_left_out),
         cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
         cmocka_unit_test(learn_qgen_key_not_left_in_the_stem),
         cmocka_unit_test(learn_qgen_distractors_written_in_material),
