@@ -750,6 +750,35 @@ static bool boilerplate_sentence(const char *s, size_t n)
     return has_email(s, n);
 }
 
+/* Whether a sentence speaks of the document itself rather than its subject:
+ * "this document", "this book", "In this chapter", "Please file bug reports
+ * ... on this document", "This Debian Reference (version 2.100) is intended
+ * to provide ...". A student is not examined on the document's own purpose. */
+static bool about_the_document(const char *s, size_t n)
+{
+    static const char *const marks[] = {"this document",
+                                        "this book",
+                                        "this guide",
+                                        "this manual",
+                                        "this tutorial",
+                                        "this handbook",
+                                        "this chapter",
+                                        "this section",
+                                        "this appendix",
+                                        "this article",
+                                        "this paper",
+                                        "this course",
+                                        "this edition",
+                                        "the present document",
+                                        "you are reading",
+                                        "is intended to provide",
+                                        NULL};
+    for (const char *const *m = marks; *m; m++)
+        if (contains_ci(s, n, *m))
+            return true;
+    return false;
+}
+
 /* Whether a section's title says it is a licence appendix or a title
  * page's author line: it holds an e-mail address, "copying" or
  * "copyright", or "license"/"licence" with a licence's name or "this"
@@ -1009,6 +1038,8 @@ static void scan_sentence(gen *g, size_t p, const char *text, size_t from, size_
 {
     if (!prose_shape(text + from, to - from) || !whole_sentence(text + from, to - from) ||
         boilerplate_sentence(text + from, to - from))
+        return;
+    if (about_the_document(text + from, to - from))
         return;
     tok toks[MAX_WORDS + 2];
     size_t n = read_words(&g->lx, text, from, to, toks, &g->seen);
