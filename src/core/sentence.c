@@ -129,6 +129,20 @@ size_t sentence_len(const char *text, size_t len)
     return len;
 }
 
+/* Whether s[a, e) is a caption: "Table 5.1: ...", "Figure 3 ...". */
+static bool is_caption(const unsigned char *s, size_t a, size_t e)
+{
+    static const char *const names[] = {"Table ", "Figure ", "Fig. ", "Listing ", "Example "};
+    if (e - a > SENTENCE_CAPTION_BYTES)
+        return false;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        size_t n = strlen(names[i]);
+        if (e - a > n && memcmp(s + a, names[i], n) == 0 && s[a + n] >= '0' && s[a + n] <= '9')
+            return true;
+    }
+    return false;
+}
+
 bool sentence_line_is_label(const char *line, size_t len)
 {
     const unsigned char *s = (const unsigned char *)line;
@@ -137,6 +151,8 @@ bool sentence_line_is_label(const char *line, size_t len)
         a++;
     while (e > a && is_space(s[e - 1]))
         e--;
+    if (a < e && is_caption(s, a, e))
+        return true;
     if (a == e || e - a > SENTENCE_LABEL_BYTES)
         return false;
     /* words of letters and digits, "2.7.8" too; quotes, underscores and the

@@ -21,13 +21,16 @@ size_t sentence_len(const char *text, size_t len);
 
 #define SENTENCE_LABEL_WORDS 2  /* most words of a label line */
 #define SENTENCE_LABEL_BYTES 24 /* longest label line, white space trimmed */
+#define SENTENCE_CAPTION_BYTES 160 /* longest caption line */
 
 /* Whether line[0..len) (no line break) is a label rather than prose: at most
  * SENTENCE_LABEL_WORDS words in at most SENTENCE_LABEL_BYTES (white space
  * trimmed) of letters, digits and dots inside, starting with a capital, a
  * digit or a non-ASCII letter, and not ending with a period or an ellipsis.
  * An identifier ('FILE_RULES', --verbose) is no label: its line introduces a
- * definition, which is not a sentence of its own.
+ * definition, which is not a sentence of its own. A caption is a label too:
+ * "Table 5.1: List of network configuration tools", "Figure 3 ...", up to
+ * SENTENCE_CAPTION_BYTES.
  * "Tip", "Warning", "2.7.8", a table cell: extracted text keeps them on lines
  * of their own, above the sentence they belong to, and prose wrapped to a
  * width never leaves a line that short but at a sentence's end. */

@@ -1477,12 +1477,15 @@ static bool noun_use(const qterm *q)
 }
 
 /* Whether a one-word term is a word of framing rather than of the subject
- * ("example", "first", "following"): never asked, never offered. */
+ * ("example", "first", "following") or of the document's own apparatus
+ * ("see Section 9.1.4", "Table 5.1"): never asked, never offered. */
 static bool vague(gen *g, const qterm *q)
 {
     static const char *const words[] = {
-        "first", "second", "third", "last", "next", "other", "example", "instance", "following", "way",
-        "case",  "thing",  "lot",   "kind", "sort", "part",  "use",     "number",   NULL};
+        "first",     "second", "third",   "last",    "next",    "other",  "example",   "instance",
+        "following", "way",    "case",    "thing",   "lot",     "kind",   "sort",      "part",
+        "use",       "number", "section", "chapter", "table",   "figure", "page",      "appendix",
+        "note",      "tip",    "warning", "caution", "listing", "item",   "paragraph", NULL};
     if (q->n_words != 1)
         return false;
     for (const char *const *w = words; *w; w++)

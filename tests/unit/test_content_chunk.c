@@ -285,8 +285,15 @@ static char *make_sentences(int n, unsigned seed)
 static void content_chunk_label_lines(void **state)
 {
     (void)state;
-    static const char *const labels[] = {"Tip",  "Warning", "  Note ",  "2.7.8",
-                                         "NAME", "Table 3", "Übersicht"};
+    static const char *const labels[] = {"Tip",
+                                         "Warning",
+                                         "  Note ",
+                                         "2.7.8",
+                                         "NAME",
+                                         "Table 3",
+                                         "Übersicht",
+                                         "Table 5.1: List of network configuration tools",
+                                         "Figure 2 The cell"};
     for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
         if (!sentence_line_is_label(labels[i], strlen(labels[i])))
             fail_msg("\"%s\" is a label", labels[i]);

@@ -828,6 +828,37 @@ static void learn_qgen_label_lines_left_out(void **state)
     retrieve_index_free(ix);
 }
 
+static void key_not_apparatus(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    (void)ix;
+    (*(size_t *)ctx)++;
+    if (strcasecmp(q->answer, "section") == 0 || strcasecmp(q->answer, "table") == 0)
+        fail_msg("the document's apparatus asked: %s (%s)", q->stem, q->answer);
+    for (size_t i = 0; i < q->n_options; i++)
+        if (strcasecmp(q->options[i], "section") == 0 || strcasecmp(q->options[i], "table") == 0)
+            fail_msg("the document's apparatus offered: %s", q->stem);
+}
+
+/* "See Section 9.1.4", "Table 5.1": words of the document, not of its
+ * subject, are never a key or an option, however often they occur. */
+static void learn_qgen_apparatus_words_never_asked(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The database holds the type of every file, see Section 2.1 and Table 3. "
+        "A rule of the database matches the data of a file, see Section 4.2 and Table 5. "
+        "The section of the database that holds the rules is read first, see Section 3.",
+        "The kernel reads the table of every device into the memory of the system. "
+        "A device table lists the drivers of the kernel, see Section 7 and Table 2.",
+    };
+    const char *terms[] = {"section", "table", "database", "file", "rule", "kernel", "device", "memory"};
+    retrieve_index *ix = index_of(texts, NULL, 2);
+    size_t asked = 0;
+    each_question(ix, terms, 8, 8, key_not_apparatus, &asked);
+    assert_true(asked >= 1);
+    retrieve_index_free(ix);
+}
+
 static void blanks_stand_apart(const retrieve_index *ix, const qgen_question *q, void *ctx)
 {
     (void)ix;
@@ -1367,6 +1398,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
         cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
         cmocka_unit_test(learn_qgen_label_lines_left_out),
+        cmocka_unit_test(learn_qgen_apparatus_words_never_asked),
         cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
         cmocka_unit_test(learn_qgen_key_not_left_in_the_stem),
         cmocka_unit_test(learn_qgen_distractors_written_in_material),
