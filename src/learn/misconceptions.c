@@ -410,19 +410,23 @@ static void rule_other_key(att *const *all, size_t n_all, att *const *w, size_t 
         }
         if (hit == NULL)
             continue;
-        const char *about = hit->term != NULL ? hit->term : hit->topic;
+        /* where the other question is: its topic when it is another one
+           (its key term is the very answer written, no news to the student) */
+        const char *elsewhere = hit->topic != NULL && strcmp(hit->topic, a->topic) != 0 ? hit->topic : NULL;
         char *x = quote(given_shown(a)), *y = quote(a->expected_text), *t = quote(a->topic);
         char *description;
-        if (about != NULL) {
-            char *q = quote(about);
+        if (elsewhere != NULL) {
+            char *q = quote(elsewhere);
             description =
                 em_asprintf("You wrote '%s' where the answer was '%s'; '%s' is the answer to another "
-                            "question, on '%s'.",
+                            "question, in '%s'.",
                             x, y, x, q);
             free(q);
         } else {
-            description = em_asprintf(
-                "You wrote '%s' where the answer was '%s'; '%s' is the answer to another question.", x, y, x);
+            description =
+                em_asprintf("You wrote '%s' where the answer was '%s'; '%s' is the answer to another "
+                            "question on this topic.",
+                            x, y, x);
         }
         char *advice = em_asprintf(
             "Look up '%s' and '%s' in '%s' and note what each one means: they are not the same.", x, y, t);

@@ -282,8 +282,18 @@ static void test_other_questions_key(void **state)
     assert_int_equal(l.items[0].kind, MC_OTHER_QUESTIONS_KEY);
     assert_string_equal(l.items[0].description,
                         "You wrote 'Golgi apparatus' where the answer was 'endoplasmic reticulum'; 'Golgi "
-                        "apparatus' is the answer to another question, on 'Golgi apparatus'.");
+                        "apparatus' is the answer to another question on this topic.");
     assert_string_equal(l.items[0].key, "other_questions_key|golgi apparatus|endoplasm reticulum|Organelles");
+    mc_list_cleanup(&l);
+
+    /* the key of a question in another topic: that topic is named */
+    mc_key elsewhere[] = {{"q9", "Cell division", "spindle", "the spindle", NULL}};
+    mc_attempt e[] = {W("q5", "Organelles", false, "spindle", "centrosome", 1000)};
+    l = detect(e, N(e), elsewhere, N(elsewhere));
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].description,
+                        "You wrote 'spindle' where the answer was 'centrosome'; 'spindle' "
+                        "is the answer to another question, in 'Cell division'.");
     mc_list_cleanup(&l);
 
     /* From the normalised form when there is no text: "ribosom" matches "ribosomes". */
