@@ -281,6 +281,40 @@ static bool about_unheld_names(const retrieve_index *ix, const retrieve_query *q
     return n_asked > 0 && (double)n_unheld >= UNHELD_NAMES_SHARE * n_asked;
 }
 
+/* Whether the passages quoted hold at least half of the names the question
+ * asks about (retrieve_term.named, each with its synonyms): held somewhere
+ * in the materials is not enough when the passages that answer never say
+ * them ("the capital of France" answered from a page on capital letters). */
+static bool quotes_hold_names(const retrieve_index *ix, const retrieve_query *q, const retrieve_hit *hits,
+                              const units *u)
+{
+    int named = 0, held = 0;
+    bool seen[RETRIEVE_QUERY_TERMS_MAX] = {false};
+    for (size_t i = 0; i < q->n; i++) {
+        int g = q->terms[i].group;
+        if (!q->terms[i].named || g < 0 || g >= RETRIEVE_QUERY_TERMS_MAX || seen[g])
+            continue;
+        seen[g] = true;
+        named++;
+        /* the name's group alone, as a query of its own */
+        retrieve_query one = {.n = 0, .n_groups = q->n_groups};
+        for (size_t j = 0; j < q->n; j++)
+            if (q->terms[j].group == g)
+                one.terms[one.n++] = q->terms[j];
+        bool found = false;
+        for (size_t k = 0; k < u->n && !found; k++) {
+            if (!u->items[k].chosen)
+                continue;
+            const retrieve_passage *p = retrieve_index_passage(ix, hits[u->items[k].rank].passage);
+            found = retrieve_coverage_of_text(ix, &one, p->text, p->len) > 0 ||
+                    (p->section != NULL &&
+                     retrieve_coverage_of_text(ix, &one, p->section, strlen(p->section)) > 0);
+        }
+        held += found;
+    }
+    return 2 * held >= named;
+}
+
 int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limits limits, answer *out,
                  em_error *err)
 {
@@ -358,6 +392,9 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
             used += x->len;
             taken++;
         }
+        if (min_coverage >= 0 && !quotes_hold_names(ix, q, hits, &u))
+            for (size_t i = 0; i < u.n; i++)
+                u.items[i].chosen = false;
     }
     if (u.n > 0) {
         if (u.n > 1)

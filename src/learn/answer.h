@@ -18,7 +18,9 @@
  * small handout and on a textbook. A question mostly about names the
  * materials never use (words asked with a capital letter past its first
  * word, see retrieve_term.named) is refused however well its other words
- * match. Pure: no I/O. */
+ * match, and so is one whose answering passages hold fewer than half of the
+ * names it asks about (held elsewhere in the materials is not enough).
+ * Pure: no I/O. */
 #ifndef EM_LEARN_ANSWER_H
 #define EM_LEARN_ANSWER_H
 

@@ -214,6 +214,25 @@ static void learn_answer_refuses_names_not_held(void **state)
     assert_true(a.answerable);
     answer_cleanup(&a);
     retrieve_index_free(ix);
+
+    /* a name held in the materials, but not by the passages that answer the
+       rest of the question: no answer */
+    const doc held_elsewhere[] = {
+        {"man", "Letters", 4,
+         "Letters Start each sentence with a capital letter. A capital letter also starts every name. "
+         "Write the capital of a word in the margin."},
+        {"man", "Mirrors", 9,
+         "Mirrors copy the archive every day. The mirrors of the archive list their countries, such as "
+         "Mongolia, in a file of mirrors."},
+        {"man", "Archive", 12, "The archive holds every package. Mirrors copy the archive."},
+    };
+    ix = index_of(held_elsewhere, 3);
+    a = ask(ix, "What is the capital of Mongolia?", (answer_limits){0});
+    for (size_t i = 0; a.answerable && i < a.n_quotes; i++)
+        if (strstr(a.quotes[i].text, "Mongolia") == NULL && strcmp(a.quotes[i].section, "Mirrors") != 0)
+            fail_msg("answered without the name: %s", a.quotes[i].text);
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
 }
 
 static void learn_answer_code_lines(void **state)
