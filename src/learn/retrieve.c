@@ -472,6 +472,7 @@ static int query_add(retrieve_query *q, const char *stem, const char *word, doub
     t->weight = weight;
     t->origin = origin;
     t->group = group;
+    t->group2 = -1;
     t->pos = pos;
     return (int)q->n++;
 }
@@ -583,6 +584,52 @@ static void add_synonyms(retrieve_query *q)
     }
 }
 
+/* Each two asked content words one after the other ("file system") also as
+ * one word ("filesystem"), which covers the groups of both. Only words of
+ * letters, each at least JOINED_MIN letters long. */
+#define JOINED_MIN 3
+static int add_joined(retrieve_query *q, words_stemmer *st, em_error *err)
+{
+    size_t n = q->n;
+    for (size_t i = 0; i < n; i++) {
+        const retrieve_term *a = &q->terms[i];
+        if (a->origin != RETRIEVE_ASKED || a->group < 0)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            const retrieve_term *b = &q->terms[j];
+            if (b->origin != RETRIEVE_ASKED || b->pos != a->pos + 1 || b->group == a->group)
+                continue;
+            size_t la = strlen(a->word), lb = strlen(b->word);
+            if (la < JOINED_MIN || lb < JOINED_MIN || la + lb > WORDS_MAX)
+                continue;
+            bool letters = true;
+            for (size_t k = 0; k < la; k++)
+                letters = letters && ((a->word[k] >= 'a' && a->word[k] <= 'z'));
+            for (size_t k = 0; k < lb; k++)
+                letters = letters && ((b->word[k] >= 'a' && b->word[k] <= 'z'));
+            if (!letters)
+                continue;
+            char word[WORDS_MAX + 1], stem[WORDS_STEM_MAX + 1];
+            memcpy(word, a->word, la);
+            memcpy(word + la, b->word, lb);
+            word[la + lb] = '\0';
+            size_t sl;
+            int rc = words_stem(st, word, la + lb, stem, &sl);
+            if (rc != EM_OK)
+                return em_error_set(err, rc, "stemming failed");
+            bool known = false;
+            for (size_t k = 0; k < q->n && !known; k++)
+                known = strcmp(q->terms[k].stem, stem) == 0;
+            if (known)
+                continue;
+            int at = query_add(q, stem, word, a->weight, RETRIEVE_JOINED, a->group, a->pos);
+            if (at >= 0)
+                q->terms[at].group2 = b->group;
+        }
+    }
+    return EM_OK;
+}
+
 int retrieve_query_build(const char *question, size_t len, const char *const *history, size_t n_history,
                          retrieve_query *out, em_error *err)
 {
@@ -609,6 +656,8 @@ int retrieve_query_build(const char *question, size_t len, const char *const *hi
                            &whole, err);
     if (rc == EM_OK)
         add_synonyms(out);
+    if (rc == EM_OK)
+        rc = add_joined(out, st, err);
     /* a short question leans on the one before unless it asks something
        whole of its own: "In plants?" does, "What is a runlevel?" does not */
     bool short_fragment = content == 0 || (content <= FOLLOW_UP_WORDS && !whole);
@@ -654,7 +703,7 @@ static double query_weigh(const retrieve_index *ix, const retrieve_query *q, qte
         long id = vocab_find(ix, t->stem);
         double idf = idf_of_df(ix, id < 0 ? 0.0 : (double)ix->df[id]);
         qt[i] = (qterm){id, idf, t->weight * idf, t->group, t->pos, 0};
-        if (t->group >= 0 && t->weight > gmax[t->group])
+        if (t->group >= 0 && t->origin != RETRIEVE_JOINED && t->weight > gmax[t->group])
             gmax[t->group] = t->weight;
     }
     for (int g = 0; g < q->n_groups; g++)
@@ -663,6 +712,10 @@ static double query_weigh(const retrieve_index *ix, const retrieve_query *q, qte
         int g = qt[i].group;
         if (g < 0)
             continue;
+        if (q->terms[i].origin == RETRIEVE_JOINED) {
+            qt[i].share = 1.0; /* both words, written as one */
+            continue;
+        }
         qt[i].share = q->terms[i].weight / gmax[g];
         if (qt[i].share >= 1.0) /* the group's own word: its idf sets the group's weight */
             gw[g] = gmax[g] * qt[i].idf;
@@ -799,9 +852,11 @@ static void candidate_detail(const retrieve_index *ix, const retrieve_query *q, 
     double covered = 0;
     double best[RETRIEVE_QUERY_TERMS_MAX] = {0};
     for (size_t i = 0; i < q->n; i++) {
-        int g = qt[i].group;
+        int g = qt[i].group, g2 = q->terms[i].group2;
         if (g >= 0 && present[i] && cover_share(q, qt, i) > best[g])
             best[g] = cover_share(q, qt, i);
+        if (g2 >= 0 && present[i] && cover_share(q, qt, i) > best[g2])
+            best[g2] = cover_share(q, qt, i);
     }
     for (int g = 0; g < q->n_groups; g++)
         covered += gw[g] * best[g];
@@ -968,9 +1023,14 @@ double retrieve_coverage_of_text(const retrieve_index *ix, const retrieve_query 
         if (words_stem(st, w.text, w.len, stem, &sl) != EM_OK)
             break;
         for (size_t i = 0; i < q->n; i++) {
-            int g = q->terms[i].group;
-            if (g >= 0 && cover_share(q, qt, i) > best[g] && strcmp(q->terms[i].stem, stem) == 0)
-                best[g] = cover_share(q, qt, i);
+            int g = q->terms[i].group, g2 = q->terms[i].group2;
+            if (g < 0 || strcmp(q->terms[i].stem, stem) != 0)
+                continue;
+            double share = cover_share(q, qt, i);
+            if (share > best[g])
+                best[g] = share;
+            if (g2 >= 0 && share > best[g2])
+                best[g2] = share;
         }
     }
     words_stemmer_free(st);

@@ -90,7 +90,8 @@ typedef enum retrieve_origin {
     RETRIEVE_ASKED,   /* a content word of the question */
     RETRIEVE_FRAME,   /* a word that frames a question ("explain", "difference") */
     RETRIEVE_SYNONYM, /* another word of an asked word's synonym group */
-    RETRIEVE_CARRIED  /* a content word of an earlier question (follow-ups) */
+    RETRIEVE_CARRIED, /* a content word of an earlier question (follow-ups) */
+    RETRIEVE_JOINED   /* two asked words written as one ("file system": filesystem) */
 } retrieve_origin;
 
 typedef struct retrieve_term {
@@ -100,6 +101,7 @@ typedef struct retrieve_term {
     retrieve_origin origin;
     int group; /* an asked or carried word and its synonyms share a group;
                   coverage counts each group once; -1 for frame words */
+    int group2; /* a joined term covers its second word's group too; else -1 */
     int pos;   /* position of the word in its question, for phrase order */
     bool named; /* asked with a capital letter past the question's first word
                    ("the capital of Mongolia"): a name, which answer.h
@@ -119,7 +121,9 @@ typedef struct retrieve_query {
  * RETRIEVE_HISTORY_MAX are read).
  *
  * The question's content words weigh 1, its frame words 0.3 (and count for
- * nothing in coverage), synonyms of a content word 0.5. A question reads as
+ * nothing in coverage), synonyms of a content word 0.5. Two content words
+ * asked one after the other are also looked for written as one word ("file
+ * system": "filesystem", "data base": "database"), which covers both. A question reads as
  * a follow-up when it has no content word, at most two and does not open as
  * a question of its own ("In plants?", "Give an example"; but not "What is a
  * runlevel?", which opens with a question word, an auxiliary or "explain",

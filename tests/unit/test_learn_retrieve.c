@@ -126,6 +126,40 @@ static void learn_retrieve_query_question_words(void **state)
     assert_false(q.follow_up);
 }
 
+/* Two asked words one after the other are looked for written as one too,
+ * covering both: "file system" finds the passage on filesystems. */
+static void learn_retrieve_query_joined_words(void **state)
+{
+    (void)state;
+    retrieve_query q = query_of("How do I check a file system?", NULL, 0);
+    const retrieve_term *j = term_of(&q, "filesystem");
+    assert_non_null(j);
+    assert_int_equal(j->origin, RETRIEVE_JOINED);
+    assert_int_equal(j->group, term_of(&q, "file")->group);
+    assert_int_equal(j->group2, term_of(&q, "system")->group);
+    assert_int_equal(term_of(&q, "file")->group2, -1);
+    /* short words and words not side by side are not joined */
+    q = query_of("Is a set up of the system a file?", NULL, 0);
+    assert_null(term_of(&q, "setup"));
+    assert_null(term_of(&q, "systemfil"));
+
+    const doc docs[] = {
+        {"Files", "Every file has an owner. A file is read by its owner and the group of the owner."},
+        {"Checks", "Check a filesystem with fsck before you mount it."},
+        {"Systems", "The system starts many services at boot."},
+    };
+    retrieve_index *ix = index_of(docs, 3);
+    q = query_of("How do I check a file system?", NULL, 0);
+    retrieve_hit hits[3];
+    size_t n = 0;
+    em_error err = {0};
+    assert_int_equal(retrieve_search(ix, &q, 3, hits, &n, &err), EM_OK);
+    assert_true(n >= 1);
+    assert_int_equal(hits[0].passage, 1);
+    assert_true(hits[0].coverage > 0.99);
+    retrieve_index_free(ix);
+}
+
 static void learn_retrieve_query_follow_up(void **state)
 {
     (void)state;
@@ -369,6 +403,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learn_retrieve_words_offsets),
         cmocka_unit_test(learn_retrieve_query_question_words),
+        cmocka_unit_test(learn_retrieve_query_joined_words),
         cmocka_unit_test(learn_retrieve_query_follow_up),
         cmocka_unit_test(learn_retrieve_query_limits),
         cmocka_unit_test(learn_retrieve_bm25_order),
