@@ -13,6 +13,8 @@ export function scaleStep(value) {
   return Math.min(4, Math.floor(clamp01(value) * 5));
 }
 
+const LABEL_CHARS = 18;
+
 /**
  * Horizontal bars: items [{label, value (0..1), note?}], opts {title, format(v)}.
  * Returns a <figure> with the SVG and a caption.
@@ -22,7 +24,10 @@ export function bars(items, opts = {}) {
   // Sized near a phone's width, so the text stays legible there; wider screens
   // scale it up a little (styles.css caps the width).
   const rowH = 24;
-  const labelW = 124;
+  // Room for LABEL_CHARS characters of DejaVu Sans at 12px (about 7.5px each
+  // for lowercase, wider for capitals): a longer label is cut with "…" and
+  // told whole in its <title>, never clipped at the left edge.
+  const labelW = 152;
   const barW = 160;
   const width = labelW + barW + 48;
   const height = Math.max(rowH, items.length * rowH);
@@ -34,7 +39,7 @@ export function bars(items, opts = {}) {
   items.forEach((it, i) => {
     const y = i * rowH;
     const v = clamp01(it.value);
-    const label = it.label.length > 19 ? `${it.label.slice(0, 18)}…` : it.label;
+    const label = it.label.length > LABEL_CHARS ? `${it.label.slice(0, LABEL_CHARS - 1)}…` : it.label;
     svg.append(
       s('text', { x: labelW - 8, y: y + rowH / 2 + 4, class: 'chart-label', 'text-anchor': 'end' }, label, s('title', null, it.label)),
       s('rect', { x: labelW, y: y + 6, width: barW, height: rowH - 12, rx: 3, class: 'chart-track' }),
