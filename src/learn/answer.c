@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -364,6 +365,11 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
                 size_t n = utf8_cut(t, u.items[i].len, ANSWER_MAX_CHARS);
                 u.items[i].score = rank_weight * retrieve_coverage_of_text(ix, q, t, n) *
                                    (u.items[i].fragment ? FRAGMENT_WEIGHT : 1);
+                /* the section's own title, wherever the text repeats it
+                   ("Chapter 5" / "Network setup"), says nothing new */
+                if (u.items[i].fragment && tl > 0 && u.items[i].len == tl &&
+                    strncasecmp(t, p->section, tl) == 0)
+                    u.items[i].score = 0;
             }
             /* an example goes with the sentence that introduces or explains
                it: code shares few words with a question */
