@@ -1675,6 +1675,18 @@ static int section_depth(const char *p, const char *end)
     return q < end && *q != ' ' && !text_is_digit(*q) ? depth : 0;
 }
 
+/* The depth of a section number that is a whole line ("1.1.3" 3, "A.1" 2,
+ * "Chapter 4" 1), which bare_number_beside has checked. */
+static int section_depth_bare(const char *p, const char *end)
+{
+    if (text_starts_with_ci(p, end, "chapter ") || text_starts_with_ci(p, end, "appendix "))
+        return 1;
+    int depth = 0;
+    if (p + 1 < end && text_is_alpha(*p) && p[1] == '.')
+        return text_section_number(p + 2, end, 3, &depth) != NULL ? depth + 1 : 1;
+    return text_section_number(p, end, 3, &depth) != NULL ? depth : 1;
+}
+
 static size_t count_words(const char *p, const char *end)
 {
     size_t n = 0;
@@ -1700,6 +1712,35 @@ static bool heading_words(const char *p, size_t len)
         return false;
     return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end) &&
            !codeline_is_code(p, len) && !codeline_is_label(p, len) && !apparatus_is_toc_entry(p, len);
+}
+
+/* Whether line i is a bare section number ("1.1.3", "A.1", "Chapter 4")
+ * with the next line of its block beside it on the same baseline: DocBook's
+ * and LaTeX's numbered headings set a wide gap after the number, and MuPDF
+ * makes the number and the title two lines. Such a number passes the
+ * heading rules as part of its title ("1.1.3 The root account"). */
+static bool bare_number_beside(const page_result *pr, size_t i)
+{
+    const pline *l = &pr->lines[i];
+    if (i + 1 >= pr->n_lines || pr->lines[i + 1].block != l->block)
+        return false;
+    const pline *n = &pr->lines[i + 1];
+    float h = l->y1 - l->y0;
+    if (n->x0 < l->x1 || fabsf(n->y1 - l->y1) > h * 0.2f)
+        return false;
+    const char *t = line_text(pr, l), *end = t + l->len;
+    if (text_starts_with_ci(t, end, "chapter ") || text_starts_with_ci(t, end, "appendix ")) {
+        const char *q = text_skip_blanks(t + (*t == 'c' || *t == 'C' ? 8 : 9), end);
+        while (q < end && (text_is_digit(*q) || text_is_alpha(*q)))
+            q++;
+        return q == end;
+    }
+    const char *q = t;
+    if (q + 1 < end && text_is_alpha(*q) && q[1] == '.') /* an appendix's "A.1" */
+        q += 2;
+    int depth = 0;
+    q = text_section_number(q, end, 3, &depth);
+    return q == end;
 }
 
 /* A heading found by the layout pass: a run of 1..3 lines of one block. */
@@ -1736,12 +1777,14 @@ static int find_headings(page_result *pr, int page, float body, heading_list *hl
         bool whole_block = (i == 0 || pr->lines[i - 1].block != l->block) &&
                            (k == pr->n_lines || pr->lines[k].block != l->block);
         bool ok = !l->furniture && run <= HEADING_MAX_LINES && l->size >= body * 0.95f;
+        bool number_first = run > 1 && bare_number_beside(pr, i);
         for (size_t m = i; ok && m < k; m++)
-            ok = !pr->lines[m].mono && heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len);
+            ok = !pr->lines[m].mono &&
+                 ((m == i && number_first) || heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len));
         int depth = 0;
         if (ok) {
             const char *t = line_text(pr, l);
-            depth = section_depth(t, t + l->len);
+            depth = number_first ? section_depth_bare(t, t + l->len) : section_depth(t, t + l->len);
             bool large = l->size >= body * HEADING_SIZE_RATIO;
             bool bold_alone = l->bold && whole_block;
             bool numbered = depth > 0 && (l->bold || l->size >= body * 1.05f);
