@@ -66,6 +66,8 @@ typedef struct reader {
     /* plain text */
     int body_indent;    /* the indentation most lines of the text have */
     int pending_level;  /* a heading waiting for the next line, or 0 */
+    bool pending_margin; /* ... unnumbered, set left of an indented body */
+    bool pending_gap;    /* ... and a blank line followed it */
     size_t pending_off; /* ... its title in out */
     size_t pending_len;
 } reader;
@@ -402,6 +404,36 @@ static bool ends_list_item(const char *item, size_t item_len, const char *p, con
     return continues_sentence(p, end) || col == title_column(item, item + item_len);
 }
 
+#define MARGIN_HEADING_MAX_WORDS 8
+#define MARGIN_HEADING_MAX_INDENT 3
+/* An unnumbered heading of a text whose body is indented, as a manual page
+ * sets its sections ("SHELL GRAMMAR" at the margin, "   Simple Commands"
+ * three columns in, the text at seven, the terms of its lists at seven and
+ * their text at fourteen): a line left of the body and at most
+ * MARGIN_HEADING_MAX_INDENT columns in, of at most
+ * MARGIN_HEADING_MAX_WORDS words, starting with a capital and not ending in
+ * punctuation, with no run of spaces inside (a page header "BASH(1)
+ * General Commands Manual  BASH(1)", a row of a table). Returns its level,
+ * 1 at the margin and 2 indented, or 0. The line after it decides (see
+ * plain_line): its text must follow, after one blank line at most,
+ * further in, and not as a
+ * numbered list (a contents without leaders: "Preface" / "    1. Disclaimer"). */
+static int margin_heading(const char *p, const char *end, int body)
+{
+    int indent = line_indent(p, end);
+    if (indent >= body || indent > MARGIN_HEADING_MAX_INDENT)
+        return 0;
+    p = text_skip_blanks(p, end);
+    end = trim_end(p, end);
+    if (p == end || !(*p >= 'A' && *p <= 'Z') || strchr(".,;:?!", end[-1]) != NULL || !has_word(p, end) ||
+        count_words(p, end) > MARGIN_HEADING_MAX_WORDS || apparatus_is_toc_entry(p, (size_t)(end - p)))
+        return 0;
+    for (const char *q = p; q + 1 < end; q++)
+        if (text_is_blank(q[0]) && text_is_blank(q[1]))
+            return 0;
+    return indent == 0 ? 1 : 2;
+}
+
 /* ---- reading ---- */
 
 /* Write a line to the page's text; returns where it starts. The appends
@@ -500,7 +532,20 @@ static int plain_line(reader *rd, const char *p, const char *end)
     rd->out.data[rd->out.len] = '\0';
     const char *s = rd->out.data + off, *se = s + n;
     bool blank = text_skip_blanks(s, se) == se;
-    if (rd->pending_level > 0) {
+    if (rd->pending_level > 0 && rd->pending_margin && blank && !rd->pending_gap) {
+        rd->pending_gap = true; /* one blank line may stand between */
+        set_prev(rd, off, blank, false, false);
+        return rc;
+    }
+    if (rd->pending_level > 0 && rd->pending_margin) {
+        /* a margin heading heads the text that follows it, further in */
+        if (blank || starts_numbered(s, se) ||
+            line_indent(s, se) <=
+                line_indent(rd->out.data + rd->pending_off, rd->out.data + rd->pending_off + rd->pending_len))
+            rd->pending_level = 0;
+        else
+            rc = flush_pending(rd);
+    } else if (rd->pending_level > 0) {
         if (ends_list_item(rd->out.data + rd->pending_off, rd->pending_len, s, se))
             rd->pending_level = 0;
         else
@@ -510,6 +555,12 @@ static int plain_line(reader *rd, const char *p, const char *end)
     if (rc == EM_OK && rd->prev_blank && !blank &&
         (rd->body_indent == 0 || line_indent(s, se) <= rd->body_indent))
         level = plain_heading(s, se);
+    rd->pending_margin = false;
+    rd->pending_gap = false;
+    if (level == 0 && rc == EM_OK && rd->prev_blank && !blank && rd->body_indent > 0) {
+        level = margin_heading(s, se, rd->body_indent);
+        rd->pending_margin = level > 0;
+    }
     if (level > 0) {
         rd->pending_level = level;
         rd->pending_off = off;
@@ -549,7 +600,7 @@ static int read_page(reader *rd, const char *p, const char *end)
             eol++;
         p = eol < end ? eol + 1 : end;
     }
-    if (rc == EM_OK)
+    if (rc == EM_OK && !rd->pending_margin)
         rc = flush_pending(rd);
     rd->pending_level = 0;
     size_t len = rd->out.len;

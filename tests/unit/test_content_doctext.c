@@ -337,6 +337,76 @@ static void content_doctext_plain_wrapped_items(void **state)
     doc_text_cleanup(&d);
 }
 
+/* A manual page as text (bash(1) through "man -P cat", excerpt): sections
+ * at the margin, sub-sections three columns in, the text at seven, a list's
+ * terms at seven with their text at fourteen. The sections and
+ * sub-sections are the headings; the page header, a term and a line the
+ * text does not follow are not. Text converted from HTML (GCC's NEWS
+ * through w3m) leaves a blank line under each heading. */
+static void content_doctext_plain_margin_headings(void **state)
+{
+    (void)state;
+    doc_text d = parse("BASH(1)                     General Commands Manual                    BASH(1)\n"
+                       "\n"
+                       "NAME\n"
+                       "       bash - GNU Bourne-Again SHell\n"
+                       "\n"
+                       "SHELL GRAMMAR\n"
+                       "       This section describes the syntax of the various forms of shell\n"
+                       "       commands.\n"
+                       "\n"
+                       "   Simple Commands\n"
+                       "       A  simple  command  is a sequence of optional variable assignments\n"
+                       "       followed by blank-separated words and redirections.\n"
+                       "\n"
+                       "   Pipelines\n"
+                       "       A pipeline is a sequence of one or more commands separated by\n"
+                       "       one of the control operators.\n"
+                       "\n"
+                       "       BASH_COMPAT\n"
+                       "              The value is used to set the shell's compatibility level.\n"
+                       "              See SHELL COMPATIBILITY MODE below.\n"
+                       "\n"
+                       "Lone line at the margin\n"
+                       "\n"
+                       "Another line at the margin\n",
+                       false);
+    assert_int_equal(d.n_headings, 4);
+    check_heading(&d, 0, "NAME", 1, 1);
+    check_heading(&d, 1, "SHELL GRAMMAR", 1, 1);
+    /* the offset is the line's, indentation included */
+    assert_string_equal(d.headings[2].title, "Simple Commands");
+    assert_int_equal(d.headings[2].level, 2);
+    assert_string_equal(d.headings[3].title, "Pipelines");
+    assert_int_equal(d.headings[3].level, 2);
+    doc_text_cleanup(&d);
+
+    d = parse("Caveats\n"
+              "\n"
+              "    * An ABI incompatibility between C and C++ when passing or returning by\n"
+              "      value certain aggregates containing zero width bit-fields has been\n"
+              "      discovered on various targets.\n"
+              "\n"
+              "General Improvements\n"
+              "\n"
+              "    * Vectorization is enabled at -O2 which is now equivalent to the original\n"
+              "      -O2 -ftree-vectorize -fvect-cost-model=very-cheap.\n"
+              "\n"
+              "    Some code that compiled successfully with older GCC versions might\n"
+              "    require source changes, see Porting to GCC 12 for details.\n"
+              "\n"
+              "Table of Contents\n"
+              "\n"
+              "Preface\n"
+              "    1. Disclaimer\n"
+              "    2. What is Debian\n",
+              false);
+    assert_int_equal(d.n_headings, 2);
+    check_heading(&d, 0, "Caveats", 1, 1);
+    check_heading(&d, 1, "General Improvements", 1, 1);
+    doc_text_cleanup(&d);
+}
+
 /* ---- bytes, pages and line ends ---- */
 
 static void assert_stripped(const char *in, const char *want)
@@ -683,6 +753,7 @@ int main(void)
         cmocka_unit_test(content_doctext_form_feeds),
         cmocka_unit_test(content_doctext_plain_converted_html),
         cmocka_unit_test(content_doctext_plain_wrapped_items),
+        cmocka_unit_test(content_doctext_plain_margin_headings),
         cmocka_unit_test(content_doctext_line_ends),
         cmocka_unit_test(content_doctext_chunks),
         cmocka_unit_test(content_doctext_many_headings),
