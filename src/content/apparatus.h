@@ -34,7 +34,10 @@ typedef enum apparatus_kind {
                            "Table of Contents") and its entries (a title, a dot
                            leader and a page number), an index ("Index",
                            "Concept Index", "Function and Data Index", "Index of
-                           Names"), a list of figures or tables */
+                           Names"), a list of figures or tables, a
+                           copyright notice ("Copyright \u00a9 2013 A. Author",
+                           "Copyright (C) 1989 ...": a text's title page set
+                           as a heading; "Copyright law" is a subject) */
     APPARATUS_LICENCE   /* as APPARATUS_LIST, and so are the headings below it
                            (its clauses): a named licence ("GNU Free
                            Documentation License", the GNU General, Lesser,
