@@ -1704,11 +1704,24 @@ static bool has_letter(const char *p, const char *end)
     return false;
 }
 
+/* Whether a line starts with a list's bullet and a space: "• ", "– ",
+ * "◦ ", "▪ ", "‣ ", "- ", "* " (an item set bold is no heading). */
+static bool starts_with_bullet(const char *p, const char *end)
+{
+    static const char *const bullets[] = {"\u2022 ", "\u2013 ", "\u25e6 ", "\u25aa ", "\u2023 ", "- ", "* "};
+    for (size_t i = 0; i < sizeof bullets / sizeof bullets[0]; i++) {
+        size_t n = strlen(bullets[i]);
+        if ((size_t)(end - p) > n && memcmp(p, bullets[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Whether the words of a line allow it to be a heading. */
 static bool heading_words(const char *p, size_t len)
 {
     const char *end = p + len;
-    if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',')
+    if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',' || starts_with_bullet(p, end))
         return false;
     return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end) &&
            !codeline_is_code(p, len) && !codeline_is_label(p, len) && !apparatus_is_toc_entry(p, len);
@@ -1719,14 +1732,21 @@ static bool heading_words(const char *p, size_t len)
  * and LaTeX's numbered headings set a wide gap after the number, and MuPDF
  * makes the number and the title two lines. Such a number passes the
  * heading rules as part of its title ("1.1.3 The root account"). */
-static bool bare_number_beside(const page_result *pr, size_t i)
+/* Whether line i + 1 sits beside line i, on the same baseline to its right. */
+static bool next_beside(const page_result *pr, size_t i)
 {
     const pline *l = &pr->lines[i];
     if (i + 1 >= pr->n_lines || pr->lines[i + 1].block != l->block)
         return false;
     const pline *n = &pr->lines[i + 1];
     float h = l->y1 - l->y0;
-    if (n->x0 < l->x1 || fabsf(n->y1 - l->y1) > h * 0.2f)
+    return n->x0 >= l->x1 && fabsf(n->y1 - l->y1) <= h * 0.2f;
+}
+
+static bool bare_number_beside(const page_result *pr, size_t i)
+{
+    const pline *l = &pr->lines[i];
+    if (!next_beside(pr, i))
         return false;
     const char *t = line_text(pr, l), *end = t + l->len;
     if (text_starts_with_ci(t, end, "chapter ") || text_starts_with_ci(t, end, "appendix ")) {
@@ -1781,6 +1801,11 @@ static int find_headings(page_result *pr, int page, float body, heading_list *hl
         for (size_t m = i; ok && m < k; m++)
             ok = !pr->lines[m].mono &&
                  ((m == i && number_first) || heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len));
+        /* a heading that wraps has its lines one under the other; lines side
+         * by side are the cells of a table's header row ("key" | "key
+         * binding"), but for a section's number beside its title */
+        for (size_t m = number_first ? i + 1 : i; ok && m + 1 < k; m++)
+            ok = !next_beside(pr, m);
         int depth = 0;
         if (ok) {
             const char *t = line_text(pr, l);

@@ -532,6 +532,26 @@ static void content_pdf_number_beside_title(void **state)
     doc_text_cleanup(&d);
     free(b.data);
     free(contents[0]);
+
+    /* The same book's tables set their header row bold in one block, cell
+     * beside cell ("key" | "key binding"), and some list items bold with
+     * their bullet: neither is a heading, and the passages after them stay
+     * under their section. */
+    contents[0] = em_strdup("BT /F2 14 Tf 72 700 Td (1.3.3) Tj 60 0 Td (File manager in MC) Tj ET\n"
+                            "BT /F1 11 Tf 72 670 Td (Following are some key bindings.) Tj ET\n"
+                            "BT /F2 11 Tf 80 630 Td (key) Tj 150 0 Td (key binding) Tj ET\n"
+                            "BT /F1 11 Tf 80 615 Td (F1) Tj 150 0 Td (help menu) Tj ET\n"
+                            "BT /F1 11 Tf 72 560 Td (The file types are these.) Tj ET\n"
+                            "BT /F2 11 Tf 72 530 Td (\267 Character device) Tj ET\n"
+                            "BT /F1 11 Tf 72 500 Td (A device read a character at a time.) Tj ET\n");
+    b = pages_pdf(contents, 1);
+    d = extract(&b, 1);
+    assert_int_equal(d.n_headings, 1);
+    assert_string_equal(d.headings[0].title, "1.3.3 File manager in MC");
+    assert_non_null(strstr(d.pages[0].text, "Character device"));
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
 }
 
 /* ---- limits and errors ---- */
