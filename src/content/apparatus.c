@@ -153,6 +153,26 @@ static bool is_copyright_notice(const char *p, const char *end)
     return digits == 4;
 }
 
+/* A bare appendix label, "Appendix A" or "Appendix 2": Texinfo's contents
+ * set it bold on a line of its own above the appendix's title (GnuCOBOL's
+ * manual), and it names nothing. ("Chapter 3" alone stays: a novel's
+ * chapters have no other names.) */
+static bool is_bare_appendix(const char *p, const char *end)
+{
+    if (!text_starts_with_ci(p, end, "appendix "))
+        return false;
+    const char *q = text_skip_blanks(p + 9, end);
+    if (end - q == 1 && text_is_alpha(*q))
+        return true; /* "A" */
+    const char *t = q;
+    while (t < end && text_is_digit(*t))
+        t++;
+    if (t == q)
+        while (t < end && strchr("IVXivx", *t) != NULL)
+            t++;
+    return t == end && t > q; /* "2", "IV" */
+}
+
 static bool email_byte(char c)
 {
     return text_is_alpha(c) || text_is_digit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
@@ -239,7 +259,7 @@ apparatus_kind apparatus_heading(const char *title, size_t len)
     if (any_equal(p, end, contents_titles, sizeof contents_titles / sizeof contents_titles[0]) ||
         is_index(p, end) || is_list(p, end) || is_copyright_notice(p, end))
         return APPARATUS_LIST;
-    if (utf8_count(p, (size_t)(end - p)) == 1 || has_email(p, end))
+    if (utf8_count(p, (size_t)(end - p)) == 1 || has_email(p, end) || is_bare_appendix(p, end))
         return APPARATUS_LABEL;
     return APPARATUS_NONE;
 }

@@ -28,7 +28,9 @@ typedef enum apparatus_kind {
                            codeline_is_label), a heading of one character (an
                            index's letter group "A", a stray glyph; a chapter
                            named "C" alone is lost with them), an author's line
-                           (it holds an e-mail address) */
+                           (it holds an e-mail address), a bare appendix
+                           label ("Appendix A": a contents' line above the
+                           appendix's title) */
     APPARATUS_LIST,     /* names no topic, and the text under it (up to the next
                            heading) is nobody's: a table of contents ("Contents",
                            "Table of Contents") and its entries (a title, a dot

@@ -115,6 +115,9 @@ static size_t numbering_len(const char *s, size_t n)
             continue;
         return after_number(s, n, i + l);
     }
+    /* "A.1 ...", "E.3.2 ...": the sections of an appendix */
+    if (n > 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] == '.' && text_is_digit((unsigned char)s[2]))
+        return after_number(s, n, 2 + decimal_len(s + 2, n - 2));
     /* "1.2 ...", "1. ...", "2) ...", "3: ...", "12 ..." */
     size_t l = decimal_len(s, n);
     if (l > 0) {

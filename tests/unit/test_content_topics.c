@@ -86,6 +86,9 @@ static void content_topics_clean_names(void **state)
     assert_clean("Section 2.1: Forces", "Forces");
     assert_clean("Unit 4 \xe2\x80\x94 Waves", "Waves");
     assert_clean("Appendix A: Tables", "Tables");
+    assert_clean("E.1 System names: device", "System names: device"); /* an appendix's section */
+    assert_clean("B.2.3 Reserved words", "Reserved words");
+    assert_clean("C.elegans", "C.elegans");
     assert_clean("Lesson 5) Fractions", "Fractions");
     /* not numbering */
     assert_clean("2020 Olympics", "2020 Olympics");
