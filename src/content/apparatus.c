@@ -132,6 +132,47 @@ static bool is_licence(const char *p, const char *end)
     return any_equal(p, end, licence_titles, sizeof licence_titles / sizeof licence_titles[0]);
 }
 
+/* A copyright notice: "Copyright" followed by a sign or a year ("Copyright
+ * \u00a9 2013-2021 Osamu Aoki", "Copyright (C) 1989 ...", "Copyright 2004
+ * ..."), or the sign first ("\u00a9 2021 ..."). "Copyright law" and
+ * "Copyright and patents" are subjects. */
+static bool is_copyright_notice(const char *p, const char *end)
+{
+    if (end - p >= 2 && (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa9)
+        return true;
+    if (!text_starts_with_ci(p, end, "copyright "))
+        return false;
+    const char *q = text_skip_blanks(p + 10, end);
+    if (end - q >= 2 && (unsigned char)q[0] == 0xc2 && (unsigned char)q[1] == 0xa9)
+        return true;
+    if (text_starts_with_ci(q, end, "(c)"))
+        return true;
+    int digits = 0;
+    while (q + digits < end && text_is_digit(q[digits]))
+        digits++;
+    return digits == 4;
+}
+
+/* A bare appendix label, "Appendix A" or "Appendix 2": Texinfo's contents
+ * set it bold on a line of its own above the appendix's title (GnuCOBOL's
+ * manual), and it names nothing. ("Chapter 3" alone stays: a novel's
+ * chapters have no other names.) */
+static bool is_bare_appendix(const char *p, const char *end)
+{
+    if (!text_starts_with_ci(p, end, "appendix "))
+        return false;
+    const char *q = text_skip_blanks(p + 9, end);
+    if (end - q == 1 && text_is_alpha(*q))
+        return true; /* "A" */
+    const char *t = q;
+    while (t < end && text_is_digit(*t))
+        t++;
+    if (t == q)
+        while (t < end && strchr("IVXivx", *t) != NULL)
+            t++;
+    return t == end && t > q; /* "2", "IV" */
+}
+
 static bool email_byte(char c)
 {
     return text_is_alpha(c) || text_is_digit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
@@ -216,9 +257,9 @@ apparatus_kind apparatus_heading(const char *title, size_t len)
     if (is_licence(p, end))
         return APPARATUS_LICENCE;
     if (any_equal(p, end, contents_titles, sizeof contents_titles / sizeof contents_titles[0]) ||
-        is_index(p, end) || is_list(p, end))
+        is_index(p, end) || is_list(p, end) || is_copyright_notice(p, end))
         return APPARATUS_LIST;
-    if (utf8_count(p, (size_t)(end - p)) == 1 || has_email(p, end))
+    if (utf8_count(p, (size_t)(end - p)) == 1 || has_email(p, end) || is_bare_appendix(p, end))
         return APPARATUS_LABEL;
     return APPARATUS_NONE;
 }

@@ -28,13 +28,18 @@ typedef enum apparatus_kind {
                            codeline_is_label), a heading of one character (an
                            index's letter group "A", a stray glyph; a chapter
                            named "C" alone is lost with them), an author's line
-                           (it holds an e-mail address) */
+                           (it holds an e-mail address), a bare appendix
+                           label ("Appendix A": a contents' line above the
+                           appendix's title) */
     APPARATUS_LIST,     /* names no topic, and the text under it (up to the next
                            heading) is nobody's: a table of contents ("Contents",
                            "Table of Contents") and its entries (a title, a dot
                            leader and a page number), an index ("Index",
                            "Concept Index", "Function and Data Index", "Index of
-                           Names"), a list of figures or tables */
+                           Names"), a list of figures or tables, a
+                           copyright notice ("Copyright \u00a9 2013 A. Author",
+                           "Copyright (C) 1989 ...": a text's title page set
+                           as a heading; "Copyright law" is a subject) */
     APPARATUS_LICENCE   /* as APPARATUS_LIST, and so are the headings below it
                            (its clauses): a named licence ("GNU Free
                            Documentation License", the GNU General, Lesser,

@@ -3,7 +3,7 @@
  * The work happens in three passes over the document:
  *
  *   1. Normalise. The pages are read as one text with a line break between
- *      pages. A hyphen that ends a line (after a word character, optionally
+ *      pages. A hyphen ('-', U+2010 or a soft hyphen) that ends a line (after a word character, optionally
  *      followed by blanks) and is followed, after the line break and optional
  *      blanks, by a lowercase ASCII letter is dropped together with the line
  *      break, so "exam-\nple" becomes "example". A run of white space holding
@@ -136,13 +136,29 @@ static bool wraps_prose(const unsigned char *raw, size_t n, size_t ls, size_t le
     return !line_is_code(raw + ls, raw + le) && !line_is_code(raw + r, raw + e);
 }
 
-/* Whether the hyphen at raw[r] is a word broken at the end of a line; if so
- * *next is where the word goes on. */
+/* The length of the hyphen at raw[r]: 1 for '-', 3 for U+2010 HYPHEN (man
+ * and groff write it where they break a word at the end of a line in a
+ * UTF-8 locale: "incor\u2010" / "porates"), 2 for a soft hyphen (U+00AD);
+ * 0 when there is none. */
+static size_t hyphen_len(const unsigned char *raw, size_t n, size_t r)
+{
+    if (raw[r] == '-')
+        return 1;
+    if (raw[r] == 0xe2 && r + 2 < n && raw[r + 1] == 0x80 && raw[r + 2] == 0x90)
+        return 3;
+    if (raw[r] == 0xc2 && r + 1 < n && raw[r + 1] == 0xad)
+        return 2;
+    return 0;
+}
+
+/* Whether the hyphen at raw[r] (of hyphen_len bytes) is a word broken at
+ * the end of a line; if so *next is where the word goes on. */
 static bool hyphen_joins(const unsigned char *raw, size_t n, size_t r, size_t *next /* OUT */)
 {
-    if (r == 0 || is_space(raw[r - 1]) || raw[r - 1] == '-')
+    size_t len = hyphen_len(raw, n, r);
+    if (len == 0 || r == 0 || is_space(raw[r - 1]) || raw[r - 1] == '-')
         return false;
-    size_t j = r + 1;
+    size_t j = r + len;
     while (j < n && raw[j] != '\n' && is_space(raw[j]))
         j++;
     if (j >= n || raw[j] != '\n')
@@ -250,7 +266,7 @@ static int doc_build(doc *d, const chunk_page *pages, size_t n_pages, const chun
         }
         unsigned char c = raw[r];
         size_t next;
-        if (c == '-' && hyphen_joins(raw, n, r, &next)) {
+        if ((c == '-' || c == 0xe2 || c == 0xc2) && hyphen_joins(raw, n, r, &next)) {
             r = next;
             continue;
         }

@@ -63,6 +63,13 @@ typedef struct reader {
     bool prev_item;  /* ... and starts with a list marker */
     size_t prev_off; /* where the previous line starts in out */
     size_t prev_len;
+    /* plain text */
+    int body_indent;    /* the indentation most lines of the text have */
+    int pending_level;  /* a heading waiting for the next line, or 0 */
+    bool pending_margin; /* ... unnumbered, set left of an indented body */
+    bool pending_gap;    /* ... and a blank line followed it */
+    size_t pending_off; /* ... its title in out */
+    size_t pending_len;
 } reader;
 
 static const char *trim_end(const char *p, const char *end)
@@ -276,6 +283,157 @@ static int plain_heading(const char *p, const char *end)
     return depth;
 }
 
+/* The columns of white space that lead a line: a tab goes to the next
+ * multiple of 8, a no-break space (U+00A0) counts as a space. */
+static int line_indent(const char *p, const char *end)
+{
+    int col = 0;
+    for (; p < end; p++) {
+        if (*p == ' ')
+            col++;
+        else if (*p == '\t')
+            col = (col / 8 + 1) * 8;
+        else if ((unsigned char)*p == 0xc2 && p + 1 < end && (unsigned char)p[1] == 0xa0) {
+            col++;
+            p++;
+        } else {
+            break;
+        }
+    }
+    return col;
+}
+
+#define INDENT_MAX 64
+/* The indentation most non-blank lines of the text have: the column where
+ * its paragraphs start. A text converted from HTML or written by nroff
+ * indents its body (4 or 7 columns) and sets headings at the margin, and a
+ * numbered line indented further than the body is a list item. */
+static int body_indent(const char *p, const char *end)
+{
+    size_t count[INDENT_MAX + 1] = {0};
+    while (p < end) {
+        const char *eol = p;
+        while (eol < end && *eol != '\n' && *eol != '\r' && *eol != '\f')
+            eol++;
+        int col = line_indent(p, eol);
+        const char *q = p;
+        while (q < eol && (text_is_blank(*q) || (unsigned char)*q == 0xc2 || (unsigned char)*q == 0xa0))
+            q++;
+        if (q < eol)
+            count[col > INDENT_MAX ? INDENT_MAX : col]++;
+        p = eol < end ? eol + 1 : end;
+    }
+    int best = 0;
+    for (int i = 1; i <= INDENT_MAX; i++)
+        if (count[i] > count[best])
+            best = i;
+    return best;
+}
+
+/* Replace each no-break space (U+00A0, two bytes) of s by a space, in
+ * place; returns the new length. Text saved from a browser or converted
+ * from HTML (w3m, lynx) writes them where the page had &nbsp;: between a
+ * section's number and its title ("1.1.\u00a0Console basics"), and in runs
+ * that indent its paragraphs. To a reader they are spaces. */
+static size_t nbsp_to_space(char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < n; r++) {
+        if ((unsigned char)s[r] == 0xc2 && r + 1 < n && (unsigned char)s[r + 1] == 0xa0) {
+            s[w++] = ' ';
+            r++;
+        } else {
+            s[w++] = s[r];
+        }
+    }
+    return w;
+}
+
+/* Whether a line goes on with the sentence of the line before: it starts,
+ * after its indentation, with a lowercase letter or '(' ("...variable
+ * assignments" / "(those preceding the command name) and ..."). A numbered
+ * line followed by one is a list item that wraps, not a heading. */
+static bool continues_sentence(const char *p, const char *end)
+{
+    p = text_skip_blanks(p, end);
+    return p < end && ((*p >= 'a' && *p <= 'z') || *p == '(');
+}
+
+/* Whether a line starts with a number like a section's or a list item's
+ * ("2.", "3.1", "10)") followed by a blank. */
+static bool starts_numbered(const char *p, const char *end)
+{
+    p = text_skip_blanks(p, end);
+    int depth = 0;
+    const char *q = text_section_number(p, end, 3, &depth);
+    return q != NULL && q < end && text_is_blank(*q);
+}
+
+/* The column where the text after a numbered line's number starts
+ * ("    10. Restart" 8). */
+static int title_column(const char *p, const char *end)
+{
+    int col = line_indent(p, end);
+    const char *q = text_skip_blanks(p, end);
+    int depth = 0;
+    const char *n = text_section_number(q, end, 3, &depth);
+    if (n == NULL)
+        return -1;
+    col += (int)(n - q);
+    for (; n < end && text_is_blank(*n); n++)
+        col = *n == '\t' ? (col / 8 + 1) * 8 : col + 1;
+    return col;
+}
+
+/* Whether the line after a numbered line shows it to be an item of a list,
+ * not a heading: it is the next item ("1.1. List of packages" / "1.2. List
+ * of directories": a list of tables, a contents without leaders), or it is
+ * indented further and goes on with the item's sentence or hangs under the
+ * item's text (the way a list item wraps: "    10. Restart apt-get as root
+ * to" / "        recheck"). A heading is followed by a blank line or by its
+ * text. */
+static bool ends_list_item(const char *item, size_t item_len, const char *p, const char *end)
+{
+    if (text_skip_blanks(p, end) == end)
+        return false;
+    if (starts_numbered(p, end))
+        return true;
+    int col = line_indent(p, end);
+    if (col <= line_indent(item, item + item_len))
+        return false; /* "1 Introduction" / "text under it" */
+    return continues_sentence(p, end) || col == title_column(item, item + item_len);
+}
+
+#define MARGIN_HEADING_MAX_WORDS 8
+#define MARGIN_HEADING_MAX_INDENT 3
+/* An unnumbered heading of a text whose body is indented, as a manual page
+ * sets its sections ("SHELL GRAMMAR" at the margin, "   Simple Commands"
+ * three columns in, the text at seven, the terms of its lists at seven and
+ * their text at fourteen): a line left of the body and at most
+ * MARGIN_HEADING_MAX_INDENT columns in, of at most
+ * MARGIN_HEADING_MAX_WORDS words, starting with a capital and not ending in
+ * punctuation, with no run of spaces inside (a page header "BASH(1)
+ * General Commands Manual  BASH(1)", a row of a table). Returns its level,
+ * 1 at the margin and 2 indented, or 0. The line after it decides (see
+ * plain_line): its text must follow, after one blank line at most,
+ * further in, and not as a
+ * numbered list (a contents without leaders: "Preface" / "    1. Disclaimer"). */
+static int margin_heading(const char *p, const char *end, int body)
+{
+    int indent = line_indent(p, end);
+    if (indent >= body || indent > MARGIN_HEADING_MAX_INDENT)
+        return 0;
+    p = text_skip_blanks(p, end);
+    end = trim_end(p, end);
+    if (p == end || !(*p >= 'A' && *p <= 'Z') || strchr(".,;:?!", end[-1]) != NULL || !has_word(p, end) ||
+        count_words(p, end) > MARGIN_HEADING_MAX_WORDS || apparatus_is_toc_entry(p, (size_t)(end - p)))
+        return 0;
+    for (const char *q = p; q + 1 < end; q++)
+        if (text_is_blank(q[0]) && text_is_blank(q[1]))
+            return 0;
+    return indent == 0 ? 1 : 2;
+}
+
 /* ---- reading ---- */
 
 /* Write a line to the page's text; returns where it starts. The appends
@@ -347,15 +505,67 @@ static int markdown_line(reader *rd, const char *p, const char *end)
     return EM_OK;
 }
 
-/* One plain-text line; EM_OK or the error of add_heading. */
+/* Add the heading that waited for the line after it, if any. */
+static int flush_pending(reader *rd)
+{
+    if (rd->pending_level == 0)
+        return EM_OK;
+    const char *t = rd->out.data + rd->pending_off;
+    int rc = add_heading(rd->b, rd->page, rd->pending_off, rd->pending_level, t, t + rd->pending_len);
+    rd->pending_level = 0;
+    return rc;
+}
+
+/* One plain-text line; EM_OK or the error of add_heading. The line is
+ * written with its no-break spaces as spaces. A numbered line is a heading
+ * only when it is no more indented than the body, where the body is
+ * indented (a text whose paragraphs start at the margin may indent its
+ * sub-sections), and the next line does
+ * not show it to be a list item (ends_list_item), so it waits for that
+ * line (or the end of the page). */
 static int plain_line(reader *rd, const char *p, const char *end)
 {
     int rc = EM_OK;
-    bool blank = text_skip_blanks(p, end) == end;
-    int level = rd->prev_blank && !blank ? plain_heading(p, end) : 0;
     size_t off = emit(rd, p, end);
-    if (level > 0)
-        rc = add_heading(rd->b, rd->page, off, level, p, end);
+    size_t n = nbsp_to_space(rd->out.data + off, rd->out.len - off);
+    rd->out.len = off + n;
+    rd->out.data[rd->out.len] = '\0';
+    const char *s = rd->out.data + off, *se = s + n;
+    bool blank = text_skip_blanks(s, se) == se;
+    if (rd->pending_level > 0 && rd->pending_margin && blank && !rd->pending_gap) {
+        rd->pending_gap = true; /* one blank line may stand between */
+        set_prev(rd, off, blank, false, false);
+        return rc;
+    }
+    if (rd->pending_level > 0 && rd->pending_margin) {
+        /* a margin heading heads the text that follows it, further in */
+        if (blank || starts_numbered(s, se) ||
+            line_indent(s, se) <=
+                line_indent(rd->out.data + rd->pending_off, rd->out.data + rd->pending_off + rd->pending_len))
+            rd->pending_level = 0;
+        else
+            rc = flush_pending(rd);
+    } else if (rd->pending_level > 0) {
+        if (ends_list_item(rd->out.data + rd->pending_off, rd->pending_len, s, se))
+            rd->pending_level = 0;
+        else
+            rc = flush_pending(rd);
+    }
+    int level = 0;
+    if (rc == EM_OK && rd->prev_blank && !blank &&
+        (rd->body_indent == 0 || line_indent(s, se) <= rd->body_indent))
+        level = plain_heading(s, se);
+    rd->pending_margin = false;
+    rd->pending_gap = false;
+    if (level == 0 && rc == EM_OK && rd->prev_blank && !blank && rd->body_indent > 0) {
+        level = margin_heading(s, se, rd->body_indent);
+        rd->pending_margin = level > 0;
+    }
+    if (level > 0) {
+        rd->pending_level = level;
+        rd->pending_off = off;
+        rd->pending_len = n;
+    }
     set_prev(rd, off, blank, false, false);
     return rc;
 }
@@ -390,6 +600,9 @@ static int read_page(reader *rd, const char *p, const char *end)
             eol++;
         p = eol < end ? eol + 1 : end;
     }
+    if (rc == EM_OK && !rd->pending_margin)
+        rc = flush_pending(rd);
+    rd->pending_level = 0;
     size_t len = rd->out.len;
     add_page(rd->b, buf_steal(&rd->out), len);
     return rc;
@@ -782,6 +995,8 @@ static int read_lines(const char *data, size_t len, bool markdown, deadline *dl,
     const char *end = p + len;
     if (markdown)
         p = skip_front_matter(p, end);
+    else
+        rd.body_indent = body_indent(p, end);
     while (p < end) {
         if (out->n_pages == DOC_MAX_PAGES) {
             rc = em_error_set(err, EM_E_TOO_LARGE, "the document has more than %d pages", DOC_MAX_PAGES);

@@ -69,7 +69,24 @@ void doc_text_cleanup(doc_text *d);
  * more after the number, does not end in . , ; ? or ! and is no entry of a
  * table of contents ("1. Introduction ........ 1": apparatus.h). Its level is the
  * depth of the number ("2.3" is 2; "Chapter" is 1). The title keeps the
- * number.
+ * number. A numbered line is an item of a list, not a heading, when the
+ * line after it is numbered too (a list of tables, a contents without
+ * leaders), or is indented further and goes on with its sentence (starts
+ * with a lowercase letter or '(') or hangs under the item's text; and,
+ * where most lines of the text are indented (text converted from HTML,
+ * manual pages), when it is indented further than they are. No-break
+ * spaces (U+00A0) are spaces: "1.1.\u00a0Console basics" is a heading and
+ * the text holds a space there.
+ *
+ * Where most lines of a plain text are indented (a manual page: sections at
+ * the margin, sub-sections three columns in, the text at seven; text
+ * converted from HTML: headings at the margin, paragraphs at four), a line
+ * after a blank line that sits left of them, at most three columns in, is a
+ * heading without a number ("SHELL GRAMMAR" level 1 at the margin, "Simple
+ * Commands" level 2 indented) when it starts with a capital, has at most 8
+ * words, no run of spaces inside (a page header) and no final punctuation,
+ * and the next line, or the one after a blank line, is indented further
+ * and not numbered (a contents without leaders).
  *
  * A document of nothing but white space is EM_E_INVAL "the document has no
  * text"; one with more than DOC_MAX_HEADINGS headings or DOC_MAX_PAGES

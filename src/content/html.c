@@ -357,8 +357,13 @@ static bool is_left_out(const tag *t)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (named(t, names[i]))
             return true;
-    /* DocBook's navigation bars above and below each page */
-    return named(t, "div") && (has_class(t, "navheader") || has_class(t, "navfooter"));
+    /* DocBook's navigation bars above and below each page (Publican's as a
+     * list), and the table of contents it sets at the top of a chapter:
+     * a list of the headings that follow, which would otherwise be a
+     * passage of section numbers and titles */
+    return (named(t, "div") &&
+            (has_class(t, "navheader") || has_class(t, "navfooter") || has_class(t, "toc"))) ||
+           (named(t, "ul") && has_class(t, "docnav"));
 }
 
 /* Elements whose text is not markup: read up to their end tag as a whole. */

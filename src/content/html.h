@@ -13,7 +13,8 @@
  *   <pre>                           a fenced code block, its text as written
  *   <title>                         a level-1 heading when the page has no <h1>
  *   <script> <style> <head> <nav> <noscript> <template> <svg> <math>,
- *   DocBook's navigation bars (class navheader, navfooter)
+ *   DocBook's navigation bars (div navheader, navfooter; Publican's ul
+ *   docnav) and chapter contents (div toc)
  *                                   left out with what they hold
  *   comments, <!DOCTYPE>, <?...?>   left out
  *   any other tag                   left out, its text kept

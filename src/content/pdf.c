@@ -1675,6 +1675,18 @@ static int section_depth(const char *p, const char *end)
     return q < end && *q != ' ' && !text_is_digit(*q) ? depth : 0;
 }
 
+/* The depth of a section number that is a whole line ("1.1.3" 3, "A.1" 2,
+ * "Chapter 4" 1), which bare_number_beside has checked. */
+static int section_depth_bare(const char *p, const char *end)
+{
+    if (text_starts_with_ci(p, end, "chapter ") || text_starts_with_ci(p, end, "appendix "))
+        return 1;
+    int depth = 0;
+    if (p + 1 < end && text_is_alpha(*p) && p[1] == '.')
+        return text_section_number(p + 2, end, 3, &depth) != NULL ? depth + 1 : 1;
+    return text_section_number(p, end, 3, &depth) != NULL ? depth : 1;
+}
+
 static size_t count_words(const char *p, const char *end)
 {
     size_t n = 0;
@@ -1692,14 +1704,63 @@ static bool has_letter(const char *p, const char *end)
     return false;
 }
 
+/* Whether a line starts with a list's bullet and a space: "• ", "– ",
+ * "◦ ", "▪ ", "‣ ", "- ", "* " (an item set bold is no heading). */
+static bool starts_with_bullet(const char *p, const char *end)
+{
+    static const char *const bullets[] = {"\u2022 ", "\u2013 ", "\u25e6 ", "\u25aa ", "\u2023 ", "- ", "* "};
+    for (size_t i = 0; i < sizeof bullets / sizeof bullets[0]; i++) {
+        size_t n = strlen(bullets[i]);
+        if ((size_t)(end - p) > n && memcmp(p, bullets[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Whether the words of a line allow it to be a heading. */
 static bool heading_words(const char *p, size_t len)
 {
     const char *end = p + len;
-    if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',')
+    if (len == 0 || len > HEADING_MAX_BYTES || end[-1] == '.' || end[-1] == ',' || starts_with_bullet(p, end))
         return false;
     return count_words(p, end) <= HEADING_MAX_WORDS && has_letter(p, end) && !is_page_number(p, end) &&
            !codeline_is_code(p, len) && !codeline_is_label(p, len) && !apparatus_is_toc_entry(p, len);
+}
+
+/* Whether line i is a bare section number ("1.1.3", "A.1", "Chapter 4")
+ * with the next line of its block beside it on the same baseline: DocBook's
+ * and LaTeX's numbered headings set a wide gap after the number, and MuPDF
+ * makes the number and the title two lines. Such a number passes the
+ * heading rules as part of its title ("1.1.3 The root account"). */
+/* Whether line i + 1 sits beside line i, on the same baseline to its right. */
+static bool next_beside(const page_result *pr, size_t i)
+{
+    const pline *l = &pr->lines[i];
+    if (i + 1 >= pr->n_lines || pr->lines[i + 1].block != l->block)
+        return false;
+    const pline *n = &pr->lines[i + 1];
+    float h = l->y1 - l->y0;
+    return n->x0 >= l->x1 && fabsf(n->y1 - l->y1) <= h * 0.2f;
+}
+
+static bool bare_number_beside(const page_result *pr, size_t i)
+{
+    const pline *l = &pr->lines[i];
+    if (!next_beside(pr, i))
+        return false;
+    const char *t = line_text(pr, l), *end = t + l->len;
+    if (text_starts_with_ci(t, end, "chapter ") || text_starts_with_ci(t, end, "appendix ")) {
+        const char *q = text_skip_blanks(t + (*t == 'c' || *t == 'C' ? 8 : 9), end);
+        while (q < end && (text_is_digit(*q) || text_is_alpha(*q)))
+            q++;
+        return q == end;
+    }
+    const char *q = t;
+    if (q + 1 < end && text_is_alpha(*q) && q[1] == '.') /* an appendix's "A.1" */
+        q += 2;
+    int depth = 0;
+    q = text_section_number(q, end, 3, &depth);
+    return q == end;
 }
 
 /* A heading found by the layout pass: a run of 1..3 lines of one block. */
@@ -1736,12 +1797,19 @@ static int find_headings(page_result *pr, int page, float body, heading_list *hl
         bool whole_block = (i == 0 || pr->lines[i - 1].block != l->block) &&
                            (k == pr->n_lines || pr->lines[k].block != l->block);
         bool ok = !l->furniture && run <= HEADING_MAX_LINES && l->size >= body * 0.95f;
+        bool number_first = run > 1 && bare_number_beside(pr, i);
         for (size_t m = i; ok && m < k; m++)
-            ok = !pr->lines[m].mono && heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len);
+            ok = !pr->lines[m].mono &&
+                 ((m == i && number_first) || heading_words(line_text(pr, &pr->lines[m]), pr->lines[m].len));
+        /* a heading that wraps has its lines one under the other; lines side
+         * by side are the cells of a table's header row ("key" | "key
+         * binding"), but for a section's number beside its title */
+        for (size_t m = number_first ? i + 1 : i; ok && m + 1 < k; m++)
+            ok = !next_beside(pr, m);
         int depth = 0;
         if (ok) {
             const char *t = line_text(pr, l);
-            depth = section_depth(t, t + l->len);
+            depth = number_first ? section_depth_bare(t, t + l->len) : section_depth(t, t + l->len);
             bool large = l->size >= body * HEADING_SIZE_RATIO;
             bool bold_alone = l->bold && whole_block;
             bool numbered = depth > 0 && (l->bold || l->size >= body * 1.05f);

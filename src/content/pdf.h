@@ -46,7 +46,10 @@
  * not ending in '.' or ',', not monospace, that does not read as code
  * (codeline.h: "class Dog:", "import x", "for i in range(3):"), is not a
  * box's label ("Note", "Warning", "See also", "Footnotes") nor an entry of a
- * table of contents ("1 Introduction . . . . 1": apparatus.h), is a heading
+ * table of contents ("1 Introduction . . . . 1": apparatus.h), does not
+ * start with a bullet ("• ", "– ") and has no two lines side by side (the
+ * cells of a table's header row; a section's number beside its title is
+ * part of the heading: "1.1.3" "The root account"), is a heading
  * when its size is at least 1.15 times the body size; or it is bold, at
  * least the body size, and stands alone in its block; or it starts with a
  * section number ("2", "2.3", "Chapter 3") and is bold or larger than the

@@ -115,6 +115,9 @@ static size_t numbering_len(const char *s, size_t n)
             continue;
         return after_number(s, n, i + l);
     }
+    /* "A.1 ...", "E.3.2 ...": the sections of an appendix */
+    if (n > 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] == '.' && text_is_digit((unsigned char)s[2]))
+        return after_number(s, n, 2 + decimal_len(s + 2, n - 2));
     /* "1.2 ...", "1. ...", "2) ...", "3: ...", "12 ..." */
     size_t l = decimal_len(s, n);
     if (l > 0) {
@@ -328,7 +331,8 @@ static size_t find_topic(const topic_list *l, const char *name)
 }
 
 /* The levels headings may be topics at: the top level with a title (but
- * for a lone heading there above deeper ones, the document's title), and
+ * for a lone heading there above deeper ones, the document's title, and so
+ * on down while the top level holds one heading: a title page), and
  * the next TOPICS_LEVELS - 1 levels below it that have headings; at most
  * TOPICS_LEVELS, in levels[0..*n) from the top. */
 #define TOPICS_LEVELS 3
@@ -348,14 +352,22 @@ static void topic_levels(const chunk_heading *hs, size_t nh, char **names, int l
                          size_t *n /* OUT */)
 {
     *n = 0;
-    int top = level_below(hs, nh, names, 0);
-    size_t at_top = 0;
-    bool deeper = false;
-    for (size_t i = 0; i < nh; i++) {
-        at_top += names[i] != NULL && hs[i].level == top;
-        deeper |= names[i] != NULL && hs[i].level > top;
+    /* A title page sets each of its lines in a size of its own (the title,
+     * the author, "A GNU MANUAL"): every lone heading at the top above
+     * deeper ones is skipped, not only the first. Each pass is one walk,
+     * and the readers make at most six levels. */
+    int level = level_below(hs, nh, names, 0);
+    for (;;) {
+        size_t at_top = 0;
+        bool deeper = false;
+        for (size_t i = 0; i < nh; i++) {
+            at_top += names[i] != NULL && hs[i].level == level;
+            deeper |= names[i] != NULL && hs[i].level > level;
+        }
+        if (at_top != 1 || !deeper)
+            break;
+        level = level_below(hs, nh, names, level);
     }
-    int level = at_top == 1 && deeper ? level_below(hs, nh, names, top) : top;
     while (level > 0 && *n < TOPICS_LEVELS) {
         levels[(*n)++] = level;
         level = level_below(hs, nh, names, level);

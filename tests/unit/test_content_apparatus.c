@@ -55,6 +55,22 @@ static void content_apparatus_toc_entries(void **state)
 static void content_apparatus_contents_and_indexes(void **state)
 {
     (void)state;
+    /* a bare appendix label (GnuCOBOL's manual, its contents) */
+    assert_kind("Appendix A", APPARATUS_LABEL);
+    assert_kind("APPENDIX B", APPARATUS_LABEL);
+    assert_kind("Appendix A Compiler cobc options", APPARATUS_NONE);
+    assert_kind("Appendix", APPARATUS_NONE);
+    assert_kind("Appendix IV", APPARATUS_LABEL);
+    assert_kind("Appendix Data", APPARATUS_NONE);
+    assert_kind("Chapter 3", APPARATUS_NONE);
+    /* a copyright notice (the Debian Reference as text: its title page) */
+    assert_kind("Copyright \u00a9 2013-2021 Osamu Aoki", APPARATUS_LIST);
+    assert_kind("Copyright (C) 1989-2022 by the Free Software Foundation", APPARATUS_LIST);
+    assert_kind("COPYRIGHT 2004 The Authors", APPARATUS_LIST);
+    assert_kind("\u00a9 2021 Example Press", APPARATUS_LIST);
+    assert_kind("Copyright law", APPARATUS_NONE);
+    assert_kind("Copyright and patents", APPARATUS_NONE);
+    assert_kind("Copyright", APPARATUS_NONE);
     assert_kind("Contents", APPARATUS_LIST);
     assert_kind("Table of Contents", APPARATUS_LIST);
     assert_kind("TABLE OF CONTENTS", APPARATUS_LIST);

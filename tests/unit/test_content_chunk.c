@@ -63,8 +63,9 @@ static bool is_ws(unsigned char c)
 /* Reference normalisation, written independently of chunk.c from the rules,
  * but for the kind of white space (chunk texts keep line breaks and
  * indentation, compared after collapse()): pages joined with '\n';
- * "word-<blanks>\n<blanks>lowercase" joins; other white space runs become
- * one space; trimmed. Owned result. */
+ * "word-<blanks>\n<blanks>lowercase" joins (the hyphen '-', U+2010 or
+ * U+00AD); other white space runs become one space; trimmed. Owned
+ * result. */
 static char *normalise(const chunk_page *pages, size_t n_pages)
 {
     buf raw;
@@ -80,8 +81,12 @@ static char *normalise(const chunk_page *pages, size_t n_pages)
     buf_init(&out, n + 1);
     bool space = false;
     for (size_t i = 0; i < n; i++) {
-        if (r[i] == '-' && i > 0 && !is_ws(r[i - 1]) && r[i - 1] != '-') {
-            size_t j = i + 1;
+        size_t hy = r[i] == '-'                                          ? 1
+                    : i + 2 < n && memcmp(r + i, "\xe2\x80\x90", 3) == 0 ? 3
+                    : i + 1 < n && memcmp(r + i, "\xc2\xad", 2) == 0     ? 2
+                                                                         : 0;
+        if (hy > 0 && i > 0 && !is_ws(r[i - 1]) && r[i - 1] != '-') {
+            size_t j = i + hy;
             while (j < n && r[j] != '\n' && is_ws(r[j]))
                 j++;
             if (j < n && r[j] == '\n') {
@@ -551,6 +556,19 @@ static void content_chunk_hyphenated_line_breaks(void **state)
         "An example of hyphenation, well-\nKnown, a -\nb, e-mail, A--\nb and ex-\n\nit. Ends example.");
     assert_int_equal(l.items[0].page_start, 1);
     assert_int_equal(l.items[0].page_end, 2);
+    chunk_list_cleanup(&l);
+
+    /* man and groff break words with U+2010 HYPHEN in a UTF-8 locale (bash(1)
+     * through "man -P cat"), and HTML text with a soft hyphen: joined too;
+     * one before a capital or a blank line stays */
+    chunk_page uni[] = {page(1,
+                             "       Bash also incor\u2010\n       porates useful features from the\n"
+                             "       Korn shell, a soft\u00ad\nware classic; Ada\u2010\n       Lovelace.")};
+    assert_int_equal(run(uni, 1, NULL, 0, 40, 60, &l), EM_OK);
+    assert_int_equal(l.n, 1);
+    assert_non_null(strstr(l.items[0].text, "incorporates useful"));
+    assert_non_null(strstr(l.items[0].text, "software classic"));
+    assert_non_null(strstr(l.items[0].text, "Ada\u2010"));
     chunk_list_cleanup(&l);
 
     /* white space of every kind collapses; control bytes count as space */

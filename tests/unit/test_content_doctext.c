@@ -262,6 +262,151 @@ static void content_doctext_plain_headings(void **state)
     doc_text_cleanup(&d);
 }
 
+/* Text converted from HTML (w3m's rendering of the Debian Reference,
+ * debian-reference-en's debian-reference.en.txt, excerpts): the number and
+ * the title of a section are joined by a no-break space, paragraphs are
+ * indented four columns (some lines by no-break spaces), lists further.
+ * The sections are the headings; the list items, the numbered list that
+ * right-aligns "10." at the body's column and the list of tables are not. */
+static void content_doctext_plain_converted_html(void **state)
+{
+    (void)state;
+    doc_text d = parse("List of Tables\n"
+                       "\n"
+                       "1.1. List of interesting text-mode program packages\n"
+                       "1.2. List of informative documentation packages\n"
+                       "\n"
+                       "Chapter\u00a01.\u00a0GNU/Linux tutorials\n"
+                       "\n"
+                       "    I think learning a computer system is like learning a new foreign\n"
+                       "\u00a0\u00a0\u00a0 language. Although tutorial books and documentation are helpful,\n"
+                       "    you have to practice it yourself.\n"
+                       "\n"
+                       "1.1.\u00a0Console basics\n"
+                       "\n"
+                       "1.1.1.\u00a0The shell prompt\n"
+                       "\n"
+                       "    The simple command is a sequence of components, and the shell\n"
+                       "    reads them in order: the assignments, the name and the\n"
+                       "    arguments of the command, then its redirections.\n"
+                       "\n"
+                       "     1. Variable assignments (optional)\n"
+                       "\n"
+                       "     2. Command name\n"
+                       "\n"
+                       "     9. Restart aptitude in interactive mode and mark needed packages\n"
+                       "        as \"m\".\n"
+                       "\n"
+                       "    10. Restart \"apt-get -s autoremove|less\" as root to recheck\n"
+                       "        REMOVED contain only expected packages.\n"
+                       "\n"
+                       "    The shell expands the words of the command.\n",
+                       false);
+    assert_int_equal(d.n_headings, 3);
+    check_heading(&d, 0, "Chapter 1. GNU/Linux tutorials", 1, 1);
+    check_heading(&d, 1, "1.1. Console basics", 2, 1);
+    check_heading(&d, 2, "1.1.1. The shell prompt", 3, 1);
+    /* no-break spaces read as spaces */
+    assert_non_null(strstr(d.pages[0].text, "\n    language. Although"));
+    assert_null(strstr(d.pages[0].text, "\u00a0"));
+    doc_text_cleanup(&d);
+}
+
+/* A manual page as man writes it for a terminal (bash(1), excerpt): the
+ * numbered items of a list wrap under their text, justified; none is a
+ * heading (each was one, "2. If the command does not terminate due to
+ * SIGINT, the program" the largest topic of the manual). */
+static void content_doctext_plain_wrapped_items(void **state)
+{
+    (void)state;
+    doc_text d = parse("       When  bash  is  waiting for an asynchronous command via the wait\n"
+                       "       builtin, the reception of a signal will cause it to return.\n"
+                       "\n"
+                       "       1.     If the command terminates due to the SIGINT, bash concludes that\n"
+                       "              the user meant to end the entire script, and acts on the  SIGINT\n"
+                       "              (e.g., by killing itself).\n"
+                       "\n"
+                       "       2.     If  the  command  does  not terminate due to SIGINT, the program\n"
+                       "              handled the SIGINT itself and did not treat it as a  fatal  sig\u2010\n"
+                       "              nal.\n"
+                       "\n"
+                       "       3.     Redirections are performed as described above under REDIRECTION.\n"
+                       "\n",
+                       false);
+    assert_int_equal(d.n_headings, 0);
+    doc_text_cleanup(&d);
+}
+
+/* A manual page as text (bash(1) through "man -P cat", excerpt): sections
+ * at the margin, sub-sections three columns in, the text at seven, a list's
+ * terms at seven with their text at fourteen. The sections and
+ * sub-sections are the headings; the page header, a term and a line the
+ * text does not follow are not. Text converted from HTML (GCC's NEWS
+ * through w3m) leaves a blank line under each heading. */
+static void content_doctext_plain_margin_headings(void **state)
+{
+    (void)state;
+    doc_text d = parse("BASH(1)                     General Commands Manual                    BASH(1)\n"
+                       "\n"
+                       "NAME\n"
+                       "       bash - GNU Bourne-Again SHell\n"
+                       "\n"
+                       "SHELL GRAMMAR\n"
+                       "       This section describes the syntax of the various forms of shell\n"
+                       "       commands.\n"
+                       "\n"
+                       "   Simple Commands\n"
+                       "       A  simple  command  is a sequence of optional variable assignments\n"
+                       "       followed by blank-separated words and redirections.\n"
+                       "\n"
+                       "   Pipelines\n"
+                       "       A pipeline is a sequence of one or more commands separated by\n"
+                       "       one of the control operators.\n"
+                       "\n"
+                       "       BASH_COMPAT\n"
+                       "              The value is used to set the shell's compatibility level.\n"
+                       "              See SHELL COMPATIBILITY MODE below.\n"
+                       "\n"
+                       "Lone line at the margin\n"
+                       "\n"
+                       "Another line at the margin\n",
+                       false);
+    assert_int_equal(d.n_headings, 4);
+    check_heading(&d, 0, "NAME", 1, 1);
+    check_heading(&d, 1, "SHELL GRAMMAR", 1, 1);
+    /* the offset is the line's, indentation included */
+    assert_string_equal(d.headings[2].title, "Simple Commands");
+    assert_int_equal(d.headings[2].level, 2);
+    assert_string_equal(d.headings[3].title, "Pipelines");
+    assert_int_equal(d.headings[3].level, 2);
+    doc_text_cleanup(&d);
+
+    d = parse("Caveats\n"
+              "\n"
+              "    * An ABI incompatibility between C and C++ when passing or returning by\n"
+              "      value certain aggregates containing zero width bit-fields has been\n"
+              "      discovered on various targets.\n"
+              "\n"
+              "General Improvements\n"
+              "\n"
+              "    * Vectorization is enabled at -O2 which is now equivalent to the original\n"
+              "      -O2 -ftree-vectorize -fvect-cost-model=very-cheap.\n"
+              "\n"
+              "    Some code that compiled successfully with older GCC versions might\n"
+              "    require source changes, see Porting to GCC 12 for details.\n"
+              "\n"
+              "Table of Contents\n"
+              "\n"
+              "Preface\n"
+              "    1. Disclaimer\n"
+              "    2. What is Debian\n",
+              false);
+    assert_int_equal(d.n_headings, 2);
+    check_heading(&d, 0, "Caveats", 1, 1);
+    check_heading(&d, 1, "General Improvements", 1, 1);
+    doc_text_cleanup(&d);
+}
+
 /* ---- bytes, pages and line ends ---- */
 
 static void assert_stripped(const char *in, const char *want)
@@ -606,6 +751,9 @@ int main(void)
         cmocka_unit_test(content_doctext_utf8),
         cmocka_unit_test(content_doctext_empty),
         cmocka_unit_test(content_doctext_form_feeds),
+        cmocka_unit_test(content_doctext_plain_converted_html),
+        cmocka_unit_test(content_doctext_plain_wrapped_items),
+        cmocka_unit_test(content_doctext_plain_margin_headings),
         cmocka_unit_test(content_doctext_line_ends),
         cmocka_unit_test(content_doctext_chunks),
         cmocka_unit_test(content_doctext_many_headings),

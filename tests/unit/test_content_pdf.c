@@ -507,6 +507,53 @@ static void content_pdf_contents_entries_no_headings(void **state)
     free(contents[1]);
 }
 
+/* DocBook (dblatex) sets a section's number and its title on one baseline
+ * with a wide gap, and MuPDF reads them as two lines of one block: "1.1.3"
+ * then "The root account" (Debian Reference, debian-reference-en). The
+ * number is part of the heading, not a line that spoils it; a number
+ * alone on its line above a title is not beside it and stays text. */
+static void content_pdf_number_beside_title(void **state)
+{
+    (void)state;
+    char *contents[1];
+    contents[0] = em_strdup("BT /F2 14 Tf 72 700 Td (1.1.3) Tj 60 0 Td (The root account) Tj ET\n"
+                            "BT /F1 11 Tf 72 670 Td (The root account is also called superuser.) Tj ET\n"
+                            "BT /F2 14 Tf 72 620 Td (A.2) Tj 60 0 Td (Copyright history) Tj ET\n"
+                            "BT /F1 11 Tf 72 590 Td (The history of the copyright of this book.) Tj ET\n"
+                            "BT /F2 14 Tf 72 540 Td (2.4) Tj 0 -20 Td (Under the number) Tj ET\n"
+                            "BT /F1 11 Tf 72 490 Td (Text under a number set above its title.) Tj ET\n");
+    blob b = pages_pdf(contents, 1);
+    doc_text d = extract(&b, 1);
+    assert_int_equal(d.n_headings, 2);
+    assert_string_equal(d.headings[0].title, "1.1.3 The root account");
+    assert_string_equal(d.headings[1].title, "A.2 Copyright history");
+    assert_true(d.headings[0].level > d.headings[1].level);
+    assert_non_null(strstr(d.pages[0].text, "also called superuser"));
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+
+    /* The same book's tables set their header row bold in one block, cell
+     * beside cell ("key" | "key binding"), and some list items bold with
+     * their bullet: neither is a heading, and the passages after them stay
+     * under their section. */
+    contents[0] = em_strdup("BT /F2 14 Tf 72 700 Td (1.3.3) Tj 60 0 Td (File manager in MC) Tj ET\n"
+                            "BT /F1 11 Tf 72 670 Td (Following are some key bindings.) Tj ET\n"
+                            "BT /F2 11 Tf 80 630 Td (key) Tj 150 0 Td (key binding) Tj ET\n"
+                            "BT /F1 11 Tf 80 615 Td (F1) Tj 150 0 Td (help menu) Tj ET\n"
+                            "BT /F1 11 Tf 72 560 Td (The file types are these.) Tj ET\n"
+                            "BT /F2 11 Tf 72 530 Td (\267 Character device) Tj ET\n"
+                            "BT /F1 11 Tf 72 500 Td (A device read a character at a time.) Tj ET\n");
+    b = pages_pdf(contents, 1);
+    d = extract(&b, 1);
+    assert_int_equal(d.n_headings, 1);
+    assert_string_equal(d.headings[0].title, "1.3.3 File manager in MC");
+    assert_non_null(strstr(d.pages[0].text, "Character device"));
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+}
+
 /* ---- limits and errors ---- */
 
 static void content_pdf_max_pages(void **state)
@@ -939,6 +986,7 @@ int main(void)
         cmocka_unit_test(content_pdf_running_chapter_titles),
         cmocka_unit_test(content_pdf_chapter_title_under_running_header),
         cmocka_unit_test(content_pdf_contents_entries_no_headings),
+        cmocka_unit_test(content_pdf_number_beside_title),
         cmocka_unit_test(content_pdf_max_pages),
         cmocka_unit_test(content_pdf_timeout),
         cmocka_unit_test(content_pdf_encrypted),

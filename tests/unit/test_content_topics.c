@@ -86,6 +86,9 @@ static void content_topics_clean_names(void **state)
     assert_clean("Section 2.1: Forces", "Forces");
     assert_clean("Unit 4 \xe2\x80\x94 Waves", "Waves");
     assert_clean("Appendix A: Tables", "Tables");
+    assert_clean("E.1 System names: device", "System names: device"); /* an appendix's section */
+    assert_clean("B.2.3 Reserved words", "Reserved words");
+    assert_clean("C.elegans", "C.elegans");
     assert_clean("Lesson 5) Fractions", "Fractions");
     /* not numbering */
     assert_clean("2020 Olympics", "2020 Olympics");
@@ -219,6 +222,40 @@ static void content_topics_title_heading_dropped(void **state)
     assert_string_equal(l.items[2].name, "Dominance");
     assert_int_equal(l.items[2].page, 2);
     assert_near(l.items[2].weight, 0.2);
+    topic_list_cleanup(&l);
+}
+
+/* A title page sets each line in a size of its own, so each is a lone
+ * heading at a level of its own above the chapters (groff's pdfmark
+ * manual: "Portable Document Format Publishing with GNU Troff", "Keith
+ * Marshall", "A G N U M A N U A L"): none is a topic, and the chapters and
+ * their sections are, not the chapters alone. */
+static void content_topics_title_page_dropped(void **state)
+{
+    (void)state;
+    chunk_heading h[] = {
+        {1, 0, 1, "Portable Document Format Publishing with GNU Troff"},
+        {1, 60, 2, "Keith Marshall"},
+        {1, 80, 3, "A G N U M A N U A L"},
+        {3, 0, 5, "1. Introduction"},
+        {4, 0, 5, "2. Exploiting PDF Document Features"},
+        {4, 90, 6, "2.1. The pdfmark Operator"},
+        {5, 0, 6, "2.2. Selecting an Initial Document View"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Keith Marshall", 2, 1, "a"),
+        mk_chunk("A G N U M A N U A L", 3, 1, "b"),
+        mk_chunk("1. Introduction", 40, 3, "c"),
+        mk_chunk("2. Exploiting PDF Document Features", 10, 4, "d"),
+        mk_chunk("2.1. The pdfmark Operator", 25, 4, "e"),
+        mk_chunk("2.2. Selecting an Initial Document View", 20, 5, "f"),
+    };
+    topic_list l = extract(h, 7, c, 6);
+    assert_int_equal(l.n, 4);
+    assert_string_equal(l.items[0].name, "Introduction");
+    assert_string_equal(l.items[1].name, "Exploiting PDF Document Features");
+    assert_string_equal(l.items[2].name, "The pdfmark Operator");
+    assert_string_equal(l.items[3].name, "Selecting an Initial Document View");
     topic_list_cleanup(&l);
 }
 
@@ -620,6 +657,7 @@ int main(void)
         cmocka_unit_test(content_topics_slugs),
         cmocka_unit_test(content_topics_top_level),
         cmocka_unit_test(content_topics_title_heading_dropped),
+        cmocka_unit_test(content_topics_title_page_dropped),
         cmocka_unit_test(content_topics_two_levels),
         cmocka_unit_test(content_topics_merge_case_insensitive),
         cmocka_unit_test(content_topics_repeated_titles),
