@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <ctype.h>
+#include <pthread.h>
 
 #include "api_fixture.h"
 #include "core/buf.h"
@@ -292,6 +293,88 @@ static void api_reviews_analysis_and_autopilot(void **state)
     json_decref(quiz);
 }
 
+/* A student's answers to quiz `quiz` (every question, "none of these"),
+ * submitted: 200. */
+static void submit_wrong(api_fx *t, const json_t *quiz)
+{
+    json_t *qs = json_object_get(quiz, "questions");
+    json_t *answers = json_array();
+    for (size_t i = 0; i < json_array_size(qs); i++)
+        json_array_append_new(answers,
+                              json_pack("{s:s, s:s}", "question_id", jstr(json_array_get(qs, i), "id"),
+                                        "answer", "none of these"));
+    json_t *sub = json_pack("{s:o}", "answers", answers);
+    char *body = json_dumps(sub, JSON_COMPACT);
+    char target[160];
+    snprintf(target, sizeof target, "/api/quiz/%s/submit", jstr(quiz, "id"));
+    json_decref(call_json(t, "POST", target, WHO_STUDENT, body, 200));
+    free(body);
+    json_decref(sub);
+}
+
+#define GRADERS 8
+
+typedef struct grader {
+    api_fx *t;
+    const char *target;
+    pthread_barrier_t *go;
+    int status;
+    char body[256];
+} grader;
+
+static void *grade_once(void *arg)
+{
+    grader *g = arg;
+    pthread_barrier_wait(g->go);
+    http_fake *f = call(g->t, "POST", g->target, WHO_STUDENT, "{\"grade\":\"good\"}");
+    g->status = http_fake_status(f);
+    size_t len = 0;
+    const char *b = http_fake_body(f, &len);
+    snprintf(g->body, sizeof g->body, "%.*s", (int)len, b != NULL ? b : "");
+    http_fake_free(f);
+    dbpool_release(g->t->pool);
+    return NULL;
+}
+
+/* Grades of one card sent at once (two tabs, a double click) are reviews one
+ * after the other: every one answered 200, every one logged, none lost. */
+static void api_reviews_grades_at_once(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 1, 201);
+    submit_wrong(t, quiz);
+    json_decref(quiz);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(api_fx_db(t), "SELECT id FROM review_cards LIMIT 1", &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    char card[64], target[160];
+    snprintf(card, sizeof card, "%s", db_column_text(st, 0));
+    db_finalize(st);
+    snprintf(target, sizeof target, "/api/reviews/%s/grade", card);
+    for (int round = 0; round < 3; round++) {
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, GRADERS);
+        grader g[GRADERS];
+        pthread_t th[GRADERS];
+        for (int i = 0; i < GRADERS; i++) {
+            g[i] = (grader){.t = t, .target = target, .go = &go};
+            assert_int_equal(pthread_create(&th[i], NULL, grade_once, &g[i]), 0);
+        }
+        for (int i = 0; i < GRADERS; i++)
+            pthread_join(th[i], NULL);
+        pthread_barrier_destroy(&go);
+        for (int i = 0; i < GRADERS; i++)
+            if (g[i].status != 200)
+                fail_msg("round %d, grade %d: %d %s", round, i, g[i].status, g[i].body);
+    }
+    /* the quiz's review and every grade: each its log row and its step */
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM review_logs"), 1 + 3 * GRADERS);
+    assert_int_equal(sql_int(t, "SELECT reps FROM review_cards"), 1 + 3 * GRADERS);
+}
+
 /* A material whose generated questions wait for a tutor: no quiz until the
  * tutor approves some, then those and only those. */
 static void api_quiz_waits_for_review(void **state)
@@ -348,6 +431,7 @@ int main(void)
         API_BOTH(api_quiz_generated_cites_its_sources),
         API_BOTH(api_quiz_refusals_and_access),
         API_BOTH(api_reviews_analysis_and_autopilot),
+        API_BOTH(api_reviews_grades_at_once),
         API_BOTH(api_quiz_waits_for_review),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
