@@ -37,6 +37,7 @@
 #include "auth/accounts.h"
 #include "content/storage.h"
 #include "core/clock.h"
+#include "core/inflight.h"
 #include "core/log.h"
 #include "db/migrate.h"
 #include "http/http_fake.h"
@@ -210,6 +211,7 @@ static int api_setup(void **state)
         .llm = &llm_builtin,
         .passages = passages_cache_new(API_FX_INDEX_CACHE_BYTES),
         .tutor = api_tutor_new(t->pool, API_FX_TUTOR_THREADS, API_FX_TUTOR_STREAMS),
+        .quiz_gate = inflight_new(1, API_QUIZ_GATE_KEYS),
     };
     size_t n = 0;
     const http_route *table = api_routes(&n);
@@ -260,6 +262,7 @@ static int api_teardown(void **state)
 {
     api_fx *t = *state;
     api_tutor_free(t->ctx.tutor); /* lets stream producers finish, joins them */
+    inflight_free(t->ctx.quiz_gate);
     passages_cache_free(t->ctx.passages);
     router_free(t->routes);
     storage_close(t->files);

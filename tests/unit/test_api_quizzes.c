@@ -293,6 +293,31 @@ static void api_reviews_analysis_and_autopilot(void **state)
     json_decref(quiz);
 }
 
+/* One quiz is made at a time per student: while one is being made (the
+ * gate held here, as a request running would hold it), another of the same
+ * student is 429 with Retry-After and makes nothing; other students are not
+ * held up; once it is done the student makes the next. */
+static void api_quiz_one_at_a_time_per_student(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    assert_true(inflight_enter(t->ctx.quiz_gate, api_fx_id(t, WHO_STUDENT)));
+    char body[256];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"count\":3}", mat);
+    http_fake *f = call(t, "POST", "/api/quiz/generate", WHO_STUDENT, body);
+    expect_error(f, 429, "rate_limited");
+    assert_string_equal(http_fake_header(f, "Retry-After"), "1");
+    http_fake_free(f);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM quizzes"), 0);
+    /* the second student's request runs (and is refused for its own reason) */
+    call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT2, "{}", 422, "validation_error");
+    inflight_leave(t->ctx.quiz_gate, api_fx_id(t, WHO_STUDENT));
+    json_decref(call_json(t, "POST", "/api/quiz/generate", WHO_STUDENT, body, 201));
+    /* and the gate is free again after it */
+    json_decref(call_json(t, "POST", "/api/quiz/generate", WHO_STUDENT, body, 201));
+}
+
 /* A student's answers to quiz `quiz` (every question, "none of these"),
  * submitted: 200. */
 static void submit_wrong(api_fx *t, const json_t *quiz)
@@ -428,11 +453,9 @@ static void api_quiz_waits_for_review(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_quiz_generated_cites_its_sources),
-        API_BOTH(api_quiz_refusals_and_access),
-        API_BOTH(api_reviews_analysis_and_autopilot),
-        API_BOTH(api_reviews_grades_at_once),
-        API_BOTH(api_quiz_waits_for_review),
+        API_BOTH(api_quiz_generated_cites_its_sources), API_BOTH(api_quiz_refusals_and_access),
+        API_BOTH(api_reviews_analysis_and_autopilot),   API_BOTH(api_reviews_grades_at_once),
+        API_BOTH(api_quiz_one_at_a_time_per_student),   API_BOTH(api_quiz_waits_for_review),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
