@@ -339,9 +339,10 @@ static void submit_wrong(api_fx *t, const json_t *quiz)
 
 #define GRADERS 8
 
+/* One of GRADERS requests sent at once: POST target with body as the student. */
 typedef struct grader {
     api_fx *t;
-    const char *target;
+    const char *target, *request;
     pthread_barrier_t *go;
     int status;
     char body[256];
@@ -351,7 +352,7 @@ static void *grade_once(void *arg)
 {
     grader *g = arg;
     pthread_barrier_wait(g->go);
-    http_fake *f = call(g->t, "POST", g->target, WHO_STUDENT, "{\"grade\":\"good\"}");
+    http_fake *f = call(g->t, "POST", g->target, WHO_STUDENT, g->request);
     g->status = http_fake_status(f);
     size_t len = 0;
     const char *b = http_fake_body(f, &len);
@@ -385,7 +386,7 @@ static void api_reviews_grades_at_once(void **state)
         grader g[GRADERS];
         pthread_t th[GRADERS];
         for (int i = 0; i < GRADERS; i++) {
-            g[i] = (grader){.t = t, .target = target, .go = &go};
+            g[i] = (grader){.t = t, .target = target, .request = "{\"grade\":\"good\"}", .go = &go};
             assert_int_equal(pthread_create(&th[i], NULL, grade_once, &g[i]), 0);
         }
         for (int i = 0; i < GRADERS; i++)
@@ -398,6 +399,50 @@ static void api_reviews_grades_at_once(void **state)
     /* the quiz's review and every grade: each its log row and its step */
     assert_int_equal(sql_int(t, "SELECT count(*) FROM review_logs"), 1 + 3 * GRADERS);
     assert_int_equal(sql_int(t, "SELECT reps FROM review_cards"), 1 + 3 * GRADERS);
+}
+
+/* The autopilot asked from several tabs at once: every decision answered is
+ * one recorded in the session's history, none lost to another's write. */
+static void api_autopilot_decisions_at_once(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    char sbody[256], target[160];
+    snprintf(
+        sbody, sizeof sbody,
+        "{\"title\":\"Unix\",\"exam_date\":\"2027-06-01\",\"daily_minutes\":45,\"material_ids\":[\"%s\"]}",
+        mat);
+    json_t *session = call_json(t, "POST", "/api/sessions", WHO_STUDENT, sbody, 201);
+    snprintf(target, sizeof target, "/api/sessions/%s/autopilot/next", jstr(session, "id"));
+    char count_sql[200];
+    snprintf(count_sql, sizeof count_sql, "SELECT agent_history FROM study_sessions WHERE id = '%s'",
+             jstr(session, "id"));
+    json_decref(session);
+    for (int round = 0; round < 3; round++) {
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, GRADERS);
+        grader g[GRADERS];
+        pthread_t th[GRADERS];
+        for (int i = 0; i < GRADERS; i++) {
+            g[i] = (grader){.t = t, .target = target, .request = NULL, .go = &go};
+            assert_int_equal(pthread_create(&th[i], NULL, grade_once, &g[i]), 0);
+        }
+        for (int i = 0; i < GRADERS; i++)
+            pthread_join(th[i], NULL);
+        pthread_barrier_destroy(&go);
+        for (int i = 0; i < GRADERS; i++)
+            if (g[i].status != 200)
+                fail_msg("round %d, request %d: %d %s", round, i, g[i].status, g[i].body);
+    }
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(api_fx_db(t), count_sql, &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    json_t *history = json_loads(db_column_text(st, 0), 0, NULL);
+    db_finalize(st);
+    assert_int_equal(json_array_size(history), 3 * GRADERS);
+    json_decref(history);
 }
 
 /* A material whose generated questions wait for a tutor: no quiz until the
@@ -453,9 +498,15 @@ static void api_quiz_waits_for_review(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        API_BOTH(api_quiz_generated_cites_its_sources), API_BOTH(api_quiz_refusals_and_access),
-        API_BOTH(api_reviews_analysis_and_autopilot),   API_BOTH(api_reviews_grades_at_once),
-        API_BOTH(api_quiz_one_at_a_time_per_student),   API_BOTH(api_quiz_waits_for_review),
+        /* clang-format off */
+        API_BOTH(api_quiz_generated_cites_its_sources),
+        API_BOTH(api_quiz_refusals_and_access),
+        API_BOTH(api_reviews_analysis_and_autopilot),
+        API_BOTH(api_reviews_grades_at_once),
+        API_BOTH(api_quiz_one_at_a_time_per_student),
+        API_BOTH(api_autopilot_decisions_at_once),
+        API_BOTH(api_quiz_waits_for_review),
+        /* clang-format on */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
