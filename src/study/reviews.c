@@ -466,6 +466,11 @@ int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g
     rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
+    rc = mastery__lock_student(d, who->user_id, err); /* first: the student, then the card */
+    if (rc != EM_OK) {
+        db_rollback(d);
+        return rc;
+    }
     /* The card is read locked: two grades of one card at once are two
        reviews, one after the other. SQLite's transaction is the one writer
        already; PostgreSQL would otherwise let both read the same state and

@@ -445,6 +445,51 @@ static void api_autopilot_decisions_at_once(void **state)
     json_decref(history);
 }
 
+/* One student's quizzes submitted at once (several tabs): each answered 200,
+ * and the topics they first answer get one row each, not one per submission
+ * that raced to make it. */
+static void api_quiz_submissions_at_once(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    enum { QUIZZES = 4 };
+    char targets[QUIZZES][160];
+    char *bodies[QUIZZES];
+    for (int i = 0; i < QUIZZES; i++) {
+        json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 3, 201);
+        json_t *qs = json_object_get(quiz, "questions");
+        json_t *answers = json_array();
+        for (size_t k = 0; k < json_array_size(qs); k++)
+            json_array_append_new(answers, json_pack("{s:s, s:s}", "question_id",
+                                                     jstr(json_array_get(qs, k), "id"), "answer", "none"));
+        json_t *sub = json_pack("{s:o}", "answers", answers);
+        bodies[i] = json_dumps(sub, JSON_COMPACT);
+        json_decref(sub);
+        snprintf(targets[i], sizeof targets[i], "/api/quiz/%s/submit", jstr(quiz, "id"));
+        json_decref(quiz);
+    }
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, QUIZZES);
+    grader g[QUIZZES];
+    pthread_t th[QUIZZES];
+    for (int i = 0; i < QUIZZES; i++) {
+        g[i] = (grader){.t = t, .target = targets[i], .request = bodies[i], .go = &go};
+        assert_int_equal(pthread_create(&th[i], NULL, grade_once, &g[i]), 0);
+    }
+    for (int i = 0; i < QUIZZES; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&go);
+    for (int i = 0; i < QUIZZES; i++) {
+        if (g[i].status != 200)
+            fail_msg("submission %d: %d %s", i, g[i].status, g[i].body);
+        free(bodies[i]);
+    }
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM (SELECT user_id, name FROM topics WHERE session_id IS "
+                                "NULL GROUP BY user_id, name HAVING count(*) > 1) AS twice"),
+                     0);
+}
+
 /* A material whose generated questions wait for a tutor: no quiz until the
  * tutor approves some, then those and only those. */
 static void api_quiz_waits_for_review(void **state)
@@ -505,6 +550,7 @@ int main(void)
         API_BOTH(api_reviews_grades_at_once),
         API_BOTH(api_quiz_one_at_a_time_per_student),
         API_BOTH(api_autopilot_decisions_at_once),
+        API_BOTH(api_quiz_submissions_at_once),
         API_BOTH(api_quiz_waits_for_review),
         /* clang-format on */
     };
