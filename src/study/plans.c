@@ -444,8 +444,13 @@ static int make_plan(db *d, const llm_provider *llm, const input *x, const char 
         rc = plan_json(x, &p, out, &out->plan_json);
         if (rc == EM_OK)
             rc = report_json(&report, &out->report_json);
+        /* the session's inputs, not the request, make it too large: what to change */
         if (rc != EM_OK)
-            rc = em_error_set(err, rc, "the plan is too large to store");
+            rc = em_error_refuse(
+                err, EM_E_INVAL, EM_REASON_VALIDATION,
+                "the plan would be larger than %d MB: name fewer materials, or set an earlier "
+                "exam_date or fewer daily_minutes",
+                PLANS_JSON_MAX / (1024 * 1024));
     }
     if (rc == EM_OK)
         rc = store_plan(d, out, key, now_ms, err);

@@ -430,6 +430,36 @@ static void api_plans_keeps_the_newest(void **state)
     json_decref(again);
 }
 
+/* A plan larger than the store takes (thousands of long topic names over
+ * ten years) is the session's doing, not the request's: 422 saying what to
+ * change, and nothing stored. */
+static void api_plans_too_large_says_what_to_change(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    fake_now_ms = NOON_UTC;
+    t->ctx.now_ms = fake_clock;
+    char m[MATERIAL_ID_LEN + 1], id[64], sql[1024];
+    ready_material(t, WHO_STUDENT, 3000, m);
+    snprintf(
+        sql, sizeof sql,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9000) "
+        "INSERT INTO material_topics (material_id, position, name, slug, source, page, weight) "
+        "SELECT '%s', 1000 + i, 'Topic ' || i || ' of a long textbook whose section titles go on and on, "
+        "as the headings of some manuals do, naming every option and every case they are about, until "
+        "they reach the length a topic name may have', 'topic-' || i, 'heading', 1, 0.0001 FROM n",
+        m);
+    em_error err = {0};
+    assert_int_equal(db_exec(api_fx_db(t), sql, &err), EM_OK);
+    session_of(t, WHO_STUDENT, m, "2036-11-01", 1440, id);
+    char body[128];
+    snprintf(body, sizeof body, "{\"session_id\":\"%s\"}", id);
+    http_fake *f = call(t, "POST", "/api/plan/generate-verified", WHO_STUDENT, body);
+    expect_error(f, 422, "validation_error");
+    assert_non_null(strstr(error_message(f), "fewer materials"));
+    http_fake_free(f);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM plans"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +469,7 @@ int main(void)
         API_BOTH(api_plans_local_today),
         API_BOTH(api_plans_one_rule),
         API_BOTH(api_plans_keeps_the_newest),
+        API_BOTH(api_plans_too_large_says_what_to_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
