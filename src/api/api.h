@@ -67,6 +67,8 @@ typedef struct api_ctx {
     const struct wordnet *wordnet;   /* quiz distractors (WORDNET_DIR); may be NULL */
     api_tutor *tutor;                /* the stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
     struct inflight *quiz_gate; /* quizzes being made, per student: one each (API_QUIZ_GATE_KEYS students) */
+    struct inflight
+        *tutor_gate; /* tutor answers queued or being made, per account (TUTOR_STREAMS_PER_USER) */
     const struct webstore *web;      /* the web UI's files (compiled in, or serve --web-dir); NULL: none */
 } api_ctx;
 
