@@ -66,8 +66,15 @@ typedef struct api_ctx {
     struct passages_cache *passages; /* built indexes of materials (TUTOR_INDEX_CACHE_MB) */
     const struct wordnet *wordnet;   /* quiz distractors (WORDNET_DIR); may be NULL */
     api_tutor *tutor;                /* the stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
+    struct inflight *quiz_gate; /* quizzes being made, per student: one each (API_QUIZ_GATE_KEYS students) */
+    struct inflight
+        *tutor_gate; /* tutor answers queued or being made, per account (TUTOR_STREAMS_PER_USER) */
     const struct webstore *web;      /* the web UI's files (compiled in, or serve --web-dir); NULL: none */
 } api_ctx;
+
+/* Students making a quiz at the same moment that the gate keeps apart; more
+ * wait for one of them to finish. */
+#define API_QUIZ_GATE_KEYS 4096
 
 /* Every route, with its access and flags. */
 const http_route *api_routes(size_t *n /* OUT */);

@@ -6,6 +6,7 @@
  * /api/sessions/{id}/autopilot/next), over the study area. */
 #include "api/api.h"
 
+#include "core/inflight.h"
 #include "study/autopilot.h"
 #include "study/misconceptions.h"
 #include "study/performance.h"
@@ -24,14 +25,24 @@ static void respond(http_res *res, int rc, int status, json_t *out, const em_err
         http_res_json(res, status, out);
 }
 
+/* Making a quiz indexes and writes questions: seconds of CPU on one of the
+ * few threads that serve slow requests. A student makes one at a time, so a
+ * student who sends many at once keeps at most one of those threads and
+ * everyone else's requests do not wait behind theirs: another while one is
+ * being made is 429. */
 void api_quiz_generate(http_req *req, http_res *res)
 {
-    json_t *body = NULL;
-    if (http_req_json(req, &body, res) != EM_OK)
+    const api_ctx *c = req->ctx;
+    const char *me = api_caller_of(req)->who.user_id;
+    if (!inflight_enter(c->quiz_gate, me)) {
+        http_res_header(res, "Retry-After", "1");
+        http_res_error(res, 429, "rate_limited",
+                       "a quiz is being made for you already; try again when it is ready");
         return;
-    db *d = api_db(req, res);
+    }
+    json_t *body = NULL;
+    db *d = http_req_json(req, &body, res) == EM_OK ? api_db(req, res) : NULL;
     if (d != NULL) {
-        const api_ctx *c = req->ctx;
         quiz_env env = {c->passages, c->llm, c->wordnet};
         json_t *out = NULL;
         em_error err = {0};
@@ -39,6 +50,7 @@ void api_quiz_generate(http_req *req, http_res *res)
         respond(res, rc, 201, out, &err);
     }
     json_decref(body);
+    inflight_leave(c->quiz_gate, me);
 }
 
 void api_quiz_get(http_req *req, http_res *res)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "content/topics.h"
 #include "core/jsonw.h"
 #include "study/chat.h"
 #include "study/plans.h"
@@ -16,7 +17,13 @@
 
 #define SESSIONS_DEFAULT_LIMIT 20
 #define CHAT_DEFAULT_LIMIT 50
-#define SESSION_JSON_MAX (4 * 1024 * 1024)
+#define SESSION_JSON_MAX (4 * 1024 * 1024) /* a session's own fields */
+/* Its topics: at most SESSION_MATERIALS_MAX materials of TOPICS_MAX topics
+ * each, an object of ids, numbers and a name of TOPICS_NAME_MAX bytes (six
+ * bytes a byte escaped, at worst). 200 textbooks of 400 sections make a text
+ * far past the session's own 4 MB, and must still be answered. */
+#define SESSION_TOPIC_JSON_MAX (6 * TOPICS_NAME_MAX + 256)
+#define SESSION_TOPICS_JSON_MAX ((size_t)SESSION_MATERIALS_MAX * TOPICS_MAX * SESSION_TOPIC_JSON_MAX)
 /* CHAT_PAGE_MAX messages of at most CHAT_TEXT_MAX bytes, escaped, and citations */
 #define CHAT_JSON_MAX (128 * 1024 * 1024)
 
@@ -71,7 +78,8 @@ static void respond_session(http_res *res, int status, const session *s, const c
                             const plan_part *with)
 {
     buf out;
-    buf_init(&out, SESSION_JSON_MAX + (with != NULL && with->asked ? 2 * PLANS_JSON_MAX + 64 : 0));
+    buf_init(&out, SESSION_JSON_MAX + (topics_json != NULL ? strlen(topics_json) : 0) +
+                       (with != NULL && with->asked ? 2 * PLANS_JSON_MAX + 64 : 0));
     jsonw w;
     jsonw_init(&w, &out);
     jsonw_object_begin(&w);
@@ -189,7 +197,7 @@ void api_sessions_get(http_req *req, http_res *res)
         return;
     /* The topics go into a text of their own while the session is read. */
     buf topics;
-    buf_init(&topics, SESSION_JSON_MAX);
+    buf_init(&topics, SESSION_TOPICS_JSON_MAX);
     jsonw tw;
     jsonw_init(&tw, &topics);
     jsonw_array_begin(&tw);

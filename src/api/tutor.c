@@ -22,6 +22,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/inflight.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "materials/passages.h"
@@ -43,12 +44,15 @@ typedef struct ask {
     size_t n_ids;
     http_stream *stream;
     int64_t t0_us;
+    bool gated; /* counted in ctx->tutor_gate: let go when the ask is freed */
 } ask;
 
 static void ask_free(ask *a)
 {
     if (a == NULL)
         return;
+    if (a->gated)
+        inflight_leave(a->ctx->tutor_gate, a->who.user_id);
     free(a->text);
     free(a->session_id);
     for (size_t i = 0; i < a->n_ids; i++)
@@ -291,15 +295,32 @@ static void produce(ask *a)
             log_msg(LOG_WARN, "tutor stream %s failed: %s", a->request_id,
                     err.msg[0] ? err.msg : em_strerror(rc));
     }
+    ask_free(a); /* first: the account's place is free once the client sees the end */
     http_stream_end(s, ok);
-    ask_free(a);
+}
+
+/* Count a against its account's answers at once (TUTOR_STREAMS_PER_USER,
+ * streams and explanations): false, with the 429 written and a freed, when
+ * the account has that many under way. One account then cannot fill the
+ * producers' queue and keep every other student's question waiting. */
+static bool gate(ask *a, http_res *res)
+{
+    a->gated = inflight_enter(a->ctx->tutor_gate, a->who.user_id);
+    if (!a->gated) {
+        ask_free(a);
+        http_res_header(res, "Retry-After", "1");
+        http_res_error(res, 429, "rate_limited",
+                       "you have questions to the tutor under way; ask again when one is answered");
+        return false;
+    }
+    return true;
 }
 
 void api_tutor_stream(http_req *req, http_res *res)
 {
     api_ctx *c = req->ctx;
     ask *a = parse(req, res);
-    if (a == NULL)
+    if (a == NULL || !gate(a, res))
         return;
     /* a session that is not the caller's is refused before the stream starts */
     db *d = NULL;
@@ -351,7 +372,7 @@ static bool collect_citation(void *ctx, const llm_citation *c)
 void api_tutor_explain(http_req *req, http_res *res)
 {
     ask *a = parse(req, res);
-    if (a == NULL)
+    if (a == NULL || !gate(a, res))
         return;
     collect k = {.citations = json_array()};
     buf_init(&k.answer, TUTOR_EXPLAIN_MAX);

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/files.h"
+#include "core/inflight.h"
 #include "core/log.h"
 #include "db/migrate.h"
 #include "jobs/worker.h"
@@ -115,6 +116,8 @@ static void build_settings(app *a)
         .passages = a->passages,
         .wordnet = a->wordnet,
         .tutor = a->tutor,
+        .quiz_gate = a->quiz_gate,
+        .tutor_gate = a->tutor_gate,
         .web = a->web,
     };
 }
@@ -208,6 +211,9 @@ int app_init(app *a, config *cfg, em_error *err)
     a->passages = passages_cache_new((size_t)c->tutor_index_cache_mb * 1024 * 1024);
     open_wordnet(a);
     a->tutor = api_tutor_new(a->db, c->tutor_threads, c->tutor_max_streams);
+    a->quiz_gate = inflight_new(1, API_QUIZ_GATE_KEYS);
+    a->tutor_gate =
+        inflight_new(c->tutor_streams_per_user, (size_t)c->tutor_max_streams + API_QUIZ_GATE_KEYS);
     build_settings(a);
     return EM_OK;
 
@@ -226,6 +232,8 @@ fail_config:
 void app_cleanup(app *a)
 {
     api_tutor_free(a->tutor); /* waits for producers still finishing */
+    inflight_free(a->quiz_gate);
+    inflight_free(a->tutor_gate);
     passages_cache_free(a->passages);
     wordnet_free(a->wordnet);
     webstore_free(a->web);

@@ -34,6 +34,8 @@ typedef struct app {
     struct wordnet *wordnet;         /* owned, NULL without one: sister terms for quiz distractors (WORDNET_DIR) */
     struct webstore *web;       /* owned: the web UI's files (compiled in, or WEB_DIR / serve --web-dir) */
     api_tutor *tutor;           /* owned: the tutor's stream producers (TUTOR_THREADS, TUTOR_MAX_STREAMS) */
+    struct inflight *quiz_gate; /* owned: quizzes being made, one per student at a time */
+    struct inflight *tutor_gate; /* owned: tutor answers per account (TUTOR_STREAMS_PER_USER) */
     api_ctx api;                /* what the handlers get as req->ctx */
     jobs_table jobs;            /* what a started worker runs (its options point in here) */
     struct worker *worker;      /* the worker running in this process, NULL when none */

@@ -355,12 +355,29 @@ int accounts_authenticate(accounts *a, db *d, const char *token, principal *who,
     return EM_OK;
 }
 
+/* Files of the system's zoneinfo directory that load as zones but are not
+ * IANA names: the host's own zone (whatever the machine is set to, and may
+ * be set to tomorrow), the rules file, and the directories that copy every
+ * zone (with and without leap seconds). */
+static bool system_zone_file(const char *name)
+{
+    static const char *const files[] = {"localtime", "posixrules"};
+    static const char *const dirs[] = {"posix/", "right/"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (strcmp(name, files[i]) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (strncmp(name, dirs[i], strlen(dirs[i])) == 0)
+            return true;
+    return false;
+}
+
 /* A time zone a user may choose: a well-formed IANA name whose zone the
  * system's tzdata holds and that loads. */
 static int check_time_zone(const char *name, em_error *err)
 {
     em_error why = {0};
-    int rc = tz_name_check(name, &why);
+    int rc = system_zone_file(name) ? EM_E_INVAL : tz_name_check(name, &why);
     if (rc == EM_OK && strcmp(name, "UTC") != 0) {
         tz_zone *zone = NULL;
         rc = tz_load(name, &zone, &why);

@@ -424,6 +424,7 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->tutor_index_cache_mb = 64;
     c->tutor_threads = cores > 0 ? (int)cores : 2;
     c->tutor_max_streams = 128;
+    c->tutor_streams_per_user = 3;
     c->openai_api_key = dup_or(&l, "OPENAI_API_KEY", NULL);
     c->openai_base_url = dup_or(&l, "OPENAI_BASE_URL", "https://api.openai.com/v1");
     c->openai_model = dup_or(&l, "OPENAI_MODEL", "gpt-4o-mini");
@@ -460,17 +461,20 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_int(&l, "MAX_PDF_PAGES", 1, 100000, &c->max_pdf_pages, err)) != EM_OK ||
         (rc = get_int(&l, "EXTRACTION_TIMEOUT_SECONDS", 1, 86400, &c->extraction_timeout_s, err)) != EM_OK ||
         (rc = get_int(&l, "EXTRACTION_THREADS", 1, 16, &c->extraction_threads, err)) != EM_OK ||
-        (rc = get_int(&l, "DOWNLOAD_URL_TTL_SECONDS", 60, 30 * 86400, &c->download_url_ttl_s, err)) != EM_OK ||
+        (rc = get_int(&l, "DOWNLOAD_URL_TTL_SECONDS", 60, 30 * 86400, &c->download_url_ttl_s, err)) !=
+            EM_OK ||
         (rc = get_long(&l, "EXTRACTION_MEMORY_MB", 16, 65536, &c->extraction_memory_mb, err)) != EM_OK ||
         (rc = get_long(&l, "USER_STORAGE_MB", 0, 16 * 1024 * 1024, &c->user_storage_mb, err)) != EM_OK ||
         (rc = get_int(&l, "MAX_PENDING_EXTRACTIONS", 1, 100000, &c->max_pending_extractions, err)) != EM_OK ||
         (rc = get_long(&l, "MIN_FREE_DISK_MB", 0, 16 * 1024 * 1024, &c->min_free_disk_mb, err)) != EM_OK ||
         (rc = get_int(&l, "MAX_CONNECTIONS_PER_IP", 1, 65536, &c->max_connections_per_ip, err)) != EM_OK ||
-        (rc = get_int(&l, "REQUEST_HEADER_TIMEOUT_SECONDS", 1, 3600, &c->request_header_timeout_s, err)) != EM_OK ||
+        (rc = get_int(&l, "REQUEST_HEADER_TIMEOUT_SECONDS", 1, 3600, &c->request_header_timeout_s, err)) !=
+            EM_OK ||
         (rc = get_int(&l, "REQUEST_TIMEOUT_SECONDS", 1, 86400, &c->request_timeout_s, err)) != EM_OK ||
         (rc = get_long(&l, "TUTOR_INDEX_CACHE_MB", 0, 65536, &c->tutor_index_cache_mb, err)) != EM_OK ||
         (rc = get_int(&l, "TUTOR_THREADS", 1, 64, &c->tutor_threads, err)) != EM_OK ||
         (rc = get_int(&l, "TUTOR_MAX_STREAMS", 1, 100000, &c->tutor_max_streams, err)) != EM_OK ||
+        (rc = get_int(&l, "TUTOR_STREAMS_PER_USER", 1, 100000, &c->tutor_streams_per_user, err)) != EM_OK ||
         (rc = get_sync(&l, &c->sqlite_sync_normal, err)) != EM_OK)
         goto fail;
     if (c->extraction_threads > 16)

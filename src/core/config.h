@@ -76,6 +76,8 @@ typedef struct config {
     long tutor_index_cache_mb;        /* TUTOR_INDEX_CACHE_MB: built material indexes kept for the tutor, default 64 */
     int tutor_threads;                /* TUTOR_THREADS: threads producing tutor streams, default cores */
     int tutor_max_streams;            /* TUTOR_MAX_STREAMS: tutor streams queued or being produced, default 128 */
+    int tutor_streams_per_user; /* TUTOR_STREAMS_PER_USER: of those, one account's (and its explanations),
+                                   default 3 */
     char *openai_api_key, *openai_base_url, *openai_model;
     char *gemini_api_key, *gemini_model;
     char *anthropic_api_key;

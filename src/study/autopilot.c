@@ -157,8 +157,12 @@ static json_t *next_request(const ap_decision *dec, const char *session_id)
     }
 }
 
-int autopilot_session_next(db *d, const principal *who, const char *session_id, int64_t now_ms, json_t **out,
-                           em_error *err)
+/* One decision from what is stored now. The state and history are written
+ * only if they are still those the decision was made from: EM_E_CONFLICT,
+ * and nothing written, when another decision was stored meanwhile (two
+ * tabs asking at once); the caller then decides again from the new state. */
+static int decide_once(db *d, const principal *who, const char *session_id, int64_t now_ms, json_t **out,
+                       em_error *err)
 {
     *out = NULL;
     char owner[37];
@@ -280,8 +284,8 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
         json_decref(entry);
         rc = db_begin(d, err);
         if (rc == EM_OK)
-            rc = sessions__set_agent_state(d, session_id, ap_state_name(dec.next_state), ctx, hist, now_ms,
-                                           err);
+            rc = sessions__set_agent_state(d, session_id, history_text, ap_state_name(dec.next_state), ctx,
+                                           hist, now_ms, err);
         if (rc == EM_OK)
             rc = db_commit(d, err);
         else
@@ -308,5 +312,21 @@ int autopilot_session_next(db *d, const principal *who, const char *session_id, 
     free(history_text);
     misconceptions__free(mis, n_mis);
     session_cleanup(&s);
+    return rc;
+}
+
+int autopilot_session_next(db *d, const principal *who, const char *session_id, int64_t now_ms, json_t **out,
+                           em_error *err)
+{
+    int rc = EM_E_CONFLICT;
+    for (int i = 0; i < AUTOPILOT_RACE_TRIES && rc == EM_E_CONFLICT; i++) {
+        em_error why = {0};
+        rc = decide_once(d, who, session_id, now_ms, out, &why);
+        *err = why;
+    }
+    if (rc == EM_E_CONFLICT)
+        rc = em_error_set(err, EM_E_CONFLICT,
+                          "the session's next step is being decided by another request; "
+                          "try again");
     return rc;
 }

@@ -21,6 +21,8 @@
 #include "db/db.h"
 
 #define AUTOPILOT_HISTORY_MAX 200
+/* Decisions tried when other requests keep storing theirs in between. */
+#define AUTOPILOT_RACE_TRIES 8
 #define AUTOPILOT_LEARN_MINUTES 20 /* a learning step when the plan gives no length */
 #define AUTOPILOT_MISCONCEPTIONS_READ                                                                        \
     64 /* open misconceptions looked through for one of the session's topics */

@@ -304,6 +304,15 @@ int mastery_user_topics(db *d, const char *user_id, mastery_visit visit, void *c
     return rc;
 }
 
+int mastery__lock_student(db *d, const char *user_id, em_error *err)
+{
+    if (db_dialect_of(d) != DB_POSTGRES)
+        return EM_OK;
+    const char *p[] = {user_id};
+    int rc = db_run_cached(d, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", p, 1, err);
+    return rc == DB_ROW || rc == DB_DONE ? EM_OK : rc;
+}
+
 int mastery_observe(db *d, const char *user_id, const char *name, bool correct, double *before, double *after,
                     em_error *err)
 {

@@ -78,6 +78,13 @@ int mastery_of(db *d, const char *user_id, const char *name, double *mastery /* 
  * none, add one of the student's own (no session), unless the name is empty
  * or longer than MASTERY_NAME_MAX. */
 int mastery_record(db *d, const char *user_id, const char *name, double mastery, em_error *err);
+/* Inside a transaction that moves the student's mastery, before anything
+ * else it locks: on PostgreSQL, lock the student's row, so that one student's
+ * answers (quiz submissions, review grades) move mastery one transaction at a
+ * time, each reading what the one before wrote, and a topic first answered by
+ * two at once gets one row. On SQLite the write transaction is the one writer
+ * already: nothing to do. */
+int mastery__lock_student(db *d, const char *user_id, em_error *err);
 /* One observed answer on `name`: its mastery moves by Bayesian Knowledge
  * Tracing (learn/bkt.h, default parameters) from where it was (the prior
  * when the student has no such topic yet or has never answered it:

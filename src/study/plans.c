@@ -386,6 +386,11 @@ static int cached_plan(db *d, const char *owner, const char *key, int64_t now_ms
     return rc == DB_ROW || rc == DB_DONE ? EM_OK : rc;
 }
 
+/* The plan and its cache row stored, and the session's plans older than its
+ * PLANS_KEPT_PER_SESSION newest removed (their cache rows go with them): a
+ * plan is up to PLANS_JSON_MAX of text, and a student changing a field and
+ * asking again, over and over, would otherwise grow the database without
+ * end. */
 static int store_plan(db *d, const plan_record *r, const char *key, int64_t now_ms, em_error *err)
 {
     const char *p[] = {r->id, r->session_id, r->user_id, key, r->plan_json, r->report_json, r->created_at};
@@ -404,6 +409,15 @@ static int store_plan(db *d, const plan_record *r, const char *key, int64_t now_
         "ON CONFLICT (user_id, cache_key) DO UPDATE SET plan_id = excluded.plan_id, "
         "expires_at = excluded.expires_at",
         c, 4, err);
+    if (rc != DB_DONE)
+        return rc;
+    char kept[16];
+    snprintf(kept, sizeof kept, "%d", PLANS_KEPT_PER_SESSION);
+    const char *o[] = {r->session_id, kept};
+    rc = db_run_cached(d,
+                       "DELETE FROM plans WHERE session_id = $1 AND id NOT IN (SELECT id FROM plans "
+                       "WHERE session_id = $1 ORDER BY created_at DESC, id DESC LIMIT CAST($2 AS INTEGER))",
+                       o, 2, err);
     return rc == DB_DONE ? EM_OK : rc;
 }
 
@@ -430,8 +444,13 @@ static int make_plan(db *d, const llm_provider *llm, const input *x, const char 
         rc = plan_json(x, &p, out, &out->plan_json);
         if (rc == EM_OK)
             rc = report_json(&report, &out->report_json);
+        /* the session's inputs, not the request, make it too large: what to change */
         if (rc != EM_OK)
-            rc = em_error_set(err, rc, "the plan is too large to store");
+            rc = em_error_refuse(
+                err, EM_E_INVAL, EM_REASON_VALIDATION,
+                "the plan would be larger than %d MB: name fewer materials, or set an earlier "
+                "exam_date or fewer daily_minutes",
+                PLANS_JSON_MAX / (1024 * 1024));
     }
     if (rc == EM_OK)
         rc = store_plan(d, out, key, now_ms, err);

@@ -28,6 +28,7 @@
 
 #define PLANS_ALGORITHM_VERSION 1     /* part of the cache key: bump when plan_make changes */
 #define PLANS_CACHE_TTL_S (24 * 3600) /* how long a plan answers the same inputs */
+#define PLANS_KEPT_PER_SESSION 10     /* a session's newest plans kept; older ones are removed */
 #define PLANS_JSON_MAX (8 * 1024 * 1024)
 #define PLANS_ICS_MAX (8 * 1024 * 1024)
 

@@ -1390,7 +1390,9 @@ static int write_submission(db *d, void *ctx, em_error *err)
     clock_iso8601(w->now_ms, now);
     snprintf(score_text, sizeof score_text, "%.17g", w->score);
     const char *params[] = {now, score_text, w->quiz_id};
-    int rc = db_run_cached(d,
+    int rc = mastery__lock_student(d, w->user_id, err);
+    if (rc == EM_OK)
+        rc = db_run_cached(d,
                            "UPDATE quizzes SET submitted_at = $1, score = CAST($2 AS DOUBLE PRECISION) "
                            "WHERE id = $3 AND submitted_at IS NULL",
                            params, 3, err);

@@ -466,11 +466,23 @@ int reviews_grade(db *d, const principal *who, const char *card_id, fsrs_grade g
     rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;
+    rc = mastery__lock_student(d, who->user_id, err); /* first: the student, then the card */
+    if (rc != EM_OK) {
+        db_rollback(d);
+        return rc;
+    }
+    /* The card is read locked: two grades of one card at once are two
+       reviews, one after the other. SQLite's transaction is the one writer
+       already; PostgreSQL would otherwise let both read the same state and
+       the second find the card changed under it. */
+    static const char card_sql[] =
+        "SELECT " CARD_COLUMNS ", q.answer FROM review_cards c "
+        "JOIN questions q ON q.id = c.question_id WHERE c.id = $1 AND c.user_id = $2";
+    static const char card_sql_locked[] = "SELECT " CARD_COLUMNS ", q.answer FROM review_cards c "
+                                          "JOIN questions q ON q.id = c.question_id "
+                                          "WHERE c.id = $1 AND c.user_id = $2 FOR UPDATE OF c";
     db_stmt *st = NULL;
-    rc = db_prepare_cached(d,
-                           "SELECT " CARD_COLUMNS ", q.answer FROM review_cards c "
-                           "JOIN questions q ON q.id = c.question_id WHERE c.id = $1 AND c.user_id = $2",
-                           &st, err);
+    rc = db_prepare_cached(d, db_dialect_of(d) == DB_POSTGRES ? card_sql_locked : card_sql, &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, card_id);
     if (rc == EM_OK)

@@ -857,18 +857,25 @@ int sessions__agent_state(db *d, const char *session_id, char state[SESSION_STAT
     return rc;
 }
 
-int sessions__set_agent_state(db *d, const char *session_id, const char *state, const char *context_json,
-                              const char *history_json, int64_t now_ms, em_error *err)
+int sessions__set_agent_state(db *d, const char *session_id, const char *seen_history, const char *state,
+                              const char *context_json, const char *history_json, int64_t now_ms,
+                              em_error *err)
 {
     char now[32];
     clock_iso8601(now_ms, now);
-    const char *params[] = {state, context_json, history_json, now, session_id};
+    const char *params[] = {state, context_json, history_json,
+                            now,   session_id,   seen_history != NULL ? seen_history : ""};
     int rc = db_run_cached(
         d,
         "UPDATE study_sessions SET current_state = $1, current_context = $2, agent_history = $3, "
-        "updated_at = $4 WHERE id = $5",
-        params, 5, err);
-    if (rc == DB_DONE && db_changes(d) == 0)
-        return em_error_set(err, EM_E_NOT_FOUND, "no such session");
+        "updated_at = $4 WHERE id = $5 AND CAST(agent_history AS TEXT) = $6",
+        params, 6, err);
+    if (rc == DB_DONE && db_changes(d) == 0) {
+        const char *p[] = {session_id};
+        rc = db_run_cached(d, "SELECT 1 FROM study_sessions WHERE id = $1", p, 1, err);
+        if (rc == DB_ROW)
+            return em_error_set(err, EM_E_CONFLICT, "the session's state changed meanwhile");
+        return rc == DB_DONE ? em_error_set(err, EM_E_NOT_FOUND, "no such session") : rc;
+    }
     return rc == DB_DONE ? EM_OK : rc;
 }

@@ -136,8 +136,12 @@ int sessions__get(db *d, const char *session_id, session *out /* OUT */, em_erro
 #define SESSION_STATE_MAX 32
 int sessions__agent_state(db *d, const char *session_id, char state[SESSION_STATE_MAX + 1] /* OUT */,
                           char **history_json /* OUT */, em_error *err);
-/* Store a new state, context (a JSON object) and history (a JSON array). */
-int sessions__set_agent_state(db *d, const char *session_id, const char *state, const char *context_json,
-                              const char *history_json, int64_t now_ms, em_error *err);
+/* Store a new state, context (a JSON object) and history (a JSON array), if
+ * the stored history is still seen_history (as sessions__agent_state read
+ * it; NULL: none): EM_E_CONFLICT, and nothing stored, when another write came
+ * in between; EM_E_NOT_FOUND when the session is gone. */
+int sessions__set_agent_state(db *d, const char *session_id, const char *seen_history, const char *state,
+                              const char *context_json, const char *history_json, int64_t now_ms,
+                              em_error *err);
 
 #endif

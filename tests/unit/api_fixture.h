@@ -37,6 +37,7 @@
 #include "auth/accounts.h"
 #include "content/storage.h"
 #include "core/clock.h"
+#include "core/inflight.h"
 #include "core/log.h"
 #include "db/migrate.h"
 #include "http/http_fake.h"
@@ -59,6 +60,7 @@
 #define API_FX_INDEX_CACHE_BYTES (16u << 20) /* TUTOR_INDEX_CACHE_MB */
 #define API_FX_TUTOR_THREADS 2               /* TUTOR_THREADS */
 #define API_FX_TUTOR_STREAMS 64              /* TUTOR_MAX_STREAMS */
+#define API_FX_TUTOR_PER_USER 3              /* TUTOR_STREAMS_PER_USER */
 /* The value of the em_csrf cookie the cookie helpers send. */
 #define API_FX_CSRF "csrf-value-for-handler-tests-0123456789ab"
 /* The address the fixture signs the accounts in from (not the fakes' 127.0.0.1,
@@ -210,6 +212,8 @@ static int api_setup(void **state)
         .llm = &llm_builtin,
         .passages = passages_cache_new(API_FX_INDEX_CACHE_BYTES),
         .tutor = api_tutor_new(t->pool, API_FX_TUTOR_THREADS, API_FX_TUTOR_STREAMS),
+        .quiz_gate = inflight_new(1, API_QUIZ_GATE_KEYS),
+        .tutor_gate = inflight_new(API_FX_TUTOR_PER_USER, API_QUIZ_GATE_KEYS),
     };
     size_t n = 0;
     const http_route *table = api_routes(&n);
@@ -260,6 +264,8 @@ static int api_teardown(void **state)
 {
     api_fx *t = *state;
     api_tutor_free(t->ctx.tutor); /* lets stream producers finish, joins them */
+    inflight_free(t->ctx.quiz_gate);
+    inflight_free(t->ctx.tutor_gate);
     passages_cache_free(t->ctx.passages);
     router_free(t->routes);
     storage_close(t->files);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "study/plans.h"
 #include "core/ics.h"
 #include "core/ids.h"
 
@@ -392,6 +393,73 @@ static void api_plans_one_rule(void **state)
     assert_int_equal(sql_int(t, "SELECT count(*) FROM plans"), 1);
 }
 
+/* A session keeps its PLANS_KEPT_PER_SESSION newest plans: asking again and
+ * again with a changed budget does not grow the database without end. The
+ * oldest plans and their cache rows go; the newest answers as before. */
+static void api_plans_keeps_the_newest(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    fake_now_ms = NOON_UTC;
+    t->ctx.now_ms = fake_clock;
+    char m[MATERIAL_ID_LEN + 1], id[64], path[160], first[128] = "", last[64] = "";
+    ready_material(t, WHO_STUDENT, 300, m);
+    session_of(t, WHO_STUDENT, m, "2027-01-20", 60, id);
+    snprintf(path, sizeof path, "/api/sessions/%s", id);
+    for (int i = 0; i < PLANS_KEPT_PER_SESSION + 3; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"daily_minutes\":%d}", 60 + i);
+        json_decref(call_json(t, "PATCH", path, WHO_STUDENT, body, 200));
+        json_t *a = generate(t, WHO_STUDENT, id, 201);
+        const char *plan_id = jstr(json_object_get(a, "plan"), "id");
+        if (i == 0)
+            snprintf(first, sizeof first, "/api/plans/%s", plan_id);
+        snprintf(last, sizeof last, "%s", plan_id);
+        json_decref(a);
+    }
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM plans"), PLANS_KEPT_PER_SESSION);
+    assert_true(sql_int(t, "SELECT count(*) FROM plan_cache") <= PLANS_KEPT_PER_SESSION);
+    call_error(t, "GET", first, WHO_STUDENT, NULL, 404, "not_found");
+    char latest[160];
+    snprintf(latest, sizeof latest, "/api/sessions/%s/plan", id);
+    json_t *l = call_json(t, "GET", latest, WHO_STUDENT, NULL, 200);
+    assert_string_equal(jstr(json_object_get(l, "plan"), "id"), last);
+    json_decref(l);
+    /* the newest still answers from the cache */
+    json_t *again = generate(t, WHO_STUDENT, id, 200);
+    assert_string_equal(jstr(json_object_get(again, "plan"), "id"), last);
+    json_decref(again);
+}
+
+/* A plan larger than the store takes (thousands of long topic names over
+ * ten years) is the session's doing, not the request's: 422 saying what to
+ * change, and nothing stored. */
+static void api_plans_too_large_says_what_to_change(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    fake_now_ms = NOON_UTC;
+    t->ctx.now_ms = fake_clock;
+    char m[MATERIAL_ID_LEN + 1], id[64], sql[1024];
+    ready_material(t, WHO_STUDENT, 3000, m);
+    snprintf(
+        sql, sizeof sql,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9000) "
+        "INSERT INTO material_topics (material_id, position, name, slug, source, page, weight) "
+        "SELECT '%s', 1000 + i, 'Topic ' || i || ' of a long textbook whose section titles go on and on, "
+        "as the headings of some manuals do, naming every option and every case they are about, until "
+        "they reach the length a topic name may have', 'topic-' || i, 'heading', 1, 0.0001 FROM n",
+        m);
+    em_error err = {0};
+    assert_int_equal(db_exec(api_fx_db(t), sql, &err), EM_OK);
+    session_of(t, WHO_STUDENT, m, "2036-11-01", 1440, id);
+    char body[128];
+    snprintf(body, sizeof body, "{\"session_id\":\"%s\"}", id);
+    http_fake *f = call(t, "POST", "/api/plan/generate-verified", WHO_STUDENT, body);
+    expect_error(f, 422, "validation_error");
+    assert_non_null(strstr(error_message(f), "fewer materials"));
+    http_fake_free(f);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM plans"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +468,8 @@ int main(void)
         API_BOTH(api_plans_calendar),
         API_BOTH(api_plans_local_today),
         API_BOTH(api_plans_one_rule),
+        API_BOTH(api_plans_keeps_the_newest),
+        API_BOTH(api_plans_too_large_says_what_to_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

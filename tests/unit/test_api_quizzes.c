@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <ctype.h>
+#include <pthread.h>
 
 #include "api_fixture.h"
 #include "core/buf.h"
@@ -292,6 +293,203 @@ static void api_reviews_analysis_and_autopilot(void **state)
     json_decref(quiz);
 }
 
+/* One quiz is made at a time per student: while one is being made (the
+ * gate held here, as a request running would hold it), another of the same
+ * student is 429 with Retry-After and makes nothing; other students are not
+ * held up; once it is done the student makes the next. */
+static void api_quiz_one_at_a_time_per_student(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    assert_true(inflight_enter(t->ctx.quiz_gate, api_fx_id(t, WHO_STUDENT)));
+    char body[256];
+    snprintf(body, sizeof body, "{\"material_ids\":[\"%s\"],\"count\":3}", mat);
+    http_fake *f = call(t, "POST", "/api/quiz/generate", WHO_STUDENT, body);
+    expect_error(f, 429, "rate_limited");
+    assert_string_equal(http_fake_header(f, "Retry-After"), "1");
+    http_fake_free(f);
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM quizzes"), 0);
+    /* the second student's request runs (and is refused for its own reason) */
+    call_error(t, "POST", "/api/quiz/generate", WHO_STUDENT2, "{}", 422, "validation_error");
+    inflight_leave(t->ctx.quiz_gate, api_fx_id(t, WHO_STUDENT));
+    json_decref(call_json(t, "POST", "/api/quiz/generate", WHO_STUDENT, body, 201));
+    /* and the gate is free again after it */
+    json_decref(call_json(t, "POST", "/api/quiz/generate", WHO_STUDENT, body, 201));
+}
+
+/* A student's answers to quiz `quiz` (every question, "none of these"),
+ * submitted: 200. */
+static void submit_wrong(api_fx *t, const json_t *quiz)
+{
+    json_t *qs = json_object_get(quiz, "questions");
+    json_t *answers = json_array();
+    for (size_t i = 0; i < json_array_size(qs); i++)
+        json_array_append_new(answers,
+                              json_pack("{s:s, s:s}", "question_id", jstr(json_array_get(qs, i), "id"),
+                                        "answer", "none of these"));
+    json_t *sub = json_pack("{s:o}", "answers", answers);
+    char *body = json_dumps(sub, JSON_COMPACT);
+    char target[160];
+    snprintf(target, sizeof target, "/api/quiz/%s/submit", jstr(quiz, "id"));
+    json_decref(call_json(t, "POST", target, WHO_STUDENT, body, 200));
+    free(body);
+    json_decref(sub);
+}
+
+#define GRADERS 8
+
+/* One of GRADERS requests sent at once: POST target with body as the student. */
+typedef struct grader {
+    api_fx *t;
+    const char *target, *request;
+    pthread_barrier_t *go;
+    int status;
+    char body[256];
+} grader;
+
+static void *grade_once(void *arg)
+{
+    grader *g = arg;
+    pthread_barrier_wait(g->go);
+    http_fake *f = call(g->t, "POST", g->target, WHO_STUDENT, g->request);
+    g->status = http_fake_status(f);
+    size_t len = 0;
+    const char *b = http_fake_body(f, &len);
+    snprintf(g->body, sizeof g->body, "%.*s", (int)len, b != NULL ? b : "");
+    http_fake_free(f);
+    dbpool_release(g->t->pool);
+    return NULL;
+}
+
+/* Grades of one card sent at once (two tabs, a double click) are reviews one
+ * after the other: every one answered 200, every one logged, none lost. */
+static void api_reviews_grades_at_once(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 1, 201);
+    submit_wrong(t, quiz);
+    json_decref(quiz);
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(api_fx_db(t), "SELECT id FROM review_cards LIMIT 1", &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    char card[64], target[160];
+    snprintf(card, sizeof card, "%s", db_column_text(st, 0));
+    db_finalize(st);
+    snprintf(target, sizeof target, "/api/reviews/%s/grade", card);
+    for (int round = 0; round < 3; round++) {
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, GRADERS);
+        grader g[GRADERS];
+        pthread_t th[GRADERS];
+        for (int i = 0; i < GRADERS; i++) {
+            g[i] = (grader){.t = t, .target = target, .request = "{\"grade\":\"good\"}", .go = &go};
+            assert_int_equal(pthread_create(&th[i], NULL, grade_once, &g[i]), 0);
+        }
+        for (int i = 0; i < GRADERS; i++)
+            pthread_join(th[i], NULL);
+        pthread_barrier_destroy(&go);
+        for (int i = 0; i < GRADERS; i++)
+            if (g[i].status != 200)
+                fail_msg("round %d, grade %d: %d %s", round, i, g[i].status, g[i].body);
+    }
+    /* the quiz's review and every grade: each its log row and its step */
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM review_logs"), 1 + 3 * GRADERS);
+    assert_int_equal(sql_int(t, "SELECT reps FROM review_cards"), 1 + 3 * GRADERS);
+}
+
+/* The autopilot asked from several tabs at once: every decision answered is
+ * one recorded in the session's history, none lost to another's write. */
+static void api_autopilot_decisions_at_once(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    char sbody[256], target[160];
+    snprintf(
+        sbody, sizeof sbody,
+        "{\"title\":\"Unix\",\"exam_date\":\"2027-06-01\",\"daily_minutes\":45,\"material_ids\":[\"%s\"]}",
+        mat);
+    json_t *session = call_json(t, "POST", "/api/sessions", WHO_STUDENT, sbody, 201);
+    snprintf(target, sizeof target, "/api/sessions/%s/autopilot/next", jstr(session, "id"));
+    char count_sql[200];
+    snprintf(count_sql, sizeof count_sql, "SELECT agent_history FROM study_sessions WHERE id = '%s'",
+             jstr(session, "id"));
+    json_decref(session);
+    for (int round = 0; round < 3; round++) {
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, GRADERS);
+        grader g[GRADERS];
+        pthread_t th[GRADERS];
+        for (int i = 0; i < GRADERS; i++) {
+            g[i] = (grader){.t = t, .target = target, .request = NULL, .go = &go};
+            assert_int_equal(pthread_create(&th[i], NULL, grade_once, &g[i]), 0);
+        }
+        for (int i = 0; i < GRADERS; i++)
+            pthread_join(th[i], NULL);
+        pthread_barrier_destroy(&go);
+        for (int i = 0; i < GRADERS; i++)
+            if (g[i].status != 200)
+                fail_msg("round %d, request %d: %d %s", round, i, g[i].status, g[i].body);
+    }
+    db_stmt *st = NULL;
+    em_error err = {0};
+    assert_int_equal(db_prepare(api_fx_db(t), count_sql, &st, &err), EM_OK);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    json_t *history = json_loads(db_column_text(st, 0), 0, NULL);
+    db_finalize(st);
+    assert_int_equal(json_array_size(history), 3 * GRADERS);
+    json_decref(history);
+}
+
+/* One student's quizzes submitted at once (several tabs): each answered 200,
+ * and the topics they first answer get one row each, not one per submission
+ * that raced to make it. */
+static void api_quiz_submissions_at_once(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    enum { QUIZZES = 4 };
+    char targets[QUIZZES][160];
+    char *bodies[QUIZZES];
+    for (int i = 0; i < QUIZZES; i++) {
+        json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 3, 201);
+        json_t *qs = json_object_get(quiz, "questions");
+        json_t *answers = json_array();
+        for (size_t k = 0; k < json_array_size(qs); k++)
+            json_array_append_new(answers, json_pack("{s:s, s:s}", "question_id",
+                                                     jstr(json_array_get(qs, k), "id"), "answer", "none"));
+        json_t *sub = json_pack("{s:o}", "answers", answers);
+        bodies[i] = json_dumps(sub, JSON_COMPACT);
+        json_decref(sub);
+        snprintf(targets[i], sizeof targets[i], "/api/quiz/%s/submit", jstr(quiz, "id"));
+        json_decref(quiz);
+    }
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, QUIZZES);
+    grader g[QUIZZES];
+    pthread_t th[QUIZZES];
+    for (int i = 0; i < QUIZZES; i++) {
+        g[i] = (grader){.t = t, .target = targets[i], .request = bodies[i], .go = &go};
+        assert_int_equal(pthread_create(&th[i], NULL, grade_once, &g[i]), 0);
+    }
+    for (int i = 0; i < QUIZZES; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&go);
+    for (int i = 0; i < QUIZZES; i++) {
+        if (g[i].status != 200)
+            fail_msg("submission %d: %d %s", i, g[i].status, g[i].body);
+        free(bodies[i]);
+    }
+    assert_int_equal(sql_int(t, "SELECT count(*) FROM (SELECT user_id, name FROM topics WHERE session_id IS "
+                                "NULL GROUP BY user_id, name HAVING count(*) > 1) AS twice"),
+                     0);
+}
+
 /* A material whose generated questions wait for a tutor: no quiz until the
  * tutor approves some, then those and only those. */
 static void api_quiz_waits_for_review(void **state)
@@ -345,10 +543,16 @@ static void api_quiz_waits_for_review(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* clang-format off */
         API_BOTH(api_quiz_generated_cites_its_sources),
         API_BOTH(api_quiz_refusals_and_access),
         API_BOTH(api_reviews_analysis_and_autopilot),
+        API_BOTH(api_reviews_grades_at_once),
+        API_BOTH(api_quiz_one_at_a_time_per_student),
+        API_BOTH(api_autopilot_decisions_at_once),
+        API_BOTH(api_quiz_submissions_at_once),
         API_BOTH(api_quiz_waits_for_review),
+        /* clang-format on */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

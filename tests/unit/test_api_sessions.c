@@ -300,6 +300,36 @@ static void api_sessions_chat_pages(void **state)
     assert_int_equal(sql_int(t, "SELECT count(*) FROM chat_messages"), 0);
 }
 
+/* A session over many long textbooks has a great many topics (200 of them,
+ * 400 sections each, are allowed): its detail is answered whole, however far
+ * past the session's own few megabytes its topics go. Here one material is
+ * given 20,000 topics with long names: about 7 MB of topics. */
+static void api_sessions_with_many_topics(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char m[MATERIAL_ID_LEN + 1], sql[1024], body[256];
+    cells_ready(t, WHO_STUDENT, m);
+    snprintf(
+        sql, sizeof sql,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+        "INSERT INTO material_topics (material_id, position, name, slug, source, page, weight) "
+        "SELECT '%s', 1000 + i, 'Topic ' || i || ' of a long textbook whose section titles go on and on, "
+        "as the headings of some manuals do, naming every option and every case they are about, until "
+        "they reach the length a topic name may have', 'topic-' || i, 'heading', 1, 0.00001 FROM n",
+        m);
+    em_error err = {0};
+    assert_int_equal(db_exec(api_fx_db(t), sql, &err), EM_OK);
+    snprintf(body, sizeof body,
+             "{\"title\":\"All of it\",\"exam_date\":\"2027-06-01\",\"material_ids\":[\"%s\"]}", m);
+    json_t *s = create(t, WHO_STUDENT, body);
+    char path[160];
+    snprintf(path, sizeof path, "/api/sessions/%s", jstr(s, "id"));
+    json_decref(s);
+    json_t *got = call_json(t, "GET", path, WHO_STUDENT, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(got, "topics")), 20003);
+    json_decref(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +337,7 @@ int main(void)
         API_BOTH(api_sessions_refuses_bad_fields),
         API_BOTH(api_sessions_one_rule),
         API_BOTH(api_sessions_chat_pages),
+        API_BOTH(api_sessions_with_many_topics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

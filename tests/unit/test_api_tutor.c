@@ -433,6 +433,48 @@ static void api_tutor_session(void **state)
     assert_int_equal(messages_of(t, sess), 8);
 }
 
+/* One account has at most API_FX_TUTOR_PER_USER answers under way (the gate
+ * held here as that many running streams would hold it): another stream or
+ * explanation is 429 with Retry-After before anything starts, another
+ * student is answered, and once one is done the account asks again. The
+ * gate is let go however an answer ends. */
+static void api_tutor_answers_at_once_per_account(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char cells[MATERIAL_ID_LEN + 1];
+    stock_small(t, cells);
+    const char *body = "{\"question\":\"What makes ATP?\"}";
+    const char *me = api_fx_id(t, WHO_STUDENT);
+    for (int i = 0; i < API_FX_TUTOR_PER_USER; i++)
+        assert_true(inflight_enter(t->ctx.tutor_gate, me));
+    http_fake *f = call(t, "POST", "/api/tutor/stream", WHO_STUDENT, body);
+    expect_error(f, 429, "rate_limited");
+    assert_false(http_fake_streamed(f));
+    assert_string_equal(http_fake_header(f, "Retry-After"), "1");
+    http_fake_free(f);
+    f = call(t, "POST", "/api/tutor/explain", WHO_STUDENT, body);
+    expect_error(f, 429, "rate_limited");
+    http_fake_free(f);
+    /* another account is not held up (it has no material: its own answer) */
+    streamed other = stream(t, WHO_STUDENT2, body);
+    streamed_free(&other);
+    inflight_leave(t->ctx.tutor_gate, me);
+    for (int round = 0; round < 3; round++) { /* each answer lets its place go */
+        streamed s = stream(t, WHO_STUDENT, body);
+        assert_string_equal(type_of(&s, json_array_size(s.lines) - 1), "done");
+        streamed_free(&s);
+        json_decref(call_json(t, "POST", "/api/tutor/explain", WHO_STUDENT, body, 200));
+    }
+    /* refusals before the stream let it go too */
+    for (int round = 0; round < 3; round++)
+        call_error(t, "POST", "/api/tutor/stream", WHO_STUDENT,
+                   "{\"question\":\"x\",\"session_id\":\"nope\"}", 404, "not_found");
+    assert_true(inflight_enter(t->ctx.tutor_gate, me)); /* the third of three: the two held and this */
+    assert_false(inflight_enter(t->ctx.tutor_gate, me));
+    for (int i = 0; i < API_FX_TUTOR_PER_USER; i++)
+        inflight_leave(t->ctx.tutor_gate, me);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +485,7 @@ int main(void)
         API_BOTH(api_tutor_material_not_ready),
         API_BOTH(api_tutor_client_leaves),
         API_BOTH(api_tutor_session),
+        API_BOTH(api_tutor_answers_at_once_per_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -733,8 +733,10 @@ static void auth_accounts_update_time_zone(void **state)
         accounts_update_profile(a, f->d, u.id, NULL, NULL, "UTC", NULL, mine.family, IP, &out, &err), EM_OK);
     assert_string_equal(out.time_zone, "UTC");
     /* a name that is not a zone of the system: 400, naming the field */
-    static const char *const bad[] = {"Mars/Olympus_Mons", "../etc/passwd", "", "Europe", "/etc/localtime",
-                                      "America//New_York", "posixrules/x"};
+    static const char *const bad[] = {
+        "Mars/Olympus_Mons", "../etc/passwd", "",          "Europe",     "/etc/localtime",
+        "America//New_York", "posixrules/x",  "localtime", "posixrules", "posix/Europe/Paris",
+        "right/UTC"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&err, 0, sizeof err);
         int rc = accounts_update_profile(a, f->d, u.id, "Changed", NULL, bad[i], NULL, mine.family, IP, &out,

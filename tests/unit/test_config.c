@@ -351,16 +351,24 @@ static void config_tutor_limits(void **state)
     assert_int_equal(config_load(&c, defaults, NULL, &err), EM_OK);
     assert_int_equal(c.tutor_index_cache_mb, 64);
     assert_int_equal(c.tutor_max_streams, 128);
+    assert_int_equal(c.tutor_streams_per_user, 3);
     assert_true(c.tutor_threads >= 1);
     config_cleanup(&c);
-    char *set[] = {"TUTOR_INDEX_CACHE_MB=0", "TUTOR_MAX_STREAMS=4", "TUTOR_THREADS=3", NULL};
+    char *set[] = {"TUTOR_INDEX_CACHE_MB=0", "TUTOR_MAX_STREAMS=4", "TUTOR_THREADS=3",
+                   "TUTOR_STREAMS_PER_USER=2", NULL};
     assert_int_equal(config_load(&c, set, NULL, &err), EM_OK);
     assert_int_equal(c.tutor_index_cache_mb, 0);
     assert_int_equal(c.tutor_max_streams, 4);
     assert_int_equal(c.tutor_threads, 3);
+    assert_int_equal(c.tutor_streams_per_user, 2);
     config_cleanup(&c);
-    const char *bad[] = {"TUTOR_INDEX_CACHE_MB=-1", "TUTOR_INDEX_CACHE_MB=lots", "TUTOR_MAX_STREAMS=0",
-                         "TUTOR_THREADS=0", "TUTOR_THREADS=65", NULL};
+    const char *bad[] = {"TUTOR_INDEX_CACHE_MB=-1",
+                         "TUTOR_INDEX_CACHE_MB=lots",
+                         "TUTOR_MAX_STREAMS=0",
+                         "TUTOR_STREAMS_PER_USER=0",
+                         "TUTOR_THREADS=0",
+                         "TUTOR_THREADS=65",
+                         NULL};
     for (size_t i = 0; bad[i] != NULL; i++) {
         char *env[] = {(char *)bad[i], NULL};
         em_error e = {0};

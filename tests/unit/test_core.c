@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/ids.h"
+#include "core/inflight.h"
 #include "core/log.h"
 
 static void core_buf_enforces_max(void **state)
@@ -247,6 +248,33 @@ static void core_buf_read_file(void **state)
     rmdir(dir);
 }
 
+/* inflight: a key at its cap is refused until one of its runs leaves; other
+ * keys are not; a full table refuses new keys and frees a slot on leaving. */
+static void core_inflight_caps_each_key(void **state)
+{
+    (void)state;
+    inflight *t = inflight_new(2, 2);
+    assert_true(inflight_enter(t, "alice"));
+    assert_true(inflight_enter(t, "alice"));
+    assert_false(inflight_enter(t, "alice"));
+    assert_true(inflight_enter(t, "bob"));
+    assert_false(inflight_enter(t, "carol")); /* the table is full */
+    inflight_leave(t, "bob");
+    assert_true(inflight_enter(t, "carol"));
+    inflight_leave(t, "alice");
+    assert_true(inflight_enter(t, "alice"));
+    assert_false(inflight_enter(t, "alice"));
+    inflight_leave(t, "alice");
+    inflight_leave(t, "alice");
+    inflight_leave(t, "carol");
+    assert_true(inflight_enter(t, "dave"));
+    assert_true(inflight_enter(t, "erin"));
+    inflight_leave(t, "dave");
+    inflight_leave(t, "erin");
+    inflight_free(t);
+    inflight_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +288,7 @@ int main(void)
         cmocka_unit_test(core_clock_parses_iso8601),
         cmocka_unit_test(core_log_levels_and_lines),
         cmocka_unit_test(core_error_set_and_strerror),
+        cmocka_unit_test(core_inflight_caps_each_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
