@@ -330,6 +330,64 @@ static size_t find_topic(const topic_list *l, const char *name)
     return SIZE_MAX;
 }
 
+/* Whether s[0..n) holds needle, ASCII case aside. */
+static bool holds_ci(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; m > 0 && i + m <= n; i++)
+        if (ascii_ncasecmp(s + i, needle, m) == 0)
+            return true;
+    return false;
+}
+
+#define AUTHOR_CHUNKS 3   /* chunks at the start of a document read for its copyright line */
+#define AUTHOR_HEADINGS 8 /* headings at the start of a document that may be its author's name */
+#define AUTHOR_BYTES 4096 /* of each of those chunks: a title page is short */
+
+/* Whether s[0..4) are four ASCII digits (a year). */
+static bool isdigit4(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (!(s[i] >= '0' && s[i] <= '9'))
+            return false;
+    return true;
+}
+
+/* Whether name is the author's, as a title page gives it: a copyright line
+ * ("Copyright \u00a9 2013-2021 Osamu Aoki") in the document's first
+ * AUTHOR_CHUNKS chunks names it as the holder, right after the year. A title page sets the author's name as a
+ * heading of its own; it names no topic. At most AUTHOR_BYTES of each chunk
+ * are read: one call costs a bounded amount whatever the input. */
+static bool names_the_author(const text_chunk *cs, size_t nc, const char *name)
+{
+    size_t m = strlen(name);
+    if (m < 4)
+        return false;
+    for (size_t c = 0; c < nc && c < AUTHOR_CHUNKS; c++) {
+        const char *t = cs[c].text != NULL ? cs[c].text : "";
+        size_t left = strnlen(t, AUTHOR_BYTES);
+        while (left > 0) {
+            const char *nl = memchr(t, '\n', left);
+            size_t len = nl != NULL ? (size_t)(nl - t) : left;
+            if (holds_ci(t, len, "copyright") || holds_ci(t, len, "\xc2\xa9")) {
+                /* the holder: what follows the line's last year */
+                size_t k = len, after = 0;
+                for (size_t i = 0; i + 4 <= len; i++)
+                    if (isdigit4(t + i) && (i + 4 == len || !(t[i + 4] >= '0' && t[i + 4] <= '9')))
+                        after = i + 4;
+                k = after;
+                while (k < len && (t[k] == ' ' || t[k] == ','))
+                    k++;
+                if (after > 0 && len - k >= m && ascii_ncasecmp(t + k, name, m) == 0)
+                    return true;
+            }
+            t += len + (nl != NULL);
+            left -= len + (nl != NULL);
+        }
+    }
+    return false;
+}
+
 /* The levels headings may be topics at: the top level with a title (but
  * for a lone heading there above deeper ones, the document's title, and so
  * on down while the top level holds one heading: a title page), and
@@ -541,6 +599,10 @@ int topics_extract_until(const chunk_heading *headings, size_t n_headings, const
         bool named = topics_clean_name(headings[i].title, buf, sizeof buf) == EM_OK;
         if (named)
             kind = apparatus_heading(buf, strlen(buf));
+        /* a title page comes first: only the first few headings are looked
+           at, so hostile input with many headings costs no more */
+        if (named && kind == APPARATUS_NONE && i < AUTHOR_HEADINGS && names_the_author(chunks, n_chunks, buf))
+            kind = APPARATUS_LABEL; /* the author's name on a title page */
         if (kind == APPARATUS_LIST || kind == APPARATUS_LICENCE) {
             /* Its text is nobody's, up to the next heading that may name a
              * topic (labels in between, an index's "A", "B", stay in it). */

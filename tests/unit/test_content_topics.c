@@ -259,6 +259,53 @@ static void content_topics_title_page_dropped(void **state)
     topic_list_cleanup(&l);
 }
 
+/* The Debian Reference's title page: the title, then the author's name as a
+ * heading of its own over "Copyright © 2013-2021 Osamu Aoki". The author
+ * names no topic; the chapters and their sections do. */
+static void content_topics_author_on_title_page(void **state)
+{
+    (void)state;
+    chunk_heading h[] = {
+        {2, 0, 2, "Debian Reference"},     {2, 20, 3, "Osamu Aoki"},      {24, 0, 1, "Preface"},
+        {29, 0, 1, "GNU/Linux tutorials"}, {29, 40, 2, "Console basics"}, {31, 0, 2, "Unix-like filesystem"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Osamu Aoki", 40, 2,
+                 "Debian Reference\n\nOsamu Aoki\nCopyright \xc2\xa9 2013-2021 Osamu Aoki\n\nThis Debian "
+                 "Reference is intended to provide a broad overview of the Debian system."),
+        mk_chunk("Preface", 60, 24, "p"),
+        mk_chunk("Console basics", 200, 29, "c"),
+        mk_chunk("Unix-like filesystem", 300, 31, "u"),
+    };
+    topic_list l = extract(h, 6, c, 4);
+    for (size_t i = 0; i < l.n; i++)
+        if (strcmp(l.items[i].name, "Osamu Aoki") == 0)
+            fail_msg("the author is a topic");
+    bool console = false;
+    for (size_t i = 0; i < l.n; i++)
+        console = console || strcmp(l.items[i].name, "Console basics") == 0;
+    assert_true(console);
+    topic_list_cleanup(&l);
+
+    /* a subject named in a copyright line, not as its holder, stays a topic */
+    chunk_heading g[] = {{1, 0, 1, "Introduction"},
+                         {2, 0, 1, "Copyright law"},
+                         {3, 0, 2, "Fair use"},
+                         {4, 0, 1, "Trademarks"}};
+    text_chunk d[] = {
+        mk_chunk("Introduction", 100, 1, "Copyright law protects works. Copyright (c) 2020 Law Press."),
+        mk_chunk("Copyright law", 100, 2, "c"),
+        mk_chunk("Fair use", 100, 3, "f"),
+        mk_chunk("Trademarks", 100, 4, "t"),
+    };
+    l = extract(g, 4, d, 4);
+    bool law = false;
+    for (size_t i = 0; i < l.n; i++)
+        law = law || strcmp(l.items[i].name, "Copyright law") == 0;
+    assert_true(law);
+    topic_list_cleanup(&l);
+}
+
 static void content_topics_two_levels(void **state)
 {
     chunk_heading h[] = {
@@ -669,6 +716,7 @@ int main(void)
         cmocka_unit_test(content_topics_from_terms),
         cmocka_unit_test(content_topics_empty_and_invalid),
         cmocka_unit_test(content_topics_many_headings),
+        cmocka_unit_test(content_topics_author_on_title_page),
         cmocka_unit_test(content_topics_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
