@@ -29,10 +29,14 @@
 #include "core/civil.h"
 #include "core/err.h"
 #include "db/db.h"
+#include "materials/passages.h"
 
 #define SESSION_TITLE_MAX 200     /* bytes */
 #define SESSION_EXAM_TYPE_MAX 100 /* bytes */
-#define SESSION_MATERIALS_MAX 200 /* learn/plan.h's PLAN_MAX_MATERIALS */
+/* What the tutor and a quiz may draw on at once (materials/passages.h's
+ * PASSAGES_MATERIALS_MAX), so that every session's tutor and quizzes work;
+ * learn/plan.h takes more (PLAN_MAX_MATERIALS). */
+#define SESSION_MATERIALS_MAX PASSAGES_MATERIALS_MAX
 #define SESSION_FREE_DATES_MAX 1000
 #define SESSION_DEFAULT_MINUTES 60
 #define SESSION_ALL_DAYS 127u /* every weekday */

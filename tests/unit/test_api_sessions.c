@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "study/sessions.h"
 #include "core/ids.h"
 #include "study/chat.h"
 
@@ -152,6 +153,18 @@ static void api_sessions_refuses_bad_fields(void **state)
         {"{\"title\":\"T\",\"exam_date\":\"2027-01-01\",\"material_ids\":[\"x\"]}", "material_ids"},
         {"[1]", "body"},
     };
+    /* more materials than the tutor and a quiz may draw on at once: a
+       session they could not serve */
+    {
+        char body[16384];
+        int o =
+            snprintf(body, sizeof body, "{\"title\":\"T\",\"exam_date\":\"2027-01-01\",\"material_ids\":[");
+        for (int k = 0; k <= PASSAGES_MATERIALS_MAX; k++)
+            o += snprintf(body + o, sizeof body - (size_t)o, "%s\"01a251a5-fe1a-742b-a972-%012d\"",
+                          k > 0 ? "," : "", k);
+        snprintf(body + o, sizeof body - (size_t)o, "]}");
+        call_error(t, "POST", "/api/sessions", WHO_STUDENT, body, 400, "invalid_request");
+    }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         http_fake *f = call(t, "POST", "/api/sessions", WHO_STUDENT, bad[i].body);
         expect_error(f, 400, "invalid_request");
