@@ -957,7 +957,9 @@ int quiz_generate(db *d, const quiz_env *env, const principal *who, const json_t
 
 typedef struct item {
     int position;
-    char question_id[37];
+    char question_id[37]; /* its question in the bank; "" once that is deleted */
+    char served_id[37];   /* the id the student sees and answers by: question_id,
+                             or "item-<position>" when the bank's question is gone */
     char *type, *stem, *options_json, *answer, *topic, *term, *material_id, *section, *quote;
     char *answer_norm; /* the key's stems (learn/grade.h), as the misconception rules compare it */
     int page;
@@ -1043,6 +1045,10 @@ static int load_quiz(db *d, const principal *who, const char *quiz_id, bool writ
         it->position = (int)db_column_int64(st, 0);
         const char *qid = db_column_text(st, 1);
         snprintf(it->question_id, sizeof it->question_id, "%s", qid != NULL ? qid : "");
+        if (it->question_id[0] != '\0')
+            snprintf(it->served_id, sizeof it->served_id, "%s", it->question_id);
+        else /* its material was deleted: the quiz keeps the question */
+            snprintf(it->served_id, sizeof it->served_id, "item-%d", it->position);
         it->type = db_column_strdup(st, 2);
         it->stem = db_column_strdup(st, 3);
         it->options_json = db_column_strdup(st, 4);
@@ -1107,7 +1113,7 @@ static json_t *source_json(const item *it)
 
 static json_t *result_json(const item *it, const char *given, const grade_result *g)
 {
-    return json_pack("{s:s, s:o, s:b, s:s, s:s, s:b, s:b, s:o}", "question_id", it->question_id, "given",
+    return json_pack("{s:s, s:o, s:b, s:s, s:s, s:b, s:b, s:o}", "question_id", it->served_id, "given",
                      given != NULL ? json_string(given) : json_null(), "correct", g != NULL && g->correct,
                      "expected", it->answer, "feedback", g != NULL ? g->feedback : "Not answered.",
                      "typo_forgiven", g != NULL && g->typo_forgiven, "synonym", g != NULL && g->synonym,
@@ -1121,7 +1127,7 @@ static json_t *item_json(const item *it)
                        .options_json = it->options_json,
                        .topic = it->topic,
                        .difficulty = it->difficulty};
-    snprintf(q.id, sizeof q.id, "%s", it->question_id);
+    snprintf(q.id, sizeof q.id, "%s", it->served_id);
     return served_json(&q);
 }
 
@@ -1297,7 +1303,7 @@ static int read_answers(const stored_quiz *q, const json_t *fields, answer_in *i
             return em_error_set(err, EM_E_INVAL, "answers[%zu] needs a question_id", i);
         size_t pos = q->n;
         for (size_t k = 0; k < q->n && pos == q->n; k++)
-            if (strcmp(q->items[k].question_id, qid) == 0)
+            if (strcmp(q->items[k].served_id, qid) == 0)
                 pos = k;
         if (pos == q->n)
             return em_error_set(err, EM_E_INVAL, "answers[%zu]: question %s is not in this quiz", i, qid);

@@ -157,6 +157,48 @@ static void api_quiz_generated_cites_its_sources(void **state)
     json_decref(quiz);
 }
 
+/* A quiz outlives the material it was made from: once the material (and the
+ * bank's questions from it) is deleted, the quiz still shows every question
+ * with an id and takes its answers. */
+static void api_quiz_outlives_its_material(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char mat[MATERIAL_ID_LEN + 1];
+    stock_reference(t, mat);
+    json_t *quiz = new_quiz(t, WHO_STUDENT, mat, 4, 201);
+    char target[160];
+    snprintf(target, sizeof target, "/api/materials/%s", mat);
+    http_fake_free(call(t, "DELETE", target, WHO_STUDENT, NULL));
+    snprintf(target, sizeof target, "/api/quiz/%s", jstr(quiz, "id"));
+    json_t *shown = call_json(t, "GET", target, WHO_STUDENT, NULL, 200);
+    json_t *qs = json_object_get(shown, "questions");
+    assert_true(json_array_size(qs) > 0);
+    json_t *answers = json_array();
+    for (size_t i = 0; i < json_array_size(qs); i++) {
+        json_t *q = json_array_get(qs, i);
+        assert_true(strlen(jstr(q, "id")) > 0);
+        for (size_t k = 0; k < i; k++)
+            assert_string_not_equal(jstr(q, "id"), jstr(json_array_get(qs, k), "id"));
+        json_t *opts = json_object_get(q, "options");
+        json_array_append_new(answers,
+                              json_pack("{s:s, s:s}", "question_id", jstr(q, "id"), "answer",
+                                        opts != NULL ? json_string_value(json_array_get(opts, 0)) : "tree"));
+    }
+    json_t *sub = json_pack("{s:o}", "answers", answers);
+    char *body = json_dumps(sub, JSON_COMPACT);
+    snprintf(target, sizeof target, "/api/quiz/%s/submit", jstr(quiz, "id"));
+    json_t *out = call_json(t, "POST", target, WHO_STUDENT, body, 200);
+    assert_int_equal(json_array_size(json_object_get(out, "results")), json_array_size(qs));
+    for (size_t i = 0; i < json_array_size(qs); i++)
+        assert_string_equal(jstr(json_array_get(json_object_get(out, "results"), i), "question_id"),
+                            jstr(json_array_get(qs, i), "id"));
+    json_decref(out);
+    free(body);
+    json_decref(sub);
+    json_decref(shown);
+    json_decref(quiz);
+}
+
 static void api_quiz_refusals_and_access(void **state)
 {
     api_fx *t = api_fx_of(state);
@@ -545,6 +587,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         /* clang-format off */
         API_BOTH(api_quiz_generated_cites_its_sources),
+        API_BOTH(api_quiz_outlives_its_material),
         API_BOTH(api_quiz_refusals_and_access),
         API_BOTH(api_reviews_analysis_and_autopilot),
         API_BOTH(api_reviews_grades_at_once),
