@@ -125,6 +125,10 @@ static bool wraps_prose(const unsigned char *raw, size_t n, size_t ls, size_t le
 {
     if (le <= ls || r >= n || raw[r] < 'a' || raw[r] > 'z')
         return false;
+    /* a box's label ("Tip", "Note") over its text is no wrapped line:
+       "Tip\nntptrace(8) traces ..." stays two lines */
+    if (codeline_is_label((const char *)raw + ls, le - ls))
+        return false;
     unsigned char last = raw[le - 1];
     bool open = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') ||
                 (last >= '0' && last <= '9') || last == ',' || last >= 0x80;

@@ -597,6 +597,15 @@ static void content_chunk_line_breaks(void **state)
                         "print(x)\n\nCall it as fido.bark() and see.\nIt works.");
     assert_int_equal(l.items[0].words, 33);
     chunk_list_cleanup(&l);
+
+    /* a box's label over its text keeps its line: not a wrapped line */
+    chunk_page boxed[] = {
+        page(1, "The clock drifts.\nTip\nntptrace(8) in the ntp package traces the\nservers.")};
+    assert_int_equal(run(boxed, 1, NULL, 0, 100, 200, &l), EM_OK);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].text,
+                        "The clock drifts.\nTip\nntptrace(8) in the ntp package traces the servers.");
+    chunk_list_cleanup(&l);
 }
 
 static void content_chunk_empty_inputs(void **state)
