@@ -398,6 +398,15 @@ static bool contains_ci(const char *s, size_t n, const char *needle)
     return false;
 }
 
+/* Whether s[0, n) contains any of the NULL-ended marks, ASCII case aside. */
+static bool contains_any_ci(const char *s, size_t n, const char *const *marks)
+{
+    for (const char *const *m = marks; *m; m++)
+        if (contains_ci(s, n, *m))
+            return true;
+    return false;
+}
+
 /* Whether c is an ASCII letter or digit. */
 static bool word_char(char c)
 {
@@ -736,9 +745,8 @@ static bool boilerplate_sentence(const char *s, size_t n)
                                         "creative commons",
                                         "licensed under",
                                         NULL};
-    for (const char *const *m = marks; *m; m++)
-        if (contains_ci(s, n, *m))
-            return true;
+    if (contains_any_ci(s, n, marks))
+        return true;
     /* a licence's version line: "License version 3.0 or later" */
     if ((contains_ci(s, n, "license") || contains_ci(s, n, "licence")) &&
         (contains_ci(s, n, "or later") || contains_ci(s, n, "any later version")))
@@ -773,10 +781,7 @@ static bool about_the_document(const char *s, size_t n)
                                         "you are reading",
                                         "is intended to provide",
                                         NULL};
-    for (const char *const *m = marks; *m; m++)
-        if (contains_ci(s, n, *m))
-            return true;
-    return false;
+    return contains_any_ci(s, n, marks);
 }
 
 /* Whether a section's title says it is a licence appendix or a title
@@ -797,10 +802,7 @@ static bool boilerplate_section(const char *title)
     static const char *const names[] = {
         "gnu",       "free documentation", "general public", "creative commons", "apache",
         "mit licen", "bsd licen",          "mozilla public", "this licen",       NULL};
-    for (const char *const *m = names; *m; m++)
-        if (contains_ci(title, n, *m))
-            return true;
-    return false;
+    return contains_any_ci(title, n, names);
 }
 
 /* ---- the scan ---- */
