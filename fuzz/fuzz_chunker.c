@@ -30,17 +30,32 @@ static bool is_ws(unsigned char c)
     return c <= 0x20 || c == 0x7f;
 }
 
-/* The rules of chunk.h/chunk.c: pages joined with '\n'; a hyphen after a word
- * character, then blanks, a line break, blanks and a lowercase ASCII letter
- * disappears with the break; other white space runs become one space; trim.
- * Writes into out (at least n bytes) and returns the length. */
+/* The bytes of a hyphen at r[i]: '-', U+2010 HYPHEN, U+00AD SOFT HYPHEN; 0
+ * for anything else. */
+static size_t hyphen_at(const unsigned char *r, size_t n, size_t i)
+{
+    if (r[i] == '-')
+        return 1;
+    if (r[i] == 0xe2 && i + 2 < n && r[i + 1] == 0x80 && r[i + 2] == 0x90)
+        return 3;
+    if (r[i] == 0xc2 && i + 1 < n && r[i + 1] == 0xad)
+        return 2;
+    return 0;
+}
+
+/* The rules of chunk.h/chunk.c: pages joined with '\n'; a hyphen (any of
+ * hyphen_at's) after a word character, then blanks, a line break, blanks and
+ * a lowercase ASCII letter disappears with the break; other white space runs
+ * become one space; trim. Writes into out (at least n bytes) and returns the
+ * length. */
 static size_t normalise(const unsigned char *r, size_t n, char *out)
 {
     size_t o = 0;
     bool space = false;
     for (size_t i = 0; i < n; i++) {
-        if (r[i] == '-' && i > 0 && !is_ws(r[i - 1]) && r[i - 1] != '-') {
-            size_t j = i + 1;
+        size_t hl = hyphen_at(r, n, i);
+        if (hl > 0 && i > 0 && !is_ws(r[i - 1]) && r[i - 1] != '-') {
+            size_t j = i + hl;
             while (j < n && r[j] != '\n' && is_ws(r[j]))
                 j++;
             if (j < n && r[j] == '\n') {
