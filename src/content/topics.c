@@ -330,16 +330,6 @@ static size_t find_topic(const topic_list *l, const char *name)
     return SIZE_MAX;
 }
 
-/* Whether s[0..n) holds needle, ASCII case aside. */
-static bool holds_ci(const char *s, size_t n, const char *needle)
-{
-    size_t m = strlen(needle);
-    for (size_t i = 0; m > 0 && i + m <= n; i++)
-        if (ascii_ncasecmp(s + i, needle, m) == 0)
-            return true;
-    return false;
-}
-
 #define AUTHOR_CHUNKS 3   /* chunks at the start of a document read for its copyright line */
 #define AUTHOR_HEADINGS 8 /* headings at the start of a document that may be its author's name */
 #define AUTHOR_BYTES 4096 /* of each of those chunks: a title page is short */
@@ -369,7 +359,7 @@ static bool names_the_author(const text_chunk *cs, size_t nc, const char *name)
         while (left > 0) {
             const char *nl = memchr(t, '\n', left);
             size_t len = nl != NULL ? (size_t)(nl - t) : left;
-            if (holds_ci(t, len, "copyright") || holds_ci(t, len, "\xc2\xa9")) {
+            if (ascii_contains_ci(t, len, "copyright") || ascii_contains_ci(t, len, "\xc2\xa9")) {
                 /* the holder: what follows the line's last year */
                 size_t k = len, after = 0;
                 for (size_t i = 0; i + 4 <= len; i++)

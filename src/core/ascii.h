@@ -9,8 +9,10 @@
 #ifndef EM_CORE_ASCII_H
 #define EM_CORE_ASCII_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The value of a hexadecimal digit (either case), or -1. */
 static inline int ascii_hex_value(int c)
@@ -63,6 +65,16 @@ static inline int ascii_ncasecmp(const char *a, const char *b, size_t n)
             return ca - cb;
     }
     return 0;
+}
+
+/* Whether s[0..n) holds needle, ASCII case aside (an empty needle: false). */
+static inline bool ascii_contains_ci(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; m > 0 && i + m <= n; i++)
+        if (ascii_ncasecmp(s + i, needle, m) == 0)
+            return true;
+    return false;
 }
 
 /* Compare the NUL-terminated a and b ignoring ASCII case, as ascii_ncasecmp. */
