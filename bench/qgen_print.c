@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/apparatus.h"
 #include "content/chunk.h"
 #include "content/doctext.h"
 #include "content/pdf.h"
@@ -79,7 +80,13 @@ int main(int argc, char **argv)
     lens = calloc(chunks.n + 1, sizeof *lens);
     for (size_t i = 0; i < chunks.n; i++) {
         const text_chunk *c = &chunks.items[i];
-        retrieve_passage p = {c->text, strlen(c->text), "m", c->section, c->page_start, c->page_end};
+        retrieve_passage p = {c->text,
+                              strlen(c->text),
+                              "m",
+                              c->section,
+                              c->page_start,
+                              c->page_end,
+                              apparatus_is_listing(c->section, c->text, strlen(c->text))};
         if (retrieve_index_add(ix, &p, &err) != EM_OK)
             goto fail;
         docs[i] = c->text;

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 1; i < n_parts; i++) {
         const char *nl = memchr(part[i], '\n', part_len[i]);
         char *section = nl != NULL ? em_strndup(part[i], (size_t)(nl - part[i])) : NULL;
-        retrieve_passage p = {part[i], part_len[i], "m", section, (int)i, (int)i};
+        retrieve_passage p = {part[i], part_len[i], "m", section, (int)i, (int)i, false};
         (void)retrieve_index_add(ix, &p, &err); /* a NUL byte or the limits refuse a passage */
         free(section);
     }

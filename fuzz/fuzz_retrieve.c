@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 1 + n_h; i < n_parts; i++) {
         const char *nl = memchr(part[i], '\n', part_len[i]);
         char *section = nl != NULL ? em_strndup(part[i], (size_t)(nl - part[i])) : NULL;
-        retrieve_passage p = {part[i], part_len[i], "m", section, (int)i, (int)i};
+        retrieve_passage p = {part[i], part_len[i], "m", section, (int)i, (int)i, false};
         int rc = retrieve_index_add(ix, &p, &err);
         free(section);
         if (rc != EM_OK && rc != EM_E_TOO_LARGE &&

@@ -57,11 +57,7 @@ static bool equals_ci(const char *p, const char *end, const char *s)
 
 static bool contains_ci(const char *p, const char *end, const char *s)
 {
-    size_t n = strlen(s);
-    for (; (size_t)(end - p) >= n; p++)
-        if (ascii_ncasecmp(p, s, n) == 0)
-            return true;
-    return false;
+    return ascii_contains_ci(p, (size_t)(end - p), s);
 }
 
 static bool any_equal(const char *p, const char *end, const char *const *list, size_t n)
@@ -155,10 +151,13 @@ static bool is_copyright_notice(const char *p, const char *end)
 
 /* A bare appendix label, "Appendix A" or "Appendix 2": Texinfo's contents
  * set it bold on a line of its own above the appendix's title (GnuCOBOL's
- * manual), and it names nothing. ("Chapter 3" alone stays: a novel's
- * chapters have no other names.) */
+ * manual), and it names nothing; nor does "Appendix" or "Appendices" alone,
+ * the part that holds a book's appendices (DocBook's). ("Chapter 3" alone
+ * stays: a novel's chapters have no other names.) */
 static bool is_bare_appendix(const char *p, const char *end)
 {
+    if (equals_ci(p, end, "appendix") || equals_ci(p, end, "appendices"))
+        return true;
     if (!text_starts_with_ci(p, end, "appendix "))
         return false;
     const char *q = text_skip_blanks(p + 9, end);
@@ -239,6 +238,53 @@ bool apparatus_is_toc_entry(const char *line, size_t len)
         }
     }
     return dots >= 3;
+}
+
+bool apparatus_is_contents(const char *title, size_t len)
+{
+    if (title == NULL)
+        return false;
+    const char *p = text_skip_blanks(title, title + len), *end = title + len;
+    while (end > p && (text_is_blank(end[-1]) || end[-1] == ':'))
+        end--;
+    return any_equal(p, end, contents_titles, sizeof contents_titles / sizeof contents_titles[0]);
+}
+
+/* A passage that is mostly a table of contents: at least TOC_LINES_MIN of
+ * its lines are entries, and they are at least TOC_SHARE_PERCENT of its
+ * lines with words (a PDF sets an entry's number, and a long title's first
+ * part, on lines of their own). */
+#define TOC_LINES_MIN 3
+#define TOC_SHARE_PERCENT 40
+
+static bool mostly_toc(const char *text, size_t len)
+{
+    size_t entries = 0, lines = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl != NULL ? nl : end;
+        const char *q = text_skip_blanks(p, e);
+        bool number_only = true;
+        for (const char *r = q; r < e && number_only; r++)
+            number_only = text_is_digit(*r) || *r == '.' || text_is_blank(*r);
+        if (q < e && !number_only) {
+            lines++;
+            entries += apparatus_is_toc_entry(q, (size_t)(e - q));
+        }
+        p = e + (nl != NULL);
+    }
+    return entries >= TOC_LINES_MIN && entries * 100 >= lines * TOC_SHARE_PERCENT;
+}
+
+bool apparatus_is_listing(const char *section, const char *text, size_t len)
+{
+    if (section != NULL) {
+        apparatus_kind kind = apparatus_heading(section, strlen(section));
+        if (kind == APPARATUS_LIST || kind == APPARATUS_LICENCE)
+            return true;
+    }
+    return text != NULL && mostly_toc(text, len);
 }
 
 apparatus_kind apparatus_heading(const char *title, size_t len)

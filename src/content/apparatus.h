@@ -64,4 +64,20 @@ apparatus_kind apparatus_heading(const char *title, size_t len);
  * wraps leaves a line of leader and number alone. */
 bool apparatus_is_toc_entry(const char *line, size_t len);
 
+/* Whether title[0..len) is a table of contents' own heading ("Contents",
+ * "Table of Contents", "Short Contents"), blanks and a trailing ':' ignored. */
+bool apparatus_is_contents(const char *title, size_t len);
+
+/* Whether a passage (a chunk: the title of its section, NULL for none, and
+ * its text[0..len)) lists the document rather than teaches its subject:
+ * its section is a table of contents, an index, a list of figures, a
+ * copyright notice or a licence (APPARATUS_LIST, APPARATUS_LICENCE), or its
+ * lines are mostly entries of a table of contents (one without a heading of
+ * its own, or the part of one that a page break put under another heading).
+ * Such a passage is never quoted by the tutor nor made into a question, and a
+ * search lists it after the passages that teach. (A clause of a licence under
+ * a heading of its own is not recognised here: topics.c follows the licence's
+ * level, a passage alone cannot.) Linear in len. */
+bool apparatus_is_listing(const char *section, const char *text, size_t len);
+
 #endif

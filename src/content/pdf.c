@@ -1743,6 +1743,30 @@ static bool next_beside(const page_result *pr, size_t i)
     return n->x0 >= l->x1 && fabsf(n->y1 - l->y1) <= h * 0.2f;
 }
 
+/* Whether line i shares its row with another line apart from it on the
+ * left or right, within ROW_NEIGHBOURS lines of it in reading order: a cell
+ * of a table's header row ("syntax" | "description", each cell a block of
+ * its own, a cell that wraps putting its other lines between them). A
+ * heading has its row to itself. Bounded: a fixed number of lines looked at. */
+#define ROW_NEIGHBOURS 6
+
+static bool in_table_row(const page_result *pr, size_t i)
+{
+    const pline *l = &pr->lines[i];
+    float h = l->y1 - l->y0;
+    size_t from = i > ROW_NEIGHBOURS ? i - ROW_NEIGHBOURS : 0;
+    for (size_t k = from; k < pr->n_lines && k <= i + ROW_NEIGHBOURS; k++) {
+        const pline *o = &pr->lines[k];
+        if (k == i || o->furniture || o->chars == 0)
+            continue;
+        float overlap = fminf(o->y1, l->y1) - fmaxf(o->y0, l->y0);
+        bool apart = o->x1 <= l->x0 || l->x1 <= o->x0;
+        if (apart && overlap >= h * 0.5f)
+            return true;
+    }
+    return false;
+}
+
 static bool bare_number_beside(const page_result *pr, size_t i)
 {
     const pline *l = &pr->lines[i];
@@ -1812,6 +1836,8 @@ static int find_headings(page_result *pr, int page, float body, heading_list *hl
             depth = number_first ? section_depth_bare(t, t + l->len) : section_depth(t, t + l->len);
             bool large = l->size >= body * HEADING_SIZE_RATIO;
             bool bold_alone = l->bold && whole_block;
+            for (size_t m = i; bold_alone && m < k; m++)
+                bold_alone = !in_table_row(pr, m);
             bool numbered = depth > 0 && (l->bold || l->size >= body * 1.05f);
             ok = large || bold_alone || numbered;
         }

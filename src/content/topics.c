@@ -378,6 +378,26 @@ static bool names_the_author(const text_chunk *cs, size_t nc, const char *name)
     return false;
 }
 
+/* How many headings at the start are a title page's (the document's title,
+ * its author, "Revision history"): those before its table of contents, when
+ * that comes within the first AUTHOR_HEADINGS headings and most of the
+ * document's headings follow it (a table of contents at the end, as groff
+ * sets one, marks nothing). 0 when there is none. */
+#define TITLE_PAGE_FOLLOWING_MIN 4 /* headings after the contents, at least */
+
+static size_t title_page_headings(const chunk_heading *hs, size_t nh)
+{
+    char name[TOPICS_NAME_MAX + 1];
+    for (size_t i = 0; i < nh && i < AUTHOR_HEADINGS; i++) {
+        if (topics_clean_name(hs[i].title, name, sizeof name) != EM_OK ||
+            !apparatus_is_contents(name, strlen(name)))
+            continue;
+        size_t after = nh - i - 1;
+        return after >= TITLE_PAGE_FOLLOWING_MIN && after > i ? i : 0;
+    }
+    return 0;
+}
+
 /* The levels headings may be topics at: the top level with a title (but
  * for a lone heading there above deeper ones, the document's title, and so
  * on down while the top level holds one heading: a title page), and
@@ -574,6 +594,7 @@ int topics_extract_until(const chunk_heading *headings, size_t n_headings, const
     int licence_level = 0;   /* inside a licence: its level, else 0 */
     bool after_list = false; /* since a table of contents, an index or a licence */
     int rc = EM_OK;
+    size_t title_page = title_page_headings(headings, n_headings);
     for (size_t i = 0; i < n_headings; i++) {
         if (deadline_check(dl)) {
             rc = deadline_error(err);
@@ -593,6 +614,8 @@ int topics_extract_until(const chunk_heading *headings, size_t n_headings, const
            at, so hostile input with many headings costs no more */
         if (named && kind == APPARATUS_NONE && i < AUTHOR_HEADINGS && names_the_author(chunks, n_chunks, buf))
             kind = APPARATUS_LABEL; /* the author's name on a title page */
+        if (named && kind == APPARATUS_NONE && i < title_page)
+            kind = APPARATUS_LABEL; /* the title page's other lines: the title */
         if (kind == APPARATUS_LIST || kind == APPARATUS_LICENCE) {
             /* Its text is nobody's, up to the next heading that may name a
              * topic (labels in between, an index's "A", "B", stay in it). */

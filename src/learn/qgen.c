@@ -1267,6 +1267,8 @@ static void scan_one(gen *g, size_t p, bool *done)
         return;
     done[p] = true;
     const retrieve_passage *rp = retrieve_index_passage(g->in->ix, p);
+    if (rp->listing)
+        return;
     if (g->in->section != NULL && (rp->section == NULL || strcmp(rp->section, g->in->section) != 0))
         return;
     if (boilerplate_section(rp->section) || !passage_usable(rp->text, rp->len, rp->section))
@@ -2248,7 +2250,8 @@ static void scan(gen *g)
     size_t total = 0;
     for (size_t p = 0; p < np && total <= SCAN_BUDGET; p++) {
         const retrieve_passage *rp = retrieve_index_passage(in->ix, p);
-        if (in->section == NULL || (rp->section != NULL && strcmp(rp->section, in->section) == 0))
+        if (!rp->listing &&
+            (in->section == NULL || (rp->section != NULL && strcmp(rp->section, in->section) == 0)))
             total += rp->len;
     }
     bool *done = em_calloc(np, sizeof *done);

@@ -205,6 +205,7 @@ int retrieve_index_add(retrieve_index *ix, const retrieve_passage *p, em_error *
         .section = s->section,
         .page_start = p->page_start,
         .page_end = p->page_end,
+        .listing = p->listing,
     };
     ix->n++;
     ix->bytes += add;
@@ -331,6 +332,8 @@ int retrieve_index_build(retrieve_index *ix, em_error *err)
         return EM_E_INTERNAL;
     for (size_t p = 0; p < ix->n; p++) {
         const stored *s = &ix->ps[p];
+        if (s->view.listing)
+            continue; /* no postings: no query finds it */
         rc = read_words(&b, st, s->text, s->view.len, (uint32_t)p, false, err);
         if (rc == EM_OK && s->section != NULL)
             rc = read_words(&b, st, s->section, strlen(s->section), (uint32_t)p, true, err);
@@ -389,7 +392,10 @@ int retrieve_index_build(retrieve_index *ix, em_error *err)
         ix->body_tok.b[t] = b.recs[i].pos;
         t++;
     }
-    ix->avgdl = ix->n > 0 ? (double)n_tok / (double)ix->n : 0;
+    size_t n_taught = 0; /* the passages that count for lengths */
+    for (size_t p = 0; p < ix->n; p++)
+        n_taught += !ix->ps[p].view.listing;
+    ix->avgdl = n_taught > 0 ? (double)n_tok / (double)n_taught : 0;
     if (ix->avgdl <= 0)
         ix->avgdl = 1;
     ix->built = true;

@@ -45,6 +45,10 @@ typedef struct retrieve_passage {
     const char *material_id; /* NUL-terminated, may be NULL */
     const char *section;     /* NUL-terminated title of its section, may be NULL */
     int page_start, page_end;
+    bool listing; /* lists the document rather than teaches it (a table of
+                     contents, an index: content/apparatus.h): kept, so that
+                     passage numbers stay the chunks' positions, but never
+                     retrieved, quoted or made into a question */
 } retrieve_passage;
 
 /* How big an index may grow, set by the caller (0: the default). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/authz.h"
+#include "content/apparatus.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -349,7 +350,7 @@ static int store_chunks(db *d, const material *m, const chunk_list *chunks, em_e
     db_stmt *st = NULL;
     int rc = db_prepare(d,
                         "INSERT INTO material_chunks (material_id, user_id, position, section, page_start, "
-                        "page_end, words, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        "page_end, words, body, listing) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         &st, err);
     for (size_t i = 0; rc == EM_OK && chunks != NULL && i < chunks->n; i++) {
         const text_chunk *c = &chunks->items[i];
@@ -367,6 +368,7 @@ static int store_chunks(db *d, const material *m, const chunk_list *chunks, em_e
         db_bind_int64(st, 6, c->page_end);
         db_bind_int64(st, 7, c->words);
         db_bind_text(st, 8, body);
+        db_bind_int64(st, 9, apparatus_is_listing(section, body, strlen(body)));
         rc = db_step(st, err);
         rc = rc == DB_DONE ? EM_OK : rc;
         free(body);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/authz.h"
+#include "content/apparatus.h"
 #include "content/terms.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -226,6 +227,7 @@ static int build(db *d, const material *m, const char *stamp, passages_entry **o
             .page_start = (int)db_column_int64(st, 1),
             .page_end = (int)db_column_int64(st, 2),
         };
+        p.listing = apparatus_is_listing(p.section, p.text, p.len);
         text += p.len + (p.section != NULL ? strlen(p.section) : 0);
         passages++;
         rc = retrieve_index_add(ix, &p, err);
@@ -288,13 +290,15 @@ int passages_key_terms(passages_cache *c, const passages_material *m, const char
     pthread_mutex_unlock(&c->lock);
     if (!have) {
         /* read outside the lock; two threads may both read, the first kept */
-        size_t count = retrieve_index_count(e->index);
-        const char **docs = em_calloc(count + 1, sizeof *docs);
-        size_t *lens = em_calloc(count + 1, sizeof *lens);
-        for (size_t i = 0; i < count; i++) {
+        size_t all = retrieve_index_count(e->index), count = 0;
+        const char **docs = em_calloc(all + 1, sizeof *docs);
+        size_t *lens = em_calloc(all + 1, sizeof *lens);
+        for (size_t i = 0; i < all; i++) {
             const retrieve_passage *p = retrieve_index_passage(e->index, i);
-            docs[i] = p->text;
-            lens[i] = p->len;
+            if (p->listing)
+                continue; /* a table of contents repeats every title */
+            docs[count] = p->text;
+            lens[count++] = p->len;
         }
         key_term *kt = NULL;
         size_t nk = 0;

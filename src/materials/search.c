@@ -10,6 +10,11 @@
 #include "core/mem.h"
 #include "materials/material.h"
 
+/* Both engines list the chunks that teach before those that list the
+ * document (a table of contents, an index: material_chunks.listing), each
+ * group by relevance: "network configuration" finds its section first, and
+ * the contents' line naming it after. */
+
 /* The highlight markers handed to the engines: noncharacters, stripped from
  * stored text (material.c), so they can only come from the engine. */
 #define MARK_OPEN "\xEF\xB7\x90"  /* U+FDD0 */
@@ -25,7 +30,7 @@ static const char sqlite_sql[] =
     "JOIN materials m ON m.id = c.material_id "
     "WHERE material_chunks_fts MATCH $1 AND c.user_id = $2 "
     "AND (CAST($3 AS TEXT) IS NULL OR c.material_id = $3) "
-    "ORDER BY bm25(material_chunks_fts, 1.0, 0.5), c.id LIMIT $4 OFFSET $5";
+    "ORDER BY c.listing, bm25(material_chunks_fts, 1.0, 0.5), c.id LIMIT $4 OFFSET $5";
 
 /* ts_headline runs only on the rows that survive the LIMIT (PostgreSQL
  * postpones costly output expressions past the sort). */
@@ -37,7 +42,7 @@ static const char pg_sql[] =
     "FROM (SELECT to_tsquery('english', $1) AS q) q, material_chunks c "
     "JOIN materials m ON m.id = c.material_id "
     "WHERE c.tsv @@ q.q AND c.user_id = $2 AND (CAST($3 AS TEXT) IS NULL OR c.material_id = $3) "
-    "ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $4 OFFSET $5";
+    "ORDER BY c.listing, ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $4 OFFSET $5";
 
 char *search_snippet_html(const char *marked)
 {

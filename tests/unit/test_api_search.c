@@ -170,6 +170,29 @@ static void api_search_scope(void **state)
     expect_found(t, WHO_STUDENT, "/api/search?q=zygotes", "");
 }
 
+/* A table of contents names every section: a search for a section's subject
+ * finds the section first, its line in the contents after (the contents'
+ * passage holds the word more often, and would rank first on words alone). */
+static void api_search_contents_after(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    char id[MATERIAL_ID_LEN + 1];
+    upload_json(t, WHO_STUDENT,
+                "{\"title\":\"Membranes\",\"format\":\"markdown\",\"text\":\"# Contents\\n\\n"
+                "Osmosis . . . . . . 2\\n\\nOsmosis in plants . . . . . . 3\\n\\n"
+                "Osmosis in animals . . . . . . 4\\n\\nOsmotic pressure . . . . . . 5\\n\\n"
+                "# Osmosis\\n\\nOsmosis moves water across a membrane from the dilute side to the "
+                "concentrated side. Cells swell or shrink by it.\\n\"}",
+                id);
+    ingest_ready(t, id);
+    json_t *j = call_json(t, "GET", "/api/search?q=osmosis", WHO_STUDENT, NULL, 200);
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(jstr(json_array_get(items, 0), "section"), "Osmosis");
+    assert_string_equal(jstr(json_array_get(items, 1), "section"), "Contents");
+    json_decref(j);
+}
+
 static void api_search_refused(void **state)
 {
     api_fx *t = api_fx_of(state);
@@ -201,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         API_BOTH(api_search_ranked_passages),
         API_BOTH(api_search_scope),
+        API_BOTH(api_search_contents_after),
         API_BOTH(api_search_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,7 +59,9 @@ static void content_apparatus_contents_and_indexes(void **state)
     assert_kind("Appendix A", APPARATUS_LABEL);
     assert_kind("APPENDIX B", APPARATUS_LABEL);
     assert_kind("Appendix A Compiler cobc options", APPARATUS_NONE);
-    assert_kind("Appendix", APPARATUS_NONE);
+    /* the part that holds a book's appendices (DocBook's "Appendix") */
+    assert_kind("Appendix", APPARATUS_LABEL);
+    assert_kind("Appendices", APPARATUS_LABEL);
     assert_kind("Appendix IV", APPARATUS_LABEL);
     assert_kind("Appendix Data", APPARATUS_NONE);
     assert_kind("Chapter 3", APPARATUS_NONE);
@@ -147,6 +149,38 @@ static void content_apparatus_labels(void **state)
     assert_int_equal(apparatus_heading(NULL, 0), APPARATUS_NONE);
 }
 
+/* Passages that list the document: by their section's heading, or by their
+ * lines (a table of contents that a page break put under another heading,
+ * as the Debian Reference's PDF sets its contents: number, title, leader). */
+static void content_apparatus_listings(void **state)
+{
+    (void)state;
+    assert_true(apparatus_is_contents("Contents", 8));
+    assert_true(apparatus_is_contents("  Table of Contents:", 20));
+    assert_false(apparatus_is_contents("Contents of a package", 21));
+    assert_false(apparatus_is_contents("Index", 5));
+
+    const char *body = "The kernel reads the boot loader's arguments.";
+    assert_true(apparatus_is_listing("Contents", body, strlen(body)));
+    assert_true(apparatus_is_listing("Concept Index", body, strlen(body)));
+    assert_true(apparatus_is_listing("GNU Free Documentation License", body, strlen(body)));
+    assert_false(apparatus_is_listing("The kernel", body, strlen(body)));
+    assert_false(apparatus_is_listing(NULL, body, strlen(body)));
+
+    const char *toc = "1.1.4\nThe root shell prompt . . . . . . . . . . . . 3\n\n"
+                      "1.1.5\nGUI system administration tools . . . . . . . 3\n\n"
+                      "1.1.6\nVirtual consoles . . . . . . . . . . . . . . . 4\n\n"
+                      "1.1.7\nHow to leave the command prompt . . . . . . 4\n";
+    assert_true(apparatus_is_listing("1.1 Console basics", toc, strlen(toc)));
+    assert_true(apparatus_is_listing(NULL, toc, strlen(toc)));
+    /* two entries quoted in a page of prose are not a listing */
+    const char *prose = "The manual's contents begin like this:\n"
+                        "Introduction . . . . . . 1\nInstallation . . . . . . 4\n"
+                        "Each chapter ends with exercises.\nThe answers are at the end.\n"
+                        "Read the chapters in order.\nThe first two are short.\n";
+    assert_false(apparatus_is_listing("Reading this manual", prose, strlen(prose)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +188,7 @@ int main(void)
         cmocka_unit_test(content_apparatus_contents_and_indexes),
         cmocka_unit_test(content_apparatus_licences),
         cmocka_unit_test(content_apparatus_labels),
+        cmocka_unit_test(content_apparatus_listings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -552,6 +552,26 @@ static void content_pdf_number_beside_title(void **state)
     doc_text_cleanup(&d);
     free(b.data);
     free(contents[0]);
+
+    /* Its wider tables set each header cell apart, a long one wrapped over
+     * two lines ("apt-get" | "syn-" "tax" | "description"): the last cell
+     * is a bold line alone in its block, yet it shares its row with the
+     * cell before it, so it is no heading either. */
+    contents[0] = em_strdup("BT /F2 14 Tf 72 700 Td (2.2.2) Tj 60 0 Td (Basic package operations) Tj ET\n"
+                            "BT /F1 11 Tf 72 670 Td (Here are the basic operations.) Tj ET\n"
+                            "BT /F2 11 Tf 80 630 Td (apt) Tj ET\n"
+                            "BT /F2 11 Tf 200 642 Td (apt-get) Tj 0 -12 Td (syn-) Tj 0 -12 Td (tax) Tj ET\n"
+                            "BT /F2 11 Tf 330 630 Td (description) Tj ET\n"
+                            "BT /F1 11 Tf 80 600 Td (apt update) Tj 120 0 Td (apt-get update) Tj 130 0 Td "
+                            "(update package archive metadata) Tj ET\n");
+    b = pages_pdf(contents, 1);
+    d = extract(&b, 1);
+    assert_int_equal(d.n_headings, 1);
+    assert_string_equal(d.headings[0].title, "2.2.2 Basic package operations");
+    assert_non_null(strstr(d.pages[0].text, "description"));
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
 }
 
 /* ---- limits and errors ---- */

@@ -259,6 +259,63 @@ static void content_topics_title_page_dropped(void **state)
     topic_list_cleanup(&l);
 }
 
+/* The Debian Reference's front matter as its PDF sets it: the title at the
+ * chapters' size, the author, "COLLABORATORS", then the contents. Whatever
+ * comes before a table of contents near the start is the title page's: the
+ * title names no topic. A table of contents at the end (groff's -ms sets it
+ * there) marks nothing: the headings before it are the document's. */
+static void content_topics_title_before_contents(void **state)
+{
+    (void)state;
+    chunk_heading h[] = {
+        {1, 0, 1, "Debian Reference"},
+        {1, 20, 3, "Osamu Aoki"},
+        {2, 0, 1, "COLLABORATORS"},
+        {3, 0, 1, "Contents"},
+        {20, 0, 1, "Preface"},
+        {21, 0, 1, "GNU/Linux tutorials"},
+        {21, 40, 2, "Console basics"},
+        {23, 0, 2, "Unix-like filesystem"},
+        {40, 0, 1, "Package management"},
+    };
+    text_chunk c[] = {
+        mk_chunk("Osamu Aoki", 40, 1, "Debian Reference is intended to provide a broad overview."),
+        mk_chunk("COLLABORATORS", 16, 2, "TITLE: Debian Reference WRITTEN BY Osamu Aoki"),
+        mk_chunk("Contents", 200, 3, "1 GNU/Linux tutorials . . . . 1"),
+        mk_chunk("Preface", 60, 20, "p"),
+        mk_chunk("Console basics", 200, 21, "c"),
+        mk_chunk("Unix-like filesystem", 300, 23, "u"),
+        mk_chunk("Package management", 300, 40, "m"),
+    };
+    topic_list l = extract(h, 9, c, 7);
+    for (size_t i = 0; i < l.n; i++)
+        if (strcmp(l.items[i].name, "Debian Reference") == 0 || strcmp(l.items[i].name, "COLLABORATORS") == 0)
+            fail_msg("\"%s\", on the title page, is a topic", l.items[i].name);
+    bool console = false, packages = false;
+    for (size_t i = 0; i < l.n; i++) {
+        console = console || strcmp(l.items[i].name, "Console basics") == 0;
+        packages = packages || strcmp(l.items[i].name, "Package management") == 0;
+    }
+    assert_true(console && packages);
+    topic_list_cleanup(&l);
+
+    /* the contents at the end: the headings before it stay topics */
+    chunk_heading g[] = {{1, 0, 1, "Introduction"},
+                         {2, 0, 1, "Installation"},
+                         {3, 0, 1, "Configuration"},
+                         {4, 0, 1, "Table of Contents"}};
+    text_chunk d[] = {
+        mk_chunk("Introduction", 100, 1, "i"),
+        mk_chunk("Installation", 100, 2, "n"),
+        mk_chunk("Configuration", 100, 3, "c"),
+        mk_chunk("Table of Contents", 30, 4, "Introduction . . . . 1"),
+    };
+    l = extract(g, 4, d, 4);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.items[0].name, "Introduction");
+    topic_list_cleanup(&l);
+}
+
 /* The Debian Reference's title page: the title, then the author's name as a
  * heading of its own over "Copyright © 2013-2021 Osamu Aoki". The author
  * names no topic; the chapters and their sections do. */
@@ -717,6 +774,7 @@ int main(void)
         cmocka_unit_test(content_topics_empty_and_invalid),
         cmocka_unit_test(content_topics_many_headings),
         cmocka_unit_test(content_topics_author_on_title_page),
+        cmocka_unit_test(content_topics_title_before_contents),
         cmocka_unit_test(content_topics_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,8 +39,13 @@ static retrieve_index *index_of(const doc *docs, size_t n)
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     em_error err = {0};
     for (size_t i = 0; i < n; i++) {
-        retrieve_passage p = {docs[i].text,    strlen(docs[i].text), docs[i].material,
-                              docs[i].section, docs[i].page,         docs[i].page + 1};
+        retrieve_passage p = {docs[i].text,
+                              strlen(docs[i].text),
+                              docs[i].material,
+                              docs[i].section,
+                              docs[i].page,
+                              docs[i].page + 1,
+                              false};
         assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     }
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);

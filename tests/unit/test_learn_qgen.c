@@ -33,7 +33,8 @@ static retrieve_index *index_of(const char *const *texts, const char *const *sec
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     em_error err = {0};
     for (size_t i = 0; i < n; i++) {
-        retrieve_passage p = {texts[i], strlen(texts[i]), "m", sections != NULL ? sections[i] : "S", 1, 1};
+        retrieve_passage p = {texts[i], strlen(texts[i]), "m", sections != NULL ? sections[i] : "S", 1, 1,
+                              false};
         assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     }
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
@@ -82,7 +83,7 @@ static material load_text(const char *name)
                 t++;
             snprintf(section, sizeof section, "%.*s", (int)(len - (size_t)(t - p)), t);
         }
-        retrieve_passage rp = {p, len, "fs", section, 1, 1};
+        retrieve_passage rp = {p, len, "fs", section, 1, 1, false};
         assert_int_equal(retrieve_index_add(m.ix, &rp, &err), EM_OK);
         docs[n] = p;
         lens[n++] = len;

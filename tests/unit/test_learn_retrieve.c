@@ -30,8 +30,8 @@ static retrieve_index *index_of(const doc *docs, size_t n)
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     em_error err = {0};
     for (size_t i = 0; i < n; i++) {
-        retrieve_passage p = {docs[i].text,    strlen(docs[i].text), "m1",
-                              docs[i].section, (int)i + 1,           (int)i + 1};
+        retrieve_passage p = {docs[i].text, strlen(docs[i].text), "m1", docs[i].section,
+                              (int)i + 1,   (int)i + 1,           false};
         assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     }
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
@@ -369,7 +369,7 @@ static void learn_retrieve_index_limits(void **state)
     (void)state;
     em_error err = {0};
     retrieve_index *ix = retrieve_index_new((retrieve_limits){.max_passages = 2, .max_bytes = 40});
-    retrieve_passage p = {"twenty bytes of text", 20, NULL, NULL, 1, 1};
+    retrieve_passage p = {"twenty bytes of text", 20, NULL, NULL, 1, 1, false};
     assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     assert_int_equal(retrieve_index_add(ix, &p, &err), EM_E_TOO_LARGE);
@@ -387,7 +387,7 @@ static void learn_retrieve_index_limits(void **state)
 
     ix = retrieve_index_new((retrieve_limits){.max_bytes = 10});
     assert_int_equal(retrieve_index_add(ix, &p, &err), EM_E_TOO_LARGE);
-    retrieve_passage nul = {"a\0b", 3, NULL, NULL, 1, 1};
+    retrieve_passage nul = {"a\0b", 3, NULL, NULL, 1, 1, false};
     assert_int_equal(retrieve_index_add(ix, &nul, &err), EM_E_INVAL);
     assert_int_equal(retrieve_index_count(ix), 0);
     /* an empty index answers nothing */
@@ -396,6 +396,32 @@ static void learn_retrieve_index_limits(void **state)
     assert_int_equal(n, 0);
     retrieve_index_free(ix);
     retrieve_index_free(NULL);
+}
+
+/* A passage that lists the document (a table of contents) keeps its number,
+ * so later passages keep theirs, but no question finds it, however often it
+ * names the words asked. */
+static void learn_retrieve_listing_never_found(void **state)
+{
+    (void)state;
+    retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
+    em_error err = {0};
+    const char *toc = "Network setup . . . 96\nThe modern network configuration . . . 99\n"
+                      "The low level network configuration . . . 101";
+    const char *body = "The modern network configuration is done by systemd-networkd.";
+    retrieve_passage a = {toc, strlen(toc), "m1", "Contents", 5, 5, true};
+    retrieve_passage b = {body, strlen(body), "m1", "5.3 Network configuration", 128, 128, false};
+    assert_int_equal(retrieve_index_add(ix, &a, &err), EM_OK);
+    assert_int_equal(retrieve_index_add(ix, &b, &err), EM_OK);
+    assert_int_equal(retrieve_index_build(ix, &err), EM_OK);
+    assert_int_equal(retrieve_index_count(ix), 2);
+    assert_true(retrieve_index_passage(ix, 0)->listing);
+    retrieve_hit hits[4];
+    size_t n = search(ix, "what is the modern network configuration", hits, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].passage, 1);
+    assert_int_equal(search(ix, "low level", hits, 4), 0); /* words only the contents hold */
+    retrieve_index_free(ix);
 }
 
 int main(void)
@@ -411,6 +437,7 @@ int main(void)
         cmocka_unit_test(learn_retrieve_proximity),
         cmocka_unit_test(learn_retrieve_coverage_and_idf),
         cmocka_unit_test(learn_retrieve_index_limits),
+        cmocka_unit_test(learn_retrieve_listing_never_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

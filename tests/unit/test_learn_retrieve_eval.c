@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/apparatus.h"
 #include "content/chunk.h"
 #include "content/doctext.h"
 #include "core/buf.h"
@@ -179,7 +180,13 @@ static retrieve_index *index_manual(size_t *n_chunks)
     retrieve_index *ix = retrieve_index_new((retrieve_limits){0});
     for (size_t i = 0; i < chunks.n; i++) {
         const text_chunk *c = &chunks.items[i];
-        retrieve_passage p = {c->text, strlen(c->text), "bashref", c->section, c->page_start, c->page_end};
+        retrieve_passage p = {c->text,
+                              strlen(c->text),
+                              "bashref",
+                              c->section,
+                              c->page_start,
+                              c->page_end,
+                              apparatus_is_listing(c->section, c->text, strlen(c->text))};
         assert_int_equal(retrieve_index_add(ix, &p, &err), EM_OK);
     }
     assert_int_equal(retrieve_index_build(ix, &err), EM_OK);

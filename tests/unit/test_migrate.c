@@ -173,7 +173,7 @@ static int run(db *d, const char *sql, int n, const char *const *params)
 static void test_migrate_latest(void **state)
 {
     (void)state;
-    assert_int_equal(migrate_latest(DB_SQLITE), 11);
+    assert_int_equal(migrate_latest(DB_SQLITE), 12);
     assert_int_equal(migrate_latest(DB_POSTGRES), migrate_latest(DB_SQLITE));
     assert_int_equal(migrate__sqlite_count, migrate__pg_count);
     for (size_t i = 0; i < migrate__sqlite_count; i++) {
@@ -187,6 +187,7 @@ static void test_migrate_latest(void **state)
     assert_string_equal(migrate__sqlite_list[6].name, "study_plans");
     assert_string_equal(migrate__sqlite_list[7].name, "curricula");
     assert_string_equal(migrate__sqlite_list[9].name, "model_reads");
+    assert_string_equal(migrate__sqlite_list[11].name, "chunk_listing");
 }
 
 /* Each migration's down gives back the schema of the version before, exactly
