@@ -52,7 +52,7 @@ typedef struct api_ctx {
     size_t max_download;              /* largest original handed back (MAX_UPLOAD_MB) */
     int worker_alive_s;               /* a worker whose heartbeat is older is not alive (JOB_LEASE_SECONDS) */
     submit_limits upload_limits;      /* MIN_FREE_DISK_MB under DATA_DIR, MAX_PENDING_EXTRACTIONS and
-                                         USER_STORAGE_MB per user (zeros: none) */
+                                         USER_STORAGE_MB and USER_MATERIALS_MAX per user (zeros: none) */
     const struct job_kind *job_kinds; /* the application's job kinds (borrowed, may be NULL): the steps an
                                     operator's retry or delete of a job runs (jobs/worker.h) */
     size_t n_job_kinds;

@@ -107,6 +107,7 @@ static void build_settings(app *a)
         .upload_limits = {.data_dir = c->data_dir,
                           .min_free_bytes = (int64_t)c->min_free_disk_mb * 1024 * 1024,
                           .user_quota_bytes = (int64_t)c->user_storage_mb * 1024 * 1024,
+                          .max_materials = c->user_materials_max,
                           .max_pending = c->max_pending_extractions},
         .job_kinds = a->job_kinds,
         .n_job_kinds = a->n_job_kinds,

@@ -415,6 +415,7 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->download_url_ttl_s = 7 * 86400;
     c->extraction_memory_mb = 256;
     c->user_storage_mb = 2048;
+    c->user_materials_max = 2000;
     c->max_pending_extractions = 20;
     c->min_free_disk_mb = 512;
     c->max_connections_per_ip = 256;
@@ -465,6 +466,7 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
             EM_OK ||
         (rc = get_long(&l, "EXTRACTION_MEMORY_MB", 16, 65536, &c->extraction_memory_mb, err)) != EM_OK ||
         (rc = get_long(&l, "USER_STORAGE_MB", 0, 16 * 1024 * 1024, &c->user_storage_mb, err)) != EM_OK ||
+        (rc = get_int(&l, "USER_MATERIALS_MAX", 0, 10000000, &c->user_materials_max, err)) != EM_OK ||
         (rc = get_int(&l, "MAX_PENDING_EXTRACTIONS", 1, 100000, &c->max_pending_extractions, err)) != EM_OK ||
         (rc = get_long(&l, "MIN_FREE_DISK_MB", 0, 16 * 1024 * 1024, &c->min_free_disk_mb, err)) != EM_OK ||
         (rc = get_int(&l, "MAX_CONNECTIONS_PER_IP", 1, 65536, &c->max_connections_per_ip, err)) != EM_OK ||

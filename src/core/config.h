@@ -66,6 +66,7 @@ typedef struct config {
     int download_url_ttl_s;           /* DOWNLOAD_URL_TTL_SECONDS: signed link lifetime, default 7 days */
     long extraction_memory_mb;        /* EXTRACTION_MEMORY_MB: MuPDF's budget per document, default 256 */
     long user_storage_mb;             /* USER_STORAGE_MB: originals a user may keep, default 2048; 0: no quota */
+    int user_materials_max; /* USER_MATERIALS_MAX: materials a user may keep, default 2000; 0: no cap */
     int max_pending_extractions;      /* MAX_PENDING_EXTRACTIONS: unfinished extraction jobs per user, default 20 */
     long min_free_disk_mb;            /* MIN_FREE_DISK_MB: uploads refused (507) below this, default 512 */
     int max_connections_per_ip;       /* MAX_CONNECTIONS_PER_IP: open connections per client address, default 256 */

@@ -272,16 +272,18 @@ int material_set_pending(db *d, const char *id, em_error *err)
 
 /* ---- what a user keeps ---- */
 
-int material_user_bytes(db *d, const char *user_id, int64_t *bytes, em_error *err)
+int material_user_usage(db *d, const char *user_id, int64_t *bytes, int64_t *count, em_error *err)
 {
-    *bytes = 0;
+    *bytes = *count = 0;
     db_stmt *st = NULL;
-    int rc = db_prepare_cached(d, "SELECT coalesce(sum(size_bytes), 0) FROM materials WHERE user_id = $1",
-                               &st, err);
+    int rc = db_prepare_cached(
+        d, "SELECT coalesce(sum(size_bytes), 0), count(*) FROM materials WHERE user_id = $1", &st, err);
     if (rc == EM_OK)
         rc = db_bind_text(st, 1, user_id);
-    if (db_next(st, &rc, err))
+    if (db_next(st, &rc, err)) {
         *bytes = db_column_int64(st, 0);
+        *count = db_column_int64(st, 1);
+    }
     db_finalize(st);
     return rc;
 }

@@ -151,7 +151,8 @@ int material_set_pending(db *d, const char *id, em_error *err);
 /* ---- what a user keeps ---- */
 
 /* The bytes of user_id's originals (the sum of their materials' sizes). */
-int material_user_bytes(db *d, const char *user_id, int64_t *bytes /* OUT */, em_error *err);
+int material_user_usage(db *d, const char *user_id, int64_t *bytes /* OUT */, int64_t *count /* OUT */,
+                        em_error *err);
 
 /* What extraction found. Question tags: the material's tags plus
  * question_tags[i] (a JSON array of strings, or NULL) for question i. */

@@ -196,8 +196,8 @@ static int check_disk(const submit_limits *l, size_t len, em_error *err)
                            "try again later");
 }
 
-/* The user's unfinished extraction jobs under the cap, and their originals
- * with this one within the quota? */
+/* The user's unfinished extraction jobs under the cap, their materials under
+ * theirs, and their originals with this one within the quota? */
 static int check_user(db *d, const submit_input *in, em_error *err)
 {
     const submit_limits *l = in->limits;
@@ -215,21 +215,24 @@ static int check_user(db *d, const submit_input *in, em_error *err)
                 err->retry_after_s = SUBMIT_RETRY_AFTER_S;
         }
     }
-    if (rc == EM_OK && l->user_quota_bytes > 0) {
-        int64_t used = 0;
-        rc = material_user_bytes(d, in->user_id, &used, err);
-        if (rc == EM_OK && used + (int64_t)in->len > l->user_quota_bytes) {
-            int64_t left = used < l->user_quota_bytes ? l->user_quota_bytes - used : 0;
-            char quota[32], rest[32], size[32];
-            human_bytes(l->user_quota_bytes, quota);
-            human_bytes(left, rest);
-            human_bytes((int64_t)in->len, size);
-            rc = em_error_refuse(
-                err, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED,
-                "this upload (%s) does not fit in your storage quota of %s: %s is left; delete "
-                "some of your material to make room",
-                size, quota, rest);
-        }
+    int64_t used = 0, kept = 0;
+    if (rc == EM_OK && (l->user_quota_bytes > 0 || l->max_materials > 0))
+        rc = material_user_usage(d, in->user_id, &used, &kept, err);
+    if (rc == EM_OK && l->max_materials > 0 && kept >= l->max_materials)
+        rc = em_error_refuse(err, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED,
+                             "you have %" PRId64 " materials, the most one account may keep: delete some "
+                             "to add more",
+                             kept);
+    if (rc == EM_OK && l->user_quota_bytes > 0 && used + (int64_t)in->len > l->user_quota_bytes) {
+        int64_t left = used < l->user_quota_bytes ? l->user_quota_bytes - used : 0;
+        char quota[32], rest[32], size[32];
+        human_bytes(l->user_quota_bytes, quota);
+        human_bytes(left, rest);
+        human_bytes((int64_t)in->len, size);
+        rc = em_error_refuse(err, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED,
+                             "this upload (%s) does not fit in your storage quota of %s: %s is left; delete "
+                             "some of your material to make room",
+                             size, quota, rest);
     }
     return rc;
 }
@@ -240,7 +243,8 @@ static int check_user(db *d, const submit_input *in, em_error *err)
 static int create_within_limits(db *d, const submit_input *in, const char *id, const material_new *m,
                                 char job_id[JOB_ID_LEN + 1], em_error *err)
 {
-    bool limited = in->limits != NULL && (in->limits->user_quota_bytes > 0 || in->limits->max_pending > 0);
+    bool limited = in->limits != NULL && (in->limits->user_quota_bytes > 0 || in->limits->max_pending > 0 ||
+                                          in->limits->max_materials > 0);
     int rc = db_begin(d, err);
     if (rc != EM_OK)
         return rc;

@@ -41,6 +41,9 @@ typedef struct submit_limits {
                                  less is EM_E_UNAVAILABLE, reason SUBMIT_INSUFFICIENT_STORAGE */
     int64_t user_quota_bytes; /* USER_STORAGE_MB: a user's originals at most, the upload counted:
                                  more is EM_E_TOO_LARGE, reason SUBMIT_QUOTA_EXCEEDED (with what is left) */
+    int max_materials;        /* USER_MATERIALS_MAX: materials a user may keep (a quota of bytes
+                                 alone lets a million one-byte uploads in): at the cap an upload
+                                 is EM_E_TOO_LARGE, reason SUBMIT_QUOTA_EXCEEDED */
     int max_pending;          /* MAX_PENDING_EXTRACTIONS: unfinished extraction jobs per user; at
                                  the cap an upload that would enqueue one is EM_E_RATE_LIMITED with
                                  retry_after_s SUBMIT_RETRY_AFTER_S */

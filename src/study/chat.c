@@ -63,6 +63,23 @@ static int check_citations(const char *citations_json, em_error *err)
     return ok ? EM_OK : em_error_set(err, EM_E_INVAL, "citations must be a JSON array");
 }
 
+/* Drop the session's messages older than its latest CHAT_KEPT_MAX (ids are
+ * UUIDv7: their order is the order of storing). A session's history is
+ * what follow-up questions and the autopilot read, its newest end; without
+ * a bound a loop of questions would grow it until the disk is full. */
+static int drop_oldest(db *d, const char *session_id, em_error *err)
+{
+    char keep[16];
+    snprintf(keep, sizeof keep, "%d", CHAT_KEPT_MAX - 1);
+    const char *p[] = {session_id, keep};
+    int rc = db_run_cached(d,
+                           "DELETE FROM chat_messages WHERE session_id = $1 AND id < (SELECT id FROM "
+                           "chat_messages WHERE session_id = $1 ORDER BY id DESC LIMIT 1 OFFSET "
+                           "CAST($2 AS INTEGER))",
+                           p, 2, err);
+    return rc == DB_DONE ? EM_OK : rc;
+}
+
 int chat_append(db *d, const principal *who, const char *session_id, const char *question, const char *answer,
                 const char *citations_json, bool answerable, em_error *err)
 {
@@ -84,6 +101,8 @@ int chat_append(db *d, const principal *who, const char *session_id, const char 
         rc = insert_message(d, session_id, owner, "user", question, "[]", true, err);
     if (rc == EM_OK)
         rc = insert_message(d, session_id, owner, "assistant", answer, citations_json, answerable, err);
+    if (rc == EM_OK)
+        rc = drop_oldest(d, session_id, err);
     if (rc == EM_OK)
         rc = db_commit(d, err);
     if (rc != EM_OK)

@@ -21,9 +21,11 @@
 #define CHAT_CITATIONS_MAX (256 * 1024) /* bytes of an answer's citations (JSON) */
 #define CHAT_RECENT_MAX 20              /* questions chat_recent_questions hands back */
 #define CHAT_PAGE_MAX 200               /* messages of one chat_list page */
+#define CHAT_KEPT_MAX 2000              /* messages a session keeps: the oldest go past it */
 
 /* Store one exchange (the question, then the answer with its citations, a JSON array text,
- * and whether the materials held the answer) in session_id's history, one transaction.
+ * and whether the materials held the answer) in session_id's history, one transaction;
+ * past CHAT_KEPT_MAX messages the session's oldest are dropped in it.
  * Only the session's owner. EM_E_INVAL for an empty question or answer, text past
  * CHAT_TEXT_MAX or citations that are not a JSON array (NULL stores "[]"). */
 int chat_append(db *d, const principal *who, const char *session_id, const char *question, const char *answer,

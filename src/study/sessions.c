@@ -614,6 +614,28 @@ static int insert_session(db *d, const char *id, const char *user_id, const fiel
     return rc == DB_DONE ? EM_OK : rc;
 }
 
+/* Room for one more session of user_id's, under the student's lock (two
+ * creations at once cannot both take the last place). */
+static int check_room(db *d, const char *user_id, em_error *err)
+{
+    int rc = mastery__lock_student(d, user_id, err);
+    db_stmt *st = NULL;
+    if (rc == EM_OK)
+        rc = db_prepare_cached(d, "SELECT count(*) FROM study_sessions WHERE user_id = $1", &st, err);
+    if (rc == EM_OK)
+        rc = db_bind_text(st, 1, user_id);
+    int64_t n = 0;
+    if (rc == EM_OK && db_next(st, &rc, err))
+        n = db_column_int64(st, 0);
+    db_finalize(st);
+    if (rc == EM_OK && n >= SESSIONS_PER_USER_MAX)
+        rc = em_error_set(err, EM_E_CONFLICT,
+                          "you have %d study sessions, the most one account may keep: delete one to add "
+                          "another",
+                          SESSIONS_PER_USER_MAX);
+    return rc;
+}
+
 int session_create(db *d, const principal *who, const json_t *body, session *out, em_error *err)
 {
     if (out != NULL)
@@ -635,7 +657,9 @@ int session_create(db *d, const principal *who, const json_t *body, session *out
         fields_cleanup(&f);
         return rc;
     }
-    rc = check_materials(d, who, &f, err);
+    rc = check_room(d, who->user_id, err);
+    if (rc == EM_OK)
+        rc = check_materials(d, who, &f, err);
     if (rc == EM_OK)
         rc = insert_session(d, id, who->user_id, &f, err);
     if (rc == EM_OK)

@@ -41,6 +41,9 @@
 #define SESSION_DEFAULT_MINUTES 60
 #define SESSION_ALL_DAYS 127u /* every weekday */
 #define SESSION_PAGE_MAX 100
+#define SESSIONS_PER_USER_MAX                                                                                \
+    200 /* sessions one account may keep: each holds a plan, a chat and its                                  \
+           topics, so an endless loop of creations would fill the disk */
 
 /* ---- sessions ---- */
 
@@ -66,7 +69,8 @@ const char *session_weekday_name(int day);
 /* Create a session of `who`'s own from the JSON object `fields` (title and
  * exam_date required; exam_type "", daily_minutes SESSION_DEFAULT_MINUTES,
  * study_days every day, free_dates and material_ids none by default), with
- * its topics (mastery.h), in one transaction. *out (may be NULL) receives it. */
+ * its topics (mastery.h), in one transaction. *out (may be NULL) receives it.
+ * EM_E_CONFLICT when `who` has SESSIONS_PER_USER_MAX sessions already. */
 int session_create(db *d, const principal *who, const json_t *fields, session *out /* OUT */, em_error *err);
 /* owner_id's sessions, newest first (limit 1..SESSION_PAGE_MAX, offset >= 0,
  * else EM_E_INVAL), when `who` may see them (else EM_E_NOT_FOUND "no such

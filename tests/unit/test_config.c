@@ -310,6 +310,7 @@ static void config_limits_and_sqlite_sync(void **state)
     assert_int_equal(c.extraction_memory_mb, 256);
     assert_int_equal(c.user_storage_mb, 2048);
     assert_int_equal(c.max_pending_extractions, 20);
+    assert_int_equal(c.user_materials_max, 2000);
     assert_int_equal(c.min_free_disk_mb, 512);
     assert_int_equal(c.max_connections_per_ip, 256);
     assert_int_equal(c.request_header_timeout_s, 10);
@@ -317,12 +318,15 @@ static void config_limits_and_sqlite_sync(void **state)
     assert_false(c.sqlite_sync_normal); /* acknowledged means on disk */
     config_cleanup(&c);
 
-    char *set[] = {"EXTRACTION_MEMORY_MB=64", "USER_STORAGE_MB=0", "MAX_PENDING_EXTRACTIONS=3", "MIN_FREE_DISK_MB=0",
-                   "MAX_CONNECTIONS_PER_IP=8", "REQUEST_HEADER_TIMEOUT_SECONDS=2", "REQUEST_TIMEOUT_SECONDS=30",
-                   "SQLITE_SYNCHRONOUS=NORMAL", NULL};
+    char *set[] = {"EXTRACTION_MEMORY_MB=64",    "USER_STORAGE_MB=0",
+                   "MAX_PENDING_EXTRACTIONS=3",  "MIN_FREE_DISK_MB=0",
+                   "MAX_CONNECTIONS_PER_IP=8",   "REQUEST_HEADER_TIMEOUT_SECONDS=2",
+                   "REQUEST_TIMEOUT_SECONDS=30", "SQLITE_SYNCHRONOUS=NORMAL",
+                   "USER_MATERIALS_MAX=0",       NULL};
     assert_int_equal(config_load(&c, set, NULL, &err), EM_OK);
     assert_int_equal(c.extraction_memory_mb, 64);
     assert_int_equal(c.user_storage_mb, 0);
+    assert_int_equal(c.user_materials_max, 0);
     assert_int_equal(c.max_pending_extractions, 3);
     assert_int_equal(c.max_connections_per_ip, 8);
     assert_int_equal(c.request_header_timeout_s, 2);
@@ -330,8 +334,10 @@ static void config_limits_and_sqlite_sync(void **state)
     assert_true(c.sqlite_sync_normal);
     config_cleanup(&c);
 
-    const char *bad[] = {"EXTRACTION_MEMORY_MB=8", "MAX_PENDING_EXTRACTIONS=0", "MAX_CONNECTIONS_PER_IP=0",
-                         "REQUEST_TIMEOUT_SECONDS=-1", "SQLITE_SYNCHRONOUS=off", "USER_STORAGE_MB=lots", NULL};
+    const char *bad[] = {"EXTRACTION_MEMORY_MB=8",   "MAX_PENDING_EXTRACTIONS=0",
+                         "MAX_CONNECTIONS_PER_IP=0", "REQUEST_TIMEOUT_SECONDS=-1",
+                         "SQLITE_SYNCHRONOUS=off",   "USER_STORAGE_MB=lots",
+                         "USER_MATERIALS_MAX=-1",    NULL};
     for (size_t i = 0; bad[i] != NULL; i++) {
         char *env[] = {(char *)bad[i], NULL};
         em_error e = {0};

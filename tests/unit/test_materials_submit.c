@@ -483,6 +483,33 @@ static void materials_submit_quota(void **state)
     area_store_close(&st);
 }
 
+/* A user's materials under the cap however small they are: at it,
+ * EM_E_TOO_LARGE quota_exceeded with a count; deleting one makes room. */
+static void materials_submit_count_cap(void **state)
+{
+    fixture *f = area_db(state);
+    area_store st;
+    area_store_open(&st);
+    char owner[37], other[37];
+    area_user(f->d, "owner@example.org", "student", owner);
+    area_user(f->d, "other@example.org", "student", other);
+    submit_limits lim = {.max_materials = 3};
+    submit_input in = input(owner, text, 1, "one-byte.txt");
+    in.limits = &lim;
+    submit_output a = submit_ok(f->d, &st, &in);
+    submit_ok(f->d, &st, &in);
+    submit_ok(f->d, &st, &in);
+    em_error err = {0};
+    refused(f->d, &st, &in, EM_E_TOO_LARGE, SUBMIT_QUOTA_EXCEEDED, &err);
+    assert_non_null(strstr(err.msg, "you have 3 materials"));
+    submit_input theirs = input(other, text, 1, "one-byte.txt");
+    theirs.limits = &lim;
+    submit_ok(f->d, &st, &theirs);
+    assert_int_equal(material_delete(f->d, a.material_id, &err), EM_OK);
+    submit_ok(f->d, &st, &in);
+    area_store_close(&st);
+}
+
 /* Less free space under DATA_DIR than the reserve plus the upload:
  * EM_E_UNAVAILABLE, reason insufficient_storage, with a message for users. */
 static void materials_submit_free_disk(void **state)
@@ -518,6 +545,7 @@ int main(void)
         BOTH(materials_submit_from_a_file_range),
         BOTH(materials_submit_pending_cap),
         BOTH(materials_submit_quota),
+        BOTH(materials_submit_count_cap),
         BOTH(materials_submit_free_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

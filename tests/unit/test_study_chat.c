@@ -210,6 +210,36 @@ static void study_chat_list_pages_and_cascade(void **state)
                      0);
 }
 
+/* A session keeps its latest CHAT_KEPT_MAX messages: one exchange past them
+ * drops the oldest exchange, and follow-ups still read the newest. */
+static void study_chat_keeps_the_latest(void **state)
+{
+    fixture *f = area_db(state);
+    cast c;
+    make_cast(f->d, &c);
+    principal owner = area_principal(c.owner, "student");
+    em_error err = {0};
+    char q[32];
+    int exchanges = CHAT_KEPT_MAX / 2 + 1;
+    for (int i = 1; i <= exchanges; i++) {
+        snprintf(q, sizeof q, "q%d", i);
+        assert_int_equal(chat_append(f->d, &owner, c.session, q, "a", "[]", true, &err), EM_OK);
+    }
+    assert_int_equal(count_rows(f->d, "SELECT count(*) FROM chat_messages WHERE session_id = $1", c.session),
+                     CHAT_KEPT_MAX);
+    assert_int_equal(count_rows(f->d,
+                                "SELECT count(*) FROM chat_messages WHERE content = 'q1' AND session_id = $1",
+                                c.session),
+                     0);
+    page p = {0};
+    size_t n = 0;
+    bool more = true;
+    assert_int_equal(chat_list(f->d, &owner, c.session, 2, NULL, collect, &p, &n, &more, &err), EM_OK);
+    snprintf(q, sizeof q, "q%d", exchanges);
+    assert_string_equal(p.content[0], q);
+    assert_true(more);
+}
+
 int main(void)
 {
     area_log_setup();
@@ -217,6 +247,7 @@ int main(void)
         BOTH(study_chat_append_and_recent),
         BOTH(study_chat_append_refuses),
         BOTH(study_chat_list_pages_and_cascade),
+        BOTH(study_chat_keeps_the_latest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,6 +335,30 @@ static void study_sessions_update_keeps_mastery(void **state)
     session_cleanup(&s);
 }
 
+/* An account keeps at most SESSIONS_PER_USER_MAX sessions: one more is
+ * EM_E_CONFLICT saying so, with nothing stored; deleting one makes room,
+ * and another student's count is their own. */
+static void study_sessions_per_user_cap(void **state)
+{
+    fixture *f = area_db(state);
+    cast c;
+    make_cast(f->d, &c);
+    const char *json = "{\"title\":\"T\",\"exam_date\":\"2027-01-01\"}";
+    char id[37], first[37];
+    for (int i = 0; i < SESSIONS_PER_USER_MAX; i++)
+        make_session(f->d, &c.p_owner, json, i == 0 ? first : id);
+    json_t *body = json_loads(json, 0, NULL);
+    em_error err = {0};
+    assert_int_equal(session_create(f->d, &c.p_owner, body, NULL, &err), EM_E_CONFLICT);
+    assert_non_null(strstr(err.msg, "you have 200 study sessions"));
+    assert_int_equal(count_of(f->d, "SELECT count(*) FROM study_sessions WHERE user_id = $1", c.owner),
+                     SESSIONS_PER_USER_MAX);
+    assert_int_equal(session_create(f->d, &c.p_stranger, body, NULL, &err), EM_OK);
+    assert_int_equal(session_delete(f->d, &c.p_owner, first, &err), EM_OK);
+    assert_int_equal(session_create(f->d, &c.p_owner, body, NULL, &err), EM_OK);
+    json_decref(body);
+}
+
 static void study_sessions_delete_takes_everything(void **state)
 {
     fixture *f = area_db(state);
@@ -438,6 +462,7 @@ int main(void)
         BOTH(study_sessions_create_read_list),      BOTH(study_sessions_refuses_bad_fields),
         BOTH(study_sessions_update_keeps_mastery),  BOTH(study_sessions_delete_takes_everything),
         BOTH(study_sessions_materials_by_the_rule), BOTH(study_sessions_topic_words_without_sections),
+        BOTH(study_sessions_per_user_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
