@@ -16,9 +16,11 @@ SEED_USERS=100
 SEED_TOPICS=60
 SEED_PASSWORD='bench password 123'          # demo students only, on a throwaway database
 # Every exammentor the benchmarks start: logins are rate limited to 10/60 s per IP and per
-# account by default, and the benchmarks log in from one address many times; access tokens
-# outlive any run.
+# account by default, and the benchmarks log in from one address many times; calls that
+# start work (quizzes, tutor answers, uploads) to 300/60 s per account, and the benchmarks
+# make thousands from a few accounts; access tokens outlive any run.
 BENCH_AUTH_RATE_LIMIT=${BENCH_AUTH_RATE_LIMIT:-100000/1}
+BENCH_USER_RATE_LIMIT=${BENCH_USER_RATE_LIMIT:-100000/1}
 BENCH_TOKEN_MINUTES=${BENCH_TOKEN_MINUTES:-120}
 BENCH_PIDFILES=()   # pid files of other servers to stop at exit
 BENCH_KEEP=()       # files of $tmp copied to $out at exit, when non-empty
@@ -262,7 +264,8 @@ em_env_init() {
   mkdir -p "$tmp/data"
   em_env=(env PORT=0 HOST=127.0.0.1 DATABASE_URL="sqlite://$tmp/em.db" DATA_DIR="$tmp/data" ENVIRONMENT=local
           EXAMMENTOR_ENV_FILE="$tmp/no.env" SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_hex(32))')"
-          AUTH_RATE_LIMIT="$BENCH_AUTH_RATE_LIMIT" ACCESS_TOKEN_MINUTES="$BENCH_TOKEN_MINUTES")
+          AUTH_RATE_LIMIT="$BENCH_AUTH_RATE_LIMIT" USER_RATE_LIMIT="$BENCH_USER_RATE_LIMIT"
+          ACCESS_TOKEN_MINUTES="$BENCH_TOKEN_MINUTES")
 }
 
 # em_seed: SEED_USERS students x SEED_TOPICS topics with SEED_PASSWORD; ids in $tmp/user_ids.txt

@@ -79,7 +79,7 @@ dir=$tmp/run
 mkdir -p "$dir/data"
 (cd "$dir" && exec env PORT=0 HOST=127.0.0.1 DATABASE_URL="sqlite://$dir/em.db" DATA_DIR="$dir/data" \
   ENVIRONMENT=local EXAMMENTOR_ENV_FILE="$dir/no.env" LOG_LEVEL=info ARGON2_OPSLIMIT=1 ARGON2_MEMLIMIT_KB=8192 \
-  MAX_UPLOAD_MB=64 TUTOR_STREAMS_PER_USER=100000 "$EM_BIN" serve >"$dir/server.log" 2>&1) &
+  MAX_UPLOAD_MB=64 TUTOR_STREAMS_PER_USER=100000 USER_RATE_LIMIT="$BENCH_USER_RATE_LIMIT" "$EM_BIN" serve >"$dir/server.log" 2>&1) &
 em_pid=$!
 port=""
 for ((i = 0; i < 200; i++)); do

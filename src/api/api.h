@@ -70,7 +70,12 @@ typedef struct api_ctx {
     struct inflight
         *tutor_gate; /* tutor answers queued or being made, per account (TUTOR_STREAMS_PER_USER) */
     const struct webstore *web;      /* the web UI's files (compiled in, or serve --web-dir); NULL: none */
+    struct ratelimit *work_meter;    /* ROUTE_METERED calls per account (USER_RATE_LIMIT); NULL: none */
 } api_ctx;
+
+/* Accounts whose metered calls the meter follows at once; past them, calls of
+ * accounts it does not hold yet wait (429) until one's window passes. */
+#define API_METER_KEYS 65536
 
 /* Students making a quiz at the same moment that the gate keeps apart; more
  * wait for one of them to finish. */
@@ -92,8 +97,10 @@ typedef struct api_caller {
  * Bearer, or else the em_access cookie, of an active account (401 otherwise,
  * with WWW-Authenticate); a cookie caller's state-changing request must echo
  * the em_csrf cookie in X-CSRF-Token (403 csrf_failed); HTTP_ADMIN routes
- * answer 404 to everyone but admins, as if they did not exist. */
-bool api_authenticate(void *ctx, http_req *req, http_res *res, http_access access);
+ * answer 404 to everyone but admins, as if they did not exist; a
+ * ROUTE_METERED call past the account's budget (work_meter) is 429
+ * rate_limited with Retry-After, before the handler starts any work. */
+bool api_authenticate(void *ctx, http_req *req, http_res *res, http_access access, unsigned route_flags);
 /* The caller api_authenticate admitted (never NULL on a route that is not
  * public; NULL on public routes). */
 const api_caller *api_caller_of(const http_req *req);

@@ -1,11 +1,14 @@
 /* caller: who is calling. The site's authenticator (access tokens from the
  * Authorization header or the web UI's cookies, the CSRF check for cookie
  * sessions, admin-only routes), and the session cookies themselves. */
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "api/api.h"
+#include "auth/ratelimit.h"
+#include "core/clock.h"
 
 /* State-changing methods need the CSRF header when the session is a cookie. */
 static bool changes_state(const char *method)
@@ -30,7 +33,27 @@ static bool unauthorized(http_res *res, const char *challenge, const char *msg)
     return false;
 }
 
-bool api_authenticate(void *ctx, http_req *req, http_res *res, http_access access)
+/* Count a metered call against the account; false with the 429 written when
+ * its budget for the window is spent. */
+static bool within_budget(api_ctx *c, http_req *req, http_res *res, const char *user_id)
+{
+    int64_t now = c->now_ms != NULL ? c->now_ms() : clock_now_ms();
+    char key[64];
+    snprintf(key, sizeof key, "work:%s", user_id);
+    int wait_s = 0;
+    if (ratelimit_hit(c->work_meter, key, now, &wait_s))
+        return true;
+    char secs[16];
+    snprintf(secs, sizeof secs, "%d", wait_s);
+    http_res_header(res, "Retry-After", secs);
+    http_res_error(res, 429, "rate_limited",
+                   "too many requests that make the server work (answers, quizzes, plans, uploads) "
+                   "from this account: try again in %d s",
+                   wait_s);
+    return false;
+}
+
+bool api_authenticate(void *ctx, http_req *req, http_res *res, http_access access, unsigned route_flags)
 {
     api_ctx *c = ctx;
     const char *token = http_req_bearer(req);
@@ -61,6 +84,9 @@ bool api_authenticate(void *ctx, http_req *req, http_res *res, http_access acces
         http_res_error(res, 404, "not_found", "no route for %s %s", req->method, req->path);
         return false;
     }
+    if ((route_flags & ROUTE_METERED) && c->work_meter != NULL &&
+        !within_budget(c, req, res, caller->who.user_id))
+        return false;
     caller->via_cookie = from_cookie;
     req->caller = caller;
     return true;

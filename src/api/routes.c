@@ -2,7 +2,8 @@
  * enforces that before the handler runs (http.h, api_authenticate).
  * ROUTE_SLOW: holds its thread (password hashing, file storage), so it runs
  * off the I/O threads; ROUTE_UPLOAD: its body limit is MAX_UPLOAD_MB instead
- * of MAX_BODY_KB. */
+ * of MAX_BODY_KB; ROUTE_METERED: it starts work the server pays for, counted
+ * against the caller's USER_RATE_LIMIT. */
 #include "api/api.h"
 
 static const http_route routes[] = {
@@ -30,7 +31,8 @@ static const http_route routes[] = {
     {"GET", "/api/workers/dashboard", api_workers_dashboard, HTTP_ADMIN, 0},
     {"GET", "/api/topics", api_topics_list, HTTP_SIGNED_IN, 0},
     {"POST", "/api/topics", api_topics_create, HTTP_SIGNED_IN, 0},
-    {"POST", "/api/materials", api_materials_upload, HTTP_SIGNED_IN, ROUTE_SLOW | ROUTE_UPLOAD},
+    {"POST", "/api/materials", api_materials_upload, HTTP_SIGNED_IN,
+     ROUTE_SLOW | ROUTE_UPLOAD | ROUTE_METERED},
     {"GET", "/api/materials", api_materials_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/materials/{id}", api_materials_get, HTTP_SIGNED_IN, 0},
     /* Settings: the one rule (owner, the owner's tutors, admins). */
@@ -45,11 +47,11 @@ static const http_route routes[] = {
     {"GET", "/api/materials/{id}/download", api_materials_download, HTTP_PUBLIC, ROUTE_SLOW},
     {"GET", "/api/search", api_search, HTTP_SIGNED_IN, 0},
     /* The stream's handler only starts it: a producer thread does the work. */
-    {"POST", "/api/tutor/stream", api_tutor_stream, HTTP_SIGNED_IN, 0},
-    {"POST", "/api/tutor/explain", api_tutor_explain, HTTP_SIGNED_IN, ROUTE_SLOW},
+    {"POST", "/api/tutor/stream", api_tutor_stream, HTTP_SIGNED_IN, ROUTE_METERED},
+    {"POST", "/api/tutor/explain", api_tutor_explain, HTTP_SIGNED_IN, ROUTE_SLOW | ROUTE_METERED},
     /* Study sessions, their plans and chat: the study area applies the one
      * rule (owner writes; owner, the owner's tutors and admins read). */
-    {"POST", "/api/sessions", api_sessions_create, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/sessions", api_sessions_create, HTTP_SIGNED_IN, ROUTE_METERED},
     {"GET", "/api/sessions", api_sessions_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/sessions/{id}", api_sessions_get, HTTP_SIGNED_IN, 0},
     {"PATCH", "/api/sessions/{id}", api_sessions_update, HTTP_SIGNED_IN, 0},
@@ -57,7 +59,7 @@ static const http_route routes[] = {
     {"GET", "/api/sessions/{id}/chat", api_sessions_chat, HTTP_SIGNED_IN, 0},
     {"GET", "/api/sessions/{id}/plan", api_sessions_plan, HTTP_SIGNED_IN, 0},
     {"GET", "/api/sessions/{id}/plan.ics", api_sessions_plan_ics, HTTP_SIGNED_IN, 0},
-    {"POST", "/api/plan/generate-verified", api_plans_generate, HTTP_SIGNED_IN, 0},
+    {"POST", "/api/plan/generate-verified", api_plans_generate, HTTP_SIGNED_IN, ROUTE_METERED},
     {"GET", "/api/plans/{id}", api_plans_get, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions", api_questions_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/questions/{id}", api_questions_get, HTTP_SIGNED_IN, 0},
@@ -76,13 +78,13 @@ static const http_route routes[] = {
     /* Practice: a quiz, a card, a session's autopilot are their student's to
      * take and drive; tutors and admins read them by the one rule. Making a
      * quiz indexes and generates, so it runs off the I/O threads. */
-    {"POST", "/api/quiz/generate", api_quiz_generate, HTTP_SIGNED_IN, ROUTE_SLOW},
+    {"POST", "/api/quiz/generate", api_quiz_generate, HTTP_SIGNED_IN, ROUTE_SLOW | ROUTE_METERED},
     {"GET", "/api/quizzes", api_quizzes_list, HTTP_SIGNED_IN, 0},
     {"GET", "/api/quiz/{id}", api_quiz_get, HTTP_SIGNED_IN, 0},
     {"POST", "/api/quiz/{id}/submit", api_quiz_submit, HTTP_SIGNED_IN, 0},
     {"GET", "/api/reviews/due", api_reviews_due, HTTP_SIGNED_IN, 0},
     {"POST", "/api/reviews/{card_id}/grade", api_reviews_grade, HTTP_SIGNED_IN, 0},
-    {"POST", "/api/analyze/performance", api_analyze_performance, HTTP_SIGNED_IN, ROUTE_SLOW},
+    {"POST", "/api/analyze/performance", api_analyze_performance, HTTP_SIGNED_IN, ROUTE_SLOW | ROUTE_METERED},
     {"GET", "/api/misconceptions", api_misconceptions_list, HTTP_SIGNED_IN, 0},
     {"POST", "/api/sessions/{id}/autopilot/next", api_sessions_autopilot_next, HTTP_SIGNED_IN, 0},
     /* The tutor's room: tutors and admins (a student: 403); each student by

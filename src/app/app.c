@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/files.h"
+#include "auth/ratelimit.h"
 #include "core/inflight.h"
 #include "core/log.h"
 #include "db/migrate.h"
@@ -119,6 +120,7 @@ static void build_settings(app *a)
         .tutor = a->tutor,
         .quiz_gate = a->quiz_gate,
         .tutor_gate = a->tutor_gate,
+        .work_meter = a->work_meter,
         .web = a->web,
     };
 }
@@ -215,6 +217,7 @@ int app_init(app *a, config *cfg, em_error *err)
     a->quiz_gate = inflight_new(1, API_QUIZ_GATE_KEYS);
     a->tutor_gate =
         inflight_new(c->tutor_streams_per_user, (size_t)c->tutor_max_streams + API_QUIZ_GATE_KEYS);
+    a->work_meter = ratelimit_new(c->user_rate_limit, c->user_rate_window_s, API_METER_KEYS);
     build_settings(a);
     return EM_OK;
 
@@ -235,6 +238,7 @@ void app_cleanup(app *a)
     api_tutor_free(a->tutor); /* waits for producers still finishing */
     inflight_free(a->quiz_gate);
     inflight_free(a->tutor_gate);
+    ratelimit_free(a->work_meter);
     passages_cache_free(a->passages);
     wordnet_free(a->wordnet);
     webstore_free(a->web);

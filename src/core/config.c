@@ -394,6 +394,8 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->refresh_token_days = 30;
     c->auth_rate_limit = 10;
     c->auth_rate_window_s = 60;
+    c->user_rate_limit = 300;
+    c->user_rate_window_s = 60;
     c->argon2_ops = 4; /* = password_cost_default() (auth/password.c says why) */
     c->argon2_mem_kb = 65536;
     c->worker_concurrency = 2;
@@ -451,6 +453,7 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_int(&l, "ACCESS_TOKEN_MINUTES", 1, 1440, &c->access_token_minutes, err)) != EM_OK ||
         (rc = get_int(&l, "REFRESH_TOKEN_DAYS", 1, 365, &c->refresh_token_days, err)) != EM_OK ||
         (rc = get_rate(&l, "AUTH_RATE_LIMIT", &c->auth_rate_limit, &c->auth_rate_window_s, err)) != EM_OK ||
+        (rc = get_rate(&l, "USER_RATE_LIMIT", &c->user_rate_limit, &c->user_rate_window_s, err)) != EM_OK ||
         (rc = get_long(&l, "ARGON2_OPSLIMIT", 1, 10, &c->argon2_ops, err)) != EM_OK ||
         (rc = get_long(&l, "ARGON2_MEMLIMIT_KB", 8192, 4 * 1024 * 1024, &c->argon2_mem_kb, err)) != EM_OK ||
         (rc = get_bool(&l, "TRUST_PROXY", &c->trust_proxy, err)) != EM_OK ||

@@ -42,6 +42,8 @@ typedef struct config {
     int refresh_token_days;           /* REFRESH_TOKEN_DAYS: refresh token lifetime, default 30 */
     int auth_rate_limit;              /* AUTH_RATE_LIMIT "N/S": N attempts per S seconds, per IP */
     int auth_rate_window_s;           /*   and per account, on login/register/refresh; default 10/60 */
+    int user_rate_limit;    /* USER_RATE_LIMIT "N/S": calls that start work (tutor answers, quizzes, */
+    int user_rate_window_s; /*   plans, sessions, uploads, analyses) per account; default 300/60 */
     long argon2_ops;                  /* ARGON2_OPSLIMIT: password hashing passes, default 4 */
     long argon2_mem_kb;               /* ARGON2_MEMLIMIT_KB: its memory, default 65536 (64 MiB) */
     bool trust_proxy;                 /* TRUST_PROXY: client address from X-Forwarded-For */

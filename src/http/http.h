@@ -63,10 +63,13 @@ typedef struct http_req {
 typedef void (*http_handler)(http_req *req, http_res *res);
 
 /* The site's authenticator, run by the pipeline for every route whose access
- * is not HTTP_PUBLIC, on the thread that then runs the handler. Returns true
- * with req->caller set when the caller may use a route of that access, or
- * false with the response written (401, 403, 404 for HTTP_ADMIN, 503). */
-typedef bool (*http_authenticator)(void *ctx, http_req *req, http_res *res, http_access access);
+ * is not HTTP_PUBLIC, on the thread that then runs the handler, with the
+ * route's access and flags (router.h: ROUTE_METERED is counted against the
+ * caller). Returns true with req->caller set when the caller may use a route
+ * of that access, or false with the response written (401, 403, 404 for
+ * HTTP_ADMIN, 429 past a budget, 503). */
+typedef bool (*http_authenticator)(void *ctx, http_req *req, http_res *res, http_access access,
+                                   unsigned route_flags);
 
 typedef struct router router;
 

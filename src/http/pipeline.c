@@ -114,7 +114,7 @@ static bool access_granted(const http_site *site, const http_route *route, http_
         http_res_error(res, 500, "internal", "internal error");
         return false;
     }
-    if (!site->authenticate(site->ctx, req, res, route->access))
+    if (!site->authenticate(site->ctx, req, res, route->access, route->flags))
         return false;
     assert(req->caller != NULL);
     return true;

@@ -33,6 +33,11 @@ void router_free(router *r);
  * that answers its own method and stays out of the Allow list, so another
  * method on a path nothing else routes is 404, not 405. */
 #define ROUTE_FALLBACK 4u
+/* ROUTE_METERED: the route starts work the server pays for (a tutor answer, a
+ * generated quiz, a plan, an upload's extraction): the site's authenticator
+ * counts the call against the caller's budget (USER_RATE_LIMIT), so one
+ * account's loop cannot take the server from everyone else. */
+#define ROUTE_METERED 8u
 
 /* One row of a route table. */
 typedef struct http_route {
@@ -40,7 +45,7 @@ typedef struct http_route {
     const char *pattern; /* "/api/materials/{id}" */
     http_handler handler;
     http_access access; /* who may call it; HTTP_ACCESS_UNSET is refused */
-    unsigned flags;     /* ROUTE_SLOW | ROUTE_UPLOAD | ROUTE_FALLBACK */
+    unsigned flags;     /* ROUTE_SLOW | ROUTE_UPLOAD | ROUTE_FALLBACK | ROUTE_METERED */
 } http_route;
 
 /* Register a route (copied). EM_E_INVAL for a malformed pattern, a missing

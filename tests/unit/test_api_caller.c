@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "auth/ratelimit.h"
 
 /* GET /api/users/me with these headers: the caller's email, or NULL when the
  * answer was not 200 (*status receives it). */
@@ -282,6 +283,32 @@ static void api_caller_session_cookies(void **state)
 }
 
 /* The database behind the authenticator is gone: 503, not 401. */
+/* Calls that start work (ROUTE_METERED: here POST /api/sessions) count
+ * against the account's budget: past it 429 rate_limited with Retry-After
+ * and nothing created; calls that do not start work, and other accounts,
+ * go on. */
+static void api_caller_work_meter(void **state)
+{
+    api_fx *t = api_fx_of(state);
+    t->ctx.work_meter = ratelimit_new(2, 60, 16);
+    const char *body = "{\"title\":\"Exam\",\"exam_date\":\"2027-06-01\"}";
+    json_decref(call_json(t, "POST", "/api/sessions", WHO_STUDENT, body, 201));
+    json_decref(call_json(t, "POST", "/api/sessions", WHO_STUDENT, body, 201));
+    http_fake *f = call(t, "POST", "/api/sessions", WHO_STUDENT, body);
+    expect_error(f, 429, "rate_limited");
+    const char *wait = http_fake_header(f, "Retry-After");
+    assert_non_null(wait);
+    long secs = strtol(wait, NULL, 10);
+    assert_true(secs >= 1 && secs <= 60);
+    http_fake_free(f);
+    json_t *list = call_json(t, "GET", "/api/sessions", WHO_STUDENT, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(list, "items")), 2);
+    json_decref(list);
+    json_decref(call_json(t, "POST", "/api/sessions", WHO_STUDENT2, body, 201));
+    ratelimit_free(t->ctx.work_meter);
+    t->ctx.work_meter = NULL;
+}
+
 static void api_caller_database_unavailable(void **state)
 {
     api_fx *t = api_fx_of(state);
@@ -313,7 +340,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         API_BOTH(api_caller_bearer_or_cookie),          API_BOTH(api_caller_csrf_double_submit),
         API_BOTH(api_caller_account_read_each_request), API_BOTH(api_caller_session_cookies),
-        API_BOTH(api_caller_database_unavailable),
+        API_BOTH(api_caller_database_unavailable),      API_BOTH(api_caller_work_meter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

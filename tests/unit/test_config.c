@@ -48,6 +48,8 @@ static void config_defaults_local(void **state)
     assert_string_equal(c.llm_provider, "builtin");
     assert_int_equal(c.access_token_minutes, 15);
     assert_int_equal(c.auth_rate_limit, 10);
+    assert_int_equal(c.user_rate_limit, 300);
+    assert_int_equal(c.user_rate_window_s, 60);
     assert_int_equal(c.auth_rate_window_s, 60);
     assert_int_equal(c.argon2_mem_kb, 65536);
     assert_false(c.trust_proxy);
@@ -67,14 +69,21 @@ static void config_env_wins_over_dotenv(void **state)
                             "SECRET_KEY=\"from file with \\\"quotes\\\" and # hash\"\n"
                             "DATA_DIR='/srv/em data'\n"
                             "\n");
-    char *env[] = {"PORT=9100", "OTHER=1", "AUTH_RATE_LIMIT=5/30", "TRUST_PROXY=yes",
-                   "SCHEDULE_AUTH_PURGE=*/5 * * * *", NULL};
+    char *env[] = {"PORT=9100",
+                   "OTHER=1",
+                   "AUTH_RATE_LIMIT=5/30",
+                   "USER_RATE_LIMIT=20/10",
+                   "TRUST_PROXY=yes",
+                   "SCHEDULE_AUTH_PURGE=*/5 * * * *",
+                   NULL};
     config c;
     em_error err = {0};
     assert_int_equal(config_load(&c, env, path, &err), EM_OK);
     assert_int_equal(c.port, 9100);
     assert_int_equal(c.auth_rate_limit, 5);
     assert_int_equal(c.auth_rate_window_s, 30);
+    assert_int_equal(c.user_rate_limit, 20);
+    assert_int_equal(c.user_rate_window_s, 10);
     assert_true(c.trust_proxy);
     assert_string_equal(config_lookup(&c, "SCHEDULE_AUTH_PURGE"), "*/5 * * * *");
     assert_null(config_lookup(&c, "SCHEDULE_OTHER"));
@@ -334,10 +343,10 @@ static void config_limits_and_sqlite_sync(void **state)
     assert_true(c.sqlite_sync_normal);
     config_cleanup(&c);
 
-    const char *bad[] = {"EXTRACTION_MEMORY_MB=8",   "MAX_PENDING_EXTRACTIONS=0",
-                         "MAX_CONNECTIONS_PER_IP=0", "REQUEST_TIMEOUT_SECONDS=-1",
-                         "SQLITE_SYNCHRONOUS=off",   "USER_STORAGE_MB=lots",
-                         "USER_MATERIALS_MAX=-1",    NULL};
+    const char *bad[] = {
+        "EXTRACTION_MEMORY_MB=8",     "MAX_PENDING_EXTRACTIONS=0", "MAX_CONNECTIONS_PER_IP=0",
+        "REQUEST_TIMEOUT_SECONDS=-1", "SQLITE_SYNCHRONOUS=off",    "USER_STORAGE_MB=lots",
+        "USER_MATERIALS_MAX=-1",      "USER_RATE_LIMIT=0/60",      NULL};
     for (size_t i = 0; bad[i] != NULL; i++) {
         char *env[] = {(char *)bad[i], NULL};
         em_error e = {0};

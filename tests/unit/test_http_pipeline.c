@@ -51,8 +51,9 @@ typedef struct fixture {
  * an admin; anything else is 401, and a user on an admin route 404. */
 static fixture *g_fx; /* the running test's fixture, for fake_auth's counters */
 
-static bool fake_auth(void *ctx, http_req *req, http_res *res, http_access access)
+static bool fake_auth(void *ctx, http_req *req, http_res *res, http_access access, unsigned route_flags)
 {
+    (void)route_flags;
     fixture *fx = g_fx;
     assert_string_equal((const char *)ctx, "the-app"); /* the site's ctx */
     static const char user[] = "user", admin[] = "admin";
