@@ -18,8 +18,11 @@ static const char usage[] =
     "  worker         run background jobs and the periodic schedules\n"
     "  jobs           list, show, retry or enqueue jobs (list | show ID | retry ID | enqueue KIND)\n"
     "  ingest         add study material files (PDF, text, Markdown) and extract them\n"
-    "  users          create accounts, set a password or a role, list (create | set-password | set-role | list)\n"
+    "  users          create accounts, set a password or a role, list (create | set-password | set-role | "
+    "list)\n"
     "  fsrs           replay or evaluate the FSRS-6 scheduler over a review log (replay | evaluate)\n"
+    "  backup         make, list, verify, prune or restore backups (create | list | verify | prune | "
+    "restore)\n"
     "  seed-data      create demo users and topics (ENVIRONMENT=local only)\n"
     "  version        print the version\n"
     "\n"
@@ -33,16 +36,10 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"serve", cmd_serve},
-    {"migrate", cmd_migrate},
-    {"check-config", cmd_check_config},
-    {"worker", cmd_worker},
-    {"jobs", cmd_jobs},
-    {"ingest", cmd_ingest},
-    {"users", cmd_users},
-    {"fsrs", cmd_fsrs},
-    {"seed-data", cmd_seed_data},
-    {"version", cmd_version},
+    {"serve", cmd_serve},         {"migrate", cmd_migrate}, {"check-config", cmd_check_config},
+    {"worker", cmd_worker},       {"jobs", cmd_jobs},       {"ingest", cmd_ingest},
+    {"users", cmd_users},         {"fsrs", cmd_fsrs},       {"backup", cmd_backup},
+    {"seed-data", cmd_seed_data}, {"version", cmd_version},
 };
 
 static int dispatch(int argc, char **argv)

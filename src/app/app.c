@@ -95,7 +95,9 @@ static void build_settings(app *a)
                    .max_file_bytes = (size_t)c->max_upload_mb * 1024 * 1024,
                    .max_memory_bytes = (size_t)c->extraction_memory_mb * 1024 * 1024},
     };
-    size_t nk = jobs_table_kinds(a->job_kinds, JOBS_TABLE_MAX, &a->extraction);
+    a->backup = (backup_options){
+        .dir = c->backup_dir, .keep = c->backup_keep, .database_url = c->database_url, .files = a->files};
+    size_t nk = jobs_table_kinds(a->job_kinds, JOBS_TABLE_MAX, &a->extraction, &a->backup);
     a->n_job_kinds = nk < JOBS_TABLE_MAX ? nk : JOBS_TABLE_MAX;
     a->api = (api_ctx){
         .db = a->db,
@@ -373,7 +375,7 @@ void app_site(app *a, const router *routes, http_site *out)
 
 int app_start_worker(app *a, const char *queues, int concurrency, em_error *err)
 {
-    int rc = jobs_table_build(&a->jobs, &a->extraction, &a->cfg, queues, err);
+    int rc = jobs_table_build(&a->jobs, &a->extraction, &a->backup, &a->cfg, queues, err);
     if (rc != EM_OK)
         return rc;
     worker_options wo = {

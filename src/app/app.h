@@ -26,6 +26,7 @@ typedef struct app {
     storage *files;             /* owned: uploaded originals (STORAGE_URL, default DATA_DIR/files) */
     accounts *accounts;         /* owned: the account use cases */
     extraction_env extraction;  /* the materials area's jobs' env */
+    backup_options backup;      /* BACKUP_DIR, BACKUP_KEEP: the backup job's env and the backup command's */
     job_kind job_kinds[JOBS_TABLE_MAX]; /* every area's job kinds (jobs_table_kinds): their steps run
                                            when operators retry or delete jobs */
     size_t n_job_kinds;

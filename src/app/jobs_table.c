@@ -48,7 +48,7 @@ static int apply_overrides(jobs_table *t, size_t n, const config *cfg, em_error 
     return EM_OK;
 }
 
-size_t jobs_table_kinds(job_kind *out, size_t max, extraction_env *extraction)
+size_t jobs_table_kinds(job_kind *out, size_t max, extraction_env *extraction, const backup_options *backup)
 {
     size_t n = 0;
     n += builtin_job_kinds(out + n, max - n);
@@ -56,19 +56,24 @@ size_t jobs_table_kinds(job_kind *out, size_t max, extraction_env *extraction)
         n += auth_job_kinds(out + n, max - n);
     if (n < max)
         n += materials_job_kinds(extraction, out + n, max - n);
+    if (n < max)
+        n += ops_job_kinds(backup, out + n, max - n);
     return n;
 }
 
-int jobs_table_build(jobs_table *t, extraction_env *extraction, const config *cfg, const char *queues, em_error *err)
+int jobs_table_build(jobs_table *t, extraction_env *extraction, const backup_options *backup,
+                     const config *cfg, const char *queues, em_error *err)
 {
     memset(t, 0, sizeof *t);
-    size_t n = jobs_table_kinds(t->kinds, JOBS_TABLE_MAX, extraction);
+    size_t n = jobs_table_kinds(t->kinds, JOBS_TABLE_MAX, extraction, backup);
     if (n > JOBS_TABLE_MAX)
         return em_error_set(err, EM_E_INTERNAL, "more than %d job kinds", JOBS_TABLE_MAX);
     t->n_kinds = n;
     size_t ns = auth_schedules(t->defs, JOBS_TABLE_MAX);
     if (ns < JOBS_TABLE_MAX)
         ns += materials_schedules(t->defs + ns, JOBS_TABLE_MAX - ns);
+    if (ns < JOBS_TABLE_MAX)
+        ns += ops_schedules(t->defs + ns, JOBS_TABLE_MAX - ns);
     if (ns > JOBS_TABLE_MAX)
         return em_error_set(err, EM_E_INTERNAL, "more than %d schedules", JOBS_TABLE_MAX);
     int rc = apply_overrides(t, ns, cfg, err);

@@ -1,5 +1,6 @@
 /* jobs_table: what a worker of this application runs: every area's job kinds
- * (jobs/builtin_jobs.h, auth/auth_jobs.h, materials/extraction_job.h) and their
+ * (jobs/builtin_jobs.h, auth/auth_jobs.h, materials/extraction_job.h,
+ * ops/ops_jobs.h) and their
  * periodic schedules, with the configuration's overrides applied
  * (SCHEDULE_<NAME> = "cron expression" or "off"), and the queues it takes
  * jobs from. The areas own their kinds and their typed envs; this only
@@ -13,6 +14,7 @@
 #include "jobs/schedule.h"
 #include "jobs/worker.h"
 #include "materials/extraction_job.h"
+#include "ops/ops_jobs.h"
 
 #define JOBS_TABLE_MAX 32
 #define JOBS_TABLE_MAX_QUEUES 32
@@ -31,12 +33,13 @@ typedef struct jobs_table {
 
 /* Every area's job kinds into out[0..max); returns how many there are (more
  * than max: some were left out). The kinds' envs are borrowed. */
-size_t jobs_table_kinds(job_kind *out /* OUT */, size_t max, extraction_env *extraction);
+size_t jobs_table_kinds(job_kind *out /* OUT */, size_t max, extraction_env *extraction,
+                        const backup_options *backup);
 
 /* Fill *t. `queues` (comma-separated) names the queues to take jobs from
  * (NULL: WORKER_QUEUES). EM_E_CONFIG naming the variable when an override does
  * not parse or no queue is named. */
-int jobs_table_build(jobs_table *t /* OUT */, extraction_env *extraction, const config *cfg, const char *queues,
-                     em_error *err);
+int jobs_table_build(jobs_table *t /* OUT */, extraction_env *extraction, const backup_options *backup,
+                     const config *cfg, const char *queues, em_error *err);
 
 #endif

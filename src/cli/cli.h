@@ -20,6 +20,7 @@ int cmd_jobs(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_users(int argc, char **argv);
 int cmd_fsrs(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 
 /* Shared option handling: returns CLI_OK when the only arguments are --help/-h
  * (which prints `usage` to stdout and sets *done) or none; CLI_USAGE with a

@@ -37,7 +37,7 @@ static const char usage[] =
 static bool known_kind(const char *kind)
 {
     job_kind kinds[JOBS_TABLE_MAX];
-    size_t n = jobs_table_kinds(kinds, JOBS_TABLE_MAX, NULL);
+    size_t n = jobs_table_kinds(kinds, JOBS_TABLE_MAX, NULL, NULL);
     for (size_t i = 0; i < n && i < JOBS_TABLE_MAX; i++)
         if (strcmp(kinds[i].kind, kind) == 0)
             return true;
@@ -49,7 +49,7 @@ static const char *kind_names(void)
 {
     static char names[1024];
     job_kind kinds[JOBS_TABLE_MAX];
-    size_t n = jobs_table_kinds(kinds, JOBS_TABLE_MAX, NULL), used = 0;
+    size_t n = jobs_table_kinds(kinds, JOBS_TABLE_MAX, NULL, NULL), used = 0;
     names[0] = '\0';
     for (size_t i = 0; i < n && i < JOBS_TABLE_MAX && used < sizeof names; i++) {
         int w = snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? ", " : "", kinds[i].kind);

@@ -373,6 +373,10 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
     c->host = dup_or(&l, "HOST", local ? "127.0.0.1" : "0.0.0.0");
     c->port = 8000;
     c->data_dir = dup_or(&l, "DATA_DIR", "./data");
+    const char *backups = kv_get(&l, "BACKUP_DIR");
+    c->backup_dir =
+        backups != NULL && backups[0] != '\0' ? em_strdup(backups) : em_asprintf("%s/backups", c->data_dir);
+    c->backup_keep = 7;
     const char *dburl = kv_get(&l, "DATABASE_URL");
     c->database_url = dburl ? em_strdup(dburl) : em_asprintf("sqlite://%s/exammentor.db", c->data_dir);
     c->secret_key = dup_or(&l, "SECRET_KEY", NULL);
@@ -470,6 +474,7 @@ int config_load(config *c, char *const *envp, const char *dotenv_path, em_error 
         (rc = get_long(&l, "EXTRACTION_MEMORY_MB", 16, 65536, &c->extraction_memory_mb, err)) != EM_OK ||
         (rc = get_long(&l, "USER_STORAGE_MB", 0, 16 * 1024 * 1024, &c->user_storage_mb, err)) != EM_OK ||
         (rc = get_int(&l, "USER_MATERIALS_MAX", 0, 10000000, &c->user_materials_max, err)) != EM_OK ||
+        (rc = get_int(&l, "BACKUP_KEEP", 0, 10000, &c->backup_keep, err)) != EM_OK ||
         (rc = get_int(&l, "MAX_PENDING_EXTRACTIONS", 1, 100000, &c->max_pending_extractions, err)) != EM_OK ||
         (rc = get_long(&l, "MIN_FREE_DISK_MB", 0, 16 * 1024 * 1024, &c->min_free_disk_mb, err)) != EM_OK ||
         (rc = get_int(&l, "MAX_CONNECTIONS_PER_IP", 1, 65536, &c->max_connections_per_ip, err)) != EM_OK ||
@@ -533,14 +538,34 @@ fail:
 
 void config_cleanup(config *c)
 {
-    char **owned[] = {&c->host, &c->database_url, &c->data_dir, &c->secret_key,
-                      &c->first_superuser, &c->first_superuser_password, &c->log_level,
-                      &c->storage_url, &c->s3_endpoint, &c->s3_region, &c->s3_access_key_id,
-                      &c->s3_secret_access_key, &c->llm_provider, &c->openai_api_key,
-                      &c->openai_base_url, &c->openai_model, &c->gemini_api_key,
-                      &c->gemini_model, &c->anthropic_api_key, &c->redis_url, &c->smtp_host,
-                      &c->smtp_user, &c->smtp_password, &c->emails_from_email, &c->worker_queues,
-                      &c->wordnet_dir, &c->web_dir};
+    char **owned[] = {&c->host,
+                      &c->database_url,
+                      &c->data_dir,
+                      &c->backup_dir,
+                      &c->secret_key,
+                      &c->first_superuser,
+                      &c->first_superuser_password,
+                      &c->log_level,
+                      &c->storage_url,
+                      &c->s3_endpoint,
+                      &c->s3_region,
+                      &c->s3_access_key_id,
+                      &c->s3_secret_access_key,
+                      &c->llm_provider,
+                      &c->openai_api_key,
+                      &c->openai_base_url,
+                      &c->openai_model,
+                      &c->gemini_api_key,
+                      &c->gemini_model,
+                      &c->anthropic_api_key,
+                      &c->redis_url,
+                      &c->smtp_host,
+                      &c->smtp_user,
+                      &c->smtp_password,
+                      &c->emails_from_email,
+                      &c->worker_queues,
+                      &c->wordnet_dir,
+                      &c->web_dir};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
         free(*owned[i]);
         *owned[i] = NULL;

@@ -24,6 +24,8 @@ typedef struct config {
     int port;                         /* PORT, default 8000 */
     char *database_url;               /* DATABASE_URL, default sqlite:///<DATA_DIR>/exammentor.db */
     char *data_dir;                   /* DATA_DIR, default ./data */
+    char *backup_dir;                 /* BACKUP_DIR: where backups go, default <DATA_DIR>/backups */
+    int backup_keep;                  /* BACKUP_KEEP: backups kept, the newest, default 7; 0: all */
     char *secret_key;                 /* SECRET_KEY */
     bool secret_key_generated;        /* true when generated for local use */
     char *first_superuser;            /* FIRST_SUPERUSER (email) */

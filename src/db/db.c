@@ -291,6 +291,33 @@ int db_exec(db *d, const char *sql, em_error *err)
     return d->be->exec(d->conn, sql, err);
 }
 
+int db_snapshot(db *d, const char *path, em_error *err)
+{
+    assert(d != NULL && path != NULL);
+    if (d->be->snapshot == NULL)
+        return em_error_set(err, EM_E_UNSUPPORTED, "%s copies its databases with its own tools", d->be->name);
+    if (d->be->in_tx(d->conn))
+        return em_error_set(err, EM_E_INVAL, "a snapshot cannot be taken inside a transaction");
+    return d->be->snapshot(d->conn, path, err);
+}
+
+int db_restore(db *d, const char *path, em_error *err)
+{
+    assert(d != NULL && path != NULL);
+    if (d->be->restore == NULL)
+        return em_error_set(err, EM_E_UNSUPPORTED, "%s restores its databases with its own tools",
+                            d->be->name);
+    if (d->be->in_tx(d->conn))
+        return em_error_set(err, EM_E_INVAL, "a database cannot be restored inside a transaction");
+    /* The pool's writers queue on its mutex: the restore is one of them. */
+    if (d->writer != NULL)
+        pthread_mutex_lock(d->writer);
+    int rc = d->be->restore(d->conn, path, err);
+    if (d->writer != NULL)
+        pthread_mutex_unlock(d->writer);
+    return rc;
+}
+
 /* Run a query that returns at most one row and tell whether it gave a row with
  * a true first column. */
 static int query_flag(db *d, const char *sql, bool *flag /* OUT */, em_error *err)

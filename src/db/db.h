@@ -71,6 +71,32 @@ char *db_url_redact(const char *url);
  * migrations and pragmas). */
 int db_exec(db *d, const char *sql, em_error *err);
 
+/* ---- whole-database copies (backups) ---- */
+
+/* Copy the whole database into a new file at path (which must not exist), one
+ * consistent snapshot taken while other connections go on reading and
+ * writing: SQLite's online backup, the copy in rollback-journal mode so that
+ * it is one self-contained file. Not inside a transaction. EM_E_UNSUPPORTED on
+ * PostgreSQL (pg_dump's job: db_pg_environment); EM_E_CONFLICT when path
+ * exists; EM_E_IO / EM_E_DB when the copy fails (the partial file is removed). */
+int db_snapshot(db *d, const char *path, em_error *err);
+/* Replace the whole database with the SQLite file at path (a db_snapshot), in
+ * one step that other connections see as one commit. Not inside a transaction.
+ * EM_E_UNSUPPORTED on PostgreSQL; EM_E_NOT_FOUND when path is missing;
+ * EM_E_BUSY when the database stayed locked past the busy timeout. */
+int db_restore(db *d, const char *path, em_error *err);
+/* Whether the SQLite file at path (a db_snapshot) is a whole database:
+ * opened read-only, SQLite's integrity check says "ok". EM_E_INVAL saying
+ * what it found otherwise; the file is never written. */
+int db_snapshot_check(const char *path, em_error *err);
+/* The libpq environment that names the database of a postgres:// URL, for
+ * PostgreSQL's own tools (pg_dump, pg_restore), so that no password appears on
+ * a command line: "PGHOST=...", "PGPORT=...", "PGUSER=...", "PGPASSWORD=...",
+ * "PGDATABASE=...", "PGOPTIONS=...", "PGSSLMODE=..." for what the URL sets.
+ * *env (owned: free each string, then the array) holds *n strings and a NULL.
+ * EM_E_INVAL for a URL libpq cannot read (the message does not repeat it). */
+int db_pg_environment(const char *url, char ***env /* OUT */, size_t *n /* OUT */, em_error *err);
+
 /* Cheap liveness check that runs a real query ("SELECT 1" and a read of
  * schema_migrations when it exists). EM_E_UNAVAILABLE when the server is gone. */
 int db_ping(db *d, em_error *err);

@@ -39,6 +39,10 @@ typedef struct db_backend {
     /* Copy what the WAL holds back into the database without waiting for
      * readers or writers (SQLite); NULL where there is nothing to do. */
     int (*checkpoint)(void *conn, em_error *err);
+    /* The whole database into a new file / replaced by one (db_snapshot,
+     * db_restore); NULL where the database server has tools of its own. */
+    int (*snapshot)(void *conn, const char *path, em_error *err);
+    int (*restore)(void *conn, const char *path, em_error *err);
 
     /* *stmt is owned, free with finalize. */
     int (*prepare)(void *conn, const char *sql, void **stmt /* OUT */, em_error *err);

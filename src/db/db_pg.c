@@ -696,3 +696,28 @@ const db_backend db__pg_backend = {
     .column_bool = pg_column_bool,
     .column_is_null = pg_column_is_null,
 };
+
+int db_pg_environment(const char *url, char ***env, size_t *n, em_error *err)
+{
+    *env = NULL;
+    *n = 0;
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &why);
+    if (opts == NULL) {
+        PQfreemem(why);
+        return em_error_set(err, EM_E_INVAL, "DATABASE_URL is not a connection string PostgreSQL can read");
+    }
+    size_t count = 0;
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+        count++;
+    char **out = em_calloc(count + 1, sizeof *out);
+    size_t k = 0;
+    /* every option the URL sets has the variable libpq would read it from */
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+        if (o->val != NULL && o->val[0] != '\0' && o->envvar != NULL)
+            out[k++] = em_asprintf("%s=%s", o->envvar, o->val);
+    PQconninfoFree(opts);
+    *env = out;
+    *n = k;
+    return EM_OK;
+}

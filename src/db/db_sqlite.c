@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "core/files.h"
 #include "core/log.h"
@@ -309,6 +310,75 @@ static int sq_checkpoint(void *conn, em_error *err)
     return EM_OK;
 }
 
+/* Run an online backup from src to dst to its end: a step copies every page
+ * at once; a lock held elsewhere is waited for (c's busy timeout), and a
+ * write to the source meanwhile makes SQLite start over, as it must. */
+static int copy_pages(sqlite_conn *c, sqlite3 *dst, sqlite3 *src, const char *op, em_error *err)
+{
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (b == NULL)
+        return fail(dst, op, NULL, err);
+    int src_rc, waited_ms = 0;
+    while ((src_rc = sqlite3_backup_step(b, -1)) == SQLITE_OK || src_rc == SQLITE_BUSY ||
+           src_rc == SQLITE_LOCKED) {
+        if (src_rc == SQLITE_OK)
+            continue;
+        if (waited_ms >= c->timeout_ms)
+            break;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        waited_ms += 5;
+    }
+    sqlite3_backup_finish(b);
+    if (src_rc == SQLITE_DONE)
+        return EM_OK;
+    log_emit(LOG_ERROR, "sqlite backup failed",
+             json_pack("{s:s, s:s}", "op", op, "error", sqlite3_errstr(src_rc)));
+    if (src_rc == SQLITE_BUSY || src_rc == SQLITE_LOCKED)
+        return em_error_set(err, EM_E_BUSY, "the database stayed locked; try again");
+    return em_error_set(err, EM_E_DB, "%s failed: %s", op, sqlite3_errstr(src_rc));
+}
+
+static int sq_snapshot(void *conn, const char *path, em_error *err)
+{
+    sqlite_conn *c = conn;
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        return em_error_set(err, EM_E_CONFLICT, "%s exists already", path);
+    sqlite3 *dst = NULL;
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        sqlite3_close(dst);
+        unlink(path);
+        return em_error_set(err, EM_E_IO, "cannot create %s", path);
+    }
+    int rc = copy_pages(c, dst, c->h, "snapshot", err);
+    /* The copy carries the source's WAL mode in its header: back to a
+     * rollback journal, so that the file alone is the whole database. */
+    if (rc == EM_OK && sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail(dst, "snapshot", NULL, err);
+    if (sqlite3_close(dst) != SQLITE_OK && rc == EM_OK)
+        rc = em_error_set(err, EM_E_IO, "cannot close %s", path);
+    if (rc != EM_OK)
+        unlink(path);
+    return rc;
+}
+
+static int sq_restore(void *conn, const char *path, em_error *err)
+{
+    sqlite_conn *c = conn;
+    sqlite3 *src = NULL;
+    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(src);
+        return em_error_set(err, EM_E_NOT_FOUND, "cannot open %s", path);
+    }
+    int rc = copy_pages(c, c->h, src, "restore", err);
+    sqlite3_close(src);
+    /* the restored header says rollback journal: this database stays WAL */
+    if (rc == EM_OK && sqlite3_exec(c->h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail(c->h, "restore", NULL, err);
+    return rc;
+}
+
 /* The number N of a parameter named "$N", or 0. */
 static int param_number(const char *name)
 {
@@ -507,6 +577,8 @@ const db_backend db__sqlite_backend = {
     .rollback = sq_rollback,
     .changes = sq_changes,
     .checkpoint = sq_checkpoint,
+    .snapshot = sq_snapshot,
+    .restore = sq_restore,
     .prepare = sq_prepare,
     .finalize = sq_finalize,
     .reset = sq_reset,
@@ -525,3 +597,24 @@ const db_backend db__sqlite_backend = {
     .column_bool = sq_column_bool,
     .column_is_null = sq_column_is_null,
 };
+
+int db_snapshot_check(const char *path, em_error *err)
+{
+    sqlite3 *h = NULL;
+    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(h);
+        return em_error_set(err, EM_E_INVAL, "%s is not an SQLite database", path);
+    }
+    sqlite3_stmt *st = NULL;
+    char first[200] = "";
+    int src = sqlite3_prepare_v2(h, "PRAGMA integrity_check(1)", -1, &st, NULL);
+    if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(first, sizeof first, "%s", t != NULL ? (const char *)t : "");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    if (strcmp(first, "ok") == 0)
+        return EM_OK;
+    return em_error_set(err, EM_E_INVAL, "%s is damaged: %s", path, first[0] ? first : sqlite3_errstr(src));
+}

@@ -9,8 +9,8 @@
 
 static void cli_help_on_every_command(void **state)
 {
-    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", "worker", "jobs", "ingest",
-                          "users", NULL};
+    const char *cmds[] = {"serve", "migrate", "check-config", "seed-data", "version", "worker",
+                          "jobs",  "ingest",  "users",        "backup",    NULL};
     char *out = NULL;
     const char *top[] = {"x", "--help", NULL};
     assert_int_equal(it_run(top, NULL, NULL, &out), 0);

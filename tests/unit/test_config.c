@@ -320,6 +320,8 @@ static void config_limits_and_sqlite_sync(void **state)
     assert_int_equal(c.user_storage_mb, 2048);
     assert_int_equal(c.max_pending_extractions, 20);
     assert_int_equal(c.user_materials_max, 2000);
+    assert_int_equal(c.backup_keep, 7);
+    assert_non_null(strstr(c.backup_dir, "/backups"));
     assert_int_equal(c.min_free_disk_mb, 512);
     assert_int_equal(c.max_connections_per_ip, 256);
     assert_int_equal(c.request_header_timeout_s, 10);
