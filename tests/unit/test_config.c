@@ -329,15 +329,24 @@ static void config_limits_and_sqlite_sync(void **state)
     assert_false(c.sqlite_sync_normal); /* acknowledged means on disk */
     config_cleanup(&c);
 
-    char *set[] = {"EXTRACTION_MEMORY_MB=64",    "USER_STORAGE_MB=0",
-                   "MAX_PENDING_EXTRACTIONS=3",  "MIN_FREE_DISK_MB=0",
-                   "MAX_CONNECTIONS_PER_IP=8",   "REQUEST_HEADER_TIMEOUT_SECONDS=2",
-                   "REQUEST_TIMEOUT_SECONDS=30", "SQLITE_SYNCHRONOUS=NORMAL",
-                   "USER_MATERIALS_MAX=0",       NULL};
+    char *set[] = {"EXTRACTION_MEMORY_MB=64",
+                   "USER_STORAGE_MB=0",
+                   "MAX_PENDING_EXTRACTIONS=3",
+                   "MIN_FREE_DISK_MB=0",
+                   "MAX_CONNECTIONS_PER_IP=8",
+                   "REQUEST_HEADER_TIMEOUT_SECONDS=2",
+                   "REQUEST_TIMEOUT_SECONDS=30",
+                   "SQLITE_SYNCHRONOUS=NORMAL",
+                   "USER_MATERIALS_MAX=0",
+                   "BACKUP_DIR=/srv/backups",
+                   "BACKUP_KEEP=0",
+                   NULL};
     assert_int_equal(config_load(&c, set, NULL, &err), EM_OK);
     assert_int_equal(c.extraction_memory_mb, 64);
     assert_int_equal(c.user_storage_mb, 0);
     assert_int_equal(c.user_materials_max, 0);
+    assert_string_equal(c.backup_dir, "/srv/backups");
+    assert_int_equal(c.backup_keep, 0);
     assert_int_equal(c.max_pending_extractions, 3);
     assert_int_equal(c.max_connections_per_ip, 8);
     assert_int_equal(c.request_header_timeout_s, 2);
@@ -345,10 +354,11 @@ static void config_limits_and_sqlite_sync(void **state)
     assert_true(c.sqlite_sync_normal);
     config_cleanup(&c);
 
-    const char *bad[] = {
-        "EXTRACTION_MEMORY_MB=8",     "MAX_PENDING_EXTRACTIONS=0", "MAX_CONNECTIONS_PER_IP=0",
-        "REQUEST_TIMEOUT_SECONDS=-1", "SQLITE_SYNCHRONOUS=off",    "USER_STORAGE_MB=lots",
-        "USER_MATERIALS_MAX=-1",      "USER_RATE_LIMIT=0/60",      NULL};
+    const char *bad[] = {"EXTRACTION_MEMORY_MB=8",   "MAX_PENDING_EXTRACTIONS=0",
+                         "MAX_CONNECTIONS_PER_IP=0", "REQUEST_TIMEOUT_SECONDS=-1",
+                         "SQLITE_SYNCHRONOUS=off",   "USER_STORAGE_MB=lots",
+                         "USER_MATERIALS_MAX=-1",    "USER_RATE_LIMIT=0/60",
+                         "BACKUP_KEEP=many",         NULL};
     for (size_t i = 0; bad[i] != NULL; i++) {
         char *env[] = {(char *)bad[i], NULL};
         em_error e = {0};
