@@ -55,14 +55,24 @@ export function markRanges(text, ranges) {
   return nodes;
 }
 
-/** Ranges of text where any of words occurs (case-insensitive). */
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/**
+ * Ranges of text where a word starts with any of words (case-insensitive), each
+ * running to the end of that word: "block" marks "blocks" whole, never the
+ * "compression" inside "decompression" (search matches words, not parts of them).
+ */
 export function wordRanges(text, words) {
   const ranges = [];
   const lower = text.toLowerCase();
   for (const w of new Set(words.map((x) => x.toLowerCase().trim()).filter((x) => x.length > 1))) {
     let i = lower.indexOf(w);
     while (i !== -1) {
-      ranges.push([i, i + w.length]);
+      if (i === 0 || !WORD_CHAR.test(lower[i - 1])) {
+        let end = i + w.length;
+        while (end < lower.length && WORD_CHAR.test(lower[end])) end += 1;
+        ranges.push([i, end]);
+      }
       i = lower.indexOf(w, i + w.length);
     }
   }
