@@ -6,6 +6,8 @@ import { h, clear, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { button, confirmDialog, errorBox, showError, loading, announce, pageHeader } from '../lib/ui.js';
 import { openPassage } from '../lib/passage.js';
+import { formatDateTime } from '../lib/dates.js';
+import { getUser } from '../lib/store.js';
 
 const CHOICE_TYPES = new Set(['multiple_choice', 'true_false', 'definition']);
 const LETTERS = 'ABCDEFGHIJKLMNOP';
@@ -79,6 +81,12 @@ async function materialTitles(ids, signal) {
 
 // ---- results ----
 
+/** The account's time zone: dates are shown in it, as everywhere else. */
+function zone() {
+  const user = getUser();
+  return (user && user.time_zone) || 'UTC';
+}
+
 async function renderResults(view, quiz, results, extra, signal) {
   const byId = new Map(results.map((r) => [r.question_id, r]));
   const correct = results.filter((r) => r.correct).length;
@@ -91,7 +99,7 @@ async function renderResults(view, quiz, results, extra, signal) {
       h('a', { class: 'btn btn-primary', href: '/quizzes', 'data-link': '' }, 'Start another quiz'),
       h('a', { class: 'btn btn-secondary', href: '/reviews', 'data-link': '' }, 'Review due cards')),
     h('p', { class: 'quiz-score' }, h('strong', null, scoreText(correct, total)),
-      quiz.submitted_at ? ` · submitted ${new Date(quiz.submitted_at).toLocaleString()}` : ''),
+      quiz.submitted_at ? ` · submitted ${formatDateTime(quiz.submitted_at, zone())}` : ''),
   );
   if (extra && Array.isArray(extra.mastery) && extra.mastery.length) {
     view.append(h('section', { class: 'quiz-mastery', 'aria-labelledby': 'quiz-mastery-h' },

@@ -6,11 +6,18 @@
 import { h, clear, replace, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { bars } from '../lib/chart.js';
-import { relativeTime } from '../lib/dates.js';
+import { relativeTime, formatDateTime } from '../lib/dates.js';
+import { getUser } from '../lib/store.js';
 import {
   button, field, table, errorBox, showError, emptyState, loading, announce, toast, pageHeader,
 } from '../lib/ui.js';
 import { openPassage } from '../lib/passage.js';
+
+/** The account's time zone: dates are shown in it, as everywhere else. */
+function zone() {
+  const user = getUser();
+  return (user && user.time_zone) || 'UTC';
+}
 
 const RISK_TEXT = {
   idle_before_exam: 'No activity lately, with an exam coming',
@@ -170,7 +177,7 @@ async function renderStudent(view, id, signal) {
   else {
     quizBox.append(table([
       { key: 'created_at', label: 'Started', render: (x) => h('a', { href: `/quizzes/${encodeURIComponent(x.id)}`, 'data-link': '' },
-        new Date(x.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })) },
+        formatDateTime(x.created_at, zone())) },
       { key: 'topics', label: 'Topics', hideOnPhone: true, render: (x) => (x.topics || []).slice(0, 3).join(', ') || 'Mixed' },
       { key: 'score', label: 'Score', numeric: true, render: (x) => (x.submitted_at && x.score !== null && x.score !== undefined ? pct(x.score) : 'not submitted') },
     ], quizR.value.items, { caption: 'Recent quizzes', captionHidden: true }));
@@ -325,7 +332,7 @@ function questionCard(q, ctx) {
       const items = out.items || [];
       clear(history).append(h('h3', null, 'Earlier versions'), items.length
         ? h('ol', { class: 'version-list' }, items.map((v) => h('li', null,
-          h('p', { class: 'meta' }, h('span', null, `version ${v.version}`), h('span', null, v.edited_at ? new Date(v.edited_at).toLocaleString() : ''),
+          h('p', { class: 'meta' }, h('span', null, `version ${v.version}`), h('span', null, v.edited_at ? formatDateTime(v.edited_at, zone()) : ''),
             v.edited_by ? h('span', null, ctx.students.get(v.edited_by) ? name(ctx.students.get(v.edited_by)) : 'edited by a tutor') : null),
           h('p', null, v.stem), v.answer ? h('p', { class: 'hint' }, `Answer: ${v.answer}`) : null)))
         : h('p', { class: 'hint' }, 'No earlier version: the question is as it was written.'));

@@ -217,6 +217,10 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await done('quiz-taking');
   await main.getByRole('button', { name: 'Submit answers' }).click();
   await main.getByRole('heading', { name: /mastery/i }).first().waitFor({ timeout: 30000 });
+  // When it was submitted, as every date in the app: "7 Dec 2026, 14:05" in the
+  // account's zone (not the browser's "07/12/2026, 14:05:09").
+  const score = await main.locator('.quiz-score').textContent();
+  assert(/submitted \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/.test(score.trim()), `the quiz's submission time reads ${score}`);
   await done('quiz-results');
 
   // 6. Mastery moved off zero on /progress.
