@@ -64,14 +64,29 @@ function planDays(plan, today, materialTitles) {
   }));
 }
 
-function planError(err) {
-  const body = err.body && err.body.error ? err.body.error : {};
-  const extra = [];
-  if (body.min_daily_minutes) extra.push(`It needs at least ${body.min_daily_minutes} minutes a day.`);
-  if (body.earliest_exam_date) extra.push(`The earliest exam date that fits is ${formatDay(body.earliest_exam_date)}.`);
+/**
+ * What a refused plan needs, in one sentence, from the error's details
+ * (min_daily_minutes, earliest_exam_date); null when it gives none. Dates in
+ * another year than refYear say their year.
+ */
+export function planNeeds(details, refYear) {
+  const d = details || {};
+  const parts = [];
+  if (d.min_daily_minutes) parts.push(`at least ${d.min_daily_minutes} minutes a day`);
+  if (d.earliest_exam_date) parts.push(`an exam on ${formatDay(d.earliest_exam_date, { refYear })} or later`);
+  if (!parts.length) return null;
+  return `Your topics do not fit before the exam: the plan needs ${parts.join(', or ')}.`;
+}
+
+function planError(err, refYear, onEdit) {
+  const details = err.body && err.body.error ? err.body.error : {};
+  const needs = planNeeds(details, refYear);
   let hint = null;
   if (err.code === 'no_ready_material') hint = h('p', null, h('a', { href: '/materials', 'data-link': '' }, 'Upload or wait for a material'), ', then make the plan again.');
-  return h('div', null, errorBox(err, { prefix: 'The plan could not be made' }), extra.length ? h('p', null, extra.join(' ')) : null, hint);
+  else if (needs && onEdit) hint = h('p', null, 'Give it more minutes a day, more study days or a later exam date, or fewer materials. ', button('Change the session', onEdit));
+  return h('div', null,
+    errorBox(needs ? { message: needs, requestId: err.requestId } : err, { prefix: needs ? null : 'The plan could not be made' }),
+    hint);
 }
 
 export async function render(main, { params, user, signal }) {
@@ -108,7 +123,7 @@ export async function render(main, { params, user, signal }) {
       if (result.none || result.error.status === 404) {
         replace(planSlot, emptyState('No plan yet. Make one: it spreads your topics over your study days and checks itself.',
           button('Make the plan', regenerate, { kind: 'primary' })));
-      } else replace(planSlot, planError(result.error));
+      } else replace(planSlot, planError(result.error, Number(today.slice(0, 4)), () => editBtn.click()));
       return;
     }
     const data = result.value;

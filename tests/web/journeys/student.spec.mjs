@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  assert, checkPage, newPage, shot, testPassword, uniqueEmail,
+  assert, checkPage, expectHttpError, newPage, shot, testPassword, uniqueEmail,
 } from '../lib/harness.mjs';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/print/manual_short.pdf', import.meta.url));
@@ -157,6 +157,19 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await main.getByRole('button', { name: 'Save and make a new plan' }).click();
   await page.getByRole('status').getByText('Session saved.').first().waitFor();
   await main.getByText('50 min a day').waitFor();
+  await main.locator('.plan-day[aria-current="date"]').waitFor();
+  // Too few minutes a day: the plan says once what it needs, and the session is
+  // changed from there.
+  expectHttpError(page, '/api/plan/generate-verified', 422, 'POST');
+  await main.getByRole('button', { name: 'Edit session' }).click();
+  await page.getByLabel('Minutes a day').fill('1');
+  await main.getByRole('button', { name: 'Save and make a new plan' }).click();
+  await main.getByText(/^Your topics do not fit before the exam: the plan needs at least \d+ minutes a day/).waitFor();
+  assert(await main.getByText(/could not be made/).count() === 0, 'the plan\'s refusal is said twice');
+  await done('session-plan-too-small');
+  await main.getByRole('button', { name: 'Change the session' }).click();
+  await page.getByLabel('Minutes a day').fill('50');
+  await main.getByRole('button', { name: 'Save and make a new plan' }).click();
   await main.locator('.plan-day[aria-current="date"]').waitFor();
 
   // The dashboard now has today's plan and the countdown.
