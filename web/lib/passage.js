@@ -158,3 +158,24 @@ export function openPassage(info) {
     else replace(body, errorBox(err), preview);
   });
 }
+
+/**
+ * Opens a section of a material (an outline entry): info {material_id,
+ * material_title, section, page}; its passages in order, in the side panel.
+ */
+export function openSection(info) {
+  const body = h('div', { class: 'passage-wrap' }, loading('Loading the section…'));
+  openPanel(info.material_title || 'Section', h('div', null,
+    h('p', { class: 'meta' }, h('span', null, info.section), info.page ? h('span', null, `page ${info.page}`) : null),
+    body));
+  api('GET', `/api/materials/${info.material_id}/passages`, { query: { section: info.section, limit: 50 } }).then((res) => {
+    const items = (res && res.items) || [];
+    if (!items.length) {
+      replace(body, h('p', { class: 'muted' }, 'This heading has no text of its own: open the one under it.'));
+      return;
+    }
+    replace(body, h('div', { class: 'passage', tabindex: '0', role: 'region', 'aria-label': `Text of ${info.section}` },
+      items.map((p) => p.text).join('\n\n')),
+    res.total > items.length ? h('p', { class: 'small muted' }, `The first ${items.length} of ${res.total} passages of this section.`) : null);
+  }).catch((err) => replace(body, errorBox(err)));
+}

@@ -112,6 +112,13 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await page.getByRole('heading', { level: 2, name: 'Topics' }).waitFor();
   await main.getByText('Defining a class').first().waitFor();
   await done('material');
+  // An outline entry opens its section's text beside the page.
+  await main.getByRole('button', { name: 'Defining a class' }).first().click();
+  const sectionPanel = page.getByRole('dialog', { name: 'manual_short' });
+  await sectionPanel.getByRole('region', { name: /^Text of .*Defining a class/ }).waitFor();
+  assert(/class/i.test(await sectionPanel.getByRole('region').textContent()), 'the section\'s text is not shown');
+  await done('material-section');
+  await sectionPanel.getByRole('button', { name: 'Close panel' }).click();
 
   // Search: highlighted snippets, a hit opens its passage beside the list.
   await nav.getByRole('link', { name: 'Search' }).click();
