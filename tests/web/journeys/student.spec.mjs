@@ -91,6 +91,11 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await row.getByText('Ready').waitFor();
   assert((await row.textContent()).includes('Ready'), 'the material is not listed as ready');
   await done('materials');
+  // At phone width the table fits: its Delete buttons are not cut off at the edge.
+  await page.setViewportSize({ width: 360, height: 740 });
+  const cut = await main.locator('.table-wrap').first().evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth);
+  assert(cut <= 0, `the materials table is ${cut} px wider than a phone's screen`);
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // A file dropped on the zone uploads too; deleting it asks first.
   await page.locator('.dropzone').evaluate((zone) => {
