@@ -179,6 +179,14 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await main.getByText(/^Your topics do not fit before the exam: the plan needs at least \d+ minutes a day/).waitFor();
   assert(await main.getByText(/could not be made/).count() === 0, 'the plan\'s refusal is said twice');
   await done('session-plan-too-small');
+  // A burst of toasts (saved, unchanged, deleted...) never piles up over the page:
+  // the newest two stay.
+  const toasts = await page.evaluate(async () => {
+    const { toast } = await import(document.querySelector('link[rel="modulepreload"][href$="/lib/ui.js"]').href);
+    for (let i = 1; i <= 4; i += 1) toast(`Burst ${i}`);
+    return [...document.querySelectorAll('#toasts .toast')].map((t) => t.textContent);
+  });
+  assert(toasts.length <= 2 && toasts[toasts.length - 1] === 'Burst 4', `toasts on screen: ${toasts.join(' | ')}`);
   await main.getByRole('button', { name: 'Change the session' }).click();
   await page.getByLabel('Minutes a day').fill('50');
   await main.getByRole('button', { name: 'Save and make a new plan' }).click();
