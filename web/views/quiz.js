@@ -275,6 +275,8 @@ function takeQuiz(view, quiz, signal, onSubmitted) {
     const t = e.target;
     const typing = t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type === 'text'));
     if (document.querySelector('dialog[open]')) return;
+    // Keys typed in another control (the session switcher, a checkbox) are its own.
+    if (t && !typing && (t.tagName === 'SELECT' || (t.tagName === 'INPUT' && t.type !== 'radio'))) return;
     if (typing) {
       if (e.key !== 'Enter') return;
       // Enter goes on to the next question (never submits the whole quiz).

@@ -235,6 +235,11 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await page.getByLabel('Number of questions').fill('4');
   await main.getByRole('button', { name: 'Start quiz' }).click();
   await page.waitForURL(/\/quizzes\/[^/]+$/, { timeout: 60000 });
+  // A key typed in the session switcher is the switcher's, not a quiz shortcut.
+  await main.locator('.quiz-status').getByText(/^Question 1 of /).waitFor();
+  await page.locator('#session-select').focus();
+  await page.keyboard.press('n');
+  assert(/^Question 1 of /.test(await main.locator('.quiz-status').textContent()), 'N in the session switcher went to the next question');
   await main.getByRole('button', { name: 'Show all questions on one page' }).click();
   // The first option of each choice and a made-up word for each written answer:
   // some answers are wrong, so their cards come due today.
