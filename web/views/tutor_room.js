@@ -9,7 +9,7 @@ import { bars } from '../lib/chart.js';
 import { relativeTime, formatDateTime } from '../lib/dates.js';
 import { getUser } from '../lib/store.js';
 import {
-  button, field, table, errorBox, showError, emptyState, loading, announce, toast, pageHeader,
+  button, field, table, errorBox, showError, setFieldError, emptyState, loading, announce, toast, pageHeader,
 } from '../lib/ui.js';
 import { openPassage } from '../lib/passage.js';
 
@@ -297,13 +297,21 @@ function questionCard(q, ctx) {
       stem, options, answer, explanation,
       h('div', { class: 'actions' },
         button('Save and approve', null, { kind: 'primary', type: 'submit' }),
-        button('Cancel', () => { show(); card.querySelector('button').focus(); })),
+        button('Cancel', () => {
+          show();
+          const again = [...card.querySelectorAll('button')].find((b) => b.textContent === 'Edit');
+          (again || card.querySelector('button')).focus();
+        })),
       formSlot);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       showError(formSlot, null);
-      if (!stem.input.value.trim() || !answer.input.value.trim()) {
-        showError(formSlot, new Error('The question and its answer cannot be empty.'));
+      // Each empty field says so under itself, and the first one takes the focus.
+      setFieldError(stem, stem.input.value.trim() ? null : 'Write the question.');
+      setFieldError(answer, answer.input.value.trim() ? null : 'Write its answer.');
+      const empty = [stem, answer].find((f) => !f.input.value.trim());
+      if (empty) {
+        empty.input.focus();
         return;
       }
       const body = editBody(q, { stem: stem.input.value, options: options.input.value, answer: answer.input.value,

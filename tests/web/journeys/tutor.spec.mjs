@@ -106,6 +106,12 @@ export default async function tutor({ outDir, admin, browser }) {
   await first.getByRole('button', { name: 'Edit' }).click();
   const stemBox = tp.getByRole('textbox', { name: 'Question' });
   await stemBox.waitFor();
+  // An emptied question is refused under its own field, which takes the focus.
+  await stemBox.fill('');
+  await tp.getByRole('button', { name: 'Save and approve' }).click();
+  await tp.getByText('Write the question.').waitFor();
+  assert(await stemBox.getAttribute('aria-invalid') === 'true', 'the emptied question is not marked invalid');
+  assert(await stemBox.evaluate((el) => el === document.activeElement), 'the emptied question does not take the focus');
   const edited = `${stem} (reworded by the tutor)`;
   await stemBox.fill(edited);
   await checkPage(tp, 'question edit form');
