@@ -267,6 +267,29 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await main.getByRole('heading', { name: /mastery/i }).first().waitFor();
   await page.waitForFunction(() => /\b[1-9]\d* %/.test(document.querySelector('main').textContent), null, { timeout: 15000 });
   await done('progress');
+  // At phone width, each control reached by Tab scrolls clear of the sticky top
+  // bar and the bottom tab bar instead of stopping under one of them.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.evaluate(() => {
+    const toasts = document.getElementById('toasts');
+    if (toasts) toasts.replaceChildren();
+    window.scrollTo(0, 0);
+  });
+  await page.locator('#main h1').focus();
+  for (let i = 0; i < 25; i += 1) {
+    await page.keyboard.press('Tab');
+    const under = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body || !document.getElementById('main').contains(el)) return null;
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (!hit || el.contains(hit) || (el.labels && [...el.labels].some((l) => l.contains(hit)))) return null;
+      const bar = hit.closest('nav, header');
+      return `${el.textContent.trim().slice(0, 40)} under ${bar ? `#${bar.id}` : hit.tagName}`;
+    });
+    assert(under === null, `a focused control is hidden: ${under}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // 7. A due review, graded (the next day: the cards are moved there).
   assert(makeCardsDue(email) > 0, 'the quiz made no review card');
