@@ -89,6 +89,26 @@ function planError(err, refYear, onEdit) {
     hint);
 }
 
+export const TOPICS_SHOWN = 12;
+
+/**
+ * The session's topics in document order, split for the page: the first
+ * TOPICS_SHOWN, and the rest (a long manual has hundreds) behind a disclosure.
+ */
+export function splitTopics(topics, shown = TOPICS_SHOWN) {
+  const all = topics || [];
+  return { first: all.slice(0, shown), rest: all.slice(shown) };
+}
+
+function topicBars(topics) {
+  const { first, rest } = splitTopics(topics);
+  const item = (t) => ({ label: t.name, value: t.mastery || 0 });
+  return h('div', null,
+    bars(first.map(item), { title: rest.length ? `Mastery of the first ${first.length} topics` : 'Mastery by topic' }),
+    rest.length ? h('details', null, h('summary', null, `The other ${rest.length} topics`),
+      bars(rest.map(item), { title: `Mastery of the other ${rest.length} topics` })) : null);
+}
+
 export async function render(main, { params, user, signal }) {
   const id = params.id;
   const today = localDate(new Date(), user.time_zone);
@@ -209,7 +229,7 @@ export async function render(main, { params, user, signal }) {
   if (s.topics && s.topics.length) {
     add(main, h('section', { class: 'card', 'aria-labelledby': 'topics-h' },
       h('h2', { id: 'topics-h' }, 'Mastery by topic'),
-      bars(s.topics.map((t) => ({ label: t.name, value: t.mastery || 0 })), { title: 'Mastery by topic' })));
+      topicBars(s.topics)));
   }
   showPlan(planRes);
 }
