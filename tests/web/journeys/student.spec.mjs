@@ -156,6 +156,9 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await today.waitFor();
   assert((await today.textContent()).includes('Today'), 'today is not marked in the plan');
   await main.getByText('all checks pass').waitFor();
+  // The switcher in the top bar names the exam's day as the pages do.
+  const switcher = await page.locator('#session-select option:checked').textContent();
+  assert(/^Python classes \(exam [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}( \d{4})?\)$/.test(switcher), `the session switcher reads ${switcher}`);
   await main.getByRole('link', { name: 'Download .ics' }).waitFor();
   await done('session-plan');
   // The same inputs give the same plan back.
