@@ -4,7 +4,7 @@
 
 import { h, clear, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
-import { button, confirmDialog, errorBox, showError, loading, announce, pageHeader } from '../lib/ui.js';
+import { button, confirmDialog, errorBox, showError, emptyState, loading, announce, pageHeader } from '../lib/ui.js';
 import { openPassage } from '../lib/passage.js';
 import { formatDateTime } from '../lib/dates.js';
 import { getUser } from '../lib/store.js';
@@ -342,6 +342,11 @@ export async function render(view, { params, user, signal }) {
     quiz = await api('GET', `/api/quiz/${encodeURIComponent(params.id)}`, { signal });
   } catch (err) {
     if (err && err.name === 'AbortError') throw err;
+    if (err && err.status === 404) {
+      clear(view).append(h('h1', null, 'Quiz not found'),
+        emptyState('It may have been deleted, or it is not yours.', h('a', { href: '/quizzes', 'data-link': '' }, 'Back to your quizzes')));
+      return null;
+    }
     clear(view).append(h('h1', null, 'Quiz'), errorBox(err),
       h('p', null, h('a', { href: '/quizzes', 'data-link': '' }, 'Back to your quizzes')));
     return null;

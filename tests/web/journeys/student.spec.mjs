@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  assert, checkPage, expectHttpError, newPage, shot, testPassword, uniqueEmail,
+  assert, checkPage, clearProblems, expectHttpError, newPage, shot, testPassword, uniqueEmail,
 } from '../lib/harness.mjs';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/print/manual_short.pdf', import.meta.url));
@@ -315,6 +315,19 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await reason.waitFor({ timeout: 30000 });
   assert((await reason.textContent()).trim().length > 0, 'What next? gave no reason');
   await done('what-next');
+
+  // A failed answer that brings no message of its own (a proxy's HTML page) is
+  // said in words, and a quiz that is not there says so as the other pages do.
+  await page.route('**/api/materials?*', (r) => r.fulfill({ status: 500, contentType: 'text/html', body: '<html><body>Internal Server Error</body></html>' }));
+  await nav.getByRole('link', { name: 'Materials' }).click();
+  await main.getByText('The server ran into a problem (HTTP 500). Try again in a moment.').waitFor();
+  await page.unroute('**/api/materials?*');
+  clearProblems(page); // the 500 above was made on purpose
+  expectHttpError(page, /^\/api\/quiz\/[^/]+$/, 404, 'GET');
+  await page.goto('/quizzes/no-such-quiz');
+  await page.getByRole('heading', { level: 1, name: 'Quiz not found' }).waitFor();
+  await main.getByRole('link', { name: 'Back to your quizzes' }).waitFor();
+  await done('quiz-not-found');
 
   // 9. Account settings, then log out; a page asked for while signed out comes
   // back after logging in.
