@@ -79,6 +79,11 @@ export default async function tutor({ outDir, admin, browser }) {
   await studentLink.waitFor();
   await checkPage(tp, 'tutor room');
   await shot(tp, outDir, 'tutor-02-students');
+  // At phone width the students' table fits: nothing is cut off at its edge.
+  await tp.setViewportSize({ width: 360, height: 740 });
+  const cut = await tp.locator('main .table-wrap').first().evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth);
+  assert(cut <= 0, `the students' table is ${cut} px wider than a phone's screen`);
+  await tp.setViewportSize({ width: 1280, height: 800 });
 
   await studentLink.click();
   await tp.getByRole('heading', { level: 1, name: 'Stan Student' }).waitFor();
