@@ -9,6 +9,7 @@ import { getState, getUser, setUser, setSessionId, setSessions, subscribe } from
 import { reloadSessions } from './lib/sessions.js';
 import { whatNextControl } from './lib/nextstep.js';
 import { toast, closePanel } from './lib/ui.js';
+import { formatDay, localDate } from './lib/dates.js';
 
 const STUDENT = null; // any signed-in role
 const TUTOR_ROOM = ['tutor', 'admin'];
@@ -166,7 +167,7 @@ function renderUserMenu() {
 let lastSwitcherKey = '';
 function renderSwitcher() {
   const { user, sessions, sessionId } = getState();
-  const key = user ? `${sessionId}|${sessions.map((x) => `${x.id}:${x.title}`).join(',')}` : '';
+  const key = user ? `${sessionId}|${sessions.map((x) => `${x.id}:${x.title}:${x.exam_date}`).join(',')}` : '';
   if (key === lastSwitcherKey && switcherEl.firstChild) return;
   lastSwitcherKey = key;
   if (!user) {
@@ -177,10 +178,12 @@ function renderSwitcher() {
   if (!sessions.length) {
     replace(switcherEl, h('a', { href: '/sessions/new', 'data-link': '', class: 'small' }, 'Create a study session'));
   } else {
+    // The exam's day as the pages write it ("Mon 21 Dec"), the year when it is another.
+    const refYear = Number(localDate(new Date(), user.time_zone).slice(0, 4));
     const select = h('select', {
       id: 'session-select', 'aria-label': 'Current study session',
       'on:change': (e) => setSessionId(e.target.value),
-    }, sessions.map((x) => h('option', { value: x.id, selected: x.id === sessionId }, `${x.title} (${x.exam_date})`)));
+    }, sessions.map((x) => h('option', { value: x.id, selected: x.id === sessionId }, `${x.title} (exam ${formatDay(x.exam_date, { refYear })})`)));
     replace(switcherEl, select);
   }
   if (!nextEl.firstChild) {

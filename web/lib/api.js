@@ -93,6 +93,20 @@ function refreshSession() {
   return refreshing;
 }
 
+/**
+ * What to say about a failed answer that brought no message of its own (a proxy's
+ * HTML page, an empty body): words, never a bare "500 Internal Server Error".
+ */
+export function fallbackMessage(status) {
+  if (status >= 500) return `The server ran into a problem (HTTP ${status}). Try again in a moment.`;
+  if (status === 404) return 'This was not found. It may have been deleted.';
+  if (status === 401) return 'Your session has ended. Log in again to continue.';
+  if (status === 403) return 'Your account may not do this.';
+  if (status === 413) return 'This is too large for the server.';
+  if (status === 429) return 'Too many requests at once. Wait a moment and try again.';
+  return `The request failed (HTTP ${status}).`;
+}
+
 async function errorFrom(res) {
   const requestId = res.headers.get('X-Request-Id');
   let body = null;
@@ -102,7 +116,7 @@ async function errorFrom(res) {
     body = null;
   }
   const e = body && body.error ? body.error : {};
-  return new ApiError(res.status, e.code, e.message || `${res.status} ${res.statusText}`, requestId, body);
+  return new ApiError(res.status, e.code, e.message || fallbackMessage(res.status), requestId, body);
 }
 
 function currentPath() {
@@ -189,7 +203,7 @@ export async function uploadWithProgress(path, formData, onProgress) {
         return;
       }
       const e = body && body.error ? body.error : {};
-      const err = new ApiError(xhr.status, e.code, e.message || `Upload failed (${xhr.status})`,
+      const err = new ApiError(xhr.status, e.code, e.message || `The upload failed. ${fallbackMessage(xhr.status)}`,
         xhr.getResponseHeader('X-Request-Id'), body);
       if (xhr.status === 401) unauthorizedHandler(currentPath());
       reject(err);

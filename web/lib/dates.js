@@ -139,3 +139,19 @@ export function formatDateTime(instant, timeZone = 'UTC', locale = 'en-GB') {
   const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
   return displayFormatter(locale, { timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
 }
+
+/** The day of an instant for people, in the zone: "7 Dec 2026". */
+export function formatDate(instant, timeZone = 'UTC', locale = 'en-GB') {
+  const d = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(d.getTime())) return '';
+  const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
+  return displayFormatter(locale, { timeZone: zone, day: 'numeric', month: 'short', year: 'numeric' }).format(d);
+}
+
+/** The time of day of an instant, in the zone: "14:05:09". */
+export function formatTime(instant, timeZone = 'UTC', locale = 'en-GB') {
+  const d = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(d.getTime())) return '';
+  const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
+  return displayFormatter(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(d);
+}

@@ -55,14 +55,24 @@ export function markRanges(text, ranges) {
   return nodes;
 }
 
-/** Ranges of text where any of words occurs (case-insensitive). */
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/**
+ * Ranges of text where a word starts with any of words (case-insensitive), each
+ * running to the end of that word: "block" marks "blocks" whole, never the
+ * "compression" inside "decompression" (search matches words, not parts of them).
+ */
 export function wordRanges(text, words) {
   const ranges = [];
   const lower = text.toLowerCase();
   for (const w of new Set(words.map((x) => x.toLowerCase().trim()).filter((x) => x.length > 1))) {
     let i = lower.indexOf(w);
     while (i !== -1) {
-      ranges.push([i, i + w.length]);
+      if (i === 0 || !WORD_CHAR.test(lower[i - 1])) {
+        let end = i + w.length;
+        while (end < lower.length && WORD_CHAR.test(lower[end])) end += 1;
+        ranges.push([i, end]);
+      }
       i = lower.indexOf(w, i + w.length);
     }
   }
@@ -147,4 +157,25 @@ export function openPassage(info) {
     if (err.status === 404) replace(body, preview || h('p', { class: 'muted' }, 'The passage text is not available.'));
     else replace(body, errorBox(err), preview);
   });
+}
+
+/**
+ * Opens a section of a material (an outline entry): info {material_id,
+ * material_title, section, page}; its passages in order, in the side panel.
+ */
+export function openSection(info) {
+  const body = h('div', { class: 'passage-wrap' }, loading('Loading the section…'));
+  openPanel(info.material_title || 'Section', h('div', null,
+    h('p', { class: 'meta' }, h('span', null, info.section), info.page ? h('span', null, `page ${info.page}`) : null),
+    body));
+  api('GET', `/api/materials/${info.material_id}/passages`, { query: { section: info.section, limit: 50 } }).then((res) => {
+    const items = (res && res.items) || [];
+    if (!items.length) {
+      replace(body, h('p', { class: 'muted' }, 'This heading has no text of its own: open the one under it.'));
+      return;
+    }
+    replace(body, h('div', { class: 'passage', tabindex: '0', role: 'region', 'aria-label': `Text of ${info.section}` },
+      items.map((p) => p.text).join('\n\n')),
+    res.total > items.length ? h('p', { class: 'small muted' }, `The first ${items.length} of ${res.total} passages of this section.`) : null);
+  }).catch((err) => replace(body, errorBox(err)));
 }

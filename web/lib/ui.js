@@ -144,6 +144,10 @@ export function confirmDialog(text, opts = {}) {
   });
 }
 
+// Toasts shown at once: older ones give way, so a burst of them never covers the
+// page (on a phone four toasts hid the form they were about).
+export const MAX_TOASTS = 2;
+
 /** A short message in the corner: kind 'info'|'success'|'warning'|'danger'. */
 export function toast(text, kind = 'info', opts = {}) {
   let region = document.getElementById('toasts');
@@ -153,6 +157,7 @@ export function toast(text, kind = 'info', opts = {}) {
   }
   const item = h('div', { class: ['toast', `toast-${kind}`] }, text, opts.action || null);
   region.appendChild(item);
+  while (region.children.length > MAX_TOASTS) region.firstElementChild.remove();
   setTimeout(() => item.remove(), opts.ms || 6000);
   return item;
 }

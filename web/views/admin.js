@@ -4,10 +4,17 @@
 
 import { h, clear, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
-import { relativeTime } from '../lib/dates.js';
+import { relativeTime, formatDate, formatTime } from '../lib/dates.js';
+import { getUser } from '../lib/store.js';
 import {
   button, field, table, confirmDialog, errorBox, showError, emptyState, loading, announce, toast, pageHeader,
 } from '../lib/ui.js';
+
+/** The account's time zone: dates are shown in it, as everywhere else. */
+function zone() {
+  const user = getUser();
+  return (user && user.time_zone) || 'UTC';
+}
 
 const ROLES = ['student', 'tutor', 'admin'];
 const PAGE = 50;
@@ -90,7 +97,7 @@ async function renderUsers(view, query, signal) {
       { key: 'email', label: 'Account', render: (u) => h('div', null, h('strong', null, u.display_name || u.email), h('div', { class: 'small muted' }, u.email)) },
       { key: 'role', label: 'Role', render: (u) => roleControl(u) },
       { key: 'is_active', label: 'Active', render: (u) => activeControl(u) },
-      { key: 'created_at', label: 'Joined', hideOnPhone: true, render: (u) => (u.created_at ? new Date(u.created_at).toLocaleDateString() : '') },
+      { key: 'created_at', label: 'Joined', hideOnPhone: true, render: (u) => (u.created_at ? formatDate(u.created_at, zone()) : '') },
     ], items, { caption: `Users${role ? ` (${role}s)` : ''}: ${out.total} in all`, rowHeader: false }));
     const pager = h('div', { class: 'actions' });
     if (offset > 0) pager.append(button('Previous page', () => { offset = Math.max(0, offset - PAGE); return loadList(); }));
@@ -348,7 +355,7 @@ async function renderWorkers(view, signal) {
       ], jobs, { caption: 'Dead jobs', captionHidden: true })
         : emptyState('No dead jobs. A job that fails all its attempts is kept here to retry or delete.'), jobSlot);
     }
-    updated.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every 5 s.`;
+    updated.textContent = `Updated ${formatTime(new Date(), zone())}; refreshes every 5 s.`;
     if (focusKey) {
       const again = view.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
       if (again) again.focus();

@@ -1,4 +1,5 @@
-// One material: its status and counts, outline, topics, the worksheet's questions and
+// One material: its status and counts, outline (each entry opens its section's
+// text beside the page), topics, the worksheet's questions and
 // a link to download the original.
 
 import { h, replace, add } from '../lib/dom.js';
@@ -7,6 +8,7 @@ import { button, errorBox, emptyState, confirmDialog, toast, pageHeader } from '
 import { navigate } from '../lib/router.js';
 import { formatDateTime } from '../lib/dates.js';
 import { statusBadge, plural } from './materials.js';
+import { openSection } from '../lib/passage.js';
 
 function settle(p) {
   return p.then((value) => ({ value }), (error) => ({ error }));
@@ -78,8 +80,13 @@ export async function render(main, { params, user, signal }) {
   );
   const grid = h('div', { class: 'grid' });
   const sections = m.sections || [];
-  add(grid, section('Outline', sections.length
-    ? h('ul', { class: 'outline' }, sections.map((s) => h('li', { class: `level-${s.level}` }, s.title, s.page ? h('span', { class: 'muted small' }, ` · p. ${s.page}`) : null)))
+  add(grid, section('Outline', sections.length ? h('p', { class: 'small muted' }, 'Open a heading to read its text.') : null, sections.length
+    ? h('ul', { class: 'outline' }, sections.map((s) => h('li', { class: `level-${s.level}` },
+      h('button', {
+        type: 'button', class: 'link-button',
+        'on:click': () => openSection({ material_id: m.id, material_title: m.title || m.filename, section: s.title, page: s.page }),
+      }, s.title),
+      s.page ? h('span', { class: 'muted small' }, ` · p. ${s.page}`) : null)))
     : h('p', { class: 'muted' }, m.status === 'ready' ? 'No headings were found.' : 'The outline appears once extraction is done.')));
   const topics = topicsRes.value ? topicsRes.value.items || [] : [];
   add(grid, section('Topics', topicsRes.error ? errorBox(topicsRes.error) : topics.length

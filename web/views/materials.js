@@ -68,7 +68,7 @@ export async function render(main, { user, signal }) {
     replace(listSlot, table([
       { key: 'title', label: 'Title', render: (m) => h('a', { href: `/materials/${m.id}`, 'data-link': '' }, m.title || m.filename || 'Untitled') },
       { key: 'status', label: 'Status', render: (m) => h('span', null, statusBadge(m), m.status === 'failed' && m.error ? h('div', { class: 'small error-text' }, m.error) : null) },
-      { key: 'page_count', label: 'Pages', numeric: true, render: (m) => (m.page_count ?? '') },
+      { key: 'page_count', label: 'Pages', numeric: true, hideOnPhone: true, render: (m) => (m.page_count ?? '') },
       { key: 'section_count', label: 'Sections', numeric: true, hideOnPhone: true, render: (m) => (m.section_count ?? '') },
       { key: 'question_count', label: 'Questions', numeric: true, hideOnPhone: true, render: (m) => (m.question_count ?? '') },
       { key: 'size_bytes', label: 'Size', numeric: true, hideOnPhone: true, render: (m) => sizeText(m.size_bytes) },

@@ -4,8 +4,10 @@
 
 import { h, clear, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
-import { button, confirmDialog, errorBox, showError, loading, announce, pageHeader } from '../lib/ui.js';
+import { button, confirmDialog, errorBox, showError, emptyState, loading, announce, pageHeader } from '../lib/ui.js';
 import { openPassage } from '../lib/passage.js';
+import { formatDateTime } from '../lib/dates.js';
+import { getUser } from '../lib/store.js';
 
 const CHOICE_TYPES = new Set(['multiple_choice', 'true_false', 'definition']);
 const LETTERS = 'ABCDEFGHIJKLMNOP';
@@ -79,6 +81,12 @@ async function materialTitles(ids, signal) {
 
 // ---- results ----
 
+/** The account's time zone: dates are shown in it, as everywhere else. */
+function zone() {
+  const user = getUser();
+  return (user && user.time_zone) || 'UTC';
+}
+
 async function renderResults(view, quiz, results, extra, signal) {
   const byId = new Map(results.map((r) => [r.question_id, r]));
   const correct = results.filter((r) => r.correct).length;
@@ -91,7 +99,7 @@ async function renderResults(view, quiz, results, extra, signal) {
       h('a', { class: 'btn btn-primary', href: '/quizzes', 'data-link': '' }, 'Start another quiz'),
       h('a', { class: 'btn btn-secondary', href: '/reviews', 'data-link': '' }, 'Review due cards')),
     h('p', { class: 'quiz-score' }, h('strong', null, scoreText(correct, total)),
-      quiz.submitted_at ? ` · submitted ${new Date(quiz.submitted_at).toLocaleString()}` : ''),
+      quiz.submitted_at ? ` · submitted ${formatDateTime(quiz.submitted_at, zone())}` : ''),
   );
   if (extra && Array.isArray(extra.mastery) && extra.mastery.length) {
     view.append(h('section', { class: 'quiz-mastery', 'aria-labelledby': 'quiz-mastery-h' },
@@ -267,6 +275,8 @@ function takeQuiz(view, quiz, signal, onSubmitted) {
     const t = e.target;
     const typing = t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type === 'text'));
     if (document.querySelector('dialog[open]')) return;
+    // Keys typed in another control (the session switcher, a checkbox) are its own.
+    if (t && !typing && (t.tagName === 'SELECT' || (t.tagName === 'INPUT' && t.type !== 'radio'))) return;
     if (typing) {
       if (e.key !== 'Enter') return;
       // Enter goes on to the next question (never submits the whole quiz).
@@ -332,6 +342,11 @@ export async function render(view, { params, user, signal }) {
     quiz = await api('GET', `/api/quiz/${encodeURIComponent(params.id)}`, { signal });
   } catch (err) {
     if (err && err.name === 'AbortError') throw err;
+    if (err && err.status === 404) {
+      clear(view).append(h('h1', null, 'Quiz not found'),
+        emptyState('It may have been deleted, or it is not yours.', h('a', { href: '/quizzes', 'data-link': '' }, 'Back to your quizzes')));
+      return null;
+    }
     clear(view).append(h('h1', null, 'Quiz'), errorBox(err),
       h('p', null, h('a', { href: '/quizzes', 'data-link': '' }, 'Back to your quizzes')));
     return null;

@@ -4,7 +4,8 @@
 import { h, clear } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
-import { getSessionId } from '../lib/store.js';
+import { getSessionId, getUser } from '../lib/store.js';
+import { formatDateTime } from '../lib/dates.js';
 import { button, field, table, errorBox, showError, emptyState, loading, announce, pageHeader } from '../lib/ui.js';
 
 /** The generate body from the form's values (blank topic and no materials left out). */
@@ -38,7 +39,8 @@ function questionCount(q) {
 }
 
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '';
+  const user = getUser();
+  return iso ? formatDateTime(iso, (user && user.time_zone) || 'UTC') : '';
 }
 
 async function loadMaterials(signal) {

@@ -64,14 +64,49 @@ function planDays(plan, today, materialTitles) {
   }));
 }
 
-function planError(err) {
-  const body = err.body && err.body.error ? err.body.error : {};
-  const extra = [];
-  if (body.min_daily_minutes) extra.push(`It needs at least ${body.min_daily_minutes} minutes a day.`);
-  if (body.earliest_exam_date) extra.push(`The earliest exam date that fits is ${formatDay(body.earliest_exam_date)}.`);
+/**
+ * What a refused plan needs, in one sentence, from the error's details
+ * (min_daily_minutes, earliest_exam_date); null when it gives none. Dates in
+ * another year than refYear say their year.
+ */
+export function planNeeds(details, refYear) {
+  const d = details || {};
+  const parts = [];
+  if (d.min_daily_minutes) parts.push(`at least ${d.min_daily_minutes} minutes a day`);
+  if (d.earliest_exam_date) parts.push(`an exam on ${formatDay(d.earliest_exam_date, { refYear })} or later`);
+  if (!parts.length) return null;
+  return `Your topics do not fit before the exam: the plan needs ${parts.join(', or ')}.`;
+}
+
+function planError(err, refYear, onEdit) {
+  const details = err.body && err.body.error ? err.body.error : {};
+  const needs = planNeeds(details, refYear);
   let hint = null;
   if (err.code === 'no_ready_material') hint = h('p', null, h('a', { href: '/materials', 'data-link': '' }, 'Upload or wait for a material'), ', then make the plan again.');
-  return h('div', null, errorBox(err, { prefix: 'The plan could not be made' }), extra.length ? h('p', null, extra.join(' ')) : null, hint);
+  else if (needs && onEdit) hint = h('p', null, 'Give it more minutes a day, more study days or a later exam date, or fewer materials. ', button('Change the session', onEdit));
+  return h('div', null,
+    errorBox(needs ? { message: needs, requestId: err.requestId } : err, { prefix: needs ? null : 'The plan could not be made' }),
+    hint);
+}
+
+export const TOPICS_SHOWN = 12;
+
+/**
+ * The session's topics in document order, split for the page: the first
+ * TOPICS_SHOWN, and the rest (a long manual has hundreds) behind a disclosure.
+ */
+export function splitTopics(topics, shown = TOPICS_SHOWN) {
+  const all = topics || [];
+  return { first: all.slice(0, shown), rest: all.slice(shown) };
+}
+
+function topicBars(topics) {
+  const { first, rest } = splitTopics(topics);
+  const item = (t) => ({ label: t.name, value: t.mastery || 0 });
+  return h('div', null,
+    bars(first.map(item), { title: rest.length ? `Mastery of the first ${first.length} topics` : 'Mastery by topic' }),
+    rest.length ? h('details', null, h('summary', null, `The other ${rest.length} topics`),
+      bars(rest.map(item), { title: `Mastery of the other ${rest.length} topics` })) : null);
 }
 
 export async function render(main, { params, user, signal }) {
@@ -108,7 +143,7 @@ export async function render(main, { params, user, signal }) {
       if (result.none || result.error.status === 404) {
         replace(planSlot, emptyState('No plan yet. Make one: it spreads your topics over your study days and checks itself.',
           button('Make the plan', regenerate, { kind: 'primary' })));
-      } else replace(planSlot, planError(result.error));
+      } else replace(planSlot, planError(result.error, Number(today.slice(0, 4)), () => editBtn.click()));
       return;
     }
     const data = result.value;
@@ -194,7 +229,7 @@ export async function render(main, { params, user, signal }) {
   if (s.topics && s.topics.length) {
     add(main, h('section', { class: 'card', 'aria-labelledby': 'topics-h' },
       h('h2', { id: 'topics-h' }, 'Mastery by topic'),
-      bars(s.topics.map((t) => ({ label: t.name, value: t.mastery || 0 })), { title: 'Mastery by topic' })));
+      topicBars(s.topics)));
   }
   showPlan(planRes);
 }

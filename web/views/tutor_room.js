@@ -6,11 +6,18 @@
 import { h, clear, replace, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
 import { bars } from '../lib/chart.js';
-import { relativeTime } from '../lib/dates.js';
+import { relativeTime, formatDateTime } from '../lib/dates.js';
+import { getUser } from '../lib/store.js';
 import {
-  button, field, table, errorBox, showError, emptyState, loading, announce, toast, pageHeader,
+  button, field, table, errorBox, showError, setFieldError, emptyState, loading, announce, toast, pageHeader,
 } from '../lib/ui.js';
 import { openPassage } from '../lib/passage.js';
+
+/** The account's time zone: dates are shown in it, as everywhere else. */
+function zone() {
+  const user = getUser();
+  return (user && user.time_zone) || 'UTC';
+}
 
 const RISK_TEXT = {
   idle_before_exam: 'No activity lately, with an exam coming',
@@ -170,7 +177,7 @@ async function renderStudent(view, id, signal) {
   else {
     quizBox.append(table([
       { key: 'created_at', label: 'Started', render: (x) => h('a', { href: `/quizzes/${encodeURIComponent(x.id)}`, 'data-link': '' },
-        new Date(x.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })) },
+        formatDateTime(x.created_at, zone())) },
       { key: 'topics', label: 'Topics', hideOnPhone: true, render: (x) => (x.topics || []).slice(0, 3).join(', ') || 'Mixed' },
       { key: 'score', label: 'Score', numeric: true, render: (x) => (x.submitted_at && x.score !== null && x.score !== undefined ? pct(x.score) : 'not submitted') },
     ], quizR.value.items, { caption: 'Recent quizzes', captionHidden: true }));
@@ -290,13 +297,21 @@ function questionCard(q, ctx) {
       stem, options, answer, explanation,
       h('div', { class: 'actions' },
         button('Save and approve', null, { kind: 'primary', type: 'submit' }),
-        button('Cancel', () => { show(); card.querySelector('button').focus(); })),
+        button('Cancel', () => {
+          show();
+          const again = [...card.querySelectorAll('button')].find((b) => b.textContent === 'Edit');
+          (again || card.querySelector('button')).focus();
+        })),
       formSlot);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       showError(formSlot, null);
-      if (!stem.input.value.trim() || !answer.input.value.trim()) {
-        showError(formSlot, new Error('The question and its answer cannot be empty.'));
+      // Each empty field says so under itself, and the first one takes the focus.
+      setFieldError(stem, stem.input.value.trim() ? null : 'Write the question.');
+      setFieldError(answer, answer.input.value.trim() ? null : 'Write its answer.');
+      const empty = [stem, answer].find((f) => !f.input.value.trim());
+      if (empty) {
+        empty.input.focus();
         return;
       }
       const body = editBody(q, { stem: stem.input.value, options: options.input.value, answer: answer.input.value,
@@ -325,7 +340,7 @@ function questionCard(q, ctx) {
       const items = out.items || [];
       clear(history).append(h('h3', null, 'Earlier versions'), items.length
         ? h('ol', { class: 'version-list' }, items.map((v) => h('li', null,
-          h('p', { class: 'meta' }, h('span', null, `version ${v.version}`), h('span', null, v.edited_at ? new Date(v.edited_at).toLocaleString() : ''),
+          h('p', { class: 'meta' }, h('span', null, `version ${v.version}`), h('span', null, v.edited_at ? formatDateTime(v.edited_at, zone()) : ''),
             v.edited_by ? h('span', null, ctx.students.get(v.edited_by) ? name(ctx.students.get(v.edited_by)) : 'edited by a tutor') : null),
           h('p', null, v.stem), v.answer ? h('p', { class: 'hint' }, `Answer: ${v.answer}`) : null)))
         : h('p', { class: 'hint' }, 'No earlier version: the question is as it was written.'));

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  assert, checkPage, newPage, shot, testPassword, uniqueEmail,
+  assert, checkPage, clearProblems, expectHttpError, newPage, shot, testPassword, uniqueEmail,
 } from '../lib/harness.mjs';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/print/manual_short.pdf', import.meta.url));
@@ -91,6 +91,11 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await row.getByText('Ready').waitFor();
   assert((await row.textContent()).includes('Ready'), 'the material is not listed as ready');
   await done('materials');
+  // At phone width the table fits: its Delete buttons are not cut off at the edge.
+  await page.setViewportSize({ width: 360, height: 740 });
+  const cut = await main.locator('.table-wrap').first().evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth);
+  assert(cut <= 0, `the materials table is ${cut} px wider than a phone's screen`);
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // A file dropped on the zone uploads too; deleting it asks first.
   await page.locator('.dropzone').evaluate((zone) => {
@@ -112,6 +117,13 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await page.getByRole('heading', { level: 2, name: 'Topics' }).waitFor();
   await main.getByText('Defining a class').first().waitFor();
   await done('material');
+  // An outline entry opens its section's text beside the page.
+  await main.getByRole('button', { name: 'Defining a class' }).first().click();
+  const sectionPanel = page.getByRole('dialog', { name: 'manual_short' });
+  await sectionPanel.getByRole('region', { name: /^Text of .*Defining a class/ }).waitFor();
+  assert(/class/i.test(await sectionPanel.getByRole('region').textContent()), 'the section\'s text is not shown');
+  await done('material-section');
+  await sectionPanel.getByRole('button', { name: 'Close panel' }).click();
 
   // Search: highlighted snippets, a hit opens its passage beside the list.
   await nav.getByRole('link', { name: 'Search' }).click();
@@ -144,6 +156,9 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await today.waitFor();
   assert((await today.textContent()).includes('Today'), 'today is not marked in the plan');
   await main.getByText('all checks pass').waitFor();
+  // The switcher in the top bar names the exam's day as the pages do.
+  const switcher = await page.locator('#session-select option:checked').textContent();
+  assert(/^Python classes \(exam [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}( \d{4})?\)$/.test(switcher), `the session switcher reads ${switcher}`);
   await main.getByRole('link', { name: 'Download .ics' }).waitFor();
   await done('session-plan');
   // The same inputs give the same plan back.
@@ -157,6 +172,27 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await main.getByRole('button', { name: 'Save and make a new plan' }).click();
   await page.getByRole('status').getByText('Session saved.').first().waitFor();
   await main.getByText('50 min a day').waitFor();
+  await main.locator('.plan-day[aria-current="date"]').waitFor();
+  // Too few minutes a day: the plan says once what it needs, and the session is
+  // changed from there.
+  expectHttpError(page, '/api/plan/generate-verified', 422, 'POST');
+  await main.getByRole('button', { name: 'Edit session' }).click();
+  await page.getByLabel('Minutes a day').fill('1');
+  await main.getByRole('button', { name: 'Save and make a new plan' }).click();
+  await main.getByText(/^Your topics do not fit before the exam: the plan needs at least \d+ minutes a day/).waitFor();
+  assert(await main.getByText(/could not be made/).count() === 0, 'the plan\'s refusal is said twice');
+  await done('session-plan-too-small');
+  // A burst of toasts (saved, unchanged, deleted...) never piles up over the page:
+  // the newest two stay.
+  const toasts = await page.evaluate(async () => {
+    const { toast } = await import(document.querySelector('link[rel="modulepreload"][href$="/lib/ui.js"]').href);
+    for (let i = 1; i <= 4; i += 1) toast(`Burst ${i}`);
+    return [...document.querySelectorAll('#toasts .toast')].map((t) => t.textContent);
+  });
+  assert(toasts.length <= 2 && toasts[toasts.length - 1] === 'Burst 4', `toasts on screen: ${toasts.join(' | ')}`);
+  await main.getByRole('button', { name: 'Change the session' }).click();
+  await page.getByLabel('Minutes a day').fill('50');
+  await main.getByRole('button', { name: 'Save and make a new plan' }).click();
   await main.locator('.plan-day[aria-current="date"]').waitFor();
 
   // The dashboard now has today's plan and the countdown.
@@ -202,6 +238,11 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await page.getByLabel('Number of questions').fill('4');
   await main.getByRole('button', { name: 'Start quiz' }).click();
   await page.waitForURL(/\/quizzes\/[^/]+$/, { timeout: 60000 });
+  // A key typed in the session switcher is the switcher's, not a quiz shortcut.
+  await main.locator('.quiz-status').getByText(/^Question 1 of /).waitFor();
+  await page.locator('#session-select').focus();
+  await page.keyboard.press('n');
+  assert(/^Question 1 of /.test(await main.locator('.quiz-status').textContent()), 'N in the session switcher went to the next question');
   await main.getByRole('button', { name: 'Show all questions on one page' }).click();
   // The first option of each choice and a made-up word for each written answer:
   // some answers are wrong, so their cards come due today.
@@ -217,6 +258,10 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await done('quiz-taking');
   await main.getByRole('button', { name: 'Submit answers' }).click();
   await main.getByRole('heading', { name: /mastery/i }).first().waitFor({ timeout: 30000 });
+  // When it was submitted, as every date in the app: "7 Dec 2026, 14:05" in the
+  // account's zone (not the browser's "07/12/2026, 14:05:09").
+  const score = await main.locator('.quiz-score').textContent();
+  assert(/submitted \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/.test(score.trim()), `the quiz's submission time reads ${score}`);
   await done('quiz-results');
 
   // 6. Mastery moved off zero on /progress.
@@ -225,6 +270,29 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await main.getByRole('heading', { name: /mastery/i }).first().waitFor();
   await page.waitForFunction(() => /\b[1-9]\d* %/.test(document.querySelector('main').textContent), null, { timeout: 15000 });
   await done('progress');
+  // At phone width, each control reached by Tab scrolls clear of the sticky top
+  // bar and the bottom tab bar instead of stopping under one of them.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.evaluate(() => {
+    const toasts = document.getElementById('toasts');
+    if (toasts) toasts.replaceChildren();
+    window.scrollTo(0, 0);
+  });
+  await page.locator('#main h1').focus();
+  for (let i = 0; i < 25; i += 1) {
+    await page.keyboard.press('Tab');
+    const under = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body || !document.getElementById('main').contains(el)) return null;
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (!hit || el.contains(hit) || (el.labels && [...el.labels].some((l) => l.contains(hit)))) return null;
+      const bar = hit.closest('nav, header');
+      return `${el.textContent.trim().slice(0, 40)} under ${bar ? `#${bar.id}` : hit.tagName}`;
+    });
+    assert(under === null, `a focused control is hidden: ${under}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // 7. A due review, graded (the next day: the cards are moved there).
   assert(makeCardsDue(email) > 0, 'the quiz made no review card');
@@ -247,6 +315,19 @@ export default async function studentJourney({ baseUrl, outDir, browser }) {
   await reason.waitFor({ timeout: 30000 });
   assert((await reason.textContent()).trim().length > 0, 'What next? gave no reason');
   await done('what-next');
+
+  // A failed answer that brings no message of its own (a proxy's HTML page) is
+  // said in words, and a quiz that is not there says so as the other pages do.
+  await page.route('**/api/materials?*', (r) => r.fulfill({ status: 500, contentType: 'text/html', body: '<html><body>Internal Server Error</body></html>' }));
+  await nav.getByRole('link', { name: 'Materials' }).click();
+  await main.getByText('The server ran into a problem (HTTP 500). Try again in a moment.').waitFor();
+  await page.unroute('**/api/materials?*');
+  clearProblems(page); // the 500 above was made on purpose
+  expectHttpError(page, /^\/api\/quiz\/[^/]+$/, 404, 'GET');
+  await page.goto('/quizzes/no-such-quiz');
+  await page.getByRole('heading', { level: 1, name: 'Quiz not found' }).waitFor();
+  await main.getByRole('link', { name: 'Back to your quizzes' }).waitFor();
+  await done('quiz-not-found');
 
   // 9. Account settings, then log out; a page asked for while signed out comes
   // back after logging in.

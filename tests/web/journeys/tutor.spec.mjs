@@ -79,6 +79,11 @@ export default async function tutor({ outDir, admin, browser }) {
   await studentLink.waitFor();
   await checkPage(tp, 'tutor room');
   await shot(tp, outDir, 'tutor-02-students');
+  // At phone width the students' table fits: nothing is cut off at its edge.
+  await tp.setViewportSize({ width: 360, height: 740 });
+  const cut = await tp.locator('main .table-wrap').first().evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth);
+  assert(cut <= 0, `the students' table is ${cut} px wider than a phone's screen`);
+  await tp.setViewportSize({ width: 1280, height: 800 });
 
   await studentLink.click();
   await tp.getByRole('heading', { level: 1, name: 'Stan Student' }).waitFor();
@@ -106,6 +111,12 @@ export default async function tutor({ outDir, admin, browser }) {
   await first.getByRole('button', { name: 'Edit' }).click();
   const stemBox = tp.getByRole('textbox', { name: 'Question' });
   await stemBox.waitFor();
+  // An emptied question is refused under its own field, which takes the focus.
+  await stemBox.fill('');
+  await tp.getByRole('button', { name: 'Save and approve' }).click();
+  await tp.getByText('Write the question.').waitFor();
+  assert(await stemBox.getAttribute('aria-invalid') === 'true', 'the emptied question is not marked invalid');
+  assert(await stemBox.evaluate((el) => el === document.activeElement), 'the emptied question does not take the focus');
   const edited = `${stem} (reworded by the tutor)`;
   await stemBox.fill(edited);
   await checkPage(tp, 'question edit form');

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   localDate, parseYmd, daysBetween, addDays, countdownDays, relativeDays, relativeTime,
-  weekday, formatDay, isValidTimeZone,
+  weekday, formatDay, isValidTimeZone, formatDate, formatTime, formatDateTime,
 } from '../../../web/lib/dates.js';
+import { readdirSync, readFileSync } from 'node:fs';
 
 test('localDate gives the calendar day in the named zone', () => {
   // 2026-12-07T10:30Z is 23:30 the same day in Auckland (UTC+13 in December)
@@ -67,4 +68,27 @@ test('weekday and formatDay', () => {
   assert.equal(weekday('2026-12-13'), 'sun');
   assert.equal(formatDay('2026-12-07', { refYear: 2026 }), 'Mon 7 Dec');
   assert.equal(formatDay('2027-01-04', { refYear: 2026 }), 'Mon 4 Jan 2027');
+});
+
+test('formatDate and formatTime speak of the account\'s zone, not the browser\'s', () => {
+  const t = new Date('2026-12-07T11:30:05Z');
+  assert.equal(formatDate(t, 'UTC'), '7 Dec 2026');
+  assert.equal(formatDate(t, 'Pacific/Auckland'), '8 Dec 2026');
+  assert.equal(formatTime(t, 'Pacific/Auckland'), '00:30:05');
+  assert.equal(formatDateTime(t, 'America/New_York'), '7 Dec 2026, 06:30');
+  assert.equal(formatDate('not a date', 'UTC'), '');
+});
+
+test('no view writes a date in the browser\'s locale and zone (toLocale*String)', () => {
+  // Every date on screen goes through lib/dates.js in the account's time zone:
+  // "07/12/2026" is ambiguous, and a zone other than the account's shows other days.
+  const dir = new URL('../../../web/views/', import.meta.url);
+  const offenders = [];
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(new URL(f, dir), 'utf8');
+    text.split('\n').forEach((line, i) => {
+      if (/\.toLocale(Date|Time)?String\(/.test(line)) offenders.push(`${f}:${i + 1}`);
+    });
+  }
+  assert.deepEqual(offenders, []);
 });

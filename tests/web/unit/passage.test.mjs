@@ -35,3 +35,11 @@ test('quoteRanges finds the whole quote, else its sentences', () => {
 test('wordRanges marks every occurrence, case-insensitively', () => {
   assert.deepEqual(wordRanges('Class and class', ['class']), [[0, 5], [10, 15]]);
 });
+
+test('wordRanges marks whole words that start with a match, never the inside of a word', () => {
+  // "compression" found by a search is not in "decompression"; "block" marks "blocks" whole.
+  const text = 'Decompression of blocks: compression and recompression';
+  assert.deepEqual(wordRanges(text, ['compression']), [[25, 36]]);
+  assert.deepEqual(wordRanges(text, ['block']), [[17, 23]]);
+  assert.deepEqual(wordRanges('état et État', ['état']), [[0, 4], [8, 12]]);
+});
