@@ -14,7 +14,7 @@ run_pkgs=(cmake make gcc libc6-dev pkg-config
           libcurl4-openssl-dev libmagic-dev libmagic-mgc libstemmer-dev libcmark-dev
           libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libjpeg-dev
           libfreetype-dev libharfbuzz-dev ca-certificates tzdata wordnet-base)
-test_pkgs=(libcmocka-dev curl postgresql clang libclang-rt-14-dev
+test_pkgs=(libcmocka-dev curl postgresql redis-server clang libclang-rt-14-dev
            procps wrk mupdf-tools python3-pypdf nodejs chromium fonts-dejavu-core)
 case $what in
   run) pkgs=("${run_pkgs[@]}") ;;

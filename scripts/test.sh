@@ -3,7 +3,8 @@
 #   1. lint (banned functions)
 #   2. build/ (Release, with GCC: the configuration users run) and build-asan/ (Debug with
 #      asserts, AddressSanitizer + UBSan)
-#   3. a throwaway PostgreSQL 15 on 127.0.0.1, started here and stopped on exit
+#   3. a throwaway PostgreSQL 15 and a throwaway Redis on 127.0.0.1, started here and
+#      stopped on exit
 #   4. ctest in both builds: unit + integration, each on SQLite and PostgreSQL
 #   5. the web UI's tests (tests/web, with its vendored playwright-core and axe-core): the UI's
 #      pure modules under `node --test`, and the browser journeys in headless chromium
@@ -20,11 +21,19 @@ BUILD_TYPE=Release scripts/build.sh build
 [[ ${SKIP_ASAN:-0} == 1 ]] || scripts/build.sh build-asan -DEM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
 pgdir=$(mktemp -d /tmp/exammentor-pg.XXXXXX)
-cleanup() { "$root/scripts/pg-test-server.sh" stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"; }
+redisdir=$(mktemp -d /tmp/exammentor-redis.XXXXXX)
+cleanup() {
+  "$root/scripts/pg-test-server.sh" stop "$pgdir" >/dev/null 2>&1 || true
+  "$root/scripts/redis-test-server.sh" stop "$redisdir" >/dev/null 2>&1 || true
+  rm -rf "$pgdir" "$redisdir"
+}
 trap cleanup EXIT
 EM_TEST_PG_URL=$(scripts/pg-test-server.sh start "$pgdir")
 export EM_TEST_PG_URL EM_REQUIRE_PG=1
 echo "PostgreSQL for tests: $EM_TEST_PG_URL"
+EM_TEST_REDIS_URL=$(scripts/redis-test-server.sh start "$redisdir")
+export EM_TEST_REDIS_URL EM_REQUIRE_REDIS=1
+echo "Redis for tests: $EM_TEST_REDIS_URL"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

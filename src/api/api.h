@@ -71,6 +71,7 @@ typedef struct api_ctx {
         *tutor_gate; /* tutor answers queued or being made, per account (TUTOR_STREAMS_PER_USER) */
     const struct webstore *web;      /* the web UI's files (compiled in, or serve --web-dir); NULL: none */
     struct ratelimit *work_meter;    /* ROUTE_METERED calls per account (USER_RATE_LIMIT); NULL: none */
+    struct redis *redis;             /* REDIS_URL (GET /api/health/redis); NULL when unset */
 } api_ctx;
 
 /* Accounts whose metered calls the meter follows at once; past them, calls of
@@ -152,6 +153,10 @@ json_t *api_user_json(const user *u);
 void api_health(http_req *req, http_res *res);
 void api_health_check(http_req *req, http_res *res);
 void api_health_database(http_req *req, http_res *res);
+/* GET /api/health/redis: 200 {"status":"ok","latency_ms"} when Redis answers
+ * PING, 503 redis_unavailable when REDIS_URL is set and it does not, 200
+ * {"status":"not_configured"} without REDIS_URL. */
+void api_health_redis(http_req *req, http_res *res);
 /* auth.c */
 void api_auth_register(http_req *req, http_res *res);
 void api_auth_login(http_req *req, http_res *res);

@@ -2,7 +2,9 @@
  * /api/v1/utils/health-check, and a readiness check that runs a real query. */
 #include "api/api.h"
 
+#include "core/clock.h"
 #include "db/migrate.h"
+#include "net/redis.h"
 
 void api_health(http_req *req, http_res *res)
 {
@@ -32,4 +34,25 @@ void api_health_database(http_req *req, http_res *res)
     http_res_json(res, 200,
                   json_pack("{s:s, s:s, s:i, s:i, s:f}", "status", "ok", "backend", r.backend, "schema_version",
                             r.schema_version, "latest_version", r.latest_version, "latency_ms", r.latency_ms));
+}
+
+void api_health_redis(http_req *req, http_res *res)
+{
+    api_ctx *c = req->ctx;
+    if (c->redis == NULL) {
+        /* nothing to reach: one process keeps its own limits */
+        http_res_json(res, 200,
+                      json_pack("{s:s, s:s}", "status", "not_configured", "detail",
+                                "REDIS_URL is not set; rate limits are kept per process"));
+        return;
+    }
+    int64_t t0 = clock_mono_us();
+    em_error err = {0};
+    if (redis_ping(c->redis, &err) != EM_OK) {
+        http_res_error(res, 503, "redis_unavailable", "redis unavailable: %s", err.msg);
+        return;
+    }
+    http_res_json(
+        res, 200,
+        json_pack("{s:s, s:f}", "status", "ok", "latency_ms", (double)(clock_mono_us() - t0) / 1000.0));
 }

@@ -10,6 +10,7 @@ static const http_route routes[] = {
     {"GET", "/health", api_health, HTTP_PUBLIC, 0},
     {"GET", "/api/v1/utils/health-check", api_health_check, HTTP_PUBLIC, 0},
     {"GET", "/api/health/database", api_health_database, HTTP_PUBLIC, 0},
+    {"GET", "/api/health/redis", api_health_redis, HTTP_PUBLIC, 0},
     /* The refresh token is the credential of refresh and logout. */
     {"POST", "/api/auth/register", api_auth_register, HTTP_PUBLIC, ROUTE_SLOW},
     {"POST", "/api/auth/login", api_auth_login, HTTP_PUBLIC, ROUTE_SLOW},

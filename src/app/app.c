@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/files.h"
 #include "auth/ratelimit.h"
+#include "net/redis.h"
 #include "core/inflight.h"
 #include "core/log.h"
 #include "db/migrate.h"
@@ -25,6 +26,8 @@ extern char **environ;
 /* How often the serving pool copies SQLite's WAL back: often enough that the
  * WAL stays small (a few hundred pages at full write load). */
 #define APP_CHECKPOINT_MS 100
+/* How long a Redis command may take before the caller goes on without it. */
+#define APP_REDIS_TIMEOUT_MS 500
 
 int app_load_config(config *cfg, em_error *err)
 {
@@ -123,6 +126,7 @@ static void build_settings(app *a)
         .quiz_gate = a->quiz_gate,
         .tutor_gate = a->tutor_gate,
         .work_meter = a->work_meter,
+        .redis = a->redis,
         .web = a->web,
     };
 }
@@ -157,6 +161,18 @@ int app_init(app *a, config *cfg, em_error *err)
     memset(cfg, 0, sizeof *cfg);
     a->started_ms = clock_now_ms();
     const config *c = &a->cfg;
+    /* Redis first: the limits below keep their windows there when it is set. */
+    if (c->redis_url != NULL && c->redis_url[0] != '\0') {
+        int rrc = redis_open(c->redis_url, APP_REDIS_TIMEOUT_MS, &a->redis, err);
+        if (rrc != EM_OK) {
+            config_cleanup(&a->cfg);
+            memset(a, 0, sizeof *a);
+            return rrc;
+        }
+        em_error perr = {0};
+        if (redis_ping(a->redis, &perr) != EM_OK) /* not fatal: limits fall back to this process */
+            log_emit(LOG_WARN, "Redis does not answer yet", json_pack("{s:s}", "error", perr.msg));
+    }
     accounts_settings as = {
         .secret_key = c->secret_key,
         .access_ttl_s = c->access_token_minutes * 60,
@@ -164,6 +180,7 @@ int app_init(app *a, config *cfg, em_error *err)
         .cost = {.ops = (unsigned long long)c->argon2_ops, .mem_kb = (size_t)c->argon2_mem_kb},
         .rate_limit = c->auth_rate_limit,
         .rate_window_s = c->auth_rate_window_s,
+        .shared = a->redis,
     };
     storage_options so = {
         .url = c->storage_url,
@@ -220,6 +237,8 @@ int app_init(app *a, config *cfg, em_error *err)
     a->tutor_gate =
         inflight_new(c->tutor_streams_per_user, (size_t)c->tutor_max_streams + API_QUIZ_GATE_KEYS);
     a->work_meter = ratelimit_new(c->user_rate_limit, c->user_rate_window_s, API_METER_KEYS);
+    if (a->redis != NULL)
+        ratelimit_share(a->work_meter, a->redis, "work");
     build_settings(a);
     return EM_OK;
 
@@ -230,6 +249,7 @@ fail_pool:
 fail_accounts:
     accounts_free(a->accounts);
 fail_config:
+    redis_close(a->redis);
     config_cleanup(&a->cfg);
     memset(a, 0, sizeof *a);
     return rc;
@@ -241,6 +261,7 @@ void app_cleanup(app *a)
     inflight_free(a->quiz_gate);
     inflight_free(a->tutor_gate);
     ratelimit_free(a->work_meter);
+    redis_close(a->redis);
     passages_cache_free(a->passages);
     wordnet_free(a->wordnet);
     webstore_free(a->web);

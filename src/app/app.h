@@ -38,6 +38,7 @@ typedef struct app {
     struct inflight *quiz_gate; /* owned: quizzes being made, one per student at a time */
     struct inflight *tutor_gate; /* owned: tutor answers per account (TUTOR_STREAMS_PER_USER) */
     struct ratelimit *work_meter; /* owned: metered calls per account (USER_RATE_LIMIT) */
+    struct redis *redis;          /* owned: REDIS_URL's connection (NULL when unset) */
     api_ctx api;                /* what the handlers get as req->ctx */
     jobs_table jobs;            /* what a started worker runs (its options point in here) */
     struct worker *worker;      /* the worker running in this process, NULL when none */

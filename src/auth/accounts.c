@@ -46,6 +46,8 @@ int accounts_new(const accounts_settings *s, accounts **out, em_error *err)
         return em_error_set(err, EM_E_INTERNAL, "cannot create a mutex");
     }
     a->limits = ratelimit_new(s->rate_limit, s->rate_window_s, ACCOUNTS_RATE_KEYS);
+    if (s->shared != NULL)
+        ratelimit_share(a->limits, s->shared, "auth");
     *out = a;
     return EM_OK;
 }

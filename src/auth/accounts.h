@@ -44,6 +44,7 @@ typedef struct accounts_settings {
     password_cost cost;     /* ARGON2_OPSLIMIT, ARGON2_MEMLIMIT_KB */
     int rate_limit;         /* AUTH_RATE_LIMIT: attempts per window, per address and per account */
     int rate_window_s;
+    struct redis *shared; /* REDIS_URL: the attempt windows shared by every process (may be NULL) */
 } accounts_settings;
 
 typedef struct accounts accounts;

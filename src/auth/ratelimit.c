@@ -19,6 +19,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,10 @@ struct ratelimit {
     unsigned char seed[crypto_shorthash_KEYBYTES];
     rl_entry **buckets; /* owned, mask + 1 chains */
     size_t count;       /* entries in the table */
+    redis *shared;      /* set once before use (ratelimit_share): the windows live there */
+    char prefix[64];    /* constant: the table's name in Redis keys */
+    uint64_t seq;       /* guarded: makes each shared hit's member unique */
+    int64_t warned_ms;  /* guarded: when a Redis failure was last logged */
     rl_entry *newest;   /* head of the use list */
     rl_entry *oldest;   /* tail of the use list */
 };
@@ -249,9 +254,107 @@ static int seconds_until(const ratelimit *rl, int64_t at_ms, int64_t now_ms)
 
 /* ---- hits ---- */
 
+void ratelimit_share(ratelimit *rl, redis *r, const char *name)
+{
+    rl->shared = r;
+    snprintf(rl->prefix, sizeof rl->prefix, "em:rl:%s:", name);
+}
+
+/* The same window in Redis, for every key at once, atomically (one script):
+ * each key's hits older than the window are dropped; when any key holds
+ * `limit` hits, the wait until its oldest leaves is returned and nothing is
+ * counted; else the hit is added to every key, which expires with its
+ * window. */
+static const char shared_script[] =
+    "local now, win, lim, member = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]\n"
+    "local wait = 0\n"
+    "for _, k in ipairs(KEYS) do\n"
+    "  redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win)\n"
+    "  if redis.call('ZCARD', k) >= lim then\n"
+    "    local oldest = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')\n"
+    "    local w = math.max(1, tonumber(oldest[2]) + win - now)\n"
+    "    if w > wait then wait = w end\n"
+    "  end\n"
+    "end\n"
+    "if wait > 0 then return wait end\n"
+    "for _, k in ipairs(KEYS) do\n"
+    "  redis.call('ZADD', k, now, member)\n"
+    "  redis.call('PEXPIRE', k, win)\n"
+    "end\n"
+    "return 0\n";
+
+/* The shared verdict: EM_OK with *wait_ms (0: allowed, counted); an error
+ * when Redis cannot say. */
+static int shared_hit(ratelimit *rl, const char *const *keys, size_t n, int64_t now_ms, int64_t *wait_ms,
+                      em_error *err)
+{
+    char names[RATELIMIT_MAX_KEYS_PER_HIT][sizeof rl->prefix + RATELIMIT_KEY_MAX + 1];
+    char nkeys[24], now[24], win[24], lim[24], member[64];
+    pthread_mutex_lock(&rl->mu);
+    uint64_t seq = ++rl->seq;
+    pthread_mutex_unlock(&rl->mu);
+    snprintf(nkeys, sizeof nkeys, "%zu", n);
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    snprintf(win, sizeof win, "%lld", (long long)rl->window_ms);
+    snprintf(lim, sizeof lim, "%d", rl->limit);
+    snprintf(member, sizeof member, "%lld-%llu-%08x", (long long)now_ms, (unsigned long long)seq,
+             randombytes_random());
+    const char *argv[4 + RATELIMIT_MAX_KEYS_PER_HIT + 4];
+    int argc = 0;
+    argv[argc++] = "EVAL";
+    argv[argc++] = shared_script;
+    argv[argc++] = nkeys;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(names[i], sizeof names[i], "%s%.*s", rl->prefix, RATELIMIT_KEY_MAX, keys[i]);
+        argv[argc++] = names[i];
+    }
+    argv[argc++] = now;
+    argv[argc++] = win;
+    argv[argc++] = lim;
+    argv[argc++] = member;
+    redis_reply rep;
+    int rc = redis_command(rl->shared, argc, argv, NULL, &rep, err);
+    if (rc == EM_OK && rep.type != REDIS_INTEGER)
+        rc = em_error_set(err, EM_E_UNAVAILABLE, "Redis: %s",
+                          rep.type == REDIS_ERROR ? rep.str : "an unexpected reply");
+    if (rc == EM_OK)
+        *wait_ms = rep.integer;
+    redis_reply_cleanup(&rep);
+    return rc;
+}
+
+static bool local_hit_all(ratelimit *rl, const char *const *keys, size_t n, int64_t now_ms,
+                          int *retry_after_s);
+
 bool ratelimit_hit_all(ratelimit *rl, const char *const *keys, size_t n, int64_t now_ms, int *retry_after_s)
 {
     assert(rl != NULL && keys != NULL && n <= RATELIMIT_MAX_KEYS_PER_HIT);
+    if (rl->shared != NULL && n > 0) {
+        int64_t wait_ms = 0;
+        em_error err = {0};
+        if (shared_hit(rl, keys, n, now_ms, &wait_ms, &err) == EM_OK) {
+            if (retry_after_s != NULL)
+                *retry_after_s = wait_ms > 0 ? (int)((wait_ms + 999) / 1000) : 0;
+            return wait_ms == 0;
+        }
+        /* Redis cannot say: this process's own table decides (limits per
+         * process rather than none), and the operator hears of it once a
+         * minute at most. */
+        pthread_mutex_lock(&rl->mu);
+        bool warn = now_ms - rl->warned_ms >= 60000;
+        if (warn)
+            rl->warned_ms = now_ms;
+        pthread_mutex_unlock(&rl->mu);
+        if (warn)
+            log_emit(LOG_WARN, "rate limits shared through Redis fall back to this process",
+                     json_pack("{s:s, s:s}", "limits", rl->prefix, "error", err.msg));
+    }
+    return local_hit_all(rl, keys, n, now_ms, retry_after_s);
+}
+
+static bool local_hit_all(ratelimit *rl, const char *const *keys, size_t n, int64_t now_ms,
+                          int *retry_after_s)
+{
     uint64_t hashes[RATELIMIT_MAX_KEYS_PER_HIT];
     size_t lens[RATELIMIT_MAX_KEYS_PER_HIT];
     rl_entry *found[RATELIMIT_MAX_KEYS_PER_HIT];
@@ -331,6 +434,15 @@ void ratelimit_reset(ratelimit *rl, const char *key)
     if (e != NULL)
         entry_remove(rl, e);
     pthread_mutex_unlock(&rl->mu);
+    if (rl->shared != NULL) {
+        char name[sizeof rl->prefix + RATELIMIT_KEY_MAX + 1];
+        snprintf(name, sizeof name, "%s%.*s", rl->prefix, (int)len, key);
+        const char *argv[] = {"DEL", name};
+        redis_reply rep;
+        em_error err = {0};
+        if (redis_command(rl->shared, 2, argv, NULL, &rep, &err) == EM_OK)
+            redis_reply_cleanup(&rep);
+    }
 }
 
 size_t ratelimit_size(ratelimit *rl)

@@ -15,10 +15,12 @@
  * push out the limit of a key under attack. Memory never grows past max_keys.
  * A refused attempt records nothing and creates no key. Keys are hashed with SipHash
  * under a random key, so chosen keys cannot pile into one bucket. Thread-safe
- * (one mutex; the critical section is a hash lookup). One process only: several
- * instances share limits through Redis later (REDIS_URL), not through this
- * table. `now_ms` is the caller's clock; if it steps back, hits recorded "in
- * the future" count as made now. */
+ * (one mutex; the critical section is a hash lookup). One process only, unless
+ * shared (ratelimit_share): then the windows live in Redis (REDIS_URL), one
+ * sorted set of hit times per key updated by one script, so that several
+ * exammentor processes behind a load balancer hold a client to one limit, not
+ * one each; when Redis cannot answer, this table decides. `now_ms` is the caller's clock; if it steps back,
+ * hits recorded "in the future" count as made now. */
 #ifndef EM_AUTH_RATELIMIT_H
 #define EM_AUTH_RATELIMIT_H
 
@@ -27,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "net/redis.h"
 
 typedef struct ratelimit ratelimit;
 
@@ -52,6 +55,14 @@ bool ratelimit_hit(ratelimit *rl, const char *key, int64_t now_ms, int *retry_af
  * is the longest wait of the refusing keys. */
 bool ratelimit_hit_all(ratelimit *rl, const char *const *keys, size_t n, int64_t now_ms,
                        int *retry_after_s /* OUT */);
+/* Keep the windows in Redis from now on, under keys "em:rl:<name>:<key>"
+ * (name tells the tables apart: "auth", "work"). Call before the table is
+ * used; r is borrowed and must outlive it. Same semantics as the table:
+ * exact sliding windows, all keys of a hit or none counted, a refused hit
+ * not counted. Times are the callers' clocks (keep the machines' clocks
+ * synchronised). */
+void ratelimit_share(ratelimit *rl, redis *r, const char *name);
+
 /* Forget a key (e.g. the account's failures after a successful login). */
 void ratelimit_reset(ratelimit *rl, const char *key);
 

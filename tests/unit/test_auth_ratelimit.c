@@ -273,6 +273,83 @@ static void test_ratelimit_concurrent_one_key(void **state)
 
 /* ---- parsing ---- */
 
+/* The Redis of the tests (EM_TEST_REDIS_URL), or NULL with the case skipped
+ * (a failure with EM_REQUIRE_REDIS=1). */
+static redis *test_redis(void)
+{
+    const char *url = getenv("EM_TEST_REDIS_URL");
+    if (url == NULL || url[0] == '\0') {
+        const char *req = getenv("EM_REQUIRE_REDIS");
+        if (req != NULL && strcmp(req, "1") == 0)
+            fail_msg("EM_REQUIRE_REDIS=1 but EM_TEST_REDIS_URL is not set");
+        return NULL;
+    }
+    redis *r = NULL;
+    em_error err = {0};
+    assert_int_equal(redis_open(url, 1000, &r, &err), EM_OK);
+    if (redis_ping(r, &err) != EM_OK)
+        fail_msg("the tests' Redis does not answer: %s", err.msg);
+    return r;
+}
+
+/* Two processes' tables sharing Redis hold a client to one limit: hits on
+ * either count for both, a refusal counts for none, retry_after follows the
+ * oldest hit, and a reset on one frees the key for both. */
+static void test_ratelimit_shared_through_redis(void **state)
+{
+    (void)state;
+    redis *r = test_redis();
+    if (r == NULL) {
+        skip();
+        return;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "t%08x", (unsigned)rand());
+    ratelimit *a = ratelimit_new(3, 60, 16), *b = ratelimit_new(3, 60, 16);
+    ratelimit_share(a, r, name);
+    ratelimit_share(b, r, name);
+    int64_t t = 1000000;
+    int retry = -1;
+    assert_true(ratelimit_hit(a, "login:ip:10.0.0.1", t, &retry));
+    assert_true(ratelimit_hit(b, "login:ip:10.0.0.1", t + 1000, &retry));
+    assert_true(ratelimit_hit(a, "login:ip:10.0.0.1", t + 2000, &retry));
+    assert_false(ratelimit_hit(b, "login:ip:10.0.0.1", t + 3000, &retry));
+    assert_int_equal(retry, 57); /* the first hit leaves the window at t + 60 s */
+    assert_false(ratelimit_hit(a, "login:ip:10.0.0.1", t + 4000, &retry));
+    assert_true(ratelimit_hit(b, "login:ip:10.0.0.2", t + 4000, &retry)); /* keys apart */
+    /* all keys of a hit or none */
+    const char *both[] = {"login:ip:10.0.0.3", "login:ip:10.0.0.1"};
+    assert_false(ratelimit_hit_all(a, both, 2, t + 5000, &retry));
+    assert_true(ratelimit_hit(b, "login:ip:10.0.0.3", t + 5000, &retry));
+    assert_true(ratelimit_hit(b, "login:ip:10.0.0.3", t + 5000, &retry));
+    /* the window slides: the first hit is out after 60 s */
+    assert_true(ratelimit_hit(b, "login:ip:10.0.0.1", t + 60000, &retry));
+    assert_false(ratelimit_hit(a, "login:ip:10.0.0.1", t + 60001, &retry));
+    ratelimit_reset(a, "login:ip:10.0.0.1");
+    assert_true(ratelimit_hit(b, "login:ip:10.0.0.1", t + 60002, &retry));
+    ratelimit_free(a);
+    ratelimit_free(b);
+    redis_close(r);
+}
+
+/* Redis gone (nothing listens on the port): each table limits on its own. */
+static void test_ratelimit_shared_falls_back(void **state)
+{
+    (void)state;
+    redis *gone = NULL;
+    em_error err = {0};
+    assert_int_equal(redis_open("redis://127.0.0.1:1/0", 200, &gone, &err), EM_OK);
+    ratelimit *a = ratelimit_new(2, 60, 16);
+    ratelimit_share(a, gone, "fallback");
+    int retry = 0;
+    assert_true(ratelimit_hit(a, "k", 1000, &retry));
+    assert_true(ratelimit_hit(a, "k", 1001, &retry));
+    assert_false(ratelimit_hit(a, "k", 1002, &retry));
+    assert_true(retry >= 59);
+    ratelimit_free(a);
+    redis_close(gone);
+}
+
 static void test_config_parse_rate(void **state)
 {
     (void)state;
@@ -329,6 +406,8 @@ int main(void)
         cmocka_unit_test(test_ratelimit_hit_all_is_all_or_nothing),
         cmocka_unit_test(test_ratelimit_long_keys),
         cmocka_unit_test(test_ratelimit_concurrent_one_key),
+        cmocka_unit_test(test_ratelimit_shared_through_redis),
+        cmocka_unit_test(test_ratelimit_shared_falls_back),
         cmocka_unit_test(test_config_parse_rate),
     };
     return cmocka_run_group_tests_name("auth_ratelimit", tests, NULL, NULL);
