@@ -288,8 +288,9 @@ int material_submit(db *d, storage *files, const submit_input *in, submit_output
         return rc;
     if (type == CONTENT_UNSUPPORTED)
         return em_error_set(err, EM_E_UNSUPPORTED,
-                            "unsupported file type %s: upload a PDF, plain text, Markdown or HTML file",
-                            out->mime[0] ? out->mime : "(unknown)");
+                            "this file is not one exammentor can read (its content is %s): upload a PDF, "
+                            "plain text, Markdown or HTML file",
+                            out->mime[0] ? out->mime : "of no known type");
     /* an HTML page is read as the Markdown written of it (content/html.h);
        its MIME type, text/html, tells ingestion to write it */
     snprintf(out->kind, sizeof out->kind, "%s",

@@ -6,6 +6,7 @@ import { api } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { getSessionId } from '../lib/store.js';
 import { bars, line } from '../lib/chart.js';
+import {percent, trendText} from '../lib/figures.js';
 import { button, table, errorBox, showError, emptyState, loading, pageHeader } from '../lib/ui.js';
 
 /**
@@ -39,14 +40,7 @@ export function masteryItems(topics) {
     .sort((a, b) => a.value - b.value || a.label.localeCompare(b.label));
 }
 
-function pct(v) {
-  return `${Math.round((Number(v) || 0) * 100)} %`;
-}
-
-function trendText(t) {
-  if (typeof t !== 'number' || !Number.isFinite(t) || Math.abs(t) < 0.005) return 'steady';
-  return t > 0 ? `up ${pct(t)}` : `down ${pct(-t)}`;
-}
+const pct = percent;
 
 async function startQuiz(topic, count, slot, signal) {
   showError(slot, null);
@@ -131,8 +125,10 @@ export async function render(view, { signal }) {
     }
     const series = accuracySeries(perf);
     const overall = typeof perf.accuracy === 'number'
-      ? h('p', null, h('strong', { class: 'figure' }, pct(perf.accuracy)), ` of ${perf.attempts || 0} answers correct · trend ${trendText(perf.accuracy_trend)}`)
-      : null;
+                        ? h('p', null, h('strong', {class : 'figure'}, pct(perf.accuracy)),
+                            ` of ${perf.attempts || 0} answers correct · ${
+                                trendText(perf.accuracy_trend, perf.attempts)}`)
+                        : null;
     if (!perf.attempts) {
       accuracy.append(emptyState('No answers yet. Your accuracy shows here day by day once you take quizzes and reviews.'));
     } else {
