@@ -72,6 +72,7 @@ typedef struct api_ctx {
     const struct webstore *web;      /* the web UI's files (compiled in, or serve --web-dir); NULL: none */
     struct ratelimit *work_meter;    /* ROUTE_METERED calls per account (USER_RATE_LIMIT); NULL: none */
     struct redis *redis;             /* REDIS_URL (GET /api/health/redis); NULL when unset */
+    const char *backup_dir;          /* BACKUP_DIR (GET /api/admin/backups); NULL: none listed */
 } api_ctx;
 
 /* Accounts whose metered calls the meter follows at once; past them, calls of
@@ -153,6 +154,12 @@ json_t *api_user_json(const user *u);
 void api_health(http_req *req, http_res *res);
 void api_health_check(http_req *req, http_res *res);
 void api_health_database(http_req *req, http_res *res);
+/* backups.c: GET /api/admin/backups, the backups in BACKUP_DIR newest first
+ * ({"dir","items":[{"name","created_at","dialect","schema_version",
+ * "database_bytes","files","file_bytes"}]}); POST /api/admin/backups, one
+ * made now by a worker: 202 {"job_id"}. */
+void api_admin_backups_list(http_req *req, http_res *res);
+void api_admin_backups_request(http_req *req, http_res *res);
 /* GET /api/health/redis: 200 {"status":"ok","latency_ms"} when Redis answers
  * PING, 503 redis_unavailable when REDIS_URL is set and it does not, 200
  * {"status":"not_configured"} without REDIS_URL. */

@@ -27,6 +27,8 @@ static const http_route routes[] = {
     {"GET", "/api/admin/jobs", api_admin_jobs_list, HTTP_ADMIN, 0},
     {"POST", "/api/admin/jobs/{id}/retry", api_admin_job_retry, HTTP_ADMIN, 0},
     {"DELETE", "/api/admin/jobs/{id}", api_admin_job_delete, HTTP_ADMIN, 0},
+    {"GET", "/api/admin/backups", api_admin_backups_list, HTTP_ADMIN, 0},
+    {"POST", "/api/admin/backups", api_admin_backups_request, HTTP_ADMIN, 0},
     {"GET", "/api/workers/health", api_workers_health, HTTP_ADMIN, 0},
     {"GET", "/api/workers/stats", api_workers_stats, HTTP_ADMIN, 0},
     {"GET", "/api/workers/dashboard", api_workers_dashboard, HTTP_ADMIN, 0},

@@ -127,6 +127,7 @@ static void build_settings(app *a)
         .tutor_gate = a->tutor_gate,
         .work_meter = a->work_meter,
         .redis = a->redis,
+        .backup_dir = c->backup_dir,
         .web = a->web,
     };
 }

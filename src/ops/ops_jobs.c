@@ -27,6 +27,14 @@ size_t ops_job_kinds(const backup_options *backup, job_kind *out, size_t max)
     return 1;
 }
 
+int ops_request_backup(db *d, char job_id[JOB_ID_LEN + 1], em_error *err)
+{
+    /* one attempt: a backup that fails says why in the dead jobs, and a
+       retry there is the operator's to decide */
+    job_spec spec = {.queue = "default", .kind = OPS_BACKUP_KIND, .payload = "{}", .max_attempts = 1};
+    return queue_enqueue(d, &spec, job_id, err);
+}
+
 size_t ops_schedules(schedule_def *out, size_t max)
 {
     if (max >= 1)

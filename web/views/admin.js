@@ -4,7 +4,7 @@
 
 import { h, clear, uid } from '../lib/dom.js';
 import { api } from '../lib/api.js';
-import { relativeTime, formatDate, formatTime } from '../lib/dates.js';
+import {relativeTime, formatDate, formatTime, formatDateTime} from '../lib/dates.js';
 import { getUser } from '../lib/store.js';
 import {
   button, field, table, confirmDialog, errorBox, showError, emptyState, loading, announce, toast, pageHeader,
@@ -27,6 +27,22 @@ export function msText(ms) {
 }
 
 /** The assignment body for one or several students. */
+// Bytes in words: "1.4 MB".
+export function sizeText(bytes)
+{
+    const n = Number(bytes) || 0;
+    if (n < 1024)
+        return `${n} B`;
+    const units = [ 'KB', 'MB', 'GB', 'TB' ];
+    let v = n / 1024;
+    let u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+        v /= 1024;
+        u++;
+    }
+    return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
 export function assignBody(studentIds) {
   const ids = [...new Set(studentIds.filter(Boolean))];
   return ids.length === 1 ? { student_id: ids[0] } : { student_ids: ids };
@@ -282,8 +298,11 @@ async function renderWorkers(view, signal) {
   const workersBox = h('section', { 'aria-labelledby': 'workers-h' }, h('h2', { id: 'workers-h' }, 'Workers'), loading());
   const queuesBox = h('section', { 'aria-labelledby': 'queues-h' }, h('h2', { id: 'queues-h' }, 'Queues'), loading());
   const deadBox = h('section', { id: 'dead-jobs', 'aria-labelledby': 'dead-h' }, h('h2', { id: 'dead-h' }, 'Dead jobs'), loading());
+  const backupsBox = h('section', {id : 'backups', 'aria-labelledby' : 'backups-h'},
+                       h('h2', {id : 'backups-h'}, 'Backups'), loading());
   const jobSlot = h('div', { class: 'error-slot' });
-  view.append(updated, workersBox, queuesBox, deadBox);
+  const backupSlot = h('div', {class : 'error-slot'});
+  view.append(updated, workersBox, queuesBox, deadBox, backupsBox);
 
   let timer = null;
   let stopped = false;
@@ -297,10 +316,11 @@ async function renderWorkers(view, signal) {
   async function tick() {
     if (stopped || inFlight) return;
     inFlight = true;
-    const [hR, sR, dR] = await Promise.allSettled([
-      api('GET', '/api/workers/health', { signal }),
-      api('GET', '/api/workers/stats', { signal }),
-      api('GET', '/api/admin/jobs', { query: { state: 'dead', limit: 100 }, signal }),
+    const [hR, sR, dR, bR] = await Promise.allSettled([
+        api('GET', '/api/workers/health', {signal}),
+        api('GET', '/api/workers/stats', {signal}),
+        api('GET', '/api/admin/jobs', {query : {state : 'dead', limit : 100}, signal}),
+        api('GET', '/api/admin/backups', {signal}),
     ]);
     inFlight = false;
     if (stopped || (signal && signal.aborted)) return;
@@ -355,12 +375,64 @@ async function renderWorkers(view, signal) {
       ], jobs, { caption: 'Dead jobs', captionHidden: true })
         : emptyState('No dead jobs. A job that fails all its attempts is kept here to retry or delete.'), jobSlot);
     }
+    if (bR.status === 'rejected')
+        put(backupsBox, 'Backups', 'backups-h', errorBox(bR.reason), backupNow, backupSlot);
+    else {
+        const items = bR.value.items || [];
+        put(backupsBox, 'Backups', 'backups-h',
+            h('p', {class : 'hint'}, 'Made every night by a worker, and kept in ',
+              h('code', null, bR.value.dir || 'BACKUP_DIR'), '. Restore one with ',
+              h('code', null, 'exammentor backup restore'), ' on the server.'),
+            items.length
+                ? table(
+                      [
+                          {
+                              key : 'created_at',
+                              label : 'Made',
+                              render : (b) => formatDateTime(b.created_at, zone())
+                          },
+                          {
+                              key : 'database_bytes',
+                              label : 'Database',
+                              numeric : true,
+                              render : (b) => sizeText(b.database_bytes)
+                          },
+                          {
+                              key : 'files',
+                              label : 'Files',
+                              numeric : true,
+                              hideOnPhone : true,
+                              render : (b) => `${b.files} (${sizeText(b.file_bytes)})`
+                          },
+                          {
+                              key : 'name',
+                              label : 'Name',
+                              hideOnPhone : true,
+                              render : (b) => h('code', null, b.name)
+                          },
+                      ],
+                      items, {caption : 'Backups', captionHidden : true})
+                : emptyState('No backup yet. One is made every night; make one now with the button.'),
+            backupNow, backupSlot);
+    }
     updated.textContent = `Updated ${formatTime(new Date(), zone())}; refreshes every 5 s.`;
     if (focusKey) {
       const again = view.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
       if (again) again.focus();
     }
   }
+
+  const backupNow = button('Back up now', async () => {
+      showError(backupSlot, null);
+      try {
+          await api('POST', '/api/admin/backups', {body : {}, signal});
+          toast('Backup queued: it shows here once a worker has made it.', 'success');
+          announce('Backup queued.');
+      } catch (err) {
+          showError(backupSlot, err, {prefix : 'No backup was queued'});
+      }
+  }, {kind : 'primary'});
+  backupNow.dataset.focusKey = 'backup-now'; // the redraw every 5 s moves it: focus follows
 
   function jobActions(j) {
     const retry = button('Retry', async () => {

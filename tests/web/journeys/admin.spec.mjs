@@ -168,4 +168,15 @@ export default async function adminJourney({ outDir, admin, browser }) {
   await page.getByRole('button', { name: `Delete debug.flaky ${deleteId}` }).waitFor({ state: 'detached' });
   await checkPage(page, 'workers after retry and delete');
   await shot(page, outDir, 'admin-05-jobs-handled');
+
+  // Back up now: a worker makes it, and the page lists it at its next refresh.
+  const backups = page.getByRole('region', { name: 'Backups' });
+  await backups.getByText('No backup yet.').waitFor();
+  await backups.getByRole('button', { name: 'Back up now' }).click();
+  await page.getByText('Backup queued: it shows here once a worker has made it.').first().waitFor();
+  await backups.getByRole('table', { name: 'Backups' }).waitFor({ timeout: 20000 });
+  const listed = await adminApi.get('/api/admin/backups');
+  assert(listed.items.length === 1 && listed.items[0].dialect === 'sqlite', 'the backup was not made');
+  await checkPage(page, 'workers with a backup');
+  await shot(page, outDir, 'admin-06-backup');
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { riskReasons, parseOptions, editBody, byRisk } from '../../../web/views/tutor_room.js';
-import { msText, assignBody } from '../../../web/views/admin.js';
+import { msText, assignBody, sizeText } from '../../../web/views/admin.js';
 
 test('risk reasons: the message when given, a sentence per known code otherwise', () => {
   assert.deepEqual(riskReasons({ risk_reasons: [{ code: 'many_misconceptions', message: '6 open misconceptions' }, { code: 'idle_before_exam' }] }),
@@ -40,4 +40,11 @@ test('students at risk come first, more reasons first, the rest in the API order
     { id: 'd', at_risk: true, risk_reasons: [{ code: 'x' }, { code: 'y' }] },
   ];
   assert.deepEqual(byRisk(list).map((s) => s.id), ['d', 'b', 'a', 'c']);
+});
+
+test('backup sizes in words', () => {
+  assert.equal(sizeText(512), '512 B');
+  assert.equal(sizeText(1536), '1.5 KB');
+  assert.equal(sizeText(24989696), '24 MB');
+  assert.equal(sizeText(undefined), '0 B');
 });
