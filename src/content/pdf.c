@@ -1965,6 +1965,54 @@ static size_t joins_next(const page_result *pr, size_t i)
     return end_hyphen(line_text(pr, l), l->len);
 }
 
+/* The right edge of the page's text: the furthest right any line of prose
+ * (not furniture, not monospace) ends. Justified lines end there. */
+static float text_right_edge(const page_result *pr)
+{
+    float edge = 0;
+    for (size_t i = 0; i < pr->n_lines; i++) {
+        const pline *l = &pr->lines[i];
+        if (!l->furniture && !l->mono && l->x1 > edge)
+            edge = l->x1;
+    }
+    return edge;
+}
+
+/* Whether the text stops where a sentence wraps: its last character other
+ * than a space is a letter (any non-ASCII byte counts) or a comma. Not a
+ * full stop or a colon, nor a digit: a contents entry ends in its page
+ * number. */
+static bool ends_mid_sentence(const char *p, size_t n)
+{
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return false;
+    unsigned char c = (unsigned char)p[n - 1];
+    return c == ',' || c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Whether line i, the first of its block, goes on with the sentence of
+ * line `prev`, the last of the block before: PassiveTeX sets the last
+ * words of a justified line apart ("... output files. Also forces") and
+ * MuPDF makes them a block, so the sentence would be cut by a blank line.
+ * It goes on when `prev` is prose that reaches the right edge and stops
+ * mid-sentence (a letter or a comma), and line i, in the same size, starts right under it
+ * (less than half a line between them) and to its left. A paragraph that
+ * ends at the margin with its full stop, a short line (a term over its
+ * definition) and a block after a gap stay apart. */
+static bool continues_block(const page_result *pr, const pline *prev, const pline *l, float right_edge)
+{
+    if (prev->heading != 0 || l->heading != 0 || prev->mono)
+        return false;
+    if (fabsf(prev->size - l->size) > 0.5f || prev->x1 < right_edge - prev->size)
+        return false;
+    float height = prev->y1 - prev->y0;
+    if (l->y0 < prev->y0 + height / 2 || l->y0 - prev->y1 > prev->size / 2 || l->x0 >= prev->x1)
+        return false;
+    return ends_mid_sentence(line_text(pr, prev), prev->len);
+}
+
 /* Build the doc_text from the pages: final text without furniture, blocks
  * separated by a blank line, lines by a line break unless a hyphen joins
  * them, headings with offsets into it. joins_next looks past the furniture
@@ -1984,6 +2032,8 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
             indents += pr->lines[i].mono ? (size_t)pr->lines[i].indent : 0;
         buf_init(&text, pr->raw.len + pr->n_lines + indents + 1);
         int block = -1;
+        const pline *prev = NULL; /* the last line written */
+        float right_edge = text_right_edge(pr);
         bool joined = false; /* the previous line's hyphen was dropped */
         for (size_t i = 0; i < pr->n_lines; i++) {
             if (deadline_check(dl)) {
@@ -1993,9 +2043,12 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
             pline *l = &pr->lines[i];
             if (l->furniture)
                 continue;
-            if (text.len > 0 && !joined)
-                buf_append(&text, l->block != block ? "\n\n" : "\n", l->block != block ? 2 : 1);
+            if (text.len > 0 && !joined) {
+                bool para = l->block != block && !(prev && continues_block(pr, prev, l, right_edge));
+                buf_append(&text, para ? "\n\n" : "\n", para ? 2 : 1);
+            }
             block = l->block;
+            prev = l;
             if (l->mono && l->indent > 0 && !joined)
                 buf_append(&text, "                                                                ",
                            (size_t)l->indent);
