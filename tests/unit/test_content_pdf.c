@@ -614,6 +614,30 @@ static void content_pdf_sentence_across_blocks(void **state)
     free(contents[0]);
 }
 
+/* TeX with its default (OT1) fonts, and Texinfo, draw an accent as a glyph
+ * of its own over its letter: nettle's manual read "r^ole" and "Micha¨el",
+ * and no search for "rôle" found it. An accent drawn over a letter makes
+ * one accented letter (a dotless i under it is an i); an accent beside a
+ * letter ("x^d" in code) stays as it is. Helvetica's standard encoding:
+ * \303 circumflex, \310 dieresis, \365 dotless i; TJ moves back by the
+ * accent's width so the letter is drawn under it. */
+static void content_pdf_accents_over_letters(void **state)
+{
+    (void)state;
+    char *contents[1];
+    contents[0] = em_strdup("BT /F1 11 Tf 72 700 Td [(It plays the r\303) 333 (ole of a na\310) 333 "
+                            "(\365ve Micha\310) 333 (el key.) ] TJ ET\n"
+                            "BT /F1 11 Tf 72 670 Td (The value x^d mod n is computed.) Tj ET\n");
+    blob b = pages_pdf(contents, 1);
+    doc_text d = extract(&b, 1);
+    const char *t = d.pages[0].text;
+    assert_non_null(strstr(t, "r\xc3\xb4le of a na\xc3\xafve Micha\xc3\xabl key."));
+    assert_non_null(strstr(t, "x^d mod n"));
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+}
+
 /* ---- limits and errors ---- */
 
 static void content_pdf_max_pages(void **state)
@@ -1048,6 +1072,7 @@ int main(void)
         cmocka_unit_test(content_pdf_contents_entries_no_headings),
         cmocka_unit_test(content_pdf_number_beside_title),
         cmocka_unit_test(content_pdf_sentence_across_blocks),
+        cmocka_unit_test(content_pdf_accents_over_letters),
         cmocka_unit_test(content_pdf_max_pages),
         cmocka_unit_test(content_pdf_timeout),
         cmocka_unit_test(content_pdf_encrypted),
