@@ -762,9 +762,11 @@ static bool boilerplate_sentence(const char *s, size_t n)
 /* Whether the author speaks in the first person singular: "I" followed by
  * a verb of speaking, hoping or doing ("I would be interested in hearing
  * ...", "I hope to document them", "I think they work ok", "I tried pretty
- * hard"), or a contraction ("I've", "I'm"). Such a remark is the author's,
+ * hard"), or before any lowercase word at the sentence's start or after a
+ * comma ("Before introducing classes, I first have to tell you ..."), or a
+ * contraction ("I've", "I'm"). Such a remark is the author's,
  * not the subject's. "Type I error" and "phase I trials" are no such
- * thing: the word after "I" must be one of the verbs. */
+ * thing: elsewhere the word after "I" must be one of the verbs. */
 static bool author_speaks(const char *s, size_t n)
 {
     static const char *const verbs[] = {
@@ -782,6 +784,11 @@ static bool author_speaks(const char *s, size_t n)
         size_t a = i + 2, b = a;
         while (b < n && ((s[b] >= 'a' && s[b] <= 'z') || s[b] == '\''))
             b++;
+        /* at the sentence's start or after a comma, before a lowercase word,
+           "I" is the pronoun ("Before introducing classes, I first have to
+           tell you ...") */
+        if (b > a && (i == 0 || (i >= 2 && s[i - 2] == ',')))
+            return true;
         for (const char *const *v = verbs; *v; v++)
             if (strlen(*v) == b - a && memcmp(s + a, *v, b - a) == 0)
                 return true;

@@ -749,6 +749,8 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
         "I would be interested in hearing more about the structure of the library data on the network.",
         "I hope to document the library structure and its network data properly when time permits.",
         "The sections below describe more advanced structure provided by the library and its network data.",
+        "Before introducing the library, I first have to tell you something about the network data "
+        "structure.",
     };
     const char *sections[] = {"Encoding",
                               "Encoding",
@@ -765,8 +767,9 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
                               "Encoding",
                               "Encoding",
                               "Encoding",
+                              "Encoding",
                               "Encoding"};
-    retrieve_index *ix = index_of(texts, sections, 16);
+    retrieve_index *ix = index_of(texts, sections, 17);
     const char *terms[] = {"library",    "structure", "document", "data", "software",
                            "foundation", "manual",    "license",  "copy", "network"};
     assert_true(each_question(ix, terms, 10, 16, from_passage_zero, NULL) >= 1);
