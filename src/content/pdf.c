@@ -2146,9 +2146,11 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
             buf title;
             buf_init(&title, HEADING_MAX_BYTES * (HEADING_MAX_LINES + 1));
             for (size_t m = fh->first; m < fh->first + fh->n_lines; m++) {
-                if (title.len > 0)
-                    buf_append(&title, " ", 1);
-                buf_append(&title, line_text(pr, &pr->lines[m]), pr->lines[m].len);
+                const char *lt = line_text(pr, &pr->lines[m]);
+                if (title.len > 0 &&
+                    !(end_hyphen(title.data, title.len) > 0 && starts_lower(lt, pr->lines[m].len)))
+                    buf_append(&title, " ", 1); /* a heading's "branch-" / "prediction": one word */
+                buf_append(&title, lt, pr->lines[m].len);
             }
             out->headings[out->n_headings++] = (chunk_heading){.page = p + 1,
                                                                .offset = off,

@@ -638,6 +638,29 @@ static void content_pdf_accents_over_letters(void **state)
     free(contents[0]);
 }
 
+/* A heading wrapped after a hyphen: valgrind's manual sets "Cachegrind: a
+ * cache and branch-" over "prediction profiler", and the topic read
+ * "branch- prediction". Headings are not hyphenated by the typesetter, so
+ * the hyphen stays and the lines join without a space. */
+static void content_pdf_heading_wrapped_at_hyphen(void **state)
+{
+    (void)state;
+    char *contents[1];
+    contents[0] =
+        em_strdup("BT /F2 16 Tf 72 700 Td (Cachegrind: a cache and branch-) Tj 0 -18 Td "
+                  "(prediction profiler) Tj ET\n"
+                  "BT /F1 11 Tf 72 640 Td (Cachegrind simulates how your program uses the cache.) Tj ET\n"
+                  "BT /F2 16 Tf 72 600 Td (Callgrind: a call-graph profiler) Tj ET\n"
+                  "BT /F1 11 Tf 72 570 Td (Callgrind records the call history of a program.) Tj ET\n");
+    blob b = pages_pdf(contents, 1);
+    doc_text d = extract(&b, 1);
+    assert_int_equal(d.n_headings, 2);
+    assert_string_equal(d.headings[0].title, "Cachegrind: a cache and branch-prediction profiler");
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+}
+
 /* ---- limits and errors ---- */
 
 static void content_pdf_max_pages(void **state)
@@ -1073,6 +1096,7 @@ int main(void)
         cmocka_unit_test(content_pdf_number_beside_title),
         cmocka_unit_test(content_pdf_sentence_across_blocks),
         cmocka_unit_test(content_pdf_accents_over_letters),
+        cmocka_unit_test(content_pdf_heading_wrapped_at_hyphen),
         cmocka_unit_test(content_pdf_max_pages),
         cmocka_unit_test(content_pdf_timeout),
         cmocka_unit_test(content_pdf_encrypted),
