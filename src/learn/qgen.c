@@ -799,41 +799,23 @@ static bool author_speaks(const char *s, size_t n)
 /* Whether a sentence speaks of the document itself rather than its subject:
  * "this document", "this book", "In this chapter", "Please file bug reports
  * ... on this document", "This Debian Reference (version 2.100) is intended
- * to provide ...", "The sections below describe ...". A student is not examined on the document's own
+ * to provide ...", "The sections below describe ...", and a sentence that
+ * points at the page ("as described above", "In the above example"): it
+ * leans on what stands around it. A student is not examined on the document's own
  * purpose. */
 static bool about_the_document(const char *s, size_t n)
 {
-    static const char *const marks[] = {"this document",
-                                        "this book",
-                                        "this guide",
-                                        "this manual",
-                                        "this tutorial",
-                                        "this handbook",
-                                        "this chapter",
-                                        "this section",
-                                        "this appendix",
-                                        "this article",
-                                        "this paper",
-                                        "this course",
-                                        "this edition",
-                                        "the present document",
-                                        "you are reading",
-                                        "is intended to provide",
-                                        "of the manual ",
-                                        "of the manual,",
-                                        "the manual is ",
-                                        "sections below",
-                                        "section below",
-                                        "chapters below",
-                                        "chapter below",
-                                        "following sections",
-                                        "following section ",
-                                        "following chapter",
-                                        "next section",
-                                        "next chapter",
-                                        "previous section",
-                                        "previous chapter",
-                                        NULL};
+    static const char *const marks[] = {
+        "this document", "this book", "this guide", "this manual", "this tutorial", "this handbook",
+        "this chapter", "this section", "this appendix", "this article", "this paper", "this course",
+        "this edition", "the present document", "you are reading", "is intended to provide", "of the manual ",
+        "of the manual,", "the manual is ", "sections below", "section below", "chapters below",
+        "chapter below", "following sections", "following section ", "following chapter", "next section",
+        "next chapter", "previous section", "previous chapter",
+        /* pointing at the page: the sentence
+           leans on what stands around it */
+        "described above", "described below", "mentioned above", "shown above", "shown below", "listed above",
+        "listed below", "the above example", "the example above", "the example below", NULL};
     return contains_any_ci(s, n, marks) || author_speaks(s, n);
 }
 

@@ -751,6 +751,8 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
         "The sections below describe more advanced structure provided by the library and its network data.",
         "Before introducing the library, I first have to tell you something about the network data "
         "structure.",
+        "You should read the network data and call the library structure as described above, until it ends.",
+        "In the above example, the library structure is redefined to hold the network data of every user.",
     };
     const char *sections[] = {"Encoding",
                               "Encoding",
@@ -768,8 +770,10 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
                               "Encoding",
                               "Encoding",
                               "Encoding",
+                              "Encoding",
+                              "Encoding",
                               "Encoding"};
-    retrieve_index *ix = index_of(texts, sections, 17);
+    retrieve_index *ix = index_of(texts, sections, 19);
     const char *terms[] = {"library",    "structure", "document", "data", "software",
                            "foundation", "manual",    "license",  "copy", "network"};
     assert_true(each_question(ix, terms, 10, 16, from_passage_zero, NULL) >= 1);
