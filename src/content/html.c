@@ -264,6 +264,8 @@ typedef struct tag {
     bool self_closing;           /* <name/> */
     const char *cls;             /* the class attribute's value, NULL when none */
     size_t cls_len;
+    const char *role; /* the role attribute's value, NULL when none */
+    size_t role_len;
     size_t len; /* bytes from '<' to after '>' */
 } tag;
 
@@ -326,6 +328,9 @@ static bool read_tag(const char *s, size_t n, tag *t)
         if (an_len == 5 && ascii_ncasecmp(s + an, "class", 5) == 0) {
             t->cls = s + v;
             t->cls_len = v_len;
+        } else if (an_len == 4 && ascii_ncasecmp(s + an, "role", 4) == 0) {
+            t->role = s + v;
+            t->role_len = v_len;
         }
     }
     return false;
@@ -349,6 +354,13 @@ static bool has_class(const tag *t, const char *w)
     return false;
 }
 
+/* Whether the role attribute is r ("navigation"), in any case. */
+static bool has_role(const tag *t, const char *r)
+{
+    size_t rl = strlen(r);
+    return t->role != NULL && t->role_len == rl && ascii_ncasecmp(t->role, r, rl) == 0;
+}
+
 /* Elements left out with all they hold. */
 static bool is_left_out(const tag *t)
 {
@@ -357,6 +369,14 @@ static bool is_left_out(const tag *t)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (named(t, names[i]))
             return true;
+    /* Navigation that is no <nav> but says what it is (ARIA): Sphinx's bars
+     * above and below the page (div.related, "Navigation") and its sidebar
+     * ("Previous topic", "Next topic", "This Page"), which were topics of
+     * every page of Python's documentation; a search form. And Sphinx's
+     * permalink after every heading (a.headerlink, "¶"): "Iterators¶" was
+     * the topic's name. */
+    if (has_role(t, "navigation") || has_role(t, "search") || (named(t, "a") && has_class(t, "headerlink")))
+        return true;
     /* DocBook's navigation bars above and below each page (Publican's as a
      * list), and the table of contents it sets at the top of a chapter:
      * a list of the headings that follow, which would otherwise be a

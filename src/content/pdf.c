@@ -588,6 +588,85 @@ static int normalise_char(int c)
     return c;
 }
 
+/* ---- accents drawn over their letter ---- */
+
+/* A letter with its accent, for the accents TeX (plain and LaTeX's default
+ * OT1 fonts, Texinfo) draws as a glyph of their own over the letter:
+ * "r^ole", "M¨oller", "na¨ıve" were the text. */
+typedef struct accent_map {
+    int accent;         /* the spacing accent as MuPDF reads it */
+    const char *bases;  /* the letters it goes over */
+    const int *letters; /* the accented letters, one per base */
+} accent_map;
+
+static const int grave_letters[] = {0xc0, 0xc8, 0xcc, 0xd2, 0xd9, 0xe0, 0xe8, 0xec, 0xf2, 0xf9};
+static const int acute_letters[] = {0xc1, 0xc9, 0xcd,  0xd3,  0xda,  0xdd,  0xe1,  0xe9,  0xed,  0xf3,
+                                    0xfa, 0xfd, 0x106, 0x107, 0x143, 0x144, 0x15a, 0x15b, 0x179, 0x17a};
+static const int circumflex_letters[] = {0xc2, 0xca, 0xce, 0xd4, 0xdb, 0xe2, 0xea, 0xee, 0xf4, 0xfb};
+static const int tilde_letters[] = {0xc3, 0xd1, 0xd5, 0xe3, 0xf1, 0xf5};
+static const int diaeresis_letters[] = {0xc4, 0xcb, 0xcf, 0xd6, 0xdc, 0xe4,
+                                        0xeb, 0xef, 0xf6, 0xfc, 0xff, 0x178};
+static const int ring_letters[] = {0xc5, 0xe5, 0x16e, 0x16f};
+static const int cedilla_letters[] = {0xc7, 0xe7, 0x15e, 0x15f};
+static const int caron_letters[] = {0x10c, 0x10d, 0x160, 0x161, 0x17d, 0x17e,
+                                    0x158, 0x159, 0x11a, 0x11b, 0x147, 0x148};
+
+static const accent_map accents[] = {
+    {0x60, "AEIOUaeiou", grave_letters},
+    {0xb4, "AEIOUYaeiouyCcNnSsZz", acute_letters},
+    {0x2ca, "AEIOUYaeiouyCcNnSsZz", acute_letters},
+    {0x5e, "AEIOUaeiou", circumflex_letters},
+    {0x2c6, "AEIOUaeiou", circumflex_letters},
+    {0x7e, "ANOano", tilde_letters},
+    {0x2dc, "ANOano", tilde_letters},
+    {0xa8, "AEIOUaeiouyY", diaeresis_letters},
+    {0x2da, "AaUu", ring_letters},
+    {0xb8, "CcSs", cedilla_letters},
+    {0x2c7, "CcSsZzRrEeNn", caron_letters},
+};
+
+/* The accented letter of accent a over letter c (a dotless i, which TeX
+ * puts under an accent, counts as i), or -1 when a is no accent or c no
+ * letter it goes over. */
+static int accented(int a, int c)
+{
+    if (c == 0x131)
+        c = 'i';
+    if (c <= 0 || c >= 0x80)
+        return -1;
+    for (size_t i = 0; i < sizeof accents / sizeof accents[0]; i++) {
+        if (accents[i].accent != a)
+            continue;
+        const char *b = strchr(accents[i].bases, c);
+        return b != NULL ? accents[i].letters[b - accents[i].bases] : -1;
+    }
+    return -1;
+}
+
+/* Whether two glyphs are drawn one over the other: their boxes share at
+ * least half the width of the narrower. Glyphs side by side ("x^d" in
+ * code, "~/" in a path) share nothing. */
+static bool drawn_over(const fz_quad *a, const fz_quad *b)
+{
+    float a0 = fminf(a->ul.x, a->ll.x), a1 = fmaxf(a->ur.x, a->lr.x);
+    float b0 = fminf(b->ul.x, b->ll.x), b1 = fmaxf(b->ur.x, b->lr.x);
+    float shared = fminf(a1, b1) - fmaxf(a0, b0);
+    float narrower = fminf(a1 - a0, b1 - b0);
+    return narrower > 0 && shared >= narrower / 2;
+}
+
+/* The letter that ch and the character after it make when one is an accent
+ * drawn over the other (TeX draws the accent first, a cedilla after its
+ * letter), or -1. */
+static int accent_pair(const fz_stext_char *ch)
+{
+    const fz_stext_char *next = ch->next;
+    if (next == NULL || !drawn_over(&ch->quad, &next->quad))
+        return -1;
+    int c = accented(ch->c, next->c);
+    return c >= 0 ? c : accented(next->c, ch->c);
+}
+
 /* Whether a character lies entirely outside the page (hidden text). */
 static bool off_page(const fz_quad *q, const fz_rect *box)
 {
@@ -854,6 +933,11 @@ static void collect(worker *w, fz_stext_page *st, page_result *pr)
                 int c = normalise_char(ch->c);
                 if (c < 0 || off_page(&ch->quad, &pr->box))
                     continue;
+                int pair = accent_pair(ch);
+                if (pair >= 0) {
+                    c = pair;
+                    ch = ch->next; /* the pair is one letter */
+                }
                 if (c == ' ' || c == 0xa0 || c == 0x3000 || (c >= 0x2000 && c <= 0x200a)) {
                     if (!space)
                         buf_append(&pr->raw, " ", 1);
@@ -1965,6 +2049,54 @@ static size_t joins_next(const page_result *pr, size_t i)
     return end_hyphen(line_text(pr, l), l->len);
 }
 
+/* The right edge of the page's text: the furthest right any line of prose
+ * (not furniture, not monospace) ends. Justified lines end there. */
+static float text_right_edge(const page_result *pr)
+{
+    float edge = 0;
+    for (size_t i = 0; i < pr->n_lines; i++) {
+        const pline *l = &pr->lines[i];
+        if (!l->furniture && !l->mono && l->x1 > edge)
+            edge = l->x1;
+    }
+    return edge;
+}
+
+/* Whether the text stops where a sentence wraps: its last character other
+ * than a space is a letter (any non-ASCII byte counts) or a comma. Not a
+ * full stop or a colon, nor a digit: a contents entry ends in its page
+ * number. */
+static bool ends_mid_sentence(const char *p, size_t n)
+{
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return false;
+    unsigned char c = (unsigned char)p[n - 1];
+    return c == ',' || c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Whether line i, the first of its block, goes on with the sentence of
+ * line `prev`, the last of the block before: PassiveTeX sets the last
+ * words of a justified line apart ("... output files. Also forces") and
+ * MuPDF makes them a block, so the sentence would be cut by a blank line.
+ * It goes on when `prev` is prose that reaches the right edge and stops
+ * mid-sentence (a letter or a comma), and line i, in the same size, starts right under it
+ * (less than half a line between them) and to its left. A paragraph that
+ * ends at the margin with its full stop, a short line (a term over its
+ * definition) and a block after a gap stay apart. */
+static bool continues_block(const page_result *pr, const pline *prev, const pline *l, float right_edge)
+{
+    if (prev->heading != 0 || l->heading != 0 || prev->mono)
+        return false;
+    if (fabsf(prev->size - l->size) > 0.5f || prev->x1 < right_edge - prev->size)
+        return false;
+    float height = prev->y1 - prev->y0;
+    if (l->y0 < prev->y0 + height / 2 || l->y0 - prev->y1 > prev->size / 2 || l->x0 >= prev->x1)
+        return false;
+    return ends_mid_sentence(line_text(pr, prev), prev->len);
+}
+
 /* Build the doc_text from the pages: final text without furniture, blocks
  * separated by a blank line, lines by a line break unless a hyphen joins
  * them, headings with offsets into it. joins_next looks past the furniture
@@ -1984,6 +2116,8 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
             indents += pr->lines[i].mono ? (size_t)pr->lines[i].indent : 0;
         buf_init(&text, pr->raw.len + pr->n_lines + indents + 1);
         int block = -1;
+        const pline *prev = NULL; /* the last line written */
+        float right_edge = text_right_edge(pr);
         bool joined = false; /* the previous line's hyphen was dropped */
         for (size_t i = 0; i < pr->n_lines; i++) {
             if (deadline_check(dl)) {
@@ -1993,9 +2127,12 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
             pline *l = &pr->lines[i];
             if (l->furniture)
                 continue;
-            if (text.len > 0 && !joined)
-                buf_append(&text, l->block != block ? "\n\n" : "\n", l->block != block ? 2 : 1);
+            if (text.len > 0 && !joined) {
+                bool para = l->block != block && !(prev && continues_block(pr, prev, l, right_edge));
+                buf_append(&text, para ? "\n\n" : "\n", para ? 2 : 1);
+            }
             block = l->block;
+            prev = l;
             if (l->mono && l->indent > 0 && !joined)
                 buf_append(&text, "                                                                ",
                            (size_t)l->indent);
@@ -2009,9 +2146,11 @@ static int assemble(job *j, const heading_list *hl, doc_text *out, deadline *dl)
             buf title;
             buf_init(&title, HEADING_MAX_BYTES * (HEADING_MAX_LINES + 1));
             for (size_t m = fh->first; m < fh->first + fh->n_lines; m++) {
-                if (title.len > 0)
-                    buf_append(&title, " ", 1);
-                buf_append(&title, line_text(pr, &pr->lines[m]), pr->lines[m].len);
+                const char *lt = line_text(pr, &pr->lines[m]);
+                if (title.len > 0 &&
+                    !(end_hyphen(title.data, title.len) > 0 && starts_lower(lt, pr->lines[m].len)))
+                    buf_append(&title, " ", 1); /* a heading's "branch-" / "prediction": one word */
+                buf_append(&title, lt, pr->lines[m].len);
             }
             out->headings[out->n_headings++] = (chunk_heading){.page = p + 1,
                                                                .offset = off,

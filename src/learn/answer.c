@@ -24,6 +24,7 @@
 #define UNIT_FLOOR 0.5        /* units under half the best unit's score are not quoted */
 #define MAX_UNITS 4096        /* units read from the passages looked at */
 #define CODE_NEIGHBOUR 0.9    /* a code block scores 0.9 of the prose next to it, if more than its own */
+#define TERM_NEIGHBOUR 0.9    /* the sentence under a term scores 0.9 of the term's unweighted score */
 /* A fragment (a heading, a label such as "Warning", a table cell: a short
  * piece of a paragraph that ends no sentence) says less than a sentence with
  * the same words: it is quoted only when no sentence comes close. */
@@ -175,6 +176,27 @@ static void add_prose(units *u, size_t rank, const char *text, size_t from, size
             add_sentences(u, rank, text, prose, end);
         }
         p = end < to ? end + 1 : to;
+    }
+}
+
+/* A definition goes with its term: an option's names or a glossary's
+ * term, a paragraph of its own ("-k --keep"), stand over the sentence that
+ * says what they are ("Keep (don't delete) input files ..."), and it is
+ * the term that shares the question's words ("What does the -k option
+ * do?"), as a fragment quoted only when nothing better comes. The first
+ * sentence after a fragment scores at least TERM_NEIGHBOUR of what the
+ * fragment would score as a sentence, so the description is quoted rather
+ * than the bare names. A fragment scored 0 (the section's own title) lends
+ * nothing. Units from `first` on are one passage's, in text order. */
+static void describe_terms(units *u, size_t first)
+{
+    for (size_t i = first; i + 1 < u->n; i++) {
+        unit *term = &u->items[i], *next = &u->items[i + 1];
+        if (!term->fragment || next->fragment || next->code)
+            continue;
+        double near = TERM_NEIGHBOUR * term->score / FRAGMENT_WEIGHT;
+        if (near > next->score)
+            next->score = near;
     }
 }
 
@@ -382,6 +404,7 @@ int answer_build(const retrieve_index *ix, const retrieve_query *q, answer_limit
                 if (near > u.items[i].score)
                     u.items[i].score = near;
             }
+            describe_terms(&u, first);
         }
         if (u.n > 1) /* none: no array at all, which qsort must not be given */
             qsort(u.items, u.n, sizeof *u.items, unit_by_score);

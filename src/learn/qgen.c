@@ -40,6 +40,7 @@
 #define FOCUS_PASSAGES 8               /* passages read first for each focus term of a big material */
 #define ANAPHORA_PENALTY 0.75          /* score taken from a sentence opening with a pronoun */
 #define NEIGHBOURS 6.0                 /* seeded shuffle: a term moves among about this many neighbours */
+#define RUNIN_LABEL_MAX 48             /* bytes: a first line this short, over a sentence, is its label */
 
 /* ---- seeded randomness (splitmix64) ---- */
 
@@ -758,30 +759,64 @@ static bool boilerplate_sentence(const char *s, size_t n)
     return has_email(s, n);
 }
 
+/* Whether the author speaks in the first person singular: "I" followed by
+ * a verb of speaking, hoping or doing ("I would be interested in hearing
+ * ...", "I hope to document them", "I think they work ok", "I tried pretty
+ * hard"), or before any lowercase word at the sentence's start or after a
+ * comma ("Before introducing classes, I first have to tell you ..."), or a
+ * contraction ("I've", "I'm"). Such a remark is the author's,
+ * not the subject's. "Type I error" and "phase I trials" are no such
+ * thing: elsewhere the word after "I" must be one of the verbs. */
+static bool author_speaks(const char *s, size_t n)
+{
+    static const char *const verbs[] = {
+        "would", "will",  "think",  "hope",   "believe", "tried",  "try",    "suggest", "recommend",
+        "know",  "guess", "expect", "feel",   "wrote",   "want",   "am",     "have",    "had",
+        "was",   "do",    "did",    "don't",  "can",     "could",  "should", "must",    "might",
+        "may",   "also",  "really", "intend", "plan",    "regret", "prefer", NULL};
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] != 'I' || (i > 0 && (unsigned char)s[i - 1] > ' '))
+            continue;
+        if (s[i + 1] == '\'' && i + 2 < n && strchr("vmdl", s[i + 2]) != NULL)
+            return true; /* I've, I'm, I'd, I'll */
+        if (s[i + 1] != ' ')
+            continue;
+        size_t a = i + 2, b = a;
+        while (b < n && ((s[b] >= 'a' && s[b] <= 'z') || s[b] == '\''))
+            b++;
+        /* at the sentence's start or after a comma, before a lowercase word,
+           "I" is the pronoun ("Before introducing classes, I first have to
+           tell you ...") */
+        if (b > a && (i == 0 || (i >= 2 && s[i - 2] == ',')))
+            return true;
+        for (const char *const *v = verbs; *v; v++)
+            if (strlen(*v) == b - a && memcmp(s + a, *v, b - a) == 0)
+                return true;
+    }
+    return false;
+}
+
 /* Whether a sentence speaks of the document itself rather than its subject:
  * "this document", "this book", "In this chapter", "Please file bug reports
  * ... on this document", "This Debian Reference (version 2.100) is intended
- * to provide ...". A student is not examined on the document's own purpose. */
+ * to provide ...", "The sections below describe ...", and a sentence that
+ * points at the page ("as described above", "In the above example"): it
+ * leans on what stands around it. A student is not examined on the document's own
+ * purpose. */
 static bool about_the_document(const char *s, size_t n)
 {
-    static const char *const marks[] = {"this document",
-                                        "this book",
-                                        "this guide",
-                                        "this manual",
-                                        "this tutorial",
-                                        "this handbook",
-                                        "this chapter",
-                                        "this section",
-                                        "this appendix",
-                                        "this article",
-                                        "this paper",
-                                        "this course",
-                                        "this edition",
-                                        "the present document",
-                                        "you are reading",
-                                        "is intended to provide",
-                                        NULL};
-    return contains_any_ci(s, n, marks);
+    static const char *const marks[] = {
+        "this document", "this book", "this guide", "this manual", "this tutorial", "this handbook",
+        "this chapter", "this section", "this appendix", "this article", "this paper", "this course",
+        "this edition", "the present document", "you are reading", "is intended to provide", "of the manual ",
+        "of the manual,", "the manual is ", "sections below", "section below", "chapters below",
+        "chapter below", "following sections", "following section ", "following chapter", "next section",
+        "next chapter", "previous section", "previous chapter",
+        /* pointing at the page: the sentence
+           leans on what stands around it */
+        "described above", "described below", "mentioned above", "shown above", "shown below", "listed above",
+        "listed below", "the above example", "the example above", "the example below", NULL};
+    return contains_any_ci(s, n, marks) || author_speaks(s, n);
 }
 
 /* Whether a section's title says it is a licence appendix or a title
@@ -868,6 +903,25 @@ static void cand_offer(qterm *t, const cand *c)
     t->cands[i] = *c;
 }
 
+/* Whether the name given by "called X", "known as X" ends where the term
+ * toks[..b) does: the sentence ends, punctuation follows ("called a
+ * forest, and ..."), or a word that opens another clause or phrase ("and",
+ * "which", "when", "in", ...). "could be called a bug of the library
+ * though" names no bug: the phrase goes on ("of the library"), so the term
+ * is only a part of what is said and the sentence defines nothing. */
+static bool name_ends_clause(const char *text, const tok *toks, size_t n, size_t b)
+{
+    static const char *const openers[] = {"and",   "or",    "but",     "which", "that", "when",
+                                          "where", "while", "because", "since", "if",   "in",
+                                          "by",    "after", "before",  "for",   NULL};
+    if (b >= n)
+        return true;
+    for (size_t i = toks[b - 1].end; i < toks[b].start; i++)
+        if (strchr(",;:()[]\"", text[i]) != NULL)
+            return true;
+    return word_in(text, &toks[b], openers);
+}
+
 /* The definitional pattern of term occurrence toks[a, b) in a sentence of
  * n words, and where a P_IS definition starts (*def, a word number). */
 static pattern pattern_of(const char *text, const tok *toks, size_t n, size_t a, size_t b, size_t *def)
@@ -878,10 +932,10 @@ static pattern pattern_of(const char *text, const tok *toks, size_t n, size_t a,
     if (c >= 1 && word_in(text, &toks[c - 1], DETERMINERS))
         c--;
     if (c >= 1 && word_in(text, &toks[c - 1], called))
-        return P_CALLED;
+        return name_ends_clause(text, toks, n, b) ? P_CALLED : P_USE;
     if (c >= 2 && word_is(text, &toks[c - 1], "as") &&
         (word_is(text, &toks[c - 2], "known") || word_is(text, &toks[c - 2], "referred")))
-        return P_CALLED;
+        return name_ends_clause(text, toks, n, b) ? P_CALLED : P_USE;
     /* "X is ...", "The X is ...", "A X refers to ..." at the sentence's start */
     bool at_start = a == 0 || (a == 1 && word_in(text, &toks[0], DETERMINERS));
     if (!at_start || b >= n)
@@ -1180,6 +1234,42 @@ static bool skip_line(const char *s, size_t n)
     return answer_line_is_code(s, n) || sentence_line_is_label(s, n);
 }
 
+/* Whether the line text[from, e), the first of a block, is a run-in label
+ * over the sentence on the next line: a term of a definition list set on a
+ * line of its own ("Recovery from key compromise" / "If an attacker
+ * compromises the generator's key, ..."), which a PDF keeps as a line
+ * without the layout that told it apart. It is short (at most
+ * RUNIN_LABEL_MAX bytes: a line of prose that wraps is longer), ends no
+ * sentence, ends in a word that is no stop word (a wrapped line ends mid-
+ * phrase, "... by means of the" / "FC_DEBUG ..."), and the next line starts
+ * with a capital letter or a digit, as a sentence does. Such a line
+ * glued to the sentence made stems such as "Recovery from key compromise
+ * If an attacker compromises the _____'s key". */
+static bool runin_label(const char *text, size_t from, size_t e, size_t len)
+{
+    size_t b = e;
+    while (b > from && (unsigned char)text[b - 1] <= ' ')
+        b--;
+    if (b == from || b - from > RUNIN_LABEL_MAX || e >= len)
+        return false;
+    size_t a = b;
+    while (a > from &&
+           ((text[a - 1] >= 'a' && text[a - 1] <= 'z') || (text[a - 1] >= 'A' && text[a - 1] <= 'Z')))
+        a--;
+    if (a == b || b - a > WORDS_STEM_MAX)
+        return false; /* ends in punctuation, a digit or a symbol */
+    char last[WORDS_STEM_MAX + 1];
+    for (size_t i = a; i < b; i++)
+        last[i - a] = (char)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+    if (words_is_stop(last, b - a))
+        return false;
+    size_t next = e + 1;
+    while (next < len && (text[next] == ' ' || text[next] == '\t'))
+        next++;
+    return next < len &&
+           ((text[next] >= 'A' && text[next] <= 'Z') || (text[next] >= '0' && text[next] <= '9'));
+}
+
 /* Whether passage text has at least MIN_WORDS words outside headings:
  * empty, one-word and heading-only passages give no questions. */
 static bool passage_usable(const char *text, size_t len, const char *section)
@@ -1220,7 +1310,7 @@ static void scan_passage(gen *g, size_t p, const char *text, size_t len)
     while (p0 <= len) {
         const char *nl = p0 < len ? memchr(text + p0, '\n', len - p0) : NULL;
         size_t e = nl != NULL ? (size_t)(nl - text) : len;
-        bool skip = skip_line(text + p0, e - p0);
+        bool skip = skip_line(text + p0, e - p0) || (block == SIZE_MAX && runin_label(text, p0, e, len));
         if (!skip && block == SIZE_MAX)
             block = p0;
         if (skip || e == len) {
@@ -1481,15 +1571,20 @@ static bool noun_use(const qterm *q)
 }
 
 /* Whether a one-word term is a word of framing rather than of the subject
- * ("example", "first", "following") or of the document's own apparatus
- * ("see Section 9.1.4", "Table 5.1"): never asked, never offered. */
+ * ("example", "first", "following"), of the document's own apparatus
+ * ("see Section 9.1.4", "Table 5.1") or of how it presents its subject
+ * ("as discussed in the description of --max-stackframe", "the
+ * introduction of association specifications"): never asked, never
+ * offered. */
 static bool vague(gen *g, const qterm *q)
 {
     static const char *const words[] = {
-        "first",     "second", "third",   "last",    "next",    "other",  "example",   "instance",
-        "following", "way",    "case",    "thing",   "lot",     "kind",   "sort",      "part",
-        "use",       "number", "section", "chapter", "table",   "figure", "page",      "appendix",
-        "note",      "tip",    "warning", "caution", "listing", "item",   "paragraph", NULL};
+        "first",      "second",      "third",     "last",        "next",         "other",    "example",
+        "instance",   "following",   "way",       "case",        "thing",        "lot",      "kind",
+        "sort",       "part",        "use",       "number",      "section",      "chapter",  "table",
+        "figure",     "page",        "appendix",  "note",        "tip",          "warning",  "caution",
+        "listing",    "item",        "paragraph", "description", "introduction", "overview", "summary",
+        "discussion", "explanation", NULL};
     if (q->n_words != 1)
         return false;
     for (const char *const *w = words; *w; w++)

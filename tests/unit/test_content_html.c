@@ -218,6 +218,43 @@ static void html_hostile_pages_stay_linear(void **state)
     free(page);
 }
 
+/* A page of Python's documentation (Sphinx): navigation bars and a sidebar
+ * that are divs with role="navigation", not <nav>, and a permalink "¶"
+ * after every heading. Their headings ("Navigation", "Previous topic",
+ * "This Page") were topics of every page, and "Iterators¶" one's name. */
+static void html_sphinx_navigation_and_permalinks(void **state)
+{
+    (void)state;
+    const char page[] =
+        "<html><head><title>9. Classes</title></head><body>\n"
+        "<div class=\"related\" role=\"navigation\" aria-label=\"related navigation\">"
+        "<h3>Navigation</h3><ul><li><a href=\"i.html\">index</a></li></ul></div>\n"
+        "<div class=\"body\" role=\"main\"><section id=\"classes\">"
+        "<h1>9. Classes<a class=\"headerlink\" href=\"#classes\" title=\"Permalink\">\xc2\xb6</a></h1>\n"
+        "<p>Classes bundle data and functionality together.</p>\n"
+        "<section id=\"iterators\"><h2>9.8. Iterators<a class=\"headerlink\" href=\"#iterators\">"
+        "\xc2\xb6</a></h2><p>Most container objects can be looped over.</p></section></section></div>\n"
+        "<div class=\"sphinxsidebar\" role=\"navigation\" aria-label=\"main navigation\">"
+        "<div><h4>Previous topic</h4><p><a href=\"errors.html\">8. Errors</a></p></div>"
+        "<div role=\"note\"><h3>This Page</h3><ul><li>Report a Bug</li></ul></div></div>\n"
+        "<form role=\"search\" action=\"search.html\"><h3>Quick search</h3></form>\n"
+        "</body></html>\n";
+    doc_text d;
+    read_page(page, &d);
+    assert_int_equal(d.n_headings, 2);
+    assert_string_equal(d.headings[0].title, "9. Classes");
+    assert_string_equal(d.headings[1].title, "9.8. Iterators");
+    char *text = text_of(&d);
+    assert_has(text, "Most container objects can be looped over.");
+    assert_lacks(text, "Navigation");
+    assert_lacks(text, "Previous topic");
+    assert_lacks(text, "This Page");
+    assert_lacks(text, "Quick search");
+    assert_lacks(text, "\xc2\xb6");
+    free(text);
+    doc_text_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +263,7 @@ int main(void)
         cmocka_unit_test(html_title_heads_a_page_without_h1),
         cmocka_unit_test(html_pre_with_fences),
         cmocka_unit_test(html_malformed_is_text),
+        cmocka_unit_test(html_sphinx_navigation_and_permalinks),
         cmocka_unit_test(html_looks_like_pages),
         cmocka_unit_test(html_hostile_pages_stay_linear),
     };

@@ -574,6 +574,93 @@ static void content_pdf_number_beside_title(void **state)
     free(contents[0]);
 }
 
+/* PassiveTeX (bzip2's manual) ends a justified line with its last words
+ * set apart ("... existing output files. Also forces"), which MuPDF makes
+ * a block of their own, and the sentence goes on in a new block on the
+ * next line ("bzip2 to break hard links ..."): a blank line between them
+ * cut the sentence in two ("Also forces" was quoted alone). A block whose
+ * last line reaches the right margin without ending a sentence, with the
+ * next block's first line right under it, goes on in that block. A
+ * paragraph that ends at the margin with a full stop and a block after a
+ * gap stay apart. */
+static void content_pdf_sentence_across_blocks(void **state)
+{
+    (void)state;
+    char *contents[1];
+    contents[0] =
+        em_strdup("BT /F1 10 Tf 72 700 Td (Normally the program will not overwrite any of the existing "
+                  "output files that it) Tj ET\n"
+                  "BT /F1 10 Tf 72 688 Td (finds, and it keeps them in place unless told to.) Tj ET\n"
+                  "BT /F1 10 Tf 480 688 Td (Also forces) Tj ET\n"
+                  "BT /F1 10 Tf 72 676 Td (the program to break hard links to files, which it otherwise "
+                  "would not do.) Tj ET\n"
+                  "BT /F1 10 Tf 72 640 Td (The program declines to decompress files which do not have the "
+                  "right bytes.) Tj ET\n"
+                  "BT /F1 10 Tf 480 640 Td (It says so.) Tj ET\n"
+                  "BT /F1 10 Tf 72 628 Td (Another paragraph starts right under the full stop of the one "
+                  "before it.) Tj ET\n"
+                  "BT /F1 10 Tf 72 592 Td (A last paragraph ends its final line at the margin without any "
+                  "stop and) Tj ET\n"
+                  "BT /F1 10 Tf 480 592 Td (Then a gap) Tj ET\n"
+                  "BT /F1 10 Tf 72 560 Td (the block after the gap is a paragraph of its own.) Tj ET\n");
+    blob b = pages_pdf(contents, 1);
+    doc_text d = extract(&b, 1);
+    const char *t = d.pages[0].text;
+    assert_non_null(strstr(t, "Also forces\nthe program to break"));
+    assert_non_null(strstr(t, "says so.\n\nAnother paragraph"));
+    assert_non_null(strstr(t, "Then a gap\n\nthe block after"));
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+}
+
+/* TeX with its default (OT1) fonts, and Texinfo, draw an accent as a glyph
+ * of its own over its letter: nettle's manual read "r^ole" and "Micha¨el",
+ * and no search for "rôle" found it. An accent drawn over a letter makes
+ * one accented letter (a dotless i under it is an i); an accent beside a
+ * letter ("x^d" in code) stays as it is. Helvetica's standard encoding:
+ * \303 circumflex, \310 dieresis, \365 dotless i; TJ moves back by the
+ * accent's width so the letter is drawn under it. */
+static void content_pdf_accents_over_letters(void **state)
+{
+    (void)state;
+    char *contents[1];
+    contents[0] = em_strdup("BT /F1 11 Tf 72 700 Td [(It plays the r\303) 333 (ole of a na\310) 333 "
+                            "(\365ve Micha\310) 333 (el key.) ] TJ ET\n"
+                            "BT /F1 11 Tf 72 670 Td (The value x^d mod n is computed.) Tj ET\n");
+    blob b = pages_pdf(contents, 1);
+    doc_text d = extract(&b, 1);
+    const char *t = d.pages[0].text;
+    assert_non_null(strstr(t, "r\xc3\xb4le of a na\xc3\xafve Micha\xc3\xabl key."));
+    assert_non_null(strstr(t, "x^d mod n"));
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+}
+
+/* A heading wrapped after a hyphen: valgrind's manual sets "Cachegrind: a
+ * cache and branch-" over "prediction profiler", and the topic read
+ * "branch- prediction". Headings are not hyphenated by the typesetter, so
+ * the hyphen stays and the lines join without a space. */
+static void content_pdf_heading_wrapped_at_hyphen(void **state)
+{
+    (void)state;
+    char *contents[1];
+    contents[0] =
+        em_strdup("BT /F2 16 Tf 72 700 Td (Cachegrind: a cache and branch-) Tj 0 -18 Td "
+                  "(prediction profiler) Tj ET\n"
+                  "BT /F1 11 Tf 72 640 Td (Cachegrind simulates how your program uses the cache.) Tj ET\n"
+                  "BT /F2 16 Tf 72 600 Td (Callgrind: a call-graph profiler) Tj ET\n"
+                  "BT /F1 11 Tf 72 570 Td (Callgrind records the call history of a program.) Tj ET\n");
+    blob b = pages_pdf(contents, 1);
+    doc_text d = extract(&b, 1);
+    assert_int_equal(d.n_headings, 2);
+    assert_string_equal(d.headings[0].title, "Cachegrind: a cache and branch-prediction profiler");
+    doc_text_cleanup(&d);
+    free(b.data);
+    free(contents[0]);
+}
+
 /* ---- limits and errors ---- */
 
 static void content_pdf_max_pages(void **state)
@@ -1007,6 +1094,9 @@ int main(void)
         cmocka_unit_test(content_pdf_chapter_title_under_running_header),
         cmocka_unit_test(content_pdf_contents_entries_no_headings),
         cmocka_unit_test(content_pdf_number_beside_title),
+        cmocka_unit_test(content_pdf_sentence_across_blocks),
+        cmocka_unit_test(content_pdf_accents_over_letters),
+        cmocka_unit_test(content_pdf_heading_wrapped_at_hyphen),
         cmocka_unit_test(content_pdf_max_pages),
         cmocka_unit_test(content_pdf_timeout),
         cmocka_unit_test(content_pdf_encrypted),

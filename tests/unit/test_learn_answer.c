@@ -144,6 +144,36 @@ static void learn_answer_fragments(void **state)
     retrieve_index_free(ix);
 }
 
+/* A manual's options as PDF extraction gives them (bzip2's): each option's
+ * names a paragraph of their own, its description the paragraph under it.
+ * Asked what an option does, the names match the question and the
+ * description does not: it goes with them, and is what is quoted. */
+static const doc options_page[] = {
+    {"bz", "2.4. OPTIONS", 7,
+     "-c --stdout\n\nCompress or decompress to standard output.\n\n"
+     "-k --keep\n\nKeep (don't delete) input files during compression or decompression.\n\n"
+     "-s --small\n\nReduce memory usage, for compression, decompression and testing."},
+    {"bz", "2.5. MEMORY MANAGEMENT", 8,
+     "Most of the compression comes from the first two or three hundred k of block size. "
+     "The flags -1 through -9 specify the block size to be 100,000 bytes through 900,000 bytes."},
+};
+
+static void learn_answer_definition_under_its_term(void **state)
+{
+    (void)state;
+    retrieve_index *ix = index_of(options_page, 2);
+    answer a = ask(ix, "What does the -k option do?", (answer_limits){0});
+    assert_true(a.answerable);
+    bool described = false;
+    for (size_t i = 0; i < a.n_quotes; i++) {
+        described |= strstr(a.quotes[i].text, "Keep (don't delete) input files") != NULL;
+        assert_string_not_equal(a.quotes[i].text, "-k --keep");
+    }
+    assert_true(described);
+    answer_cleanup(&a);
+    retrieve_index_free(ix);
+}
+
 static void learn_answer_limits(void **state)
 {
     (void)state;
@@ -317,6 +347,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learn_answer_sentences_with_citations),
         cmocka_unit_test(learn_answer_fragments),
+        cmocka_unit_test(learn_answer_definition_under_its_term),
         cmocka_unit_test(learn_answer_limits),
         cmocka_unit_test(learn_answer_refusal),
         cmocka_unit_test(learn_answer_refuses_names_not_held),

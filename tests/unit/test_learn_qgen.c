@@ -744,6 +744,15 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
         "This document describes the structure of the library and the data it sends to the network.",
         "Please file bug reports on the library structure if you find any issues on this document.",
         "This Library Reference (version 2.1) is intended to provide a broad overview of the data structure.",
+        /* bzip2's manual: the manual's own plan, the author's remarks */
+        "Most of the manual is devoted to the library structure, which is good news for the network data.",
+        "I would be interested in hearing more about the structure of the library data on the network.",
+        "I hope to document the library structure and its network data properly when time permits.",
+        "The sections below describe more advanced structure provided by the library and its network data.",
+        "Before introducing the library, I first have to tell you something about the network data "
+        "structure.",
+        "You should read the network data and call the library structure as described above, until it ends.",
+        "In the above example, the library structure is redefined to hold the network data of every user.",
     };
     const char *sections[] = {"Encoding",
                               "Encoding",
@@ -756,8 +765,15 @@ static void learn_qgen_no_licence_or_copyright_stems(void **state)
                               "Encoding",
                               "Encoding",
                               "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
+                              "Encoding",
                               "Encoding"};
-    retrieve_index *ix = index_of(texts, sections, 12);
+    retrieve_index *ix = index_of(texts, sections, 19);
     const char *terms[] = {"library",    "structure", "document", "data", "software",
                            "foundation", "manual",    "license",  "copy", "network"};
     assert_true(each_question(ix, terms, 10, 16, from_passage_zero, NULL) >= 1);
@@ -808,24 +824,63 @@ static void no_label_in_stem(const retrieve_index *ix, const qgen_question *q, v
 {
     (void)ix;
     (*(size_t *)ctx)++;
-    if (strstr(q->stem, "Tip") != NULL || strstr(q->stem, "Warning") != NULL)
+    if (strstr(q->stem, "Tip") != NULL || strstr(q->stem, "Warning") != NULL ||
+        strstr(q->stem, "Recovery") != NULL)
         fail_msg("a label in the stem: %s", q->stem);
 }
 
 /* "Tip" and "Warning" on lines of their own (as PDF extraction leaves them)
- * are no part of the sentence under them. */
+ * are no part of the sentence under them, nor is a definition list's term
+ * on the line over its definition ("Recovery from key compromise"). */
 static void learn_qgen_label_lines_left_out(void **state)
 {
     (void)state;
     const char *texts[] = {
         "Tip\nThe database rules read the data of every file type in the system.\n"
         "Warning\nA rule of the database matches the data of a file with its type.",
+        /* a term of a definition list over its definition (nettle's manual) */
+        "Recovery from database compromise\nIf an attacker reads the database, the rules of every file type "
+        "are lost to the system.\n\nA rule of the system reads the\nDatabase type of a file from its data.",
     };
     const char *terms[] = {"database", "type", "file", "rule", "data", "system"};
-    retrieve_index *ix = index_of(texts, NULL, 1);
+    retrieve_index *ix = index_of(texts, NULL, 2);
     size_t asked = 0;
     assert_true(each_question(ix, terms, 6, 8, no_label_in_stem, &asked) >= 1);
     assert_true(asked >= 1);
+    retrieve_index_free(ix);
+}
+
+static void defines_no_bug(const retrieve_index *ix, const qgen_question *q, void *ctx)
+{
+    if (q->type != QGEN_DEFINITION)
+        return;
+    char *quote = quote_of(ix, q);
+    if (strstr(quote, "bug of the") != NULL)
+        fail_msg("not a definition: %s", quote);
+    if (strstr(quote, "is called a forest") != NULL)
+        (*(size_t *)ctx)++;
+    free(quote);
+}
+
+/* "called X" names X only where the name ends its phrase: valgrind's FAQ
+ * says the behaviour "could be called a bug of the library though", which
+ * was asked as "Which term matches this definition?". "A graph without
+ * cycles is called a forest." still defines. */
+static void learn_qgen_called_names_end_their_phrase(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "The behaviour of the pool at the exit of the program could be called a bug of the library though. "
+        "A bug of the library shows when the pool of the program is freed twice at the exit.",
+        "A graph of the library without any cycles is called a forest. A forest of the program holds the "
+        "pool of every graph, and a graph holds one node of each tree of the forest. A tree holds a node "
+        "of the graph, and a node holds the edge of a tree.",
+    };
+    const char *terms[] = {"bug", "forest", "pool", "graph", "library", "program", "tree", "node", "edge"};
+    retrieve_index *ix = index_of(texts, NULL, 2);
+    size_t forests = 0;
+    each_question(ix, terms, 9, 32, defines_no_bug, &forests);
+    assert_true(forests >= 1);
     retrieve_index_free(ix);
 }
 
@@ -833,15 +888,19 @@ static void key_not_apparatus(const retrieve_index *ix, const qgen_question *q, 
 {
     (void)ix;
     (*(size_t *)ctx)++;
-    if (strcasecmp(q->answer, "section") == 0 || strcasecmp(q->answer, "table") == 0)
-        fail_msg("the document's apparatus asked: %s (%s)", q->stem, q->answer);
-    for (size_t i = 0; i < q->n_options; i++)
-        if (strcasecmp(q->options[i], "section") == 0 || strcasecmp(q->options[i], "table") == 0)
-            fail_msg("the document's apparatus offered: %s", q->stem);
+    static const char *const words[] = {"section", "table", "description", "introduction", NULL};
+    for (const char *const *w = words; *w; w++) {
+        if (strcasecmp(q->answer, *w) == 0)
+            fail_msg("the document's apparatus asked: %s (%s)", q->stem, q->answer);
+        for (size_t i = 0; i < q->n_options; i++)
+            if (strcasecmp(q->options[i], *w) == 0)
+                fail_msg("the document's apparatus offered: %s", q->stem);
+    }
 }
 
-/* "See Section 9.1.4", "Table 5.1": words of the document, not of its
- * subject, are never a key or an option, however often they occur. */
+/* "See Section 9.1.4", "Table 5.1", "in the description of": words of the
+ * document, not of its subject, are never a key or an option, however
+ * often they occur. */
 static void learn_qgen_apparatus_words_never_asked(void **state)
 {
     (void)state;
@@ -851,11 +910,17 @@ static void learn_qgen_apparatus_words_never_asked(void **state)
         "The section of the database that holds the rules is read first, see Section 3.",
         "The kernel reads the table of every device into the memory of the system. "
         "A device table lists the drivers of the kernel, see Section 7 and Table 2.",
+        /* valgrind's manual: words of how the text presents its subject */
+        "As discussed further in the description of the kernel, the memory of a device is read first. "
+        "The description of each device lists the memory and the driver that the kernel loads. "
+        "With the introduction of device tables the kernel reads the memory of the system once. "
+        "The introduction of a driver gives the kernel a description of the memory of its device.",
     };
-    const char *terms[] = {"section", "table", "database", "file", "rule", "kernel", "device", "memory"};
-    retrieve_index *ix = index_of(texts, NULL, 2);
+    const char *terms[] = {"section", "table",  "database", "file",        "rule",
+                           "kernel",  "device", "memory",   "description", "introduction"};
+    retrieve_index *ix = index_of(texts, NULL, 3);
     size_t asked = 0;
-    each_question(ix, terms, 8, 8, key_not_apparatus, &asked);
+    each_question(ix, terms, 10, 8, key_not_apparatus, &asked);
     assert_true(asked >= 1);
     retrieve_index_free(ix);
 }
@@ -1399,6 +1464,7 @@ int main(void)
         cmocka_unit_test(learn_qgen_no_licence_or_copyright_stems),
         cmocka_unit_test(learn_qgen_stems_are_whole_sentences),
         cmocka_unit_test(learn_qgen_label_lines_left_out),
+        cmocka_unit_test(learn_qgen_called_names_end_their_phrase),
         cmocka_unit_test(learn_qgen_apparatus_words_never_asked),
         cmocka_unit_test(learn_qgen_blanks_not_glued_to_symbols),
         cmocka_unit_test(learn_qgen_key_not_left_in_the_stem),
