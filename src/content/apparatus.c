@@ -20,6 +20,15 @@ static const char *const contents_titles[] = {
     "full contents", "detailed contents", "contents at a glance", "summary of contents",
 };
 
+/* A book's front and back matter, titles whole: about the book, not its
+ * subject ("Introduction" and "Conventions" can be either, and stay). */
+static const char *const matter_titles[] = {
+    "preface",           "foreword",         "disclaimer",       "about this document", "about this book",
+    "about this manual", "about this guide", "acknowledgements", "acknowledgments",     "dedication",
+    "colophon",          "revision history", "document history", "copyright history",   "about the author",
+    "about the authors", "collaborators",
+};
+
 /* Phrases that name a licence, or an addendum to one, anywhere in a title
  * ("A.1 GNU Free Documentation License"); "licen" takes both spellings. */
 static const char *const licence_phrases[] = {
@@ -303,6 +312,7 @@ apparatus_kind apparatus_heading(const char *title, size_t len)
     if (is_licence(p, end))
         return APPARATUS_LICENCE;
     if (any_equal(p, end, contents_titles, sizeof contents_titles / sizeof contents_titles[0]) ||
+        any_equal(p, end, matter_titles, sizeof matter_titles / sizeof matter_titles[0]) ||
         is_index(p, end) || is_list(p, end) || is_copyright_notice(p, end))
         return APPARATUS_LIST;
     if (utf8_count(p, (size_t)(end - p)) == 1 || has_email(p, end) || is_bare_appendix(p, end))

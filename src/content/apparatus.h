@@ -39,7 +39,12 @@ typedef enum apparatus_kind {
                            Names"), a list of figures or tables, a
                            copyright notice ("Copyright \u00a9 2013 A. Author",
                            "Copyright (C) 1989 ...": a text's title page set
-                           as a heading; "Copyright law" is a subject) */
+                           as a heading; "Copyright law" is a subject), the
+                           book's front and back matter ("Preface", "Foreword",
+                           "Disclaimer", "About this document",
+                           "Acknowledgements", "Colophon", "Revision history";
+                           the headings below one stay: the Debian Reference's
+                           "What is Debian" under its "Preface") */
     APPARATUS_LICENCE   /* as APPARATUS_LIST, and so are the headings below it
                            (its clauses): a named licence ("GNU Free
                            Documentation License", the GNU General, Lesser,

@@ -59,6 +59,15 @@ static void content_apparatus_contents_and_indexes(void **state)
     assert_kind("Appendix A", APPARATUS_LABEL);
     assert_kind("APPENDIX B", APPARATUS_LABEL);
     assert_kind("Appendix A Compiler cobc options", APPARATUS_NONE);
+    /* front and back matter: about the book (the Debian Reference's) */
+    assert_kind("Preface", APPARATUS_LIST);
+    assert_kind("Disclaimer", APPARATUS_LIST);
+    assert_kind("About this document", APPARATUS_LIST);
+    assert_kind("Acknowledgements", APPARATUS_LIST);
+    assert_kind("REVISION HISTORY", APPARATUS_LIST);
+    assert_kind("What is Debian", APPARATUS_NONE);
+    assert_kind("Introduction", APPARATUS_NONE);
+    assert_kind("Disclaimers in contract law", APPARATUS_NONE);
     /* the part that holds a book's appendices (DocBook's "Appendix") */
     assert_kind("Appendix", APPARATUS_LABEL);
     assert_kind("Appendices", APPARATUS_LABEL);
