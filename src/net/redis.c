@@ -119,8 +119,10 @@ static int parse_at(const char *bytes, size_t len, size_t *at, int depth, size_t
         out->type = REDIS_ARRAY;
         out->elems = em_calloc((size_t)n + 1, sizeof *out->elems);
         for (int64_t i = 0; i < n; i++) {
+            /* counted before it is parsed: what a failing element holds
+               already is freed with the rest */
+            out->n = (size_t)i + 1;
             rc = parse_at(bytes, len, at, depth + 1, budget, &out->elems[i], err);
-            out->n = (size_t)i + (rc == EM_OK);
             if (rc != EM_OK)
                 return rc;
         }

@@ -152,7 +152,7 @@ static void backup_restore_brings_back_what_was_deleted(void **state)
 static void backup_usage_errors(void **state)
 {
     (void)state;
-    const char *cases[][5] = {
+    const char *cases[][6] = { /* NULL-terminated rows */
         {"x", "backup", NULL, NULL},
         {"x", "backup", "frob", NULL},
         {"x", "backup", "verify", NULL},
