@@ -62,6 +62,16 @@ static bool decimal(const char *bytes, size_t start, size_t end, int64_t *out)
     return true;
 }
 
+/* bytes[0..n) as an owned string of n bytes and a NUL: binary-safe (a NUL
+ * inside is kept, where strndup would stop). */
+static char *copy_bytes(const char *bytes, size_t n)
+{
+    char *s = em_malloc(n + 1);
+    memcpy(s, bytes, n);
+    s[n] = '\0';
+    return s;
+}
+
 static int parse_at(const char *bytes, size_t len, size_t *at, int depth, size_t *budget, redis_reply *out,
                     em_error *err)
 {
@@ -83,7 +93,7 @@ static int parse_at(const char *bytes, size_t len, size_t *at, int depth, size_t
             return em_error_set(err, EM_E_PARSE, "a Redis reply is too large");
         *budget -= e - s;
         out->type = kind == '+' ? REDIS_STATUS : REDIS_ERROR;
-        out->str = em_strndup(bytes + s, e - s);
+        out->str = copy_bytes(bytes + s, e - s);
         out->len = e - s;
         return EM_OK;
     case ':':
@@ -105,7 +115,7 @@ static int parse_at(const char *bytes, size_t len, size_t *at, int depth, size_t
             return em_error_set(err, EM_E_PARSE, "a Redis string does not end where its length says");
         *budget -= (size_t)n;
         out->type = REDIS_STRING;
-        out->str = em_strndup(bytes + *at, (size_t)n);
+        out->str = copy_bytes(bytes + *at, (size_t)n);
         out->len = (size_t)n;
         *at += (size_t)n + 2;
         return EM_OK;

@@ -58,6 +58,20 @@ static void net_redis_parse_replies(void **state)
     assert_int_equal(r.len, 5);
     assert_memory_equal(r.str, "he\r\no", 5);
     redis_reply_cleanup(&r);
+    {
+        /* a NUL inside is kept (the fuzz target found one cut short) */
+        static const char nul[] = "$3\r\na\0b\r\n";
+        em_error err = {0};
+        assert_int_equal(redis_parse_reply(nul, sizeof nul - 1, &used, &r, &err), EM_OK);
+        assert_int_equal(r.len, 3);
+        assert_memory_equal(r.str, "a\0b", 4);
+        redis_reply_cleanup(&r);
+        static const char nul_error[] = "-\0 1\r\n";
+        assert_int_equal(redis_parse_reply(nul_error, sizeof nul_error - 1, &used, &r, &err), EM_OK);
+        assert_int_equal(r.len, 3);
+        assert_int_equal(r.str[3], '\0');
+        redis_reply_cleanup(&r);
+    }
     r = parse_ok("$-1\r\n", &used);
     assert_int_equal(r.type, REDIS_NIL);
     redis_reply_cleanup(&r);
