@@ -35,11 +35,12 @@ static void h_ok(http_req *req, http_res *res)
 }
 
 /* Guarded routes are refused with a JSON 401, like the product's. */
-static bool deny_all(void *ctx, http_req *req, http_res *res, http_access access)
+static bool deny_all(void *ctx, http_req *req, http_res *res, http_access access, unsigned route_flags)
 {
     (void)ctx;
     (void)req;
     (void)access;
+    (void)route_flags;
     http_res_error(res, 401, "unauthorized", "authentication required");
     return false;
 }
